@@ -1,0 +1,57 @@
+"""NumPy forward pass over a fitted Dense stack.
+
+Keras' ``Model.predict`` costs tens of milliseconds per call on small inputs, all of it overhead.
+A fitted L1L2 network is a handful of matrix products, which NumPy runs in microseconds. We compute
+in float64, which agrees with the float32 Keras model to well within 1e-5 and makes row-by-row and
+whole-batch predictions agree exactly enough for scikit-learn's invariance checks.
+"""
+
+import numpy as np
+from scipy import special
+
+
+def _elu(z):
+    return np.where(z > 0, z, np.expm1(np.minimum(z, 0)))
+
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+ACTIVATION_FUNCTIONS = {
+    "relu": lambda z: np.maximum(z, 0, out=z),
+    "tanh": lambda z: np.tanh(z, out=z),
+    "sigmoid": lambda z: special.expit(z, out=z),
+    "linear": lambda z: z,
+    "elu": _elu,
+    "selu": lambda z: _SELU_SCALE * np.where(z > 0, z, _SELU_ALPHA * np.expm1(np.minimum(z, 0))),
+    "gelu": lambda z: 0.5 * z * (1.0 + special.erf(z / np.sqrt(2.0))),
+    "softplus": lambda z: np.logaddexp(0.0, z),
+    "silu": lambda z: z * special.expit(z),
+}
+
+
+def dense_weights(model):
+    """Kernels and biases of every Dense layer of ``model``, as float64 arrays."""
+    coefs, intercepts = [], []
+    for layer in model.layers:
+        kernel, bias = layer.get_weights()
+        coefs.append(kernel.astype(np.float64))
+        intercepts.append(bias.astype(np.float64))
+    return coefs, intercepts
+
+
+def forward(X, coefs, intercepts, activation):
+    """Class probabilities of shape (n_samples, n_classes) for a fitted Dense stack.
+
+    ``activation`` is the Keras name of the hidden activation. A single output unit is a sigmoid
+    over the positive class and is returned as two columns, like scikit-learn's binary classifiers.
+    """
+    hidden = ACTIVATION_FUNCTIONS[activation]
+    values = np.asarray(X, dtype=np.float64)
+    for kernel, bias in zip(coefs[:-1], intercepts[:-1]):
+        values = hidden(values @ kernel + bias)
+    logits = values @ coefs[-1] + intercepts[-1]
+    if logits.shape[1] == 1:
+        positive = special.expit(logits[:, 0])
+        return np.column_stack([1.0 - positive, positive])
+    return special.softmax(logits, axis=1)

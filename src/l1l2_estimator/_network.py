@@ -1,0 +1,61 @@
+"""Build the Keras network from estimator params: a pure function of params and data shape."""
+
+import keras
+
+# Accepted ``activation`` names -> the Keras activation they build. The MLPClassifier names
+# ("logistic", "identity") are aliases so that users switching over keep their grids.
+ACTIVATIONS = {
+    "relu": "relu",
+    "tanh": "tanh",
+    "logistic": "sigmoid",
+    "sigmoid": "sigmoid",
+    "identity": "linear",
+    "linear": "linear",
+    "elu": "elu",
+    "selu": "selu",
+    "gelu": "gelu",
+    "softplus": "softplus",
+    "silu": "silu",
+}
+
+
+def output_activation(n_outputs):
+    """Sigmoid for one output unit (binary), softmax otherwise."""
+    return "sigmoid" if n_outputs == 1 else "softmax"
+
+
+def build_network(
+    *,
+    n_features,
+    n_outputs,
+    hidden_layer_sizes,
+    activation,
+    l1,
+    l2,
+    optimizer,
+    seeds,
+):
+    """Return a compiled ``keras.Sequential`` of Dense layers.
+
+    Every Dense kernel, the output layer's included, carries ``keras.regularizers.L1L2(l1, l2)``;
+    no bias is regularized. ``seeds`` holds one kernel-initializer seed per Dense layer (``None``
+    entries draw fresh randomness), so a model is reproducible without touching Keras' global seed.
+    """
+    layer_sizes = [*hidden_layer_sizes, n_outputs]
+    activations = [ACTIVATIONS[activation]] * len(hidden_layer_sizes)
+    activations.append(output_activation(n_outputs))
+    model = keras.Sequential([keras.Input(shape=(n_features,))])
+    for units, layer_activation, seed in zip(layer_sizes, activations, seeds, strict=True):
+        model.add(
+            keras.layers.Dense(
+                units,
+                activation=layer_activation,
+                kernel_initializer=keras.initializers.GlorotUniform(seed=seed),
+                kernel_regularizer=keras.regularizers.L1L2(l1=l1, l2=l2),
+            )
+        )
+    loss = "binary_crossentropy" if n_outputs == 1 else "sparse_categorical_crossentropy"
+    # Training runs in our own compiled epoch loop (see _training.py), so Keras' XLA switch for
+    # ``model.fit`` is left off: it would only add compile time if a user calls ``model_.fit``.
+    model.compile(optimizer=optimizer, loss=loss, jit_compile=False)
+    return model
