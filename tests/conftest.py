@@ -13,7 +13,8 @@ from sklearn.model_selection import train_test_split  # noqa: E402
 
 from l1l2_estimator import L1L2Classifier  # noqa: E402
 
-FAST = dict(hidden_layer_sizes=(16,), epochs=30, random_state=0)
+# Small, quick settings that still learn the fixtures' data well.
+FAST = dict(hidden_layer_sizes=(16,), epochs=30, batch_size=32, learning_rate=0.01, random_state=0)
 
 
 @pytest.fixture(scope="session")

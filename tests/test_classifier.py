@@ -1,0 +1,393 @@
+"""Behaviour users rely on: the recipe, sklearn tools, params, errors, reproducibility, pickling."""
+
+import json
+import pickle
+import subprocess
+import sys
+import textwrap
+import warnings
+
+import joblib
+import keras
+import numpy as np
+import pytest
+from sklearn.base import clone, is_classifier
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.metrics import confusion_matrix
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils import get_tags
+
+from l1l2_estimator import L1L2Classifier
+
+from .conftest import FAST
+
+
+def test_is_a_classifier_by_sklearn_tags():
+    assert is_classifier(L1L2Classifier())
+    assert get_tags(L1L2Classifier()).estimator_type == "classifier"
+
+
+def test_seed_recipe_confusion_matrix(recipe_split):
+    X_train, X_test, y_train, y_test = recipe_split
+    clf = L1L2Classifier(hidden_layer_sizes=(64, 32), l1=1e-5, l2=1e-4, random_state=0)
+    clf = make_pipeline(StandardScaler(), clf).fit(X_train, y_train)
+    predicted = clf.predict(X_test)
+    matrix = confusion_matrix(y_test, predicted)
+    assert matrix.shape == (2, 2)
+    assert matrix.sum() == len(y_test)
+    assert np.trace(matrix) / len(y_test) > 0.8
+
+
+def test_string_and_multiclass_labels(multiclass_data, fitted_multiclass):
+    X, y = multiclass_data
+    labels = np.array(["ant", "bee", "cat"])[y]
+    assert list(fitted_multiclass.classes_) == ["ant", "bee", "cat"]
+    predicted = fitted_multiclass.predict(X)
+    assert predicted.dtype == labels.dtype
+    assert set(predicted) <= {"ant", "bee", "cat"}
+    proba = fitted_multiclass.predict_proba(X)
+    assert proba.shape == (len(X), 3)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert fitted_multiclass.score(X, labels) > 0.8
+
+
+def test_binary_proba_has_two_columns(binary_data, fitted_binary):
+    X, y = binary_data
+    proba = fitted_binary.predict_proba(X)
+    assert proba.shape == (len(X), 2)
+    np.testing.assert_array_equal(fitted_binary.classes_, [0, 1])
+    np.testing.assert_array_equal(fitted_binary.predict(X), proba.argmax(axis=1))
+
+
+def test_grid_search_over_l1_l2_and_layer_sizes(binary_data):
+    X, y = binary_data
+    grid = GridSearchCV(
+        L1L2Classifier(epochs=10, random_state=0),
+        {"l1": [0.0, 1e-3], "l2": [0.0, 1e-3], "hidden_layer_sizes": [(8,), (8, 4)]},
+        cv=2,
+    ).fit(X, y)
+    assert len(grid.cv_results_["params"]) == 8
+    assert set(grid.best_params_) == {"l1", "l2", "hidden_layer_sizes"}
+    assert grid.best_estimator_.hidden_layer_sizes == grid.best_params_["hidden_layer_sizes"]
+
+
+def test_pipeline_with_nested_params(binary_data):
+    X, y = binary_data
+    pipeline = make_pipeline(StandardScaler(), L1L2Classifier(**FAST))
+    pipeline.set_params(l1l2classifier__l1=1e-3, l1l2classifier__hidden_layer_sizes=(8,))
+    assert pipeline.get_params()["l1l2classifier__l1"] == 1e-3
+    grid = GridSearchCV(pipeline, {"l1l2classifier__l2": [0.0, 1e-3]}, cv=2).fit(X, y)
+    assert grid.best_estimator_[-1].hidden_layer_sizes == (8,)
+    assert grid.score(X, y) > 0.8
+
+
+def test_larger_l1_shrinks_first_layer(binary_data):
+    X, y = binary_data
+    params = dict(FAST, hidden_layer_sizes=(32,), tol=0, n_iter_no_change=30)
+    weak = L1L2Classifier(l1=0.0, l2=0.0, **params).fit(X, y)
+    strong = L1L2Classifier(l1=3e-2, l2=0.0, **params).fit(X, y)
+    weak_norm = np.abs(weak.coefs_[0]).sum()
+    strong_norm = np.abs(strong.coefs_[0]).sum()
+    assert strong_norm < 0.5 * weak_norm
+
+
+def test_fitted_network_has_one_dense_per_layer_plus_output(fitted_multiclass):
+    layers = fitted_multiclass.model_.layers
+    assert [layer.units for layer in layers] == [16, 3]
+    assert all(isinstance(layer.kernel_regularizer, keras.regularizers.L1L2) for layer in layers)
+    assert [c.shape for c in fitted_multiclass.coefs_] == [(8, 16), (16, 3)]
+    assert [b.shape for b in fitted_multiclass.intercepts_] == [(16,), (3,)]
+
+
+def test_same_seed_same_probabilities_and_other_seed_differs(binary_data, fitted_binary):
+    X, y = binary_data
+    again = L1L2Classifier(**FAST).fit(X, y)
+    np.testing.assert_array_equal(again.predict_proba(X), fitted_binary.predict_proba(X))
+    other = L1L2Classifier(**{**FAST, "random_state": 1}).fit(X, y)
+    assert not np.array_equal(other.predict_proba(X), fitted_binary.predict_proba(X))
+
+
+_SUBPROCESS_FIT = textwrap.dedent(
+    """
+    import json, sys, numpy as np
+    from sklearn.datasets import make_classification
+    from l1l2_estimator import L1L2Classifier
+    X, y = make_classification(n_samples=300, n_features=8, n_informative=4, random_state=0)
+    clf = L1L2Classifier(**json.loads(sys.argv[2])).fit(X, y)
+    np.save(sys.argv[1], clf.predict_proba(X))
+    """
+)
+
+
+def test_same_seed_same_probabilities_in_another_process(binary_data, fitted_binary, tmp_path):
+    X, _ = binary_data
+    out = tmp_path / "proba.npy"
+    subprocess.run([sys.executable, "-c", _SUBPROCESS_FIT, str(out), json.dumps(FAST)], check=True)
+    np.testing.assert_array_equal(np.load(out), fitted_binary.predict_proba(X))
+
+
+_SUBPROCESS_LOAD = textwrap.dedent(
+    """
+    import sys, pickle, joblib, numpy as np
+    X = np.load(sys.argv[1])
+    with open(sys.argv[2], "rb") as handle:
+        from_pickle = pickle.load(handle)
+    from_joblib = joblib.load(sys.argv[3])
+    np.save(sys.argv[4], np.stack([from_pickle.predict_proba(X), from_joblib.predict_proba(X)]))
+    print(type(from_pickle.model_).__name__, from_joblib.predict(X[:3]).tolist())
+    """
+)
+
+
+def test_pickle_and_joblib_round_trip_in_new_process(multiclass_data, fitted_multiclass, tmp_path):
+    X, _ = multiclass_data
+    np.save(tmp_path / "X.npy", X)
+    with open(tmp_path / "model.pkl", "wb") as handle:
+        pickle.dump(fitted_multiclass, handle)
+    joblib.dump(fitted_multiclass, tmp_path / "model.joblib")
+    paths = [tmp_path / name for name in ("X.npy", "model.pkl", "model.joblib", "out.npy")]
+    done = subprocess.run(
+        [sys.executable, "-c", _SUBPROCESS_LOAD, *map(str, paths)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    expected = fitted_multiclass.predict_proba(X)
+    both = np.load(tmp_path / "out.npy")
+    np.testing.assert_array_equal(both[0], expected)
+    np.testing.assert_array_equal(both[1], expected)
+    assert done.stdout.startswith("Sequential")
+    assert done.stdout.split(" ", 1)[1].strip() == str(fitted_multiclass.predict(X[:3]).tolist())
+
+
+def test_unpickled_estimator_keeps_training(multiclass_data, fitted_multiclass):
+    X, y = multiclass_data
+    labels = np.array(["ant", "bee", "cat"])[y]
+    copy = pickle.loads(pickle.dumps(fitted_multiclass))
+    before = copy.n_iter_
+    copy.partial_fit(X, labels)
+    assert copy.n_iter_ == before + 1
+    assert fitted_multiclass.n_iter_ == before
+
+
+def test_parallel_cross_validation_and_grid_search(binary_data):
+    X, y = binary_data
+    clf = L1L2Classifier(hidden_layer_sizes=(8,), epochs=10, random_state=0)
+    serial = cross_val_score(clf, X, y, cv=2, n_jobs=1)
+    parallel = cross_val_score(clf, X, y, cv=2, n_jobs=2)
+    np.testing.assert_allclose(parallel, serial)
+    grid = GridSearchCV(clf, {"l1": [0.0, 1e-3]}, cv=2, n_jobs=2).fit(X, y)
+    assert grid.best_estimator_.n_features_in_ == X.shape[1]
+
+
+def test_pandas_input_sets_feature_names(binary_data):
+    pd = pytest.importorskip("pandas")
+    X, y = binary_data
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    clf = L1L2Classifier(**{**FAST, "epochs": 5}).fit(frame, pd.Series(y))
+    np.testing.assert_array_equal(clf.feature_names_in_, frame.columns)
+    with pytest.warns(UserWarning, match="feature names"):
+        clf.predict(X)
+    renamed = frame.rename(columns={"f0": "other"})
+    with pytest.raises(ValueError, match="feature names"):
+        clf.predict(renamed)
+
+
+def test_clone_and_set_params_keep_every_param():
+    clf = L1L2Classifier(
+        hidden_layer_sizes=(7, 3), l1=0.1, l2=0.2, activation="tanh", optimizer__beta_1=0.8
+    )
+    copy = clone(clf)
+    assert copy.get_params() == clf.get_params()
+    copy.set_params(l1=0.5, optimizer__beta_1=0.7, epochs=3)
+    assert (copy.l1, copy.optimizer__beta_1, copy.epochs) == (0.5, 0.7, 3)
+    assert clf.l1 == 0.1
+
+
+def test_routed_optimizer_argument_reaches_optimizer(binary_data):
+    X, y = binary_data
+    clf = L1L2Classifier(**{**FAST, "epochs": 2}, optimizer="sgd", optimizer__momentum=0.5)
+    clf.set_params(learning_rate=0.05).fit(X, y)
+    optimizer = clf.model_.optimizer
+    assert isinstance(optimizer, keras.optimizers.SGD)
+    assert optimizer.momentum == 0.5
+    assert float(optimizer.learning_rate) == pytest.approx(0.05)
+
+
+def test_optimizer_instance_is_copied_per_fit(binary_data):
+    X, y = binary_data
+    optimizer = keras.optimizers.RMSprop(learning_rate=0.01)
+    clf = L1L2Classifier(**{**FAST, "epochs": 2}, optimizer=optimizer)
+    first = clf.fit(X, y).model_.optimizer
+    second = clf.fit(X, y).model_.optimizer
+    assert first is not optimizer and second is not first
+    assert float(second.learning_rate) == pytest.approx(0.01)
+
+
+def test_stops_when_loss_stops_improving(binary_data):
+    X, y = binary_data
+    clf = L1L2Classifier(hidden_layer_sizes=(16,), epochs=500, tol=1e-2, random_state=0)
+    clf.fit(X, y)
+    assert clf.n_iter_ < 500
+    assert len(clf.loss_curve_) == clf.n_iter_
+    assert clf.best_loss_ == min(clf.loss_curve_)
+
+
+def test_warns_when_epochs_run_out(binary_data):
+    X, y = binary_data
+    with pytest.warns(ConvergenceWarning, match="maximum number of epochs"):
+        L1L2Classifier(**{**FAST, "epochs": 2}).fit(X, y)
+
+
+def test_keras_callbacks_can_stop_training(binary_data):
+    X, y = binary_data
+    seen = []
+    callbacks = [
+        keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: seen.append(logs["loss"])),
+        keras.callbacks.EarlyStopping(monitor="loss", patience=0, min_delta=10.0),
+    ]
+    clf = L1L2Classifier(**FAST, callbacks=callbacks).fit(X, y)
+    assert clf.n_iter_ == 2  # epoch 1 sets the baseline, epoch 2 does not improve by 10
+    assert seen == clf.loss_curve_
+
+
+def test_verbose_shows_keras_progress_bar(binary_data, capsys):
+    X, y = binary_data
+    L1L2Classifier(**{**FAST, "epochs": 2}, verbose=1).fit(X, y)
+    out = capsys.readouterr().out
+    assert "Epoch 2/2" in out
+    assert "loss:" in out
+
+
+def test_silent_by_default(binary_data, capsys):
+    X, y = binary_data
+    L1L2Classifier(**{**FAST, "epochs": 2}).fit(X, y).predict(X)
+    captured = capsys.readouterr()
+    assert captured.out == ""
+
+
+def test_warm_start_and_partial_fit_continue_training(binary_data):
+    X, y = binary_data
+    clf = L1L2Classifier(**{**FAST, "epochs": 3, "tol": 0, "n_iter_no_change": 3})
+    clf.set_params(warm_start=True).fit(X, y)
+    model = clf.model_
+    clf.fit(X, y)
+    assert clf.model_ is model and clf.n_iter_ == 6
+    clf.partial_fit(X, y)
+    assert clf.n_iter_ == 7
+    fresh = L1L2Classifier(**FAST).partial_fit(X[:50], y[:50] * 0, classes=[0, 1])
+    np.testing.assert_array_equal(fresh.classes_, [0, 1])
+    assert fresh.n_iter_ == 1
+
+
+def test_class_weight_shifts_predictions_toward_weighted_class(binary_data):
+    X, y = binary_data
+    plain = L1L2Classifier(**FAST).fit(X, y)
+    weighted = L1L2Classifier(**FAST, class_weight={0: 1.0, 1: 20.0}).fit(X, y)
+    assert (weighted.predict(X) == 1).sum() > (plain.predict(X) == 1).sum()
+
+
+def test_user_sample_weight_is_not_modified(binary_data):
+    X, y = binary_data
+    weights = np.ones(len(y))
+    L1L2Classifier(**{**FAST, "epochs": 2}, class_weight="balanced").fit(X, y, weights)
+    np.testing.assert_array_equal(weights, np.ones(len(y)))
+
+
+# -- clear errors -----------------------------------------------------------------------------
+
+BAD_PARAMS = [
+    ("l1", -1.0),
+    ("l1", float("nan")),
+    ("l1", "strong"),
+    ("l2", -0.5),
+    ("l2", float("nan")),
+    ("l2", None),
+    ("hidden_layer_sizes", ()),
+    ("hidden_layer_sizes", (0,)),
+    ("hidden_layer_sizes", (16, -2)),
+    ("hidden_layer_sizes", (1.5,)),
+    ("hidden_layer_sizes", "wide"),
+    ("hidden_layer_sizes", 0),
+    ("activation", "sigmoidish"),
+    ("activation", None),
+    ("epochs", 0),
+    ("epochs", 2.5),
+    ("batch_size", 0),
+    ("batch_size", "big"),
+    ("learning_rate", 0.0),
+    ("learning_rate", -0.1),
+    ("optimizer", "adamm"),
+    ("tol", -1.0),
+    ("n_iter_no_change", 0),
+    ("class_weight", "even"),
+    ("callbacks", "early"),
+    ("optimizer__not_an_argument", 1),
+    ("compile__loss", "mse"),
+]
+
+
+@pytest.mark.parametrize(("name", "value"), BAD_PARAMS)
+def test_bad_param_is_a_value_error_naming_it(name, value, binary_data):
+    X, y = binary_data
+    clf = L1L2Classifier(**{**FAST, name: value})
+    with pytest.raises(ValueError, match=name.split("__")[0]):
+        clf.fit(X, y)
+    assert not hasattr(clf, "model_")  # nothing was built
+
+
+def test_bad_input_errors(binary_data, fitted_binary):
+    X, y = binary_data
+    clf = L1L2Classifier(**FAST)
+    with_nan, with_inf = X.copy(), X.copy()
+    with_nan[0, 0], with_inf[0, 0] = np.nan, np.inf
+    with pytest.raises(ValueError, match="NaN"):
+        clf.fit(with_nan, y)
+    with pytest.raises(ValueError, match="infinity"):
+        clf.fit(with_inf, y)
+    with pytest.raises(ValueError, match="could not convert string to float"):
+        clf.fit(np.full(X.shape, "a"), y)
+    with pytest.raises(ValueError, match="Unknown label type"):
+        clf.fit(X, np.linspace(0, 1, len(y)))
+    with pytest.raises(ValueError, match="only one class"):
+        clf.fit(X, np.zeros(len(y)))
+    with pytest.raises(NotFittedError):
+        L1L2Classifier().predict(X)
+    with pytest.raises(ValueError, match=r"X has 3 features, but L1L2Classifier is expecting 8"):
+        fitted_binary.predict(X[:, :3])
+    with pytest.raises(ValueError, match="NaN"):
+        fitted_binary.predict_proba(with_nan)
+
+
+def test_failed_fit_leaves_fitted_estimator_unchanged(binary_data):
+    X, y = binary_data
+    clf = L1L2Classifier(**FAST).fit(X, y)
+    before = clf.predict_proba(X)
+    state = sorted(vars(clf))
+    with pytest.raises(ValueError):
+        clf.fit(X[:, :3], np.zeros(len(y)))
+    with pytest.raises(ValueError):
+        clf.set_params(l1=-1).fit(X, y)
+    clf.set_params(l1=1e-5)
+
+    class Boom(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == clf.n_iter_ + 1:  # after one epoch of changed weights
+                raise RuntimeError("interrupted")
+
+    clf.set_params(warm_start=True, callbacks=[Boom()])
+    with pytest.raises(RuntimeError, match="interrupted"):
+        clf.fit(X, y)
+    assert sorted(vars(clf)) == state
+    np.testing.assert_array_equal(clf.predict_proba(X), before)
+    np.testing.assert_array_equal(clf.model_.predict(X, verbose=0).ravel() > 0.5, before[:, 1] > 0.5)
+
+
+def test_fit_emits_no_unexpected_warnings(binary_data):
+    X, y = binary_data
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        L1L2Classifier(**{**FAST, "epochs": 2}).fit(X, y).predict_proba(X)

@@ -1,0 +1,59 @@
+"""The Keras network built from params."""
+
+import keras
+import numpy as np
+import pytest
+
+from l1l2_estimator._network import ACTIVATIONS, build_network
+
+
+def _build(n_outputs, hidden=(5, 4), l1=0.01, l2=0.02, activation="relu"):
+    return build_network(
+        n_features=3,
+        n_outputs=n_outputs,
+        hidden_layer_sizes=hidden,
+        activation=activation,
+        l1=l1,
+        l2=l2,
+        optimizer="adam",
+        seeds=[0] * (len(hidden) + 1),
+    )
+
+
+def test_regularizer_on_every_kernel_and_no_bias():
+    model = _build(n_outputs=3)
+    assert [layer.units for layer in model.layers] == [5, 4, 3]
+    for layer in model.layers:
+        assert isinstance(layer, keras.layers.Dense)
+        assert isinstance(layer.kernel_regularizer, keras.regularizers.L1L2)
+        assert layer.kernel_regularizer.l1 == pytest.approx(0.01)
+        assert layer.kernel_regularizer.l2 == pytest.approx(0.02)
+        assert layer.bias_regularizer is None
+    # the penalty Keras adds to the loss is l1*sum|W| + l2*sum(W^2) over kernels, never biases
+    for layer in model.layers:
+        layer.bias.assign(np.full(layer.bias.shape, 5.0))
+    kernels = [layer.kernel.numpy() for layer in model.layers]
+    expected = sum(0.01 * np.abs(k).sum() + 0.02 * (k**2).sum() for k in kernels)
+    assert float(sum(model.losses)) == pytest.approx(expected, rel=1e-5)
+
+
+def test_output_layer_matches_task():
+    binary, multi = _build(n_outputs=1), _build(n_outputs=4)
+    assert binary.layers[-1].units == 1
+    assert binary.layers[-1].get_config()["activation"] == "sigmoid"
+    assert binary.loss == "binary_crossentropy"
+    assert multi.layers[-1].units == 4
+    assert multi.layers[-1].get_config()["activation"] == "softmax"
+    assert multi.loss == "sparse_categorical_crossentropy"
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_hidden_activation_names(name):
+    model = _build(n_outputs=1, hidden=(4,), activation=name)
+    assert model.layers[0].get_config()["activation"] == ACTIVATIONS[name]
+
+
+def test_seeds_make_initial_weights_reproducible():
+    first, second = _build(n_outputs=2), _build(n_outputs=2)
+    for a, b in zip(first.get_weights(), second.get_weights()):
+        np.testing.assert_array_equal(a, b)
