@@ -1,19 +1,36 @@
-"""The training loop: one compiled TensorFlow call per epoch.
+"""The training loop: one compiled TensorFlow call per epoch, traced once per architecture.
 
 ``keras.Model.fit`` spends ~25 ms per epoch on bookkeeping (data adapters, iterators, callback
 plumbing) before any arithmetic, which dwarfs the work on small tabular data. Here each epoch is a
 single ``tf.function`` call that shuffles with a stateless seed, slices mini-batches on the graph
 side and runs Keras' own ``train_step`` for each one, so the optimizer, loss and regularizers are
-exactly Keras'. Keras callbacks still receive ``on_train_begin/end`` and ``on_epoch_begin/end``
-(with ``logs={"loss": ...}``) and may stop training through ``model.stop_training``; per-batch hooks
-are not called.
+exactly Keras'.
+
+Tracing that function costs about half a second, more than the training itself on small data, and
+a traced function belongs to the variables it was traced with. So training runs on a *trainer*: a
+Keras model of the same architecture whose traced function is kept in a small process-wide cache
+keyed by everything the graph depends on. A fit copies its own model's weights and optimizer state
+into the trainer, trains, and copies them back; the estimator's ``model_`` stays its own object.
+Grid searches and cross-validation, which fit one architecture many times, trace once. The cache
+holds at most ``MAX_CACHED_TRAINERS`` trainers, which also bounds the memory that many fits in one
+process keep alive.
+
+Keras callbacks receive ``on_train_begin/end`` and ``on_epoch_begin/end`` (with
+``logs={"loss": ...}``) for the trainer model, and may stop training through
+``model.stop_training``; per-batch hooks are not called.
 """
 
+import collections
+import json
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
+import keras
 import tensorflow as tf
 from keras.callbacks import CallbackList
+
+MAX_CACHED_TRAINERS = 8
 
 
 def _epoch_function(model, batch_size):
@@ -37,6 +54,102 @@ def _epoch_function(model, batch_size):
         return loss
 
     return run_epoch
+
+
+class _Trainer:
+    """A Keras model and its traced epoch function."""
+
+    def __init__(self, model, batch_size):
+        self.model = model
+        self.run_epoch = _epoch_function(model, batch_size)
+
+    def load_state(self, model):
+        _copy_state(source=model, target=self.model)
+
+    def save_state(self, model):
+        _copy_state(source=self.model, target=model)
+
+
+def _copy_state(source, target):
+    """Copy weights and optimizer state (moments, iteration count, learning rate)."""
+    for variable, value in zip(target.weights, source.weights, strict=True):
+        variable.assign(value)
+    for variable, value in zip(
+        target.optimizer.variables, source.optimizer.variables, strict=True
+    ):
+        variable.assign(value)
+
+
+class _TrainerCache:
+    """Trainers by key, least recently used first out. A trainer is checked out while it trains,
+    so concurrent fits of one architecture (threads) each get their own."""
+
+    def __init__(self, max_size):
+        self.max_size = max_size
+        self._idle = collections.OrderedDict()
+        self._lock = threading.Lock()
+
+    def checkout(self, key):
+        with self._lock:
+            return self._idle.pop(key, None)
+
+    def checkin(self, key, trainer):
+        with self._lock:
+            self._idle[key] = trainer
+            self._idle.move_to_end(key)
+            while len(self._idle) > self.max_size:
+                self._idle.popitem(last=False)
+
+    def clear(self):
+        with self._lock:
+            self._idle.clear()
+
+    def __len__(self):
+        return len(self._idle)
+
+
+trainers = _TrainerCache(MAX_CACHED_TRAINERS)
+
+
+def _without_names(config):
+    if isinstance(config, dict):
+        return {k: _without_names(v) for k, v in config.items() if k != "name"}
+    if isinstance(config, list):
+        return [_without_names(v) for v in config]
+    return config
+
+
+def trainer_key(model, batch_size):
+    """What a traced epoch function depends on besides variable values: the model's config (layer
+    names aside), its loss, its optimizer's class and config (the learning rate is a variable), and
+    the batch size."""
+    optimizer_config = _without_names(model.optimizer.get_config())
+    optimizer_config.pop("learning_rate", None)
+    return json.dumps(
+        [
+            _without_names(model.get_config()),
+            model.loss,
+            type(model.optimizer).__name__,
+            optimizer_config,
+            batch_size,
+        ],
+        sort_keys=True,
+        default=repr,
+    )
+
+
+def _build_trainer(model, batch_size):
+    clone = keras.models.clone_model(model)
+    optimizer = type(model.optimizer).from_config(model.optimizer.get_config())
+    clone.compile(optimizer=optimizer, loss=model.loss, jit_compile=False)
+    ensure_optimizer_built(clone)
+    return _Trainer(clone, batch_size)
+
+
+def ensure_optimizer_built(model):
+    """Create the optimizer's variables (moments) so that its state can be copied."""
+    if not model.optimizer.built:
+        model.optimizer.build(model.trainable_variables)
 
 
 @dataclass
@@ -63,6 +176,7 @@ class StoppingRule:
 class TrainingResult:
     losses: list = field(default_factory=list)
     converged: bool = False
+    stopped_by_callback: bool = False
 
 
 def train(
@@ -80,39 +194,48 @@ def train(
     callbacks=(),
     verbose=0,
 ):
-    """Train ``model`` for up to ``epochs`` epochs; return the per-epoch losses.
+    """Train ``model`` in place for up to ``epochs`` epochs; return the per-epoch losses.
 
-    ``seed`` is an integer; epoch ``e`` shuffles with the stateless seed ``(seed, e)``, so a fit is
-    reproducible and successive ``partial_fit`` calls see different orders. ``stopping`` is a
-    :class:`StoppingRule` or None (train all epochs).
+    ``model`` must be compiled. ``seed`` is an integer; epoch ``e`` shuffles with the stateless seed ``(seed, e)``, so a
+    fit is reproducible and successive ``partial_fit`` calls see different orders. ``stopping`` is
+    a :class:`StoppingRule` or None (train all epochs). If anything raises, ``model`` is untouched.
     """
     batch_size = int(min(batch_size, len(X)))
-    run_epoch = _epoch_function(model, batch_size)
+    ensure_optimizer_built(model)
+    key = trainer_key(model, batch_size)
+    trainer = trainers.checkout(key) or _build_trainer(model, batch_size)
+    trainer.load_state(model)
+
     X = tf.convert_to_tensor(X, dtype=tf.float32)
     y = tf.convert_to_tensor(y, dtype=tf.float32)
     sample_weight = tf.convert_to_tensor(sample_weight, dtype=tf.float32)
     callback_list = CallbackList(
         list(callbacks),
         add_progbar=bool(verbose),
-        model=model,
+        model=trainer.model,
         verbose=verbose,
         epochs=initial_epoch + epochs,
         steps=-(-len(X) // batch_size),
     )
     result = TrainingResult()
-    model.stop_training = False
+    trainer.model.stop_training = False
     callback_list.on_train_begin()
     logs = {}
     for epoch in range(initial_epoch, initial_epoch + epochs):
         callback_list.on_epoch_begin(epoch)
-        loss = float(run_epoch(X, y, sample_weight, tf.constant([seed, epoch], tf.int64), shuffle))
+        seed_pair = tf.constant([seed, epoch], tf.int64)
+        loss = float(trainer.run_epoch(X, y, sample_weight, seed_pair, shuffle))
         result.losses.append(loss)
         logs = {"loss": loss}
         callback_list.on_epoch_end(epoch, logs)
         if stopping is not None and stopping.update(loss):
             result.converged = True
             break
-        if model.stop_training:
+        if trainer.model.stop_training:
+            result.stopped_by_callback = True
             break
     callback_list.on_train_end(logs)
+
+    trainer.save_state(model)
+    trainers.checkin(key, trainer)
     return result

@@ -124,10 +124,11 @@ class L1L2Classifier(KerasClassifier):
     >>> from sklearn.datasets import make_classification
     >>> from l1l2_estimator import L1L2Classifier
     >>> X, y = make_classification(n_samples=200, n_features=10, random_state=0)
-    >>> clf = L1L2Classifier(hidden_layer_sizes=(16,), epochs=30, random_state=0).fit(X, y)
+    >>> clf = L1L2Classifier(hidden_layer_sizes=(16,), learning_rate=0.01, random_state=0)
+    >>> clf = clf.fit(X, y)
     >>> clf.predict_proba(X[:2]).shape
     (2, 2)
-    >>> bool(clf.score(X, y) > 0.8)
+    >>> bool(clf.score(X, y) > 0.9)
     True
     """
 
@@ -286,7 +287,7 @@ class L1L2Classifier(KerasClassifier):
             )
             self.history_["loss"].extend(result.losses)
             self.coefs_, self.intercepts_ = dense_weights(self.model_)
-        if stopping is not None and not result.converged and not self.model_.stop_training:
+        if stopping is not None and not result.converged and not result.stopped_by_callback:
             warnings.warn(
                 f"{type(self).__name__}: the maximum number of epochs ({self.epochs}) was "
                 "reached and the training loss has not converged yet.",
