@@ -1,6 +1,8 @@
 """The compiled epoch loop and its cache of traced trainers."""
 
+import keras
 import numpy as np
+import pytest
 
 from l1l2_estimator import L1L2Classifier
 from l1l2_estimator import _training
@@ -38,20 +40,41 @@ def test_cache_is_bounded(binary_data):
     assert len(_training.trainers) == _training.MAX_CACHED_TRAINERS
 
 
-def test_key_separates_what_the_graph_depends_on(fitted_binary):
+def test_key_separates_what_the_graph_depends_on(binary_data):
+    X, y = binary_data
+    base = L1L2Classifier(**{**FAST, "epochs": 1}).fit(X, y).model_
+    key = _training.trainer_key(base, 32)
+    assert _training.trainer_key(base, 16) != key
+    for change, same in [
+        ({"l1": 0.5, "l2": 0.0, "learning_rate": 0.1}, True),
+        ({"hidden_layer_sizes": (7,)}, False),
+        ({"activation": "tanh"}, False),
+        ({"optimizer": "sgd"}, False),
+    ]:
+        model = L1L2Classifier(**{**FAST, "epochs": 1, **change}).fit(X, y).model_
+        assert (_training.trainer_key(model, 32) == key) is same, change
+
+
+def test_one_trace_serves_a_grid_over_penalties(binary_data):
+    """Penalties live in trainer variables: the cached trainer reproduces fresh fits exactly."""
+    X, y = binary_data
+    grid = [(0.0, 0.0), (1e-2, 0.0), (0.0, 1e-2), (1e-3, 1e-3)]
+    _training.trainers.clear()
+    fits = [L1L2Classifier(**EXACT, l1=l1, l2=l2).fit(X, y) for l1, l2 in grid]
+    assert len(_training.trainers) == 1
+    for (l1, l2), fitted in zip(grid, fits):
+        _training.trainers.clear()
+        fresh = L1L2Classifier(**EXACT, l1=l1, l2=l2).fit(X, y)
+        np.testing.assert_allclose(fitted.predict_proba(X), fresh.predict_proba(X), rtol=1e-6)
+
+
+def test_trainer_penalty_equals_the_models_l1l2(fitted_binary):
     model = fitted_binary.model_
-    key = _training.trainer_key(model, 32)
-    assert _training.trainer_key(model, 32) == key
-    assert _training.trainer_key(model, 16) != key
-    other = L1L2Classifier(**{**FAST, "l1": 0.5})
-    other.fit(*_small(fitted_binary))
-    assert _training.trainer_key(other.model_, 32) != key
-
-
-def _small(fitted):
-    rng = np.random.RandomState(0)
-    X = rng.normal(size=(40, fitted.n_features_in_))
-    return X, (X[:, 0] > 0).astype(int)
+    trainer = _training._build_trainer(model, 32)
+    trainer.load_state(model)
+    assert float(sum(trainer.model.losses)) == pytest.approx(float(sum(model.losses)), rel=1e-6)
+    for layer in model.layers:  # the estimator's own network keeps Keras' L1L2 with floats
+        assert type(layer.kernel_regularizer) is keras.regularizers.L1L2
 
 
 def test_stopping_rule_matches_mlp():

@@ -9,9 +9,11 @@ exactly Keras'.
 Tracing that function costs about half a second, more than the training itself on small data, and
 a traced function belongs to the variables it was traced with. So training runs on a *trainer*: a
 Keras model of the same architecture whose traced function is kept in a small process-wide cache
-keyed by everything the graph depends on. A fit copies its own model's weights and optimizer state
-into the trainer, trains, and copies them back; the estimator's ``model_`` stays its own object.
-Grid searches and cross-validation, which fit one architecture many times, trace once. The cache
+keyed by everything the graph depends on. A fit copies its own model's weights, optimizer state and
+penalty factors into the trainer, trains, and copies weights and optimizer state back; the
+estimator's ``model_`` stays its own object. In the trainer the L1/L2 factors and the learning rate
+are variables, so cross-validation and a grid search over ``l1``, ``l2`` or ``learning_rate`` trace
+once. The cache
 holds at most ``MAX_CACHED_TRAINERS`` trainers, which also bounds the memory that many fits in one
 process keep alive.
 
@@ -56,15 +58,41 @@ def _epoch_function(model, batch_size):
     return run_epoch
 
 
+class _VariableL1L2(keras.regularizers.L1L2):
+    """``L1L2``'s penalty, ``l1 * sum(|W|) + l2 * sum(W ** 2)``, with the factors held in variables
+    so that a traced graph serves every value. (``L1L2`` skips a zero term; adding ``0 * sum`` gives
+    the same loss and the same gradients.)"""
+
+    def __init__(self):
+        super().__init__()
+        self.l1 = keras.Variable(0.0, trainable=False, name="l1")
+        self.l2 = keras.Variable(0.0, trainable=False, name="l2")
+
+    def __call__(self, x):
+        return self.l1 * keras.ops.sum(keras.ops.absolute(x)) + self.l2 * keras.ops.sum(
+            keras.ops.square(x)
+        )
+
+
 class _Trainer:
-    """A Keras model and its traced epoch function."""
+    """A Keras model, its traced epoch function and its variable penalties."""
 
     def __init__(self, model, batch_size):
         self.model = model
+        self.penalties = []
+        for layer in model.layers:
+            penalty = _VariableL1L2()
+            layer.kernel_regularizer = penalty
+            layer.kernel.regularizer = penalty
+            self.penalties.append(penalty)
         self.run_epoch = _epoch_function(model, batch_size)
 
     def load_state(self, model):
         _copy_state(source=model, target=self.model)
+        for penalty, layer in zip(self.penalties, model.layers, strict=True):
+            factors = layer.kernel_regularizer.get_config()
+            penalty.l1.assign(factors["l1"])
+            penalty.l2.assign(factors["l2"])
 
     def save_state(self, model):
         _copy_state(source=self.model, target=model)
@@ -111,23 +139,26 @@ class _TrainerCache:
 trainers = _TrainerCache(MAX_CACHED_TRAINERS)
 
 
-def _without_names(config):
+# Config entries that the trainer holds in variables (or that do not shape the graph).
+_NOT_IN_KEY = frozenset({"name", "l1", "l2", "learning_rate"})
+
+
+def _graph_config(config):
     if isinstance(config, dict):
-        return {k: _without_names(v) for k, v in config.items() if k != "name"}
+        return {k: _graph_config(v) for k, v in config.items() if k not in _NOT_IN_KEY}
     if isinstance(config, list):
-        return [_without_names(v) for v in config]
+        return [_graph_config(v) for v in config]
     return config
 
 
 def trainer_key(model, batch_size):
     """What a traced epoch function depends on besides variable values: the model's config (layer
-    names aside), its loss, its optimizer's class and config (the learning rate is a variable), and
-    the batch size."""
-    optimizer_config = _without_names(model.optimizer.get_config())
-    optimizer_config.pop("learning_rate", None)
+    names and penalty factors aside), its loss, its optimizer's class and config (the learning
+    rate is a variable), and the batch size."""
+    optimizer_config = _graph_config(model.optimizer.get_config())
     return json.dumps(
         [
-            _without_names(model.get_config()),
+            _graph_config(model.get_config()),
             model.loss,
             type(model.optimizer).__name__,
             optimizer_config,
