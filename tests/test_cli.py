@@ -1,0 +1,220 @@
+"""The command line, ``python -m l1l2_estimator``: the report it prints and how it fails."""
+
+import os
+import subprocess
+import sys
+
+import joblib
+import numpy as np
+import pytest
+
+from l1l2_estimator import __main__ as cli
+
+# Small and quick; the model is weak, which is fine: these tests check the report, not the fit.
+FAST = ["--samples", "120", "--epochs", "20", "--hidden", "8"]
+
+
+def run_cli(capsys, *args):
+    code = cli.main([*args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def confusion_rows(out):
+    """The body of the printed confusion matrix: {true label: [counts by predicted label]}."""
+    lines = out.splitlines()
+    start = lines.index("Confusion matrix (rows: true class, columns: predicted class):")
+    header = lines[start + 1].split()
+    rows = {}
+    for line in lines[start + 2 :]:
+        if not line.strip():
+            break
+        label, *counts = line.split()
+        rows[label] = [int(count) for count in counts]
+    return header, rows
+
+
+def test_default_run_prints_split_accuracy_matrix_and_report(capsys):
+    code, out, err = run_cli(capsys, *FAST)
+    assert code == 0
+    assert "Data: simulated by make_classification (120 samples, 20 features, 2 classes" in out
+    assert "Split: 90 training samples, 30 test samples" in out
+    assert "Test accuracy: " in out
+    header, rows = confusion_rows(out)
+    assert header[-2:] == ["0", "1"]  # predicted labels as column headers
+    assert list(rows) == ["0", "1"]  # true labels as row headers
+    assert sum(map(sum, rows.values())) == 30
+    assert [sum(counts) for counts in rows.values()] == [15, 15]  # stratified: true counts
+    assert "precision    recall  f1-score   support" in out
+    assert "Traceback" not in err
+
+
+def test_running_out_of_epochs_is_one_short_line(capsys):
+    code, _, err = run_cli(capsys, *FAST)
+    assert code == 0
+    assert err.count("\n") <= 1
+    if err:
+        assert err == "l1l2-estimator: note: 1 fit stopped at --epochs 20 before converging\n"
+
+
+def test_three_classes(capsys):
+    code, out, _ = run_cli(capsys, *FAST, "--classes", "3", "--samples", "150")
+    assert code == 0
+    assert "3 classes" in out
+    header, rows = confusion_rows(out)
+    assert header[-3:] == ["0", "1", "2"]
+    assert list(rows) == ["0", "1", "2"]
+    assert all(len(counts) == 3 for counts in rows.values())
+
+
+def write_csv(path, n_rows=90, bad_cell=None):
+    rng = np.random.default_rng(0)
+    species = np.array(["setosa", "versicolor", "virginica"])
+    lines = ["sepal length,sepal width,species"]
+    for row in range(n_rows):
+        label = row % 3
+        length, width = rng.normal(loc=(2.0 * label, -label), scale=0.5)
+        lines.append(f"{length:.3f},{width:.3f},{species[label]}")
+    if bad_cell is not None:
+        lines[5] = f"1.0,{bad_cell},setosa"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_csv_with_string_target(capsys, tmp_path):
+    path = write_csv(tmp_path / "flowers.csv")
+    code, out, err = run_cli(capsys, "--csv", str(path), "--target", "species", "--epochs", "20")
+    assert code == 0, err
+    assert f"Data: {path} (90 rows, 2 feature columns, target 'species' with 3 classes)" in out
+    header, rows = confusion_rows(out)
+    assert header[-3:] == ["setosa", "versicolor", "virginica"]
+    assert list(rows) == ["setosa", "versicolor", "virginica"]
+    assert "virginica" in out.split("Classification report:")[1]
+
+
+def test_csv_reading_details(tmp_path):
+    # A byte-order mark and a blank last line, as spreadsheet programs write them; integer labels
+    # are read as integers so that 10 sorts after 9.
+    path = tmp_path / "data.csv"
+    path.write_text("\ufeffx, label\n0.5, 10\n1.5, 9\n\n", encoding="utf-8")
+    X, y, _ = cli.read_csv(str(path), "label")
+    np.testing.assert_array_equal(X, [[0.5], [1.5]])
+    np.testing.assert_array_equal(y, [10, 9])
+    assert y.dtype.kind == "i"
+
+    path.write_text("x,label\n0.5,a\n1.5\n")
+    with pytest.raises(cli.UsageError, match="line 3: expected 2 fields as in the header, got 1"):
+        cli.read_csv(str(path), "label")
+
+
+def test_grid_prints_best_pair_and_a_row_per_pair(capsys, monkeypatch):
+    # A 2 x 2 grid with 2 folds: the same code path as the 3 x 3, 3-fold default, in a third of
+    # the fits.
+    monkeypatch.setattr(cli, "L1_GRID", (0.0, 1e-3))
+    monkeypatch.setattr(cli, "L2_GRID", (0.0, 1e-3))
+    monkeypatch.setattr(cli, "CV_FOLDS", 2)
+    code, out, err = run_cli(capsys, *FAST, "--grid")
+    assert code == 0
+    assert "Grid search: 4 (l1, l2) pairs, 2-fold cross-validation" in out
+    best_line = next(line for line in out.splitlines() if line.startswith("Best: "))
+    assert best_line.startswith("Best: l1=") and ", l2=" in best_line
+    table = out.split("l1       l2    mean     std  rank\n")[1].split("\n\n")[0].splitlines()
+    assert [tuple(row.split()[:2]) for row in table] == [
+        ("0", "0"),
+        ("0", "0.001"),
+        ("0.001", "0"),
+        ("0.001", "0.001"),
+    ]
+    assert sum("<- best" in row for row in table) >= 1
+    best_l1, best_l2 = (part.split("=")[1] for part in best_line[6:].split(" (")[0].split(", "))
+    assert f"l1={best_l1}, l2={best_l2}" in out.split("Model: ")[1]  # the refit best model
+    # Nine fits (4 pairs x 2 folds + refit), at most one line about running out of epochs.
+    assert err.count("\n") <= 1
+
+
+def test_save_writes_a_pipeline_that_loads_and_predicts(capsys, tmp_path):
+    path = tmp_path / "model.joblib"
+    code, out, _ = run_cli(capsys, *FAST, "--save", str(path))
+    assert code == 0
+    assert f"Saved the fitted pipeline to {path}" in out
+    model = joblib.load(path)
+    X = np.random.default_rng(0).normal(size=(5, 20))
+    assert set(model.predict(X)) <= {0, 1}
+    assert model.steps[0][0] == "standardscaler"
+
+
+def test_verbose_shows_the_keras_progress_bar(capsys):
+    code, out, _ = run_cli(capsys, *FAST, "--epochs", "2", "--verbose")
+    assert code == 0
+    assert "Epoch 1/2" in out
+
+
+ERROR_CASES = {
+    "hidden 0": (["--hidden", "0"], "hidden_layer_sizes must be a positive integer"),
+    "negative l1": (["--l1", "-1"], "'l1' parameter of L1L2Classifier must be a float"),
+    "epochs 0": (["--epochs", "0"], "'epochs' parameter of L1L2Classifier"),
+    "test size 1.5": (["--test-size", "1.5"], "'test_size' parameter"),
+    "missing file": (["--csv", "{tmp}/missing.csv", "--target", "y"], "No such file"),
+    "missing target column": (
+        ["--csv", "{good}", "--target", "label"],
+        "--target 'label' is not a column",
+    ),
+    "non-numeric feature": (
+        ["--csv", "{bad}", "--target", "species"],
+        "feature column 'sepal width' must be numeric, got 'n/a' on line 6",
+    ),
+    "csv without target": (["--csv", "{good}"], "needs --target COLUMN"),
+    "target without csv": (["--target", "species"], "give --csv PATH as well"),
+    "csv with simulation flag": (
+        ["--csv", "{good}", "--target", "species", "--samples", "50"],
+        "--samples shape simulated data only",
+    ),
+    "grid with l1": (["--grid", "--l1", "0.1"], "--grid chooses l1 and l2 itself"),
+    "save to missing folder": (
+        ["--save", "{tmp}/no/such/folder/model.joblib"],
+        "its folder does not exist",
+    ),
+}
+
+
+@pytest.mark.parametrize("args, message", ERROR_CASES.values(), ids=ERROR_CASES.keys())
+def test_errors_are_one_line_and_exit_code_2(capsys, tmp_path, args, message):
+    files = {
+        "tmp": tmp_path,
+        "good": write_csv(tmp_path / "good.csv"),
+        "bad": write_csv(tmp_path / "bad.csv", bad_cell="n/a"),
+    }
+    args = [arg.format(**files) for arg in args]
+    code, _, err = run_cli(capsys, "--epochs", "5", "--hidden", "8", *args)
+    assert code == 2
+    assert err.startswith("l1l2-estimator: error: ")
+    assert message in err
+    assert err.count("\n") == 1
+    assert "Traceback" not in err
+
+
+def test_argparse_errors_exit_2_without_traceback(capsys):
+    code, _, err = run_cli(capsys, "--hidden", "64,big")
+    assert code == 2
+    assert "l1l2-estimator: error: argument --hidden: expected comma-separated integers" in err
+    assert "Traceback" not in err
+
+
+def test_module_entry_point_runs_in_a_fresh_python():
+    # Importing l1l2_estimator here set TF_CPP_MIN_LOG_LEVEL, which the child would take for the
+    # user's own choice and so not mute TensorFlow's start-up lines; run it as from a clean shell.
+    env = {name: value for name, value in os.environ.items() if name != "TF_CPP_MIN_LOG_LEVEL"}
+    done = subprocess.run(
+        [sys.executable, "-m", "l1l2_estimator", *FAST, "--classes", "3", "--samples", "150"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Test accuracy: " in done.stdout
+    assert "Confusion matrix (rows: true class, columns: predicted class):" in done.stdout
+    assert "Traceback" not in done.stderr
+    # TensorFlow's start-up chatter is muted; at most the one-line epoch note remains.
+    assert done.stderr.count("\n") <= 1, done.stderr
+

@@ -1,0 +1,86 @@
+"""Every script in examples/ runs to the end and prints what it promises, so none can rot."""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+SCRIPTS = ("seed_recipe.py", "grid_search_lambdas.py", "pipeline_pickle.py")
+
+
+@pytest.fixture(scope="module")
+def outputs():
+    """``{script: CompletedProcess}``; the scripts run side by side, as each spends seconds
+    importing TensorFlow on one core."""
+    # Importing l1l2_estimator in this process set TF_CPP_MIN_LOG_LEVEL; a child would take it for
+    # the user's own choice and show TensorFlow's start-up lines. Run them as from a clean shell.
+    env = {key: value for key, value in os.environ.items() if key != "TF_CPP_MIN_LOG_LEVEL"}
+    running = {
+        name: subprocess.Popen(
+            [sys.executable, str(EXAMPLES / name)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            cwd=EXAMPLES.parent,
+        )
+        for name in SCRIPTS
+    }
+    done = {}
+    try:
+        for name, process in running.items():
+            stdout, stderr = process.communicate(timeout=300)
+            done[name] = subprocess.CompletedProcess(
+                process.args, process.returncode, stdout, stderr
+            )
+    finally:
+        for process in running.values():
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    return done
+
+
+def output_of(outputs, name):
+    done = outputs[name]
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    return done.stdout
+
+
+def number_after(label, out):
+    return float(re.search(rf"{label}: ([0-9.]+)", out).group(1))
+
+
+def test_every_example_is_tested():
+    assert {path.name for path in EXAMPLES.glob("*.py")} == set(SCRIPTS)
+
+
+def test_seed_recipe(outputs):
+    out = output_of(outputs, "seed_recipe.py")
+    assert "750 training samples, 250 test samples" in out
+    assert "Confusion matrix (rows: true class, columns: predicted class):" in out
+    assert number_after("Accuracy", out) > 0.8
+
+
+def test_grid_search_lambdas(outputs):
+    out = output_of(outputs, "grid_search_lambdas.py")
+    assert re.search(r"Best parameters: \{'hidden_layer_sizes': .+, 'l1': .+, 'l2': .+\}", out)
+    assert number_after("Held-out accuracy of the refit best pipeline", out) > 0.7
+    table = out.split("All candidates, best first:\n")[1].splitlines()
+    assert table[0].split() == ["rank", "l1", "l2", "hidden", "mean", "std"]
+    assert len(table) == 1 + 8  # header + 2 x 2 x 2 candidates
+    assert table[1].split()[0] == "1"
+
+
+def test_pipeline_pickle(outputs):
+    out = output_of(outputs, "pipeline_pickle.py")
+    for source in ("joblib", "pickle"):
+        assert (
+            f"Loaded from {source} in a new process: identical labels: True, "
+            "identical probabilities: True"
+        ) in out
