@@ -195,6 +195,14 @@ def test_pandas_input_sets_feature_names(binary_data):
         clf.predict(renamed)
 
 
+def test_numpy_scalars_are_accepted_as_params(binary_data):
+    X, y = binary_data
+    clf = L1L2Classifier(
+        **{**FAST, "epochs": 2},
+    ).set_params(l1=np.float32(1e-4), l2=np.float64(1e-4), hidden_layer_sizes=np.array([6, 3]))
+    assert [layer.units for layer in clf.fit(X, y).model_.layers] == [6, 3, 1]
+
+
 def test_clone_and_set_params_keep_every_param():
     clf = L1L2Classifier(
         hidden_layer_sizes=(7, 3), l1=0.1, l2=0.2, activation="tanh", optimizer__beta_1=0.8

@@ -5,5 +5,6 @@ from ._environment import import_keras_quietly
 import_keras_quietly()
 
 from .classifier import L1L2Classifier  # noqa: E402
+from .persistence import dump, load  # noqa: E402
 
-__all__ = ["L1L2Classifier"]
+__all__ = ["L1L2Classifier", "dump", "load"]

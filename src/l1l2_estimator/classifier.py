@@ -50,7 +50,7 @@ class L1L2Classifier(KerasClassifier):
         L1 penalty factor: ``l1 * sum(|W|)`` over every kernel is added to the mini-batch loss.
     l2 : float, default=1e-4
         L2 penalty factor: ``l2 * sum(W ** 2)`` over every kernel is added to the mini-batch loss.
-        MLPClassifier's ``alpha`` corresponds to ``l2 = alpha / (2 * n_samples)``.
+        MLPClassifier's ``alpha`` corresponds to ``l2 = alpha / (2 * batch_size)``.
     optimizer : str or keras.optimizers.Optimizer, default="adam"
         A Keras optimizer name, or an optimizer instance whose configuration is copied on each fit.
         Optimizer arguments can be routed as ``optimizer__<name>``, e.g. ``optimizer__beta_1``.
@@ -372,7 +372,8 @@ class L1L2Classifier(KerasClassifier):
     def _build_keras_model(self):
         rng = check_random_state(self.random_state)
         sizes = self.hidden_layer_sizes
-        sizes = (sizes,) if isinstance(sizes, Integral) else tuple(sizes)
+        # NumPy scalars (a grid built with np.arange, say) become the Python numbers Keras expects.
+        sizes = (int(sizes),) if isinstance(sizes, Integral) else tuple(map(int, sizes))
         seeds = rng.randint(np.iinfo(np.int32).max, size=len(sizes) + 1)
         self._shuffle_seed = int(rng.randint(np.iinfo(np.int32).max))
         self._hidden_activation = ACTIVATIONS[self.activation]
@@ -381,8 +382,8 @@ class L1L2Classifier(KerasClassifier):
             n_outputs=1 if self.n_classes_ == 2 else self.n_classes_,
             hidden_layer_sizes=sizes,
             activation=self.activation,
-            l1=self.l1,
-            l2=self.l2,
+            l1=float(self.l1),
+            l2=float(self.l2),
             optimizer=self._make_optimizer(),
             seeds=[int(seed) for seed in seeds],
         )

@@ -1,0 +1,412 @@
+"""dump/load: identical predictions after a round trip, and no code run from a file we are given."""
+
+import doctest
+import io
+import json
+import pickle
+import subprocess
+import sys
+import textwrap
+import zipfile
+
+import joblib
+import keras
+import numpy as np
+import pytest
+from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import LogisticRegression
+
+from l1l2_estimator import L1L2Classifier
+from l1l2_estimator import persistence
+from l1l2_estimator.persistence import FORMAT_VERSION, dump, load
+
+from .conftest import FAST
+
+
+@pytest.fixture(scope="module")
+def saved_binary(fitted_binary, tmp_path_factory):
+    """The bytes of a good file, to damage in the refusal tests."""
+    path = tmp_path_factory.mktemp("saved") / "binary.l1l2"
+    dump(fitted_binary, path)
+    return path.read_bytes()
+
+
+def _copy(estimator):
+    """An independent copy, so that tests never change the session fixtures."""
+    return pickle.loads(pickle.dumps(estimator))
+
+
+def _round_trip(estimator, tmp_path):
+    path = tmp_path / "model.l1l2"
+    dump(estimator, path)
+    return load(path)
+
+
+def _unzip(data):
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def _zip(members):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def _replace(good, *, metadata=None, model=None):
+    """``good`` (a file's bytes) with its metadata changed by ``metadata(dict)`` or its
+    model.keras replaced by the bytes ``model``."""
+    members = _unzip(good)
+    if metadata is not None:
+        content = json.loads(members["l1l2-estimator.json"])
+        metadata(content)
+        members["l1l2-estimator.json"] = json.dumps(content).encode()
+    if model is not None:
+        members["model.keras"] = model
+    return _zip(members)
+
+
+def _keras_file_bytes(model, tmp_path):
+    path = tmp_path / "network.keras"
+    keras.saving.save_model(model, path)
+    return path.read_bytes()
+
+
+# -- round trips ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fitted, data", [("fitted_binary", "binary_data"),
+                                          ("fitted_multiclass", "multiclass_data")])
+def test_round_trip_predicts_identically(fitted, data, request, tmp_path):
+    fitted, (X, y) = request.getfixturevalue(fitted), request.getfixturevalue(data)
+    loaded = _round_trip(fitted, tmp_path)
+    np.testing.assert_array_equal(loaded.predict_proba(X), fitted.predict_proba(X))
+    predicted = loaded.predict(X)
+    np.testing.assert_array_equal(predicted, fitted.predict(X))
+    assert predicted.dtype == fitted.predict(X).dtype  # string labels stay '<U3', ints stay int64
+    labels = fitted.classes_[np.searchsorted(np.unique(y), y)]
+    assert loaded.score(X, labels) == fitted.score(X, labels)
+    assert loaded.get_params() == fitted.get_params()
+
+
+def test_restores_every_fitted_attribute(fitted_multiclass, tmp_path):
+    loaded = _round_trip(fitted_multiclass, tmp_path)
+    original = vars(fitted_multiclass)
+    assert set(vars(loaded)) == set(original)
+    for name in ("classes_", "n_classes_", "n_features_in_", "n_outputs_", "n_outputs_expected_",
+                 "history_", "_shuffle_seed", "_random_state", "_hidden_activation",
+                 "_fit_callbacks", "_predict_callbacks"):
+        np.testing.assert_equal(getattr(loaded, name), original[name], err_msg=name)
+    assert loaded.classes_.dtype == fitted_multiclass.classes_.dtype
+    for restored, saved in zip(loaded.coefs_ + loaded.intercepts_,
+                               fitted_multiclass.coefs_ + fitted_multiclass.intercepts_):
+        assert restored.dtype == np.float64
+        np.testing.assert_array_equal(restored, saved)
+    for restored, saved in zip(loaded.model_.optimizer.variables,
+                               fitted_multiclass.model_.optimizer.variables):
+        np.testing.assert_array_equal(restored.numpy(), saved.numpy())
+    assert loaded.target_encoder_.transform(loaded.classes_).ravel().tolist() == [0, 1, 2]
+
+
+_SUBPROCESS_LOAD = textwrap.dedent(
+    """
+    import sys, numpy as np
+    from l1l2_estimator.persistence import load
+    estimator = load(sys.argv[1])
+    X = np.load(sys.argv[2])
+    np.save(sys.argv[3], estimator.predict_proba(X))
+    print(estimator.predict(X[:3]).tolist())
+    """
+)
+
+
+def test_round_trip_in_new_process(fitted_multiclass, multiclass_data, tmp_path):
+    X, _ = multiclass_data
+    np.save(tmp_path / "X.npy", X)
+    dump(fitted_multiclass, str(tmp_path / "model.l1l2"))  # str paths work as well as Path
+    paths = [tmp_path / name for name in ("model.l1l2", "X.npy", "out.npy")]
+    done = subprocess.run(
+        [sys.executable, "-c", _SUBPROCESS_LOAD, *map(str, paths)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    np.testing.assert_array_equal(np.load(tmp_path / "out.npy"), fitted_multiclass.predict_proba(X))
+    assert done.stdout.strip() == str(fitted_multiclass.predict(X[:3]).tolist())
+
+
+def test_loaded_estimator_continues_training_like_the_original(
+    fitted_multiclass, multiclass_data, tmp_path
+):
+    X, y = multiclass_data
+    labels = np.array(["ant", "bee", "cat"])[y]
+    loaded = _round_trip(fitted_multiclass, tmp_path)
+    original = _copy(fitted_multiclass)
+    loaded.partial_fit(X, labels)
+    original.partial_fit(X, labels)
+    assert loaded.n_iter_ == fitted_multiclass.n_iter_ + 1
+    # Same weights, optimizer state, shuffling seed and epoch count: the same next epoch.
+    np.testing.assert_allclose(loaded.predict_proba(X), original.predict_proba(X), rtol=1e-6)
+
+
+def test_loaded_estimator_pickles(fitted_binary, binary_data, tmp_path):
+    X, _ = binary_data
+    loaded = _round_trip(fitted_binary, tmp_path)
+    joblib.dump(loaded, tmp_path / "again.joblib")
+    again = joblib.load(tmp_path / "again.joblib")
+    np.testing.assert_array_equal(again.predict_proba(X), fitted_binary.predict_proba(X))
+
+
+def test_feature_names_round_trip(binary_data, tmp_path):
+    pd = pytest.importorskip("pandas")
+    X, y = binary_data
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    fitted = L1L2Classifier(**{**FAST, "epochs": 2}).fit(frame, y)
+    loaded = _round_trip(fitted, tmp_path)
+    np.testing.assert_array_equal(loaded.feature_names_in_, fitted.feature_names_in_)
+    np.testing.assert_array_equal(loaded.predict_proba(frame), fitted.predict_proba(frame))
+    with pytest.raises(ValueError, match="feature names"):
+        loaded.predict(frame.rename(columns={"f0": "other"}))
+
+
+def test_params_of_every_supported_type_round_trip(binary_data, tmp_path):
+    X, y = binary_data
+    schedule = keras.optimizers.schedules.ExponentialDecay(0.05, decay_steps=10, decay_rate=0.9)
+    fitted = L1L2Classifier(
+        hidden_layer_sizes=[6, 3],
+        l1=np.float64(1e-4),
+        optimizer=keras.optimizers.SGD(learning_rate=schedule, momentum=0.5),
+        epochs=2,
+        class_weight={0: 1.0, 1: 2.5},
+        random_state=np.random.RandomState(3),
+        optimizer__nesterov=True,
+    ).fit(X, y)
+    loaded = _round_trip(fitted, tmp_path)
+    params, expected = loaded.get_params(), fitted.get_params()
+    assert params.keys() == expected.keys()
+    assert params.pop("optimizer").get_config() == expected.pop("optimizer").get_config()
+    saved_state, restored_state = expected.pop("random_state").get_state(), params.pop(
+        "random_state").get_state()
+    np.testing.assert_equal(restored_state, saved_state)
+    assert params == expected
+    assert type(params["hidden_layer_sizes"]) is list
+    assert type(params["l1"]) is np.float64
+    np.testing.assert_array_equal(loaded.predict_proba(X), fitted.predict_proba(X))
+
+
+# -- what dump refuses -------------------------------------------------------------------------
+
+
+def test_dump_unfitted_raises_not_fitted(tmp_path):
+    with pytest.raises(NotFittedError):
+        dump(L1L2Classifier(), tmp_path / "model.l1l2")
+    assert not (tmp_path / "model.l1l2").exists()
+
+
+def test_dump_other_estimator_raises_type_error(binary_data, tmp_path):
+    X, y = binary_data
+    with pytest.raises(TypeError, match="LogisticRegression"):
+        dump(LogisticRegression().fit(X, y), tmp_path / "model.l1l2")
+
+
+def test_dump_refuses_callbacks_and_writes_nothing(fitted_binary, tmp_path):
+    estimator = _copy(fitted_binary).set_params(callbacks=[keras.callbacks.EarlyStopping()])
+    with pytest.raises(ValueError, match=r"callbacks.*set_params\(callbacks=None\)"):
+        dump(estimator, tmp_path / "model.l1l2")
+    assert not (tmp_path / "model.l1l2").exists()
+
+
+def test_dump_refuses_a_param_that_needs_pickle(fitted_binary, tmp_path):
+    estimator = _copy(fitted_binary).set_params(optimizer__learning_rate=lambda: 0.1)
+    with pytest.raises(ValueError, match="Cannot save parameter optimizer__learning_rate"):
+        dump(estimator, tmp_path / "model.l1l2")
+
+
+# -- what load refuses -------------------------------------------------------------------------
+
+
+def _joblib_file(good, fitted, tmp_path):
+    joblib.dump(fitted, tmp_path / "model.joblib")
+    return (tmp_path / "model.joblib").read_bytes()
+
+
+def _newer_version(metadata):
+    metadata["format_version"] = FORMAT_VERSION + 1
+
+
+def _unknown_param(metadata):
+    metadata["params"]["fit"] = "shadowing a method"
+
+
+def _mismatched_classes(metadata):
+    metadata["classes_"] = {"dtype": "<i8", "shape": [3], "items": [0, 1, 2]}
+
+
+REFUSED_FILES = {
+    "empty": (lambda good, fitted, tmp: b"", "empty"),
+    "truncated": (lambda good, fitted, tmp: good[: len(good) // 2], "not a zip archive"),
+    "random bytes": (
+        lambda good, fitted, tmp: np.random.default_rng(0).bytes(4096),
+        "not a zip archive",
+    ),
+    "foreign zip": (
+        lambda good, fitted, tmp: _zip({"readme.txt": b"not a model"}),
+        "has no l1l2-estimator.json",
+    ),
+    "plain .keras": (
+        lambda good, fitted, tmp: _keras_file_bytes(fitted.model_, tmp),
+        "plain Keras model",
+    ),
+    "pickle": (lambda good, fitted, tmp: pickle.dumps(fitted), "pickle"),
+    "joblib": (_joblib_file, "pickle"),
+    "another format's metadata": (
+        lambda good, fitted, tmp: _replace(good, metadata=lambda content: content.update(
+            format="something-else")),
+        "does not describe an l1l2-estimator file",
+    ),
+    "newer format version": (
+        lambda good, fitted, tmp: _replace(good, metadata=_newer_version),
+        f"format version {FORMAT_VERSION + 1}.*upgrade",
+    ),
+    "unknown parameter": (
+        lambda good, fitted, tmp: _replace(good, metadata=_unknown_param),
+        "unknown parameter 'fit'",
+    ),
+    "classes not matching the network": (
+        lambda good, fitted, tmp: _replace(good, metadata=_mismatched_classes),
+        "kernels of shapes",
+    ),
+    "model.keras not a Keras file": (
+        lambda good, fitted, tmp: _replace(good, model=b"garbage"),
+        "not a Keras .keras archive",
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", list(REFUSED_FILES))
+def test_load_refuses_with_the_path_and_the_reason(kind, saved_binary, fitted_binary, tmp_path):
+    build, reason = REFUSED_FILES[kind]
+    path = tmp_path / "file.l1l2"
+    path.write_bytes(build(saved_binary, fitted_binary, tmp_path))
+    with pytest.raises(ValueError, match=reason) as refused:
+        load(path)
+    assert str(path) in str(refused.value)
+
+
+def test_load_missing_file_raises_file_not_found(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        load(tmp_path / "missing.l1l2")
+
+
+@pytest.fixture
+def lambda_file(saved_binary, tmp_path):
+    """Our file with valid metadata around a network whose Lambda layer touches ``marker`` when
+    called: the code an attacker would plant. Returns (path, marker, network bytes)."""
+    marker = tmp_path / "code-ran"
+    touch = str(marker)
+    network = keras.Sequential([
+        keras.Input(shape=(8,)),
+        keras.layers.Lambda(lambda x: (__import__("pathlib").Path(touch).touch(), x)[1]),
+        keras.layers.Dense(1, activation="sigmoid"),
+    ])
+    network.compile(optimizer="adam", loss="binary_crossentropy")
+    network_bytes = _keras_file_bytes(network, tmp_path)
+    marker.unlink()  # building the network called the lambda once
+    path = tmp_path / "planted.l1l2"
+    path.write_bytes(_replace(saved_binary, model=network_bytes))
+    return path, marker, network_bytes
+
+
+def test_load_refuses_a_lambda_layer(lambda_file):
+    path, marker, _ = lambda_file
+    with pytest.raises(ValueError, match="'Lambda' layer; only Dense") as refused:
+        load(path)
+    assert str(path) in str(refused.value)
+    assert not marker.exists()
+
+
+@pytest.mark.filterwarnings("ignore:Skipping variable loading:UserWarning")
+def test_keras_safe_mode_refuses_the_lambda_past_our_layer_check(lambda_file, monkeypatch,
+                                                                 tmp_path):
+    path, marker, network_bytes = lambda_file
+    monkeypatch.setattr(persistence, "_check_network_config", lambda model_bytes: None)
+    with pytest.raises(ValueError, match="safe_mode=True") as refused:
+        load(path)
+    assert str(path) in str(refused.value)
+    assert "lambda" in str(refused.value.__cause__).lower()  # Keras' own refusal
+    assert not marker.exists()
+    # The planted code is real: Keras without safe mode runs it while loading.
+    (tmp_path / "unsafe.keras").write_bytes(network_bytes)
+    keras.saving.load_model(tmp_path / "unsafe.keras", safe_mode=False)
+    assert marker.exists()
+
+
+@pytest.fixture
+def unsafe_keras_process():
+    """A process that called keras.config.enable_unsafe_deserialization(), restored afterwards."""
+    from keras.src.backend.common import global_state
+
+    before = global_state.get_global_attribute("safe_mode_saving")
+    keras.config.enable_unsafe_deserialization()
+    yield
+    global_state.set_global_attribute("safe_mode_saving", before)
+
+
+def test_load_keeps_safe_mode_in_a_process_that_disabled_it(lambda_file, unsafe_keras_process,
+                                                            monkeypatch):
+    path, marker, _ = lambda_file
+    monkeypatch.setattr(persistence, "_check_network_config", lambda model_bytes: None)
+    with pytest.raises(ValueError, match="safe_mode=True") as refused:
+        load(path)
+    assert "lambda" in str(refused.value.__cause__).lower()
+    assert not marker.exists()
+
+
+@pytest.mark.filterwarnings("ignore:The object being serialized includes a `lambda`")
+def test_load_refuses_a_lambda_anywhere_in_the_network(saved_binary, tmp_path):
+    # Keras writes a lambda activation in a form it cannot read back; an attacker writes the form
+    # that keras.activations.get would rebuild, were safe mode off.
+    planted = keras.saving.serialize_keras_object(lambda x: x)
+    assert planted["class_name"] == "__lambda__"
+    network = _unzip(_unzip(saved_binary)["model.keras"])
+    config = json.loads(network["config.json"])
+    config["config"]["layers"][1]["config"]["activation"] = planted
+    network["config.json"] = json.dumps(config).encode()
+    path = tmp_path / "planted.l1l2"
+    path.write_bytes(_replace(saved_binary, model=_zip(network)))
+    with pytest.raises(ValueError, match="holds a Python lambda") as refused:
+        load(path)
+    assert str(path) in str(refused.value)
+
+
+def _refuse_to_unpickle(*args, **kwargs):
+    raise AssertionError("load must not unpickle")
+
+
+def test_load_never_unpickles(saved_binary, fitted_binary, binary_data, monkeypatch, tmp_path):
+    X, _ = binary_data
+    path = tmp_path / "model.l1l2"
+    path.write_bytes(saved_binary)
+    for name in ("load", "loads", "Unpickler"):
+        monkeypatch.setattr(pickle, name, _refuse_to_unpickle)
+    loaded = load(path)
+    np.testing.assert_array_equal(loaded.predict_proba(X), fitted_binary.predict_proba(X))
+
+
+def test_file_holds_json_and_a_keras_file(saved_binary):
+    members = _unzip(saved_binary)
+    assert list(members) == ["l1l2-estimator.json", "model.keras"]
+    network = _unzip(members["model.keras"])
+    assert set(network) == {"metadata.json", "config.json", "model.weights.h5"}
+    metadata = json.loads(members["l1l2-estimator.json"])
+    assert metadata["format"] == "l1l2-estimator"
+    assert metadata["format_version"] == FORMAT_VERSION
+    assert metadata["estimator"] == "L1L2Classifier"
+
+
+def test_docstring_examples():
+    result = doctest.testmod(persistence, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0
+    assert result.failed == 0
