@@ -261,6 +261,7 @@ class L1L2Classifier(KerasClassifier):
         with self._restored_on_failure():
             if continuing:
                 X, y = self._validate_data(X, y)
+                self._check_labels_continue(y, incremental)
             else:
                 self.classes_ = None if classes is None else np.asarray(classes)
                 X, y = self._initialize(X, y)  # validates, encodes labels, builds the network
@@ -295,6 +296,23 @@ class L1L2Classifier(KerasClassifier):
                 stacklevel=4,
             )
         return self
+
+    def _check_labels_continue(self, y, incremental):
+        """Continued training keeps the output layer, so the labels must fit it (MLPClassifier's
+        rules: ``partial_fit`` takes a subset of ``classes_``, a warm-started ``fit`` all of them)."""
+        labels = np.unique(y)
+        unseen = np.setdiff1d(labels, self.classes_)
+        if unseen.size:
+            raise ValueError(
+                f"y has labels {unseen.tolist()} that are not in classes_ {self.classes_.tolist()}; "
+                "pass every class to the first partial_fit call (classes=...) or refit with "
+                "warm_start=False."
+            )
+        if not incremental and labels.size != self.classes_.size:
+            raise ValueError(
+                "warm_start can only be used where y has the same classes as in the previous "
+                f"call to fit. Previously got {self.classes_.tolist()}, y has {labels.tolist()}."
+            )
 
     def _check_layer_sizes_and_routing(self):
         """What ``_parameter_constraints`` cannot express: element-wise layer sizes and the

@@ -1,0 +1,184 @@
+"""Bad input gets a clear scikit-learn-style error, never a Keras/TensorFlow traceback, and never
+changes an already fitted estimator."""
+
+import threading
+
+import numpy as np
+import pytest
+import scipy.sparse
+from sklearn.exceptions import NotFittedError
+
+from l1l2_estimator import L1L2Classifier
+
+from .conftest import FAST
+
+rng = np.random.RandomState(0)
+X8 = rng.normal(size=(40, 8))
+Y = (X8[:, 0] > 0).astype(int)
+
+
+def _with(value, row=0, column=0):
+    X = X8.copy() if isinstance(value, float) else X8.astype(object)
+    X[row, column] = value
+    return X
+
+
+# (method, X, y, sample_weight, exception, message) for fit; X only for the others.
+FIT_CASES = {
+    "nan in X": (_with(np.nan), Y, None, ValueError, "NaN"),
+    "inf in X": (_with(np.inf), Y, None, ValueError, "infinity"),
+    "-inf in X": (_with(-np.inf), Y, None, ValueError, "infinity"),
+    "string in X": (_with("seven"), Y, None, ValueError, "could not convert string to float"),
+    "dict in X": (_with({"a": 1}), Y, None, TypeError, "float"),
+    "1-D X": (X8[:, 0], Y, None, ValueError, "Expected 2D array, got 1D array"),
+    "3-D X": (X8.reshape(40, 4, 2), Y, None, ValueError, "dim 3"),
+    "no rows": (X8[:0], Y[:0], None, ValueError, "0 sample"),
+    "no columns": (X8[:, :0], Y, None, ValueError, "0 feature"),
+    "one class": (X8, np.zeros(40), None, ValueError, "only one class"),
+    "continuous y": (X8, np.linspace(0, 1, 40), None, ValueError, "Unknown label type"),
+    "multilabel y": (X8, np.eye(2)[Y], None, ValueError, "y should be a 1d array"),
+    "y None": (X8, None, None, ValueError, "got None"),
+    "X/y length mismatch": (X8, Y[:30], None, ValueError, "inconsistent numbers of samples"),
+    "y with NaN": (X8, np.where(Y, np.nan, 0.0), None, ValueError, "NaN"),
+    "sample_weight length": (X8, Y, np.ones(30), ValueError, "sample_weight.shape"),
+    "negative sample_weight": (X8, Y, -np.ones(40), ValueError, "Negative values in data"),
+    "all-zero sample_weight": (X8, Y, np.zeros(40), ValueError, "at least one non-zero"),
+    "2-D sample_weight": (X8, Y, np.ones((40, 2)), ValueError, "Sample weights must be 1D"),
+    "sparse X": (scipy.sparse.csr_matrix(X8), Y, None, TypeError, "Sparse data was passed"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(FIT_CASES))
+def test_bad_fit_input(case):
+    X, y, sample_weight, error, message = FIT_CASES[case]
+    with pytest.raises(error, match=message) as raised:
+        L1L2Classifier(**FAST).fit(X, y, sample_weight=sample_weight)
+    _assert_not_from_keras(raised.value)
+
+
+PREDICT_CASES = {
+    "wrong feature count": (X8[:, :3], ValueError, "X has 3 features, but L1L2Classifier is"),
+    "nan at predict": (_with(np.nan), ValueError, "NaN"),
+    "inf at predict": (_with(np.inf), ValueError, "infinity"),
+    "string at predict": (_with("x"), ValueError, "could not convert string to float"),
+    "1-D at predict": (X8[0], ValueError, "Expected 2D array, got 1D array"),
+    "3-D at predict": (X8.reshape(40, 4, 2), ValueError, "dim 3"),
+    "no rows at predict": (X8[:0], ValueError, "0 sample"),
+    "sparse at predict": (scipy.sparse.csr_matrix(X8), TypeError, "Sparse data was passed"),
+}
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    return L1L2Classifier(**FAST).fit(X8, Y)
+
+
+@pytest.mark.parametrize("method", ["predict", "predict_proba", "score"])
+@pytest.mark.parametrize("case", sorted(PREDICT_CASES))
+def test_bad_predict_input(fitted, method, case):
+    X, error, message = PREDICT_CASES[case]
+    before = fitted.predict_proba(X8)
+    with pytest.raises(error, match=message) as raised:
+        if method == "score":
+            fitted.score(X, Y[: X.shape[0]])
+        else:
+            getattr(fitted, method)(X)
+    _assert_not_from_keras(raised.value)
+    np.testing.assert_array_equal(fitted.predict_proba(X8), before)
+
+
+def test_score_with_mismatched_y(fitted):
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        fitted.score(X8, Y[:10])
+
+
+@pytest.mark.parametrize("method", ["predict", "predict_proba", "score"])
+def test_use_before_fit(method):
+    with pytest.raises(NotFittedError, match="not fitted yet"):
+        args = (X8, Y) if method == "score" else (X8,)
+        getattr(L1L2Classifier(), method)(*args)
+
+
+BAD_PARAM_TYPES = {
+    "hidden_layer_sizes": None,
+    "activation": 3,
+    "l1": "0.1",
+    "l2": [0.1],
+    "optimizer": 1.0,
+    "learning_rate": "fast",
+    "epochs": 1.5,
+    "batch_size": None,
+    "tol": "small",
+    "n_iter_no_change": 2.0,
+    "shuffle": "yes",
+    "class_weight": [1, 2],
+    "warm_start": "no",
+    "random_state": "seed",
+    "callbacks": 5,
+    "verbose": "loud",
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_PARAM_TYPES))
+def test_every_param_rejects_a_wrong_type(name):
+    clf = L1L2Classifier(**FAST).set_params(**{name: BAD_PARAM_TYPES[name]})
+    with pytest.raises(ValueError, match=f"'{name}' parameter of L1L2Classifier must be"):
+        clf.fit(X8, Y)
+
+
+@pytest.mark.parametrize(
+    "case", ["nan in X", "one class", "negative sample_weight", "3-D X", "X/y length mismatch"]
+)
+def test_failed_fit_keeps_fitted_estimator(case):
+    X, y, sample_weight, error, _ = FIT_CASES[case]
+    clf = L1L2Classifier(**FAST).fit(X8, Y)
+    before = clf.predict_proba(X8)
+    for warm_start in (False, True):
+        clf.set_params(warm_start=warm_start)
+        attributes = dict(vars(clf))
+        with pytest.raises(error):
+            clf.fit(X, y, sample_weight=sample_weight)
+        assert vars(clf).keys() == attributes.keys()
+        assert all(vars(clf)[name] is value for name, value in attributes.items())
+        np.testing.assert_array_equal(clf.predict_proba(X8), before)
+
+
+def test_continued_training_refuses_labels_that_do_not_fit(fitted):
+    clf = L1L2Classifier(**FAST).fit(X8, Y)
+    with pytest.raises(ValueError, match=r"labels \[2\] that are not in classes_"):
+        clf.partial_fit(X8, np.where(Y, 2, 0))
+    with pytest.raises(ValueError, match="warm_start can only be used where y has the same"):
+        clf.set_params(warm_start=True).fit(X8, np.zeros(40, dtype=int))
+    clf.partial_fit(X8[:5], np.zeros(5, dtype=int))  # a subset is fine for partial_fit
+
+
+def test_predict_from_four_threads_matches_sequential(fitted):
+    batches = [rng.normal(size=(50, 8)) for _ in range(16)]
+    expected = [fitted.predict_proba(batch) for batch in batches]
+    results = [None] * len(batches)
+    barrier = threading.Barrier(4)
+
+    def work(worker):
+        barrier.wait()
+        for index in range(worker, len(batches), 4):
+            for _ in range(20):
+                results[index] = fitted.predict_proba(batches[index])
+
+    threads = [threading.Thread(target=work, args=(worker,)) for worker in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for got, want in zip(results, expected):
+        np.testing.assert_array_equal(got, want)
+
+
+def _assert_not_from_keras(error):
+    module = type(error).__module__
+    assert not module.startswith(("keras", "tensorflow")), module
+    frames = []
+    traceback = error.__traceback__
+    while traceback is not None:
+        frames.append(traceback.tb_frame.f_code.co_filename)
+        traceback = traceback.tb_next
+    assert not any("/keras/" in f or "/tensorflow/" in f for f in frames), frames[-1]
