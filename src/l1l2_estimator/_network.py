@@ -44,14 +44,20 @@ def build_network(
     layer_sizes = [*hidden_layer_sizes, n_outputs]
     activations = [ACTIVATIONS[activation]] * len(hidden_layer_sizes)
     activations.append(output_activation(n_outputs))
-    model = keras.Sequential([keras.Input(shape=(n_features,))])
-    for units, layer_activation, seed in zip(layer_sizes, activations, seeds, strict=True):
+    names = [f"hidden_{i}" for i in range(1, len(hidden_layer_sizes) + 1)] + ["output"]
+    # Fixed names: Keras makes automatic names unique per process ("dense_1234"), and TensorFlow
+    # keeps per-name state that then grows with every model built (~0.5 MiB a fit).
+    model = keras.Sequential([keras.Input(shape=(n_features,), name="features")], name="l1l2_network")
+    for units, layer_activation, seed, name in zip(
+        layer_sizes, activations, seeds, names, strict=True
+    ):
         model.add(
             keras.layers.Dense(
                 units,
                 activation=layer_activation,
                 kernel_initializer=keras.initializers.GlorotUniform(seed=seed),
                 kernel_regularizer=keras.regularizers.L1L2(l1=l1, l2=l2),
+                name=name,
             )
         )
     loss = "binary_crossentropy" if n_outputs == 1 else "sparse_categorical_crossentropy"

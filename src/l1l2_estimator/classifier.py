@@ -416,6 +416,7 @@ class L1L2Classifier(KerasClassifier):
             if name.startswith("optimizer__")
         }
         routed.setdefault("learning_rate", self.learning_rate)
+        routed.setdefault("name", "optimizer")  # a fixed name: see _network.build_network
         optimizer_class = type(keras.optimizers.get(self.optimizer))
         try:
             return optimizer_class(**routed)

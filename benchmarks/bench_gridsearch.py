@@ -1,0 +1,183 @@
+"""GridSearchCV wall time over a 4x4 l1/l2 grid, 3 folds, n_jobs=1 vs n_jobs=2 (issue 3 data).
+
+L1L2Classifier on 5000x20 make_classification data (3 classes), hidden (64, 32), batch 64,
+10 epochs; optionally MLPClassifier over 16 alpha values (the same number of fits) for reference.
+With n_jobs=2 it also runs a tiny joblib call in each worker and reports the thread settings it
+sees (TensorFlow intra/inter-op config and env, BLAS threads, OS threads after a small fit).
+
+    python benchmarks/bench_gridsearch.py [--epochs 10] [--no-mlp] [--quick]
+"""
+
+import _common as c  # noqa: I001  (first: imports l1l2_estimator before keras)
+
+import argparse
+import os
+import time
+
+import numpy as np
+from joblib import Parallel, delayed
+from joblib.externals.loky import get_reusable_executor
+from sklearn.model_selection import GridSearchCV, StratifiedKFold
+
+GRID_VALUES = [0.0, 1e-5, 1e-4, 1e-3]
+
+
+def grid_for(name, size):
+    values = GRID_VALUES[:size] if size <= len(GRID_VALUES) else np.geomspace(1e-6, 1e-2, size)
+    if name == "ours":
+        return {"l1": list(values), "l2": list(values)}
+    # MLPClassifier has no l1: as many alpha values as our grid has candidates.
+    return {"alpha": list(np.geomspace(1e-5, 1.0, size * size))}
+
+
+def probe_workers(n_jobs):
+    """Start (or reuse) the loky pool and ask each worker what threads it sees; return
+    ``(seconds, reports)``: the first call's time includes spawning workers and importing TF."""
+    start = time.perf_counter()
+    reports = Parallel(n_jobs=n_jobs)(delayed(c.thread_report)() for _ in range(n_jobs))
+    return time.perf_counter() - start, reports
+
+
+def fresh_pool():
+    """Shut the reusable loky pool down, so that the next n_jobs>1 call spawns workers that
+    inherit the current environment (e.g. TF_NUM_INTRAOP_THREADS)."""
+    get_reusable_executor().shutdown(wait=True)
+
+
+def time_search(estimator, grid, X, y, n_jobs, folds):
+    search = GridSearchCV(
+        estimator,
+        grid,
+        cv=StratifiedKFold(folds, shuffle=True, random_state=0),
+        n_jobs=n_jobs,
+        refit=False,
+        error_score="raise",
+    )
+    start = time.perf_counter()
+    search.fit(X, y)
+    elapsed = time.perf_counter() - start
+    n_fits = len(search.cv_results_["params"]) * folds
+    return elapsed, n_fits, float(np.max(search.cv_results_["mean_test_score"]))
+
+
+def describe(reports):
+    lines = []
+    for r in sorted(reports, key=lambda r: r["pid"]):
+        lines.append(
+            f"  - worker pid {r['pid']}: os.cpu_count()={r['cpu_count']}, TF intra/inter config "
+            f"{r['tf_intra']}/{r['tf_inter']} (0 = TF's default: one per core), env "
+            f"TF_NUM_INTRAOP/INTEROP_THREADS={r['tf_env'][0]}/{r['tf_env'][1]}, "
+            f"OMP_NUM_THREADS={r['omp_env']}, {r['blas']}, OS threads {r['os_threads_before']} "
+            f"before / {r['os_threads_after']} after a small fit"
+        )
+    unique = {r["pid"] for r in reports}
+    if len(unique) < len(reports):
+        lines.append(f"  ({len(reports)} calls landed on {len(unique)} distinct worker(s))")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--grid", type=int, default=4, help="values per axis (l1 and l2)")
+    parser.add_argument("--folds", type=int, default=3)
+    parser.add_argument("--n-samples", type=int, default=5000)
+    parser.add_argument("--n-jobs", type=int, default=2, help="the parallel setting compared to 1")
+    parser.add_argument("--no-mlp", action="store_true", help="skip the MLPClassifier reference")
+    parser.add_argument(
+        "--no-oversubscribed",
+        action="store_true",
+        help="skip the extra parallel run with TensorFlow's default pools (one thread per core) "
+        "in every worker, i.e. without l1l2_estimator's sizing from joblib's OMP_NUM_THREADS",
+    )
+    parser.add_argument("--quick", action="store_true", help="2x2 grid, 3 epochs: a smoke run")
+    c.add_thread_args(parser)
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.grid, args.epochs = 2, 3
+    c.apply_thread_args(args)
+    c.quiet()
+    c.warm_up()
+
+    X, y = c.make_xy(n_samples=args.n_samples)
+    estimators = [("ours", "L1L2Classifier (ours)", c.ours(epochs=args.epochs))]
+    if not args.no_mlp:
+        estimators.append(("mlp", "sklearn MLPClassifier", c.mlp(epochs=args.epochs)))
+
+    rows = []
+    c.progress(f"starting {args.n_jobs} workers ...")
+    startup, reports = probe_workers(args.n_jobs)
+    probes = [(f"n_jobs={args.n_jobs}, package thread sizing", startup, reports)]
+    for key, name, estimator in estimators:
+        grid = grid_for(key, args.grid)
+        for n_jobs in (1, args.n_jobs):
+            c.progress(f"{name}: n_jobs={n_jobs} ...")
+            elapsed, n_fits, best = time_search(estimator, grid, X, y, n_jobs, args.folds)
+            rows.append([name, n_jobs, "package default", n_fits, elapsed, best])
+
+    if not args.no_oversubscribed and args.tf_threads is None:
+        # Same parallel search with TensorFlow's default pools in every worker ("0" = one thread
+        # per core; a set variable also turns l1l2_estimator's sizing off): what a plain Keras
+        # wrapper does under GridSearchCV(n_jobs=2).
+        fresh_pool()
+        os.environ["TF_NUM_INTRAOP_THREADS"] = os.environ["TF_NUM_INTEROP_THREADS"] = "0"
+        try:
+            c.progress(f"restarting {args.n_jobs} workers with TF's default thread pools ...")
+            startup, reports = probe_workers(args.n_jobs)
+            probes.append((f"n_jobs={args.n_jobs}, TF default pools", startup, reports))
+            name, estimator, grid = estimators[0][1], estimators[0][2], grid_for("ours", args.grid)
+            c.progress(f"{name}: n_jobs={args.n_jobs}, TF default pools ...")
+            elapsed, n_fits, best = time_search(estimator, grid, X, y, args.n_jobs, args.folds)
+            rows.append([name, args.n_jobs, "TF default pools", n_fits, elapsed, best])
+        finally:
+            del os.environ["TF_NUM_INTRAOP_THREADS"], os.environ["TF_NUM_INTEROP_THREADS"]
+            fresh_pool()
+
+    # Speed-up: wall time of the first n_jobs=1 row of the same estimator / this row's.
+    serial = {}
+    for name, n_jobs, _, _, elapsed, _ in rows:
+        if n_jobs == 1:
+            serial.setdefault(name, elapsed)
+    table = [
+        [
+            name,
+            n_jobs,
+            threads,
+            n_fits,
+            c.fmt_seconds(elapsed),
+            c.fmt_seconds(elapsed / n_fits),
+            c.fmt_ratio(serial[name], elapsed),
+            f"{best:.4f}",
+        ]
+        for name, n_jobs, threads, n_fits, elapsed, best in rows
+    ]
+    c.emit(c.machine_header())
+    c.emit()
+    c.emit(
+        f"GridSearchCV on make_classification {args.n_samples}x20 (3 classes), {args.folds}-fold "
+        f"stratified CV, refit=False; hidden {c.HIDDEN}, {args.epochs} epochs, batch "
+        f"{c.BATCH_SIZE}, Adam lr {c.LEARNING_RATE}. Ours: l1 × l2 grid "
+        f"{args.grid}×{args.grid} over {grid_for('ours', args.grid)['l1']}; MLPClassifier: "
+        f"{args.grid * args.grid} alpha values (geomspace 1e-5..1). Workers are started (and "
+        "TensorFlow imported in them) before the timed n_jobs>1 searches. Speed-up: the "
+        "estimator's first n_jobs=1 row (default threads, this process) over this row."
+    )
+    c.emit()
+    c.emit(
+        c.markdown_table(
+            [
+                "estimator", "n_jobs", "threads", "fits", "wall", "per fit", "speed-up",
+                "best CV acc",
+            ],
+            table,
+        )
+    )
+    c.emit()
+    c.emit(f"Parent: pid {os.getpid()}, os.cpu_count()={os.cpu_count()}, {c.blas_threads()}.")
+    for label, seconds, reports in probes:
+        c.emit(f"Workers ({label}; pool start + first call {c.fmt_seconds(seconds)}):")
+        c.emit(describe(reports))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,96 @@
+"""Fit and predict time of L1L2Classifier vs MLPClassifier as data grows (issue 3 network).
+
+1k, 10k and 100k rows x 20 and 200 features of make_classification data (3 classes, 75/25 split),
+hidden (64, 32), batch 64, Adam lr 1e-3, l1=1e-5 / l2=1e-4 (MLPClassifier: alpha=2*64*l2), and
+5 epochs by default to keep the 100k runs bounded. Predict is timed on all test rows.
+
+    python benchmarks/bench_scaling.py [--epochs 5] [--repeats 2] [--quick]
+"""
+
+import _common as c  # noqa: I001  (first: imports l1l2_estimator before keras)
+
+import argparse
+
+from sklearn.metrics import accuracy_score
+
+
+def measure(estimator, X_train, X_test, y_train, y_test, repeats, calls, max_seconds):
+    fit_time, fitted = c.median_fit_time(estimator, X_train, y_train, repeats)
+    predict_time = c.median_call_time(lambda: fitted.predict(X_test), calls, max_seconds)
+    return fit_time, predict_time, accuracy_score(y_test, fitted.predict(X_test))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=2, help="fits per cell (median)")
+    parser.add_argument("--calls", type=int, default=20, help="timed predict calls (median)")
+    parser.add_argument("--max-seconds", type=float, default=2.0, help="budget per predict cell")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
+    parser.add_argument("--features", type=int, nargs="+", default=[20, 200])
+    parser.add_argument("--quick", action="store_true", help="1k and 10k rows, 1 fit: a smoke run")
+    c.add_thread_args(parser)
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.sizes = [s for s in args.sizes if s <= 10_000] or [1_000, 10_000]
+        args.repeats, args.calls, args.max_seconds = 1, 10, 1.0
+    c.apply_thread_args(args)
+    c.quiet()
+    c.warm_up()
+
+    rows = []
+    for n_features in args.features:
+        for n_samples in args.sizes:
+            X_train, X_test, y_train, y_test = c.make_data(n_samples, n_features)
+            cell = [X_train, X_test, y_train, y_test, args.repeats, args.calls, args.max_seconds]
+            c.progress(f"{n_samples} x {n_features}: ours ...")
+            ours = measure(c.ours(epochs=args.epochs), *cell)
+            c.progress(f"{n_samples} x {n_features}: MLPClassifier ...")
+            mlp = measure(c.mlp(epochs=args.epochs), *cell)
+            rows.append(
+                [
+                    f"{n_samples:,}",
+                    n_features,
+                    c.fmt_seconds(ours[0]),
+                    c.fmt_seconds(mlp[0]),
+                    c.fmt_ratio(ours[0], mlp[0]),
+                    f"{len(X_test):,}",
+                    c.fmt_seconds(ours[1]),
+                    c.fmt_seconds(mlp[1]),
+                    c.fmt_ratio(ours[1], mlp[1]),
+                    f"{ours[2]:.3f} / {mlp[2]:.3f}",
+                ]
+            )
+
+    c.emit(c.machine_header())
+    c.emit()
+    c.emit(
+        f"make_classification, 3 classes, 75/25 split; hidden {c.HIDDEN}, **{args.epochs} epochs** "
+        f"(all trained: tol=0), batch {c.BATCH_SIZE}, Adam lr {c.LEARNING_RATE}, l1={c.L1}, "
+        f"l2={c.L2} (MLPClassifier: alpha={c.mlp_alpha():g}, no L1). Fit: median of "
+        f"{args.repeats} fresh clone(s), rows = training rows + test rows; predict: all test rows, "
+        f"median of up to {args.calls} calls after a warm-up. Ratio = ours / MLPClassifier. "
+        "Once-per-process start-up is paid by an untimed warm-up."
+    )
+    c.emit()
+    c.emit(
+        c.markdown_table(
+            [
+                "rows",
+                "features",
+                "fit ours",
+                "fit MLP",
+                "ratio",
+                "test rows",
+                "predict ours",
+                "predict MLP",
+                "ratio",
+                "accuracy ours / MLP",
+            ],
+            rows,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
