@@ -45,6 +45,7 @@ def test_key_separates_what_the_graph_depends_on(binary_data):
     base = L1L2Classifier(**{**FAST, "epochs": 1}).fit(X, y).model_
     key = _training.trainer_key(base, 32)
     assert _training.trainer_key(base, 16) != key
+    assert _training.trainer_key(base, 32, proximal=True) != key
     for change, same in [
         ({"l1": 0.5, "l2": 0.0, "learning_rate": 0.1}, True),
         ({"hidden_layer_sizes": (7,)}, False),
@@ -79,6 +80,6 @@ def test_trainer_penalty_equals_the_models_l1l2(fitted_binary):
 
 def test_stopping_rule_matches_mlp():
     rule = _training.StoppingRule(tol=0.1, n_iter_no_change=2)
-    decisions = [rule.update(loss) for loss in [1.0, 0.5, 0.45, 0.44, 0.43]]
+    decisions = [rule.update(loss, None) for loss in [1.0, 0.5, 0.45, 0.44, 0.43]]
     assert decisions == [False, False, False, False, True]
     assert rule.best_loss == 0.43

@@ -35,8 +35,13 @@ from keras.callbacks import CallbackList
 MAX_CACHED_TRAINERS = 8
 
 
-def _epoch_function(model, batch_size):
-    """A compiled function that trains ``model`` for one epoch and returns the epoch's mean loss."""
+def _epoch_function(model, batch_size, penalties, proximal):
+    """A compiled function that trains ``model`` for one epoch and returns the epoch's mean loss.
+
+    With ``proximal``, each optimizer step is followed by the L1 proximal step (soft-thresholding
+    every kernel by ``learning_rate * l1``), which sets weights exactly to zero; the L1 term then
+    counts in the reported loss but not in the gradient.
+    """
 
     @tf.function(reduce_retracing=True)
     def run_epoch(X, y, sample_weight, seed, shuffle):
@@ -52,10 +57,33 @@ def _epoch_function(model, batch_size):
             logs = model.train_step(
                 (tf.gather(X, rows), tf.gather(y, rows), tf.gather(sample_weight, rows))
             )
+            if proximal:
+                for layer, penalty in zip(model.layers, penalties):
+                    kernel = layer.kernel
+                    threshold = _step_size(model.optimizer, kernel) * penalty.l1
+                    kernel.assign(tf.sign(kernel) * tf.maximum(tf.abs(kernel) - threshold, 0.0))
             loss = logs["loss"]
         return loss
 
     return run_epoch
+
+
+def _step_size(optimizer, variable):
+    """The step the optimizer takes per unit of gradient for each entry of ``variable``.
+
+    The proximal step must shrink by ``step * l1`` in the optimizer's own metric: for SGD that is
+    the learning rate; Adam-style optimizers divide by the root of the (bias-corrected) second
+    moment, so a coordinate whose gradients are small moves, and is shrunk, more. Optimizers
+    without second moments are treated like SGD.
+    """
+    learning_rate = tf.cast(optimizer.learning_rate, variable.dtype)
+    velocities = getattr(optimizer, "_velocities", None)
+    if not velocities:
+        return learning_rate
+    velocity = velocities[optimizer._get_variable_index(variable)]
+    steps = tf.cast(optimizer.iterations, variable.dtype)
+    bias_correction = 1.0 - tf.pow(tf.cast(optimizer.beta_2, variable.dtype), steps)
+    return learning_rate / (tf.sqrt(velocity / bias_correction) + optimizer.epsilon)
 
 
 class _VariableL1L2(keras.regularizers.L1L2):
@@ -63,13 +91,16 @@ class _VariableL1L2(keras.regularizers.L1L2):
     so that a traced graph serves every value. (``L1L2`` skips a zero term; adding ``0 * sum`` gives
     the same loss and the same gradients.)"""
 
-    def __init__(self):
+    def __init__(self, proximal=False):
         super().__init__()
         self.l1 = keras.Variable(0.0, trainable=False, name="l1")
         self.l2 = keras.Variable(0.0, trainable=False, name="l2")
+        self.proximal = proximal
 
     def __call__(self, x):
-        return self.l1 * keras.ops.sum(keras.ops.absolute(x)) + self.l2 * keras.ops.sum(
+        # Under the proximal step the L1 term is applied by soft-thresholding, not by its gradient.
+        l1_input = keras.ops.stop_gradient(x) if self.proximal else x
+        return self.l1 * keras.ops.sum(keras.ops.absolute(l1_input)) + self.l2 * keras.ops.sum(
             keras.ops.square(x)
         )
 
@@ -77,15 +108,15 @@ class _VariableL1L2(keras.regularizers.L1L2):
 class _Trainer:
     """A Keras model, its traced epoch function and its variable penalties."""
 
-    def __init__(self, model, batch_size):
+    def __init__(self, model, batch_size, proximal):
         self.model = model
         self.penalties = []
         for layer in model.layers:
-            penalty = _VariableL1L2()
+            penalty = _VariableL1L2(proximal)
             layer.kernel_regularizer = penalty
             layer.kernel.regularizer = penalty
             self.penalties.append(penalty)
-        self.run_epoch = _epoch_function(model, batch_size)
+        self.run_epoch = _epoch_function(model, batch_size, self.penalties, proximal)
 
     def load_state(self, model):
         _copy_state(source=model, target=self.model)
@@ -151,7 +182,7 @@ def _graph_config(config):
     return config
 
 
-def trainer_key(model, batch_size):
+def trainer_key(model, batch_size, proximal=False):
     """What a traced epoch function depends on besides variable values: the model's config (layer
     names and penalty factors aside), its loss, its optimizer's class and config (the learning
     rate is a variable), and the batch size."""
@@ -163,18 +194,19 @@ def trainer_key(model, batch_size):
             type(model.optimizer).__name__,
             optimizer_config,
             batch_size,
+            proximal,
         ],
         sort_keys=True,
         default=repr,
     )
 
 
-def _build_trainer(model, batch_size):
+def _build_trainer(model, batch_size, proximal=False):
     clone = keras.models.clone_model(model)
     optimizer = type(model.optimizer).from_config(model.optimizer.get_config())
     clone.compile(optimizer=optimizer, loss=model.loss, jit_compile=False)
     ensure_optimizer_built(clone)
-    return _Trainer(clone, batch_size)
+    return _Trainer(clone, batch_size, proximal)
 
 
 def ensure_optimizer_built(model):
@@ -193,7 +225,7 @@ class StoppingRule:
     best_loss: float = np.inf
     no_improvement_count: int = 0
 
-    def update(self, loss):
+    def update(self, loss, model):
         """Record one epoch's loss; return True when training should stop."""
         if loss > self.best_loss - self.tol:
             self.no_improvement_count += 1
@@ -201,6 +233,39 @@ class StoppingRule:
             self.no_improvement_count = 0
         self.best_loss = min(self.best_loss, loss)
         return self.no_improvement_count > self.n_iter_no_change
+
+    def finish(self, model):
+        """Called once training ends; the loss rule keeps the last weights."""
+
+
+@dataclass
+class ValidationStoppingRule:
+    """MLPClassifier's ``early_stopping``: stop once ``score(model)`` on held-out data has not
+    improved by ``tol`` for more than ``n_iter_no_change`` epochs, and keep the best weights."""
+
+    score: object  # callable: model -> float, higher is better
+    tol: float
+    n_iter_no_change: int
+    scores: list = field(default_factory=list)
+    best_score: float = -np.inf
+    best_weights: list = None
+    no_improvement_count: int = 0
+
+    def update(self, loss, model):
+        score = self.score(model)
+        self.scores.append(score)
+        if score < self.best_score + self.tol:
+            self.no_improvement_count += 1
+        else:
+            self.no_improvement_count = 0
+        if score > self.best_score:
+            self.best_score = score
+            self.best_weights = model.get_weights()
+        return self.no_improvement_count > self.n_iter_no_change
+
+    def finish(self, model):
+        if self.best_weights is not None:
+            model.set_weights(self.best_weights)
 
 
 @dataclass
@@ -222,6 +287,7 @@ def train(
     seed,
     initial_epoch=0,
     stopping=None,
+    proximal_l1=False,
     callbacks=(),
     verbose=0,
 ):
@@ -229,12 +295,14 @@ def train(
 
     ``model`` must be compiled. ``seed`` is an integer; epoch ``e`` shuffles with the stateless seed ``(seed, e)``, so a
     fit is reproducible and successive ``partial_fit`` calls see different orders. ``stopping`` is
-    a :class:`StoppingRule` or None (train all epochs). If anything raises, ``model`` is untouched.
+    a :class:`StoppingRule`, a :class:`ValidationStoppingRule` or None (train all epochs).
+    ``proximal_l1`` applies the L1 penalty by soft-thresholding (exact zeros). If anything raises,
+    ``model`` is untouched.
     """
     batch_size = int(min(batch_size, len(X)))
     ensure_optimizer_built(model)
-    key = trainer_key(model, batch_size)
-    trainer = trainers.checkout(key) or _build_trainer(model, batch_size)
+    key = trainer_key(model, batch_size, proximal_l1)
+    trainer = trainers.checkout(key) or _build_trainer(model, batch_size, proximal_l1)
     trainer.load_state(model)
 
     X = tf.convert_to_tensor(X, dtype=tf.float32)
@@ -259,12 +327,14 @@ def train(
         result.losses.append(loss)
         logs = {"loss": loss}
         callback_list.on_epoch_end(epoch, logs)
-        if stopping is not None and stopping.update(loss):
+        if stopping is not None and stopping.update(loss, trainer.model):
             result.converged = True
             break
         if trainer.model.stop_training:
             result.stopped_by_callback = True
             break
+    if stopping is not None:
+        stopping.finish(trainer.model)
     callback_list.on_train_end(logs)
 
     trainer.save_state(model)

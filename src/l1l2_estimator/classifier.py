@@ -10,6 +10,8 @@ from scikeras.utils.transformers import ClassifierLabelEncoder
 from scikeras.wrappers import KerasClassifier
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import accuracy_score
+from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state, compute_sample_weight
 from sklearn.utils import ClassifierTags
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -19,7 +21,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 from . import _scikeras_compat  # noqa: F401  (declares __sklearn_tags__ on scikeras' BaseWrapper)
 from ._inference import dense_weights, forward
 from ._network import ACTIVATIONS, build_network
-from ._training import StoppingRule, train
+from ._training import StoppingRule, ValidationStoppingRule, train
 
 OPTIMIZERS = frozenset(
     {"adam", "adamw", "adamax", "nadam", "sgd", "rmsprop", "adagrad", "adadelta", "ftrl", "lion"}
@@ -69,6 +71,17 @@ class L1L2Classifier(KerasClassifier):
         Number of epochs without ``tol`` improvement tolerated before stopping.
     shuffle : bool, default=True
         Whether to shuffle the samples at each epoch.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training rows (stratified) and stop once their
+        accuracy has not improved by ``tol`` for more than ``n_iter_no_change`` epochs; the
+        weights of the best epoch are kept. As in MLPClassifier, only ``fit`` uses it.
+    validation_fraction : float, default=0.1
+        Fraction of the training rows held out when ``early_stopping=True``; in (0, 1).
+    proximal_l1 : bool, default=False
+        Apply the L1 penalty by a proximal step (soft-thresholding every kernel by
+        ``learning_rate * l1`` after each optimizer step) instead of through its gradient. Plain
+        L1 under Adam only shrinks weights towards zero; the proximal step sets them exactly to
+        zero, so unused features drop out (see ``sparsity_`` and ``feature_importances_``).
     class_weight : dict, "balanced" or None, default=None
         Weights associated with classes, multiplied into ``sample_weight``.
     warm_start : bool, default=False
@@ -104,6 +117,14 @@ class L1L2Classifier(KerasClassifier):
         Mean training loss (penalty included) of each epoch.
     best_loss_ : float
         Lowest value of ``loss_curve_``.
+    validation_scores_ : list of float
+        Held-out accuracy after each epoch; only with ``early_stopping=True``.
+    best_validation_score_ : float
+        Best of ``validation_scores_``, whose weights the estimator keeps.
+    feature_importances_ : ndarray of shape (n_features_in_,)
+        L2 norm of each feature's row of the first-layer kernel; use with ``SelectFromModel``.
+    sparsity_ : list of float
+        Fraction of exactly-zero kernel weights in each Dense layer.
     n_iter_ : int
         Number of epochs trained (cumulative under ``warm_start`` and ``partial_fit``).
     history_ : dict
@@ -144,6 +165,9 @@ class L1L2Classifier(KerasClassifier):
         "tol": [Interval(Real, 0, None, closed="left")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "shuffle": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "proximal_l1": ["boolean"],
         "class_weight": [dict, StrOptions({"balanced"}), None],
         "warm_start": ["boolean"],
         "random_state": ["random_state"],
@@ -167,6 +191,9 @@ class L1L2Classifier(KerasClassifier):
         tol=1e-4,
         n_iter_no_change=10,
         shuffle=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        proximal_l1=False,
         class_weight=None,
         warm_start=False,
         random_state=None,
@@ -187,6 +214,9 @@ class L1L2Classifier(KerasClassifier):
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
         self.shuffle = shuffle
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.proximal_l1 = proximal_l1
         self.class_weight = class_weight
         self.warm_start = warm_start
         self.random_state = random_state
@@ -270,7 +300,9 @@ class L1L2Classifier(KerasClassifier):
             sample_weight = self._training_weights(X, y, sample_weight)
             X, y, sample_weight = self._validate_sample_weight(X, y, sample_weight)
             stopping = None
-            if not incremental:
+            if not incremental and self.early_stopping:
+                X, y, sample_weight, stopping = self._hold_out_validation(X, y, sample_weight)
+            elif not incremental:
                 stopping = StoppingRule(tol=self.tol, n_iter_no_change=self.n_iter_no_change)
             result = train(
                 self.model_,
@@ -283,11 +315,18 @@ class L1L2Classifier(KerasClassifier):
                 seed=self._shuffle_seed,
                 initial_epoch=self.current_epoch,
                 stopping=stopping,
+                proximal_l1=self.proximal_l1,
                 callbacks=self._fit_callbacks,
                 verbose=self.verbose,
             )
             self.history_["loss"].extend(result.losses)
             self.coefs_, self.intercepts_ = dense_weights(self.model_)
+            if isinstance(stopping, ValidationStoppingRule):
+                self.validation_scores_ = stopping.scores
+                self.best_validation_score_ = stopping.best_score
+            elif not incremental:
+                vars(self).pop("validation_scores_", None)
+                vars(self).pop("best_validation_score_", None)
         if stopping is not None and not result.converged and not result.stopped_by_callback:
             warnings.warn(
                 f"{type(self).__name__}: the maximum number of epochs ({self.epochs}) was "
@@ -296,6 +335,28 @@ class L1L2Classifier(KerasClassifier):
                 stacklevel=4,
             )
         return self
+
+    def _hold_out_validation(self, X, y, sample_weight):
+        """Split off ``validation_fraction`` of the rows (stratified, seeded like the shuffling)
+        and return the training part with a rule that scores the held-out part every epoch."""
+        X, X_val, y, y_val, sample_weight, weight_val = train_test_split(
+            X,
+            y,
+            sample_weight,
+            test_size=self.validation_fraction,
+            random_state=self._shuffle_seed,
+            stratify=y,
+        )
+
+        def accuracy(model):
+            coefs, intercepts = dense_weights(model)
+            proba = forward(X_val, coefs, intercepts, self._hidden_activation)
+            return accuracy_score(y_val, self.classes_[proba.argmax(axis=1)], sample_weight=weight_val)
+
+        stopping = ValidationStoppingRule(
+            score=accuracy, tol=self.tol, n_iter_no_change=self.n_iter_no_change
+        )
+        return X, y, sample_weight, stopping
 
     def _check_labels_continue(self, y, incremental):
         """Continued training keeps the output layer, so the labels must fit it (MLPClassifier's
@@ -469,3 +530,20 @@ class L1L2Classifier(KerasClassifier):
     @property
     def n_iter_(self):
         return len(self.history_["loss"])
+
+    @property
+    def feature_importances_(self):
+        """Euclidean (L2) norm of each input feature's row of the first-layer kernel.
+
+        A feature whose outgoing weights are all zero has importance 0, so
+        ``SelectFromModel(L1L2Classifier(...))`` keeps the features the L1 penalty left in use.
+        Like the weights, the values depend on the scale of the features: standardize them first.
+        """
+        check_is_fitted(self)
+        return np.linalg.norm(self.coefs_[0], axis=1)
+
+    @property
+    def sparsity_(self):
+        """Fraction of exactly-zero kernel weights in each Dense layer, first layer first."""
+        check_is_fitted(self)
+        return [float(np.mean(kernel == 0.0)) for kernel in self.coefs_]
