@@ -8,11 +8,16 @@ from l1l2_estimator._network import ACTIVATIONS, build_network
 
 
 def _build(n_outputs, hidden=(5, 4), l1=0.01, l2=0.02, activation="relu"):
+    output, loss = {
+        1: ("sigmoid", "binary_crossentropy"),
+    }.get(n_outputs, ("softmax", "sparse_categorical_crossentropy"))
     return build_network(
         n_features=3,
         n_outputs=n_outputs,
         hidden_layer_sizes=hidden,
         activation=activation,
+        output_activation=output,
+        loss=loss,
         l1=l1,
         l2=l2,
         optimizer="adam",

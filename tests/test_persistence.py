@@ -96,7 +96,7 @@ def test_restores_every_fitted_attribute(fitted_multiclass, tmp_path):
     original = vars(fitted_multiclass)
     assert set(vars(loaded)) == set(original)
     for name in ("classes_", "n_classes_", "n_features_in_", "n_outputs_", "n_outputs_expected_",
-                 "history_", "_shuffle_seed", "_random_state", "_hidden_activation",
+                 "history_", "_shuffle_seed", "_random_state", "_activations",
                  "_fit_callbacks", "_predict_callbacks"):
         np.testing.assert_equal(getattr(loaded, name), original[name], err_msg=name)
     assert loaded.classes_.dtype == fitted_multiclass.classes_.dtype

@@ -40,18 +40,21 @@ def dense_weights(model):
     return coefs, intercepts
 
 
-def forward(X, coefs, intercepts, activation):
-    """Class probabilities of shape (n_samples, n_classes) for a fitted Dense stack.
+OUTPUT_FUNCTIONS = {
+    "sigmoid": special.expit,
+    "softmax": lambda z: special.softmax(z, axis=1),
+    "linear": lambda z: z,
+}
 
-    ``activation`` is the Keras name of the hidden activation. A single output unit is a sigmoid
-    over the positive class and is returned as two columns, like scikit-learn's binary classifiers.
+
+def forward(X, coefs, intercepts, activation, output_activation):
+    """The network's output, of shape (n_samples, n_outputs), for a fitted Dense stack.
+
+    ``activation`` is the Keras name of the hidden activation, ``output_activation`` that of the
+    output layer ("sigmoid", "softmax" or "linear").
     """
     hidden = ACTIVATION_FUNCTIONS[activation]
     values = np.asarray(X, dtype=np.float64)
     for kernel, bias in zip(coefs[:-1], intercepts[:-1]):
         values = hidden(values @ kernel + bias)
-    logits = values @ coefs[-1] + intercepts[-1]
-    if logits.shape[1] == 1:
-        positive = special.expit(logits[:, 0])
-        return np.column_stack([1.0 - positive, positive])
-    return special.softmax(logits, axis=1)
+    return OUTPUT_FUNCTIONS[output_activation](values @ coefs[-1] + intercepts[-1])

@@ -19,23 +19,21 @@ ACTIVATIONS = {
 }
 
 
-def output_activation(n_outputs):
-    """Sigmoid for one output unit (binary), softmax otherwise."""
-    return "sigmoid" if n_outputs == 1 else "softmax"
-
-
 def build_network(
     *,
     n_features,
     n_outputs,
     hidden_layer_sizes,
     activation,
+    output_activation,
+    loss,
     l1,
     l2,
     optimizer,
     seeds,
 ):
-    """Return a compiled ``keras.Sequential`` of Dense layers.
+    """Return a compiled ``keras.Sequential`` of Dense layers, ``n_outputs`` output units with
+    ``output_activation``, trained with ``loss``.
 
     Every Dense kernel, the output layer's included, carries ``keras.regularizers.L1L2(l1, l2)``;
     no bias is regularized. ``seeds`` holds one kernel-initializer seed per Dense layer (``None``
@@ -43,7 +41,7 @@ def build_network(
     """
     layer_sizes = [*hidden_layer_sizes, n_outputs]
     activations = [ACTIVATIONS[activation]] * len(hidden_layer_sizes)
-    activations.append(output_activation(n_outputs))
+    activations.append(output_activation)
     names = [f"hidden_{i}" for i in range(1, len(hidden_layer_sizes) + 1)] + ["output"]
     # Fixed names: Keras makes automatic names unique per process ("dense_1234"), and TensorFlow
     # keeps per-name state that then grows with every model built (~0.5 MiB a fit).
@@ -60,7 +58,6 @@ def build_network(
                 name=name,
             )
         )
-    loss = "binary_crossentropy" if n_outputs == 1 else "sparse_categorical_crossentropy"
     # Training runs in our own compiled epoch loop (see _training.py), so Keras' XLA switch for
     # ``model.fit`` is left off: it would only add compile time if a user calls ``model_.fit``.
     model.compile(optimizer=optimizer, loss=loss, jit_compile=False)

@@ -1,38 +1,19 @@
 """L1L2Classifier: an L1-L2-regularized Keras network as a scikit-learn classifier."""
 
-import contextlib
-import warnings
-from numbers import Integral, Real
-
-import keras
 import numpy as np
 from scikeras.utils.transformers import ClassifierLabelEncoder
 from scikeras.wrappers import KerasClassifier
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.metrics import accuracy_score
-from sklearn.model_selection import train_test_split
-from sklearn.utils import check_random_state, compute_sample_weight
 from sklearn.utils import ClassifierTags
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 
-from . import _scikeras_compat  # noqa: F401  (declares __sklearn_tags__ on scikeras' BaseWrapper)
-from ._inference import dense_weights, forward
-from ._network import ACTIVATIONS, build_network
-from ._training import StoppingRule, ValidationStoppingRule, train
-
-OPTIMIZERS = frozenset(
-    {"adam", "adamw", "adamax", "nadam", "sgd", "rmsprop", "adagrad", "adadelta", "ftrl", "lion"}
-)
-
-# Keyword arguments of the form ``<prefix>__<name>`` that are passed on rather than validated here:
-# ``optimizer__beta_1=0.95`` reaches the optimizer, ``callbacks__<...>`` scikeras' callback routing.
-ROUTING_PREFIXES = frozenset({"optimizer", "callbacks"})
+from ._base import PARAMETER_CONSTRAINTS, L1L2Network
 
 
-class L1L2Classifier(KerasClassifier):
+class L1L2Classifier(L1L2Network, KerasClassifier):
     """Multi-layer perceptron classifier with L1-L2 weight penalties, built on Keras.
 
     A ``keras.Sequential`` of ``Dense`` layers, one per entry of ``hidden_layer_sizes`` and then an
@@ -154,28 +135,9 @@ class L1L2Classifier(KerasClassifier):
     """
 
     _parameter_constraints: dict = {
-        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-        "activation": [StrOptions(set(ACTIVATIONS))],
-        "l1": [Interval(Real, 0, None, closed="left")],
-        "l2": [Interval(Real, 0, None, closed="left")],
-        "optimizer": [StrOptions(set(OPTIMIZERS)), keras.optimizers.Optimizer],
-        "learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "epochs": [Interval(Integral, 1, None, closed="left")],
-        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
-        "shuffle": ["boolean"],
-        "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "proximal_l1": ["boolean"],
+        **PARAMETER_CONSTRAINTS,
         "class_weight": [dict, StrOptions({"balanced"}), None],
-        "warm_start": ["boolean"],
-        "random_state": ["random_state"],
-        "callbacks": [list, None],
-        "verbose": ["verbose"],
     }
-
-    _routing_prefixes = ROUTING_PREFIXES
 
     def __init__(
         self,
@@ -235,33 +197,9 @@ class L1L2Classifier(KerasClassifier):
         tags.target_tags.required = True
         return tags
 
-    def __sklearn_is_fitted__(self):
-        return hasattr(self, "coefs_")
-
     score = ClassifierMixin.score
-    __repr__ = BaseEstimator.__repr__  # scikit-learn's: shows only the params that differ
 
     # -- fitting -----------------------------------------------------------------------------
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
-        """Fit the network to ``(X, y)``; with ``warm_start=True``, continue training it.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data.
-        y : array-like of shape (n_samples,)
-            Class labels: two or more distinct values of any sortable type.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative weight of each sample in the loss.
-
-        Returns
-        -------
-        self : L1L2Classifier
-            The fitted estimator.
-        """
-        return self._fit(X, y, sample_weight, incremental=False)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
@@ -285,80 +223,26 @@ class L1L2Classifier(KerasClassifier):
         """
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
-    def _fit(self, X, y, sample_weight, *, incremental, classes=None):
-        self._check_layer_sizes_and_routing()
-        continuing = (incremental or self.warm_start) and hasattr(self, "model_")
-        with self._restored_on_failure():
-            if continuing:
-                X, y = self._validate_data(X, y)
-                self._check_labels_continue(y, incremental)
-            else:
-                self.classes_ = None if classes is None else np.asarray(classes)
-                X, y = self._initialize(X, y)  # validates, encodes labels, builds the network
-                self.history_ = {"loss": []}
-            self._initialize_callbacks()
-            sample_weight = self._training_weights(X, y, sample_weight)
-            X, y, sample_weight = self._validate_sample_weight(X, y, sample_weight)
-            stopping = None
-            if not incremental and self.early_stopping:
-                X, y, sample_weight, stopping = self._hold_out_validation(X, y, sample_weight)
-            elif not incremental:
-                stopping = StoppingRule(tol=self.tol, n_iter_no_change=self.n_iter_no_change)
-            result = train(
-                self.model_,
-                X,
-                self.target_encoder_.transform(y),
-                sample_weight,
-                epochs=1 if incremental else self.epochs,
-                batch_size=min(200, len(X)) if self.batch_size == "auto" else self.batch_size,
-                shuffle=self.shuffle,
-                seed=self._shuffle_seed,
-                initial_epoch=self.current_epoch,
-                stopping=stopping,
-                proximal_l1=self.proximal_l1,
-                callbacks=self._fit_callbacks,
-                verbose=self.verbose,
-            )
-            self.history_["loss"].extend(result.losses)
-            self.coefs_, self.intercepts_ = dense_weights(self.model_)
-            if isinstance(stopping, ValidationStoppingRule):
-                self.validation_scores_ = stopping.scores
-                self.best_validation_score_ = stopping.best_score
-            elif not incremental:
-                vars(self).pop("validation_scores_", None)
-                vars(self).pop("best_validation_score_", None)
-        if stopping is not None and not result.converged and not result.stopped_by_callback:
-            warnings.warn(
-                f"{type(self).__name__}: the maximum number of epochs ({self.epochs}) was "
-                "reached and the training loss has not converged yet.",
-                ConvergenceWarning,
-                stacklevel=4,
-            )
-        return self
+    # -- task hooks of L1L2Network --------------------------------------------------------------
 
-    def _hold_out_validation(self, X, y, sample_weight):
-        """Split off ``validation_fraction`` of the rows (stratified, seeded like the shuffling)
-        and return the training part with a rule that scores the held-out part every epoch."""
-        X, X_val, y, y_val, sample_weight, weight_val = train_test_split(
-            X,
-            y,
-            sample_weight,
-            test_size=self.validation_fraction,
-            random_state=self._shuffle_seed,
-            stratify=y,
-        )
+    def _start_targets(self, classes):
+        self.classes_ = None if classes is None else np.asarray(classes)
 
-        def accuracy(model):
-            coefs, intercepts = dense_weights(model)
-            proba = forward(X_val, coefs, intercepts, self._hidden_activation)
-            return accuracy_score(y_val, self.classes_[proba.argmax(axis=1)], sample_weight=weight_val)
+    def _encode_targets(self, y):
+        return self.target_encoder_.transform(y)
 
-        stopping = ValidationStoppingRule(
-            score=accuracy, tol=self.tol, n_iter_no_change=self.n_iter_no_change
-        )
-        return X, y, sample_weight, stopping
+    def _output_layer(self):
+        if self.n_classes_ == 2:
+            return 1, "sigmoid", "binary_crossentropy"
+        return self.n_classes_, "softmax", "sparse_categorical_crossentropy"
 
-    def _check_labels_continue(self, y, incremental):
+    def _validation_score(self, y_true, output, sample_weight):
+        return accuracy_score(y_true, self._labels(output), sample_weight=sample_weight)
+
+    def _stratify(self, y):
+        return y
+
+    def _check_targets_continue(self, y, incremental):
         """Continued training keeps the output layer, so the labels must fit it (MLPClassifier's
         rules: ``partial_fit`` takes a subset of ``classes_``, a warm-started ``fit`` all of them)."""
         labels = np.unique(y)
@@ -374,58 +258,6 @@ class L1L2Classifier(KerasClassifier):
                 "warm_start can only be used where y has the same classes as in the previous "
                 f"call to fit. Previously got {self.classes_.tolist()}, y has {labels.tolist()}."
             )
-
-    def _check_layer_sizes_and_routing(self):
-        """What ``_parameter_constraints`` cannot express: element-wise layer sizes and the
-        prefixes of routed keyword arguments."""
-        sizes = self.hidden_layer_sizes
-        sizes = [sizes] if isinstance(sizes, Integral) else list(sizes)
-        if not sizes or not all(
-            isinstance(size, Integral) and not isinstance(size, bool) and size > 0
-            for size in sizes
-        ):
-            raise ValueError(
-                "hidden_layer_sizes must be a positive integer or a non-empty sequence of "
-                f"positive integers, got {self.hidden_layer_sizes!r}."
-            )
-        for name in self.get_params(deep=False):
-            if "__" in name and name.split("__", 1)[0] not in ROUTING_PREFIXES:
-                raise ValueError(
-                    f"{name} is not a parameter of {type(self).__name__}; routed arguments must "
-                    f"start with one of {sorted(p + '__' for p in ROUTING_PREFIXES)}."
-                )
-
-    @contextlib.contextmanager
-    def _restored_on_failure(self):
-        """Leave the estimator exactly as it was if fitting raises, trained weights included."""
-        saved_state = dict(vars(self))
-        model = saved_state.get("model_")
-        saved_weights = None if model is None else model.get_weights()
-        saved_optimizer = None
-        if model is not None and model.optimizer is not None:
-            saved_optimizer = [v.numpy() for v in model.optimizer.variables]
-        try:
-            yield
-        except BaseException:
-            vars(self).clear()
-            vars(self).update(saved_state)
-            if model is not None:
-                model.set_weights(saved_weights)
-                if saved_optimizer is not None:
-                    variables = model.optimizer.variables
-                    if len(variables) == len(saved_optimizer):
-                        for variable, value in zip(variables, saved_optimizer):
-                            variable.assign(value)
-            raise
-
-    def _training_weights(self, X, y, sample_weight):
-        """Sample weights for the loss: user weights times class weights, never None."""
-        sample_weight = _check_sample_weight(
-            sample_weight, X, dtype=np.float32, ensure_non_negative=True, copy=True
-        )
-        if self.class_weight is not None:
-            sample_weight *= compute_sample_weight(self.class_weight, y).astype(np.float32)
-        return sample_weight
 
     # -- hooks called by scikeras ------------------------------------------------------------
 
@@ -448,42 +280,6 @@ class L1L2Classifier(KerasClassifier):
         categories = "auto" if self.classes_ is None else [self.classes_]
         return ClassifierLabelEncoder(categories=categories)
 
-    def _build_keras_model(self):
-        rng = check_random_state(self.random_state)
-        sizes = self.hidden_layer_sizes
-        # NumPy scalars (a grid built with np.arange, say) become the Python numbers Keras expects.
-        sizes = (int(sizes),) if isinstance(sizes, Integral) else tuple(map(int, sizes))
-        seeds = rng.randint(np.iinfo(np.int32).max, size=len(sizes) + 1)
-        self._shuffle_seed = int(rng.randint(np.iinfo(np.int32).max))
-        self._hidden_activation = ACTIVATIONS[self.activation]
-        return build_network(
-            n_features=self.n_features_in_,
-            n_outputs=1 if self.n_classes_ == 2 else self.n_classes_,
-            hidden_layer_sizes=sizes,
-            activation=self.activation,
-            l1=float(self.l1),
-            l2=float(self.l2),
-            optimizer=self._make_optimizer(),
-            seeds=[int(seed) for seed in seeds],
-        )
-
-    def _make_optimizer(self):
-        if isinstance(self.optimizer, keras.optimizers.Optimizer):
-            # A fresh copy: a Keras optimizer is bound to the variables of the first model it trains.
-            return type(self.optimizer).from_config(self.optimizer.get_config())
-        routed = {
-            name.split("__", 1)[1]: value
-            for name, value in self.get_params(deep=False).items()
-            if name.startswith("optimizer__")
-        }
-        routed.setdefault("learning_rate", self.learning_rate)
-        routed.setdefault("name", "optimizer")  # a fixed name: see _network.build_network
-        optimizer_class = type(keras.optimizers.get(self.optimizer))
-        try:
-            return optimizer_class(**routed)
-        except (TypeError, ValueError) as error:
-            raise ValueError(f"Invalid optimizer__ arguments {routed!r}: {error}") from None
-
     # -- prediction ----------------------------------------------------------------------------
 
     def predict_proba(self, X):
@@ -499,9 +295,10 @@ class L1L2Classifier(KerasClassifier):
         proba : ndarray of shape (n_samples, n_classes)
             Probability of each class.
         """
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
-        return forward(X, self.coefs_, self.intercepts_, self._hidden_activation)
+        output = self._network_output(X)
+        if output.shape[1] == 1:  # one sigmoid unit: the positive class's probability
+            return np.column_stack([1.0 - output[:, 0], output[:, 0]])
+        return output
 
     def predict(self, X):
         """Most probable class label of each row of ``X``.
@@ -516,34 +313,10 @@ class L1L2Classifier(KerasClassifier):
         y : ndarray of shape (n_samples,)
             Predicted class labels.
         """
-        proba = self.predict_proba(X)
-        return self.classes_[np.argmax(proba, axis=1)]
+        return self._labels(self._network_output(X))
 
-    @property
-    def loss_curve_(self):
-        return self.history_["loss"]
-
-    @property
-    def best_loss_(self):
-        return min(self.history_["loss"])
-
-    @property
-    def n_iter_(self):
-        return len(self.history_["loss"])
-
-    @property
-    def feature_importances_(self):
-        """Euclidean (L2) norm of each input feature's row of the first-layer kernel.
-
-        A feature whose outgoing weights are all zero has importance 0, so
-        ``SelectFromModel(L1L2Classifier(...))`` keeps the features the L1 penalty left in use.
-        Like the weights, the values depend on the scale of the features: standardize them first.
-        """
-        check_is_fitted(self)
-        return np.linalg.norm(self.coefs_[0], axis=1)
-
-    @property
-    def sparsity_(self):
-        """Fraction of exactly-zero kernel weights in each Dense layer, first layer first."""
-        check_is_fitted(self)
-        return [float(np.mean(kernel == 0.0)) for kernel in self.coefs_]
+    def _labels(self, output):
+        """Class labels from the network's output (one sigmoid unit, or one unit per class)."""
+        if output.shape[1] == 1:
+            return self.classes_[(output[:, 0] > 0.5).astype(int)]
+        return self.classes_[np.argmax(output, axis=1)]

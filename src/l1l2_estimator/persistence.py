@@ -40,8 +40,9 @@ except ImportError:  # a future Keras moved it; the "__lambda__" check below sti
     _SafeModeScope = None
 
 from ._inference import dense_weights
-from ._network import ACTIVATIONS, output_activation
-from .classifier import ROUTING_PREFIXES, L1L2Classifier
+from ._base import ROUTING_PREFIXES
+from ._network import ACTIVATIONS
+from .classifier import L1L2Classifier
 
 __all__ = ["dump", "load", "FORMAT_NAME", "FORMAT_VERSION"]
 
@@ -212,7 +213,7 @@ def load(path):
         _check_network_matches(model, estimator)
     except _Refused as refused:
         raise ValueError(f"Cannot load {os.fspath(path)}: {refused}") from refused.__cause__
-    estimator._hidden_activation = ACTIVATIONS[estimator.activation]
+    estimator._activations = (ACTIVATIONS[estimator.activation], estimator._output_layer()[1])
     estimator.model_ = model
     estimator._initialize_callbacks()
     estimator.coefs_, estimator.intercepts_ = dense_weights(model)
@@ -649,7 +650,7 @@ def _check_network_matches(model, estimator):
     activation and the labels' count, partial_fit uses the network."""
     sizes = estimator.hidden_layer_sizes
     sizes = [sizes] if isinstance(sizes, (int, np.integer)) else [int(size) for size in sizes]
-    n_outputs = 1 if estimator.n_classes_ == 2 else estimator.n_classes_
+    n_outputs, output_activation, _ = estimator._output_layer()
     layers = list(model.layers) if isinstance(model, keras.Sequential) else []
     if not layers or not all(type(layer) is keras.layers.Dense for layer in layers):
         raise _Refused(f"its {MODEL_MEMBER} is not a Sequential of Dense layers.")
@@ -662,7 +663,7 @@ def _check_network_matches(model, estimator):
         )
     activations = [layer.get_config()["activation"] for layer in layers]
     expected_activations = [ACTIVATIONS[estimator.activation]] * len(sizes)
-    expected_activations.append(output_activation(n_outputs))
+    expected_activations.append(output_activation)
     if activations != expected_activations:
         raise _Refused(
             f"its network uses activations {activations}, but its params call for "
