@@ -2,10 +2,13 @@
 
 import doctest
 
-from l1l2_estimator import classifier
+import pytest
+
+from l1l2_estimator import classifier, persistence, regressor
 
 
-def test_classifier_docstring_examples():
-    result = doctest.testmod(classifier, optionflags=doctest.ELLIPSIS)
+@pytest.mark.parametrize("module", [classifier, regressor, persistence])
+def test_docstring_examples(module):
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0
     assert result.failed == 0

@@ -37,7 +37,7 @@ FIT_CASES = {
     "one class": (X8, np.zeros(40), None, ValueError, "only one class"),
     "continuous y": (X8, np.linspace(0, 1, 40), None, ValueError, "Unknown label type"),
     "multilabel y": (X8, np.eye(2)[Y], None, ValueError, "y should be a 1d array"),
-    "y None": (X8, None, None, ValueError, "got None"),
+    "y None": (X8, None, None, ValueError, "requires y to be passed"),
     "X/y length mismatch": (X8, Y[:30], None, ValueError, "inconsistent numbers of samples"),
     "y with NaN": (X8, np.where(Y, np.nan, 0.0), None, ValueError, "NaN"),
     "sample_weight length": (X8, Y, np.ones(30), ValueError, "sample_weight.shape"),

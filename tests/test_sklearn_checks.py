@@ -2,14 +2,15 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from l1l2_estimator import L1L2Classifier
+from l1l2_estimator import L1L2Classifier, L1L2Regressor
 
 # Only these two may fail, for reasons we cannot change from a subclass or that sklearn itself
 # grants its own mini-batch networks.
 EXPECTED_FAILED_CHECKS = {
     "check_mixin_order": (
-        "scikeras' KerasClassifier lists BaseWrapper before ClassifierMixin; a subclass cannot "
-        "reorder its parents' bases. The classifier tags are set explicitly instead."
+        "scikeras' KerasClassifier/KerasRegressor list BaseWrapper before ClassifierMixin/"
+        "RegressorMixin; a subclass cannot reorder its parents' bases. The tags are set "
+        "explicitly instead."
     ),
     "check_sample_weight_equivalence_on_dense_data": (
         "mini-batch stochastic training: weighting a sample by 2 is not the same optimisation "
@@ -19,7 +20,8 @@ EXPECTED_FAILED_CHECKS = {
 
 
 @parametrize_with_checks(
-    [L1L2Classifier()], expected_failed_checks=lambda estimator: EXPECTED_FAILED_CHECKS
+    [L1L2Classifier(), L1L2Regressor()],
+    expected_failed_checks=lambda estimator: EXPECTED_FAILED_CHECKS,
 )
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)

@@ -6,5 +6,6 @@ import_keras_quietly()
 
 from .classifier import L1L2Classifier  # noqa: E402
 from .persistence import dump, load  # noqa: E402
+from .regressor import L1L2Regressor  # noqa: E402
 
-__all__ = ["L1L2Classifier", "dump", "load"]
+__all__ = ["L1L2Classifier", "L1L2Regressor", "dump", "load"]

@@ -107,7 +107,7 @@ class L1L2Network:
         return self._fit(X, y, sample_weight, incremental=False)
 
     def _fit(self, X, y, sample_weight, *, incremental, classes=None):
-        self._check_layer_sizes_and_routing()
+        self._check_params()
         continuing = (incremental or self.warm_start) and hasattr(self, "model_")
         with self._restored_on_failure():
             if continuing:
@@ -180,9 +180,19 @@ class L1L2Network:
         )
         return X, y, sample_weight, stopping
 
-    def _check_layer_sizes_and_routing(self):
-        """What ``_parameter_constraints`` cannot express: element-wise layer sizes and the
-        prefixes of routed keyword arguments."""
+    def _check_params(self):
+        """What ``_parameter_constraints`` cannot express: element-wise layer sizes, and that
+        every extra keyword argument is routed (``optimizer__*``, ``callbacks__*``), so that a
+        typo such as ``epoch=10`` fails instead of passing silently. Checked in ``fit``, as
+        scikit-learn estimators never raise in ``__init__``."""
+        for name in self.get_params(deep=False):
+            if name not in self._parameter_constraints and (
+                "__" not in name or name.split("__", 1)[0] not in ROUTING_PREFIXES
+            ):
+                raise TypeError(
+                    f"{type(self).__name__} got an unexpected keyword argument {name!r}; routed "
+                    f"arguments start with {' or '.join(sorted(p + '__' for p in ROUTING_PREFIXES))}."
+                )
         sizes = self.hidden_layer_sizes
         sizes = [sizes] if isinstance(sizes, Integral) else list(sizes)
         if not sizes or not all(
@@ -193,12 +203,6 @@ class L1L2Network:
                 "hidden_layer_sizes must be a positive integer or a non-empty sequence of "
                 f"positive integers, got {self.hidden_layer_sizes!r}."
             )
-        for name in self.get_params(deep=False):
-            if "__" in name and name.split("__", 1)[0] not in ROUTING_PREFIXES:
-                raise ValueError(
-                    f"{name} is not a parameter of {type(self).__name__}; routed arguments must "
-                    f"start with one of {sorted(p + '__' for p in ROUTING_PREFIXES)}."
-                )
 
     @contextlib.contextmanager
     def _restored_on_failure(self):

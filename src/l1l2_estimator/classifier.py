@@ -264,8 +264,6 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
     def _validate_data(self, X=None, y=None, reset=False, y_numeric=False):
         """scikit-learn's ``validate_data`` in place of scikeras' own checks (which miss the
         feature-count message, feature names and label-type checks)."""
-        if y is None:
-            return validate_data(self, X, reset=reset, dtype=np.float32), None
         X, y = validate_data(self, X, y, reset=reset, dtype=np.float32)
         check_classification_targets(y)
         if reset and self.classes_ is None and np.unique(y).size < 2:

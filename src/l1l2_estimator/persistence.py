@@ -417,7 +417,7 @@ def _estimator_from_metadata(metadata):
     estimator = L1L2Classifier(**params)
     try:
         estimator._validate_params()
-        estimator._check_layer_sizes_and_routing()
+        estimator._check_params()
     except ValueError as error:
         raise _Refused(f"its params are invalid: {error}") from error
     if estimator.callbacks:  # dump never stores callbacks

@@ -1,0 +1,111 @@
+"""L1L2Regressor: the same network and standards as the classifier, for numeric targets."""
+
+import pickle
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+from sklearn.base import is_regressor
+from sklearn.datasets import make_regression
+from sklearn.model_selection import GridSearchCV, train_test_split
+from sklearn.neural_network import MLPRegressor
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from l1l2_estimator import L1L2Regressor
+
+FAST = dict(hidden_layer_sizes=(32,), epochs=60, batch_size=32, learning_rate=0.01, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def regression_split():
+    X, y = make_regression(n_samples=400, n_features=8, n_informative=5, noise=5.0, random_state=0)
+    return train_test_split(X, y / y.std(), random_state=0)
+
+
+@pytest.fixture(scope="module")
+def fitted(regression_split):
+    X_train, _, y_train, _ = regression_split
+    return make_pipeline(StandardScaler(), L1L2Regressor(**FAST)).fit(X_train, y_train)
+
+
+def test_is_a_regressor():
+    assert is_regressor(L1L2Regressor())
+
+
+def test_learns_like_mlp_regressor(regression_split, fitted):
+    X_train, X_test, y_train, y_test = regression_split
+    mlp = make_pipeline(StandardScaler(), MLPRegressor(hidden_layer_sizes=(32,), max_iter=500, random_state=0))
+    mlp_score = mlp.fit(X_train, y_train).score(X_test, y_test)
+    assert fitted.score(X_test, y_test) > 0.9
+    assert fitted.score(X_test, y_test) > mlp_score - 0.05
+    assert fitted.predict(X_test).shape == y_test.shape
+
+
+def test_linear_output_and_mse_loss(fitted):
+    model = fitted[-1].model_
+    assert model.layers[-1].get_config()["activation"] == "linear"
+    assert model.loss == "mean_squared_error"
+    X = np.random.RandomState(0).normal(size=(5, 8))
+    keras_output = model.predict(fitted[0].transform(X).astype(np.float32), verbose=0)[:, 0]
+    np.testing.assert_allclose(fitted.predict(X), keras_output, rtol=1e-4, atol=1e-5)
+
+
+def test_multioutput_targets(regression_split):
+    X_train, _, y_train, _ = regression_split
+    Y = np.column_stack([y_train, -2 * y_train])
+    reg = L1L2Regressor(**FAST).fit(X_train, Y)
+    assert reg.predict(X_train).shape == Y.shape
+    assert reg.score(X_train, Y) > 0.8
+    with pytest.raises(ValueError, match="output"):
+        reg.partial_fit(X_train, y_train)
+
+
+def test_grid_search_over_penalties(regression_split):
+    X_train, _, y_train, _ = regression_split
+    grid = GridSearchCV(
+        L1L2Regressor(**{**FAST, "epochs": 10}), {"l1": [0.0, 1e-3], "l2": [0.0, 1e-3]}, cv=2
+    ).fit(X_train, y_train)
+    assert len(grid.cv_results_["params"]) == 4
+
+
+def test_early_stopping_scores_r2_and_proximal_l1_gives_zeros(regression_split):
+    X_train, _, y_train, _ = regression_split
+    reg = L1L2Regressor(**{**FAST, "epochs": 300}, early_stopping=True).fit(X_train, y_train)
+    assert reg.n_iter_ < 300
+    assert reg.best_validation_score_ == max(reg.validation_scores_) > 0.8
+    sparse = L1L2Regressor(**FAST, l1=1e-2, proximal_l1=True).fit(X_train, y_train)
+    assert sparse.sparsity_[0] > 0.2
+
+
+def test_non_numeric_or_nan_targets_are_refused(regression_split):
+    X_train, _, y_train, _ = regression_split
+    with pytest.raises(ValueError, match="could not convert"):
+        L1L2Regressor(**FAST).fit(X_train, np.array(["a"] * len(y_train)))
+    with pytest.raises(ValueError, match="NaN"):
+        L1L2Regressor(**FAST).fit(X_train, np.full(len(y_train), np.nan))
+    with pytest.raises(ValueError, match="'l1' parameter of L1L2Regressor"):
+        L1L2Regressor(l1=-1).fit(X_train, y_train)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'class_weight'"):
+        L1L2Regressor(class_weight="balanced").fit(X_train, y_train)
+
+
+_LOAD = textwrap.dedent(
+    """
+    import pickle, sys, numpy as np
+    with open(sys.argv[1], "rb") as handle:
+        reg = pickle.load(handle)
+    np.save(sys.argv[3], reg.predict(np.load(sys.argv[2])))
+    """
+)
+
+
+def test_pickle_round_trip_in_new_process(regression_split, fitted, tmp_path):
+    _, X_test, _, _ = regression_split
+    (tmp_path / "model.pkl").write_bytes(pickle.dumps(fitted))
+    np.save(tmp_path / "X.npy", X_test)
+    paths = [tmp_path / "model.pkl", tmp_path / "X.npy", tmp_path / "out.npy"]
+    subprocess.run([sys.executable, "-c", _LOAD, *map(str, paths)], check=True)
+    np.testing.assert_array_equal(np.load(tmp_path / "out.npy"), fitted.predict(X_test))
