@@ -410,3 +410,21 @@ def test_docstring_examples():
     result = doctest.testmod(persistence, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0
     assert result.failed == 0
+
+
+@pytest.mark.parametrize("n_outputs", [1, 2])
+def test_regressor_round_trip(tmp_path, n_outputs):
+    from sklearn.datasets import make_regression
+
+    from l1l2_estimator import L1L2Regressor
+
+    X, y = make_regression(n_samples=80, n_features=4, n_targets=n_outputs, random_state=0)
+    reg = L1L2Regressor(hidden_layer_sizes=(8,), epochs=5, random_state=0).fit(X, y / y.std())
+    path = tmp_path / "regressor.l1l2"
+    dump(reg, path)
+    loaded = load(path)
+    assert type(loaded) is L1L2Regressor
+    np.testing.assert_array_equal(loaded.predict(X), reg.predict(X))
+    assert loaded.predict(X).shape == y.shape
+    loaded.partial_fit(X, y / y.std())
+    assert loaded.n_iter_ == reg.n_iter_ + 1

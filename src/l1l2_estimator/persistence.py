@@ -1,4 +1,4 @@
-"""Save and load a fitted L1L2Classifier without pickle.
+"""Save and load a fitted L1L2Classifier or L1L2Regressor without pickle.
 
 A file written by :func:`dump` is a zip archive with two members:
 
@@ -43,6 +43,9 @@ from ._inference import dense_weights
 from ._base import ROUTING_PREFIXES
 from ._network import ACTIVATIONS
 from .classifier import L1L2Classifier
+from .regressor import L1L2Regressor
+
+ESTIMATORS = {cls.__name__: cls for cls in (L1L2Classifier, L1L2Regressor)}
 
 __all__ = ["dump", "load", "FORMAT_NAME", "FORMAT_VERSION"]
 
@@ -140,9 +143,10 @@ def dump(estimator, path):
     optimizers and learning-rate schedules. The file is built in memory and written only once it is
     complete, so a refused estimator leaves ``path`` untouched.
     """
-    if type(estimator) is not L1L2Classifier:
+    if type(estimator) not in ESTIMATORS.values():
         raise TypeError(
-            f"dump saves L1L2Classifier estimators, got {type(estimator).__qualname__}."
+            "dump saves L1L2Classifier and L1L2Regressor estimators, got "
+            f"{type(estimator).__qualname__}."
         )
     check_is_fitted(estimator)
     metadata = {
@@ -160,7 +164,11 @@ def dump(estimator, path):
         },
     }
     try:
-        metadata["classes_"] = _encode_array(np.asarray(estimator.classes_), "classes_")
+        if isinstance(estimator, L1L2Classifier):
+            metadata["classes_"] = _encode_array(np.asarray(estimator.classes_), "classes_")
+        else:
+            metadata["n_outputs_"] = int(estimator.n_outputs_)
+            metadata["y_ndim"] = int(estimator._y_ndim)
         if hasattr(estimator, "feature_names_in_"):
             metadata["feature_names_in_"] = _encode_array(
                 estimator.feature_names_in_, "feature_names_in_"
@@ -392,7 +400,7 @@ def _parse_metadata(data):
             "l1l2-estimator to load it."
         )
     estimator_name = metadata.get("estimator")
-    if estimator_name != L1L2Classifier.__name__:
+    if estimator_name not in ESTIMATORS:
         raise _Refused(f"it holds an estimator of unknown class {estimator_name!r}.")
     return metadata
 
@@ -412,9 +420,10 @@ _JSON_TYPE_NAMES = {dict: "an object", list: "a list", int: "an integer", type(N
 
 
 def _estimator_from_metadata(metadata):
-    """An L1L2Classifier with the stored params and every fitted attribute except the network."""
-    params = _decode_params(_field(metadata, "params", dict))
-    estimator = L1L2Classifier(**params)
+    """An estimator with the stored params and every fitted attribute except the network."""
+    estimator_class = ESTIMATORS[metadata["estimator"]]
+    params = _decode_params(_field(metadata, "params", dict), estimator_class)
+    estimator = estimator_class(**params)
     try:
         estimator._validate_params()
         estimator._check_params()
@@ -423,9 +432,18 @@ def _estimator_from_metadata(metadata):
     if estimator.callbacks:  # dump never stores callbacks
         raise _Refused("it holds callbacks, which this format never stores.")
 
-    classes = _decode_array(_field(metadata, "classes_", dict), "classes_")
-    if classes.ndim != 1 or classes.size < 2 or not np.array_equal(np.unique(classes), classes):
-        raise _Refused("classes_ must be at least 2 distinct labels in sorted order.")
+    if estimator_class is L1L2Regressor:
+        n_outputs = _field(metadata, "n_outputs_", int)
+        y_ndim = _field(metadata, "y_ndim", int)
+        if n_outputs < 1 or y_ndim not in (1, 2) or (y_ndim == 1 and n_outputs != 1):
+            raise _Refused(f"n_outputs_ {n_outputs} and y_ndim {y_ndim} do not fit together.")
+        classes = np.zeros((0,) if y_ndim == 1 else (0, n_outputs), dtype=np.float32)
+        estimator._y_ndim = y_ndim
+    else:
+        classes = _decode_array(_field(metadata, "classes_", dict), "classes_")
+        if classes.ndim != 1 or classes.size < 2 or not np.array_equal(np.unique(classes), classes):
+            raise _Refused("classes_ must be at least 2 distinct labels in sorted order.")
+        estimator.classes_ = classes
     n_features = _field(metadata, "n_features_in_", int)
     if n_features < 1:
         raise _Refused(f"n_features_in_ must be >= 1, got {n_features}.")
@@ -436,9 +454,8 @@ def _estimator_from_metadata(metadata):
     shuffle_seed = _field(training_state, "shuffle_seed", int)
     keras_seed = _field(training_state, "random_state", int, type(None))
 
-    # The same steps as scikeras' _initialize, with the stored labels in place of y and an empty
-    # X of the stored width: the encoders learn only the labels and the number of features.
-    estimator.classes_ = classes
+    # The same steps as scikeras' _initialize, with the stored labels (or an empty y of the stored
+    # width) in place of y and an empty X of the stored width: the encoders learn only those.
     estimator._random_state = keras_seed
     if "feature_names_in_" in metadata:
         names = _decode_array(_field(metadata, "feature_names_in_", dict), "feature_names_in_")
@@ -454,16 +471,17 @@ def _estimator_from_metadata(metadata):
     except (TypeError, ValueError, MemoryError) as error:
         raise _Refused(f"its labels or feature count cannot be encoded ({error}).") from error
     vars(estimator).update(estimator.target_encoder_.get_metadata())
-    # The encoder, given explicit categories, reports them as an object array; the labels that
-    # predict returns keep their stored dtype.
-    estimator.classes_ = classes
+    if estimator_class is L1L2Classifier:
+        # The encoder, given explicit categories, reports them as an object array; the labels
+        # that predict returns keep their stored dtype.
+        estimator.classes_ = classes
     estimator._shuffle_seed = shuffle_seed
     estimator.history_ = {"loss": [float(loss) for loss in loss_curve]}
     return estimator
 
 
-def _decode_params(encoded):
-    allowed = set(L1L2Classifier().get_params(deep=False))
+def _decode_params(encoded, estimator_class):
+    allowed = set(estimator_class().get_params(deep=False))
     params = {}
     for name, value in encoded.items():
         prefix, _, rest = name.partition("__")
