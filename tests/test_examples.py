@@ -6,22 +6,31 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-SCRIPTS = ("seed_recipe.py", "grid_search_lambdas.py", "pipeline_pickle.py")
+SCRIPTS = ("seed_recipe.py", "grid_search_lambdas.py", "pipeline_pickle.py", "plots.py")
+PLOT_FILES = ("confusion_matrix.png", "loss_curve.png", "regularization_path.png")
 
 
 @pytest.fixture(scope="module")
-def outputs():
+def plot_folder(tmp_path_factory):
+    """Where examples/plots.py writes, instead of ./plots in the repository."""
+    return tmp_path_factory.mktemp("example-plots") / "plots"
+
+
+@pytest.fixture(scope="module")
+def outputs(plot_folder):
     """``{script: CompletedProcess}``; the scripts run side by side, as each spends seconds
     importing TensorFlow on one core."""
     # Importing l1l2_estimator in this process set TF_CPP_MIN_LOG_LEVEL; a child would take it for
     # the user's own choice and show TensorFlow's start-up lines. Run them as from a clean shell.
     env = {key: value for key, value in os.environ.items() if key != "TF_CPP_MIN_LOG_LEVEL"}
+    arguments = {"plots.py": [str(plot_folder)]}
     running = {
         name: subprocess.Popen(
-            [sys.executable, str(EXAMPLES / name)],
+            [sys.executable, str(EXAMPLES / name), *arguments.get(name, [])],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -84,3 +93,19 @@ def test_pipeline_pickle(outputs):
             f"Loaded from {source} in a new process: identical labels: True, "
             "identical probabilities: True"
         ) in out
+
+
+def test_plots(outputs, plot_folder):
+    out = output_of(outputs, "plots.py")
+    assert number_after(r"Held-out accuracy \(l1=1e-4\)", out) > 0.8
+    rows = out.split("Regularization path:\n")[1].split("\n\n")[0].splitlines()[1:]
+    l1_values, accuracies, totals, in_use = np.array([row.split() for row in rows], float).T
+    assert len(rows) == 7 and l1_values[0] == 0 and np.all(np.diff(l1_values) > 0)
+    assert accuracies[0] > 0.8
+    # The strongest l1 shrinks the weights and switches some features off entirely.
+    assert totals[-1] < 0.5 * totals[0]
+    assert in_use[0] == 12 and in_use[-1] < 12
+    for name in PLOT_FILES:
+        assert f"Wrote {plot_folder / name}" in out
+        data = (plot_folder / name).read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000

@@ -4,7 +4,10 @@ It runs the classic recipe end to end: load data (simulated by ``make_classifica
 file), split it with a stratified ``train_test_split``, fit ``StandardScaler`` followed by
 :class:`~l1l2_estimator.L1L2Classifier` on the training part (optionally choosing ``l1`` and ``l2``
 by a cross-validated grid search), and report accuracy, the confusion matrix and
-``classification_report`` on the held-out part. ``--save`` writes the fitted pipeline with joblib.
+``classification_report`` on the held-out part. ``--save`` writes the fitted pipeline with joblib;
+``--plot DIR`` writes the confusion matrix, the loss curve and a regularization path (held-out
+accuracy and feature importances refitted for a few ``l1`` values) as PNG files, which needs
+matplotlib (the ``plot`` extra).
 
 Problems with the input (a missing file or column, a non-numeric feature, a parameter the
 estimator rejects) are reported as one line, ``l1l2-estimator: error: <message>``, with exit
@@ -17,6 +20,7 @@ Examples
     python -m l1l2_estimator                          # simulated data, 2 classes
     python -m l1l2_estimator --classes 3 --grid       # choose l1 and l2 by 3-fold CV
     l1l2-estimator --csv iris.csv --target species --save model.joblib
+    python -m l1l2_estimator --plot plots             # also write three PNG files to plots/
 """
 
 import argparse
@@ -35,6 +39,7 @@ from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from . import plots
 from .classifier import L1L2Classifier
 
 PROG = "l1l2-estimator"
@@ -43,6 +48,9 @@ PROG = "l1l2-estimator"
 L1_GRID = (0.0, 1e-4, 1e-3)
 L2_GRID = (0.0, 1e-4, 1e-3)
 CV_FOLDS = 3
+
+# The l1 values of --plot's regularization path: few, as each is one more fit of the whole model.
+PLOT_L1_VALUES = (0.0, 1e-4, 1e-3, 1e-2)
 
 # Defaults of the flags that only make sense for simulated data; they are None in the parser so
 # that giving one together with --csv can be reported instead of silently ignored.
@@ -169,6 +177,13 @@ def build_parser():
     output = parser.add_argument_group("output")
     output.add_argument("--save", metavar="PATH", help="write the fitted pipeline with joblib")
     output.add_argument(
+        "--plot",
+        metavar="DIR",
+        help="write confusion_matrix.png, loss_curve.png and regularization_path.png to this "
+        f"folder (created if missing); the path refits the model for l1 in "
+        f"{_grid_text(PLOT_L1_VALUES)}; needs matplotlib",
+    )
+    output.add_argument(
         "--verbose", action="store_true", help="show Keras' progress bar for each epoch"
     )
     return parser
@@ -193,6 +208,8 @@ def run(args):
     if args.save and not os.path.isdir(os.path.dirname(args.save) or "."):
         # Checked before fitting, which can take minutes, rather than when writing.
         raise UsageError(f"cannot write --save {args.save!r}: its folder does not exist")
+    if args.plot:
+        _prepare_plot_folder(args.plot)
     pipeline = make_pipeline(StandardScaler(), L1L2Classifier(**_estimator_params(args)))
     X, y, description = load_data(args)
     X_train, X_test, y_train, y_test = train_test_split(
@@ -234,6 +251,32 @@ def run(args):
                 f"cannot write --save {args.save!r}: {error.strerror or error}"
             ) from None
         print(f"\nSaved the fitted pipeline to {args.save} (read it back with joblib.load).")
+
+    if args.plot:
+        with _warnings_summarized(pipeline[-1].epochs, "regularization-path fit"):
+            path = plots.regularization_path(
+                model, X_train, y_train, X_test, y_test, PLOT_L1_VALUES
+            )
+        files = plots.save_plots(model, X_train, y_train, X_test, y_test, args.plot, path=path)
+        print()
+        print(format_regularization_path(path))
+        names = ", ".join(os.path.basename(name) for name in files.values())
+        print(f"\nWrote {names} to {args.plot}")
+
+
+def _prepare_plot_folder(folder):
+    """Check, before fitting, that --plot can be honoured: matplotlib is there, the folder can be
+    made."""
+    try:
+        plots._require_matplotlib()
+    except ImportError as error:
+        raise UsageError(str(error)) from None
+    if os.path.exists(folder) and not os.path.isdir(folder):
+        raise UsageError(f"cannot write to --plot {folder!r}: it is a file, not a folder")
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as error:
+        raise UsageError(f"cannot create --plot {folder!r}: {error.strerror or error}") from None
 
 
 def _estimator_params(args):
@@ -374,7 +417,7 @@ def _label_column(values, name, lines):
 
 
 @contextlib.contextmanager
-def _warnings_summarized(epochs):
+def _warnings_summarized(epochs, noun="fit"):
     """Collect the warnings raised while fitting, then print each kind once, as one line on stderr.
 
     A grid search fits dozens of networks; each that runs out of epochs would otherwise print a
@@ -388,7 +431,7 @@ def _warnings_summarized(epochs):
         yield
     unconverged = sum(issubclass(warning.category, ConvergenceWarning) for warning in caught)
     if unconverged:
-        fits = "1 fit" if unconverged == 1 else f"{unconverged} fits"
+        fits = f"1 {noun}" if unconverged == 1 else f"{unconverged} {noun}s"
         print(f"{PROG}: note: {fits} stopped at --epochs {epochs} before converging", file=sys.stderr)
     shown = set()
     for warning in caught:
@@ -434,6 +477,19 @@ def format_grid_results(search):
             f"{params['l1l2classifier__l1']:>8g} {params['l1l2classifier__l2']:>8g} "
             f"{mean:>7.3f} {std:>7.3f} {rank:>5d}{marker}"
         )
+    return "\n".join(lines)
+
+
+def format_regularization_path(path):
+    """Held-out accuracy and epochs trained for each ``l1`` of a regularization path."""
+    lines = [
+        f"Regularization path: the model refitted for {len(path.l1_values)} values of l1 "
+        "(other settings as above), held-out accuracy",
+        "",
+        f"{'l1':>8} {'accuracy':>9} {'epochs':>7}",
+    ]
+    for l1, accuracy, epochs in zip(path.l1_values, path.test_scores, path.n_iter):
+        lines.append(f"{l1:>8g} {accuracy:>9.3f} {epochs:>7d}")
     return "\n".join(lines)
 
 

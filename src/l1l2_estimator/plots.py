@@ -1,0 +1,490 @@
+"""Pictures of a fitted L1L2Classifier: confusion matrix, loss curve and regularization path.
+
+matplotlib is an optional dependency (``pip install 'l1l2-estimator[plot]'``). This module imports
+without it; each function imports matplotlib when called and raises ``ImportError`` with the
+install command if it is missing.
+
+Every function takes an :class:`~l1l2_estimator.L1L2Classifier` or a ``Pipeline`` whose last step
+is one. The ``plot_*`` functions draw into the Axes they are given (or into a new pyplot figure);
+:func:`save_plots` draws all three into PNG files through matplotlib's Agg canvas, without pyplot,
+so it neither needs a display nor changes the user's pyplot backend.
+
+Examples
+--------
+::
+
+    from l1l2_estimator.plots import regularization_path, plot_regularization_path
+
+    path = regularization_path(pipeline, X_train, y_train, X_test, y_test, [0, 1e-4, 1e-3, 1e-2])
+    plot_regularization_path(path)
+"""
+
+import os
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.metrics import accuracy_score
+from sklearn.pipeline import Pipeline
+
+__all__ = [
+    "DEFAULT_L1_VALUES",
+    "RegularizationPath",
+    "plot_confusion_matrix",
+    "plot_loss_curve",
+    "plot_regularization_path",
+    "regularization_path",
+    "save_plots",
+]
+
+MATPLOTLIB_MISSING = "matplotlib is required for plotting: pip install 'l1l2-estimator[plot]'"
+
+# No penalty, then four decades, from barely noticeable to strong enough to shrink most
+# first-layer weights of standardized inputs towards zero under the estimator's other defaults.
+DEFAULT_L1_VALUES = (0.0, 1e-5, 1e-4, 1e-3, 1e-2)
+
+# File names written by save_plots, by plot.
+FILE_NAMES = {
+    "confusion_matrix": "confusion_matrix.png",
+    "loss_curve": "loss_curve.png",
+    "regularization_path": "regularization_path.png",
+}
+
+
+def _require_matplotlib():
+    """Import matplotlib, or raise ImportError saying how to install it."""
+    try:
+        import matplotlib
+    except ImportError as error:
+        raise ImportError(MATPLOTLIB_MISSING) from error
+    return matplotlib
+
+
+def _pyplot():
+    _require_matplotlib()
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _final_step(estimator):
+    """The classifier itself: the last step of a Pipeline, or ``estimator``."""
+    return estimator[-1] if isinstance(estimator, Pipeline) else estimator
+
+
+# -- confusion matrix ------------------------------------------------------------------------------
+
+
+def plot_confusion_matrix(estimator, X, y, ax=None, *, normalize=None, cmap="Blues"):
+    """Draw the confusion matrix of a fitted classifier on ``(X, y)``, rows labelled by class.
+
+    A thin wrapper of :meth:`sklearn.metrics.ConfusionMatrixDisplay.from_predictions` that uses
+    every class of ``estimator.classes_`` (so a class absent from ``y`` still gets its row and
+    column) and puts the accuracy in the title.
+
+    Parameters
+    ----------
+    estimator : L1L2Classifier or Pipeline
+        A fitted classifier.
+    X : array-like of shape (n_samples, n_features)
+        Input data, usually a held-out split.
+    y : array-like of shape (n_samples,)
+        True labels.
+    ax : matplotlib.axes.Axes, default=None
+        Where to draw; None makes a new pyplot figure.
+    normalize : {"true", "pred", "all"} or None, default=None
+        As in :func:`sklearn.metrics.confusion_matrix`; None shows counts.
+    cmap : str or matplotlib colormap, default="Blues"
+        Colormap of the cells.
+
+    Returns
+    -------
+    display : sklearn.metrics.ConfusionMatrixDisplay
+        The display; ``display.ax_`` is the Axes drawn into.
+    """
+    _require_matplotlib()
+    from sklearn.metrics import ConfusionMatrixDisplay
+
+    labels = estimator.classes_
+    y_pred = estimator.predict(X)
+    # Long class names overlap when written side by side under the columns.
+    rotation = 45 if max(len(str(label)) for label in labels) > 6 else "horizontal"
+    display = ConfusionMatrixDisplay.from_predictions(
+        y,
+        y_pred,
+        labels=labels,
+        display_labels=[str(label) for label in labels],
+        normalize=normalize,
+        cmap=cmap,
+        xticks_rotation=rotation,
+        ax=ax,
+    )
+    accuracy = accuracy_score(y, y_pred)
+    display.ax_.set_title(f"Confusion matrix ({len(y)} samples, accuracy {accuracy:.3f})")
+    return display
+
+
+# -- loss curve ------------------------------------------------------------------------------------
+
+
+def plot_loss_curve(estimator, ax=None):
+    """Draw the training loss of each epoch and, when recorded, the validation accuracy.
+
+    The loss is ``loss_curve_`` (penalty included). When the estimator has ``validation_scores_``
+    (fitted with ``early_stopping=True``), the validation accuracy of each epoch is drawn against a
+    second y axis on the right, in its own color, with the best score (whose weights the estimator
+    keeps) marked. The scores belong to the last ``len(validation_scores_)`` epochs, so after a
+    warm-started fit they line up with the end of the loss curve.
+
+    Parameters
+    ----------
+    estimator : L1L2Classifier or Pipeline
+        A fitted classifier.
+    ax : matplotlib.axes.Axes, default=None
+        Where to draw; None makes a new pyplot figure.
+
+    Returns
+    -------
+    ax : matplotlib.axes.Axes
+        The Axes of the loss; the validation axis, when drawn, is its twin in ``ax.figure.axes``.
+    """
+    _require_matplotlib()
+    classifier = _final_step(estimator)
+    losses = getattr(classifier, "loss_curve_", None)
+    if losses is None:
+        raise NotFittedError(
+            f"plot_loss_curve needs a fitted estimator with loss_curve_; this "
+            f"{type(classifier).__name__} has none. Call fit first."
+        )
+    scores = getattr(classifier, "validation_scores_", None)
+    if ax is None:
+        _, ax = _pyplot().subplots(layout="constrained")
+
+    epochs = np.arange(1, len(losses) + 1)
+    loss_color, score_color = "C0", "C1"
+    (loss_line,) = ax.plot(epochs, losses, color=loss_color, label="training loss")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("training loss (penalty included)", color=loss_color)
+    ax.tick_params(axis="y", labelcolor=loss_color)
+    ax.grid(alpha=0.3)
+    if scores is None or len(scores) == 0:
+        ax.set_title(f"Training loss per epoch ({len(losses)} epochs)")
+        return ax
+
+    score_ax = ax.twinx()
+    # loss_curve_ counts the epochs of earlier warm-started fits too; the scores only this fit's.
+    score_epochs = np.arange(1, len(scores) + 1) + max(0, len(losses) - len(scores))
+    (score_line,) = score_ax.plot(
+        score_epochs, scores, color=score_color, label="validation accuracy"
+    )
+    best = int(np.argmax(scores))
+    (best_marker,) = score_ax.plot(
+        score_epochs[best],
+        scores[best],
+        "o",
+        color=score_color,
+        label=f"best: {scores[best]:.3f} at epoch {score_epochs[best]}",
+    )
+    score_ax.set_ylabel("validation accuracy", color=score_color)
+    score_ax.tick_params(axis="y", labelcolor=score_color)
+    ax.set_title(f"Training loss and validation accuracy per epoch ({len(losses)} epochs)")
+    # Loss falls from the top left, accuracy rises to the top right: below the axes, the legend
+    # covers neither.
+    ax.legend(
+        handles=[loss_line, score_line, best_marker],
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.14),
+        ncols=3,
+        frameon=False,
+    )
+    return ax
+
+
+# -- regularization path ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class RegularizationPath:
+    """Held-out accuracy and feature importances of one fit per ``l1`` value.
+
+    Returned by :func:`regularization_path`; drawn by :func:`plot_regularization_path`.
+
+    Attributes
+    ----------
+    l1_values : ndarray of shape (n_values,)
+        The ``l1`` values, ascending.
+    train_scores : ndarray of shape (n_values,)
+        Accuracy on the training split.
+    test_scores : ndarray of shape (n_values,)
+        Accuracy on the held-out split.
+    feature_importances : ndarray of shape (n_values, n_features)
+        ``feature_importances_`` of each fit: the L2 norm of each input feature's first-layer
+        weights. Row ``i`` belongs to ``l1_values[i]``.
+    feature_names : ndarray of str of shape (n_features,)
+        Names of the classifier's input features (column names where known, else ``x0``, ...).
+    n_iter : ndarray of int of shape (n_values,)
+        Epochs each fit trained.
+    """
+
+    l1_values: np.ndarray
+    train_scores: np.ndarray
+    test_scores: np.ndarray
+    feature_importances: np.ndarray
+    feature_names: np.ndarray
+    n_iter: np.ndarray
+
+
+def regularization_path(estimator, X_train, y_train, X_test, y_test, l1_values=DEFAULT_L1_VALUES):
+    """Fit a clone of ``estimator`` for each ``l1`` value and record accuracy and importances.
+
+    Every other parameter, ``random_state`` included, is the estimator's own, so with an integer
+    ``random_state`` the fits differ only in ``l1``. The estimator passed in is not changed.
+
+    Parameters
+    ----------
+    estimator : L1L2Classifier or Pipeline
+        The model to vary, fitted or not; for a Pipeline, ``l1`` of its last step is set.
+    X_train, y_train : array-like
+        The data each clone is fitted on.
+    X_test, y_test : array-like
+        Held-out data for the accuracy. To choose ``l1``, use a validation split or
+        ``GridSearchCV`` rather than the final test split.
+    l1_values : array-like of float, default=DEFAULT_L1_VALUES
+        Values of ``l1`` to fit, each >= 0; they are sorted and duplicates dropped.
+
+    Returns
+    -------
+    path : RegularizationPath
+        The numbers, one row per ``l1`` value.
+
+    Notes
+    -----
+    One fit per value, one after another; the cost is ``len(l1_values)`` fits of ``estimator``.
+    """
+    classifier = _final_step(estimator)
+    if "l1" not in classifier.get_params(deep=False):
+        raise TypeError(
+            "regularization_path needs an estimator with an l1 parameter (L1L2Classifier, or a "
+            f"Pipeline ending in one); got {type(classifier).__name__}."
+        )
+    l1_param = f"{estimator.steps[-1][0]}__l1" if isinstance(estimator, Pipeline) else "l1"
+    l1_values = _checked_l1_values(l1_values)
+
+    train_scores, test_scores, importances, n_iter = [], [], [], []
+    feature_names = None
+    for l1 in l1_values:
+        model = clone(estimator).set_params(**{l1_param: float(l1)})
+        model.fit(X_train, y_train)
+        fitted = _final_step(model)
+        train_scores.append(accuracy_score(y_train, model.predict(X_train)))
+        test_scores.append(accuracy_score(y_test, model.predict(X_test)))
+        importances.append(fitted.feature_importances_)
+        n_iter.append(fitted.n_iter_)
+        if feature_names is None:
+            feature_names = _input_feature_names(model)
+    return RegularizationPath(
+        l1_values=l1_values,
+        train_scores=np.array(train_scores),
+        test_scores=np.array(test_scores),
+        feature_importances=np.array(importances),
+        feature_names=feature_names,
+        n_iter=np.array(n_iter),
+    )
+
+
+def _checked_l1_values(l1_values):
+    try:
+        values = np.asarray(l1_values, dtype=np.float64)
+    except (TypeError, ValueError):
+        values = None
+    if values is None or values.ndim != 1 or values.size == 0 or not np.all(np.isfinite(values)):
+        raise ValueError(
+            f"l1_values must be a non-empty list of finite numbers >= 0, got {l1_values!r}."
+        )
+    if np.any(values < 0):
+        raise ValueError(f"l1_values must be >= 0, got {values[values < 0].tolist()}.")
+    return np.unique(values)
+
+
+def _input_feature_names(model):
+    """Names of the features entering the classifier: after a Pipeline's transformers, if they
+    can tell, else the fitted classifier's own ``feature_names_in_``, else ``x0, x1, ...``."""
+    classifier = _final_step(model)
+    if isinstance(model, Pipeline) and len(model) > 1:
+        try:
+            return np.asarray(model[:-1].get_feature_names_out(), dtype=str)
+        except (AttributeError, ValueError, TypeError):
+            pass  # a transformer without get_feature_names_out
+    names = getattr(classifier, "feature_names_in_", None)
+    if names is not None:
+        return np.asarray(names, dtype=str)
+    return np.array([f"x{i}" for i in range(classifier.n_features_in_)])
+
+
+def plot_regularization_path(path, axes=None, *, n_labeled=5):
+    """Draw accuracy against ``l1`` (left) and each feature's importance against ``l1`` (right).
+
+    The ``l1`` axis is logarithmic; when the path includes ``l1=0``, the stretch from 0 to the
+    smallest positive value is drawn linearly (a "symlog" axis), so 0 sits one step to the left of
+    the smallest positive value. The ``n_labeled`` features with the largest importance summed
+    over the path are drawn in color and named in the legend; the others are thin grey lines.
+
+    Parameters
+    ----------
+    path : RegularizationPath
+        The result of :func:`regularization_path`.
+    axes : sequence of two matplotlib.axes.Axes, default=None
+        Where to draw the accuracy and the importances; None makes a new pyplot figure.
+    n_labeled : int, default=5
+        How many features to name.
+
+    Returns
+    -------
+    axes : sequence of two matplotlib.axes.Axes
+        The accuracy Axes and the importance Axes.
+    """
+    _require_matplotlib()
+    if axes is None:
+        _, axes = _pyplot().subplots(1, 2, figsize=(11, 4.2), layout="constrained")
+    if len(axes) != 2:
+        raise ValueError(f"axes must be two Axes (accuracy, importances), got {len(axes)}.")
+    score_ax, importance_ax = axes
+    l1 = path.l1_values
+
+    score_ax.plot(l1, path.train_scores, "o--", color="C7", label="training split")
+    score_ax.plot(l1, path.test_scores, "o-", color="C0", label="held-out split")
+    score_ax.set_ylabel("accuracy")
+    score_ax.set_title("Accuracy against the L1 penalty")
+    score_ax.legend(loc="best")
+
+    importances = path.feature_importances
+    # The features that stay in use longest along the path, most important first.
+    ranked = np.argsort(-importances.sum(axis=0), kind="stable")
+    labeled = ranked[: max(0, n_labeled)]
+    others = ranked[max(0, n_labeled) :]
+    for index, feature in enumerate(others):
+        importance_ax.plot(
+            l1,
+            importances[:, feature],
+            color="0.7",
+            linewidth=0.8,
+            # One legend entry stands for all the grey lines.
+            label=f"other features ({len(others)})" if index == 0 else None,
+            zorder=1,
+        )
+    for index, feature in enumerate(labeled):
+        importance_ax.plot(
+            l1,
+            importances[:, feature],
+            "o-",
+            markersize=4,
+            color=f"C{index % 10}",
+            label=str(path.feature_names[feature]),
+            zorder=2,
+        )
+    importance_ax.set_ylabel("feature importance\n(L2 norm of first-layer weights)")
+    importance_ax.set_title("Feature importances against the L1 penalty")
+    importance_ax.set_ylim(bottom=0)
+    # Outside the axes: the lines fill the panel from top left to bottom right.
+    importance_ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0)
+
+    for ax in axes:
+        _use_l1_scale(ax, l1)
+        ax.set_xlabel("l1")
+        ax.grid(alpha=0.3)
+    return axes
+
+
+def _use_l1_scale(ax, l1_values):
+    positive = l1_values[l1_values > 0]
+    if positive.size == 0:
+        return  # only l1=0: a linear axis with one point
+    if positive.size == l1_values.size:
+        ax.set_xscale("log")
+        return
+    # Linear from 0 to the smallest positive value, logarithmic beyond: 0 gets a place of its own
+    # one step to the left instead of falling off a log axis.
+    smallest = positive.min()
+    ax.set_xscale("symlog", linthresh=smallest, linscale=0.5)
+    # The default margin, a share of the log range, would reach far into the mirrored negative
+    # half of the axis; keep the margin left of 0 small and linear.
+    ax.set_xlim(-0.2 * smallest, positive.max() * 1.5)
+
+
+# -- files -----------------------------------------------------------------------------------------
+
+
+def save_plots(
+    estimator,
+    X_train,
+    y_train,
+    X_test,
+    y_test,
+    directory,
+    *,
+    l1_values=DEFAULT_L1_VALUES,
+    path=None,
+    dpi=100,
+):
+    """Write the confusion matrix, the loss curve and the regularization path as PNG files.
+
+    The figures are drawn on matplotlib's non-interactive Agg canvas, not through pyplot, so this
+    works without a display and leaves pyplot's backend and open figures alone.
+
+    Parameters
+    ----------
+    estimator : L1L2Classifier or Pipeline
+        A fitted classifier.
+    X_train, y_train : array-like
+        Training data for the regularization path's fits; unused when ``path`` is given.
+    X_test, y_test : array-like
+        Held-out data for the confusion matrix and the path's accuracy.
+    directory : str or path-like
+        Folder for the files; created if missing. Existing files of the same names are replaced.
+    l1_values : array-like of float, default=DEFAULT_L1_VALUES
+        ``l1`` values of the regularization path; unused when ``path`` is given.
+    path : RegularizationPath, default=None
+        A path already computed by :func:`regularization_path`, to draw instead of fitting one.
+    dpi : int, default=100
+        Resolution of the PNG files.
+
+    Returns
+    -------
+    files : dict of str to str
+        The path of each file written, under the keys ``"confusion_matrix"``, ``"loss_curve"``
+        and ``"regularization_path"``.
+    """
+    _require_matplotlib()
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    if path is None:
+        path = regularization_path(estimator, X_train, y_train, X_test, y_test, l1_values)
+    os.makedirs(directory, exist_ok=True)
+
+    def new_figure(size):
+        figure = Figure(figsize=size, layout="constrained")
+        FigureCanvasAgg(figure)
+        return figure
+
+    n_classes = len(estimator.classes_)
+    side = max(4.5, 0.6 * n_classes + 3)
+    confusion = new_figure((side + 1, side))
+    plot_confusion_matrix(estimator, X_test, y_test, ax=confusion.add_subplot())
+
+    loss = new_figure((6.4, 4.2))
+    plot_loss_curve(estimator, ax=loss.add_subplot())
+
+    regularization = new_figure((11, 4.2))
+    plot_regularization_path(path, axes=regularization.subplots(1, 2))
+
+    files = {}
+    for name, figure in (
+        ("confusion_matrix", confusion),
+        ("loss_curve", loss),
+        ("regularization_path", regularization),
+    ):
+        files[name] = os.path.join(os.fspath(directory), FILE_NAMES[name])
+        figure.savefig(files[name], dpi=dpi)
+    return files

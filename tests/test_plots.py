@@ -1,0 +1,292 @@
+"""Pictures (l1l2_estimator.plots and the command line's --plot): the files are real PNGs, the
+regularization path's numbers behave, and a missing matplotlib is one clear ImportError."""
+
+import importlib
+import struct
+import sys
+from types import SimpleNamespace
+
+import matplotlib
+import matplotlib.image
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+import l1l2_estimator
+from l1l2_estimator import L1L2Classifier, plots
+from l1l2_estimator import __main__ as cli
+
+from .conftest import FAST
+
+matplotlib.use("Agg")  # tests never open windows
+import matplotlib.pyplot as plt  # noqa: E402
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+PLOT_FILES = {"confusion_matrix.png", "loss_curve.png", "regularization_path.png"}
+MISSING = "matplotlib is required for plotting: pip install 'l1l2-estimator[plot]'"
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def png_size(path):
+    """``(width, height)`` in pixels of the PNG file at ``path``, after checking its signature
+    and that matplotlib can decode it."""
+    data = path.read_bytes()
+    assert data[:8] == PNG_SIGNATURE, f"{path.name} is not a PNG file"
+    assert data[12:16] == b"IHDR"  # the first chunk, which holds the size
+    width, height = struct.unpack(">II", data[16:24])
+    image = matplotlib.image.imread(path)
+    assert image.shape[:2] == (height, width)
+    return width, height
+
+
+@pytest.fixture(scope="module")
+def split(binary_data):
+    X, y = binary_data
+    return X[:200], y[:200], X[200:], y[200:]
+
+
+@pytest.fixture(scope="module")
+def pipeline_path(split):
+    """A Pipeline's path over three decades of l1: no penalty, a moderate one, a strong one."""
+    X_train, y_train, X_test, y_test = split
+    pipeline = make_pipeline(StandardScaler(), L1L2Classifier(**FAST))
+    # Unsorted with a duplicate: the path sorts them and fits each value once.
+    return plots.regularization_path(
+        pipeline, X_train, y_train, X_test, y_test, [1e-2, 0, 1e-3, 0.0, 3e-2]
+    )
+
+
+# -- confusion matrix and loss curve ---------------------------------------------------------------
+
+
+def test_confusion_matrix_is_labelled_by_class(fitted_multiclass, multiclass_data):
+    X, y = multiclass_data
+    y = np.array(["ant", "bee", "cat"])[y]
+    display = plots.plot_confusion_matrix(fitted_multiclass, X, y)
+    assert display.confusion_matrix.shape == (3, 3)
+    assert display.confusion_matrix.sum() == len(y)
+    ax = display.ax_
+    assert [tick.get_text() for tick in ax.get_xticklabels()] == ["ant", "bee", "cat"]
+    assert [tick.get_text() for tick in ax.get_yticklabels()] == ["ant", "bee", "cat"]
+    assert ax.get_xlabel() == "Predicted label" and ax.get_ylabel() == "True label"
+    accuracy = fitted_multiclass.score(X, y)
+    assert f"accuracy {accuracy:.3f}" in ax.get_title()
+
+
+def test_loss_curve_draws_loss_curve_(fitted_binary):
+    ax = plots.plot_loss_curve(fitted_binary)
+    (line,) = ax.get_lines()
+    np.testing.assert_allclose(line.get_ydata(), fitted_binary.loss_curve_)
+    np.testing.assert_array_equal(line.get_xdata(), np.arange(1, fitted_binary.n_iter_ + 1))
+    assert len(ax.figure.axes) == 1  # no validation axis without validation_scores_
+
+
+def test_loss_curve_adds_validation_scores_on_a_second_axis(binary_data):
+    X, y = binary_data
+    fitted = L1L2Classifier(**FAST, early_stopping=True).fit(X, y)
+    ax = plots.plot_loss_curve(fitted)
+    loss_ax, score_ax = ax.figure.axes
+    assert loss_ax is ax
+    scores, best = score_ax.get_lines()
+    np.testing.assert_allclose(scores.get_ydata(), fitted.validation_scores_)
+    np.testing.assert_array_equal(scores.get_xdata(), np.arange(1, fitted.n_iter_ + 1))
+    np.testing.assert_allclose(best.get_ydata(), [fitted.best_validation_score_])
+    assert score_ax.get_ylabel() == "validation accuracy"
+    legend = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert legend[:2] == ["training loss", "validation accuracy"]
+    assert legend[2].startswith(f"best: {fitted.best_validation_score_:.3f} at epoch ")
+
+
+def test_loss_curve_lines_validation_scores_up_with_the_last_epochs():
+    # After a warm-started fit, loss_curve_ holds every epoch and validation_scores_ the last
+    # fit's; the plot reads only these two attributes.
+    fitted = SimpleNamespace(loss_curve_=[0.9, 0.7, 0.5, 0.4, 0.35], validation_scores_=[0.8, 0.9])
+    scores, best = plots.plot_loss_curve(fitted).figure.axes[1].get_lines()
+    np.testing.assert_array_equal(scores.get_xdata(), [4, 5])
+    np.testing.assert_array_equal(best.get_xdata(), [5])
+
+
+def test_loss_curve_of_an_unfitted_estimator_says_so():
+    with pytest.raises(ValueError, match="needs a fitted estimator with loss_curve_"):
+        plots.plot_loss_curve(make_pipeline(StandardScaler(), L1L2Classifier()))
+
+
+# -- regularization path ---------------------------------------------------------------------------
+
+
+def test_regularization_path_numbers(pipeline_path):
+    path = pipeline_path
+    np.testing.assert_array_equal(path.l1_values, [0, 1e-3, 1e-2, 3e-2])
+    assert path.feature_importances.shape == (4, 8)
+    assert path.train_scores.shape == path.test_scores.shape == path.n_iter.shape == (4,)
+    assert np.all((path.test_scores >= 0) & (path.test_scores <= 1))
+    assert path.test_scores[0] > 0.8  # no penalty: the fixture data are easy
+    assert np.all(path.n_iter >= 1)
+    # The L1 penalty shrinks the first-layer weights: much less importance in all at the strongest.
+    totals = path.feature_importances.sum(axis=1)
+    assert totals[-1] < 0.5 * totals[0]
+    assert np.all(path.feature_importances >= 0)
+    # StandardScaler has no column names to pass on here, so it names its outputs x0, x1, ...
+    assert path.feature_names.tolist() == [f"x{i}" for i in range(8)]
+
+
+def test_regularization_path_of_a_bare_estimator_keeps_it_unchanged(split):
+    X_train, y_train, X_test, y_test = split
+    columns = [f"feature {i}" for i in range(8)]
+    estimator = L1L2Classifier(**FAST)
+    path = plots.regularization_path(
+        estimator,
+        pd.DataFrame(X_train, columns=columns),
+        y_train,
+        pd.DataFrame(X_test, columns=columns),
+        y_test,
+        [0, 1e-2],
+    )
+    assert path.feature_names.tolist() == columns
+    assert path.feature_importances.shape == (2, 8)
+    assert not hasattr(estimator, "model_")  # clones were fitted, not the estimator
+    assert estimator.get_params() == L1L2Classifier(**FAST).get_params()
+
+
+def test_regularization_path_rejects_bad_input(split):
+    X_train, y_train, X_test, y_test = split
+    estimator = L1L2Classifier(**FAST)
+    with pytest.raises(ValueError, match=r"l1_values must be >= 0, got \[-0.001\]"):
+        plots.regularization_path(estimator, X_train, y_train, X_test, y_test, [0, -1e-3])
+    with pytest.raises(ValueError, match="l1_values must be a non-empty list"):
+        plots.regularization_path(estimator, X_train, y_train, X_test, y_test, [])
+    with pytest.raises(TypeError, match="needs an estimator with an l1 parameter.*LogisticReg"):
+        plots.regularization_path(
+            make_pipeline(StandardScaler(), LogisticRegression()),
+            X_train,
+            y_train,
+            X_test,
+            y_test,
+        )
+
+
+def test_plot_regularization_path_panels(pipeline_path):
+    score_ax, importance_ax = plots.plot_regularization_path(pipeline_path, n_labeled=3)
+    for ax in (score_ax, importance_ax):
+        assert ax.get_xscale() == "symlog"  # l1=0 is on the path
+        assert ax.get_xlim()[0] < 0 < pipeline_path.l1_values[1]
+        assert ax.get_xlabel() == "l1"
+    held_out = next(line for line in score_ax.get_lines() if line.get_label() == "held-out split")
+    np.testing.assert_allclose(held_out.get_ydata(), pipeline_path.test_scores)
+    assert len(importance_ax.get_lines()) == 8  # one per feature
+    legend = [text.get_text() for text in importance_ax.get_legend().get_texts()]
+    top = np.argsort(-pipeline_path.feature_importances.sum(axis=0))[:3]
+    assert legend == ["other features (5)", *(f"x{i}" for i in top)]
+
+
+def test_plot_regularization_path_without_zero_uses_a_log_axis(pipeline_path):
+    keep = pipeline_path.l1_values > 0
+    path = plots.RegularizationPath(
+        l1_values=pipeline_path.l1_values[keep],
+        train_scores=pipeline_path.train_scores[keep],
+        test_scores=pipeline_path.test_scores[keep],
+        feature_importances=pipeline_path.feature_importances[keep],
+        feature_names=pipeline_path.feature_names,
+        n_iter=pipeline_path.n_iter[keep],
+    )
+    axes = plots.plot_regularization_path(path)
+    assert [ax.get_xscale() for ax in axes] == ["log", "log"]
+
+
+# -- files -----------------------------------------------------------------------------------------
+
+
+def test_save_plots_writes_three_pngs(split, pipeline_path, tmp_path):
+    X_train, y_train, X_test, y_test = split
+    model = make_pipeline(StandardScaler(), L1L2Classifier(**FAST)).fit(X_train, y_train)
+    folder = tmp_path / "new" / "folder"  # created on the way
+    files = plots.save_plots(model, X_train, y_train, X_test, y_test, folder, path=pipeline_path)
+    assert set(files) == {"confusion_matrix", "loss_curve", "regularization_path"}
+    assert {path.name for path in folder.iterdir()} == PLOT_FILES
+    sizes = {name: png_size(folder / plots.FILE_NAMES[name]) for name in files}
+    assert all(width >= 400 and height >= 300 for width, height in sizes.values())
+    width, height = sizes["regularization_path"]
+    assert width > 2 * height  # two panels side by side
+    assert not plt.get_fignums()  # drawn off pyplot: no figure left open
+
+
+def test_cli_plot_writes_three_pngs(capsys, tmp_path):
+    folder = tmp_path / "pictures"
+    code = cli.main(
+        ["--samples", "120", "--epochs", "15", "--hidden", "8", "--plot", str(folder)]
+    )
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert {path.name for path in folder.iterdir()} == PLOT_FILES
+    for name in PLOT_FILES:
+        width, height = png_size(folder / name)
+        assert width >= 400 and height >= 300
+    assert f"to {folder}" in out
+    table = out.split("l1  accuracy  epochs\n")[1].splitlines()[: len(cli.PLOT_L1_VALUES)]
+    assert [float(row.split()[0]) for row in table] == list(cli.PLOT_L1_VALUES)
+    assert "Traceback" not in err
+    assert err.count("\n") <= 2  # at most a note for the run and one for the path's fits
+
+
+def test_cli_plot_to_a_file_is_a_usage_error(capsys, tmp_path):
+    existing = tmp_path / "file.png"
+    existing.write_bytes(b"")
+    code = cli.main(["--epochs", "5", "--plot", str(existing)])
+    _, err = capsys.readouterr()
+    assert code == 2
+    assert err == (
+        f"l1l2-estimator: error: cannot write to --plot {str(existing)!r}: it is a file, "
+        "not a folder\n"
+    )
+
+
+# -- without matplotlib ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def no_matplotlib(monkeypatch):
+    """Make ``import matplotlib`` fail as it does where matplotlib is not installed."""
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+
+
+def test_missing_matplotlib_is_a_clear_import_error(
+    no_matplotlib, fitted_binary, binary_data, tmp_path
+):
+    X, y = binary_data
+    calls = {
+        "plot_confusion_matrix": lambda: plots.plot_confusion_matrix(fitted_binary, X, y),
+        "plot_loss_curve": lambda: plots.plot_loss_curve(fitted_binary),
+        "plot_regularization_path": lambda: plots.plot_regularization_path(None),
+        "save_plots": lambda: plots.save_plots(fitted_binary, X, y, X, y, tmp_path, path=None),
+    }
+    for name, call in calls.items():
+        with pytest.raises(ImportError) as raised:
+            call()
+        assert str(raised.value) == MISSING, name
+    assert not list(tmp_path.iterdir())  # failed before fitting or writing anything
+
+
+def test_package_and_cli_work_without_matplotlib(no_matplotlib, monkeypatch, capsys, tmp_path):
+    # A fresh import of the module, as in an environment without matplotlib; monkeypatch puts the
+    # original module back afterwards.
+    monkeypatch.delitem(sys.modules, "l1l2_estimator.plots")
+    monkeypatch.setattr(l1l2_estimator, "plots", plots)
+    fresh = importlib.import_module("l1l2_estimator.plots")
+    assert fresh is not plots
+    assert fresh.DEFAULT_L1_VALUES == plots.DEFAULT_L1_VALUES
+
+    # --plot fails before fitting, in one line; the rest of the command line is unaffected.
+    folder = tmp_path / "pictures"
+    code = cli.main(["--epochs", "5", "--plot", str(folder)])
+    _, err = capsys.readouterr()
+    assert code == 2
+    assert err == f"l1l2-estimator: error: {MISSING}\n"
+    assert not folder.exists()
