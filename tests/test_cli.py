@@ -218,3 +218,61 @@ def test_module_entry_point_runs_in_a_fresh_python():
     # TensorFlow's start-up chatter is muted; at most the one-line epoch note remains.
     assert done.stderr.count("\n") <= 1, done.stderr
 
+
+
+# -- --task regression ---------------------------------------------------------------------------
+
+
+def test_regression_task_reports_r2_and_errors(capsys):
+    code, out, err = run_cli(capsys, "--task", "regression", *FAST)
+    assert code == 0, err
+    assert "Data: simulated by make_regression (120 samples, 20 features, seed 0)" in out
+    assert "random, test size 0.25" in out
+    assert "L1L2Regressor(hidden_layer_sizes=(8,)" in out and "target standardized" in out
+    r2 = float(out.split("Test R²: ")[1].split()[0])
+    assert r2 <= 1  # a weak model on purpose: this checks the report, not the fit
+    assert "Test mean absolute error: " in out and "Test root mean squared error: " in out
+    assert "Confusion matrix" not in out
+
+
+def test_regression_grid_and_save(capsys, tmp_path):
+    path = tmp_path / "reg.joblib"
+    code, out, err = run_cli(
+        capsys, "--task", "regression", *FAST, "--grid", "--save", str(path)
+    )
+    assert code == 0, err
+    assert "scored by R²" in out and "Best: l1=" in out
+    model = joblib.load(path)
+    assert model.predict(np.zeros((2, 20))).shape == (2,)
+
+
+def test_regression_from_csv(capsys, tmp_path):
+    rng = np.random.RandomState(0)
+    rows = ["a,b,price"] + [f"{x:.3f},{z:.3f},{3 * x - z:.3f}" for x, z in rng.normal(size=(60, 2))]
+    path = tmp_path / "prices.csv"
+    path.write_text("\n".join(rows) + "\n")
+    code, out, err = run_cli(
+        capsys, "--task", "regression", "--csv", str(path), "--target", "price", "--epochs", "20"
+    )
+    assert code == 0, err
+    assert "target 'price' numeric" in out
+    path.write_text("a,b,price\n1,2,cheap\n3,4,5\n")
+    code, _, err = run_cli(capsys, "--task", "regression", "--csv", str(path), "--target", "price")
+    assert code == 2
+    assert err == (
+        "l1l2-estimator: error: target column 'price' must be numeric, got 'cheap' on line 2\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--classes", "3"], "--classes shapes classification data"),
+        (["--plot", "plots"], "--plot draws classifier pictures"),
+    ],
+)
+def test_regression_refuses_classification_flags(capsys, flags, message):
+    code, _, err = run_cli(capsys, "--task", "regression", *FAST, *flags)
+    assert code == 2
+    assert err.startswith(f"l1l2-estimator: error: {message}")
+    assert err.count("\n") == 1

@@ -32,15 +32,24 @@ import warnings
 
 import joblib
 import numpy as np
-from sklearn.datasets import make_classification
+from sklearn.datasets import make_classification, make_regression
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import accuracy_score, classification_report, confusion_matrix
+from sklearn.compose import TransformedTargetRegressor
+from sklearn.metrics import (
+    accuracy_score,
+    classification_report,
+    confusion_matrix,
+    mean_absolute_error,
+    r2_score,
+    root_mean_squared_error,
+)
 from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from . import plots
 from .classifier import L1L2Classifier
+from .regressor import L1L2Regressor
 
 PROG = "l1l2-estimator"
 
@@ -111,7 +120,19 @@ def build_parser():
         metavar="PATH",
         help="read the data from this CSV file (header row required; feature columns numeric)",
     )
-    data.add_argument("--target", metavar="COLUMN", help="the CSV column holding the class labels")
+    data.add_argument(
+        "--target",
+        metavar="COLUMN",
+        help="the CSV column holding the class labels (or the numeric target with --task "
+        "regression)",
+    )
+    data.add_argument(
+        "--task",
+        choices=("classification", "regression"),
+        default="classification",
+        help="classification (L1L2Classifier, the default) or regression (L1L2Regressor: "
+        "simulated by make_regression, target standardized, scored by R²)",
+    )
     data.add_argument(
         "--samples",
         type=int,
@@ -210,22 +231,32 @@ def run(args):
         raise UsageError(f"cannot write --save {args.save!r}: its folder does not exist")
     if args.plot:
         _prepare_plot_folder(args.plot)
-    pipeline = make_pipeline(StandardScaler(), L1L2Classifier(**_estimator_params(args)))
+    regression = args.task == "regression"
+    if regression and args.plot:
+        raise UsageError("--plot draws classifier pictures; it is not available with --task regression")
+    network = (L1L2Regressor if regression else L1L2Classifier)(**_estimator_params(args))
+    pipeline = make_pipeline(StandardScaler(), network)
+    prefix = f"{type(network).__name__.lower()}__"
+    if regression:
+        # The penalty competes with the squared error in y's units: standardize y, as for X.
+        pipeline = TransformedTargetRegressor(regressor=pipeline, transformer=StandardScaler())
+        prefix = f"regressor__{prefix}"
     X, y, description = load_data(args)
     X_train, X_test, y_train, y_test = train_test_split(
-        X, y, test_size=args.test_size, stratify=y, random_state=args.seed
+        X, y, test_size=args.test_size, stratify=None if regression else y, random_state=args.seed
     )
     print(f"Data: {description}")
     print(
         f"Split: {len(y_train)} training samples, {len(y_test)} test samples "
-        f"(stratified, test size {args.test_size:g}, seed {args.seed})"
+        f"({'random' if regression else 'stratified'}, test size {args.test_size:g}, "
+        f"seed {args.seed})"
     )
 
-    with _warnings_summarized(pipeline[-1].epochs):
+    with _warnings_summarized(network.epochs):
         if args.grid:
             search = GridSearchCV(
                 pipeline,
-                {"l1l2classifier__l1": L1_GRID, "l1l2classifier__l2": L2_GRID},
+                {f"{prefix}l1": L1_GRID, f"{prefix}l2": L2_GRID},
                 cv=CV_FOLDS,
                 # A parameter the estimator rejects should stop the run with its message, not
                 # turn into a table of NaN scores.
@@ -237,11 +268,12 @@ def run(args):
 
     if args.grid:
         print()
-        print(format_grid_results(search))
+        print(format_grid_results(search, prefix, "R²" if regression else "accuracy"))
     print()
     print(f"Model: {_describe_model(model)}")
     print()
-    print(format_evaluation(model, X_test, y_test))
+    evaluate = format_regression_evaluation if regression else format_evaluation
+    print(evaluate(model, X_test, y_test))
 
     if args.save:
         try:
@@ -253,7 +285,7 @@ def run(args):
         print(f"\nSaved the fitted pipeline to {args.save} (read it back with joblib.load).")
 
     if args.plot:
-        with _warnings_summarized(pipeline[-1].epochs, "regularization-path fit"):
+        with _warnings_summarized(network.epochs, "regularization-path fit"):
             path = plots.regularization_path(
                 model, X_train, y_train, X_test, y_test, PLOT_L1_VALUES
             )
@@ -298,7 +330,8 @@ def _estimator_params(args):
 
 
 def load_data(args):
-    """``(X, y, description)`` from a CSV file (``--csv``) or from ``make_classification``."""
+    """``(X, y, description)`` from a CSV file (``--csv``) or from ``make_classification``
+    (``make_regression`` with ``--task regression``)."""
     simulation_flags = [name for name in SIMULATION_DEFAULTS if getattr(args, name) is not None]
     if args.csv is None:
         if args.target is not None:
@@ -307,13 +340,17 @@ def load_data(args):
             name: default if getattr(args, name) is None else getattr(args, name)
             for name, default in SIMULATION_DEFAULTS.items()
         }
+        if args.task == "regression":
+            if args.classes is not None:
+                raise UsageError("--classes shapes classification data; drop it with --task regression")
+            return simulate_regression(settings["samples"], settings["features"], args.seed)
         return simulate(**settings, seed=args.seed)
     if args.target is None:
         raise UsageError(f"--csv {args.csv!r} needs --target COLUMN, the column of class labels")
     if simulation_flags:
         flags = ", ".join(f"--{name}" for name in simulation_flags)
         raise UsageError(f"{flags} shape simulated data only; drop them when reading --csv")
-    return read_csv(args.csv, args.target)
+    return read_csv(args.csv, args.target, numeric_target=args.task == "regression")
 
 
 def simulate(samples, features, classes, seed):
@@ -336,7 +373,22 @@ def simulate(samples, features, classes, seed):
     return X, y, description
 
 
-def read_csv(path, target):
+def simulate_regression(samples, features, seed):
+    """Simulated regression data: half the features informative, some noise."""
+    X, y = make_regression(
+        n_samples=samples,
+        n_features=features,
+        n_informative=max(1, features // 2),
+        noise=10.0,
+        random_state=seed,
+    )
+    description = (
+        f"simulated by make_regression ({samples} samples, {features} features, seed {seed})"
+    )
+    return X, y, description
+
+
+def read_csv(path, target, numeric_target=False):
     """Read a CSV file with a header row into ``(X, y, description)``.
 
     Every column but ``target`` is a numeric feature. Class labels are kept as strings unless
@@ -379,15 +431,20 @@ def read_csv(path, target):
     X = np.column_stack(
         [_numeric_column(cells[:, i], header[i], lines) for i in feature_indices]
     )
-    y = _label_column(cells[:, target_index], target, lines)
+    if numeric_target:
+        y = _numeric_column(cells[:, target_index], target, lines, kind="target column")
+        summary = "numeric"
+    else:
+        y = _label_column(cells[:, target_index], target, lines)
+        summary = f"with {np.unique(y).size} classes"
     description = (
         f"{path} ({len(y)} rows, {len(feature_indices)} feature columns, target {target!r} "
-        f"with {np.unique(y).size} classes)"
+        f"{summary})"
     )
     return X, y, description
 
 
-def _numeric_column(values, name, lines):
+def _numeric_column(values, name, lines, kind="feature column"):
     try:
         return values.astype(np.float64)
     except ValueError:
@@ -397,7 +454,7 @@ def _numeric_column(values, name, lines):
             float(value)
         except ValueError:
             raise UsageError(
-                f"feature column {name!r} must be numeric, got {value!r} on line {line}"
+                f"{kind} {name!r} must be numeric, got {value!r} on line {line}"
             ) from None
     raise AssertionError("unreachable: a value failed in bulk but not on its own")
 
@@ -441,28 +498,31 @@ def _warnings_summarized(epochs, noun="fit"):
             print(f"{PROG}: warning: {message}", file=sys.stderr)
 
 
-def _describe_model(pipeline):
-    classifier = pipeline[-1]
-    params = classifier.get_params()
+def _describe_model(model):
+    pipeline = model.regressor_ if isinstance(model, TransformedTargetRegressor) else model
+    network = pipeline[-1]
+    params = network.get_params()
+    target = ", target standardized" if pipeline is not model else ""
     return (
-        f"StandardScaler + L1L2Classifier(hidden_layer_sizes={params['hidden_layer_sizes']}, "
-        f"l1={params['l1']:g}, l2={params['l2']:g}, epochs={params['epochs']}), "
-        f"trained for {classifier.n_iter_} epochs"
+        f"StandardScaler + {type(network).__name__}("
+        f"hidden_layer_sizes={params['hidden_layer_sizes']}, l1={params['l1']:g}, "
+        f"l2={params['l2']:g}, epochs={params['epochs']}), trained for {network.n_iter_} "
+        f"epochs{target}"
     )
 
 
 # -- reporting -------------------------------------------------------------------------------------
 
 
-def format_grid_results(search):
-    """The best ``(l1, l2)`` pair and a table of cross-validated accuracy for every pair."""
+def format_grid_results(search, prefix="l1l2classifier__", metric="accuracy"):
+    """The best ``(l1, l2)`` pair and a table of cross-validated scores for every pair."""
     results = search.cv_results_
     best = search.best_params_
     lines = [
         f"Grid search: {len(results['params'])} (l1, l2) pairs, {search.n_splits_}-fold "
-        "cross-validation on the training split, scored by accuracy",
-        f"Best: l1={best['l1l2classifier__l1']:g}, l2={best['l1l2classifier__l2']:g} "
-        f"(mean CV accuracy {search.best_score_:.3f}); refit on the whole training split",
+        f"cross-validation on the training split, scored by {metric}",
+        f"Best: l1={best[prefix + 'l1']:g}, l2={best[prefix + 'l2']:g} "
+        f"(mean CV {metric} {search.best_score_:.3f}); refit on the whole training split",
         "",
         f"{'l1':>8} {'l2':>8} {'mean':>7} {'std':>7} {'rank':>5}",
     ]
@@ -474,7 +534,7 @@ def format_grid_results(search):
     ):
         marker = "  <- best" if rank == 1 else ""
         lines.append(
-            f"{params['l1l2classifier__l1']:>8g} {params['l1l2classifier__l2']:>8g} "
+            f"{params[prefix + 'l1']:>8g} {params[prefix + 'l2']:>8g} "
             f"{mean:>7.3f} {std:>7.3f} {rank:>5d}{marker}"
         )
     return "\n".join(lines)
@@ -491,6 +551,18 @@ def format_regularization_path(path):
     for l1, accuracy, epochs in zip(path.l1_values, path.test_scores, path.n_iter):
         lines.append(f"{l1:>8g} {accuracy:>9.3f} {epochs:>7d}")
     return "\n".join(lines)
+
+
+def format_regression_evaluation(model, X_test, y_test):
+    """Held-out R², mean absolute error and root mean squared error."""
+    y_pred = model.predict(X_test)
+    return "\n".join(
+        [
+            f"Test R²: {r2_score(y_test, y_pred):.4f}",
+            f"Test mean absolute error: {mean_absolute_error(y_test, y_pred):.4g}",
+            f"Test root mean squared error: {root_mean_squared_error(y_test, y_pred):.4g}",
+        ]
+    )
 
 
 def format_evaluation(model, X_test, y_test):
