@@ -15,7 +15,7 @@ from sklearn.metrics import accuracy_score
 
 
 def measure(estimator, X_train, X_test, y_train, y_test, repeats, calls, max_seconds):
-    fit_time, fitted = c.median_fit_time(estimator, X_train, y_train, repeats)
+    fit_time, _, fitted = c.median_fit_time(estimator, X_train, y_train, repeats)
     predict_time = c.median_call_time(lambda: fitted.predict(X_test), calls, max_seconds)
     return fit_time, predict_time, accuracy_score(y_test, fitted.predict(X_test))
 
