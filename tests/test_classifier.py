@@ -410,3 +410,14 @@ def test_fit_emits_no_unexpected_warnings(binary_data):
         warnings.simplefilter("error")
         warnings.simplefilter("ignore", ConvergenceWarning)
         L1L2Classifier(**{**FAST, "epochs": 2}).fit(X, y).predict_proba(X)
+
+
+def test_class_weight_equals_the_same_sample_weight(binary_data):
+    X, y = binary_data
+    by_class = L1L2Classifier(**FAST, class_weight={0: 1.0, 1: 3.0}).fit(X, y)
+    by_sample = L1L2Classifier(**FAST).fit(X, y, sample_weight=np.where(y == 1, 3.0, 1.0))
+    np.testing.assert_allclose(by_class.predict_proba(X), by_sample.predict_proba(X), rtol=1e-6)
+    both = L1L2Classifier(**FAST, class_weight={0: 1.0, 1: 3.0})
+    both.fit(X, y, sample_weight=np.full(len(y), 2.0))
+    doubled = L1L2Classifier(**FAST).fit(X, y, sample_weight=np.where(y == 1, 6.0, 2.0))
+    np.testing.assert_allclose(both.predict_proba(X), doubled.predict_proba(X), rtol=1e-6)
