@@ -206,25 +206,18 @@ class L1L2Network:
 
     @contextlib.contextmanager
     def _restored_on_failure(self):
-        """Leave the estimator exactly as it was if fitting raises, trained weights included."""
+        """Leave the estimator exactly as it was if fitting raises.
+
+        Restoring the attributes suffices: a fresh fit builds a new network, and continued
+        training copies trained weights into ``model_`` only once training has succeeded
+        (see ``_training.train``).
+        """
         saved_state = dict(vars(self))
-        model = saved_state.get("model_")
-        saved_weights = None if model is None else model.get_weights()
-        saved_optimizer = None
-        if model is not None and model.optimizer is not None:
-            saved_optimizer = [v.numpy() for v in model.optimizer.variables]
         try:
             yield
         except BaseException:
             vars(self).clear()
             vars(self).update(saved_state)
-            if model is not None:
-                model.set_weights(saved_weights)
-                if saved_optimizer is not None:
-                    variables = model.optimizer.variables
-                    if len(variables) == len(saved_optimizer):
-                        for variable, value in zip(variables, saved_optimizer):
-                            variable.assign(value)
             raise
 
     def _training_weights(self, X, y, sample_weight):
