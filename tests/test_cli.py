@@ -8,7 +8,8 @@ import joblib
 import numpy as np
 import pytest
 
-from l1l2_estimator import __main__ as cli
+from l1l2_estimator import cli
+from l1l2_estimator.cli import _data, _run, _settings
 
 # Small and quick; the model is weak, which is fine: these tests check the report, not the fit.
 FAST = ["--samples", "120", "--epochs", "20", "--hidden", "8"]
@@ -97,22 +98,22 @@ def test_csv_reading_details(tmp_path):
     # are read as integers so that 10 sorts after 9.
     path = tmp_path / "data.csv"
     path.write_text("\ufeffx, label\n0.5, 10\n1.5, 9\n\n", encoding="utf-8")
-    X, y, _ = cli.read_csv(str(path), "label")
+    X, y, _ = _data.read_csv(str(path), "label")
     np.testing.assert_array_equal(X, [[0.5], [1.5]])
     np.testing.assert_array_equal(y, [10, 9])
     assert y.dtype.kind == "i"
 
     path.write_text("x,label\n0.5,a\n1.5\n")
     with pytest.raises(cli.UsageError, match="line 3: expected 2 fields as in the header, got 1"):
-        cli.read_csv(str(path), "label")
+        _data.read_csv(str(path), "label")
 
 
 def test_grid_prints_best_pair_and_a_row_per_pair(capsys, monkeypatch):
     # A 2 x 2 grid with 2 folds: the same code path as the 3 x 3, 3-fold default, in a third of
     # the fits.
-    monkeypatch.setattr(cli, "L1_GRID", (0.0, 1e-3))
-    monkeypatch.setattr(cli, "L2_GRID", (0.0, 1e-3))
-    monkeypatch.setattr(cli, "CV_FOLDS", 2)
+    monkeypatch.setattr(_run, "L1_GRID", (0.0, 1e-3))
+    monkeypatch.setattr(_run, "L2_GRID", (0.0, 1e-3))
+    monkeypatch.setattr(_run, "CV_FOLDS", 2)
     code, out, err = run_cli(capsys, *FAST, "--grid")
     assert code == 0
     assert "Grid search: 4 (l1, l2) pairs, 2-fold cross-validation" in out

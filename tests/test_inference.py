@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from l1l2_estimator import L1L2Classifier
-from l1l2_estimator._network import ACTIVATIONS
+from l1l2_estimator._params import ACTIVATIONS
 
 # Every Keras activation we build, reached through its canonical name.
 KERAS_ACTIVATIONS = sorted(set(ACTIVATIONS.values()))

@@ -4,7 +4,8 @@ import keras
 import numpy as np
 import pytest
 
-from l1l2_estimator._network import ACTIVATIONS, build_network
+from l1l2_estimator._network import build_network
+from l1l2_estimator._params import ACTIVATIONS
 
 
 def _build(n_outputs, hidden=(5, 4), l1=0.01, l2=0.02, activation="relu"):
@@ -15,7 +16,7 @@ def _build(n_outputs, hidden=(5, 4), l1=0.01, l2=0.02, activation="relu"):
         n_features=3,
         n_outputs=n_outputs,
         hidden_layer_sizes=hidden,
-        activation=activation,
+        activation=ACTIVATIONS[activation],
         output_activation=output,
         loss=loss,
         l1=l1,

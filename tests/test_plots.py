@@ -17,7 +17,8 @@ from sklearn.preprocessing import StandardScaler
 
 import l1l2_estimator
 from l1l2_estimator import L1L2Classifier, plots
-from l1l2_estimator import __main__ as cli
+from l1l2_estimator import cli
+from l1l2_estimator.cli import _settings
 
 from .conftest import FAST
 
@@ -230,8 +231,8 @@ def test_cli_plot_writes_three_pngs(capsys, tmp_path):
         width, height = png_size(folder / name)
         assert width >= 400 and height >= 300
     assert f"to {folder}" in out
-    table = out.split("l1  accuracy  epochs\n")[1].splitlines()[: len(cli.PLOT_L1_VALUES)]
-    assert [float(row.split()[0]) for row in table] == list(cli.PLOT_L1_VALUES)
+    table = out.split("l1  accuracy  epochs\n")[1].splitlines()[: len(_settings.PLOT_L1_VALUES)]
+    assert [float(row.split()[0]) for row in table] == list(_settings.PLOT_L1_VALUES)
     assert "Traceback" not in err
     assert err.count("\n") <= 2  # at most a note for the run and one for the path's fits
 

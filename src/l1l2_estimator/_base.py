@@ -1,56 +1,36 @@
-"""What L1L2Classifier and L1L2Regressor share: params, validation, fitting, fitted attributes.
+"""What L1L2Classifier and L1L2Regressor share: params, tags, fitting and the fitted state.
 
 ``L1L2Network`` is a mixin placed before the scikeras wrapper in each estimator's bases. It holds
-the fit loop (one private ``_fit`` shared by ``fit`` and ``partial_fit``) and calls a few hooks that
-each task defines: how targets are checked, encoded and scored, and what the output layer is.
+the fit loop (one private ``_fit`` shared by ``fit`` and ``partial_fit``), the one method that
+publishes a fitted state (``_set_fitted_state``, used by ``fit`` and by ``persistence.load``), and
+calls a few hooks that each task defines: how targets are checked, described and encoded, what
+the output layer is, and how held-out rows are scored.
 """
+
+from . import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start)
 
 import contextlib
 import warnings
-from numbers import Integral, Real
 
-import keras
 import numpy as np
-from sklearn.base import BaseEstimator, _fit_context
+from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state, compute_sample_weight
-from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
-from . import _scikeras_compat  # noqa: F401  (declares __sklearn_tags__ on scikeras' BaseWrapper)
+from ._compat import check_sample_weight, fit_context
 from ._inference import dense_weights, forward
-from ._network import ACTIVATIONS, build_network
-from ._training import StoppingRule, ValidationStoppingRule, train
-
-OPTIMIZERS = frozenset(
-    {"adam", "adamw", "adamax", "nadam", "sgd", "rmsprop", "adagrad", "adadelta", "ftrl", "lion"}
+from ._network import build_network
+from ._params import (
+    ACTIVATIONS,
+    ROUTING_PREFIXES,
+    check_extra_params,
+    layer_sizes,
+    make_optimizer,
 )
-
-# Keyword arguments of the form ``<prefix>__<name>`` that are passed on rather than validated here:
-# ``optimizer__beta_1=0.95`` reaches the optimizer, ``callbacks__<...>`` scikeras' callback routing.
-ROUTING_PREFIXES = frozenset({"optimizer", "callbacks"})
-
-PARAMETER_CONSTRAINTS = {
-    "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-    "activation": [StrOptions(set(ACTIVATIONS))],
-    "l1": [Interval(Real, 0, None, closed="left")],
-    "l2": [Interval(Real, 0, None, closed="left")],
-    "optimizer": [StrOptions(set(OPTIMIZERS)), keras.optimizers.Optimizer],
-    "learning_rate": [Interval(Real, 0, None, closed="neither")],
-    "epochs": [Interval(Integral, 1, None, closed="left")],
-    "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
-    "tol": [Interval(Real, 0, None, closed="left")],
-    "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
-    "shuffle": ["boolean"],
-    "early_stopping": ["boolean"],
-    "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-    "proximal_l1": ["boolean"],
-    "warm_start": ["boolean"],
-    "random_state": ["random_state"],
-    "callbacks": [list, None],
-    "verbose": ["verbose"],
-}
+from ._stopping import StoppingRule, ValidationStoppingRule
+from ._training import train
 
 
 class L1L2Network:
@@ -59,25 +39,61 @@ class L1L2Network:
     __repr__ = BaseEstimator.__repr__  # scikit-learn's: shows only the params that differ
     _routing_prefixes = ROUTING_PREFIXES  # scikeras' set_params routing
 
+    def _store_params(self, arguments):
+        """Store ``__init__``'s arguments (its ``locals()``) as params, routed keyword arguments
+        included, as scikit-learn requires: ``__init__`` only stores, ``fit`` validates.
+
+        scikeras' own ``__init__`` is not called: it would store params these classes do not have
+        (``model``, ``loss``, ...), which ``clone`` would then pass back."""
+        arguments = dict(arguments)
+        routed = arguments.pop("kwargs", {})
+        del arguments["self"]
+        arguments.pop("__class__", None)
+        vars(self).update(arguments)
+        vars(self).update(routed)
+
+    def __sklearn_tags__(self):
+        # scikeras lists BaseWrapper before ClassifierMixin/RegressorMixin, so the mixins' tags
+        # are never reached through super(); each task sets what its mixin would set.
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        self._set_task_tags(tags)
+        return tags
+
     def __sklearn_is_fitted__(self):
         return hasattr(self, "coefs_")
 
     # -- hooks each task defines ------------------------------------------------------------
 
-    def _start_targets(self, classes):
-        """Reset target state before a fresh fit (``classes`` from ``partial_fit``)."""
+    def _set_task_tags(self, tags):
+        """Set the estimator type and the task's tags on ``tags``."""
+        raise NotImplementedError
+
+    def _targets_from(self, y, classes):
+        """What the network's output must describe, learned from ``y`` at a fresh fit
+        (``classes`` from ``partial_fit``): the classes, or the number of outputs."""
+        raise NotImplementedError
+
+    def _fitted_targets(self):
+        """The same description, of the fitted estimator."""
+        raise NotImplementedError
+
+    def _target_state(self, targets):
+        """The fitted attributes that ``targets`` determine (encoder, ``classes_``, ...)."""
+        raise NotImplementedError
 
     def _check_targets_continue(self, y, incremental):
         """Refuse targets that the existing output layer cannot learn."""
 
-    def _encode_targets(self, y):
+    def _encode_targets(self, target_state, y):
+        """``y`` as the network's training targets, given the attributes of ``_target_state``."""
         raise NotImplementedError
 
-    def _output_layer(self):
-        """``(units, activation, loss)`` of the output layer."""
+    def _output_layer(self, targets):
+        """``(units, activation, loss)`` of the output layer for ``targets``."""
         raise NotImplementedError
 
-    def _validation_score(self, y_true, output, sample_weight):
+    def _validation_score(self, targets, y_true, output, sample_weight):
         """Score of network ``output`` on held-out ``y_true`` (higher is better)."""
         raise NotImplementedError
 
@@ -86,7 +102,7 @@ class L1L2Network:
 
     # -- fitting -----------------------------------------------------------------------------
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Fit the network to ``(X, y)``; with ``warm_start=True``, continue training it.
 
@@ -107,47 +123,67 @@ class L1L2Network:
         return self._fit(X, y, sample_weight, incremental=False)
 
     def _fit(self, X, y, sample_weight, *, incremental, classes=None):
+        """Fit (or, with ``incremental`` or ``warm_start``, continue fitting) and publish the
+        fitted state once training has succeeded."""
         self._check_params()
         continuing = (incremental or self.warm_start) and hasattr(self, "model_")
         with self._restored_on_failure():
             if continuing:
                 X, y = self._validate_data(X, y)
                 self._check_targets_continue(y, incremental)
+                targets = self._fitted_targets()
+                model, shuffle_seed = self.model_, self._shuffle_seed
+                hidden_activation = self._hidden_activation
+                losses = list(self.loss_curve_)
             else:
-                self._start_targets(classes)
-                X, y = self._initialize(X, y)  # validates, encodes targets, builds the network
-                self.history_ = {"loss": []}
+                X, y = self._validate_data(X, y, reset=True)
+                targets = self._targets_from(y, classes)
+                model, shuffle_seed = self._new_network(targets)
+                hidden_activation = ACTIVATIONS[self.activation]
+                losses = []
+            target_state = self._target_state(targets)
+            activations = (hidden_activation, self._output_layer(targets)[1])
             self._initialize_callbacks()
             sample_weight = self._training_weights(X, y, sample_weight)
             X, y, sample_weight = self._validate_sample_weight(X, y, sample_weight)
             stopping = None
             if not incremental and self.early_stopping:
-                X, y, sample_weight, stopping = self._hold_out_validation(X, y, sample_weight)
+                X, y, sample_weight, stopping = self._hold_out_validation(
+                    X, y, sample_weight, shuffle_seed, activations, targets
+                )
             elif not incremental:
                 stopping = StoppingRule(tol=self.tol, n_iter_no_change=self.n_iter_no_change)
             result = train(
-                self.model_,
+                model,
                 X,
-                self._encode_targets(y),
+                self._encode_targets(target_state, y),
                 sample_weight,
                 epochs=1 if incremental else self.epochs,
                 batch_size=min(200, len(X)) if self.batch_size == "auto" else self.batch_size,
                 shuffle=self.shuffle,
-                seed=self._shuffle_seed,
-                initial_epoch=self.current_epoch,
+                seed=shuffle_seed,
+                initial_epoch=len(losses),
                 stopping=stopping,
                 proximal_l1=self.proximal_l1,
                 callbacks=self._fit_callbacks,
                 verbose=self.verbose,
             )
-            self.history_["loss"].extend(result.losses)
-            self.coefs_, self.intercepts_ = dense_weights(self.model_)
             if isinstance(stopping, ValidationStoppingRule):
-                self.validation_scores_ = stopping.scores
-                self.best_validation_score_ = stopping.best_score
-            elif not incremental:
-                vars(self).pop("validation_scores_", None)
-                vars(self).pop("best_validation_score_", None)
+                validation_scores = stopping.scores
+            elif incremental:
+                validation_scores = getattr(self, "validation_scores_", None)
+            else:
+                validation_scores = None
+            self._set_fitted_state(
+                model=model,
+                targets=targets,
+                hidden_activation=hidden_activation,
+                n_features_in=self.n_features_in_,
+                feature_names_in=getattr(self, "feature_names_in_", None),
+                loss_curve=losses + result.losses,
+                shuffle_seed=shuffle_seed,
+                validation_scores=validation_scores,
+            )
         if stopping is not None and not result.converged and not result.stopped_by_callback:
             warnings.warn(
                 f"{type(self).__name__}: the maximum number of epochs ({self.epochs}) was "
@@ -157,7 +193,102 @@ class L1L2Network:
             )
         return self
 
-    def _hold_out_validation(self, X, y, sample_weight):
+    def _check_params(self):
+        """What ``_parameter_constraints`` cannot express: element-wise layer sizes, and that
+        every extra keyword argument is routed. Checked in ``fit`` (after ``_fit_context`` has
+        checked the constraints) and by ``load``."""
+        layer_sizes(self.hidden_layer_sizes)
+        check_extra_params(self)
+
+    def _set_fitted_state(
+        self,
+        *,
+        model,
+        targets,
+        n_features_in,
+        feature_names_in,
+        loss_curve,
+        shuffle_seed,
+        validation_scores=None,
+        hidden_activation=None,
+    ):
+        """Publish a fitted state, all attributes at once: used by ``fit`` and by ``load``.
+
+        ``model`` is the trained network (weights and optimizer state); ``targets`` is what the
+        task's ``_targets_from`` returns; ``shuffle_seed`` seeds the shuffling of continued training;
+        ``hidden_activation`` is the Keras name of the hidden layers' activation (by default the
+        one the ``activation`` param names). ``validation_scores`` (with ``early_stopping``) or None.
+        """
+        coefs, intercepts = dense_weights(model)
+        if hidden_activation is None:
+            hidden_activation = ACTIVATIONS[self.activation]
+        state = {
+            "model_": model,
+            **self._target_state(targets),
+            "feature_encoder_": self.feature_encoder.fit(
+                np.zeros((0, n_features_in), dtype=np.float32)
+            ),
+            "n_features_in_": n_features_in,
+            "history_": {"loss": [float(loss) for loss in loss_curve]},
+            "coefs_": coefs,
+            "intercepts_": intercepts,
+            "out_activation_": self._output_layer(targets)[1],
+            "_hidden_activation": hidden_activation,
+            "_shuffle_seed": int(shuffle_seed),
+        }
+        optional = {"feature_names_in_": feature_names_in}
+        if validation_scores is not None:
+            optional["validation_scores_"] = list(validation_scores)
+            optional["best_validation_score_"] = max(validation_scores)
+        else:
+            optional.update(validation_scores_=None, best_validation_score_=None)
+        for name, value in optional.items():
+            if value is not None:
+                state[name] = value
+            else:
+                vars(self).pop(name, None)
+        # One dict update publishes every attribute at once; the replaced values are kept alive
+        # until then, so that no destructor runs in the middle of the update.
+        replaced = [vars(self).get(name) for name in state]
+        vars(self).update(state)
+        del replaced
+
+    def _get_fitted_state(self):
+        """The fitted state, as the keyword arguments of ``_set_fitted_state``."""
+        check_is_fitted(self)
+        return {
+            "model": self.model_,
+            "targets": self._fitted_targets(),
+            "hidden_activation": self._hidden_activation,
+            "n_features_in": self.n_features_in_,
+            "feature_names_in": getattr(self, "feature_names_in_", None),
+            "loss_curve": list(self.loss_curve_),
+            "shuffle_seed": self._shuffle_seed,
+            "validation_scores": getattr(self, "validation_scores_", None),
+        }
+
+    def _new_network(self, targets):
+        """A freshly initialized network for ``targets`` and the shuffling seed of its training."""
+        rng = check_random_state(self.random_state)
+        sizes = layer_sizes(self.hidden_layer_sizes)
+        seeds = rng.randint(np.iinfo(np.int32).max, size=len(sizes) + 1)
+        shuffle_seed = int(rng.randint(np.iinfo(np.int32).max))
+        units, output_activation, loss = self._output_layer(targets)
+        model = build_network(
+            n_features=self.n_features_in_,
+            n_outputs=units,
+            hidden_layer_sizes=sizes,
+            activation=ACTIVATIONS[self.activation],
+            output_activation=output_activation,
+            loss=loss,
+            l1=float(self.l1),
+            l2=float(self.l2),
+            optimizer=make_optimizer(self.get_params(deep=False)),
+            seeds=[int(seed) for seed in seeds],
+        )
+        return model, shuffle_seed
+
+    def _hold_out_validation(self, X, y, sample_weight, seed, activations, targets):
         """Split off ``validation_fraction`` of the rows (stratified for classifiers, seeded like
         the shuffling) and return the training part with a rule that scores the held-out part
         after every epoch."""
@@ -166,43 +297,19 @@ class L1L2Network:
             y,
             sample_weight,
             test_size=self.validation_fraction,
-            random_state=self._shuffle_seed,
+            random_state=seed,
             stratify=self._stratify(y),
         )
 
         def score(model):
             coefs, intercepts = dense_weights(model)
-            output = forward(X_val, coefs, intercepts, *self._activations)
-            return self._validation_score(y_val, output, weight_val)
+            output = forward(X_val, coefs, intercepts, *activations)
+            return self._validation_score(targets, y_val, output, weight_val)
 
         stopping = ValidationStoppingRule(
             score=score, tol=self.tol, n_iter_no_change=self.n_iter_no_change
         )
         return X, y, sample_weight, stopping
-
-    def _check_params(self):
-        """What ``_parameter_constraints`` cannot express: element-wise layer sizes, and that
-        every extra keyword argument is routed (``optimizer__*``, ``callbacks__*``), so that a
-        typo such as ``epoch=10`` fails instead of passing silently. Checked in ``fit``, as
-        scikit-learn estimators never raise in ``__init__``."""
-        for name in self.get_params(deep=False):
-            if name not in self._parameter_constraints and (
-                "__" not in name or name.split("__", 1)[0] not in ROUTING_PREFIXES
-            ):
-                raise TypeError(
-                    f"{type(self).__name__} got an unexpected keyword argument {name!r}; routed "
-                    f"arguments start with {' or '.join(sorted(p + '__' for p in ROUTING_PREFIXES))}."
-                )
-        sizes = self.hidden_layer_sizes
-        sizes = [sizes] if isinstance(sizes, Integral) else list(sizes)
-        if not sizes or not all(
-            isinstance(size, Integral) and not isinstance(size, bool) and size > 0
-            for size in sizes
-        ):
-            raise ValueError(
-                "hidden_layer_sizes must be a positive integer or a non-empty sequence of "
-                f"positive integers, got {self.hidden_layer_sizes!r}."
-            )
 
     @contextlib.contextmanager
     def _restored_on_failure(self):
@@ -222,7 +329,7 @@ class L1L2Network:
 
     def _training_weights(self, X, y, sample_weight):
         """Sample weights for the loss: user weights times class weights, never None."""
-        sample_weight = _check_sample_weight(
+        sample_weight = check_sample_weight(
             sample_weight, X, dtype=np.float32, ensure_non_negative=True, copy=True
         )
         class_weight = getattr(self, "class_weight", None)
@@ -230,54 +337,15 @@ class L1L2Network:
             sample_weight *= compute_sample_weight(class_weight, y).astype(np.float32)
         return sample_weight
 
-    # -- hooks called by scikeras ------------------------------------------------------------
-
-    def _build_keras_model(self):
-        rng = check_random_state(self.random_state)
-        sizes = self.hidden_layer_sizes
-        # NumPy scalars (a grid built with np.arange, say) become the Python numbers Keras expects.
-        sizes = (int(sizes),) if isinstance(sizes, Integral) else tuple(map(int, sizes))
-        seeds = rng.randint(np.iinfo(np.int32).max, size=len(sizes) + 1)
-        self._shuffle_seed = int(rng.randint(np.iinfo(np.int32).max))
-        units, output_activation, loss = self._output_layer()
-        self._activations = (ACTIVATIONS[self.activation], output_activation)
-        return build_network(
-            n_features=self.n_features_in_,
-            n_outputs=units,
-            hidden_layer_sizes=sizes,
-            activation=self.activation,
-            output_activation=output_activation,
-            loss=loss,
-            l1=float(self.l1),
-            l2=float(self.l2),
-            optimizer=self._make_optimizer(),
-            seeds=[int(seed) for seed in seeds],
-        )
-
-    def _make_optimizer(self):
-        if isinstance(self.optimizer, keras.optimizers.Optimizer):
-            # A fresh copy: a Keras optimizer is bound to the variables of the first model it trains.
-            return type(self.optimizer).from_config(self.optimizer.get_config())
-        routed = {
-            name.split("__", 1)[1]: value
-            for name, value in self.get_params(deep=False).items()
-            if name.startswith("optimizer__")
-        }
-        routed.setdefault("learning_rate", self.learning_rate)
-        routed.setdefault("name", "optimizer")  # a fixed name: see _network.build_network
-        optimizer_class = type(keras.optimizers.get(self.optimizer))
-        try:
-            return optimizer_class(**routed)
-        except (TypeError, ValueError) as error:
-            raise ValueError(f"Invalid optimizer__ arguments {routed!r}: {error}") from None
-
     # -- prediction ----------------------------------------------------------------------------
 
     def _network_output(self, X):
         """The network's output for ``X`` (NumPy forward pass over ``coefs_``/``intercepts_``)."""
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
-        return forward(X, self.coefs_, self.intercepts_, *self._activations)
+        return forward(
+            X, self.coefs_, self.intercepts_, self._hidden_activation, self.out_activation_
+        )
 
     # -- fitted attributes ---------------------------------------------------------------------
 

@@ -1,21 +1,48 @@
-"""Import TensorFlow and Keras quietly, and size TensorFlow's thread pools like joblib asks.
+"""Everything l1l2-estimator does to the process, in one place.
 
-Noise: TensorFlow prints start-up chatter (oneDNN notices, CUDA probing) on the C++ side. Unless the
-user set ``TF_CPP_MIN_LOG_LEVEL``, we set it to 3. TensorFlow 2.2x logs a few INFO lines before its
-logger reads that variable, so while the import runs we also hold file descriptor 2, unless the
-level is "0" (the user asked for everything). Python errors raised by the import are re-raised
-after stderr is restored. The level is inherited by joblib's worker processes, which is why a set
-level, not only an unset one, mutes the import.
+Each module of the package that needs TensorFlow, Keras or scikeras imports this module first, so
+the effects below happen once, when the first such module is imported (``import l1l2_estimator``
+alone imports none of them). Each effect can be switched off by an environment variable, read once
+at that moment; the value ``0`` switches it off.
 
-Threads: joblib's process-based backends tell each worker how many threads it may use through
-``OMP_NUM_THREADS`` (``cpu_count // n_jobs``). TensorFlow does not read it and would start one
-thread per core in every worker, oversubscribing the CPU in ``GridSearchCV(n_jobs=2)``. When
-``OMP_NUM_THREADS`` is set and the user has not configured TensorFlow's pools
-(``TF_NUM_INTRAOP_THREADS`` / ``TF_NUM_INTEROP_THREADS``), we size both pools to it.
+=====================================  =======================================  ===================================
+effect                                 why                                      switch
+=====================================  =======================================  ===================================
+``TF_CPP_MIN_LOG_LEVEL=3``, unless     TensorFlow's C++ start-up chatter        ``L1L2_ESTIMATOR_QUIET=0``
+the user set it                        (oneDNN notices, CUDA probing) would
+                                       bury the user's own output
+file descriptor 2 muted while          TensorFlow 2.2x logs a few lines         ``L1L2_ESTIMATOR_QUIET=0``, or
+TensorFlow imports; Python errors      before it reads that variable            ``TF_CPP_MIN_LOG_LEVEL=0``
+from the import are still raised
+TensorFlow's intra- and inter-op       joblib tells each worker its share of    ``L1L2_ESTIMATOR_TF_THREADS=0``, or
+thread pools sized to                  the cores through ``OMP_NUM_THREADS``;   ``TF_NUM_INTRAOP_THREADS`` /
+``OMP_NUM_THREADS`` when it is set     TensorFlow ignores it and would start    ``TF_NUM_INTEROP_THREADS`` set
+                                       a thread per core in every worker
+``scikeras.wrappers.BaseWrapper``      scikit-learn's                           ``L1L2_ESTIMATOR_SCIKERAS_TAGS=0``
+gets ``__sklearn_tags__`` declared     ``check_estimator_tags_renamed``
+as the very function it already        rejects any class whose bases define
+inherits (no scikeras class changes    the pre-1.6 ``_more_tags`` without
+behaviour)                             ``__sklearn_tags__``
+=====================================  =======================================  ===================================
+
+Importing scikeras also changes the process, beyond our control: it sets ``__reduce__`` on
+``keras.Model``, ``keras.losses.Loss``, ``keras.metrics.Metric`` and ``keras.optimizers.Optimizer``
+so that they pickle.
 """
 
 import contextlib
 import os
+
+SWITCHES = {
+    "quiet": "L1L2_ESTIMATOR_QUIET",
+    "threads": "L1L2_ESTIMATOR_TF_THREADS",
+    "scikeras_tags": "L1L2_ESTIMATOR_SCIKERAS_TAGS",
+}
+
+
+def enabled(effect):
+    """Whether the user left ``effect`` (a key of ``SWITCHES``) switched on."""
+    return os.environ.get(SWITCHES[effect], "1") != "0"
 
 
 @contextlib.contextmanager
@@ -35,9 +62,21 @@ def _stderr_muted():
         os.close(devnull)
 
 
+def _import_tensorflow():
+    """Import TensorFlow and Keras, quietly unless the user asked for the noise."""
+    quiet = enabled("quiet")
+    if quiet:
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    muted = quiet and os.environ.get("TF_CPP_MIN_LOG_LEVEL") != "0"
+    with _stderr_muted() if muted else contextlib.nullcontext():
+        import keras  # noqa: F401
+        import tensorflow
+    return tensorflow
+
+
 def _size_thread_pools(tensorflow):
     threads = os.environ.get("OMP_NUM_THREADS", "")
-    if not threads.isdigit() or int(threads) < 1:
+    if not enabled("threads") or not threads.isdigit() or int(threads) < 1:
         return
     if "TF_NUM_INTRAOP_THREADS" in os.environ or "TF_NUM_INTEROP_THREADS" in os.environ:
         return
@@ -48,11 +87,13 @@ def _size_thread_pools(tensorflow):
         pass  # TensorFlow already ran ops in this process; its pools can no longer change
 
 
-def import_keras_quietly():
-    """Import TensorFlow and Keras, silencing start-up noise unless the user asked for it."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    muted = _stderr_muted() if os.environ["TF_CPP_MIN_LOG_LEVEL"] != "0" else contextlib.nullcontext()
-    with muted:
-        import keras  # noqa: F401
-        import tensorflow
-    _size_thread_pools(tensorflow)
+def _declare_scikeras_tags():
+    from scikeras.wrappers import BaseWrapper
+    from sklearn.base import BaseEstimator
+
+    if enabled("scikeras_tags") and "__sklearn_tags__" not in vars(BaseWrapper):
+        BaseWrapper.__sklearn_tags__ = BaseEstimator.__sklearn_tags__
+
+
+_size_thread_pools(_import_tensorflow())
+_declare_scikeras_tags()

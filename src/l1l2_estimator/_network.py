@@ -1,22 +1,8 @@
-"""Build the Keras network from estimator params: a pure function of params and data shape."""
+"""Build the Keras network from normalized params: a pure function of params and data shape."""
+
+from . import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start)
 
 import keras
-
-# Accepted ``activation`` names -> the Keras activation they build. The MLPClassifier names
-# ("logistic", "identity") are aliases so that users switching over keep their grids.
-ACTIVATIONS = {
-    "relu": "relu",
-    "tanh": "tanh",
-    "logistic": "sigmoid",
-    "sigmoid": "sigmoid",
-    "identity": "linear",
-    "linear": "linear",
-    "elu": "elu",
-    "selu": "selu",
-    "gelu": "gelu",
-    "softplus": "softplus",
-    "silu": "silu",
-}
 
 
 def build_network(
@@ -35,13 +21,14 @@ def build_network(
     """Return a compiled ``keras.Sequential`` of Dense layers, ``n_outputs`` output units with
     ``output_activation``, trained with ``loss``.
 
-    Every Dense kernel, the output layer's included, carries ``keras.regularizers.L1L2(l1, l2)``;
-    no bias is regularized. ``seeds`` holds one kernel-initializer seed per Dense layer (``None``
-    entries draw fresh randomness), so a model is reproducible without touching Keras' global seed.
+    ``hidden_layer_sizes`` is a tuple of ints and ``activation`` a Keras activation name (see
+    ``_params.layer_sizes`` and ``_params.ACTIVATIONS``). Every Dense kernel, the output layer's
+    included, carries ``keras.regularizers.L1L2(l1, l2)``; no bias is regularized. ``seeds``
+    holds one kernel-initializer seed per Dense layer (``None`` entries draw fresh randomness), so
+    a model is reproducible without touching Keras' global seed.
     """
     layer_sizes = [*hidden_layer_sizes, n_outputs]
-    activations = [ACTIVATIONS[activation]] * len(hidden_layer_sizes)
-    activations.append(output_activation)
+    activations = [activation] * len(hidden_layer_sizes) + [output_activation]
     names = [f"hidden_{i}" for i in range(1, len(hidden_layer_sizes) + 1)] + ["output"]
     # Fixed names: Keras makes automatic names unique per process ("dense_1234"), and TensorFlow
     # keeps per-name state that then grows with every model built (~0.5 MiB a fit).

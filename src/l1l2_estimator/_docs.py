@@ -1,0 +1,132 @@
+"""The estimators' parameter and attribute descriptions, written once for both estimators.
+
+Each class docstring is composed by :func:`compose` from its own summary, its own Examples and the
+shared entries below, in the order of the class's ``__init__`` signature; a parameter without an
+entry here fails at import. ``{score}`` and ``{targets}`` are filled in per task.
+"""
+
+import inspect
+
+PARAMETERS = {
+    "hidden_layer_sizes": """\
+hidden_layer_sizes : array-like of int or int, default=(100,)
+    Units of each hidden layer; the i-th element is the i-th hidden layer.""",
+    "activation": """\
+activation : str, default="relu"
+    Hidden-layer activation: "relu", "tanh", "sigmoid" (alias "logistic"), "linear" (alias
+    "identity"), "elu", "selu", "gelu", "softplus" or "silu".""",
+    "l1": """\
+l1 : float, default=1e-5
+    L1 penalty factor: ``l1 * sum(|W|)`` over every kernel is added to the mini-batch loss.""",
+    "l2": """\
+l2 : float, default=1e-4
+    L2 penalty factor: ``l2 * sum(W ** 2)`` over every kernel is added to the mini-batch loss.
+    MLPClassifier's ``alpha`` corresponds to ``l2 = alpha / (2 * batch_size)``.""",
+    "optimizer": """\
+optimizer : str or keras.optimizers.Optimizer, default="adam"
+    A Keras optimizer name, or an optimizer instance whose configuration is copied on each fit.
+    Optimizer arguments can be routed as ``optimizer__<name>``, e.g. ``optimizer__beta_1``.""",
+    "learning_rate": """\
+learning_rate : float, default=1e-3
+    Learning rate of an optimizer given by name (``optimizer__learning_rate`` wins if set).
+    An optimizer instance keeps its own learning rate.""",
+    "epochs": """\
+epochs : int, default=200
+    Maximum number of passes over the training data (MLPClassifier's ``max_iter``).""",
+    "batch_size": """\
+batch_size : int or "auto", default="auto"
+    Mini-batch size; "auto" means ``min(200, n_samples)``, as in MLPClassifier.""",
+    "tol": """\
+tol : float, default=1e-4
+    Training stops once the epoch loss has not improved by at least ``tol`` for more than
+    ``n_iter_no_change`` consecutive epochs (with ``early_stopping``, the validation {score}).
+    Set ``tol=0`` and ``n_iter_no_change=epochs`` to always train all epochs.""",
+    "n_iter_no_change": """\
+n_iter_no_change : int, default=10
+    Number of epochs without ``tol`` improvement tolerated before stopping.""",
+    "shuffle": """\
+shuffle : bool, default=True
+    Whether to shuffle the samples at each epoch.""",
+    "early_stopping": """\
+early_stopping : bool, default=False
+    Hold out ``validation_fraction`` of the training rows{stratified} and stop once their
+    {score} has not improved by ``tol`` for more than ``n_iter_no_change`` epochs; the weights of
+    the best epoch are kept. As in MLPClassifier, only ``fit`` uses it.""",
+    "validation_fraction": """\
+validation_fraction : float, default=0.1
+    Fraction of the training rows held out when ``early_stopping=True``; in (0, 1).""",
+    "proximal_l1": """\
+proximal_l1 : bool, default=False
+    Apply the L1 penalty by a proximal step (soft-thresholding every kernel by
+    ``step * l1`` after each optimizer step, where ``step`` is the optimizer's own step size)
+    instead of through its gradient. Plain L1 under Adam only shrinks weights towards zero; the
+    proximal step sets them exactly to zero, so unused features drop out (see ``sparsity_`` and
+    ``feature_importances_``).""",
+    "class_weight": """\
+class_weight : dict, "balanced" or None, default=None
+    Weights associated with classes, multiplied into ``sample_weight``.""",
+    "warm_start": """\
+warm_start : bool, default=False
+    When True, ``fit`` continues training the current network instead of building a new one.""",
+    "random_state": """\
+random_state : int, RandomState instance or None, default=None
+    Seeds weight initialization, shuffling and the ``early_stopping`` split. An int gives
+    identical results on every fit, in any process.""",
+    "callbacks": """\
+callbacks : list of keras.callbacks.Callback, default=None
+    Keras callbacks. They receive train and epoch events (``logs={{"loss": ...}}``) and may stop
+    training through ``model.stop_training``; per-batch events are not sent.""",
+    "verbose": """\
+verbose : int, default=0
+    0 is silent; 1 shows Keras' progress bar for each epoch.""",
+    "kwargs": """\
+**kwargs
+    Routed arguments ``optimizer__<name>`` and ``callbacks__<name>``.""",
+}
+
+ATTRIBUTES = """\
+{target_attributes}
+n_features_in_ : int
+    Number of features seen during ``fit``.
+feature_names_in_ : ndarray of shape (n_features_in_,)
+    Names of features seen during ``fit``, when X has string column names.
+model_ : keras.Sequential
+    The fitted Keras network.
+coefs_ : list of ndarray
+    Kernel of each Dense layer (float64 copy taken at the end of ``fit``; predictions use it).
+intercepts_ : list of ndarray
+    Bias of each Dense layer, likewise.
+out_activation_ : str
+    Keras name of the output layer's activation: {out_activation}.
+loss_curve_ : list of float
+    Mean training loss (penalty included) of each epoch.
+best_loss_ : float
+    Lowest value of ``loss_curve_``.
+validation_scores_ : list of float
+    Held-out {score} after each epoch; only with ``early_stopping=True``.
+best_validation_score_ : float
+    Best of ``validation_scores_``, whose weights the estimator keeps.
+feature_importances_ : ndarray of shape (n_features_in_,)
+    L2 norm of each feature's row of the first-layer kernel; use with ``SelectFromModel``.
+sparsity_ : list of float
+    Fraction of exactly-zero kernel weights in each Dense layer.
+n_iter_ : int
+    Number of epochs trained (cumulative under ``warm_start`` and ``partial_fit``).
+history_ : dict
+    scikeras' training history: ``{{"loss": loss_curve_}}``."""
+
+
+def compose(summary, cls_init, *, see_also, notes, examples, **words):
+    """A numpydoc class docstring: ``summary``, Parameters in ``cls_init``'s signature order,
+    Attributes, See Also, Notes and Examples, with ``words`` filled into the shared entries."""
+    names = [name for name in inspect.signature(cls_init).parameters if name != "self"]
+    parameters = "\n".join(PARAMETERS[name].format(**words) for name in names)
+    sections = [
+        summary.strip("\n"),
+        "Parameters\n----------\n" + parameters,
+        "Attributes\n----------\n" + ATTRIBUTES.format(**words),
+        "See Also\n--------\n" + see_also.strip("\n"),
+        "Notes\n-----\n" + notes.strip("\n"),
+        "Examples\n--------\n" + examples.strip("\n"),
+    ]
+    return "\n\n".join(sections) + "\n"

@@ -1,0 +1,122 @@
+"""The estimators' parameters: their constraints and the rules that read them.
+
+Every rule about a parameter lives here once: which values are valid (``PARAMETER_CONSTRAINTS``,
+checked by scikit-learn's ``_fit_context``), how ``hidden_layer_sizes`` is normalized, which extra
+keyword arguments are routed, and how the optimizer is built from ``optimizer``,
+``learning_rate`` and ``optimizer__*``.
+"""
+
+from . import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start)
+
+from numbers import Integral, Real
+
+import keras
+
+from ._compat import Interval, StrOptions
+
+# Accepted ``activation`` names -> the Keras activation they build. The MLPClassifier names
+# ("logistic", "identity") are aliases so that users switching over keep their grids.
+ACTIVATIONS = {
+    "relu": "relu",
+    "tanh": "tanh",
+    "logistic": "sigmoid",
+    "sigmoid": "sigmoid",
+    "identity": "linear",
+    "linear": "linear",
+    "elu": "elu",
+    "selu": "selu",
+    "gelu": "gelu",
+    "softplus": "softplus",
+    "silu": "silu",
+}
+
+OPTIMIZERS = frozenset(
+    {"adam", "adamw", "adamax", "nadam", "sgd", "rmsprop", "adagrad", "adadelta", "ftrl", "lion"}
+)
+
+# Keyword arguments of the form ``<prefix>__<name>`` that are passed on rather than validated here:
+# ``optimizer__beta_1=0.95`` reaches the optimizer, ``callbacks__<...>`` scikeras' callback routing.
+ROUTING_PREFIXES = frozenset({"optimizer", "callbacks"})
+
+PARAMETER_CONSTRAINTS = {
+    "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+    "activation": [StrOptions(set(ACTIVATIONS))],
+    "l1": [Interval(Real, 0, None, closed="left")],
+    "l2": [Interval(Real, 0, None, closed="left")],
+    "optimizer": [StrOptions(set(OPTIMIZERS)), keras.optimizers.Optimizer],
+    "learning_rate": [Interval(Real, 0, None, closed="neither")],
+    "epochs": [Interval(Integral, 1, None, closed="left")],
+    "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+    "tol": [Interval(Real, 0, None, closed="left")],
+    "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+    "shuffle": ["boolean"],
+    "early_stopping": ["boolean"],
+    "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+    "proximal_l1": ["boolean"],
+    "warm_start": ["boolean"],
+    "random_state": ["random_state"],
+    "callbacks": [list, None],
+    "verbose": ["verbose"],
+}
+
+CLASS_WEIGHT_CONSTRAINT = [dict, StrOptions({"balanced"}), None]
+
+
+def layer_sizes(hidden_layer_sizes):
+    """``hidden_layer_sizes`` as a tuple of Python ints, or ValueError.
+
+    An int is one layer; NumPy integers (a grid built with ``np.arange``) become Python ints, which
+    Keras expects.
+    """
+    sizes = hidden_layer_sizes
+    sizes = [sizes] if isinstance(sizes, Integral) else list(sizes)
+    if not sizes or not all(
+        isinstance(size, Integral) and not isinstance(size, bool) and size > 0 for size in sizes
+    ):
+        raise ValueError(
+            "hidden_layer_sizes must be a positive integer or a non-empty sequence of "
+            f"positive integers, got {hidden_layer_sizes!r}."
+        )
+    return tuple(int(size) for size in sizes)
+
+
+def is_routed(name):
+    """Whether keyword argument ``name`` is passed on (``optimizer__beta_1``, ``callbacks__...``)."""
+    prefix, separator, rest = name.partition("__")
+    return bool(separator) and prefix in ROUTING_PREFIXES and bool(rest)
+
+
+def check_extra_params(estimator):
+    """Refuse keyword arguments that are neither params nor routed, so that a typo such as
+    ``epoch=10`` fails instead of passing silently."""
+    for name in estimator.get_params(deep=False):
+        if name not in estimator._parameter_constraints and not is_routed(name):
+            raise TypeError(
+                f"{type(estimator).__name__} got an unexpected keyword argument {name!r}; routed "
+                f"arguments start with {' or '.join(sorted(p + '__' for p in ROUTING_PREFIXES))}."
+            )
+
+
+def make_optimizer(params):
+    """A fresh Keras optimizer for the params ``optimizer``, ``learning_rate`` and ``optimizer__*``.
+
+    An optimizer instance is copied through its config: a Keras optimizer is bound to the variables
+    of the first model it trains.
+    """
+    optimizer = params["optimizer"]
+    if isinstance(optimizer, keras.optimizers.Optimizer):
+        return type(optimizer).from_config(optimizer.get_config())
+    routed = {
+        name.split("__", 1)[1]: value
+        for name, value in params.items()
+        if name.startswith("optimizer__")
+    }
+    routed.setdefault("learning_rate", params["learning_rate"])
+    # A fixed name: Keras makes automatic names unique per process, and TensorFlow keeps per-name
+    # state that would then grow with every optimizer built (see _network.build_network).
+    routed.setdefault("name", "optimizer")
+    optimizer_class = type(keras.optimizers.get(optimizer))
+    try:
+        return optimizer_class(**routed)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"Invalid optimizer__ arguments {routed!r}: {error}") from None

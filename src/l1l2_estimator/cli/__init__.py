@@ -1,0 +1,62 @@
+"""The command-line main job: ``python -m l1l2_estimator`` or ``l1l2-estimator``.
+
+Where things live: ``_parser`` (the flags), ``_data`` (simulated or CSV data), ``_run`` (split,
+fit, evaluate, save, plot) and ``_reports`` (the text it prints).
+
+It runs the classic recipe end to end: load data (simulated by ``make_classification``, or a CSV
+file), split it with a stratified ``train_test_split``, fit ``StandardScaler`` followed by
+:class:`~l1l2_estimator.L1L2Classifier` on the training part (optionally choosing ``l1`` and ``l2``
+by a cross-validated grid search), and report accuracy, the confusion matrix and
+``classification_report`` on the held-out part. ``--save`` writes the fitted pipeline with joblib;
+``--plot DIR`` writes the confusion matrix, the loss curve and a regularization path (held-out
+accuracy and feature importances refitted for a few ``l1`` values) as PNG files, which needs
+matplotlib (the ``plot`` extra).
+
+Problems with the input (a missing file or column, a non-numeric feature, a parameter the
+estimator rejects) are reported as one line, ``l1l2-estimator: error: <message>``, with exit
+code 2.
+
+Examples
+--------
+::
+
+    python -m l1l2_estimator                          # simulated data, 2 classes
+    python -m l1l2_estimator --classes 3 --grid       # choose l1 and l2 by 3-fold CV
+    l1l2-estimator --csv iris.csv --target species --save model.joblib
+    python -m l1l2_estimator --plot plots             # also write three PNG files to plots/
+"""
+
+import sys
+
+from ._parser import build_parser
+from ._run import run
+from ._settings import PROG, UsageError
+
+__all__ = ["main", "PROG", "UsageError"]
+
+
+def main(argv=None):
+    """Run the command line.
+
+    Parameters
+    ----------
+    argv : list of str, default=None
+        Command-line arguments without the program name; None reads ``sys.argv[1:]``.
+
+    Returns
+    -------
+    exit_code : int
+        0 on success, 2 for a usage or input error (after printing one line to stderr).
+    """
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_request:  # --help (0) or argparse's usage error (2)
+        return exit_request.code
+    try:
+        run(args)
+    except (UsageError, ValueError, OSError) as error:
+        # Messages from scikit-learn can span lines; the contract is one line.
+        print(f"{PROG}: error: {' '.join(str(error).split())}", file=sys.stderr)
+        return 2
+    return 0

@@ -1,0 +1,140 @@
+"""The text the command line prints: warnings summary, model, grid, path and evaluation reports."""
+
+import contextlib
+import sys
+import warnings
+
+import numpy as np
+from sklearn.compose import TransformedTargetRegressor
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import (
+    accuracy_score,
+    classification_report,
+    confusion_matrix,
+    mean_absolute_error,
+    r2_score,
+    root_mean_squared_error,
+)
+
+from ._settings import PROG
+
+
+@contextlib.contextmanager
+def warnings_summarized(epochs, noun="fit"):
+    """Collect the warnings raised while fitting, then print each kind once, as one line on stderr.
+
+    A grid search fits dozens of networks; each that runs out of epochs would otherwise print a
+    multi-line ConvergenceWarning with a source excerpt. If fitting fails, the error is what
+    matters and the warnings are dropped.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        # "always": the default filter shows a warning once per code location, which would hide
+        # every grid-search fit after the first one from the count.
+        warnings.simplefilter("always", ConvergenceWarning)
+        yield
+    unconverged = sum(issubclass(warning.category, ConvergenceWarning) for warning in caught)
+    if unconverged:
+        fits = f"1 {noun}" if unconverged == 1 else f"{unconverged} {noun}s"
+        print(f"{PROG}: note: {fits} stopped at --epochs {epochs} before converging", file=sys.stderr)
+    shown = set()
+    for warning in caught:
+        message = " ".join(str(warning.message).split())
+        if not issubclass(warning.category, ConvergenceWarning) and message not in shown:
+            shown.add(message)
+            print(f"{PROG}: warning: {message}", file=sys.stderr)
+
+
+def describe_model(model):
+    pipeline = model.regressor_ if isinstance(model, TransformedTargetRegressor) else model
+    network = pipeline[-1]
+    params = network.get_params()
+    target = ", target standardized" if pipeline is not model else ""
+    return (
+        f"StandardScaler + {type(network).__name__}("
+        f"hidden_layer_sizes={params['hidden_layer_sizes']}, l1={params['l1']:g}, "
+        f"l2={params['l2']:g}, epochs={params['epochs']}), trained for {network.n_iter_} "
+        f"epochs{target}"
+    )
+
+
+def format_grid_results(search, prefix="l1l2classifier__", metric="accuracy"):
+    """The best ``(l1, l2)`` pair and a table of cross-validated scores for every pair."""
+    results = search.cv_results_
+    best = search.best_params_
+    lines = [
+        f"Grid search: {len(results['params'])} (l1, l2) pairs, {search.n_splits_}-fold "
+        f"cross-validation on the training split, scored by {metric}",
+        f"Best: l1={best[prefix + 'l1']:g}, l2={best[prefix + 'l2']:g} "
+        f"(mean CV {metric} {search.best_score_:.3f}); refit on the whole training split",
+        "",
+        f"{'l1':>8} {'l2':>8} {'mean':>7} {'std':>7} {'rank':>5}",
+    ]
+    for params, mean, std, rank in zip(
+        results["params"],
+        results["mean_test_score"],
+        results["std_test_score"],
+        results["rank_test_score"],
+    ):
+        marker = "  <- best" if rank == 1 else ""
+        lines.append(
+            f"{params[prefix + 'l1']:>8g} {params[prefix + 'l2']:>8g} "
+            f"{mean:>7.3f} {std:>7.3f} {rank:>5d}{marker}"
+        )
+    return "\n".join(lines)
+
+
+def format_regularization_path(path):
+    """Held-out accuracy and epochs trained for each ``l1`` of a regularization path."""
+    lines = [
+        f"Regularization path: the model refitted for {len(path.l1_values)} values of l1 "
+        "(other settings as above), held-out accuracy",
+        "",
+        f"{'l1':>8} {'accuracy':>9} {'epochs':>7}",
+    ]
+    for l1, accuracy, epochs in zip(path.l1_values, path.test_scores, path.n_iter):
+        lines.append(f"{l1:>8g} {accuracy:>9.3f} {epochs:>7d}")
+    return "\n".join(lines)
+
+
+def format_regression_evaluation(model, X_test, y_test):
+    """Held-out R², mean absolute error and root mean squared error."""
+    y_pred = model.predict(X_test)
+    return "\n".join(
+        [
+            f"Test R²: {r2_score(y_test, y_pred):.4f}",
+            f"Test mean absolute error: {mean_absolute_error(y_test, y_pred):.4g}",
+            f"Test root mean squared error: {root_mean_squared_error(y_test, y_pred):.4g}",
+        ]
+    )
+
+
+def format_evaluation(model, X_test, y_test):
+    """Held-out accuracy, the labelled confusion matrix and ``classification_report``."""
+    y_pred = model.predict(X_test)
+    labels = model.classes_
+    accuracy = accuracy_score(y_test, y_pred)
+    correct = int(np.sum(np.asarray(y_test) == y_pred))
+    return "\n".join(
+        [
+            f"Test accuracy: {accuracy:.4f} ({correct} of {len(y_test)} correct)",
+            "",
+            "Confusion matrix (rows: true class, columns: predicted class):",
+            format_confusion_matrix(confusion_matrix(y_test, y_pred, labels=labels), labels),
+            "",
+            "Classification report:",
+            # zero_division=0: a class never predicted by a weak model is a result, not a warning.
+            classification_report(y_test, y_pred, labels=labels, digits=3, zero_division=0),
+        ]
+    ).rstrip()
+
+
+def format_confusion_matrix(matrix, labels):
+    """Text table of ``matrix`` with ``labels`` as row (true) and column (predicted) headers."""
+    corner = "true \\ predicted"
+    names = [str(label) for label in labels]
+    row_width = max(len(corner), *(len(name) for name in names))
+    column_width = max(5, *(len(name) for name in names), *(len(str(n)) for n in matrix.flat))
+    lines = [corner.ljust(row_width) + "".join(f" {name:>{column_width}}" for name in names)]
+    for name, row in zip(names, matrix):
+        lines.append(name.ljust(row_width) + "".join(f" {count:>{column_width}d}" for count in row))
+    return "\n".join(lines)

@@ -1,0 +1,161 @@
+"""Save and load a fitted L1L2Classifier or L1L2Regressor without pickle.
+
+A file written by :func:`dump` is a zip archive with two members:
+
+``l1l2-estimator.json``
+    UTF-8 JSON: the format name and version, the versions that wrote it, the estimator's class
+    and params, its labels (``classes_`` with their NumPy dtype) or output shape,
+    ``n_features_in_``, ``feature_names_in_``, the loss curve and the seed that continued
+    training needs (see ``_schema``).
+``model.keras``
+    The fitted network in Keras' native ``.keras`` format (architecture, weights, optimizer
+    state; see ``_network``).
+
+:func:`load` reads the JSON with :mod:`json`, checks the network against an allow-list, loads it
+with ``keras.saving.load_model(..., safe_mode=True)`` and restores the estimator without fitting
+it. Nothing is unpickled.
+"""
+
+from .. import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start)
+
+import importlib.metadata
+import json
+import os
+
+from sklearn.utils.validation import check_is_fitted
+
+from ..classifier import L1L2Classifier
+from ..regressor import L1L2Regressor
+from ._archive import METADATA_MEMBER, MODEL_MEMBER, Refused, read_members, zip_bytes
+from ._network import check_network_matches, keras_bytes, load_network
+from ._schema import (
+    FORMAT_NAME,
+    FORMAT_VERSION,
+    estimator_from_metadata,
+    fitted_fields,
+    metadata,
+    parse_metadata,
+)
+
+__all__ = ["dump", "load", "FORMAT_NAME", "FORMAT_VERSION"]
+
+ESTIMATORS = {cls.__name__: cls for cls in (L1L2Classifier, L1L2Regressor)}
+
+
+def dump(estimator, path):
+    """Save a fitted :class:`~l1l2_estimator.L1L2Classifier` or
+    :class:`~l1l2_estimator.L1L2Regressor` to ``path`` without pickle.
+
+    The file holds the estimator's params, its labels or output shape, and its Keras network in
+    Keras' native ``.keras`` format; :func:`load` restores an estimator that predicts identically
+    and can continue training with ``partial_fit``. An existing file at ``path`` is overwritten.
+
+    Parameters
+    ----------
+    estimator : L1L2Classifier or L1L2Regressor
+        A fitted estimator.
+    path : str or os.PathLike
+        Where to write the file.
+
+    Raises
+    ------
+    TypeError
+        If ``estimator`` is not an ``L1L2Classifier`` or ``L1L2Regressor`` (subclasses included:
+        they would load back as their base class).
+    sklearn.exceptions.NotFittedError
+        If ``estimator`` is not fitted.
+    ValueError
+        If a param cannot be stored without pickle. Callbacks are training-time Python objects and
+        are never stored: set ``callbacks=None`` before dumping and pass them again after loading.
+
+    See Also
+    --------
+    load : Read the file back.
+
+    Notes
+    -----
+    Supported param values: None, bool, int, float, str, lists, tuples and dicts of these, NumPy
+    scalars and arrays of bool, number or string dtype, ``numpy.random.RandomState``, Keras
+    optimizers and learning-rate schedules. The file is built in memory and written only once it is
+    complete, so a refused estimator leaves ``path`` untouched.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from sklearn.datasets import make_classification
+    >>> from l1l2_estimator import L1L2Classifier
+    >>> from l1l2_estimator.persistence import dump, load
+    >>> X, y = make_classification(n_samples=100, n_features=5, random_state=0)
+    >>> clf = L1L2Classifier(hidden_layer_sizes=(8,), epochs=5, random_state=0).fit(X, y)
+    >>> path = os.path.join(tempfile.mkdtemp(), "model.l1l2")
+    >>> dump(clf, path)
+    >>> bool((load(path).predict_proba(X) == clf.predict_proba(X)).all())
+    True
+    """
+    if type(estimator) not in ESTIMATORS.values():
+        raise TypeError(
+            "dump saves L1L2Classifier and L1L2Regressor estimators, got "
+            f"{type(estimator).__qualname__}."
+        )
+    check_is_fitted(estimator)
+    content = metadata(estimator, library_version=_library_version())
+    data = zip_bytes(
+        {
+            METADATA_MEMBER: json.dumps(content),
+            MODEL_MEMBER: keras_bytes(estimator._get_fitted_state()["model"]),
+        }
+    )
+    with open(path, "wb") as handle:
+        handle.write(data)
+
+
+def load(path):
+    """Load an estimator saved by :func:`dump`, without unpickling anything.
+
+    The Keras network is checked against an allow-list (a ``Sequential`` of ``Dense`` layers, no
+    Python code) and loaded with ``safe_mode=True``, so a file from an untrusted source cannot run
+    code when loaded.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A file written by :func:`dump`.
+
+    Returns
+    -------
+    estimator : L1L2Classifier or L1L2Regressor
+        The fitted estimator: same params, labels, network weights and optimizer state; it predicts
+        exactly as the saved one did and can continue training with ``partial_fit``.
+
+    Raises
+    ------
+    ValueError
+        If the file is not a complete, consistent file of this format (empty, truncated, another
+        format, a plain ``.keras`` or pickle file, a network the allow-list or Keras' safe mode
+        refuses), or was written in a newer format version. The message names the file and the
+        reason: ``Cannot load <path>: <reason>``.
+    OSError
+        If the file cannot be read (missing, permissions).
+
+    See Also
+    --------
+    dump : Write the file; its docstring has an example.
+    """
+    try:
+        metadata_bytes, model_bytes = read_members(path)
+        content = parse_metadata(metadata_bytes, ESTIMATORS)
+        estimator = estimator_from_metadata(content, ESTIMATORS[content["estimator"]])
+        fields = fitted_fields(content, estimator)
+        model = load_network(model_bytes)
+        check_network_matches(model, estimator, fields)
+    except Refused as refused:
+        raise ValueError(f"Cannot load {os.fspath(path)}: {refused}") from refused.__cause__
+    estimator._set_fitted_state(model=model, **fields)
+    return estimator
+
+
+def _library_version():
+    try:
+        return importlib.metadata.version("l1l2-estimator")
+    except importlib.metadata.PackageNotFoundError:  # running from a source tree
+        return "unknown"

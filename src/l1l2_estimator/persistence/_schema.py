@@ -1,0 +1,412 @@
+"""The metadata member: a fixed JSON schema for the estimator's params and fitted fields.
+
+``l1l2-estimator.json`` holds the format name and version, the versions that wrote it, the
+estimator's class and params, and what the network alone does not tell: the labels (``classes_``
+with their NumPy dtype) or the regressor's output shape, ``n_features_in_``,
+``feature_names_in_``, the loss curve and the shuffling seed that continued training needs.
+
+Params are JSON values where JSON has the type (None, bool, int, float, str, list). Every other
+value a param can hold is a JSON object tagged with ``"type"``, one of a closed set (``TAGS``):
+tuples, dicts (``class_weight``), NumPy scalars and arrays (with their dtype), a
+``numpy.random.RandomState``, and Keras optimizers and learning-rate schedules (Keras' own
+serialization). Anything else cannot be saved.
+"""
+
+from .. import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start)
+
+import contextlib
+import json
+
+import keras
+import numpy as np
+from sklearn.base import is_classifier
+
+from .._compat import SafeModeScope
+from .._params import is_routed
+from ._archive import METADATA_MEMBER, Refused
+
+FORMAT_NAME = "l1l2-estimator"
+FORMAT_VERSION = 1
+
+# NumPy dtype kinds stored as JSON lists: bool, signed and unsigned int, float, unicode string.
+# Object arrays are stored only when every element is a str (labels and column names from pandas).
+_ARRAY_KINDS = frozenset("biufU")
+
+_KERAS_OBJECTS = (keras.optimizers.Optimizer, keras.optimizers.schedules.LearningRateSchedule)
+
+# How Keras marks a Python function stored as bytecode (a lambda activation, initializer, ...).
+KERAS_LAMBDA = "__lambda__"
+
+SUPPORTED_VALUES = (
+    "None, bool, int, float, str, lists, tuples and dicts of these, NumPy scalars and arrays of "
+    "bool, number or string dtype, numpy.random.RandomState, Keras optimizers and learning-rate "
+    "schedules"
+)
+
+
+class Unstorable(Exception):
+    """Why a value cannot be written without pickle; ``dump`` names the param."""
+
+
+# -- params --------------------------------------------------------------------------------
+
+
+def encode_params(params):
+    """The JSON form of ``get_params(deep=False)``; ValueError names a param that cannot be
+    stored."""
+    if params.get("callbacks"):
+        raise ValueError(
+            "Cannot save callbacks: they are training-time Python objects that cannot be stored "
+            "without pickle, and the fitted network does not depend on them. Call "
+            "estimator.set_params(callbacks=None) before dump and pass them again after load to "
+            "continue training with them."
+        )
+    encoded = {}
+    for name, value in params.items():
+        try:
+            encoded[name] = encode_value(value)
+        except Unstorable as reason:
+            raise ValueError(
+                f"Cannot save parameter {name}={value!r}: {reason} Supported values are "
+                f"{SUPPORTED_VALUES}."
+            ) from None
+    return encoded
+
+
+def decode_params(encoded, estimator_class):
+    """The params stored by :func:`encode_params`, refused unless each is a param of
+    ``estimator_class`` or a routed argument."""
+    allowed = set(estimator_class().get_params(deep=False))
+    params = {}
+    for name, value in encoded.items():
+        if name not in allowed and not (is_routed(name) and name.isidentifier()):
+            raise Refused(f"it holds an unknown parameter {name!r}.")
+        params[name] = decode_value(value, name)
+    return params
+
+
+def encode_value(value):
+    """JSON form of one param value (see the module docstring)."""
+    if value is None or type(value) in (bool, int, float, str):
+        return value
+    if isinstance(value, list):
+        return [encode_value(item) for item in value]
+    for tag, (kind, encode, _) in TAGS.items():
+        if isinstance(value, kind):
+            return {"type": tag, **encode(value)}
+    raise Unstorable(f"a {type(value).__qualname__} cannot be stored without pickle.")
+
+
+def decode_value(value, name):
+    if value is None or type(value) in (bool, int, float, str):
+        return value
+    if type(value) is list:
+        return [decode_value(item, name) for item in value]
+    tag = value.get("type") if type(value) is dict else None
+    if tag not in TAGS:
+        raise Refused(f"parameter {name!r} holds an unreadable value {value!r}.")
+    return TAGS[tag][2](value, name)
+
+
+def _items(value, name):
+    items = value.get("items")
+    if type(items) is not list:
+        raise Refused(f"parameter {name!r} holds a {value.get('type')} without items.")
+    return items
+
+
+def _decode_dict(value, name):
+    pairs = _items(value, name)
+    if not all(type(pair) is list and len(pair) == 2 for pair in pairs):
+        raise Refused(f"parameter {name!r} holds a dict whose items are not pairs.")
+    try:
+        return {decode_value(key, name): decode_value(item, name) for key, item in pairs}
+    except TypeError:  # an unhashable key
+        raise Refused(f"parameter {name!r} holds a dict with an unhashable key.") from None
+
+
+def _decode_numpy_scalar(value, name):
+    array = decode_array({**value, "items": value.get("value")}, name)
+    if array.ndim != 0:
+        raise Refused(f"parameter {name!r} holds a NumPy scalar with a shape.")
+    return array[()]
+
+
+def _encode_random_state(random_state):
+    _, keys, position, has_gauss, cached_gaussian = random_state.get_state(legacy=True)
+    return {
+        "keys": keys.tolist(),
+        "pos": int(position),
+        "has_gauss": int(has_gauss),
+        "cached_gaussian": float(cached_gaussian),
+    }
+
+
+def _decode_random_state(value, name):
+    keys = value.get("keys")
+    try:
+        if type(keys) is not list or not all(type(key) is int for key in keys):
+            raise ValueError("keys must be a list of integers")
+        random_state = np.random.RandomState()
+        random_state.set_state(
+            (
+                "MT19937",
+                np.array(keys, dtype=np.uint32),
+                value.get("pos"),
+                value.get("has_gauss"),
+                value.get("cached_gaussian"),
+            )
+        )
+    except (TypeError, ValueError, OverflowError) as error:
+        raise Refused(f"parameter {name!r} holds an invalid RandomState: {error}.") from None
+    return random_state
+
+
+def _encode_keras_object(value):
+    config = keras.saving.serialize_keras_object(value)
+    try:
+        json.dumps(config)
+    except (TypeError, ValueError) as error:
+        raise Unstorable(f"its Keras config is not JSON-serializable ({error}).") from None
+    return {"config": config}
+
+
+def _decode_keras_object(value, name):
+    config = value.get("config")
+    if holds_lambda(config):
+        raise Refused(f"parameter {name!r} holds a Python lambda, which is never loaded.")
+    try:
+        with safe_mode():
+            restored = keras.saving.deserialize_keras_object(config, safe_mode=True)
+    except Exception as error:  # Keras raises many types for configs it cannot rebuild
+        raise Refused(
+            f"parameter {name!r} holds a Keras object that cannot be rebuilt in safe mode: "
+            f"{first_line(error)}"
+        ) from error
+    if not isinstance(restored, _KERAS_OBJECTS):
+        raise Refused(
+            f"parameter {name!r} holds a {type(restored).__qualname__}, not an optimizer or "
+            "learning-rate schedule."
+        )
+    return restored
+
+
+# tag -> (Python type, encode(value) -> dict, decode(dict, param name) -> value). Checked in
+# order: NumPy scalars before the Python types they subclass (np.float64 is a float).
+TAGS = {
+    "numpy_scalar": (
+        np.generic,
+        lambda value: encode_array(np.asarray(value), "value", key="value"),
+        _decode_numpy_scalar,
+    ),
+    "tuple": (
+        tuple,
+        lambda value: {"items": [encode_value(item) for item in value]},
+        lambda value, name: tuple(decode_value(item, name) for item in _items(value, name)),
+    ),
+    "dict": (
+        dict,
+        lambda value: {"items": [[encode_value(k), encode_value(v)] for k, v in value.items()]},
+        _decode_dict,
+    ),
+    "ndarray": (np.ndarray, lambda value: encode_array(value, "value"), lambda v, n: decode_array(v, n)),
+    "random_state": (np.random.RandomState, _encode_random_state, _decode_random_state),
+    "keras_object": (_KERAS_OBJECTS, _encode_keras_object, _decode_keras_object),
+}
+
+
+# -- arrays ------------------------------------------------------------------------------------
+
+
+def encode_array(array, what, key="items"):
+    """``{"dtype", "shape", key}`` for a bool, number, string or all-str object array."""
+    if array.dtype.kind in _ARRAY_KINDS:
+        dtype = array.dtype.str
+    elif array.dtype.kind == "O" and all(isinstance(item, str) for item in array.flat):
+        dtype = "object"
+    else:
+        raise Unstorable(
+            f"{what} has dtype {array.dtype}; only bool, number, string and all-str object "
+            "arrays can be stored without pickle."
+        )
+    return {"dtype": dtype, "shape": list(array.shape), key: array.tolist()}
+
+
+def decode_array(value, what):
+    dtype_name, shape, items = value.get("dtype"), value.get("shape"), value.get("items")
+    if type(dtype_name) is not str or type(shape) is not list:
+        raise Refused(f"{what} is not a stored array.")
+    try:
+        dtype = np.dtype(dtype_name)
+        if dtype.kind not in _ARRAY_KINDS and dtype.kind != "O":
+            raise ValueError(f"dtype {dtype_name!r} is not stored by this format")
+        array = np.array(items, dtype=dtype)
+        if list(array.shape) != shape:
+            raise ValueError(f"shape {list(array.shape)} differs from the stored shape {shape}")
+        if dtype.kind == "O" and not all(isinstance(item, str) for item in array.flat):
+            raise ValueError("an object array may hold only str")
+        # NumPy casts silently (long strings truncated to the dtype's width, floats to ints);
+        # the stored values must come back exactly.
+        if dtype.kind != "f" and array.tolist() != items:
+            raise ValueError("its values do not fit its dtype")
+    except (TypeError, ValueError, OverflowError) as error:
+        raise Refused(f"{what} is not a valid stored array: {error}.") from None
+    return array
+
+
+# -- the metadata member ---------------------------------------------------------------------
+
+
+def metadata(estimator, *, library_version):
+    """The JSON-ready metadata of a fitted estimator; ValueError for an unstorable param."""
+    state = estimator._get_fitted_state()
+    content = {
+        "format": FORMAT_NAME,
+        "format_version": FORMAT_VERSION,
+        "library_version": library_version,
+        "keras_version": keras.__version__,
+        "estimator": type(estimator).__name__,
+        "params": encode_params(estimator.get_params(deep=False)),
+        "n_features_in_": int(state["n_features_in"]),
+        "loss_curve_": [float(loss) for loss in state["loss_curve"]],
+        # "random_state" is read by format-1 readers of version 0.1.0 and means nothing since.
+        "training_state": {"shuffle_seed": int(state["shuffle_seed"]), "random_state": None},
+    }
+    try:
+        if is_classifier(estimator):
+            content["classes_"] = encode_array(np.asarray(state["targets"]), "classes_")
+        else:
+            content["n_outputs_"], content["y_ndim"] = map(int, state["targets"])
+        if state["feature_names_in"] is not None:
+            content["feature_names_in_"] = encode_array(
+                state["feature_names_in"], "feature_names_in_"
+            )
+    except Unstorable as reason:
+        raise ValueError(f"Cannot save the estimator: {reason}") from None
+    if state["validation_scores"] is not None:
+        content["validation_scores_"] = [float(score) for score in state["validation_scores"]]
+    return content
+
+
+def parse_metadata(data, estimators):
+    """The metadata dict, refused unless it is this format, in a version we read, for one of
+    ``estimators`` (name -> class)."""
+    try:
+        content = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
+        raise Refused(f"its {METADATA_MEMBER} is not valid UTF-8 JSON ({error}).") from error
+    if not isinstance(content, dict) or content.get("format") != FORMAT_NAME:
+        found = content.get("format") if isinstance(content, dict) else None
+        raise Refused(
+            f"its {METADATA_MEMBER} does not describe an l1l2-estimator file "
+            f"(format is {found!r}, expected {FORMAT_NAME!r})."
+        )
+    version = content.get("format_version")
+    if type(version) is not int or version < 1:
+        raise Refused(f"its format_version {version!r} is not a positive integer.")
+    if version > FORMAT_VERSION:
+        raise Refused(
+            f"it was written in format version {version} (by l1l2-estimator "
+            f"{content.get('library_version')!r}), newer than the versions up to "
+            f"{FORMAT_VERSION} that this l1l2-estimator reads; upgrade l1l2-estimator to load it."
+        )
+    if content.get("estimator") not in estimators:
+        raise Refused(f"it holds an estimator of unknown class {content.get('estimator')!r}.")
+    return content
+
+
+def field(content, key, *types):
+    """``content[key]``, refused unless present and of one of ``types`` (JSON types, exactly)."""
+    if key not in content:
+        raise Refused(f"its {METADATA_MEMBER} lacks {key!r}.")
+    value = content[key]
+    if type(value) not in types:
+        expected = " or ".join(_JSON_TYPE_NAMES[kind] for kind in types)
+        raise Refused(f"{key!r} in its {METADATA_MEMBER} must be {expected}, got {value!r}.")
+    return value
+
+
+_JSON_TYPE_NAMES = {dict: "an object", list: "a list", int: "an integer", type(None): "null"}
+
+
+def estimator_from_metadata(content, estimator_class):
+    """An unfitted estimator with the stored params, refused if they are invalid."""
+    params = decode_params(field(content, "params", dict), estimator_class)
+    estimator = estimator_class(**params)
+    try:
+        estimator._validate_params()
+        estimator._check_params()
+    except (TypeError, ValueError) as error:
+        raise Refused(f"its params are invalid: {error}") from error
+    if estimator.callbacks:  # dump never stores callbacks
+        raise Refused("it holds callbacks, which this format never stores.")
+    return estimator
+
+
+def fitted_fields(content, estimator):
+    """The stored fitted state, as keyword arguments of ``_set_fitted_state`` (but the model)."""
+    if is_classifier(estimator):
+        classes = decode_array(field(content, "classes_", dict), "classes_")
+        if classes.ndim != 1 or classes.size < 2 or not np.array_equal(np.unique(classes), classes):
+            raise Refused("classes_ must be at least 2 distinct labels in sorted order.")
+        targets = classes
+    else:
+        n_outputs = field(content, "n_outputs_", int)
+        y_ndim = field(content, "y_ndim", int)
+        if n_outputs < 1 or y_ndim not in (1, 2) or (y_ndim == 1 and n_outputs != 1):
+            raise Refused(f"n_outputs_ {n_outputs} and y_ndim {y_ndim} do not fit together.")
+        targets = (n_outputs, y_ndim)
+    n_features = field(content, "n_features_in_", int)
+    if n_features < 1:
+        raise Refused(f"n_features_in_ must be >= 1, got {n_features}.")
+    feature_names = None
+    if "feature_names_in_" in content:
+        feature_names = decode_array(field(content, "feature_names_in_", dict), "feature_names_in_")
+        if feature_names.dtype != object or feature_names.shape != (n_features,):
+            raise Refused("feature_names_in_ must hold one str per feature.")
+    loss_curve = field(content, "loss_curve_", list)
+    if not all(type(loss) in (int, float) for loss in loss_curve):
+        raise Refused("loss_curve_ must be a list of numbers.")
+    validation_scores = None
+    if "validation_scores_" in content:
+        validation_scores = field(content, "validation_scores_", list)
+        if not validation_scores or not all(type(s) in (int, float) for s in validation_scores):
+            raise Refused("validation_scores_ must be a non-empty list of numbers.")
+    training_state = field(content, "training_state", dict)
+    return {
+        "targets": targets,
+        "n_features_in": n_features,
+        "feature_names_in": feature_names,
+        "loss_curve": [float(loss) for loss in loss_curve],
+        "shuffle_seed": field(training_state, "shuffle_seed", int),
+        "validation_scores": validation_scores,
+    }
+
+
+# -- Keras configs ---------------------------------------------------------------------------
+
+
+def safe_mode():
+    """Keras' safe mode, also in a process that called enable_unsafe_deserialization()."""
+    return contextlib.nullcontext() if SafeModeScope is None else SafeModeScope(True)
+
+
+def holds_lambda(config):
+    """Whether a Keras config holds a Python function stored as bytecode, at any depth."""
+    pending = [config]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            if item.get("class_name") == KERAS_LAMBDA:
+                return True
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
+
+
+def first_line(error):
+    """The first line of an error message, at most 300 characters."""
+    text = str(error).strip().splitlines()
+    text = text[0] if text else type(error).__name__
+    return text if len(text) <= 300 else text[:300] + "..."
