@@ -1,18 +1,23 @@
-"""Importing the package is quiet and sizes TensorFlow's thread pools like joblib asks."""
+"""What the package does to the process (``_environment``): quiet TensorFlow, thread pools sized
+like joblib asks, scikeras' tag declaration; each effect documented and switchable."""
 
 import os
 import subprocess
 import sys
 
 PROBE = (
-    "import l1l2_estimator, tensorflow as tf; "
+    "import os, sys; from l1l2_estimator import L1L2Classifier; import tensorflow as tf; "
+    "from scikeras.wrappers import BaseWrapper; "
     "print(tf.config.threading.get_intra_op_parallelism_threads(), "
-    "tf.config.threading.get_inter_op_parallelism_threads())"
+    "tf.config.threading.get_inter_op_parallelism_threads(), "
+    "os.environ.get('TF_CPP_MIN_LOG_LEVEL'), '__sklearn_tags__' in vars(BaseWrapper))"
 )
 
 
 def _run(**env):
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "OMP_"))}
+    clean = {
+        k: v for k, v in os.environ.items() if not k.startswith(("TF_", "OMP_", "L1L2_ESTIMATOR_"))
+    }
     return subprocess.run(
         [sys.executable, "-c", PROBE], env={**clean, **env}, capture_output=True, text=True,
         check=True,
@@ -22,7 +27,8 @@ def _run(**env):
 def test_import_prints_nothing_and_leaves_default_threads():
     done = _run()
     assert done.stderr == ""
-    assert done.stdout.split() == ["0", "0"]  # TensorFlow's default: one thread per core
+    # TensorFlow's default thread pools (one thread per core), our log level, scikeras' tags
+    assert done.stdout.split() == ["0", "0", "3", "True"]
 
 
 def test_import_is_quiet_when_the_level_is_inherited():
@@ -31,8 +37,19 @@ def test_import_is_quiet_when_the_level_is_inherited():
 
 
 def test_joblib_thread_hint_sizes_tensorflow_pools():
-    assert _run(OMP_NUM_THREADS="1").stdout.split() == ["1", "1"]
+    assert _run(OMP_NUM_THREADS="1").stdout.split()[:2] == ["1", "1"]
 
 
 def test_user_thread_settings_win():
-    assert _run(OMP_NUM_THREADS="1", TF_NUM_INTRAOP_THREADS="2").stdout.split() == ["0", "0"]
+    assert _run(OMP_NUM_THREADS="1", TF_NUM_INTRAOP_THREADS="2").stdout.split()[:2] == ["0", "0"]
+
+
+def test_each_effect_can_be_switched_off():
+    done = _run(
+        OMP_NUM_THREADS="1",
+        L1L2_ESTIMATOR_QUIET="0",
+        L1L2_ESTIMATOR_TF_THREADS="0",
+        L1L2_ESTIMATOR_SCIKERAS_TAGS="0",
+    )
+    assert done.stdout.split() == ["0", "0", "None", "False"]
+    assert done.stderr != ""  # TensorFlow's own start-up lines, as without the package

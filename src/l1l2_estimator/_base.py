@@ -22,13 +22,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._compat import check_sample_weight, fit_context
 from ._inference import dense_weights, forward
 from ._network import build_network
-from ._params import (
-    ACTIVATIONS,
-    ROUTING_PREFIXES,
-    check_extra_params,
-    layer_sizes,
-    make_optimizer,
-)
+from ._params import ACTIVATIONS, ROUTING_PREFIXES, is_routed, layer_sizes, make_optimizer
 from ._stopping import StoppingRule, ValidationStoppingRule
 from ._training import train
 
@@ -198,7 +192,14 @@ class L1L2Network:
         every extra keyword argument is routed. Checked in ``fit`` (after ``_fit_context`` has
         checked the constraints) and by ``load``."""
         layer_sizes(self.hidden_layer_sizes)
-        check_extra_params(self)
+        # A typo such as ``epoch=10`` fails here instead of passing silently.
+        for name in self.get_params(deep=False):
+            if name not in self._parameter_constraints and not is_routed(name):
+                raise TypeError(
+                    f"{type(self).__name__} got an unexpected keyword argument {name!r}; routed "
+                    "arguments start with "
+                    f"{' or '.join(sorted(p + '__' for p in ROUTING_PREFIXES))}."
+                )
 
     def _set_fitted_state(
         self,

@@ -86,17 +86,6 @@ def is_routed(name):
     return bool(separator) and prefix in ROUTING_PREFIXES and bool(rest)
 
 
-def check_extra_params(estimator):
-    """Refuse keyword arguments that are neither params nor routed, so that a typo such as
-    ``epoch=10`` fails instead of passing silently."""
-    for name in estimator.get_params(deep=False):
-        if name not in estimator._parameter_constraints and not is_routed(name):
-            raise TypeError(
-                f"{type(estimator).__name__} got an unexpected keyword argument {name!r}; routed "
-                f"arguments start with {' or '.join(sorted(p + '__' for p in ROUTING_PREFIXES))}."
-            )
-
-
 def make_optimizer(params):
     """A fresh Keras optimizer for the params ``optimizer``, ``learning_rate`` and ``optimizer__*``.
 

@@ -29,7 +29,7 @@ class RegularizationPath:
 
     Returned by :func:`regularization_path`; drawn by :func:`plot_regularization_path`.
 
-    Attributes
+    Parameters
     ----------
     l1_values : ndarray of shape (n_values,)
         The ``l1`` values, ascending.

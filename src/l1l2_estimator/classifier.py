@@ -205,7 +205,7 @@ n_classes_ : int
     Number of classes.""",
     see_also="""\
 L1L2Regressor : The regression twin of this estimator.
-sklearn.neural_network.MLPClassifier : scikit-learn's multi-layer perceptron (L2 only).
+sklearn.neural_network.MLPClassifier : The multi-layer perceptron of scikit-learn (L2 only).
 scikeras.wrappers.KerasClassifier : The wrapper this class builds on.
 """,
     notes="""\

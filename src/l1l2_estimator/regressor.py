@@ -149,7 +149,7 @@ n_outputs_ : int
     Number of targets (columns of a 2-D ``y``; 1 for a 1-D ``y``).""",
     see_also="""\
 L1L2Classifier : The classifier.
-sklearn.neural_network.MLPRegressor : scikit-learn's multi-layer perceptron regressor.
+sklearn.neural_network.MLPRegressor : The multi-layer perceptron regressor of scikit-learn.
 scikeras.wrappers.KerasRegressor : The wrapper this class builds on.
 """,
     notes="""\

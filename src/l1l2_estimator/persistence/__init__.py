@@ -43,8 +43,7 @@ ESTIMATORS = {cls.__name__: cls for cls in (L1L2Classifier, L1L2Regressor)}
 
 
 def dump(estimator, path):
-    """Save a fitted :class:`~l1l2_estimator.L1L2Classifier` or
-    :class:`~l1l2_estimator.L1L2Regressor` to ``path`` without pickle.
+    """Save a fitted L1L2Classifier or L1L2Regressor to ``path`` without pickle.
 
     The file holds the estimator's params, its labels or output shape, and its Keras network in
     Keras' native ``.keras`` format; :func:`load` restores an estimator that predicts identically

@@ -1,0 +1,70 @@
+"""Every private API of scikit-learn, Keras and scikeras that the package relies on still exists
+and behaves as we use it. A failure here names the API that a dependency upgrade removed or
+changed; README's "Private APIs we rely on" says what each is for."""
+
+import inspect
+import numbers
+
+import keras
+import numpy as np
+import pytest
+from scikeras.wrappers import BaseWrapper, KerasClassifier, KerasRegressor
+
+from l1l2_estimator import _compat
+
+
+def test_sklearn_fit_context_validates_params_once_per_fit():
+    assert "prefer_skip_nested_validation" in inspect.signature(_compat.fit_context).parameters
+
+
+def test_sklearn_param_validation_types():
+    assert _compat.Interval(numbers.Real, 0, None, closed="left").is_satisfied_by(0.0)
+    assert _compat.StrOptions({"auto"}).is_satisfied_by("auto")
+
+
+def test_sklearn_check_sample_weight_refuses_negative_weights():
+    X = np.zeros((3, 1))
+    weights = _compat.check_sample_weight(None, X, dtype=np.float32, ensure_non_negative=True)
+    np.testing.assert_array_equal(weights, np.ones(3, dtype=np.float32))
+    with pytest.raises(ValueError, match="Negative values"):
+        _compat.check_sample_weight(np.array([1.0, -1.0, 1.0]), X, ensure_non_negative=True)
+
+
+def test_keras_safe_mode_scope_exists_and_enforces_safe_mode():
+    from keras.src.saving import serialization_lib
+
+    assert _compat.SafeModeScope is not None, "keras moved SafeModeScope"
+    with _compat.SafeModeScope(True):
+        assert serialization_lib.in_safe_mode()
+
+
+@pytest.mark.parametrize("name, slot", [("adam", "_velocities"), ("rmsprop", "_velocities")])
+def test_keras_optimizer_slots_by_variable(name, slot):
+    variable = keras.Variable(np.zeros((2, 3), dtype="float32"))
+    optimizer = keras.optimizers.get(name)
+    optimizer.build([variable])
+    assert tuple(_compat.optimizer_slot(optimizer, slot, variable).shape) == (2, 3)
+    assert _compat.optimizer_slot(keras.optimizers.SGD(), slot, variable) is None
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "_validate_data",  # overridden: scikit-learn's validate_data replaces scikeras' checks
+        "_initialize_callbacks",  # called: routes callbacks and callbacks__* params
+        "_validate_sample_weight",  # called: drops zero-weight rows, refuses all-zero weights
+        "target_encoder",  # overridden/called: the label encoder of each task
+        "feature_encoder",  # called: scikeras' (identity) feature encoder
+        "_routing_prefixes",  # set: which keyword arguments set_params routes
+        "current_epoch",  # inherited: epochs trained so far
+    ],
+)
+def test_scikeras_extension_points(name):
+    assert hasattr(BaseWrapper, name)
+    assert hasattr(KerasClassifier, name) and hasattr(KerasRegressor, name)
+
+
+def test_scikeras_initialize_callbacks_sets_fit_callbacks():
+    wrapper = KerasClassifier(callbacks=[keras.callbacks.History()])
+    wrapper._initialize_callbacks()
+    assert isinstance(wrapper._fit_callbacks[0], keras.callbacks.History)
