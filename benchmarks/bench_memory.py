@@ -2,8 +2,9 @@
 
 Fits fresh clones of L1L2Classifier (each with different l1/l2, as a grid search does) one after
 another in this process and prints the resident set size (RSS) after fit 10 and after the last fit.
+By default every fit draws a fresh seed (``random_state=None``, the estimator's default).
 
-    python benchmarks/bench_memory.py [--fits 100] [--architectures 1]
+    python benchmarks/bench_memory.py [--fits 100] [--architectures 1] [--random-state N]
 """
 
 import argparse
@@ -26,9 +27,9 @@ def rss_mib():
     raise RuntimeError("VmRSS not found in /proc/self/status")
 
 
-def run(fits, architectures, samples=500):
+def run(fits, architectures, samples=500, random_state=None):
     X, y = c.make_xy(n_samples=samples)
-    base = L1L2Classifier(epochs=5, batch_size=64, random_state=0)
+    base = L1L2Classifier(epochs=5, batch_size=64, random_state=random_state)
     penalties = itertools.cycle([0.0, 1e-5, 1e-4, 1e-3])
     sizes = itertools.cycle([(16 + i,) for i in range(architectures)])
     readings = {}
@@ -49,14 +50,17 @@ def main(argv=None):
     parser.add_argument(
         "--architectures", type=int, default=1, help="distinct hidden sizes cycled through"
     )
+    parser.add_argument(
+        "--random-state", type=int, default=None, help="seed of every fit (default: None)"
+    )
     args = parser.parse_args(argv)
     c.quiet()
-    readings, seconds = run(args.fits, args.architectures)
+    readings, seconds = run(args.fits, args.architectures, random_state=args.random_state)
     c.emit(c.machine_header())
     c.emit()
     c.emit(
-        f"{args.fits} fits of fresh clones ({args.architectures} architecture(s), l1/l2 varying), "
-        f"{seconds:.1f} s in all"
+        f"{args.fits} fits of fresh clones ({args.architectures} architecture(s), l1/l2 varying, "
+        f"random_state={args.random_state}), {seconds:.1f} s in all"
     )
     c.emit(c.markdown_table(["after fit", "RSS (MiB)"], [[k, f"{v:.1f}"] for k, v in readings.items()]))
     c.emit(f"growth from fit 10 to fit {args.fits}: {readings[args.fits] - readings[10]:.1f} MiB")

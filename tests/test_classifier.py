@@ -280,9 +280,12 @@ def test_warm_start_and_partial_fit_continue_training(binary_data):
     X, y = binary_data
     clf = L1L2Classifier(**{**FAST, "epochs": 3, "tol": 0, "n_iter_no_change": 3})
     clf.set_params(warm_start=True).fit(X, y)
-    model = clf.model_
+    first_weights = clf.model_.get_weights()
     clf.fit(X, y)
-    assert clf.model_ is model and clf.n_iter_ == 6
+    assert clf.n_iter_ == 6
+    # model_ holds the continued network, not the first one
+    np.testing.assert_array_equal(clf.model_.get_weights()[0], clf.coefs_[0].astype(np.float32))
+    assert not np.array_equal(first_weights[0], clf.model_.get_weights()[0])
     clf.partial_fit(X, y)
     assert clf.n_iter_ == 7
     fresh = L1L2Classifier(**FAST).partial_fit(X[:50], y[:50] * 0, classes=[0, 1])

@@ -22,7 +22,6 @@ def _build(n_outputs, hidden=(5, 4), l1=0.01, l2=0.02, activation="relu"):
         l1=l1,
         l2=l2,
         optimizer="adam",
-        seeds=[0] * (len(hidden) + 1),
     )
 
 
@@ -59,7 +58,18 @@ def test_hidden_activation_names(name):
     assert model.layers[0].get_config()["activation"] == ACTIVATIONS[name]
 
 
-def test_seeds_make_initial_weights_reproducible():
-    first, second = _build(n_outputs=2), _build(n_outputs=2)
-    for a, b in zip(first.get_weights(), second.get_weights()):
+def test_weights_and_optimizer_state_are_loaded():
+    template = _build(n_outputs=2)
+    weights = [np.full(w.shape, 0.5, dtype=np.float32) for w in template.get_weights()]
+    optimizer = keras.optimizers.Adam()
+    optimizer.build(template.trainable_variables)
+    state = [np.full(v.shape, 3, dtype=v.dtype) for v in optimizer.variables]
+    model = build_network(
+        n_features=3, n_outputs=2, hidden_layer_sizes=(5, 4), activation="relu",
+        output_activation="softmax", loss="sparse_categorical_crossentropy", l1=0.0, l2=0.0,
+        optimizer=keras.optimizers.Adam(), weights=weights, optimizer_state=state,
+    )
+    for a, b in zip(model.get_weights(), weights):
         np.testing.assert_array_equal(a, b)
+    for variable, value in zip(model.optimizer.variables, state):
+        np.testing.assert_array_equal(variable.numpy(), value)

@@ -1,15 +1,21 @@
-"""The compiled epoch loop and its cache of traced trainers."""
+"""The compiled training loop and its cache of traced trainers."""
 
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
-from l1l2_estimator import L1L2Classifier
+from l1l2_estimator import L1L2Classifier, L1L2Regressor
 from l1l2_estimator import _stopping, _trainer_cache, _training
 
 from .conftest import FAST
 
 EXACT = dict(FAST, epochs=4, tol=0, n_iter_no_change=4)
+
+
+def _only_trainer():
+    (trainer,) = _trainer_cache.trainers._idle.values()
+    return trainer
 
 
 def test_cached_trainer_gives_the_same_fit_as_a_fresh_one(binary_data):
@@ -19,7 +25,6 @@ def test_cached_trainer_gives_the_same_fit_as_a_fresh_one(binary_data):
     assert len(_trainer_cache.trainers) == 1
     cached = L1L2Classifier(**EXACT).fit(X, y)
     np.testing.assert_array_equal(cached.predict_proba(X), fresh.predict_proba(X))
-    assert cached.model_ is not fresh.model_
 
 
 def test_split_warm_start_equals_one_fit(binary_data):
@@ -33,6 +38,15 @@ def test_split_warm_start_equals_one_fit(binary_data):
     np.testing.assert_allclose(split.predict_proba(X), straight.predict_proba(X), rtol=1e-6)
 
 
+def test_epoch_by_epoch_path_equals_one_call(binary_data):
+    """Callbacks make train call the graph once per epoch; the arithmetic is the same."""
+    X, y = binary_data
+    whole = L1L2Classifier(**EXACT).fit(X, y)
+    stepped = L1L2Classifier(**EXACT, callbacks=[keras.callbacks.History()]).fit(X, y)
+    np.testing.assert_array_equal(stepped.loss_curve_, whole.loss_curve_)
+    np.testing.assert_array_equal(stepped.predict_proba(X), whole.predict_proba(X))
+
+
 def test_cache_is_bounded(binary_data):
     X, y = binary_data
     for units in range(1, _trainer_cache.MAX_CACHED_TRAINERS + 4):
@@ -40,24 +54,45 @@ def test_cache_is_bounded(binary_data):
     assert len(_trainer_cache.trainers) == _trainer_cache.MAX_CACHED_TRAINERS
 
 
-def test_key_separates_what_the_graph_depends_on(binary_data):
-    X, y = binary_data
-    base = L1L2Classifier(**{**FAST, "epochs": 1}).fit(X, y).model_
-    key = _trainer_cache.trainer_key(base, 32)
-    assert _trainer_cache.trainer_key(base, 16) != key
-    assert _trainer_cache.trainer_key(base, 32, proximal=True) != key
-    for change, same in [
-        ({"l1": 0.5, "l2": 0.0, "learning_rate": 0.1}, True),
-        ({"hidden_layer_sizes": (7,)}, False),
-        ({"activation": "tanh"}, False),
-        ({"optimizer": "sgd"}, False),
+def _key(**changes):
+    spec = _trainer_cache.NetworkSpec(
+        layer_sizes=(8, 16, 1), activation="relu", output="sigmoid", loss="binary_crossentropy"
+    )
+    optimizer = keras.optimizers.serialize(keras.optimizers.Adam(learning_rate=0.01))
+    optimizer_changes = changes.pop("optimizer", {})
+    optimizer["config"].update(optimizer_changes)
+    return _trainer_cache.trainer_key(spec.__class__(**{**vars(spec), **changes}), optimizer)
+
+
+def test_key_separates_what_the_graph_depends_on():
+    key = _key()
+    assert _key(optimizer={"learning_rate": 0.5, "name": "other"}) == key  # graph inputs
+    for change in [
+        {"layer_sizes": (8, 7, 1)},
+        {"activation": "tanh"},
+        {"proximal": True},
+        {"members": (2, 3)},
+        {"optimizer": {"beta_1": 0.5}},
     ]:
-        model = L1L2Classifier(**{**FAST, "epochs": 1, **change}).fit(X, y).model_
-        assert (_trainer_cache.trainer_key(model, 32) == key) is same, change
+        assert _key(**change) != key, change
+
+
+def test_seeds_and_penalties_do_not_retrace(binary_data):
+    """One trace serves fits with fresh seeds, other penalties, learning rates and batch sizes."""
+    X, y = binary_data
+    _trainer_cache.trainers.clear()
+    L1L2Classifier(**{**EXACT, "random_state": None}).fit(X, y)
+    traces = _only_trainer().run.experimental_get_tracing_count()
+    for l1, batch_size in [(0.0, 32), (1e-2, 50), (1e-3, "auto")]:
+        L1L2Classifier(
+            **{**EXACT, "random_state": None, "batch_size": batch_size, "learning_rate": 0.1}, l1=l1
+        ).fit(X, y)
+    assert len(_trainer_cache.trainers) == 1
+    assert _only_trainer().run.experimental_get_tracing_count() == traces
 
 
 def test_one_trace_serves_a_grid_over_penalties(binary_data):
-    """Penalties live in trainer variables: the cached trainer reproduces fresh fits exactly."""
+    """Penalties are graph inputs: the cached trainer reproduces fresh fits exactly."""
     X, y = binary_data
     grid = [(0.0, 0.0), (1e-2, 0.0), (0.0, 1e-2), (1e-3, 1e-3)]
     _trainer_cache.trainers.clear()
@@ -69,17 +104,37 @@ def test_one_trace_serves_a_grid_over_penalties(binary_data):
         np.testing.assert_allclose(fitted.predict_proba(X), fresh.predict_proba(X), rtol=1e-6)
 
 
-def test_trainer_penalty_equals_the_models_l1l2(fitted_binary):
+def test_penalty_equals_keras_l1l2(fitted_binary):
+    """The penalty in the training graph is what keras.regularizers.L1L2 adds to model_'s loss."""
     model = fitted_binary.model_
-    trainer = _trainer_cache.build_trainer(model, 32, False, _training._epoch_function)
-    trainer.load_state(model)
-    assert float(sum(trainer.model.losses)) == pytest.approx(float(sum(model.losses)), rel=1e-6)
-    for layer in model.layers:  # the estimator's own network keeps Keras' L1L2 with floats
+    kernels = [layer.kernel for layer in model.layers]
+    ours = _training._penalty(kernels, 1e-5, 1e-4, proximal=False, axes=None)
+    assert float(ours) == pytest.approx(float(sum(model.losses)), rel=1e-6)
+    for layer in model.layers:
         assert type(layer.kernel_regularizer) is keras.regularizers.L1L2
 
 
+@pytest.mark.parametrize("estimator", ["classifier", "regressor"])
+def test_epoch_loss_equals_keras_evaluate(estimator, binary_data):
+    """One epoch without shuffling, one batch: the reported loss is Keras' own loss (data term
+    plus penalty) at the starting weights."""
+    X, y = binary_data
+    cls = L1L2Classifier if estimator == "classifier" else L1L2Regressor
+    y = y if estimator == "classifier" else X[:, 0] + X[:, 1]
+    params = dict(FAST, epochs=1, batch_size=len(X), shuffle=False, l1=1e-3, l2=1e-3)
+    params["learning_rate"] = 1e-12  # the one step changes nothing
+    start = cls(**params).fit(X, y)
+    model = start.model_
+    targets = np.asarray(y, dtype=np.float32).reshape(-1, 1)  # labels 0/1 are their own codes
+    keras_loss = model.evaluate(X.astype(np.float32), targets, batch_size=len(X), verbose=0)
+    assert start.loss_curve_[0] == pytest.approx(keras_loss, rel=1e-5)
+
+
 def test_stopping_rule_matches_mlp():
-    rule = _stopping.StoppingRule(tol=0.1, n_iter_no_change=2)
-    decisions = [rule.update(loss, None) for loss in [1.0, 0.5, 0.45, 0.44, 0.43]]
+    best, count = tf.constant([np.inf]), tf.constant([0])
+    decisions = []
+    for loss in [1.0, 0.5, 0.45, 0.44, 0.43]:
+        best, count, stop = _stopping.loss_rule(tf.constant([loss]), best, count, 0.1, 2)
+        decisions.append(bool(stop[0]))
     assert decisions == [False, False, False, False, True]
-    assert rule.best_loss == 0.43
+    assert float(best[0]) == pytest.approx(0.43)

@@ -12,6 +12,7 @@ from . import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start
 import contextlib
 import warnings
 
+import keras
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
@@ -20,10 +21,11 @@ from sklearn.utils import check_random_state, compute_sample_weight
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._compat import check_sample_weight, fit_context
-from ._inference import dense_weights, forward
+from ._inference import forward
 from ._network import build_network
 from ._params import ACTIVATIONS, ROUTING_PREFIXES, is_routed, layer_sizes, make_optimizer
-from ._stopping import StoppingRule, ValidationStoppingRule
+from ._stopping import ValidationStoppingRule
+from ._trainer_cache import NetworkSpec
 from ._training import train
 
 
@@ -120,65 +122,75 @@ class L1L2Network:
         """Fit (or, with ``incremental`` or ``warm_start``, continue fitting) and publish the
         fitted state once training has succeeded."""
         self._check_params()
-        continuing = (incremental or self.warm_start) and hasattr(self, "model_")
+        continuing = (incremental or self.warm_start) and self.__sklearn_is_fitted__()
         with self._restored_on_failure():
             if continuing:
                 X, y = self._validate_data(X, y)
                 self._check_targets_continue(y, incremental)
-                targets = self._fitted_targets()
-                model, shuffle_seed = self.model_, self._shuffle_seed
-                hidden_activation = self._hidden_activation
-                losses = list(self.loss_curve_)
+                state = self._get_fitted_state()
+                del state["n_features_in"], state["feature_names_in"]
             else:
                 X, y = self._validate_data(X, y, reset=True)
-                targets = self._targets_from(y, classes)
-                model, shuffle_seed = self._new_network(targets)
-                hidden_activation = ACTIVATIONS[self.activation]
-                losses = []
-            target_state = self._target_state(targets)
-            activations = (hidden_activation, self._output_layer(targets)[1])
+                state = self._initial_state(self._targets_from(y, classes))
+            targets, hidden_activation = state["targets"], state["hidden_activation"]
+            units, output_activation, loss = self._output_layer(targets)
             self._initialize_callbacks()
             sample_weight = self._training_weights(X, y, sample_weight)
             X, y, sample_weight = self._validate_sample_weight(X, y, sample_weight)
-            stopping = None
+            validation = None
             if not incremental and self.early_stopping:
-                X, y, sample_weight, stopping = self._hold_out_validation(
-                    X, y, sample_weight, shuffle_seed, activations, targets
+                X, y, sample_weight, validation = self._hold_out_validation(
+                    X, y, sample_weight, state, output_activation
                 )
-            elif not incremental:
-                stopping = StoppingRule(tol=self.tol, n_iter_no_change=self.n_iter_no_change)
+            spec = NetworkSpec(
+                layer_sizes=(X.shape[1], *(w.shape[1] for w in state["weights"][::2])),
+                activation=hidden_activation,
+                output=output_activation,
+                loss=loss,
+                proximal=bool(self.proximal_l1),
+            )
+            losses = state["loss_curve"]
             result = train(
-                model,
+                spec,
+                state["optimizer_config"],
+                state["weights"],
+                state["optimizer_state"],
                 X,
-                self._encode_targets(target_state, y),
+                self._encode_targets(self._target_state(targets), y),
                 sample_weight,
+                l1=float(self.l1),
+                l2=float(self.l2),
                 epochs=1 if incremental else self.epochs,
                 batch_size=min(200, len(X)) if self.batch_size == "auto" else self.batch_size,
                 shuffle=self.shuffle,
-                seed=shuffle_seed,
+                seed=state["shuffle_seed"],
                 initial_epoch=len(losses),
-                stopping=stopping,
-                proximal_l1=self.proximal_l1,
+                stopping=None if incremental else (self.tol, self.n_iter_no_change),
+                validation=validation,
                 callbacks=self._fit_callbacks,
                 verbose=self.verbose,
+                keras_model=lambda: self._keras_model({**state, "optimizer_state": None}),
             )
-            if isinstance(stopping, ValidationStoppingRule):
-                validation_scores = stopping.scores
+            if result.diverged:
+                raise ValueError(self._divergence_message(len(losses) + len(result.losses)))
+            if validation is not None:
+                validation_scores = validation.scores
             elif incremental:
-                validation_scores = getattr(self, "validation_scores_", None)
+                validation_scores = state["validation_scores"]
             else:
                 validation_scores = None
             self._set_fitted_state(
-                model=model,
-                targets=targets,
-                hidden_activation=hidden_activation,
+                **{
+                    **state,
+                    "weights": result.weights,
+                    "optimizer_state": result.optimizer_state,
+                    "loss_curve": losses + result.losses,
+                    "validation_scores": validation_scores,
+                },
                 n_features_in=self.n_features_in_,
                 feature_names_in=getattr(self, "feature_names_in_", None),
-                loss_curve=losses + result.losses,
-                shuffle_seed=shuffle_seed,
-                validation_scores=validation_scores,
             )
-        if stopping is not None and not result.converged and not result.stopped_by_callback:
+        if not incremental and not result.converged and not result.stopped_by_callback:
             warnings.warn(
                 f"{type(self).__name__}: the maximum number of epochs ({self.epochs}) was "
                 "reached and the training loss has not converged yet.",
@@ -186,6 +198,15 @@ class L1L2Network:
                 stacklevel=4,
             )
         return self
+
+    def _divergence_message(self, epoch):
+        return (
+            f"{type(self).__name__}: training diverged at epoch {epoch}: the loss became "
+            "infinite or NaN, so the weights are no longer finite. Lower learning_rate (it is "
+            f"{self.learning_rate:g}), standardize the features (StandardScaler) and, for a "
+            "regressor, the target, or choose optimizer='adam'. The estimator was left as it "
+            "was before this fit."
+        )
 
     def _check_params(self):
         """What ``_parameter_constraints`` cannot express: element-wise layer sizes, and that
@@ -201,41 +222,67 @@ class L1L2Network:
                     f"{' or '.join(sorted(p + '__' for p in ROUTING_PREFIXES))}."
                 )
 
+    def _initial_state(self, targets):
+        """A fresh fit's starting point: Glorot-uniform kernels and zero biases drawn from
+        ``random_state`` (kernel by kernel, then the shuffling seed), a fresh optimizer."""
+        rng = check_random_state(self.random_state)
+        n_outputs = self._output_layer(targets)[0]
+        sizes = (self.n_features_in_, *layer_sizes(self.hidden_layer_sizes), n_outputs)
+        weights = []
+        for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+            limit = np.sqrt(6.0 / (fan_in + fan_out))
+            weights.append(rng.uniform(-limit, limit, (fan_in, fan_out)).astype(np.float32))
+            weights.append(np.zeros(fan_out, dtype=np.float32))
+        return {
+            "weights": weights,
+            "optimizer_config": keras.optimizers.serialize(
+                make_optimizer(self.get_params(deep=False))
+            ),
+            "optimizer_state": None,
+            "targets": targets,
+            "hidden_activation": ACTIVATIONS[self.activation],
+            "loss_curve": [],
+            "shuffle_seed": int(rng.randint(np.iinfo(np.int32).max)),
+            "validation_scores": None,
+        }
+
     def _set_fitted_state(
         self,
         *,
-        model,
+        weights,
+        optimizer_config,
+        optimizer_state,
         targets,
+        hidden_activation,
         n_features_in,
         feature_names_in,
         loss_curve,
         shuffle_seed,
-        validation_scores=None,
-        hidden_activation=None,
+        validation_scores,
     ):
         """Publish a fitted state, all attributes at once: used by ``fit`` and by ``load``.
 
-        ``model`` is the trained network (weights and optimizer state); ``targets`` is what the
-        task's ``_targets_from`` returns; ``shuffle_seed`` seeds the shuffling of continued training;
-        ``hidden_activation`` is the Keras name of the hidden layers' activation (by default the
-        one the ``activation`` param names). ``validation_scores`` (with ``early_stopping``) or None.
+        ``weights`` are the float32 kernels and biases, layer by layer; ``optimizer_config`` the
+        Keras-serialized optimizer and ``optimizer_state`` its variables (what continued training
+        starts from); ``targets`` is what the task's ``_targets_from`` returns;
+        ``hidden_activation`` the Keras name of the hidden activation; ``shuffle_seed`` seeds the
+        shuffling of continued training; ``validation_scores`` come with ``early_stopping``.
         """
-        coefs, intercepts = dense_weights(model)
-        if hidden_activation is None:
-            hidden_activation = ACTIVATIONS[self.activation]
         state = {
-            "model_": model,
             **self._target_state(targets),
             "feature_encoder_": self.feature_encoder.fit(
                 np.zeros((0, n_features_in), dtype=np.float32)
             ),
             "n_features_in_": n_features_in,
             "history_": {"loss": [float(loss) for loss in loss_curve]},
-            "coefs_": coefs,
-            "intercepts_": intercepts,
+            "coefs_": [np.asarray(w, dtype=np.float64) for w in weights[::2]],
+            "intercepts_": [np.asarray(w, dtype=np.float64) for w in weights[1::2]],
             "out_activation_": self._output_layer(targets)[1],
             "_hidden_activation": hidden_activation,
+            "_optimizer_config": optimizer_config,
+            "_optimizer_state": [np.asarray(value) for value in optimizer_state],
             "_shuffle_seed": int(shuffle_seed),
+            "_model": None,  # model_, built from the state above when first asked for
         }
         optional = {"feature_names_in_": feature_names_in}
         if validation_scores is not None:
@@ -257,8 +304,15 @@ class L1L2Network:
     def _get_fitted_state(self):
         """The fitted state, as the keyword arguments of ``_set_fitted_state``."""
         check_is_fitted(self)
+        weights = [
+            np.asarray(w, dtype=np.float32)
+            for pair in zip(self.coefs_, self.intercepts_)
+            for w in pair
+        ]
         return {
-            "model": self.model_,
+            "weights": weights,
+            "optimizer_config": self._optimizer_config,
+            "optimizer_state": list(self._optimizer_state),
             "targets": self._fitted_targets(),
             "hidden_activation": self._hidden_activation,
             "n_features_in": self.n_features_in_,
@@ -268,28 +322,43 @@ class L1L2Network:
             "validation_scores": getattr(self, "validation_scores_", None),
         }
 
-    def _new_network(self, targets):
-        """A freshly initialized network for ``targets`` and the shuffling seed of its training."""
-        rng = check_random_state(self.random_state)
-        sizes = layer_sizes(self.hidden_layer_sizes)
-        seeds = rng.randint(np.iinfo(np.int32).max, size=len(sizes) + 1)
-        shuffle_seed = int(rng.randint(np.iinfo(np.int32).max))
-        units, output_activation, loss = self._output_layer(targets)
-        model = build_network(
-            n_features=self.n_features_in_,
+    @property
+    def model_(self):
+        """The fitted network as a compiled ``keras.Sequential`` (weights and optimizer state),
+        built from the fitted state the first time it is asked for."""
+        check_is_fitted(self)
+        model = vars(self).get("_model")
+        if model is None:
+            model = self._keras_model(self._get_fitted_state())
+            self._model = model
+        return model
+
+    def _keras_model(self, state):
+        """A compiled Keras network holding ``state``'s weights (and optimizer state, if any)."""
+        units, output_activation, loss = self._output_layer(state["targets"])
+        kernels = state["weights"][::2]
+        return build_network(
+            n_features=kernels[0].shape[0],
             n_outputs=units,
-            hidden_layer_sizes=sizes,
-            activation=ACTIVATIONS[self.activation],
+            hidden_layer_sizes=tuple(kernel.shape[1] for kernel in kernels[:-1]),
+            activation=state["hidden_activation"],
             output_activation=output_activation,
             loss=loss,
             l1=float(self.l1),
             l2=float(self.l2),
-            optimizer=make_optimizer(self.get_params(deep=False)),
-            seeds=[int(seed) for seed in seeds],
+            optimizer=keras.optimizers.deserialize(state["optimizer_config"]),
+            weights=state["weights"],
+            optimizer_state=state["optimizer_state"],
         )
-        return model, shuffle_seed
 
-    def _hold_out_validation(self, X, y, sample_weight, seed, activations, targets):
+    def __getstate__(self):
+        # The Keras model is rebuilt from the fitted state where it is needed: unpickling is fast
+        # and the pickle holds arrays, not a serialized Keras model.
+        state = dict(super().__getstate__())
+        state.pop("_model", None)
+        return state
+
+    def _hold_out_validation(self, X, y, sample_weight, state, output_activation):
         """Split off ``validation_fraction`` of the rows (stratified for classifiers, seeded like
         the shuffling) and return the training part with a rule that scores the held-out part
         after every epoch."""
@@ -298,27 +367,26 @@ class L1L2Network:
             y,
             sample_weight,
             test_size=self.validation_fraction,
-            random_state=seed,
+            random_state=state["shuffle_seed"],
             stratify=self._stratify(y),
         )
+        targets, activation = state["targets"], state["hidden_activation"]
 
-        def score(model):
-            coefs, intercepts = dense_weights(model)
-            output = forward(X_val, coefs, intercepts, *activations)
+        def score(weights):
+            output = forward(X_val, weights[::2], weights[1::2], activation, output_activation)
             return self._validation_score(targets, y_val, output, weight_val)
 
-        stopping = ValidationStoppingRule(
+        validation = ValidationStoppingRule(
             score=score, tol=self.tol, n_iter_no_change=self.n_iter_no_change
         )
-        return X, y, sample_weight, stopping
+        return X, y, sample_weight, validation
 
     @contextlib.contextmanager
     def _restored_on_failure(self):
         """Leave the estimator exactly as it was if fitting raises.
 
-        Restoring the attributes suffices: a fresh fit builds a new network, and continued
-        training copies trained weights into ``model_`` only once training has succeeded
-        (see ``_training.train``).
+        Restoring the attributes suffices: training works on a trainer's variables, and the
+        fitted state is published only once training has succeeded.
         """
         saved_state = dict(vars(self))
         try:

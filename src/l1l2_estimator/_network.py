@@ -16,16 +16,17 @@ def build_network(
     l1,
     l2,
     optimizer,
-    seeds,
+    weights=None,
+    optimizer_state=None,
 ):
     """Return a compiled ``keras.Sequential`` of Dense layers, ``n_outputs`` output units with
     ``output_activation``, trained with ``loss``.
 
     ``hidden_layer_sizes`` is a tuple of ints and ``activation`` a Keras activation name (see
     ``_params.layer_sizes`` and ``_params.ACTIVATIONS``). Every Dense kernel, the output layer's
-    included, carries ``keras.regularizers.L1L2(l1, l2)``; no bias is regularized. ``seeds``
-    holds one kernel-initializer seed per Dense layer (``None`` entries draw fresh randomness), so
-    a model is reproducible without touching Keras' global seed.
+    included, carries ``keras.regularizers.L1L2(l1, l2)``; no bias is regularized. ``weights``
+    (kernels and biases, layer by layer) replace Keras' initial weights; ``optimizer_state`` (the
+    values of ``optimizer.variables``, in order) is loaded into the built optimizer.
     """
     layer_sizes = [*hidden_layer_sizes, n_outputs]
     activations = [activation] * len(hidden_layer_sizes) + [output_activation]
@@ -33,19 +34,22 @@ def build_network(
     # Fixed names: Keras makes automatic names unique per process ("dense_1234"), and TensorFlow
     # keeps per-name state that then grows with every model built (~0.5 MiB a fit).
     model = keras.Sequential([keras.Input(shape=(n_features,), name="features")], name="l1l2_network")
-    for units, layer_activation, seed, name in zip(
-        layer_sizes, activations, seeds, names, strict=True
-    ):
+    for units, layer_activation, name in zip(layer_sizes, activations, names, strict=True):
         model.add(
             keras.layers.Dense(
                 units,
                 activation=layer_activation,
-                kernel_initializer=keras.initializers.GlorotUniform(seed=seed),
                 kernel_regularizer=keras.regularizers.L1L2(l1=l1, l2=l2),
                 name=name,
             )
         )
-    # Training runs in our own compiled epoch loop (see _training.py), so Keras' XLA switch for
+    if weights is not None:
+        model.set_weights(weights)
+    # Training runs in our own compiled loop (see _training.py), so Keras' XLA switch for
     # ``model.fit`` is left off: it would only add compile time if a user calls ``model_.fit``.
     model.compile(optimizer=optimizer, loss=loss, jit_compile=False)
+    if optimizer_state is not None:
+        optimizer.build(model.trainable_variables)
+        for variable, value in zip(optimizer.variables, optimizer_state, strict=True):
+            variable.assign(value)
     return model

@@ -1,44 +1,33 @@
 """When training stops: MLPClassifier's two rules, on the training loss or on held-out data.
 
-``train`` calls ``update`` after every epoch and ``finish`` once at the end; a rule that returns
-True from ``update`` has converged. Both rules count the epochs without an improvement of at least
-``tol`` and stop once that count exceeds ``n_iter_no_change``.
+Both rules count the epochs without an improvement of at least ``tol`` and stop once that count
+exceeds ``n_iter_no_change``. The loss rule runs inside the compiled training graph, for every
+member of an ensemble at once; the validation rule (``early_stopping``) scores held-out rows in
+NumPy after each epoch and keeps the best weights.
 """
+
+from . import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start)
 
 from dataclasses import dataclass, field
 
 import numpy as np
+import tensorflow as tf
 
 
-@dataclass
-class StoppingRule:
-    """MLPClassifier's rule: stop once the loss has not improved by ``tol`` for
-    more than ``n_iter_no_change`` consecutive epochs."""
-
-    tol: float
-    n_iter_no_change: int
-    best_loss: float = np.inf
-    no_improvement_count: int = 0
-
-    def update(self, loss, model):
-        """Record one epoch's loss; return True when training should stop."""
-        if loss > self.best_loss - self.tol:
-            self.no_improvement_count += 1
-        else:
-            self.no_improvement_count = 0
-        self.best_loss = min(self.best_loss, loss)
-        return self.no_improvement_count > self.n_iter_no_change
-
-    def finish(self, model):
-        """Called once training ends; the loss rule keeps the last weights."""
+def loss_rule(loss, best_loss, no_improvement, tol, n_iter_no_change):
+    """One epoch of MLPClassifier's rule, element-wise over members: returns the new best loss,
+    the new count of epochs without an improvement by ``tol``, and whether to stop."""
+    improved = loss <= best_loss - tol
+    no_improvement = tf.where(improved, tf.zeros_like(no_improvement), no_improvement + 1)
+    return tf.minimum(best_loss, loss), no_improvement, no_improvement > n_iter_no_change
 
 
 @dataclass
 class ValidationStoppingRule:
-    """MLPClassifier's ``early_stopping``: stop once ``score(model)`` on held-out data has not
+    """MLPClassifier's ``early_stopping``: stop once ``score(weights)`` on held-out data has not
     improved by ``tol`` for more than ``n_iter_no_change`` epochs, and keep the best weights."""
 
-    score: object  # callable: model -> float, higher is better
+    score: object  # callable: list of weight arrays -> float, higher is better
     tol: float
     n_iter_no_change: int
     scores: list = field(default_factory=list)
@@ -46,8 +35,9 @@ class ValidationStoppingRule:
     best_weights: list = None
     no_improvement_count: int = 0
 
-    def update(self, loss, model):
-        score = self.score(model)
+    def update(self, weights):
+        """Score one epoch's weights; return True when training should stop."""
+        score = self.score(weights)
         self.scores.append(score)
         if score < self.best_score + self.tol:
             self.no_improvement_count += 1
@@ -55,9 +45,5 @@ class ValidationStoppingRule:
             self.no_improvement_count = 0
         if score > self.best_score:
             self.best_score = score
-            self.best_weights = model.get_weights()
+            self.best_weights = [np.array(w) for w in weights]
         return self.no_improvement_count > self.n_iter_no_change
-
-    def finish(self, model):
-        if self.best_weights is not None:
-            model.set_weights(self.best_weights)

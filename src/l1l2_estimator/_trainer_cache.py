@@ -1,14 +1,20 @@
-"""Trainers kept across fits: a Keras model per architecture with its traced epoch function.
+"""Trainers kept across fits: the variables, optimizer and traced training function of one
+network structure.
 
-Tracing the epoch function costs about half a second, more than the training itself on small data,
-and a traced function belongs to the variables it was traced with. So training runs on a *trainer*:
-a Keras model of the same architecture, kept in a small process-wide cache keyed by everything the
-graph depends on. A fit copies its own model's weights, optimizer state and penalty factors into the
-trainer (:meth:`Trainer.load_state`), trains, and copies weights and optimizer state back
-(:meth:`Trainer.save_state`); the estimator's ``model_`` stays its own object. In the trainer the
-L1/L2 factors and the learning rate are variables, so cross-validation and a grid search over
-``l1``, ``l2`` or ``learning_rate`` trace once. The cache holds at most ``MAX_CACHED_TRAINERS``
-trainers, which also bounds the memory that many fits in one process keep alive.
+Tracing the training function costs a tenth of a second or more, more than a whole fit on small
+data, and a traced function belongs to the variables it was traced with. So a fit does not train
+variables of its own: it loads its starting weights and optimizer state into a *trainer* (the
+variables of a network of that structure, with a Keras optimizer built on them and the traced
+function), trains, and reads the result back. The trainer is kept in a small process-wide cache
+keyed by what the traced graph depends on (``trainer_key``): layer sizes, activations, loss,
+optimizer class and configuration, the number of member networks, the proximal L1 step. Values
+that only *set* numbers (weights, seeds, ``l1``, ``l2``, the learning rate, batch size, epochs,
+``tol``) are inputs of the graph, so a whole grid search, every fold of a cross-validation and
+every ``random_state`` reuse one trace. The cache holds at most ``MAX_CACHED_TRAINERS`` trainers,
+which also bounds the memory that many fits in one process keep alive.
+
+A trainer is checked out while it trains, so concurrent fits of one structure (threads) each get
+their own.
 """
 
 from . import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start)
@@ -16,114 +22,87 @@ from . import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start
 import collections
 import json
 import threading
+from dataclasses import dataclass
 
 import keras
+import numpy as np
 
 MAX_CACHED_TRAINERS = 8
 
 
-class VariableL1L2(keras.regularizers.L1L2):
-    """``L1L2``'s penalty, ``l1 * sum(|W|) + l2 * sum(W ** 2)``, with the factors held in variables
-    so that a traced graph serves every value. (``L1L2`` skips a zero term; adding ``0 * sum`` gives
-    the same loss and the same gradients.)"""
+@dataclass(frozen=True)
+class NetworkSpec:
+    """What a traced training graph is built for.
 
-    def __init__(self, proximal=False):
-        super().__init__()
-        self.l1 = keras.Variable(0.0, trainable=False, name="l1")
-        self.l2 = keras.Variable(0.0, trainable=False, name="l2")
-        self.proximal = proximal
+    ``layer_sizes`` runs from the number of features to the number of output units;
+    ``activation`` is the Keras name of the hidden activation; ``output`` and ``loss`` the output
+    layer's activation and the Keras loss. ``members`` is None for one network with
+    model-shaped variables, or ``(n_streams, n_per_stream)`` for an ensemble whose variables carry
+    a leading member axis (members ``s * n_per_stream .. (s + 1) * n_per_stream - 1`` learn from
+    row stream ``s``). ``proximal`` applies L1 by soft-thresholding. ``jit`` compiles with XLA.
+    """
 
-    def __call__(self, x):
-        # Under the proximal step the L1 term is applied by soft-thresholding, not by its gradient.
-        l1_input = keras.ops.stop_gradient(x) if self.proximal else x
-        return self.l1 * keras.ops.sum(keras.ops.absolute(l1_input)) + self.l2 * keras.ops.sum(
-            keras.ops.square(x)
-        )
+    layer_sizes: tuple
+    activation: str
+    output: str
+    loss: str
+    members: tuple = None
+    proximal: bool = False
+    jit: bool = False
+
+    @property
+    def n_members(self):
+        return 1 if self.members is None else self.members[0] * self.members[1]
 
 
 class Trainer:
-    """A Keras model, its variable penalties and its traced epoch function."""
+    """The variables of one network structure, a Keras optimizer built on them, and the compiled
+    functions that load, train and read them (see ``_training.compile_trainer``)."""
 
-    def __init__(self, model, batch_size, proximal, make_epoch_function):
-        self.model = model
-        self.penalties = []
-        for layer in model.layers:
-            penalty = VariableL1L2(proximal)
-            layer.kernel_regularizer = penalty
-            layer.kernel.regularizer = penalty
-            self.penalties.append(penalty)
-        self.run_epoch = make_epoch_function(model, batch_size, self.penalties, proximal)
+    def __init__(self, spec, optimizer, compile_functions):
+        self.spec = spec
+        leading = () if spec.members is None else (spec.n_members,)
+        self.kernels, self.biases = [], []
+        for index, (n_in, n_out) in enumerate(zip(spec.layer_sizes[:-1], spec.layer_sizes[1:])):
+            # Fixed names: Keras makes automatic names unique per process, and TensorFlow keeps
+            # per-name state that would then grow with every trainer built.
+            self.kernels.append(
+                keras.Variable(np.zeros((*leading, n_in, n_out), "float32"), name=f"kernel_{index}")
+            )
+            self.biases.append(
+                keras.Variable(np.zeros((*leading, n_out), "float32"), name=f"bias_{index}")
+            )
+        self.variables = [v for pair in zip(self.kernels, self.biases) for v in pair]
+        self.optimizer = optimizer
+        optimizer.build(self.variables)
+        # The optimizer's state before any step: not all zeros (Adagrad and Ftrl start their
+        # accumulators at 0.1). A fresh fit starts from it, with its own learning rate.
+        self.fresh_optimizer_state = [np.array(v.numpy()) for v in optimizer.variables]
+        names = [v.name for v in optimizer.variables]
+        self.learning_rate_index = names.index("learning_rate") if "learning_rate" in names else None
+        self.load, self.run, self.read = compile_functions(self)
 
-    def load_state(self, model):
-        _copy_state(source=model, target=self.model)
-        for penalty, layer in zip(self.penalties, model.layers, strict=True):
-            factors = layer.kernel_regularizer.get_config()
-            penalty.l1.assign(factors["l1"])
-            penalty.l2.assign(factors["l2"])
-
-    def save_state(self, model):
-        _copy_state(source=self.model, target=model)
-
-
-def _copy_state(source, target):
-    """Copy weights and optimizer state (moments, iteration count, learning rate)."""
-    for variable, value in zip(target.weights, source.weights, strict=True):
-        variable.assign(value)
-    for variable, value in zip(
-        target.optimizer.variables, source.optimizer.variables, strict=True
-    ):
-        variable.assign(value)
-
-
-def ensure_optimizer_built(model):
-    """Create the optimizer's variables (moments) so that its state can be copied."""
-    if not model.optimizer.built:
-        model.optimizer.build(model.trainable_variables)
+    def optimizer_state(self, learning_rate):
+        """A fresh fit's optimizer state, with ``learning_rate`` if the optimizer keeps one."""
+        state = list(self.fresh_optimizer_state)
+        if self.learning_rate_index is not None:
+            state[self.learning_rate_index] = np.asarray(learning_rate, dtype=np.float32)
+        return state
 
 
-def build_trainer(model, batch_size, proximal, make_epoch_function):
-    """A new trainer with ``model``'s architecture, loss and optimizer configuration."""
-    clone = keras.models.clone_model(model)
-    optimizer = type(model.optimizer).from_config(model.optimizer.get_config())
-    clone.compile(optimizer=optimizer, loss=model.loss, jit_compile=False)
-    ensure_optimizer_built(clone)
-    return Trainer(clone, batch_size, proximal, make_epoch_function)
-
-
-# Config entries that the trainer holds in variables (or that do not shape the graph).
-_NOT_IN_KEY = frozenset({"name", "l1", "l2", "learning_rate"})
-
-
-def _graph_config(config):
-    if isinstance(config, dict):
-        return {k: _graph_config(v) for k, v in config.items() if k not in _NOT_IN_KEY}
-    if isinstance(config, list):
-        return [_graph_config(v) for v in config]
-    return config
-
-
-def trainer_key(model, batch_size, proximal=False):
-    """What a traced epoch function depends on besides variable values: the model's config (layer
-    names and penalty factors aside), its loss, its optimizer's class and config (the learning
-    rate is a variable), and the batch size."""
-    optimizer_config = _graph_config(model.optimizer.get_config())
-    return json.dumps(
-        [
-            _graph_config(model.get_config()),
-            model.loss,
-            type(model.optimizer).__name__,
-            optimizer_config,
-            batch_size,
-            proximal,
-        ],
-        sort_keys=True,
-        default=repr,
-    )
+def trainer_key(spec, optimizer):
+    """What a traced training function depends on besides input values: the spec, and the
+    Keras-serialized ``optimizer`` without its name and learning rate (a float learning rate is an
+    input; a schedule is part of the graph)."""
+    config = dict(optimizer["config"])
+    config.pop("name", None)
+    if isinstance(config.get("learning_rate"), (int, float)):
+        del config["learning_rate"]
+    return json.dumps([repr(spec), {**optimizer, "config": config}], sort_keys=True, default=repr)
 
 
 class TrainerCache:
-    """Trainers by key, least recently used first out. A trainer is checked out while it trains,
-    so concurrent fits of one architecture (threads) each get their own."""
+    """Trainers by key, least recently used first out."""
 
     def __init__(self, max_size):
         self.max_size = max_size
@@ -150,3 +129,4 @@ class TrainerCache:
 
 
 trainers = TrainerCache(MAX_CACHED_TRAINERS)
+

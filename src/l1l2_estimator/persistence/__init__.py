@@ -27,7 +27,7 @@ from sklearn.utils.validation import check_is_fitted
 from ..classifier import L1L2Classifier
 from ..regressor import L1L2Regressor
 from ._archive import METADATA_MEMBER, MODEL_MEMBER, Refused, read_members, zip_bytes
-from ._network import check_network_matches, keras_bytes, load_network
+from ._network import check_network_matches, keras_bytes, load_network, network_state
 from ._schema import (
     FORMAT_NAME,
     FORMAT_VERSION,
@@ -101,7 +101,7 @@ def dump(estimator, path):
     data = zip_bytes(
         {
             METADATA_MEMBER: json.dumps(content),
-            MODEL_MEMBER: keras_bytes(estimator._get_fitted_state()["model"]),
+            MODEL_MEMBER: keras_bytes(estimator.model_),
         }
     )
     with open(path, "wb") as handle:
@@ -149,7 +149,7 @@ def load(path):
         check_network_matches(model, estimator, fields)
     except Refused as refused:
         raise ValueError(f"Cannot load {os.fspath(path)}: {refused}") from refused.__cause__
-    estimator._set_fitted_state(model=model, **fields)
+    estimator._set_fitted_state(**fields, **network_state(model, estimator))
     return estimator
 
 

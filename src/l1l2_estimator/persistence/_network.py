@@ -109,3 +109,16 @@ def check_network_matches(model, estimator, fields):
         )
     if not all(layer.use_bias for layer in layers) or model.optimizer is None:
         raise Refused("its network lacks biases or a compiled optimizer.")
+
+
+def network_state(model, estimator):
+    """What a loaded network contributes to the fitted state (keyword arguments of
+    ``_set_fitted_state``): weights, optimizer configuration and state, hidden activation."""
+    if not model.optimizer.built:  # a file saved before any training step
+        model.optimizer.build(model.trainable_variables)
+    return {
+        "weights": model.get_weights(),
+        "optimizer_config": keras.optimizers.serialize(model.optimizer),
+        "optimizer_state": [variable.numpy() for variable in model.optimizer.variables],
+        "hidden_activation": ACTIVATIONS[estimator.activation],
+    }
