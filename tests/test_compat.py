@@ -68,3 +68,17 @@ def test_scikeras_initialize_callbacks_sets_fit_callbacks():
     wrapper = KerasClassifier(callbacks=[keras.callbacks.History()])
     wrapper._initialize_callbacks()
     assert isinstance(wrapper._fit_callbacks[0], keras.callbacks.History)
+
+
+def test_tensorflow_thread_local_call_options_skip_grappler():
+    from tensorflow.python.eager import context
+
+    before = context.context().function_call_options
+    with _compat.without_graph_rewrites():
+        options = context.context().function_call_options
+        assert b"disable_meta_optimizer" not in options.config_proto_serialized  # a proto
+        from tensorflow.core.protobuf import config_pb2
+
+        config = config_pb2.ConfigProto.FromString(options.config_proto_serialized)
+        assert config.graph_options.rewrite_options.disable_meta_optimizer
+    assert context.context().function_call_options is before

@@ -10,7 +10,8 @@ PROBE = (
     "from scikeras.wrappers import BaseWrapper; "
     "print(tf.config.threading.get_intra_op_parallelism_threads(), "
     "tf.config.threading.get_inter_op_parallelism_threads(), "
-    "os.environ.get('TF_CPP_MIN_LOG_LEVEL'), '__sklearn_tags__' in vars(BaseWrapper))"
+    "os.environ.get('TF_CPP_MIN_LOG_LEVEL'), '__sklearn_tags__' in vars(BaseWrapper), "
+    "__import__('gc').get_freeze_count() > 100000)"
 )
 
 
@@ -28,7 +29,7 @@ def test_import_prints_nothing_and_leaves_default_threads():
     done = _run()
     assert done.stderr == ""
     # TensorFlow's default thread pools (one thread per core), our log level, scikeras' tags
-    assert done.stdout.split() == ["0", "0", "3", "True"]
+    assert done.stdout.split() == ["0", "0", "3", "True", "True"]
 
 
 def test_import_is_quiet_when_the_level_is_inherited():
@@ -50,6 +51,7 @@ def test_each_effect_can_be_switched_off():
         L1L2_ESTIMATOR_QUIET="0",
         L1L2_ESTIMATOR_TF_THREADS="0",
         L1L2_ESTIMATOR_SCIKERAS_TAGS="0",
+        L1L2_ESTIMATOR_GC_FREEZE="0",
     )
-    assert done.stdout.split() == ["0", "0", "None", "False"]
+    assert done.stdout.split() == ["0", "0", "None", "False", "False"]
     assert done.stderr != ""  # TensorFlow's own start-up lines, as without the package

@@ -23,7 +23,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._compat import check_sample_weight, fit_context
 from ._inference import forward
 from ._network import build_network
-from ._params import ACTIVATIONS, ROUTING_PREFIXES, is_routed, layer_sizes, make_optimizer
+from ._params import ACTIVATIONS, ROUTING_PREFIXES, is_routed, layer_sizes, optimizer_config
 from ._stopping import ValidationStoppingRule
 from ._trainer_cache import NetworkSpec
 from ._training import train
@@ -81,8 +81,8 @@ class L1L2Network:
     def _check_targets_continue(self, y, incremental):
         """Refuse targets that the existing output layer cannot learn."""
 
-    def _encode_targets(self, target_state, y):
-        """``y`` as the network's training targets, given the attributes of ``_target_state``."""
+    def _encode_targets(self, targets, y):
+        """``y`` as the network's training targets (class codes, or numbers), for ``targets``."""
         raise NotImplementedError
 
     def _output_layer(self, targets):
@@ -156,7 +156,7 @@ class L1L2Network:
                 state["weights"],
                 state["optimizer_state"],
                 X,
-                self._encode_targets(self._target_state(targets), y),
+                self._encode_targets(targets, y),
                 sample_weight,
                 l1=float(self.l1),
                 l2=float(self.l2),
@@ -235,9 +235,7 @@ class L1L2Network:
             weights.append(np.zeros(fan_out, dtype=np.float32))
         return {
             "weights": weights,
-            "optimizer_config": keras.optimizers.serialize(
-                make_optimizer(self.get_params(deep=False))
-            ),
+            "optimizer_config": optimizer_config(self.get_params(deep=False)),
             "optimizer_state": None,
             "targets": targets,
             "hidden_activation": ACTIVATIONS[self.activation],

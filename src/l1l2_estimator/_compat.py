@@ -12,6 +12,9 @@ subclasses; ``tests/test_compat.py`` checks those too.
 
 from . import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start)
 
+import contextlib
+import functools
+
 # scikit-learn: the decorator that validates params once per fit (nested estimators skip it), the
 # constraint types of ``_parameter_constraints``, and the sample-weight check with its
 # non-negativity option. Third-party estimators use all three; none is public yet.
@@ -19,12 +22,45 @@ from sklearn.base import _fit_context as fit_context  # noqa: F401
 from sklearn.utils._param_validation import Interval, StrOptions  # noqa: F401
 from sklearn.utils.validation import _check_sample_weight as check_sample_weight  # noqa: F401
 
+# TensorFlow: the eager context's thread-local function call options (see without_graph_rewrites).
+from tensorflow.core.protobuf import config_pb2
+from tensorflow.python.eager import context
+
 try:
     # Keras: the scope that forces safe-mode deserialization even in a process that called
     # keras.config.enable_unsafe_deserialization().
     from keras.src.saving.serialization_lib import SafeModeScope
 except ImportError:  # pragma: no cover - a future Keras moved it; tests/test_compat.py says so
     SafeModeScope = None
+
+
+@contextlib.contextmanager
+def without_graph_rewrites():
+    """Run TensorFlow functions called in this block (in this thread) without Grappler's graph
+    rewrites.
+
+    Grappler optimizes a function graph the first time it is called, which costs about 0.1 s for
+    the training graph and buys nothing measurable on it (its operations are already what they
+    should be). TensorFlow has no public per-function switch; the thread-local call options of
+    the eager context carry the configuration that Grappler reads. Every call of a function must
+    use the same options, or TensorFlow instantiates it again.
+    """
+    eager = context.context()
+    saved = eager.function_call_options
+    eager.function_call_options = _call_options_without_rewrites()
+    try:
+        yield
+    finally:
+        eager.function_call_options = saved
+
+
+@functools.cache
+def _call_options_without_rewrites():
+    config = config_pb2.ConfigProto()
+    config.CopyFrom(context.context().config)
+    config.allow_soft_placement = True
+    config.graph_options.rewrite_options.disable_meta_optimizer = True
+    return context.FunctionCallOptions(config_proto=config)
 
 
 def optimizer_slot(optimizer, name, variable):

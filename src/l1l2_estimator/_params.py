@@ -8,6 +8,8 @@ keyword arguments are routed, and how the optimizer is built from ``optimizer``,
 
 from . import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start)
 
+import copy
+import functools
 from numbers import Integral, Real
 
 import keras
@@ -86,15 +88,16 @@ def is_routed(name):
     return bool(separator) and prefix in ROUTING_PREFIXES and bool(rest)
 
 
-def make_optimizer(params):
-    """A fresh Keras optimizer for the params ``optimizer``, ``learning_rate`` and ``optimizer__*``.
+def optimizer_config(params):
+    """The Keras-serialized optimizer that the params ``optimizer``, ``learning_rate`` and
+    ``optimizer__*`` describe (what ``keras.optimizers.deserialize`` turns into a fresh optimizer).
 
-    An optimizer instance is copied through its config: a Keras optimizer is bound to the variables
-    of the first model it trains.
+    An optimizer instance is copied through its config: a Keras optimizer is bound to the
+    variables of the first model it trains.
     """
     optimizer = params["optimizer"]
     if isinstance(optimizer, keras.optimizers.Optimizer):
-        return type(optimizer).from_config(optimizer.get_config())
+        return keras.optimizers.serialize(optimizer)
     routed = {
         name.split("__", 1)[1]: value
         for name, value in params.items()
@@ -104,8 +107,25 @@ def make_optimizer(params):
     # A fixed name: Keras makes automatic names unique per process, and TensorFlow keeps per-name
     # state that would then grow with every optimizer built (see _network.build_network).
     routed.setdefault("name", "optimizer")
-    optimizer_class = type(keras.optimizers.get(optimizer))
     try:
-        return optimizer_class(**routed)
+        key = (optimizer, tuple(sorted(routed.items())))
+        hash(key)
+    except TypeError:  # an unhashable argument (a learning-rate schedule): not remembered
+        return _serialized_optimizer(optimizer, routed)
+    return copy.deepcopy(_remembered_optimizer(key))
+
+
+@functools.lru_cache(maxsize=64)
+def _remembered_optimizer(key):
+    # Building a Keras optimizer creates variables (a few milliseconds); a grid search asks for the
+    # same few configurations over and over.
+    name, routed = key
+    return _serialized_optimizer(name, dict(routed))
+
+
+def _serialized_optimizer(name, routed):
+    optimizer_class = keras.optimizers.get(name).__class__
+    try:
+        return keras.optimizers.serialize(optimizer_class(**routed))
     except (TypeError, ValueError) as error:
         raise ValueError(f"Invalid optimizer__ arguments {routed!r}: {error}") from None

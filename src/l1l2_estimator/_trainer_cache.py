@@ -27,6 +27,8 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
+from ._compat import without_graph_rewrites
+
 MAX_CACHED_TRAINERS = 8
 
 
@@ -80,7 +82,9 @@ class Trainer:
         self.fresh_optimizer_state = [np.array(v.numpy()) for v in optimizer.variables]
         names = [v.name for v in optimizer.variables]
         self.learning_rate_index = names.index("learning_rate") if "learning_rate" in names else None
-        self.load, self.run, self.read = compile_functions(self)
+        with without_graph_rewrites():
+            functions = compile_functions(self)
+        self.load, self.run, self.read = (_without_rewrites(f) for f in functions)
 
     def optimizer_state(self, learning_rate):
         """A fresh fit's optimizer state, with ``learning_rate`` if the optimizer keeps one."""
@@ -88,6 +92,14 @@ class Trainer:
         if self.learning_rate_index is not None:
             state[self.learning_rate_index] = np.asarray(learning_rate, dtype=np.float32)
         return state
+
+
+def _without_rewrites(function):
+    def call(*args, **kwargs):
+        with without_graph_rewrites():
+            return function(*args, **kwargs)
+
+    return call
 
 
 def trainer_key(spec, optimizer):

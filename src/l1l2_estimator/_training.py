@@ -316,7 +316,8 @@ def compile_functions(trainer):
             "weights": weights,
         }
 
-    return load, run, read
+    # Concrete functions: calling them skips tf.function's per-call signature matching.
+    return load.get_concrete_function(), run.get_concrete_function(), read.get_concrete_function()
 
 
 @dataclass

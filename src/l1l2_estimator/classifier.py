@@ -85,6 +85,11 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
 
     def _targets_from(self, y, classes):
         labels = np.unique(y if classes is None else np.asarray(classes))
+        unseen = np.setdiff1d(np.unique(y), labels)
+        if unseen.size:
+            raise ValueError(
+                f"y has labels {unseen.tolist()} that are not in classes {labels.tolist()}."
+            )
         if labels.size < 2:
             raise ValueError(
                 f"{type(self).__name__} needs samples of at least 2 classes in the data, but "
@@ -101,8 +106,8 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
         # that predict returns keep their own dtype.
         return {"target_encoder_": encoder, **encoder.get_metadata(), "classes_": classes}
 
-    def _encode_targets(self, target_state, y):
-        return target_state["target_encoder_"].transform(y)
+    def _encode_targets(self, classes, y):
+        return np.searchsorted(classes, y).astype(np.float32)
 
     def _output_layer(self, classes):
         if len(classes) == 2:

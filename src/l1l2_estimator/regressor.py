@@ -85,7 +85,7 @@ class L1L2Regressor(L1L2Network, KerasRegressor):
         encoder = self.target_encoder.fit(np.zeros(shape, dtype=np.float32))
         return {"target_encoder_": encoder, **encoder.get_metadata(), "_y_ndim": y_ndim}
 
-    def _encode_targets(self, target_state, y):
+    def _encode_targets(self, targets, y):
         return np.asarray(y, dtype=np.float32).reshape(len(y), -1)
 
     def _output_layer(self, targets):
