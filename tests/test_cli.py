@@ -8,8 +8,8 @@ import joblib
 import numpy as np
 import pytest
 
-from l1l2_estimator import cli
-from l1l2_estimator.cli import _data, _run, _settings
+from l1l2_estimator import L1L2Classifier, L1L2Regressor, cli
+from l1l2_estimator.cli import _data, _parser, _run, _settings
 
 # Small and quick; the model is weak, which is fine: these tests check the report, not the fit.
 FAST = ["--samples", "120", "--epochs", "20", "--hidden", "8"]
@@ -151,10 +151,16 @@ def test_verbose_shows_the_keras_progress_bar(capsys):
 
 
 ERROR_CASES = {
-    "hidden 0": (["--hidden", "0"], "hidden_layer_sizes must be a positive integer"),
-    "negative l1": (["--l1", "-1"], "'l1' parameter of L1L2Classifier must be a float"),
-    "epochs 0": (["--epochs", "0"], "'epochs' parameter of L1L2Classifier"),
-    "test size 1.5": (["--test-size", "1.5"], "'test_size' parameter"),
+    "hidden 0": (["--hidden", "0"], "argument --hidden: expected comma-separated positive"),
+    "negative l1": (["--l1", "-1"], "argument --l1: expected a number >= 0, got '-1'"),
+    "nan l2": (["--l2", "nan"], "argument --l2: expected a number >= 0, got 'nan'"),
+    "epochs 0": (["--epochs", "0"], "argument --epochs: expected a whole number >= 1, got '0'"),
+    "test size 1.5": (["--test-size", "1.5"], "argument --test-size: expected a fraction in (0, 1)"),
+    "test size all rows": (
+        ["--test-size", "40", "--samples", "40"],
+        "--test-size 40 rows leaves no training rows of the 40 there are",
+    ),
+    "one class": (["--classes", "1"], "argument --classes: expected a whole number >= 2"),
     "missing file": (["--csv", "{tmp}/missing.csv", "--target", "y"], "No such file"),
     "missing target column": (
         ["--csv", "{good}", "--target", "label"],
@@ -197,7 +203,10 @@ def test_errors_are_one_line_and_exit_code_2(capsys, tmp_path, args, message):
 def test_argparse_errors_exit_2_without_traceback(capsys):
     code, _, err = run_cli(capsys, "--hidden", "64,big")
     assert code == 2
-    assert "l1l2-estimator: error: argument --hidden: expected comma-separated integers" in err
+    assert err == (
+        "l1l2-estimator: error: argument --hidden: expected comma-separated positive integers "
+        "such as 64,32, got '64,big'\n"
+    )
     assert "Traceback" not in err
 
 
@@ -277,3 +286,59 @@ def test_regression_refuses_classification_flags(capsys, flags, message):
     assert code == 2
     assert err.startswith(f"l1l2-estimator: error: {message}")
     assert err.count("\n") == 1
+
+
+# -- fast start ------------------------------------------------------------------------------
+
+_WHAT_WAS_IMPORTED = (
+    "import sys, contextlib, io; from l1l2_estimator.cli import main\n"
+    "with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):\n"
+    "    code = main(sys.argv[1:])\n"
+    "print(code, 'tensorflow' in sys.modules, 'sklearn' in sys.modules)"
+)
+
+
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (["--help"], "0 False False"),
+        (["--version"], "0 False False"),
+        (["--epochs", "0"], "2 False False"),
+        (["--grid", "--l1", "0.1"], "2 False False"),
+        (["--csv", "missing.csv", "--target", "y"], "2 False False"),
+        (["--csv", "{bad}", "--target", "species"], "2 False False"),
+    ],
+    ids=["help", "version", "bad flag", "flag combination", "missing csv", "bad csv"],
+)
+def test_answers_and_usage_errors_come_before_tensorflow_and_sklearn(tmp_path, args, expected):
+    """--help, --version and every usage or CSV error are answered before TensorFlow (seconds to
+    import) or scikit-learn (most of a second) is imported."""
+    bad = write_csv(tmp_path / "bad.csv", bad_cell="n/a")
+    args = [arg.format(bad=bad) for arg in args]
+    done = subprocess.run(
+        [sys.executable, "-c", _WHAT_WAS_IMPORTED, *args],
+        capture_output=True, text=True, check=True, cwd=tmp_path,
+    )
+    assert done.stdout.split() == expected.split()
+
+
+def test_version_names_the_installed_package(capsys):
+    with pytest.raises(SystemExit) as exited:
+        _parser.build_parser().parse_args(["--version"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out.startswith("l1l2-estimator ")
+
+
+def test_help_shows_the_estimators_own_defaults():
+    """--help shows defaults without importing the estimators; they must not drift."""
+    defaults = L1L2Classifier().get_params()
+    assert _settings.ESTIMATOR_DEFAULTS == {name: defaults[name] for name in ("l1", "l2", "epochs")}
+    assert L1L2Regressor().get_params()["epochs"] == defaults["epochs"]
+
+
+def test_importing_the_package_does_not_import_tensorflow():
+    done = subprocess.run(
+        [sys.executable, "-c", "import sys, l1l2_estimator; print('tensorflow' in sys.modules)"],
+        capture_output=True, text=True, check=True,
+    )
+    assert done.stdout.strip() == "False"

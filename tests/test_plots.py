@@ -289,5 +289,7 @@ def test_package_and_cli_work_without_matplotlib(no_matplotlib, monkeypatch, cap
     code = cli.main(["--epochs", "5", "--plot", str(folder)])
     _, err = capsys.readouterr()
     assert code == 2
-    assert err == f"l1l2-estimator: error: {MISSING}\n"
+    assert err == (
+        "l1l2-estimator: error: --plot needs matplotlib: pip install 'l1l2-estimator[plot]'\n"
+    )
     assert not folder.exists()

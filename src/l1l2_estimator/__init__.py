@@ -1,9 +1,11 @@
-"""l1l2-estimator: an L1-L2-regularized Keras network as a first-class scikit-learn classifier."""
+"""l1l2-estimator: an L1-L2-regularized Keras network as a first-class scikit-learn classifier.
 
-from ._path import RegularizationPath, regularization_path
-from .classifier import L1L2Classifier
-from .persistence import dump, load
-from .regressor import L1L2Regressor
+The public names are imported on first use (PEP 562), so that ``import l1l2_estimator`` and the
+command line's ``--help`` do not pay for importing TensorFlow; ``from l1l2_estimator import
+L1L2Classifier`` imports it (a few seconds).
+"""
+
+import importlib
 
 __all__ = [
     "L1L2Classifier",
@@ -13,3 +15,25 @@ __all__ = [
     "load",
     "regularization_path",
 ]
+
+# Public name -> the module that defines it.
+_HOMES = {
+    "L1L2Classifier": ".classifier",
+    "L1L2Regressor": ".regressor",
+    "RegularizationPath": "._path",
+    "regularization_path": "._path",
+    "dump": ".persistence",
+    "load": ".persistence",
+}
+
+
+def __getattr__(name):
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_HOMES[name], __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted({*globals(), *__all__})

@@ -27,12 +27,16 @@ optimizer : str or keras.optimizers.Optimizer, default="adam"
     A Keras optimizer name, or an optimizer instance whose configuration is copied on each fit.
     Optimizer arguments can be routed as ``optimizer__<name>``, e.g. ``optimizer__beta_1``.""",
     "learning_rate": """\
-learning_rate : float, default=1e-3
+learning_rate : float, default=3e-3
     Learning rate of an optimizer given by name (``optimizer__learning_rate`` wins if set).
-    An optimizer instance keeps its own learning rate.""",
+    An optimizer instance keeps its own learning rate. The default, three times Keras' and
+    MLPClassifier's, lets small data sets (a few batches per epoch) converge in a few hundred
+    epochs.""",
     "epochs": """\
-epochs : int, default=200
-    Maximum number of passes over the training data (MLPClassifier's ``max_iter``).""",
+epochs : int, default=1000
+    Maximum number of passes over the training data (MLPClassifier's ``max_iter``). Training
+    usually stops earlier, by the ``tol`` rule; the cap leaves room for the slow tail that a strong
+    L1 penalty gives under Adam.""",
     "batch_size": """\
 batch_size : int or "auto", default="auto"
     Mini-batch size; "auto" means ``min(200, n_samples)``, as in MLPClassifier.""",

@@ -29,7 +29,6 @@ Examples
 import sys
 
 from ._parser import build_parser
-from ._run import run
 from ._settings import PROG, UsageError
 
 __all__ = ["main", "PROG", "UsageError"]
@@ -48,13 +47,21 @@ def main(argv=None):
     exit_code : int
         0 on success, 2 for a usage or input error (after printing one line to stderr).
     """
-    parser = build_parser()
     try:
-        args = parser.parse_args(argv)
-    except SystemExit as exit_request:  # --help (0) or argparse's usage error (2)
+        args = build_parser().parse_args(argv)
+    except SystemExit as exit_request:  # --help or --version
         return exit_request.code
+    except UsageError as error:
+        print(f"{PROG}: error: {error}", file=sys.stderr)
+        return 2
     try:
-        run(args)
+        # Imported here: --help, --version and a mistyped flag answer without scikit-learn.
+        from ._job import prepare
+
+        job = prepare(args)  # flags, folders, data: checked before TensorFlow is imported
+        from ._run import run
+
+        run(job)
     except (UsageError, ValueError, OSError) as error:
         # Messages from scikit-learn can span lines; the contract is one line.
         print(f"{PROG}: error: {' '.join(str(error).split())}", file=sys.stderr)

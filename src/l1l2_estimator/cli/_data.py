@@ -3,7 +3,6 @@
 import csv
 
 import numpy as np
-from sklearn.datasets import make_classification, make_regression
 
 from ._settings import SIMULATION_DEFAULTS, UsageError
 
@@ -35,6 +34,8 @@ def load_data(args):
 def simulate(samples, features, classes, seed):
     """Simulated data in the proportions of the classic recipe (20 features: 10 informative,
     5 redundant)."""
+    from sklearn.datasets import make_classification
+
     informative = min(features, max(2, features // 2))
     redundant = min(features - informative, features // 4)
     X, y = make_classification(
@@ -54,6 +55,8 @@ def simulate(samples, features, classes, seed):
 
 def simulate_regression(samples, features, seed):
     """Simulated regression data: half the features informative, some noise."""
+    from sklearn.datasets import make_regression
+
     X, y = make_regression(
         n_samples=samples,
         n_features=features,

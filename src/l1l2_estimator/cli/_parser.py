@@ -1,22 +1,32 @@
-"""The flags of ``l1l2-estimator``."""
+"""The flags of ``l1l2-estimator``, each parsed and checked here, before TensorFlow is imported."""
 
 import argparse
+import importlib.metadata
 
-from ..classifier import L1L2Classifier
 from ._settings import (
     CV_FOLDS,
     DEFAULT_HIDDEN,
+    ESTIMATOR_DEFAULTS,
     L1_GRID,
     L2_GRID,
     PLOT_L1_VALUES,
     PROG,
     SIMULATION_DEFAULTS,
+    UsageError,
 )
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, whose errors are UsageErrors: one line on stderr, exit code 2, like
+    every other error of the command line."""
+
+    def error(self, message):
+        raise UsageError(message)
 
 
 def build_parser():
     """The argument parser of ``l1l2-estimator``."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=PROG,
         description=(
             "Fit StandardScaler + L1L2Classifier (an L1-L2-regularized Keras network) on a "
@@ -28,6 +38,7 @@ def build_parser():
             "Exit codes: 0 success, 2 usage or input error."
         ),
     )
+    parser.add_argument("--version", action="version", version=f"{PROG} {_version()}")
     data = parser.add_argument_group("data")
     data.add_argument(
         "--csv",
@@ -49,35 +60,36 @@ def build_parser():
     )
     data.add_argument(
         "--samples",
-        type=int,
+        type=_positive_int,
         metavar="N",
         help=f"simulated samples (default {SIMULATION_DEFAULTS['samples']})",
     )
     data.add_argument(
         "--features",
-        type=int,
+        type=_positive_int,
         metavar="N",
         help=f"simulated features (default {SIMULATION_DEFAULTS['features']})",
     )
     data.add_argument(
         "--classes",
-        type=int,
+        type=_class_count,
         metavar="N",
         help=f"simulated classes (default {SIMULATION_DEFAULTS['classes']})",
     )
     data.add_argument(
         "--seed",
-        type=int,
+        type=_seed,
         metavar="N",
         default=0,
         help="seeds the simulation, the split and the network (default 0)",
     )
     data.add_argument(
         "--test-size",
-        type=float,
-        metavar="FRACTION",
+        type=_test_size,
+        metavar="SIZE",
         default=0.25,
-        help="fraction of samples held out for evaluation (default 0.25)",
+        help="held out for evaluation: a fraction in (0, 1), or a whole number of rows "
+        "(default 0.25)",
     )
 
     model = parser.add_argument_group("model")
@@ -88,16 +100,22 @@ def build_parser():
         metavar="SIZES",
         help=f"comma-separated hidden layer sizes (default {DEFAULT_HIDDEN})",
     )
-    defaults = L1L2Classifier().get_params()
+    defaults = ESTIMATOR_DEFAULTS
     model.add_argument(
-        "--l1", type=float, metavar="FACTOR", help=f"L1 penalty factor (default {defaults['l1']:g})"
+        "--l1",
+        type=_penalty,
+        metavar="FACTOR",
+        help=f"L1 penalty factor (default {defaults['l1']:g})",
     )
     model.add_argument(
-        "--l2", type=float, metavar="FACTOR", help=f"L2 penalty factor (default {defaults['l2']:g})"
+        "--l2",
+        type=_penalty,
+        metavar="FACTOR",
+        help=f"L2 penalty factor (default {defaults['l2']:g})",
     )
     model.add_argument(
         "--epochs",
-        type=int,
+        type=_positive_int,
         metavar="N",
         help=f"maximum training epochs (default {defaults['epochs']}; training stops earlier "
         "once the loss stops improving)",
@@ -125,13 +143,58 @@ def build_parser():
 
 
 def _layer_sizes(text):
-    """Parse ``"64,32"`` into ``(64, 32)``; whether the sizes are valid is the estimator's call."""
+    """Parse ``"64,32"`` into ``(64, 32)``."""
     try:
-        return tuple(int(size) for size in text.split(","))
+        sizes = tuple(int(size) for size in text.split(","))
     except ValueError:
+        sizes = ()
+    if not sizes or min(sizes) < 1:
         raise argparse.ArgumentTypeError(
-            f"expected comma-separated integers such as 64,32, got {text!r}"
-        ) from None
+            f"expected comma-separated positive integers such as 64,32, got {text!r}"
+        )
+    return sizes
+
+
+def _number(text, kind, check, expected):
+    try:
+        value = kind(text)
+    except ValueError:
+        value = None
+    if value is None or not check(value):
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
+    return value
+
+
+def _positive_int(text):
+    return _number(text, int, lambda value: value >= 1, "a whole number >= 1")
+
+
+def _class_count(text):
+    return _number(text, int, lambda value: value >= 2, "a whole number >= 2")
+
+
+def _seed(text):
+    return _number(text, int, lambda value: 0 <= value < 2**32, "a whole number in [0, 2**32)")
+
+
+def _penalty(text):
+    # ``value == value`` refuses NaN; inf is no penalty factor either.
+    return _number(text, float, lambda v: 0 <= v < float("inf"), "a number >= 0")
+
+
+def _test_size(text):
+    """A fraction in (0, 1), or a whole number of rows >= 1 (kept an int, as scikit-learn reads
+    an int as a count)."""
+    if text.strip().isdigit():
+        return _positive_int(text)
+    return _number(text, float, lambda value: 0 < value < 1, "a fraction in (0, 1) or rows >= 1")
+
+
+def _version():
+    try:
+        return importlib.metadata.version("l1l2-estimator")
+    except importlib.metadata.PackageNotFoundError:  # running from a source tree
+        return "(not installed)"
 
 
 def _grid_text(values):

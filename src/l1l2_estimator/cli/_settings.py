@@ -17,6 +17,10 @@ SIMULATION_DEFAULTS = {"samples": 1000, "features": 20, "classes": 2}
 # The classic recipe's network, two hidden layers; the estimator's own default is one of 100 units.
 DEFAULT_HIDDEN = "64,32"
 
+# The estimators' defaults that --help shows, written here so that --help needs no TensorFlow;
+# tests/test_cli.py checks that they equal the estimators' own.
+ESTIMATOR_DEFAULTS = {"l1": 1e-5, "l2": 1e-4, "epochs": 1000}
+
 
 class UsageError(Exception):
     """A problem with the user's input; reported as one line on stderr with exit code 2."""
