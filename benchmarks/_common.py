@@ -8,9 +8,11 @@ TensorFlow, so its quiet-import logic (``TF_CPP_MIN_LOG_LEVEL``) takes effect.
 import l1l2_estimator  # noqa: F401, I001  (first: silences TensorFlow's start-up logging)
 from l1l2_estimator import L1L2Classifier
 
+import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import time
 import warnings
@@ -50,14 +52,18 @@ def quiet():
 # -- threads ---------------------------------------------------------------------------------
 
 
-def add_thread_args(parser):
+def add_thread_args(parser, blas_default=None):
+    """Add ``--blas-threads`` (default ``blas_default``; 0 means the libraries' own choice) and
+    ``--tf-threads``."""
+    default = "the libraries' own choice" if not blas_default else str(blas_default)
     parser.add_argument(
         "--blas-threads",
         type=int,
-        default=None,
+        default=blas_default,
         help="limit NumPy/SciPy BLAS and OpenMP threads (threadpoolctl) in this process; "
-        "default: the libraries' own choice. On a busy 2-core machine, multi-threaded OpenBLAS "
-        "makes small matrix products (predict) jitter from ~50 µs to ~8 ms; 1 is steadier.",
+        f"0: the libraries' own choice; default: {default}. On a busy 2-core machine, "
+        "multi-threaded OpenBLAS makes small matrix products (predict) jitter from ~50 µs to "
+        "~8 ms; 1 is steadier.",
     )
     parser.add_argument(
         "--tf-threads",
@@ -75,7 +81,7 @@ def apply_thread_args(args):
         os.environ["TF_NUM_INTEROP_THREADS"] = str(args.tf_threads)
         tf.config.threading.set_intra_op_parallelism_threads(args.tf_threads)
         tf.config.threading.set_inter_op_parallelism_threads(args.tf_threads)
-    if args.blas_threads is not None:
+    if args.blas_threads:  # None or 0: leave the libraries' own choice
         from threadpoolctl import threadpool_limits
 
         threadpool_limits(limits=args.blas_threads)  # stays in force: not used as a context
@@ -230,6 +236,55 @@ def median_fit_time(estimator, X, y, repeats, fit_params=None):
     return statistics.median(times), times[0], fitted
 
 
+def interleaved_fit_times(estimators, X, y, repeats):
+    """Fit ``repeats`` fresh clones of each of ``estimators``, interleaved (one of each per round,
+    the order rotating from round to round) so that they share the machine's noise; returns one
+    list of wall times (seconds) per estimator and the last fitted clone of each."""
+    times = [[] for _ in estimators]
+    fitted = [None] * len(estimators)
+    for round_ in range(repeats):
+        for offset in range(len(estimators)):
+            index = (round_ + offset) % len(estimators)
+            estimator = clone(estimators[index])
+            start = time.perf_counter()
+            estimator.fit(X, y)
+            times[index].append(time.perf_counter() - start)
+            fitted[index] = estimator
+    return times, fitted
+
+
+def run_python(code, args=(), env=None, cwd=None, timeout=900):
+    """Run ``python -c code *args`` in a fresh interpreter (this one's executable); returns the
+    wall time in seconds, as the caller sees it (interpreter start included), and the
+    ``subprocess.CompletedProcess`` (text output captured)."""
+    return time_command([sys.executable, "-c", code, *map(str, args)], env, cwd, timeout)
+
+
+def time_command(argv, env=None, cwd=None, timeout=900):
+    """Wall time (seconds) of running ``argv`` to completion, and its ``CompletedProcess``."""
+    start = time.perf_counter()
+    completed = subprocess.run(
+        argv, env=env, cwd=cwd, timeout=timeout, capture_output=True, text=True, check=False
+    )
+    return time.perf_counter() - start, completed
+
+
+def python_json(code, args=(), env=None, cwd=None, timeout=900):
+    """Run ``code`` as ``run_python`` does and return the JSON object it printed on its last line
+    of standard output; raises RuntimeError (with the end of its stderr) if it failed."""
+    _, completed = run_python(code, args, env, cwd, timeout)
+    lines = completed.stdout.strip().splitlines()
+    if completed.returncode != 0 or not lines:
+        raise RuntimeError(
+            f"subprocess failed (exit code {completed.returncode}):\n{completed.stderr[-3000:]}"
+        )
+    return json.loads(lines[-1])
+
+
+def median(values):
+    return statistics.median(values) if values else None
+
+
 def warm_up():
     """Pay the once-per-process costs (TensorFlow runtime start, Keras' first model build, first
     ``model.fit``/``predict``, lazy imports) before anything is timed, so that they are not
@@ -349,11 +404,18 @@ def keras_wrapper(epochs=EPOCHS):
 def fmt_seconds(seconds):
     if seconds is None:
         return "n/a"
+    if seconds < 0:
+        return "−" + fmt_seconds(-seconds)
     if seconds >= 1:
         return f"{seconds:.2f} s"
     if seconds >= 1e-3:
         return f"{seconds * 1e3:.1f} ms"
     return f"{seconds * 1e6:.0f} µs"
+
+
+def fmt_delta(seconds):
+    """A signed duration: "+1.2 ms", "−3.4 s"."""
+    return "n/a" if seconds is None else ("+" if seconds >= 0 else "") + fmt_seconds(seconds)
 
 
 def fmt_ratio(value, reference):
