@@ -9,7 +9,9 @@ import importlib
 
 __all__ = [
     "L1L2Classifier",
+    "L1L2ClassifierCV",
     "L1L2Regressor",
+    "L1L2RegressorCV",
     "RegularizationPath",
     "dump",
     "load",
@@ -20,6 +22,8 @@ __all__ = [
 _HOMES = {
     "L1L2Classifier": ".classifier",
     "L1L2Regressor": ".regressor",
+    "L1L2ClassifierCV": "._cv",
+    "L1L2RegressorCV": "._cv",
     "RegularizationPath": "._path",
     "regularization_path": "._path",
     "dump": ".persistence",

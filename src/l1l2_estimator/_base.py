@@ -26,7 +26,32 @@ from ._network import build_network
 from ._params import ACTIVATIONS, ROUTING_PREFIXES, is_routed, layer_sizes, optimizer_config
 from ._stopping import ValidationStoppingRule
 from ._trainer_cache import NetworkSpec
-from ._training import train
+from ._training import train, train_ensemble
+
+
+# Keras optimizers whose update of each weight depends only on that weight's own gradient and
+# state, so that networks stacked on a member axis train as if alone. Gradient clipping by norm
+# couples the members and is refused.
+_ELEMENTWISE_OPTIMIZERS = frozenset(
+    {"Adam", "AdamW", "Adamax", "Nadam", "SGD", "RMSprop", "Adagrad", "Adadelta", "Ftrl", "Lion"}
+)
+
+
+def _check_elementwise(optimizer_config):
+    name = optimizer_config.get("class_name")
+    config = optimizer_config.get("config", {})
+    if optimizer_config.get("module") != "keras.optimizers" or name not in _ELEMENTWISE_OPTIMIZERS:
+        raise ValueError(
+            f"The cross-validated estimators train with Keras' built-in optimizers only "
+            f"({', '.join(sorted(_ELEMENTWISE_OPTIMIZERS))}); got {name!r}."
+        )
+    for option in ("clipnorm", "global_clipnorm"):
+        if config.get(option) is not None:
+            raise ValueError(
+                f"optimizer__{option} is not supported by the cross-validated estimators: it "
+                "clips by a norm over all the networks trained together. Use "
+                "optimizer__clipvalue, or GridSearchCV."
+            )
 
 
 class L1L2Network:
@@ -199,6 +224,92 @@ class L1L2Network:
             )
         return self
 
+    def _fit_members(self, X, y, sample_weight, folds, penalties):
+        """Cross-validation's training, for ``L1L2ClassifierCV``/``L1L2RegressorCV``.
+
+        For every training fold (an array of row indices of ``X``) and every ``(l1, l2)`` pair,
+        the fitted state that ``clone(self).set_params(l1=l1, l2=l2).fit(X[fold], y[fold],
+        sample_weight[fold])`` would publish, all trained at once as one ensemble
+        (``_training.train_ensemble``). Returns ``(members, diverged)``: ``members[f][p]`` is a
+        fitted state for ``_set_fitted_state`` (without optimizer state: a member is scored,
+        never trained further) and ``diverged[f][p]`` tells whether that fit would have raised.
+        """
+        self._check_params()
+        if self.early_stopping:
+            raise ValueError(
+                "early_stopping=True is not supported by the cross-validated estimators: every "
+                "member is scored on its own held-out fold. Use GridSearchCV with "
+                f"{type(self).__name__}(early_stopping=True) to combine both."
+            )
+        if self.callbacks:
+            raise ValueError(
+                "callbacks are not supported by the cross-validated estimators, which train "
+                "every fold and penalty pair at once; pass them to the refitted estimator."
+            )
+        X, y = self._validate_data(X, y, reset=True)
+        targets = self._targets_from(y, None)
+        for fold in folds:
+            self._check_fold_targets(y[fold], targets)
+        state = self._initial_state(targets)
+        _check_elementwise(state["optimizer_config"])
+        if sample_weight is not None:
+            sample_weight = check_sample_weight(sample_weight, X, dtype=np.float32)
+        streams = []
+        for fold in folds:
+            weights = self._training_weights(
+                X[fold], y[fold], None if sample_weight is None else sample_weight[fold]
+            )
+            if not np.any(weights):
+                raise ValueError(
+                    "A training fold has only zero sample weights; there is nothing to train on."
+                )
+            # A single fit drops rows of weight 0 (scikeras' _validate_sample_weight).
+            streams.append((np.asarray(fold)[weights != 0], weights[weights != 0]))
+        units, output_activation, loss = self._output_layer(targets)
+        spec = NetworkSpec(
+            layer_sizes=(X.shape[1], *(w.shape[1] for w in state["weights"][::2])),
+            activation=state["hidden_activation"],
+            output=output_activation,
+            loss=loss,
+            proximal=bool(self.proximal_l1),
+        )
+        result = train_ensemble(
+            spec,
+            state["optimizer_config"],
+            state["weights"],
+            X,
+            self._encode_targets(targets, y),
+            streams,
+            penalties=penalties,
+            epochs=self.epochs,
+            batch_size=200 if self.batch_size == "auto" else self.batch_size,
+            shuffle=self.shuffle,
+            seed=state["shuffle_seed"],
+            stopping=(self.tol, self.n_iter_no_change),
+        )
+        members, diverged = [], []
+        for fold in range(len(folds)):
+            members.append([])
+            diverged.append([])
+            for pair in range(len(penalties)):
+                member = fold * len(penalties) + pair
+                members[-1].append(
+                    {
+                        **state,
+                        "weights": result.weights[member],
+                        "optimizer_state": None,
+                        "loss_curve": result.loss_curves[member],
+                        "n_features_in": X.shape[1],
+                        "feature_names_in": None,
+                    }
+                )
+                diverged[-1].append(bool(result.diverged[member]))
+        return members, diverged, result.converged.reshape(len(folds), len(penalties))
+
+    def _check_fold_targets(self, y, targets):
+        """Refuse a training fold whose targets call for another output layer than the whole
+        data's (a classifier's fold missing a class)."""
+
     def _divergence_message(self, epoch):
         return (
             f"{type(self).__name__}: training diverged at epoch {epoch}: the loss became "
@@ -262,7 +373,7 @@ class L1L2Network:
 
         ``weights`` are the float32 kernels and biases, layer by layer; ``optimizer_config`` the
         Keras-serialized optimizer and ``optimizer_state`` its variables (what continued training
-        starts from); ``targets`` is what the task's ``_targets_from`` returns;
+        starts from; None starts it from a fresh optimizer); ``targets`` is what the task's ``_targets_from`` returns;
         ``hidden_activation`` the Keras name of the hidden activation; ``shuffle_seed`` seeds the
         shuffling of continued training; ``validation_scores`` come with ``early_stopping``.
         """
@@ -278,7 +389,9 @@ class L1L2Network:
             "out_activation_": self._output_layer(targets)[1],
             "_hidden_activation": hidden_activation,
             "_optimizer_config": optimizer_config,
-            "_optimizer_state": [np.asarray(value) for value in optimizer_state],
+            "_optimizer_state": (
+                None if optimizer_state is None else [np.asarray(v) for v in optimizer_state]
+            ),
             "_shuffle_seed": int(shuffle_seed),
             "_model": None,  # model_, built from the state above when first asked for
         }
@@ -310,7 +423,9 @@ class L1L2Network:
         return {
             "weights": weights,
             "optimizer_config": self._optimizer_config,
-            "optimizer_state": list(self._optimizer_state),
+            "optimizer_state": (
+                None if self._optimizer_state is None else list(self._optimizer_state)
+            ),
             "targets": self._fitted_targets(),
             "hidden_activation": self._hidden_activation,
             "n_features_in": self.n_features_in_,

@@ -14,6 +14,7 @@ from . import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start
 
 import contextlib
 import functools
+import inspect
 
 # scikit-learn: the decorator that validates params once per fit (nested estimators skip it), the
 # constraint types of ``_parameter_constraints``, and the sample-weight check with its
@@ -61,6 +62,14 @@ def _call_options_without_rewrites():
     config.allow_soft_placement = True
     config.graph_options.rewrite_options.disable_meta_optimizer = True
     return context.FunctionCallOptions(config_proto=config)
+
+
+def scorer_accepts_sample_weight(scorer):
+    """Whether ``GridSearchCV`` would pass ``sample_weight`` to ``scorer`` (scikit-learn >= 1.8
+    forwards it to scorers that accept it, outside metadata routing)."""
+    if hasattr(scorer, "_accept_sample_weight"):
+        return scorer._accept_sample_weight()
+    return "sample_weight" in inspect.signature(scorer).parameters
 
 
 def optimizer_slot(optimizer, name, variable):

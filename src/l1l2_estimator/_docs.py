@@ -120,15 +120,79 @@ history_ : dict
     scikeras' training history: ``{{"loss": loss_curve_}}``."""
 
 
-def compose(summary, cls_init, *, see_also, notes, examples, **words):
+SEARCH_PARAMETERS = {
+    "hidden_layer_sizes": """\
+hidden_layer_sizes : array-like of int, int, or list of those, default=(100,)
+    One architecture (as for the single estimator), or a list of architectures, e.g.
+    ``[(32,), (64, 32)]``: each is searched with the whole penalty grid, as its own ensemble.""",
+    "l1s": """\
+l1s : array-like of float, default=(0.0, 1e-5, 1e-4, 1e-3)
+    The values of ``l1`` to try, each >= 0.""",
+    "l2s": """\
+l2s : array-like of float, default=(0.0, 1e-5, 1e-4, 1e-3)
+    The values of ``l2`` to try, each >= 0; every ``(l1, l2)`` pair is trained on every fold.""",
+    "cv": """\
+cv : int, cross-validation generator or iterable, default=5
+    As for ``GridSearchCV``: an int is ``{splitter}`` with that many folds (no shuffling).
+    Every training fold must hold every {fold_targets}.""",
+    "scoring": """\
+scoring : str, callable or None, default=None
+    How a fold's held-out rows are scored: any scikit-learn scorer; None is the estimator's
+    ``score`` ({score}). As in ``GridSearchCV``, ``sample_weight`` weights the scores too when
+    the scorer accepts it.""",
+    "refit": """\
+refit : bool, default=True
+    Refit the best pair on the whole data as ``best_estimator_``, through which ``predict``
+    works.""",
+    "kwargs": """\
+**kwargs
+    Routed arguments ``optimizer__<name>``.""",
+}
+
+SEARCH_ATTRIBUTES = """\
+l1_, l2_ : float
+    The chosen penalties: the pair with the best mean cross-validated score (the first of
+    equals, in ``cv_results_`` order).
+hidden_layer_sizes_ : tuple of int
+    The chosen architecture.
+best_score_ : float
+    Its mean cross-validated score.
+best_index_ : int
+    Its row in ``cv_results_``.
+best_params_ : dict
+    Its parameters, as ``GridSearchCV`` names them.
+cv_results_ : dict of ndarray
+    As ``GridSearchCV``'s: ``params``, ``param_l1``, ``param_l2`` (and
+    ``param_hidden_layer_sizes`` for several architectures), ``split<k>_test_score``,
+    ``mean_test_score``, ``std_test_score``, ``rank_test_score``, ``mean_fit_time`` /
+    ``std_fit_time`` (each ensemble's training time shared evenly by its members),
+    ``mean_score_time`` / ``std_score_time``, and ``mean_n_iter``, the mean number of epochs
+    each pair trained; ``pandas.DataFrame(cv_results_)`` works.
+best_estimator_ : {estimator}
+    The best pair refitted on the whole data (with ``refit=True``).
+refit_time_ : float
+    Seconds the refit took.
+n_splits_ : int
+    Number of folds.
+{target_attributes}
+n_features_in_ : int
+    Number of features seen during ``fit``.
+feature_names_in_ : ndarray of shape (n_features_in_,)
+    Names of features seen during ``fit``, when X has string column names."""
+
+
+def compose(summary, cls_init, *, see_also, notes, examples, search=False, **words):
     """A numpydoc class docstring: ``summary``, Parameters in ``cls_init``'s signature order,
-    Attributes, See Also, Notes and Examples, with ``words`` filled into the shared entries."""
+    Attributes, See Also, Notes and Examples, with ``words`` filled into the shared entries.
+    ``search`` composes a cross-validated estimator's (its own entries win)."""
     names = [name for name in inspect.signature(cls_init).parameters if name != "self"]
-    parameters = "\n".join(PARAMETERS[name].format(**words) for name in names)
+    entries = {**PARAMETERS, **SEARCH_PARAMETERS} if search else PARAMETERS
+    parameters = "\n".join(entries[name].format(**words) for name in names)
+    attributes = SEARCH_ATTRIBUTES if search else ATTRIBUTES
     sections = [
         summary.strip("\n"),
         "Parameters\n----------\n" + parameters,
-        "Attributes\n----------\n" + ATTRIBUTES.format(**words),
+        "Attributes\n----------\n" + attributes.format(**words),
         "See Also\n--------\n" + see_also.strip("\n"),
         "Notes\n-----\n" + notes.strip("\n"),
         "Examples\n--------\n" + examples.strip("\n"),

@@ -24,6 +24,7 @@ calls the graph one epoch at a time.
 
 from . import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start)
 
+import time
 from dataclasses import dataclass, field
 
 import keras
@@ -33,7 +34,7 @@ from keras.callbacks import CallbackList
 
 from ._compat import optimizer_slot
 from ._stopping import loss_rule
-from ._trainer_cache import Trainer, trainer_key, trainers
+from ._trainer_cache import NetworkSpec, Trainer, trainer_key, trainers
 
 # Per-row loss of each output kind, from the output layer's pre-activation values (the logits),
 # as Keras computes it for a sigmoid or softmax output; averaged over the outputs of a row.
@@ -67,93 +68,113 @@ def _step_size(optimizer, variable):
     return learning_rate / (tf.sqrt(velocity / bias_correction) + optimizer.epsilon)
 
 
-class _SingleLayout:
-    """One network: batches of shape ``(rows, features)``, model-shaped variables."""
+class _Layout:
+    """How a batch reaches the members: ``streams * per_stream`` of them, batches of shape
+    ``(streams, rows, features)``, each stream feeding its ``per_stream`` members. Streams may
+    differ in rows and batch size (as the training folds of a cross-validation do) but not in
+    the number of batches per epoch. One network is the grid 1 × 1 (its variables keep the
+    model's shapes; only the graph sees them with a member axis).
+
+    Each member's arithmetic is the same whatever the grid: every product is a matrix product of
+    one member's own shapes (inputs broadcast over the members of a stream, not concatenated into
+    a wider product), each batch is padded to the same rows, and every sum runs over one member's
+    own values. So a member of an ensemble computes exactly what a single fit computes, bit for
+    bit, and follows the same path even where the L1 penalty's sign makes the path sensitive to
+    the last bit.
+    """
 
     def __init__(self, trainer):
         self.trainer = trainer
+        self.streams, self.per_stream = trainer.spec.members or (1, 1)
         self.activation = keras.activations.get(trainer.spec.activation)
         self.row_loss = _ROW_LOSSES[trainer.spec.loss]
 
-    def epoch_data(self, X, y, sample_weight, rows, lengths, shuffled, padded):
-        """The epoch's rows in shuffled order (``shuffled(count)`` gives it), padded to whole
-        batches."""
-        picked = tf.gather(rows[0, : lengths[0]], shuffled(lengths[0]))
-        padding = [[0, padded - lengths[0]], [0, 0]]
-        return (
-            tf.pad(tf.gather(X, picked), padding),
-            tf.pad(tf.gather(y, picked), padding),
-            tf.pad(tf.gather(sample_weight, picked), padding[:1]),
-        )
+    def epoch_data(self, X, y, rows, weights, lengths, batch_sizes, orders, n_batches):
+        """Every stream's epoch laid out as whole batches, ``(streams, batches, rows, ...)``,
+        each batch padded to the largest batch size, so that a step takes one slice."""
+        # Batches padded to a multiple of 16 rows: element-wise kernels compute whole vector
+        # registers and a scalar tail differently (exp, log, tanh round differently there), so
+        # every member's block must start and end on a register boundary, whatever the grid.
+        largest = (tf.reduce_max(batch_sizes) + 15) // 16 * 16
+        slot = tf.range(largest)[None, None, :]
+        positions = tf.range(n_batches)[None, :, None] * batch_sizes[:, None, None] + slot
+        real = (slot < batch_sizes[:, None, None]) & (positions < lengths[:, None, None])
+        positions = tf.where(real, positions, 0)
+        shuffled = tf.gather(tf.stack(orders), positions, batch_dims=1)
+        picked = tf.gather(rows, shuffled, batch_dims=1)
+        row_weights = tf.gather(weights, shuffled, batch_dims=1) * tf.cast(real, tf.float32)
+        counts = tf.reduce_sum(tf.cast(real, tf.int32), axis=-1)
+        return tf.gather(X, picked), tf.gather(y, picked), row_weights, counts
 
-    def batch(self, data, start, size):
-        return [part[start : start + size] for part in data]
-
-    def member_losses(self, batch, counts, l1, l2, proximal):
-        """The mini-batch loss, shape ``(1,)``: Keras' reduction (the weighted sum over the
-        batch's rows divided by their number; padding rows weigh 0) plus the penalty."""
-        X, y, sample_weight = batch
-        values = tf.matmul(X, self.trainer.kernels[0]) + self.trainer.biases[0]
-        for kernel, bias in zip(self.trainer.kernels[1:], self.trainer.biases[1:]):
-            values = tf.matmul(self.activation(values), kernel) + bias
-        data_loss = tf.reduce_sum(self.row_loss(y, values) * sample_weight) / counts[0]
-        return data_loss + _penalty(self.trainer.kernels, l1[0], l2[0], proximal, axes=None)
-
-
-class _EnsembleLayout:
-    """Members on a leading axis, ``streams * per_stream`` of them: batches of shape
-    ``(streams, rows, features)``, each stream feeding its ``per_stream`` members."""
-
-    def __init__(self, trainer):
-        self.trainer = trainer
-        self.streams, self.per_stream = trainer.spec.members
-        self.activation = keras.activations.get(trainer.spec.activation)
-        self.row_loss = _ROW_LOSSES[trainer.spec.loss]
-
-    def epoch_data(self, X, y, sample_weight, rows, lengths, shuffled, padded):
-        parts = []
-        for stream in range(self.streams):
-            picked = tf.gather(rows[stream, : lengths[stream]], shuffled(lengths[stream]))
-            padding = [[0, padded - lengths[stream]], [0, 0]]
-            parts.append(
-                (
-                    tf.pad(tf.gather(X, picked), padding),
-                    tf.pad(tf.gather(y, picked), padding),
-                    tf.pad(tf.gather(sample_weight, picked), padding[:1]),
-                )
-            )
-        return [tf.stack(part) for part in zip(*parts)]
-
-    def batch(self, data, start, size):
-        return [part[:, start : start + size] for part in data]
+    def batch(self, data, index):
+        """Batch ``index`` of every stream and each stream's number of real rows."""
+        X, y, weights, counts = data
+        return [X[:, index], y[:, index], weights[:, index]], counts[:, index]
 
     def _view(self, variable):
-        """A variable as ``(streams, per_stream, ..., units)``; biases get a row axis."""
-        shape = variable.shape[1:] if len(variable.shape) == 3 else (1, variable.shape[-1])
-        return tf.reshape(variable, (self.streams, self.per_stream, *shape))
+        """A kernel as ``(streams, per_stream, inputs, units)``, a bias as ``(streams,
+        per_stream, 1, units)``, whatever the variable's own shape."""
+        units = variable.shape[-1]
+        is_kernel = len(variable.shape) - (self.trainer.spec.members is not None) == 2
+        rows = variable.shape[-2] if is_kernel else 1
+        return tf.reshape(variable, (self.streams, self.per_stream, rows, units))
 
     def member_losses(self, batch, counts, l1, l2, proximal):
-        """Each member's mini-batch loss, shape ``(members,)``."""
+        """Each member's mini-batch loss, shape ``(members,)``: Keras' reduction (the weighted
+        sum over the batch's rows divided by their number; padding rows weigh 0) plus the
+        penalty."""
         X, y, sample_weight = batch
         kernels, biases = self.trainer.kernels, self.trainer.biases
-        values = tf.einsum("sbd,spdu->spbu", X, self._view(kernels[0])) + self._view(biases[0])
-        for kernel, bias in zip(kernels[1:], biases[1:]):
-            values = tf.matmul(self.activation(values), self._view(kernel)) + self._view(bias)
+        values = X[:, None]  # broadcast over the stream's members by the products below
+        for index, (kernel, bias) in enumerate(zip(kernels, biases)):
+            if index:
+                values = self.activation(values)
+            values = _add_bias(tf.matmul(values, self._view(kernel)), self._view(bias))
         row_losses = self.row_loss(tf.broadcast_to(y[:, None], tf.shape(values)), values)
-        data_loss = tf.reduce_sum(row_losses * sample_weight[:, None], axis=-1)
-        data_loss = tf.reshape(data_loss / counts[:, None], (-1,))
-        return data_loss + _penalty(kernels, l1, l2, proximal, axes=(1, 2))
+        # The weighted sum over the rows as a matrix product: (members, 1, rows) @ (rows, 1).
+        data_loss = tf.matmul(row_losses[..., None, :], sample_weight[:, None, :, None])
+        counts = tf.cast(counts, tf.float32)
+        data_loss = tf.reshape(data_loss[..., 0, 0] / counts[:, None], (-1,))
+        views = [self._view(kernel) for kernel in kernels]
+        grid = (self.streams, self.per_stream)
+        penalty = _penalty(views, tf.reshape(l1, grid), tf.reshape(l2, grid), proximal)
+        return data_loss + tf.reshape(penalty, (-1,))
 
 
-def _penalty(kernels, l1, l2, proximal, axes):
-    """``l1 * sum(|W|) + l2 * sum(W ** 2)`` over ``kernels``, summed over ``axes`` (each member's
-    own entries). Under the proximal step the L1 term is applied by soft-thresholding, not by its
-    gradient; it still counts in the reported loss."""
-    absolute = tf.add_n(
-        [tf.reduce_sum(tf.abs(tf.stop_gradient(k) if proximal else k), axes) for k in kernels]
-    )
-    square = tf.add_n([tf.reduce_sum(tf.square(k), axes) for k in kernels])
+@tf.custom_gradient
+def _add_bias(values, bias):
+    """``values + bias`` (``bias`` broadcast over the rows), whose gradient for the bias is a
+    matrix product with a row of ones rather than TensorFlow's sum over the rows: a sum's rounding
+    depends on the shape of the whole tensor (how many members share the batch), a member's
+    matrix product does not, so that a member of an ensemble rounds exactly as a single fit."""
+
+    def gradient(upstream):
+        ones = tf.ones_like(upstream[..., :1, :1])
+        ones = tf.broadcast_to(ones, tf.concat([tf.shape(upstream)[:-2], [1, tf.shape(upstream)[-2]]], 0))
+        return upstream, tf.matmul(ones, upstream)
+
+    return values + bias, gradient
+
+
+def _penalty(kernels, l1, l2, proximal):
+    """Each member's ``l1 * sum(|W|) + l2 * sum(W ** 2)`` over its ``kernels`` (views of shape
+    ``(streams, per_stream, inputs, units)``). Under the proximal step the L1 term is applied
+    by soft-thresholding, not by its gradient; it still counts in the reported loss."""
+    absolute = tf.add_n([_member_sum(tf.abs(tf.stop_gradient(k) if proximal else k)) for k in kernels])
+    square = tf.add_n([_member_sum(tf.square(k)) for k in kernels])
     return l1 * absolute + l2 * square
+
+
+def _member_sum(values):
+    """The sum of each member's ``(inputs, units)`` block, as a matrix product with ones: a
+    reduction's rounding depends on the shape of the whole tensor (how many members there are),
+    a member's own product does not."""
+    grid, size = tf.shape(values)[:2], values.shape[-2] * values.shape[-1]
+    flat = tf.reshape(values, tf.concat([grid, [1, size]], 0))
+    # Ones with the members' own batch axes: one (1, size) @ (size, 1) product per member, never
+    # one product over all members at once.
+    ones = tf.ones(tf.concat([grid, [size, 1]], 0), values.dtype)
+    return tf.matmul(flat, ones)[..., 0, 0]
 
 
 def _along_members(flags, variable):
@@ -165,8 +186,8 @@ def compile_functions(trainer):
     """The ``load``, ``run`` and ``read`` functions of ``trainer`` (see ``Trainer``)."""
     spec = trainer.spec
     ensemble = spec.members is not None
-    layout = _EnsembleLayout(trainer) if ensemble else _SingleLayout(trainer)
-    streams = spec.members[0] if ensemble else 1
+    layout = _Layout(trainer)
+    streams = layout.streams
     n_members = spec.n_members
     n_targets = 1 if spec.loss == "sparse_categorical_crossentropy" else spec.layer_sizes[-1]
     variables, optimizer = trainer.variables, trainer.optimizer
@@ -203,13 +224,13 @@ def compile_functions(trainer):
         input_signature=[
             tf.TensorSpec((None, spec.layer_sizes[0]), tf.float32),  # X
             tf.TensorSpec((None, n_targets), tf.float32),  # y (class codes for sparse CE)
-            tf.TensorSpec((None,), tf.float32),  # sample_weight
-            tf.TensorSpec((streams, None), tf.int32),  # rows of each stream, padded
+            tf.TensorSpec((streams, None), tf.int32),  # rows of X in each stream, padded
+            tf.TensorSpec((streams, None), tf.float32),  # their sample weights, padded
             tf.TensorSpec((streams,), tf.int32),  # rows in each stream
+            tf.TensorSpec((streams,), tf.int32),  # batch size of each stream
             tf.TensorSpec((), tf.int64),  # seed
             tf.TensorSpec((), tf.int64),  # first epoch
             tf.TensorSpec((), tf.int32),  # epochs
-            tf.TensorSpec((), tf.int32),  # batch size
             tf.TensorSpec((), tf.bool),  # shuffle
             per_member,  # l1
             per_member,  # l2
@@ -218,11 +239,15 @@ def compile_functions(trainer):
             tf.TensorSpec((), tf.bool),  # whether the loss rule may stop training
             per_member,  # best loss so far
             tf.TensorSpec((n_members,), tf.int32),  # epochs without improvement so far
+            tf.TensorSpec((n_members,), tf.bool),  # members stopped before this call
+            tf.TensorSpec((), tf.int32),  # return once no stream has more members training
         ],
     )
-    def run(X, y, sample_weight, rows, lengths, seed, first_epoch, epochs, batch_size, shuffle,
-            l1, l2, tol, n_iter_no_change, use_rule, best_loss, no_improvement):
-        n_batches = (tf.reduce_max(lengths) + batch_size - 1) // batch_size
+    def run(X, y, rows, weights, lengths, batch_sizes, seed, first_epoch, epochs, shuffle,
+            l1, l2, tol, n_iter_no_change, use_rule, best_loss, no_improvement, stopped,
+            return_at_most):
+        # Every stream has this many batches (the callers group streams so).
+        n_batches = (lengths[0] + batch_sizes[0] - 1) // batch_sizes[0]
         row_counts = tf.cast(lengths, tf.float32)
 
         def train_epoch(epoch):
@@ -235,23 +260,26 @@ def compile_functions(trainer):
                     lambda: tf.range(count),
                 )
 
+            # Each stream's order of its own rows, as a single fit on them would shuffle.
+            longest = tf.shape(rows)[1]
+            orders = [
+                tf.pad(shuffled(lengths[s]), [[0, longest - lengths[s]]]) for s in range(streams)
+            ]
             data = layout.epoch_data(
-                X, y, sample_weight, rows, lengths, shuffled, n_batches * batch_size
+                X, y, rows, weights, lengths, batch_sizes, orders, n_batches
             )
 
-            def step(batch, total):
-                start = batch * batch_size
-                counts = tf.cast(tf.clip_by_value(lengths - start, 0, batch_size), tf.float32)
+            def step(index, total):
+                batch, counts = layout.batch(data, index)
                 with tf.GradientTape() as tape:
-                    losses = layout.member_losses(
-                        layout.batch(data, start, batch_size), counts, l1, l2, spec.proximal
-                    )
+                    losses = layout.member_losses(batch, counts, l1, l2, spec.proximal)
                     objective = tf.reduce_sum(losses)
                 optimizer.apply(tape.gradient(objective, variables), variables)
                 if spec.proximal:
                     proximal_step(l1)
+                counts = tf.cast(counts, tf.float32)
                 counts = tf.repeat(counts, n_members // streams) if ensemble else counts
-                return batch + 1, total + losses * counts
+                return index + 1, total + losses * counts
 
             _, total = tf.while_loop(
                 lambda batch, total: batch < n_batches,
@@ -288,15 +316,20 @@ def compile_functions(trainer):
                 snapshots,
             )
 
+        def go_on(index, losses, best, count, stopped, *rest):
+            training = tf.reshape(tf.logical_not(stopped), (streams, -1))
+            busiest = tf.reduce_max(tf.reduce_sum(tf.cast(training, tf.int32), axis=1))
+            return (index < epochs) & (busiest > 0) & ((index == 0) | (busiest > return_at_most))
+
         index, losses, best, count, stopped, diverged, stop_epochs, snapshots = tf.while_loop(
-            lambda index, *state: (index < epochs) & tf.logical_not(tf.reduce_all(state[3])),
+            go_on,
             epoch_step,
             (
                 tf.constant(0, tf.int32),
                 tf.TensorArray(tf.float32, size=epochs),
                 best_loss,
                 no_improvement,
-                tf.zeros((n_members,), tf.bool),
+                stopped,
                 tf.zeros((n_members,), tf.bool),
                 tf.fill((n_members,), epochs),
                 [tf.identity(v) for v in snapshot_variables],
@@ -378,11 +411,11 @@ def train(
         inputs = dict(
             X=tf.convert_to_tensor(X, tf.float32),
             y=tf.convert_to_tensor(np.asarray(y, np.float32).reshape(n_rows, -1)),
-            sample_weight=tf.convert_to_tensor(sample_weight, tf.float32),
             rows=tf.range(n_rows, dtype=tf.int32)[None],
+            weights=tf.convert_to_tensor(np.asarray(sample_weight, np.float32)[None]),
             lengths=tf.constant([n_rows], tf.int32),
+            batch_sizes=tf.constant([min(batch_size, n_rows)], tf.int32),
             seed=tf.constant(seed, tf.int64),
-            batch_size=tf.constant(min(batch_size, n_rows), tf.int32),
             shuffle=tf.constant(bool(shuffle)),
             l1=tf.constant([l1], tf.float32),
             l2=tf.constant([l2], tf.float32),
@@ -391,6 +424,8 @@ def train(
             use_rule=tf.constant(stopping is not None),
             best_loss=tf.constant([np.inf], tf.float32),
             no_improvement=tf.constant([0], tf.int32),
+            stopped=tf.constant([False]),
+            return_at_most=tf.constant(-1, tf.int32),
         )
         result = TrainingResult(weights=list(weights))
         if callbacks or verbose or validation is not None:
@@ -425,7 +460,7 @@ def _train_epoch_by_epoch(trainer, result, inputs, initial_epoch, epochs, valida
         model=model,
         verbose=verbose,
         epochs=initial_epoch + epochs,
-        steps=-(-int(inputs["lengths"][0]) // int(inputs["batch_size"])),
+        steps=-(-int(inputs["lengths"][0]) // int(inputs["batch_sizes"][0])),
     )
     if model is not None:
         model.stop_training = False
@@ -469,3 +504,255 @@ def _train_epoch_by_epoch(trainer, result, inputs, initial_epoch, epochs, valida
         result.weights = model.get_weights()
     else:
         callback_list.on_train_end(logs)
+
+
+@dataclass
+class EnsembleResult:
+    """What ``train_ensemble`` returns, member by member (stream-major: member
+    ``s * n_penalties + p`` learned from stream ``s`` with penalty pair ``p``)."""
+
+    weights: list  # each a list of arrays, kernel0, bias0, ...
+    loss_curves: list
+    converged: np.ndarray
+    diverged: np.ndarray
+
+
+def train_ensemble(
+    spec,
+    optimizer,
+    weights,
+    X,
+    y,
+    streams,
+    *,
+    penalties,
+    epochs,
+    batch_size,
+    shuffle,
+    seed,
+    stopping,
+):
+    """Train one member per (stream, penalty pair), all at once, each exactly as ``train`` would
+    train it alone on its stream's rows.
+
+    ``spec`` has ``members=None``; ``weights`` are every member's starting weights (one network,
+    model-shaped). ``streams`` is a list of ``(rows, sample_weight)``: the rows of ``X``/``y``
+    a member learns from, in order, with their weights. ``penalties`` is a list of
+    ``(l1, l2)``. Streams are grouped by their number of batches per epoch (one graph steps
+    every member at once) and their batch size (a batch padded beyond its own size would sum in
+    another order); each group is one ensemble.
+    """
+    sizes = [min(batch_size, len(rows)) for rows, _ in streams]
+    groups = {}
+    for index, ((rows, _), size) in enumerate(zip(streams, sizes)):
+        groups.setdefault((-(-len(rows) // size), size), []).append(index)
+    members = [None] * (len(streams) * len(penalties))
+    for indices in groups.values():
+        weights_, curves, converged, diverged = _train_group(
+            spec, optimizer, weights, X, y, [streams[i] for i in indices],
+            [sizes[i] for i in indices], penalties, epochs, shuffle, seed, stopping,
+        )
+        for position, stream in enumerate(indices):
+            for pair in range(len(penalties)):
+                member = position * len(penalties) + pair
+                members[stream * len(penalties) + pair] = (
+                    weights_[member], curves[member], converged[member], diverged[member]
+                )
+    weights, curves, converged, diverged = zip(*members)
+    return EnsembleResult(list(weights), list(curves), np.array(converged), np.array(diverged))
+
+
+def _train_group(spec, optimizer, weights, X, y, streams, sizes, penalties, epochs, shuffle, seed,
+                 stopping):
+    """Train every (stream, penalty pair) member of one group of streams.
+
+    The members run as one ensemble, ``streams × pairs``, until no stream has more than half of
+    its members still training; then, if the time it saves outweighs tracing a smaller graph,
+    the members still training are packed into a smaller ensemble (their weights, optimizer
+    state and stopping-rule state carried over), and so on. A stream with fewer members left
+    than the busiest one is padded with copies, which train but are ignored.
+    """
+    n_pairs = len(penalties)
+    packing = _Packing(len(streams), n_pairs, weights, epochs)
+    inputs = dict(
+        X=tf.convert_to_tensor(X, tf.float32),
+        y=tf.convert_to_tensor(np.asarray(y, np.float32).reshape(len(X), -1)),
+        seed=tf.constant(seed, tf.int64),
+        shuffle=tf.constant(bool(shuffle)),
+        tol=tf.constant(0.0 if stopping is None else stopping[0], tf.float32),
+        n_iter_no_change=tf.constant(0 if stopping is None else stopping[1], tf.int32),
+        use_rule=tf.constant(stopping is not None),
+    )
+    penalties = np.asarray(penalties, np.float32)
+    while packing.busy():
+        slots = packing.slots()
+        n_streams, per_stream = len(packing.streams), len(slots) // len(packing.streams)
+        group_spec = NetworkSpec(**{**vars(spec), "members": (n_streams, per_stream)})
+        key = trainer_key(group_spec, optimizer)
+        started = time.perf_counter()
+        trainer = trainers.checkout(key) or Trainer(
+            group_spec, keras.optimizers.deserialize(optimizer), compile_functions
+        )
+        packing.trace_seconds = max(packing.trace_seconds, time.perf_counter() - started)
+        try:
+            optimizer_state = packing.optimizer_state(
+                trainer.optimizer_state(optimizer["config"].get("learning_rate"))
+            )
+            trainer.load(packing.member_weights(), optimizer_state)
+            chosen = [streams[s] for s in packing.streams]
+            longest = max(len(rows) for rows, _ in chosen)
+            rows = np.zeros((n_streams, longest), np.int32)
+            row_weights = np.zeros((n_streams, longest), np.float32)
+            for index, (stream_rows, stream_weights) in enumerate(chosen):
+                rows[index, : len(stream_rows)] = stream_rows
+                row_weights[index, : len(stream_rows)] = stream_weights
+            inputs.update(
+                rows=tf.constant(rows),
+                weights=tf.constant(row_weights),
+                lengths=tf.constant([len(r) for r, _ in chosen], tf.int32),
+                batch_sizes=tf.constant([sizes[s] for s in packing.streams], tf.int32),
+                l1=tf.constant(penalties[[pair for _, pair, _ in slots], 0]),
+                l2=tf.constant(penalties[[pair for _, pair, _ in slots], 1]),
+            )
+            # Run until no stream has more than half its members training (then consider packing
+            # them tighter), or to the end when that would not pay.
+            return_at_most = per_stream // 2 if packing.worth_packing(per_stream) else -1
+            while True:
+                started = time.perf_counter()
+                out = trainer.run(
+                    first_epoch=tf.constant(packing.epochs_done, tf.int64),
+                    epochs=tf.constant(epochs - packing.epochs_done, tf.int32),
+                    best_loss=tf.constant(packing.best_loss()),
+                    no_improvement=tf.constant(packing.no_improvement()),
+                    stopped=tf.constant(packing.stopped()),
+                    return_at_most=tf.constant(return_at_most, tf.int32),
+                    **inputs,
+                )
+                out = {k: (v.numpy() if hasattr(v, "numpy") else [w.numpy() for w in v])
+                       for k, v in out.items()}
+                packing.record(out, time.perf_counter() - started)
+                if not packing.busy() or not packing.worth_packing(per_stream):
+                    if not packing.busy():
+                        break
+                    return_at_most = -1
+                    continue
+                packing.keep_optimizer_state([v.numpy() for v in trainer.read()])
+                break
+        finally:
+            trainers.checkin(key, trainer)
+    return packing.results()
+
+
+class _Packing:
+    """Which members of a group are still training, how they are packed into an ensemble
+    (streams × slots per stream), and what each member has become so far."""
+
+    def __init__(self, n_streams, n_pairs, weights, epochs):
+        self.n_pairs, self.epochs = n_pairs, epochs
+        n_members = n_streams * n_pairs
+        self.weights = [[np.asarray(w, np.float32) for w in weights] for _ in range(n_members)]
+        self.curves = [[] for _ in range(n_members)]
+        self.rule = np.array([[np.inf, 0]] * n_members, dtype=np.float64)
+        self.finished = np.zeros(n_members, bool)
+        self.converged = np.zeros(n_members, bool)
+        self.diverged = np.zeros(n_members, bool)
+        self.optimizer_slices = None  # per member: its slices of the optimizer's variables
+        self.shared_state = None  # the optimizer's member-independent variables
+        self.epochs_done = 0
+        self.trace_seconds = 0.5  # until a trace has been timed
+        self.seconds_per_member_epoch = None
+        self.streams = list(range(n_streams))
+        self._layout = None
+
+    def busy(self):
+        return self.epochs_done < self.epochs and not self.finished.all()
+
+    def slots(self):
+        """``(stream, pair, padding)`` per slot, stream-major; computed once per packing."""
+        training = [
+            [pair for pair in range(self.n_pairs) if not self.finished[s * self.n_pairs + pair]]
+            for s in range(len(self.weights) // self.n_pairs)
+        ]
+        self.streams = [s for s, pairs in enumerate(training) if pairs]
+        width = max(len(training[s]) for s in self.streams)
+        self._layout = [
+            (s, pairs[min(i, len(pairs) - 1)], i >= len(pairs))
+            for s in self.streams
+            for pairs in [training[s]]
+            for i in range(width)
+        ]
+        return self._layout
+
+    def member(self, slot):
+        stream, pair, _ = self._layout[slot]
+        return stream * self.n_pairs + pair
+
+    def member_weights(self):
+        members = [self.member(slot) for slot in range(len(self._layout))]
+        return [np.stack([self.weights[m][i] for m in members]) for i in range(len(self.weights[0]))]
+
+    def optimizer_state(self, fresh):
+        if self.optimizer_slices is None:
+            return fresh
+        members = [self.member(slot) for slot in range(len(self._layout))]
+        return [
+            shared if shared is not None else np.stack([self.optimizer_slices[m][i] for m in members])
+            for i, shared in enumerate(self.shared_state)
+        ]
+
+    def keep_optimizer_state(self, state):
+        """Split the optimizer's variables into per-member slices (those with a leading member
+        axis: Keras keeps one per weight, shaped like it) and shared values (step count,
+        learning rate)."""
+        slots = len(self._layout)
+        self.shared_state = [None if v.ndim and v.shape[0] == slots else v for v in state]
+        self.optimizer_slices = self.optimizer_slices or {}
+        for slot in range(slots):
+            if not self._layout[slot][2]:
+                self.optimizer_slices[self.member(slot)] = [
+                    v[slot] if v.ndim and v.shape[0] == slots else None for v in state
+                ]
+
+    def best_loss(self):
+        return np.array([self.rule[self.member(s), 0] for s in range(len(self._layout))], np.float32)
+
+    def no_improvement(self):
+        return np.array([self.rule[self.member(s), 1] for s in range(len(self._layout))], np.int32)
+
+    def stopped(self):
+        return np.array([padding for _, _, padding in self._layout])
+
+    def record(self, out, seconds):
+        n_run = len(out["losses"])
+        active_slots = 0
+        for slot, (_, _, padding) in enumerate(self._layout):
+            if padding:
+                continue
+            member = self.member(slot)
+            if self.finished[member]:
+                continue
+            active_slots += 1
+            trained = int(out["epochs"][slot])
+            self.curves[member].extend(out["losses"][:trained, slot].tolist())
+            self.weights[member] = [w[slot] for w in out["weights"]]
+            self.rule[member] = (out["best_loss"][slot], out["no_improvement"][slot])
+            if out["diverged"][slot] or out["converged"][slot]:
+                self.finished[member] = True
+                self.converged[member] = bool(out["converged"][slot])
+                self.diverged[member] = bool(out["diverged"][slot])
+        self.epochs_done += n_run
+        if n_run and active_slots:
+            self.seconds_per_member_epoch = seconds / (n_run * len(self._layout))
+
+    def worth_packing(self, per_stream):
+        """Whether packing the busiest stream's members into half the slots would save more
+        time than tracing a new graph costs (the members still training are assumed to need
+        as many more epochs as they have had, within the cap)."""
+        if per_stream < 2 or self.seconds_per_member_epoch is None:
+            return per_stream >= 2
+        remaining = min(self.epochs_done, self.epochs - self.epochs_done)
+        saved = self.seconds_per_member_epoch * len(self.streams) * (per_stream / 2) * remaining
+        return saved > 2 * self.trace_seconds
+
+    def results(self):
+        return self.weights, self.curves, self.converged, self.diverged

@@ -100,6 +100,13 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
     def _fitted_targets(self):
         return self.classes_
 
+    def _check_fold_targets(self, y, classes):
+        if not np.array_equal(np.unique(y), classes):
+            raise ValueError(
+                "Every training fold must hold every class of the data, so that all folds train "
+                "the same network; use a stratified splitter or more rows per class."
+            )
+
     def _target_state(self, classes):
         encoder = ClassifierLabelEncoder(categories=[classes]).fit(classes)
         # The encoder, given explicit categories, reports them as an object array; the labels

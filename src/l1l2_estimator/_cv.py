@@ -1,0 +1,496 @@
+"""L1L2ClassifierCV and L1L2RegressorCV: the penalties chosen by cross-validation, with the whole
+``l1`` × ``l2`` grid and every fold trained at once.
+
+``GridSearchCV`` fits one network per (penalty pair, fold); on small data each fit is mostly fixed
+cost and tiny steps. These estimators train all of them as one *ensemble* (see
+``L1L2Network._fit_members`` and ``_training.train_ensemble``): every member has its own weights,
+penalties and row stream (its fold's training rows, shuffled and batched as a single fit would
+shuffle and batch them), and follows the path of the corresponding single fit. Scoring, the
+``cv_results_`` table and the refit are scikit-learn's, as in ``GridSearchCV``.
+"""
+
+from . import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start)
+
+import time
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from scipy.stats import rankdata
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone, is_classifier
+from sklearn.exceptions import ConvergenceWarning, FitFailedWarning, NotFittedError
+from sklearn.metrics import check_scoring, get_scorer_names
+from sklearn.model_selection import check_cv
+from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from . import _docs
+from ._compat import StrOptions, check_sample_weight, fit_context, scorer_accepts_sample_weight
+from ._params import CLASS_WEIGHT_CONSTRAINT, PARAMETER_CONSTRAINTS, is_routed, layer_sizes
+from .classifier import L1L2Classifier
+from .regressor import L1L2Regressor
+
+# No penalty, then three decades: the range in which L1 and L2 change what these networks learn
+# on standardized features (see README: l1/l2 versus MLPClassifier's alpha).
+DEFAULT_L1S = (0.0, 1e-5, 1e-4, 1e-3)
+DEFAULT_L2S = (0.0, 1e-5, 1e-4, 1e-3)
+
+# The single estimator's params that have no meaning for a search trained as one ensemble.
+_NOT_SEARCH_PARAMS = {"l1", "l2", "warm_start", "callbacks", "verbose", "early_stopping",
+                      "validation_fraction"}
+
+_SEARCH_CONSTRAINTS = {
+    "l1s": ["array-like"],
+    "l2s": ["array-like"],
+    "cv": ["cv_object"],
+    "scoring": [StrOptions(set(get_scorer_names())), callable, None],
+    "refit": ["boolean"],
+}
+
+
+class _L1L2NetworkCV(BaseEstimator):
+    """What both cross-validated estimators share; each sets ``_estimator_class``."""
+
+    _estimator_class = None
+
+    def _store_params(self, arguments):
+        """Store ``__init__``'s arguments as params, extra keyword arguments included (routed
+        ``optimizer__*`` ones are passed on; ``fit`` refuses any other, as scikit-learn
+        estimators do not raise in ``__init__``)."""
+        arguments = dict(arguments)
+        extra = arguments.pop("kwargs", {})
+        del arguments["self"]
+        vars(self).update(arguments)
+        vars(self).update(extra)
+        self._extra_params = tuple(extra)
+
+    def get_params(self, deep=True):
+        """Get the parameters of this estimator, routed ``optimizer__*`` arguments included.
+
+        Parameters
+        ----------
+        deep : bool, default=True
+            Ignored: this estimator holds no nested estimators as params.
+
+        Returns
+        -------
+        params : dict
+            Parameter names mapped to their values.
+        """
+        params = super().get_params(deep=deep)
+        extra = set(getattr(self, "_extra_params", ()))
+        params.update(
+            {name: value for name, value in vars(self).items() if is_routed(name) or name in extra}
+        )
+        return params
+
+    def set_params(self, **params):
+        """Set the parameters of this estimator, routed ``optimizer__*`` arguments included.
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters.
+
+        Returns
+        -------
+        self : object
+            This estimator.
+        """
+        routed = {name: params.pop(name) for name in list(params) if is_routed(name)}
+        super().set_params(**params)
+        vars(self).update(routed)
+        return self
+
+    def _network_params(self):
+        """The params of the single estimator every member (and the refit) is made from."""
+        return {
+            name: value
+            for name, value in self.get_params(deep=False).items()
+            if name not in _SEARCH_CONSTRAINTS
+        }
+
+    def _architectures(self):
+        """``hidden_layer_sizes`` as a list of architectures: one (an int or a sequence of
+        ints), or several (a sequence of those)."""
+        sizes = self.hidden_layer_sizes
+        several = not isinstance(sizes, Integral) and all(
+            not isinstance(item, Integral) for item in sizes
+        )
+        candidates = list(sizes) if several and len(sizes) else [sizes]
+        return [layer_sizes(candidate) for candidate in candidates], several
+
+    def _penalty_values(self, name):
+        """The values of ``l1s`` or ``l2s``, as given (GridSearchCV's ``params`` keep them)."""
+        given = getattr(self, name)
+        values = list(given) if np.ndim(given) == 1 else None
+        if not values or not all(
+            isinstance(value, Real) and not isinstance(value, bool) and 0 <= value < np.inf
+            for value in values
+        ):
+            raise ValueError(
+                f"{name} must be a non-empty list of finite numbers >= 0, got {given!r}."
+            )
+        return values
+
+    @fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Train the grid on every fold at once, choose the best pair, refit it on all the data.
+
+        The best pair is the one with the best mean cross-validated score; it is refitted on the
+        whole of ``(X, y)`` (with ``refit=True``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets: class labels for the classifier, numbers for the regressor.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each sample in the loss, and in the held-out scores when the
+            scorer takes weights, as ``GridSearchCV`` passes them.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        for name in getattr(self, "_extra_params", ()):
+            if not name.startswith("optimizer__") or not is_routed(name):
+                raise TypeError(
+                    f"{type(self).__name__} got an unexpected keyword argument {name!r}; routed "
+                    "arguments start with optimizer__."
+                )
+        l1s, l2s = self._penalty_values("l1s"), self._penalty_values("l2s")
+        architectures, several = self._architectures()
+        X_checked, y_checked = self._validate_search_data(X, y)
+        splits = list(check_cv(self.cv, y_checked, classifier=is_classifier(self)).split(
+            X_checked, y_checked
+        ))
+        params = self._network_params()
+        if params["random_state"] is None:
+            # One seed for every member and the refit: a search over fresh seeds would compare
+            # the penalties under different initial weights.
+            params["random_state"] = int(check_random_state(None).randint(np.iinfo(np.int32).max))
+        base = self._estimator_class(**params)
+        penalties = [(l1, l2) for l1 in l1s for l2 in l2s]
+        scorer = check_scoring(base, scoring=self.scoring)
+        # As GridSearchCV: sample_weight also weights the held-out scores, if the scorer takes it.
+        score_weights = (
+            check_sample_weight(sample_weight, X_checked)
+            if sample_weight is not None and scorer_accepts_sample_weight(scorer)
+            else None
+        )
+
+        candidates, scores, fit_times, score_times, n_iters = [], [], [], [], []
+        unconverged = failed = 0
+        for architecture in architectures:
+            template = clone(base).set_params(hidden_layer_sizes=architecture)
+            started = time.perf_counter()
+            members, diverged, converged = template._fit_members(
+                X_checked, y_checked, sample_weight, [train for train, _ in splits], penalties
+            )
+            per_member = (time.perf_counter() - started) / (len(splits) * len(penalties))
+            unconverged += int(np.sum(~np.asarray(converged) & ~np.asarray(diverged)))
+            for pair, (l1, l2) in enumerate(penalties):
+                candidate = {"l1": l1, "l2": l2}
+                if several:
+                    candidate = {"hidden_layer_sizes": architecture, **candidate}
+                candidates.append(candidate)
+                scores.append([])
+                score_times.append([])
+                n_iters.append([])
+                fit_times.append([per_member] * len(splits))
+                for fold, (_, test) in enumerate(splits):
+                    state = members[fold][pair]
+                    n_iters[-1].append(len(state["loss_curve"]))
+                    if diverged[fold][pair]:
+                        failed += 1
+                        scores[-1].append(np.nan)
+                        score_times[-1].append(0.0)
+                        continue
+                    member = clone(template).set_params(l1=l1, l2=l2)
+                    member._set_fitted_state(**state)
+                    started = time.perf_counter()
+                    weights = {} if score_weights is None else {"sample_weight": score_weights[test]}
+                    scores[-1].append(scorer(member, X_checked[test], y_checked[test], **weights))
+                    score_times[-1].append(time.perf_counter() - started)
+        self._warn(unconverged, failed, len(candidates) * len(splits))
+        self._set_results(candidates, scores, fit_times, score_times, n_iters, several)
+        best = candidates[self.best_index_]
+        self.l1_, self.l2_ = best["l1"], best["l2"]
+        self.hidden_layer_sizes_ = best.get("hidden_layer_sizes", architectures[0])
+        self.n_splits_ = len(splits)
+        if self.refit:
+            started = time.perf_counter()
+            self.best_estimator_ = clone(base).set_params(
+                l1=self.l1_, l2=self.l2_, hidden_layer_sizes=self.hidden_layer_sizes_
+            ).fit(X, y, sample_weight=sample_weight)
+            self.refit_time_ = time.perf_counter() - started
+        return self
+
+    def _validate_search_data(self, X, y):
+        X, y = validate_data(
+            self, X, y, reset=True, dtype=np.float32, multi_output=not is_classifier(self),
+            y_numeric=not is_classifier(self),
+        )
+        if is_classifier(self):
+            check_classification_targets(y)
+            self.classes_ = np.unique(y)
+        return X, y
+
+    def _warn(self, unconverged, failed, total):
+        if failed == total:
+            raise ValueError(
+                f"All the {total} member fits diverged (their loss became infinite or NaN), as "
+                "GridSearchCV refuses a search whose fits all failed: lower learning_rate, "
+                "standardize the features (and a regression target)."
+            )
+        if failed:
+            warnings.warn(
+                f"{failed} of the {total} member fits diverged (their loss became infinite or "
+                "NaN) and score NaN, as GridSearchCV's failed fits do; lower learning_rate.",
+                FitFailedWarning,
+                stacklevel=3,
+            )
+        if unconverged:
+            warnings.warn(
+                f"{type(self).__name__}: {unconverged} of the {total} member fits reached the "
+                f"maximum number of epochs ({self.epochs}) before the training loss converged.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+
+    def _set_results(self, candidates, scores, fit_times, score_times, n_iters, several):
+        """``cv_results_``, shaped like ``GridSearchCV``'s, and the best candidate."""
+        scores = np.asarray(scores, dtype=np.float64)
+        names = (["hidden_layer_sizes"] if several else []) + ["l1", "l2"]
+        results = {}
+        for label, values in (("fit_time", fit_times), ("score_time", score_times)):
+            values = np.asarray(values, dtype=np.float64)
+            results[f"mean_{label}"] = values.mean(axis=1)
+            results[f"std_{label}"] = values.std(axis=1)
+        for name in names:
+            column = np.ma.MaskedArray(np.empty(len(candidates), dtype=object), mask=False)
+            for index, candidate in enumerate(candidates):
+                column[index] = candidate[name]
+            results[f"param_{name}"] = column
+        results["params"] = candidates
+        for fold in range(scores.shape[1]):
+            results[f"split{fold}_test_score"] = scores[:, fold]
+        # As GridSearchCV: a candidate with a failed (NaN) split has a NaN mean.
+        means = scores.mean(axis=1)
+        results["mean_test_score"] = means
+        results["std_test_score"] = scores.std(axis=1)
+        # As GridSearchCV: a NaN mean ranks last; ties share the best rank.
+        ranks = rankdata(np.where(np.isnan(means), np.inf, -means), method="min")
+        results["rank_test_score"] = ranks.astype(np.int32)
+        results["mean_n_iter"] = np.asarray(n_iters, dtype=np.float64).mean(axis=1)
+        self.cv_results_ = results
+        self.best_index_ = int(np.flatnonzero(ranks == 1)[0])
+        self.best_score_ = float(means[self.best_index_])
+        self.best_params_ = dict(candidates[self.best_index_])
+
+    # -- prediction through the refitted estimator ---------------------------------------------
+
+    def _fitted_best(self):
+        check_is_fitted(self, "cv_results_")
+        if not self.refit:
+            raise NotFittedError(
+                f"This {type(self).__name__} was fitted with refit=False: it chose l1_ and l2_ "
+                "but kept no estimator to predict with. Fit with refit=True."
+            )
+        return self.best_estimator_
+
+    def predict(self, X):
+        """Predict with ``best_estimator_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            Predicted labels or targets.
+        """
+        return self._fitted_best().predict(X)
+
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "cv_results_")
+
+
+class L1L2ClassifierCV(ClassifierMixin, _L1L2NetworkCV):
+    _estimator_class = L1L2Classifier
+    _parameter_constraints: dict = {
+        **{k: v for k, v in PARAMETER_CONSTRAINTS.items() if k not in _NOT_SEARCH_PARAMS},
+        "class_weight": CLASS_WEIGHT_CONSTRAINT,
+        **_SEARCH_CONSTRAINTS,
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        *,
+        l1s=DEFAULT_L1S,
+        l2s=DEFAULT_L2S,
+        cv=5,
+        scoring=None,
+        refit=True,
+        activation="relu",
+        optimizer="adam",
+        learning_rate=3e-3,
+        epochs=1000,
+        batch_size="auto",
+        tol=1e-4,
+        n_iter_no_change=10,
+        shuffle=True,
+        proximal_l1=False,
+        class_weight=None,
+        random_state=None,
+        **kwargs,
+    ):
+        self._store_params(locals())
+
+    def predict_proba(self, X):
+        """Class probabilities from ``best_estimator_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probability of each class, columns ordered as ``classes_``.
+        """
+        return self._fitted_best().predict_proba(X)
+
+
+class L1L2RegressorCV(RegressorMixin, _L1L2NetworkCV):
+    _estimator_class = L1L2Regressor
+    _parameter_constraints: dict = {
+        **{k: v for k, v in PARAMETER_CONSTRAINTS.items() if k not in _NOT_SEARCH_PARAMS},
+        **_SEARCH_CONSTRAINTS,
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        *,
+        l1s=DEFAULT_L1S,
+        l2s=DEFAULT_L2S,
+        cv=5,
+        scoring=None,
+        refit=True,
+        activation="relu",
+        optimizer="adam",
+        learning_rate=3e-3,
+        epochs=1000,
+        batch_size="auto",
+        tol=1e-4,
+        n_iter_no_change=10,
+        shuffle=True,
+        proximal_l1=False,
+        random_state=None,
+        **kwargs,
+    ):
+        self._store_params(locals())
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
+
+_NOTES = """\
+Where ``GridSearchCV(estimator, {"l1": l1s, "l2": l2s}, cv=cv)`` fits one network per pair and
+fold, this trains them together, as one ensemble per architecture: every member has its own
+weights and penalties and learns from its own fold's rows, shuffled and batched exactly as a
+single fit would, so each member computes bit for bit what that single fit computes, and
+``cv_results_`` equals GridSearchCV's (with an int ``random_state``; with None, one seed is drawn
+for every member and the refit). Members that stop early (the ``tol`` rule) keep their weights
+while the others go on; the members still training are packed into a smaller ensemble when that
+saves time. Training folds with different batch counts or sizes form separate ensembles.
+
+Memory grows with the members: the weights and optimizer state of ``len(l1s) * len(l2s) *
+n_splits`` networks, and each step's activations for all of them (rows per batch × members ×
+hidden units × 4 bytes per layer). Supported optimizers: Keras' built-in ones, without
+``clipnorm``/``global_clipnorm`` (which would couple the members); ``early_stopping``, callbacks
+and ``warm_start`` are not parameters of the search.
+"""
+
+L1L2ClassifierCV.__doc__ = _docs.compose(
+    """\
+L1L2Classifier with ``l1`` and ``l2`` chosen by cross-validation, the grid trained at once.
+
+The cross-validated counterpart of :class:`~l1l2_estimator.L1L2Classifier`, as
+``LogisticRegressionCV`` is of ``LogisticRegression``: it trains every ``(l1, l2)`` pair of the
+grid on every fold together, as one batched ensemble, scores the held-out folds, picks the pair
+with the best mean score and refits it on all the data.
+""",
+    L1L2ClassifierCV.__init__,
+    search=True,
+    score="accuracy",
+    stratified=" (stratified)",
+    out_activation="",
+    splitter="StratifiedKFold",
+    fold_targets="class",
+    estimator="L1L2Classifier",
+    target_attributes="""\
+classes_ : ndarray of shape (n_classes,)
+    Class labels.""",
+    see_also="""\
+L1L2Classifier : The estimator each member is.
+sklearn.model_selection.GridSearchCV : The same search, one fit at a time.
+""",
+    notes=_NOTES,
+    examples="""\
+>>> from sklearn.datasets import make_classification
+>>> from l1l2_estimator import L1L2ClassifierCV
+>>> X, y = make_classification(n_samples=200, n_features=8, random_state=0)
+>>> search = L1L2ClassifierCV(hidden_layer_sizes=(8,), l1s=[0, 1e-3], l2s=[0, 1e-3], cv=3,
+...                           random_state=0).fit(X, y)
+>>> len(search.cv_results_["params"])
+4
+>>> search.predict(X[:3]).shape
+(3,)
+""",
+)
+
+L1L2RegressorCV.__doc__ = _docs.compose(
+    """\
+L1L2Regressor with ``l1`` and ``l2`` chosen by cross-validation, the grid trained at once.
+
+The cross-validated counterpart of :class:`~l1l2_estimator.L1L2Regressor`, as ``ElasticNetCV``
+is of ``ElasticNet``: every ``(l1, l2)`` pair of the grid is trained on every fold together, as
+one batched ensemble; the pair with the best mean held-out score (R² by default) is refitted on
+all the data.
+""",
+    L1L2RegressorCV.__init__,
+    search=True,
+    score="R²",
+    stratified="",
+    out_activation="",
+    splitter="KFold",
+    fold_targets="target column",
+    estimator="L1L2Regressor",
+    target_attributes="",
+    see_also="""\
+L1L2Regressor : The estimator each member is.
+sklearn.model_selection.GridSearchCV : The same search, one fit at a time.
+""",
+    notes=_NOTES,
+    examples="""\
+>>> from sklearn.datasets import make_regression
+>>> from l1l2_estimator import L1L2RegressorCV
+>>> X, y = make_regression(n_samples=200, n_features=5, noise=1.0, random_state=0)
+>>> search = L1L2RegressorCV(hidden_layer_sizes=(8,), l1s=[0, 1e-3], l2s=[0], cv=3,
+...                          random_state=0).fit(X, y / y.std())
+>>> sorted(search.best_params_)
+['l1', 'l2']
+""",
+)

@@ -1,0 +1,228 @@
+"""L1L2ClassifierCV and L1L2RegressorCV: the batched grid search equals GridSearchCV over single
+fits, member for member."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.datasets import load_wine, make_classification, make_regression
+from sklearn.exceptions import ConvergenceWarning, FitFailedWarning, NotFittedError
+from sklearn.model_selection import GridSearchCV, KFold, StratifiedKFold
+from sklearn.preprocessing import StandardScaler
+
+from l1l2_estimator import L1L2Classifier, L1L2ClassifierCV, L1L2Regressor, L1L2RegressorCV
+
+# Small and quick, with the stopping rule active: members stop at different epochs.
+NETWORK = dict(hidden_layer_sizes=(8,), learning_rate=0.02, epochs=300, random_state=0)
+L1S, L2S = [0, 1e-3, 1e-2], [0, 1e-2]
+
+
+@pytest.fixture(scope="module")
+def wine():
+    X, y = load_wine(return_X_y=True)  # 178 rows: folds of 142 and 143 rows, batch = fold
+    return StandardScaler().fit_transform(X), y
+
+
+def _grid_search(estimator, X, y, l1s, l2s, cv, **fit_params):
+    search = GridSearchCV(estimator, {"l1": l1s, "l2": l2s}, cv=cv, refit=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return search.fit(X, y, **fit_params)
+
+
+def _assert_same_results(ours, theirs):
+    np.testing.assert_allclose(
+        ours.cv_results_["mean_test_score"], theirs.cv_results_["mean_test_score"], atol=1e-6
+    )
+    for fold in range(ours.n_splits_):
+        key = f"split{fold}_test_score"
+        np.testing.assert_allclose(ours.cv_results_[key], theirs.cv_results_[key], atol=1e-6)
+    assert ours.best_params_ == theirs.best_params_
+    assert ours.cv_results_["params"] == theirs.cv_results_["params"]
+    np.testing.assert_array_equal(
+        ours.cv_results_["rank_test_score"], theirs.cv_results_["rank_test_score"]
+    )
+
+
+def test_classifier_equals_grid_search_with_weights(wine):
+    """Class weights, sample weights (with zeros, dropped as a single fit drops them), L1 under
+    Adam (whose path is sensitive to the last bit) and folds of two sizes."""
+    X, y = wine
+    weights = np.random.default_rng(0).uniform(0.5, 2.0, len(y))
+    weights[::9] = 0
+    params = dict(NETWORK, class_weight="balanced")
+    ours = L1L2ClassifierCV(l1s=L1S, l2s=L2S, cv=5, refit=False, **params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours.fit(X, y, sample_weight=weights)
+    theirs = _grid_search(
+        L1L2Classifier(**params), X, y, L1S, L2S, 5, sample_weight=weights
+    )
+    _assert_same_results(ours, theirs)
+    assert len(set(ours.cv_results_["mean_n_iter"])) > 1  # the stopping rule stopped them
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"proximal_l1": True},
+        {"activation": "tanh", "optimizer": "rmsprop"},
+        {"activation": "gelu", "hidden_layer_sizes": (8, 5), "optimizer": "adamw"},
+        {"activation": "softplus", "optimizer": "sgd", "optimizer__momentum": 0.9},
+    ],
+    ids=["proximal", "tanh-rmsprop", "gelu-adamw-2-layers", "softplus-sgd"],
+)
+def test_members_equal_single_fits_bit_for_bit(wine, settings):
+    """Whatever the ensemble's shape, each member rounds exactly as its single fit, transcendental
+    activations and losses included."""
+    X, y = wine
+    folds = [train for train, _ in StratifiedKFold(3).split(X, y)]
+    penalties = [(0.0, 0.0), (1e-2, 1e-3)]
+    base = L1L2Classifier(**{**NETWORK, "epochs": 80, **settings})
+    members, diverged, converged = clone(base)._fit_members(X, y, None, folds, penalties)
+    for fold, train in enumerate(folds):
+        for pair, (l1, l2) in enumerate(penalties):
+            single = clone(base).set_params(l1=l1, l2=l2).fit(X[train], y[train])
+            member = members[fold][pair]
+            assert len(member["loss_curve"]) == single.n_iter_
+            assert member["loss_curve"] == single.loss_curve_
+            expected = [w for pair_ in zip(single.coefs_, single.intercepts_) for w in pair_]
+            for got, want in zip(member["weights"], expected):
+                np.testing.assert_array_equal(got, want.astype(np.float32))
+
+
+def test_regressor_equals_grid_search_multi_output():
+    X, y = make_regression(n_samples=161, n_features=6, n_targets=2, noise=5.0, random_state=0)
+    y = y / y.std()
+    cv = KFold(4, shuffle=True, random_state=0)
+    params = dict(NETWORK, batch_size=32)
+    ours = L1L2RegressorCV(l1s=L1S, l2s=L2S, cv=cv, refit=False, **params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours.fit(X, y)
+    theirs = _grid_search(L1L2Regressor(**params), X, y, L1S, L2S, cv)
+    _assert_same_results(ours, theirs)
+
+
+def test_several_architectures_and_a_custom_scorer():
+    X, y = make_classification(n_samples=150, n_features=6, random_state=3)
+    architectures = [(4,), (6, 3)]
+    params = {key: value for key, value in NETWORK.items() if key != "hidden_layer_sizes"}
+    ours = L1L2ClassifierCV(
+        hidden_layer_sizes=architectures, l1s=[0, 1e-2], l2s=[1e-3], cv=3, scoring="neg_log_loss",
+        **params,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours.fit(X, y)
+        theirs = GridSearchCV(
+            L1L2Classifier(**params),
+            {"hidden_layer_sizes": architectures, "l1": [0, 1e-2], "l2": [1e-3]},
+            cv=3,
+            scoring="neg_log_loss",
+        ).fit(X, y)
+    _assert_same_results(ours, theirs)
+    assert ours.hidden_layer_sizes_ == theirs.best_params_["hidden_layer_sizes"]
+    assert isinstance(ours.best_estimator_, L1L2Classifier)
+    np.testing.assert_allclose(
+        ours.predict_proba(X), theirs.best_estimator_.predict_proba(X), atol=1e-6
+    )
+
+
+def test_fitted_attributes_and_prediction(wine):
+    pd = pytest.importorskip("pandas")
+    X, y = wine
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    search = L1L2ClassifierCV(l1s=[0, 1e-3], l2s=[0], cv=3, **NETWORK)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search.fit(frame, y)
+    assert (search.l1_, search.l2_) in [(0, 0), (1e-3, 0)]
+    assert search.hidden_layer_sizes_ == (8,)
+    assert search.best_estimator_.get_params()["l1"] == search.l1_
+    np.testing.assert_array_equal(search.feature_names_in_, frame.columns)
+    np.testing.assert_array_equal(search.classes_, [0, 1, 2])
+    assert search.predict(frame).shape == (len(y),)
+    assert search.predict_proba(frame).shape == (len(y), 3)
+    assert 0.8 < search.score(frame, y) <= 1.0
+    table = pd.DataFrame(search.cv_results_)
+    assert {"mean_test_score", "rank_test_score", "param_l1", "mean_n_iter"} <= set(table)
+    again = pickle.loads(pickle.dumps(search))
+    np.testing.assert_array_equal(again.predict(frame), search.predict(frame))
+
+
+def test_random_state_none_draws_one_seed_for_every_member(wine):
+    X, y = wine
+    search = L1L2ClassifierCV(l1s=[0], l2s=[0], cv=2, **{**NETWORK, "random_state": None})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search.fit(X, y)
+    assert isinstance(search.best_estimator_.random_state, int)
+    assert search.get_params()["random_state"] is None  # the param itself is left alone
+
+
+def test_refit_false_chooses_without_an_estimator(wine):
+    X, y = wine
+    search = L1L2ClassifierCV(l1s=[0, 1e-2], l2s=[0], cv=2, refit=False, **NETWORK)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search.fit(X, y)
+    assert not hasattr(search, "best_estimator_")
+    with pytest.raises(NotFittedError, match="refit=False"):
+        search.predict(X)
+
+
+def test_diverging_members_score_nan_and_lose():
+    """A huge L2 factor under SGD makes those members diverge (a single fit raises): they score
+    NaN and rank last, as GridSearchCV's failed fits do."""
+    X, y = make_classification(n_samples=80, n_features=5, random_state=0)
+    params = dict(NETWORK, optimizer="sgd", learning_rate=0.1)
+    search = L1L2ClassifierCV(l1s=[0], l2s=[0, 1e3], cv=2, **params)
+    with pytest.warns(FitFailedWarning, match="2 of the 4 member fits diverged"):
+        search.fit(X, y)
+    means = search.cv_results_["mean_test_score"]
+    assert np.isfinite(means[0]) and np.isnan(means[1])
+    assert list(search.cv_results_["rank_test_score"]) == [1, 2]
+    assert search.l2_ == 0
+    with pytest.raises(ValueError, match="training diverged"):
+        L1L2Classifier(**params, l2=1e3).fit(X, y)
+    with pytest.raises(ValueError, match="All the 2 member fits diverged"):
+        L1L2ClassifierCV(l1s=[0], l2s=[1e3], cv=2, **params).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"optimizer__clipnorm": 1.0}, "clipnorm is not supported"),
+        ({"l1s": []}, "l1s must be a non-empty list"),
+        ({"l2s": [0, -1]}, "l2s must be a non-empty list"),
+        ({"hidden_layer_sizes": [(4,), (0,)]}, "hidden_layer_sizes must be a positive"),
+        ({"activation": "sigmoidish"}, "activation"),
+    ],
+)
+def test_bad_settings_are_clear_errors(change, message, wine):
+    X, y = wine
+    with pytest.raises(ValueError, match=message):
+        L1L2ClassifierCV(**{**NETWORK, "cv": 2, **change}).fit(X, y)
+
+
+def test_unknown_keyword_is_a_type_error(wine):
+    search = L1L2ClassifierCV(early_stopping=True)  # scikit-learn estimators never raise here
+    with pytest.raises(TypeError, match="unexpected keyword argument 'early_stopping'"):
+        search.fit(*wine)
+
+
+def test_a_fold_missing_a_class_is_refused():
+    X = np.arange(20, dtype=float).reshape(10, 2)
+    y = np.array([0] * 8 + [1] * 2)
+    with pytest.raises(ValueError, match="Every training fold must hold every class"):
+        L1L2ClassifierCV(**NETWORK, cv=KFold(2)).fit(X, y)
+
+
+def test_params_round_trip_through_clone():
+    search = L1L2ClassifierCV(l1s=[0, 1], cv=3, optimizer__beta_1=0.8)
+    copy = clone(search)
+    assert copy.get_params() == search.get_params()
+    assert copy.optimizer__beta_1 == 0.8
