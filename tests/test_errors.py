@@ -8,7 +8,7 @@ import pytest
 import scipy.sparse
 from sklearn.exceptions import NotFittedError
 
-from l1l2_estimator import L1L2Classifier
+from l1l2_estimator import L1L2Classifier, L1L2Regressor
 
 from .conftest import FAST
 
@@ -182,3 +182,83 @@ def _assert_not_from_keras(error):
         frames.append(traceback.tb_frame.f_code.co_filename)
         traceback = traceback.tb_next
     assert not any("/keras/" in f or "/tensorflow/" in f for f in frames), frames[-1]
+
+
+# -- training failures (tracker issue 11, items 8-10) ------------------------------------------
+
+
+@pytest.mark.parametrize("estimator_class", [L1L2Classifier, L1L2Regressor])
+def test_divergence_is_a_clear_error_and_keeps_the_fitted_state(estimator_class):
+    X = rng.normal(size=(60, 4))
+    y = (X[:, 0] > 0).astype(int) if estimator_class is L1L2Classifier else X[:, 0]
+    fitted = estimator_class(hidden_layer_sizes=(8,), epochs=5, random_state=0).fit(X, y)
+    before = fitted.predict(X)
+    fitted.set_params(optimizer="sgd", learning_rate=1e3, epochs=50)
+    with pytest.raises(ValueError, match="training diverged at epoch .* Lower learning_rate") as e:
+        fitted.fit(X * 100, y)
+    _assert_not_from_keras(e.value)
+    np.testing.assert_array_equal(fitted.predict(X), before)
+    assert all(np.isfinite(w).all() for w in fitted.coefs_)
+
+
+def test_predict_while_refitting_in_another_thread_never_fails():
+    """The fitted state is published all at once at the end of a fit: a concurrent predict sees
+    the old network or the new one, never a half-published one."""
+    X = rng.normal(size=(200, 6))
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    clf = L1L2Classifier(hidden_layer_sizes=(8,), epochs=3, random_state=0).fit(X, y)
+    failures, calls, stop = [], [0], threading.Event()
+
+    def predict_forever():
+        while not stop.is_set():
+            try:
+                assert clf.predict(X[:5]).shape == (5,)
+                calls[0] += 1
+            except Exception as error:  # noqa: BLE001 - every failure counts
+                failures.append(repr(error))
+
+    thread = threading.Thread(target=predict_forever)
+    thread.start()
+    try:
+        for seed in range(30):
+            clf.set_params(random_state=seed).fit(X, y)
+    finally:
+        stop.set()
+        thread.join()
+    assert calls[0] > 0
+    assert failures == []
+
+
+def test_negative_class_weight_is_refused():
+    with pytest.raises(ValueError, match="class_weight must map classes to weights >= 0"):
+        L1L2Classifier(**FAST, class_weight={0: 1.0, 1: -0.5}).fit(X8, Y)
+
+
+@pytest.mark.parametrize("optimizer", ["ftrl", "lion", "adadelta"])
+def test_proximal_l1_refuses_optimizers_without_a_step_size(optimizer):
+    with pytest.raises(ValueError, match="proximal_l1=True needs an optimizer"):
+        L1L2Classifier(**FAST, optimizer=optimizer, proximal_l1=True).fit(X8, Y)
+
+
+@pytest.mark.parametrize(
+    "optimizer, routed",
+    [("rmsprop", {}), ("rmsprop", {"optimizer__centered": True}), ("adagrad", {}),
+     ("adamax", {}), ("nadam", {}), ("sgd", {})],
+)
+def test_proximal_l1_gives_exact_zeros_with_every_supported_optimizer(optimizer, routed):
+    X = np.random.RandomState(1).normal(size=(200, 10))
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)  # eight of the ten features are noise
+    clf = L1L2Classifier(
+        hidden_layer_sizes=(8,), optimizer=optimizer, l1=1e-2, proximal_l1=True,
+        learning_rate=0.1, epochs=300, random_state=0, **routed,
+    ).fit(X, y)
+    assert clf.sparsity_[0] > 0.3
+    assert clf.score(X, y) > 0.95
+
+
+def test_a_network_too_large_for_memory_is_a_memory_error():
+    clf = L1L2Classifier(**FAST).fit(X8, Y)
+    before = clf.predict_proba(X8)
+    with pytest.raises(MemoryError, match=r"GiB to train, but .* GiB of memory are available"):
+        clf.set_params(hidden_layer_sizes=(200_000, 200_000)).fit(X8, Y)
+    np.testing.assert_array_equal(clf.predict_proba(X8), before)

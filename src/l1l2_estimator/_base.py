@@ -10,6 +10,7 @@ the output layer is, and how held-out rows are scored.
 from . import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start)
 
 import contextlib
+import os
 import warnings
 
 import keras
@@ -26,7 +27,7 @@ from ._network import build_network
 from ._params import ACTIVATIONS, ROUTING_PREFIXES, is_routed, layer_sizes, optimizer_config
 from ._stopping import ValidationStoppingRule
 from ._trainer_cache import NetworkSpec
-from ._training import train, train_ensemble
+from ._training import PROXIMAL_OPTIMIZERS, train, train_ensemble
 
 
 # Keras optimizers whose update of each weight depends only on that weight's own gradient and
@@ -35,6 +36,31 @@ from ._training import train, train_ensemble
 _ELEMENTWISE_OPTIMIZERS = frozenset(
     {"Adam", "AdamW", "Adamax", "Nadam", "SGD", "RMSprop", "Adagrad", "Adadelta", "Ftrl", "Lion"}
 )
+
+
+# Bytes per weight while training: the float32 weight, up to three optimizer slots, its gradient,
+# the copies read back (float32) and published (float64 coefs_).
+_BYTES_PER_WEIGHT = 4 * (1 + 3 + 1 + 1 + 2)
+
+
+def _check_memory(name, sizes, members):
+    """Refuse, before allocating anything, a network that cannot fit in the memory available:
+    an allocation failure deep in NumPy or TensorFlow says little, and the operating system may
+    kill the process first."""
+    n_weights = sum(fan_in * fan_out + fan_out for fan_in, fan_out in zip(sizes[:-1], sizes[1:]))
+    needed = n_weights * members * _BYTES_PER_WEIGHT
+    try:
+        available = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):  # not on this platform: let allocation decide
+        return
+    if needed > available:
+        what = f"{members} networks" if members > 1 else "the network"
+        verb = "need" if members > 1 else "needs"
+        raise MemoryError(
+            f"{name}: {what} with layer sizes {list(sizes)} ({n_weights * members:,} weights) "
+            f"{verb} about {needed / 2**30:.1f} GiB to train, but {available / 2**30:.1f} GiB of "
+            "memory are available. Use smaller hidden_layer_sizes (or fewer features)."
+        )
 
 
 def _check_elementwise(optimizer_config):
@@ -250,7 +276,7 @@ class L1L2Network:
         targets = self._targets_from(y, None)
         for fold in folds:
             self._check_fold_targets(y[fold], targets)
-        state = self._initial_state(targets)
+        state = self._initial_state(targets, members=len(folds) * len(penalties))
         _check_elementwise(state["optimizer_config"])
         if sample_weight is not None:
             sample_weight = check_sample_weight(sample_weight, X, dtype=np.float32)
@@ -320,10 +346,27 @@ class L1L2Network:
         )
 
     def _check_params(self):
-        """What ``_parameter_constraints`` cannot express: element-wise layer sizes, and that
-        every extra keyword argument is routed. Checked in ``fit`` (after ``_fit_context`` has
-        checked the constraints) and by ``load``."""
+        """What ``_parameter_constraints`` cannot express: element-wise layer sizes, that every
+        extra keyword argument is routed, non-negative class weights, and an optimizer the
+        proximal L1 step knows. Checked in ``fit`` (after ``_fit_context`` has checked the
+        constraints) and by ``load``."""
         layer_sizes(self.hidden_layer_sizes)
+        class_weight = getattr(self, "class_weight", None)
+        if isinstance(class_weight, dict):
+            negative = {label: w for label, w in class_weight.items() if not w >= 0}
+            if negative:
+                raise ValueError(
+                    f"class_weight must map classes to weights >= 0 (as sample_weight must be), "
+                    f"got {negative!r}."
+                )
+        if self.proximal_l1:
+            kind = optimizer_config(self.get_params(deep=False))["class_name"]
+            if kind not in PROXIMAL_OPTIMIZERS:
+                raise ValueError(
+                    f"proximal_l1=True needs an optimizer with a step per unit gradient "
+                    f"({', '.join(sorted(PROXIMAL_OPTIMIZERS))}); {kind} has none. Choose one of "
+                    "those or set proximal_l1=False."
+                )
         # A typo such as ``epoch=10`` fails here instead of passing silently.
         for name in self.get_params(deep=False):
             if name not in self._parameter_constraints and not is_routed(name):
@@ -333,12 +376,14 @@ class L1L2Network:
                     f"{' or '.join(sorted(p + '__' for p in ROUTING_PREFIXES))}."
                 )
 
-    def _initial_state(self, targets):
+    def _initial_state(self, targets, members=1):
         """A fresh fit's starting point: Glorot-uniform kernels and zero biases drawn from
-        ``random_state`` (kernel by kernel, then the shuffling seed), a fresh optimizer."""
+        ``random_state`` (kernel by kernel, then the shuffling seed), a fresh optimizer.
+        ``members`` networks of this shape will train at once (cross-validation)."""
         rng = check_random_state(self.random_state)
         n_outputs = self._output_layer(targets)[0]
         sizes = (self.n_features_in_, *layer_sizes(self.hidden_layer_sizes), n_outputs)
+        _check_memory(type(self).__name__, sizes, members)
         weights = []
         for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
             limit = np.sqrt(6.0 / (fan_in + fan_out))

@@ -52,20 +52,41 @@ _ROW_LOSSES = {
 
 
 def _step_size(optimizer, variable):
-    """The step the optimizer takes per unit of gradient for each entry of ``variable``.
+    """The step the optimizer took per unit of (first-moment) gradient for each entry of
+    ``variable``, after its update: what the proximal step multiplies ``l1`` by.
 
-    The proximal step must shrink by ``step * l1`` in the optimizer's own metric: for SGD that is
-    the learning rate; Adam-style optimizers divide by the root of the (bias-corrected) second
-    moment, so a coordinate whose gradients are small moves, and is shrunk, more. Optimizers
-    without second moments are treated like SGD.
+    The proximal step must shrink by ``step * l1`` in the optimizer's own metric (a coordinate
+    whose gradients are small moves, and is shrunk, more): the learning rate for SGD; the learning
+    rate over the root of the bias-corrected second moment (plus epsilon) for Adam, AdamW and
+    Nadam; over the root of the accumulated squares (plus epsilon) for RMSprop and Adagrad; over
+    the infinity norm (plus epsilon) for Adamax. ``PROXIMAL_OPTIMIZERS`` lists them; fitting
+    refuses the others.
     """
+    kind = type(optimizer).__name__
     learning_rate = tf.cast(optimizer.learning_rate, variable.dtype)
-    velocity = optimizer_slot(optimizer, "_velocities", variable)
-    if velocity is None:
+    epsilon = getattr(optimizer, "epsilon", None)
+    if kind == "SGD":
         return learning_rate
-    steps = tf.cast(optimizer.iterations, variable.dtype)
-    bias_correction = 1.0 - tf.pow(tf.cast(optimizer.beta_2, variable.dtype), steps)
-    return learning_rate / (tf.sqrt(velocity / bias_correction) + optimizer.epsilon)
+    if kind in ("Adam", "AdamW", "Nadam"):
+        velocity = optimizer_slot(optimizer, "_velocities", variable)
+        steps = tf.cast(optimizer.iterations, variable.dtype)
+        bias_correction = 1.0 - tf.pow(tf.cast(optimizer.beta_2, variable.dtype), steps)
+        return learning_rate / (tf.sqrt(velocity / bias_correction) + epsilon)
+    if kind == "RMSprop":
+        denominator = optimizer_slot(optimizer, "_velocities", variable) + epsilon
+        if optimizer.centered:
+            denominator -= tf.square(optimizer_slot(optimizer, "_average_gradients", variable))
+        return learning_rate / tf.sqrt(denominator)
+    if kind == "Adagrad":
+        return learning_rate / tf.sqrt(optimizer_slot(optimizer, "_accumulators", variable) + epsilon)
+    if kind == "Adamax":
+        return learning_rate / (optimizer_slot(optimizer, "_u", variable) + epsilon)
+    raise ValueError(f"no proximal step for {kind}")  # refused earlier, in fit
+
+
+# Optimizers whose proximal L1 step ``_step_size`` knows. (Adadelta scales by a running ratio of
+# updates, Ftrl applies its own L1, Lion takes sign steps: none has a step per unit gradient.)
+PROXIMAL_OPTIMIZERS = frozenset({"SGD", "Adam", "AdamW", "Nadam", "RMSprop", "Adagrad", "Adamax"})
 
 
 class _Layout:
@@ -131,10 +152,9 @@ class _Layout:
                 values = self.activation(values)
             values = _add_bias(tf.matmul(values, self._view(kernel)), self._view(bias))
         row_losses = self.row_loss(tf.broadcast_to(y[:, None], tf.shape(values)), values)
-        # The weighted sum over the rows as a matrix product: (members, 1, rows) @ (rows, 1).
-        data_loss = tf.matmul(row_losses[..., None, :], sample_weight[:, None, :, None])
+        data_loss = _weighted_row_sum(row_losses, sample_weight[:, None])
         counts = tf.cast(counts, tf.float32)
-        data_loss = tf.reshape(data_loss[..., 0, 0] / counts[:, None], (-1,))
+        data_loss = tf.reshape(data_loss / counts[:, None], (-1,))
         views = [self._view(kernel) for kernel in kernels]
         grid = (self.streams, self.per_stream)
         penalty = _penalty(views, tf.reshape(l1, grid), tf.reshape(l2, grid), proximal)
@@ -165,16 +185,35 @@ def _penalty(kernels, l1, l2, proximal):
     return l1 * absolute + l2 * square
 
 
+@tf.custom_gradient
 def _member_sum(values):
-    """The sum of each member's ``(inputs, units)`` block, as a matrix product with ones: a
-    reduction's rounding depends on the shape of the whole tensor (how many members there are),
-    a member's own product does not."""
+    """The sum of each member's ``(inputs, units)`` block of ``values`` ``(streams, per_stream,
+    inputs, units)``, as a matrix product with ones: a reduction's rounding depends on the shape
+    of the whole tensor (how many members there are), a member's own product does not. The
+    gradient is the upstream value broadcast over the block, as for a sum."""
     grid, size = tf.shape(values)[:2], values.shape[-2] * values.shape[-1]
     flat = tf.reshape(values, tf.concat([grid, [1, size]], 0))
     # Ones with the members' own batch axes: one (1, size) @ (size, 1) product per member, never
     # one product over all members at once.
     ones = tf.ones(tf.concat([grid, [size, 1]], 0), values.dtype)
-    return tf.matmul(flat, ones)[..., 0, 0]
+
+    def gradient(upstream):
+        return upstream[..., None, None] * tf.ones_like(values)
+
+    return tf.matmul(flat, ones)[..., 0, 0], gradient
+
+
+@tf.custom_gradient
+def _weighted_row_sum(row_losses, row_weights):
+    """``sum(row_losses * row_weights)`` over the rows, for each member: ``row_losses`` is
+    ``(streams, per_stream, rows)``, ``row_weights`` ``(streams, 1, rows)``. A matrix product per
+    member (see ``_member_sum``); the gradient for the losses is the weights, as for the sum."""
+    total = tf.matmul(row_losses[..., None, :], row_weights[..., None])[..., 0, 0]
+
+    def gradient(upstream):
+        return upstream[..., None] * row_weights, None
+
+    return total, gradient
 
 
 def _along_members(flags, variable):
@@ -400,9 +439,12 @@ def train(
     raises.
     """
     key = trainer_key(spec, optimizer)
-    trainer = trainers.checkout(key) or Trainer(
-        spec, keras.optimizers.deserialize(optimizer), compile_functions
-    )
+    try:
+        trainer = trainers.checkout(key) or Trainer(
+            spec, keras.optimizers.deserialize(optimizer), compile_functions
+        )
+    except tf.errors.ResourceExhaustedError as error:
+        raise _out_of_memory(spec, error) from None
     try:
         if optimizer_state is None:
             optimizer_state = trainer.optimizer_state(optimizer["config"].get("learning_rate"))
@@ -445,8 +487,18 @@ def train(
             result.weights = [w.numpy() for w in out["weights"]]
         result.optimizer_state = [v.numpy() for v in trainer.read()]
         return result
+    except tf.errors.ResourceExhaustedError as error:
+        raise _out_of_memory(spec, error) from None
     finally:
         trainers.checkin(key, trainer)
+
+
+def _out_of_memory(spec, error):
+    return MemoryError(
+        f"TensorFlow ran out of memory training a network of layer sizes {list(spec.layer_sizes)} "
+        f"({spec.n_members} at once): use smaller hidden_layer_sizes or batch_size. "
+        f"({str(error).splitlines()[0][:200]})"
+    )
 
 
 def _train_epoch_by_epoch(trainer, result, inputs, initial_epoch, epochs, validation, callbacks,
