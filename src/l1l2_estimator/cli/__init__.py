@@ -8,9 +8,9 @@ file), split it with a stratified ``train_test_split``, fit ``StandardScaler`` f
 :class:`~l1l2_estimator.L1L2Classifier` on the training part (optionally choosing ``l1`` and ``l2``
 by a cross-validated grid search), and report accuracy, the confusion matrix and
 ``classification_report`` on the held-out part. ``--save`` writes the fitted pipeline with joblib;
-``--plot DIR`` writes the confusion matrix, the loss curve and a regularization path (held-out
-accuracy and feature importances refitted for a few ``l1`` values) as PNG files, which needs
-matplotlib (the ``plot`` extra).
+``--plot DIR`` writes the confusion matrix (with ``--task regression``: the prediction error), the
+loss curve and a regularization path (held-out accuracy or R², and feature importances, refitted
+for a few ``l1`` values) as PNG files, which needs matplotlib (the ``plot`` extra).
 
 Problems with the input (a missing file or column, a non-numeric feature, a parameter the
 estimator rejects) are reported as one line, ``l1l2-estimator: error: <message>``, with exit

@@ -28,10 +28,6 @@ class Job:
 def prepare(args):
     """Check ``args`` and load and split the data; UsageError says what is wrong."""
     regression = args.task == "regression"
-    if regression and args.plot:
-        raise UsageError(
-            "--plot draws classifier pictures; it is not available with --task regression"
-        )
     params = _estimator_params(args)
     if args.save and not os.path.isdir(os.path.dirname(args.save) or "."):
         # Checked before fitting, which can take minutes, rather than when writing.

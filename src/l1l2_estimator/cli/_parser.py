@@ -132,9 +132,9 @@ def build_parser():
     output.add_argument(
         "--plot",
         metavar="DIR",
-        help="write confusion_matrix.png, loss_curve.png and regularization_path.png to this "
-        f"folder (created if missing); the path refits the model for l1 in "
-        f"{_grid_text(PLOT_L1_VALUES)}; needs matplotlib",
+        help="write confusion_matrix.png (prediction_error.png with --task regression), "
+        "loss_curve.png and regularization_path.png to this folder (created if missing); the "
+        f"path refits the model for l1 in {_grid_text(PLOT_L1_VALUES)}; needs matplotlib",
     )
     output.add_argument(
         "--verbose", action="store_true", help="show Keras' progress bar for each epoch"
