@@ -408,6 +408,8 @@ def test_bad_input_errors(binary_data, fitted_binary):
         clf.fit(X, np.linspace(0, 1, len(y)))
     with pytest.raises(ValueError, match="only one class"):
         clf.fit(X, np.zeros(len(y)))
+    with pytest.raises(ValueError, match=r"only one class: 'setosa'\.$"):  # not np.str_(...)
+        clf.fit(X, np.full(len(y), "setosa"))
     with pytest.raises(NotFittedError):
         L1L2Classifier().predict(X)
     with pytest.raises(ValueError, match=r"X has 3 features, but L1L2Classifier is expecting 8"):

@@ -236,8 +236,9 @@ def test_cli_plot_writes_three_pngs(capsys, tmp_path):
         width, height = png_size(folder / name)
         assert width >= 400 and height >= 300
     assert f"to {folder}" in out
-    table = out.split("l1  accuracy  epochs\n")[1].splitlines()[: len(_settings.PLOT_L1_VALUES)]
-    assert [float(row.split()[0]) for row in table] == list(_settings.PLOT_L1_VALUES)
+    l1_values = _settings.PLOT_L1_VALUES["classification"]
+    table = out.split("l1  accuracy  epochs\n")[1].splitlines()[: len(l1_values)]
+    assert [float(row.split()[0]) for row in table] == list(l1_values)
     assert "Traceback" not in err
     assert err.count("\n") <= 2  # at most a note for the run and one for the path's fits
 
@@ -379,8 +380,9 @@ def test_cli_plot_with_task_regression(capsys, tmp_path):
         width, height = png_size(folder / name)
         assert width >= 400 and height >= 300
     assert "held-out R²" in out
-    table = out.split("l1        R²  epochs\n")[1].splitlines()[: len(_settings.PLOT_L1_VALUES)]
-    assert [float(row.split()[0]) for row in table] == list(_settings.PLOT_L1_VALUES)
+    l1_values = _settings.PLOT_L1_VALUES["regression"]
+    table = out.split("l1        R²  epochs\n")[1].splitlines()[: len(l1_values)]
+    assert [float(row.split()[0]) for row in table] == list(l1_values)
     assert "Traceback" not in err
 
 
