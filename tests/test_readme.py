@@ -109,8 +109,12 @@ def test_the_left_out_block_differs_from_its_local_twin_only_in_the_cluster():
     python = [code for language, code, _ in readme_blocks() if language == "python"]
     (remote,) = [code for code in python if PLACEHOLDER in code]
     (local,) = [code for code in python if "LocalCluster(" in code]
-    for statement in ("GridSearchCV(", 'joblib.parallel_backend("dask", scatter=[X_train, y_train])',
-                      "search.fit(X_train, y_train)", "print(search.best_params_)"):
+    for statement in (
+        "GridSearchCV(",
+        'joblib.parallel_backend("dask", scatter=[X_train, y_train])',
+        "search.fit(X_train, y_train)",
+        "print(search.best_params_)",
+    ):
         assert statement in remote and statement in local, statement
 
 

@@ -208,8 +208,9 @@ def plot_loss_curve(estimator, ax=None):
     The loss is ``loss_curve_`` (penalty included). When the estimator has ``validation_scores_``
     (fitted with ``early_stopping=True``), the validation score of each epoch (accuracy for a
     classifier, R² for a regressor) is drawn against a second y axis on the right, in its own
-    color, with the best score (whose weights the estimator keeps) marked. The scores belong to the last ``len(validation_scores_)`` epochs, so after a
-    warm-started fit they line up with the end of the loss curve.
+    color, with the best score (whose weights the estimator keeps) marked. The scores belong to
+    the last ``len(validation_scores_)`` epochs, so after a warm-started fit they line up with the
+    end of the loss curve.
 
     Parameters
     ----------
