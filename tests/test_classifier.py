@@ -214,6 +214,39 @@ def test_clone_and_set_params_keep_every_param():
     assert clf.l1 == 0.1
 
 
+def test_params_are_the_signature_and_routed_arguments():
+    """As in scikit-learn, an attribute set on an estimator is not a param: clone keeps working."""
+    clf = L1L2Classifier(l1=0.1, optimizer__beta_1=0.8)
+    signature = set(L1L2Classifier().get_params())
+    clf.foo = 1
+    clf.set_params(callbacks__patience=3)
+    assert set(clf.get_params()) == signature | {"optimizer__beta_1", "callbacks__patience"}
+    copy = clone(clf)
+    assert copy.get_params() == clf.get_params()
+    assert not hasattr(copy, "foo")
+    assert list(L1L2Classifier().get_params()) == sorted(signature)  # sorted, as scikit-learn's
+    with pytest.raises(ValueError, match="Invalid parameter foo"):
+        clf.set_params(foo=2)
+
+
+def test_routed_params_survive_pickle_and_refused_set_params():
+    clf = L1L2Classifier(optimizer__beta_1=0.8)
+    with pytest.raises(ValueError, match="Invalid parameter epoch"):
+        clf.set_params(optimizer__beta_2=0.9, epoch=3)  # the routed one before it was set
+    assert clf.get_params()["optimizer__beta_2"] == 0.9
+    assert pickle.loads(pickle.dumps(clf)).get_params() == clf.get_params()
+    # Pickled before params were recorded: the routed attributes are the extra params.
+    del clf._extra_params
+    assert {"optimizer__beta_1", "optimizer__beta_2"} <= set(clf.get_params())
+
+
+def test_unknown_keyword_still_fails_after_clone():
+    clf = clone(L1L2Classifier(**FAST, epoch=1))
+    assert clf.get_params()["epoch"] == 1
+    with pytest.raises(TypeError, match="unexpected keyword argument 'epoch'"):
+        clf.fit(*_TINY)
+
+
 def test_routed_optimizer_argument_reaches_optimizer(binary_data):
     X, y = binary_data
     clf = L1L2Classifier(**{**FAST, "epochs": 2}, optimizer="sgd", optimizer__momentum=0.5)
@@ -375,6 +408,8 @@ def test_bad_input_errors(binary_data, fitted_binary):
         clf.fit(X, np.linspace(0, 1, len(y)))
     with pytest.raises(ValueError, match="only one class"):
         clf.fit(X, np.zeros(len(y)))
+    with pytest.raises(ValueError, match=r"only one class: 'setosa'\.$"):  # not np.str_(...)
+        clf.fit(X, np.full(len(y), "setosa"))
     with pytest.raises(NotFittedError):
         L1L2Classifier().predict(X)
     with pytest.raises(ValueError, match=r"X has 3 features, but L1L2Classifier is expecting 8"):

@@ -4,8 +4,11 @@ import os
 import subprocess
 import sys
 
+import warnings
+
 import joblib
 import numpy as np
+import pandas as pd
 import pytest
 
 from l1l2_estimator import L1L2Classifier, L1L2Regressor, cli
@@ -108,11 +111,61 @@ def test_csv_reading_details(tmp_path):
         _data.read_csv(str(path), "label")
 
 
+def test_csv_columns_keep_their_names_through_fit_save_and_plot(capsys, tmp_path, monkeypatch):
+    path = write_csv(tmp_path / "flowers.csv")
+    saved = tmp_path / "model.joblib"
+    drawn = {}
+
+    def record_plots(model, X_train, y_train, X_test, y_test, folder, *, path):
+        drawn["feature_names"] = path.feature_names.tolist()
+        return {}
+
+    monkeypatch.setattr(_run.plots, "save_plots", record_plots)
+    code, out, err = run_cli(
+        capsys, "--csv", str(path), "--target", "species", "--epochs", "20", "--hidden", "8",
+        "--save", str(saved), "--plot", str(tmp_path / "plots"),
+    )
+    assert code == 0, err
+    assert drawn["feature_names"] == ["sepal length", "sepal width"]  # not x0, x1
+    model = joblib.load(saved)
+    assert model.feature_names_in_.tolist() == ["sepal length", "sepal width"]
+    frame = pd.read_csv(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "X does not have valid feature names" warning
+        predicted = model.predict(frame.drop(columns="species"))
+    assert set(predicted) <= {"setosa", "versicolor", "virginica"}
+    assert "np.str_" not in out + err
+
+
+def test_csv_separators(tmp_path):
+    rows = ["x;label", "0.5;a", "1.5;b"]
+    path = tmp_path / "semicolons.csv"
+    path.write_text("\n".join(rows) + "\n")
+    X, y, _ = _data.read_csv(str(path), "label", sep=";")
+    assert list(X.columns) == ["x"]
+    np.testing.assert_array_equal(X["x"], [0.5, 1.5])
+    assert y.tolist() == ["a", "b"]
+    tabs = tmp_path / "tabs.tsv"
+    tabs.write_text("x\tlabel\n0.5\ta\n1.5\tb\n")
+    assert _parser.build_parser().parse_args(["--sep", "tab"]).sep == "\t"
+    X, y, _ = _data.read_csv(str(tabs), "label", sep="\t")
+    assert X.shape == (2, 1) and y.tolist() == ["a", "b"]
+
+
+def test_whole_number_test_size_is_a_row_count(capsys):
+    code, out, err = run_cli(capsys, *FAST, "--test-size", "2")
+    assert code == 0, err
+    assert "Split: 118 training samples, 2 test samples (stratified, test size 2, seed 0)" in out
+    assert "Got 2.0" not in out + err
+    code, _, err = run_cli(capsys, *FAST, "--test-size", "2.0")
+    assert code == 2
+    assert "expected a fraction in (0, 1) or rows >= 1, got '2.0'" in err
+
+
 def test_grid_prints_best_pair_and_a_row_per_pair(capsys, monkeypatch):
     # A 2 x 2 grid with 2 folds: the same code path as the 3 x 3, 3-fold default, in a third of
     # the fits.
-    monkeypatch.setattr(_run, "L1_GRID", (0.0, 1e-3))
-    monkeypatch.setattr(_run, "L2_GRID", (0.0, 1e-3))
+    monkeypatch.setitem(_settings.GRIDS, "classification", {"l1": (0.0, 1e-3), "l2": (0.0, 1e-3)})
     monkeypatch.setattr(_run, "CV_FOLDS", 2)
     code, out, err = run_cli(capsys, *FAST, "--grid")
     assert code == 0
@@ -170,6 +223,45 @@ ERROR_CASES = {
         ["--csv", "{bad}", "--target", "species"],
         "feature column 'sepal width' must be numeric, got 'n/a' on line 6",
     ),
+    "empty feature cell": (
+        ["--csv", "{empty}", "--target", "species"],
+        "empty cell in feature column 'sepal width' on line 6",
+    ),
+    "short row": (["--csv", "{short}", "--target", "species"], "line 3: expected 3 fields as in"),
+    "long row": (
+        ["--csv", "{long}", "--target", "species"],
+        "line 3: expected 3 fields as in the header, got 4",
+    ),
+    "infinite feature": (
+        ["--csv", "{inf}", "--target", "species"],
+        "feature column 'sepal width' must hold finite numbers, got 'inf' on line 6",
+    ),
+    "semicolons without --sep": (
+        ["--csv", "{semicolon}", "--target", "species"],
+        "is the file separated by ';'? then pass --sep ';'",
+    ),
+    "semicolons with decimal points": (
+        ["--csv", "{semicolon_points}", "--target", "species"],
+        "its columns are: a;b;species (one column: is the file separated by ';'? then pass",
+    ),
+    "decimal comma": (
+        ["--csv", "{semicolon}", "--target", "species", "--sep", ";"],
+        "must be numeric, got '0,5' on line 2 (a decimal comma? write numbers with a decimal",
+    ),
+    "sep without csv": (["--sep", ";"], "--sep is the separator of --csv"),
+    "sep without csv, regression": (
+        ["--sep", ";", "--task", "regression"],
+        "--sep is the separator of --csv",
+    ),
+    "sep of two characters": (["--sep", "ab"], "argument --sep: expected one character"),
+    "single class": (["--csv", "{one_class}", "--target", "species"], "single class, 'setosa';"),
+    "single integer class": (["--csv", "{one_code}", "--target", "code"], "single class, 3;"),
+    "fractional labels": (
+        ["--csv", "{fractional}", "--target", "code"],
+        "numbers that are not whole, such as 0.5 on line 3: class labels are expected; for a "
+        "numeric target, pass --task regression",
+    ),
+    "repeated column": (["--csv", "{repeated}", "--target", "y"], "names a column twice: 'a'"),
     "csv without target": (["--csv", "{good}"], "needs --target COLUMN"),
     "target without csv": (["--target", "species"], "give --csv PATH as well"),
     "csv with simulation flag": (
@@ -184,12 +276,38 @@ ERROR_CASES = {
 }
 
 
+def broken_csv_files(folder):
+    """CSV files with one problem each, for the error cases."""
+    texts = {
+        "empty": None,
+        "short": "sepal length,sepal width,species\n1,2,setosa\n3,4\n",
+        "long": "sepal length,sepal width,species\n1,2,setosa\n3,4,setosa,5\n",
+        "inf": None,
+        "semicolon": "sepal length;sepal width;species\n0,5;1,5;setosa\n",
+        "semicolon_points": "a;b;species\n0.5;1.5;setosa\n",
+        "one_class": "a,b,species\n1,2,setosa\n3,4,setosa\n",
+        "one_code": "a,b,code\n1,2,3\n3,4,3\n",
+        "fractional": "a,b,code\n1,2,1\n3,4,0.5\n",
+        "repeated": "a,b,a,y\n1,2,3,x\n4,5,6,z\n",
+    }
+    files = {}
+    for name, text in texts.items():
+        path = folder / f"{name}.csv"
+        if text is None:  # the flowers file with one bad cell
+            write_csv(path, bad_cell={"empty": "", "inf": "inf"}[name])
+        else:
+            path.write_text(text)
+        files[name] = path
+    return files
+
+
 @pytest.mark.parametrize("args, message", ERROR_CASES.values(), ids=ERROR_CASES.keys())
 def test_errors_are_one_line_and_exit_code_2(capsys, tmp_path, args, message):
     files = {
         "tmp": tmp_path,
         "good": write_csv(tmp_path / "good.csv"),
         "bad": write_csv(tmp_path / "bad.csv", bad_cell="n/a"),
+        **broken_csv_files(tmp_path),
     }
     args = [arg.format(**files) for arg in args]
     code, _, err = run_cli(capsys, "--epochs", "5", "--hidden", "8", *args)
@@ -274,17 +392,70 @@ def test_regression_from_csv(capsys, tmp_path):
     )
 
 
-@pytest.mark.parametrize(
-    ("flags", "message"),
-    [
-        (["--classes", "3"], "--classes shapes classification data"),
-        (["--plot", "plots"], "--plot draws classifier pictures"),
-    ],
-)
-def test_regression_refuses_classification_flags(capsys, flags, message):
-    code, _, err = run_cli(capsys, "--task", "regression", *FAST, *flags)
+def test_regression_uses_its_own_penalties_unless_told(capsys):
+    code, out, err = run_cli(capsys, "--task", "regression", *FAST)
+    assert code == 0, err
+    penalties = _settings.TASK_PENALTIES["regression"]
+    assert f"l1={penalties['l1']:g}, l2={penalties['l2']:g}, epochs=20" in out
+    code, out, err = run_cli(capsys, "--task", "regression", *FAST, "--l2", "0.1")
+    assert code == 0, err
+    assert f"l1={penalties['l1']:g}, l2=0.1, epochs=20" in out
+    # The middle of the regression grid: --grid confirms or moves away from the default.
+    grid = _settings.GRIDS["regression"]
+    assert (penalties["l1"], penalties["l2"]) == (grid["l1"][1], grid["l2"][1])
+
+
+@pytest.fixture(scope="module")
+def diabetes_csv(tmp_path_factory):
+    """scikit-learn's diabetes data as a user would write it: a CSV with a header, by pandas."""
+    from sklearn.datasets import load_diabetes
+
+    path = tmp_path_factory.mktemp("diabetes") / "diabetes.csv"
+    load_diabetes(as_frame=True).frame.to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def mlp_regressor_r2(diabetes_csv):
+    """Held-out R² of MLPRegressor on the command line's split of the diabetes CSV, with X and y
+    standardized as the command line does (on the raw target it scores about -1.4)."""
+    from sklearn.compose import TransformedTargetRegressor
+    from sklearn.model_selection import train_test_split
+    from sklearn.neural_network import MLPRegressor
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    frame = pd.read_csv(diabetes_csv)
+    X, y = frame.drop(columns="target"), frame["target"].to_numpy()
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, random_state=0)
+    mlp = TransformedTargetRegressor(
+        make_pipeline(StandardScaler(), MLPRegressor(random_state=0)), transformer=StandardScaler()
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # MLPRegressor's ConvergenceWarning at max_iter=200
+        return mlp.fit(X_train, y_train).score(X_test, y_test)
+
+
+@pytest.mark.parametrize("grid", [False, True], ids=["defaults", "grid"])
+def test_regression_on_diabetes_at_least_matches_mlp_regressor(
+    capsys, diabetes_csv, mlp_regressor_r2, grid
+):
+    args = ["--task", "regression", "--csv", str(diabetes_csv), "--target", "target"]
+    code, out, err = run_cli(capsys, *args, *(["--grid"] if grid else []))
+    assert code == 0, err
+    assert "Data: " in out and "10 feature columns, target 'target' numeric" in out
+    r2 = float(out.split("Test R²: ")[1].split()[0])
+    assert r2 >= mlp_regressor_r2 > 0.1
+    if grid:  # the grid brackets the best l2: it is not on the grid's edge
+        best_l2 = float(out.split("Best: l1=")[1].split("l2=")[1].split()[0])
+        l2_grid = _settings.GRIDS["regression"]["l2"]
+        assert min(l2_grid) < best_l2 < max(l2_grid)
+
+
+def test_regression_refuses_classification_flags(capsys):
+    code, _, err = run_cli(capsys, "--task", "regression", *FAST, "--classes", "3")
     assert code == 2
-    assert err.startswith(f"l1l2-estimator: error: {message}")
+    assert err.startswith("l1l2-estimator: error: --classes shapes classification data")
     assert err.count("\n") == 1
 
 
@@ -307,14 +478,19 @@ _WHAT_WAS_IMPORTED = (
         (["--grid", "--l1", "0.1"], "2 False False"),
         (["--csv", "missing.csv", "--target", "y"], "2 False False"),
         (["--csv", "{bad}", "--target", "species"], "2 False False"),
+        (["--csv", "{empty}", "--target", "species"], "2 False False"),
+        (["--csv", "{semicolon}", "--target", "species"], "2 False False"),
     ],
-    ids=["help", "version", "bad flag", "flag combination", "missing csv", "bad csv"],
+    ids=[
+        "help", "version", "bad flag", "flag combination", "missing csv", "bad csv",
+        "empty cell", "semicolons",
+    ],
 )
 def test_answers_and_usage_errors_come_before_tensorflow_and_sklearn(tmp_path, args, expected):
     """--help, --version and every usage or CSV error are answered before TensorFlow (seconds to
     import) or scikit-learn (most of a second) is imported."""
-    bad = write_csv(tmp_path / "bad.csv", bad_cell="n/a")
-    args = [arg.format(bad=bad) for arg in args]
+    files = {"bad": write_csv(tmp_path / "bad.csv", bad_cell="n/a"), **broken_csv_files(tmp_path)}
+    args = [arg.format(**files) for arg in args]
     done = subprocess.run(
         [sys.executable, "-c", _WHAT_WAS_IMPORTED, *args],
         capture_output=True, text=True, check=True, cwd=tmp_path,

@@ -11,12 +11,16 @@ import matplotlib.image
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.linear_model import LogisticRegression
+from sklearn.base import clone
+from sklearn.compose import TransformedTargetRegressor
+from sklearn.datasets import make_regression
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.metrics import r2_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 import l1l2_estimator
-from l1l2_estimator import L1L2Classifier, plots
+from l1l2_estimator import L1L2Classifier, L1L2Regressor, plots
 from l1l2_estimator import cli
 from l1l2_estimator.cli import _settings
 
@@ -27,6 +31,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 PLOT_FILES = {"confusion_matrix.png", "loss_curve.png", "regularization_path.png"}
+REGRESSION_FILES = {"prediction_error.png", "loss_curve.png", "regularization_path.png"}
 MISSING = "matplotlib is required for plotting: pip install 'l1l2-estimator[plot]'"
 
 
@@ -231,8 +236,9 @@ def test_cli_plot_writes_three_pngs(capsys, tmp_path):
         width, height = png_size(folder / name)
         assert width >= 400 and height >= 300
     assert f"to {folder}" in out
-    table = out.split("l1  accuracy  epochs\n")[1].splitlines()[: len(_settings.PLOT_L1_VALUES)]
-    assert [float(row.split()[0]) for row in table] == list(_settings.PLOT_L1_VALUES)
+    l1_values = _settings.PLOT_L1_VALUES["classification"]
+    table = out.split("l1  accuracy  epochs\n")[1].splitlines()[: len(l1_values)]
+    assert [float(row.split()[0]) for row in table] == list(l1_values)
     assert "Traceback" not in err
     assert err.count("\n") <= 2  # at most a note for the run and one for the path's fits
 
@@ -247,6 +253,137 @@ def test_cli_plot_to_a_file_is_a_usage_error(capsys, tmp_path):
         f"l1l2-estimator: error: cannot write to --plot {str(existing)!r}: it is a file, "
         "not a folder\n"
     )
+
+
+# -- regressor pictures ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def regression_split():
+    X, y = make_regression(n_samples=240, n_features=6, n_informative=3, noise=5.0, random_state=0)
+    columns = [f"sensor {i}" for i in range(6)]
+    X = pd.DataFrame(X, columns=columns)
+    return X[:180], y[:180], X[180:], y[180:]
+
+
+def _regression_model():
+    """The command line's regression model: standardized X and y around the network."""
+    network = L1L2Regressor(**{**FAST, "epochs": 60})
+    return TransformedTargetRegressor(
+        make_pipeline(StandardScaler(), network), transformer=StandardScaler()
+    )
+
+
+@pytest.fixture(scope="module")
+def fitted_regression(regression_split):
+    X_train, y_train, _, _ = regression_split
+    return _regression_model().fit(X_train, y_train)
+
+
+@pytest.fixture(scope="module")
+def regression_path(regression_split):
+    X_train, y_train, X_test, y_test = regression_split
+    return plots.regularization_path(
+        _regression_model(), X_train, y_train, X_test, y_test, [0, 1e-2, 1.0]
+    )
+
+
+@pytest.mark.parametrize("kind", ["actual_vs_predicted", "residual_vs_predicted"])
+def test_prediction_error_draws_every_prediction(fitted_regression, regression_split, kind):
+    _, _, X_test, y_test = regression_split
+    display = plots.plot_prediction_error(fitted_regression, X_test, y_test, kind=kind)
+    np.testing.assert_allclose(display.y_pred, fitted_regression.predict(X_test))
+    np.testing.assert_allclose(display.y_true, y_test)
+    points = display.scatter_.get_offsets()
+    assert len(points) == len(y_test)
+    if kind == "residual_vs_predicted":
+        np.testing.assert_allclose(points[:, 1], y_test - fitted_regression.predict(X_test))
+    assert f"R² {fitted_regression.score(X_test, y_test):.3f}" in display.ax_.get_title()
+
+
+def test_each_task_refuses_the_other_tasks_picture(fitted_regression, fitted_binary, binary_data):
+    X, y = binary_data
+    with pytest.raises(TypeError, match="needs a regressor; for a classifier, use plot_conf"):
+        plots.plot_prediction_error(fitted_binary, X, y)
+    with pytest.raises(TypeError, match="needs a classifier; for a regressor, use plot_pred"):
+        plots.plot_confusion_matrix(fitted_regression, X[:, :6], y)
+
+
+def test_prediction_error_of_several_targets_says_to_draw_each(regression_split):
+    X_train, y_train, _, _ = regression_split
+    Y = np.column_stack([y_train, -y_train]) / y_train.std()
+    reg = L1L2Regressor(**{**FAST, "epochs": 2}).fit(X_train, Y)
+    with pytest.raises(ValueError, match="draws one target; this regressor predicts 2"):
+        plots.plot_prediction_error(reg, X_train, Y)
+
+
+def test_regularization_path_of_a_regressor_is_scored_by_r2(
+    regression_split, regression_path, fitted_regression
+):
+    X_train, y_train, X_test, y_test = regression_split
+    path = regression_path
+    assert path.score_name == "R²"
+    np.testing.assert_array_equal(path.l1_values, [0, 1e-2, 1.0])
+    # The same seed and data as the separately fitted l1=0 model: the same R², in y's own units
+    # (TransformedTargetRegressor scores the inverse-transformed predictions).
+    at_zero = clone(fitted_regression).set_params(regressor__l1l2regressor__l1=0.0)
+    at_zero.fit(X_train, y_train)
+    assert path.test_scores[0] == pytest.approx(at_zero.score(X_test, y_test))
+    assert path.test_scores[0] == pytest.approx(r2_score(y_test, at_zero.predict(X_test)))
+    assert path.test_scores[0] > 0.8
+    assert path.test_scores[-1] < path.test_scores[0]  # l1=1 shrinks the network towards zero
+    assert path.feature_names.tolist() == [f"sensor {i}" for i in range(6)]  # DataFrame columns
+    assert path.feature_importances.shape == (3, 6)
+
+
+def test_regularization_path_refuses_a_regressor_without_l1_before_fitting(regression_split):
+    X_train, y_train, X_test, y_test = regression_split
+    estimator = TransformedTargetRegressor(make_pipeline(StandardScaler(), Ridge()))
+    with pytest.raises(TypeError, match="needs an estimator with an l1 parameter.*got Ridge"):
+        plots.regularization_path(estimator, X_train, y_train, X_test, y_test)
+    assert not hasattr(estimator, "regressor_")
+
+
+def test_regression_loss_curve_and_path_say_r2(regression_split, regression_path):
+    X_train, y_train, _, _ = regression_split
+    stopped = L1L2Regressor(**FAST, early_stopping=True).fit(X_train, y_train / y_train.std())
+    ax = plots.plot_loss_curve(stopped)
+    assert ax.figure.axes[1].get_ylabel() == "validation R²"
+    assert "validation R²" in ax.get_title()
+    score_ax, _ = plots.plot_regularization_path(regression_path)
+    assert score_ax.get_ylabel() == "R²"
+    assert score_ax.get_title() == "R² against the L1 penalty"
+
+
+def test_save_plots_of_a_regressor(fitted_regression, regression_split, regression_path, tmp_path):
+    X_train, y_train, X_test, y_test = regression_split
+    files = plots.save_plots(
+        fitted_regression, X_train, y_train, X_test, y_test, tmp_path, path=regression_path
+    )
+    assert set(files) == {"prediction_error", "loss_curve", "regularization_path"}
+    assert {path.name for path in tmp_path.iterdir()} == REGRESSION_FILES
+    width, height = png_size(tmp_path / "prediction_error.png")
+    assert width > 2 * height  # actual-vs-predicted and residuals side by side
+    assert not plt.get_fignums()
+
+
+def test_cli_plot_with_task_regression(capsys, tmp_path):
+    folder = tmp_path / "pictures"
+    code = cli.main(
+        ["--task", "regression", "--samples", "120", "--epochs", "15", "--hidden", "8",
+         "--plot", str(folder)]
+    )
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert {path.name for path in folder.iterdir()} == REGRESSION_FILES
+    for name in REGRESSION_FILES:
+        width, height = png_size(folder / name)
+        assert width >= 400 and height >= 300
+    assert "held-out R²" in out
+    l1_values = _settings.PLOT_L1_VALUES["regression"]
+    table = out.split("l1        R²  epochs\n")[1].splitlines()[: len(l1_values)]
+    assert [float(row.split()[0]) for row in table] == list(l1_values)
+    assert "Traceback" not in err
 
 
 # -- without matplotlib ----------------------------------------------------------------------------

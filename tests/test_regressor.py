@@ -4,11 +4,13 @@ import pickle
 import subprocess
 import sys
 import textwrap
+import warnings
 
 import numpy as np
 import pytest
 from sklearn.base import is_regressor
 from sklearn.datasets import make_regression
+from sklearn.exceptions import DataConversionWarning
 from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.neural_network import MLPRegressor
 from sklearn.pipeline import make_pipeline
@@ -61,6 +63,27 @@ def test_multioutput_targets(regression_split):
     assert reg.score(X_train, Y) > 0.8
     with pytest.raises(ValueError, match="output"):
         reg.partial_fit(X_train, y_train)
+
+
+def test_a_single_column_target_predicts_one_dimension_like_mlp_regressor(regression_split):
+    X_train, X_test, y_train, y_test = regression_split
+    column = y_train.reshape(-1, 1)
+    with warnings.catch_warnings():
+        # A multi-output regressor takes a column as one target: nothing to warn about.
+        warnings.simplefilter("error", DataConversionWarning)
+        reg = L1L2Regressor(**FAST).fit(X_train, column)
+    with pytest.warns(DataConversionWarning):  # MLPRegressor ravels it, with a warning
+        mlp = MLPRegressor(hidden_layer_sizes=(8,), max_iter=5).fit(X_train, column)
+    assert reg.predict(X_test).shape == mlp.predict(X_test).shape == (len(X_test),)
+    assert reg.n_outputs_ == 1
+    # The same network as from a 1-D y: same seed, same targets, same predictions.
+    np.testing.assert_allclose(
+        reg.predict(X_test), L1L2Regressor(**FAST).fit(X_train, y_train).predict(X_test)
+    )
+    assert reg.score(X_test, y_test.reshape(-1, 1)) == pytest.approx(reg.score(X_test, y_test))
+    assert reg.partial_fit(X_train, column).predict(X_test[:3]).shape == (3,)
+    stopped = L1L2Regressor(**FAST, early_stopping=True).fit(X_train, column)
+    assert stopped.best_validation_score_ > 0.8  # R² of the held-out rows, computed per column
 
 
 def test_grid_search_over_penalties(regression_split):

@@ -10,6 +10,7 @@ the output layer is, and how held-out rows are scored.
 from . import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start)
 
 import contextlib
+import inspect
 import os
 import warnings
 
@@ -93,11 +94,77 @@ class L1L2Network:
         scikeras' own ``__init__`` is not called: it would store params these classes do not have
         (``model``, ``loss``, ...), which ``clone`` would then pass back."""
         arguments = dict(arguments)
-        routed = arguments.pop("kwargs", {})
+        extra = arguments.pop("kwargs", {})
         del arguments["self"]
         arguments.pop("__class__", None)
         vars(self).update(arguments)
-        vars(self).update(routed)
+        vars(self).update(extra)
+        # Which attributes are params beyond the signature: the keyword arguments given here (an
+        # unknown one stays a param, so that a clone still fails in fit) and routed ones that
+        # set_params adds later.
+        self._extra_params = tuple(extra)
+
+    @classmethod
+    def _signature_params(cls):
+        """The named params of ``__init__``, sorted, as scikit-learn lists them."""
+        parameters = inspect.signature(cls.__init__).parameters.values()
+        return sorted(
+            p.name for p in parameters if p.name != "self" and p.kind is not p.VAR_KEYWORD
+        )
+
+    def _extra_param_names(self):
+        extra = vars(self).get("_extra_params")
+        if extra is None:  # unpickled from a version that did not record them
+            return [name for name in vars(self) if is_routed(name)]
+        return list(extra)
+
+    def get_params(self, deep=True):
+        """Get the parameters of this estimator.
+
+        The params are the arguments of ``__init__`` and the routed ``optimizer__*`` and
+        ``callbacks__*`` arguments given to ``__init__`` or ``set_params``, as in scikit-learn;
+        other attributes set on the estimator are not params.
+
+        Parameters
+        ----------
+        deep : bool, default=True
+            If True, also return the parameters of contained objects that are estimators.
+
+        Returns
+        -------
+        params : dict
+            Parameter names mapped to their values.
+        """
+        params = {}
+        for name in (*self._signature_params(), *sorted(self._extra_param_names())):
+            value = getattr(self, name)
+            if deep and hasattr(value, "get_params") and not isinstance(value, type):
+                params.update((f"{name}__{key}", v) for key, v in value.get_params().items())
+            params[name] = value
+        return params
+
+    def set_params(self, **params):
+        """Set the parameters of this estimator.
+
+        Routed arguments (``optimizer__beta_1=0.9``, ``callbacks__<name>``) may be added; any
+        other name must be a param already.
+
+        Parameters
+        ----------
+        **params : dict
+            Parameter names mapped to their new values.
+
+        Returns
+        -------
+        self : object
+            The estimator.
+        """
+        try:
+            return super().set_params(**params)
+        finally:  # also when a later name was refused: the routed ones set before it count
+            extra = self._extra_param_names()
+            added = [n for n in params if is_routed(n) and n not in extra and n in vars(self)]
+            self._extra_params = (*extra, *added)
 
     def __sklearn_tags__(self):
         # scikeras lists BaseWrapper before ClassifierMixin/RegressorMixin, so the mixins' tags

@@ -93,7 +93,7 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
         if labels.size < 2:
             raise ValueError(
                 f"{type(self).__name__} needs samples of at least 2 classes in the data, but "
-                f"the data contains only one class: {labels[0]!r}."
+                f"the data contains only one class: {labels.tolist()[0]!r}."
             )
         return labels
 

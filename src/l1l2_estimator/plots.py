@@ -1,13 +1,19 @@
-"""Pictures of a fitted L1L2Classifier: confusion matrix, loss curve and regularization path.
+"""Pictures of a fitted L1L2Classifier or L1L2Regressor.
+
+For a classifier: the confusion matrix; for a regressor: the prediction error (predicted against
+actual values, and residuals, with scikit-learn's ``PredictionErrorDisplay``); for both: the loss
+curve and the regularization path (held-out accuracy or R², and feature importances, against
+``l1``).
 
 matplotlib is an optional dependency (``pip install 'l1l2-estimator[plot]'``). This module imports
 without it; each function imports matplotlib when called and raises ``ImportError`` with the
 install command if it is missing.
 
-Every function takes an :class:`~l1l2_estimator.L1L2Classifier` or a ``Pipeline`` whose last step
-is one. The ``plot_*`` functions draw into the Axes they are given (or into a new pyplot figure);
-:func:`save_plots` draws all three into PNG files through matplotlib's Agg canvas, without pyplot,
-so it neither needs a display nor changes the user's pyplot backend.
+Every function takes one of the estimators, a ``Pipeline`` whose last step is one, or (for a
+regressor) a ``TransformedTargetRegressor`` around either. The ``plot_*`` functions draw into the
+Axes they are given (or into a new pyplot figure); :func:`save_plots` draws all three pictures of
+the task into PNG files through matplotlib's Agg canvas, without pyplot, so it neither needs a
+display nor changes the user's pyplot backend.
 
 The regularization path is computed by :func:`l1l2_estimator.regularization_path` (it fits
 models); this module draws it, and re-exports the function for convenience.
@@ -29,13 +35,20 @@ import numpy as np
 from sklearn.exceptions import NotFittedError
 from sklearn.metrics import accuracy_score
 
-from ._path import DEFAULT_L1_VALUES, RegularizationPath, final_step, regularization_path
+from ._path import (
+    DEFAULT_L1_VALUES,
+    RegularizationPath,
+    final_step,
+    regularization_path,
+    score_name,
+)
 
 __all__ = [
     "DEFAULT_L1_VALUES",
     "RegularizationPath",
     "plot_confusion_matrix",
     "plot_loss_curve",
+    "plot_prediction_error",
     "plot_regularization_path",
     "regularization_path",
     "save_plots",
@@ -46,6 +59,7 @@ MATPLOTLIB_MISSING = "matplotlib is required for plotting: pip install 'l1l2-est
 # File names written by save_plots, by plot.
 FILE_NAMES = {
     "confusion_matrix": "confusion_matrix.png",
+    "prediction_error": "prediction_error.png",
     "loss_curve": "loss_curve.png",
     "regularization_path": "regularization_path.png",
 }
@@ -100,6 +114,11 @@ def plot_confusion_matrix(estimator, X, y, ax=None, *, normalize=None, cmap="Blu
     _require_matplotlib()
     from sklearn.metrics import ConfusionMatrixDisplay
 
+    if score_name(estimator) != "accuracy":
+        raise TypeError(
+            "plot_confusion_matrix needs a classifier; for a regressor, use "
+            f"plot_prediction_error (got {type(final_step(estimator)).__name__})."
+        )
     labels = estimator.classes_
     y_pred = estimator.predict(X)
     # Long class names overlap when written side by side under the columns.
@@ -119,22 +138,84 @@ def plot_confusion_matrix(estimator, X, y, ax=None, *, normalize=None, cmap="Blu
     return display
 
 
+# -- prediction error ------------------------------------------------------------------------------
+
+
+def plot_prediction_error(
+    estimator, X, y, ax=None, *, kind="actual_vs_predicted", subsample=1000, random_state=0
+):
+    """Draw a fitted regressor's predictions on ``(X, y)`` against the true values.
+
+    A thin wrapper of :meth:`sklearn.metrics.PredictionErrorDisplay.from_predictions` that puts
+    the R² in the title. ``kind="actual_vs_predicted"`` shows how far the points fall from the
+    diagonal; ``kind="residual_vs_predicted"`` shows the residuals (true minus predicted) around
+    zero.
+
+    Parameters
+    ----------
+    estimator : L1L2Regressor, Pipeline or TransformedTargetRegressor
+        A fitted regressor of one target.
+    X : array-like of shape (n_samples, n_features)
+        Input data, usually a held-out split.
+    y : array-like of shape (n_samples,)
+        True target values.
+    ax : matplotlib.axes.Axes, default=None
+        Where to draw; None makes a new pyplot figure.
+    kind : {"actual_vs_predicted", "residual_vs_predicted"}, default="actual_vs_predicted"
+        Which picture to draw.
+    subsample : int, float or None, default=1000
+        At most this many points (a fraction, with a float) are drawn; None draws all. The R² in
+        the title is always computed on all of them.
+    random_state : int, RandomState instance or None, default=0
+        Chooses the subsample.
+
+    Returns
+    -------
+    display : sklearn.metrics.PredictionErrorDisplay
+        The display; ``display.ax_`` is the Axes drawn into.
+    """
+    _require_matplotlib()
+    from sklearn.metrics import PredictionErrorDisplay, r2_score
+
+    if score_name(estimator) != "R²":
+        raise TypeError(
+            "plot_prediction_error needs a regressor; for a classifier, use "
+            f"plot_confusion_matrix (got {type(final_step(estimator)).__name__})."
+        )
+    y_pred = np.asarray(estimator.predict(X))
+    y = np.asarray(y)
+    if y_pred.ndim > 1 and y_pred.shape[1] > 1:
+        raise ValueError(
+            f"plot_prediction_error draws one target; this regressor predicts {y_pred.shape[1]}. "
+            "Draw each column, e.g. PredictionErrorDisplay.from_predictions(y[:, 0], "
+            "estimator.predict(X)[:, 0])."
+        )
+    y_pred, y = y_pred.reshape(len(y_pred)), y.reshape(len(y))
+    display = PredictionErrorDisplay.from_predictions(
+        y, y_pred, kind=kind, subsample=subsample, random_state=random_state, ax=ax
+    )
+    what = "Predicted against actual" if kind == "actual_vs_predicted" else "Residuals"
+    display.ax_.set_title(f"{what} ({len(y)} samples, R² {r2_score(y, y_pred):.3f})")
+    return display
+
+
 # -- loss curve ------------------------------------------------------------------------------------
 
 
 def plot_loss_curve(estimator, ax=None):
-    """Draw the training loss of each epoch and, when recorded, the validation accuracy.
+    """Draw the training loss of each epoch and, when recorded, the validation score.
 
     The loss is ``loss_curve_`` (penalty included). When the estimator has ``validation_scores_``
-    (fitted with ``early_stopping=True``), the validation accuracy of each epoch is drawn against a
-    second y axis on the right, in its own color, with the best score (whose weights the estimator
-    keeps) marked. The scores belong to the last ``len(validation_scores_)`` epochs, so after a
-    warm-started fit they line up with the end of the loss curve.
+    (fitted with ``early_stopping=True``), the validation score of each epoch (accuracy for a
+    classifier, R² for a regressor) is drawn against a second y axis on the right, in its own
+    color, with the best score (whose weights the estimator keeps) marked. The scores belong to
+    the last ``len(validation_scores_)`` epochs, so after a warm-started fit they line up with the
+    end of the loss curve.
 
     Parameters
     ----------
-    estimator : L1L2Classifier or Pipeline
-        A fitted classifier.
+    estimator : L1L2Classifier, L1L2Regressor, Pipeline or TransformedTargetRegressor
+        A fitted estimator.
     ax : matplotlib.axes.Axes, default=None
         Where to draw; None makes a new pyplot figure.
 
@@ -144,14 +225,15 @@ def plot_loss_curve(estimator, ax=None):
         The Axes of the loss; the validation axis, when drawn, is its twin in ``ax.figure.axes``.
     """
     _require_matplotlib()
-    classifier = final_step(estimator)
-    losses = getattr(classifier, "loss_curve_", None)
+    network = final_step(estimator)
+    losses = getattr(network, "loss_curve_", None)
     if losses is None:
         raise NotFittedError(
             f"plot_loss_curve needs a fitted estimator with loss_curve_; this "
-            f"{type(classifier).__name__} has none. Call fit first."
+            f"{type(network).__name__} has none. Call fit first."
         )
-    scores = getattr(classifier, "validation_scores_", None)
+    scores = getattr(network, "validation_scores_", None)
+    metric = "R²" if score_name(estimator) == "R²" else "accuracy"
     if ax is None:
         _, ax = _pyplot().subplots(layout="constrained")
 
@@ -170,7 +252,7 @@ def plot_loss_curve(estimator, ax=None):
     # loss_curve_ counts the epochs of earlier warm-started fits too; the scores only this fit's.
     score_epochs = np.arange(1, len(scores) + 1) + max(0, len(losses) - len(scores))
     (score_line,) = score_ax.plot(
-        score_epochs, scores, color=score_color, label="validation accuracy"
+        score_epochs, scores, color=score_color, label=f"validation {metric}"
     )
     best = int(np.argmax(scores))
     (best_marker,) = score_ax.plot(
@@ -180,10 +262,10 @@ def plot_loss_curve(estimator, ax=None):
         color=score_color,
         label=f"best: {scores[best]:.3f} at epoch {score_epochs[best]}",
     )
-    score_ax.set_ylabel("validation accuracy", color=score_color)
+    score_ax.set_ylabel(f"validation {metric}", color=score_color)
     score_ax.tick_params(axis="y", labelcolor=score_color)
-    ax.set_title(f"Training loss and validation accuracy per epoch ({len(losses)} epochs)")
-    # Loss falls from the top left, accuracy rises to the top right: below the axes, the legend
+    ax.set_title(f"Training loss and validation {metric} per epoch ({len(losses)} epochs)")
+    # Loss falls from the top left, the score rises to the top right: below the axes, the legend
     # covers neither.
     ax.legend(
         handles=[loss_line, score_line, best_marker],
@@ -199,7 +281,9 @@ def plot_loss_curve(estimator, ax=None):
 
 
 def plot_regularization_path(path, axes=None, *, n_labeled=5):
-    """Draw accuracy against ``l1`` (left) and each feature's importance against ``l1`` (right).
+    """Draw the score against ``l1`` (left) and each feature's importance against ``l1`` (right).
+
+    The score is the path's ``score_name``: accuracy for a classifier, R² for a regressor.
 
     The ``l1`` axis is logarithmic; when the path includes ``l1=0``, the stretch from 0 to the
     smallest positive value is drawn linearly (a "symlog" axis), so 0 sits one step to the left of
@@ -211,27 +295,28 @@ def plot_regularization_path(path, axes=None, *, n_labeled=5):
     path : RegularizationPath
         The result of :func:`regularization_path`.
     axes : sequence of two matplotlib.axes.Axes, default=None
-        Where to draw the accuracy and the importances; None makes a new pyplot figure.
+        Where to draw the scores and the importances; None makes a new pyplot figure.
     n_labeled : int, default=5
         How many features to name.
 
     Returns
     -------
     axes : sequence of two matplotlib.axes.Axes
-        The accuracy Axes and the importance Axes.
+        The score Axes and the importance Axes.
     """
     _require_matplotlib()
     if axes is None:
         _, axes = _pyplot().subplots(1, 2, figsize=(11, 4.2), layout="constrained")
     if len(axes) != 2:
-        raise ValueError(f"axes must be two Axes (accuracy, importances), got {len(axes)}.")
+        raise ValueError(f"axes must be two Axes (scores, importances), got {len(axes)}.")
     score_ax, importance_ax = axes
     l1 = path.l1_values
 
     score_ax.plot(l1, path.train_scores, "o--", color="C7", label="training split")
     score_ax.plot(l1, path.test_scores, "o-", color="C0", label="held-out split")
-    score_ax.set_ylabel("accuracy")
-    score_ax.set_title("Accuracy against the L1 penalty")
+    metric = path.score_name
+    score_ax.set_ylabel(metric)
+    score_ax.set_title(f"{metric[0].upper()}{metric[1:]} against the L1 penalty")
     score_ax.legend(loc="best")
 
     importances = path.feature_importances
@@ -303,19 +388,22 @@ def save_plots(
     path=None,
     dpi=100,
 ):
-    """Write the confusion matrix, the loss curve and the regularization path as PNG files.
+    """Write the task's three pictures as PNG files.
 
-    The figures are drawn on matplotlib's non-interactive Agg canvas, not through pyplot, so this
-    works without a display and leaves pyplot's backend and open figures alone.
+    For a classifier: the confusion matrix, the loss curve and the regularization path; for a
+    regressor: the prediction error (predicted against actual values and the residuals, side by
+    side), the loss curve and the regularization path. The figures are drawn on matplotlib's
+    non-interactive Agg canvas, not through pyplot, so this works without a display and leaves
+    pyplot's backend and open figures alone.
 
     Parameters
     ----------
-    estimator : L1L2Classifier or Pipeline
-        A fitted classifier.
+    estimator : L1L2Classifier, L1L2Regressor, Pipeline or TransformedTargetRegressor
+        A fitted estimator.
     X_train, y_train : array-like
         Training data for the regularization path's fits; unused when ``path`` is given.
     X_test, y_test : array-like
-        Held-out data for the confusion matrix and the path's accuracy.
+        Held-out data for the confusion matrix or prediction error, and the path's scores.
     directory : str or path-like
         Folder for the files; created if missing. Existing files of the same names are replaced.
     l1_values : array-like of float, default=DEFAULT_L1_VALUES
@@ -328,13 +416,14 @@ def save_plots(
     Returns
     -------
     files : dict of str to str
-        The path of each file written, under the keys ``"confusion_matrix"``, ``"loss_curve"``
-        and ``"regularization_path"``.
+        The path of each file written, under the keys ``"confusion_matrix"`` (a classifier) or
+        ``"prediction_error"`` (a regressor), ``"loss_curve"`` and ``"regularization_path"``.
     """
     _require_matplotlib()
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
+    regression = score_name(estimator) == "R²"
     if path is None:
         path = regularization_path(estimator, X_train, y_train, X_test, y_test, l1_values)
     os.makedirs(directory, exist_ok=True)
@@ -344,23 +433,28 @@ def save_plots(
         FigureCanvasAgg(figure)
         return figure
 
-    n_classes = len(estimator.classes_)
-    side = max(4.5, 0.6 * n_classes + 3)
-    confusion = new_figure((side + 1, side))
-    plot_confusion_matrix(estimator, X_test, y_test, ax=confusion.add_subplot())
+    figures = {}
+    if regression:
+        figures["prediction_error"] = new_figure((11, 4.6))
+        for ax, kind in zip(
+            figures["prediction_error"].subplots(1, 2),
+            ("actual_vs_predicted", "residual_vs_predicted"),
+        ):
+            plot_prediction_error(estimator, X_test, y_test, ax=ax, kind=kind)
+    else:
+        side = max(4.5, 0.6 * len(estimator.classes_) + 3)
+        figures["confusion_matrix"] = new_figure((side + 1, side))
+        ax = figures["confusion_matrix"].add_subplot()
+        plot_confusion_matrix(estimator, X_test, y_test, ax=ax)
 
-    loss = new_figure((6.4, 4.2))
-    plot_loss_curve(estimator, ax=loss.add_subplot())
+    figures["loss_curve"] = new_figure((6.4, 4.2))
+    plot_loss_curve(estimator, ax=figures["loss_curve"].add_subplot())
 
-    regularization = new_figure((11, 4.2))
-    plot_regularization_path(path, axes=regularization.subplots(1, 2))
+    figures["regularization_path"] = new_figure((11, 4.2))
+    plot_regularization_path(path, axes=figures["regularization_path"].subplots(1, 2))
 
     files = {}
-    for name, figure in (
-        ("confusion_matrix", confusion),
-        ("loss_curve", loss),
-        ("regularization_path", regularization),
-    ):
+    for name, figure in figures.items():
         files[name] = os.path.join(os.fspath(directory), FILE_NAMES[name])
         figure.savefig(files[name], dpi=dpi)
     return files

@@ -73,7 +73,8 @@ class L1L2Regressor(L1L2Network, KerasRegressor):
     # -- task hooks of L1L2Network --------------------------------------------------------------
 
     def _targets_from(self, y, classes):
-        """``(n_outputs, y_ndim)``: a 1-D ``y`` is one output, predicted as a 1-D array."""
+        """``(n_outputs, y_ndim)``: a 1-D ``y`` or a single column is one output, predicted as a
+        1-D array (``y_ndim`` is kept as part of the fitted state)."""
         return (1 if y.ndim == 1 else y.shape[1], y.ndim)
 
     def _fitted_targets(self):
@@ -123,10 +124,11 @@ class L1L2Regressor(L1L2Network, KerasRegressor):
         Returns
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
-            Predictions, shaped like the ``y`` seen in ``fit``.
+            Predictions: one value per row for a single target (also when ``fit`` saw ``y`` of
+            shape (n_samples, 1), as ``MLPRegressor`` does), one column per target otherwise.
         """
         output = self._network_output(X)
-        return output[:, 0] if self._y_ndim == 1 else output
+        return output[:, 0] if self.n_outputs_ == 1 else output
 
 
 L1L2Regressor.__doc__ = _docs.compose(

@@ -4,15 +4,18 @@ Where things live: ``_parser`` (the flags), ``_data`` (simulated or CSV data), `
 fit, evaluate, save, plot) and ``_reports`` (the text it prints).
 
 It runs the classic recipe end to end: load data (simulated by ``make_classification``, or a CSV
-file), split it with a stratified ``train_test_split``, fit ``StandardScaler`` followed by
-:class:`~l1l2_estimator.L1L2Classifier` on the training part (optionally choosing ``l1`` and ``l2``
-by a cross-validated grid search), and report accuracy, the confusion matrix and
-``classification_report`` on the held-out part. ``--save`` writes the fitted pipeline with joblib;
-``--plot DIR`` writes the confusion matrix, the loss curve and a regularization path (held-out
-accuracy and feature importances refitted for a few ``l1`` values) as PNG files, which needs
-matplotlib (the ``plot`` extra).
+file read with ``pandas.read_csv``, whose header names the features), split it with a stratified
+``train_test_split``, fit ``StandardScaler`` followed by :class:`~l1l2_estimator.L1L2Classifier`
+on the training part (optionally choosing ``l1`` and ``l2`` by a cross-validated grid search), and
+report accuracy, the confusion matrix and ``classification_report`` on the held-out part (with
+``--task regression``: :class:`~l1l2_estimator.L1L2Regressor` on a standardized target, scored by
+R², with penalties chosen for small noisy data). ``--save`` writes the fitted pipeline with
+joblib; ``--plot DIR`` writes the confusion matrix (with ``--task regression``: the prediction
+error), the loss curve and a regularization path (held-out accuracy or R², and feature
+importances, refitted for a few ``l1`` values) as PNG files, which needs matplotlib (the ``plot``
+extra).
 
-Problems with the input (a missing file or column, a non-numeric feature, a parameter the
+Problems with the input (a missing file or column, an empty or non-numeric cell, a parameter the
 estimator rejects) are reported as one line, ``l1l2-estimator: error: <message>``, with exit
 code 2.
 
@@ -23,6 +26,7 @@ Examples
     python -m l1l2_estimator                          # simulated data, 2 classes
     python -m l1l2_estimator --classes 3 --grid       # choose l1 and l2 by 3-fold CV
     l1l2-estimator --csv iris.csv --target species --save model.joblib
+    l1l2-estimator --csv diabetes.csv --target target --task regression --grid
     python -m l1l2_estimator --plot plots             # also write three PNG files to plots/
 """
 

@@ -8,7 +8,7 @@ import os
 from dataclasses import dataclass
 
 from ._data import load_data
-from ._settings import UsageError
+from ._settings import TASK_PENALTIES, UsageError
 
 
 @dataclass
@@ -28,10 +28,6 @@ class Job:
 def prepare(args):
     """Check ``args`` and load and split the data; UsageError says what is wrong."""
     regression = args.task == "regression"
-    if regression and args.plot:
-        raise UsageError(
-            "--plot draws classifier pictures; it is not available with --task regression"
-        )
     params = _estimator_params(args)
     if args.save and not os.path.isdir(os.path.dirname(args.save) or "."):
         # Checked before fitting, which can take minutes, rather than when writing.
@@ -71,13 +67,15 @@ def _prepare_plot_folder(folder):
 
 
 def _estimator_params(args):
-    """The estimator's arguments from the flags; a flag left out keeps the estimator's default."""
+    """The estimator's arguments from the flags; a flag left out keeps the task's penalty
+    (``TASK_PENALTIES``) or else the estimator's default."""
     if args.grid and (args.l1 is not None or args.l2 is not None):
         raise UsageError("--grid chooses l1 and l2 itself; drop --l1 and --l2, or drop --grid")
     params = {
         "hidden_layer_sizes": args.hidden,
         "random_state": args.seed,
         "verbose": int(args.verbose),
+        **TASK_PENALTIES[args.task],
     }
     for name in ("l1", "l2", "epochs"):
         if getattr(args, name) is not None:

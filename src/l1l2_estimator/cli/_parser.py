@@ -7,11 +7,11 @@ from ._settings import (
     CV_FOLDS,
     DEFAULT_HIDDEN,
     ESTIMATOR_DEFAULTS,
-    L1_GRID,
-    L2_GRID,
+    GRIDS,
     PLOT_L1_VALUES,
     PROG,
     SIMULATION_DEFAULTS,
+    TASK_PENALTIES,
     UsageError,
 )
 
@@ -31,10 +31,12 @@ def build_parser():
         description=(
             "Fit StandardScaler + L1L2Classifier (an L1-L2-regularized Keras network) on a "
             "stratified training split and report accuracy, the confusion matrix and "
-            "per-class precision/recall on the held-out split."
+            "per-class precision/recall on the held-out split; with --task regression, fit "
+            "L1L2Regressor and report R², mean absolute and root mean squared error."
         ),
         epilog=(
-            "Without --csv the data are simulated by sklearn's make_classification. "
+            "Without --csv the data are simulated by sklearn's make_classification "
+            "(make_regression with --task regression). "
             "Exit codes: 0 success, 2 usage or input error."
         ),
     )
@@ -50,6 +52,12 @@ def build_parser():
         metavar="COLUMN",
         help="the CSV column holding the class labels (or the numeric target with --task "
         "regression)",
+    )
+    data.add_argument(
+        "--sep",
+        type=_separator,
+        metavar="CHAR",
+        help="the column separator of --csv (default ','; ';' or 'tab' for files that use them)",
     )
     data.add_argument(
         "--task",
@@ -100,18 +108,20 @@ def build_parser():
         metavar="SIZES",
         help=f"comma-separated hidden layer sizes (default {DEFAULT_HIDDEN})",
     )
-    defaults = ESTIMATOR_DEFAULTS
+    defaults, regression = ESTIMATOR_DEFAULTS, TASK_PENALTIES["regression"]
     model.add_argument(
         "--l1",
         type=_penalty,
         metavar="FACTOR",
-        help=f"L1 penalty factor (default {defaults['l1']:g})",
+        help=f"L1 penalty factor (default {defaults['l1']:g}; {regression['l1']:g} with --task "
+        "regression)",
     )
     model.add_argument(
         "--l2",
         type=_penalty,
         metavar="FACTOR",
-        help=f"L2 penalty factor (default {defaults['l2']:g})",
+        help=f"L2 penalty factor (default {defaults['l2']:g}; {regression['l2']:g} with --task "
+        "regression)",
     )
     model.add_argument(
         "--epochs",
@@ -120,11 +130,14 @@ def build_parser():
         help=f"maximum training epochs (default {defaults['epochs']}; training stops earlier "
         "once the loss stops improving)",
     )
+    grid, regression_grid = GRIDS["classification"], GRIDS["regression"]
     model.add_argument(
         "--grid",
         action="store_true",
-        help=f"choose l1 in {_grid_text(L1_GRID)} and l2 in {_grid_text(L2_GRID)} by "
-        f"{CV_FOLDS}-fold cross-validation on the training split",
+        help=f"choose l1 in {_grid_text(grid['l1'])} and l2 in {_grid_text(grid['l2'])} (with "
+        f"--task regression: l1 in {_grid_text(regression_grid['l1'])}, l2 in "
+        f"{_grid_text(regression_grid['l2'])}) by {CV_FOLDS}-fold cross-validation on the "
+        "training split",
     )
 
     output = parser.add_argument_group("output")
@@ -132,9 +145,11 @@ def build_parser():
     output.add_argument(
         "--plot",
         metavar="DIR",
-        help="write confusion_matrix.png, loss_curve.png and regularization_path.png to this "
-        f"folder (created if missing); the path refits the model for l1 in "
-        f"{_grid_text(PLOT_L1_VALUES)}; needs matplotlib",
+        help="write confusion_matrix.png (prediction_error.png with --task regression), "
+        "loss_curve.png and regularization_path.png to this folder (created if missing); the "
+        "path refits the model for l1 in "
+        f"{_grid_text(PLOT_L1_VALUES['classification'])} (with --task regression: "
+        f"{_grid_text(PLOT_L1_VALUES['regression'])}); needs matplotlib",
     )
     output.add_argument(
         "--verbose", action="store_true", help="show Keras' progress bar for each epoch"
@@ -188,6 +203,16 @@ def _test_size(text):
     if text.strip().isdigit():
         return _positive_int(text)
     return _number(text, float, lambda value: 0 < value < 1, "a fraction in (0, 1) or rows >= 1")
+
+
+def _separator(text):
+    """One character that separates columns; ``tab`` (or ``\\t``) for a tab."""
+    separator = "\t" if text in ("tab", "\\t", "\t") else text
+    if len(separator) != 1 or separator in "\"\r\n":
+        raise argparse.ArgumentTypeError(
+            f"expected one character such as ';' or the word tab, got {text!r}"
+        )
+    return separator
 
 
 def _version():

@@ -84,15 +84,17 @@ def format_grid_results(search, prefix="l1l2classifier__", metric="accuracy"):
 
 
 def format_regularization_path(path):
-    """Held-out accuracy and epochs trained for each ``l1`` of a regularization path."""
+    """Held-out score (accuracy or R²) and epochs trained for each ``l1`` of a regularization
+    path."""
+    metric = path.score_name
     lines = [
         f"Regularization path: the model refitted for {len(path.l1_values)} values of l1 "
-        "(other settings as above), held-out accuracy",
+        f"(other settings as above), held-out {metric}",
         "",
-        f"{'l1':>8} {'accuracy':>9} {'epochs':>7}",
+        f"{'l1':>8} {metric:>9} {'epochs':>7}",
     ]
-    for l1, accuracy, epochs in zip(path.l1_values, path.test_scores, path.n_iter):
-        lines.append(f"{l1:>8g} {accuracy:>9.3f} {epochs:>7d}")
+    for l1, score, epochs in zip(path.l1_values, path.test_scores, path.n_iter):
+        lines.append(f"{l1:>8g} {score:>9.3f} {epochs:>7d}")
     return "\n".join(lines)
 
 

@@ -22,7 +22,7 @@ from ._reports import (
     format_regularization_path,
     warnings_summarized,
 )
-from ._settings import CV_FOLDS, L1_GRID, L2_GRID, PLOT_L1_VALUES, UsageError
+from ._settings import CV_FOLDS, GRIDS, PLOT_L1_VALUES, UsageError
 
 
 def run(job):
@@ -45,15 +45,8 @@ def run(job):
 
     with warnings_summarized(network.epochs):
         if args.grid:
-            search = GridSearchCV(
-                pipeline,
-                {f"{prefix}l1": L1_GRID, f"{prefix}l2": L2_GRID},
-                cv=CV_FOLDS,
-                # A parameter the estimator rejects should stop the run with its message, not
-                # turn into a table of NaN scores.
-                error_score="raise",
-            )
-            model = search.fit(X_train, y_train).best_estimator_
+            search = search_penalties(pipeline, prefix, GRIDS[args.task], X_train, y_train)
+            model = search.best_estimator_
         else:
             model = pipeline.fit(X_train, y_train)
 
@@ -78,10 +71,28 @@ def run(job):
     if args.plot:
         with warnings_summarized(network.epochs, "regularization-path fit"):
             path = plots.regularization_path(
-                model, X_train, y_train, X_test, y_test, PLOT_L1_VALUES
+                model, X_train, y_train, X_test, y_test, PLOT_L1_VALUES[args.task]
             )
         files = plots.save_plots(model, X_train, y_train, X_test, y_test, args.plot, path=path)
         print()
         print(format_regularization_path(path))
         names = ", ".join(os.path.basename(name) for name in files.values())
         print(f"\nWrote {names} to {args.plot}")
+
+
+def search_penalties(pipeline, prefix, grid, X, y):
+    """Choose ``l1`` and ``l2`` of ``pipeline``'s network (params named ``prefix + "l1"``) from
+    ``grid`` by cross-validation on ``(X, y)``, and refit the best pair on all of it.
+
+    Returns the fitted search: ``best_estimator_``, ``best_params_``, ``best_score_``,
+    ``n_splits_`` and ``cv_results_`` are what the report reads.
+    """
+    search = GridSearchCV(
+        pipeline,
+        {f"{prefix}l1": grid["l1"], f"{prefix}l2": grid["l2"]},
+        cv=CV_FOLDS,
+        # A parameter the estimator rejects should stop the run with its message, not turn into
+        # a table of NaN scores.
+        error_score="raise",
+    )
+    return search.fit(X, y)

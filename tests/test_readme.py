@@ -1,0 +1,123 @@
+"""README.md runs as written: its Python blocks, in order, in one namespace, in a fresh folder.
+
+The blocks build on each other as a reader would run them in one session (the recipe's
+``X_train`` is used by the grid search, the pictures and the dask example). The command lines of
+the "Command line" section that read the CSV files the README has just written are run too, with
+``cli.main``. Only the block that needs a dask scheduler at the placeholder address
+``tcp://scheduler:8786`` is left out (its ``LocalCluster`` twin runs); the test checks that no
+other block is.
+
+Small sizes: the estimators the blocks import from ``l1l2_estimator`` train for at most
+``EPOCHS`` epochs unless a block sets ``epochs`` itself (the README's estimators otherwise train
+until the loss settles, a few hundred epochs). That keeps this test to seconds; what it guards is
+that every name, file and step of the README exists and works, not the scores.
+"""
+
+import functools
+import re
+import shlex
+from pathlib import Path
+
+import matplotlib
+import pytest
+
+import l1l2_estimator
+from l1l2_estimator import cli
+
+matplotlib.use("Agg")  # the pictures' blocks draw into pyplot figures; never open windows
+import matplotlib.pyplot as plt  # noqa: E402
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+PLACEHOLDER = "tcp://scheduler:8786"
+FENCE = re.compile(r"^```(\w*)\n(.*?)^```$", re.DOTALL | re.MULTILINE)
+EPOCHS = 40
+
+
+def readme_blocks():
+    """``(language, code, line)`` of each fenced block; ``line`` is where its code starts."""
+    text = README.read_text(encoding="utf-8")
+    for match in FENCE.finditer(text):
+        yield match.group(1), match.group(2), text.count("\n", 0, match.start(2)) + 1
+
+
+def cli_commands(code):
+    """Arguments of each ``l1l2-estimator`` or ``python -m l1l2_estimator`` line of a bash block."""
+    for line in code.splitlines():
+        words = shlex.split(line, comments=True)
+        if words[:1] == ["l1l2-estimator"]:
+            yield words[1:]
+        elif words[:3] == ["python", "-m", "l1l2_estimator"]:
+            yield words[3:]
+
+
+def run_python(code, line, namespace):
+    # Padded so that a traceback points at the README's own line numbers.
+    exec(compile("\n" * (line - 1) + code, str(README), "exec"), namespace)
+
+
+def with_few_epochs(estimator_class):
+    """``estimator_class`` as a factory whose instances default to ``epochs=EPOCHS``; they are
+    ordinary instances of the class (``clone``, pickling and dask workers see the real class)."""
+
+    @functools.wraps(estimator_class, updated=())
+    def build(*args, epochs=EPOCHS, **kwargs):
+        return estimator_class(*args, epochs=epochs, **kwargs)
+
+    return build
+
+
+def test_readme_python_blocks_and_csv_command_lines_run(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)  # the blocks write model files, CSVs and plots/ here
+    for name in ("L1L2Classifier", "L1L2Regressor"):
+        monkeypatch.setattr(l1l2_estimator, name, with_few_epochs(getattr(l1l2_estimator, name)))
+    namespace = {"__name__": "__readme__"}
+    left_out, commands = [], []
+    for language, code, line in readme_blocks():
+        if language == "python":
+            if PLACEHOLDER in code:
+                left_out.append(line)
+                continue
+            run_python(code, line, namespace)
+            plt.close("all")
+        elif language == "bash":
+            for args in cli_commands(code):
+                if "--csv" in args and Path(args[args.index("--csv") + 1]).exists():
+                    assert cli.main(args) == 0, f"README.md:{line}: {shlex.join(args)}"
+                    commands.append(args[: args.index("--target") + 2])
+    capsys.readouterr()
+
+    assert len(left_out) == 1  # only the block that needs a real scheduler
+    assert commands == [
+        ["--csv", "iris.csv", "--target", "species"],
+        ["--csv", "diabetes.csv", "--target", "target"],
+    ]
+    # What the blocks promise: files written, a grid searched, names kept, pictures drawn.
+    for name in ("model.joblib", "model.l1l2", "iris.csv", "diabetes.csv"):
+        assert (tmp_path / name).is_file(), name
+    assert {path.name for path in (tmp_path / "plots").iterdir()} == {
+        "confusion_matrix.png", "loss_curve.png", "regularization_path.png",
+    }
+    assert {path.name for path in (tmp_path / "regression-plots").iterdir()} == {
+        "prediction_error.png", "loss_curve.png", "regularization_path.png",
+    }
+    assert set(namespace["search"].best_params_) == {"l1", "l2"}  # the LocalCluster search
+    assert namespace["model"].feature_names_in_[0] == "sepal length (cm)"
+
+
+def test_the_left_out_block_differs_from_its_local_twin_only_in_the_cluster():
+    """The placeholder block is not run; its LocalCluster twin is, and builds the same search."""
+    python = [code for language, code, _ in readme_blocks() if language == "python"]
+    (remote,) = [code for code in python if PLACEHOLDER in code]
+    (local,) = [code for code in python if "LocalCluster(" in code]
+    for statement in (
+        "GridSearchCV(",
+        'joblib.parallel_backend("dask", scatter=[X_train, y_train])',
+        "search.fit(X_train, y_train)",
+        "print(search.best_params_)",
+    ):
+        assert statement in remote and statement in local, statement
+
+
+@pytest.mark.parametrize("language", ["python", "bash"])
+def test_readme_has_blocks_of(language):
+    assert any(found == language for found, _, _ in readme_blocks())
