@@ -10,7 +10,6 @@ the output layer is, and how held-out rows are scored.
 from . import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start)
 
 import contextlib
-import inspect
 import os
 import warnings
 
@@ -25,7 +24,14 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._compat import check_sample_weight, fit_context
 from ._inference import forward
 from ._network import build_network
-from ._params import ACTIVATIONS, ROUTING_PREFIXES, is_routed, layer_sizes, optimizer_config
+from ._params import (
+    ACTIVATIONS,
+    ROUTING_PREFIXES,
+    RoutedParams,
+    is_routed,
+    layer_sizes,
+    optimizer_config,
+)
 from ._stopping import ValidationStoppingRule
 from ._trainer_cache import NetworkSpec
 from ._training import PROXIMAL_OPTIMIZERS, train, train_ensemble
@@ -81,90 +87,15 @@ def _check_elementwise(optimizer_config):
             )
 
 
-class L1L2Network:
-    """Mixin: the shared machinery of the L1-L2 network estimators (see the module docstring)."""
+class L1L2Network(RoutedParams):
+    """Mixin: the shared machinery of the L1-L2 network estimators (see the module docstring).
+
+    ``__init__`` only stores its arguments (``_store_params``); scikeras' own ``__init__`` is not
+    called: it would store params these classes do not have (``model``, ``loss``, ...), which
+    ``clone`` would then pass back."""
 
     __repr__ = BaseEstimator.__repr__  # scikit-learn's: shows only the params that differ
     _routing_prefixes = ROUTING_PREFIXES  # scikeras' set_params routing
-
-    def _store_params(self, arguments):
-        """Store ``__init__``'s arguments (its ``locals()``) as params, routed keyword arguments
-        included, as scikit-learn requires: ``__init__`` only stores, ``fit`` validates.
-
-        scikeras' own ``__init__`` is not called: it would store params these classes do not have
-        (``model``, ``loss``, ...), which ``clone`` would then pass back."""
-        arguments = dict(arguments)
-        extra = arguments.pop("kwargs", {})
-        del arguments["self"]
-        arguments.pop("__class__", None)
-        vars(self).update(arguments)
-        vars(self).update(extra)
-        # Which attributes are params beyond the signature: the keyword arguments given here (an
-        # unknown one stays a param, so that a clone still fails in fit) and routed ones that
-        # set_params adds later.
-        self._extra_params = tuple(extra)
-
-    @classmethod
-    def _signature_params(cls):
-        """The named params of ``__init__``, sorted, as scikit-learn lists them."""
-        parameters = inspect.signature(cls.__init__).parameters.values()
-        return sorted(
-            p.name for p in parameters if p.name != "self" and p.kind is not p.VAR_KEYWORD
-        )
-
-    def _extra_param_names(self):
-        extra = vars(self).get("_extra_params")
-        if extra is None:  # unpickled from a version that did not record them
-            return [name for name in vars(self) if is_routed(name)]
-        return list(extra)
-
-    def get_params(self, deep=True):
-        """Get the parameters of this estimator.
-
-        The params are the arguments of ``__init__`` and the routed ``optimizer__*`` and
-        ``callbacks__*`` arguments given to ``__init__`` or ``set_params``, as in scikit-learn;
-        other attributes set on the estimator are not params.
-
-        Parameters
-        ----------
-        deep : bool, default=True
-            If True, also return the parameters of contained objects that are estimators.
-
-        Returns
-        -------
-        params : dict
-            Parameter names mapped to their values.
-        """
-        params = {}
-        for name in (*self._signature_params(), *sorted(self._extra_param_names())):
-            value = getattr(self, name)
-            if deep and hasattr(value, "get_params") and not isinstance(value, type):
-                params.update((f"{name}__{key}", v) for key, v in value.get_params().items())
-            params[name] = value
-        return params
-
-    def set_params(self, **params):
-        """Set the parameters of this estimator.
-
-        Routed arguments (``optimizer__beta_1=0.9``, ``callbacks__<name>``) may be added; any
-        other name must be a param already.
-
-        Parameters
-        ----------
-        **params : dict
-            Parameter names mapped to their new values.
-
-        Returns
-        -------
-        self : object
-            The estimator.
-        """
-        try:
-            return super().set_params(**params)
-        finally:  # also when a later name was refused: the routed ones set before it count
-            extra = self._extra_param_names()
-            added = [n for n in params if is_routed(n) and n not in extra and n in vars(self)]
-            self._extra_params = (*extra, *added)
 
     def __sklearn_tags__(self):
         # scikeras lists BaseWrapper before ClassifierMixin/RegressorMixin, so the mixins' tags

@@ -27,7 +27,13 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _docs
 from ._compat import StrOptions, check_sample_weight, fit_context, scorer_accepts_sample_weight
-from ._params import CLASS_WEIGHT_CONSTRAINT, PARAMETER_CONSTRAINTS, is_routed, layer_sizes
+from ._params import (
+    CLASS_WEIGHT_CONSTRAINT,
+    PARAMETER_CONSTRAINTS,
+    RoutedParams,
+    is_routed,
+    layer_sizes,
+)
 from .classifier import L1L2Classifier
 from .regressor import L1L2Regressor
 
@@ -49,59 +55,10 @@ _SEARCH_CONSTRAINTS = {
 }
 
 
-class _L1L2NetworkCV(BaseEstimator):
+class _L1L2NetworkCV(RoutedParams, BaseEstimator):
     """What both cross-validated estimators share; each sets ``_estimator_class``."""
 
     _estimator_class = None
-
-    def _store_params(self, arguments):
-        """Store ``__init__``'s arguments as params, extra keyword arguments included (routed
-        ``optimizer__*`` ones are passed on; ``fit`` refuses any other, as scikit-learn
-        estimators do not raise in ``__init__``)."""
-        arguments = dict(arguments)
-        extra = arguments.pop("kwargs", {})
-        del arguments["self"]
-        vars(self).update(arguments)
-        vars(self).update(extra)
-        self._extra_params = tuple(extra)
-
-    def get_params(self, deep=True):
-        """Get the parameters of this estimator, routed ``optimizer__*`` arguments included.
-
-        Parameters
-        ----------
-        deep : bool, default=True
-            Ignored: this estimator holds no nested estimators as params.
-
-        Returns
-        -------
-        params : dict
-            Parameter names mapped to their values.
-        """
-        params = super().get_params(deep=deep)
-        extra = set(getattr(self, "_extra_params", ()))
-        params.update(
-            {name: value for name, value in vars(self).items() if is_routed(name) or name in extra}
-        )
-        return params
-
-    def set_params(self, **params):
-        """Set the parameters of this estimator, routed ``optimizer__*`` arguments included.
-
-        Parameters
-        ----------
-        **params : dict
-            Estimator parameters.
-
-        Returns
-        -------
-        self : object
-            This estimator.
-        """
-        routed = {name: params.pop(name) for name in list(params) if is_routed(name)}
-        super().set_params(**params)
-        vars(self).update(routed)
-        return self
 
     def _network_params(self):
         """The params of the single estimator every member (and the refit) is made from."""
@@ -156,7 +113,7 @@ class _L1L2NetworkCV(BaseEstimator):
         self : object
             The fitted estimator.
         """
-        for name in getattr(self, "_extra_params", ()):
+        for name in self._extra_param_names():
             if not name.startswith("optimizer__") or not is_routed(name):
                 raise TypeError(
                     f"{type(self).__name__} got an unexpected keyword argument {name!r}; routed "

@@ -10,6 +10,7 @@ from . import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start
 
 import copy
 import functools
+import inspect
 from numbers import Integral, Real
 
 import keras
@@ -129,3 +130,85 @@ def _serialized_optimizer(name, routed):
         return keras.optimizers.serialize(optimizer_class(**routed))
     except (TypeError, ValueError) as error:
         raise ValueError(f"Invalid optimizer__ arguments {routed!r}: {error}") from None
+
+
+class RoutedParams:
+    """scikit-learn's params for estimators that take routed keyword arguments.
+
+    The params are the named arguments of ``__init__`` (sorted, as scikit-learn lists them) and
+    the extra keyword arguments given to ``__init__`` or routed ones added by ``set_params``; other
+    attributes set on the estimator are not params. An unknown keyword argument stays a param, so
+    that a clone still fails in ``fit`` (scikit-learn estimators do not raise in ``__init__``).
+    """
+
+    def _store_params(self, arguments):
+        """Store ``__init__``'s arguments (its ``locals()``) as params, as scikit-learn
+        requires: ``__init__`` only stores, ``fit`` validates."""
+        arguments = dict(arguments)
+        extra = arguments.pop("kwargs", {})
+        del arguments["self"]
+        arguments.pop("__class__", None)
+        vars(self).update(arguments)
+        vars(self).update(extra)
+        self._extra_params = tuple(extra)
+
+    @classmethod
+    def _signature_params(cls):
+        """The named params of ``__init__``, sorted, as scikit-learn lists them."""
+        parameters = inspect.signature(cls.__init__).parameters.values()
+        return sorted(
+            p.name for p in parameters if p.name != "self" and p.kind is not p.VAR_KEYWORD
+        )
+
+    def _extra_param_names(self):
+        extra = vars(self).get("_extra_params")
+        if extra is None:  # unpickled from a version that did not record them
+            return [name for name in vars(self) if is_routed(name)]
+        return list(extra)
+
+    def get_params(self, deep=True):
+        """Get the parameters of this estimator.
+
+        The params are the arguments of ``__init__`` and the routed ``optimizer__*`` (and
+        ``callbacks__*``) arguments given to ``__init__`` or ``set_params``, as in scikit-learn;
+        other attributes set on the estimator are not params.
+
+        Parameters
+        ----------
+        deep : bool, default=True
+            If True, also return the parameters of contained objects that are estimators.
+
+        Returns
+        -------
+        params : dict
+            Parameter names mapped to their values.
+        """
+        params = {}
+        for name in (*self._signature_params(), *sorted(self._extra_param_names())):
+            value = getattr(self, name)
+            if deep and hasattr(value, "get_params") and not isinstance(value, type):
+                params.update((f"{name}__{key}", v) for key, v in value.get_params().items())
+            params[name] = value
+        return params
+
+    def set_params(self, **params):
+        """Set the parameters of this estimator.
+
+        Routed arguments (``optimizer__beta_1=0.9``) may be added; any other name must be a
+        param already.
+
+        Parameters
+        ----------
+        **params : dict
+            Parameter names mapped to their new values.
+
+        Returns
+        -------
+        self : object
+            The estimator.
+        """
+        routed = {name: params.pop(name) for name in list(params) if is_routed(name)}
+        vars(self).update(routed)
+        extra = self._extra_param_names()
+        self._extra_params = (*extra, *(name for name in routed if name not in extra))
+        return super().set_params(**params) if params else self
