@@ -144,6 +144,34 @@ def test_regularization_path_numbers(pipeline_path):
     assert path.feature_names.tolist() == [f"x{i}" for i in range(8)]
 
 
+@pytest.mark.parametrize("kind", ["pipeline", "target-transformed regressor"])
+def test_regularization_path_equals_one_fit_per_value(kind, split, regression_split):
+    """The networks of all l1 values train at once, each exactly as its own fit would."""
+    if kind == "pipeline":
+        X_train, y_train, X_test, y_test = split
+        model = make_pipeline(StandardScaler(), L1L2Classifier(**FAST))
+        param = "l1l2classifier__l1"
+    else:
+        X_train, y_train, X_test, y_test = regression_split
+        model = _regression_model()
+        param = "regressor__l1l2regressor__l1"
+    values = [0.0, 1e-3, 3e-2]
+    path = plots.regularization_path(model, X_train, y_train, X_test, y_test, values)
+    for index, l1 in enumerate(values):
+        single = clone(model).set_params(**{param: l1}).fit(X_train, y_train)
+        assert path.test_scores[index] == single.score(X_test, y_test)
+        assert path.train_scores[index] == single.score(X_train, y_train)
+        np.testing.assert_array_equal(
+            path.feature_importances[index], _final(single).feature_importances_
+        )
+        assert path.n_iter[index] == _final(single).n_iter_
+
+
+def _final(model):
+    model = model.regressor_ if isinstance(model, TransformedTargetRegressor) else model
+    return model[-1]
+
+
 def test_regularization_path_of_a_bare_estimator_keeps_it_unchanged(split):
     X_train, y_train, X_test, y_test = split
     columns = [f"feature {i}" for i in range(8)]

@@ -254,9 +254,10 @@ class L1L2Network(RoutedParams):
         For every training fold (an array of row indices of ``X``) and every ``(l1, l2)`` pair,
         the fitted state that ``clone(self).set_params(l1=l1, l2=l2).fit(X[fold], y[fold],
         sample_weight[fold])`` would publish, all trained at once as one ensemble
-        (``_training.train_ensemble``). Returns ``(members, diverged)``: ``members[f][p]`` is a
-        fitted state for ``_set_fitted_state`` (without optimizer state: a member is scored,
-        never trained further) and ``diverged[f][p]`` tells whether that fit would have raised.
+        (``_training.train_ensemble``). Returns ``(members, diverged, converged)``:
+        ``members[f][p]`` is a fitted state for ``_set_fitted_state`` (without optimizer state:
+        continuing to train a member starts a fresh optimizer), ``diverged[f][p]`` tells whether
+        that fit would have raised, ``converged[f][p]`` whether it stopped by the ``tol`` rule.
         """
         self._check_params()
         if self.early_stopping:
@@ -324,7 +325,7 @@ class L1L2Network(RoutedParams):
                         "optimizer_state": None,
                         "loss_curve": result.loss_curves[member],
                         "n_features_in": X.shape[1],
-                        "feature_names_in": None,
+                        "feature_names_in": getattr(self, "feature_names_in_", None),
                     }
                 )
                 diverged[-1].append(bool(result.diverged[member]))

@@ -1,15 +1,18 @@
 """The regularization path: one fit per ``l1`` value, with held-out scores and importances.
 
 Drawn by ``plots.plot_regularization_path``; computed here, next to the estimators, because it
-fits models. Scores are the estimator's own ``score``: accuracy for a classifier, R² for a
+fits models: the networks of all ``l1`` values at once, as one batched ensemble. Scores are the estimator's own ``score``: accuracy for a classifier, R² for a
 regressor.
 """
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.base import clone, is_classifier, is_regressor
+from sklearn.base import BaseEstimator, clone, is_classifier, is_regressor
 from sklearn.compose import TransformedTargetRegressor
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.frozen import FrozenEstimator
 from sklearn.pipeline import Pipeline
 
 __all__ = ["DEFAULT_L1_VALUES", "RegularizationPath", "regularization_path"]
@@ -21,12 +24,15 @@ DEFAULT_L1_VALUES = (0.0, 1e-5, 1e-4, 1e-3, 1e-2)
 
 def final_step(estimator):
     """The network inside ``estimator``: the last step of a Pipeline, the regressor of a
-    ``TransformedTargetRegressor`` (fitted, if it is), or ``estimator`` itself."""
+    ``TransformedTargetRegressor`` (fitted, if it is), the estimator a ``FrozenEstimator``
+    holds, or ``estimator`` itself."""
     while True:
         if isinstance(estimator, Pipeline):
             estimator = estimator[-1]
         elif isinstance(estimator, TransformedTargetRegressor):
             estimator = getattr(estimator, "regressor_", estimator.regressor)
+        elif isinstance(estimator, FrozenEstimator):
+            estimator = estimator.estimator
         else:
             return estimator
 
@@ -115,7 +121,13 @@ def regularization_path(estimator, X_train, y_train, X_test, y_test, l1_values=D
 
     Notes
     -----
-    One fit per value, one after another; the cost is ``len(l1_values)`` fits of ``estimator``.
+    The networks of all ``l1`` values train at once, as one batched ensemble (see
+    :class:`~l1l2_estimator.L1L2ClassifierCV`); each equals, bit for bit, what
+    ``clone(estimator).set_params(l1=value).fit(X_train, y_train)`` would fit, and warns as it would
+    (``ConvergenceWarning``). The preprocessing steps of a Pipeline or TransformedTargetRegressor
+    are fitted as usual. A network with ``early_stopping=True`` or callbacks is fitted once per
+    value instead. The fitted networks keep no optimizer state: continued training of one starts a
+    fresh optimizer.
     """
     network = final_step(estimator)
     scored_by = score_name(estimator)
@@ -125,14 +137,11 @@ def regularization_path(estimator, X_train, y_train, X_test, y_test, l1_values=D
             "L1L2Regressor, or a Pipeline ending in one); got "
             f"{type(network).__name__}."
         )
-    l1_param = _l1_param(estimator)
     l1_values = _checked_l1_values(l1_values)
 
     train_scores, test_scores, importances, n_iter = [], [], [], []
     feature_names = None
-    for l1 in l1_values:
-        model = clone(estimator).set_params(**{l1_param: float(l1)})
-        model.fit(X_train, y_train)
+    for model in _fit_each_l1(estimator, X_train, y_train, l1_values):
         fitted = final_step(model)
         train_scores.append(model.score(X_train, y_train))
         test_scores.append(model.score(X_test, y_test))
@@ -149,6 +158,72 @@ def regularization_path(estimator, X_train, y_train, X_test, y_test, l1_values=D
         n_iter=np.array(n_iter),
         score_name=scored_by,
     )
+
+
+def _fit_each_l1(estimator, X, y, l1_values):
+    """One fitted copy of ``estimator`` per ``l1`` value, as ``clone(estimator).set_params(l1=
+    ...).fit(X, y)`` would fit it: the networks trained at once as one ensemble where they can
+    be."""
+    network = clone(final_step(estimator))
+    path = network_path(estimator)
+    if network.early_stopping or network.callbacks:  # not trainable as members: one at a time
+        param = f"{path}__l1" if path else "l1"
+        return [clone(estimator).set_params(**{param: float(l1)}).fit(X, y) for l1 in l1_values]
+    # The inputs the network sees inside the estimator: fit the estimator with a stand-in that
+    # keeps them (a Pipeline's transformed X, a TransformedTargetRegressor's transformed y).
+    # (A TransformedTargetRegressor fits a clone of its regressor: the stand-in is found in the
+    # fitted estimator.)
+    inputs = final_step(
+        clone(estimator).set_params(**{path: _Inputs()}).fit(X, y) if path else _Inputs().fit(X, y)
+    )
+    penalties = [(float(l1), network.l2) for l1 in l1_values]
+    members, diverged, converged = network._fit_members(
+        inputs.X_, inputs.y_, None, [np.arange(len(inputs.y_))], penalties
+    )
+    models = []
+    for (l1, _), state, failed, done in zip(penalties, members[0], diverged[0], converged[0]):
+        if failed:
+            raise ValueError(
+                f"{type(network).__name__}: training diverged (the loss became infinite or NaN) "
+                f"with l1={l1:g}: lower learning_rate, standardize the features (and a "
+                "regression target)."
+            )
+        if not done:
+            warnings.warn(
+                f"{type(network).__name__}: the maximum number of epochs ({network.epochs}) was "
+                "reached and the training loss has not converged yet.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+        fitted = clone(network).set_params(l1=l1)
+        fitted._set_fitted_state(**state)
+        # The estimator around the fitted network: its other steps fitted as usual, the network
+        # frozen (FrozenEstimator's fit leaves it as it is).
+        models.append(
+            clone(estimator).set_params(**{path: FrozenEstimator(fitted)}).fit(X, y)
+            if path
+            else fitted
+        )
+    return models
+
+
+class _Inputs(BaseEstimator):
+    """A stand-in for the network that keeps what it is fitted on (it never predicts: the
+    method is there because a TransformedTargetRegressor asks for one)."""
+
+    def fit(self, X, y):
+        self.X_, self.y_ = X, y
+        return self
+
+    def predict(self, X):
+        raise NotImplementedError("a stand-in that only records its training data")
+
+
+def network_path(estimator):
+    """The ``set_params`` name of the network inside ``estimator``: ``""`` for the network
+    itself, ``<step>`` or ``regressor__<step>`` for one inside a Pipeline or
+    TransformedTargetRegressor."""
+    return _l1_param(estimator)[: -len("__l1")] if _l1_param(estimator) != "l1" else ""
 
 
 def _checked_l1_values(l1_values):

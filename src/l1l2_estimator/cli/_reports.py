@@ -57,14 +57,14 @@ def describe_model(model):
     )
 
 
-def format_grid_results(search, prefix="l1l2classifier__", metric="accuracy"):
+def format_grid_results(search, metric="accuracy"):
     """The best ``(l1, l2)`` pair and a table of cross-validated scores for every pair."""
     results = search.cv_results_
     best = search.best_params_
     lines = [
         f"Grid search: {len(results['params'])} (l1, l2) pairs, {search.n_splits_}-fold "
-        f"cross-validation on the training split, scored by {metric}",
-        f"Best: l1={best[prefix + 'l1']:g}, l2={best[prefix + 'l2']:g} "
+        f"cross-validation on the training split (all trained at once), scored by {metric}",
+        f"Best: l1={best['l1']:g}, l2={best['l2']:g} "
         f"(mean CV {metric} {search.best_score_:.3f}); refit on the whole training split",
         "",
         f"{'l1':>8} {'l2':>8} {'mean':>7} {'std':>7} {'rank':>5}",
@@ -77,7 +77,7 @@ def format_grid_results(search, prefix="l1l2classifier__", metric="accuracy"):
     ):
         marker = "  <- best" if rank == 1 else ""
         lines.append(
-            f"{params[prefix + 'l1']:>8g} {params[prefix + 'l2']:>8g} "
+            f"{params['l1']:>8g} {params['l2']:>8g} "
             f"{mean:>7.3f} {std:>7.3f} {rank:>5d}{marker}"
         )
     return "\n".join(lines)

@@ -6,12 +6,14 @@ This module imports the estimators, and so TensorFlow.
 import os
 
 import joblib
+from sklearn.base import clone
 from sklearn.compose import TransformedTargetRegressor
-from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from .. import plots
+from .._cv import L1L2ClassifierCV, L1L2RegressorCV
+from .._path import network_path
 from ..classifier import L1L2Classifier
 from ..regressor import L1L2Regressor
 from ._reports import (
@@ -45,14 +47,13 @@ def run(job):
 
     with warnings_summarized(network.epochs):
         if args.grid:
-            search = search_penalties(pipeline, prefix, GRIDS[args.task], X_train, y_train)
-            model = search.best_estimator_
+            model, search = search_penalties(pipeline, GRIDS[args.task], X_train, y_train)
         else:
             model = pipeline.fit(X_train, y_train)
 
     if args.grid:
         print()
-        print(format_grid_results(search, prefix, "R²" if regression else "accuracy"))
+        print(format_grid_results(search, "R²" if regression else "accuracy"))
     print()
     print(f"Model: {describe_model(model)}")
     print()
@@ -80,19 +81,24 @@ def run(job):
         print(f"\nWrote {names} to {args.plot}")
 
 
-def search_penalties(pipeline, prefix, grid, X, y):
-    """Choose ``l1`` and ``l2`` of ``pipeline``'s network (params named ``prefix + "l1"``) from
-    ``grid`` by cross-validation on ``(X, y)``, and refit the best pair on all of it.
+def search_penalties(model, grid, X, y):
+    """Choose ``l1`` and ``l2`` of ``model``'s network from ``grid`` by cross-validation on
+    ``(X, y)``, with the whole grid and every fold trained at once (``L1L2ClassifierCV`` or
+    ``L1L2RegressorCV`` in place of the network), and refit the best pair on all of it.
 
-    Returns the fitted search: ``best_estimator_``, ``best_params_``, ``best_score_``,
-    ``n_splits_`` and ``cv_results_`` are what the report reads.
+    Returns ``(fitted model, search)``: the model with the refitted network in the search's
+    place, and the fitted search, whose ``cv_results_`` the report reads.
     """
-    search = GridSearchCV(
-        pipeline,
-        {f"{prefix}l1": grid["l1"], f"{prefix}l2": grid["l2"]},
-        cv=CV_FOLDS,
-        # A parameter the estimator rejects should stop the run with its message, not turn into
-        # a table of NaN scores.
-        error_score="raise",
-    )
-    return search.fit(X, y)
+    network = plots.final_step(model)
+    search_class = L1L2RegressorCV if isinstance(network, L1L2Regressor) else L1L2ClassifierCV
+    params = {
+        name: value
+        for name, value in network.get_params(deep=False).items()
+        if name in search_class().get_params(deep=False)
+    }
+    search = search_class(**params, l1s=grid["l1"], l2s=grid["l2"], cv=CV_FOLDS, refit=False)
+    path = network_path(model)
+    searched = plots.final_step(clone(model).set_params(**{path: search}).fit(X, y))
+    # The model itself with the chosen pair, fitted as usual: what --save writes and --plot draws.
+    chosen = {f"{path}__l1": searched.l1_, f"{path}__l2": searched.l2_}
+    return clone(model).set_params(**chosen).fit(X, y), searched
