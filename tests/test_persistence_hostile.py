@@ -333,6 +333,17 @@ def test_a_member_inflating_more_than_100_times_beyond_64_mib_is_refused(good, t
     _assert_refused(tmp_path, data, "refusing a likely decompression bomb")
 
 
+def test_a_member_inflating_to_less_than_it_declares_is_refused(good, tmp_path):
+    entries = members(good)
+    metadata, model = entries[METADATA], entries[MODEL]
+    data = _raw_zip([
+        (METADATA, zipfile.ZIP_DEFLATED, zlib.crc32(metadata), _deflated(metadata),
+         len(metadata) + 10),
+        (MODEL, zipfile.ZIP_DEFLATED, zlib.crc32(model), _deflated(model), len(model)),
+    ])
+    _assert_refused(tmp_path, data, "l1l2-estimator.json inflates to fewer bytes than it declares")
+
+
 # -- 4. nothing is unpacked or written -------------------------------------------------------
 
 

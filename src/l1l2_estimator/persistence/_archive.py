@@ -10,8 +10,8 @@ stored or deflated members. Anything else is refused before a member is read.
 
 A member is inflated in chunks and never past a limit that the caller sets from what the member
 should hold; the sizes that the archive declares are checked against that limit first, and are not
-trusted to bound the inflation (``zipfile`` stops at the declared size, and a member that inflates
-to more or less fails its CRC check). Nothing is written to disk.
+trusted to bound the inflation (``zipfile`` stops at the declared size; a member must then have
+come to exactly that size, with the CRC it declares). Nothing is written to disk.
 """
 
 import io
@@ -229,6 +229,8 @@ class Archive:
                     buffer.write(chunk)
         except ZIP_ERRORS as error:
             raise Refused(f"{where} is damaged or unreadable ({error}).") from error
+        if buffer.tell() != info.file_size:
+            raise Refused(f"{where} inflates to fewer bytes than it declares.")
         return buffer.getvalue()
 
 
