@@ -559,7 +559,7 @@ MALFORMED = {
         r"batch_shape must be \[null, 8\]"),
     "empty layer input shape": (
         dict(config=_set("config", "layers", 1, "build_config", "input_shape", [])),
-        r"input_shape must be \[null, <width>\]"),
+        r"layer 1's build_config's input_shape must be \[null, 8\]"),
     "NaN loss curve": (dict(metadata=_set("loss_curve_", [0.7, float("nan")])),
                        "loss_curve_ must be a list of finite numbers"),
     "huge shuffle seed": (dict(metadata=_set("training_state", "shuffle_seed", 2**70)),

@@ -205,8 +205,11 @@ def check_network_config(config, *, n_features, units, activations):
             f"and {len(units)} Dense layers."
         )
     _input_layer(layers[0], f"{where}'s layer 0", n_features)
-    for index, (layer, layer_units, activation) in enumerate(zip(layers[1:], units, activations)):
-        _dense_layer(layer, f"{where}'s layer {index + 1}", layer_units, activation)
+    widths = [n_features, *units[:-1]]
+    for index, (layer, width, layer_units, activation) in enumerate(
+        zip(layers[1:], widths, units, activations)
+    ):
+        _dense_layer(layer, f"{where}'s layer {index + 1}", width, layer_units, activation)
     _compile_config(config["compile_config"], f"{where}'s compile_config")
 
 
@@ -247,11 +250,11 @@ _DENSE_KEYS = (
 _DENSE_NULL_KEYS = ("activity_regularizer", "quantization_config")
 
 
-def _dense_layer(layer, where, units, activation):
+def _dense_layer(layer, where, width, units, activation):
     check_keys(layer, where, _IDENTITY_KEYS, ("build_config",))
     _identity(layer, where, ("Dense",), ("keras.layers",))
     if "build_config" in layer:
-        _build_config(layer["build_config"], f"{where}'s build_config", None)
+        _build_config(layer["build_config"], f"{where}'s build_config", width)
     config = layer["config"]
     check_keys(config, f"{where}'s config", _DENSE_KEYS, ("trainable", "dtype", *_DENSE_NULL_KEYS))
     _name(config["name"], f"{where}'s name")
@@ -318,18 +321,10 @@ def _build_config(value, where, n_features):
     _batch_shape(value["input_shape"], f"{where}'s input_shape", n_features)
 
 
-def _batch_shape(value, where, n_features):
-    """``[null, n_features]`` (any positive width where ``n_features`` is None)."""
-    if (
-        type(value) is not list
-        or len(value) != 2
-        or value[0] is not None
-        or not _is_integer(value[1])
-        or value[1] < 1
-        or (n_features is not None and value[1] != n_features)
-    ):
-        expected = f"[null, {n_features}]" if n_features is not None else "[null, <width>]"
-        raise Refused(f"{where} must be {expected}, got {show(value)}.")
+def _batch_shape(value, where, width):
+    """``[null, width]``."""
+    if type(value) is not list or value != [None, width] or not _is_integer(value[1]):
+        raise Refused(f"{where} must be [null, {width}], got {show(value)}.")
 
 
 _COMPILE_KEYS = (
