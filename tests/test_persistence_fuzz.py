@@ -94,8 +94,8 @@ def _outputs(estimator, X):
 def _check(originals, name, data, *, same_weights=True, continue_training=False):
     """Load the mutant ``data`` of file ``name``: refused cleanly, or it predicts like the original
     (with ``same_weights=False``, when the mutation may have changed weights: finite outputs); with
-    ``continue_training``, a loaded mutant also trains one more epoch (or refuses to, if its
-    params make training diverge)."""
+    ``continue_training``, a loaded mutant also trains one more epoch, or refuses to with a
+    ValueError (a mutated param, a learning rate say, may make training diverge)."""
     path = originals["folder"] / "mutant.l1l2"
     path.write_bytes(data)
     loaded = []
@@ -120,8 +120,8 @@ def _check(originals, name, data, *, same_weights=True, continue_training=False)
             warnings.simplefilter("ignore")
             try:
                 loaded[0].partial_fit(X, originals["targets"][name])
-            except ValueError as error:  # a mutated param (learning_rate) may make it diverge
-                assert "training diverged" in str(error), str(error)
+            except ValueError:
+                event("loaded, refused to train")
             else:
                 assert np.isfinite(_outputs(loaded[0], X)).all()
 
