@@ -13,10 +13,10 @@ A file written by :func:`dump` is a zip archive with two members:
 
 :func:`load` treats the file as hostile until proven otherwise: it reads it whole into memory
 through hard size limits (``_archive``), checks the metadata (``_schema``), the whole Keras
-configuration against an allow-list (``_keras_config``) and the weights file's layout
-(``_weights``) before reading any weight, and then rebuilds the estimator from the stored params,
-taking only the weights and the optimizer state from the file. Nothing is unpickled, nothing is
-handed to Keras' deserialization, nothing is written to disk.
+configuration against allow-lists (``_keras_config``, ``_keras_objects``) and the weights file's
+layout (``_weights``) before reading any weight, and then rebuilds the estimator from the stored
+params, taking only the weights and the optimizer state from the file. Nothing is unpickled,
+nothing is handed to Keras' deserialization, nothing is written to disk.
 """
 
 from .. import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start)

@@ -10,7 +10,7 @@ from the params by the estimator, so training settings in the file cannot reach 
 
 Every size is bounded before anything is allocated: the weights that the params call for must fit
 in the bytes that the member declares, and the member may declare at most a few times what the
-weights and optimizer state of that network need (``network_byte_limit``).
+weights and optimizer state of that network need (``ExpectedNetwork.byte_limit``).
 """
 
 from .. import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start)
@@ -24,9 +24,9 @@ import numpy as np
 
 from .._params import ACTIVATIONS, layer_sizes, optimizer_config
 from ._archive import MODEL_MEMBER, Archive, Refused
-from ._keras_config import (
+from ._keras_config import check_network_config
+from ._keras_objects import (
     check_keys,
-    check_network_config,
     check_optimizer,
     first_line,
     is_name,

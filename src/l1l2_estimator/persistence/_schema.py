@@ -9,7 +9,7 @@ Params are JSON values where JSON has the type (None, bool, int, float, str, lis
 value a param can hold is a JSON object tagged with ``"type"``, one of a closed set (``TAGS``):
 tuples, dicts (``class_weight``), NumPy scalars and arrays (with their dtype), a
 ``numpy.random.RandomState``, and Keras optimizers and learning-rate schedules (Keras' own
-serialization, read back through the allow-list of ``_keras_config``). Anything else cannot be
+serialization, read back through the allow-list of ``_keras_objects``). Anything else cannot be
 saved.
 
 Reading treats every value as hostile: the JSON is parsed strictly (no repeated keys, bounded
@@ -29,7 +29,7 @@ from sklearn.base import is_classifier
 
 from .._params import is_routed
 from ._archive import METADATA_MEMBER, Refused
-from ._keras_config import (
+from ._keras_objects import (
     check_optimizer,
     check_schedule,
     is_finite_number,

@@ -25,7 +25,7 @@ import h5py
 import numpy as np
 
 from ._archive import Refused
-from ._keras_config import first_line
+from ._keras_objects import first_line
 
 WEIGHTS_MEMBER = "model.weights.h5"
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
