@@ -257,6 +257,13 @@ def test_dump_refuses_what_load_would_not_read_back(fitted_binary, binary_data, 
     assert not any(tmp_path.iterdir())
 
 
+def test_the_optimizer_allow_list_holds_the_classes_the_optimizer_param_names():
+    from l1l2_estimator._params import OPTIMIZERS as NAMES
+    from l1l2_estimator.persistence._keras_objects import OPTIMIZER_CLASSES
+
+    assert set(OPTIMIZER_CLASSES.values()) == {type(keras.optimizers.get(name)) for name in NAMES}
+
+
 OPTIMIZERS = [
     dict(optimizer=name) for name in
     ["adam", "adamw", "adamax", "nadam", "sgd", "rmsprop", "adagrad", "adadelta", "ftrl", "lion"]
