@@ -51,3 +51,29 @@ def fitted_multiclass(multiclass_data):
     X, y = multiclass_data
     labels = np.array(["ant", "bee", "cat"])[y]
     return L1L2Classifier(**FAST).fit(X, labels)
+
+
+def _status_kib(field):
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise LookupError(field)
+
+
+def peak_memory_growth(function):
+    """Run ``function()`` and return ``(its exception or None, MiB)``: how far the process's peak
+    resident set rose above its resident set at the start.
+
+    Linux resets the peak (VmHWM) when "5" is written to /proc/self/clear_refs, so the peak of this
+    call alone is measured, whatever earlier tests allocated.
+    """
+    with open("/proc/self/clear_refs", "w") as clear_refs:
+        clear_refs.write("5")
+    before = _status_kib("VmRSS")
+    error = None
+    try:
+        function()
+    except Exception as raised:  # the caller asserts on it
+        error = raised
+    return error, (_status_kib("VmHWM") - before) / 1024

@@ -30,14 +30,6 @@ def test_sklearn_check_sample_weight_refuses_negative_weights():
         _compat.check_sample_weight(np.array([1.0, -1.0, 1.0]), X, ensure_non_negative=True)
 
 
-def test_keras_safe_mode_scope_exists_and_enforces_safe_mode():
-    from keras.src.saving import serialization_lib
-
-    assert _compat.SafeModeScope is not None, "keras moved SafeModeScope"
-    with _compat.SafeModeScope(True):
-        assert serialization_lib.in_safe_mode()
-
-
 @pytest.mark.parametrize("name, slot", [("adam", "_velocities"), ("rmsprop", "_velocities")])
 def test_keras_optimizer_slots_by_variable(name, slot):
     variable = keras.Variable(np.zeros((2, 3), dtype="float32"))

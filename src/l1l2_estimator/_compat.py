@@ -27,13 +27,6 @@ from sklearn.utils.validation import _check_sample_weight as check_sample_weight
 from tensorflow.core.protobuf import config_pb2
 from tensorflow.python.eager import context
 
-try:
-    # Keras: the scope that forces safe-mode deserialization even in a process that called
-    # keras.config.enable_unsafe_deserialization().
-    from keras.src.saving.serialization_lib import SafeModeScope
-except ImportError:  # pragma: no cover - a future Keras moved it; tests/test_compat.py says so
-    SafeModeScope = None
-
 
 @contextlib.contextmanager
 def without_graph_rewrites():

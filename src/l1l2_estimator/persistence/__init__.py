@@ -11,9 +11,12 @@ A file written by :func:`dump` is a zip archive with two members:
     The fitted network in Keras' native ``.keras`` format (architecture, weights, optimizer
     state; see ``_network``).
 
-:func:`load` reads the JSON with :mod:`json`, checks the network against an allow-list, loads it
-with ``keras.saving.load_model(..., safe_mode=True)`` and restores the estimator without fitting
-it. Nothing is unpickled.
+:func:`load` treats the file as hostile until proven otherwise: it reads it whole into memory
+through hard size limits (``_archive``), checks the metadata (``_schema``), the whole Keras
+configuration against allow-lists (``_keras_config``, ``_keras_objects``) and the weights file's
+layout (``_weights``) before reading any weight, and then rebuilds the estimator from the stored
+params, taking only the weights and the optimizer state from the file. Nothing is unpickled,
+nothing is handed to Keras' deserialization, nothing is written to disk.
 """
 
 from .. import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start)
@@ -26,11 +29,19 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..classifier import L1L2Classifier
 from ..regressor import L1L2Regressor
-from ._archive import METADATA_MEMBER, MODEL_MEMBER, Refused, read_members, zip_bytes
-from ._network import check_network_matches, keras_bytes, load_network, network_state
+from ._archive import (
+    METADATA_MEMBER,
+    MODEL_MEMBER,
+    Refused,
+    open_saved_file,
+    read_file,
+    zip_bytes,
+)
+from ._network import check_params_describe_state, keras_bytes, read_network
 from ._schema import (
     FORMAT_NAME,
     FORMAT_VERSION,
+    MAX_METADATA_BYTES,
     estimator_from_metadata,
     fitted_fields,
     metadata,
@@ -66,6 +77,8 @@ def dump(estimator, path):
     ValueError
         If a param cannot be stored without pickle. Callbacks are training-time Python objects and
         are never stored: set ``callbacks=None`` before dumping and pass them again after loading.
+        Also if ``hidden_layer_sizes``, ``activation`` or the optimizer params were changed after
+        fitting: :func:`load` rebuilds the network and its optimizer from the params.
 
     See Also
     --------
@@ -75,7 +88,8 @@ def dump(estimator, path):
     -----
     Supported param values: None, bool, int, float, str, lists, tuples and dicts of these, NumPy
     scalars and arrays of bool, number or string dtype, ``numpy.random.RandomState``, Keras
-    optimizers and learning-rate schedules. The file is built in memory and written only once it is
+    optimizers of the classes that the ``optimizer`` param names and Keras' learning-rate
+    schedules. The file is built in memory and written only once it is
     complete, so a refused estimator leaves ``path`` untouched.
 
     Examples
@@ -98,6 +112,7 @@ def dump(estimator, path):
         )
     check_is_fitted(estimator)
     content = metadata(estimator, library_version=_library_version())
+    check_params_describe_state(estimator, estimator._get_fitted_state())
     data = zip_bytes(
         {
             METADATA_MEMBER: json.dumps(content),
@@ -111,9 +126,11 @@ def dump(estimator, path):
 def load(path):
     """Load an estimator saved by :func:`dump`, without unpickling anything.
 
-    The Keras network is checked against an allow-list (a ``Sequential`` of ``Dense`` layers, no
-    Python code) and loaded with ``safe_mode=True``, so a file from an untrusted source cannot run
-    code when loaded.
+    The file may come from someone you do not trust: everything in it is checked against what this
+    format allows before anything is built from it (see README, "Safe files"), and the estimator is
+    rebuilt from its stored params, taking only the weights and the optimizer state from the file.
+    No Python code in a file is ever run, nothing is written to disk, and every part of the file is
+    read through a hard size limit.
 
     Parameters
     ----------
@@ -130,9 +147,9 @@ def load(path):
     ------
     ValueError
         If the file is not a complete, consistent file of this format (empty, truncated, another
-        format, a plain ``.keras`` or pickle file, a network the allow-list or Keras' safe mode
-        refuses), or was written in a newer format version. The message names the file and the
-        reason: ``Cannot load <path>: <reason>``.
+        format, a plain ``.keras`` or pickle file, not a regular file, anything outside the
+        allow-lists or limits), or was written in a newer format version. The message names the
+        file and the reason: ``Cannot load <path>: <reason>``.
     OSError
         If the file cannot be read (missing, permissions).
 
@@ -141,15 +158,14 @@ def load(path):
     dump : Write the file; its docstring has an example.
     """
     try:
-        metadata_bytes, model_bytes = read_members(path)
-        content = parse_metadata(metadata_bytes, ESTIMATORS)
+        archive = open_saved_file(read_file(path))
+        content = parse_metadata(archive.read(METADATA_MEMBER, MAX_METADATA_BYTES), ESTIMATORS)
         estimator = estimator_from_metadata(content, ESTIMATORS[content["estimator"]])
         fields = fitted_fields(content, estimator)
-        model = load_network(model_bytes)
-        check_network_matches(model, estimator, fields)
+        network = read_network(archive, estimator, fields)
     except Refused as refused:
         raise ValueError(f"Cannot load {os.fspath(path)}: {refused}") from refused.__cause__
-    estimator._set_fitted_state(**fields, **network_state(model, estimator))
+    estimator._set_fitted_state(**fields, **network)
     return estimator
 
 

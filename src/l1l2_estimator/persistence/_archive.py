@@ -1,22 +1,42 @@
-"""The outer zip archive of a saved file: what it holds, how it is written and read.
+"""Reading a saved file and the zip archives in it: strictly, in memory, through hard byte caps.
 
-A file is a zip archive with exactly two members, ``l1l2-estimator.json`` and ``model.keras``.
-Reading refuses anything that is not such an archive, and refuses a member that declares far more
-bytes than it stores (a decompression bomb) before inflating it.
+A file is a zip archive with exactly two members, ``l1l2-estimator.json`` and ``model.keras``;
+``model.keras`` is itself a zip archive (Keras' format). Both are read by :class:`Archive`, which
+accepts only the plain layout that Python's ``zipfile`` writes: the members one after the other
+from the first byte, each a local header followed by its data, then the central directory, then
+the end record at the very end of the file; no bytes before, between or after them, no duplicate
+or unexpected member, no comment, no extra fields, no encryption, no data descriptors, and only
+stored or deflated members. Anything else is refused before a member is read.
+
+A member is inflated in chunks and never past a limit that the caller sets from what the member
+should hold; the sizes that the archive declares are checked against that limit first, and are not
+trusted to bound the inflation (``zipfile`` stops at the declared size; a member must then have
+come to exactly that size, with the CRC it declares). Nothing is written to disk.
 """
 
 import io
+import os
+import stat
+import struct
 import zipfile
 import zlib
 
 METADATA_MEMBER = "l1l2-estimator.json"
 MODEL_MEMBER = "model.keras"
 
+# The largest file that load reads; it is read whole into memory.
+MAX_FILE_BYTES = 1 << 30  # 1 GiB
+# Members are inflated this many bytes at a time.
+CHUNK_BYTES = 1 << 20
 # A member that declares far more bytes than it stores is a decompression bomb, not a model: refuse
 # it before reading. DEFLATE cannot exceed ~1032:1 and trained weights barely compress, so these
 # bounds (Keras applies the same rule to its own archives) leave genuine files plenty of room.
 BOMB_FLOOR_BYTES = 1 << 26  # 64 MiB
 BOMB_MAX_EXPANSION = 100
+# Room for the central directory of an archive of a few members with short names. Archives with up
+# to MAX_EXTRA_MEMBERS unexpected members are parsed, to say what they are; larger ones are not.
+MAX_DIRECTORY_BYTES_PER_MEMBER = 1024
+MAX_EXTRA_MEMBERS = 8
 
 # What zipfile raises for a damaged archive; NotImplementedError and RuntimeError stand for an
 # unknown compression method and an encrypted member.
@@ -28,6 +48,14 @@ ZIP_ERRORS = (
     NotImplementedError,
     RuntimeError,
 )
+
+_LOCAL_HEADER = struct.Struct("<4s5H3L2H")  # signature ... name length, extra length
+_END_RECORD = struct.Struct("<4s4H2LH")  # signature ... directory size, offset, comment length
+_LOCAL_SIGNATURE = b"PK\x03\x04"
+_END_SIGNATURE = b"PK\x05\x06"
+_ENCRYPTED = 0x1
+_DATA_DESCRIPTOR = 0x8
+_UTF8_NAME = 0x800
 
 
 class Refused(Exception):
@@ -43,53 +71,200 @@ def zip_bytes(members):
     return buffer.getvalue()
 
 
-def read_members(path):
-    """The bytes of the metadata and model members. A file that cannot be opened raises OSError;
-    anything that opens but is not our archive is refused."""
-    with open(path, "rb") as handle:
-        head = handle.read(2)
-        handle.seek(0)
-        if not head:
-            raise Refused("the file is empty.")
-        # Checked before the zip test: a pickled estimator carries a .keras zip inside it, which
-        # zipfile can find from the end of the file.
-        if head[0] == 0x80:
-            raise Refused(
-                "it is a pickle (or joblib) file, not an l1l2-estimator file; load never "
-                "unpickles. Open pickles only from sources you trust, with pickle or joblib."
-            )
-        if not zipfile.is_zipfile(handle):
-            raise Refused(
-                "it is not an l1l2-estimator file: not a zip archive (the file is truncated or in "
-                "another format)."
-            )
-        try:
-            with zipfile.ZipFile(handle) as archive:
-                names = set(archive.namelist())
-                if METADATA_MEMBER not in names:
-                    hint = ""
-                    if {"config.json", "model.weights.h5"} <= names:
-                        hint = " It looks like a plain Keras model: use keras.saving.load_model."
-                    raise Refused(
-                        f"it is not an l1l2-estimator file: the zip archive has no "
-                        f"{METADATA_MEMBER}.{hint}"
-                    )
-                if MODEL_MEMBER not in names:
-                    raise Refused(f"the zip archive has no {MODEL_MEMBER}.")
-                return read_member(archive, METADATA_MEMBER), read_member(archive, MODEL_MEMBER)
-        except ZIP_ERRORS as error:
-            raise Refused(f"its zip archive is damaged or unreadable ({error}).") from error
+def read_file(path):
+    """The bytes of the regular file at ``path``, at most ``MAX_FILE_BYTES``.
 
-
-def read_member(archive, name):
-    """The bytes of member ``name``, refused if it declares a likely decompression bomb."""
-    info = archive.getinfo(name)
-    if (
-        info.file_size > BOMB_FLOOR_BYTES
-        and info.file_size > BOMB_MAX_EXPANSION * max(info.compress_size, 1)
-    ):
+    A missing or unreadable file raises OSError. Anything but a regular file (a FIFO, a device, a
+    socket, a folder) is refused before it is opened, and it is opened without blocking, so that
+    a FIFO swapped in meanwhile cannot make ``load`` wait forever.
+    """
+    if not stat.S_ISREG(os.stat(path).st_mode):
         raise Refused(
-            f"its member {name} declares {info.file_size} bytes but stores only "
-            f"{info.compress_size}; refusing a likely decompression bomb."
+            "it is not a regular file (a folder, FIFO, device or socket); load reads only "
+            "regular files."
         )
-    return archive.read(name)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    descriptor = os.open(path, flags | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(descriptor, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise Refused("it is not a regular file; load reads only regular files.")
+        if info.st_size > MAX_FILE_BYTES:
+            raise Refused(
+                f"it holds {info.st_size} bytes, more than the {MAX_FILE_BYTES} bytes that "
+                "load reads."
+            )
+        data = handle.read(info.st_size + 1)
+    if len(data) != info.st_size:
+        raise Refused("the file changed while it was being read.")
+    return data
+
+
+class Archive:
+    """A zip archive in memory that holds exactly ``names``, in the plain layout described in the
+    module docstring; ``what`` names it in refusals. With ``stored_only``, members must be stored
+    uncompressed (as Keras writes its archives)."""
+
+    def __init__(self, data, names, what, *, stored_only=False, explain=None):
+        self.what = what
+        directory_offset = self._check_end_record(data, len(names))
+        try:
+            self._archive = zipfile.ZipFile(io.BytesIO(data))
+            infos = self._archive.infolist()
+        except ZIP_ERRORS as error:
+            raise Refused(f"{what} is damaged or unreadable ({error}).") from error
+        found = sorted(info.filename for info in infos)
+        if found != sorted(names):
+            # ``explain(found)`` may say what the archive is instead (another format's archive).
+            raise Refused(
+                (explain and explain(found))
+                or f"{what} holds the members {_names(found)}; exactly {_names(sorted(names))} "
+                "are expected (no more, no duplicates)."
+            )
+        position = 0
+        for info in sorted(infos, key=lambda info: info.header_offset):
+            if info.header_offset != position:
+                raise Refused(f"{what} has bytes before or between its members.")
+            position = self._check_member(data, info, stored_only)
+        if position != directory_offset:
+            raise Refused(f"{what} has bytes between its members and its directory.")
+        self._infos = {info.filename: info for info in infos}
+
+    def _check_end_record(self, data, count):
+        """The directory's offset, refused unless the end record ends the data, announces no
+        comment and not far more than ``count`` members, and the directory fills the space before
+        it."""
+        if len(data) < _END_RECORD.size:
+            raise Refused(f"{self.what} is not a zip archive (the file is truncated or in "
+                          "another format).")
+        record = _END_RECORD.unpack_from(data, len(data) - _END_RECORD.size)
+        signature, disk, directory_disk, on_disk, total, size, offset, comment = record
+        if signature != _END_SIGNATURE:
+            raise Refused(
+                f"{self.what} is not a zip archive, or has a comment or bytes after its end (the "
+                "file is truncated or in another format)."
+            )
+        if (disk, directory_disk, comment) != (0, 0, 0) or on_disk != total:
+            raise Refused(f"{self.what} is a multi-part zip archive or has a comment.")
+        if total > count + MAX_EXTRA_MEMBERS:
+            raise Refused(f"{self.what} holds {total} members; exactly {count} are expected.")
+        if size > total * MAX_DIRECTORY_BYTES_PER_MEMBER:
+            raise Refused(f"{self.what} has a directory far larger than {total} members need.")
+        if offset + size != len(data) - _END_RECORD.size:
+            raise Refused(
+                f"{self.what} has bytes before its first member or around its directory (was "
+                "something prepended to it?)."
+            )
+        return offset
+
+    def _check_member(self, data, info, stored_only):
+        """The position after member ``info``, whose local header must agree with the directory."""
+        position = info.header_offset
+        if position + _LOCAL_HEADER.size > len(data):
+            raise Refused(f"{self.what} is truncated.")
+        header = _LOCAL_HEADER.unpack_from(data, position)
+        signature, _, flags, method, _, _, crc, compressed, size, name_length, extra_length = header
+        name_start = position + _LOCAL_HEADER.size
+        name = data[name_start : name_start + name_length]
+        encoding = "utf-8" if info.flag_bits & _UTF8_NAME else "cp437"
+        where = f"{self.what}'s member {info.filename!r}"
+        if (flags | info.flag_bits) & (_ENCRYPTED | _DATA_DESCRIPTOR):
+            raise Refused(f"{where} is encrypted or has a data descriptor.")
+        if (
+            signature != _LOCAL_SIGNATURE
+            or flags != info.flag_bits
+            or method != info.compress_type
+            or (crc, compressed, size) != (info.CRC, info.compress_size, info.file_size)
+            or name != info.orig_filename.encode(encoding)
+        ):
+            raise Refused(f"{where} has a local header that disagrees with the directory.")
+        if extra_length or info.extra or info.comment:
+            raise Refused(f"{where} has extra fields or a comment.")
+        allowed = (zipfile.ZIP_STORED,)
+        if not stored_only:
+            allowed += (zipfile.ZIP_DEFLATED,)
+        if method not in allowed:
+            kinds = "stored" if stored_only else "stored or deflated"
+            raise Refused(f"{where} uses compression method {method}; only {kinds} is read.")
+        if method == zipfile.ZIP_STORED and info.compress_size != info.file_size:
+            raise Refused(f"{where} is stored but declares two different sizes.")
+        end = name_start + name_length + info.compress_size
+        if end > len(data):
+            raise Refused(f"{self.what} is truncated.")
+        return end
+
+    def close(self):
+        """Let go of the archive's bytes."""
+        self._archive.close()
+        self._archive = None
+
+    def declared_size(self, name):
+        """The number of bytes that member ``name`` declares it inflates to."""
+        return self._infos[name].file_size
+
+    def read(self, name, limit):
+        """The bytes of member ``name``, refused if it declares or inflates to more than
+        ``limit`` bytes or is a likely decompression bomb."""
+        info = self._infos[name]
+        where = f"{self.what}'s member {name}"
+        if info.file_size > limit:
+            raise Refused(
+                f"{where} declares {info.file_size} bytes, more than the {limit} bytes it may "
+                "hold here."
+            )
+        if (
+            info.file_size > BOMB_FLOOR_BYTES
+            and info.file_size > BOMB_MAX_EXPANSION * max(info.compress_size, 1)
+        ):
+            raise Refused(
+                f"{where} declares {info.file_size} bytes but stores only "
+                f"{info.compress_size}; refusing a likely decompression bomb."
+            )
+        buffer = io.BytesIO()
+        try:
+            with self._archive.open(info) as stream:
+                while chunk := stream.read(CHUNK_BYTES):
+                    if buffer.tell() + len(chunk) > min(limit, info.file_size):
+                        raise Refused(f"{where} inflates to more bytes than it declares.")
+                    buffer.write(chunk)
+        except ZIP_ERRORS as error:
+            raise Refused(f"{where} is damaged or unreadable ({error}).") from error
+        if buffer.tell() != info.file_size:
+            raise Refused(f"{where} inflates to fewer bytes than it declares.")
+        return buffer.getvalue()
+
+
+def _names(names):
+    shown = ", ".join(repr(name[:100]) for name in names[:5])
+    return f"[{shown}{', ...' if len(names) > 5 else ''}]"
+
+
+def open_saved_file(data):
+    """The outer archive of a saved file's bytes, refused with a hint if it is another format."""
+    if not data:
+        raise Refused("the file is empty.")
+    # Checked before the zip test: a pickled estimator carries a .keras zip inside it.
+    if data[0] == 0x80:
+        raise Refused(
+            "it is a pickle (or joblib) file, not an l1l2-estimator file; load never unpickles. "
+            "Open pickles only from sources you trust, with pickle or joblib."
+        )
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise Refused(
+            "it is not an l1l2-estimator file: not a zip archive (the file is truncated or in "
+            "another format)."
+        )
+    return Archive(data, (METADATA_MEMBER, MODEL_MEMBER), "its zip archive", explain=_foreign)
+
+
+def _foreign(names):
+    if METADATA_MEMBER not in names:
+        hint = ""
+        if {"config.json", "model.weights.h5"} <= set(names):
+            hint = " It looks like a plain Keras model: use keras.saving.load_model."
+        return (
+            f"it is not an l1l2-estimator file: the zip archive has no {METADATA_MEMBER}.{hint}"
+        )
+    if MODEL_MEMBER not in names:
+        return f"the zip archive has no {MODEL_MEMBER}."
+    return None

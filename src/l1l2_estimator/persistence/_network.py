@@ -1,30 +1,55 @@
-"""The ``model.keras`` member: the fitted network in Keras' native format, checked before and
-after Keras reads it.
+"""The ``model.keras`` member: the fitted network in Keras' native format.
 
-What ``model.keras`` may contain is an allow-list: a ``Sequential`` of ``Dense`` layers (after the
-input) from ``keras.layers``, with no Python function stored as bytecode anywhere. Anything else is
-refused before Keras instantiates a layer, so a bypass of Keras' safe mode in some other layer
-class cannot be reached through our files. Keras then loads it with ``safe_mode=True`` (enforced
-even in a process that enabled unsafe deserialization), and the loaded network must be the one the
-stored params describe.
+``dump`` writes ``keras.saving.save_model(estimator.model_)``, so the member can be opened with
+Keras. ``load`` never hands it to Keras: it reads the archive in memory (exactly ``config.json``,
+``metadata.json`` and ``model.weights.h5``, stored as Keras stores them), checks ``config.json``
+against the allow-list of ``_keras_config`` and against the network that the stored params,
+features and labels describe, and takes only the weights and the optimizer state from
+``model.weights.h5`` (``_weights``). The network, its optimizer, loss and regularizers are rebuilt
+from the params by the estimator, so training settings in the file cannot reach it.
+
+Every size is bounded before anything is allocated: the weights that the params call for must fit
+in the bytes that the member declares, and the member may declare at most a few times what the
+weights and optimizer state of that network need (``ExpectedNetwork.byte_limit``).
 """
 
 from .. import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start)
 
-import io
-import json
+import copy
 import os
 import tempfile
-import zipfile
 
 import keras
+import numpy as np
 
-from .._params import ACTIVATIONS, layer_sizes
-from ._archive import MODEL_MEMBER, ZIP_ERRORS, Refused, read_member
-from ._schema import first_line, holds_lambda, safe_mode
+from .._params import ACTIVATIONS, layer_sizes, optimizer_config
+from ._archive import MODEL_MEMBER, Archive, Refused
+from ._keras_config import check_network_config
+from ._keras_objects import (
+    check_keys,
+    check_optimizer,
+    first_line,
+    is_name,
+    keras_object_from_config,
+)
+from ._schema import parse_json
+from ._weights import WEIGHTS_MEMBER, read_weights
 
-_NETWORK_CLASS = "Sequential"
-_LAYER_CLASSES = frozenset({"InputLayer", "Dense"})
+KERAS_MEMBERS = ("config.json", "metadata.json", WEIGHTS_MEMBER)
+
+MAX_NETWORK_BYTES = 1 << 30  # 1 GiB
+# Dense layers (hidden and output) of a network that this format stores.
+MAX_LAYERS = 1024
+# model.keras and its weights file hold the weights and the optimizer's state (up to ~6 times the
+# weights: Adam with amsgrad, EMA and gradient accumulation) plus HDF5's and Keras' bookkeeping.
+NETWORK_BYTES_PER_WEIGHT_BYTE = 8
+NETWORK_BYTES_PER_LAYER = 1 << 16  # 64 KiB
+NETWORK_BASE_BYTES = 1 << 20  # 1 MiB
+# config.json takes about 1 KiB per layer and 2 KiB besides; decoded JSON takes up to ~25 times
+# its size in memory.
+CONFIG_BYTES_PER_LAYER = 1 << 12  # 4 KiB
+CONFIG_BASE_BYTES = 1 << 14  # 16 KiB
+KERAS_METADATA_BYTES = 1 << 12  # 4 KiB
 
 
 def keras_bytes(model):
@@ -37,88 +62,180 @@ def keras_bytes(model):
             return handle.read()
 
 
-def load_network(model_bytes):
-    """The Keras network in ``model_bytes``, checked against the allow-list, loaded in safe mode."""
-    check_network_config(model_bytes)
-    # keras.saving.load_model reads only from a path ending in ".keras".
-    with tempfile.TemporaryDirectory() as folder:
-        file = os.path.join(folder, MODEL_MEMBER)
-        with open(file, "wb") as handle:
-            handle.write(model_bytes)
-        try:
-            with safe_mode():
-                return keras.saving.load_model(file, compile=True, safe_mode=True)
-        except Exception as error:  # Keras raises many types for files it cannot load
-            raise Refused(
-                f"Keras refused its {MODEL_MEMBER} (loaded with safe_mode=True): "
-                f"{first_line(error)}"
-            ) from error
+def check_params_describe_state(estimator, state):
+    """``dump`` refuses an estimator whose params were changed after fitting in a way that no
+    longer describes its network: ``load`` rebuilds the network and its optimizer from the
+    params."""
+    params = estimator.get_params(deep=False)
+    fitted_sizes = tuple(kernel.shape[1] for kernel in state["weights"][:-2:2])
+    if len(fitted_sizes) + 1 > MAX_LAYERS:
+        raise ValueError(
+            f"Cannot save the estimator: its network has {len(fitted_sizes) + 1} layers; this "
+            f"format stores networks of at most {MAX_LAYERS}."
+        )
+    changed = []
+    if layer_sizes(params["hidden_layer_sizes"]) != fitted_sizes:
+        changed.append(f"hidden_layer_sizes (fitted with {fitted_sizes})")
+    if ACTIVATIONS.get(params["activation"]) != state["hidden_activation"]:
+        changed.append(f"activation (fitted with {state['hidden_activation']!r})")
+    if not _same_optimizer(optimizer_config(params), state["optimizer_config"]):
+        changed.append("optimizer, learning_rate or optimizer__* arguments")
+    if changed:
+        raise ValueError(
+            f"Cannot save the estimator: its params {'; '.join(changed)} were changed after it "
+            "was fitted. load rebuilds the network and its optimizer from the params, so they "
+            "must describe the fitted network: set them back, or fit again."
+        )
 
 
-def check_network_config(model_bytes):
-    """Refuse, before Keras builds anything, a network that is not a Sequential of Dense layers."""
+def _same_optimizer(config, other):
+    return _canonical(config) == _canonical(other)
+
+
+def _canonical(config):
+    # keras.optimizers.deserialize rewrites the config it is given in place (lowercase class name,
+    # a schedule object for a schedule's config), as the fitted state's config has been.
+    return keras.optimizers.serialize(keras.optimizers.deserialize(copy.deepcopy(config)))
+
+
+class ExpectedNetwork:
+    """The network that an estimator's params, features and targets describe."""
+
+    def __init__(self, estimator, fields):
+        hidden = list(layer_sizes(estimator.hidden_layer_sizes))
+        n_outputs, output_activation, _ = estimator._output_layer(fields["targets"])
+        self.n_features = fields["n_features_in"]
+        self.units = [*hidden, n_outputs]
+        self.activations = [ACTIVATIONS[estimator.activation]] * len(hidden) + [output_activation]
+        self.kernel_shapes = list(zip([self.n_features, *hidden], self.units))
+        # float32 kernels and biases
+        self.weight_bytes = 4 * sum(n_in * n_out + n_out for n_in, n_out in self.kernel_shapes)
+
+    def byte_limit(self):
+        """The most bytes that model.keras or its weights file may take for this network."""
+        n_layers = len(self.units)
+        return min(
+            MAX_NETWORK_BYTES,
+            NETWORK_BYTES_PER_WEIGHT_BYTE * self.weight_bytes
+            + NETWORK_BYTES_PER_LAYER * n_layers
+            + NETWORK_BASE_BYTES,
+        )
+
+    def config_byte_limit(self):
+        return CONFIG_BASE_BYTES + CONFIG_BYTES_PER_LAYER * len(self.units)
+
+
+def params_optimizer_config(estimator):
+    """The Keras-serialized optimizer that the estimator's params describe, allow-listed."""
     try:
-        with zipfile.ZipFile(io.BytesIO(model_bytes)) as archive:
-            config = json.loads(read_member(archive, "config.json").decode("utf-8"))
-    except (*ZIP_ERRORS, KeyError, ValueError) as error:  # no config.json; bad UTF-8 or JSON
-        raise Refused(f"its {MODEL_MEMBER} is not a Keras .keras archive ({error}).") from error
-    if not isinstance(config, dict) or config.get("class_name") != _NETWORK_CLASS:
-        found = config.get("class_name") if isinstance(config, dict) else None
-        raise Refused(f"its {MODEL_MEMBER} holds a {found!r} model, not a Sequential.")
-    inner = config.get("config")
-    layers = inner.get("layers") if isinstance(inner, dict) else None
-    if type(layers) is not list:
-        raise Refused(f"its {MODEL_MEMBER} lists no layers.")
-    for layer in layers:
-        if (
-            not isinstance(layer, dict)
-            or layer.get("class_name") not in _LAYER_CLASSES
-            or layer.get("module") != "keras.layers"
-            or layer.get("registered_name") is not None
-        ):
-            found = layer.get("class_name") if isinstance(layer, dict) else layer
-            raise Refused(
-                f"its {MODEL_MEMBER} holds a {found!r} layer; only Dense layers are allowed."
-            )
-    if holds_lambda(config):
-        raise Refused(f"its {MODEL_MEMBER} holds a Python lambda, which is never loaded.")
-
-
-def check_network_matches(model, estimator, fields):
-    """The loaded network must be the one the params describe: predictions use the params'
-    activation and the labels' count, partial_fit uses the network."""
-    sizes = list(layer_sizes(estimator.hidden_layer_sizes))
-    n_outputs, output_activation, _ = estimator._output_layer(fields["targets"])
-    layers = list(model.layers) if isinstance(model, keras.Sequential) else []
-    if not layers or not all(type(layer) is keras.layers.Dense for layer in layers):
-        raise Refused(f"its {MODEL_MEMBER} is not a Sequential of Dense layers.")
-    shapes = [tuple(layer.kernel.shape) for layer in layers]
-    expected_shapes = list(zip([fields["n_features_in"], *sizes], [*sizes, n_outputs]))
-    if shapes != expected_shapes:
+        config = optimizer_config(estimator.get_params(deep=False))
+    except Exception as error:  # Keras raises many types for arguments it refuses
         raise Refused(
-            f"its network has kernels of shapes {shapes}, but its params, features and classes "
-            f"call for {expected_shapes}."
-        )
-    activations = [layer.get_config()["activation"] for layer in layers]
-    expected_activations = [ACTIVATIONS[estimator.activation]] * len(sizes)
-    expected_activations.append(output_activation)
-    if activations != expected_activations:
+            f"its optimizer params do not describe a Keras optimizer: {first_line(error)}"
+        ) from error
+    check_optimizer(config, "the optimizer that its params describe")
+    return config
+
+
+def read_network(archive, estimator, fields):
+    """What the ``model.keras`` member contributes to the fitted state (keyword arguments of
+    ``_set_fitted_state``): weights and optimizer state read from the file, the optimizer
+    configuration and hidden activation from the params."""
+    expected = ExpectedNetwork(estimator, fields)
+    if len(expected.units) > MAX_LAYERS:
         raise Refused(
-            f"its network uses activations {activations}, but its params call for "
-            f"{expected_activations}."
+            f"its params call for {len(expected.units)} layers; load reads networks of at most "
+            f"{MAX_LAYERS}."
         )
-    if not all(layer.use_bias for layer in layers) or model.optimizer is None:
-        raise Refused("its network lacks biases or a compiled optimizer.")
-
-
-def network_state(model, estimator):
-    """What a loaded network contributes to the fitted state (keyword arguments of
-    ``_set_fitted_state``): weights, optimizer configuration and state, hidden activation."""
-    if not model.optimizer.built:  # a file saved before any training step
-        model.optimizer.build(model.trainable_variables)
+    declared = archive.declared_size(MODEL_MEMBER)
+    kernels = ", ".join(map(str, expected.kernel_shapes[:4]))
+    kernels += ", ..." if len(expected.kernel_shapes) > 4 else ""
+    calls_for = (
+        f"its params, features and labels call for {expected.weight_bytes} bytes of weights "
+        f"(kernels of shapes {kernels})"
+    )
+    if expected.weight_bytes > MAX_NETWORK_BYTES:
+        raise Refused(f"{calls_for}; load reads networks of at most {MAX_NETWORK_BYTES} bytes.")
+    if declared < expected.weight_bytes:
+        raise Refused(f"{calls_for}, but its {MODEL_MEMBER} declares only {declared} bytes.")
+    config = params_optimizer_config(estimator)
+    model_bytes = archive.read(MODEL_MEMBER, expected.byte_limit())
+    archive.close()
+    inner = Archive(model_bytes, KERAS_MEMBERS, f"its {MODEL_MEMBER}", stored_only=True)
+    del model_bytes  # the inner archive holds it until closed
+    network_config = parse_json(
+        inner.read("config.json", expected.config_byte_limit()), f"its {MODEL_MEMBER}'s config"
+    )
+    check_network_config(
+        network_config,
+        n_features=expected.n_features,
+        units=expected.units,
+        activations=expected.activations,
+    )
+    _check_keras_metadata(inner.read("metadata.json", KERAS_METADATA_BYTES))
+    weights_file = inner.read(WEIGHTS_MEMBER, expected.byte_limit())
+    inner.close()
+    weights, optimizer_state = read_weights(
+        weights_file,
+        expected.kernel_shapes,
+        lambda kernel_shapes: optimizer_layout(config, kernel_shapes),
+    )
     return {
-        "weights": model.get_weights(),
-        "optimizer_config": keras.optimizers.serialize(model.optimizer),
-        "optimizer_state": [variable.numpy() for variable in model.optimizer.variables],
+        "weights": weights,
+        "optimizer_config": config,
+        "optimizer_state": optimizer_state,
         "hidden_activation": ACTIVATIONS[estimator.activation],
     }
+
+
+def _check_keras_metadata(data):
+    where = f"its {MODEL_MEMBER}'s metadata.json"
+    content = parse_json(data, where)
+    check_keys(content, where, (), ("keras_version", "date_saved"))
+    if not all(is_name(value) for value in content.values()):
+        raise Refused(f"{where} holds values that are not short strings.")
+
+
+def optimizer_layout(config, kernel_shapes):
+    """``(name, shape, dtype, value)`` of each variable of the optimizer ``config`` built on a
+    network with ``kernel_shapes`` (see ``_weights.read_weights``): the values of its variables
+    are read from the file, but for its learning rate, which comes from ``config``.
+
+    The optimizer is built on tiny stand-ins for the network's variables, told apart by their
+    sizes, so that nothing of the network's size is allocated before the file's data is checked:
+    every optimizer this format allows keeps, per variable, state of that variable's shape (and
+    scalars such as its step count).
+    """
+    optimizer = keras_object_from_config(config, "the optimizer that its params describe")
+    shapes = [shape for n_in, n_out in kernel_shapes for shape in ((n_in, n_out), (n_out,))]
+    try:
+        stand_ins, real_shapes = [], {}
+        for index, shape in enumerate(shapes):
+            # Fixed names, as the trainers use: TensorFlow keeps per-name state.
+            kind, stand_in_shape = ("kernel", (1, index + 1)) if len(shape) == 2 else (
+                "bias", (index + 1,))
+            variable = keras.Variable(np.zeros(stand_in_shape, "float32"),
+                                      name=f"{kind}_{index // 2}")
+            stand_ins.append(variable)
+            real_shapes[stand_in_shape] = shape
+        optimizer.build(stand_ins)
+        layout = []
+        for variable in optimizer.variables:
+            shape = tuple(variable.shape)
+            if shape and shape not in real_shapes:
+                raise Refused(
+                    "the optimizer that its params describe keeps state that this format "
+                    f"cannot check ({variable.name} of shape {shape})."
+                )
+            value = variable.numpy() if variable.name == "learning_rate" else None
+            layout.append((variable.name, real_shapes.get(shape, ()), np.dtype(variable.dtype),
+                           value))
+    except Refused:
+        raise
+    except Exception as error:  # TensorFlow raises many types for resources it lacks
+        raise Refused(
+            f"the optimizer that its params describe cannot be built: {first_line(error)}"
+        ) from error
+    if not all(dtype in (np.float32, np.int64) for _, _, dtype, _ in layout):
+        raise Refused("the optimizer that its params describe keeps variables of other types.")
+    return layout

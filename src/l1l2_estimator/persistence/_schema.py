@@ -9,33 +9,60 @@ Params are JSON values where JSON has the type (None, bool, int, float, str, lis
 value a param can hold is a JSON object tagged with ``"type"``, one of a closed set (``TAGS``):
 tuples, dicts (``class_weight``), NumPy scalars and arrays (with their dtype), a
 ``numpy.random.RandomState``, and Keras optimizers and learning-rate schedules (Keras' own
-serialization). Anything else cannot be saved.
+serialization, read back through the allow-list of ``_keras_objects``). Anything else cannot be
+saved.
+
+Reading treats every value as hostile: the JSON is parsed strictly (no repeated keys, bounded
+nesting), arrays are checked for dtype, width, nesting and size before NumPy allocates them, and
+every fitted field must be of the expected type and range (finite losses and scores, a shuffling
+seed in the range that TensorFlow and scikit-learn accept).
 """
 
 from .. import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start)
 
-import contextlib
 import json
+import math
 
 import keras
 import numpy as np
 from sklearn.base import is_classifier
 
-from .._compat import SafeModeScope
 from .._params import is_routed
 from ._archive import METADATA_MEMBER, Refused
+from ._keras_objects import (
+    check_optimizer,
+    check_schedule,
+    is_finite_number,
+    keras_object_from_config,
+    show,
+    storable_keras_object,
+)
 
 FORMAT_NAME = "l1l2-estimator"
 FORMAT_VERSION = 1
 
+# The most bytes that the metadata member may inflate to: 100,000 feature names or labels take
+# about 2 MiB; decoded JSON takes up to ~25 times its size in memory.
+MAX_METADATA_BYTES = 1 << 23  # 8 MiB
+
 # NumPy dtype kinds stored as JSON lists: bool, signed and unsigned int, float, unicode string.
 # Object arrays are stored only when every element is a str (labels and column names from pandas).
 _ARRAY_KINDS = frozenset("biufU")
+# Fixed-width strings (a '<U' dtype) of at most this many characters: predict returns an array of
+# that width, so a file declaring '<U33554432' labels would cost 128 MiB per predicted row.
+MAX_STRING_CHARACTERS = 1024
+# No stored array (labels, feature names, an array param) may take more memory than this once
+# decoded, whatever its JSON size.
+MAX_ARRAY_BYTES = 1 << 26  # 64 MiB
+MAX_ARRAY_DIMENSIONS = 32
+# The metadata nests about 6 deep (an array param of MAX_ARRAY_DIMENSIONS a little deeper), Keras'
+# config about 7; decoding recurses, so deeper nesting is refused before.
+MAX_JSON_DEPTH = 64
+# shuffle_seed seeds TensorFlow's stateless shuffle and scikit-learn's split of early_stopping,
+# which takes seeds in [0, 2**32).
+MAX_SHUFFLE_SEED = (1 << 32) - 1
 
 _KERAS_OBJECTS = (keras.optimizers.Optimizer, keras.optimizers.schedules.LearningRateSchedule)
-
-# How Keras marks a Python function stored as bytecode (a lambda activation, initializer, ...).
-KERAS_LAMBDA = "__lambda__"
 
 SUPPORTED_VALUES = (
     "None, bool, int, float, str, lists, tuples and dicts of these, NumPy scalars and arrays of "
@@ -80,7 +107,7 @@ def decode_params(encoded, estimator_class):
     params = {}
     for name, value in encoded.items():
         if name not in allowed and not (is_routed(name) and name.isidentifier()):
-            raise Refused(f"it holds an unknown parameter {name!r}.")
+            raise Refused(f"it holds an unknown parameter {show(name)}.")
         params[name] = decode_value(value, name)
     return params
 
@@ -103,15 +130,15 @@ def decode_value(value, name):
     if type(value) is list:
         return [decode_value(item, name) for item in value]
     tag = value.get("type") if type(value) is dict else None
-    if tag not in TAGS:
-        raise Refused(f"parameter {name!r} holds an unreadable value {value!r}.")
+    if type(tag) is not str or tag not in TAGS:
+        raise Refused(f"parameter {name!r} holds an unreadable value {show(value)}.")
     return TAGS[tag][2](value, name)
 
 
 def _items(value, name):
     items = value.get("items")
     if type(items) is not list:
-        raise Refused(f"parameter {name!r} holds a {value.get('type')} without items.")
+        raise Refused(f"parameter {name!r} holds a {show(value.get('type'))} without items.")
     return items
 
 
@@ -145,8 +172,12 @@ def _encode_random_state(random_state):
 def _decode_random_state(value, name):
     keys = value.get("keys")
     try:
-        if type(keys) is not list or not all(type(key) is int for key in keys):
-            raise ValueError("keys must be a list of integers")
+        if (
+            type(keys) is not list
+            or len(keys) != 624
+            or not all(type(key) is int and 0 <= key < 1 << 32 for key in keys)
+        ):
+            raise ValueError("keys must be a list of 624 integers in [0, 2**32)")
         random_state = np.random.RandomState()
         random_state.set_state(
             (
@@ -157,38 +188,31 @@ def _decode_random_state(value, name):
                 value.get("cached_gaussian"),
             )
         )
-    except (TypeError, ValueError, OverflowError) as error:
-        raise Refused(f"parameter {name!r} holds an invalid RandomState: {error}.") from None
+    except (TypeError, ValueError, OverflowError, IndexError) as error:
+        raise Refused(
+            f"parameter {name!r} holds an invalid RandomState: {str(error)[:200]}."
+        ) from None
     return random_state
 
 
 def _encode_keras_object(value):
+    if not storable_keras_object(value):
+        raise Unstorable(
+            f"a {type(value).__qualname__} is not one of the optimizer and learning-rate schedule "
+            "classes that load accepts (those the optimizer param names, and Keras' schedules)."
+        )
     config = keras.saving.serialize_keras_object(value)
     try:
-        json.dumps(config)
-    except (TypeError, ValueError) as error:
-        raise Unstorable(f"its Keras config is not JSON-serializable ({error}).") from None
+        json.dumps(config, allow_nan=False)
+        check = check_schedule if isinstance(value, _KERAS_OBJECTS[1]) else check_optimizer
+        check(config, "its config")
+    except (TypeError, ValueError, Refused) as error:
+        raise Unstorable(f"load would refuse its Keras config ({error})") from None
     return {"config": config}
 
 
 def _decode_keras_object(value, name):
-    config = value.get("config")
-    if holds_lambda(config):
-        raise Refused(f"parameter {name!r} holds a Python lambda, which is never loaded.")
-    try:
-        with safe_mode():
-            restored = keras.saving.deserialize_keras_object(config, safe_mode=True)
-    except Exception as error:  # Keras raises many types for configs it cannot rebuild
-        raise Refused(
-            f"parameter {name!r} holds a Keras object that cannot be rebuilt in safe mode: "
-            f"{first_line(error)}"
-        ) from error
-    if not isinstance(restored, _KERAS_OBJECTS):
-        raise Refused(
-            f"parameter {name!r} holds a {type(restored).__qualname__}, not an optimizer or "
-            "learning-rate schedule."
-        )
-    return restored
+    return keras_object_from_config(value.get("config"), f"parameter {name!r}")
 
 
 # tag -> (Python type, encode(value) -> dict, decode(dict, param name) -> value). Checked in
@@ -220,6 +244,11 @@ TAGS = {
 
 def encode_array(array, what, key="items"):
     """``{"dtype", "shape", key}`` for a bool, number, string or all-str object array."""
+    if array.dtype.kind == "U" and array.dtype.itemsize > 4 * MAX_STRING_CHARACTERS:
+        raise Unstorable(
+            f"{what} has dtype {array.dtype}; fixed-width strings of at most "
+            f"{MAX_STRING_CHARACTERS} characters are stored (an object array of str has no limit)."
+        )
     if array.dtype.kind in _ARRAY_KINDS:
         dtype = array.dtype.str
     elif array.dtype.kind == "O" and all(isinstance(item, str) for item in array.flat):
@@ -233,13 +262,30 @@ def encode_array(array, what, key="items"):
 
 
 def decode_array(value, what):
+    """The array stored by :func:`encode_array`; its dtype, shape and size are checked before
+    NumPy allocates it."""
     dtype_name, shape, items = value.get("dtype"), value.get("shape"), value.get("items")
-    if type(dtype_name) is not str or type(shape) is not list:
+    if (
+        type(dtype_name) is not str
+        or len(dtype_name) > 32
+        or type(shape) is not list
+        or len(shape) > MAX_ARRAY_DIMENSIONS
+        or not all(type(size) is int and size >= 0 for size in shape)
+    ):
         raise Refused(f"{what} is not a stored array.")
     try:
         dtype = np.dtype(dtype_name)
         if dtype.kind not in _ARRAY_KINDS and dtype.kind != "O":
             raise ValueError(f"dtype {dtype_name!r} is not stored by this format")
+        if dtype.kind == "U" and dtype.itemsize > 4 * MAX_STRING_CHARACTERS:
+            raise ValueError(
+                f"dtype {dtype_name!r} declares strings of more than {MAX_STRING_CHARACTERS} "
+                "characters"
+            )
+        if math.prod(shape) * dtype.itemsize > MAX_ARRAY_BYTES:
+            raise ValueError(f"it would take more than {MAX_ARRAY_BYTES} bytes")
+        if not _nested_as(items, shape):
+            raise ValueError(f"its items are not nested as its shape {shape}")
         array = np.array(items, dtype=dtype)
         if list(array.shape) != shape:
             raise ValueError(f"shape {list(array.shape)} differs from the stored shape {shape}")
@@ -252,6 +298,16 @@ def decode_array(value, what):
     except (TypeError, ValueError, OverflowError) as error:
         raise Refused(f"{what} is not a valid stored array: {error}.") from None
     return array
+
+
+def _nested_as(items, shape):
+    """Whether ``items`` are lists nested exactly as ``shape``, with no list below."""
+    level = [items]
+    for size in shape:
+        if not all(type(item) is list and len(item) == size for item in level):
+            return False
+        level = [child for item in level for child in item]
+    return not any(type(item) in (list, dict) for item in level)
 
 
 # -- the metadata member ---------------------------------------------------------------------
@@ -291,27 +347,53 @@ def metadata(estimator, *, library_version):
 def parse_metadata(data, estimators):
     """The metadata dict, refused unless it is this format, in a version we read, for one of
     ``estimators`` (name -> class)."""
-    try:
-        content = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
-        raise Refused(f"its {METADATA_MEMBER} is not valid UTF-8 JSON ({error}).") from error
+    content = parse_json(data, f"its {METADATA_MEMBER}")
     if not isinstance(content, dict) or content.get("format") != FORMAT_NAME:
         found = content.get("format") if isinstance(content, dict) else None
         raise Refused(
             f"its {METADATA_MEMBER} does not describe an l1l2-estimator file "
-            f"(format is {found!r}, expected {FORMAT_NAME!r})."
+            f"(format is {show(found)}, expected {FORMAT_NAME!r})."
         )
     version = content.get("format_version")
     if type(version) is not int or version < 1:
-        raise Refused(f"its format_version {version!r} is not a positive integer.")
+        raise Refused(f"its format_version {show(version)} is not a positive integer.")
     if version > FORMAT_VERSION:
         raise Refused(
             f"it was written in format version {version} (by l1l2-estimator "
-            f"{content.get('library_version')!r}), newer than the versions up to "
+            f"{show(content.get('library_version'))}), newer than the versions up to "
             f"{FORMAT_VERSION} that this l1l2-estimator reads; upgrade l1l2-estimator to load it."
         )
-    if content.get("estimator") not in estimators:
-        raise Refused(f"it holds an estimator of unknown class {content.get('estimator')!r}.")
+    if type(content.get("estimator")) is not str or content["estimator"] not in estimators:
+        raise Refused(f"it holds an estimator of unknown class {show(content.get('estimator'))}.")
+    return content
+
+
+def parse_json(data, what):
+    """The JSON value in ``data``, refused unless it is UTF-8 JSON whose objects repeat no key,
+    nested at most ``MAX_JSON_DEPTH`` deep."""
+    try:
+        content = json.loads(data.decode("utf-8"), object_pairs_hook=_unique_keys)
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
+        # ValueError: bad JSON, a repeated key, or an integer of more than 4,300 digits.
+        raise Refused(f"{what} is not valid UTF-8 JSON ({str(error)[:300]}).") from error
+    level, depth = [content], 0
+    while level:
+        depth += 1
+        if depth > MAX_JSON_DEPTH:
+            raise Refused(f"{what} nests lists and objects more than {MAX_JSON_DEPTH} deep.")
+        level = [
+            child
+            for item in level
+            if type(item) in (list, dict)
+            for child in (item.values() if type(item) is dict else item)
+        ]
+    return content
+
+
+def _unique_keys(pairs):
+    content = dict(pairs)
+    if len(content) != len(pairs):
+        raise ValueError("a key is repeated in an object")
     return content
 
 
@@ -322,7 +404,7 @@ def field(content, key, *types):
     value = content[key]
     if type(value) not in types:
         expected = " or ".join(_JSON_TYPE_NAMES[kind] for kind in types)
-        raise Refused(f"{key!r} in its {METADATA_MEMBER} must be {expected}, got {value!r}.")
+        raise Refused(f"{key!r} in its {METADATA_MEMBER} must be {expected}, got {show(value)}.")
     return value
 
 
@@ -365,48 +447,26 @@ def fitted_fields(content, estimator):
         if feature_names.dtype != object or feature_names.shape != (n_features,):
             raise Refused("feature_names_in_ must hold one str per feature.")
     loss_curve = field(content, "loss_curve_", list)
-    if not all(type(loss) in (int, float) for loss in loss_curve):
-        raise Refused("loss_curve_ must be a list of numbers.")
+    if not all(is_finite_number(loss) for loss in loss_curve):
+        raise Refused("loss_curve_ must be a list of finite numbers.")
     validation_scores = None
     if "validation_scores_" in content:
         validation_scores = field(content, "validation_scores_", list)
-        if not validation_scores or not all(type(s) in (int, float) for s in validation_scores):
-            raise Refused("validation_scores_ must be a non-empty list of numbers.")
+        if not validation_scores or not all(is_finite_number(s) for s in validation_scores):
+            raise Refused("validation_scores_ must be a non-empty list of finite numbers.")
+        validation_scores = [float(score) for score in validation_scores]
     training_state = field(content, "training_state", dict)
+    shuffle_seed = field(training_state, "shuffle_seed", int)
+    if not 0 <= shuffle_seed <= MAX_SHUFFLE_SEED:
+        raise Refused(
+            f"its shuffle_seed must be an integer in [0, {MAX_SHUFFLE_SEED}], got "
+            f"{show(shuffle_seed)}."
+        )
     return {
         "targets": targets,
         "n_features_in": n_features,
         "feature_names_in": feature_names,
         "loss_curve": [float(loss) for loss in loss_curve],
-        "shuffle_seed": field(training_state, "shuffle_seed", int),
+        "shuffle_seed": shuffle_seed,
         "validation_scores": validation_scores,
     }
-
-
-# -- Keras configs ---------------------------------------------------------------------------
-
-
-def safe_mode():
-    """Keras' safe mode, also in a process that called enable_unsafe_deserialization()."""
-    return contextlib.nullcontext() if SafeModeScope is None else SafeModeScope(True)
-
-
-def holds_lambda(config):
-    """Whether a Keras config holds a Python function stored as bytecode, at any depth."""
-    pending = [config]
-    while pending:
-        item = pending.pop()
-        if isinstance(item, dict):
-            if item.get("class_name") == KERAS_LAMBDA:
-                return True
-            pending.extend(item.values())
-        elif isinstance(item, list):
-            pending.extend(item)
-    return False
-
-
-def first_line(error):
-    """The first line of an error message, at most 300 characters."""
-    text = str(error).strip().splitlines()
-    text = text[0] if text else type(error).__name__
-    return text if len(text) <= 300 else text[:300] + "..."

@@ -1,0 +1,171 @@
+"""``model.weights.h5`` inside ``model.keras``: read from memory, its layout checked before any
+data is read.
+
+Keras 3 writes the weights of a ``Sequential`` of ``Dense`` layers and of its optimizer as::
+
+    layers/dense/vars/0, layers/dense/vars/1        first kernel and bias
+    layers/dense_1/vars/0, layers/dense_1/vars/1    second kernel and bias, ...
+    optimizer/vars/0 ... optimizer/vars/<n - 1>     the optimizer's variables, in order
+    vars                                            the model's own variables (none)
+
+and nothing else. The file must hold exactly these groups and datasets, reached through hard links
+only (no soft or external link), with no attributes but the ``name`` that Keras gives each ``vars``
+group. Each dataset must have exactly the shape and type expected (little-endian float32, int64
+for the optimizer's step count), be stored contiguously inside the file's own bytes (no chunks, no
+filter or compression, no external or virtual storage, no unallocated data), and hold only finite
+numbers. Only then is any data read, straight into arrays of the expected size.
+"""
+
+from .. import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start)
+
+import io
+import math
+
+import h5py
+import numpy as np
+
+from ._archive import Refused
+from ._keras_objects import first_line
+
+WEIGHTS_MEMBER = "model.weights.h5"
+HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+MAX_ATTRIBUTE_BYTES = 1024
+
+_TYPES = {np.dtype("float32"): h5py.h5t.IEEE_F32LE, np.dtype("int64"): h5py.h5t.STD_I64LE}
+
+
+def read_weights(data, kernel_shapes, optimizer_layout):
+    """``(weights, optimizer_state)`` read from the HDF5 file ``data``.
+
+    ``kernel_shapes`` are the shapes of the Dense kernels, first layer first (the biases follow
+    from them). ``optimizer_layout(kernel_shapes)`` gives, for each optimizer variable in order,
+    ``(name, shape, dtype, value)``: ``value`` is None where the file's value is taken, else the
+    value that replaces it (the learning rate comes from the params, never from the file).
+    """
+    if not data.startswith(HDF5_SIGNATURE):
+        raise Refused(f"its {WEIGHTS_MEMBER} is not an HDF5 file.")
+    try:
+        with h5py.File(io.BytesIO(data), "r") as file:
+            return _read(file, len(data), kernel_shapes, optimizer_layout)
+    except Refused:
+        raise
+    except Exception as error:  # h5py and HDF5 raise many types for damaged files
+        raise Refused(f"its {WEIGHTS_MEMBER} cannot be read ({first_line(error)}).") from error
+
+
+def _read(file, file_size, kernel_shapes, optimizer_layout):
+    _check_group(file, "/", {"layers", "optimizer"}, optional={"vars"})
+    if "vars" in file:
+        _check_group(_group(file, "/vars"), "/vars", set(), attributes={"name"})
+    names = ["dense"] + [f"dense_{index}" for index in range(1, len(kernel_shapes))]
+    _check_group(_group(file, "/layers"), "/layers", set(names))
+    datasets = []
+    for name, shape in zip(names, kernel_shapes):
+        path = f"/layers/{name}"
+        _check_group(_group(file, path), path, {"vars"})
+        _check_group(_group(file, f"{path}/vars"), f"{path}/vars", {"0", "1"}, attributes={"name"})
+        for key, expected in (("0", shape), ("1", shape[1:])):
+            datasets.append(_dataset(file, f"{path}/vars/{key}", expected, np.float32, file_size))
+    layout = optimizer_layout(kernel_shapes)
+    _check_group(_group(file, "/optimizer"), "/optimizer", {"vars"})
+    names = {str(index) for index in range(len(layout))}
+    _check_group(_group(file, "/optimizer/vars"), "/optimizer/vars", names, attributes={"name"})
+    optimizer_datasets = [
+        _dataset(file, f"/optimizer/vars/{index}", shape, dtype, file_size)
+        for index, (_, shape, dtype, _) in enumerate(layout)
+    ]
+    # The layout is sound: now read.
+    weights = [_finite(dataset, "its network's weights") for dataset in datasets]
+    optimizer_state = []
+    for (name, _, _, replacement), dataset in zip(layout, optimizer_datasets):
+        if replacement is not None:
+            optimizer_state.append(replacement)
+            continue
+        value = _finite(dataset, "its optimizer state")
+        if name == "iteration" and value < 0:
+            raise Refused(f"its optimizer's step count is negative ({int(value)}).")
+        optimizer_state.append(value)
+    return weights, optimizer_state
+
+
+def _at(path):
+    return f"its {WEIGHTS_MEMBER}'s {path}"
+
+
+def _group(file, path):
+    """The group at ``path``, reached through hard links only (checked by its parent)."""
+    group = file[path]
+    if not isinstance(group, h5py.Group):
+        raise Refused(f"{_at(path)} is not a group.")
+    return group
+
+
+def _check_group(group, path, children, *, optional=(), attributes=()):
+    """Refuse ``group`` unless it holds the hard links ``children`` (and maybe ``optional``) and
+    no attribute but short ``attributes``."""
+    if len(group) > len(children) + len(optional):
+        raise Refused(f"{_at(path)} holds {len(group)} entries; {sorted(children)} are expected.")
+    names = set(group)
+    if not children <= names <= children | set(optional):
+        shown = sorted(name[:80] for name in names)[:5]
+        raise Refused(f"{_at(path)} holds {shown}; exactly {sorted(children)} are expected.")
+    for name in names:
+        link = group.get(name, getlink=True)
+        if type(link) is not h5py.HardLink:
+            kind = "an unreadable link" if link is None else f"a {type(link).__name__}"
+            raise Refused(
+                f"{_at(path.rstrip('/') + '/' + name)} is {kind}; only hard links are read."
+            )
+    _check_attributes(group, path, attributes)
+
+
+def _check_attributes(item, path, allowed):
+    if len(item.attrs) > len(allowed):
+        raise Refused(
+            f"{_at(path)} has {len(item.attrs)} attributes; at most {len(allowed)} expected."
+        )
+    for name in item.attrs:
+        if name not in allowed:
+            raise Refused(f"{_at(path)} has an unexpected attribute {name[:80]!r}.")
+        if item.attrs.get_id(name).get_storage_size() > MAX_ATTRIBUTE_BYTES:
+            raise Refused(
+                f"{_at(path)}'s attribute {name!r} is larger than {MAX_ATTRIBUTE_BYTES} bytes."
+            )
+
+
+def _dataset(file, path, shape, dtype, file_size):
+    """The dataset at ``path``, refused unless laid out as the module docstring says."""
+    dataset = file[path]
+    if not isinstance(dataset, h5py.Dataset):
+        raise Refused(f"{_at(path)} is not a dataset.")
+    _check_attributes(dataset, path, ())
+    shape, dtype = tuple(shape), np.dtype(dtype)
+    if dataset.shape != shape:
+        raise Refused(
+            f"{_at(path)} has shape {dataset.shape}, but its params, features and labels call "
+            f"for {shape}."
+        )
+    if not dataset.id.get_type() == _TYPES[dtype]:
+        raise Refused(f"{_at(path)} has type {dataset.dtype}; little-endian {dtype} is expected.")
+    plist = dataset.id.get_create_plist()
+    if (
+        plist.get_layout() != h5py.h5d.CONTIGUOUS
+        or plist.get_nfilters() != 0
+        or plist.get_external_count() != 0
+    ):
+        raise Refused(
+            f"{_at(path)} is chunked, compressed, filtered, virtual or stored outside the file; "
+            "only contiguous data is read."
+        )
+    size = math.prod(shape) * dtype.itemsize
+    offset = dataset.id.get_offset()
+    if offset is None or dataset.id.get_storage_size() != size or offset + size > file_size:
+        raise Refused(f"{_at(path)} does not hold its {size} bytes of data inside the file.")
+    return dataset
+
+
+def _finite(dataset, what):
+    value = np.asarray(dataset[()], dtype=dataset.dtype)
+    if value.dtype.kind == "f" and not np.isfinite(value).all():
+        raise Refused(f"{what} hold NaN or infinite values ({dataset.name}).")
+    return value

@@ -1,0 +1,633 @@
+"""Files crafted as an attacker would write them (with zipfile, json and h5py): each case of issue
+11 is refused with ``Cannot load <path>: <reason>``, promptly and within little memory, or loads
+without the crafted part having any effect."""
+
+import io
+import os
+import pickle
+import re
+import struct
+import tempfile
+import threading
+import zipfile
+import zlib
+
+import h5py
+import keras
+import numpy as np
+import pytest
+
+from l1l2_estimator.persistence import dump, load
+
+from .conftest import peak_memory_growth
+from .crafting import METADATA, MODEL, edit_json, members, rebuild, zip_members
+
+# How far a refused load may raise the process's peak memory. The attacks below asked for 1.2 GiB
+# to 4 GiB before they were refused.
+MEMORY_BOUND_MIB = 64
+
+
+@pytest.fixture(scope="module")
+def good(fitted_binary, tmp_path_factory):
+    """The bytes of a genuine file (8 features, 16 hidden units, Adam), loaded once so that later
+    measurements see no first-use allocations."""
+    path = tmp_path_factory.mktemp("good") / "good.l1l2"
+    dump(fitted_binary, path)
+    load(path)
+    return path.read_bytes()
+
+
+# -- crafting files ----------------------------------------------------------------------------
+
+
+def _raw_zip(entries):
+    """A zip archive written field by field: ``entries`` are ``(name, method, crc, stored bytes,
+    declared size)``, so that a member can declare what it does not hold."""
+    body, directory = bytearray(), bytearray()
+    for name, method, crc, data, size in entries:
+        name = name.encode()
+        offset = len(body)
+        body += struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, method, 0, 0x21, crc, len(data),
+                            size, len(name), 0) + name + data
+        directory += struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, 20, 0, method, 0, 0x21, crc,
+                                 len(data), size, len(name), 0, 0, 0, 0, 0, offset) + name
+    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(entries), len(entries),
+                      len(directory), len(body), 0)
+    return bytes(body + directory + end)
+
+
+def _deflated(data):
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    return compressor.compress(data) + compressor.flush()
+
+
+def _deflated_zeros(size):
+    """A raw DEFLATE stream of ``size`` zero bytes (a multiple of 1 MiB), built without holding
+    them: after a full flush every MiB of zeros compresses to the same bytes."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    mebibyte = bytes(1 << 20)
+    block = compressor.compress(mebibyte) + compressor.flush(zlib.Z_FULL_FLUSH)
+    return block * (size >> 20) + compressor.flush()
+
+
+def _assert_refused(tmp_path, data, reason, *, bound=MEMORY_BOUND_MIB):
+    path = tmp_path / "crafted.l1l2"
+    path.write_bytes(data)
+    error, growth = peak_memory_growth(lambda: load(path))
+    assert type(error) is ValueError, repr(error)
+    assert str(error).startswith(f"Cannot load {path}: "), str(error)
+    assert re.search(reason, str(error)), str(error)
+    assert growth < bound, f"load grew the process by {growth:.0f} MiB before refusing"
+    return error
+
+
+def _set(*keys_and_value):
+    """An edit that sets ``content[k1][k2]... = value``."""
+    *keys, value = keys_and_value
+
+    def edit(content):
+        for key in keys[:-1]:
+            content = content[key]
+        content[keys[-1]] = value
+
+    return edit
+
+
+def _dense(index, key, value):
+    return _set("config", "layers", index, "config", key, value)
+
+
+def _keras_object(module, class_name, config, registered_name=None):
+    return {"module": module, "class_name": class_name, "config": config,
+            "registered_name": registered_name}
+
+
+# -- 1. every nested Keras object of config.json is allow-listed ---------------------------------
+
+EMBEDDING = _keras_object("keras.layers", "Embedding", {
+    "name": "planted", "input_dim": 10000, "output_dim": 10000, "embeddings_initializer": {
+        "module": "keras.initializers", "class_name": "RandomUniform",
+        "config": {"minval": -0.05, "maxval": 0.05, "seed": None}, "registered_name": None},
+})
+
+
+def test_a_layer_config_as_an_activation_is_refused_before_keras_builds_it(good, tmp_path):
+    # It made load allocate about 1.2 GiB (a 10000 x 10000 embedding) before refusing the file.
+    data = rebuild(good, config=_dense(1, "activation", EMBEDDING))
+    _assert_refused(tmp_path, data, r"layer 1 has activation \{'module': 'keras.layers', "
+                                    r"'class_name': 'Embedding'.*call for 'relu'")
+
+
+ORTHOGONAL = _keras_object("keras.initializers", "Orthogonal", {"gain": 1.0, "seed": None})
+MAX_NORM = _keras_object("keras.constraints", "MaxNorm", {"max_value": 2, "axis": 0})
+L1L2 = _keras_object("keras.regularizers", "L1L2", {"l1": 0.0, "l2": 0.0})
+MIXED = _keras_object("keras", "DTypePolicy", {"name": "mixed_float16"})
+
+CONFIG_ATTACKS = {
+    "kernel initializer of another class": (
+        _dense(1, "kernel_initializer", ORTHOGONAL), "kernel_initializer is a 'Orthogonal'"),
+    "initializer from another module": (
+        _dense(2, "bias_initializer", _keras_object("attacker.module", "Zeros", {})),
+        "bias_initializer must be Keras' own Zeros.*'attacker.module'"),
+    "regularizer of another class": (
+        _dense(1, "kernel_regularizer", _keras_object("keras.regularizers", "L1", {"l1": 0.1})),
+        "kernel_regularizer is a 'L1'"),
+    "user-registered regularizer": (
+        _dense(1, "kernel_regularizer",
+               _keras_object("keras.regularizers", "L1L2", {"l1": 0, "l2": 0}, "attacker>L1L2")),
+        "registered_name 'attacker>L1L2'"),
+    "bias regularizer": (_dense(1, "bias_regularizer", L1L2), "bias_regularizer must be None"),
+    "kernel constraint": (
+        _dense(2, "kernel_constraint", MAX_NORM), "kernel_constraint must be None"),
+    "dtype policy": (_dense(1, "dtype", MIXED), "dtype must be float32"),
+    "unknown Dense key": (_dense(1, "lora_rank", 4), "unexpected 'lora_rank'"),
+    "loss of another kind": (
+        _set("compile_config", "loss", _keras_object("keras.losses", "Huber", {"delta": 1.0})),
+        "loss must be one of"),
+    "optimizer of another class": (
+        _set("compile_config", "optimizer",
+             _keras_object("keras.optimizers", "LossScaleOptimizer", {"inner_optimizer": None})),
+        "optimizer is a 'LossScaleOptimizer'; only Adadelta, Adagrad, Adam"),
+    "optimizer argument it does not take": (
+        _set("compile_config", "optimizer", "config", "inner_optimizer", EMBEDDING),
+        "Adam takes no argument 'inner_optimizer'"),
+    "non-finite learning rate": (
+        _set("compile_config", "optimizer", "config", "learning_rate", float("nan")),
+        "learning_rate must be a finite number, got nan"),
+    "schedule of another class": (
+        _set("compile_config", "optimizer", "config", "learning_rate",
+             _keras_object("keras.optimizers.schedules", "Evil", {})),
+        "learning_rate is a 'Evil'"),
+    "metrics": (_set("compile_config", "metrics", ["accuracy"]), "metrics must be None"),
+    "sparse input": (_set("config", "layers", 0, "config", "sparse", True), "sparse must be False"),
+    "a functional model": (_set("class_name", "Functional"), "is a 'Functional'; only Sequential"),
+    "a custom model": (
+        _set("registered_name", "attacker>Planted"), "no registered_name.*'attacker>Planted'"),
+}
+
+
+@pytest.mark.parametrize("attack", list(CONFIG_ATTACKS))
+def test_every_nested_keras_object_is_allow_listed(attack, good, tmp_path):
+    edit, reason = CONFIG_ATTACKS[attack]
+    _assert_refused(tmp_path, rebuild(good, config=edit), reason)
+
+
+def test_a_user_registered_model_named_at_the_top_is_never_built(good, tmp_path):
+    built = []
+
+    @keras.saving.register_keras_serializable(package="attacker", name="PlantedModel")
+    class PlantedModel(keras.Sequential):
+        @classmethod
+        def from_config(cls, config, custom_objects=None):
+            built.append(cls)
+            return super().from_config(config, custom_objects)
+
+    def plant(config):
+        config.update(module="attacker", class_name="PlantedModel",
+                      registered_name="attacker>PlantedModel")
+
+    _assert_refused(tmp_path, rebuild(good, config=plant), "is a 'PlantedModel'; only Sequential")
+    assert built == []
+
+
+def _optimizer_param(config):
+    return _set("params", "optimizer", {"type": "keras_object", "config": config})
+
+
+ADAM_CONFIG = {"name": "adam", "learning_rate": 0.01}
+
+PARAM_ATTACKS = {
+    "a layer as the optimizer": (_optimizer_param(EMBEDDING), "is a 'Embedding'; only Adadelta"),
+    "a user-registered optimizer": (
+        _optimizer_param(_keras_object("keras.optimizers", "Adam", ADAM_CONFIG, "attacker>Adam")),
+        "must be Keras' own Adam"),
+    "a wrapping optimizer": (
+        _optimizer_param(_keras_object("keras.optimizers", "LossScaleOptimizer",
+                                       {"inner_optimizer": EMBEDDING})),
+        "is a 'LossScaleOptimizer'"),
+    "an infinite learning rate": (
+        _optimizer_param(
+            _keras_object("keras.optimizers", "Adam", {"learning_rate": float("inf")})),
+        "Adam's learning_rate must be a finite number, got inf"),
+    "a huge integer": (
+        _optimizer_param(_keras_object("keras.optimizers", "SGD", {"momentum": 10**30})),
+        "SGD's momentum must be a finite number"),
+    "an argument the class does not take": (
+        _optimizer_param(_keras_object("keras.optimizers", "SGD", {"exec": "print()"})),
+        "SGD takes no argument 'exec'"),
+    "a lambda schedule": (
+        _optimizer_param(_keras_object("keras.optimizers", "SGD", {
+            "learning_rate": {"class_name": "__lambda__", "config": {"code": "4wEA"}}})),
+        "learning_rate lacks 'module', 'registered_name'"),
+    "a schedule of 20,000 steps": (
+        _optimizer_param(_keras_object("keras.optimizers", "SGD", {
+            "learning_rate": _keras_object("keras.optimizers.schedules", "PiecewiseConstantDecay", {
+                "boundaries": list(range(20_000)), "values": [0.1] * 20_001})})),
+        "boundaries must be a list of at most 10000 finite numbers"),
+}
+
+
+@pytest.mark.parametrize("attack", list(PARAM_ATTACKS))
+def test_keras_objects_stored_as_params_are_allow_listed(attack, good, tmp_path):
+    edit, reason = PARAM_ATTACKS[attack]
+    _assert_refused(tmp_path, rebuild(good, metadata=edit), f"parameter 'optimizer'.*{reason}")
+
+
+# -- 2. tiny files cannot force huge allocations ---------------------------------------------------
+
+
+def test_a_tiny_file_declaring_a_huge_layer_is_refused_before_allocating(good, tmp_path):
+    # A 3.5 KB file declaring 8,192 hidden units on 8,192 inputs grew the process by 1.5 GiB.
+    def huge(metadata):
+        metadata["params"]["hidden_layer_sizes"] = {"type": "tuple", "items": [8192]}
+        metadata["n_features_in_"] = 8192
+
+    def huge_network(config):
+        config["config"]["layers"][0]["config"]["batch_shape"] = [None, 8192]
+        config["config"]["layers"][1]["config"]["units"] = 8192
+
+    data = rebuild(good, metadata=huge, config=huge_network)
+    assert len(data) < 6000
+    _assert_refused(tmp_path, data, r"call for 268500996 bytes of weights \(kernels of shapes "
+                                    r"\(8192, 8192\), \(8192, 1\)\), but its model.keras declares "
+                                    r"only \d+ bytes", bound=16)
+
+
+def test_a_network_of_thousands_of_layers_is_refused_before_reading_it(good, tmp_path):
+    data = rebuild(good, metadata=_set("params", "hidden_layer_sizes", [1] * 100_000))
+    _assert_refused(tmp_path, data, "its params call for 100001 layers; load reads networks of "
+                                    "at most 1024")
+
+
+def test_a_dataset_without_its_data_is_refused(good, tmp_path):
+    def unallocated(file):
+        del file["layers/dense/vars/0"]
+        file["layers/dense/vars"].create_dataset("0", shape=(8, 16), dtype="<f4")  # no data
+
+    _assert_refused(tmp_path, rebuild(good, h5=unallocated),
+                    r"/layers/dense/vars/0 does not hold its 512 bytes of data inside the file")
+
+
+def test_labels_of_a_huge_fixed_width_are_refused(good, tmp_path):
+    # '<U33554432' labels loaded, and then predict allocated 128 MiB per row.
+    data = rebuild(good, metadata=_set("classes_", "dtype", "<U33554432"))
+    _assert_refused(tmp_path, data, "classes_ is not a valid stored array: dtype '<U33554432' "
+                                    "declares strings of more than 1024 characters")
+
+
+@pytest.mark.parametrize("array, reason", [
+    ({"dtype": "<i8", "shape": [10**9], "items": [0, 1]}, "would take more than 67108864 bytes"),
+    ({"dtype": "<U1024", "shape": [20000], "items": [""] * 20000},
+     "would take more than 67108864 bytes"),
+    ({"dtype": "<i8", "shape": [2], "items": [[0, 1], [2, 3]]}, "not nested as its shape"),
+    ({"dtype": "(2,)i4", "shape": [2], "items": [0, 1]}, "not stored by this format"),
+])
+def test_stored_arrays_are_checked_before_numpy_allocates_them(array, reason, good, tmp_path):
+    _assert_refused(tmp_path, rebuild(good, metadata=_set("classes_", array)), reason)
+
+
+# -- 3. decompression bombs: the declared sizes are not trusted -----------------------------------
+
+
+@pytest.mark.parametrize("member", [METADATA, MODEL])
+def test_a_member_inflating_to_1_gib_but_declaring_1000_bytes_is_refused(member, good, tmp_path):
+    # A 1 MB member declaring 1,000 bytes was inflated whole: +2 GiB before a CRC error.
+    entries = members(good)
+    entries[member] = None
+    raw = [
+        (name, zipfile.ZIP_DEFLATED, zlib.crc32(bytes(1000)), _deflated_zeros(1 << 30), 1000)
+        if data is None else
+        (name, zipfile.ZIP_DEFLATED, zlib.crc32(data), _deflated(data), len(data))
+        for name, data in entries.items()
+    ]
+    data = _raw_zip(raw)
+    assert len(data) < 1_200_000
+    _assert_refused(tmp_path, data, "not valid UTF-8 JSON" if member == METADATA else
+                    "its model.keras is not a zip archive")
+
+
+def test_a_member_declaring_2_gib_is_refused_before_inflating(good, tmp_path):
+    # 23 MB declaring 2 GiB passed the 100x rule and was read whole: +4 GiB before refusal.
+    metadata = members(good)[METADATA]
+    stored = bytes(23 << 20)
+    data = _raw_zip([
+        (METADATA, zipfile.ZIP_DEFLATED, zlib.crc32(metadata), _deflated(metadata), len(metadata)),
+        (MODEL, zipfile.ZIP_DEFLATED, 0, stored, 1 << 31),
+    ])
+    _assert_refused(tmp_path, data, r"model.keras declares 2147483648 bytes, more than the "
+                                    r"\d+ bytes it may hold here", bound=MEMORY_BOUND_MIB + 23)
+
+
+def test_a_member_inflating_more_than_100_times_beyond_64_mib_is_refused(good, tmp_path):
+    # A network of 10 MB of weights may take up to ~80 MB; 70 MiB from 70 kB is a bomb.
+    def big(metadata):
+        metadata["params"]["hidden_layer_sizes"] = {"type": "tuple", "items": [2500]}
+        metadata["n_features_in_"] = 1000
+
+    metadata = edit_json(members(good)[METADATA], big)
+    bomb = _deflated_zeros(70 << 20)
+    data = _raw_zip([
+        (METADATA, zipfile.ZIP_DEFLATED, zlib.crc32(metadata), _deflated(metadata), len(metadata)),
+        (MODEL, zipfile.ZIP_DEFLATED, 0, bomb, 70 << 20),
+    ])
+    _assert_refused(tmp_path, data, "refusing a likely decompression bomb")
+
+
+def test_a_member_inflating_to_less_than_it_declares_is_refused(good, tmp_path):
+    entries = members(good)
+    metadata, model = entries[METADATA], entries[MODEL]
+    data = _raw_zip([
+        (METADATA, zipfile.ZIP_DEFLATED, zlib.crc32(metadata), _deflated(metadata),
+         len(metadata) + 10),
+        (MODEL, zipfile.ZIP_DEFLATED, zlib.crc32(model), _deflated(model), len(model)),
+    ])
+    _assert_refused(tmp_path, data, "l1l2-estimator.json inflates to fewer bytes than it declares")
+
+
+# -- 4. nothing is unpacked or written -------------------------------------------------------
+
+
+def test_extra_members_in_model_keras_are_refused_and_nothing_is_written(good, tmp_path,
+                                                                         monkeypatch):
+    # Extra members were unpacked to a temporary folder and left there: 401 MiB per attempt.
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    monkeypatch.chdir(scratch)
+
+    def with_assets(inner):
+        return {**inner, "assets/blob.bin": bytes(200_000)}
+
+    _assert_refused(tmp_path, rebuild(good, keras_members=with_assets),
+                    r"its model.keras holds the members \['assets/blob.bin', 'config.json', "
+                    r"'metadata.json', 'model.weights.h5'\]; exactly")
+    (tmp_path / "good.l1l2").write_bytes(good)
+    load(tmp_path / "good.l1l2")
+    assert list(scratch.iterdir()) == []
+
+
+@pytest.mark.parametrize("entries, reason", [
+    (lambda inner: {k: v for k, v in inner.items() if k != "metadata.json"}, "exactly"),
+    (lambda inner: [*inner.items(), ("config.json", inner["config.json"])],
+     r"holds the members \['config.json', 'config.json', 'metadata.json'"),
+])
+def test_model_keras_holds_exactly_its_three_members(entries, reason, good, tmp_path):
+    _assert_refused(tmp_path, rebuild(good, keras_members=entries), reason)
+
+
+def test_model_keras_members_must_be_stored_as_keras_stores_them(good, tmp_path):
+    outer = members(good)
+    outer[MODEL] = zip_members(members(outer[MODEL]), compression=zipfile.ZIP_DEFLATED)
+    _assert_refused(tmp_path, zip_members(outer), "uses compression method 8; only stored is read")
+
+
+# -- 5. the file's training settings never reach the estimator -------------------------------------
+
+
+def test_training_settings_in_the_file_have_no_effect(good, fitted_binary, binary_data, tmp_path):
+    # SGD(learning_rate=1e9), another loss and penalty loaded, and partial_fit then trained with
+    # them (weights reached 3.6e8) while get_params() showed the estimator's.
+    X, y = binary_data
+
+    def settings(config):
+        config["compile_config"]["optimizer"] = _keras_object(
+            "keras.optimizers", "SGD", {"name": "sgd", "learning_rate": 1e9, "momentum": 0.9})
+        config["compile_config"]["loss"] = "mean_squared_error"
+        for layer in config["config"]["layers"][1:]:
+            layer["config"]["kernel_regularizer"]["config"] = {"l1": 10.0, "l2": 10.0}
+
+    def learning_rate(file):
+        file["optimizer/vars/1"][()] = np.float32(1e9)  # Adam's learning-rate variable
+
+    path = tmp_path / "settings.l1l2"
+    path.write_bytes(rebuild(good, config=settings, h5=learning_rate))
+    loaded = load(path)
+    original = pickle.loads(pickle.dumps(fitted_binary))
+    np.testing.assert_array_equal(loaded.predict_proba(X), original.predict_proba(X))
+    loaded.partial_fit(X, y)
+    original.partial_fit(X, y)
+    np.testing.assert_allclose(loaded.predict_proba(X), original.predict_proba(X), rtol=1e-6)
+    optimizer = loaded.model_.optimizer
+    assert type(optimizer) is keras.optimizers.Adam
+    assert float(optimizer.learning_rate) == pytest.approx(fitted_binary.learning_rate)
+    assert loaded.model_.layers[0].kernel_regularizer.l1 == pytest.approx(fitted_binary.l1)
+
+
+def test_a_missing_kernel_regularizer_is_refused(good, tmp_path):
+    # It loaded, and partial_fit then raised AttributeError.
+    _assert_refused(tmp_path, rebuild(good, config=_dense(2, "kernel_regularizer", None)),
+                    "layer 2's kernel_regularizer is missing")
+
+
+def test_optimizer_state_of_another_optimizer_is_refused(good, tmp_path):
+    def sgd_state(file):
+        for index in range(2, len(file["optimizer/vars"])):
+            del file[f"optimizer/vars/{index}"]
+
+    _assert_refused(tmp_path, rebuild(good, h5=sgd_state),
+                    r"/optimizer/vars holds \['0', '1'\]; exactly \['0', '1', '2', .*'9'\] are")
+
+
+# -- 6. non-finite weights and optimizer state -------------------------------------------------
+
+
+def _nan_at(path, index=(0,)):
+    def edit(file):
+        values = file[path][()]
+        values[index] = np.nan if values.ndim else values
+        file[path][()] = values
+
+    return edit
+
+
+@pytest.mark.parametrize("edit, reason", [
+    (_nan_at("layers/dense/vars/0", (3, 5)), "its network's weights hold NaN"),
+    (_nan_at("layers/dense_1/vars/1", (0,)), "its network's weights hold NaN"),
+    (_nan_at("optimizer/vars/2", (1, 1)), "its optimizer state hold NaN"),
+    (_nan_at("optimizer/vars/5", (2,)), "its optimizer state hold NaN"),
+    (lambda file: file["optimizer/vars/0"].write_direct(np.array(-5, dtype="<i8")),
+     "step count is negative"),
+])
+def test_non_finite_weights_and_optimizer_state_are_refused(edit, reason, good, tmp_path):
+    _assert_refused(tmp_path, rebuild(good, h5=edit), reason)
+
+
+def _replaced(path, **options):
+    """An edit that replaces the dataset at ``path`` by one created with ``options``."""
+
+    def edit(file):
+        group, name = path.rsplit("/", 1)
+        del file[path]
+        file[group].create_dataset(name, **options)
+
+    return edit
+
+
+def _linked(path, link):
+    def edit(file):
+        del file[path]
+        file[path] = link
+
+    return edit
+
+
+H5_ATTACKS = {
+    "soft link": (_linked("layers/dense/vars/1", h5py.SoftLink("/layers/dense_1/vars/1")),
+                  "/layers/dense/vars/1 is a SoftLink; only hard links"),
+    "external link": (_linked("layers/dense/vars/0", h5py.ExternalLink("/etc/passwd", "/x")),
+                      "/layers/dense/vars/0 is a ExternalLink"),
+    "compressed": (_replaced("layers/dense/vars/0", data=np.zeros((8, 16), "<f4"),
+                             compression="gzip"),
+                   "is chunked, compressed"),
+    "big-endian": (_replaced("layers/dense/vars/0", data=np.zeros((8, 16), ">f4")),
+                   "has type >f4; little-endian float32"),
+    "float64": (_replaced("layers/dense/vars/0", data=np.zeros((8, 16))), "has type float64"),
+    "external storage": (_replaced("layers/dense/vars/0", shape=(8, 16), dtype="<f4",
+                                   external=[("/etc/passwd", 0, 512)]),
+                         "stored outside the file"),
+    "unexpected attribute": (
+        lambda file: file["layers/dense/vars/0"].attrs.__setitem__("dtype", "bfloat16"),
+        "/layers/dense/vars/0 has 1 attributes; at most 0"),
+    "extra group": (lambda file: file.create_group("assets"),
+                    r"'s / holds 4 entries; \['layers', 'optimizer'\] are expected"),
+}
+
+
+@pytest.mark.parametrize("attack", list(H5_ATTACKS))
+def test_weights_file_layout_is_checked_before_reading(attack, good, tmp_path):
+    edit, reason = H5_ATTACKS[attack]
+    _assert_refused(tmp_path, rebuild(good, h5=edit), reason)
+
+
+# -- 7. the container, malformed values, odd paths ---------------------------------------------
+
+
+class _Unseekable(io.RawIOBase):
+    """A write-only stream: zipfile then writes data descriptors after each member."""
+
+    def __init__(self):
+        self.data = bytearray()
+
+    def writable(self):
+        return True
+
+    def write(self, data):
+        self.data += data
+        return len(data)
+
+
+def _with_data_descriptors(good):
+    stream = _Unseekable()
+    with zipfile.ZipFile(stream, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members(good).items():
+            archive.writestr(name, data)
+    return bytes(stream.data)
+
+
+def _with_comment(good):
+    return zip_members(members(good), comment=b"hello")
+
+
+CONTAINER_ATTACKS = {
+    "duplicate members": (
+        lambda good: zip_members([*members(good).items(), (MODEL, members(good)[MODEL])]),
+        r"holds the members \['l1l2-estimator.json', 'model.keras', 'model.keras'\]"),
+    "a third member": (lambda good: zip_members({**members(good), "readme.txt": b"hi"}),
+                       r"holds the members \['l1l2-estimator.json', 'model.keras', 'readme.txt'\]"),
+    "bytes prepended": (lambda good: b"MZ" + bytes(1000) + good, "prepended"),
+    "bytes appended": (lambda good: good + b"trailer", "has a comment or bytes after its end"),
+    "a comment": (_with_comment, "has a comment or bytes after its end"),
+    "data descriptors": (_with_data_descriptors, "has a data descriptor"),
+    "bzip2": (lambda good: zip_members(members(good), compression=zipfile.ZIP_BZIP2),
+              "uses compression method 12; only stored or deflated"),
+}
+
+
+@pytest.mark.parametrize("attack", list(CONTAINER_ATTACKS))
+def test_the_zip_container_must_be_plain(attack, good, tmp_path):
+    build, reason = CONTAINER_ATTACKS[attack]
+    _assert_refused(tmp_path, build(good), reason)
+
+
+MALFORMED = {
+    # Each of these raised an error other than "Cannot load <path>: ...", or loaded and failed
+    # later inside TensorFlow.
+    "compile_config null": (dict(config=_set("compile_config", None)),
+                            "compile_config must be a JSON object, got None"),
+    "input shape of 3 dimensions": (
+        dict(config=_set("config", "layers", 0, "config", "batch_shape", [None, 8, 2])),
+        r"batch_shape must be \[null, 8\]"),
+    "empty layer input shape": (
+        dict(config=_set("config", "layers", 1, "build_config", "input_shape", [])),
+        r"layer 1's build_config's input_shape must be \[null, 8\]"),
+    "NaN loss curve": (dict(metadata=_set("loss_curve_", [0.7, float("nan")])),
+                       "loss_curve_ must be a list of finite numbers"),
+    "huge shuffle seed": (dict(metadata=_set("training_state", "shuffle_seed", 2**70)),
+                          "shuffle_seed must be an integer in"),
+    "negative shuffle seed": (dict(metadata=_set("training_state", "shuffle_seed", -1)),
+                              "shuffle_seed must be an integer in"),
+    "unhashable tag": (dict(metadata=_set("params", "class_weight", {"type": [1]})),
+                       "parameter 'class_weight' holds an unreadable value"),
+    "dict items of three": (
+        dict(metadata=_set("params", "class_weight", {"type": "dict", "items": [[0, 1, 2]]})),
+        "dict whose items are not pairs"),
+    "scalar with a list value": (
+        dict(metadata=_set("params", "l1", {"type": "numpy_scalar", "dtype": "<f8", "shape": [],
+                                            "value": [1.0]})),
+        "not nested as its shape"),
+    "RandomState keys too short": (
+        dict(metadata=_set("params", "random_state", {"type": "random_state", "keys": [1, 2],
+                                                      "pos": 0, "has_gauss": 0,
+                                                      "cached_gaussian": 0.0})),
+        "invalid RandomState"),
+    "optimizer variables missing": (dict(h5=lambda f: f["optimizer/vars"].__delitem__("5")),
+                                    r"/optimizer/vars holds"),
+}
+
+
+@pytest.mark.parametrize("case", list(MALFORMED))
+def test_malformed_values_are_refused_with_the_path(case, good, tmp_path):
+    edits, reason = MALFORMED[case]
+    _assert_refused(tmp_path, rebuild(good, **edits), reason)
+
+
+@pytest.mark.parametrize("text, reason", [
+    (lambda text: text.replace('"format_version": 1', '"format_version": 1, "format_version": 1'),
+     "a key is repeated in an object"),
+    (lambda text: text.replace('"verbose": 0', '"verbose": ' + "[" * 100 + "]" * 100),
+     "nests lists and objects more than 64 deep"),
+    (lambda text: text.replace('"verbose": 0', '"verbose": ' + "9" * 5000),
+     "not valid UTF-8 JSON"),
+])
+def test_metadata_json_is_parsed_strictly(text, reason, good, tmp_path):
+    outer = members(good)
+    outer[METADATA] = text(outer[METADATA].decode()).encode()
+    _assert_refused(tmp_path, zip_members(outer), reason)
+
+
+@pytest.mark.parametrize("through_a_link", [False, True])
+def test_a_fifo_is_refused_without_blocking(through_a_link, tmp_path):
+    # load waited forever on a FIFO (nobody writes to it).
+    fifo = tmp_path / "pipe.l1l2"
+    os.mkfifo(fifo)
+    path = fifo
+    if through_a_link:
+        path = tmp_path / "link.l1l2"
+        path.symlink_to(fifo)
+    outcome = []
+    thread = threading.Thread(target=lambda: outcome.append(peak_memory_growth(lambda: load(path))),
+                              daemon=True)
+    thread.start()
+    thread.join(60)
+    if thread.is_alive():  # unblock the reader, so that the test run can go on
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        pytest.fail("load blocked on a FIFO")
+    error, _ = outcome[0]
+    assert type(error) is ValueError
+    assert str(error) == (f"Cannot load {path}: it is not a regular file (a folder, FIFO, device "
+                          "or socket); load reads only regular files.")
+
+
+def test_a_folder_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="it is not a regular file"):
+        load(tmp_path)
