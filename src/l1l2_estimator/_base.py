@@ -13,7 +13,6 @@ import contextlib
 import os
 import warnings
 
-import keras
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
@@ -30,6 +29,7 @@ from ._params import (
     RoutedParams,
     is_routed,
     layer_sizes,
+    new_optimizer,
     optimizer_config,
 )
 from ._stopping import ValidationStoppingRule
@@ -503,7 +503,7 @@ class L1L2Network(RoutedParams):
             loss=loss,
             l1=float(self.l1),
             l2=float(self.l2),
-            optimizer=keras.optimizers.deserialize(state["optimizer_config"]),
+            optimizer=new_optimizer(state["optimizer_config"]),
             weights=state["weights"],
             optimizer_state=state["optimizer_state"],
         )

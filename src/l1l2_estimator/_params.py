@@ -48,10 +48,11 @@ PARAMETER_CONSTRAINTS = {
     "l2": [Interval(Real, 0, None, closed="left")],
     "optimizer": [StrOptions(set(OPTIMIZERS)), keras.optimizers.Optimizer],
     "learning_rate": [Interval(Real, 0, None, closed="neither")],
-    "epochs": [Interval(Integral, 1, None, closed="left")],
-    "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+    # Epoch counts are 32-bit integers in the training graph.
+    "epochs": [Interval(Integral, 1, 2**31 - 1, closed="both")],
+    "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, 2**31 - 1, closed="both")],
     "tol": [Interval(Real, 0, None, closed="left")],
-    "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+    "n_iter_no_change": [Interval(Integral, 1, 2**31 - 1, closed="both")],
     "shuffle": ["boolean"],
     "early_stopping": ["boolean"],
     "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
@@ -91,7 +92,7 @@ def is_routed(name):
 
 def optimizer_config(params):
     """The Keras-serialized optimizer that the params ``optimizer``, ``learning_rate`` and
-    ``optimizer__*`` describe (what ``keras.optimizers.deserialize`` turns into a fresh optimizer).
+    ``optimizer__*`` describe (what ``new_optimizer`` turns into a fresh optimizer).
 
     An optimizer instance is copied through its config: a Keras optimizer is bound to the
     variables of the first model it trains.
@@ -114,6 +115,13 @@ def optimizer_config(params):
     except TypeError:  # an unhashable argument (a learning-rate schedule): not remembered
         return _serialized_optimizer(optimizer, routed)
     return copy.deepcopy(_remembered_optimizer(key))
+
+
+def new_optimizer(config):
+    """A fresh Keras optimizer from its serialized ``config``, which is left as it is
+    (``keras.optimizers.deserialize`` rewrites the config it is given, and knows fewer classes
+    than ``keras.saving``)."""
+    return keras.saving.deserialize_keras_object(copy.deepcopy(config))
 
 
 @functools.lru_cache(maxsize=64)

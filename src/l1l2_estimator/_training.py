@@ -33,6 +33,7 @@ import tensorflow as tf
 from keras.callbacks import CallbackList
 
 from ._compat import optimizer_slot
+from ._params import new_optimizer
 from ._stopping import loss_rule
 from ._trainer_cache import NetworkSpec, Trainer, trainer_key, trainers
 
@@ -441,7 +442,7 @@ def train(
     key = trainer_key(spec, optimizer)
     try:
         trainer = trainers.checkout(key) or Trainer(
-            spec, keras.optimizers.deserialize(optimizer), compile_functions
+            spec, new_optimizer(optimizer), compile_functions
         )
     except tf.errors.ResourceExhaustedError as error:
         raise _out_of_memory(spec, error) from None
@@ -643,7 +644,7 @@ def _train_group(spec, optimizer, weights, X, y, streams, sizes, penalties, epoc
         key = trainer_key(group_spec, optimizer)
         started = time.perf_counter()
         trainer = trainers.checkout(key) or Trainer(
-            group_spec, keras.optimizers.deserialize(optimizer), compile_functions
+            group_spec, new_optimizer(optimizer), compile_functions
         )
         packing.trace_seconds = max(packing.trace_seconds, time.perf_counter() - started)
         try:

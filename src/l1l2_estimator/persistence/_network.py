@@ -15,14 +15,13 @@ weights and optimizer state of that network need (``ExpectedNetwork.byte_limit``
 
 from .. import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start)
 
-import copy
 import os
 import tempfile
 
 import keras
 import numpy as np
 
-from .._params import ACTIVATIONS, layer_sizes, optimizer_config
+from .._params import ACTIVATIONS, layer_sizes, new_optimizer, optimizer_config
 from ._archive import MODEL_MEMBER, Archive, Refused
 from ._keras_config import check_network_config
 from ._keras_objects import (
@@ -93,9 +92,8 @@ def _same_optimizer(config, other):
 
 
 def _canonical(config):
-    # keras.optimizers.deserialize rewrites the config it is given in place (lowercase class name,
-    # a schedule object for a schedule's config), as the fitted state's config has been.
-    return keras.optimizers.serialize(keras.optimizers.deserialize(copy.deepcopy(config)))
+    # One spelling for configs written by different routes (defaults filled in, float32 values).
+    return keras.optimizers.serialize(new_optimizer(config))
 
 
 class ExpectedNetwork:
