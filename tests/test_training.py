@@ -106,7 +106,7 @@ def test_one_trace_serves_a_grid_over_penalties(binary_data):
 def test_penalty_equals_keras_l1l2(fitted_binary):
     """The penalty in the training graph is what keras.regularizers.L1L2 adds to model_'s loss."""
     model = fitted_binary.model_
-    kernels = [layer.kernel.value[None, None] for layer in model.layers]  # one member's views
+    kernels = [layer.kernel.value[None, None] for layer in model.layers]  # one member
     ours = _training._penalty(kernels, 1e-5, 1e-4, proximal=False)[0, 0]
     assert float(ours) == pytest.approx(float(sum(model.losses)), rel=1e-6)
     for layer in model.layers:

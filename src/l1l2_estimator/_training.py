@@ -94,19 +94,22 @@ class _Layout:
     """How a batch reaches the members: ``streams * per_stream`` of them, batches of shape
     ``(streams, rows, features)``, each stream feeding its ``per_stream`` members. Streams may
     differ in rows and batch size (as the training folds of a cross-validation do) but not in
-    the number of batches per epoch. One network is the grid 1 × 1 (its variables keep the
-    model's shapes; only the graph sees them with a member axis).
+    the number of batches per epoch. One network is the grid 1 × 1, computed with plain 2-D
+    products on its model-shaped variables (TensorFlow's batched product costs twice as much
+    per call on small matrices).
 
-    Each member's arithmetic is the same whatever the grid: every product is a matrix product of
-    one member's own shapes (inputs broadcast over the members of a stream, not concatenated into
-    a wider product), each batch is padded to the same rows, and every sum runs over one member's
-    own values. So a member of an ensemble computes exactly what a single fit computes, bit for
-    bit, and follows the same path even where the L1 penalty's sign makes the path sensitive to
-    the last bit.
+    Each member computes what a single fit computes, bit for bit, so that it follows the same
+    path even where the L1 penalty's sign makes the path sensitive to the last bit: every product
+    is a product of one member's own matrices (an ensemble broadcasts a stream's inputs over its
+    members rather than concatenating them into a wider product), the bias gradient is a product
+    with ones rather than a sum over rows (whose rounding depends on the whole tensor's shape),
+    each batch is padded to whole vector registers, and every sum runs over one member's own
+    trailing values.
     """
 
     def __init__(self, trainer):
         self.trainer = trainer
+        self.single = trainer.spec.members is None
         self.streams, self.per_stream = trainer.spec.members or (1, 1)
         self.activation = keras.activations.get(trainer.spec.activation)
         self.row_loss = _ROW_LOSSES[trainer.spec.loss]
@@ -134,11 +137,13 @@ class _Layout:
         return [X[:, index], y[:, index], weights[:, index]], counts[:, index]
 
     def _view(self, variable):
-        """A kernel as ``(streams, per_stream, inputs, units)``, a bias as ``(streams,
-        per_stream, 1, units)``, whatever the variable's own shape."""
+        """A variable as the products see it: as it is for one network; for an ensemble a kernel
+        as ``(streams, per_stream, inputs, units)``, a bias as ``(streams, per_stream, 1,
+        units)``."""
+        if self.single:
+            return variable
         units = variable.shape[-1]
-        is_kernel = len(variable.shape) - (self.trainer.spec.members is not None) == 2
-        rows = variable.shape[-2] if is_kernel else 1
+        rows = variable.shape[-2] if len(variable.shape) == 3 else 1
         return tf.reshape(variable, (self.streams, self.per_stream, rows, units))
 
     def member_losses(self, batch, counts, l1, l2, proximal):
@@ -147,19 +152,27 @@ class _Layout:
         penalty."""
         X, y, sample_weight = batch
         kernels, biases = self.trainer.kernels, self.trainer.biases
-        values = X[:, None]  # broadcast over the stream's members by the products below
+        # One network: its stream's rows; an ensemble: a stream's rows, broadcast over its members
+        # by the products below.
+        values = X[0] if self.single else X[:, None]
         for index, (kernel, bias) in enumerate(zip(kernels, biases)):
             if index:
                 values = self.activation(values)
-            values = _add_bias(tf.matmul(values, self._view(kernel)), self._view(bias))
-        row_losses = self.row_loss(tf.broadcast_to(y[:, None], tf.shape(values)), values)
-        data_loss = _weighted_row_sum(row_losses, sample_weight[:, None])
-        counts = tf.cast(counts, tf.float32)
-        data_loss = tf.reshape(data_loss / counts[:, None], (-1,))
-        views = [self._view(kernel) for kernel in kernels]
+            if kernel.shape[-1] == 1:  # one unit: the same element-wise sums in every layout
+                values = _one_unit(values, self._view(kernel), self._view(bias))
+            else:
+                values = _add_bias(tf.matmul(values, self._view(kernel)), self._view(bias))
+        targets = y[0] if self.single else tf.broadcast_to(y[:, None], tf.shape(values))
+        row_losses = self.row_loss(targets, values)
         grid = (self.streams, self.per_stream)
-        penalty = _penalty(views, tf.reshape(l1, grid), tf.reshape(l2, grid), proximal)
-        return data_loss + tf.reshape(penalty, (-1,))
+        # Sums over a member's trailing axes, the same reduction whatever the grid.
+        row_losses = tf.reshape(row_losses, (*grid, -1))
+        row_weights = tf.reshape(sample_weight, (self.streams, 1, -1))
+        data_loss = tf.reduce_sum(row_losses * row_weights, axis=-1)
+        data_loss /= tf.cast(counts, tf.float32)[:, None]
+        blocks = [tf.reshape(kernel, (*grid, *kernel.shape[-2:])) for kernel in kernels]
+        penalty = _penalty(blocks, tf.reshape(l1, grid), tf.reshape(l2, grid), proximal)
+        return tf.reshape(data_loss + penalty, (-1,))
 
 
 @tf.custom_gradient
@@ -170,51 +183,43 @@ def _add_bias(values, bias):
     matrix product does not, so that a member of an ensemble rounds exactly as a single fit."""
 
     def gradient(upstream):
-        ones = tf.ones_like(upstream[..., :1, :1])
-        ones = tf.broadcast_to(ones, tf.concat([tf.shape(upstream)[:-2], [1, tf.shape(upstream)[-2]]], 0))
-        return upstream, tf.matmul(ones, upstream)
+        rows = tf.shape(upstream)[-2]
+        ones = tf.ones(tf.concat([tf.shape(upstream)[:-2], [1, rows]], 0), upstream.dtype)
+        return upstream, tf.reshape(tf.matmul(ones, upstream), tf.shape(bias))
 
     return values + bias, gradient
 
 
+@tf.custom_gradient
+def _one_unit(values, kernel, bias):
+    """A Dense layer of one unit, ``values @ kernel + bias``, computed as element-wise products
+    summed over each row (and its kernel gradient as a row-vector product): a matrix product
+    with a single column takes another path in a batched product than in a plain one, and
+    rounds differently."""
+    weights = tf.linalg.matrix_transpose(kernel)  # (..., 1, inputs)
+    output = tf.reduce_sum(values * weights, axis=-1, keepdims=True) + bias
+
+    def gradient(upstream):  # upstream: (..., rows, 1)
+        columns = tf.linalg.matrix_transpose(upstream)  # (..., 1, rows)
+        kernel_gradient = tf.matmul(columns, values)  # (..., 1, inputs)
+        return (
+            upstream * weights,
+            tf.reshape(kernel_gradient, tf.shape(kernel)),
+            tf.reshape(tf.reduce_sum(columns, axis=-1), tf.shape(bias)),
+        )
+
+    return output, gradient
+
+
 def _penalty(kernels, l1, l2, proximal):
-    """Each member's ``l1 * sum(|W|) + l2 * sum(W ** 2)`` over its ``kernels`` (views of shape
+    """Each member's ``l1 * sum(|W|) + l2 * sum(W ** 2)`` over its ``kernels`` (blocks of shape
     ``(streams, per_stream, inputs, units)``). Under the proximal step the L1 term is applied
     by soft-thresholding, not by its gradient; it still counts in the reported loss."""
-    absolute = tf.add_n([_member_sum(tf.abs(tf.stop_gradient(k) if proximal else k)) for k in kernels])
-    square = tf.add_n([_member_sum(tf.square(k)) for k in kernels])
+    absolute = tf.add_n(
+        [tf.reduce_sum(tf.abs(tf.stop_gradient(k) if proximal else k), (2, 3)) for k in kernels]
+    )
+    square = tf.add_n([tf.reduce_sum(tf.square(k), (2, 3)) for k in kernels])
     return l1 * absolute + l2 * square
-
-
-@tf.custom_gradient
-def _member_sum(values):
-    """The sum of each member's ``(inputs, units)`` block of ``values`` ``(streams, per_stream,
-    inputs, units)``, as a matrix product with ones: a reduction's rounding depends on the shape
-    of the whole tensor (how many members there are), a member's own product does not. The
-    gradient is the upstream value broadcast over the block, as for a sum."""
-    grid, size = tf.shape(values)[:2], values.shape[-2] * values.shape[-1]
-    flat = tf.reshape(values, tf.concat([grid, [1, size]], 0))
-    # Ones with the members' own batch axes: one (1, size) @ (size, 1) product per member, never
-    # one product over all members at once.
-    ones = tf.ones(tf.concat([grid, [size, 1]], 0), values.dtype)
-
-    def gradient(upstream):
-        return upstream[..., None, None] * tf.ones_like(values)
-
-    return tf.matmul(flat, ones)[..., 0, 0], gradient
-
-
-@tf.custom_gradient
-def _weighted_row_sum(row_losses, row_weights):
-    """``sum(row_losses * row_weights)`` over the rows, for each member: ``row_losses`` is
-    ``(streams, per_stream, rows)``, ``row_weights`` ``(streams, 1, rows)``. A matrix product per
-    member (see ``_member_sum``); the gradient for the losses is the weights, as for the sum."""
-    total = tf.matmul(row_losses[..., None, :], row_weights[..., None])[..., 0, 0]
-
-    def gradient(upstream):
-        return upstream[..., None] * row_weights, None
-
-    return total, gradient
 
 
 def _along_members(flags, variable):
