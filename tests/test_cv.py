@@ -13,6 +13,7 @@ from sklearn.model_selection import GridSearchCV, KFold, StratifiedKFold
 from sklearn.preprocessing import StandardScaler
 
 from l1l2_estimator import L1L2Classifier, L1L2ClassifierCV, L1L2Regressor, L1L2RegressorCV
+from l1l2_estimator._trainer_cache import trainers
 
 # Small and quick, with the stopping rule active: members stop at different epochs.
 NETWORK = dict(hidden_layer_sizes=(8,), learning_rate=0.02, epochs=300, random_state=0)
@@ -71,8 +72,9 @@ def test_classifier_equals_grid_search_with_weights(wine):
         {"activation": "tanh", "optimizer": "rmsprop"},
         {"activation": "gelu", "hidden_layer_sizes": (8, 5), "optimizer": "adamw"},
         {"activation": "softplus", "optimizer": "sgd", "optimizer__momentum": 0.9},
+        {"batch_size": 48},
     ],
-    ids=["proximal", "tanh-rmsprop", "gelu-adamw-2-layers", "softplus-sgd"],
+    ids=["proximal", "tanh-rmsprop", "gelu-adamw-2-layers", "softplus-sgd", "short-last-batch"],
 )
 def test_members_equal_single_fits_bit_for_bit(wine, settings):
     """Whatever the ensemble's shape, each member rounds exactly as its single fit, transcendental
@@ -91,6 +93,20 @@ def test_members_equal_single_fits_bit_for_bit(wine, settings):
             expected = [w for pair_ in zip(single.coefs_, single.intercepts_) for w in pair_]
             for got, want in zip(member["weights"], expected):
                 np.testing.assert_array_equal(got, want.astype(np.float32))
+
+
+@pytest.mark.parametrize("prepare_refit", [False, True])
+def test_refit_trainer_prepared_while_the_grid_trains(wine, prepare_refit):
+    """With prepare_refit, the single network's trainer is in the cache once the ensemble has
+    trained (traced in a background thread), and a refit then finds it there."""
+    X, y = wine
+    folds = [train for train, _ in StratifiedKFold(2).split(X, y)]  # one group: 89 rows each
+    base = L1L2Classifier(**{**NETWORK, "epochs": 5, "hidden_layer_sizes": (7,)})
+    trainers.clear()
+    clone(base)._fit_members(X, y, None, folds, [(0.0, 0.0)], prepare_refit=prepare_refit)
+    assert len(trainers) == 1 + prepare_refit
+    clone(base).fit(X, y)
+    assert len(trainers) == 2
 
 
 def test_regressor_equals_grid_search_multi_output():

@@ -248,7 +248,7 @@ class L1L2Network(RoutedParams):
             )
         return self
 
-    def _fit_members(self, X, y, sample_weight, folds, penalties):
+    def _fit_members(self, X, y, sample_weight, folds, penalties, *, prepare_refit=False):
         """Cross-validation's training, for ``L1L2ClassifierCV``/``L1L2RegressorCV``.
 
         For every training fold (an array of row indices of ``X``) and every ``(l1, l2)`` pair,
@@ -258,6 +258,8 @@ class L1L2Network(RoutedParams):
         ``members[f][p]`` is a fitted state for ``_set_fitted_state`` (without optimizer state:
         continuing to train a member starts a fresh optimizer), ``diverged[f][p]`` tells whether
         that fit would have raised, ``converged[f][p]`` whether it stopped by the ``tol`` rule.
+        ``prepare_refit`` traces the training graph of one such network meanwhile, for the refit
+        that follows.
         """
         self._check_params()
         if self.early_stopping:
@@ -311,6 +313,7 @@ class L1L2Network(RoutedParams):
             shuffle=self.shuffle,
             seed=state["shuffle_seed"],
             stopping=(self.tol, self.n_iter_no_change),
+            prepare_single=prepare_refit,
         )
         members, diverged = [], []
         for fold in range(len(folds)):

@@ -146,7 +146,8 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
             template = clone(base).set_params(hidden_layer_sizes=architecture)
             started = time.perf_counter()
             members, diverged, converged = template._fit_members(
-                X_checked, y_checked, sample_weight, [train for train, _ in splits], penalties
+                X_checked, y_checked, sample_weight, [train for train, _ in splits], penalties,
+                prepare_refit=bool(self.refit),
             )
             per_member = (time.perf_counter() - started) / (len(splits) * len(penalties))
             unconverged += int(np.sum(~np.asarray(converged) & ~np.asarray(diverged)))

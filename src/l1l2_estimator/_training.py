@@ -24,6 +24,7 @@ calls the graph one epoch at a time.
 
 from . import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start)
 
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -132,9 +133,13 @@ class _Layout:
         return tf.gather(X, picked), tf.gather(y, picked), row_weights, counts
 
     def batch(self, data, index):
-        """Batch ``index`` of every stream and each stream's number of real rows."""
+        """Batch ``index`` of every stream, cut to the register-aligned width of its longest
+        stream (an epoch's last batch is often much shorter than the others), and each stream's
+        number of real rows."""
         X, y, weights, counts = data
-        return [X[:, index], y[:, index], weights[:, index]], counts[:, index]
+        counts = counts[:, index]
+        width = (tf.reduce_max(counts) + 15) // 16 * 16
+        return [X[:, index, :width], y[:, index, :width], weights[:, index, :width]], counts
 
     def _view(self, variable):
         """A variable as the products see it: as it is for one network; for an ensemble a kernel
@@ -589,6 +594,7 @@ def train_ensemble(
     shuffle,
     seed,
     stopping,
+    prepare_single=False,
 ):
     """Train one member per (stream, penalty pair), all at once, each exactly as ``train`` would
     train it alone on its stream's rows.
@@ -599,29 +605,40 @@ def train_ensemble(
     ``(l1, l2)``. Streams are grouped by their number of batches per epoch (one graph steps
     every member at once) and their batch size (a batch padded beyond its own size would sum in
     another order); each group is one ensemble.
+
+    With ``prepare_single``, the trainer of one network of this structure (what a refit of the
+    chosen member trains with) is traced and run once in a background thread while the ensemble
+    trains, so that the refit does not pay for its trace afterwards.
     """
     sizes = [min(batch_size, len(rows)) for rows, _ in streams]
     groups = {}
     for index, ((rows, _), size) in enumerate(zip(streams, sizes)):
         groups.setdefault((-(-len(rows) // size), size), []).append(index)
     members = [None] * (len(streams) * len(penalties))
-    for indices in groups.values():
-        weights_, curves, converged, diverged = _train_group(
-            spec, optimizer, weights, X, y, [streams[i] for i in indices],
-            [sizes[i] for i in indices], penalties, epochs, shuffle, seed, stopping,
-        )
-        for position, stream in enumerate(indices):
-            for pair in range(len(penalties)):
-                member = position * len(penalties) + pair
-                members[stream * len(penalties) + pair] = (
-                    weights_[member], curves[member], converged[member], diverged[member]
-                )
+    single = NetworkSpec(**{**vars(spec), "members": None})
+    preparation = _Preparation(single, optimizer) if prepare_single else None
+    try:
+        for indices in groups.values():
+            weights_, curves, converged, diverged = _train_group(
+                spec, optimizer, weights, X, y, [streams[i] for i in indices],
+                [sizes[i] for i in indices], penalties, epochs, shuffle, seed, stopping,
+                preparation,
+            )
+            for position, stream in enumerate(indices):
+                for pair in range(len(penalties)):
+                    member = position * len(penalties) + pair
+                    members[stream * len(penalties) + pair] = (
+                        weights_[member], curves[member], converged[member], diverged[member]
+                    )
+    finally:
+        if preparation is not None:
+            preparation.join()
     weights, curves, converged, diverged = zip(*members)
     return EnsembleResult(list(weights), list(curves), np.array(converged), np.array(diverged))
 
 
 def _train_group(spec, optimizer, weights, X, y, streams, sizes, penalties, epochs, shuffle, seed,
-                 stopping):
+                 stopping, preparation=None):
     """Train every (stream, penalty pair) member of one group of streams.
 
     The members run as one ensemble, ``streams × pairs``, until no stream has more than half of
@@ -676,6 +693,8 @@ def _train_group(spec, optimizer, weights, X, y, streams, sizes, penalties, epoc
             # them tighter), or to the end when that would not pay.
             return_at_most = per_stream // 2 if packing.worth_packing(per_stream) else -1
             while True:
+                if preparation is not None:
+                    preparation.start()  # while this thread waits for TensorFlow
                 started = time.perf_counter()
                 out = trainer.run(
                     first_epoch=tf.constant(packing.epochs_done, tf.int64),
@@ -699,6 +718,67 @@ def _train_group(spec, optimizer, weights, X, y, streams, sizes, penalties, epoc
         finally:
             trainers.checkin(key, trainer)
     return packing.results()
+
+
+class _Preparation:
+    """Tracing, in a background thread, the trainer of one network (``spec``, ``optimizer``) and
+    running it once on a row of zeros (TensorFlow builds a graph's kernels on its first run), then
+    leaving it in the trainer cache for the next fit of that structure. Started once, while the
+    calling thread waits for an ensemble's run; a failure here only leaves the trainer unbuilt
+    (the fit that needs it builds it and reports the error)."""
+
+    def __init__(self, spec, optimizer):
+        self.spec, self.optimizer = spec, optimizer
+        self.thread = None
+
+    def start(self):
+        if self.thread is None:
+            self.thread = threading.Thread(target=self._prepare, daemon=True)
+            self.thread.start()
+
+    def join(self):
+        if self.thread is not None:
+            self.thread.join()
+
+    def _prepare(self):
+        key = trainer_key(self.spec, self.optimizer)
+        try:
+            trainer = trainers.checkout(key)
+            if trainer is None:
+                trainer = Trainer(self.spec, new_optimizer(self.optimizer), compile_functions)
+                n_features, n_targets = self.spec.layer_sizes[0], (
+                    1 if self.spec.loss == "sparse_categorical_crossentropy"
+                    else self.spec.layer_sizes[-1]
+                )
+                trainer.run(**_idle_inputs(n_features, n_targets))
+        except Exception:  # noqa: BLE001  (only a head start: the refit builds its own trainer)
+            return
+        trainers.checkin(key, trainer)
+
+
+def _idle_inputs(n_features, n_targets):
+    """Inputs of a single network's ``run`` that train for no epoch: one row of zeros."""
+    return dict(
+        X=tf.zeros((1, n_features)),
+        y=tf.zeros((1, n_targets)),
+        rows=tf.zeros((1, 1), tf.int32),
+        weights=tf.ones((1, 1)),
+        lengths=tf.constant([1]),
+        batch_sizes=tf.constant([1]),
+        seed=tf.constant(0, tf.int64),
+        first_epoch=tf.constant(0, tf.int64),
+        epochs=tf.constant(0),
+        shuffle=tf.constant(False),
+        l1=tf.zeros((1,)),
+        l2=tf.zeros((1,)),
+        tol=tf.constant(0.0),
+        n_iter_no_change=tf.constant(1),
+        use_rule=tf.constant(False),
+        best_loss=tf.constant([np.inf]),
+        no_improvement=tf.constant([0]),
+        stopped=tf.constant([False]),
+        return_at_most=tf.constant(-1),
+    )
 
 
 class _Packing:
