@@ -10,7 +10,13 @@ import numpy as np
 import pytest
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-SCRIPTS = ("seed_recipe.py", "grid_search_lambdas.py", "pipeline_pickle.py", "plots.py")
+SCRIPTS = (
+    "seed_recipe.py",
+    "grid_search_lambdas.py",
+    "cross_validated.py",
+    "pipeline_pickle.py",
+    "plots.py",
+)
 PLOT_FILES = ("confusion_matrix.png", "loss_curve.png", "regularization_path.png")
 
 
@@ -84,6 +90,17 @@ def test_grid_search_lambdas(outputs):
     assert table[0].split() == ["rank", "l1", "l2", "hidden", "mean", "std"]
     assert len(table) == 1 + 8  # header + 2 x 2 x 2 candidates
     assert table[1].split()[0] == "1"
+
+
+def test_cross_validated(outputs):
+    out = output_of(outputs, "cross_validated.py")
+    assert re.search(r"Best pair: l1=[0-9.e-]+, l2=[0-9.e-]+", out)
+    assert number_after("Held-out accuracy of the refit network", out) > 0.9
+    table = out.split("All pairs, best first:\n")[1].split("\n\n")[0].splitlines()
+    assert table[0].split()[:3] == ["rank_test_score", "param_l1", "param_l2"]
+    assert len(table) == 1 + 6  # header + 3 x 2 pairs
+    assert "GridSearchCV over L1L2Classifier gives identical mean scores: True" in out
+    assert "Same best pair: True" in out
 
 
 def test_pipeline_pickle(outputs):
