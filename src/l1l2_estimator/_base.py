@@ -66,7 +66,8 @@ def _check_memory(name, sizes, members):
         raise MemoryError(
             f"{name}: {what} with layer sizes {list(sizes)} ({n_weights * members:,} weights) "
             f"{verb} about {needed / 2**30:.1f} GiB to train, but {available / 2**30:.1f} GiB of "
-            "memory are available. Use smaller hidden_layer_sizes (or fewer features)."
+            "memory are available. Use smaller hidden_layer_sizes (or fewer features)"
+            + (", or fewer l1s, l2s or folds." if members > 1 else ".")
         )
 
 
