@@ -19,7 +19,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import get_tags
 
-from l1l2_estimator import L1L2Classifier
+from l1l2_estimator import L1L2Classifier, _training
 
 from .conftest import FAST
 
@@ -294,7 +294,23 @@ def test_keras_callbacks_can_stop_training(binary_data):
     assert seen == clf.loss_curve_
 
 
-def test_verbose_shows_keras_progress_bar(binary_data, capsys):
+def test_verbose_prints_mlp_lines_when_output_is_not_a_terminal(binary_data, capsys):
+    """Into a file, a pipe or a CI log: MLPClassifier's lines, one per epoch, with the validation
+    score under early_stopping, and none of a progress bar's control characters."""
+    X, y = binary_data
+    clf = L1L2Classifier(**{**FAST, "epochs": 3}, verbose=1).fit(X, y)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == [
+        f"Iteration {epoch + 1}, loss = {loss:.8f}" for epoch, loss in enumerate(clf.loss_curve_)
+    ]
+    clf = L1L2Classifier(**{**FAST, "epochs": 3}, verbose=1, early_stopping=True).fit(X, y)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1::2] == [f"Validation score: {s:.6f}" for s in clf.validation_scores_]
+    assert all(line.startswith("Iteration ") for line in lines[::2])
+
+
+def test_verbose_shows_keras_progress_bar_on_a_terminal(binary_data, capsys, monkeypatch):
+    monkeypatch.setattr(_training, "_interactive_output", lambda: True)
     X, y = binary_data
     L1L2Classifier(**{**FAST, "epochs": 2}, verbose=1).fit(X, y)
     out = capsys.readouterr().out

@@ -3,15 +3,15 @@
 import os
 import subprocess
 import sys
-
 import warnings
 
 import joblib
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.datasets import load_iris
 
-from l1l2_estimator import L1L2Classifier, L1L2Regressor, cli
+from l1l2_estimator import L1L2Classifier, L1L2Regressor, _training, cli
 from l1l2_estimator.cli import _data, _parser, _run, _settings
 
 # Small and quick; the model is weak, which is fine: these tests check the report, not the fit.
@@ -197,10 +197,34 @@ def test_save_writes_a_pipeline_that_loads_and_predicts(capsys, tmp_path):
     assert model.steps[0][0] == "standardscaler"
 
 
-def test_verbose_shows_the_keras_progress_bar(capsys):
+def test_verbose_prints_a_line_per_epoch_when_not_a_terminal(capsys):
     code, out, _ = run_cli(capsys, *FAST, "--epochs", "2", "--verbose")
     assert code == 0
-    assert "Epoch 1/2" in out
+    assert "Iteration 1, loss = " in out and "Iteration 2, loss = " in out
+    assert "\x1b" not in out and "\r" not in out
+
+
+def test_verbose_shows_the_keras_progress_bar_on_a_terminal(capsys, monkeypatch):
+    monkeypatch.setattr(_training, "_interactive_output", lambda: True)
+    code, out, _ = run_cli(capsys, *FAST, "--epochs", "2", "--verbose")
+    assert code == 0
+    assert "Epoch 1/2" in out and "Iteration 1" not in out
+
+
+def test_grid_verbose_on_iris_reports_only_the_refit(capsys, tmp_path):
+    """--grid --verbose once printed 11,237 lines on iris: the search trains silently, as one
+    ensemble; the refit of the chosen pair prints a line per epoch."""
+    path = tmp_path / "iris.csv"
+    iris = load_iris(as_frame=True)
+    iris.frame.to_csv(path, index=False)
+    code, out, _ = run_cli(
+        capsys, "--csv", str(path), "--target", "target", "--grid", "--verbose", "--epochs", "60"
+    )
+    assert code == 0
+    iterations = [line for line in out.splitlines() if line.startswith("Iteration ")]
+    assert 1 <= len(iterations) <= 60
+    assert len(out.splitlines()) < 120
+    assert "\x1b" not in out
 
 
 ERROR_CASES = {

@@ -23,6 +23,12 @@ def _with(value, row=0, column=0):
     return X
 
 
+def _sparse_with(value):
+    X = scipy.sparse.csr_matrix(X8)
+    X.data[0] = value
+    return X
+
+
 # (method, X, y, sample_weight, exception, message) for fit; X only for the others.
 FIT_CASES = {
     "nan in X": (_with(np.nan), Y, None, ValueError, "NaN"),
@@ -36,7 +42,10 @@ FIT_CASES = {
     "no columns": (X8[:, :0], Y, None, ValueError, "0 feature"),
     "one class": (X8, np.zeros(40), None, ValueError, "only one class"),
     "continuous y": (X8, np.linspace(0, 1, 40), None, ValueError, "Unknown label type"),
-    "multilabel y": (X8, np.eye(2)[Y], None, ValueError, "y should be a 1d array"),
+    "2-D y of several classes per column": (
+        X8, np.column_stack([Y, 2 * Y, Y]), None, ValueError, "multiclass-multioutput targets"
+    ),
+    "2-D y of 0s and 2s": (X8, 2 * np.eye(2)[Y], None, ValueError, "of 0s and 1s"),
     "y None": (X8, None, None, ValueError, "requires y to be passed"),
     "X/y length mismatch": (X8, Y[:30], None, ValueError, "inconsistent numbers of samples"),
     "y with NaN": (X8, np.where(Y, np.nan, 0.0), None, ValueError, "NaN"),
@@ -44,7 +53,7 @@ FIT_CASES = {
     "negative sample_weight": (X8, Y, -np.ones(40), ValueError, "Negative values in data"),
     "all-zero sample_weight": (X8, Y, np.zeros(40), ValueError, "at least one non-zero"),
     "2-D sample_weight": (X8, Y, np.ones((40, 2)), ValueError, "Sample weights must be 1D"),
-    "sparse X": (scipy.sparse.csr_matrix(X8), Y, None, TypeError, "Sparse data was passed"),
+    "NaN in sparse X": (_sparse_with(np.nan), Y, None, ValueError, "NaN"),
 }
 
 
@@ -64,7 +73,10 @@ PREDICT_CASES = {
     "1-D at predict": (X8[0], ValueError, "Expected 2D array, got 1D array"),
     "3-D at predict": (X8.reshape(40, 4, 2), ValueError, "dim 3"),
     "no rows at predict": (X8[:0], ValueError, "0 sample"),
-    "sparse at predict": (scipy.sparse.csr_matrix(X8), TypeError, "Sparse data was passed"),
+    "sparse, wrong feature count": (
+        scipy.sparse.csr_matrix(X8[:, :3]), ValueError, "X has 3 features, but L1L2Classifier is"
+    ),
+    "NaN in sparse X at predict": (_sparse_with(np.nan), ValueError, "NaN"),
 }
 
 

@@ -16,8 +16,7 @@ import pytest
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
 
-from l1l2_estimator import L1L2Classifier
-from l1l2_estimator import persistence
+from l1l2_estimator import L1L2Classifier, persistence
 from l1l2_estimator.persistence import FORMAT_VERSION, dump, load
 
 from .conftest import FAST

@@ -20,8 +20,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 import l1l2_estimator
-from l1l2_estimator import L1L2Classifier, L1L2Regressor, plots
-from l1l2_estimator import cli
+from l1l2_estimator import L1L2Classifier, L1L2Regressor, cli, plots
 from l1l2_estimator.cli import _settings
 
 from .conftest import FAST

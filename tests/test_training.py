@@ -5,8 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from l1l2_estimator import L1L2Classifier, L1L2Regressor
-from l1l2_estimator import _stopping, _trainer_cache, _training
+from l1l2_estimator import L1L2Classifier, L1L2Regressor, _stopping, _trainer_cache, _training
 
 from .conftest import FAST
 

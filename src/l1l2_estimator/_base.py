@@ -14,6 +14,7 @@ import os
 import warnings
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
@@ -26,6 +27,7 @@ from ._network import build_network
 from ._params import (
     ACTIVATIONS,
     ROUTING_PREFIXES,
+    SPARSE_FORMATS,
     RoutedParams,
     is_routed,
     layer_sizes,
@@ -103,6 +105,7 @@ class L1L2Network(RoutedParams):
         # are never reached through super(); each task sets what its mixin would set.
         tags = super().__sklearn_tags__()
         tags.target_tags.required = True
+        tags.input_tags.sparse = True
         self._set_task_tags(tags)
         return tags
 
@@ -198,6 +201,7 @@ class L1L2Network(RoutedParams):
                 output=output_activation,
                 loss=loss,
                 proximal=bool(self.proximal_l1),
+                sparse=sp.issparse(X),
             )
             losses = state["loss_curve"]
             result = train(
@@ -211,7 +215,7 @@ class L1L2Network(RoutedParams):
                 l1=float(self.l1),
                 l2=float(self.l2),
                 epochs=1 if incremental else self.epochs,
-                batch_size=min(200, len(X)) if self.batch_size == "auto" else self.batch_size,
+                batch_size=min(200, X.shape[0]) if self.batch_size == "auto" else self.batch_size,
                 shuffle=self.shuffle,
                 seed=state["shuffle_seed"],
                 initial_epoch=len(losses),
@@ -275,6 +279,12 @@ class L1L2Network(RoutedParams):
                 "every fold and penalty pair at once; pass them to the refitted estimator."
             )
         X, y = self._validate_data(X, y, reset=True)
+        if sp.issparse(X):
+            raise TypeError(
+                "Sparse X is not supported when several networks train at once (the "
+                "cross-validated estimators, regularization_path's batched fits); fit "
+                f"{type(self).__name__} itself, e.g. in GridSearchCV."
+            )
         targets = self._targets_from(y, None)
         for fold in folds:
             self._check_fold_targets(y[fold], targets)
@@ -572,7 +582,9 @@ class L1L2Network(RoutedParams):
     def _network_output(self, X):
         """The network's output for ``X`` (NumPy forward pass over ``coefs_``/``intercepts_``)."""
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
+        X = validate_data(
+            self, X, reset=False, dtype=(np.float64, np.float32), accept_sparse=SPARSE_FORMATS
+        )
         return forward(
             X, self.coefs_, self.intercepts_, self._hidden_activation, self.out_activation_
         )

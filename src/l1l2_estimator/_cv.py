@@ -16,13 +16,13 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.stats import rankdata
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone, is_classifier
 from sklearn.exceptions import ConvergenceWarning, FitFailedWarning, NotFittedError
 from sklearn.metrics import check_scoring, get_scorer_names
 from sklearn.model_selection import check_cv
 from sklearn.utils import check_random_state
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _docs
@@ -34,7 +34,7 @@ from ._params import (
     is_routed,
     layer_sizes,
 )
-from .classifier import L1L2Classifier
+from .classifier import L1L2Classifier, classification_targets
 from .regressor import L1L2Regressor
 
 # No penalty, then three decades: the range in which L1 and L2 change what these networks learn
@@ -189,13 +189,20 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         return self
 
     def _validate_search_data(self, X, y):
+        if sp.issparse(X):
+            raise TypeError(
+                f"{type(self).__name__} does not take sparse X: its networks train at once on "
+                "dense batches. Search with GridSearchCV over "
+                f"{self._estimator_class.__name__}, which takes sparse X, or densify X "
+                "(X.toarray()) if it fits in memory."
+            )
         X, y = validate_data(
-            self, X, y, reset=True, dtype=np.float32, multi_output=not is_classifier(self),
+            self, X, y, reset=True, dtype=np.float32, multi_output=True,
             y_numeric=not is_classifier(self),
         )
         if is_classifier(self):
-            check_classification_targets(y)
-            self.classes_ = np.unique(y)
+            y = classification_targets(y)
+            self.classes_ = np.arange(y.shape[1]) if y.ndim == 2 else np.unique(y)
         return X, y
 
     def _warn(self, unconverged, failed, total):
@@ -311,6 +318,11 @@ class L1L2ClassifierCV(ClassifierMixin, _L1L2NetworkCV):
         **kwargs,
     ):
         self._store_params(locals())
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
 
     def predict_proba(self, X):
         """Class probabilities from ``best_estimator_``.

@@ -7,7 +7,7 @@ whole-batch predictions agree exactly enough for scikit-learn's invariance check
 """
 
 import numpy as np
-from scipy import special
+from scipy import sparse, special
 
 
 def _elu(z):
@@ -50,11 +50,13 @@ OUTPUT_FUNCTIONS = {
 def forward(X, coefs, intercepts, activation, output_activation):
     """The network's output, of shape (n_samples, n_outputs), for a fitted Dense stack.
 
-    ``activation`` is the Keras name of the hidden activation, ``output_activation`` that of the
-    output layer ("sigmoid", "softmax" or "linear").
+    ``X`` may be dense or a SciPy sparse matrix or array. ``activation`` is the Keras name of the
+    hidden activation, ``output_activation`` that of the output layer ("sigmoid", "softmax" or
+    "linear").
     """
     hidden = ACTIVATION_FUNCTIONS[activation]
-    values = np.asarray(X, dtype=np.float64)
+    # A sparse X stays sparse: its product with the first kernel is a dense array.
+    values = X.astype(np.float64) if sparse.issparse(X) else np.asarray(X, dtype=np.float64)
     for kernel, bias in zip(coefs[:-1], intercepts[:-1]):
         values = hidden(values @ kernel + bias)
     return OUTPUT_FUNCTIONS[output_activation](values @ coefs[-1] + intercepts[-1])

@@ -65,6 +65,10 @@ PARAMETER_CONSTRAINTS = {
 
 CLASS_WEIGHT_CONSTRAINT = [dict, StrOptions({"balanced"}), None]
 
+# The sparse formats X may come in (scikit-learn's validate_data converts the others to the
+# first); training uses CSR rows, prediction either.
+SPARSE_FORMATS = ("csr", "csc")
+
 
 def layer_sizes(hidden_layer_sizes):
     """``hidden_layer_sizes`` as a tuple of Python ints, or ValueError.

@@ -9,6 +9,7 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, clone, is_classifier, is_regressor
 from sklearn.compose import TransformedTargetRegressor
 from sklearn.exceptions import ConvergenceWarning
@@ -125,8 +126,8 @@ def regularization_path(estimator, X_train, y_train, X_test, y_test, l1_values=D
     :class:`~l1l2_estimator.L1L2ClassifierCV`); each equals, bit for bit, what
     ``clone(estimator).set_params(l1=value).fit(X_train, y_train)`` would fit, and warns as it would
     (``ConvergenceWarning``). The preprocessing steps of a Pipeline or TransformedTargetRegressor
-    are fitted as usual. A network with ``early_stopping=True`` or callbacks is fitted once per
-    value instead. The fitted networks keep no optimizer state: continued training of one starts a
+    are fitted as usual. A network with ``early_stopping=True`` or callbacks, or one that sees
+    sparse input, is fitted once per value instead. The fitted networks keep no optimizer state: continued training of one starts a
     fresh optimizer.
     """
     network = final_step(estimator)
@@ -166,9 +167,13 @@ def _fit_each_l1(estimator, X, y, l1_values):
     be."""
     network = clone(final_step(estimator))
     path = network_path(estimator)
-    if network.early_stopping or network.callbacks:  # not trainable as members: one at a time
+
+    def one_at_a_time():
         param = f"{path}__l1" if path else "l1"
         return [clone(estimator).set_params(**{param: float(l1)}).fit(X, y) for l1 in l1_values]
+
+    if network.early_stopping or network.callbacks:  # not trainable as members
+        return one_at_a_time()
     # The inputs the network sees inside the estimator: fit the estimator with a stand-in that
     # keeps them (a Pipeline's transformed X, a TransformedTargetRegressor's transformed y).
     # (A TransformedTargetRegressor fits a clone of its regressor: the stand-in is found in the
@@ -176,6 +181,8 @@ def _fit_each_l1(estimator, X, y, l1_values):
     inputs = final_step(
         clone(estimator).set_params(**{path: _Inputs()}).fit(X, y) if path else _Inputs().fit(X, y)
     )
+    if sp.issparse(inputs.X_):  # sparse rows train one network at a time
+        return one_at_a_time()
     penalties = [(float(l1), network.l2) for l1 in l1_values]
     members, diverged, converged = network._fit_members(
         inputs.X_, inputs.y_, None, [np.arange(len(inputs.y_))], penalties

@@ -42,6 +42,8 @@ class NetworkSpec:
     model-shaped variables, or ``(n_streams, n_per_stream)`` for an ensemble whose variables carry
     a leading member axis (members ``s * n_per_stream .. (s + 1) * n_per_stream - 1`` learn from
     row stream ``s``). ``proximal`` applies L1 by soft-thresholding. ``jit`` compiles with XLA.
+    ``sparse`` takes ``X`` as a ``tf.SparseTensor`` (one network only), whose batches are built
+    row by row and multiplied by the first kernel without densifying them.
     """
 
     layer_sizes: tuple
@@ -51,6 +53,7 @@ class NetworkSpec:
     members: tuple = None
     proximal: bool = False
     jit: bool = False
+    sparse: bool = False
 
     @property
     def n_members(self):

@@ -24,12 +24,14 @@ calls the graph one epoch at a time.
 
 from . import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start)
 
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
 
 import keras
 import numpy as np
+import scipy.sparse as sp
 import tensorflow as tf
 from keras.callbacks import CallbackList
 
@@ -111,6 +113,7 @@ class _Layout:
     def __init__(self, trainer):
         self.trainer = trainer
         self.single = trainer.spec.members is None
+        self.sparse = trainer.spec.sparse
         self.streams, self.per_stream = trainer.spec.members or (1, 1)
         self.activation = keras.activations.get(trainer.spec.activation)
         self.row_loss = _ROW_LOSSES[trainer.spec.loss]
@@ -130,16 +133,22 @@ class _Layout:
         picked = tf.gather(rows, shuffled, batch_dims=1)
         row_weights = tf.gather(weights, shuffled, batch_dims=1) * tf.cast(real, tf.float32)
         counts = tf.reduce_sum(tf.cast(real, tf.int32), axis=-1)
-        return tf.gather(X, picked), tf.gather(y, picked), row_weights, counts
+        # Sparse rows are looked up batch by batch (``batch``): the epoch's rows as one dense
+        # array would be as large as the dense X.
+        features = picked if self.sparse else tf.gather(X, picked)
+        return features, tf.gather(y, picked), row_weights, counts
 
-    def batch(self, data, index):
+    def batch(self, data, index, X=None):
         """Batch ``index`` of every stream, cut to the register-aligned width of its longest
         stream (an epoch's last batch is often much shorter than the others), and each stream's
-        number of real rows."""
-        X, y, weights, counts = data
+        number of real rows. With sparse input (``X`` its ``_SparseRows``), the batch's rows of
+        the one stream as a ``tf.SparseTensor``."""
+        features, y, weights, counts = data
         counts = counts[:, index]
         width = (tf.reduce_max(counts) + 15) // 16 * 16
-        return [X[:, index, :width], y[:, index, :width], weights[:, index, :width]], counts
+        rows = features[:, index, :width]
+        batch_X = X.rows(rows[0]) if self.sparse else rows
+        return [batch_X, y[:, index, :width], weights[:, index, :width]], counts
 
     def _view(self, variable):
         """A variable as the products see it: as it is for one network; for an ensemble a kernel
@@ -158,12 +167,14 @@ class _Layout:
         X, y, sample_weight = batch
         kernels, biases = self.trainer.kernels, self.trainer.biases
         # One network: its stream's rows; an ensemble: a stream's rows, broadcast over its members
-        # by the products below.
-        values = X[0] if self.single else X[:, None]
+        # by the products below; sparse rows: a SparseTensor.
+        values = X if self.sparse else X[0] if self.single else X[:, None]
         for index, (kernel, bias) in enumerate(zip(kernels, biases)):
             if index:
                 values = self.activation(values)
-            if kernel.shape[-1] == 1:  # one unit: the same element-wise sums in every layout
+            if index == 0 and self.sparse:
+                values = _add_bias(tf.sparse.sparse_dense_matmul(values, kernel), bias)
+            elif kernel.shape[-1] == 1:  # one unit: the same element-wise sums in every layout
                 values = _one_unit(values, self._view(kernel), self._view(bias))
             else:
                 values = _add_bias(tf.matmul(values, self._view(kernel)), self._view(bias))
@@ -214,6 +225,26 @@ def _one_unit(values, kernel, bias):
         )
 
     return output, gradient
+
+
+class _SparseRows:
+    """The rows of a ``tf.SparseTensor`` (indices in row-major order) as ragged rows of column
+    indices and values, so that any rows can be gathered into a batch."""
+
+    def __init__(self, X):
+        n_rows = tf.shape(X, out_type=tf.int64)[0]
+        row_ids = X.indices[:, 0]
+        self.columns = tf.RaggedTensor.from_value_rowids(X.indices[:, 1], row_ids, nrows=n_rows)
+        self.values = tf.RaggedTensor.from_value_rowids(X.values, row_ids, nrows=n_rows)
+        self.n_features = X.dense_shape[1]
+
+    def rows(self, picked):
+        """Rows ``picked`` (in that order) as a ``tf.SparseTensor`` of ``len(picked)`` rows."""
+        columns = tf.gather(self.columns, picked)
+        values = tf.gather(self.values, picked)
+        indices = tf.stack([columns.value_rowids(), columns.flat_values], axis=1)
+        shape = tf.stack([tf.shape(picked, out_type=tf.int64)[0], self.n_features])
+        return tf.SparseTensor(indices, values.flat_values, shape)
 
 
 def _penalty(kernels, l1, l2, proximal):
@@ -272,7 +303,10 @@ def compile_functions(trainer):
         autograph=False,
         jit_compile=spec.jit,
         input_signature=[
-            tf.TensorSpec((None, spec.layer_sizes[0]), tf.float32),  # X
+            # X: every row, dense or sparse
+            tf.SparseTensorSpec((None, spec.layer_sizes[0]), tf.float32)
+            if spec.sparse
+            else tf.TensorSpec((None, spec.layer_sizes[0]), tf.float32),
             tf.TensorSpec((None, n_targets), tf.float32),  # y (class codes for sparse CE)
             tf.TensorSpec((streams, None), tf.int32),  # rows of X in each stream, padded
             tf.TensorSpec((streams, None), tf.float32),  # their sample weights, padded
@@ -299,6 +333,7 @@ def compile_functions(trainer):
         # Every stream has this many batches (the callers group streams so).
         n_batches = (lengths[0] + batch_sizes[0] - 1) // batch_sizes[0]
         row_counts = tf.cast(lengths, tf.float32)
+        sparse_rows = _SparseRows(X) if spec.sparse else None
 
         def train_epoch(epoch):
             def shuffled(count):
@@ -320,7 +355,7 @@ def compile_functions(trainer):
             )
 
             def step(index, total):
-                batch, counts = layout.batch(data, index)
+                batch, counts = layout.batch(data, index, sparse_rows)
                 with tf.GradientTape() as tape:
                     losses = layout.member_losses(batch, counts, l1, l2, spec.proximal)
                     objective = tf.reduce_sum(losses)
@@ -460,9 +495,9 @@ def train(
         if optimizer_state is None:
             optimizer_state = trainer.optimizer_state(optimizer["config"].get("learning_rate"))
         trainer.load([np.asarray(w, np.float32) for w in weights], optimizer_state)
-        n_rows = len(X)
+        n_rows = X.shape[0]
         inputs = dict(
-            X=tf.convert_to_tensor(X, tf.float32),
+            X=_as_tensor(X),
             y=tf.convert_to_tensor(np.asarray(y, np.float32).reshape(n_rows, -1)),
             rows=tf.range(n_rows, dtype=tf.int32)[None],
             weights=tf.convert_to_tensor(np.asarray(sample_weight, np.float32)[None]),
@@ -504,6 +539,23 @@ def train(
         trainers.checkin(key, trainer)
 
 
+def _as_tensor(X):
+    """``X`` for the training graph: a dense float32 tensor, or a ``tf.SparseTensor`` for a
+    SciPy sparse matrix or array (its nonzeros only)."""
+    if not sp.issparse(X):
+        return tf.convert_to_tensor(X, tf.float32)
+    X = sp.coo_matrix(X.tocsr(copy=False).sorted_indices())  # row-major order
+    indices = np.column_stack([X.row, X.col]).astype(np.int64)
+    return tf.SparseTensor(indices, X.data.astype(np.float32, copy=False), X.shape)
+
+
+def _interactive_output():
+    """Whether standard output can show a progress bar that redraws itself: a terminal or a
+    Jupyter kernel (Keras' own test also counts every POSIX process, files included)."""
+    isatty = getattr(sys.stdout, "isatty", None)
+    return bool(isatty and isatty()) or "ipykernel" in sys.modules
+
+
 def _out_of_memory(spec, error):
     return MemoryError(
         f"TensorFlow ran out of memory training a network of layer sizes {list(spec.layer_sizes)} "
@@ -514,12 +566,17 @@ def _out_of_memory(spec, error):
 
 def _train_epoch_by_epoch(trainer, result, inputs, initial_epoch, epochs, validation, callbacks,
                           verbose, keras_model):
-    """Call the graph one epoch at a time, so that callbacks, the progress bar and the
-    validation rule see every epoch."""
-    model = keras_model() if (callbacks or verbose) else None
+    """Call the graph one epoch at a time, so that callbacks, the progress report and the
+    validation rule see every epoch.
+
+    ``verbose`` shows Keras' progress bar on a terminal or in a notebook; elsewhere (a file, a
+    pipe, a CI log) it prints one line per epoch as ``MLPClassifier`` does, without the bar's
+    cursor movements."""
+    bar = bool(verbose) and _interactive_output()
+    model = keras_model() if (callbacks or bar) else None
     callback_list = CallbackList(
         list(callbacks),
-        add_progbar=bool(verbose),
+        add_progbar=bar,
         model=model,
         verbose=verbose,
         epochs=initial_epoch + epochs,
@@ -540,6 +597,8 @@ def _train_epoch_by_epoch(trainer, result, inputs, initial_epoch, epochs, valida
         if bool(out["diverged"][0]):
             result.diverged = True
             break
+        if verbose and not bar:
+            print(f"Iteration {epoch + 1}, loss = {loss:.8f}", flush=True)
         if model is not None:
             model.set_weights(result.weights)
         logs = {"loss": loss}
@@ -551,9 +610,12 @@ def _train_epoch_by_epoch(trainer, result, inputs, initial_epoch, epochs, valida
             if any(not np.array_equal(a, b) for a, b in zip(changed, result.weights)):
                 result.weights = changed
                 trainer.load(changed, trainer.read())
-        if bool(out["converged"][0]) or (
-            validation is not None and validation.update(result.weights)
-        ):
+        converged = bool(out["converged"][0])
+        if not converged and validation is not None:
+            converged = validation.update(result.weights)
+            if verbose and not bar:
+                print(f"Validation score: {validation.scores[-1]:.6f}", flush=True)
+        if converged:
             result.converged = True
             break
         if model is not None and model.stop_training:
@@ -651,7 +713,7 @@ def _train_group(spec, optimizer, weights, X, y, streams, sizes, penalties, epoc
     packing = _Packing(len(streams), n_pairs, weights, epochs)
     inputs = dict(
         X=tf.convert_to_tensor(X, tf.float32),
-        y=tf.convert_to_tensor(np.asarray(y, np.float32).reshape(len(X), -1)),
+        y=tf.convert_to_tensor(np.asarray(y, np.float32).reshape(X.shape[0], -1)),
         seed=tf.constant(seed, tf.int64),
         shuffle=tf.constant(bool(shuffle)),
         tol=tf.constant(0.0 if stopping is None else stopping[0], tf.float32),

@@ -2,19 +2,23 @@
 
 from . import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start)
 
+from dataclasses import dataclass
+
 import numpy as np
+import scipy.sparse as sp
 from scikeras.utils.transformers import ClassifierLabelEncoder
 from scikeras.wrappers import KerasClassifier
 from sklearn.base import ClassifierMixin
 from sklearn.metrics import accuracy_score
+from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import ClassifierTags
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import validate_data
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import column_or_1d, validate_data
 
 from . import _docs
 from ._base import L1L2Network
 from ._compat import fit_context
-from ._params import CLASS_WEIGHT_CONSTRAINT, PARAMETER_CONSTRAINTS
+from ._params import CLASS_WEIGHT_CONSTRAINT, PARAMETER_CONSTRAINTS, SPARSE_FORMATS
 
 
 class L1L2Classifier(L1L2Network, KerasClassifier):
@@ -53,7 +57,7 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
 
     def _set_task_tags(self, tags):
         tags.estimator_type = "classifier"
-        tags.classifier_tags = ClassifierTags()
+        tags.classifier_tags = ClassifierTags(multi_label=True)
 
     score = ClassifierMixin.score
 
@@ -84,6 +88,8 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
     # -- task hooks of L1L2Network --------------------------------------------------------------
 
     def _targets_from(self, y, classes):
+        if y.ndim == 2:  # a multilabel indicator matrix (``_validate_data`` checked it)
+            return Multilabel(n_labels=y.shape[1], dtype=y.dtype)
         labels = np.unique(y if classes is None else np.asarray(classes))
         unseen = np.setdiff1d(np.unique(y), labels)
         if unseen.size:
@@ -98,9 +104,14 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
         return labels
 
     def _fitted_targets(self):
+        indicator_dtype = vars(self).get("_indicator_dtype")
+        if indicator_dtype is not None:
+            return Multilabel(n_labels=self.n_outputs_, dtype=indicator_dtype)
         return self.classes_
 
     def _check_fold_targets(self, y, classes):
+        if isinstance(classes, Multilabel):  # every fold has every label column
+            return
         if not np.array_equal(np.unique(y), classes):
             raise ValueError(
                 "Every training fold must hold every class of the data, so that all folds train "
@@ -108,15 +119,36 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
             )
 
     def _target_state(self, classes):
+        if isinstance(classes, Multilabel):
+            # As MLPClassifier: classes_ numbers the label columns; predict returns indicators
+            # of the dtype fit saw.
+            labels = np.arange(classes.n_labels)
+            return {
+                "target_encoder_": LabelBinarizer().fit(np.eye(classes.n_labels, dtype=int)),
+                "classes_": labels,
+                "n_classes_": classes.n_labels,
+                "n_outputs_": classes.n_labels,
+                "n_outputs_expected_": 1,
+                "_indicator_dtype": classes.dtype,
+            }
         encoder = ClassifierLabelEncoder(categories=[classes]).fit(classes)
         # The encoder, given explicit categories, reports them as an object array; the labels
         # that predict returns keep their own dtype.
-        return {"target_encoder_": encoder, **encoder.get_metadata(), "classes_": classes}
+        return {
+            "target_encoder_": encoder,
+            **encoder.get_metadata(),
+            "classes_": classes,
+            "_indicator_dtype": None,
+        }
 
     def _encode_targets(self, classes, y):
+        if isinstance(classes, Multilabel):
+            return np.asarray(y, dtype=np.float32)
         return np.searchsorted(classes, y).astype(np.float32)
 
     def _output_layer(self, classes):
+        if isinstance(classes, Multilabel):  # one sigmoid unit per label
+            return classes.n_labels, "sigmoid", "binary_crossentropy"
         if len(classes) == 2:
             return 1, "sigmoid", "binary_crossentropy"
         return len(classes), "softmax", "sparse_categorical_crossentropy"
@@ -125,11 +157,26 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
         return accuracy_score(y_true, _labels(output, classes), sample_weight=sample_weight)
 
     def _stratify(self, y):
-        return y
+        return None if y.ndim == 2 else y  # as MLPClassifier: multilabel rows are not stratified
 
     def _check_targets_continue(self, y, incremental):
         """Continued training keeps the output layer, so the labels must fit it (MLPClassifier's
-        rules: ``partial_fit`` takes a subset of ``classes_``, a warm-started ``fit`` all of them)."""
+        rules: ``partial_fit`` takes a subset of ``classes_``, a warm-started ``fit`` all of them;
+        multilabel targets keep their number of labels)."""
+        fitted = self._fitted_targets()
+        if isinstance(fitted, Multilabel) or y.ndim == 2:
+            if not isinstance(fitted, Multilabel) or y.ndim != 2:
+                kind = "multilabel" if isinstance(fitted, Multilabel) else "single-label"
+                raise ValueError(
+                    f"This {type(self).__name__} was fitted on {kind} targets; continued "
+                    "training needs the same kind. Refit with warm_start=False."
+                )
+            if y.shape[1] != fitted.n_labels:
+                raise ValueError(
+                    f"y has {y.shape[1]} labels, but this {type(self).__name__} was fitted with "
+                    f"{fitted.n_labels}; refit with warm_start=False."
+                )
+            return
         labels = np.unique(y)
         unseen = np.setdiff1d(labels, self.classes_)
         if unseen.size:
@@ -149,14 +196,18 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
     def _validate_data(self, X=None, y=None, reset=False, y_numeric=False):
         """scikit-learn's ``validate_data`` in place of scikeras' own checks (which miss the
         feature-count message, feature names and label-type checks)."""
-        X, y = validate_data(self, X, y, reset=reset, dtype=np.float32)
-        check_classification_targets(y)
-        return X, y
+        X, y = validate_data(
+            self, X, y, reset=reset, dtype=np.float32, accept_sparse=SPARSE_FORMATS,
+            multi_output=True,
+        )
+        return X, classification_targets(y)
 
     # -- prediction ----------------------------------------------------------------------------
 
     def predict_proba(self, X):
         """Class probabilities for each row of ``X``, columns ordered as ``classes_``.
+
+        For multilabel targets, each label's probability.
 
         Parameters
         ----------
@@ -166,15 +217,19 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
         Returns
         -------
         proba : ndarray of shape (n_samples, n_classes)
-            Probability of each class.
+            Probability of each class (of each label, for multilabel targets).
         """
         output = self._network_output(X)
+        if isinstance(self._fitted_targets(), Multilabel):  # a sigmoid unit per label
+            return output
         if output.shape[1] == 1:  # one sigmoid unit: the positive class's probability
             return np.column_stack([1.0 - output[:, 0], output[:, 0]])
         return output
 
     def predict(self, X):
-        """Most probable class label of each row of ``X``.
+        """Most probable class label of each row of ``X`` (multilabel: an indicator matrix).
+
+        For multilabel targets, each label whose probability exceeds 0.5 is predicted.
 
         Parameters
         ----------
@@ -183,14 +238,54 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
 
         Returns
         -------
-        y : ndarray of shape (n_samples,)
-            Predicted class labels.
+        y : ndarray of shape (n_samples,) or (n_samples, n_labels)
+            Predicted class labels (multilabel: 0/1 indicators, of the dtype ``fit`` saw).
         """
-        return _labels(self._network_output(X), self.classes_)
+        return _labels(self._network_output(X), self._fitted_targets())
+
+
+@dataclass(frozen=True)
+class Multilabel:
+    """What a multilabel classifier's output describes: ``n_labels`` independent binary labels,
+    given to ``fit`` as an indicator matrix of ``dtype``."""
+
+    n_labels: int
+    dtype: np.dtype
+
+
+def classification_targets(y):
+    """Validated class labels (1-D) or multilabel indicator matrix (2-D, dense): a single
+    column becomes 1-D with scikit-learn's ``DataConversionWarning``."""
+    if sp.issparse(y):
+        y = y.toarray()
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = column_or_1d(y, warn=True)
+    check_classification_targets(y)
+    if y.ndim == 2:
+        check_indicator(y)
+    return y
+
+
+def check_indicator(y):
+    """Refuse a 2-D ``y`` that is not a multilabel indicator matrix (0/1 columns)."""
+    kind = type_of_target(y)
+    if kind == "multilabel-indicator" and not np.isin(np.unique(y), (0, 1)).all():
+        raise ValueError(
+            f"y of shape {y.shape} must be a multilabel indicator matrix of 0s and 1s, got the "
+            f"values {np.unique(y).tolist()}."
+        )
+    if kind != "multilabel-indicator":
+        raise ValueError(
+            f"y of shape {y.shape} must be a multilabel indicator matrix (a column per label, "
+            f"values 0 and 1), got {kind} targets. Pass a 1-D y for one label per row."
+        )
 
 
 def _labels(output, classes):
-    """Class labels from the network's output (one sigmoid unit, or one unit per class)."""
+    """Class labels from the network's output (one sigmoid unit, one unit per class, or one
+    sigmoid unit per label)."""
+    if isinstance(classes, Multilabel):
+        return (output > 0.5).astype(classes.dtype)
     if output.shape[1] == 1:
         return classes[(output[:, 0] > 0.5).astype(int)]
     return classes[np.argmax(output, axis=1)]

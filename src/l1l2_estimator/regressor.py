@@ -12,7 +12,7 @@ from sklearn.utils.validation import validate_data
 from . import _docs
 from ._base import L1L2Network
 from ._compat import fit_context
-from ._params import PARAMETER_CONSTRAINTS
+from ._params import PARAMETER_CONSTRAINTS, SPARSE_FORMATS
 
 
 class L1L2Regressor(L1L2Network, KerasRegressor):
@@ -108,7 +108,8 @@ class L1L2Regressor(L1L2Network, KerasRegressor):
     def _validate_data(self, X=None, y=None, reset=False, y_numeric=True):
         """scikit-learn's ``validate_data``: numeric, finite targets of one or more columns."""
         return validate_data(
-            self, X, y, reset=reset, dtype=np.float32, multi_output=True, y_numeric=True
+            self, X, y, reset=reset, dtype=np.float32, multi_output=True, y_numeric=True,
+            accept_sparse=SPARSE_FORMATS,
         )
 
     # -- prediction -----------------------------------------------------------------------------

@@ -28,6 +28,7 @@ import numpy as np
 from sklearn.base import is_classifier
 
 from .._params import is_routed
+from ..classifier import Multilabel
 from ._archive import METADATA_MEMBER, Refused
 from ._keras_objects import (
     check_optimizer,
@@ -51,6 +52,8 @@ _ARRAY_KINDS = frozenset("biufU")
 # Fixed-width strings (a '<U' dtype) of at most this many characters: predict returns an array of
 # that width, so a file declaring '<U33554432' labels would cost 128 MiB per predicted row.
 MAX_STRING_CHARACTERS = 1024
+# Labels of a multilabel classifier (the network's file must still hold an output unit for each).
+MAX_LABELS = 1_000_000
 # No stored array (labels, feature names, an array param) may take more memory than this once
 # decoded, whatever its JSON size.
 MAX_ARRAY_BYTES = 1 << 26  # 64 MiB
@@ -329,7 +332,12 @@ def metadata(estimator, *, library_version):
         "training_state": {"shuffle_seed": int(state["shuffle_seed"]), "random_state": None},
     }
     try:
-        if is_classifier(estimator):
+        if is_classifier(estimator) and isinstance(state["targets"], Multilabel):
+            content["multilabel"] = {
+                "n_labels": int(state["targets"].n_labels),
+                "indicator_dtype": np.dtype(state["targets"].dtype).str,
+            }
+        elif is_classifier(estimator):
             content["classes_"] = encode_array(np.asarray(state["targets"]), "classes_")
         else:
             content["n_outputs_"], content["y_ndim"] = map(int, state["targets"])
@@ -425,9 +433,34 @@ def estimator_from_metadata(content, estimator_class):
     return estimator
 
 
+# The dtypes a multilabel indicator matrix may have been given in: booleans, integers, floats.
+_INDICATOR_DTYPES = frozenset(
+    np.dtype(name).str
+    for name in ("bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32",
+                 "uint64", "float16", "float32", "float64")
+)
+
+
+def _multilabel(value):
+    """A multilabel classifier's targets: ``{"n_labels": int >= 2, "indicator_dtype": str}``."""
+    if set(value) != {"n_labels", "indicator_dtype"}:
+        raise Refused("multilabel must hold exactly n_labels and indicator_dtype.")
+    n_labels, dtype = value["n_labels"], value["indicator_dtype"]
+    if type(n_labels) is not int or not 2 <= n_labels <= MAX_LABELS:
+        raise Refused(f"multilabel n_labels must be an integer in [2, {MAX_LABELS}].")
+    if type(dtype) is not str or dtype not in _INDICATOR_DTYPES:
+        raise Refused(
+            f"multilabel indicator_dtype must be one of {sorted(_INDICATOR_DTYPES)}, got "
+            f"{show(dtype)}."
+        )
+    return Multilabel(n_labels=n_labels, dtype=np.dtype(dtype))
+
+
 def fitted_fields(content, estimator):
     """The stored fitted state, as keyword arguments of ``_set_fitted_state`` (but the model)."""
-    if is_classifier(estimator):
+    if is_classifier(estimator) and "multilabel" in content:
+        targets = _multilabel(field(content, "multilabel", dict))
+    elif is_classifier(estimator):
         classes = decode_array(field(content, "classes_", dict), "classes_")
         if classes.ndim != 1 or classes.size < 2 or not np.array_equal(np.unique(classes), classes):
             raise Refused("classes_ must be at least 2 distinct labels in sorted order.")

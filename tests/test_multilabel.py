@@ -1,0 +1,165 @@
+"""Multilabel targets, as MLPClassifier takes them: a 0/1 indicator matrix, one sigmoid output
+per label, binary cross-entropy, indicator predictions."""
+
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse
+from sklearn.datasets import make_multilabel_classification
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import accuracy_score
+from sklearn.model_selection import GridSearchCV, train_test_split
+from sklearn.neural_network import MLPClassifier
+
+from l1l2_estimator import L1L2Classifier, L1L2ClassifierCV, dump, load
+
+from .conftest import FAST
+from .crafting import rebuild
+
+
+@pytest.fixture(scope="module")
+def labels():
+    X, Y = make_multilabel_classification(
+        n_samples=400, n_features=12, n_classes=4, random_state=0
+    )
+    return train_test_split(X, Y, test_size=0.25, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def fitted(labels):
+    X_train, _, Y_train, _ = labels
+    return L1L2Classifier(hidden_layer_sizes=(32,), random_state=0).fit(X_train, Y_train)
+
+
+def test_outputs_like_mlp(labels, fitted):
+    X_train, X_test, Y_train, Y_test = labels
+    assert fitted.classes_.tolist() == [0, 1, 2, 3]
+    assert fitted.n_outputs_ == 4
+    assert fitted.out_activation_ == "sigmoid"
+    assert fitted.coefs_[-1].shape[1] == 4
+    predicted = fitted.predict(X_test)
+    assert predicted.shape == Y_test.shape and predicted.dtype == Y_test.dtype
+    assert set(np.unique(predicted)) <= {0, 1}
+    proba = fitted.predict_proba(X_test)
+    assert proba.shape == Y_test.shape and np.all((proba >= 0) & (proba <= 1))
+    # predict thresholds each label's probability at 0.5.
+    np.testing.assert_array_equal(predicted, (proba > 0.5).astype(Y_test.dtype))
+    # score is the subset accuracy, as ClassifierMixin's for MLPClassifier.
+    assert fitted.score(X_test, Y_test) == accuracy_score(Y_test, predicted)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        mlp = MLPClassifier(hidden_layer_sizes=(32,), random_state=0).fit(X_train, Y_train)
+    assert fitted.score(X_test, Y_test) >= mlp.score(X_test, Y_test) - 0.05
+    # The loss is Keras' binary cross-entropy: the mean over the labels of each row.
+    assert fitted.model_.loss == "binary_crossentropy"
+
+
+@pytest.mark.parametrize("dtype", [bool, np.int32, np.float64])
+def test_indicator_dtype_is_kept(labels, dtype):
+    X_train, X_test, Y_train, _ = labels
+    clf = L1L2Classifier(**FAST).fit(X_train, Y_train.astype(dtype))
+    assert clf.predict(X_test).dtype == np.dtype(dtype)
+
+
+def test_sparse_indicator_and_sparse_X(labels):
+    X_train, X_test, Y_train, Y_test = labels
+    dense = L1L2Classifier(**FAST).fit(X_train, Y_train)
+    sparse = L1L2Classifier(**FAST).fit(
+        scipy.sparse.csr_matrix(X_train), scipy.sparse.csr_matrix(Y_train)
+    )
+    np.testing.assert_allclose(
+        sparse.predict_proba(X_test), dense.predict_proba(X_test), atol=1e-5
+    )
+
+
+def test_continued_training_keeps_the_labels(labels):
+    X_train, _, Y_train, _ = labels
+    clf = L1L2Classifier(**FAST).fit(X_train, Y_train)
+    iterations = clf.n_iter_
+    clf.partial_fit(X_train, Y_train)
+    assert clf.n_iter_ == iterations + 1
+    before = clf.predict_proba(X_train)
+    with pytest.raises(ValueError, match="has 3 labels, but this L1L2Classifier was fitted"):
+        clf.partial_fit(X_train, Y_train[:, :3])
+    with pytest.raises(ValueError, match="fitted on multilabel targets"):
+        clf.partial_fit(X_train, Y_train[:, 0])
+    np.testing.assert_array_equal(clf.predict_proba(X_train), before)
+    single = L1L2Classifier(**FAST, warm_start=True).fit(X_train, Y_train[:, 0])
+    with pytest.raises(ValueError, match="fitted on single-label targets"):
+        single.fit(X_train, Y_train)
+    # A fresh fit may change kind: the output layer is built anew.
+    single.set_params(warm_start=False).fit(X_train, Y_train)
+    assert single.predict(X_train).shape == Y_train.shape
+    single.fit(X_train, Y_train[:, 0])
+    assert single.predict(X_train).shape == (len(X_train),)
+
+
+def test_early_stopping_and_class_weight(labels):
+    X_train, _, Y_train, _ = labels
+    stopped = L1L2Classifier(**{**FAST, "epochs": 300}, early_stopping=True).fit(X_train, Y_train)
+    assert stopped.n_iter_ < 300
+    assert 0 < stopped.best_validation_score_ <= 1
+    balanced = L1L2Classifier(**FAST, class_weight="balanced").fit(X_train, Y_train)
+    assert balanced.predict(X_train).shape == Y_train.shape
+    with pytest.raises(ValueError, match="class_weight"):
+        L1L2Classifier(**FAST, class_weight={0: 1, 1: 2}).fit(X_train, Y_train)
+
+
+def test_dump_and_load(labels, fitted, tmp_path):
+    _, X_test, Y_test, _ = labels
+    dump(fitted, tmp_path / "labels.l1l2")
+    loaded = load(tmp_path / "labels.l1l2")
+    np.testing.assert_array_equal(loaded.predict_proba(X_test), fitted.predict_proba(X_test))
+    np.testing.assert_array_equal(loaded.predict(X_test), fitted.predict(X_test))
+    assert loaded.predict(X_test).dtype == fitted.predict(X_test).dtype
+    assert loaded.classes_.tolist() == fitted.classes_.tolist()
+
+
+def test_cross_validated_multilabel_equals_grid_search(labels):
+    X_train, _, Y_train, _ = labels
+    network = dict(hidden_layer_sizes=(8,), epochs=40, learning_rate=0.01, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours = L1L2ClassifierCV(l1s=[0, 1e-3], l2s=[0, 1e-3], cv=3, **network).fit(
+            X_train, Y_train
+        )
+        theirs = GridSearchCV(
+            L1L2Classifier(**network), {"l1": [0, 1e-3], "l2": [0, 1e-3]}, cv=3
+        ).fit(X_train, Y_train)
+    np.testing.assert_allclose(
+        ours.cv_results_["mean_test_score"], theirs.cv_results_["mean_test_score"], atol=1e-6
+    )
+    assert ours.best_params_ == theirs.best_params_
+    assert ours.classes_.tolist() == [0, 1, 2, 3]
+    assert ours.predict(X_train).shape == Y_train.shape
+
+
+@pytest.mark.parametrize(
+    "multilabel, reason",
+    [
+        ({"n_labels": 3, "indicator_dtype": "<i8"}, "units"),
+        ({"n_labels": "4", "indicator_dtype": "<i8"}, "n_labels must be an integer"),
+        ({"n_labels": 10**9, "indicator_dtype": "<i8"}, "n_labels must be an integer"),
+        ({"n_labels": 4, "indicator_dtype": "<U1000000"}, "indicator_dtype must be one of"),
+        ({"n_labels": 4, "indicator_dtype": "O"}, "indicator_dtype must be one of"),
+        ({"n_labels": 4, "indicator_dtype": "<i8", "classes": [1]}, "exactly n_labels and"),
+        ([4, "<i8"], "multilabel"),
+    ],
+)
+def test_load_checks_the_stored_labels(labels, multilabel, reason, tmp_path):
+    """A crafted multilabel description is refused before anything is built from it."""
+    X_train, _, Y_train, _ = labels
+    clf = L1L2Classifier(**{**FAST, "epochs": 2}).fit(X_train, Y_train)
+    dump(clf, tmp_path / "good.l1l2")
+    data = rebuild((tmp_path / "good.l1l2").read_bytes(), metadata=_set_multilabel(multilabel))
+    (tmp_path / "crafted.l1l2").write_bytes(data)
+    with pytest.raises(ValueError, match=f"Cannot load .*{reason}"):
+        load(tmp_path / "crafted.l1l2")
+
+
+def _set_multilabel(value):
+    def edit(content):
+        content["multilabel"] = value
+
+    return edit
