@@ -12,7 +12,6 @@ import itertools
 import time
 
 import _common as c  # noqa: I001  (first: imports l1l2_estimator before keras)
-
 from sklearn.base import clone
 
 from l1l2_estimator import L1L2Classifier
