@@ -94,7 +94,8 @@ def report(results, n_train, n_test, args):
         f"fit: their median; "
         f"predict: median of up to {args.calls} calls (≤{args.max_seconds:g} s each) after a "
         "warm-up call. Once-per-process start-up (TF runtime, first Keras build) is paid by an "
-        "untimed warm-up. Every fit builds its own model; L1L2Classifier traces its training function "
+        "untimed warm-up. Every fit builds its own model; L1L2Classifier traces its training "
+        "function "
         "once per architecture and process (the first fit) and reuses it after that, as in a grid "
         "search or cross-validation; the Keras wrappers trace on every fit."
     )

@@ -61,7 +61,8 @@ def main(argv=None):
         f"{args.fits} fits of fresh clones ({args.architectures} architecture(s), l1/l2 varying, "
         f"random_state={args.random_state}), {seconds:.1f} s in all"
     )
-    c.emit(c.markdown_table(["after fit", "RSS (MiB)"], [[k, f"{v:.1f}"] for k, v in readings.items()]))
+    rows = [[k, f"{v:.1f}"] for k, v in readings.items()]
+    c.emit(c.markdown_table(["after fit", "RSS (MiB)"], rows))
     c.emit(f"growth from fit 10 to fit {args.fits}: {readings[args.fits] - readings[10]:.1f} MiB")
 
 

@@ -455,7 +455,8 @@ def test_failed_fit_leaves_fitted_estimator_unchanged(binary_data):
         clf.fit(X, y)
     assert sorted(vars(clf)) == state
     np.testing.assert_array_equal(clf.predict_proba(X), before)
-    np.testing.assert_array_equal(clf.model_.predict(X, verbose=0).ravel() > 0.5, before[:, 1] > 0.5)
+    keras_output = clf.model_.predict(X, verbose=0).ravel()
+    np.testing.assert_array_equal(keras_output > 0.5, before[:, 1] > 0.5)
 
 
 def test_fit_emits_no_unexpected_warnings(binary_data):

@@ -232,7 +232,9 @@ ERROR_CASES = {
     "negative l1": (["--l1", "-1"], "argument --l1: expected a number >= 0, got '-1'"),
     "nan l2": (["--l2", "nan"], "argument --l2: expected a number >= 0, got 'nan'"),
     "epochs 0": (["--epochs", "0"], "argument --epochs: expected a whole number >= 1, got '0'"),
-    "test size 1.5": (["--test-size", "1.5"], "argument --test-size: expected a fraction in (0, 1)"),
+    "test size 1.5": (
+        ["--test-size", "1.5"], "argument --test-size: expected a fraction in (0, 1)"
+    ),
     "test size all rows": (
         ["--test-size", "40", "--samples", "40"],
         "--test-size 40 rows leaves no training rows of the 40 there are",

@@ -25,7 +25,9 @@ def test_format_1_files_load_and_predict_as_when_saved(name):
     if "columns" in expected:
         X = pd.DataFrame(X, columns=expected["columns"])
     if isinstance(estimator, L1L2Classifier):
-        np.testing.assert_allclose(estimator.predict_proba(X), expected["proba"], rtol=1e-6, atol=1e-7)
+        np.testing.assert_allclose(
+            estimator.predict_proba(X), expected["proba"], rtol=1e-6, atol=1e-7
+        )
         assert estimator.predict(X).tolist() == expected["predict"]
     else:
         assert isinstance(estimator, L1L2Regressor)
@@ -34,7 +36,9 @@ def test_format_1_files_load_and_predict_as_when_saved(name):
 
 def test_format_1_file_continues_training():
     estimator = load(DATA / "v1_classifier.l1l2")
-    X = pd.DataFrame(np.array(EXPECTED["v1_classifier.l1l2"]["X"]), columns=estimator.feature_names_in_)
+    X = pd.DataFrame(
+        np.array(EXPECTED["v1_classifier.l1l2"]["X"]), columns=estimator.feature_names_in_
+    )
     y = estimator.predict(X)
     before = estimator.n_iter_
     estimator.partial_fit(X, y)

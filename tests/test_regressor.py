@@ -39,7 +39,9 @@ def test_is_a_regressor():
 
 def test_learns_like_mlp_regressor(regression_split, fitted):
     X_train, X_test, y_train, y_test = regression_split
-    mlp = make_pipeline(StandardScaler(), MLPRegressor(hidden_layer_sizes=(32,), max_iter=500, random_state=0))
+    mlp = make_pipeline(
+        StandardScaler(), MLPRegressor(hidden_layer_sizes=(32,), max_iter=500, random_state=0)
+    )
     mlp_score = mlp.fit(X_train, y_train).score(X_test, y_test)
     assert fitted.score(X_test, y_test) > 0.9
     assert fitted.score(X_test, y_test) > mlp_score - 0.05

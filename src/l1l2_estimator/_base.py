@@ -157,10 +157,11 @@ class L1L2Network(RoutedParams):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training data.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            Targets: class labels for the classifier, numbers for the regressor.
+            Targets: class labels (or a multilabel indicator matrix) for the classifier, numbers
+            for the regressor.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weight of each sample in the loss.
 
@@ -431,7 +432,8 @@ class L1L2Network(RoutedParams):
 
         ``weights`` are the float32 kernels and biases, layer by layer; ``optimizer_config`` the
         Keras-serialized optimizer and ``optimizer_state`` its variables (what continued training
-        starts from; None starts it from a fresh optimizer); ``targets`` is what the task's ``_targets_from`` returns;
+        starts from; None starts it from a fresh optimizer); ``targets`` is what the task's
+        ``_targets_from`` returns;
         ``hidden_activation`` the Keras name of the hidden activation; ``shuffle_seed`` seeds the
         shuffling of continued training; ``validation_scores`` come with ``early_stopping``.
         """

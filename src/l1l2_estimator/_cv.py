@@ -171,7 +171,9 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                     member = clone(template).set_params(l1=l1, l2=l2)
                     member._set_fitted_state(**state)
                     started = time.perf_counter()
-                    weights = {} if score_weights is None else {"sample_weight": score_weights[test]}
+                    weights = (
+                        {} if score_weights is None else {"sample_weight": score_weights[test]}
+                    )
                     scores[-1].append(scorer(member, X_checked[test], y_checked[test], **weights))
                     score_times[-1].append(time.perf_counter() - started)
         self._warn(unconverged, failed, len(candidates) * len(splits))

@@ -5,29 +5,25 @@ the effects below happen once, when the first such module is imported (``import 
 alone imports none of them). Each effect can be switched off by an environment variable, read once
 at that moment; the value ``0`` switches it off.
 
-=====================================  =======================================  ===================================
-effect                                 why                                      switch
-=====================================  =======================================  ===================================
-``TF_CPP_MIN_LOG_LEVEL=3``, unless     TensorFlow's C++ start-up chatter        ``L1L2_ESTIMATOR_QUIET=0``
-the user set it                        (oneDNN notices, CUDA probing) would
-                                       bury the user's own output
-file descriptor 2 muted while          TensorFlow 2.2x logs a few lines         ``L1L2_ESTIMATOR_QUIET=0``, or
-TensorFlow imports; Python errors      before it reads that variable            ``TF_CPP_MIN_LOG_LEVEL=0``
-from the import are still raised
-TensorFlow's intra- and inter-op       joblib tells each worker its share of    ``L1L2_ESTIMATOR_TF_THREADS=0``, or
-thread pools sized to                  the cores through ``OMP_NUM_THREADS``;   ``TF_NUM_INTRAOP_THREADS`` /
-``OMP_NUM_THREADS`` when it is set     TensorFlow ignores it and would start    ``TF_NUM_INTEROP_THREADS`` set
-                                       a thread per core in every worker
-``scikeras.wrappers.BaseWrapper``      scikit-learn's                           ``L1L2_ESTIMATOR_SCIKERAS_TAGS=0``
-gets ``__sklearn_tags__`` declared     ``check_estimator_tags_renamed``
-as the very function it already        rejects any class whose bases define
-inherits (no scikeras class changes    the pre-1.6 ``_more_tags`` without
-behaviour)                             ``__sklearn_tags__``
-``gc.freeze()`` once TensorFlow,       they leave ~400,000 long-lived objects   ``L1L2_ESTIMATOR_GC_FREEZE=0``
-Keras and scikeras are imported: the   that every full garbage collection
-objects existing then are moved to     would scan again, 0.15-0.2 s a time
-the permanent generation               (a first fit triggers one)
-=====================================  =======================================  ===================================
+The effects, why, and their switches:
+
+- ``TF_CPP_MIN_LOG_LEVEL=3``, unless the user set it: TensorFlow's C++ start-up chatter (oneDNN
+  notices, CUDA probing) would bury the user's own output. Switch: ``L1L2_ESTIMATOR_QUIET=0``.
+- File descriptor 2 muted while TensorFlow imports (Python errors from the import are still
+  raised): TensorFlow 2.2x logs a few lines before it reads that variable. Switch:
+  ``L1L2_ESTIMATOR_QUIET=0``, or ``TF_CPP_MIN_LOG_LEVEL=0``.
+- TensorFlow's intra- and inter-op thread pools sized to ``OMP_NUM_THREADS`` when it is set:
+  joblib tells each worker its share of the cores there; TensorFlow ignores it and would start a
+  thread per core in every worker. Switch: ``L1L2_ESTIMATOR_TF_THREADS=0``, or
+  ``TF_NUM_INTRAOP_THREADS`` / ``TF_NUM_INTEROP_THREADS`` set.
+- ``scikeras.wrappers.BaseWrapper`` gets ``__sklearn_tags__`` declared as the very function it
+  already inherits (no scikeras class changes behaviour): scikit-learn's
+  ``check_estimator_tags_renamed`` rejects any class whose bases define the pre-1.6
+  ``_more_tags`` without ``__sklearn_tags__``. Switch: ``L1L2_ESTIMATOR_SCIKERAS_TAGS=0``.
+- ``gc.freeze()`` once TensorFlow, Keras and scikeras are imported (the objects existing then move
+  to the permanent generation): they leave ~400,000 long-lived objects that every full garbage
+  collection would scan again, 0.15-0.2 s a time (a first fit triggers one). Switch:
+  ``L1L2_ESTIMATOR_GC_FREEZE=0``.
 
 Importing scikeras also changes the process, beyond our control: it sets ``__reduce__`` on
 ``keras.Model``, ``keras.losses.Loss``, ``keras.metrics.Metric`` and ``keras.optimizers.Optimizer``

@@ -33,7 +33,9 @@ def build_network(
     names = [f"hidden_{i}" for i in range(1, len(hidden_layer_sizes) + 1)] + ["output"]
     # Fixed names: Keras makes automatic names unique per process ("dense_1234"), and TensorFlow
     # keeps per-name state that then grows with every model built (~0.5 MiB a fit).
-    model = keras.Sequential([keras.Input(shape=(n_features,), name="features")], name="l1l2_network")
+    model = keras.Sequential(
+        [keras.Input(shape=(n_features,), name="features")], name="l1l2_network"
+    )
     for units, layer_activation, name in zip(layer_sizes, activations, names, strict=True):
         model.add(
             keras.layers.Dense(

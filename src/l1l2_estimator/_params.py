@@ -89,7 +89,8 @@ def layer_sizes(hidden_layer_sizes):
 
 
 def is_routed(name):
-    """Whether keyword argument ``name`` is passed on (``optimizer__beta_1``, ``callbacks__...``)."""
+    """Whether keyword argument ``name`` is passed on (``optimizer__beta_1``,
+    ``callbacks__...``)."""
     prefix, separator, rest = name.partition("__")
     return bool(separator) and prefix in ROUTING_PREFIXES and bool(rest)
 

@@ -1,8 +1,8 @@
 """The regularization path: one fit per ``l1`` value, with held-out scores and importances.
 
 Drawn by ``plots.plot_regularization_path``; computed here, next to the estimators, because it
-fits models: the networks of all ``l1`` values at once, as one batched ensemble. Scores are the estimator's own ``score``: accuracy for a classifier, R² for a
-regressor.
+fits models: the networks of all ``l1`` values at once, as one batched ensemble. Scores are the
+estimator's own ``score``: accuracy for a classifier, R² for a regressor.
 """
 
 import warnings
@@ -127,8 +127,8 @@ def regularization_path(estimator, X_train, y_train, X_test, y_test, l1_values=D
     ``clone(estimator).set_params(l1=value).fit(X_train, y_train)`` would fit, and warns as it would
     (``ConvergenceWarning``). The preprocessing steps of a Pipeline or TransformedTargetRegressor
     are fitted as usual. A network with ``early_stopping=True`` or callbacks, or one that sees
-    sparse input, is fitted once per value instead. The fitted networks keep no optimizer state: continued training of one starts a
-    fresh optimizer.
+    sparse input, is fitted once per value instead. The fitted networks keep no optimizer state:
+    continued training of one starts a fresh optimizer.
     """
     network = final_step(estimator)
     scored_by = score_name(estimator)

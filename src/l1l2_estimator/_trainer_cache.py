@@ -84,7 +84,9 @@ class Trainer:
         # accumulators at 0.1). A fresh fit starts from it, with its own learning rate.
         self.fresh_optimizer_state = [np.array(v.numpy()) for v in optimizer.variables]
         names = [v.name for v in optimizer.variables]
-        self.learning_rate_index = names.index("learning_rate") if "learning_rate" in names else None
+        self.learning_rate_index = (
+            names.index("learning_rate") if "learning_rate" in names else None
+        )
         with without_graph_rewrites():
             functions = compile_functions(self)
         self.load, self.run, self.read = (_without_rewrites(f) for f in functions)

@@ -82,7 +82,8 @@ def _step_size(optimizer, variable):
             denominator -= tf.square(optimizer_slot(optimizer, "_average_gradients", variable))
         return learning_rate / tf.sqrt(denominator)
     if kind == "Adagrad":
-        return learning_rate / tf.sqrt(optimizer_slot(optimizer, "_accumulators", variable) + epsilon)
+        accumulated = optimizer_slot(optimizer, "_accumulators", variable)
+        return learning_rate / tf.sqrt(accumulated + epsilon)
     if kind == "Adamax":
         return learning_rate / (optimizer_slot(optimizer, "_u", variable) + epsilon)
     raise ValueError(f"no proximal step for {kind}")  # refused earlier, in fit
@@ -138,16 +139,16 @@ class _Layout:
         features = picked if self.sparse else tf.gather(X, picked)
         return features, tf.gather(y, picked), row_weights, counts
 
-    def batch(self, data, index, X=None):
+    def batch(self, data, index, sparse_rows=None):
         """Batch ``index`` of every stream, cut to the register-aligned width of its longest
         stream (an epoch's last batch is often much shorter than the others), and each stream's
-        number of real rows. With sparse input (``X`` its ``_SparseRows``), the batch's rows of
-        the one stream as a ``tf.SparseTensor``."""
+        number of real rows. With sparse input (``sparse_rows``, the ``_SparseRows`` of X), the
+        batch's rows of the one stream as a ``tf.SparseTensor``."""
         features, y, weights, counts = data
         counts = counts[:, index]
         width = (tf.reduce_max(counts) + 15) // 16 * 16
         rows = features[:, index, :width]
-        batch_X = X.rows(rows[0]) if self.sparse else rows
+        batch_X = sparse_rows.rows(rows[0]) if self.sparse else rows
         return [batch_X, y[:, index, :width], weights[:, index, :width]], counts
 
     def _view(self, variable):
@@ -889,14 +890,18 @@ class _Packing:
 
     def member_weights(self):
         members = [self.member(slot) for slot in range(len(self._layout))]
-        return [np.stack([self.weights[m][i] for m in members]) for i in range(len(self.weights[0]))]
+        return [
+            np.stack([self.weights[m][i] for m in members]) for i in range(len(self.weights[0]))
+        ]
 
     def optimizer_state(self, fresh):
         if self.optimizer_slices is None:
             return fresh
         members = [self.member(slot) for slot in range(len(self._layout))]
         return [
-            shared if shared is not None else np.stack([self.optimizer_slices[m][i] for m in members])
+            shared
+            if shared is not None
+            else np.stack([self.optimizer_slices[m][i] for m in members])
             for i, shared in enumerate(self.shared_state)
         ]
 
@@ -914,7 +919,8 @@ class _Packing:
                 ]
 
     def best_loss(self):
-        return np.array([self.rule[self.member(s), 0] for s in range(len(self._layout))], np.float32)
+        slots = range(len(self._layout))
+        return np.array([self.rule[self.member(s), 0] for s in slots], np.float32)
 
     def no_improvement(self):
         return np.array([self.rule[self.member(s), 1] for s in range(len(self._layout))], np.int32)

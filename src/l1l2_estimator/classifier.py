@@ -69,10 +69,10 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training data.
-        y : array-like of shape (n_samples,)
-            Class labels.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Class labels, or a multilabel indicator matrix.
         classes : array-like of shape (n_classes,), default=None
             All classes across calls; required on the first call if ``y`` lacks some of them.
         sample_weight : array-like of shape (n_samples,), default=None
@@ -181,9 +181,9 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
         unseen = np.setdiff1d(labels, self.classes_)
         if unseen.size:
             raise ValueError(
-                f"y has labels {unseen.tolist()} that are not in classes_ {self.classes_.tolist()}; "
-                "pass every class to the first partial_fit call (classes=...) or refit with "
-                "warm_start=False."
+                f"y has labels {unseen.tolist()} that are not in classes_ "
+                f"{self.classes_.tolist()}; pass every class to the first partial_fit call "
+                "(classes=...) or refit with warm_start=False."
             )
         if not incremental and labels.size != self.classes_.size:
             raise ValueError(
@@ -211,7 +211,7 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Input data.
 
         Returns
@@ -233,7 +233,7 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Input data.
 
         Returns
@@ -316,8 +316,9 @@ sklearn.neural_network.MLPClassifier : The multi-layer perceptron of scikit-lear
 scikeras.wrappers.KerasClassifier : The wrapper this class builds on.
 """,
     notes="""\
-Training runs one compiled TensorFlow call per epoch and prediction is a NumPy forward pass
-over ``coefs_``/``intercepts_``; both match Keras' own ``fit``/``predict`` arithmetic.
+A whole fit is one compiled TensorFlow call and prediction is a NumPy forward pass over
+``coefs_``/``intercepts_``; both match Keras' own ``fit``/``predict`` arithmetic. Sparse X
+(CSR/CSC) and, as in ``MLPClassifier``, multilabel indicator targets are accepted.
 """,
     examples="""\
 >>> from sklearn.datasets import make_classification

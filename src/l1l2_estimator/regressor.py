@@ -56,7 +56,7 @@ class L1L2Regressor(L1L2Network, KerasRegressor):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training data.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Targets.
@@ -119,7 +119,7 @@ class L1L2Regressor(L1L2Network, KerasRegressor):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Input data.
 
         Returns
@@ -156,8 +156,9 @@ sklearn.neural_network.MLPRegressor : The multi-layer perceptron regressor of sc
 scikeras.wrappers.KerasRegressor : The wrapper this class builds on.
 """,
     notes="""\
-Training runs one compiled TensorFlow call per epoch and prediction is a NumPy forward pass
-over ``coefs_``/``intercepts_``; both match Keras' own ``fit``/``predict`` arithmetic.
+A whole fit is one compiled TensorFlow call and prediction is a NumPy forward pass over
+``coefs_``/``intercepts_``; both match Keras' own ``fit``/``predict`` arithmetic. Sparse X
+(CSR/CSC) is accepted.
 """,
     examples="""\
 >>> from sklearn.datasets import make_regression

@@ -24,7 +24,9 @@ def load_data(args):
         }
         if args.task == "regression":
             if args.classes is not None:
-                raise UsageError("--classes shapes classification data; drop it with --task regression")
+                raise UsageError(
+                    "--classes shapes classification data; drop it with --task regression"
+                )
             return simulate_regression(settings["samples"], settings["features"], args.seed)
         return simulate(**settings, seed=args.seed)
     if args.target is None:

@@ -35,7 +35,10 @@ def warnings_summarized(epochs, noun="fit"):
     unconverged = sum(issubclass(warning.category, ConvergenceWarning) for warning in caught)
     if unconverged:
         fits = f"1 {noun}" if unconverged == 1 else f"{unconverged} {noun}s"
-        print(f"{PROG}: note: {fits} stopped at --epochs {epochs} before converging", file=sys.stderr)
+        print(
+            f"{PROG}: note: {fits} stopped at --epochs {epochs} before converging",
+            file=sys.stderr,
+        )
     shown = set()
     for warning in caught:
         message = " ".join(str(warning.message).split())

@@ -236,7 +236,9 @@ TAGS = {
         lambda value: {"items": [[encode_value(k), encode_value(v)] for k, v in value.items()]},
         _decode_dict,
     ),
-    "ndarray": (np.ndarray, lambda value: encode_array(value, "value"), lambda v, n: decode_array(v, n)),
+    "ndarray": (
+        np.ndarray, lambda value: encode_array(value, "value"), lambda v, n: decode_array(v, n)
+    ),
     "random_state": (np.random.RandomState, _encode_random_state, _decode_random_state),
     "keras_object": (_KERAS_OBJECTS, _encode_keras_object, _decode_keras_object),
 }
