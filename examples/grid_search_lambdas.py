@@ -6,19 +6,12 @@ addressed as ``l1l2classifier__l1`` and so on. Run it with
 ``python examples/grid_search_lambdas.py``; it fits 25 small networks in well under a minute.
 """
 
-import warnings
-
 from sklearn.datasets import make_classification
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from l1l2_estimator import L1L2Classifier
-
-# 50 epochs keep the search quick; many fits stop there before the loss settles, and a warning
-# for each would bury the results.
-warnings.filterwarnings("ignore", category=ConvergenceWarning)
 
 X, y = make_classification(
     n_samples=400, n_features=20, n_informative=6, n_redundant=4, random_state=0
@@ -27,7 +20,7 @@ X_train, X_test, y_train, y_test = train_test_split(
     X, y, test_size=0.25, random_state=0, stratify=y
 )
 
-pipeline = make_pipeline(StandardScaler(), L1L2Classifier(epochs=50, batch_size=32, random_state=0))
+pipeline = make_pipeline(StandardScaler(), L1L2Classifier(random_state=0))
 param_grid = {
     "l1l2classifier__l1": [0.0, 1e-3],
     "l1l2classifier__l2": [0.0, 1e-3],

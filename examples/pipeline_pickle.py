@@ -10,20 +10,15 @@ import subprocess
 import sys
 import tempfile
 import textwrap
-import warnings
 from pathlib import Path
 
 import joblib
 import numpy as np
 from sklearn.datasets import make_classification
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from l1l2_estimator import L1L2Classifier
-
-# 30 epochs keep the example quick; whether the loss has settled does not matter here.
-warnings.filterwarnings("ignore", category=ConvergenceWarning)
 
 X, y = make_classification(
     n_samples=300, n_features=10, n_classes=3, n_informative=5, random_state=0
@@ -31,7 +26,7 @@ X, y = make_classification(
 labels = np.array(["low", "mid", "high"])[y]  # string labels survive the round trip too
 pipeline = make_pipeline(
     StandardScaler(),
-    L1L2Classifier(hidden_layer_sizes=(16,), l1=1e-4, l2=1e-4, epochs=30, random_state=0),
+    L1L2Classifier(hidden_layer_sizes=(16,), l1=1e-4, l2=1e-4, random_state=0),
 )
 pipeline.fit(X, labels)
 

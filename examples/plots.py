@@ -10,11 +10,9 @@ the penalty by a proximal step, ``proximal_l1=True``). Needs matplotlib
 """
 
 import argparse
-import warnings
 
 import numpy as np
 from sklearn.datasets import make_classification
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -25,10 +23,6 @@ from l1l2_estimator.plots import regularization_path, save_plots
 parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
 parser.add_argument("folder", nargs="?", default="plots", help="where to write (default ./plots)")
 folder = parser.parse_args().folder
-
-# 60 epochs keep the example quick; the loss is still creeping down by then, which is all the
-# ConvergenceWarning would say.
-warnings.filterwarnings("ignore", category=ConvergenceWarning)
 
 # 3 classes, 12 features of which 4 informative: the path has something to switch off.
 X, y = make_classification(
@@ -52,8 +46,6 @@ pipeline = make_pipeline(
         hidden_layer_sizes=(32,),
         l1=1e-4,
         proximal_l1=True,
-        epochs=60,
-        learning_rate=0.01,
         random_state=0,
     ),
 )

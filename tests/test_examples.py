@@ -64,6 +64,9 @@ def output_of(outputs, name):
     done = outputs[name]
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
+    # The examples train with the defaults until the loss settles: no ConvergenceWarning (or any
+    # other warning) to silence.
+    assert "Warning" not in done.stderr, done.stderr
     return done.stdout
 
 
