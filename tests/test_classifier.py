@@ -340,6 +340,12 @@ def test_warm_start_and_partial_fit_continue_training(binary_data):
     fresh = L1L2Classifier(**FAST).partial_fit(X[:50], y[:50] * 0, classes=[0, 1])
     np.testing.assert_array_equal(fresh.classes_, [0, 1])
     assert fresh.n_iter_ == 1
+    fresh.partial_fit(X[:50], y[:50], classes=[1, 0])  # the same classes, in any order
+    # Other classes than the first call's are refused, as MLPClassifier refuses them.
+    before = fresh.coefs_[0].copy()
+    with pytest.raises(ValueError, match=r"classes=\[0, 1, 2\] is not the same as on the first"):
+        fresh.partial_fit(X[:50], y[:50], classes=[0, 1, 2])
+    np.testing.assert_array_equal(fresh.coefs_[0], before)
 
 
 def test_class_weight_shifts_predictions_toward_weighted_class(binary_data):

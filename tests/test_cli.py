@@ -110,6 +110,13 @@ def test_csv_reading_details(tmp_path):
     with pytest.raises(cli.UsageError, match="line 3: expected 2 fields as in the header, got 1"):
         _data.read_csv(str(path), "label")
 
+    # Names as written, spaces included, as pandas.read_csv names the columns (so a saved
+    # pipeline accepts its DataFrame); --target may leave the spaces out.
+    path.write_text("width ,  height,label\n1,2,a\n3,4,b\n")
+    X, _, _ = _data.read_csv(str(path), "label")
+    assert X.columns.tolist() == ["width ", "  height"]
+    assert X.columns.tolist() == pd.read_csv(path).drop(columns="label").columns.tolist()
+
 
 def test_csv_columns_keep_their_names_through_fit_save_and_plot(capsys, tmp_path, monkeypatch):
     path = write_csv(tmp_path / "flowers.csv")
@@ -159,7 +166,7 @@ def test_whole_number_test_size_is_a_row_count(capsys):
     assert "Got 2.0" not in out + err
     code, _, err = run_cli(capsys, *FAST, "--test-size", "2.0")
     assert code == 2
-    assert "expected a fraction in (0, 1) or rows >= 1, got '2.0'" in err
+    assert "expected a fraction in (0, 1) or a whole number of rows >= 1, got '2.0'" in err
 
 
 def test_grid_prints_best_pair_and_a_row_per_pair(capsys, monkeypatch):
@@ -235,6 +242,11 @@ ERROR_CASES = {
     "test size 1.5": (
         ["--test-size", "1.5"], "argument --test-size: expected a fraction in (0, 1)"
     ),
+    "test size 0": (
+        ["--test-size", "0"],
+        "argument --test-size: expected a fraction in (0, 1) or a whole number of rows >= 1, "
+        "got '0'",
+    ),
     "test size all rows": (
         ["--test-size", "40", "--samples", "40"],
         "--test-size 40 rows leaves no training rows of the 40 there are",
@@ -288,11 +300,15 @@ ERROR_CASES = {
         "numeric target, pass --task regression",
     ),
     "repeated column": (["--csv", "{repeated}", "--target", "y"], "names a column twice: 'a'"),
+    "unnamed index column": (
+        ["--csv", "{indexed}", "--target", "species"],
+        "column 1 of the header has no name (a DataFrame's index, as DataFrame.to_csv writes",
+    ),
     "csv without target": (["--csv", "{good}"], "needs --target COLUMN"),
     "target without csv": (["--target", "species"], "give --csv PATH as well"),
     "csv with simulation flag": (
         ["--csv", "{good}", "--target", "species", "--samples", "50"],
-        "--samples shape simulated data only",
+        "--samples shapes simulated data only; drop it when reading --csv",
     ),
     "grid with l1": (["--grid", "--l1", "0.1"], "--grid chooses l1 and l2 itself"),
     "save to missing folder": (
@@ -315,6 +331,7 @@ def broken_csv_files(folder):
         "one_code": "a,b,code\n1,2,3\n3,4,3\n",
         "fractional": "a,b,code\n1,2,1\n3,4,0.5\n",
         "repeated": "a,b,a,y\n1,2,3,x\n4,5,6,z\n",
+        "indexed": ",a,species\n0,1.5,setosa\n1,2.5,virginica\n",
     }
     files = {}
     for name, text in texts.items():

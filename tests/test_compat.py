@@ -30,13 +30,48 @@ def test_sklearn_check_sample_weight_refuses_negative_weights():
         _compat.check_sample_weight(np.array([1.0, -1.0, 1.0]), X, ensure_non_negative=True)
 
 
-@pytest.mark.parametrize("name, slot", [("adam", "_velocities"), ("rmsprop", "_velocities")])
-def test_keras_optimizer_slots_by_variable(name, slot):
+@pytest.mark.parametrize(
+    "name, quantity",
+    [
+        (name, quantity)
+        for name, quantities in sorted(_compat.OPTIMIZER_SLOTS.items())
+        for quantity in quantities
+    ],
+)
+def test_keras_optimizer_slots_by_variable(name, quantity):
     variable = keras.Variable(np.zeros((2, 3), dtype="float32"))
-    optimizer = keras.optimizers.get(name)
+    settings = {"centered": True} if name == "RMSprop" else {}
+    optimizer = getattr(keras.optimizers, name)(**settings)
     optimizer.build([variable])
-    assert tuple(_compat.optimizer_slot(optimizer, slot, variable).shape) == (2, 3)
-    assert _compat.optimizer_slot(keras.optimizers.SGD(), slot, variable) is None
+    assert tuple(_compat.optimizer_slot(optimizer, quantity, variable).shape) == (2, 3)
+    assert _compat.optimizer_slot(keras.optimizers.SGD(), quantity, variable) is None
+
+
+def test_every_proximal_optimizer_but_sgd_has_its_slots():
+    from l1l2_estimator._training import PROXIMAL_OPTIMIZERS
+
+    assert set(_compat.OPTIMIZER_SLOTS) == PROXIMAL_OPTIMIZERS - {"SGD"}
+
+
+def test_sklearn_validate_params_names_the_param():
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    from l1l2_estimator import L1L2Classifier
+
+    _compat.validate_params(L1L2Classifier())
+    with pytest.raises(InvalidParameterError, match="'l1'"):
+        _compat.validate_params(L1L2Classifier(l1=-1.0))
+
+
+def test_sklearn_scorers_say_whether_they_take_sample_weight():
+    from sklearn.metrics import get_scorer, make_scorer
+
+    assert hasattr(get_scorer("accuracy"), "_accept_sample_weight")
+    assert _compat.scorer_accepts_sample_weight(get_scorer("accuracy"))
+    assert not _compat.scorer_accepts_sample_weight(
+        make_scorer(lambda y_true, y_pred: 0.0)
+    )
+    assert not _compat.scorer_accepts_sample_weight(lambda estimator, X, y: 0.0)
 
 
 @pytest.mark.parametrize(

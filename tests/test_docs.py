@@ -7,10 +7,10 @@ import pytest
 from numpydoc.validate import validate
 
 import l1l2_estimator
-from l1l2_estimator import classifier, cli, persistence, plots, regressor
+from l1l2_estimator import _cv, classifier, cli, persistence, plots, regressor
 
 
-@pytest.mark.parametrize("module", [classifier, regressor, persistence])
+@pytest.mark.parametrize("module", [classifier, regressor, persistence, _cv])
 def test_docstring_examples(module):
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0

@@ -206,9 +206,10 @@ def test_divergence_is_a_clear_error_and_keeps_the_fitted_state(estimator_class)
     fitted = estimator_class(hidden_layer_sizes=(8,), epochs=5, random_state=0).fit(X, y)
     before = fitted.predict(X)
     fitted.set_params(optimizer="sgd", learning_rate=1e3, epochs=50)
-    with pytest.raises(ValueError, match="training diverged at epoch .* Lower learning_rate") as e:
+    with pytest.raises(ValueError, match="training diverged at epoch .*: lower learning_rate") as e:
         fitted.fit(X * 100, y)
     _assert_not_from_keras(e.value)
+    assert "or choose optimizer='adam'" in str(e.value)  # SGD diverged
     np.testing.assert_array_equal(fitted.predict(X), before)
     assert all(np.isfinite(w).all() for w in fitted.coefs_)
 

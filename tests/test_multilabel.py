@@ -102,8 +102,20 @@ def test_early_stopping_and_class_weight(labels):
     assert 0 < stopped.best_validation_score_ <= 1
     balanced = L1L2Classifier(**FAST, class_weight="balanced").fit(X_train, Y_train)
     assert balanced.predict(X_train).shape == Y_train.shape
-    with pytest.raises(ValueError, match="class_weight"):
+    with pytest.raises(ValueError, match="class_weight as a dict .* use class_weight='balanced'"):
         L1L2Classifier(**FAST, class_weight={0: 1, 1: 2}).fit(X_train, Y_train)
+
+
+def test_partial_fit_classes_are_the_label_columns(labels):
+    X_train, _, Y_train, _ = labels
+    n_labels = Y_train.shape[1]
+    clf = L1L2Classifier(**FAST).partial_fit(X_train, Y_train, classes=list(range(n_labels)))
+    np.testing.assert_array_equal(clf.classes_, np.arange(n_labels))
+    for classes in (["a", "b", "c", "d"], [0, 1]):
+        with pytest.raises(ValueError, match="does not fit y's 4 label columns"):
+            L1L2Classifier(**FAST).partial_fit(X_train, Y_train, classes=classes)
+    with pytest.raises(ValueError, match="is not the same as on the first call"):
+        clf.partial_fit(X_train, Y_train, classes=[0, 1])
 
 
 def test_dump_and_load(labels, fitted, tmp_path):

@@ -211,6 +211,17 @@ def test_dump_other_estimator_raises_type_error(binary_data, tmp_path):
         dump(LogisticRegression().fit(X, y), tmp_path / "model.l1l2")
 
 
+def test_dump_points_a_search_to_its_best_estimator(binary_data, tmp_path):
+    from l1l2_estimator import L1L2ClassifierCV
+
+    X, y = binary_data
+    search = L1L2ClassifierCV(l1s=[0], l2s=[0, 1e-3], cv=2, **{**FAST, "epochs": 3}).fit(X, y)
+    with pytest.raises(TypeError, match="got L1L2ClassifierCV. Dump its best_estimator_"):
+        dump(search, tmp_path / "model.l1l2")
+    dump(search.best_estimator_, tmp_path / "model.l1l2")
+    np.testing.assert_array_equal(load(tmp_path / "model.l1l2").predict(X), search.predict(X))
+
+
 def test_dump_refuses_callbacks_and_writes_nothing(fitted_binary, tmp_path):
     estimator = _copy(fitted_binary).set_params(callbacks=[keras.callbacks.EarlyStopping()])
     with pytest.raises(ValueError, match=r"callbacks.*set_params\(callbacks=None\)"):

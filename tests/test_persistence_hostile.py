@@ -528,6 +528,30 @@ def _with_comment(good):
     return zip_members(members(good), comment=b"hello")
 
 
+def _with_a_zip64_record(good):
+    """The file with a (consistent) zip64 end record and its locator between the directory's
+    entries and the end record, counted in the directory's size: zipfile reads it."""
+    end = len(good) - 22
+    signature, disk, start, on_disk, total, size, offset, comment = struct.unpack(
+        "<4s4H2LH", good[end:]
+    )
+    zip64 = struct.pack("<4sQ2H2L4Q", b"PK\x06\x06", 44, 45, 45, 0, 0, total, total, size, offset)
+    locator = struct.pack("<4sLQL", b"PK\x06\x07", 0, end, 1)
+    record = struct.pack("<4s4H2LH", signature, disk, start, on_disk, total,
+                         size + len(zip64) + len(locator), offset, comment)
+    return good[:end] + zip64 + locator + record
+
+
+def _with_a_name_that_is_not_utf8(good):
+    """The directory entry of model.keras flagged UTF-8, its name's first byte 0xff."""
+    data = bytearray(good)
+    entry = data.rindex(b"PK\x01\x02")  # the last directory entry: model.keras
+    (flags,) = struct.unpack_from("<H", data, entry + 8)
+    struct.pack_into("<H", data, entry + 8, flags | 0x800)
+    data[entry + 46] = 0xFF
+    return bytes(data)
+
+
 CONTAINER_ATTACKS = {
     "duplicate members": (
         lambda good: zip_members([*members(good).items(), (MODEL, members(good)[MODEL])]),
@@ -540,7 +564,13 @@ CONTAINER_ATTACKS = {
     "data descriptors": (_with_data_descriptors, "has a data descriptor"),
     "bzip2": (lambda good: zip_members(members(good), compression=zipfile.ZIP_BZIP2),
               "uses compression method 12; only stored or deflated"),
+    "a zip64 record in the directory": (
+        _with_a_zip64_record,
+        "has bytes in its directory besides its members' entries"),
+    "a name flagged UTF-8 that is not": (_with_a_name_that_is_not_utf8,
+                                         "its zip archive is damaged or unreadable .*utf-8"),
 }
+
 
 
 @pytest.mark.parametrize("attack", list(CONTAINER_ATTACKS))
@@ -561,7 +591,7 @@ MALFORMED = {
         dict(config=_set("config", "layers", 1, "build_config", "input_shape", [])),
         r"layer 1's build_config's input_shape must be \[null, 8\]"),
     "NaN loss curve": (dict(metadata=_set("loss_curve_", [0.7, float("nan")])),
-                       "loss_curve_ must be a list of finite numbers"),
+                       "loss_curve_ must be a non-empty list of finite numbers"),
     "huge shuffle seed": (dict(metadata=_set("training_state", "shuffle_seed", 2**70)),
                           "shuffle_seed must be an integer in"),
     "negative shuffle seed": (dict(metadata=_set("training_state", "shuffle_seed", -1)),
@@ -582,6 +612,28 @@ MALFORMED = {
         "invalid RandomState"),
     "optimizer variables missing": (dict(h5=lambda f: f["optimizer/vars"].__delitem__("5")),
                                     r"/optimizer/vars holds"),
+    # NumPy does not check a RandomState's position: this one made fit read and write far
+    # outside the key array (a segmentation fault).
+    "RandomState position outside its keys": (
+        dict(metadata=_set("params", "random_state", {"type": "random_state", "keys": [1] * 624,
+                                                      "pos": -100_000_000, "has_gauss": 0,
+                                                      "cached_gaussian": 0.0})),
+        r"invalid RandomState: pos must be an integer in \[0, 624\]"),
+    "RandomState NaN Gaussian": (
+        dict(metadata=_set("params", "random_state", {"type": "random_state", "keys": [1] * 624,
+                                                      "pos": 624, "has_gauss": 1,
+                                                      "cached_gaussian": float("nan")})),
+        "cached_gaussian must be a finite number"),
+    "empty loss curve": (dict(metadata=_set("loss_curve_", [])),
+                         "loss_curve_ must be a non-empty list"),
+    # Labels that decode as arrays but that no classifier takes: refused with the path (the
+    # continuous ones by the estimator's own setter, as a fit would refuse them).
+    "infinite float label": (
+        dict(metadata=_set("classes_", {"dtype": "<f8", "shape": [2], "items": [0.0, 1e999]})),
+        "classes_ must be finite numbers or strings"),
+    "continuous labels": (
+        dict(metadata=_set("classes_", {"dtype": "<f8", "shape": [2], "items": [0.5, 1.5]})),
+        "its fitted state is invalid: Unknown label type"),
 }
 
 
@@ -598,6 +650,10 @@ def test_malformed_values_are_refused_with_the_path(case, good, tmp_path):
      "nests lists and objects more than 64 deep"),
     (lambda text: text.replace('"verbose": 0', '"verbose": ' + "9" * 5000),
      "not valid UTF-8 JSON"),
+    # 8 MiB of empty lists would take ~400 MiB once parsed: counted and refused before parsing
+    # (brackets inside strings do not count).
+    (lambda text: text.replace('"verbose": 0', '"verbose": [' + "[]," * 200_001 + "[]]"),
+     "holds more than 200,000 lists and objects"),
 ])
 def test_metadata_json_is_parsed_strictly(text, reason, good, tmp_path):
     outer = members(good)

@@ -115,6 +115,18 @@ def test_non_numeric_or_nan_targets_are_refused(regression_split):
         L1L2Regressor(l1=-1).fit(X_train, y_train)
     with pytest.raises(TypeError, match="unexpected keyword argument 'class_weight'"):
         L1L2Regressor(class_weight="balanced").fit(X_train, y_train)
+    with pytest.raises(ValueError, match="y holds values beyond float32's range"):
+        L1L2Regressor(**FAST).fit(X_train, np.full(len(y_train), 1e300))
+
+
+def test_a_sparse_target_is_made_dense(regression_split):
+    import scipy.sparse as sp
+
+    X_train, X_test, y_train, _ = regression_split
+    Y = np.column_stack([y_train, -y_train])
+    dense = L1L2Regressor(**{**FAST, "epochs": 5}).fit(X_train, Y)
+    sparse = L1L2Regressor(**{**FAST, "epochs": 5}).fit(X_train, sp.csr_matrix(Y))
+    np.testing.assert_array_equal(sparse.predict(X_test), dense.predict(X_test))
 
 
 _LOAD = textwrap.dedent(

@@ -11,12 +11,10 @@ from . import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start
 
 import contextlib
 import os
-import warnings
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state, compute_sample_weight
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -29,12 +27,12 @@ from ._params import (
     ROUTING_PREFIXES,
     SPARSE_FORMATS,
     RoutedParams,
-    is_routed,
+    batch_rows,
     layer_sizes,
     new_optimizer,
     optimizer_config,
 )
-from ._stopping import ValidationStoppingRule
+from ._stopping import ValidationStoppingRule, divergence_advice, warn_not_converged
 from ._trainer_cache import NetworkSpec
 from ._training import PROXIMAL_OPTIMIZERS, train, train_ensemble
 
@@ -131,7 +129,7 @@ class L1L2Network(RoutedParams):
         """The fitted attributes that ``targets`` determine (encoder, ``classes_``, ...)."""
         raise NotImplementedError
 
-    def _check_targets_continue(self, y, incremental):
+    def _check_targets_continue(self, y, incremental, classes=None):
         """Refuse targets that the existing output layer cannot learn."""
 
     def _encode_targets(self, targets, y):
@@ -180,7 +178,7 @@ class L1L2Network(RoutedParams):
         with self._restored_on_failure():
             if continuing:
                 X, y = self._validate_data(X, y)
-                self._check_targets_continue(y, incremental)
+                self._check_targets_continue(y, incremental, classes)
                 state = self._get_fitted_state()
                 del state["n_features_in"], state["feature_names_in"]
             else:
@@ -216,7 +214,7 @@ class L1L2Network(RoutedParams):
                 l1=float(self.l1),
                 l2=float(self.l2),
                 epochs=1 if incremental else self.epochs,
-                batch_size=min(200, X.shape[0]) if self.batch_size == "auto" else self.batch_size,
+                batch_size=batch_rows(self.batch_size),
                 shuffle=self.shuffle,
                 seed=state["shuffle_seed"],
                 initial_epoch=len(losses),
@@ -246,12 +244,7 @@ class L1L2Network(RoutedParams):
                 feature_names_in=getattr(self, "feature_names_in_", None),
             )
         if not incremental and not result.converged and not result.stopped_by_callback:
-            warnings.warn(
-                f"{type(self).__name__}: the maximum number of epochs ({self.epochs}) was "
-                "reached and the training loss has not converged yet.",
-                ConvergenceWarning,
-                stacklevel=4,
-            )
+            warn_not_converged(type(self).__name__, self.epochs, stacklevel=4)
         return self
 
     def _fit_members(self, X, y, sample_weight, folds, penalties, *, prepare_refit=False):
@@ -321,7 +314,7 @@ class L1L2Network(RoutedParams):
             streams,
             penalties=penalties,
             epochs=self.epochs,
-            batch_size=200 if self.batch_size == "auto" else self.batch_size,
+            batch_size=batch_rows(self.batch_size),
             shuffle=self.shuffle,
             seed=state["shuffle_seed"],
             stopping=(self.tol, self.n_iter_no_change),
@@ -353,10 +346,9 @@ class L1L2Network(RoutedParams):
     def _divergence_message(self, epoch):
         return (
             f"{type(self).__name__}: training diverged at epoch {epoch}: the loss became "
-            "infinite or NaN, so the weights are no longer finite. Lower learning_rate (it is "
-            f"{self.learning_rate:g}), standardize the features (StandardScaler) and, for a "
-            "regressor, the target, or choose optimizer='adam'. The estimator was left as it "
-            "was before this fit."
+            "infinite or NaN, so the weights are no longer finite: "
+            f"{divergence_advice(self.learning_rate, self.optimizer)}. The estimator was left as "
+            "it was before this fit."
         )
 
     def _check_params(self):
@@ -381,14 +373,7 @@ class L1L2Network(RoutedParams):
                     f"({', '.join(sorted(PROXIMAL_OPTIMIZERS))}); {kind} has none. Choose one of "
                     "those or set proximal_l1=False."
                 )
-        # A typo such as ``epoch=10`` fails here instead of passing silently.
-        for name in self.get_params(deep=False):
-            if name not in self._parameter_constraints and not is_routed(name):
-                raise TypeError(
-                    f"{type(self).__name__} got an unexpected keyword argument {name!r}; routed "
-                    "arguments start with "
-                    f"{' or '.join(sorted(p + '__' for p in ROUTING_PREFIXES))}."
-                )
+        self._check_extra_params()
 
     def _initial_state(self, targets, members=1):
         """A fresh fit's starting point: Glorot-uniform kernels and zero biases drawn from
@@ -575,6 +560,11 @@ class L1L2Network(RoutedParams):
             sample_weight, X, dtype=np.float32, ensure_non_negative=True, copy=True
         )
         class_weight = getattr(self, "class_weight", None)
+        if isinstance(class_weight, dict) and np.ndim(y) == 2:
+            raise ValueError(
+                "class_weight as a dict weights the classes of single-label targets; for a "
+                "multilabel indicator y use class_weight='balanced' or sample_weight."
+            )
         if class_weight is not None:
             sample_weight *= compute_sample_weight(class_weight, y).astype(np.float32)
         return sample_weight

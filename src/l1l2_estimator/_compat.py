@@ -57,18 +57,40 @@ def _call_options_without_rewrites():
     return context.FunctionCallOptions(config_proto=config)
 
 
+def validate_params(estimator):
+    """Check ``estimator``'s params against its ``_parameter_constraints`` (scikit-learn's
+    ``BaseEstimator._validate_params``, what ``fit_context`` calls), raising scikit-learn's
+    ``InvalidParameterError`` (a ``ValueError``) naming the param."""
+    estimator._validate_params()
+
+
 def scorer_accepts_sample_weight(scorer):
     """Whether ``GridSearchCV`` would pass ``sample_weight`` to ``scorer`` (scikit-learn >= 1.8
-    forwards it to scorers that accept it, outside metadata routing)."""
+    forwards it to scorers that accept it, outside metadata routing, asking the scorer's private
+    ``_accept_sample_weight``; a plain callable is asked through its signature)."""
     if hasattr(scorer, "_accept_sample_weight"):
         return scorer._accept_sample_weight()
     return "sample_weight" in inspect.signature(scorer).parameters
 
 
-def optimizer_slot(optimizer, name, variable):
-    """The optimizer's state variable ``name`` (e.g. ``"_velocities"``) kept for ``variable``,
-    or None if the optimizer keeps no such state."""
-    slots = getattr(optimizer, name, None)
+# The per-variable state that the proximal L1 step reads from Keras optimizers, by optimizer
+# class and quantity: the private attribute holding one variable per trained variable.
+OPTIMIZER_SLOTS = {
+    "Adam": {"second_moment": "_velocities"},
+    "AdamW": {"second_moment": "_velocities"},
+    "Nadam": {"second_moment": "_velocities"},
+    "RMSprop": {"second_moment": "_velocities", "mean_gradient": "_average_gradients"},
+    "Adagrad": {"accumulator": "_accumulators"},
+    "Adamax": {"infinity_norm": "_u"},
+}
+
+
+def optimizer_slot(optimizer, quantity, variable):
+    """The state ``quantity`` (a key of ``OPTIMIZER_SLOTS[class name]``) that ``optimizer``
+    keeps for ``variable``, or None if it keeps none (an RMSprop that is not centered keeps no
+    mean gradient)."""
+    name = OPTIMIZER_SLOTS.get(type(optimizer).__name__, {}).get(quantity)
+    slots = getattr(optimizer, name, None) if name else None
     if not slots:
         return None
     return slots[optimizer._get_variable_index(variable)]

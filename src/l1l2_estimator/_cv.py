@@ -13,7 +13,7 @@ from . import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start
 
 import time
 import warnings
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 import scipy.sparse as sp
@@ -31,10 +31,11 @@ from ._params import (
     CLASS_WEIGHT_CONSTRAINT,
     PARAMETER_CONSTRAINTS,
     RoutedParams,
-    is_routed,
     layer_sizes,
+    penalty_values,
 )
-from .classifier import L1L2Classifier, classification_targets
+from ._stopping import divergence_advice
+from .classifier import L1L2Classifier, Multilabel, classification_targets
 from .regressor import L1L2Regressor
 
 # No penalty, then three decades: the range in which L1 and L2 change what these networks learn
@@ -78,19 +79,6 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         candidates = list(sizes) if several and len(sizes) else [sizes]
         return [layer_sizes(candidate) for candidate in candidates], several
 
-    def _penalty_values(self, name):
-        """The values of ``l1s`` or ``l2s``, as given (GridSearchCV's ``params`` keep them)."""
-        given = getattr(self, name)
-        values = list(given) if np.ndim(given) == 1 else None
-        if not values or not all(
-            isinstance(value, Real) and not isinstance(value, bool) and 0 <= value < np.inf
-            for value in values
-        ):
-            raise ValueError(
-                f"{name} must be a non-empty list of finite numbers >= 0, got {given!r}."
-            )
-        return values
-
     @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Train the grid on every fold at once, choose the best pair, refit it on all the data.
@@ -113,13 +101,8 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         self : object
             The fitted estimator.
         """
-        for name in self._extra_param_names():
-            if not name.startswith("optimizer__") or not is_routed(name):
-                raise TypeError(
-                    f"{type(self).__name__} got an unexpected keyword argument {name!r}; routed "
-                    "arguments start with optimizer__."
-                )
-        l1s, l2s = self._penalty_values("l1s"), self._penalty_values("l2s")
+        self._check_extra_params(prefixes={"optimizer"})
+        l1s, l2s = penalty_values("l1s", self.l1s), penalty_values("l2s", self.l2s)
         architectures, several = self._architectures()
         X_checked, y_checked = self._validate_search_data(X, y)
         splits = list(check_cv(self.cv, y_checked, classifier=is_classifier(self)).split(
@@ -204,15 +187,15 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         )
         if is_classifier(self):
             y = classification_targets(y)
-            self.classes_ = np.arange(y.shape[1]) if y.ndim == 2 else np.unique(y)
+            self.classes_ = Multilabel.of(y).classes if y.ndim == 2 else np.unique(y)
         return X, y
 
     def _warn(self, unconverged, failed, total):
         if failed == total:
             raise ValueError(
                 f"All the {total} member fits diverged (their loss became infinite or NaN), as "
-                "GridSearchCV refuses a search whose fits all failed: lower learning_rate, "
-                "standardize the features (and a regression target)."
+                "GridSearchCV refuses a search whose fits all failed: "
+                f"{divergence_advice(self.learning_rate, self.optimizer)}."
             )
         if failed:
             warnings.warn(
@@ -402,7 +385,8 @@ L1L2Classifier with ``l1`` and ``l2`` chosen by cross-validation, the grid train
 The cross-validated counterpart of :class:`~l1l2_estimator.L1L2Classifier`, as
 ``LogisticRegressionCV`` is of ``LogisticRegression``: it trains every ``(l1, l2)`` pair of the
 grid on every fold together, as one batched ensemble, scores the held-out folds, picks the pair
-with the best mean score and refits it on all the data.
+with the best mean score and refits it on all the data. A multilabel indicator ``y`` is searched
+too; an int ``cv`` then splits it with ``KFold``.
 """,
     L1L2ClassifierCV.__init__,
     search=True,
@@ -414,7 +398,7 @@ with the best mean score and refits it on all the data.
     estimator="L1L2Classifier",
     target_attributes="""\
 classes_ : ndarray of shape (n_classes,)
-    Class labels.""",
+    Class labels; for a multilabel indicator ``y``, the numbers of its label columns.""",
     see_also="""\
 L1L2Classifier : The estimator each member is.
 sklearn.model_selection.GridSearchCV : The same search, one fit at a time.

@@ -2,7 +2,8 @@
 
 Each class docstring is composed by :func:`compose` from its own summary, its own Examples and the
 shared entries below, in the order of the class's ``__init__`` signature; a parameter without an
-entry here fails at import. ``{score}`` and ``{targets}`` are filled in per task.
+entry here fails at import. Words in braces (``{score}``, ``{target_attributes}``, ...) are
+filled in per estimator.
 """
 
 import inspect
@@ -82,7 +83,9 @@ callbacks : list of keras.callbacks.Callback, default=None
     training through ``model.stop_training``; per-batch events are not sent.""",
     "verbose": """\
 verbose : int, default=0
-    0 is silent; 1 shows Keras' progress bar for each epoch.""",
+    0 is silent; 1 reports every epoch: with Keras' progress bar on a terminal or in a notebook,
+    else (a file, a pipe, a CI log) with ``MLPClassifier``'s lines, ``Iteration 12, loss =
+    0.33120000`` (and ``Validation score: ...`` with ``early_stopping``).""",
     "kwargs": """\
 **kwargs
     Routed arguments ``optimizer__<name>`` and ``callbacks__<name>``.""",
@@ -192,7 +195,8 @@ def compose(summary, cls_init, *, see_also, notes, examples, search=False, **wor
     sections = [
         summary.strip("\n"),
         "Parameters\n----------\n" + parameters,
-        "Attributes\n----------\n" + attributes.format(**words),
+        # (an empty ``target_attributes`` leaves no blank line)
+        "Attributes\n----------\n" + attributes.format(**words).replace("\n\n", "\n"),
         "See Also\n--------\n" + see_also.strip("\n"),
         "Notes\n-----\n" + notes.strip("\n"),
         "Examples\n--------\n" + examples.strip("\n"),

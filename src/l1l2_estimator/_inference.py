@@ -30,16 +30,6 @@ ACTIVATION_FUNCTIONS = {
 }
 
 
-def dense_weights(model):
-    """Kernels and biases of every Dense layer of ``model``, as float64 arrays."""
-    coefs, intercepts = [], []
-    for layer in model.layers:
-        kernel, bias = layer.get_weights()
-        coefs.append(kernel.astype(np.float64))
-        intercepts.append(bias.astype(np.float64))
-    return coefs, intercepts
-
-
 OUTPUT_FUNCTIONS = {
     "sigmoid": special.expit,
     "softmax": lambda z: special.softmax(z, axis=1),

@@ -1,9 +1,11 @@
 """The estimators' parameters: their constraints and the rules that read them.
 
-Every rule about a parameter lives here once: which values are valid (``PARAMETER_CONSTRAINTS``,
-checked by scikit-learn's ``_fit_context``), how ``hidden_layer_sizes`` is normalized, which extra
-keyword arguments are routed, and how the optimizer is built from ``optimizer``,
-``learning_rate`` and ``optimizer__*``.
+The rules about a parameter's value live here once: which values are valid
+(``PARAMETER_CONSTRAINTS``, checked by scikit-learn's ``_fit_context``), how ``hidden_layer_sizes``
+is normalized, how many rows ``batch_size="auto"`` means, what a list of penalties must hold,
+which extra keyword arguments are routed, and how the optimizer is built from ``optimizer``,
+``learning_rate`` and ``optimizer__*``. The rules that need the estimator itself (class weights,
+the proximal step's optimizers) are ``L1L2Network._check_params``.
 """
 
 from . import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start)
@@ -14,6 +16,7 @@ import inspect
 from numbers import Integral, Real
 
 import keras
+import numpy as np
 
 from ._compat import Interval, StrOptions
 
@@ -86,6 +89,24 @@ def layer_sizes(hidden_layer_sizes):
             f"positive integers, got {hidden_layer_sizes!r}."
         )
     return tuple(int(size) for size in sizes)
+
+
+def penalty_values(name, given):
+    """The penalties that the list param ``name`` (``l1s``, ``l2s``, ``l1_values``) gives, in
+    the order given; refused unless a non-empty list of finite numbers >= 0."""
+    values = list(given) if np.ndim(given) == 1 else None
+    if not values or not all(
+        isinstance(value, Real) and not isinstance(value, bool) and 0 <= value < np.inf
+        for value in values
+    ):
+        raise ValueError(f"{name} must be a non-empty list of finite numbers >= 0, got {given!r}.")
+    return values
+
+
+def batch_rows(batch_size):
+    """The rows per mini-batch that the param ``batch_size`` asks for: ``"auto"`` is 200, as in
+    ``MLPClassifier``; training takes at most the rows it has (``min(200, n_samples)``)."""
+    return 200 if batch_size == "auto" else batch_size
 
 
 def is_routed(name):
@@ -178,6 +199,16 @@ class RoutedParams:
         if extra is None:  # unpickled from a version that did not record them
             return [name for name in vars(self) if is_routed(name)]
         return list(extra)
+
+    def _check_extra_params(self, prefixes=ROUTING_PREFIXES):
+        """Refuse an extra keyword argument that is not routed to one of ``prefixes``: a typo such
+        as ``epoch=10`` fails in ``fit`` instead of passing silently."""
+        for name in self._extra_param_names():
+            if not is_routed(name) or name.partition("__")[0] not in prefixes:
+                raise TypeError(
+                    f"{type(self).__name__} got an unexpected keyword argument {name!r}; routed "
+                    f"arguments start with {' or '.join(sorted(p + '__' for p in prefixes))}."
+                )
 
     def get_params(self, deep=True):
         """Get the parameters of this estimator.

@@ -5,16 +5,17 @@ fits models: the networks of all ``l1`` values at once, as one batched ensemble.
 estimator's own ``score``: accuracy for a classifier, R² for a regressor.
 """
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, clone, is_classifier, is_regressor
 from sklearn.compose import TransformedTargetRegressor
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.frozen import FrozenEstimator
 from sklearn.pipeline import Pipeline
+
+from ._params import penalty_values
+from ._stopping import divergence_advice, warn_not_converged
 
 __all__ = ["DEFAULT_L1_VALUES", "RegularizationPath", "regularization_path"]
 
@@ -79,7 +80,7 @@ class RegularizationPath:
         ``feature_importances_`` of each fit: the L2 norm of each input feature's first-layer
         weights. Row ``i`` belongs to ``l1_values[i]``.
     feature_names : ndarray of str of shape (n_features,)
-        Names of the classifier's input features (column names where known, else ``x0``, ...).
+        Names of the network's input features (column names where known, else ``x0``, ...).
     n_iter : ndarray of int of shape (n_values,)
         Epochs each fit trained.
     score_name : str, default="accuracy"
@@ -138,7 +139,7 @@ def regularization_path(estimator, X_train, y_train, X_test, y_test, l1_values=D
             "L1L2Regressor, or a Pipeline ending in one); got "
             f"{type(network).__name__}."
         )
-    l1_values = _checked_l1_values(l1_values)
+    l1_values = np.unique(np.asarray(penalty_values("l1_values", l1_values), dtype=np.float64))
 
     train_scores, test_scores, importances, n_iter = [], [], [], []
     feature_names = None
@@ -192,16 +193,10 @@ def _fit_each_l1(estimator, X, y, l1_values):
         if failed:
             raise ValueError(
                 f"{type(network).__name__}: training diverged (the loss became infinite or NaN) "
-                f"with l1={l1:g}: lower learning_rate, standardize the features (and a "
-                "regression target)."
+                f"with l1={l1:g}: {divergence_advice(network.learning_rate, network.optimizer)}."
             )
         if not done:
-            warnings.warn(
-                f"{type(network).__name__}: the maximum number of epochs ({network.epochs}) was "
-                "reached and the training loss has not converged yet.",
-                ConvergenceWarning,
-                stacklevel=3,
-            )
+            warn_not_converged(type(network).__name__, network.epochs, stacklevel=3)
         fitted = clone(network).set_params(l1=l1)
         fitted._set_fitted_state(**state)
         # The estimator around the fitted network: its other steps fitted as usual, the network
@@ -231,20 +226,6 @@ def network_path(estimator):
     itself, ``<step>`` or ``regressor__<step>`` for one inside a Pipeline or
     TransformedTargetRegressor."""
     return _l1_param(estimator)[: -len("__l1")] if _l1_param(estimator) != "l1" else ""
-
-
-def _checked_l1_values(l1_values):
-    try:
-        values = np.asarray(l1_values, dtype=np.float64)
-    except (TypeError, ValueError):
-        values = None
-    if values is None or values.ndim != 1 or values.size == 0 or not np.all(np.isfinite(values)):
-        raise ValueError(
-            f"l1_values must be a non-empty list of finite numbers >= 0, got {l1_values!r}."
-        )
-    if np.any(values < 0):
-        raise ValueError(f"l1_values must be >= 0, got {values[values < 0].tolist()}.")
-    return np.unique(values)
 
 
 def _input_feature_names(model):

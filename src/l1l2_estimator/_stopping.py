@@ -8,10 +8,32 @@ NumPy after each epoch and keeps the best weights.
 
 from . import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start)
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 import tensorflow as tf
+from sklearn.exceptions import ConvergenceWarning
+
+def divergence_advice(learning_rate, optimizer):
+    """What to change when training with ``learning_rate`` and ``optimizer`` (the params)
+    diverged: the loss became infinite or NaN."""
+    advice = (
+        f"lower learning_rate (it is {learning_rate:g}), standardize the features "
+        "(StandardScaler) and, for a regressor, the target"
+    )
+    return advice if optimizer == "adam" else f"{advice}, or choose optimizer='adam'"
+
+
+def warn_not_converged(name, epochs, stacklevel):
+    """MLPClassifier's ``ConvergenceWarning`` for a fit of estimator ``name`` that trained
+    ``epochs`` epochs (its maximum) without the loss rule stopping it."""
+    warnings.warn(
+        f"{name}: the maximum number of epochs ({epochs}) was reached and the training loss has "
+        "not converged yet.",
+        ConvergenceWarning,
+        stacklevel=stacklevel + 1,
+    )
 
 
 def loss_rule(loss, best_loss, no_improvement, tol, n_iter_no_change):

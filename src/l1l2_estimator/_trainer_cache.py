@@ -41,7 +41,7 @@ class NetworkSpec:
     layer's activation and the Keras loss. ``members`` is None for one network with
     model-shaped variables, or ``(n_streams, n_per_stream)`` for an ensemble whose variables carry
     a leading member axis (members ``s * n_per_stream .. (s + 1) * n_per_stream - 1`` learn from
-    row stream ``s``). ``proximal`` applies L1 by soft-thresholding. ``jit`` compiles with XLA.
+    row stream ``s``). ``proximal`` applies L1 by soft-thresholding.
     ``sparse`` takes ``X`` as a ``tf.SparseTensor`` (one network only), whose batches are built
     row by row and multiplied by the first kernel without densifying them.
     """
@@ -52,17 +52,22 @@ class NetworkSpec:
     loss: str
     members: tuple = None
     proximal: bool = False
-    jit: bool = False
     sparse: bool = False
 
     @property
     def n_members(self):
         return 1 if self.members is None else self.members[0] * self.members[1]
 
+    @property
+    def n_targets(self):
+        """Columns of the encoded targets: one of class codes for softmax's sparse categorical
+        cross-entropy, else one per output unit."""
+        return 1 if self.loss == "sparse_categorical_crossentropy" else self.layer_sizes[-1]
+
 
 class Trainer:
     """The variables of one network structure, a Keras optimizer built on them, and the compiled
-    functions that load, train and read them (see ``_training.compile_trainer``)."""
+    functions that load, train and read them (see ``_training.compile_functions``)."""
 
     def __init__(self, spec, optimizer, compile_functions):
         self.spec = spec

@@ -72,20 +72,20 @@ def _step_size(optimizer, variable):
     if kind == "SGD":
         return learning_rate
     if kind in ("Adam", "AdamW", "Nadam"):
-        velocity = optimizer_slot(optimizer, "_velocities", variable)
+        velocity = optimizer_slot(optimizer, "second_moment", variable)
         steps = tf.cast(optimizer.iterations, variable.dtype)
         bias_correction = 1.0 - tf.pow(tf.cast(optimizer.beta_2, variable.dtype), steps)
         return learning_rate / (tf.sqrt(velocity / bias_correction) + epsilon)
     if kind == "RMSprop":
-        denominator = optimizer_slot(optimizer, "_velocities", variable) + epsilon
+        denominator = optimizer_slot(optimizer, "second_moment", variable) + epsilon
         if optimizer.centered:
-            denominator -= tf.square(optimizer_slot(optimizer, "_average_gradients", variable))
+            denominator -= tf.square(optimizer_slot(optimizer, "mean_gradient", variable))
         return learning_rate / tf.sqrt(denominator)
     if kind == "Adagrad":
-        accumulated = optimizer_slot(optimizer, "_accumulators", variable)
+        accumulated = optimizer_slot(optimizer, "accumulator", variable)
         return learning_rate / tf.sqrt(accumulated + epsilon)
     if kind == "Adamax":
-        return learning_rate / (optimizer_slot(optimizer, "_u", variable) + epsilon)
+        return learning_rate / (optimizer_slot(optimizer, "infinity_norm", variable) + epsilon)
     raise ValueError(f"no proximal step for {kind}")  # refused earlier, in fit
 
 
@@ -271,7 +271,7 @@ def compile_functions(trainer):
     layout = _Layout(trainer)
     streams = layout.streams
     n_members = spec.n_members
-    n_targets = 1 if spec.loss == "sparse_categorical_crossentropy" else spec.layer_sizes[-1]
+    n_targets = spec.n_targets
     variables, optimizer = trainer.variables, trainer.optimizer
 
     def proximal_step(l1):
@@ -302,7 +302,6 @@ def compile_functions(trainer):
 
     @tf.function(
         autograph=False,
-        jit_compile=spec.jit,
         input_signature=[
             # X: every row, dense or sparse
             tf.SparseTensorSpec((None, spec.layer_sizes[0]), tf.float32)
@@ -809,11 +808,7 @@ class _Preparation:
             trainer = trainers.checkout(key)
             if trainer is None:
                 trainer = Trainer(self.spec, new_optimizer(self.optimizer), compile_functions)
-                n_features, n_targets = self.spec.layer_sizes[0], (
-                    1 if self.spec.loss == "sparse_categorical_crossentropy"
-                    else self.spec.layer_sizes[-1]
-                )
-                trainer.run(**_idle_inputs(n_features, n_targets))
+                trainer.run(**_idle_inputs(self.spec.layer_sizes[0], self.spec.n_targets))
         except Exception:  # noqa: BLE001  (only a head start: the refit builds its own trainer)
             return
         trainers.checkin(key, trainer)

@@ -89,7 +89,16 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
 
     def _targets_from(self, y, classes):
         if y.ndim == 2:  # a multilabel indicator matrix (``_validate_data`` checked it)
-            return Multilabel(n_labels=y.shape[1], dtype=y.dtype)
+            targets = Multilabel.of(y)
+            if classes is not None and not np.array_equal(
+                np.unique(np.asarray(classes)), targets.classes
+            ):
+                raise ValueError(
+                    f"classes={list(classes)!r} does not fit y's {targets.n_labels} label "
+                    f"columns: for a multilabel indicator y, classes are the columns' numbers "
+                    f"{targets.classes.tolist()} (as classes_), or leave classes out."
+                )
+            return targets
         labels = np.unique(y if classes is None else np.asarray(classes))
         unseen = np.setdiff1d(np.unique(y), labels)
         if unseen.size:
@@ -120,12 +129,10 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
 
     def _target_state(self, classes):
         if isinstance(classes, Multilabel):
-            # As MLPClassifier: classes_ numbers the label columns; predict returns indicators
-            # of the dtype fit saw.
-            labels = np.arange(classes.n_labels)
+            # As MLPClassifier: predict returns indicators of the dtype fit saw.
             return {
                 "target_encoder_": LabelBinarizer().fit(np.eye(classes.n_labels, dtype=int)),
-                "classes_": labels,
+                "classes_": classes.classes,
                 "n_classes_": classes.n_labels,
                 "n_outputs_": classes.n_labels,
                 "n_outputs_expected_": 1,
@@ -159,10 +166,18 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
     def _stratify(self, y):
         return None if y.ndim == 2 else y  # as MLPClassifier: multilabel rows are not stratified
 
-    def _check_targets_continue(self, y, incremental):
+    def _check_targets_continue(self, y, incremental, classes=None):
         """Continued training keeps the output layer, so the labels must fit it (MLPClassifier's
-        rules: ``partial_fit`` takes a subset of ``classes_``, a warm-started ``fit`` all of them;
-        multilabel targets keep their number of labels)."""
+        rules: ``partial_fit`` takes a subset of ``classes_``, a warm-started ``fit`` all of them,
+        and ``classes``, if given again, must be the first call's; multilabel targets keep their
+        number of labels)."""
+        if classes is not None and not np.array_equal(
+            np.unique(np.asarray(classes)), self.classes_
+        ):
+            raise ValueError(
+                f"classes={list(classes)!r} is not the same as on the first call to partial_fit, "
+                f"which gave classes_ {self.classes_.tolist()}; refit to change the classes."
+            )
         fitted = self._fitted_targets()
         if isinstance(fitted, Multilabel) or y.ndim == 2:
             if not isinstance(fitted, Multilabel) or y.ndim != 2:
@@ -252,6 +267,17 @@ class Multilabel:
     n_labels: int
     dtype: np.dtype
 
+    @classmethod
+    def of(cls, y):
+        """The description of an indicator matrix ``y`` (validated)."""
+        return cls(n_labels=y.shape[1], dtype=y.dtype)
+
+    @property
+    def classes(self):
+        """``classes_`` of a multilabel classifier, as ``MLPClassifier``'s: the numbers of the
+        label columns."""
+        return np.arange(self.n_labels)
+
 
 def classification_targets(y):
     """Validated class labels (1-D) or multilabel indicator matrix (2-D, dense): a single
@@ -307,9 +333,10 @@ state ends with ``_``; it works in ``Pipeline``, ``GridSearchCV``, ``clone``, pi
     out_activation='"sigmoid" for two classes, "softmax" for more',
     target_attributes="""\
 classes_ : ndarray of shape (n_classes,)
-    Class labels.
+    Class labels; for a multilabel indicator ``y``, the numbers of its label columns (as
+    ``MLPClassifier``'s).
 n_classes_ : int
-    Number of classes.""",
+    Number of classes (of labels, for a multilabel ``y``).""",
     see_also="""\
 L1L2Regressor : The regression twin of this estimator.
 sklearn.neural_network.MLPClassifier : The multi-layer perceptron of scikit-learn (L2 only).

@@ -3,6 +3,7 @@
 from . import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start)
 
 import numpy as np
+import scipy.sparse as sp
 from scikeras.wrappers import KerasRegressor
 from sklearn.base import RegressorMixin
 from sklearn.metrics import r2_score
@@ -95,7 +96,7 @@ class L1L2Regressor(L1L2Network, KerasRegressor):
     def _validation_score(self, targets, y_true, output, sample_weight):
         return r2_score(y_true, output.reshape(np.shape(y_true)), sample_weight=sample_weight)
 
-    def _check_targets_continue(self, y, incremental):
+    def _check_targets_continue(self, y, incremental, classes=None):
         n_outputs = 1 if y.ndim == 1 else y.shape[1]
         if n_outputs != self.n_outputs_:
             raise ValueError(
@@ -106,11 +107,24 @@ class L1L2Regressor(L1L2Network, KerasRegressor):
     # -- hooks called by scikeras ---------------------------------------------------------------
 
     def _validate_data(self, X=None, y=None, reset=False, y_numeric=True):
-        """scikit-learn's ``validate_data``: numeric, finite targets of one or more columns."""
-        return validate_data(
+        """scikit-learn's ``validate_data``: numeric, finite targets of one or more columns,
+        within float32's range (the network's); a sparse ``y`` is made dense."""
+        validated = validate_data(
             self, X, y, reset=reset, dtype=np.float32, multi_output=True, y_numeric=True,
             accept_sparse=SPARSE_FORMATS,
         )
+        if y is None:
+            return validated
+        X, y = validated
+        y = y.toarray() if sp.issparse(y) else np.asarray(y, dtype=np.float64)
+        largest = np.finfo(np.float32).max
+        if np.any(np.abs(y) > largest):
+            raise ValueError(
+                f"y holds values beyond float32's range (±{largest:.3g}), in which the network "
+                "trains; rescale the target, e.g. with TransformedTargetRegressor(transformer="
+                "StandardScaler())."
+            )
+        return X, y
 
     # -- prediction -----------------------------------------------------------------------------
 

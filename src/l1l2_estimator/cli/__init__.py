@@ -1,7 +1,9 @@
 """The command-line main job: ``python -m l1l2_estimator`` or ``l1l2-estimator``.
 
-Where things live: ``_parser`` (the flags), ``_data`` (simulated or CSV data), ``_run`` (split,
-fit, evaluate, save, plot) and ``_reports`` (the text it prints).
+Where things live: ``_parser`` (the flags), ``_job`` (what is checked before TensorFlow is
+imported: flag combinations, output folders, the data and its split), ``_data`` (simulated or
+CSV data), ``_run`` (fit, search, evaluate, save, plot), ``_reports`` (the text it prints) and
+``_settings`` (grids, defaults, ``UsageError``).
 
 It runs the classic recipe end to end: load data (simulated by ``make_classification``, or a CSV
 file read with ``pandas.read_csv``, whose header names the features), split it with a stratified

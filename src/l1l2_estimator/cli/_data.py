@@ -33,7 +33,9 @@ def load_data(args):
         raise UsageError(f"--csv {args.csv!r} needs --target COLUMN, the column of class labels")
     if simulation_flags:
         flags = ", ".join(f"--{name}" for name in simulation_flags)
-        raise UsageError(f"{flags} shape simulated data only; drop them when reading --csv")
+        which = "them" if len(simulation_flags) > 1 else "it"
+        verb = "shape" if len(simulation_flags) > 1 else "shapes"
+        raise UsageError(f"{flags} {verb} simulated data only; drop {which} when reading --csv")
     return read_csv(
         args.csv,
         args.target,
@@ -126,6 +128,15 @@ def read_csv(path, target, numeric_target=False, sep=","):
             f"{_separator_hint(header, sep)}"
         )
     header = _header(path, sep, frame)
+    unnamed = [index + 1 for index, name in enumerate(header) if not name.strip()]
+    if unnamed:
+        raise UsageError(
+            f"--csv {path!r}: column {unnamed[0]} of the header has no name (a DataFrame's index, "
+            "as DataFrame.to_csv writes by default? write the file with index=False)"
+        )
+    if target not in header:  # the header's name may have spaces around it
+        spaced = [name for name in header if name.strip() == target.strip()]
+        target = spaced[0] if len(spaced) == 1 else target
     if len(set(header)) < len(header):
         repeated = sorted({name for name in header if header.count(name) > 1})
         raise UsageError(f"--csv {path!r} names a column twice: {', '.join(map(repr, repeated))}")
@@ -170,14 +181,14 @@ def read_csv(path, target, numeric_target=False, sep=","):
 
 
 def _header(path, sep, frame):
-    """The header's names, stripped; read again with the csv module when pandas has renamed a
-    repeated name (``a``, ``a.1``), so that the repetition can be reported."""
-    names = [str(name).strip() for name in frame.columns]
+    """The header's names as written, spaces included (as ``pandas.read_csv(path, sep=sep)`` names
+    the columns, so that a saved pipeline accepts the DataFrame it reads); read with the csv
+    module, so that a name that pandas renamed when repeated (``a``, ``a.1``) can be reported."""
+    names = [str(name) for name in frame.columns]
     with open(path, newline="", encoding="utf-8-sig") as file:
-        for row in csv.reader(file, delimiter=sep, skipinitialspace=True):
+        for row in csv.reader(file, delimiter=sep):
             if any(cell.strip() for cell in row):
-                raw = [cell.strip() for cell in row]
-                return raw if len(raw) == len(names) else names
+                return row if len(row) == len(names) else names
     return names
 
 

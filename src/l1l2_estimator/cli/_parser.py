@@ -152,7 +152,10 @@ def build_parser():
         f"{_grid_text(PLOT_L1_VALUES['regression'])}); needs matplotlib",
     )
     output.add_argument(
-        "--verbose", action="store_true", help="show Keras' progress bar for each epoch"
+        "--verbose",
+        action="store_true",
+        help="report each epoch of the final fit: Keras' progress bar on a terminal, one "
+        "'Iteration n, loss = ...' line otherwise",
     )
     return parser
 
@@ -200,9 +203,10 @@ def _penalty(text):
 def _test_size(text):
     """A fraction in (0, 1), or a whole number of rows >= 1 (kept an int, as scikit-learn reads
     an int as a count)."""
+    described = "a fraction in (0, 1) or a whole number of rows >= 1"
     if text.strip().isdigit():
-        return _positive_int(text)
-    return _number(text, float, lambda value: 0 < value < 1, "a fraction in (0, 1) or rows >= 1")
+        return _number(text, int, lambda value: value >= 1, described)
+    return _number(text, float, lambda value: 0 < value < 1, described)
 
 
 def _separator(text):

@@ -16,6 +16,7 @@ from sklearn.metrics import (
     root_mean_squared_error,
 )
 
+from .._path import final_step
 from ._settings import PROG
 
 
@@ -48,10 +49,11 @@ def warnings_summarized(epochs, noun="fit"):
 
 
 def describe_model(model):
-    pipeline = model.regressor_ if isinstance(model, TransformedTargetRegressor) else model
-    network = pipeline[-1]
+    network = final_step(model)
     params = network.get_params()
-    target = ", target standardized" if pipeline is not model else ""
+    target = (
+        ", target standardized" if isinstance(model, TransformedTargetRegressor) else ""
+    )
     return (
         f"StandardScaler + {type(network).__name__}("
         f"hidden_layer_sizes={params['hidden_layer_sizes']}, l1={params['l1']:g}, "

@@ -13,7 +13,7 @@ from sklearn.preprocessing import StandardScaler
 
 from .. import plots
 from .._cv import L1L2ClassifierCV, L1L2RegressorCV
-from .._path import network_path
+from .._path import final_step, network_path, regularization_path, score_name
 from ..classifier import L1L2Classifier
 from ..regressor import L1L2Regressor
 from ._reports import (
@@ -53,7 +53,7 @@ def run(job):
 
     if args.grid:
         print()
-        print(format_grid_results(search, "R²" if regression else "accuracy"))
+        print(format_grid_results(search, score_name(network)))
     print()
     print(f"Model: {describe_model(model)}")
     print()
@@ -71,7 +71,7 @@ def run(job):
 
     if args.plot:
         with warnings_summarized(network.epochs, "regularization-path fit"):
-            path = plots.regularization_path(
+            path = regularization_path(
                 model, X_train, y_train, X_test, y_test, PLOT_L1_VALUES[args.task]
             )
         files = plots.save_plots(model, X_train, y_train, X_test, y_test, args.plot, path=path)
@@ -89,7 +89,7 @@ def search_penalties(model, grid, X, y):
     Returns ``(fitted model, search)``: the model with the refitted network in the search's
     place, and the fitted search, whose ``cv_results_`` the report reads.
     """
-    network = plots.final_step(model)
+    network = final_step(model)
     search_class = L1L2RegressorCV if isinstance(network, L1L2Regressor) else L1L2ClassifierCV
     params = {
         name: value
@@ -98,7 +98,7 @@ def search_penalties(model, grid, X, y):
     }
     search = search_class(**params, l1s=grid["l1"], l2s=grid["l2"], cv=CV_FOLDS, refit=False)
     path = network_path(model)
-    searched = plots.final_step(clone(model).set_params(**{path: search}).fit(X, y))
+    searched = final_step(clone(model).set_params(**{path: search}).fit(X, y))
     # The model itself with the chosen pair, fitted as usual: what --save writes and --plot draws.
     chosen = {f"{path}__l1": searched.l1_, f"{path}__l2": searched.l2_}
     return clone(model).set_params(**chosen).fit(X, y), searched

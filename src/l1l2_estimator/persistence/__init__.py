@@ -4,7 +4,8 @@ A file written by :func:`dump` is a zip archive with two members:
 
 ``l1l2-estimator.json``
     UTF-8 JSON: the format name and version, the versions that wrote it, the estimator's class
-    and params, its labels (``classes_`` with their NumPy dtype) or output shape,
+    and params, its labels (``classes_`` with their NumPy dtype; for a multilabel classifier the
+    number of labels and the indicator dtype) or output shape,
     ``n_features_in_``, ``feature_names_in_``, the loss curve and the seed that continued
     training needs (see ``_schema``).
 ``model.keras``
@@ -63,7 +64,10 @@ def dump(estimator, path):
     Parameters
     ----------
     estimator : L1L2Classifier or L1L2Regressor
-        A fitted estimator.
+        A fitted estimator: single-label, multilabel (an indicator ``y``) or regression. For a
+        fitted ``L1L2ClassifierCV`` or ``L1L2RegressorCV``, dump its ``best_estimator_``; for a
+        ``Pipeline``, its last step (the steps before it are not networks: save them with
+        joblib).
     path : str or os.PathLike
         Where to write the file.
 
@@ -71,7 +75,8 @@ def dump(estimator, path):
     ------
     TypeError
         If ``estimator`` is not an ``L1L2Classifier`` or ``L1L2Regressor`` (subclasses included:
-        they would load back as their base class).
+        they would load back as their base class; a cross-validated estimator is told to dump its
+        ``best_estimator_``).
     sklearn.exceptions.NotFittedError
         If ``estimator`` is not fitted.
     ValueError
@@ -106,9 +111,14 @@ def dump(estimator, path):
     True
     """
     if type(estimator) not in ESTIMATORS.values():
+        hint = (
+            " Dump its best_estimator_ (fitted with refit=True)."
+            if hasattr(estimator, "l1s")
+            else ""
+        )
         raise TypeError(
             "dump saves L1L2Classifier and L1L2Regressor estimators, got "
-            f"{type(estimator).__qualname__}."
+            f"{type(estimator).__qualname__}.{hint}"
         )
     check_is_fitted(estimator)
     content = metadata(estimator, library_version=_library_version())
@@ -140,8 +150,9 @@ def load(path):
     Returns
     -------
     estimator : L1L2Classifier or L1L2Regressor
-        The fitted estimator: same params, labels, network weights and optimizer state; it predicts
-        exactly as the saved one did and can continue training with ``partial_fit``.
+        The fitted estimator: same params, labels (or multilabel indicator dtype), network weights
+        and optimizer state; it predicts exactly as the saved one did and can continue training
+        with ``partial_fit``.
 
     Raises
     ------
@@ -163,9 +174,12 @@ def load(path):
         estimator = estimator_from_metadata(content, ESTIMATORS[content["estimator"]])
         fields = fitted_fields(content, estimator)
         network = read_network(archive, estimator, fields)
+        try:
+            estimator._set_fitted_state(**fields, **network)
+        except (TypeError, ValueError) as error:  # e.g. labels no classifier takes
+            raise Refused(f"its fitted state is invalid: {str(error)[:300]}") from error
     except Refused as refused:
         raise ValueError(f"Cannot load {os.fspath(path)}: {refused}") from refused.__cause__
-    estimator._set_fitted_state(**fields, **network)
     return estimator
 
 

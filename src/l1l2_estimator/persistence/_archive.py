@@ -47,6 +47,7 @@ ZIP_ERRORS = (
     zlib.error,
     NotImplementedError,
     RuntimeError,
+    UnicodeDecodeError,  # a member name flagged UTF-8 that is not
 )
 
 _LOCAL_HEADER = struct.Struct("<4s5H3L2H")  # signature ... name length, extra length
@@ -100,6 +101,13 @@ def read_file(path):
     return data
 
 
+_DIRECTORY_ENTRY_SIZE = 46  # a central directory entry's fixed part, before its name
+
+
+def _name_encoding(info):
+    return "utf-8" if info.flag_bits & _UTF8_NAME else "cp437"
+
+
 class Archive:
     """A zip archive in memory that holds exactly ``names``, in the plain layout described in the
     module docstring; ``what`` names it in refusals. With ``stored_only``, members must be stored
@@ -107,7 +115,7 @@ class Archive:
 
     def __init__(self, data, names, what, *, stored_only=False, explain=None):
         self.what = what
-        directory_offset = self._check_end_record(data, len(names))
+        directory_offset, directory_size = self._check_end_record(data, len(names))
         try:
             self._archive = zipfile.ZipFile(io.BytesIO(data))
             infos = self._archive.infolist()
@@ -128,6 +136,13 @@ class Archive:
             position = self._check_member(data, info, stored_only)
         if position != directory_offset:
             raise Refused(f"{what} has bytes between its members and its directory.")
+        # The directory is its entries alone (46 bytes and the name each: no extra field or
+        # comment is allowed), with nothing after them such as a zip64 record.
+        if directory_size != sum(
+            _DIRECTORY_ENTRY_SIZE + len(info.orig_filename.encode(_name_encoding(info)))
+            for info in infos
+        ):
+            raise Refused(f"{what} has bytes in its directory besides its members' entries.")
         self._infos = {info.filename: info for info in infos}
 
     def _check_end_record(self, data, count):
@@ -155,7 +170,7 @@ class Archive:
                 f"{self.what} has bytes before its first member or around its directory (was "
                 "something prepended to it?)."
             )
-        return offset
+        return offset, size
 
     def _check_member(self, data, info, stored_only):
         """The position after member ``info``, whose local header must agree with the directory."""
@@ -166,7 +181,7 @@ class Archive:
         signature, _, flags, method, _, _, crc, compressed, size, name_length, extra_length = header
         name_start = position + _LOCAL_HEADER.size
         name = data[name_start : name_start + name_length]
-        encoding = "utf-8" if info.flag_bits & _UTF8_NAME else "cp437"
+        encoding = _name_encoding(info)
         where = f"{self.what}'s member {info.filename!r}"
         if (flags | info.flag_bits) & (_ENCRYPTED | _DATA_DESCRIPTOR):
             raise Refused(f"{where} is encrypted or has a data descriptor.")

@@ -22,11 +22,13 @@ from .. import _environment  # noqa: F401, I001  (first: TensorFlow's quiet star
 
 import json
 import math
+import re
 
 import keras
 import numpy as np
 from sklearn.base import is_classifier
 
+from .._compat import validate_params
 from .._params import is_routed
 from ..classifier import Multilabel
 from ._archive import METADATA_MEMBER, Refused
@@ -61,6 +63,11 @@ MAX_ARRAY_DIMENSIONS = 32
 # The metadata nests about 6 deep (an array param of MAX_ARRAY_DIMENSIONS a little deeper), Keras'
 # config about 7; decoding recurses, so deeper nesting is refused before.
 MAX_JSON_DEPTH = 64
+# Lists and objects in the metadata: each costs ~100 bytes once parsed, from two bytes of JSON
+# ("[]"), so 8 MiB of them would take ~400 MiB. Real metadata holds a few dozen, or about three per
+# class of a class_weight dict.
+MAX_JSON_CONTAINERS = 200_000
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 # shuffle_seed seeds TensorFlow's stateless shuffle and scikit-learn's split of early_stopping,
 # which takes seeds in [0, 2**32).
 MAX_SHUFFLE_SEED = (1 << 32) - 1
@@ -181,16 +188,18 @@ def _decode_random_state(value, name):
             or not all(type(key) is int and 0 <= key < 1 << 32 for key in keys)
         ):
             raise ValueError("keys must be a list of 624 integers in [0, 2**32)")
+        # NumPy's set_state does not check the position: one outside the key array makes the
+        # generator read (and write) memory beyond it.
+        pos, has_gauss = value.get("pos"), value.get("has_gauss")
+        cached = value.get("cached_gaussian")
+        if type(pos) is not int or not 0 <= pos <= 624:
+            raise ValueError("pos must be an integer in [0, 624]")
+        if type(has_gauss) is not int or has_gauss not in (0, 1):
+            raise ValueError("has_gauss must be 0 or 1")
+        if not is_finite_number(cached):
+            raise ValueError("cached_gaussian must be a finite number")
         random_state = np.random.RandomState()
-        random_state.set_state(
-            (
-                "MT19937",
-                np.array(keys, dtype=np.uint32),
-                value.get("pos"),
-                value.get("has_gauss"),
-                value.get("cached_gaussian"),
-            )
-        )
+        random_state.set_state(("MT19937", np.array(keys, dtype=np.uint32), pos, has_gauss, cached))
     except (TypeError, ValueError, OverflowError, IndexError) as error:
         raise Refused(
             f"parameter {name!r} holds an invalid RandomState: {str(error)[:200]}."
@@ -380,7 +389,11 @@ def parse_metadata(data, estimators):
 
 def parse_json(data, what):
     """The JSON value in ``data``, refused unless it is UTF-8 JSON whose objects repeat no key,
-    nested at most ``MAX_JSON_DEPTH`` deep."""
+    nested at most ``MAX_JSON_DEPTH`` deep, with at most ``MAX_JSON_CONTAINERS`` lists and
+    objects (counted before parsing, outside strings)."""
+    structure = _JSON_STRING.sub(b"", data)
+    if structure.count(b"[") + structure.count(b"{") > MAX_JSON_CONTAINERS:
+        raise Refused(f"{what} holds more than {MAX_JSON_CONTAINERS:,} lists and objects.")
     try:
         content = json.loads(data.decode("utf-8"), object_pairs_hook=_unique_keys)
     except (UnicodeDecodeError, ValueError, RecursionError) as error:
@@ -426,7 +439,7 @@ def estimator_from_metadata(content, estimator_class):
     params = decode_params(field(content, "params", dict), estimator_class)
     estimator = estimator_class(**params)
     try:
-        estimator._validate_params()
+        validate_params(estimator)
         estimator._check_params()
     except (TypeError, ValueError) as error:
         raise Refused(f"its params are invalid: {error}") from error
@@ -466,6 +479,8 @@ def fitted_fields(content, estimator):
         classes = decode_array(field(content, "classes_", dict), "classes_")
         if classes.ndim != 1 or classes.size < 2 or not np.array_equal(np.unique(classes), classes):
             raise Refused("classes_ must be at least 2 distinct labels in sorted order.")
+        if classes.dtype.kind == "f" and not np.isfinite(classes).all():
+            raise Refused("classes_ must be finite numbers or strings, as class labels are.")
         targets = classes
     else:
         n_outputs = field(content, "n_outputs_", int)
@@ -482,8 +497,11 @@ def fitted_fields(content, estimator):
         if feature_names.dtype != object or feature_names.shape != (n_features,):
             raise Refused("feature_names_in_ must hold one str per feature.")
     loss_curve = field(content, "loss_curve_", list)
-    if not all(is_finite_number(loss) for loss in loss_curve):
-        raise Refused("loss_curve_ must be a list of finite numbers.")
+    if not loss_curve or not all(is_finite_number(loss) for loss in loss_curve):
+        raise Refused(
+            "loss_curve_ must be a non-empty list of finite numbers (a fit trains at least one "
+            "epoch)."
+        )
     validation_scores = None
     if "validation_scores_" in content:
         validation_scores = field(content, "validation_scores_", list)
