@@ -316,6 +316,24 @@ def test_verbose_shows_keras_progress_bar_on_a_terminal(binary_data, capsys, mon
     out = capsys.readouterr().out
     assert "Epoch 2/2" in out
     assert "loss:" in out
+    L1L2Classifier(**{**FAST, "epochs": 2}, verbose=1, early_stopping=True).fit(X, y)
+    assert "validation_score:" in capsys.readouterr().out
+
+
+def test_callbacks_see_the_validation_score(binary_data):
+    """With early_stopping, every epoch's logs hold the held-out score, so that a Keras callback
+    can use it (here: stop at the first epoch that does not improve it)."""
+    X, y = binary_data
+    seen = []
+    callbacks = [
+        keras.callbacks.LambdaCallback(
+            on_epoch_end=lambda epoch, logs: seen.append(logs["validation_score"])
+        ),
+        keras.callbacks.EarlyStopping(monitor="validation_score", mode="max", patience=0),
+    ]
+    clf = L1L2Classifier(**FAST, early_stopping=True, callbacks=callbacks).fit(X, y)
+    assert seen == clf.validation_scores_
+    assert clf.n_iter_ == len(seen) < FAST["epochs"]
 
 
 def test_silent_by_default(binary_data, capsys):

@@ -79,8 +79,9 @@ random_state : int, RandomState instance or None, default=None
     identical results on every fit, in any process.""",
     "callbacks": """\
 callbacks : list of keras.callbacks.Callback, default=None
-    Keras callbacks. They receive train and epoch events (``logs={{"loss": ...}}``) and may stop
-    training through ``model.stop_training``; per-batch events are not sent.""",
+    Keras callbacks. They receive train and epoch events (``logs={{"loss": ...}}``, with
+    ``"validation_score"`` under ``early_stopping``) and may stop training through
+    ``model.stop_training``; per-batch events are not sent.""",
     "verbose": """\
 verbose : int, default=0
     0 is silent; 1 reports every epoch: with Keras' progress bar on a terminal or in a notebook,

@@ -599,9 +599,16 @@ def _train_epoch_by_epoch(trainer, result, inputs, initial_epoch, epochs, valida
             break
         if verbose and not bar:
             print(f"Iteration {epoch + 1}, loss = {loss:.8f}", flush=True)
+        logs = {"loss": loss}
+        converged = bool(out["converged"][0])
+        if not converged and validation is not None:
+            # Scored before the callbacks, so that they (and the progress bar) see the score.
+            converged = validation.update(result.weights)
+            logs["validation_score"] = validation.scores[-1]
+            if verbose and not bar:
+                print(f"Validation score: {validation.scores[-1]:.6f}", flush=True)
         if model is not None:
             model.set_weights(result.weights)
-        logs = {"loss": loss}
         callback_list.on_epoch_end(epoch, logs)
         if model is not None:
             # A callback may change the weights (Keras' EarlyStopping restores its best ones):
@@ -610,11 +617,6 @@ def _train_epoch_by_epoch(trainer, result, inputs, initial_epoch, epochs, valida
             if any(not np.array_equal(a, b) for a, b in zip(changed, result.weights)):
                 result.weights = changed
                 trainer.load(changed, trainer.read())
-        converged = bool(out["converged"][0])
-        if not converged and validation is not None:
-            converged = validation.update(result.weights)
-            if verbose and not bar:
-                print(f"Validation score: {validation.scores[-1]:.6f}", flush=True)
         if converged:
             result.converged = True
             break
