@@ -9,7 +9,8 @@ import pytest
 from sklearn.base import clone
 from sklearn.datasets import load_wine, make_classification, make_regression
 from sklearn.exceptions import ConvergenceWarning, FitFailedWarning, NotFittedError
-from sklearn.model_selection import GridSearchCV, KFold, StratifiedKFold
+from sklearn.metrics import f1_score
+from sklearn.model_selection import GridSearchCV, GroupKFold, KFold, StratifiedKFold
 from sklearn.preprocessing import StandardScaler
 
 from l1l2_estimator import L1L2Classifier, L1L2ClassifierCV, L1L2Regressor, L1L2RegressorCV
@@ -73,8 +74,14 @@ def test_classifier_equals_grid_search_with_weights(wine):
         {"activation": "gelu", "hidden_layer_sizes": (8, 5), "optimizer": "adamw"},
         {"activation": "softplus", "optimizer": "sgd", "optimizer__momentum": 0.9},
         {"batch_size": 48},
+        {"optimizer": "nadam"},
+        {"optimizer": "adamax", "proximal_l1": True},
+        {"optimizer": "adagrad"},
+        {"optimizer": "adadelta"},
+        {"optimizer": "lion"},
     ],
-    ids=["proximal", "tanh-rmsprop", "gelu-adamw-2-layers", "softplus-sgd", "short-last-batch"],
+    ids=["proximal", "tanh-rmsprop", "gelu-adamw-2-layers", "softplus-sgd", "short-last-batch",
+         "nadam", "adamax-proximal", "adagrad", "adadelta", "lion"],
 )
 def test_members_equal_single_fits_bit_for_bit(wine, settings):
     """Whatever the ensemble's shape, each member rounds exactly as its single fit, transcendental
@@ -211,7 +218,8 @@ def test_diverging_members_score_nan_and_lose():
 @pytest.mark.parametrize(
     "change, message",
     [
-        ({"optimizer__clipnorm": 1.0}, "clipnorm is not supported"),
+        ({"optimizer__clipnorm": 1.0}, "optimizer__clipnorm clips by a norm over all"),
+        ({"optimizer": "ftrl"}, "Ftrl's update raises its accumulators to a power"),
         ({"l1s": []}, "l1s must be a non-empty list"),
         ({"l2s": [0, -1]}, "l2s must be a non-empty list"),
         ({"hidden_layer_sizes": [(4,), (0,)]}, "hidden_layer_sizes must be a positive"),
@@ -224,10 +232,85 @@ def test_bad_settings_are_clear_errors(change, message, wine):
         L1L2ClassifierCV(**{**NETWORK, "cv": 2, **change}).fit(X, y)
 
 
-def test_unknown_keyword_is_a_type_error(wine):
-    search = L1L2ClassifierCV(early_stopping=True)  # scikit-learn estimators never raise here
-    with pytest.raises(TypeError, match="unexpected keyword argument 'early_stopping'"):
+@pytest.mark.parametrize(
+    "name, advice",
+    [
+        ("early_stopping", "use GridSearchCV over L1L2Classifier\\(early_stopping=True\\)"),
+        ("callbacks", "pass callbacks to L1L2Classifier"),
+        ("warm_start", "continue training best_estimator_ instead"),
+        ("verbose", "set verbose on best_estimator_"),
+        ("n_jobs", "for several processes use GridSearchCV\\(n_jobs=...\\)"),
+    ],
+)
+def test_a_single_estimator_param_is_refused_with_what_to_use(name, advice, wine):
+    search = L1L2ClassifierCV(**{name: 1})  # scikit-learn estimators never raise here
+    with pytest.raises(TypeError, match=f"L1L2ClassifierCV does not take {name}: .*{advice}"):
         search.fit(*wine)
+
+
+def test_an_unknown_keyword_is_a_type_error(wine):
+    with pytest.raises(TypeError, match="unexpected keyword argument 'epoch'"):
+        L1L2ClassifierCV(epoch=10).fit(*wine)
+
+
+def test_several_metrics_are_refused_with_what_to_use(wine):
+    with pytest.raises(ValueError, match="scores with one metric.*use GridSearchCV"):
+        L1L2ClassifierCV(scoring=["accuracy", "f1_macro"], **NETWORK).fit(*wine)
+
+
+def test_groups_reach_a_group_splitter(wine):
+    X, y = wine
+    groups = np.arange(len(y)) % 6
+    params = dict(NETWORK, epochs=20)
+    ours = L1L2ClassifierCV(l1s=[0, 1e-2], l2s=[0], cv=GroupKFold(3), refit=False, **params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours.fit(X, y, groups=groups)
+    theirs = _grid_search(L1L2Classifier(**params), X, y, [0, 1e-2], [0], GroupKFold(3),
+                          groups=groups)
+    _assert_same_results(ours, theirs)
+
+
+def test_score_uses_scoring_as_grid_search_does(wine):
+    X, y = wine
+    search = L1L2ClassifierCV(l1s=[0], l2s=[0], cv=2, scoring="f1_macro", **NETWORK)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search.fit(X[::2], y[::2])
+    expected = f1_score(y[1::2], search.predict(X[1::2]), average="macro")
+    assert search.score(X[1::2], y[1::2]) == pytest.approx(expected)
+
+
+def test_held_out_rows_are_scored_in_float64_as_grid_search_scores_them():
+    """A scale-dependent scorer on features that float32 cannot hold exactly: the held-out
+    rows are scored on the float64 data, as GridSearchCV scores them."""
+    rng = np.random.default_rng(0)
+    X, y = make_regression(n_samples=150, n_features=5, noise=5, random_state=0)
+    X = X * 0.1 + rng.uniform(0, 1e-3, X.shape) + 3.0
+    params = dict(hidden_layer_sizes=(8,), epochs=30, random_state=0, batch_size=32)
+    ours = L1L2RegressorCV(l1s=[0, 1e-3], l2s=[0], cv=KFold(3), refit=False,
+                           scoring="neg_mean_squared_error", **params)
+    theirs = GridSearchCV(L1L2Regressor(**params), {"l1": [0, 1e-3], "l2": [0]}, cv=KFold(3),
+                          scoring="neg_mean_squared_error", refit=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours.fit(X, y)
+        theirs.fit(X, y)
+    np.testing.assert_array_equal(
+        ours.cv_results_["mean_test_score"], theirs.cv_results_["mean_test_score"]
+    )
+
+
+def test_a_search_too_large_for_memory_is_refused_before_training(wine, monkeypatch):
+    """The weights of 20 members fit in 200 KiB here, but their activations on a batch do not:
+    the check counts both (and the rows gathered each epoch)."""
+    from l1l2_estimator import _base
+
+    monkeypatch.setattr(_base, "_available_memory", lambda: 200 * 1024)
+    search = L1L2ClassifierCV(l1s=[0, 1e-3], l2s=[0, 1e-3], cv=5, **NETWORK)
+    with pytest.raises(MemoryError, match="20 networks .* or fewer l1s, l2s or folds"):
+        search.fit(*wine)
+    assert not hasattr(search, "cv_results_")
 
 
 def test_a_fold_missing_a_class_is_refused():

@@ -143,12 +143,18 @@ def test_regularization_path_numbers(pipeline_path):
     assert path.feature_names.tolist() == [f"x{i}" for i in range(8)]
 
 
-@pytest.mark.parametrize("kind", ["pipeline", "target-transformed regressor"])
+@pytest.mark.parametrize(
+    "kind", ["pipeline", "target-transformed regressor", "ftrl", "clipnorm"]
+)
 def test_regularization_path_equals_one_fit_per_value(kind, split, regression_split):
-    """The networks of all l1 values train at once, each exactly as its own fit would."""
-    if kind == "pipeline":
+    """The networks of all l1 values train at once, each exactly as its own fit would (or, for
+    settings that cannot train together, one at a time)."""
+    if kind != "target-transformed regressor":
         X_train, y_train, X_test, y_test = split
-        model = make_pipeline(StandardScaler(), L1L2Classifier(**FAST))
+        settings = {"ftrl": {"optimizer": "ftrl"}, "clipnorm": {"optimizer__clipnorm": 1.0}}
+        model = make_pipeline(
+            StandardScaler(), L1L2Classifier(**FAST, **settings.get(kind, {}))
+        )
         param = "l1l2classifier__l1"
     else:
         X_train, y_train, X_test, y_test = regression_split

@@ -38,27 +38,46 @@ from ._training import PROXIMAL_OPTIMIZERS, train, train_ensemble
 
 
 # Keras optimizers whose update of each weight depends only on that weight's own gradient and
-# state, so that networks stacked on a member axis train as if alone. Gradient clipping by norm
-# couples the members and is refused.
+# state, and rounds the same wherever the weight sits, so that networks stacked on a member axis
+# train bit for bit as if alone. Gradient clipping by norm couples the members. Ftrl raises its
+# accumulators to a power, which TensorFlow's vectorized kernels round differently depending on
+# where an element falls in the array (tested: members then differ from single fits in the last
+# bit, and their paths drift apart).
 _ELEMENTWISE_OPTIMIZERS = frozenset(
-    {"Adam", "AdamW", "Adamax", "Nadam", "SGD", "RMSprop", "Adagrad", "Adadelta", "Ftrl", "Lion"}
+    {"Adam", "AdamW", "Adamax", "Nadam", "SGD", "RMSprop", "Adagrad", "Adadelta", "Lion"}
 )
 
 
 # Bytes per weight while training: the float32 weight, up to three optimizer slots, its gradient,
 # the copies read back (float32) and published (float64 coefs_).
 _BYTES_PER_WEIGHT = 4 * (1 + 3 + 1 + 1 + 2)
+# Bytes per unit and batch row of each member in a step: float32 activations, their gradients
+# and one temporary.
+_BYTES_PER_ACTIVATION = 4 * 3
 
 
-def _check_memory(name, sizes, members):
-    """Refuse, before allocating anything, a network that cannot fit in the memory available:
-    an allocation failure deep in NumPy or TensorFlow says little, and the operating system may
-    kill the process first."""
-    n_weights = sum(fan_in * fan_out + fan_out for fan_in, fan_out in zip(sizes[:-1], sizes[1:]))
-    needed = n_weights * members * _BYTES_PER_WEIGHT
+def _available_memory():
+    """Bytes of memory free now, or None where the platform does not say."""
     try:
-        available = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (AttributeError, ValueError, OSError):  # not on this platform: let allocation decide
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def _check_memory(name, sizes, members, *, rows=0, batch=0):
+    """Refuse, before allocating anything, training that cannot fit in the memory available:
+    the weights and optimizer state of ``members`` networks of layer ``sizes``, the ``rows``
+    gathered each epoch (every training fold's, for a cross-validation) and a step's activations
+    on ``batch`` rows. An allocation failure deep in NumPy or TensorFlow says little, and the
+    operating system may kill the process first."""
+    n_weights = sum(fan_in * fan_out + fan_out for fan_in, fan_out in zip(sizes[:-1], sizes[1:]))
+    needed = (
+        n_weights * members * _BYTES_PER_WEIGHT
+        + rows * sizes[0] * 4
+        + batch * members * sum(sizes[1:]) * _BYTES_PER_ACTIVATION
+    )
+    available = _available_memory()
+    if available is None:  # not on this platform: let allocation decide
         return
     if needed > available:
         what = f"{members} networks" if members > 1 else "the network"
@@ -71,21 +90,34 @@ def _check_memory(name, sizes, members):
         )
 
 
-def _check_elementwise(optimizer_config):
+def batch_refusal(optimizer_config):
+    """Why networks trained by ``optimizer_config`` (serialized) cannot train together as
+    members of one ensemble, or None if they can."""
     name = optimizer_config.get("class_name")
     config = optimizer_config.get("config", {})
+    if name == "Ftrl" and optimizer_config.get("module") == "keras.optimizers":
+        return (
+            "Ftrl's update raises its accumulators to a power, which rounds differently in a "
+            "batched ensemble than in a single fit; search it with GridSearchCV"
+        )
     if optimizer_config.get("module") != "keras.optimizers" or name not in _ELEMENTWISE_OPTIMIZERS:
-        raise ValueError(
-            f"The cross-validated estimators train with Keras' built-in optimizers only "
-            f"({', '.join(sorted(_ELEMENTWISE_OPTIMIZERS))}); got {name!r}."
+        return (
+            f"networks trained together need one of Keras' built-in optimizers "
+            f"({', '.join(sorted(_ELEMENTWISE_OPTIMIZERS))}); got {name!r}"
         )
     for option in ("clipnorm", "global_clipnorm"):
         if config.get(option) is not None:
-            raise ValueError(
-                f"optimizer__{option} is not supported by the cross-validated estimators: it "
-                "clips by a norm over all the networks trained together. Use "
-                "optimizer__clipvalue, or GridSearchCV."
+            return (
+                f"optimizer__{option} clips by a norm over all the networks trained together; "
+                "use optimizer__clipvalue, or GridSearchCV"
             )
+    return None
+
+
+def _check_elementwise(optimizer_config):
+    refusal = batch_refusal(optimizer_config)
+    if refusal is not None:
+        raise ValueError(f"Not supported by the cross-validated estimators: {refusal}.")
 
 
 class L1L2Network(RoutedParams):
@@ -282,7 +314,12 @@ class L1L2Network(RoutedParams):
         targets = self._targets_from(y, None)
         for fold in folds:
             self._check_fold_targets(y[fold], targets)
-        state = self._initial_state(targets, members=len(folds) * len(penalties))
+        state = self._initial_state(
+            targets,
+            members=len(folds) * len(penalties),
+            rows=sum(len(fold) for fold in folds),
+            batch=batch_rows(self.batch_size),
+        )
         _check_elementwise(state["optimizer_config"])
         if sample_weight is not None:
             sample_weight = check_sample_weight(sample_weight, X, dtype=np.float32)
@@ -375,14 +412,15 @@ class L1L2Network(RoutedParams):
                 )
         self._check_extra_params()
 
-    def _initial_state(self, targets, members=1):
+    def _initial_state(self, targets, members=1, *, rows=0, batch=0):
         """A fresh fit's starting point: Glorot-uniform kernels and zero biases drawn from
         ``random_state`` (kernel by kernel, then the shuffling seed), a fresh optimizer.
-        ``members`` networks of this shape will train at once (cross-validation)."""
+        ``members`` networks of this shape will train at once (cross-validation), on ``rows``
+        rows gathered each epoch in batches of ``batch`` rows (for the memory check)."""
         rng = check_random_state(self.random_state)
         n_outputs = self._output_layer(targets)[0]
         sizes = (self.n_features_in_, *layer_sizes(self.hidden_layer_sizes), n_outputs)
-        _check_memory(type(self).__name__, sizes, members)
+        _check_memory(type(self).__name__, sizes, members, rows=rows, batch=batch)
         weights = []
         for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
             limit = np.sqrt(6.0 / (fan_in + fan_out))

@@ -65,9 +65,14 @@ def validate_params(estimator):
 
 
 def scorer_accepts_sample_weight(scorer):
-    """Whether ``GridSearchCV`` would pass ``sample_weight`` to ``scorer`` (scikit-learn >= 1.8
-    forwards it to scorers that accept it, outside metadata routing, asking the scorer's private
-    ``_accept_sample_weight``; a plain callable is asked through its signature)."""
+    """Whether ``GridSearchCV`` would pass ``sample_weight`` to ``scorer``: the scikit-learn
+    versions whose ``GridSearchCV`` has ``_check_scorers_accept_sample_weight`` forward it to
+    scorers that accept it, outside metadata routing, asking the scorer's private
+    ``_accept_sample_weight`` (a plain callable through its signature); older ones never do."""
+    from sklearn.model_selection import GridSearchCV
+
+    if not hasattr(GridSearchCV, "_check_scorers_accept_sample_weight"):
+        return False
     if hasattr(scorer, "_accept_sample_weight"):
         return scorer._accept_sample_weight()
     return "sample_weight" in inspect.signature(scorer).parameters

@@ -51,7 +51,8 @@ _SEARCH_CONSTRAINTS = {
     "l1s": ["array-like"],
     "l2s": ["array-like"],
     "cv": ["cv_object"],
-    "scoring": [StrOptions(set(get_scorer_names())), callable, None],
+    # Lists and dicts (several metrics) pass here to be refused in fit with a clear message.
+    "scoring": [StrOptions(set(get_scorer_names())), callable, list, tuple, dict, None],
     "refit": ["boolean"],
 }
 
@@ -80,7 +81,7 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         return [layer_sizes(candidate) for candidate in candidates], several
 
     @fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, groups=None):
         """Train the grid on every fold at once, choose the best pair, refit it on all the data.
 
         The best pair is the one with the best mean cross-validated score; it is refitted on the
@@ -95,18 +96,28 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weight of each sample in the loss, and in the held-out scores when the
             scorer takes weights, as ``GridSearchCV`` passes them.
+        groups : array-like of shape (n_samples,), default=None
+            Group labels of the samples, for a group splitter as ``cv`` (``GroupKFold``, ...),
+            as ``GridSearchCV.fit`` takes them.
 
         Returns
         -------
         self : object
             The fitted estimator.
         """
+        self._check_not_search_params()
         self._check_extra_params(prefixes={"optimizer"})
+        if isinstance(self.scoring, (list, tuple, dict)):
+            raise ValueError(
+                f"{type(self).__name__} scores with one metric, got scoring={self.scoring!r}. "
+                "For several metrics at once, use GridSearchCV(scoring={...}, refit=<name>) over "
+                f"{self._estimator_class.__name__}."
+            )
         l1s, l2s = penalty_values("l1s", self.l1s), penalty_values("l2s", self.l2s)
         architectures, several = self._architectures()
         X_checked, y_checked = self._validate_search_data(X, y)
         splits = list(check_cv(self.cv, y_checked, classifier=is_classifier(self)).split(
-            X_checked, y_checked
+            X_checked, y_checked, groups
         ))
         params = self._network_params()
         if params["random_state"] is None:
@@ -181,14 +192,66 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                 f"{self._estimator_class.__name__}, which takes sparse X, or densify X "
                 "(X.toarray()) if it fits in memory."
             )
+        # Kept in float64 when given so (the members train on a float32 copy): held-out rows are
+        # scored on the data GridSearchCV would score them on.
         X, y = validate_data(
-            self, X, y, reset=True, dtype=np.float32, multi_output=True,
+            self, X, y, reset=True, dtype=(np.float64, np.float32), multi_output=True,
             y_numeric=not is_classifier(self),
         )
         if is_classifier(self):
             y = classification_targets(y)
             self.classes_ = Multilabel.of(y).classes if y.ndim == 2 else np.unique(y)
         return X, y
+
+    def _check_not_search_params(self):
+        """Refuse, saying what to use instead, the single estimator's params that a search
+        trained as one ensemble cannot take."""
+        advice = {
+            "early_stopping": "every member is scored on its own held-out fold; to combine "
+            "both, use GridSearchCV over {estimator}(early_stopping=True)",
+            "validation_fraction": "it belongs to early_stopping, which a search does not take; "
+            "use GridSearchCV over {estimator}(early_stopping=True)",
+            "callbacks": "every fold and pair trains at once; pass callbacks to "
+            "{estimator} (e.g. best_estimator_.set_params(callbacks=...)) or use GridSearchCV",
+            "warm_start": "each search trains fresh networks; continue training "
+            "best_estimator_ instead",
+            "verbose": "a search trains silently as one ensemble; set verbose on "
+            "best_estimator_, or use GridSearchCV(verbose=...)",
+            "n_jobs": "the whole grid already trains at once in this process; for several "
+            "processes use GridSearchCV(n_jobs=...)",
+            "l1": "the search chooses l1 from l1s",
+            "l2": "the search chooses l2 from l2s",
+        }
+        for name in self._extra_param_names():
+            if name in advice:
+                raise TypeError(
+                    f"{type(self).__name__} does not take {name}: "
+                    + advice[name].format(estimator=self._estimator_class.__name__)
+                    + "."
+                )
+
+    def score(self, X, y, sample_weight=None):
+        """Score ``best_estimator_`` on ``(X, y)`` by ``scoring``, as ``GridSearchCV.score``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            True labels or targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights, passed to the scorer.
+
+        Returns
+        -------
+        score : float
+            The score by ``scoring``: the estimator's own ``score`` (accuracy or R²) when
+            ``scoring`` is None.
+        """
+        best = self._fitted_best()
+        scorer = check_scoring(best, scoring=self.scoring)
+        weights = {} if sample_weight is None else {"sample_weight": sample_weight}
+        return scorer(best, X, y, **weights)
 
     def _warn(self, unconverged, failed, total):
         if failed == total:
@@ -273,6 +336,7 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
 
 
 class L1L2ClassifierCV(ClassifierMixin, _L1L2NetworkCV):
+    score = _L1L2NetworkCV.score  # by ``scoring``, not ClassifierMixin's accuracy
     _estimator_class = L1L2Classifier
     _parameter_constraints: dict = {
         **{k: v for k, v in PARAMETER_CONSTRAINTS.items() if k not in _NOT_SEARCH_PARAMS},
@@ -326,6 +390,7 @@ class L1L2ClassifierCV(ClassifierMixin, _L1L2NetworkCV):
 
 
 class L1L2RegressorCV(RegressorMixin, _L1L2NetworkCV):
+    score = _L1L2NetworkCV.score  # by ``scoring``, not RegressorMixin's R²
     _estimator_class = L1L2Regressor
     _parameter_constraints: dict = {
         **{k: v for k, v in PARAMETER_CONSTRAINTS.items() if k not in _NOT_SEARCH_PARAMS},

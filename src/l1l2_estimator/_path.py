@@ -14,7 +14,8 @@ from sklearn.compose import TransformedTargetRegressor
 from sklearn.frozen import FrozenEstimator
 from sklearn.pipeline import Pipeline
 
-from ._params import penalty_values
+from ._base import batch_refusal
+from ._params import optimizer_config, penalty_values
 from ._stopping import divergence_advice, warn_not_converged
 
 __all__ = ["DEFAULT_L1_VALUES", "RegularizationPath", "regularization_path"]
@@ -173,7 +174,8 @@ def _fit_each_l1(estimator, X, y, l1_values):
         param = f"{path}__l1" if path else "l1"
         return [clone(estimator).set_params(**{param: float(l1)}).fit(X, y) for l1 in l1_values]
 
-    if network.early_stopping or network.callbacks:  # not trainable as members
+    not_members = batch_refusal(optimizer_config(network.get_params(deep=False)))
+    if network.early_stopping or network.callbacks or not_members:  # one network at a time
         return one_at_a_time()
     # The inputs the network sees inside the estimator: fit the estimator with a stand-in that
     # keeps them (a Pipeline's transformed X, a TransformedTargetRegressor's transformed y).
