@@ -65,7 +65,6 @@ def test_sklearn_validate_params_names_the_param():
 
 def test_sklearn_scorers_say_whether_they_take_sample_weight():
     from sklearn.metrics import get_scorer, make_scorer
-
     from sklearn.model_selection import GridSearchCV
 
     assert hasattr(GridSearchCV, "_check_scorers_accept_sample_weight")
