@@ -214,6 +214,19 @@ def test_divergence_is_a_clear_error_and_keeps_the_fitted_state(estimator_class)
     assert all(np.isfinite(w).all() for w in fitted.coefs_)
 
 
+def test_non_finite_weights_after_the_last_step_are_divergence_too():
+    """Adam with beta_1=1 divides by zero in its bias correction: the epoch's loss is finite but
+    the weights after its last step are not. partial_fit refuses them as fit does, and fits
+    nothing."""
+    X = rng.normal(size=(60, 4))
+    y = (X[:, 0] > 0).astype(int)
+    clf = L1L2Classifier(hidden_layer_sizes=(8,), random_state=0, optimizer__beta_1=1.0)
+    with pytest.raises(ValueError, match="the loss or the weights became infinite or NaN"):
+        clf.partial_fit(X, y, classes=[0, 1])
+    with pytest.raises(NotFittedError):
+        clf.predict(X)
+
+
 def test_predict_while_refitting_in_another_thread_never_fails():
     """The fitted state is published all at once at the end of a fit: a concurrent predict sees
     the old network or the new one, never a half-published one."""

@@ -499,6 +499,37 @@ def test_weights_file_layout_is_checked_before_reading(attack, good, tmp_path):
     _assert_refused(tmp_path, rebuild(good, h5=edit), reason)
 
 
+def _data_moved(path, onto):
+    """An edit of model.keras's members: the weights file with the data address of dataset
+    ``path`` rewritten to ``onto(file)`` (a byte offset), as one changed field of its layout
+    message would move it (found by a byte-level fuzz)."""
+
+    def edit(inner):
+        data = inner["model.weights.h5"]
+        with h5py.File(io.BytesIO(data), "r") as file:
+            old, new = file[path].id.get_offset(), onto(file)
+        assert data.count(struct.pack("<Q", old)) == 1
+        inner["model.weights.h5"] = data.replace(struct.pack("<Q", old), struct.pack("<Q", new))
+        return inner
+
+    return edit
+
+
+@pytest.mark.parametrize(
+    "onto, reason",
+    [
+        (lambda file: file["layers/dense_1/vars/1"].id.get_offset(),
+         r"/layers/dense(_1)?/vars/1 overlaps /layers/dense(_1)?/vars/1; each dataset must hold"),
+        (lambda file: h5py.h5o.get_info(file["layers"].id).addr,
+         "overlaps /layers/dense/vars/1|the header of /layers overlaps"),
+    ],
+    ids=["another dataset's bytes", "an object header"],
+)
+def test_a_dataset_reads_only_bytes_of_its_own(onto, reason, good, tmp_path):
+    edit = _data_moved("layers/dense/vars/1", onto)
+    _assert_refused(tmp_path, rebuild(good, keras_members=edit), reason)
+
+
 # -- 7. the container, malformed values, odd paths ---------------------------------------------
 
 
@@ -624,6 +655,11 @@ MALFORMED = {
                                                       "pos": 624, "has_gauss": 1,
                                                       "cached_gaussian": float("nan")})),
         "cached_gaussian must be a finite number"),
+    "repeated feature names": (
+        dict(metadata=_set("feature_names_in_", {
+            "dtype": "object", "shape": [8], "items": ["a", "a", "b", "c", "d", "e", "f", "g"],
+        })),
+        "feature_names_in_ names a feature twice"),
     "empty loss curve": (dict(metadata=_set("loss_curve_", [])),
                          "loss_curve_ must be a non-empty list"),
     # Labels that decode as arrays but that no classifier takes: refused with the path (the

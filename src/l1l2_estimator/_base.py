@@ -34,7 +34,7 @@ from ._params import (
 )
 from ._stopping import ValidationStoppingRule, divergence_advice, warn_not_converged
 from ._trainer_cache import NetworkSpec
-from ._training import PROXIMAL_OPTIMIZERS, train, train_ensemble
+from ._training import PROXIMAL_OPTIMIZERS, all_finite, train, train_ensemble
 
 
 # Keras optimizers whose update of each weight depends only on that weight's own gradient and
@@ -373,7 +373,9 @@ class L1L2Network(RoutedParams):
                         "feature_names_in": getattr(self, "feature_names_in_", None),
                     }
                 )
-                diverged[-1].append(bool(result.diverged[member]))
+                diverged[-1].append(
+                    bool(result.diverged[member]) or not all_finite(result.weights[member])
+                )
         return members, diverged, result.converged.reshape(len(folds), len(penalties))
 
     def _check_fold_targets(self, y, targets):
@@ -382,8 +384,8 @@ class L1L2Network(RoutedParams):
 
     def _divergence_message(self, epoch):
         return (
-            f"{type(self).__name__}: training diverged at epoch {epoch}: the loss became "
-            "infinite or NaN, so the weights are no longer finite: "
+            f"{type(self).__name__}: training diverged at epoch {epoch}: the loss or the "
+            "weights became infinite or NaN: "
             f"{divergence_advice(self.learning_rate, self.optimizer)}. The estimator was left as "
             "it was before this fit."
         )

@@ -438,6 +438,11 @@ def compile_functions(trainer):
     return load.get_concrete_function(), run.get_concrete_function(), read.get_concrete_function()
 
 
+def all_finite(arrays):
+    """Whether every value of every array is finite."""
+    return all(np.isfinite(array).all() for array in arrays)
+
+
 @dataclass
 class TrainingResult:
     """What ``train`` returns: the trained weights and optimizer state, each epoch's loss, and why
@@ -532,6 +537,9 @@ def train(
             result.diverged = bool(out["diverged"][0])
             result.weights = [w.numpy() for w in out["weights"]]
         result.optimizer_state = [v.numpy() for v in trainer.read()]
+        # The last step may leave non-finite weights behind a finite epoch loss (an optimizer
+        # setting that divides by zero): no later epoch would report it.
+        result.diverged = result.diverged or not all_finite(result.weights)
         return result
     except tf.errors.ResourceExhaustedError as error:
         raise _out_of_memory(spec, error) from None

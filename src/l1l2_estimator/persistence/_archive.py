@@ -57,6 +57,8 @@ _END_SIGNATURE = b"PK\x05\x06"
 _ENCRYPTED = 0x1
 _DATA_DESCRIPTOR = 0x8
 _UTF8_NAME = 0x800
+# Flag bits a member may have: the deflate options (bits 1 and 2) and a UTF-8 name.
+_ALLOWED_FLAGS = 0x6 | _UTF8_NAME
 
 
 class Refused(Exception):
@@ -144,6 +146,7 @@ class Archive:
         ):
             raise Refused(f"{what} has bytes in its directory besides its members' entries.")
         self._infos = {info.filename: info for info in infos}
+        self._data = data
 
     def _check_end_record(self, data, count):
         """The directory's offset, refused unless the end record ends the data, announces no
@@ -178,15 +181,22 @@ class Archive:
         if position + _LOCAL_HEADER.size > len(data):
             raise Refused(f"{self.what} is truncated.")
         header = _LOCAL_HEADER.unpack_from(data, position)
-        signature, _, flags, method, _, _, crc, compressed, size, name_length, extra_length = header
+        signature, version, flags, method, _, _, crc, compressed, size = header[:9]
+        name_length, extra_length = header[9:]
         name_start = position + _LOCAL_HEADER.size
         name = data[name_start : name_start + name_length]
         encoding = _name_encoding(info)
         where = f"{self.what}'s member {info.filename!r}"
         if (flags | info.flag_bits) & (_ENCRYPTED | _DATA_DESCRIPTOR):
             raise Refused(f"{where} is encrypted or has a data descriptor.")
+        if (flags | info.flag_bits) & ~_ALLOWED_FLAGS:
+            raise Refused(f"{where} has flags this format does not use ({flags:#06x}).")
+        if b"\x00" in name:
+            # zipfile cuts a name at its first NUL; other tools show the whole name.
+            raise Refused(f"{where} has a NUL byte in its name.")
         if (
             signature != _LOCAL_SIGNATURE
+            or version != info.extract_version
             or flags != info.flag_bits
             or method != info.compress_type
             or (crc, compressed, size) != (info.CRC, info.compress_size, info.file_size)
@@ -211,7 +221,7 @@ class Archive:
     def close(self):
         """Let go of the archive's bytes."""
         self._archive.close()
-        self._archive = None
+        self._archive = self._data = None
 
     def declared_size(self, name):
         """The number of bytes that member ``name`` declares it inflates to."""
@@ -246,7 +256,26 @@ class Archive:
             raise Refused(f"{where} is damaged or unreadable ({error}).") from error
         if buffer.tell() != info.file_size:
             raise Refused(f"{where} inflates to fewer bytes than it declares.")
+        if info.compress_type == zipfile.ZIP_DEFLATED and not self._stream_fills(info):
+            raise Refused(f"{where} has bytes after the end of its compressed data.")
         return buffer.getvalue()
+
+    def _stream_fills(self, info):
+        """Whether member ``info``'s deflate stream ends exactly where its stored bytes end
+        (zipfile stops reading at the stream's end and ignores what follows). Inflates it again
+        1 MiB at a time, keeping nothing."""
+        end = info.header_offset + _LOCAL_HEADER.size + len(info.orig_filename.encode(
+            _name_encoding(info)
+        )) + info.compress_size
+        pending = self._data[end - info.compress_size : end]
+        stream = zlib.decompressobj(-zlib.MAX_WBITS)
+        try:
+            while pending and not stream.eof:
+                stream.decompress(pending, CHUNK_BYTES)
+                pending = stream.unconsumed_tail
+        except zlib.error:
+            return False
+        return stream.eof and not stream.unused_data and not pending
 
 
 def _names(names):

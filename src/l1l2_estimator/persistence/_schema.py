@@ -496,6 +496,9 @@ def fitted_fields(content, estimator):
         feature_names = decode_array(field(content, "feature_names_in_", dict), "feature_names_in_")
         if feature_names.dtype != object or feature_names.shape != (n_features,):
             raise Refused("feature_names_in_ must hold one str per feature.")
+        if len(set(feature_names.tolist())) != n_features:
+            # scikit-learn refuses a DataFrame with repeated column names: no fit stores them.
+            raise Refused("feature_names_in_ names a feature twice.")
     loss_curve = field(content, "loss_curve_", list)
     if not loss_curve or not all(is_finite_number(loss) for loss in loss_curve):
         raise Refused(

@@ -12,8 +12,9 @@ and nothing else. The file must hold exactly these groups and datasets, reached 
 only (no soft or external link), with no attributes but the ``name`` that Keras gives each ``vars``
 group. Each dataset must have exactly the shape and type expected (little-endian float32, int64
 for the optimizer's step count), be stored contiguously inside the file's own bytes (no chunks, no
-filter or compression, no external or virtual storage, no unallocated data), and hold only finite
-numbers. Only then is any data read, straight into arrays of the expected size.
+filter or compression, no external or virtual storage, no unallocated data) in bytes of its own
+(overlapping neither another dataset's data nor an object header), and hold only finite numbers.
+Only then is any data read, straight into arrays of the expected size.
 """
 
 from .. import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start)
@@ -74,6 +75,7 @@ def _read(file, file_size, kernel_shapes, optimizer_layout):
         _dataset(file, f"/optimizer/vars/{index}", shape, dtype, file_size)
         for index, (_, shape, dtype, _) in enumerate(layout)
     ]
+    _check_disjoint(file, [*datasets, *optimizer_datasets])
     # The layout is sound: now read.
     weights = [_finite(dataset, "its network's weights") for dataset in datasets]
     optimizer_state = []
@@ -162,6 +164,36 @@ def _dataset(file, path, shape, dtype, file_size):
     if offset is None or dataset.id.get_storage_size() != size or offset + size > file_size:
         raise Refused(f"{_at(path)} does not hold its {size} bytes of data inside the file.")
     return dataset
+
+
+def _check_disjoint(file, datasets):
+    """Refuse datasets whose data overlap each other's or an object header of the file (its
+    groups' and datasets'): each weight must be its own bytes, not a copy of another's read
+    through a moved address, nor HDF5's own records read as numbers."""
+    regions = [
+        (dataset.id.get_offset(), dataset.id.get_storage_size(), dataset.name)
+        for dataset in datasets
+    ]
+    objects = [file, *(file[path] for path in _group_paths(datasets)), *datasets]
+    for item in objects:
+        info = h5py.h5o.get_info(item.id)
+        regions.append((info.addr, info.hdr.space.total, f"the header of {item.name}"))
+    regions.sort()
+    for (start, size, what), (next_start, _, next_what) in zip(regions, regions[1:]):
+        if start + size > next_start:
+            raise Refused(
+                f"its {WEIGHTS_MEMBER}: {what} overlaps {next_what}; each dataset must hold "
+                "its own bytes."
+            )
+
+
+def _group_paths(datasets):
+    """The groups above ``datasets``, each once."""
+    paths = set()
+    for dataset in datasets:
+        parts = dataset.name.strip("/").split("/")[:-1]
+        paths.update("/" + "/".join(parts[:end]) for end in range(1, len(parts) + 1))
+    return sorted(paths)
 
 
 def _finite(dataset, what):
