@@ -249,7 +249,26 @@ ERROR_CASES = {
     ),
     "test size all rows": (
         ["--test-size", "40", "--samples", "40"],
-        "--test-size 40 rows leaves no training rows of the 40 there are",
+        "--test-size 40 leaves no training rows of the 40 there are",
+    ),
+    "simulated class of one row": (
+        ["--samples", "5", "--classes", "4"],
+        "class 1 has a single row of the --samples 5 shared by 4 classes; the stratified split "
+        "needs at least 2 rows of every class",
+    ),
+    "too few test rows for the classes": (
+        ["--samples", "8", "--classes", "4", "--test-size", "2"],
+        "splits the 8 rows into 6 training and 2 test rows; the stratified split needs at least "
+        "one row of each of the 4 classes in each part",
+    ),
+    "too few informative features": (
+        ["--features", "2", "--classes", "3"],
+        "--classes 3 needs more informative features than --features 2 gives (2); use "
+        "--features 6 or more",
+    ),
+    "csv class of one row": (
+        ["--csv", "{rare}", "--target", "species"],
+        "class 'virginica' has a single row; the stratified split needs at least 2 rows",
     ),
     "one class": (["--classes", "1"], "argument --classes: expected a whole number >= 2"),
     "missing file": (["--csv", "{tmp}/missing.csv", "--target", "y"], "No such file"),
@@ -332,6 +351,7 @@ def broken_csv_files(folder):
         "fractional": "a,b,code\n1,2,1\n3,4,0.5\n",
         "repeated": "a,b,a,y\n1,2,3,x\n4,5,6,z\n",
         "indexed": ",a,species\n0,1.5,setosa\n1,2.5,virginica\n",
+        "rare": "a,species\n" + "1,setosa\n2,versicolor\n" * 4 + "3,virginica\n",
     }
     files = {}
     for name, text in texts.items():
@@ -523,10 +543,15 @@ _WHAT_WAS_IMPORTED = (
         (["--csv", "{bad}", "--target", "species"], "2 False False"),
         (["--csv", "{empty}", "--target", "species"], "2 False False"),
         (["--csv", "{semicolon}", "--target", "species"], "2 False False"),
+        (["--test-size", "5", "--samples", "4"], "2 False False"),
+        (["--samples", "5", "--classes", "4"], "2 False False"),
+        (["--features", "2", "--classes", "3"], "2 False False"),
+        (["--csv", "{rare}", "--target", "species"], "2 False False"),
     ],
     ids=[
         "help", "version", "bad flag", "flag combination", "missing csv", "bad csv",
-        "empty cell", "semicolons",
+        "empty cell", "semicolons", "no training rows", "a class of one simulated row",
+        "too few informative features", "a class of one csv row",
     ],
 )
 def test_answers_and_usage_errors_come_before_tensorflow_and_sklearn(tmp_path, args, expected):

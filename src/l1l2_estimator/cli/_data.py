@@ -44,12 +44,17 @@ def load_data(args):
     )
 
 
+def simulated_informative(features):
+    """How many of ``features`` simulated features are informative: half, at least 2."""
+    return min(features, max(2, features // 2))
+
+
 def simulate(samples, features, classes, seed):
     """Simulated data in the proportions of the classic recipe (20 features: 10 informative,
     5 redundant)."""
     from sklearn.datasets import make_classification
 
-    informative = min(features, max(2, features // 2))
+    informative = simulated_informative(features)
     redundant = min(features - informative, features // 4)
     X, y = make_classification(
         n_samples=samples,

@@ -4,11 +4,14 @@ within a second: before the estimator (and TensorFlow) is imported, and before s
 (its import alone takes most of a second), except for what only the split can tell."""
 
 import importlib.util
+import math
 import os
 from dataclasses import dataclass
 
-from ._data import load_data
-from ._settings import TASK_PENALTIES, UsageError
+import numpy as np
+
+from ._data import load_data, simulated_informative
+from ._settings import SIMULATION_DEFAULTS, TASK_PENALTIES, UsageError
 
 
 @dataclass
@@ -34,11 +37,16 @@ def prepare(args):
         raise UsageError(f"cannot write --save {args.save!r}: its folder does not exist")
     if args.plot:
         _prepare_plot_folder(args.plot)
-    X, y, description = load_data(args)
-    if isinstance(args.test_size, int) and not args.test_size < len(y):
-        raise UsageError(
-            f"--test-size {args.test_size} rows leaves no training rows of the {len(y)} there are"
+    if args.csv is None:  # the simulated data's rows and classes are known before simulating
+        samples = args.samples or SIMULATION_DEFAULTS["samples"]
+        classes = None if regression else args.classes or SIMULATION_DEFAULTS["classes"]
+        _check_simulation(args, classes)
+        hint = f" of the --samples {samples} shared by {classes} classes" if classes else ""
+        _check_split(
+            args.test_size, samples, _simulated_class_counts(samples, classes), hint
         )
+    X, y, description = load_data(args)
+    _check_split(args.test_size, len(y), None if regression else _class_counts(y))
     from sklearn.model_selection import train_test_split
 
     try:
@@ -52,6 +60,61 @@ def prepare(args):
     except ValueError as error:  # e.g. a class with a single row cannot be stratified
         raise UsageError(f"cannot split the data with --test-size {args.test_size}: {error}")
     return Job(args, regression, params, description, X_train, X_test, y_train, y_test)
+
+
+def _check_split(test_size, n_rows, class_counts, hint=""):
+    """Refuse, before scikit-learn is imported, a split that train_test_split would refuse:
+    no training or no test rows, or, stratified by ``class_counts`` (label -> rows), a class of
+    one row or fewer test or training rows than classes."""
+    n_test = test_size if isinstance(test_size, int) else math.ceil(test_size * n_rows)
+    n_train = n_rows - n_test
+    if n_train < 1:
+        raise UsageError(
+            f"--test-size {test_size} leaves no training rows of the {n_rows} there are"
+        )
+    if class_counts is None:
+        return
+    single = [label for label, count in class_counts.items() if count < 2]
+    if single:
+        raise UsageError(
+            f"class {single[0]!r} has a single row{hint}; the stratified split needs at least "
+            "2 rows of every class"
+        )
+    if min(n_test, n_train) < len(class_counts):
+        raise UsageError(
+            f"--test-size {test_size} splits the {n_rows} rows into {n_train} training and "
+            f"{n_test} test rows; the stratified split needs at least one row of each of the "
+            f"{len(class_counts)} classes in each part"
+        )
+
+
+def _class_counts(y):
+    labels, counts = np.unique(y, return_counts=True)
+    return dict(zip(labels.tolist(), counts.tolist()))
+
+
+def _simulated_class_counts(samples, classes):
+    """Rows per class that make_classification gives (equal shares, the first classes one more
+    when they do not divide evenly); None for regression."""
+    if classes is None:
+        return None
+    return {label: samples // classes + (label < samples % classes) for label in range(classes)}
+
+
+def _check_simulation(args, classes):
+    """Refuse what make_classification would: more class clusters (two per class) than its
+    informative features can place."""
+    if classes is None:
+        return
+    features = args.features or SIMULATION_DEFAULTS["features"]
+    informative = simulated_informative(features)
+    if 2 * classes > 2**informative:
+        needed = next(f for f in range(features, 10 * classes + 4) if
+                      2 * classes <= 2 ** simulated_informative(f))
+        raise UsageError(
+            f"--classes {classes} needs more informative features than --features {features} "
+            f"gives ({informative}); use --features {needed} or more"
+        )
 
 
 def _prepare_plot_folder(folder):
