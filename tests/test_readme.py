@@ -104,6 +104,37 @@ def test_readme_python_blocks_and_csv_command_lines_run(tmp_path, monkeypatch, c
     assert namespace["model"].feature_names_in_[0] == "sepal length (cm)"
 
 
+def test_readme_runs_without_a_single_warning(tmp_path, monkeypatch, capsys):
+    """The same blocks and command lines at their own sizes (every estimator trains until its
+    loss settles, as a reader's would), under Python's default warning filters: not a single
+    warning, ConvergenceWarning included. (The dask blocks are left out: their fits run in
+    worker processes.)"""
+    import warnings
+
+    monkeypatch.chdir(tmp_path)
+    namespace = {"__name__": "__readme__"}
+    with warnings.catch_warnings(record=True) as caught:
+        # Python's defaults: deprecations are shown only where the reader's own code triggers
+        # them; everything else is shown.
+        warnings.resetwarnings()
+        warnings.simplefilter("always")
+        for category in (DeprecationWarning, PendingDeprecationWarning, ImportWarning,
+                         ResourceWarning):
+            warnings.filterwarnings("ignore", category=category)
+        warnings.filterwarnings("always", category=DeprecationWarning, module="__readme__")
+        for language, code, line in readme_blocks():
+            if language == "python" and PLACEHOLDER not in code and "LocalCluster(" not in code:
+                run_python(code, line, namespace)
+                plt.close("all")
+            elif language == "bash":
+                for args in cli_commands(code):
+                    if "--csv" in args and Path(args[args.index("--csv") + 1]).exists():
+                        assert cli.main(args) == 0
+    output = capsys.readouterr()
+    assert [f"{w.category.__name__}: {w.message}" for w in caught] == []
+    assert "warning" not in output.err.lower()  # the command line's own notes go to stderr
+
+
 def test_the_left_out_block_differs_from_its_local_twin_only_in_the_cluster():
     """The placeholder block is not run; its LocalCluster twin is, and builds the same search."""
     python = [code for language, code, _ in readme_blocks() if language == "python"]
