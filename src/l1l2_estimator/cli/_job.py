@@ -8,8 +8,6 @@ import math
 import os
 from dataclasses import dataclass
 
-import numpy as np
-
 from ._data import load_data, simulated_informative
 from ._settings import SIMULATION_DEFAULTS, TASK_PENALTIES, UsageError
 
@@ -89,6 +87,8 @@ def _check_split(test_size, n_rows, class_counts, hint=""):
 
 
 def _class_counts(y):
+    import numpy as np  # (here: --help and flag errors need no NumPy)
+
     labels, counts = np.unique(y, return_counts=True)
     return dict(zip(labels.tolist(), counts.tolist()))
 
@@ -109,8 +109,11 @@ def _check_simulation(args, classes):
     features = args.features or SIMULATION_DEFAULTS["features"]
     informative = simulated_informative(features)
     if 2 * classes > 2**informative:
-        needed = next(f for f in range(features, 10 * classes + 4) if
-                      2 * classes <= 2 ** simulated_informative(f))
+        needed = next(
+            more
+            for more in range(features, 10 * classes + 4)
+            if 2 * classes <= 2 ** simulated_informative(more)
+        )
         raise UsageError(
             f"--classes {classes} needs more informative features than --features {features} "
             f"gives ({informative}); use --features {needed} or more"
