@@ -73,6 +73,30 @@ def test_sparse_indicator_and_sparse_X(labels):
     )
 
 
+def test_a_sparse_indicator_is_predicted_sparse_like_mlp_classifier(labels, tmp_path):
+    X_train, X_test, Y_train, Y_test = labels
+    Y_sparse = scipy.sparse.csr_matrix(Y_train)
+    clf = L1L2Classifier(**FAST).fit(X_train, Y_sparse)
+    mlp = MLPClassifier(hidden_layer_sizes=(8,), max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        mlp.fit(X_train, Y_sparse)
+    ours, theirs = clf.predict(X_test), mlp.predict(X_test)
+    assert scipy.sparse.issparse(ours) and scipy.sparse.issparse(theirs)
+    assert ours.format == "csr" and ours.shape == Y_test.shape and ours.dtype == Y_train.dtype
+    dense = L1L2Classifier(**FAST).fit(X_train, Y_train)
+    np.testing.assert_array_equal(ours.toarray(), dense.predict(X_test))
+    assert clf.score(X_test, scipy.sparse.csr_matrix(Y_test)) == dense.score(X_test, Y_test)
+    clf.partial_fit(X_train, Y_sparse)  # continued training keeps the kind
+    assert scipy.sparse.issparse(clf.predict(X_test))
+    dump(clf, tmp_path / "sparse.l1l2")
+    loaded = load(tmp_path / "sparse.l1l2")
+    assert scipy.sparse.issparse(loaded.predict(X_test))
+    np.testing.assert_array_equal(loaded.predict(X_test).toarray(), clf.predict(X_test).toarray())
+    # Early stopping scores the held-out rows, dense, whatever the kind of y.
+    L1L2Classifier(**FAST, early_stopping=True).fit(X_train, Y_sparse)
+
+
 def test_continued_training_keeps_the_labels(labels):
     X_train, _, Y_train, _ = labels
     clf = L1L2Classifier(**FAST).fit(X_train, Y_train)
@@ -156,6 +180,10 @@ def test_cross_validated_multilabel_equals_grid_search(labels):
         ({"n_labels": 4, "indicator_dtype": "<U1000000"}, "indicator_dtype must be one of"),
         ({"n_labels": 4, "indicator_dtype": "O"}, "indicator_dtype must be one of"),
         ({"n_labels": 4, "indicator_dtype": "<i8", "classes": [1]}, "exactly n_labels and"),
+        ({"n_labels": 4, "indicator_dtype": "<i8", "sparse_indicator": False},
+         "sparse_indicator must be true when present"),
+        ({"n_labels": 4, "indicator_dtype": "<i8", "sparse_indicator": 1},
+         "sparse_indicator must be true when present"),
         ([4, "<i8"], "multilabel"),
     ],
 )

@@ -148,9 +148,10 @@ class L1L2Network(RoutedParams):
         """Set the estimator type and the task's tags on ``tags``."""
         raise NotImplementedError
 
-    def _targets_from(self, y, classes):
+    def _targets_from(self, y, classes, sparse=False):
         """What the network's output must describe, learned from ``y`` at a fresh fit
-        (``classes`` from ``partial_fit``): the classes, or the number of outputs."""
+        (``classes`` from ``partial_fit``; ``sparse``: ``y`` was given as a SciPy sparse
+        matrix): the classes, or the number of outputs."""
         raise NotImplementedError
 
     def _fitted_targets(self):
@@ -214,8 +215,9 @@ class L1L2Network(RoutedParams):
                 state = self._get_fitted_state()
                 del state["n_features_in"], state["feature_names_in"]
             else:
+                sparse_y = sp.issparse(y)
                 X, y = self._validate_data(X, y, reset=True)
-                state = self._initial_state(self._targets_from(y, classes))
+                state = self._initial_state(self._targets_from(y, classes, sparse_y))
             targets, hidden_activation = state["targets"], state["hidden_activation"]
             units, output_activation, loss = self._output_layer(targets)
             self._initialize_callbacks()

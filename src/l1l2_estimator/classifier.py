@@ -2,6 +2,7 @@
 
 from . import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start)
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -87,9 +88,9 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
 
     # -- task hooks of L1L2Network --------------------------------------------------------------
 
-    def _targets_from(self, y, classes):
+    def _targets_from(self, y, classes, sparse=False):
         if y.ndim == 2:  # a multilabel indicator matrix (``_validate_data`` checked it)
-            targets = Multilabel.of(y)
+            targets = Multilabel.of(y, sparse)
             if classes is not None and not np.array_equal(
                 np.unique(np.asarray(classes)), targets.classes
             ):
@@ -115,7 +116,8 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
     def _fitted_targets(self):
         indicator_dtype = vars(self).get("_indicator_dtype")
         if indicator_dtype is not None:
-            return Multilabel(n_labels=self.n_outputs_, dtype=indicator_dtype)
+            sparse = vars(self).get("_indicator_sparse", False)
+            return Multilabel(n_labels=self.n_outputs_, dtype=indicator_dtype, sparse=sparse)
         return self.classes_
 
     def _check_fold_targets(self, y, classes):
@@ -137,6 +139,7 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
                 "n_outputs_": classes.n_labels,
                 "n_outputs_expected_": 1,
                 "_indicator_dtype": classes.dtype,
+                "_indicator_sparse": classes.sparse,
             }
         encoder = ClassifierLabelEncoder(categories=[classes]).fit(classes)
         # The encoder, given explicit categories, reports them as an object array; the labels
@@ -146,6 +149,7 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
             **encoder.get_metadata(),
             "classes_": classes,
             "_indicator_dtype": None,
+            "_indicator_sparse": False,
         }
 
     def _encode_targets(self, classes, y):
@@ -161,6 +165,8 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
         return len(classes), "softmax", "sparse_categorical_crossentropy"
 
     def _validation_score(self, classes, y_true, output, sample_weight):
+        if isinstance(classes, Multilabel):  # y_true is dense here: compare dense indicators
+            classes = dataclasses.replace(classes, sparse=False)
         return accuracy_score(y_true, _labels(output, classes), sample_weight=sample_weight)
 
     def _stratify(self, y):
@@ -253,8 +259,9 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
 
         Returns
         -------
-        y : ndarray of shape (n_samples,) or (n_samples, n_labels)
-            Predicted class labels (multilabel: 0/1 indicators, of the dtype ``fit`` saw).
+        y : ndarray of shape (n_samples,) or (n_samples, n_labels), or sparse matrix
+            Predicted class labels (multilabel: 0/1 indicators, of the dtype ``fit`` saw; a CSR
+            matrix if ``fit`` saw a sparse one, as ``MLPClassifier``).
         """
         return _labels(self._network_output(X), self._fitted_targets())
 
@@ -262,15 +269,17 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
 @dataclass(frozen=True)
 class Multilabel:
     """What a multilabel classifier's output describes: ``n_labels`` independent binary labels,
-    given to ``fit`` as an indicator matrix of ``dtype``."""
+    given to ``fit`` as an indicator matrix of ``dtype``, a SciPy sparse one if ``sparse`` (as
+    ``MLPClassifier``, ``predict`` then returns a CSR matrix)."""
 
     n_labels: int
     dtype: np.dtype
+    sparse: bool = False
 
     @classmethod
-    def of(cls, y):
-        """The description of an indicator matrix ``y`` (validated)."""
-        return cls(n_labels=y.shape[1], dtype=y.dtype)
+    def of(cls, y, sparse=False):
+        """The description of an indicator matrix ``y`` (validated, made dense)."""
+        return cls(n_labels=y.shape[1], dtype=y.dtype, sparse=sparse)
 
     @property
     def classes(self):
@@ -311,7 +320,8 @@ def _labels(output, classes):
     """Class labels from the network's output (one sigmoid unit, one unit per class, or one
     sigmoid unit per label)."""
     if isinstance(classes, Multilabel):
-        return (output > 0.5).astype(classes.dtype)
+        indicators = (output > 0.5).astype(classes.dtype)
+        return sp.csr_matrix(indicators) if classes.sparse else indicators
     if output.shape[1] == 1:
         return classes[(output[:, 0] > 0.5).astype(int)]
     return classes[np.argmax(output, axis=1)]

@@ -73,7 +73,7 @@ class L1L2Regressor(L1L2Network, KerasRegressor):
 
     # -- task hooks of L1L2Network --------------------------------------------------------------
 
-    def _targets_from(self, y, classes):
+    def _targets_from(self, y, classes, sparse=False):
         """``(n_outputs, y_ndim)``: a 1-D ``y`` or a single column is one output, predicted as a
         1-D array (``y_ndim`` is kept as part of the fitted state)."""
         return (1 if y.ndim == 1 else y.shape[1], y.ndim)

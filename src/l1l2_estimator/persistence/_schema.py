@@ -347,6 +347,8 @@ def metadata(estimator, *, library_version):
             content["multilabel"] = {
                 "n_labels": int(state["targets"].n_labels),
                 "indicator_dtype": np.dtype(state["targets"].dtype).str,
+                # Written only when true: files of dense indicators stay as they were.
+                **({"sparse_indicator": True} if state["targets"].sparse else {}),
             }
         elif is_classifier(estimator):
             content["classes_"] = encode_array(np.asarray(state["targets"]), "classes_")
@@ -457,9 +459,17 @@ _INDICATOR_DTYPES = frozenset(
 
 
 def _multilabel(value):
-    """A multilabel classifier's targets: ``{"n_labels": int >= 2, "indicator_dtype": str}``."""
-    if set(value) != {"n_labels", "indicator_dtype"}:
-        raise Refused("multilabel must hold exactly n_labels and indicator_dtype.")
+    """A multilabel classifier's targets: ``{"n_labels": int >= 2, "indicator_dtype": str}``,
+    and ``"sparse_indicator": true`` if ``fit`` saw a sparse indicator matrix."""
+    if not {"n_labels", "indicator_dtype"} <= set(value) <= {
+        "n_labels", "indicator_dtype", "sparse_indicator"
+    }:
+        raise Refused(
+            "multilabel must hold exactly n_labels and indicator_dtype (and maybe "
+            "sparse_indicator)."
+        )
+    if value.get("sparse_indicator", True) is not True:
+        raise Refused("multilabel sparse_indicator must be true when present.")
     n_labels, dtype = value["n_labels"], value["indicator_dtype"]
     if type(n_labels) is not int or not 2 <= n_labels <= MAX_LABELS:
         raise Refused(f"multilabel n_labels must be an integer in [2, {MAX_LABELS}].")
@@ -468,7 +478,9 @@ def _multilabel(value):
             f"multilabel indicator_dtype must be one of {sorted(_INDICATOR_DTYPES)}, got "
             f"{show(dtype)}."
         )
-    return Multilabel(n_labels=n_labels, dtype=np.dtype(dtype))
+    return Multilabel(
+        n_labels=n_labels, dtype=np.dtype(dtype), sparse="sparse_indicator" in value
+    )
 
 
 def fitted_fields(content, estimator):
