@@ -1,7 +1,9 @@
-"""What the package does to the process (``_environment``): quiet TensorFlow, thread pools sized
-like joblib asks, scikeras' tag declaration; each effect documented and switchable."""
+"""What the package does to the process (``_environment``): quiet TensorFlow, oneDNN's kernels,
+thread pools sized like joblib asks, scikeras' tag declaration; each effect documented and
+switchable."""
 
 import os
+import platform
 import subprocess
 import sys
 
@@ -11,8 +13,12 @@ PROBE = (
     "print(tf.config.threading.get_intra_op_parallelism_threads(), "
     "tf.config.threading.get_inter_op_parallelism_threads(), "
     "os.environ.get('TF_CPP_MIN_LOG_LEVEL'), '__sklearn_tags__' in vars(BaseWrapper), "
-    "__import__('gc').get_freeze_count() > 100000)"
+    "__import__('gc').get_freeze_count() > 100000, "
+    "os.environ.get('TF_ENABLE_ONEDNN_OPTS'), "
+    "__import__('importlib').import_module('tensorflow.python.util._pywrap_util_port')"
+    ".IsMklEnabled())"
 )
+X86 = platform.machine().lower() in ("x86_64", "amd64")
 
 
 def _run(**env):
@@ -28,8 +34,10 @@ def _run(**env):
 def test_import_prints_nothing_and_leaves_default_threads():
     done = _run()
     assert done.stderr == ""
-    # TensorFlow's default thread pools (one thread per core), our log level, scikeras' tags
-    assert done.stdout.split() == ["0", "0", "3", "True", "True"]
+    # TensorFlow's default thread pools (one thread per core), our log level, scikeras' tags,
+    # oneDNN's kernels on (x86-64)
+    expected = ["0", "0", "3", "True", "True"] + (["1", "True"] if X86 else ["None"])
+    assert done.stdout.split()[: len(expected)] == expected
 
 
 def test_import_is_quiet_when_the_level_is_inherited():
@@ -53,5 +61,10 @@ def test_each_effect_can_be_switched_off():
         L1L2_ESTIMATOR_SCIKERAS_TAGS="0",
         L1L2_ESTIMATOR_GC_FREEZE="0",
     )
-    assert done.stdout.split() == ["0", "0", "None", "False", "False"]
+    assert done.stdout.split()[:5] == ["0", "0", "None", "False", "False"]
     assert done.stderr != ""  # TensorFlow's own start-up lines, as without the package
+    assert _run(L1L2_ESTIMATOR_ONEDNN="0").stdout.split()[5] == "None"
+
+
+def test_user_onednn_setting_wins():
+    assert _run(TF_ENABLE_ONEDNN_OPTS="0").stdout.split()[5:] == ["0", "False"]

@@ -8,7 +8,7 @@ import pytest
 import scipy.sparse
 from sklearn.datasets import make_multilabel_classification
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import accuracy_score
+from sklearn.metrics import accuracy_score, hamming_loss
 from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.neural_network import MLPClassifier
 
@@ -50,7 +50,11 @@ def test_outputs_like_mlp(labels, fitted):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         mlp = MLPClassifier(hidden_layer_sizes=(32,), random_state=0).fit(X_train, Y_train)
-    assert fitted.score(X_test, Y_test) >= mlp.score(X_test, Y_test) - 0.05
+    # Labels right, as a share of all (row, label) cells: the subset accuracy of 100 test rows
+    # moves by several rows with the seed or the kernel library, for both estimators.
+    ours, theirs = (1 - hamming_loss(Y_test, m.predict(X_test)) for m in (fitted, mlp))
+    majority = 1 - hamming_loss(Y_test, np.broadcast_to(Y_train.mean(0) > 0.5, Y_test.shape))
+    assert ours >= theirs - 0.05 and ours > majority + 0.1
     # The loss is Keras' binary cross-entropy: the mean over the labels of each row.
     assert fitted.model_.loss == "binary_crossentropy"
 

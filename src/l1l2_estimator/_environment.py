@@ -9,6 +9,11 @@ The effects, why, and their switches:
 
 - ``TF_CPP_MIN_LOG_LEVEL=3``, unless the user set it: TensorFlow's C++ start-up chatter (oneDNN
   notices, CUDA probing) would bury the user's own output. Switch: ``L1L2_ESTIMATOR_QUIET=0``.
+- ``TF_ENABLE_ONEDNN_OPTS=1`` on x86-64, unless the user set it: TensorFlow turns its oneDNN
+  kernels on by itself only on CPUs with AVX-512 VNNI/BF16 or AMX features; elsewhere (AVX2-only
+  CPUs) it runs Eigen's kernels, whose batched matrix products round differently from their plain
+  ones, so that the members of the search estimators' ensembles no longer equal single fits bit
+  for bit, and those ensembles train 2-3 times slower. Switch: ``L1L2_ESTIMATOR_ONEDNN=0``.
 - File descriptor 2 muted while TensorFlow imports (Python errors from the import are still
   raised): TensorFlow 2.2x logs a few lines before it reads that variable. Switch:
   ``L1L2_ESTIMATOR_QUIET=0``, or ``TF_CPP_MIN_LOG_LEVEL=0``.
@@ -33,9 +38,11 @@ so that they pickle.
 import contextlib
 import gc
 import os
+import platform
 
 SWITCHES = {
     "quiet": "L1L2_ESTIMATOR_QUIET",
+    "onednn": "L1L2_ESTIMATOR_ONEDNN",
     "threads": "L1L2_ESTIMATOR_TF_THREADS",
     "scikeras_tags": "L1L2_ESTIMATOR_SCIKERAS_TAGS",
     "gc_freeze": "L1L2_ESTIMATOR_GC_FREEZE",
@@ -65,10 +72,13 @@ def _stderr_muted():
 
 
 def _import_tensorflow():
-    """Import TensorFlow and Keras, quietly unless the user asked for the noise."""
+    """Import TensorFlow and Keras, with oneDNN's kernels, quietly unless the user asked for the
+    noise."""
     quiet = enabled("quiet")
     if quiet:
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    if enabled("onednn") and platform.machine().lower() in ("x86_64", "amd64"):
+        os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
     muted = quiet and os.environ.get("TF_CPP_MIN_LOG_LEVEL") != "0"
     with _stderr_muted() if muted else contextlib.nullcontext():
         import keras  # noqa: F401
