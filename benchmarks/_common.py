@@ -145,6 +145,21 @@ def cpu_model():
     return platform.processor() or "unknown CPU"
 
 
+def cpu_vector_features():
+    """The CPU's widest vector instructions (what decides TensorFlow's default kernels)."""
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("flags"):
+                    flags = set(line.split(":", 1)[1].split())
+                    wide = sorted(f for f in flags if f.startswith(("avx512", "amx")))
+                    return ", ".join(wide) if wide else ("AVX2, no AVX-512" if "avx2" in flags
+                                                         else "no AVX2")
+    except OSError:
+        pass
+    return "unknown vector features"
+
+
 def usable_cores():
     try:
         return len(os.sched_getaffinity(0))
@@ -158,14 +173,16 @@ def machine_header():
     if hasattr(os, "getloadavg"):
         load = ", load avg %.2f" % os.getloadavg()[0]
     return (
-        f"**Machine:** {platform.platform()}; {cpu_model()}; {os.cpu_count()} logical cores "
+        f"**Machine:** {platform.platform()}; {cpu_model()} ({cpu_vector_features()}); "
+        f"{os.cpu_count()} logical cores "
         f"({usable_cores()} usable{load}); Python {platform.python_version()}; "
         f"numpy {np.__version__}; scikit-learn {sklearn.__version__}; "
         f"tensorflow {tf.__version__}; keras {keras.__version__}; "
         f"scikeras {scikeras.__version__}; l1l2_estimator {_version('l1l2-estimator')}; "
         f"threads: {blas_threads()}, TF intra/inter "
         f"{os.environ.get('TF_NUM_INTRAOP_THREADS', 'default')}/"
-        f"{os.environ.get('TF_NUM_INTEROP_THREADS', 'default')}"
+        f"{os.environ.get('TF_NUM_INTEROP_THREADS', 'default')}; "
+        f"TF_ENABLE_ONEDNN_OPTS={os.environ.get('TF_ENABLE_ONEDNN_OPTS', 'unset')}"
     )
 
 
