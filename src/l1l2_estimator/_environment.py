@@ -13,7 +13,7 @@ The effects, why, and their switches:
   kernels on by itself only on CPUs with AVX-512 VNNI/BF16 or AMX features; elsewhere (AVX2-only
   CPUs) it runs Eigen's kernels, whose batched matrix products round differently from their plain
   ones, so that the members of the search estimators' ensembles no longer equal single fits bit
-  for bit, and those ensembles train 2-3 times slower. Switch: ``L1L2_ESTIMATOR_ONEDNN=0``.
+  for bit, and those ensembles train up to 2 times slower. Switch: ``L1L2_ESTIMATOR_ONEDNN=0``.
 - File descriptor 2 muted while TensorFlow imports (Python errors from the import are still
   raised): TensorFlow 2.2x logs a few lines before it reads that variable. Switch:
   ``L1L2_ESTIMATOR_QUIET=0``, or ``TF_CPP_MIN_LOG_LEVEL=0``.
