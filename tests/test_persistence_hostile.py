@@ -627,6 +627,23 @@ MALFORMED = {
                           "shuffle_seed must be an integer in"),
     "negative shuffle seed": (dict(metadata=_set("training_state", "shuffle_seed", -1)),
                               "shuffle_seed must be an integer in"),
+    # Every key is checked: one the format does not define is refused, not ignored.
+    "unknown top-level key": (dict(metadata=_set("notes", "x" * 1000)),
+                              "json has unexpected 'notes'"),
+    "a regressor's field in a classifier's file": (
+        dict(metadata=_set("n_outputs_", 1)), "json has unexpected 'n_outputs_'"),
+    "labels beside a multilabel indicator": (
+        dict(metadata=_set("multilabel", {"n_labels": 2, "indicator_dtype": "<i8"})),
+        "json has unexpected 'classes_'"),
+    "unknown training_state key": (dict(metadata=_set("training_state", "epoch", 3)),
+                                   "training_state has unexpected 'epoch'"),
+    "legacy random_state of another type": (
+        dict(metadata=_set("training_state", "random_state", [1] * 10_000)),
+        "random_state must be null or an integer"),
+    "library_version not a string": (dict(metadata=_set("library_version", {"a": [1]})),
+                                     "'library_version' in its .* must be a version string"),
+    "keras_version of a megabyte": (dict(metadata=_set("keras_version", "3" * 2**20)),
+                                    "'keras_version' in its .* must be a version string"),
     "unhashable tag": (dict(metadata=_set("params", "class_weight", {"type": [1]})),
                        "parameter 'class_weight' holds an unreadable value"),
     "dict items of three": (
@@ -690,6 +707,13 @@ def test_malformed_values_are_refused_with_the_path(case, good, tmp_path):
     # (brackets inside strings do not count).
     (lambda text: text.replace('"verbose": 0', '"verbose": [' + "[]," * 200_001 + "[]]"),
      "holds more than 200,000 lists and objects"),
+    # One string of 7 MiB, just under the member's limit: the count above skips strings without
+    # keeping anything per character (it once held ~1 GiB for this file).
+    (lambda text: text.replace('"verbose": 0', '"verbose": "' + "x" * (7 << 20) + '"'),
+     "verbose"),
+    # Escaped quotes and brackets inside a string are part of the string, not structure.
+    (lambda text: text.replace('"verbose": 0', '"verbose": "' + '\\"[{' * 300_000 + '"'),
+     "verbose"),
 ])
 def test_metadata_json_is_parsed_strictly(text, reason, good, tmp_path):
     outer = members(good)

@@ -33,6 +33,7 @@ from .._params import is_routed
 from ..classifier import Multilabel
 from ._archive import METADATA_MEMBER, Refused
 from ._keras_objects import (
+    check_keys,
     check_optimizer,
     check_schedule,
     is_finite_number,
@@ -67,7 +68,10 @@ MAX_JSON_DEPTH = 64
 # ("[]"), so 8 MiB of them would take ~400 MiB. Real metadata holds a few dozen, or about three per
 # class of a class_weight dict.
 MAX_JSON_CONTAINERS = 200_000
-_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+# A JSON string, matched without backtracking (possessive runs of plain characters between
+# escapes): ``(?:[^"\\]|\\.)*`` kept a backtracking frame per character, ~130 bytes each, so
+# one 8 MiB string in a file took 1 GiB before anything was refused.
+_JSON_STRING = re.compile(rb'"[^"\\]*+(?:\\.[^"\\]*+)*+"', re.DOTALL)
 # shuffle_seed seeds TensorFlow's stateless shuffle and scikit-learn's split of early_stopping,
 # which takes seeds in [0, 2**32).
 MAX_SHUFFLE_SEED = (1 << 32) - 1
@@ -483,8 +487,49 @@ def _multilabel(value):
     )
 
 
+# The metadata's keys: those every file holds, and those of one kind of estimator or fit. A key
+# outside them is refused rather than ignored: nothing in a file goes unchecked.
+_COMMON_KEYS = (
+    "format", "format_version", "library_version", "keras_version", "estimator", "params",
+    "n_features_in_", "loss_curve_", "training_state",
+)
+_OPTIONAL_KEYS = ("feature_names_in_", "validation_scores_")
+# The versions that wrote a file are shown in messages; real ones are short.
+MAX_VERSION_CHARACTERS = 100
+
+
+def _check_keys(content, estimator):
+    """Refuse metadata with a key missing or one that this estimator's files never hold."""
+    if not is_classifier(estimator):
+        own = ("n_outputs_", "y_ndim")
+    elif "multilabel" in content:
+        own = ("multilabel",)  # and no classes_: the labels are the indicator's columns
+    else:
+        own = ("classes_",)
+    check_keys(content, f"its {METADATA_MEMBER}", _COMMON_KEYS + own, _OPTIONAL_KEYS)
+    for key in ("library_version", "keras_version"):
+        value = content[key]
+        if type(value) is not str or not 0 < len(value) <= MAX_VERSION_CHARACTERS:
+            raise Refused(
+                f"{key!r} in its {METADATA_MEMBER} must be a version string of at most "
+                f"{MAX_VERSION_CHARACTERS} characters, got {show(value)}."
+            )
+    training_state = content["training_state"]
+    check_keys(training_state, "its training_state", ("shuffle_seed", "random_state"))
+    # random_state: the seed that version 0.1.0 stored (an int or null), unused since.
+    legacy_seed = training_state["random_state"]
+    if legacy_seed is not None and not (
+        type(legacy_seed) is int and 0 <= legacy_seed <= MAX_SHUFFLE_SEED
+    ):
+        raise Refused(
+            f"its training_state's random_state must be null or an integer in "
+            f"[0, {MAX_SHUFFLE_SEED}], got {show(legacy_seed)}."
+        )
+
+
 def fitted_fields(content, estimator):
     """The stored fitted state, as keyword arguments of ``_set_fitted_state`` (but the model)."""
+    _check_keys(content, estimator)
     if is_classifier(estimator) and "multilabel" in content:
         targets = _multilabel(field(content, "multilabel", dict))
     elif is_classifier(estimator):
