@@ -498,7 +498,7 @@ _OPTIONAL_KEYS = ("feature_names_in_", "validation_scores_")
 MAX_VERSION_CHARACTERS = 100
 
 
-def _check_keys(content, estimator):
+def _check_top_level(content, estimator):
     """Refuse metadata with a key missing or one that this estimator's files never hold."""
     if not is_classifier(estimator):
         own = ("n_outputs_", "y_ndim")
@@ -529,7 +529,7 @@ def _check_keys(content, estimator):
 
 def fitted_fields(content, estimator):
     """The stored fitted state, as keyword arguments of ``_set_fitted_state`` (but the model)."""
-    _check_keys(content, estimator)
+    _check_top_level(content, estimator)
     if is_classifier(estimator) and "multilabel" in content:
         targets = _multilabel(field(content, "multilabel", dict))
     elif is_classifier(estimator):
@@ -568,8 +568,7 @@ def fitted_fields(content, estimator):
         if not validation_scores or not all(is_finite_number(s) for s in validation_scores):
             raise Refused("validation_scores_ must be a non-empty list of finite numbers.")
         validation_scores = [float(score) for score in validation_scores]
-    training_state = field(content, "training_state", dict)
-    shuffle_seed = field(training_state, "shuffle_seed", int)
+    shuffle_seed = field(content["training_state"], "shuffle_seed", int)
     if not 0 <= shuffle_seed <= MAX_SHUFFLE_SEED:
         raise Refused(
             f"its shuffle_seed must be an integer in [0, {MAX_SHUFFLE_SEED}], got "
