@@ -14,7 +14,11 @@ against again), our peak resident memory (and how much of it the search added to
 after its imports), and whether our ``cv_results_`` equal GridSearchCV's (the largest difference
 of ``mean_test_score`` and whether the best pair is the same).
 
+``--breakdown`` instead shows where one search's time goes (tracing, ensemble training, refit,
+the rest), and how much of an ensemble epoch is matrix products and at what rate.
+
     python benchmarks/bench_cv.py [--quick] [--repeats 3] [--settings breast_cancer,digits,...]
+    python benchmarks/bench_cv.py --breakdown [--quick] [--settings ...]
 """
 
 import _common as c  # noqa: I001  (first: imports l1l2_estimator before keras)
@@ -34,8 +38,8 @@ L2S = [0.0, 1e-5, 1e-4, 1e-3]
 ALPHAS = [float(a) for a in (0.0, 1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0,
                              3.0, 10.0, 30.0, 100.0)]
 
-# The code each fresh process runs: load the data, then time one kind of search, print JSON.
-PROCESS = r"""
+# The code each fresh process starts with: load the data of the setting given as JSON.
+DATA = r"""
 import json, resource, sys, time, warnings
 warnings.simplefilter("ignore")
 setting = json.loads(sys.argv[1])
@@ -55,6 +59,10 @@ else:
 X = StandardScaler().fit_transform(X)
 network = dict(hidden_layer_sizes=tuple(setting["hidden"]), epochs=setting["epochs"],
                random_state=0)
+"""
+
+# Then: time one kind of search, print JSON.
+PROCESS = DATA + r"""
 from sklearn.model_selection import GridSearchCV
 if kind == "ours":
     from l1l2_estimator import L1L2ClassifierCV
@@ -83,6 +91,172 @@ print(json.dumps({
     "best": int(search.best_index_),
 }))
 """
+
+
+# ``--breakdown``: where one search's time goes, in a fresh process (``DATA`` first).
+BREAKDOWN = DATA + r"""
+import threading
+import numpy as np
+import tensorflow as tf
+from sklearn.model_selection import check_cv
+import l1l2_estimator._trainer_cache as cache
+import l1l2_estimator._training as training
+from l1l2_estimator import L1L2ClassifierCV
+
+phases = {}
+training_group = threading.local()
+
+def timed(label, function, inside_group):
+    # Counted in the searching thread only, and for traces only while it trains an ensemble (the
+    # refit's trainer is built in a background thread, or after the ensemble).
+    def call(*args, **kwargs):
+        active = getattr(training_group, "active", False)
+        counted = threading.current_thread() is threading.main_thread() and active == inside_group
+        training_group.active = True
+        start = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            training_group.active = active
+            if counted:
+                phases[label] = phases.get(label, 0.0) + time.perf_counter() - start
+    return call
+
+cache.Trainer.__init__ = timed("ensemble traces", cache.Trainer.__init__, True)
+training._train_group = timed("ensemble group", training._train_group, False)
+
+def search(**overrides):
+    return L1L2ClassifierCV(l1s=setting["l1s"], l2s=setting["l2s"], cv=setting["folds"],
+                            **{**network, **overrides})
+
+out = {}
+for label in ("first", "again"):
+    phases.clear()
+    fitted = search()
+    start = time.perf_counter()
+    fitted.fit(X, y)
+    total = time.perf_counter() - start
+    traces = phases.get("ensemble traces", 0.0)
+    group = phases["ensemble group"]
+    out[label] = {"total": total, "traces": traces, "training": group - traces,
+                  "refit": fitted.refit_time_, "rest": total - group - fitted.refit_time_}
+
+# Seconds per epoch of the whole ensemble, every member training every epoch (no stopping rule):
+# the difference of two searches over different numbers of epochs.
+epochs = (max(2, setting["epochs"] // 10), setting["epochs"])
+seconds = []
+for n_epochs in epochs:
+    fixed = search(epochs=n_epochs, tol=0.0, n_iter_no_change=n_epochs, refit=False)
+    fixed.fit(X, y)  # traced already; the second fit is timed
+    start = time.perf_counter()
+    fixed.fit(X, y)
+    seconds.append(time.perf_counter() - start)
+epoch_seconds = (seconds[1] - seconds[0]) / (epochs[1] - epochs[0])
+
+# The matrix products of one step of that ensemble alone (streams = folds, 16 members each,
+# batches padded to 208 rows), in a compiled loop, and what this machine's matrix product reaches
+# at its best (2,048 × 2,048).
+folds = list(check_cv(setting["folds"], y, classifier=True).split(X, y))
+batch = min(200, min(len(train) for train, _ in folds))
+n_batches = max(-(-len(train) // batch) for train, _ in folds)
+width = -(-batch // 16) * 16
+streams, members = len(folds), len(setting["l1s"]) * len(setting["l2s"])
+n_outputs = 1 if len(np.unique(y)) == 2 else len(np.unique(y))
+sizes = [X.shape[1], *setting["hidden"], n_outputs]
+random = lambda *shape: tf.random.normal(shape)
+products = []  # (left, right) operands
+for index, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+    if n_out == 1:  # a one-unit layer is computed element-wise, not as a product
+        continue
+    rows = 1 if index == 0 else members  # the first layer broadcasts a stream's rows
+    products += [
+        (random(streams, rows, width, n_in), random(streams, members, n_in, n_out)),  # forward
+        (random(streams, rows, n_in, width), random(streams, members, width, n_out)),  # kernel
+        (random(streams, members, 1, width), random(streams, members, width, n_out)),  # bias
+    ]
+    if index:  # the gradient of the layer's input
+        products.append((random(streams, members, width, n_out),
+                         random(streams, members, n_out, n_in)))
+
+def loop_seconds(pairs, n):
+    @tf.function(autograph=False)
+    def run():
+        def body(i, total):
+            for left, right in pairs:
+                total += tf.reshape(tf.matmul(left, right), [-1])[0]
+            return i + 1, total
+        return tf.while_loop(lambda i, total: i < n, body, (0, 0.0))
+    run()
+    start = time.perf_counter()
+    run()
+    return (time.perf_counter() - start) / n
+
+product_flops = sum(
+    2 * np.prod(np.broadcast_shapes(a.shape[:-2], b.shape[:-2])) * a.shape[-2] * a.shape[-1]
+    * b.shape[-1] for a, b in products
+)
+step_products = loop_seconds(products, 200)
+big = random(2048, 2048)
+peak = 2 * 2048 ** 3 / loop_seconds([(big, big)], 5)
+out.update({
+    "epoch_seconds": epoch_seconds, "n_batches": n_batches, "members": streams * members,
+    "products_per_epoch": step_products * n_batches,
+    "product_gflops": product_flops / step_products / 1e9, "peak_gflops": peak / 1e9,
+})
+print(json.dumps(out))
+"""
+
+
+def run_breakdown(name, quick):
+    """Where one search's time goes, and how much of an ensemble epoch its matrix products
+    take; printed as two tables."""
+    data, hidden, folds, epochs = SETTINGS[name]
+    if quick:
+        folds, epochs = 2, min(epochs, 5)
+    setting = dict(data=data, hidden=hidden, folds=folds, epochs=epochs, l1s=L1S, l2s=L2S)
+    c.progress(f"{name}: breakdown")
+    out = c.python_json(BREAKDOWN, [json.dumps(setting), "breakdown"], timeout=3600)
+    phases = [
+        [f"{name}, {label} search", c.fmt_seconds(part["total"]),
+         c.fmt_seconds(part["traces"]), c.fmt_seconds(part["training"]),
+         c.fmt_seconds(part["refit"]), c.fmt_seconds(part["rest"])]
+        for label, part in (("first", out["first"]), ("second", out["again"]))
+    ]
+    share = out["products_per_epoch"] / out["epoch_seconds"]
+    epoch = [
+        name, str(out["members"]), str(out["n_batches"]), c.fmt_seconds(out["epoch_seconds"]),
+        c.fmt_seconds(out["products_per_epoch"]), f"{share:.0%}",
+        f"{out['product_gflops']:.0f}", f"{out['peak_gflops']:.0f}",
+    ]
+    return phases, epoch
+
+
+def breakdown(names, quick):
+    phase_rows, epoch_rows = [], []
+    for name in names:
+        phases, epoch = run_breakdown(name, quick)
+        phase_rows += phases
+        epoch_rows.append(epoch)
+    c.emit(c.machine_header())
+    c.emit()
+    c.emit("Where one L1L2ClassifierCV search goes (each setting in a fresh process, searched "
+           "twice): tracing the ensemble's graphs (one more each time the members still training "
+           "are packed tighter), training the ensemble (in a first search, a graph's first run "
+           "includes TensorFlow building its kernels, and the ensemble shares the cores with the "
+           "refit's graph, traced in a background thread meanwhile), the refit (the best pair on "
+           "all rows), and the rest (splitting, scoring the folds, cv_results_).")
+    c.emit(c.markdown_table(
+        ["search", "total", "ensemble traces", "ensemble training", "refit", "rest"], phase_rows
+    ))
+    c.emit()
+    c.emit("One epoch of the whole ensemble (every member training, no stopping rule) against "
+           "the matrix products of its steps alone, and the rate those products reach against "
+           "this machine's best (a 2,048 × 2,048 product).")
+    c.emit(c.markdown_table(
+        ["setting", "members", "steps per epoch", "epoch", "its products alone", "share",
+         "products GFLOP/s", "machine's best GFLOP/s"],
+        epoch_rows,
+    ))
 
 
 def run_setting(name, quick, repeats):
@@ -118,8 +292,15 @@ def main(argv=None):
         default=",".join(SETTINGS),
         help=f"comma-separated subset of {', '.join(SETTINGS)}",
     )
+    parser.add_argument(
+        "--breakdown", action="store_true",
+        help="instead: where one search's time goes, and its products' share of an epoch",
+    )
     args = parser.parse_args(argv)
     c.quiet()
+    if args.breakdown:
+        breakdown(args.settings.split(","), args.quick)
+        return
     rows = []
     for name in args.settings.split(","):
         setting, results = run_setting(name, args.quick, args.repeats)
