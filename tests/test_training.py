@@ -128,6 +128,42 @@ def test_epoch_loss_equals_keras_evaluate(estimator, binary_data):
     assert start.loss_curve_[0] == pytest.approx(keras_loss, rel=1e-5)
 
 
+@pytest.mark.parametrize(
+    "estimator, optimizer, weighted",
+    [
+        ("classifier", "adam", False),
+        ("classifier", "sgd", True),
+        ("multiclass", "rmsprop", False),
+        ("regressor", "sgd", False),
+    ],
+)
+def test_a_training_step_equals_keras_train_on_batch(
+    estimator, optimizer, weighted, binary_data, multiclass_data
+):
+    """A step of the compiled loop is Keras' own: after one epoch of one batch, ``model_`` (the
+    same weights, the optimizer state included) trained by ``train_on_batch`` on the same batch
+    ends where a second epoch of the estimator (``warm_start``) does. Under SGD the L1-L2 terms
+    of the gradient (1e-5 of a weight per step here) are a hundred times the tolerance."""
+    X, y = multiclass_data if estimator == "multiclass" else binary_data
+    X = X.astype(np.float32)
+    cls = L1L2Regressor if estimator == "regressor" else L1L2Classifier
+    y = X[:, 0] + X[:, 1] if estimator == "regressor" else y
+    sample_weight = np.linspace(0.5, 2.0, len(X)) if weighted else None
+    fitted = cls(
+        hidden_layer_sizes=(16,), epochs=1, batch_size=len(X), shuffle=False, l1=1e-3, l2=1e-3,
+        learning_rate=0.01, optimizer=optimizer, warm_start=True, random_state=0,
+    ).fit(X, y, sample_weight=sample_weight)
+    model = fitted.model_
+    assert int(model.optimizer.iterations) == 1
+    start = model.get_weights()
+    fitted.fit(X, y, sample_weight=sample_weight)
+    # Labels 0, 1, 2 are their own codes; a regressor's target is its one output column.
+    model.train_on_batch(X, np.asarray(y, np.float32).reshape(-1, 1), sample_weight=sample_weight)
+    ours = [w for pair in zip(fitted.coefs_, fitted.intercepts_) for w in pair]
+    for mine, keras_weight, before in zip(ours, model.get_weights(), start):
+        assert np.abs(mine - before).max() > 1e-4  # the step moved every weight array
+        np.testing.assert_allclose(mine, keras_weight, rtol=0, atol=1e-7)
+
 def test_stopping_rule_matches_mlp():
     best, count = tf.constant([np.inf]), tf.constant([0])
     decisions = []
