@@ -244,7 +244,8 @@ def breakdown(names, quick):
            "are packed tighter), training the ensemble (in a first search, a graph's first run "
            "includes TensorFlow building its kernels, and the ensemble shares the cores with the "
            "refit's graph, traced in a background thread meanwhile), the refit (the best pair on "
-           "all rows), and the rest (splitting, scoring the folds, cv_results_).")
+           "all rows), and the rest (splitting, scoring the folds, cv_results_, and waiting for "
+           "the refit's trace if it is still running).")
     c.emit(c.markdown_table(
         ["search", "total", "ensemble traces", "ensemble training", "refit", "rest"], phase_rows
     ))
