@@ -7,6 +7,8 @@ import os
 import pickle
 import re
 import struct
+import subprocess
+import sys
 import tempfile
 import threading
 import zipfile
@@ -281,6 +283,10 @@ def test_labels_of_a_huge_fixed_width_are_refused(good, tmp_path):
      "would take more than 67108864 bytes"),
     ({"dtype": "<i8", "shape": [2], "items": [[0, 1], [2, 3]]}, "not nested as its shape"),
     ({"dtype": "(2,)i4", "shape": [2], "items": [0, 1]}, "not stored by this format"),
+    # A width of 0 passed both limits, and NumPy widened it to the longest item: labels of
+    # 4 Mi characters loaded, and predict took 16 MiB per row.
+    ({"dtype": "<U0", "shape": [2], "items": ["a", "b" * (4 << 20)]}, "'<U0' declares no width"),
+    ({"dtype": "U", "shape": [2], "items": ["a", "b" * (4 << 20)]}, "'U' declares no width"),
 ])
 def test_stored_arrays_are_checked_before_numpy_allocates_them(array, reason, good, tmp_path):
     _assert_refused(tmp_path, rebuild(good, metadata=_set("classes_", array)), reason)
@@ -719,6 +725,41 @@ def test_metadata_json_is_parsed_strictly(text, reason, good, tmp_path):
     outer = members(good)
     outer[METADATA] = text(outer[METADATA].decode()).encode()
     _assert_refused(tmp_path, zip_members(outer), reason)
+
+
+def test_unterminated_strings_are_skipped_in_one_pass(good, tmp_path):
+    # 7 MiB of '"\\' pairs (an 11 KB file): every quote opened a string that never closed, and
+    # counting the lists and objects outside strings scanned to the end from each of them, which
+    # would have taken a day and a half. The count runs in C holding the GIL, so the load runs in
+    # another process that the test can stop.
+    outer = members(good)
+    outer[METADATA] = b'"\\' * (7 << 19)
+    path = tmp_path / "crafted.l1l2"
+    path.write_bytes(zip_members(outer))
+    code = (
+        "import sys\n"
+        "from l1l2_estimator import load\n"
+        "try:\n"
+        "    load(sys.argv[1])\n"
+        "except ValueError as error:\n"
+        "    print(error)\n"
+    )
+    try:
+        done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True,
+                              text=True, timeout=120)
+    except subprocess.TimeoutExpired:
+        pytest.fail("load was still counting the lists and objects after 120 s")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "is not valid UTF-8 JSON" in done.stdout, done.stdout
+
+
+def test_a_refusal_names_a_huge_param_value_in_a_few_words(good, tmp_path):
+    # scikit-learn's message quotes the whole value: a 41 KB file made a message of 7.8 million
+    # characters.
+    values = [f"{i % 100:02d}" for i in range(10**5)]
+    data = rebuild(good, metadata=_set("params", "verbose", values))
+    error = _assert_refused(tmp_path, data, "its params are invalid: The 'verbose' parameter")
+    assert len(str(error)) < 1000
 
 
 @pytest.mark.parametrize("through_a_link", [False, True])

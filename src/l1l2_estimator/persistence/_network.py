@@ -17,6 +17,7 @@ from .. import _environment  # noqa: F401, I001  (first: TensorFlow's quiet star
 
 import os
 import tempfile
+from numbers import Integral
 
 import keras
 import numpy as np
@@ -139,12 +140,14 @@ def read_network(archive, estimator, fields):
     """What the ``model.keras`` member contributes to the fitted state (keyword arguments of
     ``_set_fitted_state``): weights and optimizer state read from the file, the optimizer
     configuration and hidden activation from the params."""
-    expected = ExpectedNetwork(estimator, fields)
-    if len(expected.units) > MAX_LAYERS:
+    # Counted before the expected network's per-layer lists are built.
+    hidden = estimator.hidden_layer_sizes
+    n_layers = 1 + (1 if isinstance(hidden, Integral) else len(hidden))
+    if n_layers > MAX_LAYERS:
         raise Refused(
-            f"its params call for {len(expected.units)} layers; load reads networks of at most "
-            f"{MAX_LAYERS}."
+            f"its params call for {n_layers} layers; load reads networks of at most {MAX_LAYERS}."
         )
+    expected = ExpectedNetwork(estimator, fields)
     declared = archive.declared_size(MODEL_MEMBER)
     kernels = ", ".join(map(str, expected.kernel_shapes[:4]))
     kernels += ", ..." if len(expected.kernel_shapes) > 4 else ""

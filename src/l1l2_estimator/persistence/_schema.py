@@ -36,6 +36,7 @@ from ._keras_objects import (
     check_keys,
     check_optimizer,
     check_schedule,
+    first_line,
     is_finite_number,
     keras_object_from_config,
     show,
@@ -70,8 +71,10 @@ MAX_JSON_DEPTH = 64
 MAX_JSON_CONTAINERS = 200_000
 # A JSON string, matched without backtracking (possessive runs of plain characters between
 # escapes): ``(?:[^"\\]|\\.)*`` kept a backtracking frame per character, ~130 bytes each, so
-# one 8 MiB string in a file took 1 GiB before anything was refused.
-_JSON_STRING = re.compile(rb'"[^"\\]*+(?:\\.[^"\\]*+)*+"', re.DOTALL)
+# one 8 MiB string in a file took 1 GiB before anything was refused. An unterminated string runs
+# to the end of the data: were it required to close, every quote of a run of '"\\' pairs would
+# start a failed scan to the end, and 8 MiB of them would take a day and a half.
+_JSON_STRING = re.compile(rb'"(?:[^"\\]++|\\.?)*+(?:"|\Z)', re.DOTALL)
 # shuffle_seed seeds TensorFlow's stateless shuffle and scikit-learn's split of early_stopping,
 # which takes seeds in [0, 2**32).
 MAX_SHUFFLE_SEED = (1 << 32) - 1
@@ -300,6 +303,8 @@ def decode_array(value, what):
                 f"dtype {dtype_name!r} declares strings of more than {MAX_STRING_CHARACTERS} "
                 "characters"
             )
+        if dtype.itemsize == 0:  # '<U0' widens to its longest item, past both limits
+            raise ValueError(f"dtype {dtype_name!r} declares no width")
         if math.prod(shape) * dtype.itemsize > MAX_ARRAY_BYTES:
             raise ValueError(f"it would take more than {MAX_ARRAY_BYTES} bytes")
         if not _nested_as(items, shape):
@@ -313,8 +318,8 @@ def decode_array(value, what):
         # the stored values must come back exactly.
         if dtype.kind != "f" and array.tolist() != items:
             raise ValueError("its values do not fit its dtype")
-    except (TypeError, ValueError, OverflowError) as error:
-        raise Refused(f"{what} is not a valid stored array: {error}.") from None
+    except (TypeError, ValueError, OverflowError, MemoryError) as error:
+        raise Refused(f"{what} is not a valid stored array: {first_line(error)}.") from None
     return array
 
 
@@ -448,7 +453,7 @@ def estimator_from_metadata(content, estimator_class):
         validate_params(estimator)
         estimator._check_params()
     except (TypeError, ValueError) as error:
-        raise Refused(f"its params are invalid: {error}") from error
+        raise Refused(f"its params are invalid: {first_line(error)}") from error
     if estimator.callbacks:  # dump never stores callbacks
         raise Refused("it holds callbacks, which this format never stores.")
     return estimator
