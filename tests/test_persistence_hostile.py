@@ -19,7 +19,7 @@ import keras
 import numpy as np
 import pytest
 
-from l1l2_estimator.persistence import dump, load
+from l1l2_estimator.persistence import _weights, dump, load
 
 from .conftest import peak_memory_growth
 from .crafting import METADATA, MODEL, edit_json, members, rebuild, zip_members
@@ -505,6 +505,15 @@ def test_weights_file_layout_is_checked_before_reading(attack, good, tmp_path):
     _assert_refused(tmp_path, rebuild(good, h5=edit), reason)
 
 
+def _continuation_chunk(file, path):
+    """The address of the second chunk of the object header at ``path``."""
+    data = file.id.get_file_image()
+    address = h5py.h5o.get_info(file[path].id).addr
+    chunks = _weights._header_chunks(data, address, path)
+    assert len(chunks) == 2 == h5py.h5o.get_info(file[path].id).hdr.nchunks
+    return chunks[1][0]
+
+
 def _data_moved(path, onto):
     """An edit of model.keras's members: the weights file with the data address of dataset
     ``path`` rewritten to ``onto(file)`` (a byte offset), as one changed field of its layout
@@ -528,8 +537,13 @@ def _data_moved(path, onto):
          r"/layers/dense(_1)?/vars/1 overlaps /layers/dense(_1)?/vars/1; each dataset must hold"),
         (lambda file: h5py.h5o.get_info(file["layers"].id).addr,
          "overlaps /layers/dense/vars/1|the header of /layers overlaps"),
+        # A header that outgrows its first chunk continues elsewhere (each vars group's does);
+        # only the first chunk was covered.
+        (lambda file: _continuation_chunk(file, "layers/dense_1/vars"),
+         "/layers/dense/vars/1 overlaps the header of /layers/dense_1/vars"),
+        (lambda file: 8, "the superblock overlaps /layers/dense/vars/1"),
     ],
-    ids=["another dataset's bytes", "an object header"],
+    ids=["another dataset's bytes", "an object header", "a header's continuation", "superblock"],
 )
 def test_a_dataset_reads_only_bytes_of_its_own(onto, reason, good, tmp_path):
     edit = _data_moved("layers/dense/vars/1", onto)

@@ -13,8 +13,10 @@ only (no soft or external link), with no attributes but the ``name`` that Keras 
 group. Each dataset must have exactly the shape and type expected (little-endian float32, int64
 for the optimizer's step count), be stored contiguously inside the file's own bytes (no chunks, no
 filter or compression, no external or virtual storage, no unallocated data) in bytes of its own
-(overlapping neither another dataset's data nor an object header), and hold only finite numbers.
-Only then is any data read, straight into arrays of the expected size.
+(overlapping neither another dataset's data, nor any chunk of an object header, nor the
+superblock), and hold only finite numbers. Only then is any data read, straight into arrays of the
+expected size. (A moved data address can still point into a group's B-tree or heap: those bytes
+then load as weights, which must still be finite.)
 """
 
 from .. import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start)
@@ -47,14 +49,15 @@ def read_weights(data, kernel_shapes, optimizer_layout):
         raise Refused(f"its {WEIGHTS_MEMBER} is not an HDF5 file.")
     try:
         with h5py.File(io.BytesIO(data), "r") as file:
-            return _read(file, len(data), kernel_shapes, optimizer_layout)
+            return _read(file, data, kernel_shapes, optimizer_layout)
     except Refused:
         raise
     except Exception as error:  # h5py and HDF5 raise many types for damaged files
         raise Refused(f"its {WEIGHTS_MEMBER} cannot be read ({first_line(error)}).") from error
 
 
-def _read(file, file_size, kernel_shapes, optimizer_layout):
+def _read(file, data, kernel_shapes, optimizer_layout):
+    file_size = len(data)
     _check_group(file, "/", {"layers", "optimizer"}, optional={"vars"})
     if "vars" in file:
         _check_group(_group(file, "/vars"), "/vars", set(), attributes={"name"})
@@ -75,7 +78,7 @@ def _read(file, file_size, kernel_shapes, optimizer_layout):
         _dataset(file, f"/optimizer/vars/{index}", shape, dtype, file_size)
         for index, (_, shape, dtype, _) in enumerate(layout)
     ]
-    _check_disjoint(file, [*datasets, *optimizer_datasets])
+    _check_disjoint(file, data, [*datasets, *optimizer_datasets])
     # The layout is sound: now read.
     weights = [_finite(dataset, "its network's weights") for dataset in datasets]
     optimizer_state = []
@@ -166,18 +169,24 @@ def _dataset(file, path, shape, dtype, file_size):
     return dataset
 
 
-def _check_disjoint(file, datasets):
-    """Refuse datasets whose data overlap each other's or an object header of the file (its
-    groups' and datasets'): each weight must be its own bytes, not a copy of another's read
-    through a moved address, nor HDF5's own records read as numbers."""
+def _check_disjoint(file, data, datasets):
+    """Refuse datasets whose data overlap each other's, the superblock, or a chunk of an object
+    header of the file (its groups' and datasets'): each weight must be its own bytes, not a copy
+    of another's read through a moved address, nor HDF5's own records read as numbers."""
     regions = [
         (dataset.id.get_offset(), dataset.id.get_storage_size(), dataset.name)
         for dataset in datasets
     ]
+    regions.append((0, _superblock_bytes(data), "the superblock"))
     objects = [file, *(file[path] for path in _group_paths(datasets)), *datasets]
     for item in objects:
+        what = f"the header of {item.name}"
         info = h5py.h5o.get_info(item.id)
-        regions.append((info.addr, info.hdr.space.total, f"the header of {item.name}"))
+        chunks = _header_chunks(data, info.addr, what)
+        total = sum(size for _, size in chunks)
+        if len(chunks) != info.hdr.nchunks or total != info.hdr.space.total:
+            raise Refused(f"its {WEIGHTS_MEMBER}: {what} is not laid out as HDF5 reads it.")
+        regions += [(start, size, what) for start, size in chunks]
     regions.sort()
     for (start, size, what), (next_start, _, next_what) in zip(regions, regions[1:]):
         if start + size > next_start:
@@ -185,6 +194,67 @@ def _check_disjoint(file, datasets):
                 f"its {WEIGHTS_MEMBER}: {what} overlaps {next_what}; each dataset must hold "
                 "its own bytes."
             )
+
+
+# The object header layout of the HDF5 file format specification (section IV.A): a header that
+# grows beyond its first chunk continues in chunks elsewhere in the file, each named by a
+# continuation message; h5py reports only the header's address and total size.
+_CONTINUATION_MESSAGE = 0x0010
+_MAX_HEADER_CHUNKS = 64
+# Superblock sizes by version, with the 8-byte offsets and lengths that h5py writes.
+_SUPERBLOCK_BYTES = {0: 96, 1: 100, 2: 48, 3: 48}
+
+
+def _superblock_bytes(data):
+    version = data[8]
+    sizes = data[13:15] if version < 2 else data[9:11]
+    if version not in _SUPERBLOCK_BYTES or sizes != b"\x08\x08":
+        raise Refused(
+            f"its {WEIGHTS_MEMBER} has a superblock of version {version} or offsets and lengths "
+            "other than 8 bytes; load reads files as h5py writes them."
+        )
+    return _SUPERBLOCK_BYTES[version]
+
+
+def _header_chunks(data, address, what):
+    """``(start, size)`` of each chunk of the object header at ``address`` (version 1, as h5py
+    writes it, or 2)."""
+
+    def number(position, width):
+        if position + width > len(data):
+            raise Refused(f"its {WEIGHTS_MEMBER}: {what} runs past the end of the file.")
+        return int.from_bytes(data[position : position + width], "little")
+
+    version_2 = data[address : address + 4] == b"OHDR"
+    if version_2:
+        flags = number(address + 5, 1)
+        position = address + 6 + (16 if flags & 0x20 else 0) + (4 if flags & 0x10 else 0)
+        width = 1 << (flags & 3)
+        messages = position + width
+        end = messages + number(position, width)
+        chunks, pending = [(address, end + 4 - address)], [(messages, end)]  # + a checksum
+        prefix = 6 if flags & 0x04 else 4  # type, size, flags (and a creation order)
+    elif number(address, 1) == 1:
+        size = number(address + 8, 4)
+        chunks, pending = [(address, 16 + size)], [(address + 16, address + 16 + size)]
+        prefix = 8  # type, size, flags, reserved
+    else:
+        raise Refused(f"its {WEIGHTS_MEMBER}: {what} is not an object header HDF5 writes.")
+    while pending:
+        position, end = pending.pop()
+        while position + prefix <= end:
+            kind = number(position, 1 if version_2 else 2)
+            size = number(position + (1 if version_2 else 2), 2)
+            if kind == _CONTINUATION_MESSAGE:
+                if len(chunks) == _MAX_HEADER_CHUNKS:
+                    raise Refused(f"its {WEIGHTS_MEMBER}: {what} has too many chunks.")
+                start, length = number(position + prefix, 8), number(position + prefix + 8, 8)
+                chunks.append((start, length))
+                # A version 2 chunk starts with its signature and ends with a checksum.
+                skip = 4 if version_2 else 0
+                pending.append((start + skip, start + length - skip))
+            position += prefix + size
+    return chunks
 
 
 def _group_paths(datasets):
