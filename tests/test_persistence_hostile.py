@@ -550,6 +550,33 @@ def test_a_dataset_reads_only_bytes_of_its_own(onto, reason, good, tmp_path):
     _assert_refused(tmp_path, rebuild(good, keras_members=edit), reason)
 
 
+def test_weights_written_with_the_latest_hdf5_layout_load(good, fitted_binary, binary_data,
+                                                          tmp_path):
+    # h5py writes version 1 object headers; HDF5's newest layout (version 2 headers, whose
+    # groups continue in further chunks, and a version 3 superblock) is read the same way.
+    def latest(inner):
+        buffer = io.BytesIO()
+        with h5py.File(io.BytesIO(inner["model.weights.h5"]), "r") as old, h5py.File(
+            buffer, "w", libver="latest"
+        ) as new:
+            def copy(name, item):
+                if isinstance(item, h5py.Group):
+                    new.require_group(name).attrs.update(item.attrs)
+                else:
+                    new.create_dataset(name, data=item[()])
+
+            old.visititems(copy)
+        data = buffer.getvalue()
+        assert data[8] == 3 and data.count(b"OCHK") > 0  # continuation chunks of version 2
+        inner["model.weights.h5"] = data
+        return inner
+
+    path = tmp_path / "latest.l1l2"
+    path.write_bytes(rebuild(good, keras_members=latest))
+    X, _ = binary_data
+    np.testing.assert_array_equal(load(path).predict_proba(X), fitted_binary.predict_proba(X))
+
+
 # -- 7. the container, malformed values, odd paths ---------------------------------------------
 
 
