@@ -507,10 +507,10 @@ def test_weights_file_layout_is_checked_before_reading(attack, good, tmp_path):
 
 def _continuation_chunk(file, path):
     """The address of the second chunk of the object header at ``path``."""
+    info = h5py.h5o.get_info(file[path].id)
     data = file.id.get_file_image()
-    address = h5py.h5o.get_info(file[path].id).addr
-    chunks = _weights._header_chunks(data, address, path)
-    assert len(chunks) == 2 == h5py.h5o.get_info(file[path].id).hdr.nchunks
+    chunks = _weights._header_chunks(data, info.addr, path, info.hdr.nchunks, info.hdr.space.total)
+    assert len(chunks) == 2 == info.hdr.nchunks
     return chunks[1][0]
 
 

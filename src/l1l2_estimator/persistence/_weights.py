@@ -179,13 +179,17 @@ def _check_disjoint(file, data, datasets):
     ]
     regions.append((0, _superblock_bytes(data), "the superblock"))
     objects = [file, *(file[path] for path in _group_paths(datasets)), *datasets]
+    # Disjoint headers fit in the file: parsing them all reads at most its size in messages.
+    unparsed = len(data)
     for item in objects:
         what = f"the header of {item.name}"
         info = h5py.h5o.get_info(item.id)
-        chunks = _header_chunks(data, info.addr, what)
-        total = sum(size for _, size in chunks)
-        if len(chunks) != info.hdr.nchunks or total != info.hdr.space.total:
+        size = info.hdr.space.total
+        # The chunks must be those HDF5 counts, of the size it reports.
+        chunks = _header_chunks(data, info.addr, what, info.hdr.nchunks, min(size, unparsed))
+        if len(chunks) != info.hdr.nchunks or sum(size for _, size in chunks) != size:
             raise Refused(f"its {WEIGHTS_MEMBER}: {what} is not laid out as HDF5 reads it.")
+        unparsed -= size
         regions += [(start, size, what) for start, size in chunks]
     regions.sort()
     for (start, size, what), (next_start, _, next_what) in zip(regions, regions[1:]):
@@ -200,7 +204,6 @@ def _check_disjoint(file, data, datasets):
 # grows beyond its first chunk continues in chunks elsewhere in the file, each named by a
 # continuation message; h5py reports only the header's address and total size.
 _CONTINUATION_MESSAGE = 0x0010
-_MAX_HEADER_CHUNKS = 64
 # Superblock sizes by version, with the 8-byte offsets and lengths that h5py writes.
 _SUPERBLOCK_BYTES = {0: 96, 1: 100, 2: 48, 3: 48}
 
@@ -216,9 +219,9 @@ def _superblock_bytes(data):
     return _SUPERBLOCK_BYTES[version]
 
 
-def _header_chunks(data, address, what):
+def _header_chunks(data, address, what, max_chunks, max_bytes):
     """``(start, size)`` of each chunk of the object header at ``address`` (version 1, as h5py
-    writes it, or 2)."""
+    writes it, or 2), refused beyond ``max_chunks`` chunks or ``max_bytes`` bytes in all."""
 
     def number(position, width):
         if position + width > len(data):
@@ -240,15 +243,20 @@ def _header_chunks(data, address, what):
         prefix = 8  # type, size, flags, reserved
     else:
         raise Refused(f"its {WEIGHTS_MEMBER}: {what} is not an object header HDF5 writes.")
+    too_big = Refused(f"its {WEIGHTS_MEMBER}: {what} is not laid out as HDF5 reads it.")
+    if chunks[0][1] > max_bytes:
+        raise too_big
+    total = chunks[0][1]
     while pending:
         position, end = pending.pop()
         while position + prefix <= end:
             kind = number(position, 1 if version_2 else 2)
             size = number(position + (1 if version_2 else 2), 2)
             if kind == _CONTINUATION_MESSAGE:
-                if len(chunks) == _MAX_HEADER_CHUNKS:
-                    raise Refused(f"its {WEIGHTS_MEMBER}: {what} has too many chunks.")
                 start, length = number(position + prefix, 8), number(position + prefix + 8, 8)
+                total += length
+                if len(chunks) == max_chunks or total > max_bytes:
+                    raise too_big
                 chunks.append((start, length))
                 # A version 2 chunk starts with its signature and ends with a checksum.
                 skip = 4 if version_2 else 0
