@@ -179,17 +179,15 @@ def _check_disjoint(file, data, datasets):
     ]
     regions.append((0, _superblock_bytes(data), "the superblock"))
     objects = [file, *(file[path] for path in _group_paths(datasets)), *datasets]
-    # Disjoint headers fit in the file: parsing them all reads at most its size in messages.
+    # Disjoint headers fit in the file, so parsing them all reads at most its size in messages.
     unparsed = len(data)
     for item in objects:
         what = f"the header of {item.name}"
         info = h5py.h5o.get_info(item.id)
-        size = info.hdr.space.total
-        # The chunks must be those HDF5 counts, of the size it reports.
-        chunks = _header_chunks(data, info.addr, what, info.hdr.nchunks, min(size, unparsed))
-        if len(chunks) != info.hdr.nchunks or sum(size for _, size in chunks) != size:
-            raise Refused(f"its {WEIGHTS_MEMBER}: {what} is not laid out as HDF5 reads it.")
-        unparsed -= size
+        unparsed -= info.hdr.space.total
+        if unparsed < 0:
+            raise Refused(f"its {WEIGHTS_MEMBER}: its object headers take more than the file.")
+        chunks = _header_chunks(data, info.addr, what, info.hdr.nchunks, info.hdr.space.total)
         regions += [(start, size, what) for start, size in chunks]
     regions.sort()
     for (start, size, what), (next_start, _, next_what) in zip(regions, regions[1:]):
@@ -219,9 +217,10 @@ def _superblock_bytes(data):
     return _SUPERBLOCK_BYTES[version]
 
 
-def _header_chunks(data, address, what, max_chunks, max_bytes):
+def _header_chunks(data, address, what, n_chunks, n_bytes):
     """``(start, size)`` of each chunk of the object header at ``address`` (version 1, as h5py
-    writes it, or 2), refused beyond ``max_chunks`` chunks or ``max_bytes`` bytes in all."""
+    writes it, or 2), refused unless they are the ``n_chunks`` chunks of ``n_bytes`` in all that
+    HDF5 reports (parsing stops as soon as they would exceed either)."""
 
     def number(position, width):
         if position + width > len(data):
@@ -243,10 +242,15 @@ def _header_chunks(data, address, what, max_chunks, max_bytes):
         prefix = 8  # type, size, flags, reserved
     else:
         raise Refused(f"its {WEIGHTS_MEMBER}: {what} is not an object header HDF5 writes.")
-    too_big = Refused(f"its {WEIGHTS_MEMBER}: {what} is not laid out as HDF5 reads it.")
-    if chunks[0][1] > max_bytes:
-        raise too_big
+
+    def check(total, complete=False):
+        beyond = len(chunks) > n_chunks or total > n_bytes
+        short = len(chunks) < n_chunks or total < n_bytes
+        if beyond or (complete and short):
+            raise Refused(f"its {WEIGHTS_MEMBER}: {what} is not laid out as HDF5 reads it.")
+
     total = chunks[0][1]
+    check(total)
     while pending:
         position, end = pending.pop()
         while position + prefix <= end:
@@ -254,14 +258,14 @@ def _header_chunks(data, address, what, max_chunks, max_bytes):
             size = number(position + (1 if version_2 else 2), 2)
             if kind == _CONTINUATION_MESSAGE:
                 start, length = number(position + prefix, 8), number(position + prefix + 8, 8)
-                total += length
-                if len(chunks) == max_chunks or total > max_bytes:
-                    raise too_big
                 chunks.append((start, length))
+                total += length
+                check(total)
                 # A version 2 chunk starts with its signature and ends with a checksum.
                 skip = 4 if version_2 else 0
                 pending.append((start + skip, start + length - skip))
             position += prefix + size
+    check(total, complete=True)
     return chunks
 
 
