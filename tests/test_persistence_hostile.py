@@ -19,10 +19,12 @@ import keras
 import numpy as np
 import pytest
 
-from l1l2_estimator.persistence import _weights, dump, load
+from l1l2_estimator import L1L2Classifier
+from l1l2_estimator.persistence import _network, _weights, dump, load
 
 from .conftest import peak_memory_growth
 from .crafting import METADATA, MODEL, edit_json, members, rebuild, zip_members
+from .test_persistence import OPTIMIZERS
 
 # How far a refused load may raise the process's peak memory. The attacks below asked for 1.2 GiB
 # to 4 GiB before they were refused.
@@ -451,11 +453,54 @@ def _nan_at(path, index=(0,)):
     (_nan_at("layers/dense_1/vars/1", (0,)), "its network's weights hold NaN"),
     (_nan_at("optimizer/vars/2", (1, 1)), "its optimizer state hold NaN"),
     (_nan_at("optimizer/vars/5", (2,)), "its optimizer state hold NaN"),
-    (lambda file: file["optimizer/vars/0"].write_direct(np.array(-5, dtype="<i8")),
-     "step count is negative"),
 ])
 def test_non_finite_weights_and_optimizer_state_are_refused(edit, reason, good, tmp_path):
     _assert_refused(tmp_path, rebuild(good, h5=edit), reason)
+
+
+# The optimizer state that Keras never makes negative, by the names Keras gives it: the step
+# count, running squares and accumulators (not SGD's accumulated gradients), Adamax's norm, and
+# Nadam's product of momentum factors (a variable without a name of its own).
+_NEVER_NEGATIVE = ("_velocity", "_velocity_hat", "_norm", "_accumulated_grad",
+                   "_accumulated_delta_var")
+
+
+def _never_negative(name, optimizer):
+    return (
+        name == "iteration"
+        or name.endswith(_NEVER_NEGATIVE)
+        or (name.endswith("_accumulator") and not name.endswith("_gradient_accumulator"))
+        or (optimizer == "nadam" and re.fullmatch(r"variable(_\d+)?", name) is not None)
+    )
+
+
+@pytest.mark.parametrize("optimizer", OPTIMIZERS, ids=lambda params: "-".join(
+    str(value) for value in params.values()))
+def test_negative_optimizer_state_where_keras_keeps_none_is_refused(optimizer, binary_data,
+                                                                    tmp_path):
+    # A negative running square loaded, and the first step of a warm start was NaN.
+    X, y = binary_data
+    fitted = L1L2Classifier(hidden_layer_sizes=(5, 3), epochs=2, learning_rate=0.01,
+                            random_state=0, **optimizer).fit(X, y)
+    dump(fitted, tmp_path / "fitted.l1l2")
+    good = (tmp_path / "fitted.l1l2").read_bytes()
+    layout = _network.optimizer_layout(_network.params_optimizer_config(fitted),
+                                       [(X.shape[1], 5), (5, 3), (3, 1)])
+    assert [variable.non_negative for variable in layout] == [
+        _never_negative(variable.name, optimizer["optimizer"]) for variable in layout
+    ]
+    for index, variable in enumerate(layout):
+        if not variable.non_negative:
+            continue
+
+        def negated(file, path=f"optimizer/vars/{index}"):
+            values = np.asarray(file[path][()])
+            values.flat[-1] = -values.flat[-1] - 1
+            file[path].write_direct(values)
+
+        _assert_refused(tmp_path, rebuild(good, h5=negated),
+                        rf"its optimizer state /optimizer/vars/{index} \(\w+\) holds negative "
+                        "values")
 
 
 def _replaced(path, **options):

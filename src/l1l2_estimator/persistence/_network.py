@@ -18,6 +18,7 @@ from .. import _environment  # noqa: F401, I001  (first: TensorFlow's quiet star
 import os
 import tempfile
 from numbers import Integral
+from typing import NamedTuple
 
 import keras
 import numpy as np
@@ -197,10 +198,36 @@ def _check_keras_metadata(data):
         raise Refused(f"{where} holds values that are not short strings.")
 
 
+# The optimizer state that Keras' optimizers only ever make non-negative, by attribute: the step
+# count, the running squares and accumulators under a square root (Adam, AdamW, Nadam, RMSprop,
+# Adagrad, Adadelta, Ftrl), Adamax's infinity norm and Nadam's product of momentum factors. A
+# negative value there turns the first step of a warm start into NaN.
+_NON_NEGATIVE_STATE = (
+    "_iterations",
+    "_velocities",
+    "_velocity_hats",
+    "_u",
+    "_u_product",
+    "_accumulators",
+    "_accumulated_grads",
+    "_accumulated_delta_vars",
+)
+
+
+class StateVariable(NamedTuple):
+    """One variable of an optimizer's state as ``_weights.read_weights`` expects it."""
+
+    name: str
+    shape: tuple
+    dtype: np.dtype
+    value: object  # None: read from the file; else the value that replaces the file's
+    non_negative: bool
+
+
 def optimizer_layout(config, kernel_shapes):
-    """``(name, shape, dtype, value)`` of each variable of the optimizer ``config`` built on a
-    network with ``kernel_shapes`` (see ``_weights.read_weights``): the values of its variables
-    are read from the file, but for its learning rate, which comes from ``config``.
+    """The ``StateVariable`` of each variable of the optimizer ``config`` built on a network with
+    ``kernel_shapes`` (see ``_weights.read_weights``): the values of its variables are read from
+    the file, but for its learning rate, which comes from ``config``.
 
     The optimizer is built on tiny stand-ins for the network's variables, told apart by their
     sizes, so that nothing of the network's size is allocated before the file's data is checked:
@@ -220,6 +247,10 @@ def optimizer_layout(config, kernel_shapes):
             stand_ins.append(variable)
             real_shapes[stand_in_shape] = shape
         optimizer.build(stand_ins)
+        non_negative = set()
+        for attribute in _NON_NEGATIVE_STATE:
+            state = getattr(optimizer, attribute, [])
+            non_negative.update(id(v) for v in (state if isinstance(state, list) else [state]))
         layout = []
         for variable in optimizer.variables:
             shape = tuple(variable.shape)
@@ -229,14 +260,15 @@ def optimizer_layout(config, kernel_shapes):
                     f"cannot check ({variable.name} of shape {shape})."
                 )
             value = variable.numpy() if variable.name == "learning_rate" else None
-            layout.append((variable.name, real_shapes.get(shape, ()), np.dtype(variable.dtype),
-                           value))
+            layout.append(StateVariable(variable.name, real_shapes.get(shape, ()),
+                                        np.dtype(variable.dtype), value,
+                                        id(variable) in non_negative))
     except Refused:
         raise
     except Exception as error:  # TensorFlow raises many types for resources it lacks
         raise Refused(
             f"the optimizer that its params describe cannot be built: {first_line(error)}"
         ) from error
-    if not all(dtype in (np.float32, np.int64) for _, _, dtype, _ in layout):
+    if not all(variable.dtype in (np.float32, np.int64) for variable in layout):
         raise Refused("the optimizer that its params describe keeps variables of other types.")
     return layout

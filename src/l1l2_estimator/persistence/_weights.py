@@ -14,9 +14,10 @@ group. Each dataset must have exactly the shape and type expected (little-endian
 for the optimizer's step count), be stored contiguously inside the file's own bytes (no chunks, no
 filter or compression, no external or virtual storage, no unallocated data) in bytes of its own
 (overlapping neither another dataset's data, nor any chunk of an object header, nor the
-superblock), and hold only finite numbers. Only then is any data read, straight into arrays of the
-expected size. (A moved data address can still point into a group's B-tree or heap: those bytes
-then load as weights, which must still be finite.)
+superblock), and hold only finite numbers, and no negative ones where the optimizer keeps only
+non-negative ones. Only then is any data read, straight into arrays of the expected size. (A
+moved data address can still point into a group's B-tree or heap: those bytes then load as
+weights, which must still be finite.)
 """
 
 from .. import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start)
@@ -42,8 +43,9 @@ def read_weights(data, kernel_shapes, optimizer_layout):
 
     ``kernel_shapes`` are the shapes of the Dense kernels, first layer first (the biases follow
     from them). ``optimizer_layout(kernel_shapes)`` gives, for each optimizer variable in order,
-    ``(name, shape, dtype, value)``: ``value`` is None where the file's value is taken, else the
-    value that replaces it (the learning rate comes from the params, never from the file).
+    its ``name``, ``shape``, ``dtype``, ``value`` (None where the file's value is taken, else the
+    value that replaces it: the learning rate comes from the params, never from the file) and
+    whether it is ``non_negative`` (the optimizer keeps only values >= 0 there).
     """
     if not data.startswith(HDF5_SIGNATURE):
         raise Refused(f"its {WEIGHTS_MEMBER} is not an HDF5 file.")
@@ -75,20 +77,23 @@ def _read(file, data, kernel_shapes, optimizer_layout):
     names = {str(index) for index in range(len(layout))}
     _check_group(_group(file, "/optimizer/vars"), "/optimizer/vars", names, attributes={"name"})
     optimizer_datasets = [
-        _dataset(file, f"/optimizer/vars/{index}", shape, dtype, file_size)
-        for index, (_, shape, dtype, _) in enumerate(layout)
+        _dataset(file, f"/optimizer/vars/{index}", variable.shape, variable.dtype, file_size)
+        for index, variable in enumerate(layout)
     ]
     _check_disjoint(file, data, [*datasets, *optimizer_datasets])
     # The layout is sound: now read.
     weights = [_finite(dataset, "its network's weights") for dataset in datasets]
     optimizer_state = []
-    for (name, _, _, replacement), dataset in zip(layout, optimizer_datasets):
-        if replacement is not None:
-            optimizer_state.append(replacement)
+    for variable, dataset in zip(layout, optimizer_datasets):
+        if variable.value is not None:
+            optimizer_state.append(variable.value)
             continue
         value = _finite(dataset, "its optimizer state")
-        if name == "iteration" and value < 0:
-            raise Refused(f"its optimizer's step count is negative ({int(value)}).")
+        if variable.non_negative and (value < 0).any():
+            raise Refused(
+                f"its optimizer state {dataset.name} ({variable.name}) holds negative values, "
+                "which the optimizer never keeps there."
+            )
         optimizer_state.append(value)
     return weights, optimizer_state
 
