@@ -595,6 +595,39 @@ def test_a_dataset_reads_only_bytes_of_its_own(onto, reason, good, tmp_path):
     _assert_refused(tmp_path, rebuild(good, keras_members=edit), reason)
 
 
+def _weights_bytes(edit):
+    """An edit of model.keras's members: ``edit(bytes)`` of its weights file."""
+
+    def edit_members(inner):
+        inner["model.weights.h5"] = edit(inner["model.weights.h5"])
+        return inner
+
+    return edit_members
+
+
+def _field(position, value):
+    """Bytes with the 8-byte little-endian field at ``position`` set to ``value``."""
+    return lambda data: data[:position] + struct.pack("<Q", value) + data[position + 8:]
+
+
+@pytest.mark.parametrize("edit, reason", [
+    (_field(24, 512), "sets a base address"),
+    # Bytes after the end that the superblock declares would never be read by HDF5.
+    (lambda data: data + bytes(64), r"ends the file at byte \d+, but it has \d+ bytes"),
+    (lambda data: _field(40, len(data) + 4096)(data), r"ends the file at byte \d+, but"),
+    # Truncated, with the end moved to match: what is gone is the last dataset's data.
+    (lambda data: _field(40, len(data) - 64)(data[:-64]), "cannot be read"),
+    (_field(48, 200), "points to a free-space manager, file driver block"),
+    (_field(32, 200), "points to a free-space manager, file driver block"),
+    (lambda data: _field(64, len(data) + 10)(data), "places the root group outside the file"),
+    (lambda data: data[:8] + b"\x04" + data[9:], "superblock of version 4"),
+    (lambda data: data[:50], "ends inside its superblock"),
+], ids=["base address", "bytes appended", "end beyond the file", "truncated", "driver block",
+        "free-space manager", "root beyond the file", "unknown version", "cut in the superblock"])
+def test_the_superblock_is_checked_before_hdf5_reads_the_file(edit, reason, good, tmp_path):
+    _assert_refused(tmp_path, rebuild(good, keras_members=_weights_bytes(edit)), reason)
+
+
 def test_weights_written_with_the_latest_hdf5_layout_load(good, fitted_binary, binary_data,
                                                           tmp_path):
     # h5py writes version 1 object headers; HDF5's newest layout (version 2 headers, whose

@@ -8,7 +8,10 @@ Keras 3 writes the weights of a ``Sequential`` of ``Dense`` layers and of its op
     optimizer/vars/0 ... optimizer/vars/<n - 1>     the optimizer's variables, in order
     vars                                            the model's own variables (none)
 
-and nothing else. The file must hold exactly these groups and datasets, reached through hard links
+and nothing else. Before HDF5 reads anything, its superblock must be one that h5py writes (8-byte
+offsets and lengths, the file starting at its first byte and ending at its last, no free-space
+manager, driver block or superblock extension, the root group inside the file). The file must
+hold exactly these groups and datasets, reached through hard links
 only (no soft or external link), with no attributes but the ``name`` that Keras gives each ``vars``
 group. Each dataset must have exactly the shape and type expected (little-endian float32, int64
 for the optimizer's step count), be stored contiguously inside the file's own bytes (no chunks, no
@@ -49,16 +52,17 @@ def read_weights(data, kernel_shapes, optimizer_layout):
     """
     if not data.startswith(HDF5_SIGNATURE):
         raise Refused(f"its {WEIGHTS_MEMBER} is not an HDF5 file.")
+    superblock = _check_superblock(data)
     try:
         with h5py.File(io.BytesIO(data), "r") as file:
-            return _read(file, data, kernel_shapes, optimizer_layout)
+            return _read(file, data, superblock, kernel_shapes, optimizer_layout)
     except Refused:
         raise
     except Exception as error:  # h5py and HDF5 raise many types for damaged files
         raise Refused(f"its {WEIGHTS_MEMBER} cannot be read ({first_line(error)}).") from error
 
 
-def _read(file, data, kernel_shapes, optimizer_layout):
+def _read(file, data, superblock, kernel_shapes, optimizer_layout):
     file_size = len(data)
     _check_group(file, "/", {"layers", "optimizer"}, optional={"vars"})
     if "vars" in file:
@@ -80,7 +84,7 @@ def _read(file, data, kernel_shapes, optimizer_layout):
         _dataset(file, f"/optimizer/vars/{index}", variable.shape, variable.dtype, file_size)
         for index, variable in enumerate(layout)
     ]
-    _check_disjoint(file, data, [*datasets, *optimizer_datasets])
+    _check_disjoint(file, data, superblock, [*datasets, *optimizer_datasets])
     # The layout is sound: now read.
     weights = [_finite(dataset, "its network's weights") for dataset in datasets]
     optimizer_state = []
@@ -174,15 +178,15 @@ def _dataset(file, path, shape, dtype, file_size):
     return dataset
 
 
-def _check_disjoint(file, data, datasets):
-    """Refuse datasets whose data overlap each other's, the superblock, or a chunk of an object
-    header of the file (its groups' and datasets'): each weight must be its own bytes, not a copy
-    of another's read through a moved address, nor HDF5's own records read as numbers."""
+def _check_disjoint(file, data, superblock, datasets):
+    """Refuse datasets whose data overlap each other's, the ``superblock`` bytes, or a chunk of an
+    object header of the file (its groups' and datasets'): each weight must be its own bytes, not
+    a copy of another's read through a moved address, nor HDF5's own records read as numbers."""
     regions = [
         (dataset.id.get_offset(), dataset.id.get_storage_size(), dataset.name)
         for dataset in datasets
     ]
-    regions.append((0, _superblock_bytes(data), "the superblock"))
+    regions.append((0, superblock, "the superblock"))
     objects = [file, *(file[path] for path in _group_paths(datasets)), *datasets]
     # Disjoint headers fit in the file, so parsing them all reads at most its size in messages.
     unparsed = len(data)
@@ -207,19 +211,53 @@ def _check_disjoint(file, data, datasets):
 # grows beyond its first chunk continues in chunks elsewhere in the file, each named by a
 # continuation message; h5py reports only the header's address and total size.
 _CONTINUATION_MESSAGE = 0x0010
-# Superblock sizes by version, with the 8-byte offsets and lengths that h5py writes.
-_SUPERBLOCK_BYTES = {0: 96, 1: 100, 2: 48, 3: 48}
+# The superblock by version (section II.A of the specification), with the 8-byte offsets and
+# lengths that h5py writes: its size, and where its base address, end-of-file address and root
+# group's object header address are; versions 0 and 1 also hold a free-space and a driver
+# information address, versions 2 and 3 a superblock extension address.
+_SUPERBLOCK = {
+    0: dict(size=96, base=24, unused=(32, 48), end=40, root=64),
+    1: dict(size=100, base=28, unused=(36, 52), end=44, root=68),
+    2: dict(size=48, base=12, unused=(20,), end=28, root=36),
+    3: dict(size=48, base=12, unused=(20,), end=28, root=36),
+}
+_UNDEFINED_ADDRESS = (1 << 64) - 1
 
 
-def _superblock_bytes(data):
-    version = data[8]
-    sizes = data[13:15] if version < 2 else data[9:11]
-    if version not in _SUPERBLOCK_BYTES or sizes != b"\x08\x08":
+def _check_superblock(data):
+    """The size of the superblock of ``data``, checked before HDF5 reads anything else: a file
+    starting at its first byte and ending at its last, with no free-space manager, file driver
+    block or superblock extension (h5py writes none), and its root group's header inside it."""
+    version = data[8] if len(data) > 8 else None
+    layout = _SUPERBLOCK.get(version)
+    if layout is not None and len(data) < layout["size"]:
+        raise Refused(f"its {WEIGHTS_MEMBER} ends inside its superblock.")
+    sizes = data[13:15] if version in (0, 1) else data[9:11]
+    if layout is None or sizes != b"\x08\x08":
         raise Refused(
             f"its {WEIGHTS_MEMBER} has a superblock of version {version} or offsets and lengths "
             "other than 8 bytes; load reads files as h5py writes them."
         )
-    return _SUPERBLOCK_BYTES[version]
+
+    def address(position):
+        return int.from_bytes(data[position : position + 8], "little")
+
+    where = f"its {WEIGHTS_MEMBER}'s superblock"
+    if address(layout["base"]) != 0:
+        raise Refused(f"{where} sets a base address; the file must start at its first byte.")
+    if address(layout["end"]) != len(data):
+        raise Refused(
+            f"{where} ends the file at byte {address(layout['end'])}, but it has {len(data)} "
+            "bytes."
+        )
+    if any(address(position) != _UNDEFINED_ADDRESS for position in layout["unused"]):
+        raise Refused(
+            f"{where} points to a free-space manager, file driver block or superblock "
+            "extension, which h5py does not write."
+        )
+    if not layout["size"] <= address(layout["root"]) < len(data):
+        raise Refused(f"{where} places the root group outside the file.")
+    return layout["size"]
 
 
 def _header_chunks(data, address, what, n_chunks, n_bytes):
