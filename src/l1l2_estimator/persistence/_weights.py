@@ -10,17 +10,16 @@ Keras 3 writes the weights of a ``Sequential`` of ``Dense`` layers and of its op
 
 and nothing else. Before HDF5 reads anything, its superblock must be one that h5py writes (8-byte
 offsets and lengths, the file starting at its first byte and ending at its last, no free-space
-manager, driver block or superblock extension, the root group inside the file). The file must
-hold exactly these groups and datasets, reached through hard links
-only (no soft or external link), with no attributes but the ``name`` that Keras gives each ``vars``
-group. Each dataset must have exactly the shape and type expected (little-endian float32, int64
-for the optimizer's step count), be stored contiguously inside the file's own bytes (no chunks, no
-filter or compression, no external or virtual storage, no unallocated data) in bytes of its own
-(overlapping neither another dataset's data, nor any chunk of an object header, nor the
-superblock), and hold only finite numbers, and no negative ones where the optimizer keeps only
-non-negative ones. Only then is any data read, straight into arrays of the expected size. (A
-moved data address can still point into a group's B-tree or heap: those bytes then load as
-weights, which must still be finite.)
+manager, driver block or superblock extension, the root group inside the file). The file must hold
+exactly these groups and datasets, reached through hard links only (no soft or external link), with
+no attributes but the ``name`` that Keras gives each ``vars`` group. Each dataset must have exactly
+the shape and type expected (little-endian float32, int64 for the optimizer's step count), be
+stored contiguously inside the file's own bytes (no chunks, no filter or compression, no external
+or virtual storage, no unallocated data) in bytes of its own (overlapping neither another dataset's
+data, nor any chunk of an object header, nor the superblock), and hold only finite numbers, and no
+negative ones where the optimizer keeps only non-negative ones. Only then is any data read,
+straight into arrays of the expected size. (A moved data address can still point into a group's
+B-tree or heap: those bytes then load as weights, which must still be finite.)
 """
 
 from .. import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start)
