@@ -47,6 +47,26 @@ def test_keras_optimizer_slots_by_variable(name, quantity):
     assert _compat.optimizer_slot(keras.optimizers.SGD(), quantity, variable) is None
 
 
+@pytest.mark.parametrize("name", sorted(_compat.NON_NEGATIVE_STATE))
+def test_keras_optimizer_state_that_is_never_negative(name):
+    variable = keras.Variable(np.zeros((2, 3), dtype="float32"))
+    settings = {"amsgrad": True} if name in ("Adam", "AdamW") else {}
+    optimizer = getattr(keras.optimizers, name)(**settings)
+    optimizer.build([variable])
+    state = _compat.non_negative_state(optimizer)
+    # The step count, then for each attribute one variable per trained variable (or one scalar).
+    assert state[0] is optimizer.iterations
+    assert len(state) == 1 + len(_compat.NON_NEGATIVE_STATE[name])
+    assert all(tuple(v.shape) in ((2, 3), ()) for v in state[1:])
+    assert {id(v) for v in state} <= {id(v) for v in optimizer.variables}
+
+
+def test_every_optimizer_load_reads_is_sorted_by_the_sign_of_its_state():
+    from l1l2_estimator.persistence._keras_objects import OPTIMIZER_CLASSES
+
+    assert set(_compat.NON_NEGATIVE_STATE) == set(OPTIMIZER_CLASSES) - {"SGD", "Lion"}
+
+
 def test_every_proximal_optimizer_but_sgd_has_its_slots():
     from l1l2_estimator._training import PROXIMAL_OPTIMIZERS
 

@@ -90,6 +90,32 @@ OPTIMIZER_SLOTS = {
 }
 
 
+# The optimizer state that Keras never makes negative (a negative value there makes the next step
+# NaN), by optimizer class: the private attributes holding each trained variable's running
+# squares, accumulators or infinity norm, and Nadam's product of momentum factors. Every
+# optimizer also keeps its step count, ``_iterations`` (``iterations`` is a tensor, not that
+# variable, under gradient accumulation). SGD's and Lion's state may take either sign.
+NON_NEGATIVE_STATE = {
+    "Adam": ("_velocities", "_velocity_hats"),  # _velocity_hats with amsgrad=True only
+    "AdamW": ("_velocities", "_velocity_hats"),
+    "Nadam": ("_velocities", "_u_product"),
+    "RMSprop": ("_velocities",),
+    "Adagrad": ("_accumulators",),
+    "Adadelta": ("_accumulated_grads", "_accumulated_delta_vars"),
+    "Ftrl": ("_accumulators",),
+    "Adamax": ("_u",),
+}
+
+
+def non_negative_state(optimizer):
+    """The variables of the built ``optimizer``'s state that Keras never makes negative."""
+    variables = [optimizer._iterations]
+    for name in NON_NEGATIVE_STATE.get(type(optimizer).__name__, ()):
+        state = getattr(optimizer, name, [])
+        variables += state if isinstance(state, list) else [state]
+    return variables
+
+
 def optimizer_slot(optimizer, quantity, variable):
     """The state ``quantity`` (a key of ``OPTIMIZER_SLOTS[class name]``) that ``optimizer``
     keeps for ``variable``, or None if it keeps none (an RMSprop that is not centered keeps no

@@ -23,6 +23,7 @@ from typing import NamedTuple
 import keras
 import numpy as np
 
+from .._compat import non_negative_state
 from .._params import ACTIVATIONS, layer_sizes, new_optimizer, optimizer_config
 from ._archive import MODEL_MEMBER, Archive, Refused
 from ._keras_config import check_network_config
@@ -198,22 +199,6 @@ def _check_keras_metadata(data):
         raise Refused(f"{where} holds values that are not short strings.")
 
 
-# The optimizer state that Keras' optimizers only ever make non-negative, by attribute: the step
-# count, the running squares and accumulators under a square root (Adam, AdamW, Nadam, RMSprop,
-# Adagrad, Adadelta, Ftrl), Adamax's infinity norm and Nadam's product of momentum factors. A
-# negative value there turns the first step of a warm start into NaN.
-_NON_NEGATIVE_STATE = (
-    "_iterations",
-    "_velocities",
-    "_velocity_hats",
-    "_u",
-    "_u_product",
-    "_accumulators",
-    "_accumulated_grads",
-    "_accumulated_delta_vars",
-)
-
-
 class StateVariable(NamedTuple):
     """One variable of an optimizer's state as ``_weights.read_weights`` expects it."""
 
@@ -221,7 +206,7 @@ class StateVariable(NamedTuple):
     shape: tuple
     dtype: np.dtype
     value: object  # None: read from the file; else the value that replaces the file's
-    non_negative: bool
+    non_negative: bool  # the optimizer never makes it negative (``_compat.non_negative_state``)
 
 
 def optimizer_layout(config, kernel_shapes):
@@ -247,10 +232,7 @@ def optimizer_layout(config, kernel_shapes):
             stand_ins.append(variable)
             real_shapes[stand_in_shape] = shape
         optimizer.build(stand_ins)
-        non_negative = set()
-        for attribute in _NON_NEGATIVE_STATE:
-            state = getattr(optimizer, attribute, [])
-            non_negative.update(id(v) for v in (state if isinstance(state, list) else [state]))
+        non_negative = {id(variable) for variable in non_negative_state(optimizer)}
         layout = []
         for variable in optimizer.variables:
             shape = tuple(variable.shape)
