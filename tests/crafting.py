@@ -39,11 +39,22 @@ def edit_json(data, edit):
 
 
 def edit_h5(data, edit):
-    """``data`` (an HDF5 file's bytes) after ``edit(h5py.File)`` changed it."""
+    """``data`` (an HDF5 file's bytes) after ``edit(h5py.File)`` changed it, written afresh as
+    h5py writes a new file (editing in place leaves the names and records it replaced behind,
+    which ``load`` refuses before anything else)."""
     buffer = io.BytesIO(data)
     with h5py.File(buffer, "r+") as file:
         edit(file)
-    return buffer.getvalue()
+    fresh = io.BytesIO()
+    with h5py.File(buffer, "r") as old, h5py.File(fresh, "w") as new:
+        new.attrs.update(old.attrs)
+        for name in old:
+            link = old.get(name, getlink=True)
+            if isinstance(link, h5py.HardLink):
+                old.copy(old[name], new, name=name)
+            else:
+                new[name] = link
+    return fresh.getvalue()
 
 
 def rebuild(good, *, metadata=None, config=None, h5=None, keras_members=None, outer=None):

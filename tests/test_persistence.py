@@ -9,6 +9,7 @@ import sys
 import textwrap
 import zipfile
 
+import h5py
 import joblib
 import keras
 import numpy as np
@@ -270,6 +271,20 @@ def test_dump_refuses_what_load_would_not_read_back(fitted_binary, binary_data, 
     wide = np.array(["a" * 1025, "b"])[y]
     with pytest.raises(ValueError, match="at most 1024 characters"):
         dump(L1L2Classifier(hidden_layer_sizes=(4,), epochs=1).fit(X, wide), tmp_path / "w.l1l2")
+    assert not any(tmp_path.iterdir())
+
+
+def test_dump_refuses_weights_that_h5py_writes_in_a_layout_load_does_not_read(
+    fitted_binary, monkeypatch, tmp_path
+):
+    # As if a future h5py or HDF5 wrote its newest layout by default.
+    default = h5py.File
+    monkeypatch.setattr(h5py, "File", lambda *args, **kwargs: default(
+        *args, **{"libver": "latest", **kwargs}))
+    reason = (r"Cannot save the estimator: h5py [\d.]+ \(HDF5 [\d.]+\) wrote its weights in a "
+              r"layout that load refuses: its model.weights.h5 has a superblock of version 3")
+    with pytest.raises(ValueError, match=reason):
+        dump(fitted_binary, tmp_path / "model.l1l2")
     assert not any(tmp_path.iterdir())
 
 

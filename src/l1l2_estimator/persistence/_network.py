@@ -15,17 +15,21 @@ weights and optimizer state of that network need (``ExpectedNetwork.byte_limit``
 
 from .. import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start)
 
+import io
 import os
 import tempfile
+import zipfile
 from numbers import Integral
 from typing import NamedTuple
 
+import h5py
 import keras
 import numpy as np
 
 from .._compat import non_negative_state
 from .._params import ACTIVATIONS, layer_sizes, new_optimizer, optimizer_config
 from ._archive import MODEL_MEMBER, Archive, Refused
+from ._hdf5 import walk
 from ._keras_config import check_network_config
 from ._keras_objects import (
     check_keys,
@@ -55,13 +59,26 @@ KERAS_METADATA_BYTES = 1 << 12  # 4 KiB
 
 
 def keras_bytes(model):
-    """``model`` in Keras' native ``.keras`` format, as bytes."""
+    """``model`` in Keras' native ``.keras`` format, as bytes, refused (``ValueError``) if its
+    weights file is not in the HDF5 layout that ``load`` reads (a newer h5py or HDF5 writing
+    another by default): better no file than one that cannot be loaded."""
     # keras.saving.save_model writes only to a path ending in ".keras".
     with tempfile.TemporaryDirectory() as folder:
         file = os.path.join(folder, MODEL_MEMBER)
         keras.saving.save_model(model, file)
         with open(file, "rb") as handle:
-            return handle.read()
+            data = handle.read()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        weights = archive.read(WEIGHTS_MEMBER)
+    try:
+        walk(weights, f"its {WEIGHTS_MEMBER}")
+    except Refused as refused:
+        raise ValueError(
+            f"Cannot save the estimator: h5py {h5py.version.version} (HDF5 "
+            f"{h5py.version.hdf5_version}) wrote its weights in a layout that load refuses: "
+            f"{refused}"
+        ) from None
+    return data
 
 
 def check_params_describe_state(estimator, state):

@@ -1,0 +1,261 @@
+"""``persistence._hdf5.walk``: every byte of a weights file checked in Python before HDF5 reads
+it. h5py (HDF5's own reader) is the oracle for what a genuine file holds; the attacks edit bytes
+by hand, as an attacker would."""
+
+import io
+
+import h5py
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from l1l2_estimator.persistence import _hdf5, _weights, dump, load
+from l1l2_estimator.persistence._archive import Refused
+
+from .crafting import MODEL, members, rebuild
+
+WHERE = "its model.weights.h5"
+
+
+@pytest.fixture(scope="module")
+def weights(fitted_binary, tmp_path_factory):
+    """The weights file of a genuine save (8 features, 16 hidden units, Adam)."""
+    path = tmp_path_factory.mktemp("walk") / "good.l1l2"
+    dump(fitted_binary, path)
+    return members(members(path.read_bytes())[MODEL])["model.weights.h5"]
+
+
+def _h5py_view(data):
+    """``{path: (shape, dtype, data address) or None for a group}``, as HDF5 reads ``data``."""
+    found = {"/": None}
+    with h5py.File(io.BytesIO(data), "r") as file:
+        def visit(name, item):
+            found["/" + name] = (
+                (item.shape, item.dtype, item.id.get_offset())
+                if isinstance(item, h5py.Dataset) else None
+            )
+
+        file.visititems(visit)
+    return found
+
+
+def _walk_view(walked):
+    return {
+        path: (item.shape, item.dtype, item.address) if isinstance(item, _hdf5.Dataset) else None
+        for path, item in walked.items()
+    }
+
+
+def _refused(data, reason):
+    with pytest.raises(Refused, match=reason):
+        _hdf5.walk(data, WHERE)
+
+
+def test_a_genuine_file_walks_to_what_hdf5_reads(weights):
+    walked = _hdf5.walk(weights, WHERE)
+    assert _walk_view(walked) == _h5py_view(weights)
+    assert walked["/layers/dense/vars"].attributes == ("name",)
+    assert walked["/optimizer/vars/0"].dtype == np.dtype("<i8")  # the step count
+
+
+def test_a_group_of_many_entries_walks_through_every_level_of_its_b_tree():
+    # 8 entries per symbol table node and 32 nodes per B-tree node: 1,200 entries need two levels.
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w") as file:
+        group = file.create_group("optimizer/vars")
+        group.attrs["name"] = "optimizer"
+        for index in range(1200):
+            group.create_dataset(str(index), data=np.full(3, index, "<f4"))
+    data = buffer.getvalue()
+    assert b"TREE\x00\x01" in data
+    assert _walk_view(_hdf5.walk(data, WHERE)) == _h5py_view(data)
+
+
+def test_every_byte_hdf5_leaves_zero_is_checked(weights):
+    # Outside the datasets' values, a zero byte is a field's value, padding, an unused slot or
+    # unused space: setting any of them is refused.
+    data_bytes = set()
+    for item in _hdf5.walk(weights, WHERE).values():
+        if isinstance(item, _hdf5.Dataset):
+            data_bytes.update(range(item.address, item.address + item.size))
+    positions = [p for p in range(len(weights)) if not weights[p] and p not in data_bytes]
+    assert len(positions) > 10000
+    accepted = []
+    for position in positions:
+        mutant = weights[:position] + b"\x01" + weights[position + 1 :]
+        try:
+            _hdf5.walk(mutant, WHERE)
+        except Refused:
+            continue
+        accepted.append(position)
+    assert accepted == []
+
+
+def test_whatever_the_walk_accepts_hdf5_reads_the_same_way(weights):
+    # Every other byte outside the datasets' values, changed: refused, or (a name's or a string's
+    # character) read by HDF5 as the same groups and datasets, at the same places, as the walk.
+    data_bytes = set()
+    for item in _hdf5.walk(weights, WHERE).values():
+        if isinstance(item, _hdf5.Dataset):
+            data_bytes.update(range(item.address, item.address + item.size))
+    accepted = 0
+    for position in range(len(weights)):
+        if not weights[position] or position in data_bytes:
+            continue
+        mutant = weights[:position] + bytes([weights[position] ^ 0x01]) + weights[position + 1 :]
+        try:
+            walked = _hdf5.walk(mutant, WHERE)
+        except Refused:
+            continue
+        accepted += 1
+        assert _walk_view(walked) == _h5py_view(mutant), position
+    assert accepted > 0  # names and strings do change
+
+
+def test_a_long_attribute_is_refused():
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w") as file:
+        file.create_group("vars").attrs["name"] = "x" * 1025
+    _refused(buffer.getvalue(), "/vars's attribute 'name' is longer than 1024 bytes")
+
+
+def test_groups_nested_deeper_than_any_weights_file_are_refused():
+    # Each level would take a frame of the walk's recursion: 2,000 of them would end in a
+    # RecursionError rather than a refusal.
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w") as file:
+        file.create_group("/".join(["g"] * 2000))
+    _refused(buffer.getvalue(), "nests groups more than 8 deep")
+
+
+@settings(max_examples=600, derandomize=True, database=None, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(edits=st.lists(st.tuples(st.integers(0, 1 << 20), st.sampled_from([1, 2, 4, 8]),
+                                st.integers(0, (1 << 64) - 1)), min_size=1, max_size=4),
+       cut=st.none() | st.integers(0, 1 << 20))
+def test_any_edit_of_any_field_is_walked_or_refused_never_crashes(weights, edits, cut):
+    # Random fields (1, 2, 4 or 8 bytes: flags, counts, sizes, addresses) set to random values,
+    # the file maybe cut short: the walk returns what HDF5 reads, or refuses; nothing else.
+    mutant = weights
+    for position, width, value in edits:
+        position %= len(weights) - width
+        mutant = _put(mutant, position, value % (1 << (8 * width)), width)
+    if cut is not None:
+        mutant = mutant[: cut % len(mutant)]
+    try:
+        walked = _hdf5.walk(mutant, WHERE)
+    except Refused:
+        return
+    assert _walk_view(walked) == _h5py_view(mutant)
+
+
+def _at(data, signature, occurrence=0):
+    position = -1
+    for _ in range(occurrence + 1):
+        position = data.index(signature, position + 1)
+    return position
+
+
+def _put(data, position, value, width=8):
+    return data[:position] + value.to_bytes(width, "little") + data[position + width :]
+
+
+def _root_header(data):
+    return int.from_bytes(data[64:72], "little")
+
+
+def test_an_entry_linked_back_to_the_root_is_refused_without_walking_in_circles(weights):
+    first_entry = _at(weights, b"SNOD") + 8
+    _refused(_put(weights, first_entry + 8, _root_header(weights)),
+             "the header of /layers overlaps the header of /;")
+
+
+def test_a_b_tree_that_is_its_own_child_is_refused(weights):
+    tree = _at(weights, b"TREE")
+    _refused(_put(weights, tree + 32, tree), "is not one as h5py writes it|overlaps")
+
+
+def test_a_continuation_onto_its_own_header_is_refused(weights):
+    with h5py.File(io.BytesIO(weights), "r") as file:
+        header = h5py.h5o.get_info(file["layers/dense/vars"].id).addr
+    assert weights[header + 16 : header + 18] == b"\x10\x00"  # its first message: continuation
+    _refused(_put(weights, header + 24, header),
+             "a continuation of the header of /layers/dense/vars overlaps the header of "
+             "/layers/dense/vars")
+
+
+def test_an_object_linked_twice_is_refused(weights):
+    header = _root_header(weights)
+    _refused(_put(weights, header + 4, 2, width=4),
+             "the header of / counts 2 links to it; each object must be linked exactly once")
+
+
+def test_entries_out_of_order_are_refused(weights):
+    node = _at(weights, b"SNOD")
+    assert weights[node + 6] >= 2
+    first, second = node + 8, node + 48
+    swapped = (weights[:first] + weights[second : second + 40] + weights[first:second]
+               + weights[second + 40 :])
+    _refused(swapped, "holds its entries out of order")
+
+
+def test_a_root_named_with_other_addresses_than_its_header_holds_is_refused(weights):
+    # HDF5 may use the addresses cached next to the name instead of the header's own.
+    heap = int.from_bytes(weights[88:96], "little")
+    _refused(_put(weights, 88, heap + 8),
+             "'s / is named with other addresses than its own header holds")
+
+
+def test_an_attribute_whose_value_is_missing_is_refused(weights):
+    heap = _at(weights, b"GCOL")
+    first_object = heap + 16
+    assert int.from_bytes(weights[first_object : first_object + 2], "little") == 1
+    _refused(_put(weights, first_object, 99, width=2),
+             "a global heap collection holds values no attribute uses, or lacks one")
+
+
+def test_a_name_outside_the_heap_is_refused(weights):
+    first_entry = _at(weights, b"SNOD") + 8
+    _refused(_put(weights, first_entry, 1 << 40), "names an entry outside its name heap")
+
+
+def test_bytes_left_behind_by_an_edit_in_place_are_refused(weights):
+    # HDF5 editing a file in place leaves what it replaced: here the removed entry's name.
+    buffer = io.BytesIO(weights)
+    with h5py.File(buffer, "r+") as file:
+        del file["optimizer/vars/9"]
+    _refused(buffer.getvalue(),
+             "the names of /optimizer/vars.* holds bytes that HDF5 leaves zero")
+
+
+def test_a_hidden_message_in_unused_space_is_refused(weights):
+    heap = _at(weights, b"GCOL")
+    size = int.from_bytes(weights[heap + 8 : heap + 16], "little")
+    end = heap + size
+    _refused(weights[: end - 8] + b"payload!" + weights[end:],
+             "a global heap collection's free space holds bytes that HDF5 leaves zero")
+
+
+def test_hdf5_never_sees_a_file_the_walk_refuses(good_file, monkeypatch, tmp_path):
+    opened = []
+    monkeypatch.setattr(_weights.h5py, "File", lambda *a, **k: opened.append(a))
+
+    def stray_byte(inner):
+        data = inner["model.weights.h5"]
+        heap = _at(data, b"GCOL")
+        inner["model.weights.h5"] = _put(data, heap + 4096 - 8, 7, width=1)
+        return inner
+
+    path = tmp_path / "crafted.l1l2"
+    path.write_bytes(rebuild(good_file, keras_members=stray_byte))
+    with pytest.raises(ValueError, match="holds bytes that HDF5 leaves zero"):
+        load(path)
+    assert opened == []
+
+
+@pytest.fixture(scope="module")
+def good_file(fitted_binary, tmp_path_factory):
+    path = tmp_path_factory.mktemp("walk") / "good.l1l2"
+    dump(fitted_binary, path)
+    return path.read_bytes()
