@@ -19,11 +19,17 @@ WHERE = "its model.weights.h5"
 
 
 @pytest.fixture(scope="module")
-def weights(fitted_binary, tmp_path_factory):
-    """The weights file of a genuine save (8 features, 16 hidden units, Adam)."""
+def good_file(fitted_binary, tmp_path_factory):
+    """A genuine save (8 features, 16 hidden units, Adam)."""
     path = tmp_path_factory.mktemp("walk") / "good.l1l2"
     dump(fitted_binary, path)
-    return members(members(path.read_bytes())[MODEL])["model.weights.h5"]
+    return path.read_bytes()
+
+
+@pytest.fixture(scope="module")
+def weights(good_file):
+    """Its weights file."""
+    return members(members(good_file)[MODEL])["model.weights.h5"]
 
 
 def _h5py_view(data):
@@ -254,8 +260,19 @@ def test_hdf5_never_sees_a_file_the_walk_refuses(good_file, monkeypatch, tmp_pat
     assert opened == []
 
 
-@pytest.fixture(scope="module")
-def good_file(fitted_binary, tmp_path_factory):
-    path = tmp_path_factory.mktemp("walk") / "good.l1l2"
-    dump(fitted_binary, path)
-    return path.read_bytes()
+def test_load_refuses_a_dataset_hdf5_would_read_elsewhere_than_the_walk(good_file, monkeypatch,
+                                                                      tmp_path):
+    # The walk and HDF5 agree on every file the tests try; should they ever differ, HDF5's view
+    # of where the data lies must not win silently.
+    def shifted(data, where):
+        walked = _hdf5.walk(data, where)
+        path = "/layers/dense/vars/1"
+        walked[path] = walked[path]._replace(address=walked[path].address + 8)
+        return walked
+
+    monkeypatch.setattr(_weights, "walk", shifted)
+    path = tmp_path / "good.l1l2"
+    path.write_bytes(good_file)
+    with pytest.raises(ValueError, match=r"/layers/dense/vars/1 is not read by HDF5 from the 64 "
+                                         "bytes the file's layout gives it"):
+        load(path)

@@ -295,12 +295,12 @@ class _Walk:
         body = self.one(messages, SYMBOL_TABLE, path, size=16)
         if self.data[body : body + 16] != scratch:
             self.refuse(f"'s {path} is named with other addresses than its own header holds.")
-        attributes = {}
+        attributes = []
         for position, length in messages.get(ATTRIBUTE, []):
-            name, value = self.attribute(position, length, path)
+            name = self.attribute(position, length, path)
             if name in attributes:
                 self.refuse(f"'s {path} has the attribute {name!r} twice.")
-            attributes[name] = value
+            attributes.append(name)
         self.items[path] = Group(path, tuple(attributes))
         tree, heap = self.number(body, 8, path), self.number(body + 8, 8, path)
         heap_start, heap_size, free = self.heap(heap, path)
@@ -451,7 +451,8 @@ class _Walk:
     # -- attributes ---------------------------------------------------------------------------
 
     def attribute(self, body, length, path):
-        """``(name, value)`` of a version 1 attribute message holding one UTF-8 string."""
+        """The name of a version 1 attribute message holding one UTF-8 string (whose value is
+        checked with the global heap it lies in, by ``check_strings``)."""
         what = f"'s {path} has an attribute"
         head = self.data[body : body + 8]
         name_size = int.from_bytes(head[2:4], "little")
@@ -477,7 +478,7 @@ class _Walk:
         collection = self.number(value + 4, 8, what)
         index = self.number(value + 12, 4, what)
         self.strings.append((collection, index, size, f"{path}'s attribute {name.decode()!r}"))
-        return name.decode(), (collection, index)
+        return name.decode()
 
     def check_strings(self):
         """Walk each global heap collection the attributes use: each of its objects must be

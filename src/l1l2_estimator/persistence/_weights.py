@@ -145,8 +145,8 @@ def _dataset(file, path, shape, dtype, walked):
     size = math.prod(shape) * dtype.itemsize
     found = walked.get(path)
     if (
-        dataset.id.get_offset() != getattr(found, "address", None)
-        or dataset.id.get_storage_size() != size
+        found is None
+        or (dataset.id.get_offset(), dataset.id.get_storage_size()) != (found.address, size)
         or found.size != size
     ):
         raise Refused(f"{_at(path)} is not read by HDF5 from the {size} bytes the file's layout "
