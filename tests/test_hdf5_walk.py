@@ -32,6 +32,11 @@ def weights(good_file):
     return members(members(good_file)[MODEL])["model.weights.h5"]
 
 
+def _walk(data):
+    """The walk of any file (the tests' files need not be Keras' weights)."""
+    return _hdf5.walk(data, WHERE, max_objects=10**6)
+
+
 def _h5py_view(data):
     """``{path: (shape, dtype, data address) or None for a group}``, as HDF5 reads ``data``."""
     found = {"/": None}
@@ -55,11 +60,11 @@ def _walk_view(walked):
 
 def _refused(data, reason):
     with pytest.raises(Refused, match=reason):
-        _hdf5.walk(data, WHERE)
+        _walk(data)
 
 
 def test_a_genuine_file_walks_to_what_hdf5_reads(weights):
-    walked = _hdf5.walk(weights, WHERE)
+    walked = _walk(weights)
     assert _walk_view(walked) == _h5py_view(weights)
     assert walked["/layers/dense/vars"].attributes == ("name",)
     assert walked["/optimizer/vars/0"].dtype == np.dtype("<i8")  # the step count
@@ -75,14 +80,14 @@ def test_a_group_of_many_entries_walks_through_every_level_of_its_b_tree():
             group.create_dataset(str(index), data=np.full(3, index, "<f4"))
     data = buffer.getvalue()
     assert b"TREE\x00\x01" in data
-    assert _walk_view(_hdf5.walk(data, WHERE)) == _h5py_view(data)
+    assert _walk_view(_walk(data)) == _h5py_view(data)
 
 
 def test_every_byte_hdf5_leaves_zero_is_checked(weights):
     # Outside the datasets' values, a zero byte is a field's value, padding, an unused slot or
     # unused space: setting any of them is refused.
     data_bytes = set()
-    for item in _hdf5.walk(weights, WHERE).values():
+    for item in _walk(weights).values():
         if isinstance(item, _hdf5.Dataset):
             data_bytes.update(range(item.address, item.address + item.size))
     positions = [p for p in range(len(weights)) if not weights[p] and p not in data_bytes]
@@ -91,7 +96,7 @@ def test_every_byte_hdf5_leaves_zero_is_checked(weights):
     for position in positions:
         mutant = weights[:position] + b"\x01" + weights[position + 1 :]
         try:
-            _hdf5.walk(mutant, WHERE)
+            _walk(mutant)
         except Refused:
             continue
         accepted.append(position)
@@ -102,7 +107,7 @@ def test_whatever_the_walk_accepts_hdf5_reads_the_same_way(weights):
     # Every other byte outside the datasets' values, changed: refused, or (a name's or a string's
     # character) read by HDF5 as the same groups and datasets, at the same places, as the walk.
     data_bytes = set()
-    for item in _hdf5.walk(weights, WHERE).values():
+    for item in _walk(weights).values():
         if isinstance(item, _hdf5.Dataset):
             data_bytes.update(range(item.address, item.address + item.size))
     accepted = 0
@@ -111,7 +116,7 @@ def test_whatever_the_walk_accepts_hdf5_reads_the_same_way(weights):
             continue
         mutant = weights[:position] + bytes([weights[position] ^ 0x01]) + weights[position + 1 :]
         try:
-            walked = _hdf5.walk(mutant, WHERE)
+            walked = _walk(mutant)
         except Refused:
             continue
         accepted += 1
@@ -150,7 +155,7 @@ def test_any_edit_of_any_field_is_walked_or_refused_never_crashes(weights, edits
     if cut is not None:
         mutant = mutant[: cut % len(mutant)]
     try:
-        walked = _hdf5.walk(mutant, WHERE)
+        walked = _walk(mutant)
     except Refused:
         return
     assert _walk_view(walked) == _h5py_view(mutant)
@@ -264,8 +269,8 @@ def test_load_refuses_a_dataset_hdf5_would_read_elsewhere_than_the_walk(good_fil
                                                                       tmp_path):
     # The walk and HDF5 agree on every file the tests try; should they ever differ, HDF5's view
     # of where the data lies must not win silently.
-    def shifted(data, where):
-        walked = _hdf5.walk(data, where)
+    def shifted(data, where, max_objects):
+        walked = _hdf5.walk(data, where, max_objects)
         path = "/layers/dense/vars/1"
         walked[path] = walked[path]._replace(address=walked[path].address + 8)
         return walked
@@ -276,3 +281,40 @@ def test_load_refuses_a_dataset_hdf5_would_read_elsewhere_than_the_walk(good_fil
     with pytest.raises(ValueError, match=r"/layers/dense/vars/1 is not read by HDF5 from the 64 "
                                          "bytes the file's layout gives it"):
         load(path)
+
+
+def test_a_file_of_more_groups_and_datasets_than_the_params_call_for_is_refused(weights):
+    count = len(_walk(weights))
+    assert len(_hdf5.walk(weights, WHERE, max_objects=count)) == count
+    with pytest.raises(Refused, match=f"holds more than the {count - 1} groups and datasets its "
+                                      "params call for"):
+        _hdf5.walk(weights, WHERE, max_objects=count - 1)
+
+
+@pytest.mark.parametrize("limit, value, reason", [
+    # Each bounds the walk's work per object; a genuine file is within 0 or 1 of each (here set
+    # to just below what it holds, to show the bound is enforced).
+    ("MAX_MESSAGES", 4, "the header of /layers/dense/vars/0 holds more than 4 messages"),
+    ("MAX_CONTINUATIONS", 0, r"the header of /\S*vars continues in more than 0 chunks"),
+    ("MAX_ATTRIBUTES", 0, r"'s /\S*vars has more than 0 attributes"),
+    ("MAX_FREE_BLOCKS", 0, "the names of / have more than 0 free blocks"),
+])
+def test_the_work_per_object_is_bounded(limit, value, reason, weights, monkeypatch):
+    monkeypatch.setattr(_hdf5, limit, value)
+    _refused(weights, reason)
+
+
+def test_a_b_tree_key_h5py_would_not_write_is_refused(weights):
+    # The root's first key names the empty string at offset 0; any other name there (one no
+    # entry uses, say) is a string hidden in the heap.
+    tree = _at(weights, b"TREE")
+    _refused(_put(weights, tree + 24, 8), "has a node whose first or last key is not h5py's")
+
+
+def test_an_empty_string_attribute_walks():
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w") as file:
+        file.create_group("vars").attrs["name"] = ""
+    data = buffer.getvalue()
+    assert _walk(data)["/vars"].attributes == ("name",)
+    assert _walk_view(_walk(data)) == _h5py_view(data)

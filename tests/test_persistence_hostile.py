@@ -548,7 +548,11 @@ H5_ATTACKS = {
         lambda file: file["layers/dense/vars"].attrs.__setitem__("dtype", "bfloat16"),
         "/layers/dense/vars has 2 attributes; at most 1"),
     "extra group": (lambda file: file.create_group("assets"),
-                    r"'s / holds 4 entries; \['layers', 'optimizer'\] are expected"),
+                    "holds more than the 23 groups and datasets its params call for"),
+    "another group instead of vars": (
+        lambda file: (file.__delitem__("vars"), file.create_group("assets")),
+        r"'s / holds \['assets', 'layers', 'optimizer'\]; exactly \['layers', 'optimizer'\] "
+        "are expected"),
 }
 
 

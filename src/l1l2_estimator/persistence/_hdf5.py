@@ -15,12 +15,16 @@ left unused. Anything else (other versions or messages, soft or external links, 
 filtered storage, attributes of datasets, names no entry uses, stray bytes) is refused, so that
 HDF5 only ever parses structures already checked here.
 
-``walk(data, where)`` returns ``{path: Group | Dataset}`` (``where`` starts each refusal, e.g.
-"its model.weights.h5"); the caller checks names, shapes and types against what it expects.
+``walk(data, where, max_objects)`` returns ``{path: Group | Dataset}`` (``where`` starts each
+refusal, e.g. "its model.weights.h5"); the caller checks names, shapes and types against what it
+expects. Its work is bounded by the file's size and ``max_objects`` (the groups and datasets the
+caller expects), whatever the file holds: each structure is read once (claimed bytes cannot be
+claimed again), and each object holds a bounded number of messages, continuations, attributes
+and free blocks.
 """
 
 import math
-from bisect import bisect_left
+from collections import deque
 from typing import NamedTuple
 
 import numpy as np
@@ -41,6 +45,13 @@ MAX_DEPTH = 8  # groups within groups (Keras' weights go 3 deep)
 MAX_RANK = 32  # HDF5's own limit
 MAX_NAME_BYTES = 255
 MAX_STRING_BYTES = 1024
+MIN_COLLECTION_BYTES = 4096  # HDF5 reads no smaller global heap collection
+# Far more than h5py writes for Keras' weights (at most 5 messages and 1 continuation a header,
+# 1 attribute a group, 1 free block a heap), and a bound on the walk's work per object.
+MAX_MESSAGES = 64
+MAX_CONTINUATIONS = 8
+MAX_ATTRIBUTES = 8
+MAX_FREE_BLOCKS = 16
 
 # Message types (IV.A.2) and the flags h5py's HDF5 gives them.
 NIL, DATASPACE, DATATYPE, FILL_VALUE, LAYOUT, ATTRIBUTE, CONTINUATION, SYMBOL_TABLE = (
@@ -74,16 +85,20 @@ class Dataset(NamedTuple):
     size: int
 
 
-def walk(data, where):
+def walk(data, where, max_objects):
     """``{path: Group | Dataset}`` of the HDF5 file ``data``, refused (``Refused``, each message
-    starting with ``where``) unless every byte of it is as the module docstring says."""
-    return _Walk(bytes(data), where).run()
+    starting with ``where``) unless every byte of it is as the module docstring says and it holds
+    at most ``max_objects`` groups and datasets."""
+    return _Walk(bytes(data), where, max_objects).run()
 
 
 class _Walk:
-    def __init__(self, data, where):
-        self.data, self.where = data, where
-        self.starts, self.regions = [], []  # sorted starts, and (start, end, what) in that order
+    def __init__(self, data, where, max_objects):
+        self.data, self.where, self.max_objects = data, where, max_objects
+        # Which bytes are claimed, and by what (start -> (end, what)): claims never overlap, so
+        # checking and marking them takes time linear in the file, whatever it holds.
+        self.claimed = np.zeros(len(data), bool)
+        self.regions = {}
         self.items = {}
         self.strings = []  # (collection address, index, length, what) of each attribute value
 
@@ -101,13 +116,13 @@ class _Walk:
         end = start + size
         if size <= 0 or start < 0 or end > len(self.data):
             self.refuse(f": {what} lies outside the file.")
-        index = bisect_left(self.starts, start)
-        for other_start, other_end, other in self.regions[max(index - 1, 0) : index + 1]:
-            if other_start < end and start < other_end:
-                self.refuse(f": {what} overlaps {other}; each part of the file must be its own "
-                            "bytes.")
-        self.starts.insert(index, start)
-        self.regions.insert(index, (start, end, what))
+        if self.claimed[start:end].any():
+            other = next(other for other_start, (other_end, other) in self.regions.items()
+                         if other_start < end and start < other_end)
+            self.refuse(f": {what} overlaps {other}; each part of the file must be its own "
+                        "bytes.")
+        self.claimed[start:end] = True
+        self.regions[start] = (end, what)
 
     def zero(self, start, end, what):
         if any(self.data[start:end]):
@@ -152,11 +167,9 @@ class _Walk:
         return self.items
 
     def check_unclaimed(self):
-        position = 0
-        for start, end, _ in [*self.regions, (len(self.data), len(self.data), None)]:
-            if any(self.data[position:start]):
-                self.refuse(f" holds bytes ({position} to {start}) that no part of it uses.")
-            position = end
+        stray = np.flatnonzero(np.frombuffer(self.data, np.uint8).astype(bool) & ~self.claimed)
+        if stray.size:
+            self.refuse(f" holds bytes (the first at {stray[0]}) that no part of it uses.")
 
     # -- object headers -----------------------------------------------------------------------
 
@@ -173,13 +186,16 @@ class _Walk:
                         "each object must be linked exactly once.")
         size = self.number(address + 8, 4, what)
         self.claim(address, 16 + size, what)
-        messages, found, pending = {}, 0, [(address + 16, address + 16 + size)]
+        messages, found, continuations = {}, 0, 0
+        pending = deque([(address + 16, address + 16 + size)])
         while pending:
-            position, end = pending.pop(0)
+            position, end = pending.popleft()
             while position < end:
                 found += 1
                 if found > count:
                     self.refuse(f": {what} holds more messages than it counts ({count}).")
+                if found > MAX_MESSAGES:
+                    self.refuse(f": {what} holds more than {MAX_MESSAGES} messages.")
                 kind = self.number(position, 2, what)
                 length = self.number(position + 2, 2, what)
                 flags = self.number(position + 4, 1, what)
@@ -194,6 +210,10 @@ class _Walk:
                     if length != 16:
                         self.refuse(f": {what} holds a malformed continuation message.")
                     start, chunk = self.number(body, 8, what), self.number(body + 8, 8, what)
+                    continuations += 1
+                    if continuations > MAX_CONTINUATIONS:
+                        self.refuse(f": {what} continues in more than {MAX_CONTINUATIONS} "
+                                    "chunks.")
                     self.claim(start, chunk, f"a continuation of {what}")
                     pending.append((start, start + chunk))
                 elif kind == NIL:
@@ -219,6 +239,9 @@ class _Walk:
         ``scratch``) or dataset (0, no scratch) whose header is at ``address``."""
         if path.count("/") > MAX_DEPTH:
             self.refuse(f" nests groups more than {MAX_DEPTH} deep.")
+        if len(self.items) >= self.max_objects:
+            self.refuse(f" holds more than the {self.max_objects} groups and datasets its "
+                        "params call for.")
         messages = self.header(address, path)
         if cache_type == 1:
             self.group(messages, path, scratch)
@@ -295,12 +318,14 @@ class _Walk:
         body = self.one(messages, SYMBOL_TABLE, path, size=16)
         if self.data[body : body + 16] != scratch:
             self.refuse(f"'s {path} is named with other addresses than its own header holds.")
-        attributes = []
+        attributes = {}  # names, in order
+        if len(messages.get(ATTRIBUTE, [])) > MAX_ATTRIBUTES:
+            self.refuse(f"'s {path} has more than {MAX_ATTRIBUTES} attributes.")
         for position, length in messages.get(ATTRIBUTE, []):
             name = self.attribute(position, length, path)
             if name in attributes:
                 self.refuse(f"'s {path} has the attribute {name!r} twice.")
-            attributes.append(name)
+            attributes[name] = None
         self.items[path] = Group(path, tuple(attributes))
         tree, heap = self.number(body, 8, path), self.number(body + 8, 8, path)
         heap_start, heap_size, free = self.heap(heap, path)
@@ -320,14 +345,14 @@ class _Walk:
             ):
                 self.refuse(f": the B-tree of {path} has nodes that are not linked in order.")
         previous = None
-        for entry_name, _, _, _ in entries:
+        for entry_name, *_ in entries:
             if not entry_name:
                 self.refuse(f"'s {path} holds an entry without a name.")
             if previous is not None and entry_name <= previous:
                 self.refuse(f"'s {path} holds its entries out of order.")
             previous = entry_name
         self.check_heap(heap_start, heap_size, free, names, path)
-        for entry_name, address, cache_type, entry_scratch in entries:
+        for entry_name, _, address, cache_type, entry_scratch in entries:
             child = path.rstrip("/") + "/" + entry_name.decode("ascii")
             self.object(address, child, cache_type, entry_scratch)
 
@@ -367,8 +392,11 @@ class _Walk:
         what = f": the names of {path}"
         used = [(offset, offset + len(name) + 1) for offset, name in names.items()]
         # The free list: blocks of (offset of the next block or 1, size), in order.
-        position = free
+        position, blocks = free, 0
         while position != 1:  # HDF5's end of the free list
+            blocks += 1
+            if blocks > MAX_FREE_BLOCKS:
+                self.refuse(f"{what} have more than {MAX_FREE_BLOCKS} free blocks.")
             if position % 8 or position + 16 > size:
                 self.refuse(f"{what} have a free list outside them.")
             following = self.number(start + position, 8, what)
@@ -392,8 +420,11 @@ class _Walk:
 
     def tree(self, address, path, name, entries, nodes, level=None, bounds=None):
         """Walk the B-tree node at ``address`` of group ``path``, appending to ``entries``
-        ``(name, header address, cache type, scratch)`` of each entry, in order, and to
-        ``nodes[level]`` ``(address, left sibling, right sibling)`` of each node."""
+        ``(name, its heap offset, header address, cache type, scratch)`` of each entry, in
+        order, and to ``nodes[level]`` ``(address, left sibling, right sibling)`` of each node.
+        Its keys are heap offsets: the root's first is the empty name at 0, each next one the
+        name of the last entry below it (h5py's), and a child's first and last are the ones
+        around it in its parent (``bounds``)."""
         what = f"the B-tree of {path}"
         node = self.data[address : address + 8]
         if len(node) < 8 or node[:5] != b"TREE\x00":
@@ -411,18 +442,17 @@ class _Walk:
         # An empty node (an empty group's) keeps its one key zero too.
         unused = address + 32 + 16 * used if used else address + 24
         self.zero(unused, address + TREE_SIZE, f": {what}'s unused space")
-        key_names = [name(key) for key in keys] if used else []
-        if bounds is not None and (key_names[0], key_names[-1]) != bounds:
-            self.refuse(f": {what} has a node whose keys differ from its parent's.")
+        if used and (keys[0], keys[-1]) != (bounds or (0, keys[-1])):
+            self.refuse(f": {what} has a node whose first or last key is not h5py's.")
         for index, child in enumerate(children):
-            low, high = key_names[index], key_names[index + 1]
+            low, high = keys[index], keys[index + 1]
             first = len(entries)
             if node_level:
                 self.tree(child, path, name, entries, nodes, node_level - 1, (low, high))
             else:
                 self.symbols(child, path, name, entries)
-            inside = [entry[0] for entry in entries[first:]]
-            if not inside or inside[-1] != high or not low < inside[0]:
+            inside = entries[first:]
+            if not inside or inside[-1][1] != high or not name(low) < inside[0][0]:
                 self.refuse(f": {what} has keys that do not bound its entries.")
 
     def symbols(self, address, path, name, entries):
@@ -445,7 +475,9 @@ class _Walk:
             if cache_type == 2:
                 child = path.rstrip("/") + "/" + entry_name.decode("ascii")
                 self.refuse(f"'s {child} is a soft link; only hard links are read.")
-            entries.append((entry_name, header, cache_type, self.data[entry + 24 : entry + 40]))
+            entries.append(
+                (entry_name, offset, header, cache_type, self.data[entry + 24 : entry + 40])
+            )
         self.zero(address + 8 + 40 * used, address + SNOD_SIZE, f": {what}'s unused entries")
 
     # -- attributes ---------------------------------------------------------------------------
@@ -496,7 +528,7 @@ class _Walk:
                             "lacks one an attribute uses.")
             for index, (size, what) in values.items():
                 start, length = objects[index]
-                if length != size or not size:
+                if length != size:
                     self.refuse(f": {what} is not a string of its declared length.")
                 if size > MAX_STRING_BYTES:
                     self.refuse(f": {what} is longer than {MAX_STRING_BYTES} bytes.")
@@ -512,6 +544,8 @@ class _Walk:
         if self.data[address : address + 8] != b"GCOL\x01\x00\x00\x00":
             self.refuse(f": {what} is not one as h5py writes it.")
         size = self.number(address + 8, 8, what)
+        if size < MIN_COLLECTION_BYTES:
+            self.refuse(f": {what} is smaller than HDF5 reads ({size} bytes).")
         self.claim(address, size, what)
         end, position, objects = address + size, address + 16, {}
         while position + 16 <= end:

@@ -29,7 +29,6 @@ import numpy as np
 from .._compat import non_negative_state
 from .._params import ACTIVATIONS, layer_sizes, new_optimizer, optimizer_config
 from ._archive import MODEL_MEMBER, Archive, Refused
-from ._hdf5 import walk
 from ._keras_config import check_network_config
 from ._keras_objects import (
     check_keys,
@@ -39,7 +38,7 @@ from ._keras_objects import (
     keras_object_from_config,
 )
 from ._schema import parse_json
-from ._weights import WEIGHTS_MEMBER, read_weights
+from ._weights import WEIGHTS_MEMBER, read_weights, walk_weights
 
 KERAS_MEMBERS = ("config.json", "metadata.json", WEIGHTS_MEMBER)
 
@@ -71,7 +70,7 @@ def keras_bytes(model):
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         weights = archive.read(WEIGHTS_MEMBER)
     try:
-        walk(weights, f"its {WEIGHTS_MEMBER}")
+        walk_weights(weights, len(model.layers), len(model.optimizer.variables))
     except Refused as refused:
         raise ValueError(
             f"Cannot save the estimator: h5py {h5py.version.version} (HDF5 "

@@ -45,17 +45,27 @@ def read_weights(data, kernel_shapes, optimizer_layout):
     value that replaces it: the learning rate comes from the params, never from the file) and
     whether it is ``non_negative`` (the optimizer keeps only values >= 0 there).
     """
-    walked = walk(data, f"its {WEIGHTS_MEMBER}")
+    layout = optimizer_layout(kernel_shapes)
+    walked = walk_weights(data, len(kernel_shapes), len(layout))
     try:
         with h5py.File(io.BytesIO(data), "r") as file:
-            return _read(file, walked, kernel_shapes, optimizer_layout)
+            return _read(file, walked, kernel_shapes, layout)
     except Refused:
         raise
     except Exception as error:  # h5py and HDF5 raise many types for damaged files
         raise Refused(f"its {WEIGHTS_MEMBER} cannot be read ({first_line(error)}).") from error
 
 
-def _read(file, walked, kernel_shapes, optimizer_layout):
+def walk_weights(data, n_layers, n_optimizer_variables):
+    """``_hdf5.walk`` of the weights file ``data`` of a network of ``n_layers`` Dense layers and
+    an optimizer of ``n_optimizer_variables`` variables: refused if it holds any more groups and
+    datasets than the root, its ``vars``, ``layers``, ``optimizer`` and ``optimizer/vars``, each
+    layer's group, ``vars`` group and two datasets, and the optimizer's datasets."""
+    objects = 5 + 4 * n_layers + n_optimizer_variables
+    return walk(data, f"its {WEIGHTS_MEMBER}", max_objects=objects)
+
+
+def _read(file, walked, kernel_shapes, layout):
     _check_group(file, "/", {"layers", "optimizer"}, optional={"vars"})
     if "vars" in file:
         _check_group(_group(file, "/vars"), "/vars", set(), attributes={"name"})
@@ -68,7 +78,6 @@ def _read(file, walked, kernel_shapes, optimizer_layout):
         _check_group(_group(file, f"{path}/vars"), f"{path}/vars", {"0", "1"}, attributes={"name"})
         for key, expected in (("0", shape), ("1", shape[1:])):
             datasets.append(_dataset(file, f"{path}/vars/{key}", expected, np.float32, walked))
-    layout = optimizer_layout(kernel_shapes)
     _check_group(_group(file, "/optimizer"), "/optimizer", {"vars"})
     names = {str(index) for index in range(len(layout))}
     _check_group(_group(file, "/optimizer/vars"), "/optimizer/vars", names, attributes={"name"})
