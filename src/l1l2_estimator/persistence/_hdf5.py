@@ -125,7 +125,7 @@ class _Walk:
         self.regions[start] = (end, what)
 
     def zero(self, start, end, what):
-        if any(self.data[start:end]):
+        if self.data.count(0, start, end) != max(min(end, len(self.data)) - start, 0):
             self.refuse(f"{what} holds bytes that HDF5 leaves zero.")
 
     # -- superblock ---------------------------------------------------------------------------
@@ -167,9 +167,12 @@ class _Walk:
         return self.items
 
     def check_unclaimed(self):
-        stray = np.flatnonzero(np.frombuffer(self.data, np.uint8).astype(bool) & ~self.claimed)
-        if stray.size:
-            self.refuse(f" holds bytes (the first at {stray[0]}) that no part of it uses.")
+        position = 0
+        for start, (end, _) in [*sorted(self.regions.items()), (len(self.data), (None, None))]:
+            if self.data.count(0, position, start) != start - position:
+                self.refuse(f" holds bytes (between {position} and {start}) that no part of it "
+                            "uses.")
+            position = end
 
     # -- object headers -----------------------------------------------------------------------
 
