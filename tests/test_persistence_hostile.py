@@ -640,7 +640,7 @@ def _field(position, value):
     (lambda data: data[:50], "ends inside its superblock"),
 ], ids=["base address", "bytes appended", "end beyond the file", "truncated", "driver block",
         "free-space manager", "root beyond the file", "unknown version", "cut in the superblock"])
-def test_the_superblock_is_checked_before_hdf5_reads_the_file(edit, reason, good, tmp_path):
+def test_a_superblock_h5py_would_not_write_is_refused(edit, reason, good, tmp_path):
     _assert_refused(tmp_path, rebuild(good, keras_members=_weights_bytes(edit)), reason)
 
 

@@ -1,8 +1,8 @@
-"""The HDF5 layout that h5py writes by default, checked byte by byte in Python before HDF5's C
-library reads any of it.
+"""The HDF5 layout that h5py writes by default, checked byte by byte in Python, so that HDF5's C
+library never parses a stranger's file.
 
-``load`` hands a stranger's ``model.weights.h5`` to h5py only after this module has walked it
-as the HDF5 file format specification describes the layout h5py writes with its default settings
+``load`` reads a stranger's ``model.weights.h5`` with this module alone: it walks the file as the
+HDF5 file format specification describes the layout h5py writes with its default settings
 (HDF5's "earliest" format): a version 0 superblock (section II.A), version 1 object headers and
 their continuation blocks (IV.A.1), groups as symbol tables (IV.A.2.r): a version 1 B-tree of
 group nodes (III.A.1), symbol table nodes (III.B) and a local heap of names (III.D), datasets
@@ -12,8 +12,8 @@ collection (III.E). Every field is checked against the values h5py writes (the d
 values byte for byte), every address and size against the file, and every byte of the file must
 belong to exactly one of those structures or to one dataset's data, or be a zero byte that HDF5
 left unused. Anything else (other versions or messages, soft or external links, chunked or
-filtered storage, attributes of datasets, names no entry uses, stray bytes) is refused, so that
-HDF5 only ever parses structures already checked here.
+filtered storage, attributes of datasets, names no entry uses, stray bytes) is refused. The
+tests hold the walk to HDF5's own reading: whatever it accepts, h5py reads the same way.
 
 ``walk(data, where, max_objects)`` returns ``{path: Group | Dataset}`` (``where`` starts each
 refusal, e.g. "its model.weights.h5"); the caller checks names, shapes and types against what it

@@ -1,5 +1,4 @@
-"""``model.weights.h5`` inside ``model.keras``: read from memory, its layout checked before any
-data is read.
+"""``model.weights.h5`` inside ``model.keras``: read from memory, in Python, without HDF5.
 
 Keras 3 writes the weights of a ``Sequential`` of ``Dense`` layers and of its optimizer as::
 
@@ -8,32 +7,24 @@ Keras 3 writes the weights of a ``Sequential`` of ``Dense`` layers and of its op
     optimizer/vars/0 ... optimizer/vars/<n - 1>     the optimizer's variables, in order
     vars                                            the model's own variables (none)
 
-and nothing else. Before HDF5 reads anything, ``_hdf5.walk`` checks every byte of the file in
-Python against the layout h5py writes by default (no other layout, no soft or external link, no
-chunked, filtered or external storage, each dataset's data bytes of its own, no stray bytes).
-Then, through h5py, the file must hold exactly these groups and datasets, with no attributes but
-the ``name`` that Keras gives each ``vars`` group, and HDF5 must find each dataset's data where
-the walk did. Each dataset must have exactly the shape and type expected (little-endian float32,
-int64 for the optimizer's step count) and hold only finite numbers, and no negative ones where
-the optimizer keeps only non-negative ones. Only then is any data read, straight into arrays of
-the expected size.
+and nothing else. ``_hdf5.walk`` checks every byte of the file against the layout h5py writes by
+default (no other layout, no soft or external link, no chunked, filtered or external storage,
+each dataset's data bytes of its own, no stray bytes) and returns its groups and datasets. They
+must be exactly these, with no attributes but the ``name`` that Keras gives each ``vars`` group,
+and each dataset of exactly the shape and type expected (little-endian float32, int64 for the
+optimizer's step count). Only then is any data read, straight from the bytes the walk found for
+it into arrays of the expected size, and it must hold only finite numbers, and no negative ones
+where the optimizer keeps only non-negative ones. HDF5's C library never reads the file.
 """
 
-from .. import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start)
-
-import io
 import math
 
-import h5py
 import numpy as np
 
 from ._archive import Refused
-from ._hdf5 import walk
-from ._keras_objects import first_line
+from ._hdf5 import Dataset, Group, walk
 
 WEIGHTS_MEMBER = "model.weights.h5"
-
-_TYPES = {np.dtype("float32"): h5py.h5t.IEEE_F32LE, np.dtype("int64"): h5py.h5t.STD_I64LE}
 
 
 def read_weights(data, kernel_shapes, optimizer_layout):
@@ -46,14 +37,41 @@ def read_weights(data, kernel_shapes, optimizer_layout):
     whether it is ``non_negative`` (the optimizer keeps only values >= 0 there).
     """
     layout = optimizer_layout(kernel_shapes)
-    walked = walk_weights(data, len(kernel_shapes), len(layout))
-    try:
-        with h5py.File(io.BytesIO(data), "r") as file:
-            return _read(file, walked, kernel_shapes, layout)
-    except Refused:
-        raise
-    except Exception as error:  # h5py and HDF5 raise many types for damaged files
-        raise Refused(f"its {WEIGHTS_MEMBER} cannot be read ({first_line(error)}).") from error
+    file = _File(walk_weights(data, len(kernel_shapes), len(layout)))
+    file.check_group("/", {"layers", "optimizer"}, optional={"vars"})
+    if "/vars" in file.items:
+        file.check_group("/vars", set(), attributes={"name"})
+    names = ["dense"] + [f"dense_{index}" for index in range(1, len(kernel_shapes))]
+    file.check_group("/layers", set(names))
+    datasets = []
+    for name, shape in zip(names, kernel_shapes):
+        path = f"/layers/{name}"
+        file.check_group(path, {"vars"})
+        file.check_group(f"{path}/vars", {"0", "1"}, attributes={"name"})
+        for key, expected in (("0", shape), ("1", shape[1:])):
+            datasets.append(file.dataset(f"{path}/vars/{key}", expected, np.float32))
+    file.check_group("/optimizer", {"vars"})
+    names = {str(index) for index in range(len(layout))}
+    file.check_group("/optimizer/vars", names, attributes={"name"})
+    optimizer_datasets = [
+        file.dataset(f"/optimizer/vars/{index}", variable.shape, variable.dtype)
+        for index, variable in enumerate(layout)
+    ]
+    # The layout is sound: now read.
+    weights = [_finite(data, dataset, "its network's weights") for dataset in datasets]
+    optimizer_state = []
+    for variable, dataset in zip(layout, optimizer_datasets):
+        if variable.value is not None:
+            optimizer_state.append(variable.value)
+            continue
+        value = _finite(data, dataset, "its optimizer state")
+        if variable.non_negative and (value < 0).any():
+            raise Refused(
+                f"its optimizer state {dataset.path} ({variable.name}) holds negative values, "
+                "which the optimizer never keeps there."
+            )
+        optimizer_state.append(value)
+    return weights, optimizer_state
 
 
 def walk_weights(data, n_layers, n_optimizer_variables):
@@ -65,106 +83,66 @@ def walk_weights(data, n_layers, n_optimizer_variables):
     return walk(data, f"its {WEIGHTS_MEMBER}", max_objects=objects)
 
 
-def _read(file, walked, kernel_shapes, layout):
-    _check_group(file, "/", {"layers", "optimizer"}, optional={"vars"})
-    if "vars" in file:
-        _check_group(_group(file, "/vars"), "/vars", set(), attributes={"name"})
-    names = ["dense"] + [f"dense_{index}" for index in range(1, len(kernel_shapes))]
-    _check_group(_group(file, "/layers"), "/layers", set(names))
-    datasets = []
-    for name, shape in zip(names, kernel_shapes):
-        path = f"/layers/{name}"
-        _check_group(_group(file, path), path, {"vars"})
-        _check_group(_group(file, f"{path}/vars"), f"{path}/vars", {"0", "1"}, attributes={"name"})
-        for key, expected in (("0", shape), ("1", shape[1:])):
-            datasets.append(_dataset(file, f"{path}/vars/{key}", expected, np.float32, walked))
-    _check_group(_group(file, "/optimizer"), "/optimizer", {"vars"})
-    names = {str(index) for index in range(len(layout))}
-    _check_group(_group(file, "/optimizer/vars"), "/optimizer/vars", names, attributes={"name"})
-    optimizer_datasets = [
-        _dataset(file, f"/optimizer/vars/{index}", variable.shape, variable.dtype, walked)
-        for index, variable in enumerate(layout)
-    ]
-    # The layout is sound: now read.
-    weights = [_finite(dataset, "its network's weights") for dataset in datasets]
-    optimizer_state = []
-    for variable, dataset in zip(layout, optimizer_datasets):
-        if variable.value is not None:
-            optimizer_state.append(variable.value)
-            continue
-        value = _finite(dataset, "its optimizer state")
-        if variable.non_negative and (value < 0).any():
-            raise Refused(
-                f"its optimizer state {dataset.name} ({variable.name}) holds negative values, "
-                "which the optimizer never keeps there."
-            )
-        optimizer_state.append(value)
-    return weights, optimizer_state
-
-
 def _at(path):
     return f"its {WEIGHTS_MEMBER}'s {path}"
 
 
-def _group(file, path):
-    """The group at ``path`` (the walk let only hard links through)."""
-    group = file[path]
-    if not isinstance(group, h5py.Group):
-        raise Refused(f"{_at(path)} is not a group.")
-    return group
+class _File:
+    """The groups and datasets that ``_hdf5.walk`` found, checked against what is expected."""
+
+    def __init__(self, items):
+        self.items = items
+        self.children = {}  # group path -> names of its entries
+        for path in items:
+            if path != "/":
+                parent, name = path.rsplit("/", 1)
+                self.children.setdefault(parent or "/", set()).add(name)
+
+    def check_group(self, path, children, *, optional=(), attributes=()):
+        """Refuse the group at ``path`` unless it holds ``children`` (and maybe ``optional``)
+        and no attribute but ``attributes``."""
+        group = self.items.get(path)
+        if not isinstance(group, Group):
+            raise Refused(f"{_at(path)} is not a group.")
+        names = self.children.get(path, set())
+        if len(names) > len(children) + len(optional):
+            raise Refused(
+                f"{_at(path)} holds {len(names)} entries; {sorted(children)} are expected."
+            )
+        if not children <= names <= children | set(optional):
+            shown = sorted(name[:80] for name in names)[:5]
+            raise Refused(f"{_at(path)} holds {shown}; exactly {sorted(children)} are expected.")
+        if len(group.attributes) > len(attributes):
+            raise Refused(
+                f"{_at(path)} has {len(group.attributes)} attributes; at most {len(attributes)} "
+                "expected."
+            )
+        for name in group.attributes:
+            if name not in attributes:
+                raise Refused(f"{_at(path)} has an unexpected attribute {name[:80]!r}.")
+
+    def dataset(self, path, shape, dtype):
+        """The dataset at ``path``, refused unless of exactly ``shape`` and ``dtype``."""
+        dataset = self.items.get(path)
+        if not isinstance(dataset, Dataset):
+            raise Refused(f"{_at(path)} is not a dataset.")
+        shape, dtype = tuple(shape), np.dtype(dtype)
+        if dataset.shape != shape:
+            raise Refused(
+                f"{_at(path)} has shape {dataset.shape}, but its params, features and labels "
+                f"call for {shape}."
+            )
+        if dataset.dtype != dtype:
+            raise Refused(f"{_at(path)} has type {dataset.dtype}; little-endian {dtype} is "
+                          "expected.")
+        return dataset
 
 
-def _check_group(group, path, children, *, optional=(), attributes=()):
-    """Refuse ``group`` unless it holds ``children`` (and maybe ``optional``) and no attribute
-    but ``attributes``."""
-    if len(group) > len(children) + len(optional):
-        raise Refused(f"{_at(path)} holds {len(group)} entries; {sorted(children)} are expected.")
-    names = set(group)
-    if not children <= names <= children | set(optional):
-        shown = sorted(name[:80] for name in names)[:5]
-        raise Refused(f"{_at(path)} holds {shown}; exactly {sorted(children)} are expected.")
-    _check_attributes(group, path, attributes)
-
-
-def _check_attributes(item, path, allowed):
-    if len(item.attrs) > len(allowed):
-        raise Refused(
-            f"{_at(path)} has {len(item.attrs)} attributes; at most {len(allowed)} expected."
-        )
-    for name in item.attrs:
-        if name not in allowed:
-            raise Refused(f"{_at(path)} has an unexpected attribute {name[:80]!r}.")
-
-
-def _dataset(file, path, shape, dtype, walked):
-    """The dataset at ``path``, refused unless laid out as the module docstring says and as
-    ``walked`` (what ``_hdf5.walk`` found) places it."""
-    dataset = file[path]
-    if not isinstance(dataset, h5py.Dataset):
-        raise Refused(f"{_at(path)} is not a dataset.")
-    _check_attributes(dataset, path, ())
-    shape, dtype = tuple(shape), np.dtype(dtype)
-    if dataset.shape != shape:
-        raise Refused(
-            f"{_at(path)} has shape {dataset.shape}, but its params, features and labels call "
-            f"for {shape}."
-        )
-    if not dataset.id.get_type() == _TYPES[dtype]:
-        raise Refused(f"{_at(path)} has type {dataset.dtype}; little-endian {dtype} is expected.")
-    size = math.prod(shape) * dtype.itemsize
-    found = walked.get(path)
-    if (
-        found is None
-        or (dataset.id.get_offset(), dataset.id.get_storage_size()) != (found.address, size)
-        or found.size != size
-    ):
-        raise Refused(f"{_at(path)} is not read by HDF5 from the {size} bytes the file's layout "
-                      "gives it.")
-    return dataset
-
-
-def _finite(dataset, what):
-    value = np.asarray(dataset[()], dtype=dataset.dtype)
+def _finite(data, dataset, what):
+    """The values of ``dataset``: its bytes in ``data``, copied into an array of its own."""
+    count = math.prod(dataset.shape)
+    value = np.frombuffer(data, dataset.dtype, count, dataset.address).reshape(dataset.shape)
+    value = value.astype(dataset.dtype.newbyteorder("="), copy=True)
     if value.dtype.kind == "f" and not np.isfinite(value).all():
-        raise Refused(f"{what} hold NaN or infinite values ({dataset.name}).")
+        raise Refused(f"{what} hold NaN or infinite values ({dataset.path}).")
     return value
