@@ -129,7 +129,14 @@ def cluster():
     TensorFlow) when it starts, restarts included, rather than in its first task."""
     # LocalCluster closes the nanny of a lost worker whose replacement has not joined within
     # lost-worker-timeout (15 s); a process importing TensorFlow on a busy machine can take longer.
-    with dask.config.set({"distributed.deploy.lost-worker-timeout": f"{STARTUP_TIMEOUT}s"}):
+    # The Active Memory Manager, on by default, drops all but one replica of a key every 2 s
+    # (ReduceReplicas), undoing the search's broadcast of X and y: had it run before the kill, the
+    # victim could hold their only copy and the search would fail with "lost scattered data".
+    config = {
+        "distributed.deploy.lost-worker-timeout": f"{STARTUP_TIMEOUT}s",
+        "distributed.scheduler.active-memory-manager.start": False,
+    }
+    with dask.config.set(config):
         cluster = distributed.LocalCluster(
             n_workers=2,
             threads_per_worker=1,
