@@ -1,7 +1,11 @@
 """L1L2ClassifierCV and L1L2RegressorCV: the batched grid search equals GridSearchCV over single
 fits, member for member."""
 
+import os
+import pathlib
 import pickle
+import subprocess
+import sys
 import warnings
 
 import numpy as np
@@ -102,12 +106,7 @@ def test_members_equal_single_fits_bit_for_bit(wine, settings):
                 np.testing.assert_array_equal(got, want.astype(np.float32))
 
 
-@pytest.mark.parametrize("n_penalties", [3, 5])
-def test_members_equal_single_fits_whatever_their_number(wine, n_penalties):
-    """An odd number of members does not share out evenly among TensorFlow's threads: without
-    padding slots, the middle member's products were split between two threads and rounded
-    differently from its single fit."""
-    X, y = wine
+def _assert_members_equal_single_fits(X, y, n_penalties):
     penalties = [(0.0, 0.0)] * n_penalties
     base = L1L2Classifier(**{**NETWORK, "epochs": 3, "tol": 0.0})
     members, _, _ = clone(base)._fit_members(X, y, None, [np.arange(len(y))], penalties)
@@ -117,6 +116,34 @@ def test_members_equal_single_fits_whatever_their_number(wine, n_penalties):
         assert member["loss_curve"] == single.loss_curve_
         for got, want in zip(member["weights"], expected):
             np.testing.assert_array_equal(got, want.astype(np.float32))
+
+
+@pytest.mark.parametrize("n_penalties", [3, 5])
+def test_members_equal_single_fits_whatever_their_number(wine, n_penalties):
+    _assert_members_equal_single_fits(*wine, n_penalties)
+
+
+def test_members_equal_single_fits_when_operations_are_split_among_threads():
+    """With several intra-op threads (TensorFlow's default on a machine of more than 2 cores;
+    this test process has one, see _environment), an odd number of members does not share out
+    evenly among them: without padding slots, the middle member's products were split between
+    two threads and rounded differently from its single fit. Checked in a process with two."""
+    code = (
+        "from l1l2_estimator import _training; import tensorflow as tf; "
+        "tf.config.threading.set_intra_op_parallelism_threads(2); "
+        "assert _training._intra_op_threads() == 2; "
+        "from sklearn.datasets import load_wine; from sklearn.preprocessing import StandardScaler; "
+        "import tests.test_cv as t; "
+        "X, y = load_wine(return_X_y=True); X = StandardScaler().fit_transform(X); "
+        "[t._assert_members_equal_single_fits(X, y, n) for n in (3, 5)]; print('equal')"
+    )
+    root = pathlib.Path(__file__).resolve().parent.parent
+    env = {**os.environ, "L1L2_ESTIMATOR_TF_THREADS": "0", "PYTHONPATH": str(root)}
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.split() == ["equal"]
 
 
 @pytest.mark.parametrize("prepare_refit", [False, True])

@@ -7,6 +7,10 @@ import platform
 import subprocess
 import sys
 
+import pytest
+
+from l1l2_estimator._environment import SMALL_MACHINE_CORES, thread_pool_sizes, usable_cores
+
 PROBE = (
     "import os, sys; from l1l2_estimator import L1L2Classifier; import tensorflow as tf; "
     "from scikeras.wrappers import BaseWrapper; "
@@ -21,23 +25,51 @@ PROBE = (
 X86 = platform.machine().lower() in ("x86_64", "amd64")
 
 
-def _run(**env):
+def _run(prelude="", **env):
     clean = {
         k: v for k, v in os.environ.items() if not k.startswith(("TF_", "OMP_", "L1L2_ESTIMATOR_"))
     }
     return subprocess.run(
-        [sys.executable, "-c", PROBE], env={**clean, **env}, capture_output=True, text=True,
-        check=True,
+        [sys.executable, "-c", prelude + PROBE], env={**clean, **env}, capture_output=True,
+        text=True, check=True,
     )
 
 
-def test_import_prints_nothing_and_leaves_default_threads():
+def test_import_prints_nothing():
     done = _run()
     assert done.stderr == ""
-    # TensorFlow's default thread pools (one thread per core), our log level, scikeras' tags,
+    # The intra-op pool: one thread on a machine of at most 2 cores, else TensorFlow's default
+    # (0: one thread per core); the inter-op pool at its default; our log level, scikeras' tags,
     # oneDNN's kernels on (x86-64)
-    expected = ["0", "0", "3", "True", "True"] + (["1", "True"] if X86 else ["None"])
+    intra = "1" if usable_cores() <= SMALL_MACHINE_CORES else "0"
+    expected = [intra, "0", "3", "True", "True"] + (["1", "True"] if X86 else ["None"])
     assert done.stdout.split()[: len(expected)] == expected
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="CPU affinity is Linux-only")
+def test_a_process_on_one_core_splits_no_operation():
+    one_core = "import os; os.sched_setaffinity(0, {min(os.sched_getaffinity(0))}); "
+    assert _run(prelude=one_core).stdout.split()[:2] == ["1", "0"]
+    assert _run(prelude=one_core, L1L2_ESTIMATOR_TF_THREADS="0").stdout.split()[:2] == ["0", "0"]
+
+
+@pytest.mark.parametrize(
+    ("environ", "cores", "sizes"),
+    [
+        ({}, 1, (1, None)),
+        ({}, 2, (1, None)),
+        ({}, 3, (None, None)),
+        ({}, 64, (None, None)),
+        ({"OMP_NUM_THREADS": "3"}, 2, (3, 3)),  # joblib's share for a worker wins
+        ({"OMP_NUM_THREADS": "1"}, 64, (1, 1)),
+        ({"OMP_NUM_THREADS": "0"}, 2, (1, None)),  # not a share: ignored
+        ({"OMP_NUM_THREADS": "four"}, 8, (None, None)),
+        ({"TF_NUM_INTRAOP_THREADS": "2"}, 2, (None, None)),  # the user's own setting wins
+        ({"TF_NUM_INTEROP_THREADS": "2", "OMP_NUM_THREADS": "1"}, 2, (None, None)),
+    ],
+)
+def test_thread_pool_sizes(environ, cores, sizes):
+    assert thread_pool_sizes(environ, cores) == sizes
 
 
 def test_import_is_quiet_when_the_level_is_inherited():

@@ -853,13 +853,14 @@ def _idle_inputs(n_features, n_targets):
 def _intra_op_threads():
     """The threads TensorFlow shares an operation out among (its default: one per core this
     process may run on)."""
-    threads = tf.config.threading.get_intra_op_parallelism_threads()
-    if threads:
-        return threads
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
+    configured = tf.config.threading.get_intra_op_parallelism_threads()
+    if configured:
+        return configured
+    # TensorFlow's runtime reads this variable itself; its config does not show it.
+    from_environment = os.environ.get("TF_NUM_INTRAOP_THREADS", "")
+    if from_environment.isdigit() and int(from_environment) > 0:
+        return int(from_environment)
+    return _environment.usable_cores()
 
 
 class _Packing:
