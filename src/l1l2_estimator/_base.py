@@ -454,6 +454,7 @@ class L1L2Network(RoutedParams):
         loss_curve,
         shuffle_seed,
         validation_scores,
+        encoders=None,
     ):
         """Publish a fitted state, all attributes at once: used by ``fit`` and by ``load``.
 
@@ -463,12 +464,11 @@ class L1L2Network(RoutedParams):
         ``_targets_from`` returns;
         ``hidden_activation`` the Keras name of the hidden activation; ``shuffle_seed`` seeds the
         shuffling of continued training; ``validation_scores`` come with ``early_stopping``.
+        ``encoders``, from ``_encoder_state(targets, n_features_in)``, shares fitted encoders
+        among estimators (the cross-validated estimators' members) instead of fitting new ones.
         """
         state = {
-            **self._target_state(targets),
-            "feature_encoder_": self.feature_encoder.fit(
-                np.zeros((0, n_features_in), dtype=np.float32)
-            ),
+            **(encoders or self._encoder_state(targets, n_features_in)),
             "n_features_in_": n_features_in,
             "history_": {"loss": [float(loss) for loss in loss_curve]},
             "coefs_": [np.asarray(w, dtype=np.float64) for w in weights[::2]],
@@ -498,6 +498,15 @@ class L1L2Network(RoutedParams):
         replaced = [vars(self).get(name) for name in state]
         vars(self).update(state)
         del replaced
+
+    def _encoder_state(self, targets, n_features_in):
+        """The fitted target and feature encoders (and the attributes ``targets`` determine)."""
+        return {
+            **self._target_state(targets),
+            "feature_encoder_": self.feature_encoder.fit(
+                np.zeros((0, n_features_in), dtype=np.float32)
+            ),
+        }
 
     def _get_fitted_state(self):
         """The fitted state, as the keyword arguments of ``_set_fitted_state``."""

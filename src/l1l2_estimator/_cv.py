@@ -145,7 +145,12 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
             )
             per_member = (time.perf_counter() - started) / (len(splits) * len(penalties))
             unconverged += int(np.sum(~np.asarray(converged) & ~np.asarray(diverged)))
+            # Every member has the same targets and features: one set of fitted encoders serves
+            # them all, and one estimator per pair takes each fold's member in turn.
+            first = members[0][0]
+            encoders = template._encoder_state(first["targets"], first["n_features_in"])
             for pair, (l1, l2) in enumerate(penalties):
+                member = clone(template).set_params(l1=l1, l2=l2)
                 candidate = {"l1": l1, "l2": l2}
                 if several:
                     candidate = {"hidden_layer_sizes": architecture, **candidate}
@@ -162,8 +167,7 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                         scores[-1].append(np.nan)
                         score_times[-1].append(0.0)
                         continue
-                    member = clone(template).set_params(l1=l1, l2=l2)
-                    member._set_fitted_state(**state)
+                    member._set_fitted_state(**state, encoders=encoders)
                     started = time.perf_counter()
                     weights = (
                         {} if score_weights is None else {"sample_weight": score_weights[test]}
