@@ -70,7 +70,8 @@ def add_thread_args(parser, blas_default=None):
         type=int,
         default=None,
         help="TensorFlow intra- and inter-op threads (TF_NUM_INTRAOP_THREADS / "
-        "TF_NUM_INTEROP_THREADS, inherited by worker processes); default: TensorFlow's choice",
+        "TF_NUM_INTEROP_THREADS, inherited by worker processes); default: the package's choice "
+        "(on at most 2 cores, 1 intra-op thread), else TensorFlow's",
     )
 
 
@@ -172,6 +173,9 @@ def machine_header():
     load = ""
     if hasattr(os, "getloadavg"):
         load = ", load avg %.2f" % os.getloadavg()[0]
+    threading = tf.config.threading
+    intra = _pool(threading.get_intra_op_parallelism_threads(), "TF_NUM_INTRAOP_THREADS")
+    inter = _pool(threading.get_inter_op_parallelism_threads(), "TF_NUM_INTEROP_THREADS")
     return (
         f"**Machine:** {platform.platform()}; {cpu_model()} ({cpu_vector_features()}); "
         f"{os.cpu_count()} logical cores "
@@ -179,11 +183,15 @@ def machine_header():
         f"numpy {np.__version__}; scikit-learn {sklearn.__version__}; "
         f"tensorflow {tf.__version__}; keras {keras.__version__}; "
         f"scikeras {scikeras.__version__}; l1l2_estimator {_version('l1l2-estimator')}; "
-        f"threads: {blas_threads()}, TF intra/inter "
-        f"{os.environ.get('TF_NUM_INTRAOP_THREADS', 'default')}/"
-        f"{os.environ.get('TF_NUM_INTEROP_THREADS', 'default')}; "
+        f"threads: {blas_threads()}, TF intra/inter {intra}/{inter}; "
         f"TF_ENABLE_ONEDNN_OPTS={os.environ.get('TF_ENABLE_ONEDNN_OPTS', 'unset')}"
     )
+
+
+def _pool(configured, variable):
+    """A TensorFlow thread pool's size: as configured (the package sets the intra-op pool on small
+    machines), else from its environment variable, else TensorFlow's default."""
+    return str(configured) if configured else os.environ.get(variable, "default")
 
 
 def _version(distribution):
