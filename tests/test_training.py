@@ -112,6 +112,29 @@ def test_penalty_equals_keras_l1l2(fitted_binary):
         assert type(layer.kernel_regularizer) is keras.regularizers.L1L2
 
 
+@pytest.mark.parametrize("n_classes", [3, 10, 40])
+def test_softmax_loss_and_gradient_equal_keras(n_classes):
+    """The softmax output's loss (written as separate operations, ``_softmax_cross_entropy``)
+    equals Keras' sparse categorical cross-entropy from logits, value and gradient, also with
+    the labels of each stream broadcast over its members, and with logits far from zero."""
+    rng = np.random.default_rng(n_classes)
+    logits = tf.constant(rng.normal(0, 30, (2, 3, 48, n_classes)), tf.float32)  # streams, members
+    codes = rng.integers(0, n_classes, (2, 1, 48, 1)).astype(np.float32)  # one column per stream
+    row_loss = _training._ROW_LOSSES["sparse_categorical_crossentropy"]
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(logits)
+        ours = row_loss(tf.constant(codes), logits)
+        labels = tf.constant(np.broadcast_to(codes[..., 0], (2, 3, 48)).astype(np.int32))
+        theirs = keras.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True)
+        weights = tf.constant(rng.uniform(0, 2, (2, 3, 48)), tf.float32)
+        ours_total, theirs_total = (tf.reduce_sum(loss * weights) for loss in (ours, theirs))
+    assert ours.shape == theirs.shape == (2, 3, 48)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(
+        tape.gradient(ours_total, logits), tape.gradient(theirs_total, logits), atol=1e-6
+    )
+
+
 @pytest.mark.parametrize("estimator", ["classifier", "regressor"])
 def test_epoch_loss_equals_keras_evaluate(estimator, binary_data):
     """One epoch without shuffling, one batch: the reported loss is Keras' own loss (data term

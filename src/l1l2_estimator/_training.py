@@ -3,8 +3,9 @@
 ``keras.Model.fit`` spends ~25 ms per epoch on bookkeeping (data adapters, iterators, callback
 plumbing) before any arithmetic, which dwarfs the work on small tabular data. Here a whole fit is
 one call of a ``tf.function`` that, epoch after epoch, shuffles with the stateless seed
-``(seed, epoch)``, slices mini-batches, computes the loss (Keras' loss functions plus the penalty of
-``keras.regularizers.L1L2``: ``l1 * sum(|W|) + l2 * sum(W ** 2)`` over the kernels), and applies
+``(seed, epoch)``, slices mini-batches, computes the loss (Keras' loss functions, the softmax one
+written out as ``_softmax_cross_entropy``, plus the penalty of ``keras.regularizers.L1L2``:
+``l1 * sum(|W|) + l2 * sum(W ** 2)`` over the kernels), and applies
 the gradients with the Keras optimizer; MLPClassifier's stopping rule (``_stopping.loss_rule``)
 runs in the graph too, so the call ends when training converges. The graph belongs to a cached
 trainer (``_trainer_cache``), so it is traced once per network structure, whatever the seed,
@@ -41,18 +42,44 @@ from ._params import new_optimizer
 from ._stopping import loss_rule
 from ._trainer_cache import NetworkSpec, Trainer, trainer_key, trainers
 
+def _broadcast(y, logits):
+    return tf.broadcast_to(y, tf.shape(logits))
+
+
+@tf.custom_gradient
+def _softmax_cross_entropy(one_hot, logits):
+    """Per row, ``log(sum(exp(z))) - z[label]`` with ``z = logits - max(logits)``: the formula of
+    TensorFlow's fused ``SparseSoftmaxCrossEntropyWithLogits``, which Keras' sparse categorical
+    cross-entropy calls, and its gradient ``softmax - one_hot``, as separate element-wise
+    operations and sums over each row's own classes. The fused kernel evaluates element by
+    element without vector instructions: it took 0.65 ms of a 3.4 ms ensemble step on 1,000×20
+    rows with 3 classes, and this takes about a third of that; ``one_hot`` (class axis last) may
+    broadcast over the logits' member axis, where Keras needs the labels copied per member."""
+    shifted = logits - tf.reduce_max(logits, axis=-1, keepdims=True)
+    exponentials = tf.exp(shifted)
+    total = tf.reduce_sum(exponentials, axis=-1, keepdims=True)
+    loss = tf.math.log(total[..., 0]) - tf.reduce_sum(shifted * one_hot, axis=-1)
+
+    def gradient(upstream):
+        return None, upstream[..., None] * (exponentials / total - one_hot)
+
+    return loss, gradient
+
+
 # Per-row loss of each output kind, from the output layer's pre-activation values (the logits),
-# as Keras computes it for a sigmoid or softmax output; averaged over the outputs of a row.
+# as Keras computes it for a sigmoid or softmax output; averaged over the outputs of a row. ``y``
+# has the logits' shape but for a member axis of size 1 (and one column of class codes for the
+# softmax output).
 _ROW_LOSSES = {
     "binary_crossentropy": lambda y, logits: keras.losses.binary_crossentropy(
-        y, logits, from_logits=True
+        _broadcast(y, logits), logits, from_logits=True
     ),
-    "sparse_categorical_crossentropy": lambda y, logits: (
-        keras.losses.sparse_categorical_crossentropy(
-            tf.cast(y[..., 0], tf.int32), logits, from_logits=True
-        )
+    "sparse_categorical_crossentropy": lambda y, logits: _softmax_cross_entropy(
+        tf.one_hot(tf.cast(y[..., 0], tf.int32), logits.shape[-1]), logits
     ),
-    "mean_squared_error": keras.losses.mean_squared_error,
+    "mean_squared_error": lambda y, logits: keras.losses.mean_squared_error(
+        _broadcast(y, logits), logits
+    ),
 }
 
 
@@ -180,8 +207,7 @@ class _Layout:
                 values = _one_unit(values, self._view(kernel), self._view(bias))
             else:
                 values = _add_bias(tf.matmul(values, self._view(kernel)), self._view(bias))
-        targets = y[0] if self.single else tf.broadcast_to(y[:, None], tf.shape(values))
-        row_losses = self.row_loss(targets, values)
+        row_losses = self.row_loss(y[0] if self.single else y[:, None], values)
         grid = (self.streams, self.per_stream)
         # Sums over a member's trailing axes, the same reduction whatever the grid.
         row_losses = tf.reshape(row_losses, (*grid, -1))
