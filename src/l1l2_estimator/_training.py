@@ -42,6 +42,7 @@ from ._params import new_optimizer
 from ._stopping import loss_rule
 from ._trainer_cache import NetworkSpec, Trainer, trainer_key, trainers
 
+
 def _broadcast(y, logits):
     return tf.broadcast_to(y, tf.shape(logits))
 
@@ -52,8 +53,9 @@ def _softmax_cross_entropy(one_hot, logits):
     TensorFlow's fused ``SparseSoftmaxCrossEntropyWithLogits``, which Keras' sparse categorical
     cross-entropy calls, and its gradient ``softmax - one_hot``, as separate element-wise
     operations and sums over each row's own classes. The fused kernel evaluates element by
-    element without vector instructions: it took 0.65 ms of a 3.4 ms ensemble step on 1,000×20
-    rows with 3 classes, and this takes about a third of that; ``one_hot`` (class axis last) may
+    element without vector instructions: TensorFlow's profiler put it at 0.65 ms of a 4.1 ms
+    ensemble step on 1,000×20 rows with 3 classes; value and gradient this way took 25% (3
+    classes) to 48% (10 classes) less in a compiled loop. ``one_hot`` (class axis last) may
     broadcast over the logits' member axis, where Keras needs the labels copied per member."""
     shifted = logits - tf.reduce_max(logits, axis=-1, keepdims=True)
     exponentials = tf.exp(shifted)
