@@ -7,7 +7,8 @@ epochs), batch size (``"auto"``: min(200, rows)), Adam learning rate (3e-3, our 
 1. ``load_breast_cancer`` (standardized), hidden (100,), 20 and 200 epochs, ``random_state=None``
    and ``random_state=0``: median fit over fresh clones, ours and MLP interleaved;
 2. first fit of a process at 200 epochs, each in a fresh subprocess (imports done before the
-   timer starts): median over a few processes;
+   timer starts): median over a few processes, and ours' extra over the second fit split into
+   tracing the trainer and the first call of its training function;
 3. ``make_classification`` 1,000 / 5,000 / 20,000 / 100,000 × 20 (3 classes), hidden (64, 32):
    median fits.
 
@@ -151,9 +152,30 @@ kind, params, blas_threads = sys.argv[1], json.loads(sys.argv[2]), int(sys.argv[
 from sklearn.datasets import load_breast_cancer
 from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import StandardScaler
+phases = {"trace": 0.0, "runs": []}
 if kind == "ours":
-    from l1l2_estimator import L1L2Classifier
+    from l1l2_estimator import L1L2Classifier, _training
     cls = L1L2Classifier
+    # Time, from outside, the building and tracing of the trainer and each call of its
+    # training function.
+    Trainer = _training.Trainer
+
+    def traced(*args, **kwargs):
+        start = time.perf_counter()
+        trainer = Trainer(*args, **kwargs)
+        phases["trace"] += time.perf_counter() - start
+        run = trainer.run
+
+        def timed_run(*args, **kwargs):
+            start = time.perf_counter()
+            out = run(*args, **kwargs)
+            phases["runs"].append(time.perf_counter() - start)
+            return out
+
+        trainer.run = timed_run
+        return trainer
+
+    _training.Trainer = traced
 else:
     cls = MLPClassifier
 if blas_threads:
@@ -170,13 +192,15 @@ seconds = time.perf_counter() - start
 start = time.perf_counter()
 estimator.fit(X, y)
 second = time.perf_counter() - start
-print(json.dumps({"seconds": seconds, "second": second, "n_iter": estimator.n_iter_}))
+print(json.dumps({"seconds": seconds, "second": second, "n_iter": estimator.n_iter_,
+                  "phases": phases}))
 """
 
 
 def run_first_fits(processes, blas_threads):
     ours_params, mlp_params = params((100,), FIRST_FIT_EPOCHS, 0, 569)
-    times = {"ours": [], "mlp": [], "ours_second": [], "mlp_second": []}
+    times = {"ours": [], "mlp": [], "ours_second": [], "mlp_second": [], "trace": [],
+             "first_call_extra": []}
     for index in range(processes):
         order = ("ours", "mlp") if index % 2 == 0 else ("mlp", "ours")
         for kind in order:
@@ -187,7 +211,12 @@ def run_first_fits(processes, blas_threads):
             )
             times[kind].append(result["seconds"])
             times[kind + "_second"].append(result["second"])
-    return {kind: statistics.median(values) for kind, values in times.items()}
+            runs = result["phases"]["runs"]
+            if kind == "ours" and len(runs) == 2:  # the first fit's call, the second fit's
+                times["trace"].append(result["phases"]["trace"])
+                times["first_call_extra"].append(runs[0] - runs[1])
+    return {kind: statistics.median(values) if values else float("nan")
+            for kind, values in times.items()}
 
 
 # -- 3. make_classification sizes ------------------------------------------------------------
@@ -270,6 +299,12 @@ def report(args, bc_rows, bc_shape, blas_default, first, size_rows):
         f"process (medians): ours {c.fmt_seconds(first['ours'] - first['ours_second'])}, MLP "
         f"{c.fmt_seconds(first['mlp'] - first['mlp_second'])} (each process imports everything "
         "before the timer starts; ours' first fit then starts TensorFlow's runtime and traces)."
+    )
+    c.emit(
+        f"Of ours' extra (medians): building and tracing the trainer "
+        f"{c.fmt_seconds(first['trace'])}; the first call of its training function minus the "
+        f"second fit's call {c.fmt_seconds(first['first_call_extra'])} (TensorFlow instantiates "
+        "the traced graph on its first call: graph rewrites, partitioning, kernels)."
     )
     if blas_default is not None:
         mlp_seconds, threads, limit = blas_default
