@@ -61,6 +61,24 @@ def test_keras_optimizer_state_that_is_never_negative(name):
     assert {id(v) for v in state} <= {id(v) for v in optimizer.variables}
 
 
+def test_keras_centered_rmsprop_state_pairs():
+    kernel = keras.Variable(np.zeros((2, 3), dtype="float32"))
+    bias = keras.Variable(np.zeros((3,), dtype="float32"))
+    centered = keras.optimizers.RMSprop(centered=True)
+    centered.build([kernel, bias])
+    pairs = _compat.centered_state(centered)
+    assert [tuple(p.shape) for pair in pairs for p in pair] == [(2, 3), (2, 3), (3,), (3,)]
+    assert [(second.name, mean.name) for second, mean in pairs] == [
+        (f"{v.name}_velocity", f"{v.name}_average_gradient") for v in (kernel, bias)
+    ]
+    plain = keras.optimizers.RMSprop()
+    plain.build([kernel, bias])
+    assert _compat.centered_state(plain) == []
+    adam = keras.optimizers.Adam()
+    adam.build([kernel, bias])
+    assert _compat.centered_state(adam) == []
+
+
 def test_every_optimizer_load_reads_is_sorted_by_the_sign_of_its_state():
     from l1l2_estimator.persistence._keras_objects import OPTIMIZER_CLASSES
 

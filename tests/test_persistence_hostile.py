@@ -503,6 +503,83 @@ def test_negative_optimizer_state_where_keras_keeps_none_is_refused(optimizer, b
                         "values")
 
 
+@pytest.fixture(scope="module")
+def centered_rmsprop(binary_data, tmp_path_factory):
+    """A fitted estimator under a centered RMSprop, its file, and the positions of its running
+    squares and mean gradients in the optimizer's state, paired."""
+    X, y = binary_data
+    fitted = L1L2Classifier(hidden_layer_sizes=(5,), epochs=2, learning_rate=0.01, random_state=0,
+                            optimizer="rmsprop", optimizer__centered=True).fit(X, y)
+    path = tmp_path_factory.mktemp("centered") / "fitted.l1l2"
+    dump(fitted, path)
+    layout = _network.optimizer_layout(_network.params_optimizer_config(fitted),
+                                       [(X.shape[1], 5), (5, 1)])
+    names = [variable.name for variable in layout]
+    pairs = [(index, names.index(name.replace("_average_gradient", "_velocity")))
+             for index, name in enumerate(names) if name.endswith("_average_gradient")]
+    assert len(pairs) == 4  # two kernels, two biases
+    assert all(layout[mean].square_bound == (second, 1e-7) for mean, second in pairs)
+    return fitted, path.read_bytes(), pairs
+
+
+def _mean_gradients(pairs, factor):
+    """An edit that sets every centered RMSprop mean gradient ``m`` of the file to the square
+    root of ``(second_moment + epsilon) * factor``, sign kept: ``second_moment - m ** 2 +
+    epsilon`` is then ``(1 - factor) * (second_moment + epsilon)``, far beyond float32's rounding
+    of either sign."""
+
+    def edit(file):
+        for mean, second in pairs:
+            values = np.asarray(file[f"optimizer/vars/{mean}"][()])
+            seconds = np.asarray(file[f"optimizer/vars/{second}"][()], np.float64)
+            values = np.where(values < 0, -1, 1) * np.sqrt((seconds + 1e-7) * factor)
+            file[f"optimizer/vars/{mean}"].write_direct(values.astype(np.float32))
+
+    return edit
+
+
+def test_centered_rmsprop_mean_gradients_beyond_the_running_squares_are_refused(
+    centered_rmsprop, binary_data, tmp_path
+):
+    # Legitimate state keeps second_moment - mean_gradient ** 2 + epsilon > 0 (the denominator
+    # under the next step's square root); a file that breaks it by 0.1% is refused, one that
+    # keeps it by 0.1% loads.
+    fitted, good, pairs = centered_rmsprop
+    for mean, second in pairs:
+        state = fitted._get_fitted_state()["optimizer_state"]
+        assert (state[second] - np.square(state[mean]) + np.float32(1e-7) > 0).all()
+    _assert_refused(tmp_path, rebuild(good, h5=_mean_gradients(pairs, 1.001)),
+                    r"its optimizer state /optimizer/vars/\d+ \(\w+_average_gradient\) holds mean "
+                    r"gradients whose squares exceed the running squares in /optimizer/vars/\d+ "
+                    r"\(\w+_velocity\) plus epsilon")
+    path = tmp_path / "close.l1l2"
+    path.write_bytes(rebuild(good, h5=_mean_gradients(pairs, 0.999)))
+    close = load(path)
+    state = close._get_fitted_state()["optimizer_state"]
+    mean, second = pairs[0]
+    np.testing.assert_allclose(np.square(state[mean]), (state[second] + 1e-7) * 0.999,
+                               rtol=1e-5)  # changed, and kept
+    X, y = binary_data
+    close.partial_fit(X, y)
+    assert all(np.isfinite(weights).all() for weights in close.coefs_)
+
+
+def test_centered_rmsprop_state_that_load_refuses_makes_the_next_step_nan(centered_rmsprop,
+                                                                         binary_data):
+    # Why the relation is checked: the same state set in memory makes a warm start diverge.
+    fitted, _, pairs = centered_rmsprop
+    broken = pickle.loads(pickle.dumps(fitted))
+    state = broken._get_fitted_state()
+    for mean, second in pairs:
+        values = state["optimizer_state"][mean]
+        state["optimizer_state"][mean] = (np.where(values < 0, -1, 1) * np.sqrt(
+            state["optimizer_state"][second] + 1e-7 + 1e-3)).astype(np.float32)
+    broken._set_fitted_state(**state)
+    X, y = binary_data
+    with pytest.raises(ValueError, match="diverged"):
+        broken.partial_fit(X, y)
+
+
 def _replaced(path, **options):
     """An edit that replaces the dataset at ``path`` by one created with ``options``."""
 

@@ -116,6 +116,16 @@ def non_negative_state(optimizer):
     return variables
 
 
+def centered_state(optimizer):
+    """``(second_moment, mean_gradient)`` pairs of the built ``optimizer``'s state, one per trained
+    variable, if it is a centered RMSprop (else none). Its step divides by the square root of
+    ``second_moment - mean_gradient ** 2 + epsilon``, which Keras keeps positive: a running mean
+    of squares is never below the square of the running mean."""
+    if type(optimizer).__name__ != "RMSprop" or not optimizer.centered:
+        return []
+    return list(zip(optimizer._velocities, optimizer._average_gradients))
+
+
 def optimizer_slot(optimizer, quantity, variable):
     """The state ``quantity`` (a key of ``OPTIMIZER_SLOTS[class name]``) that ``optimizer``
     keeps for ``variable``, or None if it keeps none (an RMSprop that is not centered keeps no

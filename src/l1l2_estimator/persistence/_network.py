@@ -26,7 +26,7 @@ import h5py
 import keras
 import numpy as np
 
-from .._compat import non_negative_state
+from .._compat import centered_state, non_negative_state
 from .._params import ACTIVATIONS, layer_sizes, new_optimizer, optimizer_config
 from ._archive import MODEL_MEMBER, Archive, Refused
 from ._keras_config import check_network_config
@@ -223,6 +223,9 @@ class StateVariable(NamedTuple):
     dtype: np.dtype
     value: object  # None: read from the file; else the value that replaces the file's
     non_negative: bool  # the optimizer never makes it negative (``_compat.non_negative_state``)
+    # For a centered RMSprop's mean gradient: the index of its second moment in the layout, and
+    # epsilon (``second_moment - value ** 2 + epsilon`` stays positive: ``_compat.centered_state``)
+    square_bound: tuple | None = None
 
 
 def optimizer_layout(config, kernel_shapes):
@@ -249,6 +252,11 @@ def optimizer_layout(config, kernel_shapes):
             real_shapes[stand_in_shape] = shape
         optimizer.build(stand_ins)
         non_negative = {id(variable) for variable in non_negative_state(optimizer)}
+        position = {id(variable): index for index, variable in enumerate(optimizer.variables)}
+        square_bounds = {
+            id(mean): (position[id(second)], float(optimizer.epsilon))
+            for second, mean in centered_state(optimizer)
+        }
         layout = []
         for variable in optimizer.variables:
             shape = tuple(variable.shape)
@@ -260,7 +268,8 @@ def optimizer_layout(config, kernel_shapes):
             value = variable.numpy() if variable.name == "learning_rate" else None
             layout.append(StateVariable(variable.name, real_shapes.get(shape, ()),
                                         np.dtype(variable.dtype), value,
-                                        id(variable) in non_negative))
+                                        id(variable) in non_negative,
+                                        square_bounds.get(id(variable))))
     except Refused:
         raise
     except Exception as error:  # TensorFlow raises many types for resources it lacks

@@ -14,7 +14,8 @@ must be exactly these, with no attributes but the ``name`` that Keras gives each
 and each dataset of exactly the shape and type expected (little-endian float32, int64 for the
 optimizer's step count). Only then is any data read, straight from the bytes the walk found for
 it into arrays of the expected size, and it must hold only finite numbers, and no negative ones
-where the optimizer keeps only non-negative ones. HDF5's C library never reads the file.
+where the optimizer keeps only non-negative ones; a centered RMSprop's mean gradients must keep
+their squares below its running squares plus epsilon. HDF5's C library never reads the file.
 """
 
 import math
@@ -33,8 +34,10 @@ def read_weights(data, kernel_shapes, optimizer_layout):
     ``kernel_shapes`` are the shapes of the Dense kernels, first layer first (the biases follow
     from them). ``optimizer_layout(kernel_shapes)`` gives, for each optimizer variable in order,
     its ``name``, ``shape``, ``dtype``, ``value`` (None where the file's value is taken, else the
-    value that replaces it: the learning rate comes from the params, never from the file) and
-    whether it is ``non_negative`` (the optimizer keeps only values >= 0 there).
+    value that replaces it: the learning rate comes from the params, never from the file),
+    whether it is ``non_negative`` (the optimizer keeps only values >= 0 there) and its
+    ``square_bound`` (a centered RMSprop's mean gradient: the position of its second moment in the
+    layout, and epsilon).
     """
     layout = optimizer_layout(kernel_shapes)
     file = _File(walk_weights(data, len(kernel_shapes), len(layout)))
@@ -71,6 +74,18 @@ def read_weights(data, kernel_shapes, optimizer_layout):
                 "which the optimizer never keeps there."
             )
         optimizer_state.append(value)
+    for variable, dataset, value in zip(layout, optimizer_datasets, optimizer_state):
+        if variable.square_bound is None:
+            continue
+        index, epsilon = variable.square_bound
+        # The denominator under the square root of the next step, as Keras computes it (float32).
+        if not (optimizer_state[index] - np.square(value) + np.float32(epsilon) > 0).all():
+            raise Refused(
+                f"its optimizer state {dataset.path} ({variable.name}) holds mean gradients "
+                f"whose squares exceed the running squares in {optimizer_datasets[index].path} "
+                f"({layout[index].name}) plus epsilon, which the optimizer never keeps: the next "
+                "step would take the square root of a negative number."
+            )
     return weights, optimizer_state
 
 
