@@ -545,12 +545,12 @@ def test_centered_rmsprop_mean_gradients_beyond_the_running_squares_are_refused(
     # under the next step's square root); a file that breaks it by 0.1% is refused, one that
     # keeps it by 0.1% loads.
     fitted, good, pairs = centered_rmsprop
+    state = fitted._get_fitted_state()["optimizer_state"]
     for mean, second in pairs:
-        state = fitted._get_fitted_state()["optimizer_state"]
         assert (state[second] - np.square(state[mean]) + np.float32(1e-7) > 0).all()
     _assert_refused(tmp_path, rebuild(good, h5=_mean_gradients(pairs, 1.001)),
                     r"its optimizer state /optimizer/vars/\d+ \(\w+_average_gradient\) holds mean "
-                    r"gradients whose squares exceed the running squares in /optimizer/vars/\d+ "
+                    r"gradients whose squares reach the running squares in /optimizer/vars/\d+ "
                     r"\(\w+_velocity\) plus epsilon")
     path = tmp_path / "close.l1l2"
     path.write_bytes(rebuild(good, h5=_mean_gradients(pairs, 0.999)))

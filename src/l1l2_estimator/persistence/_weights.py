@@ -82,9 +82,9 @@ def read_weights(data, kernel_shapes, optimizer_layout):
         if not (optimizer_state[index] - np.square(value) + np.float32(epsilon) > 0).all():
             raise Refused(
                 f"its optimizer state {dataset.path} ({variable.name}) holds mean gradients "
-                f"whose squares exceed the running squares in {optimizer_datasets[index].path} "
+                f"whose squares reach the running squares in {optimizer_datasets[index].path} "
                 f"({layout[index].name}) plus epsilon, which the optimizer never keeps: the next "
-                "step would take the square root of a negative number."
+                "step would divide by the square root of zero or of a negative number."
             )
     return weights, optimizer_state
 
