@@ -78,13 +78,14 @@ def read_weights(data, kernel_shapes, optimizer_layout):
         if variable.square_bound is None:
             continue
         index, epsilon = variable.square_bound
-        # The denominator under the square root of the next step, as Keras computes it (float32).
+        # What Keras' step takes the square root of, as it computes it (float32); the next
+        # step's value is at least rho times this plus (1 - rho) * epsilon.
         if not (optimizer_state[index] - np.square(value) + np.float32(epsilon) > 0).all():
             raise Refused(
                 f"its optimizer state {dataset.path} ({variable.name}) holds mean gradients "
                 f"whose squares reach the running squares in {optimizer_datasets[index].path} "
-                f"({layout[index].name}) plus epsilon, which the optimizer never keeps: the next "
-                "step would divide by the square root of zero or of a negative number."
+                f"({layout[index].name}) plus epsilon, which the optimizer never keeps (its steps "
+                "divide by the square root of that difference)."
             )
     return weights, optimizer_state
 
