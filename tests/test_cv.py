@@ -369,3 +369,31 @@ def test_params_round_trip_through_clone():
     copy = clone(search)
     assert copy.get_params() == search.get_params()
     assert copy.optimizer__beta_1 == 0.8
+
+
+def test_a_failed_search_leaves_a_fitted_one_as_it_was(wine):
+    """As a failed single fit (and GridSearchCV): the refused search publishes nothing, not even
+    the features and classes it read before failing."""
+    pd = pytest.importorskip("pandas")
+    X, y = wine
+    frame = pd.DataFrame(X[:, :3], columns=["a", "b", "c"])
+    labels = np.array(["x", "y", "z"])[y]
+    search = L1L2ClassifierCV(l1s=[0], l2s=[0], cv=2, **NETWORK)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search.fit(frame, labels)
+    before, predicted = dict(vars(search)), search.predict(frame)
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        search.fit(X[:, :5], np.zeros(len(y)))
+    assert vars(search).keys() == before.keys()
+    assert all(vars(search)[name] is value for name, value in before.items())
+    np.testing.assert_array_equal(search.predict(frame), predicted)
+
+
+def test_the_search_warning_points_at_the_callers_line(wine):
+    X, y = wine
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        L1L2ClassifierCV(l1s=[0], l2s=[0], cv=2, **{**NETWORK, "epochs": 2}).fit(X, y)
+    searches = [w for w in caught if str(w.message).startswith("L1L2ClassifierCV")]
+    assert searches and all(w.filename == __file__ for w in searches)

@@ -56,6 +56,22 @@ _BYTES_PER_WEIGHT = 4 * (1 + 3 + 1 + 1 + 2)
 _BYTES_PER_ACTIVATION = 4 * 3
 
 
+@contextlib.contextmanager
+def restored_on_failure(estimator):
+    """Leave ``estimator`` exactly as it was if the block raises (a failed fit).
+
+    Restoring the attributes suffices: training works on a trainer's variables, and a fitted
+    state is published only once training has succeeded.
+    """
+    saved_state = dict(vars(estimator))
+    try:
+        yield
+    except BaseException:
+        vars(estimator).clear()
+        vars(estimator).update(saved_state)
+        raise
+
+
 def _available_memory():
     """Bytes of memory free now, or None where the platform does not say."""
     try:
@@ -208,7 +224,7 @@ class L1L2Network(RoutedParams):
         fitted state once training has succeeded."""
         self._check_params()
         continuing = (incremental or self.warm_start) and self.__sklearn_is_fitted__()
-        with self._restored_on_failure():
+        with restored_on_failure(self):
             if continuing:
                 X, y = self._validate_data(X, y)
                 self._check_targets_continue(y, incremental, classes)
@@ -589,21 +605,6 @@ class L1L2Network(RoutedParams):
             score=score, tol=self.tol, n_iter_no_change=self.n_iter_no_change
         )
         return X, y, sample_weight, validation
-
-    @contextlib.contextmanager
-    def _restored_on_failure(self):
-        """Leave the estimator exactly as it was if fitting raises.
-
-        Restoring the attributes suffices: training works on a trainer's variables, and the
-        fitted state is published only once training has succeeded.
-        """
-        saved_state = dict(vars(self))
-        try:
-            yield
-        except BaseException:
-            vars(self).clear()
-            vars(self).update(saved_state)
-            raise
 
     def _training_weights(self, X, y, sample_weight):
         """Sample weights for the loss: user weights times class weights, never None."""

@@ -26,6 +26,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _docs
+from ._base import restored_on_failure
 from ._compat import StrOptions, check_sample_weight, fit_context, scorer_accepts_sample_weight
 from ._params import (
     CLASS_WEIGHT_CONSTRAINT,
@@ -105,6 +106,12 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         self : object
             The fitted estimator.
         """
+        # A search that fails leaves a fitted one exactly as it was, as a failed fit does.
+        with restored_on_failure(self):
+            self._search(X, y, sample_weight, groups)
+        return self
+
+    def _search(self, X, y, sample_weight, groups):
         self._check_not_search_params()
         self._check_extra_params(prefixes={"optimizer"})
         if isinstance(self.scoring, (list, tuple, dict)):
@@ -186,7 +193,6 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                 l1=self.l1_, l2=self.l2_, hidden_layer_sizes=self.hidden_layer_sizes_
             ).fit(X, y, sample_weight=sample_weight)
             self.refit_time_ = time.perf_counter() - started
-        return self
 
     def _validate_search_data(self, X, y):
         if sp.issparse(X):
@@ -269,14 +275,14 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                 f"{failed} of the {total} member fits diverged (their loss became infinite or "
                 "NaN) and score NaN, as GridSearchCV's failed fits do; lower learning_rate.",
                 FitFailedWarning,
-                stacklevel=3,
+                stacklevel=5,  # _warn, _search, fit, fit_context, the caller
             )
         if unconverged:
             warnings.warn(
                 f"{type(self).__name__}: {unconverged} of the {total} member fits reached the "
                 f"maximum number of epochs ({self.epochs}) before the training loss converged.",
                 ConvergenceWarning,
-                stacklevel=3,
+                stacklevel=5,  # _warn, _search, fit, fit_context, the caller
             )
 
     def _set_results(self, candidates, scores, fit_times, score_times, n_iters, several):
