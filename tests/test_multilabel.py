@@ -11,8 +11,10 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score, hamming_loss
 from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.neural_network import MLPClassifier
+from sklearn.preprocessing import LabelBinarizer
 
 from l1l2_estimator import L1L2Classifier, L1L2ClassifierCV, dump, load
+from l1l2_estimator.classifier import Multilabel
 
 from .conftest import FAST
 from .crafting import rebuild
@@ -57,6 +59,18 @@ def test_outputs_like_mlp(labels, fitted):
     assert ours >= theirs - 0.05 and ours > majority + 0.1
     # The loss is Keras' binary cross-entropy: the mean over the labels of each row.
     assert fitted.model_.loss == "binary_crossentropy"
+
+
+def test_the_label_encoder_is_fitted_as_on_y_in_memory_linear_in_the_labels(labels, fitted):
+    """``load`` builds this state for a file's classifier of up to 1,000,000 labels: fitting
+    the encoder on an identity matrix of them took 7 TiB."""
+    _, _, Y_train, _ = labels
+    expected = vars(LabelBinarizer().fit(Y_train))
+    assert vars(fitted.target_encoder_).keys() == expected.keys()
+    for name, value in expected.items():
+        np.testing.assert_array_equal(vars(fitted.target_encoder_)[name], value)
+    state = L1L2Classifier()._target_state(Multilabel(n_labels=1_000_000, dtype=np.dtype(int)))
+    np.testing.assert_array_equal(state["target_encoder_"].classes_, np.arange(1_000_000))
 
 
 @pytest.mark.parametrize("dtype", [bool, np.int32, np.float64])

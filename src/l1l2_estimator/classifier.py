@@ -131,9 +131,11 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
 
     def _target_state(self, classes):
         if isinstance(classes, Multilabel):
-            # As MLPClassifier: predict returns indicators of the dtype fit saw.
+            # As MLPClassifier: predict returns indicators of the dtype fit saw. The encoder
+            # learns the label columns from one row of them (an identity matrix would take
+            # memory in the square of their number: 7 TiB for a file's million labels).
             return {
-                "target_encoder_": LabelBinarizer().fit(np.eye(classes.n_labels, dtype=int)),
+                "target_encoder_": LabelBinarizer().fit(np.eye(1, classes.n_labels, dtype=int)),
                 "classes_": classes.classes,
                 "n_classes_": classes.n_labels,
                 "n_outputs_": classes.n_labels,
