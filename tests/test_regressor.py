@@ -105,6 +105,13 @@ def test_early_stopping_scores_r2_and_proximal_l1_gives_zeros(regression_split):
     assert sparse.sparsity_[0] > 0.2
 
 
+def test_early_stopping_refuses_a_validation_set_of_one_row():
+    """As MLPRegressor: the R² of one held-out row is NaN, which never improves."""
+    X = np.random.RandomState(0).randn(10, 3)
+    with pytest.raises(ValueError, match="too small: early_stopping held out 1 of 10 rows"):
+        L1L2Regressor(**FAST, early_stopping=True).fit(X, X[:, 0])
+
+
 def test_non_numeric_or_nan_targets_are_refused(regression_split):
     X_train, _, y_train, _ = regression_split
     with pytest.raises(ValueError, match="could not convert"):

@@ -595,6 +595,13 @@ class L1L2Network(RoutedParams):
             random_state=state["shuffle_seed"],
             stratify=self._stratify(y),
         )
+        if X_val.shape[0] < 2:  # as MLPClassifier: one row's score cannot tell progress
+            raise ValueError(
+                f"The validation set is too small: early_stopping held out {X_val.shape[0]} of "
+                f"{X.shape[0] + X_val.shape[0]} rows (validation_fraction="
+                f"{self.validation_fraction}). Increase validation_fraction or the size of "
+                "the data set."
+            )
         targets, activation = state["targets"], state["hidden_activation"]
 
         def score(weights):
