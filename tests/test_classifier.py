@@ -19,7 +19,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import get_tags
 
-from l1l2_estimator import L1L2Classifier, _training
+from l1l2_estimator import L1L2Classifier, _training, dump
 
 from .conftest import FAST
 
@@ -364,6 +364,32 @@ def test_warm_start_and_partial_fit_continue_training(binary_data):
     with pytest.raises(ValueError, match=r"classes=\[0, 1, 2\] is not the same as on the first"):
         fresh.partial_fit(X[:50], y[:50], classes=[0, 1, 2])
     np.testing.assert_array_equal(fresh.coefs_[0], before)
+
+
+def test_continued_training_follows_changed_params(binary_data, tmp_path):
+    """As MLPClassifier's warm start: a changed learning rate, activation or optimizer applies
+    to the next fit (the optimizer's state carries over within one optimizer class); another
+    network is refused."""
+    X, y = binary_data
+    one_step = dict(FAST, optimizer="sgd", epochs=1, batch_size=len(X), shuffle=False)
+    base = L1L2Classifier(**one_step, warm_start=True).fit(X, y)
+    steps = []
+    for learning_rate in (0.01, 0.02):  # one SGD step: twice the rate, twice the step
+        clf = pickle.loads(pickle.dumps(base)).set_params(learning_rate=learning_rate)
+        steps.append(clf.fit(X, y).coefs_[0] - base.coefs_[0])
+    # (float32 weights of about 0.3: their differences are good to about 3e-8)
+    np.testing.assert_allclose(steps[1], 2 * steps[0], rtol=0, atol=1e-7)
+    assert np.abs(steps[0]).max() > 1e-4
+    clf.set_params(activation="tanh", optimizer="adam", optimizer__amsgrad=True).fit(X, y)
+    assert clf.model_.layers[0].get_config()["activation"] == "tanh"
+    assert clf.model_.optimizer.get_config()["amsgrad"]
+    clf.set_params(optimizer__amsgrad=False).partial_fit(X, y)  # Adam's state, without AMSGrad's
+    dump(clf, tmp_path / "continued.l1l2")  # its params describe its network
+    before = clf.coefs_[0].copy()
+    with pytest.raises(ValueError, match=r"partial_fit continues training the fitted network, "
+                       r"of hidden layers \(16,\)"):
+        clf.set_params(hidden_layer_sizes=(8,)).partial_fit(X, y)
+    np.testing.assert_array_equal(clf.coefs_[0], before)
 
 
 def test_class_weight_shifts_predictions_toward_weighted_class(binary_data):

@@ -228,8 +228,7 @@ class L1L2Network(RoutedParams):
             if continuing:
                 X, y = self._validate_data(X, y)
                 self._check_targets_continue(y, incremental, classes)
-                state = self._get_fitted_state()
-                del state["n_features_in"], state["feature_names_in"]
+                state = self._continued_state(incremental)
             else:
                 sparse_y = sp.issparse(y)
                 X, y = self._validate_data(X, y, reset=True)
@@ -296,6 +295,27 @@ class L1L2Network(RoutedParams):
         if not incremental and not result.converged and not result.stopped_by_callback:
             warn_not_converged(type(self).__name__, self.epochs, stacklevel=4)
         return self
+
+    def _continued_state(self, incremental):
+        """The fitted state that continued training starts from, under the current params: the
+        network must be the fitted one; the hidden activation and the optimizer's settings
+        (``learning_rate`` among them) are the params', as ``MLPClassifier``'s warm start takes
+        them. The optimizer's state carries over unless the optimizer's class changed."""
+        state = self._get_fitted_state()
+        del state["n_features_in"], state["feature_names_in"]
+        fitted_sizes = tuple(kernel.shape[1] for kernel in state["weights"][:-2:2])
+        if layer_sizes(self.hidden_layer_sizes) != fitted_sizes:
+            how = "partial_fit" if incremental else "warm_start=True"
+            raise ValueError(
+                f"hidden_layer_sizes={self.hidden_layer_sizes!r}, but {how} continues training "
+                f"the fitted network, of hidden layers {fitted_sizes}: set hidden_layer_sizes "
+                "back, or fit a new network (warm_start=False)."
+            )
+        config = optimizer_config(self.get_params(deep=False))
+        if config["class_name"] != state["optimizer_config"]["class_name"]:
+            state["optimizer_state"] = None
+        state.update(optimizer_config=config, hidden_activation=ACTIVATIONS[self.activation])
+        return state
 
     def _fit_members(self, X, y, sample_weight, folds, penalties, *, prepare_refit=False):
         """Cross-validation's training, for ``L1L2ClassifierCV``/``L1L2RegressorCV``.

@@ -96,9 +96,15 @@ class Trainer:
             functions = compile_functions(self)
         self.load, self.run, self.read = (_without_rewrites(f) for f in functions)
 
-    def optimizer_state(self, learning_rate):
-        """A fresh fit's optimizer state, with ``learning_rate`` if the optimizer keeps one."""
-        state = list(self.fresh_optimizer_state)
+    def optimizer_state(self, learning_rate, continued=None):
+        """The optimizer state a fit starts from: ``continued`` (what an earlier fit left) if it
+        holds this optimizer's variables, else a fresh state (a setting such as ``amsgrad``
+        changed them); with ``learning_rate`` if the optimizer keeps one."""
+        fresh = self.fresh_optimizer_state
+        fits = continued is not None and [np.shape(v) for v in continued] == [
+            v.shape for v in fresh
+        ]
+        state = list(continued if fits else fresh)
         if self.learning_rate_index is not None:
             state[self.learning_rate_index] = np.asarray(learning_rate, dtype=np.float32)
         return state

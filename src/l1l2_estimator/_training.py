@@ -510,7 +510,8 @@ def train(
     """Train one network (``spec.members`` None) from ``weights`` for up to ``epochs`` epochs.
 
     ``optimizer`` is the Keras-serialized optimizer of the fit; ``optimizer_state`` is None for a
-    fresh fit, else the state to continue from. ``seed`` is an integer; epoch ``e`` shuffles with
+    fresh fit, else the state to continue from (under ``optimizer``'s learning rate; a state that
+    is not this optimizer's starts afresh, see ``Trainer.optimizer_state``). ``seed`` is an integer; epoch ``e`` shuffles with
     the stateless seed ``(seed, e)``, so a fit is reproducible and successive ``partial_fit``
     calls see different orders. ``stopping`` is ``(tol, n_iter_no_change)`` for MLPClassifier's
     loss rule, or None to train all epochs; ``validation`` a ``_stopping.ValidationStoppingRule``
@@ -526,8 +527,9 @@ def train(
     except tf.errors.ResourceExhaustedError as error:
         raise _out_of_memory(spec, error) from None
     try:
-        if optimizer_state is None:
-            optimizer_state = trainer.optimizer_state(optimizer["config"].get("learning_rate"))
+        optimizer_state = trainer.optimizer_state(
+            optimizer["config"].get("learning_rate"), optimizer_state
+        )
         trainer.load([np.asarray(w, np.float32) for w in weights], optimizer_state)
         n_rows = X.shape[0]
         inputs = dict(
