@@ -3,6 +3,7 @@ changes an already fitted estimator."""
 
 import threading
 
+import keras
 import numpy as np
 import pytest
 import scipy.sparse
@@ -136,6 +137,38 @@ def test_every_param_rejects_a_wrong_type(name):
     clf = L1L2Classifier(**FAST).set_params(**{name: BAD_PARAM_TYPES[name]})
     with pytest.raises(ValueError, match=f"'{name}' parameter of L1L2Classifier must be"):
         clf.fit(X8, Y)
+
+
+@pytest.mark.parametrize(
+    "routed, error, message",
+    [
+        ({"optimizer__beta_1": "x"}, TypeError, "optimizer__beta_1 must be a number, a bool or"),
+        ({"optimizer__weight_decay": [0.1]}, TypeError, "optimizer__weight_decay must be"),
+        ({"optimizer__epsilon": np.nan}, ValueError, "optimizer__epsilon must be finite"),
+        ({"optimizer__learning_rate": -1.0}, ValueError, "optimizer__learning_rate must be > 0"),
+        ({"optimizer__learning_rate": "1e-3"}, TypeError, "or a Keras learning-rate schedule"),
+        ({"optimizer__betas": 0.9}, ValueError, "Invalid optimizer__ arguments"),
+    ],
+)
+def test_routed_optimizer_arguments_are_checked_before_keras_sees_them(routed, error, message):
+    """Keras takes any value and fails inside training (a bare TypeError from its Adam, or
+    TensorFlow's UnimplementedError); a fitted estimator stays as it was."""
+    clf = L1L2Classifier(**FAST).fit(X8, Y)
+    before = clf.predict_proba(X8)
+    for warm_start in (False, True):
+        with pytest.raises(error, match=message) as raised:
+            clf.set_params(warm_start=warm_start, **routed).fit(X8, Y)
+        _assert_not_from_keras(raised.value)
+        np.testing.assert_array_equal(clf.predict_proba(X8), before)
+
+
+def test_routed_arguments_apply_over_an_optimizer_instance():
+    clf = L1L2Classifier(
+        **{**FAST, "epochs": 1}, optimizer=keras.optimizers.SGD(learning_rate=0.05),
+        optimizer__momentum=0.9,
+    ).fit(X8, Y)
+    config = clf.model_.optimizer.get_config()
+    assert (config["momentum"], config["learning_rate"]) == (0.9, pytest.approx(0.05))
 
 
 @pytest.mark.parametrize(

@@ -124,13 +124,17 @@ def optimizer_config(params):
     variables of the first model it trains.
     """
     optimizer = params["optimizer"]
-    if isinstance(optimizer, keras.optimizers.Optimizer):
-        return keras.optimizers.serialize(optimizer)
     routed = {
         name.split("__", 1)[1]: value
         for name, value in params.items()
         if name.startswith("optimizer__")
     }
+    _check_optimizer_arguments(routed)
+    if isinstance(optimizer, keras.optimizers.Optimizer):
+        config = keras.optimizers.serialize(optimizer)
+        if routed:  # over the instance's own arguments (its learning rate stays its own)
+            config = _serialized_optimizer(type(optimizer), {**config["config"], **routed}, routed)
+        return config
     routed.setdefault("learning_rate", params["learning_rate"])
     # A fixed name: Keras makes automatic names unique per process, and TensorFlow keeps per-name
     # state that would then grow with every optimizer built (see _network.build_network).
@@ -158,12 +162,45 @@ def _remembered_optimizer(key):
     return _serialized_optimizer(name, dict(routed))
 
 
-def _serialized_optimizer(name, routed):
-    optimizer_class = keras.optimizers.get(name).__class__
+def _serialized_optimizer(optimizer_class, arguments, routed=None):
+    """The serialized optimizer of ``optimizer_class`` (or its name) with ``arguments`` (Keras
+    config values); ValueError quoting the ``routed`` ones (default: all) if Keras refuses
+    them."""
+    if isinstance(optimizer_class, str):
+        optimizer_class = keras.optimizers.get(optimizer_class).__class__
     try:
-        return keras.optimizers.serialize(optimizer_class(**routed))
+        return keras.optimizers.serialize(optimizer_class.from_config(dict(arguments)))
     except (TypeError, ValueError) as error:
-        raise ValueError(f"Invalid optimizer__ arguments {routed!r}: {error}") from None
+        quoted = arguments if routed is None else routed
+        raise ValueError(f"Invalid optimizer__ arguments {quoted!r}: {error}") from None
+
+
+def _check_optimizer_arguments(routed):
+    """Refuse a routed optimizer argument that no Keras optimizer takes, before Keras accepts it
+    silently and fails inside training: every one is a finite number, a bool or None, but
+    ``name`` (a string) and ``learning_rate`` (a number > 0, as the param ``learning_rate``, or
+    a Keras schedule)."""
+    for name, value in routed.items():
+        if name == "name" and isinstance(value, str):
+            continue
+        if name == "learning_rate" and isinstance(
+            value, keras.optimizers.schedules.LearningRateSchedule
+        ):
+            continue
+        if value is None or isinstance(value, (bool, np.bool_)):
+            continue
+        if not isinstance(value, Real):
+            raise TypeError(
+                f"optimizer__{name} must be a number, a bool or None"
+                f"{', or a Keras learning-rate schedule' if name == 'learning_rate' else ''}; "
+                f"got {value!r}."
+            )
+        if not np.isfinite(value):
+            raise ValueError(f"optimizer__{name} must be finite, got {value!r}.")
+        if name == "learning_rate" and not value > 0:
+            raise ValueError(
+                f"optimizer__learning_rate must be > 0, as learning_rate must be; got {value!r}."
+            )
 
 
 class RoutedParams:

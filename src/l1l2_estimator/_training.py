@@ -511,13 +511,13 @@ def train(
 
     ``optimizer`` is the Keras-serialized optimizer of the fit; ``optimizer_state`` is None for a
     fresh fit, else the state to continue from (under ``optimizer``'s learning rate; a state that
-    is not this optimizer's starts afresh, see ``Trainer.optimizer_state``). ``seed`` is an integer; epoch ``e`` shuffles with
-    the stateless seed ``(seed, e)``, so a fit is reproducible and successive ``partial_fit``
-    calls see different orders. ``stopping`` is ``(tol, n_iter_no_change)`` for MLPClassifier's
-    loss rule, or None to train all epochs; ``validation`` a ``_stopping.ValidationStoppingRule``
-    for ``early_stopping``. Callbacks and the progress bar see ``keras_model()``, a Keras model
-    that holds the weights of the epoch. Nothing outside the trainer is changed if anything
-    raises.
+    is not this optimizer's starts afresh, see ``Trainer.optimizer_state``). ``seed`` is an
+    integer; epoch ``e`` shuffles with the stateless seed ``(seed, e)``, so a fit is reproducible
+    and successive ``partial_fit`` calls see different orders. ``stopping`` is ``(tol,
+    n_iter_no_change)`` for MLPClassifier's loss rule, or None to train all epochs;
+    ``validation`` a ``_stopping.ValidationStoppingRule`` for ``early_stopping``. Callbacks and
+    the progress bar see ``keras_model()``, a Keras model that holds the weights of the epoch.
+    Nothing outside the trainer is changed if anything raises.
     """
     key = trainer_key(spec, optimizer)
     try:
