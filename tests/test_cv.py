@@ -10,6 +10,7 @@ import warnings
 
 import numpy as np
 import pytest
+import scipy.sparse
 from sklearn.base import clone
 from sklearn.datasets import load_wine, make_classification, make_regression
 from sklearn.exceptions import ConvergenceWarning, FitFailedWarning, NotFittedError
@@ -169,8 +170,13 @@ def test_regressor_equals_grid_search_multi_output():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         ours.fit(X, y)
+        # A sparse y is made dense, as L1L2Regressor makes it.
+        sparse = clone(ours).fit(X, scipy.sparse.csr_matrix(y))
     theirs = _grid_search(L1L2Regressor(**params), X, y, L1S, L2S, cv)
     _assert_same_results(ours, theirs)
+    np.testing.assert_array_equal(
+        sparse.cv_results_["mean_test_score"], ours.cv_results_["mean_test_score"]
+    )
 
 
 def test_several_architectures_and_a_custom_scorer():

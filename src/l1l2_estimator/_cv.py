@@ -211,6 +211,8 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         if is_classifier(self):
             y = classification_targets(y)
             self.classes_ = Multilabel.of(y).classes if y.ndim == 2 else np.unique(y)
+        elif sp.issparse(y):  # as L1L2Regressor takes it
+            y = y.toarray()
         return X, y
 
     def _check_not_search_params(self):
