@@ -517,6 +517,16 @@ def test_fit_emits_no_unexpected_warnings(binary_data):
         L1L2Classifier(**{**FAST, "epochs": 2}).fit(X, y).predict_proba(X)
 
 
+def test_partial_fit_refuses_balanced_class_weight(binary_data):
+    """As SGDClassifier.partial_fit: each call would balance its own rows' classes."""
+    X, y = binary_data
+    clf = L1L2Classifier(**FAST, class_weight="balanced")
+    with pytest.raises(ValueError, match="class_weight='balanced' is not supported by partial_fit"):
+        clf.partial_fit(X, y, classes=[0, 1])
+    assert not hasattr(clf, "coefs_")
+    clf.set_params(class_weight={0: 1.0, 1: 2.0}).partial_fit(X, y, classes=[0, 1])
+
+
 def test_class_weight_equals_the_same_sample_weight(binary_data):
     X, y = binary_data
     by_class = L1L2Classifier(**FAST, class_weight={0: 1.0, 1: 3.0}).fit(X, y)

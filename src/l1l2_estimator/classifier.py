@@ -84,6 +84,15 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
         self : L1L2Classifier
             The fitted estimator.
         """
+        if isinstance(self.class_weight, str):  # "balanced", the only string it takes
+            # As SGDClassifier.partial_fit: a chunk's class counts are not the data's.
+            raise ValueError(
+                "class_weight='balanced' is not supported by partial_fit: it would balance each "
+                "call's rows on their own. Compute the weights once, e.g. dict(zip(classes, "
+                "compute_class_weight('balanced', classes=classes, y=y_sample))) from a large "
+                "enough sample of the targets, and pass them as class_weight (for a multilabel "
+                "y, as sample_weight)."
+            )
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
     # -- task hooks of L1L2Network --------------------------------------------------------------
