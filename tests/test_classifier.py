@@ -50,6 +50,7 @@ def test_string_and_multiclass_labels(multiclass_data, fitted_multiclass):
     proba = fitted_multiclass.predict_proba(X)
     assert proba.shape == (len(X), 3)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    np.testing.assert_array_equal(fitted_multiclass.predict_log_proba(X), np.log(proba))
     assert fitted_multiclass.score(X, labels) > 0.8
 
 

@@ -400,6 +400,21 @@ class L1L2ClassifierCV(ClassifierMixin, _L1L2NetworkCV):
         """
         return self._fitted_best().predict_proba(X)
 
+    def predict_log_proba(self, X):
+        """Compute log-probabilities with ``best_estimator_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Log-probability of each class, columns ordered as ``classes_``.
+        """
+        return self._fitted_best().predict_log_proba(X)
+
 
 class L1L2RegressorCV(RegressorMixin, _L1L2NetworkCV):
     score = _L1L2NetworkCV.score  # by ``scoring``, not RegressorMixin's R²

@@ -258,6 +258,22 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
             return np.column_stack([1.0 - output[:, 0], output[:, 0]])
         return output
 
+    def predict_log_proba(self, X):
+        """Logarithm of ``predict_proba``, as ``MLPClassifier.predict_log_proba``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Log-probability of each class (of each label, for multilabel targets).
+        """
+        proba = self.predict_proba(X)
+        return np.log(proba, out=proba)
+
     def predict(self, X):
         """Most probable class label of each row of ``X`` (multilabel: an indicator matrix).
 
