@@ -79,6 +79,51 @@ def test_keras_centered_rmsprop_state_pairs():
     assert _compat.centered_state(adam) == []
 
 
+def test_keras_step_count_is_the_int64_variable_each_step_adds_one_to():
+    variable = keras.Variable(np.zeros((2, 3), dtype="float32"))
+    optimizer = keras.optimizers.Adam()
+    optimizer.build([variable])
+    count = _compat.step_count(optimizer)
+    assert count is optimizer.iterations and count.dtype == "int64"
+    assert any(v is count for v in optimizer.variables)
+    optimizer.apply([np.ones((2, 3), dtype="float32")], [variable])
+    assert int(count.numpy()) == 1
+
+
+@pytest.mark.parametrize("name", ["Adagrad", "Ftrl"])
+def test_keras_accumulators_start_at_their_initial_value_and_only_grow(name):
+    kernel = keras.Variable(np.zeros((2, 3), dtype="float32"))
+    bias = keras.Variable(np.zeros((3,), dtype="float32"))
+    optimizer = getattr(keras.optimizers, name)(initial_accumulator_value=0.25)
+    optimizer.build([kernel, bias])
+    pairs = _compat.accumulator_state(optimizer)
+    assert [(accumulator.name, initial) for accumulator, initial in pairs] == [
+        (f"{v.name}_accumulator", 0.25) for v in (kernel, bias)
+    ]
+    assert all((accumulator.numpy() == np.float32(0.25)).all() for accumulator, _ in pairs)
+    optimizer.apply([np.full((2, 3), 0.5, dtype="float32"), np.zeros(3, dtype="float32")],
+                    [kernel, bias])
+    np.testing.assert_array_equal(pairs[0][0].numpy(), np.full((2, 3), 0.5, dtype="float32"))
+    np.testing.assert_array_equal(pairs[1][0].numpy(), np.full(3, 0.25, dtype="float32"))
+    adam = keras.optimizers.Adam()
+    adam.build([kernel, bias])
+    assert _compat.accumulator_state(adam) == []
+
+
+def test_keras_nadam_momentum_product_starts_at_1_and_shrinks():
+    variable = keras.Variable(np.zeros((2, 3), dtype="float32"))
+    nadam = keras.optimizers.Nadam(beta_1=0.9)
+    nadam.build([variable])
+    product = _compat.momentum_product(nadam)
+    assert tuple(product.shape) == () and float(product.numpy()) == 1.0
+    assert any(v is product for v in nadam.variables)
+    nadam.apply([np.ones((2, 3), dtype="float32")], [variable])
+    assert float(product.numpy()) == pytest.approx(0.9 * (1 - 0.5 * 0.96))
+    adam = keras.optimizers.Adam()
+    adam.build([variable])
+    assert _compat.momentum_product(adam) is None
+
+
 def test_every_optimizer_load_reads_is_sorted_by_the_sign_of_its_state():
     from l1l2_estimator.persistence._keras_objects import OPTIMIZER_CLASSES
 

@@ -205,6 +205,18 @@ def test_params_of_every_supported_type_round_trip(binary_data, tmp_path):
     np.testing.assert_array_equal(loaded.predict_proba(X), fitted.predict_proba(X))
 
 
+def test_a_schedule_routed_as_the_learning_rate_round_trips(binary_data, tmp_path):
+    # load builds Keras objects only as the params that hold one: optimizer, and this.
+    X, y = binary_data
+    schedule = keras.optimizers.schedules.ExponentialDecay(0.05, decay_steps=10, decay_rate=0.9)
+    fitted = L1L2Classifier(hidden_layer_sizes=(4,), epochs=2, random_state=0, optimizer="sgd",
+                            optimizer__learning_rate=schedule).fit(X, y)
+    loaded = _round_trip(fitted, tmp_path)
+    restored = loaded.get_params()["optimizer__learning_rate"]
+    assert type(restored) is type(schedule) and restored.get_config() == schedule.get_config()
+    np.testing.assert_array_equal(loaded.predict_proba(X), fitted.predict_proba(X))
+
+
 # -- what dump refuses -------------------------------------------------------------------------
 
 
@@ -271,6 +283,33 @@ def test_dump_refuses_what_load_would_not_read_back(fitted_binary, binary_data, 
     wide = np.array(["a" * 1025, "b"])[y]
     with pytest.raises(ValueError, match="at most 1024 characters"):
         dump(L1L2Classifier(hidden_layer_sizes=(4,), epochs=1).fit(X, wide), tmp_path / "w.l1l2")
+    assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.skipif(np.dtype(np.longdouble).itemsize <= 8, reason="long double is float64 here")
+def test_dump_refuses_long_double_values_with_a_value_error(binary_data, tmp_path):
+    # json raised TypeError ("Object of type longdouble is not JSON serializable"); JSON numbers
+    # are float64, and load refuses wider floats.
+    X, y = binary_data
+    small = dict(hidden_layer_sizes=(4,), epochs=1, random_state=0)
+    labels = L1L2Classifier(**small).fit(X, y.astype(np.longdouble))
+    with pytest.raises(ValueError, match=rf"Cannot save the estimator: classes_ has dtype "
+                                         rf"{np.dtype(np.longdouble)}; floats of at most 64 bits"):
+        dump(labels, tmp_path / "model.l1l2")
+    param = L1L2Classifier(l1=np.longdouble(1e-5), **small).fit(X, y)
+    with pytest.raises(ValueError, match=r"Cannot save parameter l1=.*floats of at most 64 bits"):
+        dump(param, tmp_path / "model.l1l2")
+    assert not any(tmp_path.iterdir())
+
+
+def test_dump_refuses_a_keras_object_in_a_param_that_holds_none(fitted_binary, tmp_path):
+    # load builds a Keras object only as optimizer or optimizer__learning_rate.
+    estimator = _copy(fitted_binary).set_params(callbacks__planted=keras.optimizers.SGD())
+    with pytest.raises(ValueError, match=r"Cannot save parameter callbacks__planted=.*: a Keras "
+                                         r"optimizer or learning-rate schedule is stored only as "
+                                         r"the whole value of the param optimizer or "
+                                         r"optimizer__learning_rate"):
+        dump(estimator, tmp_path / "model.l1l2")
     assert not any(tmp_path.iterdir())
 
 

@@ -3,6 +3,7 @@
 without the crafted part having any effect."""
 
 import io
+import json
 import os
 import pickle
 import re
@@ -18,9 +19,10 @@ import h5py
 import keras
 import numpy as np
 import pytest
+import scipy.sparse
 
 from l1l2_estimator import L1L2Classifier
-from l1l2_estimator.persistence import _network, dump, load
+from l1l2_estimator.persistence import _keras_objects, _network, dump, load
 
 from .conftest import peak_memory_growth
 from .crafting import METADATA, MODEL, edit_json, members, rebuild, zip_members
@@ -237,6 +239,27 @@ def test_keras_objects_stored_as_params_are_allow_listed(attack, good, tmp_path)
     _assert_refused(tmp_path, rebuild(good, metadata=edit), f"parameter 'optimizer'.*{reason}")
 
 
+ADAM = {"type": "keras_object", "config": _keras_object("keras.optimizers", "Adam", {})}
+
+
+@pytest.mark.parametrize("name, value", [
+    # Each was built (~2 ms, ~90 KB) before the params were checked: a 6 KB file listing 8,000 of
+    # them in 'verbose' took 17 s and 700 MiB before its params were refused.
+    ("verbose", [ADAM] * 8000),
+    ("optimizer", {"type": "tuple", "items": [ADAM, ADAM]}),
+    ("optimizer__beta_1", ADAM),
+])
+def test_keras_objects_are_built_only_as_the_params_that_hold_one(name, value, good, tmp_path,
+                                                                   monkeypatch):
+    built = []
+    monkeypatch.setattr(_keras_objects, "_build", lambda cls, arguments, where: built.append(cls))
+    _assert_refused(tmp_path, rebuild(good, metadata=_set("params", name, value)),
+                    rf"parameter '{name}' holds a Keras object: a Keras optimizer or learning-rate "
+                    r"schedule is stored only as the whole value of the param optimizer or "
+                    r"optimizer__learning_rate\.$")
+    assert built == []
+
+
 # -- 2. tiny files cannot force huge allocations ---------------------------------------------------
 
 
@@ -292,6 +315,44 @@ def test_labels_of_a_huge_fixed_width_are_refused(good, tmp_path):
 ])
 def test_stored_arrays_are_checked_before_numpy_allocates_them(array, reason, good, tmp_path):
     _assert_refused(tmp_path, rebuild(good, metadata=_set("classes_", array)), reason)
+
+
+def _empty_strings(count):
+    """A stored '<U1024' array of ``count`` empty strings: 4 KiB each once decoded, from 3 bytes
+    of JSON."""
+    return {"type": "ndarray", "dtype": "<U1024", "shape": [count], "items": [""] * count}
+
+
+@pytest.mark.parametrize("edit, reason", [
+    # Each array was held to 64 MiB, but not the file: a 5 KB file listing 20 arrays of 64 MiB in
+    # a param took 1.3 GiB before its params were refused. Here 40 of 8 MiB.
+    (_set("params", "verbose", [_empty_strings(2048)] * 40),
+     r"verbose is not a valid stored array: it would take 8388608 bytes and the file's arrays "
+     r"before it 67108864, more than the 67108864 bytes that the arrays of a file may take "
+     r"together"),
+    # The params' arrays and the labels share the budget (a routed argument is checked later).
+    (_set("params", "optimizer__planted", _empty_strings(16384)),
+     r"classes_ is not a valid stored array: it would take 16 bytes and the file's arrays before "
+     r"it 67108864, more than"),
+], ids=["arrays in a param", "params and labels"])
+def test_the_arrays_of_a_file_share_one_memory_budget(edit, reason, good, tmp_path):
+    # What the budget lets through is held until the file is refused: 64 MiB.
+    _assert_refused(tmp_path, rebuild(good, metadata=edit), reason, bound=MEMORY_BOUND_MIB + 64)
+
+
+@pytest.mark.skipif(np.dtype(np.longdouble).itemsize <= 8, reason="long double is float64 here")
+@pytest.mark.parametrize("edit, reason", [
+    (_set("classes_", {"dtype": "g", "shape": [2], "items": [0.0, 1.0]}),
+     "classes_ is not a valid stored array: dtype 'g' declares floats of more than 64 bits"),
+    (_set("classes_", {"dtype": "<f16", "shape": [2], "items": [0.0, 1.0]}),
+     "classes_ is not a valid stored array: dtype '<f16' declares floats of more than 64 bits"),
+    (_set("params", "l1", {"type": "numpy_scalar", "dtype": "g", "shape": [], "value": 1e-5}),
+     "l1 is not a valid stored array: dtype 'g' declares floats of more than 64 bits"),
+], ids=["labels 'g'", "labels '<f16'", "param 'g'"])
+def test_long_double_values_are_refused(edit, reason, good, tmp_path):
+    # They loaded, and dump of the loaded estimator then raised json's TypeError: JSON numbers
+    # are float64, and no file of dump holds a long double.
+    _assert_refused(tmp_path, rebuild(good, metadata=edit), reason)
 
 
 # -- 3. decompression bombs: the declared sizes are not trusted -----------------------------------
@@ -574,6 +635,147 @@ def test_centered_rmsprop_state_that_load_refuses_makes_the_next_step_nan(center
         values = state["optimizer_state"][mean]
         state["optimizer_state"][mean] = (np.where(values < 0, -1, 1) * np.sqrt(
             state["optimizer_state"][second] + 1e-7 + 1e-3)).astype(np.float32)
+    broken._set_fitted_state(**state)
+    X, y = binary_data
+    with pytest.raises(ValueError, match="diverged"):
+        broken.partial_fit(X, y)
+
+
+@pytest.fixture(scope="module")
+def fitted_under(binary_data, tmp_path_factory):
+    """``fitted_under(optimizer)``: an estimator fitted for one epoch (two steps) under that
+    optimizer, its file, and the names of its optimizer's variables, in the file's order."""
+    X, y = binary_data
+    folder = tmp_path_factory.mktemp("bounded")
+    fitted = {}
+
+    def fit(optimizer):
+        if optimizer not in fitted:
+            estimator = L1L2Classifier(hidden_layer_sizes=(4,), epochs=1, random_state=0,
+                                       optimizer=optimizer).fit(X, y)
+            dump(estimator, folder / f"{optimizer}.l1l2")
+            layout = _network.optimizer_layout(_network.params_optimizer_config(estimator),
+                                               [(X.shape[1], 4), (4, 1)])
+            fitted[optimizer] = (estimator, (folder / f"{optimizer}.l1l2").read_bytes(),
+                                 [variable.name for variable in layout])
+        return fitted[optimizer]
+
+    return fit
+
+
+def _assigned(**values):
+    """An edit that sets, in the weights file, ``optimizer/vars/<i>`` to ``values["vars_<i>"]``
+    (a value or a function of the old values)."""
+
+    def edit(file):
+        for key, value in values.items():
+            dataset = file[f"optimizer/vars/{key.removeprefix('vars_')}"]
+            old = np.array(dataset[()])
+            dataset[()] = np.asarray(value(old) if callable(value) else value, old.dtype)
+
+    return edit
+
+
+def _loads_and_trains(tmp_path, data, binary_data):
+    path = tmp_path / "inside.l1l2"
+    path.write_bytes(data)
+    loaded = load(path)
+    X, y = binary_data
+    loaded.partial_fit(X, y)
+    assert all(np.isfinite(weights).all() for weights in loaded.coefs_ + loaded.intercepts_)
+    return loaded
+
+
+def test_a_step_count_that_no_training_reaches_is_refused(fitted_under, binary_data, tmp_path):
+    # 2**63 - 1 loaded, and the next step's count wrapped to -2**63: Adam's bias correction
+    # beta_1 ** step became infinite and the warm start diverged.
+    _, good, names = fitted_under("adam")
+    assert names[0] == "iteration"
+    for count in (2**63 - 1, 2**53):
+        _assert_refused(tmp_path, rebuild(good, h5=_assigned(vars_0=count)),
+                        rf"its optimizer state /optimizer/vars/0 \(iteration\) holds {count}: load "
+                        r"reads step counts of at most 2\*\*53 - 1, more than any training takes")
+    loaded = _loads_and_trains(tmp_path, rebuild(good, h5=_assigned(vars_0=2**53 - 1)),
+                               binary_data)
+    assert int(loaded.model_.optimizer.iterations.numpy()) == 2**53 + 1  # two more steps
+
+
+def _dead_ftrl_unit(names, accumulators):
+    """Edits that make the first hidden unit of an Ftrl network dead (zero kernel column, bias -1:
+    its gradients are exactly 0) with its linears 0 and its accumulators ``accumulators``."""
+
+    def first(value):
+        def change(values):
+            values[..., 0] = value
+            return values
+
+        return change
+
+    def weights(file):
+        kernel = np.array(file["layers/dense/vars/0"][()])
+        kernel[:, 0] = 0
+        file["layers/dense/vars/0"][()] = kernel
+        bias = np.array(file["layers/dense/vars/1"][()])
+        bias[0] = -1
+        file["layers/dense/vars/1"][()] = bias
+        _assigned(**{
+            f"vars_{names.index(f'{variable}_0_{kind}')}": first(
+                accumulators if kind == "accumulator" else 0)
+            for variable in ("kernel", "bias") for kind in ("accumulator", "linear")
+        })(file)
+
+    return weights
+
+
+def test_ftrl_accumulators_below_their_initial_value_are_refused(fitted_under, binary_data,
+                                                                 tmp_path):
+    # Ftrl starts its accumulators at initial_accumulator_value (0.1) and only adds squares:
+    # accumulators of 0 under a dead unit loaded, and the next step divided 0 by 0.
+    _, good, names = fitted_under("ftrl")
+    initial = np.float32(0.1)
+    for below in (0, np.nextafter(initial, np.float32(0))):
+        _assert_refused(tmp_path, rebuild(good, h5=_dead_ftrl_unit(names, below)),
+                        r"its optimizer state /optimizer/vars/2 \(kernel_0_accumulator\) holds "
+                        r"[\d.e-]+: the optimizer starts these accumulators at its "
+                        r"initial_accumulator_value 0.1 and only adds squares of gradients to them")
+    _loads_and_trains(tmp_path, rebuild(good, h5=_dead_ftrl_unit(names, initial)), binary_data)
+
+
+def test_a_nadam_momentum_product_of_1_or_more_is_refused(fitted_under, binary_data, tmp_path):
+    # Nadam keeps the product below 1; at 1.9925526, the next step's product was exactly 1 and
+    # the step divided by 1 - 1.
+    _, good, names = fitted_under("nadam")
+    index = next(i for i, name in enumerate(names) if re.fullmatch(r"variable(_\d+)?", name))
+    for product in (1.9925526, 1.0):
+        _assert_refused(tmp_path, rebuild(good, h5=_assigned(**{f"vars_{index}": product})),
+                        rf"its optimizer state /optimizer/vars/{index} \(variable(_\d+)?\) holds "
+                        rf"{product}: the optimizer keeps its product of momentum factors below 1")
+    # Just below 1 loads, and so does 0: float32 takes the product there after ~1,000 steps.
+    for product in (np.nextafter(np.float32(1), np.float32(0)), 0.0):
+        _loads_and_trains(tmp_path, rebuild(good, h5=_assigned(**{f"vars_{index}": product})),
+                          binary_data)
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "ftrl", "nadam"])
+def test_optimizer_state_that_load_refuses_makes_the_next_step_nan(optimizer, fitted_under,
+                                                                  binary_data):
+    # Why the bounds are checked: the states refused above, set in memory, make a warm start
+    # diverge (and the user is told to lower the learning rate).
+    fitted, _, names = fitted_under(optimizer)
+    broken = pickle.loads(pickle.dumps(fitted))
+    state = broken._get_fitted_state()
+    values = state["optimizer_state"]
+    if optimizer == "adam":
+        values[0] = np.int64(2**63 - 1)
+    elif optimizer == "ftrl":
+        state["weights"][0][:, 0] = 0
+        state["weights"][1][0] = -1
+        for name in ("kernel_0_accumulator", "kernel_0_linear", "bias_0_accumulator",
+                     "bias_0_linear"):
+            values[names.index(name)][..., 0] = 0
+    else:
+        assert int(values[0]) == 2  # the next step is the third
+        values[-1] = np.float32(1.9925526)  # * 0.9 * (1 - 0.5 * 0.96 ** 3) == 1 in float32
     broken._set_fitted_state(**state)
     X, y = binary_data
     with pytest.raises(ValueError, match="diverged"):
@@ -908,6 +1110,24 @@ MALFORMED = {
 def test_malformed_values_are_refused_with_the_path(case, good, tmp_path):
     edits, reason = MALFORMED[case]
     _assert_refused(tmp_path, rebuild(good, **edits), reason)
+
+
+def test_a_sparse_float16_indicator_is_refused(binary_data, tmp_path):
+    # scipy.sparse holds no float16, so no fit saw such an indicator: the file loaded, and every
+    # predict then failed inside scipy, with a message that did not name the file.
+    X, y = binary_data
+    Y = scipy.sparse.csr_matrix(np.column_stack([y, 1 - y]).astype(np.float32))
+    fitted = L1L2Classifier(hidden_layer_sizes=(4,), epochs=1, random_state=0).fit(X, Y)
+    path = tmp_path / "sparse.l1l2"
+    dump(fitted, path)
+    good = path.read_bytes()
+    assert json.loads(members(good)[METADATA])["multilabel"] == {
+        "n_labels": 2, "indicator_dtype": "<f4", "sparse_indicator": True}
+    _assert_refused(tmp_path, rebuild(good, metadata=_set("multilabel", "indicator_dtype", "<f2")),
+                    r"multilabel sparse_indicator with indicator_dtype '<f2': scipy.sparse holds "
+                    r"no float16 matrix, so no fit saw one")
+    predicted = load(path).predict(X)
+    assert scipy.sparse.issparse(predicted) and predicted.dtype == np.float32
 
 
 @pytest.mark.parametrize("text, reason", [

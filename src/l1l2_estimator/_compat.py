@@ -107,9 +107,15 @@ NON_NEGATIVE_STATE = {
 }
 
 
+def step_count(optimizer):
+    """The built ``optimizer``'s count of the steps it took (an int64 variable; ``iterations`` is
+    a tensor, not that variable, under gradient accumulation)."""
+    return optimizer._iterations
+
+
 def non_negative_state(optimizer):
     """The variables of the built ``optimizer``'s state that Keras never makes negative."""
-    variables = [optimizer._iterations]
+    variables = [step_count(optimizer)]
     for name in NON_NEGATIVE_STATE.get(type(optimizer).__name__, ()):
         state = getattr(optimizer, name, [])
         variables += state if isinstance(state, list) else [state]
@@ -124,6 +130,26 @@ def centered_state(optimizer):
     if type(optimizer).__name__ != "RMSprop" or not optimizer.centered:
         return []
     return list(zip(optimizer._velocities, optimizer._average_gradients))
+
+
+def accumulator_state(optimizer):
+    """``(accumulator, initial_accumulator_value)`` pairs of the built ``optimizer``'s state, one
+    per trained variable, if it is an Adagrad or an Ftrl (else none). Keras starts each accumulator
+    at ``initial_accumulator_value`` and only adds squares of gradients to it."""
+    if type(optimizer).__name__ not in ("Adagrad", "Ftrl"):
+        return []
+    return [(accumulator, optimizer.initial_accumulator_value)
+            for accumulator in optimizer._accumulators]
+
+
+def momentum_product(optimizer):
+    """The built ``optimizer``'s running product of momentum factors if it is a Nadam (else None):
+    a scalar that Keras starts at 1 and multiplies by ``beta_1 * (1 - 0.5 * 0.96 ** step)`` each
+    step, so that it stays below 1 for ``beta_1 <= 1`` (float32 takes it to 0 after about 1,000
+    steps of the default ``beta_1``); its steps divide by 1 minus it."""
+    if type(optimizer).__name__ != "Nadam":
+        return None
+    return optimizer._u_product
 
 
 def optimizer_slot(optimizer, quantity, variable):

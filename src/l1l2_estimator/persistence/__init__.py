@@ -43,6 +43,7 @@ from ._schema import (
     FORMAT_NAME,
     FORMAT_VERSION,
     MAX_METADATA_BYTES,
+    ArrayBudget,
     estimator_from_metadata,
     fitted_fields,
     metadata,
@@ -80,7 +81,9 @@ def dump(estimator, path):
     sklearn.exceptions.NotFittedError
         If ``estimator`` is not fitted.
     ValueError
-        If a param cannot be stored without pickle. Callbacks are training-time Python objects and
+        If a param or the labels cannot be stored without pickle (NumPy's long double, fixed-width
+        strings of more than 1,024 characters, a Keras object in a param other than ``optimizer``
+        and ``optimizer__learning_rate``). Callbacks are training-time Python objects and
         are never stored: set ``callbacks=None`` before dumping and pass them again after loading.
         Also if ``hidden_layer_sizes``, ``activation`` or the optimizer params were changed after
         fitting: :func:`load` rebuilds the network and its optimizer from the params.
@@ -92,8 +95,9 @@ def dump(estimator, path):
     Notes
     -----
     Supported param values: None, bool, int, float, str, lists, tuples and dicts of these, NumPy
-    scalars and arrays of bool, number or string dtype, ``numpy.random.RandomState``, Keras
-    optimizers of the classes that the ``optimizer`` param names and Keras' learning-rate
+    scalars and arrays of bool, integer, float (of at most 64 bits) or string dtype,
+    ``numpy.random.RandomState``, and as ``optimizer`` a Keras optimizer of the classes that the
+    ``optimizer`` param names, as ``optimizer__learning_rate`` one of Keras' learning-rate
     schedules. The file is built in memory and written only once it is
     complete, so a refused estimator leaves ``path`` untouched.
 
@@ -171,8 +175,9 @@ def load(path):
     try:
         archive = open_saved_file(read_file(path))
         content = parse_metadata(archive.read(METADATA_MEMBER, MAX_METADATA_BYTES), ESTIMATORS)
-        estimator = estimator_from_metadata(content, ESTIMATORS[content["estimator"]])
-        fields = fitted_fields(content, estimator)
+        arrays = ArrayBudget()  # one for the whole file
+        estimator = estimator_from_metadata(content, ESTIMATORS[content["estimator"]], arrays)
+        fields = fitted_fields(content, estimator, arrays)
         network = read_network(archive, estimator, fields)
         try:
             estimator._set_fitted_state(**fields, **network)

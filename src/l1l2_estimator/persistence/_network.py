@@ -26,7 +26,13 @@ import h5py
 import keras
 import numpy as np
 
-from .._compat import centered_state, non_negative_state
+from .._compat import (
+    accumulator_state,
+    centered_state,
+    momentum_product,
+    non_negative_state,
+    step_count,
+)
 from .._params import ACTIVATIONS, layer_sizes, new_optimizer, optimizer_config
 from ._archive import MODEL_MEMBER, Archive, Refused
 from ._keras_config import check_network_config
@@ -55,6 +61,11 @@ NETWORK_BASE_BYTES = 1 << 20  # 1 MiB
 CONFIG_BYTES_PER_LAYER = 1 << 12  # 4 KiB
 CONFIG_BASE_BYTES = 1 << 14  # 16 KiB
 KERAS_METADATA_BYTES = 1 << 12  # 4 KiB
+# The most steps that a file's optimizer may have counted. No training takes that many (at a
+# million steps a second, 2**53 steps take 285 years), and from below it the int64 count can grow
+# a thousand times as far again before it wraps to a negative count past 2**63 (which makes the
+# next step's bias correction, beta ** step, infinite). Float64 holds every count up to it.
+MAX_STEPS = (1 << 53) - 1
 
 
 def keras_bytes(model):
@@ -226,6 +237,12 @@ class StateVariable(NamedTuple):
     # For a centered RMSprop's mean gradient: the index of its second moment in the layout, and
     # epsilon (``second_moment - value ** 2 + epsilon`` stays positive: ``_compat.centered_state``)
     square_bound: tuple | None = None
+    # ``(least, most, why)``: the values the optimizer keeps it within beyond its sign (None: no
+    # bound on that side), in its dtype, and why, for the message: a step count of at most
+    # MAX_STEPS, Adagrad's and Ftrl's accumulators at least their initial value
+    # (``_compat.accumulator_state``), Nadam's product of momentum factors below 1
+    # (``_compat.momentum_product``).
+    bounds: tuple | None = None
 
 
 def optimizer_layout(config, kernel_shapes):
@@ -257,6 +274,7 @@ def optimizer_layout(config, kernel_shapes):
             id(mean): (position[id(second)], float(optimizer.epsilon))
             for second, mean in centered_state(optimizer)
         }
+        bounds = _state_bounds(optimizer)
         layout = []
         for variable in optimizer.variables:
             shape = tuple(variable.shape)
@@ -269,7 +287,8 @@ def optimizer_layout(config, kernel_shapes):
             layout.append(StateVariable(variable.name, real_shapes.get(shape, ()),
                                         np.dtype(variable.dtype), value,
                                         id(variable) in non_negative,
-                                        square_bounds.get(id(variable))))
+                                        square_bounds.get(id(variable)),
+                                        bounds.get(id(variable))))
     except Refused:
         raise
     except Exception as error:  # TensorFlow raises many types for resources it lacks
@@ -279,3 +298,29 @@ def optimizer_layout(config, kernel_shapes):
     if not all(variable.dtype in (np.float32, np.int64) for variable in layout):
         raise Refused("the optimizer that its params describe keeps variables of other types.")
     return layout
+
+
+def _state_bounds(optimizer):
+    """``id(variable) -> StateVariable.bounds`` for the built ``optimizer``'s state that Keras
+    keeps within bounds beyond its sign: state outside them makes the next step NaN or infinite,
+    and training then fails with advice about the learning rate that has nothing to do with the
+    cause."""
+    bounds = {id(step_count(optimizer)): (
+        None, np.int64(MAX_STEPS),
+        "load reads step counts of at most 2**53 - 1, more than any training takes (a count "
+        "near 2**63 wraps to a negative one at the next step)",
+    )}
+    for accumulator, initial in accumulator_state(optimizer):
+        bounds[id(accumulator)] = (
+            np.float32(initial), None,
+            f"the optimizer starts these accumulators at its initial_accumulator_value {initial} "
+            "and only adds squares of gradients to them",
+        )
+    product = momentum_product(optimizer)
+    if product is not None and 0 <= optimizer.beta_1 <= 1:
+        bounds[id(product)] = (
+            None, np.nextafter(np.float32(1), np.float32(0)),
+            "the optimizer keeps its product of momentum factors below 1 (it starts at 1, each "
+            "step multiplies it by a factor below 1, and its steps divide by 1 minus it)",
+        )
+    return bounds

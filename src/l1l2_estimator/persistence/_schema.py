@@ -8,14 +8,15 @@ with their NumPy dtype) or the regressor's output shape, ``n_features_in_``,
 Params are JSON values where JSON has the type (None, bool, int, float, str, list). Every other
 value a param can hold is a JSON object tagged with ``"type"``, one of a closed set (``TAGS``):
 tuples, dicts (``class_weight``), NumPy scalars and arrays (with their dtype), a
-``numpy.random.RandomState``, and Keras optimizers and learning-rate schedules (Keras' own
-serialization, read back through the allow-list of ``_keras_objects``). Anything else cannot be
-saved.
+``numpy.random.RandomState``, and, as the params ``optimizer`` and ``optimizer__learning_rate``,
+Keras optimizers and learning-rate schedules (Keras' own serialization, read back through the
+allow-list of ``_keras_objects``). Anything else cannot be saved.
 
 Reading treats every value as hostile: the JSON is parsed strictly (no repeated keys, bounded
-nesting), arrays are checked for dtype, width, nesting and size before NumPy allocates them, and
-every fitted field must be of the expected type and range (finite losses and scores, a shuffling
-seed in the range that TensorFlow and scikit-learn accept).
+nesting), arrays are checked for dtype, width, nesting and size before NumPy allocates them (all
+the arrays of a file together within one budget), a Keras object is built only where a param
+holds one, and every fitted field must be of the expected type and range (finite losses and
+scores, a shuffling seed in the range that TensorFlow and scikit-learn accept).
 """
 
 from .. import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start)
@@ -53,13 +54,18 @@ MAX_METADATA_BYTES = 1 << 23  # 8 MiB
 # NumPy dtype kinds stored as JSON lists: bool, signed and unsigned int, float, unicode string.
 # Object arrays are stored only when every element is a str (labels and column names from pandas).
 _ARRAY_KINDS = frozenset("biufU")
+# Floats of at most 8 bytes: JSON numbers are float64, and json cannot write NumPy's long double
+# ('g', '<f16' on most platforms), so no file of dump holds one.
+MAX_FLOAT_BYTES = 8
 # Fixed-width strings (a '<U' dtype) of at most this many characters: predict returns an array of
 # that width, so a file declaring '<U33554432' labels would cost 128 MiB per predicted row.
 MAX_STRING_CHARACTERS = 1024
 # Labels of a multilabel classifier (the network's file must still hold an output unit for each).
 MAX_LABELS = 1_000_000
-# No stored array (labels, feature names, an array param) may take more memory than this once
-# decoded, whatever its JSON size.
+# The stored arrays of a file (labels, feature names, array and NumPy scalar params) may take at
+# most this much memory together once decoded, whatever their JSON size and number: an '<U1024'
+# array of empty strings takes 1,365 times its JSON, and a 5 KB file listing twenty of 64 MiB in a
+# param took 1.3 GiB before its params were refused (``ArrayBudget``).
 MAX_ARRAY_BYTES = 1 << 26  # 64 MiB
 MAX_ARRAY_DIMENSIONS = 32
 # The metadata nests about 6 deep (an array param of MAX_ARRAY_DIMENSIONS a little deeper), Keras'
@@ -80,12 +86,40 @@ _JSON_STRING = re.compile(rb'"(?:[^"\\]++|\\.?)*+(?:"|\Z)', re.DOTALL)
 MAX_SHUFFLE_SEED = (1 << 32) - 1
 
 _KERAS_OBJECTS = (keras.optimizers.Optimizer, keras.optimizers.schedules.LearningRateSchedule)
+# The params that may hold a Keras object (an optimizer; a learning-rate schedule routed to it):
+# only there is one stored and built. Building one takes ~2 ms and ~90 KB: a 6 KB file listing
+# 8,000 in another param took 17 s and 700 MiB before its params were refused (and the metadata's
+# limits let a file list 66,000).
+KERAS_OBJECT_PARAMS = ("optimizer", "optimizer__learning_rate")
+_KERAS_OBJECT_PLACES = (
+    "a Keras optimizer or learning-rate schedule is stored only as the whole value of the param "
+    f"{' or '.join(KERAS_OBJECT_PARAMS)}."
+)
 
 SUPPORTED_VALUES = (
     "None, bool, int, float, str, lists, tuples and dicts of these, NumPy scalars and arrays of "
-    "bool, number or string dtype, numpy.random.RandomState, Keras optimizers and learning-rate "
-    "schedules"
+    "bool, integer, float (of at most 64 bits) or string dtype, numpy.random.RandomState, and as "
+    "optimizer or optimizer__learning_rate Keras optimizers and learning-rate schedules"
 )
+
+
+class ArrayBudget:
+    """The memory left to the stored arrays of one file once decoded: ``MAX_ARRAY_BYTES`` for all
+    of them together."""
+
+    def __init__(self):
+        self.spent = 0
+
+    def spend(self, size):
+        """Count ``size`` more bytes, or ValueError if they exceed what is left."""
+        if size > MAX_ARRAY_BYTES:
+            raise ValueError(f"it would take more than {MAX_ARRAY_BYTES} bytes")
+        if self.spent + size > MAX_ARRAY_BYTES:
+            raise ValueError(
+                f"it would take {size} bytes and the file's arrays before it {self.spent}, more "
+                f"than the {MAX_ARRAY_BYTES} bytes that the arrays of a file may take together"
+            )
+        self.spent += size
 
 
 class Unstorable(Exception):
@@ -108,7 +142,7 @@ def encode_params(params):
     encoded = {}
     for name, value in params.items():
         try:
-            encoded[name] = encode_value(value)
+            encoded[name] = encode_value(value, keras_object=name in KERAS_OBJECT_PARAMS)
         except Unstorable as reason:
             raise ValueError(
                 f"Cannot save parameter {name}={value!r}: {reason} Supported values are "
@@ -117,39 +151,49 @@ def encode_params(params):
     return encoded
 
 
-def decode_params(encoded, estimator_class):
+def decode_params(encoded, estimator_class, budget):
     """The params stored by :func:`encode_params`, refused unless each is a param of
-    ``estimator_class`` or a routed argument."""
+    ``estimator_class`` or a routed argument; their arrays are counted in ``budget`` (an
+    ``ArrayBudget``)."""
     allowed = set(estimator_class().get_params(deep=False))
     params = {}
     for name, value in encoded.items():
         if name not in allowed and not (is_routed(name) and name.isidentifier()):
             raise Refused(f"it holds an unknown parameter {show(name)}.")
-        params[name] = decode_value(value, name)
+        params[name] = decode_value(
+            value, name, budget, keras_object=name in KERAS_OBJECT_PARAMS
+        )
     return params
 
 
-def encode_value(value):
-    """JSON form of one param value (see the module docstring)."""
+def encode_value(value, *, keras_object=False):
+    """JSON form of one param value (see the module docstring); a Keras object only if
+    ``keras_object`` (the value of a param of ``KERAS_OBJECT_PARAMS``)."""
     if value is None or type(value) in (bool, int, float, str):
         return value
     if isinstance(value, list):
         return [encode_value(item) for item in value]
     for tag, (kind, encode, _) in TAGS.items():
         if isinstance(value, kind):
+            if tag == "keras_object" and not keras_object:
+                raise Unstorable(_KERAS_OBJECT_PLACES)
             return {"type": tag, **encode(value)}
     raise Unstorable(f"a {type(value).__qualname__} cannot be stored without pickle.")
 
 
-def decode_value(value, name):
+def decode_value(value, name, budget, *, keras_object=False):
+    """The value stored by :func:`encode_value` for param ``name``, its arrays counted in
+    ``budget``; a Keras object is refused before it is built unless ``keras_object``."""
     if value is None or type(value) in (bool, int, float, str):
         return value
     if type(value) is list:
-        return [decode_value(item, name) for item in value]
+        return [decode_value(item, name, budget) for item in value]
     tag = value.get("type") if type(value) is dict else None
     if type(tag) is not str or tag not in TAGS:
         raise Refused(f"parameter {name!r} holds an unreadable value {show(value)}.")
-    return TAGS[tag][2](value, name)
+    if tag == "keras_object" and not keras_object:
+        raise Refused(f"parameter {name!r} holds a Keras object: {_KERAS_OBJECT_PLACES}")
+    return TAGS[tag][2](value, name, budget)
 
 
 def _items(value, name):
@@ -159,18 +203,21 @@ def _items(value, name):
     return items
 
 
-def _decode_dict(value, name):
+def _decode_dict(value, name, budget):
     pairs = _items(value, name)
     if not all(type(pair) is list and len(pair) == 2 for pair in pairs):
         raise Refused(f"parameter {name!r} holds a dict whose items are not pairs.")
     try:
-        return {decode_value(key, name): decode_value(item, name) for key, item in pairs}
+        return {
+            decode_value(key, name, budget): decode_value(item, name, budget)
+            for key, item in pairs
+        }
     except TypeError:  # an unhashable key
         raise Refused(f"parameter {name!r} holds a dict with an unhashable key.") from None
 
 
-def _decode_numpy_scalar(value, name):
-    array = decode_array({**value, "items": value.get("value")}, name)
+def _decode_numpy_scalar(value, name, budget):
+    array = decode_array({**value, "items": value.get("value")}, name, budget)
     if array.ndim != 0:
         raise Refused(f"parameter {name!r} holds a NumPy scalar with a shape.")
     return array[()]
@@ -186,7 +233,7 @@ def _encode_random_state(random_state):
     }
 
 
-def _decode_random_state(value, name):
+def _decode_random_state(value, name, budget):
     keys = value.get("keys")
     try:
         if (
@@ -230,12 +277,12 @@ def _encode_keras_object(value):
     return {"config": config}
 
 
-def _decode_keras_object(value, name):
+def _decode_keras_object(value, name, budget):
     return keras_object_from_config(value.get("config"), f"parameter {name!r}")
 
 
-# tag -> (Python type, encode(value) -> dict, decode(dict, param name) -> value). Checked in
-# order: NumPy scalars before the Python types they subclass (np.float64 is a float).
+# tag -> (Python type, encode(value) -> dict, decode(dict, param name, ArrayBudget) -> value).
+# Checked in order: NumPy scalars before the Python types they subclass (np.float64 is a float).
 TAGS = {
     "numpy_scalar": (
         np.generic,
@@ -245,7 +292,9 @@ TAGS = {
     "tuple": (
         tuple,
         lambda value: {"items": [encode_value(item) for item in value]},
-        lambda value, name: tuple(decode_value(item, name) for item in _items(value, name)),
+        lambda value, name, budget: tuple(
+            decode_value(item, name, budget) for item in _items(value, name)
+        ),
     ),
     "dict": (
         dict,
@@ -253,7 +302,9 @@ TAGS = {
         _decode_dict,
     ),
     "ndarray": (
-        np.ndarray, lambda value: encode_array(value, "value"), lambda v, n: decode_array(v, n)
+        np.ndarray,
+        lambda value: encode_array(value, "value"),
+        lambda value, name, budget: decode_array(value, name, budget),
     ),
     "random_state": (np.random.RandomState, _encode_random_state, _decode_random_state),
     "keras_object": (_KERAS_OBJECTS, _encode_keras_object, _decode_keras_object),
@@ -270,6 +321,11 @@ def encode_array(array, what, key="items"):
             f"{what} has dtype {array.dtype}; fixed-width strings of at most "
             f"{MAX_STRING_CHARACTERS} characters are stored (an object array of str has no limit)."
         )
+    if array.dtype.kind == "f" and array.dtype.itemsize > MAX_FLOAT_BYTES:
+        raise Unstorable(
+            f"{what} has dtype {array.dtype}; floats of at most 64 bits are stored (JSON cannot "
+            "hold NumPy's long double)."
+        )
     if array.dtype.kind in _ARRAY_KINDS:
         dtype = array.dtype.str
     elif array.dtype.kind == "O" and all(isinstance(item, str) for item in array.flat):
@@ -282,9 +338,9 @@ def encode_array(array, what, key="items"):
     return {"dtype": dtype, "shape": list(array.shape), key: array.tolist()}
 
 
-def decode_array(value, what):
+def decode_array(value, what, budget):
     """The array stored by :func:`encode_array`; its dtype, shape and size are checked before
-    NumPy allocates it."""
+    NumPy allocates it, its size counted in ``budget`` (an ``ArrayBudget``)."""
     dtype_name, shape, items = value.get("dtype"), value.get("shape"), value.get("items")
     if (
         type(dtype_name) is not str
@@ -303,10 +359,14 @@ def decode_array(value, what):
                 f"dtype {dtype_name!r} declares strings of more than {MAX_STRING_CHARACTERS} "
                 "characters"
             )
+        if dtype.kind == "f" and dtype.itemsize > MAX_FLOAT_BYTES:
+            raise ValueError(
+                f"dtype {dtype_name!r} declares floats of more than 64 bits, which this format "
+                "never stores"
+            )
         if dtype.itemsize == 0:  # '<U0' widens to its longest item, past both limits
             raise ValueError(f"dtype {dtype_name!r} declares no width")
-        if math.prod(shape) * dtype.itemsize > MAX_ARRAY_BYTES:
-            raise ValueError(f"it would take more than {MAX_ARRAY_BYTES} bytes")
+        budget.spend(math.prod(shape) * dtype.itemsize)
         if not _nested_as(items, shape):
             raise ValueError(f"its items are not nested as its shape {shape}")
         array = np.array(items, dtype=dtype)
@@ -445,9 +505,10 @@ def field(content, key, *types):
 _JSON_TYPE_NAMES = {dict: "an object", list: "a list", int: "an integer", type(None): "null"}
 
 
-def estimator_from_metadata(content, estimator_class):
-    """An unfitted estimator with the stored params, refused if they are invalid."""
-    params = decode_params(field(content, "params", dict), estimator_class)
+def estimator_from_metadata(content, estimator_class, budget):
+    """An unfitted estimator with the stored params, refused if they are invalid; their arrays
+    are counted in ``budget`` (an ``ArrayBudget``)."""
+    params = decode_params(field(content, "params", dict), estimator_class, budget)
     estimator = estimator_class(**params)
     try:
         validate_params(estimator)
@@ -465,6 +526,9 @@ _INDICATOR_DTYPES = frozenset(
     for name in ("bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32",
                  "uint64", "float16", "float32", "float64")
 )
+# A sparse one: scipy.sparse holds no float16, so no fit saw a sparse indicator of that dtype (and
+# predict, which returns the indicator's kind, could not make one).
+_SPARSE_INDICATOR_DTYPES = _INDICATOR_DTYPES - {np.dtype("float16").str}
 
 
 def _multilabel(value):
@@ -486,6 +550,11 @@ def _multilabel(value):
         raise Refused(
             f"multilabel indicator_dtype must be one of {sorted(_INDICATOR_DTYPES)}, got "
             f"{show(dtype)}."
+        )
+    if "sparse_indicator" in value and dtype not in _SPARSE_INDICATOR_DTYPES:
+        raise Refused(
+            f"multilabel sparse_indicator with indicator_dtype {dtype!r}: scipy.sparse holds no "
+            f"{np.dtype(dtype)} matrix, so no fit saw one."
         )
     return Multilabel(
         n_labels=n_labels, dtype=np.dtype(dtype), sparse="sparse_indicator" in value
@@ -532,13 +601,14 @@ def _check_top_level(content, estimator):
         )
 
 
-def fitted_fields(content, estimator):
-    """The stored fitted state, as keyword arguments of ``_set_fitted_state`` (but the model)."""
+def fitted_fields(content, estimator, budget):
+    """The stored fitted state, as keyword arguments of ``_set_fitted_state`` (but the model);
+    its arrays are counted in ``budget`` (the ``ArrayBudget`` of the params')."""
     _check_top_level(content, estimator)
     if is_classifier(estimator) and "multilabel" in content:
         targets = _multilabel(field(content, "multilabel", dict))
     elif is_classifier(estimator):
-        classes = decode_array(field(content, "classes_", dict), "classes_")
+        classes = decode_array(field(content, "classes_", dict), "classes_", budget)
         if classes.ndim != 1 or classes.size < 2 or not np.array_equal(np.unique(classes), classes):
             raise Refused("classes_ must be at least 2 distinct labels in sorted order.")
         if classes.dtype.kind == "f" and not np.isfinite(classes).all():
@@ -555,7 +625,9 @@ def fitted_fields(content, estimator):
         raise Refused(f"n_features_in_ must be >= 1, got {n_features}.")
     feature_names = None
     if "feature_names_in_" in content:
-        feature_names = decode_array(field(content, "feature_names_in_", dict), "feature_names_in_")
+        feature_names = decode_array(
+            field(content, "feature_names_in_", dict), "feature_names_in_", budget
+        )
         if feature_names.dtype != object or feature_names.shape != (n_features,):
             raise Refused("feature_names_in_ must hold one str per feature.")
         if len(set(feature_names.tolist())) != n_features:

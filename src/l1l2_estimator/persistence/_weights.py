@@ -15,7 +15,9 @@ and each dataset of exactly the shape and type expected (little-endian float32, 
 optimizer's step count). Only then is any data read, straight from the bytes the walk found for
 it into arrays of the expected size, and it must hold only finite numbers, and no negative ones
 where the optimizer keeps only non-negative ones; a centered RMSprop's mean gradients must keep
-their squares below its running squares plus epsilon. HDF5's C library never reads the file.
+their squares below its running squares plus epsilon; the step count, Adagrad's and Ftrl's
+accumulators and Nadam's product of momentum factors must lie within the bounds that the optimizer
+keeps them in. HDF5's C library never reads the file.
 """
 
 import math
@@ -35,9 +37,10 @@ def read_weights(data, kernel_shapes, optimizer_layout):
     from them). ``optimizer_layout(kernel_shapes)`` gives, for each optimizer variable in order,
     its ``name``, ``shape``, ``dtype``, ``value`` (None where the file's value is taken, else the
     value that replaces it: the learning rate comes from the params, never from the file),
-    whether it is ``non_negative`` (the optimizer keeps only values >= 0 there) and its
+    whether it is ``non_negative`` (the optimizer keeps only values >= 0 there), its
     ``square_bound`` (a centered RMSprop's mean gradient: the position of its second moment in the
-    layout, and epsilon).
+    layout, and epsilon) and its ``bounds`` (``(least, most, why)``: the values the optimizer keeps
+    it within, None on a side without a bound).
     """
     layout = optimizer_layout(kernel_shapes)
     file = _File(walk_weights(data, len(kernel_shapes), len(layout)))
@@ -73,6 +76,8 @@ def read_weights(data, kernel_shapes, optimizer_layout):
                 f"its optimizer state {dataset.path} ({variable.name}) holds negative values, "
                 "which the optimizer never keeps there."
             )
+        if variable.bounds is not None:
+            _check_bounds(value, *variable.bounds, f"{dataset.path} ({variable.name})")
         optimizer_state.append(value)
     for variable, dataset, value in zip(layout, optimizer_datasets, optimizer_state):
         if variable.square_bound is None:
@@ -88,6 +93,16 @@ def read_weights(data, kernel_shapes, optimizer_layout):
                 "divide by the square root of that difference)."
             )
     return weights, optimizer_state
+
+
+def _check_bounds(value, least, most, why, where):
+    outside = np.zeros(value.shape, bool)
+    if least is not None:
+        outside |= value < least
+    if most is not None:
+        outside |= value > most
+    if outside.any():
+        raise Refused(f"its optimizer state {where} holds {value[outside][0]!s}: {why}.")
 
 
 def walk_weights(data, n_layers, n_optimizer_variables):
