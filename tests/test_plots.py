@@ -4,23 +4,25 @@ regularization path's numbers behave, and a missing matplotlib is one clear Impo
 import importlib
 import struct
 import sys
-from types import SimpleNamespace
 
 import matplotlib
 import matplotlib.image
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.sparse
 from sklearn.base import clone
 from sklearn.compose import TransformedTargetRegressor
-from sklearn.datasets import make_regression
+from sklearn.datasets import make_multilabel_classification, make_regression
+from sklearn.exceptions import NotFittedError
+from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.metrics import r2_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 import l1l2_estimator
-from l1l2_estimator import L1L2Classifier, L1L2Regressor, cli, plots
+from l1l2_estimator import L1L2Classifier, L1L2ClassifierCV, L1L2Regressor, cli, plots
 from l1l2_estimator.cli import _settings
 
 from .conftest import FAST
@@ -110,18 +112,52 @@ def test_loss_curve_adds_validation_scores_on_a_second_axis(binary_data):
     assert legend[2].startswith(f"best: {fitted.best_validation_score_:.3f} at epoch ")
 
 
-def test_loss_curve_lines_validation_scores_up_with_the_last_epochs():
+def test_loss_curve_lines_validation_scores_up_with_the_last_epochs(binary_data):
     # After a warm-started fit, loss_curve_ holds every epoch and validation_scores_ the last
-    # fit's; the plot reads only these two attributes.
-    fitted = SimpleNamespace(loss_curve_=[0.9, 0.7, 0.5, 0.4, 0.35], validation_scores_=[0.8, 0.9])
+    # fit's.
+    X, y = binary_data
+    fitted = L1L2Classifier(**{**FAST, "epochs": 3}, early_stopping=True).fit(X, y)
+    fitted.set_params(warm_start=True, epochs=2).fit(X, y)
+    assert (len(fitted.loss_curve_), len(fitted.validation_scores_)) == (5, 2)
     scores, best = plots.plot_loss_curve(fitted).figure.axes[1].get_lines()
     np.testing.assert_array_equal(scores.get_xdata(), [4, 5])
-    np.testing.assert_array_equal(best.get_xdata(), [5])
+    assert best.get_xdata()[0] == 4 + int(np.argmax(fitted.validation_scores_))
 
 
-def test_loss_curve_of_an_unfitted_estimator_says_so():
-    with pytest.raises(ValueError, match="needs a fitted estimator with loss_curve_"):
-        plots.plot_loss_curve(make_pipeline(StandardScaler(), L1L2Classifier()))
+def test_every_picture_of_an_unfitted_estimator_is_a_not_fitted_error(split, tmp_path):
+    """scikit-learn's NotFittedError, and save_plots says so before the path's fits and before
+    making its folder."""
+    X_train, y_train, X_test, y_test = split
+    classifier = make_pipeline(StandardScaler(), L1L2Classifier(**FAST))
+    regressor = L1L2Regressor(**FAST)
+    for draw in (
+        lambda: plots.plot_loss_curve(classifier),
+        lambda: plots.plot_confusion_matrix(classifier, X_test, y_test),
+        lambda: plots.plot_prediction_error(regressor, X_test, y_test),
+        lambda: plots.save_plots(classifier, X_train, y_train, X_test, y_test, tmp_path / "out"),
+    ):
+        with pytest.raises(NotFittedError, match="L1L2(Classifier|Regressor) instance is not"):
+            draw()
+    assert not (tmp_path / "out").exists()
+
+
+def test_multilabel_pictures_are_refused_before_the_path_is_fitted(monkeypatch, tmp_path):
+    X, Y = make_multilabel_classification(n_samples=60, n_features=5, random_state=0)
+    fitted = L1L2Classifier(**{**FAST, "epochs": 2}).fit(X, Y)
+    for labels in (Y, scipy.sparse.csr_matrix(Y)):
+        with pytest.raises(ValueError, match="y is a multilabel indicator matrix. Draw each"):
+            plots.plot_confusion_matrix(fitted, X, labels)
+    monkeypatch.setattr(plots, "regularization_path", None)  # not to be called
+    with pytest.raises(ValueError, match="save_plots draws the confusion matrix of one label"):
+        plots.save_plots(fitted, X, Y, X, Y, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_loss_curve_of_a_search_is_its_best_estimators(binary_data):
+    X, y = binary_data
+    search = L1L2ClassifierCV(l1s=[0], l2s=[0], cv=2, **{**FAST, "epochs": 3}).fit(X, y)
+    ax = plots.plot_loss_curve(search)
+    np.testing.assert_array_equal(ax.lines[0].get_ydata(), search.best_estimator_.loss_curve_)
 
 
 # -- regularization path ---------------------------------------------------------------------------
@@ -210,6 +246,20 @@ def test_regularization_path_rejects_bad_input(split):
             X_test,
             y_test,
         )
+    # Refitting a frozen pipeline's network alone would skip the pipeline's other steps.
+    frozen = FrozenEstimator(make_pipeline(StandardScaler(), estimator).fit(X_train, y_train))
+    with pytest.raises(TypeError, match="a FrozenEstimator is never fitted again: pass"):
+        plots.regularization_path(frozen, X_train, y_train, X_test, y_test)
+
+
+def test_regularization_path_of_a_sparse_indicator_equals_one_fit_per_value():
+    X, Y = make_multilabel_classification(n_samples=80, n_features=5, random_state=0)
+    estimator = make_pipeline(StandardScaler(), L1L2Classifier(**{**FAST, "epochs": 5}))
+    Y_sparse = scipy.sparse.csr_matrix(Y)
+    path = plots.regularization_path(estimator, X, Y_sparse, X, Y_sparse, [0, 1e-2])
+    for index, l1 in enumerate([0, 1e-2]):
+        single = clone(estimator).set_params(l1l2classifier__l1=l1).fit(X, Y_sparse)
+        assert path.test_scores[index] == single.score(X, Y_sparse)
 
 
 def test_plot_regularization_path_panels(pipeline_path):
@@ -346,7 +396,7 @@ def test_prediction_error_of_several_targets_says_to_draw_each(regression_split)
     X_train, y_train, _, _ = regression_split
     Y = np.column_stack([y_train, -y_train]) / y_train.std()
     reg = L1L2Regressor(**{**FAST, "epochs": 2}).fit(X_train, Y)
-    with pytest.raises(ValueError, match="draws one target; this regressor predicts 2"):
+    with pytest.raises(ValueError, match="plot_prediction_error draws one target; y has 2"):
         plots.plot_prediction_error(reg, X_train, Y)
 
 

@@ -60,6 +60,11 @@ def _l1_param(estimator):
         return f"{estimator.steps[-1][0]}__{_l1_param(estimator[-1])}"
     if isinstance(estimator, TransformedTargetRegressor):
         return f"regressor__{_l1_param(estimator.regressor)}"
+    if isinstance(estimator, FrozenEstimator):
+        raise TypeError(
+            "regularization_path fits a clone of the estimator for each l1 value, and a "
+            "FrozenEstimator is never fitted again: pass the estimator it holds (.estimator)."
+        )
     return "l1"
 
 
@@ -141,10 +146,11 @@ def regularization_path(estimator, X_train, y_train, X_test, y_test, l1_values=D
             f"{type(network).__name__}."
         )
     l1_values = np.unique(np.asarray(penalty_values("l1_values", l1_values), dtype=np.float64))
+    path = network_path(estimator)
 
     train_scores, test_scores, importances, n_iter = [], [], [], []
     feature_names = None
-    for model in _fit_each_l1(estimator, X_train, y_train, l1_values):
+    for model in _fit_each_l1(estimator, path, X_train, y_train, l1_values):
         fitted = final_step(model)
         train_scores.append(model.score(X_train, y_train))
         test_scores.append(model.score(X_test, y_test))
@@ -163,12 +169,11 @@ def regularization_path(estimator, X_train, y_train, X_test, y_test, l1_values=D
     )
 
 
-def _fit_each_l1(estimator, X, y, l1_values):
-    """One fitted copy of ``estimator`` per ``l1`` value, as ``clone(estimator).set_params(l1=
-    ...).fit(X, y)`` would fit it: the networks trained at once as one ensemble where they can
-    be."""
+def _fit_each_l1(estimator, path, X, y, l1_values):
+    """One fitted copy of ``estimator`` (whose network is at ``path``, see ``network_path``) per
+    ``l1`` value, as ``clone(estimator).set_params(l1=...).fit(X, y)`` would fit it: the networks
+    trained at once as one ensemble where they can be."""
     network = clone(final_step(estimator))
-    path = network_path(estimator)
 
     def one_at_a_time():
         param = f"{path}__l1" if path else "l1"
@@ -188,7 +193,7 @@ def _fit_each_l1(estimator, X, y, l1_values):
         return one_at_a_time()
     penalties = [(float(l1), network.l2) for l1 in l1_values]
     members, diverged, converged = network._fit_members(
-        inputs.X_, inputs.y_, None, [np.arange(len(inputs.y_))], penalties
+        inputs.X_, inputs.y_, None, [np.arange(np.shape(inputs.y_)[0])], penalties
     )
     models = []
     for (l1, _), state, failed, done in zip(penalties, members[0], diverged[0], converged[0]):

@@ -34,6 +34,8 @@ import os
 import numpy as np
 from sklearn.exceptions import NotFittedError
 from sklearn.metrics import accuracy_score
+from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import check_is_fitted
 
 from ._path import (
     DEFAULT_L1_VALUES,
@@ -84,6 +86,33 @@ def _pyplot():
 # -- confusion matrix ------------------------------------------------------------------------------
 
 
+def _fitted_network(estimator):
+    """The fitted network inside ``estimator`` (a fitted ``L1L2ClassifierCV`` or
+    ``L1L2RegressorCV``: its ``best_estimator_``); NotFittedError if it is not fitted."""
+    network = final_step(estimator)
+    network = getattr(network, "best_estimator_", network)
+    check_is_fitted(network)
+    return network
+
+
+def _check_one_target(y, regression, function):
+    """Refuse the ``y`` of a task that ``function``'s pictures do not draw: a multilabel
+    indicator matrix, or several regression targets."""
+    if regression:
+        n_targets = np.shape(y)[1] if np.ndim(y) > 1 else 1
+        if n_targets > 1:
+            raise ValueError(
+                f"{function} draws one target; y has {n_targets}. Draw each column, e.g. "
+                "PredictionErrorDisplay.from_predictions(y[:, 0], estimator.predict(X)[:, 0])."
+            )
+    elif type_of_target(y) == "multilabel-indicator":
+        raise ValueError(
+            f"{function} draws the confusion matrix of one label per row; y is a multilabel "
+            "indicator matrix. Draw each label's with sklearn.metrics.multilabel_confusion_matrix "
+            "(or ConfusionMatrixDisplay.from_predictions(y[:, k], estimator.predict(X)[:, k]))."
+        )
+
+
 def plot_confusion_matrix(estimator, X, y, ax=None, *, normalize=None, cmap="Blues"):
     """Draw the confusion matrix of a fitted classifier on ``(X, y)``, rows labelled by class.
 
@@ -119,6 +148,8 @@ def plot_confusion_matrix(estimator, X, y, ax=None, *, normalize=None, cmap="Blu
             "plot_confusion_matrix needs a classifier; for a regressor, use "
             f"plot_prediction_error (got {type(final_step(estimator)).__name__})."
         )
+    _fitted_network(estimator)
+    _check_one_target(y, regression=False, function="plot_confusion_matrix")
     labels = estimator.classes_
     y_pred = estimator.predict(X)
     # Long class names overlap when written side by side under the columns.
@@ -182,14 +213,10 @@ def plot_prediction_error(
             "plot_prediction_error needs a regressor; for a classifier, use "
             f"plot_confusion_matrix (got {type(final_step(estimator)).__name__})."
         )
+    _fitted_network(estimator)
+    _check_one_target(y, regression=True, function="plot_prediction_error")
     y_pred = np.asarray(estimator.predict(X))
     y = np.asarray(y)
-    if y_pred.ndim > 1 and y_pred.shape[1] > 1:
-        raise ValueError(
-            f"plot_prediction_error draws one target; this regressor predicts {y_pred.shape[1]}. "
-            "Draw each column, e.g. PredictionErrorDisplay.from_predictions(y[:, 0], "
-            "estimator.predict(X)[:, 0])."
-        )
     y_pred, y = y_pred.reshape(len(y_pred)), y.reshape(len(y))
     display = PredictionErrorDisplay.from_predictions(
         y, y_pred, kind=kind, subsample=subsample, random_state=random_state, ax=ax
@@ -225,12 +252,12 @@ def plot_loss_curve(estimator, ax=None):
         The Axes of the loss; the validation axis, when drawn, is its twin in ``ax.figure.axes``.
     """
     _require_matplotlib()
-    network = final_step(estimator)
+    network = _fitted_network(estimator)
     losses = getattr(network, "loss_curve_", None)
-    if losses is None:
+    if losses is None:  # a search fitted with refit=False
         raise NotFittedError(
             f"plot_loss_curve needs a fitted estimator with loss_curve_; this "
-            f"{type(network).__name__} has none. Call fit first."
+            f"{type(network).__name__} has none."
         )
     scores = getattr(network, "validation_scores_", None)
     metric = "R²" if score_name(estimator) == "R²" else "accuracy"
@@ -424,6 +451,9 @@ def save_plots(
     from matplotlib.figure import Figure
 
     regression = score_name(estimator) == "R²"
+    # Checked before the path's fits, which take longer than all the drawing.
+    _fitted_network(estimator)
+    _check_one_target(y_test, regression, "save_plots")
     if path is None:
         path = regularization_path(estimator, X_train, y_train, X_test, y_test, l1_values)
     os.makedirs(directory, exist_ok=True)
