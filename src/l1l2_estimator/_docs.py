@@ -111,7 +111,8 @@ loss_curve_ : list of float
 best_loss_ : float
     Lowest value of ``loss_curve_``.
 validation_scores_ : list of float
-    Held-out {score} after each epoch; only with ``early_stopping=True``.
+    Held-out {score} after each epoch; only after a ``fit`` with ``early_stopping=True``
+    (``partial_fit`` holds out no rows, as ``MLPClassifier``'s does not).
 best_validation_score_ : float
     Best of ``validation_scores_``, whose weights the estimator keeps.
 feature_importances_ : ndarray of shape (n_features_in_,)
