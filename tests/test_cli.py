@@ -334,6 +334,41 @@ ERROR_CASES = {
         ["--save", "{tmp}/no/such/folder/model.joblib"],
         "its folder does not exist",
     ),
+    "save to a folder": (["--save", "{tmp}"], "it is a folder; give a file name, such as"),
+    "simulated data too large for memory": (
+        ["--samples", "100000000000"],
+        "--samples 100000000000 and --features 20 make 2,000,000,000,000 simulated values",
+    ),
+    "regression with one test row": (
+        ["--task", "regression", "--samples", "8", "--test-size", "1"],
+        "--test-size 1 leaves 1 test row of the 8 there are; R² needs at least 2",
+    ),
+    "epochs beyond the estimators' limit": (
+        ["--epochs", "3000000000"],
+        "argument --epochs: expected a whole number <= 2147483647 (2**31 - 1), got '3000000000'",
+    ),
+    "infinite label": (
+        ["--csv", "{inf_label}", "--target", "y"],
+        "target column 'y' must hold finite numbers, got 'inf' on line 3",
+    ),
+    "label beyond int64": (
+        ["--csv", "{big_labels}", "--target", "y"],
+        "target column 'y' holds numbers too large for class labels, such as '1e20' on line 2",
+    ),
+    "overflowing feature, quoted as written": (
+        ["--csv", "{overflow}", "--target", "y"],
+        "feature column 'a' must hold finite numbers, got '1e309' on line 3",
+    ),
+    "trailing separator": (
+        ["--csv", "{trailing}", "--target", "y"],
+        "column 4 of the header has no name (a separator at the end of every line? remove it)",
+    ),
+    "numeric labels of single rows": (
+        ["--csv", "{quantities}", "--target", "y"],
+        "class 11 has a single row; the stratified split needs at least 2 rows of every class; "
+        "2 of the 3 classes have a single row: if the target is a quantity rather than a class, "
+        "pass --task regression",
+    ),
 }
 
 
@@ -352,6 +387,11 @@ def broken_csv_files(folder):
         "repeated": "a,b,a,y\n1,2,3,x\n4,5,6,z\n",
         "indexed": ",a,species\n0,1.5,setosa\n1,2.5,virginica\n",
         "rare": "a,species\n" + "1,setosa\n2,versicolor\n" * 4 + "3,virginica\n",
+        "inf_label": "a,b,y\n1,2,1\n3,4,inf\n5,6,1\n7,8,inf\n",
+        "big_labels": "a,b,y\n1,2,1e20\n3,4,2e20\n5,6,1e20\n7,8,2e20\n",
+        "overflow": "a,b,y\n1,2,x\n1e309,4,z\n5,6,x\n7,8,z\n",
+        "trailing": "a,b,y,\n1,2,x,\n3,4,z,\n",
+        "quantities": "a,y\n1,10\n2,11\n3,12\n4,10\n",
     }
     files = {}
     for name, text in texts.items():
@@ -389,6 +429,134 @@ def test_argparse_errors_exit_2_without_traceback(capsys):
         "such as 64,32, got '64,big'\n"
     )
     assert "Traceback" not in err
+
+
+def test_a_network_too_large_for_memory_is_one_line(capsys):
+    # The estimator refuses it before allocating anything (a MemoryError that names the sizes).
+    code, _, err = run_cli(capsys, *FAST, "--hidden", "1000000,1000000", "--epochs", "1")
+    assert code == 2
+    assert err.startswith("l1l2-estimator: error: L1L2Classifier: the network with layer sizes")
+    assert "GiB" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("problem", ["bad cell", "empty cell", "short row", "long row"])
+def test_csv_messages_give_the_line_in_the_file_after_a_cell_spanning_two(tmp_path, problem):
+    # A quoted label over lines 2 and 3: the record after it starts on line 4, the problem's on 5.
+    rows = {"bad cell": "5,oops,x", "empty cell": "5,,x", "short row": "5,6", "long row": "5,6,x,7"}
+    path = tmp_path / "data.csv"
+    path.write_text(f'a,b,y\n1,2,"two\nlines"\n3,4,z\n{rows[problem]}\n7,8,z\n')
+    expected = {
+        "bad cell": "feature column 'b' must be numeric, got 'oops' on line 5",
+        "empty cell": "empty cell in feature column 'b' on line 5",
+        "short row": f"{path}, line 5: expected 3 fields as in the header, got 2",
+        "long row": f"{path}, line 5: expected 3 fields as in the header, got 4",
+    }[problem]
+    with pytest.raises(cli.UsageError) as raised:
+        _data.read_csv(str(path), "y")
+    assert str(raised.value) == expected
+
+
+@pytest.mark.parametrize("module", ["gzip", "bz2", "lzma"])
+def test_csv_may_be_compressed(tmp_path, module):
+    import importlib
+
+    text = "a,b,y\n1,2,x\n3,4,z\n5,oops,x\n"
+    extension = {"gzip": "gz", "bz2": "bz2", "lzma": "xz"}[module]
+    path = tmp_path / f"data.csv.{extension}"
+    with importlib.import_module(module).open(path, "wt") as file:
+        file.write(text.replace("oops", "6"))
+    X, y, _ = _data.read_csv(str(path), "y")
+    assert X.columns.tolist() == ["a", "b"] and y.tolist() == ["x", "z", "x"]
+    # Messages read the same decompressed text.
+    with importlib.import_module(module).open(path, "wt") as file:
+        file.write(text)
+    with pytest.raises(cli.UsageError, match="got 'oops' on line 4"):
+        _data.read_csv(str(path), "y")
+    path.write_text(text)  # not compressed after all
+    with pytest.raises(cli.UsageError, match=f"^cannot read --csv '{path}': "):
+        _data.read_csv(str(path), "y")
+
+
+def test_csv_path_may_start_with_the_home_folder(tmp_path, monkeypatch):
+    # --csv=~/data.csv: the shell does not expand ~ after "=".
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "data.csv").write_text("width ,label\n1,a\n2,b\n")
+    X, y, description = _data.read_csv("~/data.csv", "label")
+    assert X.columns.tolist() == ["width "] and y.tolist() == ["a", "b"]
+    assert description.startswith("~/data.csv (2 rows")
+
+
+def test_labels_stay_integers_only_where_int64_holds_them(tmp_path):
+    path = tmp_path / "data.csv"
+    path.write_text("a,y\n1,1.0\n2,-9.2e18\n")
+    _, y, _ = _data.read_csv(str(path), "y")
+    assert y.dtype == np.int64 and y.tolist() == [1, -9200000000000000000]
+    path.write_text("a,y\n1,1.0\n2,-9.3e18\n")
+    with pytest.raises(cli.UsageError, match="too large for class labels, such as '-9.3e18' on"):
+        _data.read_csv(str(path), "y")
+
+
+def test_grid_note_counts_every_member_fit(capsys, monkeypatch):
+    # The search warns once for all its members: 4 pairs x 2 folds, none converged in 2 epochs,
+    # and then the refit of the best pair.
+    monkeypatch.setitem(_settings.GRIDS, "classification", {"l1": (0.0, 1e-3), "l2": (0.0, 1e-3)})
+    monkeypatch.setattr(_run, "CV_FOLDS", 2)
+    code, _, err = run_cli(capsys, *FAST, "--epochs", "2", "--grid")
+    assert code == 0
+    assert err == "l1l2-estimator: note: 9 fits stopped at --epochs 2 before converging\n"
+
+
+def test_plot_folder_is_made_only_when_plots_are_written(capsys, tmp_path):
+    folder = tmp_path / "plots"
+    code, _, err = run_cli(
+        capsys, "--csv", str(tmp_path / "missing.csv"), "--target", "y", "--plot", str(folder)
+    )
+    assert code == 2 and "No such file" in err
+    assert not folder.exists()
+    (tmp_path / "file").write_text("")
+    code, _, err = run_cli(capsys, "--plot", str(tmp_path / "file" / "plots"))
+    assert code == 2
+    assert err == (
+        f"l1l2-estimator: error: cannot create --plot '{tmp_path}/file/plots': "
+        f"'{tmp_path}/file' is a file, not a folder\n"
+    )
+
+
+def test_string_labels_of_single_rows_get_no_regression_advice(capsys, tmp_path):
+    path = tmp_path / "rare.csv"
+    path.write_text("a,species\n" + "1,setosa\n" * 3 + "2,versicolor\n3,virginica\n")
+    code, _, err = run_cli(capsys, "--csv", str(path), "--target", "species")
+    assert code == 2
+    assert err.endswith("needs at least 2 rows of every class\n")
+
+
+class _ReaderGone:
+    """stdout after its reader left (``| head``): every write and flush is a broken pipe."""
+
+    def __init__(self, file):
+        self._file = file
+
+    def write(self, text):
+        raise BrokenPipeError(32, "Broken pipe")
+
+    def flush(self):
+        raise BrokenPipeError(32, "Broken pipe")
+
+    def fileno(self):
+        return self._file.fileno()
+
+    def isatty(self):
+        return False
+
+
+def test_a_reader_that_stops_reading_does_not_stop_save(capsys, tmp_path, monkeypatch):
+    saved = tmp_path / "model.joblib"
+    with open(tmp_path / "stdout", "w") as file:
+        monkeypatch.setattr(sys, "stdout", _ReaderGone(file))
+        code = cli.main([*FAST, "--epochs", "2", "--save", str(saved)])
+    assert code == 0
+    assert "error" not in capsys.readouterr().err
+    assert joblib.load(saved).predict(np.zeros((1, 20))).shape == (1,)
 
 
 def test_module_entry_point_runs_in_a_fresh_python():
@@ -547,11 +715,16 @@ _WHAT_WAS_IMPORTED = (
         (["--samples", "5", "--classes", "4"], "2 False False"),
         (["--features", "2", "--classes", "3"], "2 False False"),
         (["--csv", "{rare}", "--target", "species"], "2 False False"),
+        (["--save", "."], "2 False False"),
+        (["--samples", "100000000000"], "2 False False"),
+        (["--task", "regression", "--samples", "8", "--test-size", "1"], "2 False False"),
+        (["--epochs", "3000000000"], "2 False False"),
     ],
     ids=[
         "help", "version", "bad flag", "flag combination", "missing csv", "bad csv",
         "empty cell", "semicolons", "no training rows", "a class of one simulated row",
-        "too few informative features", "a class of one csv row",
+        "too few informative features", "a class of one csv row", "save to a folder",
+        "simulated data too large", "regression with one test row", "epochs too many",
     ],
 )
 def test_answers_and_usage_errors_come_before_tensorflow_and_sklearn(tmp_path, args, expected):
@@ -578,6 +751,8 @@ def test_help_shows_the_estimators_own_defaults():
     defaults = L1L2Classifier().get_params()
     assert _settings.ESTIMATOR_DEFAULTS == {name: defaults[name] for name in ("l1", "l2", "epochs")}
     assert L1L2Regressor().get_params()["epochs"] == defaults["epochs"]
+    for estimator in (L1L2Classifier, L1L2Regressor):  # --epochs' limit, checked before them
+        assert estimator._parameter_constraints["epochs"][0].right == _settings.MAX_EPOCHS
 
 
 def test_importing_the_package_does_not_import_tensorflow():

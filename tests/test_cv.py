@@ -359,7 +359,7 @@ def test_a_search_too_large_for_memory_is_refused_before_training(wine, monkeypa
     the check counts both (and the rows gathered each epoch)."""
     from l1l2_estimator import _base
 
-    monkeypatch.setattr(_base, "_available_memory", lambda: 200 * 1024)
+    monkeypatch.setattr(_base, "available_memory", lambda: 200 * 1024)
     search = L1L2ClassifierCV(l1s=[0, 1e-3], l2s=[0, 1e-3], cv=5, **NETWORK)
     with pytest.raises(MemoryError, match="20 networks .* or fewer l1s, l2s or folds"):
         search.fit(*wine)

@@ -10,7 +10,6 @@ the output layer is, and how held-out rows are scored.
 from . import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start)
 
 import contextlib
-import os
 
 import numpy as np
 import scipy.sparse as sp
@@ -21,6 +20,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._compat import check_sample_weight, fit_context
 from ._inference import forward
+from ._memory import available_memory
 from ._network import build_network
 from ._params import (
     ACTIVATIONS,
@@ -72,14 +72,6 @@ def restored_on_failure(estimator):
         raise
 
 
-def _available_memory():
-    """Bytes of memory free now, or None where the platform does not say."""
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (AttributeError, ValueError, OSError):
-        return None
-
-
 def _check_memory(name, sizes, members, *, rows=0, batch=0):
     """Refuse, before allocating anything, training that cannot fit in the memory available:
     the weights and optimizer state of ``members`` networks of layer ``sizes``, the ``rows``
@@ -92,7 +84,7 @@ def _check_memory(name, sizes, members, *, rows=0, batch=0):
         + rows * sizes[0] * 4
         + batch * members * sum(sizes[1:]) * _BYTES_PER_ACTIVATION
     )
-    available = _available_memory()
+    available = available_memory()
     if available is None:  # not on this platform: let allocation decide
         return
     if needed > available:

@@ -2,8 +2,8 @@
 
 Where things live: ``_parser`` (the flags), ``_job`` (what is checked before TensorFlow is
 imported: flag combinations, output folders, the data and its split), ``_data`` (simulated or
-CSV data), ``_run`` (fit, search, evaluate, save, plot), ``_reports`` (the text it prints) and
-``_settings`` (grids, defaults, ``UsageError``).
+CSV data, the CSV file read by ``_csv``), ``_run`` (fit, search, evaluate, save, plot),
+``_reports`` (the text it prints) and ``_settings`` (grids, defaults, ``UsageError``).
 
 It runs the classic recipe end to end: load data (simulated by ``make_classification``, or a CSV
 file read with ``pandas.read_csv``, whose header names the features), split it with a stratified
@@ -18,8 +18,10 @@ importances, refitted for a few ``l1`` values) as PNG files, which needs matplot
 extra).
 
 Problems with the input (a missing file or column, an empty or non-numeric cell, a parameter the
-estimator rejects) are reported as one line, ``l1l2-estimator: error: <message>``, with exit
-code 2.
+estimator rejects, a network or data set too large for memory) are reported as one line,
+``l1l2-estimator: error: <message>``, with exit code 2. A reader of the report that stops
+reading (``l1l2-estimator ... | head``) does not stop the run: the rest of the report is dropped,
+and ``--save`` and ``--plot`` are still written.
 
 Examples
 --------
@@ -32,6 +34,8 @@ Examples
     python -m l1l2_estimator --plot plots             # also write three PNG files to plots/
 """
 
+import contextlib
+import os
 import sys
 
 from ._parser import build_parser
@@ -67,9 +71,59 @@ def main(argv=None):
         job = prepare(args)  # flags, folders, data: checked before TensorFlow is imported
         from ._run import run
 
-        run(job)
-    except (UsageError, ValueError, OSError) as error:
+        with _report_reader_may_leave():
+            run(job)
+    # MemoryError: the estimator refuses a network too large for memory before allocating it;
+    # NumPy fails to allocate data too large (an _ArrayMemoryError, with the array's shape).
+    except (UsageError, ValueError, OSError, MemoryError) as error:
         # Messages from scikit-learn can span lines; the contract is one line.
-        print(f"{PROG}: error: {' '.join(str(error).split())}", file=sys.stderr)
+        message = " ".join(str(error).split()) or "out of memory"
+        print(f"{PROG}: error: {message}", file=sys.stderr)
         return 2
     return 0
+
+
+@contextlib.contextmanager
+def _report_reader_may_leave():
+    """Run the block with stdout that outlives its reader: once a write or flush meets a broken
+    pipe (``| head`` has read enough), stdout's file descriptor is pointed at os.devnull, as
+    Python's documentation advises ("Note on SIGPIPE"), and the run goes on to write --save and
+    --plot rather than stopping at the print that failed."""
+    stdout = sys.stdout
+    sys.stdout = _ForgivingStdout(stdout)
+    try:
+        yield
+        sys.stdout.flush()
+    finally:
+        sys.stdout = stdout
+
+
+class _ForgivingStdout:
+    """``stream``, whose writes and flushes go to os.devnull after the pipe behind it broke."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text):
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            self._to_devnull()
+            return len(text)
+
+    def flush(self):
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            self._to_devnull()
+
+    def _to_devnull(self):
+        # The descriptor, not just this object: the stream's buffer is flushed again at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, self._stream.fileno())
+        finally:
+            os.close(devnull)
+
+    def __getattr__(self, name):  # isatty, fileno, encoding...: the stream's own
+        return getattr(self._stream, name)

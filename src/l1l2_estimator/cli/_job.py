@@ -8,6 +8,7 @@ import math
 import os
 from dataclasses import dataclass
 
+from .._memory import available_memory
 from ._data import load_data, simulated_informative
 from ._settings import SIMULATION_DEFAULTS, TASK_PENALTIES, UsageError
 
@@ -30,21 +31,28 @@ def prepare(args):
     """Check ``args`` and load and split the data; UsageError says what is wrong."""
     regression = args.task == "regression"
     params = _estimator_params(args)
+    # Output paths are checked before fitting, which can take minutes, rather than when writing.
     if args.save and not os.path.isdir(os.path.dirname(args.save) or "."):
-        # Checked before fitting, which can take minutes, rather than when writing.
         raise UsageError(f"cannot write --save {args.save!r}: its folder does not exist")
+    if args.save and os.path.isdir(args.save):
+        raise UsageError(
+            f"cannot write --save {args.save!r}: it is a folder; give a file name, such as "
+            f"{os.path.join(args.save, 'model.joblib')!r}"
+        )
     if args.plot:
-        _prepare_plot_folder(args.plot)
+        _check_plot_folder(args.plot)
     if args.csv is None:  # the simulated data's rows and classes are known before simulating
         samples = args.samples or SIMULATION_DEFAULTS["samples"]
         classes = None if regression else args.classes or SIMULATION_DEFAULTS["classes"]
         _check_simulation(args, classes)
+        _check_simulated_memory(samples, args.features or SIMULATION_DEFAULTS["features"])
         hint = f" of the --samples {samples} shared by {classes} classes" if classes else ""
         _check_split(
             args.test_size, samples, _simulated_class_counts(samples, classes), hint
         )
     X, y, description = load_data(args)
-    _check_split(args.test_size, len(y), None if regression else _class_counts(y))
+    class_counts = None if regression else _class_counts(y)
+    _check_split(args.test_size, len(y), class_counts, advice=_continuous_advice(class_counts))
     from sklearn.model_selection import train_test_split
 
     try:
@@ -60,10 +68,12 @@ def prepare(args):
     return Job(args, regression, params, description, X_train, X_test, y_train, y_test)
 
 
-def _check_split(test_size, n_rows, class_counts, hint=""):
-    """Refuse, before scikit-learn is imported, a split that train_test_split would refuse:
-    no training or no test rows, or, stratified by ``class_counts`` (label -> rows), a class of
-    one row or fewer test or training rows than classes."""
+def _check_split(test_size, n_rows, class_counts, hint="", advice=""):
+    """Refuse, before scikit-learn is imported, a split that train_test_split would refuse or
+    that cannot be scored: no training rows; for regression (``class_counts`` None), fewer than
+    2 test rows, on which R² is undefined; stratified by ``class_counts`` (label -> rows), a class
+    of one row (said with ``hint`` and then ``advice``) or fewer test or training rows than
+    classes."""
     n_test = test_size if isinstance(test_size, int) else math.ceil(test_size * n_rows)
     n_train = n_rows - n_test
     if n_train < 1:
@@ -71,12 +81,17 @@ def _check_split(test_size, n_rows, class_counts, hint=""):
             f"--test-size {test_size} leaves no training rows of the {n_rows} there are"
         )
     if class_counts is None:
+        if n_test < 2:
+            raise UsageError(
+                f"--test-size {test_size} leaves 1 test row of the {n_rows} there are; R² needs "
+                "at least 2"
+            )
         return
     single = [label for label, count in class_counts.items() if count < 2]
     if single:
         raise UsageError(
             f"class {single[0]!r} has a single row{hint}; the stratified split needs at least "
-            "2 rows of every class"
+            f"2 rows of every class{advice}"
         )
     if min(n_test, n_train) < len(class_counts):
         raise UsageError(
@@ -84,6 +99,23 @@ def _check_split(test_size, n_rows, class_counts, hint=""):
             f"{n_test} test rows; the stratified split needs at least one row of each of the "
             f"{len(class_counts)} classes in each part"
         )
+
+
+def _continuous_advice(class_counts):
+    """Advice, for the message about a class of a single row, when the labels look like the
+    values of a numeric target: numbers, more than one of them on a single row."""
+    if class_counts is None:
+        return ""
+    single = sum(count < 2 for count in class_counts.values())
+    numbers = all(
+        isinstance(label, (int, float)) and not isinstance(label, bool) for label in class_counts
+    )
+    if not numbers or single < 2:
+        return ""
+    return (
+        f"; {single} of the {len(class_counts)} classes have a single row: if the target is a "
+        "quantity rather than a class, pass --task regression"
+    )
 
 
 def _class_counts(y):
@@ -120,16 +152,36 @@ def _check_simulation(args, classes):
         )
 
 
-def _prepare_plot_folder(folder):
-    """Check that --plot can be honoured: matplotlib is there, the folder can be made."""
+def _check_plot_folder(folder):
+    """Check that --plot can be honoured: matplotlib is there, and the folder is one or can be
+    made (it is made when the plots are written, so a run that fails first leaves none)."""
     if importlib.util.find_spec("matplotlib") is None:
         raise UsageError("--plot needs matplotlib: pip install 'l1l2-estimator[plot]'")
     if os.path.exists(folder) and not os.path.isdir(folder):
         raise UsageError(f"cannot write to --plot {folder!r}: it is a file, not a folder")
-    try:
-        os.makedirs(folder, exist_ok=True)
-    except OSError as error:
-        raise UsageError(f"cannot create --plot {folder!r}: {error.strerror or error}") from None
+    existing = os.path.abspath(folder)
+    while not os.path.exists(existing):
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        raise UsageError(f"cannot create --plot {folder!r}: {existing!r} is a file, not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        verb = "write to" if existing == os.path.abspath(folder) else "create"
+        raise UsageError(f"cannot {verb} --plot {folder!r}: Permission denied")
+
+
+def _check_simulated_memory(samples, features):
+    """Refuse simulated data larger than the memory free now (NumPy would fail to allocate it,
+    or the operating system kill the process); where the platform does not say, let it try."""
+    available = available_memory()
+    if available is None:
+        return
+    needed = samples * features * 8  # X as float64; its copies come on top
+    if needed > available:
+        raise UsageError(
+            f"--samples {samples} and --features {features} make {samples * features:,} "
+            f"simulated values, about {needed / 2**30:.1f} GiB, but {available / 2**30:.1f} GiB "
+            "of memory are available; simulate fewer"
+        )
 
 
 def _estimator_params(args):

@@ -8,6 +8,7 @@ from ._settings import (
     DEFAULT_HIDDEN,
     ESTIMATOR_DEFAULTS,
     GRIDS,
+    MAX_EPOCHS,
     PLOT_L1_VALUES,
     PROG,
     SIMULATION_DEFAULTS,
@@ -125,7 +126,7 @@ def build_parser():
     )
     model.add_argument(
         "--epochs",
-        type=_positive_int,
+        type=_epochs,
         metavar="N",
         help=f"maximum training epochs (default {defaults['epochs']}; training stops earlier "
         "once the loss stops improving)",
@@ -185,6 +186,16 @@ def _number(text, kind, check, expected):
 
 def _positive_int(text):
     return _number(text, int, lambda value: value >= 1, "a whole number >= 1")
+
+
+def _epochs(text):
+    # The estimators' own limit, checked here so that a flag error needs no TensorFlow.
+    epochs = _positive_int(text)
+    if epochs > MAX_EPOCHS:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number <= {MAX_EPOCHS} (2**31 - 1), got {text!r}"
+        )
+    return epochs
 
 
 def _class_count(text):

@@ -1,6 +1,7 @@
 """The text the command line prints: warnings summary, model, grid, path and evaluation reports."""
 
 import contextlib
+import re
 import sys
 import warnings
 
@@ -33,7 +34,11 @@ def warnings_summarized(epochs, noun="fit"):
         # every grid-search fit after the first one from the count.
         warnings.simplefilter("always", ConvergenceWarning)
         yield
-    unconverged = sum(issubclass(warning.category, ConvergenceWarning) for warning in caught)
+    unconverged = sum(
+        _fits_reported(warning)
+        for warning in caught
+        if issubclass(warning.category, ConvergenceWarning)
+    )
     if unconverged:
         fits = f"1 {noun}" if unconverged == 1 else f"{unconverged} {noun}s"
         print(
@@ -46,6 +51,13 @@ def warnings_summarized(epochs, noun="fit"):
         if not issubclass(warning.category, ConvergenceWarning) and message not in shown:
             shown.add(message)
             print(f"{PROG}: warning: {message}", file=sys.stderr)
+
+
+def _fits_reported(warning):
+    """How many fits a ConvergenceWarning is about: a search (``L1L2ClassifierCV``) warns once
+    for all its member fits, with their count; any other fit warns for itself."""
+    members = re.search(r"(\d+) of the \d+ member fits", str(warning.message))
+    return int(members.group(1)) if members else 1
 
 
 def describe_model(model):

@@ -33,6 +33,8 @@ DEFAULT_HIDDEN = "64,32"
 # The estimators' defaults that --help shows, written here so that --help needs no TensorFlow;
 # tests/test_cli.py checks that they equal the estimators' own.
 ESTIMATOR_DEFAULTS = {"l1": 1e-5, "l2": 1e-4, "epochs": 1000}
+# The most epochs the estimators accept (a 32-bit count), for the same reason and checked alike.
+MAX_EPOCHS = 2**31 - 1
 
 
 class UsageError(Exception):

@@ -1,0 +1,330 @@
+"""The command line's CSV data: read once, parsed by pandas, and every problem reported with the
+column and the line of the file (a quoted cell may span lines)."""
+
+import csv
+import importlib
+import io
+import itertools
+import os
+import re
+
+import numpy as np
+
+from ._settings import UsageError
+
+
+def read_csv(path, target, numeric_target=False, sep=","):
+    """Read a CSV file with a header row into ``(X, y, description)`` with ``pandas.read_csv``.
+
+    ``X`` is a DataFrame of the numeric feature columns, named by the header (so that a pipeline
+    fitted on it has ``feature_names_in_``); ``y`` is a NumPy array: numbers with
+    ``numeric_target``, else class labels (integers when every label is one, so that ``10`` sorts
+    after ``9``, else strings). Every problem is a UsageError naming the column and the line.
+
+    ``~`` in ``path`` is the home folder, and a ``.gz``, ``.bz2`` or ``.xz`` file is decompressed.
+    The file is read once: pandas parses that text, and the messages quote it.
+    """
+    import pandas as pd
+
+    text = _read_text(path)
+    records = _Records(text, sep)
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text),
+            sep=sep,
+            skipinitialspace=True,
+            # Only an empty cell is missing: "NA" or "n/a" in a feature column is a mistake to
+            # report, not a value to guess.
+            keep_default_na=False,
+            na_values=[""],
+            # Blank lines are kept (and dropped below), so that row i is record i + 1 of the file.
+            skip_blank_lines=False,
+        )
+    except pd.errors.EmptyDataError:
+        raise UsageError(f"--csv {path!r} is empty; expected a header row and data rows") from None
+    except pd.errors.ParserError as error:
+        raise UsageError(_parser_error(path, error, records)) from None
+
+    if not isinstance(frame.index, pd.RangeIndex):
+        # Rows longer than the header from the first data row on: pandas takes their extra
+        # leading fields for an index instead of refusing them.
+        header = [str(name).strip() for name in frame.columns]
+        line, fields = records.first_longer_than(len(header))
+        raise UsageError(
+            f"{path}, line {line}: expected {len(header)} fields as in the header, got {fields}"
+            f"{_separator_hint(header, sep)}"
+        )
+    header = _header(records, frame)
+    unnamed = [index + 1 for index, name in enumerate(header) if not name.strip()]
+    if unnamed:
+        raise UsageError(
+            f"--csv {path!r}: column {unnamed[0]} of the header has no name"
+            f"{_unnamed_column_hint(unnamed[0], len(header))}"
+        )
+    if target not in header:  # the header's name may have spaces around it
+        spaced = [name for name in header if name.strip() == target.strip()]
+        target = spaced[0] if len(spaced) == 1 else target
+    if len(set(header)) < len(header):
+        repeated = sorted({name for name in header if header.count(name) > 1})
+        raise UsageError(f"--csv {path!r} names a column twice: {', '.join(map(repr, repeated))}")
+    frame.columns = header
+    frame = frame[frame.notna().any(axis=1)]  # blank lines (a trailing newline or two)
+    rows = _Rows(records, header, frame.index.to_numpy())
+    if target not in header:
+        raise UsageError(
+            f"--target {target!r} is not a column of {path}; its columns are: "
+            f"{', '.join(header)}{_separator_hint(header, sep)}"
+        )
+    if len(header) < 2:
+        raise UsageError(
+            f"--csv {path!r} has no feature columns besides --target {target!r}"
+            f"{_separator_hint(header, sep)}"
+        )
+    if frame.empty:
+        raise UsageError(f"--csv {path!r} has a header row but no data rows")
+    _refuse_empty_cells(frame, rows, path, target)
+
+    features = [name for name in header if name != target]
+    X = pd.DataFrame(
+        {name: _numeric_column(frame[name], name, rows) for name in features},
+        index=range(len(frame)),
+    )
+    if numeric_target:
+        y = _numeric_column(frame[target], target, rows, kind="target column")
+        summary = "numeric"
+    else:
+        y = _label_column(frame[target], target, rows)
+        classes = np.unique(y).tolist()  # Python values: repr'd as 'setosa', not np.str_(...)
+        if len(classes) < 2:
+            raise UsageError(
+                f"target column {target!r} holds a single class, {classes[0]!r}; a classifier "
+                "needs two or more"
+            )
+        summary = f"with {len(classes)} classes"
+    description = (
+        f"{path} ({len(y)} rows, {len(features)} feature columns, target {target!r} {summary})"
+    )
+    return X, y, description
+
+
+# Compressed files that --csv reads, by extension, as pandas.read_csv would infer them.
+_DECOMPRESSORS = {".gz": "gzip", ".bz2": "bz2", ".xz": "lzma"}
+
+
+def _read_text(path):
+    """The text of the file ``path`` (``~`` expanded, decompressed by extension), or a UsageError.
+
+    utf-8-sig: spreadsheet programs often write a byte-order mark before the header. The line
+    ends are kept as written (``newline=""``), as both pandas and the csv module expect."""
+    module = _DECOMPRESSORS.get(os.path.splitext(path)[1].lower())
+    decompressor = None if module is None else importlib.import_module(module)
+    # EOFError: a truncated compressed file; LZMAError: an .xz file that is not one.
+    unreadable = (OSError, EOFError, getattr(decompressor, "LZMAError", OSError))
+    try:
+        with (open if decompressor is None else decompressor.open)(
+            os.path.expanduser(path), "rt", encoding="utf-8-sig", newline=""
+        ) as file:
+            return file.read()
+    except FileNotFoundError:
+        raise UsageError(f"cannot read --csv {path!r}: No such file") from None
+    except UnicodeDecodeError as error:
+        raise UsageError(f"cannot read --csv {path!r} as UTF-8 text: {error}") from None
+    except unreadable as error:
+        reason = getattr(error, "strerror", None) or error
+        raise UsageError(f"cannot read --csv {path!r}: {reason}") from None
+
+
+class _Records:
+    """The records of a CSV text as the csv module reads them (as pandas does; record 0 is the
+    header): on which physical line each starts (a quoted cell may span lines) and its fields as
+    written. Only messages need them, so they are read when asked for."""
+
+    def __init__(self, text, sep):
+        self._text, self._sep = text, sep
+        self._starts = None
+
+    def _reader(self, skipinitialspace=True):
+        return csv.reader(
+            io.StringIO(self._text, newline=""),
+            delimiter=self._sep,
+            skipinitialspace=skipinitialspace,
+        )
+
+    def line(self, record):
+        """The line (1-based) on which ``record`` starts."""
+        if self._starts is None:
+            reader, self._starts, end = self._reader(), [], 0
+            for _ in reader:
+                self._starts.append(end + 1)
+                end = reader.line_num
+        return self._starts[min(record, len(self._starts) - 1)]
+
+    def fields(self, record):
+        """The fields of ``record``, as written (spaces after the separator skipped)."""
+        return next(itertools.islice(self._reader(), record, None), [])
+
+    def header(self):
+        """The header's names as written, spaces included."""
+        return next(self._reader(skipinitialspace=False), [])
+
+    def first_longer_than(self, width):
+        """``(line, fields)`` of the first record with more than ``width`` fields."""
+        for record, fields in enumerate(self._reader()):
+            if len(fields) > width:
+                return self.line(record), len(fields)
+        return 2, width + 1  # not found again: the first data line, as pandas read it
+
+
+class _Rows:
+    """Where the data rows kept from a file are (blank lines dropped): row ``i`` is record
+    ``kept[i] + 1``; for messages."""
+
+    def __init__(self, records, header, kept):
+        self._records, self._header, self._kept = records, header, kept
+
+    def line(self, row):
+        return self._records.line(int(self._kept[row]) + 1)
+
+    def fields(self, row):
+        return self._records.fields(int(self._kept[row]) + 1)
+
+    def cell(self, row, column, parsed):
+        """The text of ``column`` in ``row`` as written in the file (``parsed`` where the row is
+        too short to hold it)."""
+        fields = self.fields(row)
+        index = self._header.index(column)
+        return fields[index] if index < len(fields) else str(parsed)
+
+
+def _header(records, frame):
+    """The header's names as written, spaces included (as ``pandas.read_csv(path, sep=sep)`` names
+    the columns, so that a saved pipeline accepts the DataFrame it reads); read with the csv
+    module, so that a name that pandas renamed when repeated (``a``, ``a.1``) can be reported."""
+    names = [str(name) for name in frame.columns]
+    row = records.header()
+    return row if len(row) == len(names) else names
+
+
+def _parser_error(path, error, records):
+    message = " ".join(str(error).split())
+    too_many = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", message)
+    if too_many:
+        expected, record, got = too_many.groups()
+        line = records.line(int(record) - 1)  # pandas counts records; a cell may span lines
+        return f"{path}, line {line}: expected {expected} fields as in the header, got {got}"
+    message = message.removeprefix("Error tokenizing data. ")
+    return f"cannot read --csv {path!r} as CSV text: {message}"
+
+
+def _unnamed_column_hint(column, n_columns):
+    """Why a column of the header may have no name, where that can be guessed."""
+    if column == 1:
+        return (
+            " (a DataFrame's index, as DataFrame.to_csv writes by default? write the file with "
+            "index=False)"
+        )
+    if column == n_columns:
+        return " (a separator at the end of every line? remove it)"
+    return ""
+
+
+def _separator_hint(header, sep):
+    """A hint when the header reads as one column that another separator would split."""
+    if len(header) != 1:
+        return ""
+    for candidate, name in ((";", "';'"), ("\t", "tab"), (",", "','"), ("|", "'|'")):
+        if candidate != sep and candidate in header[0]:
+            return f" (one column: is the file separated by {name}? then pass --sep {name})"
+    return ""
+
+
+def _numeric_column(column, name, rows, kind="feature column"):
+    """``column`` (without empty cells) as float64, or a UsageError naming the first non-numeric
+    or non-finite cell."""
+    import pandas as pd
+
+    if pd.api.types.is_numeric_dtype(column):  # bool included: True is 1
+        values = column.to_numpy(dtype=np.float64)
+    else:
+        values = np.empty(len(column))
+        for index, value in enumerate(column):
+            try:
+                values[index] = float(value)
+            except ValueError:
+                hint = ""
+                if re.fullmatch(r"\s*[+-]?\d*,\d+\s*", value):
+                    hint = " (a decimal comma? write numbers with a decimal point)"
+                raise UsageError(
+                    f"{kind} {name!r} must be numeric, got {value!r} on line {rows.line(index)}"
+                    f"{hint}"
+                ) from None
+    _refuse_non_finite(values, column, name, rows, kind)
+    return values
+
+
+def _refuse_non_finite(values, column, name, rows, kind):
+    """UsageError for the first of ``values`` that is infinite or NaN, quoted as written (a
+    number too large for float64, such as ``1e309``, reads as inf)."""
+    finite = np.isfinite(values)
+    if not finite.all():
+        index = int(np.flatnonzero(~finite)[0])
+        text = rows.cell(index, name, column.iloc[index])
+        raise UsageError(
+            f"{kind} {name!r} must hold finite numbers, got {text!r} on line {rows.line(index)}"
+        )
+
+
+def _label_column(column, name, rows):
+    """Class labels: integers if every label is an integer, else strings (whitespace stripped);
+    whole numbers written as floats (``1.0``) count as integers, if int64 holds them."""
+    import pandas as pd
+
+    if pd.api.types.is_bool_dtype(column) or pd.api.types.is_integer_dtype(column):
+        return column.to_numpy()
+    if pd.api.types.is_float_dtype(column):
+        values = column.to_numpy()
+        _refuse_non_finite(values, column, name, rows, "target column")
+        fractional = values != np.round(values)
+        if fractional.any():
+            index = int(np.flatnonzero(fractional)[0])
+            raise UsageError(
+                f"target column {name!r} holds numbers that are not whole, such as "
+                f"{values[index]:g} on line {rows.line(index)}: class labels are expected; for a "
+                "numeric target, pass --task regression"
+            )
+        # Every whole float64 below 2**63 in size is an int64 exactly; a larger one is none, and
+        # scikit-learn takes a float label it cannot cast for a continuous target.
+        too_large = np.abs(values) >= 2.0**63
+        if too_large.any():
+            index = int(np.flatnonzero(too_large)[0])
+            raise UsageError(
+                f"target column {name!r} holds numbers too large for class labels, such as "
+                f"{rows.cell(index, name, values[index])!r} on line {rows.line(index)}: class "
+                "labels are text or whole numbers below 2**63; for a numeric target, pass "
+                "--task regression"
+            )
+        return values.astype(np.int64)
+    # Python strings in an object array: printed and repr'd as themselves, not as np.str_('a').
+    labels = np.array([str(label).strip() for label in column], dtype=object)
+    if not all(label for label in labels):  # a cell of spaces only
+        line = rows.line([bool(label) for label in labels].index(False))
+        raise UsageError(f"empty cell in target column {name!r} on line {line}")
+    return labels
+
+
+def _refuse_empty_cells(frame, rows, path, target):
+    """UsageError for the first row with a missing value: too few fields, or an empty cell."""
+    incomplete = np.flatnonzero(frame.isna().any(axis=1).to_numpy())
+    if incomplete.size == 0:
+        return
+    row = frame.iloc[incomplete[0]]
+    line = rows.line(int(incomplete[0]))
+    fields = len(rows.fields(int(incomplete[0])))
+    if fields < len(frame.columns):
+        raise UsageError(
+            f"{path}, line {line}: expected {len(frame.columns)} fields as in the header, "
+            f"got {fields}"
+        )
+    name = row.index[np.flatnonzero(row.isna().to_numpy())[0]]
+    kind = "target column" if name == target else "feature column"
+    raise UsageError(f"empty cell in {kind} {name!r} on line {line}")
