@@ -14,7 +14,7 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import LabelBinarizer
 
 from l1l2_estimator import L1L2Classifier, L1L2ClassifierCV, dump, load
-from l1l2_estimator.classifier import Multilabel
+from l1l2_estimator.classifier import Multilabel, label_encoder
 
 from .conftest import FAST
 from .crafting import rebuild
@@ -69,8 +69,8 @@ def test_the_label_encoder_is_fitted_as_on_y_in_memory_linear_in_the_labels(labe
     assert vars(fitted.target_encoder_).keys() == expected.keys()
     for name, value in expected.items():
         np.testing.assert_array_equal(vars(fitted.target_encoder_)[name], value)
-    state = L1L2Classifier()._target_state(Multilabel(n_labels=1_000_000, dtype=np.dtype(int)))
-    np.testing.assert_array_equal(state["target_encoder_"].classes_, np.arange(1_000_000))
+    encoder = label_encoder(Multilabel(n_labels=1_000_000, dtype=np.dtype(int)))
+    np.testing.assert_array_equal(encoder.classes_, np.arange(1_000_000))
 
 
 @pytest.mark.parametrize("dtype", [bool, np.int32, np.float64])

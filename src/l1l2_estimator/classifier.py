@@ -14,7 +14,7 @@ from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import ClassifierTags
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
-from sklearn.utils.validation import column_or_1d, validate_data
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from . import _docs
 from ._base import L1L2Network
@@ -139,29 +139,40 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
             )
 
     def _target_state(self, classes):
+        # scikeras' fitted encoder, target_encoder_, is built when first asked for (neither fit
+        # nor predict needs it; fitting it took a fifth of a small fit's fixed cost).
         if isinstance(classes, Multilabel):
-            # As MLPClassifier: predict returns indicators of the dtype fit saw. The encoder
-            # learns the label columns from one row of them (an identity matrix would take
-            # memory in the square of their number: 7 TiB for a file's million labels).
+            # As MLPClassifier: predict returns indicators of the dtype fit saw.
             return {
-                "target_encoder_": LabelBinarizer().fit(np.eye(1, classes.n_labels, dtype=int)),
                 "classes_": classes.classes,
                 "n_classes_": classes.n_labels,
                 "n_outputs_": classes.n_labels,
                 "n_outputs_expected_": 1,
                 "_indicator_dtype": classes.dtype,
                 "_indicator_sparse": classes.sparse,
+                "_target_encoder": None,
             }
-        encoder = ClassifierLabelEncoder(categories=[classes]).fit(classes)
-        # The encoder, given explicit categories, reports them as an object array; the labels
-        # that predict returns keep their own dtype.
+        # As scikeras' encoder reports them, but classes_ keeps the labels' own dtype.
         return {
-            "target_encoder_": encoder,
-            **encoder.get_metadata(),
             "classes_": classes,
+            "n_classes_": len(classes),
+            "n_outputs_": 1,
+            "n_outputs_expected_": 1,
             "_indicator_dtype": None,
             "_indicator_sparse": False,
+            "_target_encoder": None,
         }
+
+    @property
+    def target_encoder_(self):
+        """scikeras' fitted target encoder (``KerasClassifier.target_encoder_``) of the fitted
+        classes, built the first time it is asked for."""
+        check_is_fitted(self)
+        encoder = vars(self).get("_target_encoder")
+        if encoder is None:
+            encoder = label_encoder(self._fitted_targets())
+            self._target_encoder = encoder
+        return encoder
 
     def _encode_targets(self, classes, y):
         if isinstance(classes, Multilabel):
@@ -313,6 +324,16 @@ class Multilabel:
         """``classes_`` of a multilabel classifier, as ``MLPClassifier``'s: the numbers of the
         label columns."""
         return np.arange(self.n_labels)
+
+
+def label_encoder(classes):
+    """scikeras' target encoder fitted to ``classes`` (an array of labels, or a ``Multilabel``):
+    its ``ClassifierLabelEncoder``, or for multilabel indicators a ``LabelBinarizer``, fitted on
+    one row of the label columns (an identity matrix of them would take memory in the square of
+    their number: 7 TiB for a file's million labels)."""
+    if isinstance(classes, Multilabel):
+        return LabelBinarizer().fit(np.eye(1, classes.n_labels, dtype=int))
+    return ClassifierLabelEncoder(categories=[classes]).fit(classes)
 
 
 def classification_targets(y):
