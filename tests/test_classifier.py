@@ -337,6 +337,31 @@ def test_callbacks_see_the_validation_score(binary_data):
     assert clf.n_iter_ == len(seen) < FAST["epochs"]
 
 
+def test_early_stopping_stops_by_the_held_out_score_alone(binary_data):
+    """As MLPClassifier: the training loss's rule does not stop an early_stopping fit, and every
+    epoch is scored (with tol 0.02 the loss rule stopped it at epoch 4, unscored)."""
+    X, y = binary_data
+    clf = L1L2Classifier(
+        **{**FAST, "epochs": 300, "learning_rate": 3e-4}, early_stopping=True, tol=0.02,
+        n_iter_no_change=2,
+    ).fit(X, y)
+    scores = clf.validation_scores_
+    assert len(scores) == clf.n_iter_ < 300
+    best = max(scores[: -3])  # MLPClassifier's rule: no gain of tol in the last 3 epochs
+    assert max(scores[-3:]) < best + 0.02
+
+
+def test_callbacks_that_set_the_learning_rate_train_at_it(binary_data):
+    """As in Model.fit: LearningRateScheduler (and ReduceLROnPlateau) set the learning rate of
+    the model the callbacks see; training follows it (here 0 from epoch 2: the loss stays)."""
+    X, y = binary_data
+    frozen = keras.callbacks.LearningRateScheduler(lambda epoch, rate: rate if epoch == 0 else 0.0)
+    clf = L1L2Classifier(**{**FAST, "epochs": 5, "tol": 0}, callbacks=[frozen]).fit(X, y)
+    assert clf.loss_curve_[0] != clf.loss_curve_[1]
+    np.testing.assert_allclose(clf.loss_curve_[1:], clf.loss_curve_[1], rtol=1e-6)
+    assert float(clf.model_.optimizer.learning_rate) == 0.0
+
+
 def test_silent_by_default(binary_data, capsys):
     X, y = binary_data
     L1L2Classifier(**{**FAST, "epochs": 2}).fit(X, y).predict(X)
@@ -391,6 +416,10 @@ def test_continued_training_follows_changed_params(binary_data, tmp_path):
                        r"of hidden layers \(16,\)"):
         clf.set_params(hidden_layer_sizes=(8,)).partial_fit(X, y)
     np.testing.assert_array_equal(clf.coefs_[0], before)
+    # RMSprop's momentum slots have the shapes of a centered RMSprop's mean gradients: read as
+    # those, they made the next steps NaN. Any change but the learning rate starts afresh.
+    rmsprop = L1L2Classifier(**FAST, optimizer="rmsprop", optimizer__momentum=0.9, warm_start=True)
+    rmsprop.fit(X, y).set_params(optimizer__momentum=0.0, optimizer__centered=True).fit(X, y)
 
 
 def test_class_weight_shifts_predictions_toward_weighted_class(binary_data):

@@ -148,6 +148,7 @@ def test_every_param_rejects_a_wrong_type(name):
         ({"optimizer__learning_rate": -1.0}, ValueError, "optimizer__learning_rate must be > 0"),
         ({"optimizer__learning_rate": "1e-3"}, TypeError, "or a Keras learning-rate schedule"),
         ({"optimizer__betas": 0.9}, ValueError, "Invalid optimizer__ arguments"),
+        ({"optimizer__use_ema": True}, ValueError, "use_ema=True is not supported"),
     ],
 )
 def test_routed_optimizer_arguments_are_checked_before_keras_sees_them(routed, error, message):

@@ -187,6 +187,34 @@ def test_a_training_step_equals_keras_train_on_batch(
         assert np.abs(mine - before).max() > 1e-4  # the step moved every weight array
         np.testing.assert_allclose(mine, keras_weight, rtol=0, atol=1e-7)
 
+def test_loss_scale_factor_changes_nothing_as_in_keras(binary_data):
+    """Keras' train_step multiplies the loss by loss_scale_factor and its optimizer divides the
+    gradients by it: the same steps (the loop took only the division, steps 1,000 times too
+    small)."""
+    X, y = binary_data
+    params = dict(EXACT, optimizer="sgd", learning_rate=0.05)
+    plain = L1L2Classifier(**params).fit(X, y)
+    scaled = L1L2Classifier(**params, optimizer__loss_scale_factor=1000.0).fit(X, y)
+    np.testing.assert_allclose(scaled.loss_curve_, plain.loss_curve_, rtol=1e-5)
+    np.testing.assert_allclose(scaled.coefs_[0], plain.coefs_[0], rtol=0, atol=1e-5)
+
+
+def test_amsgrad_proximal_step_uses_the_largest_second_moment():
+    """Adam with AMSGrad divides by the running maximum of the second moment, which a large
+    gradient followed by small ones leaves above the second moment itself."""
+    variable = keras.Variable(np.zeros(3, "float32"))
+    optimizer = keras.optimizers.Adam(learning_rate=0.1, amsgrad=True)
+    optimizer.build([variable])
+    for gradient in (10.0, 0.01, 0.01):
+        optimizer.apply([tf.fill((3,), gradient)], [variable])
+    (velocity_hat,) = optimizer._velocity_hats
+    assert float(velocity_hat[0]) > float(optimizer._velocities[0][0])
+    steps = float(optimizer.iterations)
+    expected = 0.1 / (np.sqrt(float(velocity_hat[0]) / (1 - 0.999**steps)) + optimizer.epsilon)
+    step = _training._step_size(optimizer, variable)
+    np.testing.assert_allclose(step.numpy(), expected, rtol=1e-5)
+
+
 def test_stopping_rule_matches_mlp():
     best, count = tf.constant([np.inf]), tf.constant([0])
     decisions = []

@@ -56,6 +56,11 @@ _BYTES_PER_WEIGHT = 4 * (1 + 3 + 1 + 1 + 2)
 _BYTES_PER_ACTIVATION = 4 * 3
 
 
+def _but_learning_rate(config):
+    """A serialized optimizer without its learning rate."""
+    return {**config, "config": {**config["config"], "learning_rate": None}}
+
+
 @contextlib.contextmanager
 def restored_on_failure(estimator):
     """Leave ``estimator`` exactly as it was if the block raises (a failed fit).
@@ -259,7 +264,12 @@ class L1L2Network(RoutedParams):
                 shuffle=self.shuffle,
                 seed=state["shuffle_seed"],
                 initial_epoch=len(losses),
-                stopping=None if incremental else (self.tol, self.n_iter_no_change),
+                # With early_stopping, the held-out score alone stops training, as in
+                # MLPClassifier; partial_fit trains its one epoch.
+                stopping=(
+                    None if incremental or validation is not None
+                    else (self.tol, self.n_iter_no_change)
+                ),
                 validation=validation,
                 callbacks=self._fit_callbacks,
                 verbose=self.verbose,
@@ -292,7 +302,8 @@ class L1L2Network(RoutedParams):
         """The fitted state that continued training starts from, under the current params: the
         network must be the fitted one; the hidden activation and the optimizer's settings
         (``learning_rate`` among them) are the params', as ``MLPClassifier``'s warm start takes
-        them. The optimizer's state carries over unless the optimizer's class changed."""
+        them. The optimizer's state carries over unless a setting of the optimizer other than
+        its learning rate changed."""
         state = self._get_fitted_state()
         del state["n_features_in"], state["feature_names_in"]
         fitted_sizes = tuple(kernel.shape[1] for kernel in state["weights"][:-2:2])
@@ -304,7 +315,10 @@ class L1L2Network(RoutedParams):
                 "back, or fit a new network (warm_start=False)."
             )
         config = optimizer_config(self.get_params(deep=False))
-        if config["class_name"] != state["optimizer_config"]["class_name"]:
+        if _but_learning_rate(config) != _but_learning_rate(state["optimizer_config"]):
+            # Another optimizer, or other settings (a momentum slot read as a centered
+            # RMSprop's mean gradient made the next steps NaN): a fresh state, as MLPClassifier's
+            # warm start always takes.
             state["optimizer_state"] = None
         state.update(optimizer_config=config, hidden_activation=ACTIVATIONS[self.activation])
         return state

@@ -81,8 +81,8 @@ def scorer_accepts_sample_weight(scorer):
 # The per-variable state that the proximal L1 step reads from Keras optimizers, by optimizer
 # class and quantity: the private attribute holding one variable per trained variable.
 OPTIMIZER_SLOTS = {
-    "Adam": {"second_moment": "_velocities"},
-    "AdamW": {"second_moment": "_velocities"},
+    "Adam": {"second_moment": "_velocities", "max_second_moment": "_velocity_hats"},
+    "AdamW": {"second_moment": "_velocities", "max_second_moment": "_velocity_hats"},
     "Nadam": {"second_moment": "_velocities"},
     "RMSprop": {"second_moment": "_velocities", "mean_gradient": "_average_gradients"},
     "Adagrad": {"accumulator": "_accumulators"},

@@ -130,6 +130,12 @@ def optimizer_config(params):
         if name.startswith("optimizer__")
     }
     _check_optimizer_arguments(routed)
+    if routed.get("use_ema", getattr(optimizer, "use_ema", False)):
+        raise ValueError(
+            "The optimizer's use_ema=True is not supported: Keras puts the moving average of the "
+            "weights in place at the end of Model.fit, which these estimators' training does "
+            "not do. Leave use_ema off."
+        )
     if isinstance(optimizer, keras.optimizers.Optimizer):
         config = keras.optimizers.serialize(optimizer)
         if routed:  # over the instance's own arguments (its learning rate stays its own)

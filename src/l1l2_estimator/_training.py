@@ -102,7 +102,9 @@ def _step_size(optimizer, variable):
     if kind == "SGD":
         return learning_rate
     if kind in ("Adam", "AdamW", "Nadam"):
-        velocity = optimizer_slot(optimizer, "second_moment", variable)
+        # With AMSGrad, Adam's step divides by the largest second moment so far.
+        quantity = "max_second_moment" if getattr(optimizer, "amsgrad", False) else "second_moment"
+        velocity = optimizer_slot(optimizer, quantity, variable)
         steps = tf.cast(optimizer.iterations, variable.dtype)
         bias_correction = 1.0 - tf.pow(tf.cast(optimizer.beta_2, variable.dtype), steps)
         return learning_rate / (tf.sqrt(velocity / bias_correction) + epsilon)
@@ -387,7 +389,9 @@ def compile_functions(trainer):
                 batch, counts = layout.batch(data, index, sparse_rows)
                 with tf.GradientTape() as tape:
                     losses = layout.member_losses(batch, counts, l1, l2, spec.proximal)
-                    objective = tf.reduce_sum(losses)
+                    # As Keras' train_step: scaled by the optimizer's loss_scale_factor (if any),
+                    # which its apply divides out of the gradients.
+                    objective = optimizer.scale_loss(tf.reduce_sum(losses))
                 optimizer.apply(tape.gradient(objective, variables), variables)
                 if spec.proximal:
                     proximal_step(l1)
@@ -627,6 +631,10 @@ def _train_epoch_by_epoch(trainer, result, inputs, initial_epoch, epochs, valida
     logs = {}
     for epoch in range(initial_epoch, initial_epoch + epochs):
         callback_list.on_epoch_begin(epoch)
+        if model is not None and trainer.learning_rate_index is not None:
+            # Callbacks set the learning rate on the model's optimizer (LearningRateScheduler
+            # at the start of an epoch, ReduceLROnPlateau at the end): the trainer's follows.
+            trainer.optimizer.learning_rate = float(model.optimizer.learning_rate)
         out = trainer.run(first_epoch=tf.constant(epoch, tf.int64), epochs=tf.constant(1),
                           **inputs)
         inputs.update(best_loss=out["best_loss"], no_improvement=out["no_improvement"])
