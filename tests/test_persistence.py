@@ -338,7 +338,7 @@ OPTIMIZERS = [
     dict(optimizer=name) for name in
     ["adam", "adamw", "adamax", "nadam", "sgd", "rmsprop", "adagrad", "adadelta", "ftrl", "lion"]
 ] + [
-    dict(optimizer="adam", optimizer__amsgrad=True, optimizer__use_ema=True),
+    dict(optimizer="adam", optimizer__amsgrad=True),
     dict(optimizer="sgd", optimizer__momentum=0.9, optimizer__gradient_accumulation_steps=2),
     dict(optimizer="rmsprop", optimizer__momentum=0.5, optimizer__centered=True),
 ]

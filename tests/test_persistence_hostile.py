@@ -308,6 +308,8 @@ def test_labels_of_a_huge_fixed_width_are_refused(good, tmp_path):
      "would take more than 67108864 bytes"),
     ({"dtype": "<i8", "shape": [2], "items": [[0, 1], [2, 3]]}, "not nested as its shape"),
     ({"dtype": "(2,)i4", "shape": [2], "items": [0, 1]}, "not stored by this format"),
+    # NumPy reads a dtype with a comma as a Python literal: a SyntaxError escaped load.
+    ({"dtype": ",i8", "shape": [2], "items": [0, 1]}, "classes_ is not a valid stored array"),
     # A width of 0 passed both limits, and NumPy widened it to the longest item: labels of
     # 4 Mi characters loaded, and predict took 16 MiB per row.
     ({"dtype": "<U0", "shape": [2], "items": ["a", "b" * (4 << 20)]}, "'<U0' declares no width"),
@@ -371,8 +373,22 @@ def test_a_member_inflating_to_1_gib_but_declaring_1000_bytes_is_refused(member,
     ]
     data = _raw_zip(raw)
     assert len(data) < 1_200_000
-    _assert_refused(tmp_path, data, "not valid UTF-8 JSON" if member == METADATA else
-                    "its model.keras is not a zip archive")
+    # Refused at byte 1,001, not after inflating the whole stream again to check its end.
+    _assert_refused(tmp_path, data, f"{member} inflates to more bytes than it declares")
+
+
+@pytest.mark.parametrize("hidden", [b"HIDDEN DATA", bytes(1 << 20)])
+def test_a_stream_hiding_bytes_after_its_declared_size_is_refused(hidden, good, tmp_path):
+    """zipfile stops inflating at the declared size, and the CRC covers only the bytes before
+    it: such a file loaded, and checking where its stream ended inflated all of it again."""
+    entries = members(good)
+    metadata, model = entries[METADATA], entries[MODEL]
+    data = _raw_zip([
+        (METADATA, zipfile.ZIP_DEFLATED, zlib.crc32(metadata), _deflated(metadata + hidden),
+         len(metadata)),
+        (MODEL, zipfile.ZIP_DEFLATED, zlib.crc32(model), _deflated(model), len(model)),
+    ])
+    _assert_refused(tmp_path, data, "l1l2-estimator.json inflates to more bytes than it declares")
 
 
 def test_a_member_declaring_2_gib_is_refused_before_inflating(good, tmp_path):
@@ -411,6 +427,33 @@ def test_a_member_inflating_to_less_than_it_declares_is_refused(good, tmp_path):
         (MODEL, zipfile.ZIP_DEFLATED, zlib.crc32(model), _deflated(model), len(model)),
     ])
     _assert_refused(tmp_path, data, "l1l2-estimator.json inflates to fewer bytes than it declares")
+
+
+def _with_directory_field(data, field, value):
+    """``data`` with the 16-bit ``field`` of its last directory entry (28: name length, 30:
+    extra field length, 32: comment length) set to ``value``."""
+    entry = data.rindex(b"PK\x01\x02")
+    return data[: entry + field] + struct.pack("<H", value) + data[entry + field + 2 :]
+
+
+@pytest.mark.parametrize("field, reason", [
+    (30, "has a member with extra fields or a comment"),
+    (32, "has a member with extra fields or a comment"),
+    (28, "has a directory of 2 entries that does not fill its"),
+])
+def test_a_directory_entry_running_into_the_end_record_is_refused(field, reason, good, tmp_path):
+    """zipfile cut a name, extra field or comment that ran past the directory short and loaded
+    the file; other tools read on into the end record and show another member."""
+    name_length = struct.unpack_from("<H", good, good.rindex(b"PK\x01\x02") + 28)[0]
+    value = name_length + 22 if field == 28 else 22
+    _assert_refused(tmp_path, _with_directory_field(good, field, value), reason)
+
+
+def test_an_end_record_counting_other_entries_than_the_directory_holds_is_refused(good,
+                                                                                 tmp_path):
+    end = len(good) - 22
+    data = good[: end + 8] + struct.pack("<2H", 3, 3) + good[end + 12 :]
+    _assert_refused(tmp_path, data, "differs from the 3 its end record counts")
 
 
 # -- 4. nothing is unpacked or written -------------------------------------------------------
@@ -1102,7 +1145,7 @@ MALFORMED = {
         "classes_ must be finite numbers or strings"),
     "continuous labels": (
         dict(metadata=_set("classes_", {"dtype": "<f8", "shape": [2], "items": [0.5, 1.5]})),
-        "its fitted state is invalid: Unknown label type"),
+        "classes_ are not labels a classifier takes: Unknown label type"),
 }
 
 

@@ -8,10 +8,12 @@ the end record at the very end of the file; no bytes before, between or after th
 or unexpected member, no comment, no extra fields, no encryption, no data descriptors, and only
 stored or deflated members. Anything else is refused before a member is read.
 
-A member is inflated in chunks and never past a limit that the caller sets from what the member
-should hold; the sizes that the archive declares are checked against that limit first, and are not
-trusted to bound the inflation (``zipfile`` stops at the declared size; a member must then have
-come to exactly that size, with the CRC it declares). Nothing is written to disk.
+A member is inflated in one pass, in chunks, and never past a limit that the caller sets from what
+the member should hold; the sizes that the archive declares are checked against that limit first,
+and are not trusted to bound the inflation. A member must come to exactly its declared size, with
+the CRC it declares, and its deflate stream must end exactly where its stored bytes end (``zipfile``
+itself stops at the declared size, and would let a stream hide data after it). Nothing is written
+to disk.
 """
 
 import io
@@ -104,6 +106,7 @@ def read_file(path):
 
 
 _DIRECTORY_ENTRY_SIZE = 46  # a central directory entry's fixed part, before its name
+_DIRECTORY_SIGNATURE = b"PK\x01\x02"
 
 
 def _name_encoding(info):
@@ -118,6 +121,7 @@ class Archive:
     def __init__(self, data, names, what, *, stored_only=False, explain=None):
         self.what = what
         directory_offset, directory_size = self._check_end_record(data, len(names))
+        self._check_directory(data, directory_offset, directory_size)
         try:
             self._archive = zipfile.ZipFile(io.BytesIO(data))
             infos = self._archive.infolist()
@@ -147,6 +151,31 @@ class Archive:
             raise Refused(f"{what} has bytes in its directory besides its members' entries.")
         self._infos = {info.filename: info for info in infos}
         self._data = data
+
+    def _check_directory(self, data, offset, size):
+        """Refuse a directory whose entries do not fill it exactly, entry after entry, as many as
+        the end record counts, or whose entries claim an extra field or a comment: zipfile cuts
+        a name, extra field or comment that runs past the directory short, where other tools
+        read on into the end record."""
+        record = _END_RECORD.unpack_from(data, len(data) - _END_RECORD.size)
+        position, end, entries = offset, offset + size, 0
+        while position < end:
+            if position + _DIRECTORY_ENTRY_SIZE > end or data[position : position + 4] != (
+                _DIRECTORY_SIGNATURE
+            ):
+                raise Refused(f"{self.what} has a damaged directory.")
+            name_length, extra_length, comment_length = struct.unpack_from(
+                "<3H", data, position + 28
+            )
+            if extra_length or comment_length:
+                raise Refused(f"{self.what} has a member with extra fields or a comment.")
+            position += _DIRECTORY_ENTRY_SIZE + name_length
+            entries += 1
+        if position != end or entries != record[4]:
+            raise Refused(
+                f"{self.what} has a directory of {entries} entries that does not fill its "
+                f"{size} bytes exactly or differs from the {record[4]} its end record counts."
+            )
 
     def _check_end_record(self, data, count):
         """The directory's offset, refused unless the end record ends the data, announces no
@@ -245,37 +274,48 @@ class Archive:
                 f"{where} declares {info.file_size} bytes but stores only "
                 f"{info.compress_size}; refusing a likely decompression bomb."
             )
-        buffer = io.BytesIO()
-        try:
-            with self._archive.open(info) as stream:
-                while chunk := stream.read(CHUNK_BYTES):
-                    if buffer.tell() + len(chunk) > min(limit, info.file_size):
-                        raise Refused(f"{where} inflates to more bytes than it declares.")
-                    buffer.write(chunk)
-        except ZIP_ERRORS as error:
-            raise Refused(f"{where} is damaged or unreadable ({error}).") from error
-        if buffer.tell() != info.file_size:
+        # The member's bytes are read here, not by zipfile: zipfile stops inflating at the
+        # declared size and would let a stream hide data after it.
+        start = info.header_offset + _LOCAL_HEADER.size + len(
+            info.orig_filename.encode(_name_encoding(info))
+        )
+        stored = memoryview(self._data)[start : start + info.compress_size]
+        if info.compress_type == zipfile.ZIP_DEFLATED:
+            content = _inflate(stored, min(limit, info.file_size), where)
+        else:
+            content = bytes(stored)
+        if len(content) != info.file_size:
             raise Refused(f"{where} inflates to fewer bytes than it declares.")
-        if info.compress_type == zipfile.ZIP_DEFLATED and not self._stream_fills(info):
-            raise Refused(f"{where} has bytes after the end of its compressed data.")
-        return buffer.getvalue()
+        if zlib.crc32(content) != info.CRC:
+            raise Refused(f"{where} is damaged or unreadable (its bytes fail their CRC-32).")
+        return content
 
-    def _stream_fills(self, info):
-        """Whether member ``info``'s deflate stream ends exactly where its stored bytes end
-        (zipfile stops reading at the stream's end and ignores what follows). Inflates it again
-        1 MiB at a time, keeping nothing."""
-        end = info.header_offset + _LOCAL_HEADER.size + len(info.orig_filename.encode(
-            _name_encoding(info)
-        )) + info.compress_size
-        pending = self._data[end - info.compress_size : end]
-        stream = zlib.decompressobj(-zlib.MAX_WBITS)
-        try:
-            while pending and not stream.eof:
-                stream.decompress(pending, CHUNK_BYTES)
+
+def _inflate(stored, most, where):
+    """The deflate stream ``stored`` inflated in one pass, refused as soon as it comes to more
+    than ``most`` bytes, and unless it ends exactly at the end of ``stored``. Its input is fed
+    ``CHUNK_BYTES`` at a time and its output taken at most that much at a time, so that the work
+    grows with the bytes, never with their square."""
+    stream = zlib.decompressobj(-zlib.MAX_WBITS)
+    buffer = io.BytesIO()
+    try:
+        for position in range(0, len(stored), CHUNK_BYTES):
+            pending = stored[position : position + CHUNK_BYTES]
+            while pending:
+                if stream.eof:
+                    raise Refused(f"{where} has bytes after the end of its compressed data.")
+                room = min(CHUNK_BYTES, most + 1 - buffer.tell())
+                buffer.write(stream.decompress(pending, room))
+                if buffer.tell() > most:
+                    raise Refused(f"{where} inflates to more bytes than it declares.")
                 pending = stream.unconsumed_tail
-        except zlib.error:
-            return False
-        return stream.eof and not stream.unused_data and not pending
+    except zlib.error as error:
+        raise Refused(f"{where} is damaged or unreadable ({error}).") from error
+    if not stream.eof:
+        raise Refused(f"{where} is damaged or unreadable (its compressed data is cut short).")
+    if stream.unused_data:
+        raise Refused(f"{where} has bytes after the end of its compressed data.")
+    return buffer.getvalue()
 
 
 def _names(names):

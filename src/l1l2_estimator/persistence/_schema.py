@@ -28,6 +28,7 @@ import re
 import keras
 import numpy as np
 from sklearn.base import is_classifier
+from sklearn.utils.multiclass import check_classification_targets
 
 from .._compat import validate_params
 from .._params import is_routed
@@ -378,7 +379,8 @@ def decode_array(value, what, budget):
         # the stored values must come back exactly.
         if dtype.kind != "f" and array.tolist() != items:
             raise ValueError("its values do not fit its dtype")
-    except (TypeError, ValueError, OverflowError, MemoryError) as error:
+    # SyntaxError: NumPy reads a dtype string with a comma (",i8") as a Python literal.
+    except (TypeError, ValueError, OverflowError, MemoryError, SyntaxError) as error:
         raise Refused(f"{what} is not a valid stored array: {first_line(error)}.") from None
     return array
 
@@ -613,6 +615,10 @@ def fitted_fields(content, estimator, budget):
             raise Refused("classes_ must be at least 2 distinct labels in sorted order.")
         if classes.dtype.kind == "f" and not np.isfinite(classes).all():
             raise Refused("classes_ must be finite numbers or strings, as class labels are.")
+        try:  # what a fit checks its labels by
+            check_classification_targets(classes)
+        except ValueError as error:
+            raise Refused(f"classes_ are not labels a classifier takes: {first_line(error)}")
         targets = classes
     else:
         n_outputs = field(content, "n_outputs_", int)
