@@ -163,7 +163,9 @@ class Archive:
             if position + _DIRECTORY_ENTRY_SIZE > end or data[position : position + 4] != (
                 _DIRECTORY_SIGNATURE
             ):
-                raise Refused(f"{self.what} has a damaged directory.")
+                raise Refused(
+                    f"{self.what} has bytes in its directory besides its members' entries."
+                )
             name_length, extra_length, comment_length = struct.unpack_from(
                 "<3H", data, position + 28
             )
