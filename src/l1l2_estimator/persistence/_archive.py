@@ -120,8 +120,8 @@ class Archive:
 
     def __init__(self, data, names, what, *, stored_only=False, explain=None):
         self.what = what
-        directory_offset, directory_size = self._check_end_record(data, len(names))
-        self._check_directory(data, directory_offset, directory_size)
+        directory_offset, directory_size, total = self._check_end_record(data, len(names))
+        self._check_directory(data, directory_offset, directory_size, total)
         try:
             self._archive = zipfile.ZipFile(io.BytesIO(data))
             infos = self._archive.infolist()
@@ -152,12 +152,11 @@ class Archive:
         self._infos = {info.filename: info for info in infos}
         self._data = data
 
-    def _check_directory(self, data, offset, size):
+    def _check_directory(self, data, offset, size, total):
         """Refuse a directory whose entries do not fill it exactly, entry after entry, as many as
-        the end record counts, or whose entries claim an extra field or a comment: zipfile cuts
-        a name, extra field or comment that runs past the directory short, where other tools
-        read on into the end record."""
-        record = _END_RECORD.unpack_from(data, len(data) - _END_RECORD.size)
+        the end record counts (``total``), or whose entries claim an extra field or a comment:
+        zipfile cuts a name, extra field or comment that runs past the directory short, where
+        other tools read on into the end record."""
         position, end, entries = offset, offset + size, 0
         while position < end:
             if position + _DIRECTORY_ENTRY_SIZE > end or data[position : position + 4] != (
@@ -173,16 +172,16 @@ class Archive:
                 raise Refused(f"{self.what} has a member with extra fields or a comment.")
             position += _DIRECTORY_ENTRY_SIZE + name_length
             entries += 1
-        if position != end or entries != record[4]:
+        if position != end or entries != total:
             raise Refused(
                 f"{self.what} has a directory of {entries} entries that does not fill its "
-                f"{size} bytes exactly or differs from the {record[4]} its end record counts."
+                f"{size} bytes exactly or differs from the {total} its end record counts."
             )
 
     def _check_end_record(self, data, count):
-        """The directory's offset, refused unless the end record ends the data, announces no
-        comment and not far more than ``count`` members, and the directory fills the space before
-        it."""
+        """The directory's offset, its size and the entries it announces, refused unless the end
+        record ends the data, announces no comment and not far more than ``count`` members, and
+        the directory fills the space before it."""
         if len(data) < _END_RECORD.size:
             raise Refused(f"{self.what} is not a zip archive (the file is truncated or in "
                           "another format).")
@@ -204,7 +203,7 @@ class Archive:
                 f"{self.what} has bytes before its first member or around its directory (was "
                 "something prepended to it?)."
             )
-        return offset, size
+        return offset, size, total
 
     def _check_member(self, data, info, stored_only):
         """The position after member ``info``, whose local header must agree with the directory."""
