@@ -579,6 +579,18 @@ def test_module_entry_point_runs_in_a_fresh_python():
 
 
 
+def test_keras_on_another_backend_is_one_line_and_exit_code_1():
+    env = {name: value for name, value in os.environ.items() if not name.startswith("KERAS_")}
+    done = subprocess.run(
+        [sys.executable, "-m", "l1l2_estimator", *FAST],
+        capture_output=True, text=True, timeout=120, env={**env, "KERAS_BACKEND": "jax"},
+    )
+    assert done.returncode == 1
+    assert done.stderr.startswith("l1l2-estimator: error: l1l2-estimator trains its networks")
+    assert "KERAS_BACKEND=tensorflow" in done.stderr and done.stderr.count("\n") == 1
+    assert "Traceback" not in done.stderr
+
+
 # -- --task regression ---------------------------------------------------------------------------
 
 

@@ -98,3 +98,44 @@ def test_each_effect_can_be_switched_off():
     )
     assert done.stdout.split()[:6] == ["0", "0", "None", "False", "False", "None"]
     assert done.stderr != ""  # TensorFlow's own start-up lines, as without the package
+
+
+def _import_estimator(**env):
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("KERAS_", "TF_"))}
+    return subprocess.run(
+        [sys.executable, "-c", "from l1l2_estimator import L1L2Classifier"],
+        env={**clean, **env}, capture_output=True, text=True,
+    )
+
+
+@pytest.mark.parametrize("backend", ["jax", "torch", "numpy"])
+def test_keras_backend_other_than_tensorflow_is_refused_by_name(backend):
+    done = _import_estimator(KERAS_BACKEND=backend)
+    assert done.returncode == 1
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("ImportError:")
+    assert f"Keras is set to use '{backend}'" in last and "KERAS_BACKEND=tensorflow" in last
+
+
+def test_keras_json_backend_other_than_tensorflow_is_refused_by_name(tmp_path):
+    # Keras reads KERAS_HOME/keras.json; its NumPy backend needs JAX, which is not installed here,
+    # so this also covers a configured backend whose library is missing.
+    (tmp_path / "keras.json").write_text('{"backend": "numpy"}')
+    done = _import_estimator(KERAS_HOME=str(tmp_path))
+    last = done.stderr.strip().splitlines()[-1]
+    assert done.returncode == 1
+    assert last.startswith("ImportError:") and "Keras is set to use 'numpy'" in last
+
+
+def test_an_imported_keras_on_another_backend_is_refused():
+    from types import SimpleNamespace
+
+    from l1l2_estimator._environment import check_backend
+
+    check_backend(SimpleNamespace(backend=SimpleNamespace(backend=lambda: "tensorflow")))
+    with pytest.raises(ImportError, match="Keras is set to use 'jax'"):
+        check_backend(SimpleNamespace(backend=SimpleNamespace(backend=lambda: "jax")))
+
+
+def test_empty_keras_backend_means_keras_default():
+    assert _import_estimator(KERAS_BACKEND="").returncode == 0

@@ -44,6 +44,7 @@ import contextlib
 import gc
 import os
 import platform
+import sys
 
 SWITCHES = {
     "quiet": "L1L2_ESTIMATOR_QUIET",
@@ -76,9 +77,21 @@ def _stderr_muted():
         os.close(devnull)
 
 
+def _wrong_backend(backend):
+    return ImportError(
+        "l1l2-estimator trains its networks with TensorFlow and needs Keras' TensorFlow backend, "
+        f"but Keras is set to use {backend} (by KERAS_BACKEND or the keras.json file of "
+        "KERAS_HOME, ~/.keras by default): set the environment variable KERAS_BACKEND=tensorflow "
+        "before Keras is first imported."
+    )
+
+
 def _import_tensorflow():
     """Import TensorFlow and Keras, with oneDNN's kernels, quietly unless the user asked for the
-    noise."""
+    noise; refuse a Keras set to another backend than TensorFlow."""
+    requested = os.environ.get("KERAS_BACKEND")
+    if "keras" not in sys.modules and requested and requested != "tensorflow":
+        raise _wrong_backend(repr(requested))
     quiet = enabled("quiet")
     if quiet:
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -86,9 +99,25 @@ def _import_tensorflow():
         os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
     muted = quiet and os.environ.get("TF_CPP_MIN_LOG_LEVEL") != "0"
     with _stderr_muted() if muted else contextlib.nullcontext():
-        import keras  # noqa: F401
+        try:
+            import keras
+        except ImportError as error:
+            # keras.json names a backend whose library is not installed (Keras' config module has
+            # read the name by then).
+            config = sys.modules.get("keras.src.backend.config")
+            backend = getattr(config, "backend", lambda: "tensorflow")()
+            if backend != "tensorflow":
+                raise _wrong_backend(f"{backend!r} ({error})") from error
+            raise
         import tensorflow
+    check_backend(keras)
     return tensorflow
+
+
+def check_backend(keras):
+    """Refuse an imported ``keras`` that runs another backend than TensorFlow."""
+    if keras.backend.backend() != "tensorflow":
+        raise _wrong_backend(repr(keras.backend.backend()))
 
 
 # At most this many usable cores: one thread per operation (see the module's docstring).

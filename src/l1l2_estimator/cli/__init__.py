@@ -55,7 +55,8 @@ def main(argv=None):
     Returns
     -------
     exit_code : int
-        0 on success, 2 for a usage or input error (after printing one line to stderr).
+        0 on success, 2 for a usage or input error, 1 when this Python cannot run the package's
+        TensorFlow code (Keras set to another backend); errors print one line to stderr.
     """
     try:
         args = build_parser().parse_args(argv)
@@ -69,8 +70,11 @@ def main(argv=None):
         from ._job import prepare
 
         job = prepare(args)  # flags, folders, data: checked before TensorFlow is imported
-        from ._run import run
-
+        try:
+            from ._run import run  # imports TensorFlow
+        except ImportError as error:
+            print(f"{PROG}: error: {error}", file=sys.stderr)
+            return 1
         with _report_reader_may_leave():
             run(job)
     # MemoryError: the estimator refuses a network too large for memory before allocating it;
