@@ -14,12 +14,19 @@ import pytest
 from sklearn.base import clone, is_classifier
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.metrics import confusion_matrix
-from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.model_selection import GridSearchCV, LeaveOneGroupOut, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import get_tags
 
-from l1l2_estimator import L1L2Classifier, _training, dump
+from l1l2_estimator import (
+    L1L2Classifier,
+    L1L2ClassifierCV,
+    L1L2Regressor,
+    L1L2RegressorCV,
+    _training,
+    dump,
+)
 
 from .conftest import FAST
 
@@ -555,6 +562,81 @@ def test_partial_fit_refuses_balanced_class_weight(binary_data):
         clf.partial_fit(X, y, classes=[0, 1])
     assert not hasattr(clf, "coefs_")
     clf.set_params(class_weight={0: 1.0, 1: 2.0}).partial_fit(X, y, classes=[0, 1])
+
+
+@pytest.mark.parametrize("scale", [1 / 300, 1000.0])
+def test_the_scale_of_sample_weight_does_not_change_the_fit(binary_data, scale):
+    # Weights summing to 1 (AdaBoost's) had made the penalty n times stronger against the data
+    # and the tol rule stop after a few epochs.
+    X, y = binary_data
+    settings = dict(FAST, l1=1e-3, l2=1e-3)
+    unweighted = L1L2Classifier(**settings).fit(X, y)
+    uniform = L1L2Classifier(**settings).fit(X, y, sample_weight=np.full(len(y), scale))
+    for got, expected in zip(uniform.coefs_, unweighted.coefs_):
+        np.testing.assert_array_equal(got, expected)
+    assert uniform.loss_curve_ == unweighted.loss_curve_
+    weights = np.random.RandomState(0).uniform(0.5, 2.0, len(y))
+    weighted = L1L2Classifier(**settings).fit(X, y, sample_weight=weights)
+    rescaled = L1L2Classifier(**settings).fit(X, y, sample_weight=weights * scale)
+    np.testing.assert_allclose(rescaled.predict_proba(X), weighted.predict_proba(X), atol=1e-5)
+    np.testing.assert_allclose(rescaled.loss_curve_, weighted.loss_curve_, rtol=1e-5)
+
+
+def _weighted_and_repeated_fits(estimator):
+    """``estimator`` fitted with integer weights (zeros too) and on the rows repeated that many
+    times, one batch holding all rows, as scikit-learn's sample-weight equivalence check does
+    (for a search: the weights in one group of LeaveOneGroupOut's, two unweighted copies of the
+    rows in the others); returns both fits' outputs on the rows."""
+    rng = np.random.RandomState(42)
+    X = rng.rand(15, 30)
+    y = rng.randint(0, 3, size=15)
+    weights = rng.randint(0, 5, size=15)
+    if not is_classifier(estimator):
+        y = y.astype(float)
+    X_repeated, y_repeated = X.repeat(weights, axis=0), y.repeat(weights)
+    X_weighted, y_weighted = X, y
+    if "cv" in estimator.get_params():
+        def grouped(X_first, y_first):
+            groups = np.repeat([0, 1, 2], [len(y_first), len(y), len(y)])
+            X_all = np.vstack([X_first, X, X])
+            splits = list(LeaveOneGroupOut().split(X_all, groups=groups))
+            return X_all, np.hstack([y_first, y, y]), splits
+
+        X_weighted, y_weighted, weighted_splits = grouped(X, y)
+        X_repeated, y_repeated, repeated_splits = grouped(X_repeated, y_repeated)
+        weights = np.hstack([weights, np.ones(2 * len(y))])
+        weighted = clone(estimator).set_params(cv=weighted_splits)
+        repeated = clone(estimator).set_params(cv=repeated_splits)
+    else:
+        weighted, repeated = clone(estimator), clone(estimator)
+    weighted.fit(X_weighted, y_weighted, sample_weight=weights)
+    repeated.fit(X_repeated, y_repeated)
+    method = "predict_proba" if is_classifier(estimator) else "predict"
+    return getattr(weighted, method)(X), getattr(repeated, method)(X)
+
+
+NETWORK = dict(hidden_layer_sizes=(16,), epochs=200, random_state=0)
+
+
+@pytest.mark.parametrize(
+    "estimator",
+    [
+        L1L2Classifier(**NETWORK, l1=1e-3, l2=1e-3),
+        L1L2Classifier(**NETWORK, l1=1e-3, l2=1e-3, shuffle=False),
+        L1L2Regressor(**NETWORK, l1=1e-3, l2=1e-3),
+        L1L2ClassifierCV(**NETWORK, l1s=[0, 1e-3], l2s=[1e-3]),
+        L1L2RegressorCV(**NETWORK, l1s=[0, 1e-3], l2s=[1e-3]),
+    ],
+    ids=["classifier", "classifier-no-shuffle", "regressor", "classifier-cv", "regressor-cv"],
+)
+def test_a_weight_of_k_trains_as_the_row_given_k_times(estimator):
+    # At float32 precision: the batches sum the same rows in another order. Weights were divided
+    # by the batch's rows rather than scaled to a mean of 1, and the outputs differed by up to
+    # 0.77.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        weighted, repeated = _weighted_and_repeated_fits(estimator)
+    np.testing.assert_allclose(weighted, repeated, atol=1e-5)
 
 
 def test_class_weight_equals_the_same_sample_weight(binary_data):

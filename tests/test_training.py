@@ -6,6 +6,7 @@ import pytest
 import tensorflow as tf
 
 from l1l2_estimator import L1L2Classifier, L1L2Regressor, _stopping, _trainer_cache, _training
+from l1l2_estimator._base import unit_mean
 
 from .conftest import FAST
 
@@ -181,7 +182,9 @@ def test_a_training_step_equals_keras_train_on_batch(
     start = model.get_weights()
     fitted.fit(X, y, sample_weight=sample_weight)
     # Labels 0, 1, 2 are their own codes; a regressor's target is its one output column.
-    model.train_on_batch(X, np.asarray(y, np.float32).reshape(-1, 1), sample_weight=sample_weight)
+    # The estimator scales the weights to a mean of 1 (unit_mean); Keras takes them as given.
+    keras_weights = None if sample_weight is None else unit_mean(sample_weight.astype(np.float32))
+    model.train_on_batch(X, np.asarray(y, np.float32).reshape(-1, 1), sample_weight=keras_weights)
     ours = [w for pair in zip(fitted.coefs_, fitted.intercepts_) for w in pair]
     for mine, keras_weight, before in zip(ours, model.get_weights(), start):
         assert np.abs(mine - before).max() > 1e-4  # the step moved every weight array

@@ -61,6 +61,18 @@ def _but_learning_rate(config):
     return {**config, "config": {**config["config"], "learning_rate": None}}
 
 
+def unit_mean(weights):
+    """The training rows' weights (float32, none zero) scaled to a mean of 1.
+
+    Weights set how much each row counts against the others, never how much the data counts
+    against the penalties: ``sample_weight`` and ``c * sample_weight`` train the same network (as
+    in MLPClassifier), and uniform weights train the network of no weights. Keras' loss, the
+    weighted sum divided by the batch's rows, is otherwise kept: weights of mean 1 train as in
+    ``keras.Model.fit``.
+    """
+    return weights * np.float32(len(weights) / np.sum(weights, dtype=np.float64))
+
+
 @contextlib.contextmanager
 def restored_on_failure(estimator):
     """Leave ``estimator`` exactly as it was if the block raises (a failed fit).
@@ -240,6 +252,7 @@ class L1L2Network(RoutedParams):
                 X, y, sample_weight, validation = self._hold_out_validation(
                     X, y, sample_weight, state, output_activation
                 )
+            sample_weight = unit_mean(sample_weight)
             spec = NetworkSpec(
                 layer_sizes=(X.shape[1], *(w.shape[1] for w in state["weights"][::2])),
                 activation=hidden_activation,
@@ -377,7 +390,7 @@ class L1L2Network(RoutedParams):
                     "A training fold has only zero sample weights; there is nothing to train on."
                 )
             # A single fit drops rows of weight 0 (scikeras' _validate_sample_weight).
-            streams.append((np.asarray(fold)[weights != 0], weights[weights != 0]))
+            streams.append((np.asarray(fold)[weights != 0], unit_mean(weights[weights != 0])))
         units, output_activation, loss = self._output_layer(targets)
         spec = NetworkSpec(
             layer_sizes=(X.shape[1], *(w.shape[1] for w in state["weights"][::2])),
