@@ -246,8 +246,12 @@ def test_refit_false_chooses_without_an_estimator(wine):
         warnings.simplefilter("ignore", ConvergenceWarning)
         search.fit(X, y)
     assert not hasattr(search, "best_estimator_")
-    with pytest.raises(NotFittedError, match="refit=False"):
-        search.predict(X)
+    # The prediction methods stay (unlike GridSearchCV's), so that a search with refit=False can
+    # be the last step of a Pipeline or TransformedTargetRegressor that only chooses the pair
+    # (the command line's --grid); they say why they cannot predict.
+    for method in ("predict", "predict_proba", "predict_log_proba", "score"):
+        with pytest.raises(NotFittedError, match="refit=False"):
+            getattr(search, method)(*((X, y) if method == "score" else (X,)))
 
 
 def test_diverging_members_score_nan_and_lose():
@@ -257,7 +261,9 @@ def test_diverging_members_score_nan_and_lose():
     params = dict(NETWORK, optimizer="sgd", learning_rate=0.1)
     search = L1L2ClassifierCV(l1s=[0], l2s=[0, 1e3], cv=2, **params)
     with pytest.warns(FitFailedWarning, match="2 of the 4 member fits diverged"):
-        search.fit(X, y)
+        # and, as GridSearchCV warns after failed fits, about the non-finite mean
+        with pytest.warns(UserWarning, match=r"test scores are non-finite: \[[0-9.]+ nan\]"):
+            search.fit(X, y)
     means = search.cv_results_["mean_test_score"]
     assert np.isfinite(means[0]) and np.isnan(means[1])
     assert list(search.cv_results_["rank_test_score"]) == [1, 2]
@@ -406,3 +412,109 @@ def test_the_search_warning_points_at_the_callers_line(wine):
         L1L2ClassifierCV(l1s=[0], l2s=[0], cv=2, **{**NETWORK, "epochs": 2}).fit(X, y)
     searches = [w for w in caught if str(w.message).startswith("L1L2ClassifierCV")]
     assert searches and all(w.filename == __file__ for w in searches)
+    # The refit's own warning too (it pointed at the search's code).
+    refits = [w for w in caught if str(w.message).startswith("L1L2Classifier:")]
+    assert refits and all(w.filename == __file__ for w in refits)
+
+
+def test_full_batches_are_not_counted_as_the_batch_size_asked_for(wine, monkeypatch):
+    """batch_size=10**9 asks for one batch per fold: the memory check counts a fold's rows (it
+    counted 10**9 rows of activations and refused a search of a few MiB), and its message names
+    the search."""
+    from l1l2_estimator import _base
+
+    X, y = wine
+    search = L1L2ClassifierCV(l1s=[0, 1e-3], l2s=[0], cv=2, **{**NETWORK, "epochs": 5},
+                              batch_size=10**9)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search.fit(X, y)
+    assert search.best_estimator_.n_iter_ == 5
+    monkeypatch.setattr(_base, "available_memory", lambda: 1024)
+    with pytest.raises(MemoryError, match="^L1L2ClassifierCV: 4 networks .* a smaller batch_size"):
+        search.fit(X, y)
+
+
+def test_the_scorer_sees_the_held_out_rows_as_given(wine):
+    """As GridSearchCV: a DataFrame and a Series reach the scorer (they reached it as NumPy
+    arrays, and a scorer reading a column by name failed)."""
+    pd = pytest.importorskip("pandas")
+    X, y = wine
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    labels = pd.Series(y, index=np.arange(len(y)) + 1000)
+    seen = []
+
+    def scorer(estimator, X_test, y_test):
+        seen.append((type(X_test), type(y_test)))
+        return float(np.mean(estimator.predict(X_test) == y_test) + 0 * X_test["f0"].iloc[0])
+
+    settings = dict(l1s=[0, 1e-3], l2s=[0], cv=2, **NETWORK)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no warning about feature names either
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours = L1L2ClassifierCV(scoring=scorer, **settings).fit(frame, labels)
+    assert set(seen) == {(pd.DataFrame, pd.Series)}
+    theirs = _grid_search(L1L2Classifier(**NETWORK), frame, labels, [0, 1e-3], [0], 2)
+    ours_default = L1L2ClassifierCV(**settings)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours_default.fit(frame, labels)
+    _assert_same_results(ours_default, theirs)
+    np.testing.assert_array_equal(ours.cv_results_["mean_test_score"],
+                                  theirs.cv_results_["mean_test_score"])
+
+
+@pytest.mark.parametrize("cv", [[], iter([])])
+def test_no_splits_is_a_clear_error(wine, cv):
+    with pytest.raises(ValueError, match="got no train/test splits from cv="):
+        L1L2ClassifierCV(l1s=[0], l2s=[0], cv=cv, **NETWORK).fit(*wine)
+
+
+@pytest.mark.parametrize("returned", ["x", np.array([0.5, 0.5]), {"a": 1.0}, None])
+def test_a_scorer_that_returns_no_number_is_a_clear_error(wine, returned):
+    search = L1L2ClassifierCV(l1s=[0], l2s=[0], cv=2, scoring=lambda *args: returned,
+                              **{**NETWORK, "epochs": 2})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        with pytest.raises(ValueError, match="scoring must return a number, got "):
+            search.fit(*wine)
+
+
+def test_non_finite_scores_are_warned_about_as_grid_search_does(wine):
+    search = L1L2ClassifierCV(l1s=[0, 1e-3], l2s=[0], cv=2, **{**NETWORK, "epochs": 2},
+                              scoring=lambda estimator, X, y: np.nan)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        with pytest.warns(UserWarning, match="One or more of the test scores are non-finite"):
+            search.fit(*wine)
+
+
+def test_weights_with_a_scorer_that_cannot_take_them_are_warned_about(wine):
+    X, y = wine
+    search = L1L2ClassifierCV(l1s=[0], l2s=[0], cv=2, **{**NETWORK, "epochs": 2},
+                              scoring=lambda estimator, X, y: 1.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        with pytest.warns(UserWarning, match="does not take sample_weight") as caught:
+            search.fit(X, y, sample_weight=np.ones(len(y)))
+    assert caught[0].filename == __file__
+
+
+def test_params_columns_have_grid_searchs_dtypes(wine):
+    X, y = wine
+    search = L1L2ClassifierCV(l1s=[0, 1e-3], l2s=[0], cv=2,
+                              **{**NETWORK, "epochs": 2, "hidden_layer_sizes": [(4,), (4, 2)]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search.fit(X, y)
+    assert search.cv_results_["param_l1"].dtype == np.float64
+    assert search.cv_results_["param_l2"].dtype == np.int64  # [0]: as given, as GridSearchCV
+    assert search.cv_results_["param_hidden_layer_sizes"].dtype == object
+    assert search.cv_results_["param_hidden_layer_sizes"][2] == (4, 2)
+    assert search.scorer_ is not None and search.multimetric_ is False
+
+
+def test_a_single_class_is_refused_in_the_searchs_name():
+    X = np.random.default_rng(0).normal(size=(10, 2))
+    with pytest.raises(ValueError, match="^L1L2ClassifierCV needs samples of at least 2 classes"):
+        L1L2ClassifierCV(**NETWORK).fit(X, np.zeros(10))

@@ -134,6 +134,8 @@ def test_a_sparse_target_is_made_dense(regression_split):
     dense = L1L2Regressor(**{**FAST, "epochs": 5}).fit(X_train, Y)
     sparse = L1L2Regressor(**{**FAST, "epochs": 5}).fit(X_train, sp.csr_matrix(Y))
     np.testing.assert_array_equal(sparse.predict(X_test), dense.predict(X_test))
+    # score takes the y that fit took (r2_score refused the sparse matrix)
+    assert sparse.score(X_train, sp.csr_matrix(Y)) == dense.score(X_train, Y)
 
 
 _LOAD = textwrap.dedent(

@@ -111,7 +111,7 @@ def _check_memory(name, sizes, members, *, rows=0, batch=0):
             f"{name}: {what} with layer sizes {list(sizes)} ({n_weights * members:,} weights) "
             f"{verb} about {needed / 2**30:.1f} GiB to train, but {available / 2**30:.1f} GiB of "
             "memory are available. Use smaller hidden_layer_sizes (or fewer features)"
-            + (", or fewer l1s, l2s or folds." if members > 1 else ".")
+            + (", a smaller batch_size, or fewer l1s, l2s or folds." if members > 1 else ".")
         )
 
 
@@ -336,7 +336,8 @@ class L1L2Network(RoutedParams):
         state.update(optimizer_config=config, hidden_activation=ACTIVATIONS[self.activation])
         return state
 
-    def _fit_members(self, X, y, sample_weight, folds, penalties, *, prepare_refit=False):
+    def _fit_members(self, X, y, sample_weight, folds, penalties, *, prepare_refit=False,
+                     name=None):
         """Cross-validation's training, for ``L1L2ClassifierCV``/``L1L2RegressorCV``.
 
         For every training fold (an array of row indices of ``X``) and every ``(l1, l2)`` pair,
@@ -347,7 +348,7 @@ class L1L2Network(RoutedParams):
         continuing to train a member starts a fresh optimizer), ``diverged[f][p]`` tells whether
         that fit would have raised, ``converged[f][p]`` whether it stopped by the ``tol`` rule.
         ``prepare_refit`` traces the training graph of one such network meanwhile, for the refit
-        that follows.
+        that follows. ``name`` names the estimator in messages (by default this one's class).
         """
         self._check_params()
         if self.early_stopping:
@@ -375,7 +376,9 @@ class L1L2Network(RoutedParams):
             targets,
             members=len(folds) * len(penalties),
             rows=sum(len(fold) for fold in folds),
-            batch=batch_rows(self.batch_size),
+            # A batch never holds more than a fold's rows (batch_size=10**9 asks for full batches).
+            batch=min(batch_rows(self.batch_size), max(len(fold) for fold in folds)),
+            name=name,
         )
         _check_elementwise(state["optimizer_config"])
         if sample_weight is not None:
@@ -471,15 +474,16 @@ class L1L2Network(RoutedParams):
                 )
         self._check_extra_params()
 
-    def _initial_state(self, targets, members=1, *, rows=0, batch=0):
+    def _initial_state(self, targets, members=1, *, rows=0, batch=0, name=None):
         """A fresh fit's starting point: Glorot-uniform kernels and zero biases drawn from
         ``random_state`` (kernel by kernel, then the shuffling seed), a fresh optimizer.
         ``members`` networks of this shape will train at once (cross-validation), on ``rows``
-        rows gathered each epoch in batches of ``batch`` rows (for the memory check)."""
+        rows gathered each epoch in batches of ``batch`` rows (for the memory check, whose message
+        names ``name``, by default this class)."""
         rng = check_random_state(self.random_state)
         n_outputs = self._output_layer(targets)[0]
         sizes = (self.n_features_in_, *layer_sizes(self.hidden_layer_sizes), n_outputs)
-        _check_memory(type(self).__name__, sizes, members, rows=rows, batch=batch)
+        _check_memory(name or type(self).__name__, sizes, members, rows=rows, batch=batch)
         weights = []
         for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
             limit = np.sqrt(6.0 / (fan_in + fan_out))

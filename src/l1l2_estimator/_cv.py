@@ -13,7 +13,7 @@ from . import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start
 
 import time
 import warnings
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
@@ -22,7 +22,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone, 
 from sklearn.exceptions import ConvergenceWarning, FitFailedWarning, NotFittedError
 from sklearn.metrics import check_scoring, get_scorer_names
 from sklearn.model_selection import check_cv
-from sklearn.utils import check_random_state
+from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _docs
@@ -35,7 +35,7 @@ from ._params import (
     layer_sizes,
     penalty_values,
 )
-from ._stopping import divergence_advice
+from ._stopping import divergence_advice, warnings_point_higher
 from .classifier import L1L2Classifier, Multilabel, classification_targets
 from .regressor import L1L2Regressor
 
@@ -126,6 +126,12 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         splits = list(check_cv(self.cv, y_checked, classifier=is_classifier(self)).split(
             X_checked, y_checked, groups
         ))
+        if not splits:
+            raise ValueError(
+                f"{type(self).__name__} got no train/test splits from cv={self.cv!r}, so nothing "
+                "to train or score: was the CV iterator empty (a generator is used up by the "
+                "first fit)?"
+            )
         params = self._network_params()
         if params["random_state"] is None:
             # One seed for every member and the refit: a search over fresh seeds would compare
@@ -135,11 +141,23 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         penalties = [(l1, l2) for l1 in l1s for l2 in l2s]
         scorer = check_scoring(base, scoring=self.scoring)
         # As GridSearchCV: sample_weight also weights the held-out scores, if the scorer takes it.
-        score_weights = (
-            check_sample_weight(sample_weight, X_checked)
-            if sample_weight is not None and scorer_accepts_sample_weight(scorer)
-            else None
-        )
+        score_weights = None
+        if sample_weight is not None:
+            if scorer_accepts_sample_weight(scorer):
+                score_weights = check_sample_weight(sample_weight, X_checked)
+            else:
+                warnings.warn(
+                    f"The scoring {scorer} does not take sample_weight: the held-out scores are "
+                    "unweighted while the fits are weighted, which may mislead the search.",
+                    UserWarning,
+                    stacklevel=4,  # _search, fit, fit_context, the caller
+                )
+        # As GridSearchCV, the scorer sees the held-out rows as given (a DataFrame stays one).
+        # A sparse y is made dense (as the single estimators make it).
+        y_given = y_checked if sp.issparse(y) else y
+        held_out = [
+            (_safe_indexing(X, test), _safe_indexing(y_given, test)) for _, test in splits
+        ]
 
         candidates, scores, fit_times, score_times, n_iters = [], [], [], [], []
         unconverged = failed = 0
@@ -148,7 +166,7 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
             started = time.perf_counter()
             members, diverged, converged = template._fit_members(
                 X_checked, y_checked, sample_weight, [train for train, _ in splits], penalties,
-                prepare_refit=bool(self.refit),
+                prepare_refit=bool(self.refit), name=type(self).__name__,
             )
             per_member = (time.perf_counter() - started) / (len(splits) * len(penalties))
             unconverged += int(np.sum(~np.asarray(converged) & ~np.asarray(diverged)))
@@ -174,12 +192,21 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                         scores[-1].append(np.nan)
                         score_times[-1].append(0.0)
                         continue
-                    member._set_fitted_state(**state, encoders=encoders)
+                    member._set_fitted_state(
+                        **{**state, "feature_names_in": getattr(self, "feature_names_in_", None)},
+                        encoders=encoders,
+                    )
                     started = time.perf_counter()
                     weights = (
                         {} if score_weights is None else {"sample_weight": score_weights[test]}
                     )
-                    scores[-1].append(scorer(member, X_checked[test], y_checked[test], **weights))
+                    score = scorer(member, *held_out[fold], **weights)
+                    if not isinstance(score, Real):
+                        raise ValueError(
+                            f"scoring must return a number, got {score!r} "
+                            f"({type(score).__name__})."
+                        )
+                    scores[-1].append(float(score))
                     score_times[-1].append(time.perf_counter() - started)
         self._warn(unconverged, failed, len(candidates) * len(splits))
         self._set_results(candidates, scores, fit_times, score_times, n_iters, several)
@@ -187,11 +214,15 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         self.l1_, self.l2_ = best["l1"], best["l2"]
         self.hidden_layer_sizes_ = best.get("hidden_layer_sizes", architectures[0])
         self.n_splits_ = len(splits)
+        self.scorer_ = scorer
+        self.multimetric_ = False
         if self.refit:
             started = time.perf_counter()
-            self.best_estimator_ = clone(base).set_params(
-                l1=self.l1_, l2=self.l2_, hidden_layer_sizes=self.hidden_layer_sizes_
-            ).fit(X, y, sample_weight=sample_weight)
+            # Its ConvergenceWarning points at the line that called this search's fit.
+            with warnings_point_higher(3):  # _search, fit, fit_context
+                self.best_estimator_ = clone(base).set_params(
+                    l1=self.l1_, l2=self.l2_, hidden_layer_sizes=self.hidden_layer_sizes_
+                ).fit(X, y, sample_weight=sample_weight)
             self.refit_time_ = time.perf_counter() - started
 
     def _validate_search_data(self, X, y):
@@ -211,6 +242,11 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         if is_classifier(self):
             y = classification_targets(y)
             self.classes_ = Multilabel.of(y).classes if y.ndim == 2 else np.unique(y)
+            if y.ndim == 1 and len(self.classes_) < 2:
+                raise ValueError(
+                    f"{type(self).__name__} needs samples of at least 2 classes in the data, "
+                    f"but the data contains only one class: {self.classes_.tolist()[0]!r}."
+                )
         elif sp.issparse(y):  # as L1L2Regressor takes it
             y = y.toarray()
         return X, y
@@ -270,7 +306,8 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
             raise ValueError(
                 f"All the {total} member fits diverged (their loss became infinite or NaN), as "
                 "GridSearchCV refuses a search whose fits all failed: "
-                f"{divergence_advice(self.learning_rate, self.optimizer)}."
+                f"{divergence_advice(self.learning_rate, self.optimizer)}, or search smaller "
+                "l1s and l2s."
             )
         if failed:
             warnings.warn(
@@ -297,9 +334,18 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
             results[f"mean_{label}"] = values.mean(axis=1)
             results[f"std_{label}"] = values.std(axis=1)
         for name in names:
-            column = np.ma.MaskedArray(np.empty(len(candidates), dtype=object), mask=False)
-            for index, candidate in enumerate(candidates):
-                column[index] = candidate[name]
+            # As GridSearchCV: numbers get a numeric column, anything else an object column.
+            values = [candidate[name] for candidate in candidates]
+            try:
+                inferred = np.array(values)
+            except ValueError:  # sequences of different lengths
+                inferred = None
+            if inferred is not None and inferred.ndim == 1 and inferred.dtype.kind != "U":
+                column = np.ma.MaskedArray(inferred, mask=False)
+            else:
+                column = np.ma.MaskedArray(np.empty(len(candidates), dtype=object), mask=False)
+                for index, value in enumerate(values):
+                    column[index] = value
             results[f"param_{name}"] = column
         results["params"] = candidates
         for fold in range(scores.shape[1]):
@@ -312,6 +358,12 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         ranks = rankdata(np.where(np.isnan(means), np.inf, -means), method="min")
         results["rank_test_score"] = ranks.astype(np.int32)
         results["mean_n_iter"] = np.asarray(n_iters, dtype=np.float64).mean(axis=1)
+        if not np.all(np.isfinite(means)):
+            warnings.warn(
+                f"One or more of the test scores are non-finite: {means}",
+                UserWarning,
+                stacklevel=5,  # _set_results, _search, fit, fit_context, the caller
+            )
         self.cv_results_ = results
         self.best_index_ = int(np.flatnonzero(ranks == 1)[0])
         self.best_score_ = float(means[self.best_index_])

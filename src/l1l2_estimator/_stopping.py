@@ -8,6 +8,8 @@ NumPy after each epoch and keeps the best weights.
 
 from . import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start)
 
+import contextlib
+import contextvars
 import warnings
 from dataclasses import dataclass, field
 
@@ -25,6 +27,22 @@ def divergence_advice(learning_rate, optimizer):
     return advice if optimizer == "adam" else f"{advice}, or choose optimizer='adam'"
 
 
+# Frames of the package between a fit and the user's line, when the package itself calls fit
+# (a search's refit): set by ``warnings_point_higher``, per thread and task.
+_FRAMES_ABOVE = contextvars.ContextVar("l1l2_estimator_frames_above", default=0)
+
+
+@contextlib.contextmanager
+def warnings_point_higher(frames):
+    """Make the fits' warnings inside the block point ``frames`` more frames up the stack: at
+    the line that called the package, not at the package's own call of ``fit``."""
+    token = _FRAMES_ABOVE.set(_FRAMES_ABOVE.get() + frames)
+    try:
+        yield
+    finally:
+        _FRAMES_ABOVE.reset(token)
+
+
 def warn_not_converged(name, epochs, stacklevel):
     """MLPClassifier's ``ConvergenceWarning`` for a fit of estimator ``name`` that trained
     ``epochs`` epochs (its maximum) without the loss rule stopping it."""
@@ -32,7 +50,7 @@ def warn_not_converged(name, epochs, stacklevel):
         f"{name}: the maximum number of epochs ({epochs}) was reached and the training loss has "
         "not converged yet.",
         ConvergenceWarning,
-        stacklevel=stacklevel + 1,
+        stacklevel=stacklevel + 1 + _FRAMES_ABOVE.get(),
     )
 
 

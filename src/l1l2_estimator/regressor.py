@@ -49,7 +49,26 @@ class L1L2Regressor(L1L2Network, KerasRegressor):
         tags.regressor_tags = RegressorTags()
         tags.target_tags.multi_output = True
 
-    score = RegressorMixin.score
+    def score(self, X, y, sample_weight=None):
+        """R² of ``predict(X)`` against ``y``, as ``RegressorMixin.score``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+        y : {array-like, sparse matrix} of shape (n_samples,) or (n_samples, n_outputs)
+            True targets; a sparse matrix is made dense, as ``fit`` makes it.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        score : float
+            R² (uniform average over the outputs).
+        """
+        if sp.issparse(y):
+            y = y.toarray()
+        return RegressorMixin.score(self, X, y, sample_weight=sample_weight)
 
     @fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None):
