@@ -344,6 +344,24 @@ def test_callbacks_see_the_validation_score(binary_data):
     assert clf.n_iter_ == len(seen) < FAST["epochs"]
 
 
+@pytest.mark.parametrize(
+    "counts",
+    [(7, 7, 6), (60, 39, 1)],  # 2 held-out rows for 3 classes; a class of a single row
+    ids=["fewer-held-out-rows-than-classes", "a-class-of-one-row"],
+)
+def test_early_stopping_holds_out_a_plain_split_where_no_stratified_one_exists(counts):
+    """As MLPClassifier, which never stratifies multiclass y, fits these: a stratified split
+    raised train_test_split's error (about a test_size the user never set)."""
+    y = np.repeat(np.arange(len(counts)), counts)
+    X = np.random.default_rng(0).normal(size=(len(y), 4)) + y[:, None]
+    clf = L1L2Classifier(**{**FAST, "epochs": 3}, early_stopping=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    assert len(clf.validation_scores_) == 3
+    np.testing.assert_array_equal(clf.classes_, np.arange(len(counts)))
+
+
 def test_early_stopping_stops_by_the_held_out_score_alone(binary_data):
     """As MLPClassifier: the training loss's rule does not stop an early_stopping fit, and every
     epoch is scored (with tol 0.02 the loss rule stopped it at epoch 4, unscored)."""

@@ -5,6 +5,8 @@ from . import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start
 import dataclasses
 from dataclasses import dataclass
 
+import math
+
 import numpy as np
 import scipy.sparse as sp
 from scikeras.utils.transformers import ClassifierLabelEncoder
@@ -192,7 +194,18 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
         return accuracy_score(y_true, _labels(output, classes), sample_weight=sample_weight)
 
     def _stratify(self, y):
-        return None if y.ndim == 2 else y  # as MLPClassifier: multilabel rows are not stratified
+        """The labels that early_stopping's held-out rows are stratified by: single-label ``y``
+        when every class can have rows on both sides of the split; otherwise (a class of one
+        row, fewer held-out or training rows than classes) a plain split, as MLPClassifier makes
+        for every multiclass ``y`` (a stratified one raised ``train_test_split``'s error).
+        Multilabel rows are not stratified, as in MLPClassifier."""
+        if y.ndim == 2:
+            return None
+        _, counts = np.unique(y, return_counts=True)
+        held_out = math.ceil(self.validation_fraction * len(y))  # as train_test_split counts
+        if counts.min() < 2 or min(held_out, len(y) - held_out) < len(counts):
+            return None
+        return y
 
     def _check_targets_continue(self, y, incremental, classes=None):
         """Continued training keeps the output layer, so the labels must fit it (MLPClassifier's
