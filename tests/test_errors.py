@@ -172,6 +172,20 @@ def test_routed_arguments_apply_over_an_optimizer_instance():
     assert (config["momentum"], config["learning_rate"]) == (0.9, pytest.approx(0.05))
 
 
+@pytest.mark.parametrize("name", ["optimizer__", "callbacks__"])
+def test_a_routing_prefix_without_a_name_is_refused_by_set_params(name):
+    # It passed and was dropped: neither a param afterwards nor an error in fit.
+    with pytest.raises(ValueError, match=f"Invalid parameter '{name}' .* names what it sets"):
+        L1L2Regressor().set_params(**{name: 1})
+
+
+def test_a_callbacks_argument_without_callbacks_is_refused_in_fit():
+    clf = L1L2Classifier(**{**FAST, "epochs": 1}).set_params(callbacks__patience=3)
+    with pytest.raises(ValueError, match="callbacks__patience, but callbacks is None"):
+        clf.fit(X8, Y)
+    assert not hasattr(clf, "coefs_")
+
+
 @pytest.mark.parametrize(
     "case", ["nan in X", "one class", "negative sample_weight", "3-D X", "X/y length mismatch"]
 )

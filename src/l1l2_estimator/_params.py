@@ -252,6 +252,12 @@ class RoutedParams:
                     f"{type(self).__name__} got an unexpected keyword argument {name!r}; routed "
                     f"arguments start with {' or '.join(sorted(p + '__' for p in prefixes))}."
                 )
+            if name.startswith("callbacks__") and not getattr(self, "callbacks", None):
+                raise ValueError(
+                    f"{type(self).__name__} got {name}, but callbacks is "
+                    f"{getattr(self, 'callbacks', None)!r}: there is no callback to route it to. "
+                    "Set callbacks, or make the estimator without the routed argument."
+                )
 
     def get_params(self, deep=True):
         """Get the parameters of this estimator.
@@ -294,6 +300,13 @@ class RoutedParams:
         self : object
             The estimator.
         """
+        for name in params:
+            prefix, separator, rest = name.partition("__")
+            if separator and not rest and prefix in ROUTING_PREFIXES:
+                raise ValueError(
+                    f"Invalid parameter {name!r} for estimator {type(self).__name__}: a routed "
+                    "argument names what it sets after the prefix (optimizer__beta_1, ...)."
+                )
         routed = {name: params.pop(name) for name in list(params) if is_routed(name)}
         vars(self).update(routed)
         extra = self._extra_param_names()
