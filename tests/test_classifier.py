@@ -282,6 +282,8 @@ def test_stops_when_loss_stops_improving(binary_data):
     assert clf.n_iter_ < 500
     assert len(clf.loss_curve_) == clf.n_iter_
     assert clf.best_loss_ == min(clf.loss_curve_)
+    # MLPClassifier's names for the last loss and the layer count
+    assert clf.loss_ == clf.loss_curve_[-1] and clf.n_layers_ == 3
 
 
 def test_warns_when_epochs_run_out(binary_data):

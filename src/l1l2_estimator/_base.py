@@ -694,6 +694,14 @@ class L1L2Network(RoutedParams):
         return min(self.history_["loss"])
 
     @property
+    def loss_(self):
+        return self.history_["loss"][-1]
+
+    @property
+    def n_layers_(self):
+        return len(self.coefs_) + 1
+
+    @property
     def n_iter_(self):
         return len(self.history_["loss"])
 

@@ -108,6 +108,11 @@ out_activation_ : str
     Keras name of the output layer's activation: {out_activation}.
 loss_curve_ : list of float
     Mean training loss (penalty included) of each epoch.
+loss_ : float
+    Last value of ``loss_curve_`` (the loss of the last epoch), as ``MLPClassifier``'s.
+n_layers_ : int
+    Number of layers, input and output included (``len(hidden_layer_sizes) + 2``), as
+    ``MLPClassifier``'s.
 best_loss_ : float
     Lowest value of ``loss_curve_``.
 validation_scores_ : list of float
