@@ -602,6 +602,29 @@ def test_the_scale_of_sample_weight_does_not_change_the_fit(binary_data, scale):
     np.testing.assert_allclose(rescaled.loss_curve_, weighted.loss_curve_, rtol=1e-5)
 
 
+def test_tiny_weights_train_as_no_weights(binary_data):
+    # A float32 scale factor for weights of 1e-40 was infinite, and the fit "diverged".
+    X, y = binary_data
+    unweighted = L1L2Classifier(**FAST).fit(X, y)
+    tiny = L1L2Classifier(**FAST).fit(X, y, sample_weight=np.full(len(y), 1e-40, np.float32))
+    for got, expected in zip(tiny.coefs_, unweighted.coefs_):
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_partial_fit_takes_class_weights_across_calls_of_one_class_each(binary_data):
+    """partial_fit takes weights as given (as Keras' train_on_batch): scaled to a mean of 1 per
+    call, a class weight would cancel out in calls that hold one class each."""
+    X, y = binary_data
+
+    def streamed(class_weight):
+        clf = L1L2Classifier(**FAST, class_weight=class_weight)
+        for label in (0, 1, 0, 1):
+            clf.partial_fit(X[y == label], y[y == label], classes=[0, 1])
+        return clf.coefs_[0]
+
+    assert np.abs(streamed({0: 1.0, 1: 10.0}) - streamed(None)).max() > 1e-4
+
+
 def _weighted_and_repeated_fits(estimator):
     """``estimator`` fitted with integer weights (zeros too) and on the rows repeated that many
     times, one batch holding all rows, as scikit-learn's sample-weight equivalence check does

@@ -591,6 +591,22 @@ def test_keras_on_another_backend_is_one_line_and_exit_code_1():
     assert "Traceback" not in done.stderr
 
 
+def test_an_import_error_of_several_lines_is_one_line_and_exit_code_1(tmp_path):
+    # As TensorFlow's "Failed to load the native TensorFlow runtime", here from a stand-in
+    # scikeras that the package imports once TensorFlow is in.
+    (tmp_path / "scikeras").mkdir()
+    (tmp_path / "scikeras" / "__init__.py").write_text(
+        "raise ImportError('first line\\nsecond line\\nthird line')\n"
+    )
+    env = {name: value for name, value in os.environ.items() if not name.startswith("KERAS_")}
+    done = subprocess.run(
+        [sys.executable, "-m", "l1l2_estimator", *FAST],
+        capture_output=True, text=True, timeout=120, env={**env, "PYTHONPATH": str(tmp_path)},
+    )
+    assert done.returncode == 1
+    assert done.stderr == "l1l2-estimator: error: first line second line third line\n"
+
+
 # -- --task regression ---------------------------------------------------------------------------
 
 

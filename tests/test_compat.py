@@ -22,6 +22,14 @@ def test_sklearn_param_validation_types():
     assert _compat.StrOptions({"auto"}).is_satisfied_by("auto")
 
 
+def test_sklearn_safe_indexing_keeps_the_container():
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"a": [1.0, 2.0, 3.0]}, index=[10, 11, 12])
+    rows = _compat.safe_indexing(frame, np.array([2, 0]))
+    assert isinstance(rows, pd.DataFrame) and rows.index.tolist() == [12, 10]
+    assert _compat.safe_indexing([5, 6, 7], np.array([1])) == [6]
+
+
 def test_sklearn_check_sample_weight_refuses_negative_weights():
     X = np.zeros((3, 1))
     weights = _compat.check_sample_weight(None, X, dtype=np.float32, ensure_non_negative=True)

@@ -470,6 +470,16 @@ def test_no_splits_is_a_clear_error(wine, cv):
         L1L2ClassifierCV(l1s=[0], l2s=[0], cv=cv, **NETWORK).fit(*wine)
 
 
+def test_a_scorer_may_return_a_numpy_scalar_or_0d_array_as_in_grid_search(wine):
+    for returned in (np.array(0.25), np.float32(0.25)):
+        search = L1L2ClassifierCV(l1s=[0], l2s=[0], cv=2, scoring=lambda *args: returned,
+                                  **{**NETWORK, "epochs": 2})
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            search.fit(*wine)
+        assert search.best_score_ == 0.25
+
+
 @pytest.mark.parametrize("returned", ["x", np.array([0.5, 0.5]), {"a": 1.0}, None])
 def test_a_scorer_that_returns_no_number_is_a_clear_error(wine, returned):
     search = L1L2ClassifierCV(l1s=[0], l2s=[0], cv=2, scoring=lambda *args: returned,

@@ -217,6 +217,14 @@ def test_a_schedule_routed_as_the_learning_rate_round_trips(binary_data, tmp_pat
     np.testing.assert_array_equal(loaded.predict_proba(X), fitted.predict_proba(X))
 
 
+def test_routed_callback_arguments_without_callbacks_round_trip(fitted_binary, tmp_path):
+    # What dump's own advice leaves (callbacks set to None, their routed arguments kept) loads.
+    estimator = _copy(fitted_binary).set_params(callbacks__monitor="loss", callbacks__patience=2)
+    loaded = _round_trip(estimator, tmp_path)
+    assert loaded.get_params()["callbacks__monitor"] == "loss"
+    assert loaded.get_params()["callbacks"] is None
+
+
 # -- what dump refuses -------------------------------------------------------------------------
 
 

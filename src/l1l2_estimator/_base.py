@@ -68,9 +68,11 @@ def unit_mean(weights):
     against the penalties: ``sample_weight`` and ``c * sample_weight`` train the same network (as
     in MLPClassifier), and uniform weights train the network of no weights. Keras' loss, the
     weighted sum divided by the batch's rows, is otherwise kept: weights of mean 1 train as in
-    ``keras.Model.fit``.
+    ``keras.Model.fit``. Computed in float64: tiny weights (a mean below float32's smallest
+    normal number) would make a float32 factor infinite.
     """
-    return weights * np.float32(len(weights) / np.sum(weights, dtype=np.float64))
+    scale = len(weights) / np.sum(weights, dtype=np.float64)
+    return (weights.astype(np.float64) * scale).astype(np.float32)
 
 
 @contextlib.contextmanager
@@ -252,7 +254,10 @@ class L1L2Network(RoutedParams):
                 X, y, sample_weight, validation = self._hold_out_validation(
                     X, y, sample_weight, state, output_activation
                 )
-            sample_weight = unit_mean(sample_weight)
+            if not incremental:
+                # partial_fit takes them as given (Keras' train_on_batch does): scaled per call,
+                # a class weight would cancel out in a call of one class.
+                sample_weight = unit_mean(sample_weight)
             spec = NetworkSpec(
                 layer_sizes=(X.shape[1], *(w.shape[1] for w in state["weights"][::2])),
                 activation=hidden_activation,

@@ -23,6 +23,10 @@ from sklearn.base import _fit_context as fit_context  # noqa: F401
 from sklearn.utils._param_validation import Interval, StrOptions  # noqa: F401
 from sklearn.utils.validation import _check_sample_weight as check_sample_weight  # noqa: F401
 
+# scikit-learn: rows of any array-like (a DataFrame stays one), as GridSearchCV hands each fold's
+# held-out rows to its scorer.
+from sklearn.utils import _safe_indexing as safe_indexing  # noqa: F401
+
 # TensorFlow: the eager context's thread-local function call options (see without_graph_rewrites).
 from tensorflow.core.protobuf import config_pb2
 from tensorflow.python.eager import context

@@ -11,6 +11,7 @@ shuffle and batch them), and follows the path of the corresponding single fit. S
 
 from . import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start)
 
+import contextlib
 import time
 import warnings
 from numbers import Integral, Real
@@ -22,12 +23,18 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone, 
 from sklearn.exceptions import ConvergenceWarning, FitFailedWarning, NotFittedError
 from sklearn.metrics import check_scoring, get_scorer_names
 from sklearn.model_selection import check_cv
-from sklearn.utils import _safe_indexing, check_random_state
+from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _docs
 from ._base import restored_on_failure
-from ._compat import StrOptions, check_sample_weight, fit_context, scorer_accepts_sample_weight
+from ._compat import (
+    StrOptions,
+    check_sample_weight,
+    fit_context,
+    safe_indexing,
+    scorer_accepts_sample_weight,
+)
 from ._params import (
     CLASS_WEIGHT_CONSTRAINT,
     PARAMETER_CONSTRAINTS,
@@ -156,7 +163,7 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         # A sparse y is made dense (as the single estimators make it).
         y_given = y_checked if sp.issparse(y) else y
         held_out = [
-            (_safe_indexing(X, test), _safe_indexing(y_given, test)) for _, test in splits
+            (safe_indexing(X, test), safe_indexing(y_given, test)) for _, test in splits
         ]
 
         candidates, scores, fit_times, score_times, n_iters = [], [], [], [], []
@@ -201,6 +208,9 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                         {} if score_weights is None else {"sample_weight": score_weights[test]}
                     )
                     score = scorer(member, *held_out[fold], **weights)
+                    if hasattr(score, "item"):  # as GridSearchCV: a 0-d array, a NumPy scalar
+                        with contextlib.suppress(ValueError):
+                            score = score.item()
                     if not isinstance(score, Real):
                         raise ValueError(
                             f"scoring must return a number, got {score!r} "

@@ -252,12 +252,6 @@ class RoutedParams:
                     f"{type(self).__name__} got an unexpected keyword argument {name!r}; routed "
                     f"arguments start with {' or '.join(sorted(p + '__' for p in prefixes))}."
                 )
-            if name.startswith("callbacks__") and not getattr(self, "callbacks", None):
-                raise ValueError(
-                    f"{type(self).__name__} got {name}, but callbacks is "
-                    f"{getattr(self, 'callbacks', None)!r}: there is no callback to route it to. "
-                    "Set callbacks, or make the estimator without the routed argument."
-                )
 
     def get_params(self, deep=True):
         """Get the parameters of this estimator.

@@ -73,7 +73,8 @@ def main(argv=None):
         try:
             from ._run import run  # imports TensorFlow
         except ImportError as error:
-            print(f"{PROG}: error: {error}", file=sys.stderr)
+            message = " ".join(str(error).split())  # TensorFlow's own can span lines
+            print(f"{PROG}: error: {message}", file=sys.stderr)
             return 1
         with _report_reader_may_leave():
             run(job)
