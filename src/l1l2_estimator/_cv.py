@@ -23,7 +23,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone, 
 from sklearn.exceptions import ConvergenceWarning, FitFailedWarning, NotFittedError
 from sklearn.metrics import check_scoring, get_scorer_names
 from sklearn.model_selection import check_cv
-from sklearn.utils import check_random_state
+from sklearn.utils import check_random_state, indexable
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _docs
@@ -161,9 +161,10 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                 )
         # As GridSearchCV, the scorer sees the held-out rows as given (a DataFrame stays one).
         # A sparse y is made dense (as the single estimators make it).
-        y_given = y_checked if sp.issparse(y) else y
+        # indexable: as GridSearchCV, anything that only has __array__ becomes an array.
+        X_given, y_given = indexable(X, y_checked if sp.issparse(y) else y)
         held_out = [
-            (safe_indexing(X, test), safe_indexing(y_given, test)) for _, test in splits
+            (safe_indexing(X_given, test), safe_indexing(y_given, test)) for _, test in splits
         ]
 
         candidates, scores, fit_times, score_times, n_iters = [], [], [], [], []
