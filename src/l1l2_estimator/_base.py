@@ -15,7 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.model_selection import train_test_split
-from sklearn.utils import check_random_state, compute_sample_weight
+from sklearn.utils import check_random_state, compute_class_weight, compute_sample_weight
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._compat import check_sample_weight, fit_context
@@ -234,6 +234,13 @@ class L1L2Network(RoutedParams):
         """Fit (or, with ``incremental`` or ``warm_start``, continue fitting) and publish the
         fitted state once training has succeeded."""
         self._check_params()
+        if incremental and self.early_stopping:
+            raise ValueError(
+                "partial_fit does not support early_stopping=True, as MLPClassifier's does not: "
+                "it trains one epoch on the rows it is given and holds none out. Set "
+                "early_stopping=False to train incrementally (also to continue a fit that used "
+                "it)."
+            )
         continuing = (incremental or self.warm_start) and self.__sklearn_is_fitted__()
         with restored_on_failure(self):
             if continuing:
@@ -247,7 +254,7 @@ class L1L2Network(RoutedParams):
             targets, hidden_activation = state["targets"], state["hidden_activation"]
             units, output_activation, loss = self._output_layer(targets)
             self._initialize_callbacks()
-            sample_weight = self._training_weights(X, y, sample_weight)
+            sample_weight = self._training_weights(X, y, sample_weight, targets)
             X, y, sample_weight = self._validate_sample_weight(X, y, sample_weight)
             validation = None
             if not incremental and self.early_stopping:
@@ -391,7 +398,7 @@ class L1L2Network(RoutedParams):
         streams = []
         for fold in folds:
             weights = self._training_weights(
-                X[fold], y[fold], None if sample_weight is None else sample_weight[fold]
+                X[fold], y[fold], None if sample_weight is None else sample_weight[fold], targets
             )
             if not np.any(weights):
                 raise ValueError(
@@ -661,8 +668,13 @@ class L1L2Network(RoutedParams):
         )
         return X, y, sample_weight, validation
 
-    def _training_weights(self, X, y, sample_weight):
-        """Sample weights for the loss: user weights times class weights, never None."""
+    def _training_weights(self, X, y, sample_weight, targets):
+        """Sample weights for the loss: user weights times class weights, never None.
+
+        A dict of class weights is read against all the classes (``targets``), as
+        SGDClassifier's ``partial_fit`` reads it: a ``partial_fit`` call whose rows lack a class
+        that the dict leaves out raised scikit-learn's error (it read the dict against the call's
+        own labels)."""
         sample_weight = check_sample_weight(
             sample_weight, X, dtype=np.float32, ensure_non_negative=True, copy=True
         )
@@ -672,7 +684,10 @@ class L1L2Network(RoutedParams):
                 "class_weight as a dict weights the classes of single-label targets; for a "
                 "multilabel indicator y use class_weight='balanced' or sample_weight."
             )
-        if class_weight is not None:
+        if isinstance(class_weight, dict):
+            per_class = compute_class_weight(class_weight, classes=targets, y=y)
+            sample_weight *= per_class[np.searchsorted(targets, y)].astype(np.float32)
+        elif class_weight is not None:
             sample_weight *= compute_sample_weight(class_weight, y).astype(np.float32)
         return sample_weight
 

@@ -117,7 +117,8 @@ best_loss_ : float
     Lowest value of ``loss_curve_``.
 validation_scores_ : list of float
     Held-out {score} after each epoch; only after a ``fit`` with ``early_stopping=True``
-    (``partial_fit`` holds out no rows, as ``MLPClassifier``'s does not).
+    (``partial_fit`` refuses ``early_stopping=True``, as ``MLPClassifier``'s does). Under
+    ``warm_start`` it holds the last fit's epochs, while ``loss_curve_`` holds every fit's.
 best_validation_score_ : float
     Best of ``validation_scores_``, whose weights the estimator keeps.
 feature_importances_ : ndarray of shape (n_features_in_,)

@@ -100,6 +100,14 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
     # -- task hooks of L1L2Network --------------------------------------------------------------
 
     def _targets_from(self, y, classes, sparse=False):
+        if classes is not None:  # partial_fit's: labels as y's are checked (NaN, None, ...)
+            classes = np.asarray(classes)
+            if classes.ndim != 1:
+                raise ValueError(
+                    f"classes must be a 1-D array-like of labels, got an array of shape "
+                    f"{classes.shape}."
+                )
+            check_classification_targets(classes)
         if y.ndim == 2:  # a multilabel indicator matrix (``_validate_data`` checked it)
             targets = Multilabel.of(y, sparse)
             if classes is not None and not np.array_equal(
@@ -120,7 +128,11 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
         if labels.size < 2:
             raise ValueError(
                 f"{type(self).__name__} needs samples of at least 2 classes in the data, but "
-                f"the data contains only one class: {labels.tolist()[0]!r}."
+                f"the data contains only one class: {labels.tolist()[0]!r}"
+                + (
+                    ". For partial_fit, pass every class with classes=[...] on the first call."
+                    if classes is None else "."
+                )
             )
         return labels
 
@@ -144,7 +156,7 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
         # scikeras' fitted encoder, target_encoder_, is built when first asked for (neither fit
         # nor predict needs it; fitting it took a fifth of a small fit's fixed cost).
         if isinstance(classes, Multilabel):
-            # As MLPClassifier: predict returns indicators of the dtype fit saw.
+            # predict returns indicators of the dtype fit saw (MLPClassifier's are int64).
             return {
                 "classes_": classes.classes,
                 "n_classes_": classes.n_labels,
