@@ -3,9 +3,8 @@
 from . import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start)
 
 import dataclasses
-from dataclasses import dataclass
-
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
