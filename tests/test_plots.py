@@ -262,6 +262,225 @@ def test_regularization_path_of_a_sparse_indicator_equals_one_fit_per_value():
         assert path.test_scores[index] == single.score(X, Y_sparse)
 
 
+class _CountingScaler(StandardScaler):
+    """A StandardScaler that counts its clones' fits."""
+
+    fits = 0
+
+    def fit(self, X, y=None, sample_weight=None):
+        type(self).fits += 1
+        return super().fit(X, y, sample_weight)
+
+
+def test_regularization_path_fits_the_preprocessing_once_and_scores_behind_that_fit(split):
+    """The batched networks are put behind the one fit of the steps before them, which is also
+    the fit they trained behind (a second fit of a random transformer would differ)."""
+    from sklearn.random_projection import GaussianRandomProjection
+
+    X_train, y_train, X_test, y_test = split
+    _CountingScaler.fits = 0
+    model = make_pipeline(_CountingScaler(), L1L2Classifier(**FAST))
+    plots.regularization_path(model, X_train, y_train, X_test, y_test, [0, 1e-3, 1e-2, 3e-2])
+    assert _CountingScaler.fits == 1
+    # random_state=None: every fit of the projection draws another one.
+    model = make_pipeline(GaussianRandomProjection(4), L1L2Classifier(**FAST))
+    trained_on = []
+    original = L1L2Classifier._fit_members
+
+    def recording(self, X, *args, **kwargs):
+        trained_on.append(np.array(X))
+        return original(self, X, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(L1L2Classifier, "_fit_members", recording)
+        scored_on = []
+        patch.setattr(
+            L1L2Classifier, "score",
+            lambda self, X, y, sample_weight=None: scored_on.append(np.array(X)) or 0.5,
+        )
+        plots.regularization_path(model, X_train, y_train, X_test, y_test, [0, 1e-2])
+    (trained,) = trained_on
+    # Each network's training score sees the training rows through the same projection.
+    assert len(scored_on) == 4
+    np.testing.assert_array_equal(scored_on[0], trained)
+    np.testing.assert_array_equal(scored_on[2], trained)
+
+
+def test_regularization_path_of_a_fitted_target_transformer_follows_its_params(regression_split):
+    """A fitted TransformedTargetRegressor's regressor_ is what it was fitted with; the path
+    varies the params it has now, as clone() would."""
+    X_train, y_train, X_test, y_test = regression_split
+    model = _regression_model().fit(X_train, y_train)
+    model.set_params(regressor__l1l2regressor__epochs=3)
+    path = plots.regularization_path(model, X_train, y_train, X_test, y_test, [0, 1e-2])
+    single = clone(model).set_params(regressor__l1l2regressor__l1=1e-2).fit(X_train, y_train)
+    assert path.n_iter.tolist() == [3, 3]
+    assert path.test_scores[1] == single.score(X_test, y_test)
+    model.set_params(regressor=Ridge())
+    with pytest.raises(TypeError, match="got Ridge"):
+        plots.regularization_path(model, X_train, y_train, X_test, y_test)
+
+
+def test_regularization_path_names_the_columns_through_passthrough_steps(split):
+    from sklearn.pipeline import Pipeline
+
+    X_train, y_train, X_test, y_test = split
+    columns = [f"c{i}" for i in range(8)]
+    model = Pipeline([("nothing", "passthrough"), ("net", L1L2Classifier(**FAST))])
+    path = plots.regularization_path(
+        model, pd.DataFrame(X_train, columns=columns), y_train,
+        pd.DataFrame(X_test, columns=columns), y_test, [0, 1e-2],
+    )
+    assert path.feature_names.tolist() == columns
+    plots.plot_regularization_path(path)
+
+
+def test_regularization_path_of_a_search_varies_its_best_estimator(split, tmp_path):
+    X_train, y_train, X_test, y_test = split
+    search = L1L2ClassifierCV(**{**FAST, "epochs": 5}, l1s=[0, 1e-3], l2s=[0, 1e-2], cv=2)
+    with pytest.raises(TypeError, match="fitted L1L2ClassifierCV.*got an unfitted L1L2Cl"):
+        plots.regularization_path(search, X_train, y_train, X_test, y_test)
+    search.fit(X_train, y_train)
+    path = plots.regularization_path(search, X_train, y_train, X_test, y_test, [0, 1e-2])
+    expected = plots.regularization_path(
+        search.best_estimator_, X_train, y_train, X_test, y_test, [0, 1e-2]
+    )
+    np.testing.assert_array_equal(path.test_scores, expected.test_scores)
+    np.testing.assert_array_equal(path.feature_importances, expected.feature_importances)
+    pipeline = make_pipeline(StandardScaler(), search).fit(X_train, y_train)
+    files = plots.save_plots(pipeline, X_train, y_train, X_test, y_test, tmp_path, l1_values=[0])
+    assert {p.name for p in tmp_path.iterdir()} == PLOT_FILES
+    assert set(files) == {"confusion_matrix", "loss_curve", "regularization_path"}
+
+
+@pytest.mark.parametrize("wrapped", ["bare", "pipeline", "target-transformed regressor"])
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_regularization_path_with_sample_weight_equals_weighted_fits(
+    wrapped, early_stopping, split, regression_split
+):
+    """Weights reach every fit (batched or one at a time) as fit's sample_weight would, and
+    weight the scores."""
+    settings = {**FAST, "epochs": 8, "early_stopping": early_stopping}
+    if wrapped == "target-transformed regressor":
+        X_train, y_train, X_test, y_test = regression_split
+        model = TransformedTargetRegressor(
+            make_pipeline(StandardScaler(), L1L2Regressor(**settings)),
+            transformer=StandardScaler(),
+        )
+        param, weight = "regressor__l1l2regressor__l1", "l1l2regressor__sample_weight"
+    else:
+        X_train, y_train, X_test, y_test = split
+        network = L1L2Classifier(**settings)
+        model = network if wrapped == "bare" else make_pipeline(StandardScaler(), network)
+        param = "l1" if wrapped == "bare" else "l1l2classifier__l1"
+        weight = "sample_weight" if wrapped == "bare" else "l1l2classifier__sample_weight"
+    rng = np.random.default_rng(0)
+    w_train, w_test = rng.uniform(0, 3, len(y_train)), rng.uniform(0, 3, len(y_test))
+    values = [0.0, 1e-2]
+    path = plots.regularization_path(
+        model, X_train, y_train, X_test, y_test, values,
+        sample_weight=w_train, test_sample_weight=w_test,
+    )
+    unweighted = plots.regularization_path(model, X_train, y_train, X_test, y_test, values)
+    assert not np.array_equal(path.feature_importances, unweighted.feature_importances)
+    for index, l1 in enumerate(values):
+        single = clone(model).set_params(**{param: l1}).fit(X_train, y_train, **{weight: w_train})
+        assert path.train_scores[index] == single.score(X_train, y_train, sample_weight=w_train)
+        assert path.test_scores[index] == single.score(X_test, y_test, sample_weight=w_test)
+        network = single if wrapped == "bare" else _final(single)
+        np.testing.assert_array_equal(path.feature_importances[index], network.feature_importances_)
+
+
+def test_regularization_path_routes_sample_weight_as_requested(split):
+    """With scikit-learn's metadata routing on, the weights go where the network asks."""
+    import sklearn
+
+    X_train, y_train, X_test, y_test = split
+    w = np.random.default_rng(1).uniform(0, 3, len(y_train))
+    with sklearn.config_context(enable_metadata_routing=True):
+        network = L1L2Classifier(**FAST).set_fit_request(sample_weight=True)
+        network.set_score_request(sample_weight=True)
+        model = make_pipeline(StandardScaler().set_fit_request(sample_weight=False), network)
+        path = plots.regularization_path(
+            model, X_train, y_train, X_test, y_test, [0, 1e-2], sample_weight=w
+        )
+        single = clone(model).set_params(l1l2classifier__l1=1e-2).fit(
+            X_train, y_train, sample_weight=w
+        )
+        assert path.train_scores[1] == single.score(X_train, y_train, sample_weight=w)
+
+
+def test_regularization_path_checks_its_data_before_fitting(split, monkeypatch):
+    X_train, y_train, X_test, y_test = split
+    monkeypatch.setattr(L1L2Classifier, "_fit_members", None)  # any fit would fail differently
+    estimator = L1L2Classifier(**FAST)
+    with pytest.raises(ValueError, match="X_test has 3 features, but X_train has 8"):
+        plots.regularization_path(estimator, X_train, y_train, X_test[:, :3], y_test)
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        plots.regularization_path(estimator, X_train, y_train, X_test, y_test[:-1])
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        plots.regularization_path(
+            estimator, X_train, y_train, X_test, y_test, sample_weight=np.ones(3)
+        )
+
+
+@pytest.mark.parametrize("how", ["batched", "one at a time", "save_plots"])
+def test_path_warnings_point_at_the_callers_line(how, split, tmp_path):
+    import warnings
+
+    X_train, y_train, X_test, y_test = split
+    settings = {**FAST, "epochs": 2, "early_stopping": how == "one at a time"}
+    estimator = L1L2Classifier(**settings)
+    fitted = clone(estimator).fit(X_train, y_train) if how == "save_plots" else None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if how == "save_plots":
+            plots.save_plots(fitted, X_train, y_train, X_test, y_test, tmp_path, l1_values=[0])
+        else:
+            plots.regularization_path(estimator, X_train, y_train, X_test, y_test, [0, 1e-2])
+    convergence = [w for w in caught if "maximum number of epochs" in str(w.message)]
+    assert convergence
+    assert {w.filename for w in convergence} == {__file__}
+
+
+def test_plot_regularization_path_refuses_one_axes_and_other_objects(pipeline_path):
+    _, ax = plt.subplots()
+    with pytest.raises(ValueError, match="axes must be two matplotlib Axes"):
+        plots.plot_regularization_path(pipeline_path, ax)
+    with pytest.raises(TypeError, match="path must be the RegularizationPath.*got dict"):
+        plots.plot_regularization_path({"l1_values": [0]})
+    _, column = plt.subplots(2, 1)  # an array of shape (2,) of Axes works as well as a list
+    assert len(plots.plot_regularization_path(pipeline_path, column)) == 2
+
+
+def test_confusion_matrix_and_prediction_error_take_sample_weight(
+    fitted_binary, binary_data, fitted_regression, regression_split
+):
+    from sklearn.metrics import confusion_matrix
+
+    X, y = binary_data
+    w = np.random.default_rng(0).uniform(0, 3, len(y))
+    display = plots.plot_confusion_matrix(fitted_binary, X, y, sample_weight=w)
+    np.testing.assert_allclose(
+        display.confusion_matrix, confusion_matrix(y, fitted_binary.predict(X), sample_weight=w)
+    )
+    assert f"accuracy {fitted_binary.score(X, y, sample_weight=w):.3f}" in display.ax_.get_title()
+    _, _, X_test, y_test = regression_split
+    w = np.random.default_rng(0).uniform(0, 3, len(y_test))
+    display = plots.plot_prediction_error(fitted_regression, X_test, y_test, sample_weight=w)
+    r2 = fitted_regression.score(X_test, y_test, sample_weight=w)
+    assert f"R² {r2:.3f}" in display.ax_.get_title()
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        plots.plot_prediction_error(fitted_regression, X_test[:5], y_test)
+
+
+def test_prediction_error_of_a_two_target_regressor_says_to_draw_each(regression_split):
+    X_train, y_train, X_test, y_test = regression_split
+    two = L1L2Regressor(**{**FAST, "epochs": 3}).fit(X_train, np.c_[y_train, y_train])
+    with pytest.raises(ValueError, match="draws one target; the estimator predicts 2"):
+        plots.plot_prediction_error(two, X_test, y_test)
+
+
 def test_plot_regularization_path_panels(pipeline_path):
     score_ax, importance_ax = plots.plot_regularization_path(pipeline_path, n_labeled=3)
     for ax in (score_ax, importance_ax):

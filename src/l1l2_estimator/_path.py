@@ -9,14 +9,16 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn import get_config
 from sklearn.base import BaseEstimator, clone, is_classifier, is_regressor
 from sklearn.compose import TransformedTargetRegressor
 from sklearn.frozen import FrozenEstimator
 from sklearn.pipeline import Pipeline
+from sklearn.utils.validation import check_consistent_length
 
 from ._base import batch_refusal
 from ._params import optimizer_config, penalty_values
-from ._stopping import divergence_advice, warn_not_converged
+from ._stopping import divergence_advice, warn_not_converged, warnings_point_higher
 
 __all__ = ["DEFAULT_L1_VALUES", "RegularizationPath", "regularization_path"]
 
@@ -25,15 +27,20 @@ __all__ = ["DEFAULT_L1_VALUES", "RegularizationPath", "regularization_path"]
 DEFAULT_L1_VALUES = (0.0, 1e-5, 1e-4, 1e-3, 1e-2)
 
 
-def final_step(estimator):
+def final_step(estimator, *, fitted=True):
     """The network inside ``estimator``: the last step of a Pipeline, the regressor of a
-    ``TransformedTargetRegressor`` (fitted, if it is), the estimator a ``FrozenEstimator``
-    holds, or ``estimator`` itself."""
+    ``TransformedTargetRegressor`` (its fitted ``regressor_`` if it is fitted, unless
+    ``fitted=False``: the ``regressor`` param, which ``set_params`` may have changed since), the
+    estimator a ``FrozenEstimator`` holds, or ``estimator`` itself."""
     while True:
         if isinstance(estimator, Pipeline):
             estimator = estimator[-1]
         elif isinstance(estimator, TransformedTargetRegressor):
-            estimator = getattr(estimator, "regressor_", estimator.regressor)
+            estimator = (
+                getattr(estimator, "regressor_", estimator.regressor)
+                if fitted
+                else estimator.regressor
+            )
         elif isinstance(estimator, FrozenEstimator):
             estimator = estimator.estimator
         else:
@@ -102,7 +109,17 @@ class RegularizationPath:
     score_name: str = "accuracy"
 
 
-def regularization_path(estimator, X_train, y_train, X_test, y_test, l1_values=DEFAULT_L1_VALUES):
+def regularization_path(
+    estimator,
+    X_train,
+    y_train,
+    X_test,
+    y_test,
+    l1_values=DEFAULT_L1_VALUES,
+    *,
+    sample_weight=None,
+    test_sample_weight=None,
+):
     """Fit a clone of ``estimator`` for each ``l1`` value and record scores and importances.
 
     Every other parameter, ``random_state`` included, is the estimator's own, so with an integer
@@ -113,7 +130,9 @@ def regularization_path(estimator, X_train, y_train, X_test, y_test, l1_values=D
     ----------
     estimator : L1L2Classifier, L1L2Regressor, Pipeline or TransformedTargetRegressor
         The model to vary, fitted or not: one of the estimators, a Pipeline ending in one, or a
-        ``TransformedTargetRegressor`` around either; ``l1`` of the network inside is set.
+        ``TransformedTargetRegressor`` around either; ``l1`` of the network inside is set. A
+        fitted ``L1L2ClassifierCV`` or ``L1L2RegressorCV`` (alone or as such a step) is varied
+        through its ``best_estimator_``: around the ``l2`` and layers it chose.
     X_train, y_train : array-like
         The data each clone is fitted on.
     X_test, y_test : array-like
@@ -121,6 +140,11 @@ def regularization_path(estimator, X_train, y_train, X_test, y_test, l1_values=D
         ``GridSearchCV`` rather than the final test split.
     l1_values : array-like of float, default=DEFAULT_L1_VALUES
         Values of ``l1`` to fit, each >= 0; they are sorted and duplicates dropped.
+    sample_weight : array-like of shape (n_train_samples,), default=None
+        Weights of the training rows: passed to every fit (to the network's ``fit``, through a
+        Pipeline or TransformedTargetRegressor) and to the training score.
+    test_sample_weight : array-like of shape (n_test_samples,), default=None
+        Weights of the held-out rows, for the held-out score.
 
     Returns
     -------
@@ -133,27 +157,38 @@ def regularization_path(estimator, X_train, y_train, X_test, y_test, l1_values=D
     :class:`~l1l2_estimator.L1L2ClassifierCV`); each equals, bit for bit, what
     ``clone(estimator).set_params(l1=value).fit(X_train, y_train)`` would fit, and warns as it would
     (``ConvergenceWarning``). The preprocessing steps of a Pipeline or TransformedTargetRegressor
-    are fitted as usual. A network with ``early_stopping=True`` or callbacks, or one that sees
-    sparse input, is fitted once per value instead. The fitted networks keep no optimizer state:
+    are fitted once, and every network is scored behind that same fit. A network with
+    ``early_stopping=True`` or callbacks, or one that sees sparse input, is fitted once per value
+    instead, each clone with its own preprocessing. The fitted networks keep no optimizer state:
     continued training of one starts a fresh optimizer.
     """
-    network = final_step(estimator)
+    estimator = _through_search(estimator)
+    network = final_step(estimator, fitted=False)
     scored_by = score_name(estimator)
     if "l1" not in network.get_params(deep=False) or scored_by is None:
+        unfitted_search = "l1s" in network.get_params(deep=False)
         raise TypeError(
             "regularization_path needs an estimator with an l1 parameter (L1L2Classifier or "
-            "L1L2Regressor, or a Pipeline ending in one); got "
-            f"{type(network).__name__}."
+            "L1L2Regressor, or a Pipeline ending in one"
+            + (", or a fitted L1L2ClassifierCV/L1L2RegressorCV" if unfitted_search else "")
+            + f"); got {'an unfitted ' if unfitted_search else ''}{type(network).__name__}."
         )
     l1_values = np.unique(np.asarray(penalty_values("l1_values", l1_values), dtype=np.float64))
+    # Checked before the fits, which take far longer than any of this.
+    check_consistent_length(X_train, y_train, sample_weight)
+    check_consistent_length(X_test, y_test, test_sample_weight)
+    train_columns, test_columns = _columns(X_train), _columns(X_test)
+    if None not in (train_columns, test_columns) and train_columns != test_columns:
+        raise ValueError(f"X_test has {test_columns} features, but X_train has {train_columns}.")
     path = network_path(estimator)
 
     train_scores, test_scores, importances, n_iter = [], [], [], []
     feature_names = None
-    for model in _fit_each_l1(estimator, path, X_train, y_train, l1_values):
+    models = _fit_each_l1(estimator, path, X_train, y_train, l1_values, sample_weight)
+    for model in models:
         fitted = final_step(model)
-        train_scores.append(model.score(X_train, y_train))
-        test_scores.append(model.score(X_test, y_test))
+        train_scores.append(model.score(X_train, y_train, sample_weight=sample_weight))
+        test_scores.append(model.score(X_test, y_test, sample_weight=test_sample_weight))
         importances.append(fitted.feature_importances_)
         n_iter.append(fitted.n_iter_)
         if feature_names is None:
@@ -169,59 +204,132 @@ def regularization_path(estimator, X_train, y_train, X_test, y_test, l1_values=D
     )
 
 
-def _fit_each_l1(estimator, path, X, y, l1_values):
-    """One fitted copy of ``estimator`` (whose network is at ``path``, see ``network_path``) per
-    ``l1`` value, as ``clone(estimator).set_params(l1=...).fit(X, y)`` would fit it: the networks
-    trained at once as one ensemble where they can be."""
-    network = clone(final_step(estimator))
+def _columns(X):
+    """The number of columns of a 2-D ``X`` (array, DataFrame, sparse matrix, nested lists),
+    else None."""
+    shape = getattr(X, "shape", None)
+    if shape is None:
+        try:
+            shape = np.shape(X)
+        except ValueError:  # ragged lists
+            return None
+    return shape[1] if len(shape) == 2 else None
+
+
+def _through_search(estimator):
+    """``estimator`` with a fitted ``L1L2ClassifierCV``/``L1L2RegressorCV`` in it replaced by
+    that search's ``best_estimator_`` (unchanged otherwise)."""
+    best = getattr(final_step(estimator), "best_estimator_", None)
+    if best is None or "l1s" not in final_step(estimator).get_params(deep=False):
+        return estimator
+    path = network_path(estimator)
+    return clone(estimator).set_params(**{path: best}) if path else best
+
+
+def _weight_param(estimator):
+    """The name under which ``estimator.fit`` hands ``sample_weight`` to the network inside:
+    ``sample_weight``, or ``<step>__sample_weight`` through a Pipeline (a
+    TransformedTargetRegressor passes its fit params on as they are). With scikit-learn's
+    metadata routing on, the routing decides, as for any fit."""
+    if get_config().get("enable_metadata_routing", False):
+        return "sample_weight"
+    if isinstance(estimator, Pipeline):
+        return f"{estimator.steps[-1][0]}__{_weight_param(estimator[-1])}"
+    if isinstance(estimator, TransformedTargetRegressor):
+        return _weight_param(estimator.regressor)
+    return "sample_weight"
+
+
+def _fit_each_l1(estimator, path, X, y, l1_values, sample_weight):
+    """One fitted ``estimator`` (whose network is at ``path``, see ``network_path``) per ``l1``
+    value, in turn, as ``clone(estimator).set_params(l1=...).fit(X, y)`` would fit it: the
+    networks trained at once as one ensemble where they can be, each then put behind one fit of
+    the estimator's other steps (the same object each time, so use each before the next)."""
+    network = clone(final_step(estimator, fitted=False))
+    fit_params = {} if sample_weight is None else {_weight_param(estimator): sample_weight}
 
     def one_at_a_time():
         param = f"{path}__l1" if path else "l1"
-        return [clone(estimator).set_params(**{param: float(l1)}).fit(X, y) for l1 in l1_values]
+        for l1 in l1_values:
+            model = clone(estimator).set_params(**{param: float(l1)})
+            # A network's warnings point at the caller's line: above this generator,
+            # regularization_path (a Pipeline's point inside scikit-learn, as its own fit's do).
+            with warnings_point_higher(0 if path else 2):
+                model.fit(X, y, **fit_params)
+            yield model
 
     not_members = batch_refusal(optimizer_config(network.get_params(deep=False)))
     if network.early_stopping or network.callbacks or not_members:  # one network at a time
         return one_at_a_time()
-    # The inputs the network sees inside the estimator: fit the estimator with a stand-in that
-    # keeps them (a Pipeline's transformed X, a TransformedTargetRegressor's transformed y).
-    # (A TransformedTargetRegressor fits a clone of its regressor: the stand-in is found in the
-    # fitted estimator.)
-    inputs = final_step(
-        clone(estimator).set_params(**{path: _Inputs()}).fit(X, y) if path else _Inputs().fit(X, y)
-    )
+    # The inputs the network sees inside the estimator: fit the estimator once with a stand-in
+    # that keeps them (a Pipeline's transformed X, a TransformedTargetRegressor's transformed y,
+    # the weights as the network would get them). The other steps stay fitted: each network
+    # takes the stand-in's place. (A TransformedTargetRegressor fits a clone of its regressor:
+    # the stand-in is found in the fitted estimator.)
+    stand_in = _Inputs()
+    if fit_params and get_config().get("enable_metadata_routing", False):
+        # Routed to the stand-in as it would be to the network.
+        requests = network.get_metadata_routing().fit.requests
+        stand_in.set_fit_request(sample_weight=requests.get("sample_weight"))
+    prepared = (
+        clone(estimator).set_params(**{path: stand_in}) if path else stand_in
+    ).fit(X, y, **fit_params)
+    inputs = final_step(prepared)
     if sp.issparse(inputs.X_):  # sparse rows train one network at a time
         return one_at_a_time()
+    return _batched(network, prepared, inputs, l1_values)
+
+
+def _batched(network, prepared, inputs, l1_values):
     penalties = [(float(l1), network.l2) for l1 in l1_values]
     members, diverged, converged = network._fit_members(
-        inputs.X_, inputs.y_, None, [np.arange(np.shape(inputs.y_)[0])], penalties
+        inputs.X_, inputs.y_, inputs.sample_weight_, [np.arange(np.shape(inputs.y_)[0])],
+        penalties,
     )
-    models = []
-    for (l1, _), state, failed, done in zip(penalties, members[0], diverged[0], converged[0]):
+    inputs.X_ = inputs.y_ = inputs.sample_weight_ = None  # no longer needed
+    for (l1, _), failed in zip(penalties, diverged[0]):
         if failed:
             raise ValueError(
                 f"{type(network).__name__}: training diverged (the loss became infinite or NaN) "
                 f"with l1={l1:g}: {divergence_advice(network.learning_rate, network.optimizer)}."
             )
+    for done in converged[0]:
         if not done:
+            # _batched, its caller (regularization_path), the caller's line.
             warn_not_converged(type(network).__name__, network.epochs, stacklevel=3)
+    for (l1, _), state in zip(penalties, members[0]):
         fitted = clone(network).set_params(l1=l1)
         fitted._set_fitted_state(**state)
-        # The estimator around the fitted network: its other steps fitted as usual, the network
-        # frozen (FrozenEstimator's fit leaves it as it is).
-        models.append(
-            clone(estimator).set_params(**{path: FrozenEstimator(fitted)}).fit(X, y)
-            if path
-            else fitted
-        )
-    return models
+        if prepared is inputs:
+            yield fitted
+        else:
+            _put_network(prepared, fitted)
+            yield prepared
+
+
+def _put_network(model, network):
+    """Put the fitted ``network`` in the place of the innermost fitted step of ``model`` (a
+    fitted Pipeline or TransformedTargetRegressor, nested as deep as need be)."""
+    while True:
+        if isinstance(model, Pipeline):
+            inner = model.steps[-1][1]
+            if not isinstance(inner, (Pipeline, TransformedTargetRegressor)):
+                model.steps[-1] = (model.steps[-1][0], network)
+                return
+        else:  # a fitted TransformedTargetRegressor
+            inner = model.regressor_
+            if not isinstance(inner, (Pipeline, TransformedTargetRegressor)):
+                model.regressor_ = network
+                return
+        model = inner
 
 
 class _Inputs(BaseEstimator):
     """A stand-in for the network that keeps what it is fitted on (it never predicts: the
     method is there because a TransformedTargetRegressor asks for one)."""
 
-    def fit(self, X, y):
-        self.X_, self.y_ = X, y
+    def fit(self, X, y, sample_weight=None):
+        self.X_, self.y_, self.sample_weight_ = X, y, sample_weight
         return self
 
     def predict(self, X):
@@ -243,9 +351,12 @@ def _input_feature_names(model):
         model = model.regressor_
     if isinstance(model, Pipeline) and len(model) > 1:
         try:
-            return np.asarray(model[:-1].get_feature_names_out(), dtype=str)
+            names = model[:-1].get_feature_names_out()
         except (AttributeError, ValueError, TypeError):
-            pass  # a transformer without get_feature_names_out
+            names = None  # a transformer without get_feature_names_out
+        # ("passthrough" steps alone give None.)
+        if names is not None and np.ndim(names) == 1 and len(names) == network.n_features_in_:
+            return np.asarray(names, dtype=str)
     names = getattr(network, "feature_names_in_", None)
     if names is not None:
         return np.asarray(names, dtype=str)

@@ -35,7 +35,7 @@ import numpy as np
 from sklearn.exceptions import NotFittedError
 from sklearn.metrics import accuracy_score
 from sklearn.utils.multiclass import type_of_target
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_consistent_length, check_is_fitted
 
 from ._path import (
     DEFAULT_L1_VALUES,
@@ -44,6 +44,7 @@ from ._path import (
     regularization_path,
     score_name,
 )
+from ._stopping import warnings_point_higher
 
 __all__ = [
     "DEFAULT_L1_VALUES",
@@ -113,7 +114,9 @@ def _check_one_target(y, regression, function):
         )
 
 
-def plot_confusion_matrix(estimator, X, y, ax=None, *, normalize=None, cmap="Blues"):
+def plot_confusion_matrix(
+    estimator, X, y, ax=None, *, sample_weight=None, normalize=None, cmap="Blues"
+):
     """Draw the confusion matrix of a fitted classifier on ``(X, y)``, rows labelled by class.
 
     A thin wrapper of :meth:`sklearn.metrics.ConfusionMatrixDisplay.from_predictions` that uses
@@ -130,6 +133,8 @@ def plot_confusion_matrix(estimator, X, y, ax=None, *, normalize=None, cmap="Blu
         True labels.
     ax : matplotlib.axes.Axes, default=None
         Where to draw; None makes a new pyplot figure.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Weights of the rows: each cell (and the accuracy) sums them instead of counting rows.
     normalize : {"true", "pred", "all"} or None, default=None
         As in :func:`sklearn.metrics.confusion_matrix`; None shows counts.
     cmap : str or matplotlib colormap, default="Blues"
@@ -150,6 +155,7 @@ def plot_confusion_matrix(estimator, X, y, ax=None, *, normalize=None, cmap="Blu
         )
     _fitted_network(estimator)
     _check_one_target(y, regression=False, function="plot_confusion_matrix")
+    check_consistent_length(X, y, sample_weight)
     labels = estimator.classes_
     y_pred = estimator.predict(X)
     # Long class names overlap when written side by side under the columns.
@@ -159,12 +165,13 @@ def plot_confusion_matrix(estimator, X, y, ax=None, *, normalize=None, cmap="Blu
         y_pred,
         labels=labels,
         display_labels=[str(label) for label in labels],
+        sample_weight=sample_weight,
         normalize=normalize,
         cmap=cmap,
         xticks_rotation=rotation,
         ax=ax,
     )
-    accuracy = accuracy_score(y, y_pred)
+    accuracy = accuracy_score(y, y_pred, sample_weight=sample_weight)
     display.ax_.set_title(f"Confusion matrix ({len(y)} samples, accuracy {accuracy:.3f})")
     return display
 
@@ -173,7 +180,15 @@ def plot_confusion_matrix(estimator, X, y, ax=None, *, normalize=None, cmap="Blu
 
 
 def plot_prediction_error(
-    estimator, X, y, ax=None, *, kind="actual_vs_predicted", subsample=1000, random_state=0
+    estimator,
+    X,
+    y,
+    ax=None,
+    *,
+    sample_weight=None,
+    kind="actual_vs_predicted",
+    subsample=1000,
+    random_state=0,
 ):
     """Draw a fitted regressor's predictions on ``(X, y)`` against the true values.
 
@@ -192,6 +207,8 @@ def plot_prediction_error(
         True target values.
     ax : matplotlib.axes.Axes, default=None
         Where to draw; None makes a new pyplot figure.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Weights of the rows, for the R² in the title (the points are drawn alike).
     kind : {"actual_vs_predicted", "residual_vs_predicted"}, default="actual_vs_predicted"
         Which picture to draw.
     subsample : int, float or None, default=1000
@@ -215,14 +232,22 @@ def plot_prediction_error(
         )
     _fitted_network(estimator)
     _check_one_target(y, regression=True, function="plot_prediction_error")
+    check_consistent_length(X, y, sample_weight)
     y_pred = np.asarray(estimator.predict(X))
+    if y_pred.ndim > 1 and y_pred.shape[1] > 1:
+        raise ValueError(
+            f"plot_prediction_error draws one target; the estimator predicts {y_pred.shape[1]}. "
+            "Draw each column, e.g. PredictionErrorDisplay.from_predictions(y[:, 0], "
+            "estimator.predict(X)[:, 0])."
+        )
     y = np.asarray(y)
     y_pred, y = y_pred.reshape(len(y_pred)), y.reshape(len(y))
     display = PredictionErrorDisplay.from_predictions(
         y, y_pred, kind=kind, subsample=subsample, random_state=random_state, ax=ax
     )
     what = "Predicted against actual" if kind == "actual_vs_predicted" else "Residuals"
-    display.ax_.set_title(f"{what} ({len(y)} samples, R² {r2_score(y, y_pred):.3f})")
+    r2 = r2_score(y, y_pred, sample_weight=sample_weight)
+    display.ax_.set_title(f"{what} ({len(y)} samples, R² {r2:.3f})")
     return display
 
 
@@ -332,11 +357,22 @@ def plot_regularization_path(path, axes=None, *, n_labeled=5):
         The score Axes and the importance Axes.
     """
     _require_matplotlib()
+    from matplotlib.axes import Axes
+
+    if not isinstance(path, RegularizationPath):
+        raise TypeError(
+            "path must be the RegularizationPath that regularization_path returns, got "
+            f"{type(path).__name__}."
+        )
     if axes is None:
         _, axes = _pyplot().subplots(1, 2, figsize=(11, 4.2), layout="constrained")
-    if len(axes) != 2:
-        raise ValueError(f"axes must be two Axes (scores, importances), got {len(axes)}.")
-    score_ax, importance_ax = axes
+    flat = np.ravel(np.asarray(axes, dtype=object)) if not isinstance(axes, Axes) else [axes]
+    if len(flat) != 2 or not all(isinstance(ax, Axes) for ax in flat):
+        raise ValueError(
+            "axes must be two matplotlib Axes (scores, importances), e.g. "
+            f"plt.subplots(1, 2)[1]; got {type(axes).__name__} of {len(flat)}."
+        )
+    score_ax, importance_ax = flat
     l1 = path.l1_values
 
     score_ax.plot(l1, path.train_scores, "o--", color="C7", label="training split")
@@ -377,7 +413,7 @@ def plot_regularization_path(path, axes=None, *, n_labeled=5):
     # Outside the axes: the lines fill the panel from top left to bottom right.
     importance_ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0)
 
-    for ax in axes:
+    for ax in flat:
         _use_l1_scale(ax, l1)
         ax.set_xlabel("l1")
         ax.grid(alpha=0.3)
@@ -413,6 +449,8 @@ def save_plots(
     *,
     l1_values=DEFAULT_L1_VALUES,
     path=None,
+    sample_weight=None,
+    test_sample_weight=None,
     dpi=100,
 ):
     """Write the task's three pictures as PNG files.
@@ -437,6 +475,12 @@ def save_plots(
         ``l1`` values of the regularization path; unused when ``path`` is given.
     path : RegularizationPath, default=None
         A path already computed by :func:`regularization_path`, to draw instead of fitting one.
+    sample_weight : array-like of shape (n_train_samples,), default=None
+        Weights of the training rows, for the regularization path's fits and training scores;
+        unused when ``path`` is given.
+    test_sample_weight : array-like of shape (n_test_samples,), default=None
+        Weights of the held-out rows: for the confusion matrix (or the R² of the prediction
+        error) and the path's held-out scores.
     dpi : int, default=100
         Resolution of the PNG files.
 
@@ -454,9 +498,19 @@ def save_plots(
     # Checked before the path's fits, which take longer than all the drawing.
     _fitted_network(estimator)
     _check_one_target(y_test, regression, "save_plots")
-    if path is None:
-        path = regularization_path(estimator, X_train, y_train, X_test, y_test, l1_values)
+    check_consistent_length(X_test, y_test, test_sample_weight)
+    if path is not None and not isinstance(path, RegularizationPath):
+        raise TypeError(
+            "path must be a RegularizationPath (what regularization_path returns) or None, got "
+            f"{type(path).__name__}."
+        )
     os.makedirs(directory, exist_ok=True)
+    if path is None:
+        with warnings_point_higher(1):  # the fits' warnings point at the caller's line
+            path = regularization_path(
+                estimator, X_train, y_train, X_test, y_test, l1_values,
+                sample_weight=sample_weight, test_sample_weight=test_sample_weight,
+            )
 
     def new_figure(size):
         figure = Figure(figsize=size, layout="constrained")
@@ -470,12 +524,14 @@ def save_plots(
             figures["prediction_error"].subplots(1, 2),
             ("actual_vs_predicted", "residual_vs_predicted"),
         ):
-            plot_prediction_error(estimator, X_test, y_test, ax=ax, kind=kind)
+            plot_prediction_error(
+                estimator, X_test, y_test, ax=ax, kind=kind, sample_weight=test_sample_weight
+            )
     else:
         side = max(4.5, 0.6 * len(estimator.classes_) + 3)
         figures["confusion_matrix"] = new_figure((side + 1, side))
         ax = figures["confusion_matrix"].add_subplot()
-        plot_confusion_matrix(estimator, X_test, y_test, ax=ax)
+        plot_confusion_matrix(estimator, X_test, y_test, ax=ax, sample_weight=test_sample_weight)
 
     figures["loss_curve"] = new_figure((6.4, 4.2))
     plot_loss_curve(estimator, ax=figures["loss_curve"].add_subplot())
