@@ -372,6 +372,37 @@ ERROR_CASES = {
 }
 
 
+ERROR_CASES.update({
+    "row names before every row": (
+        ["--csv", "{row_names}", "--target", "y"],
+        "row_names.csv, line 2: expected 3 fields as in the header, got 4",
+    ),
+    "a first field counting rows": (
+        ["--csv", "{counted}", "--target", "y"],
+        "counted.csv, line 2: expected 3 fields as in the header, got 4",
+    ),
+    "numbers too large to standardize": (
+        ["--csv", "{huge}", "--target", "y"],
+        "feature column 'a' holds numbers too large to standardize, such as '2.4e200' on line 3",
+    ),
+    "a thousands separator": (
+        ["--csv", "{thousands}", "--target", "y"],
+        "got '1,000' on line 3 (a thousands separator, or a decimal comma?",
+    ),
+    "labels beyond 64 bits": (
+        ["--csv", "{huge_labels}", "--target", "y"],
+        "too large for class labels, such as '18446744073709551617' on line 3",
+    ),
+    "--save onto the --csv file": (
+        ["--csv", "{good}", "--target", "species", "--save", "{good}"],
+        "is the --csv file the data comes from; writing the model there would replace the data",
+    ),
+    "--hidden with an underscore": (["--hidden", "1_0"], "got '1_0'"),
+    "--l1 with an underscore": (["--l1", "1_0.5"], "argument --l1: expected a number >= 0"),
+    "--seed in other digits": (["--seed", "\u0661"], "argument --seed: expected a whole number"),
+})
+
+
 def broken_csv_files(folder):
     """CSV files with one problem each, for the error cases."""
     texts = {
@@ -392,6 +423,12 @@ def broken_csv_files(folder):
         "overflow": "a,b,y\n1,2,x\n1e309,4,z\n5,6,x\n7,8,z\n",
         "trailing": "a,b,y,\n1,2,x,\n3,4,z,\n",
         "quantities": "a,y\n1,10\n2,11\n3,12\n4,10\n",
+        # R's write.csv: a quoted row name before every row, one field more than the header.
+        "row_names": '"a","b","y"\n"1",1,3,"x"\n"2",2,4,"z"\n"3",5,6,"x"\n',
+        "counted": "a,b,y\n0,1,3,x\n1,2,4,z\n2,5,6,x\n",
+        "huge": "a,b,y\n1,2,x\n2.4e200,4,z\n-2e200,6,x\n7,8,z\n",
+        "thousands": "a,b,y\n1,2,x\n\"1,000\",4,z\n",
+        "huge_labels": "a,y\n1,1\n2,18446744073709551617\n3,2\n",
     }
     files = {}
     for name, text in texts.items():
@@ -557,6 +594,82 @@ def test_a_reader_that_stops_reading_does_not_stop_save(capsys, tmp_path, monkey
     assert code == 0
     assert "error" not in capsys.readouterr().err
     assert joblib.load(saved).predict(np.zeros((1, 20))).shape == (1,)
+
+
+def test_save_onto_the_csv_file_leaves_the_data(capsys, tmp_path):
+    data = write_csv(tmp_path / "flowers.csv")
+    text = data.read_text()
+    link = tmp_path / "link.csv"
+    link.symlink_to(data)
+    code, _, err = run_cli(
+        capsys, "--csv", str(data), "--target", "species", "--save", str(link), *FAST[2:]
+    )
+    assert code == 2 and "would replace the data" in err
+    assert data.read_text() == text
+
+
+def test_save_to_a_folder_without_write_permission_is_refused_before_fitting(
+    capsys, tmp_path, monkeypatch
+):
+    fitted = []
+    monkeypatch.setattr(_run, "run", lambda job: fitted.append(job))
+    monkeypatch.setattr(os, "access", lambda path, mode: False)  # root may write anywhere
+    code, _, err = run_cli(capsys, *FAST, "--save", str(tmp_path / "model.joblib"))
+    assert code == 2 and "permission denied" in err and not fitted
+
+
+def test_save_and_plot_paths_may_start_with_the_home_folder(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    code, _, _ = run_cli(capsys, *FAST, "--epochs", "2", "--save", "~/m.joblib", "--plot", "~/p")
+    assert code == 0
+    assert (tmp_path / "m.joblib").is_file() and (tmp_path / "p" / "loss_curve.png").is_file()
+    assert not (tmp_path / "~").exists()
+
+
+def test_ctrl_c_is_one_line_and_exit_code_130(capsys, monkeypatch):
+    def interrupted(job):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_run, "run", interrupted)
+    code, _, err = run_cli(capsys, *FAST)
+    assert code == 130
+    assert err == "l1l2-estimator: error: interrupted\n"
+
+
+def test_a_reader_of_stdout_and_stderr_that_stops_reading_does_not_stop_save(tmp_path):
+    """``2>&1 | head -1``: the notes on stderr meet the broken pipe too."""
+    saved = tmp_path / "model.joblib"
+    reader = subprocess.Popen(["head", "-c", "1"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
+    done = subprocess.run(
+        [sys.executable, "-m", "l1l2_estimator", *FAST, "--epochs", "2", "--save", str(saved)],
+        stdout=reader.stdin,
+        stderr=subprocess.STDOUT,
+        timeout=300,
+    )
+    reader.stdin.close()
+    reader.wait()
+    assert done.returncode == 0
+    assert saved.is_file()
+
+
+def test_csv_text_beyond_a_quarter_of_the_free_memory_is_refused(tmp_path, monkeypatch):
+    from l1l2_estimator.cli import _csv
+
+    path = write_csv(tmp_path / "flowers.csv")
+    monkeypatch.setattr(_csv, "available_memory", lambda: 4 * 1000)
+    with pytest.raises(cli.UsageError, match="holds more than .* of text, a quarter of the"):
+        _data.read_csv(str(path), "species")
+
+
+def test_whole_number_labels_sort_as_numbers_up_to_64_bits(tmp_path):
+    path = tmp_path / "data.csv"
+    path.write_text("a,y\n1,18446744073709551615\n2,1\n3,2\n")
+    _, y, _ = _data.read_csv(str(path), "y")
+    assert np.unique(y).tolist() == [1, 2, 18446744073709551615]
+    path.write_text("a,y\n1, 10 \n2,9 \n3,-1\n")  # spaces keep pandas from reading numbers
+    _, y, _ = _data.read_csv(str(path), "y")
+    assert y.dtype == np.int64 and np.unique(y).tolist() == [-1, 9, 10]
 
 
 def test_module_entry_point_runs_in_a_fresh_python():

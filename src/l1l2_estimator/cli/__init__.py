@@ -19,8 +19,9 @@ extra).
 
 Problems with the input (a missing file or column, an empty or non-numeric cell, a parameter the
 estimator rejects, a network or data set too large for memory) are reported as one line,
-``l1l2-estimator: error: <message>``, with exit code 2. A reader of the report that stops
-reading (``l1l2-estimator ... | head``) does not stop the run: the rest of the report is dropped,
+``l1l2-estimator: error: <message>``, with exit code 2; Ctrl-C prints ``interrupted`` and exits
+with 130. A reader of the report that stops reading (``l1l2-estimator ... | head``, also with
+``2>&1``) does not stop the run: the rest of the report (and of the notes on stderr) is dropped,
 and ``--save`` and ``--plot`` are still written.
 
 Examples
@@ -56,14 +57,32 @@ def main(argv=None):
     -------
     exit_code : int
         0 on success, 2 for a usage or input error, 1 when this Python cannot run the package's
-        TensorFlow code (Keras set to another backend); errors print one line to stderr.
+        TensorFlow code (Keras set to another backend), 130 when interrupted (Ctrl-C); errors
+        print one line to stderr.
     """
+    try:
+        with _report_reader_may_leave():
+            return _main(argv)
+    except KeyboardInterrupt:
+        _error("interrupted")
+        return 130
+
+
+def _error(message):
+    """Print the one line of an error to stderr (whose reader may have left)."""
+    try:
+        print(f"{PROG}: error: {message}", file=sys.stderr, flush=True)
+    except BrokenPipeError:
+        pass
+
+
+def _main(argv):
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as exit_request:  # --help or --version
         return exit_request.code
     except UsageError as error:
-        print(f"{PROG}: error: {error}", file=sys.stderr)
+        _error(error)
         return 2
     try:
         # Imported here: --help, --version and a mistyped flag answer without scikit-learn.
@@ -73,37 +92,36 @@ def main(argv=None):
         try:
             from ._run import run  # imports TensorFlow
         except ImportError as error:
-            message = " ".join(str(error).split())  # TensorFlow's own can span lines
-            print(f"{PROG}: error: {message}", file=sys.stderr)
+            _error(" ".join(str(error).split()))  # TensorFlow's own can span lines
             return 1
-        with _report_reader_may_leave():
-            run(job)
+        run(job)
     # MemoryError: the estimator refuses a network too large for memory before allocating it;
     # NumPy fails to allocate data too large (an _ArrayMemoryError, with the array's shape).
     except (UsageError, ValueError, OSError, MemoryError) as error:
         # Messages from scikit-learn can span lines; the contract is one line.
-        message = " ".join(str(error).split()) or "out of memory"
-        print(f"{PROG}: error: {message}", file=sys.stderr)
+        _error(" ".join(str(error).split()) or "out of memory")
         return 2
     return 0
 
 
 @contextlib.contextmanager
 def _report_reader_may_leave():
-    """Run the block with stdout that outlives its reader: once a write or flush meets a broken
-    pipe (``| head`` has read enough), stdout's file descriptor is pointed at os.devnull, as
-    Python's documentation advises ("Note on SIGPIPE"), and the run goes on to write --save and
-    --plot rather than stopping at the print that failed."""
-    stdout = sys.stdout
-    sys.stdout = _ForgivingStdout(stdout)
+    """Run the block with stdout and stderr that outlive their reader: once a write or flush
+    meets a broken pipe (``| head`` has read enough, ``2>&1 | head`` for stderr), the stream's
+    file descriptor is pointed at os.devnull, as Python's documentation advises ("Note on
+    SIGPIPE"), and the run goes on to write --save and --plot rather than stopping at the print
+    that failed."""
+    stdout, stderr = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _ForgivingStream(stdout), _ForgivingStream(stderr)
     try:
         yield
         sys.stdout.flush()
+        sys.stderr.flush()
     finally:
-        sys.stdout = stdout
+        sys.stdout, sys.stderr = stdout, stderr
 
 
-class _ForgivingStdout:
+class _ForgivingStream:
     """``stream``, whose writes and flushes go to os.devnull after the pipe behind it broke."""
 
     def __init__(self, stream):

@@ -1,6 +1,7 @@
 """The command line's CSV data: read once, parsed by pandas, and every problem reported with the
 column and the line of the file (a quoted cell may span lines)."""
 
+import collections
 import csv
 import importlib
 import io
@@ -10,6 +11,7 @@ import re
 
 import numpy as np
 
+from .._memory import available_memory
 from ._settings import UsageError
 
 
@@ -45,9 +47,12 @@ def read_csv(path, target, numeric_target=False, sep=","):
     except pd.errors.ParserError as error:
         raise UsageError(_parser_error(path, error, records)) from None
 
-    if not isinstance(frame.index, pd.RangeIndex):
+    if not isinstance(frame.index, pd.RangeIndex) or records.first_data_width() > len(
+        frame.columns
+    ):
         # Rows longer than the header from the first data row on: pandas takes their extra
-        # leading fields for an index instead of refusing them.
+        # leading fields for an index instead of refusing them (a RangeIndex too, when those
+        # fields count 0, 1, 2, ...).
         header = [str(name).strip() for name in frame.columns]
         line, fields = records.first_longer_than(len(header))
         raise UsageError(
@@ -65,7 +70,7 @@ def read_csv(path, target, numeric_target=False, sep=","):
         spaced = [name for name in header if name.strip() == target.strip()]
         target = spaced[0] if len(spaced) == 1 else target
     if len(set(header)) < len(header):
-        repeated = sorted({name for name in header if header.count(name) > 1})
+        repeated = sorted(name for name, count in collections.Counter(header).items() if count > 1)
         raise UsageError(f"--csv {path!r} names a column twice: {', '.join(map(repr, repeated))}")
     frame.columns = header
     frame = frame[frame.notna().any(axis=1)]  # blank lines (a trailing newline or two)
@@ -120,11 +125,26 @@ def _read_text(path):
     decompressor = None if module is None else importlib.import_module(module)
     # EOFError: a truncated compressed file; LZMAError: an .xz file that is not one.
     unreadable = (OSError, EOFError, getattr(decompressor, "LZMAError", OSError))
+    # pandas holds a few copies of the text while it parses: a file (or a device such as
+    # /dev/zero, or a pipe, which never ends) beyond a quarter of the free memory is refused
+    # when read that far, before it fills the memory.
+    available = available_memory()
+    limit = None if available is None else available // 4
     try:
         with (open if decompressor is None else decompressor.open)(
             os.path.expanduser(path), "rt", encoding="utf-8-sig", newline=""
         ) as file:
-            return file.read()
+            chunks, size = [], 0
+            while chunk := file.read(1 << 24):
+                chunks.append(chunk)
+                size += len(chunk)
+                if limit is not None and size > limit:
+                    raise UsageError(
+                        f"--csv {path!r} holds more than {limit / 2**30:.1f} GiB of text, a "
+                        f"quarter of the {available / 2**30:.1f} GiB of memory available "
+                        "(reading it takes a few copies); use a smaller file"
+                    )
+            return "".join(chunks)
     except FileNotFoundError:
         raise UsageError(f"cannot read --csv {path!r}: No such file") from None
     except UnicodeDecodeError as error:
@@ -166,6 +186,14 @@ class _Records:
     def header(self):
         """The header's names as written, spaces included."""
         return next(self._reader(skipinitialspace=False), [])
+
+    def first_data_width(self):
+        """The number of fields of the first data record that is not a blank line (0 if
+        none): the record from which pandas infers an index column."""
+        for fields in itertools.islice(self._reader(), 1, None):
+            if fields:
+                return len(fields)
+        return 0
 
     def first_longer_than(self, width):
         """``(line, fields)`` of the first record with more than ``width`` fields."""
@@ -252,14 +280,34 @@ def _numeric_column(column, name, rows, kind="feature column"):
                 values[index] = float(value)
             except ValueError:
                 hint = ""
-                if re.fullmatch(r"\s*[+-]?\d*,\d+\s*", value):
+                if re.fullmatch(r"\s*[+-]?\d{1,3}(,\d{3})+(\.\d*)?\s*", value):
+                    hint = (
+                        " (a thousands separator, or a decimal comma? write plain numbers such "
+                        "as 1000 or 1.5)"
+                    )
+                elif re.fullmatch(r"\s*[+-]?\d*,\d+\s*", value):
                     hint = " (a decimal comma? write numbers with a decimal point)"
                 raise UsageError(
                     f"{kind} {name!r} must be numeric, got {value!r} on line {rows.line(index)}"
                     f"{hint}"
                 ) from None
     _refuse_non_finite(values, column, name, rows, kind)
+    _refuse_unscalable(values, column, name, rows, kind)
     return values
+
+
+def _refuse_unscalable(values, column, name, rows, kind):
+    """UsageError for a column so large that standardizing it overflows float64 (its variance
+    becomes infinite: StandardScaler would make it NaN), naming its largest value."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        spread = np.var(values)
+    if not np.isfinite(spread):
+        index = int(np.argmax(np.abs(values)))
+        text = rows.cell(index, name, column.iloc[index])
+        raise UsageError(
+            f"{kind} {name!r} holds numbers too large to standardize, such as {text!r} on line "
+            f"{rows.line(index)} (their variance overflows float64); rescale the column"
+        )
 
 
 def _refuse_non_finite(values, column, name, rows, kind):
@@ -306,6 +354,23 @@ def _label_column(column, name, rows):
         return values.astype(np.int64)
     # Python strings in an object array: printed and repr'd as themselves, not as np.str_('a').
     labels = np.array([str(label).strip() for label in column], dtype=object)
+    if all(re.fullmatch(r"[+-]?[0-9]+", label) for label in labels):
+        # Whole numbers, sorted as numbers, where 64 bits hold them all (pandas gives the column
+        # an integer type then, unless spaces surround them).
+        numbers = [int(label) for label in labels]
+        if -(2**63) <= min(numbers) and max(numbers) < 2**63:
+            return np.array(numbers, dtype=np.int64)
+        if 0 <= min(numbers) and max(numbers) < 2**64:
+            return np.array(numbers, dtype=np.uint64)
+        index = next(
+            (i for i, n in enumerate(numbers) if not -(2**63) <= n < 2**64),
+            next(i for i, n in enumerate(numbers) if n >= 2**63),  # with negative ones
+        )
+        raise UsageError(
+            f"target column {name!r} holds numbers too large for class labels, such as "
+            f"{labels[index]!r} on line {rows.line(index)}: class labels are text or whole "
+            "numbers within 64 bits; for a numeric target, pass --task regression"
+        )
     if not all(label for label in labels):  # a cell of spaces only
         line = rows.line([bool(label) for label in labels].index(False))
         raise UsageError(f"empty cell in target column {name!r} on line {line}")

@@ -32,13 +32,8 @@ def prepare(args):
     regression = args.task == "regression"
     params = _estimator_params(args)
     # Output paths are checked before fitting, which can take minutes, rather than when writing.
-    if args.save and not os.path.isdir(os.path.dirname(args.save) or "."):
-        raise UsageError(f"cannot write --save {args.save!r}: its folder does not exist")
-    if args.save and os.path.isdir(args.save):
-        raise UsageError(
-            f"cannot write --save {args.save!r}: it is a folder; give a file name, such as "
-            f"{os.path.join(args.save, 'model.joblib')!r}"
-        )
+    if args.save:
+        _check_save_file(args.save, args.csv)
     if args.plot:
         _check_plot_folder(args.plot)
     if args.csv is None:  # the simulated data's rows and classes are known before simulating
@@ -150,6 +145,30 @@ def _check_simulation(args, classes):
             f"--classes {classes} needs more informative features than --features {features} "
             f"gives ({informative}); use --features {needed} or more"
         )
+
+
+def _check_save_file(path, csv):
+    """Check that --save can be written: its folder exists and may be written to, it is not a
+    folder, and it is not the --csv file the data comes from."""
+    folder = os.path.dirname(path) or "."
+    if not os.path.isdir(folder):
+        raise UsageError(f"cannot write --save {path!r}: its folder does not exist")
+    if os.path.isdir(path):
+        raise UsageError(
+            f"cannot write --save {path!r}: it is a folder; give a file name, such as "
+            f"{os.path.join(path, 'model.joblib')!r}"
+        )
+    if csv is not None and os.path.exists(path) and os.path.exists(csv):
+        if os.path.samefile(path, csv):
+            raise UsageError(
+                f"--save {path!r} is the --csv file the data comes from; writing the model "
+                "there would replace the data. Give another file name"
+            )
+    writable = os.access(path, os.W_OK) if os.path.exists(path) else os.access(
+        folder, os.W_OK | os.X_OK
+    )
+    if not writable:
+        raise UsageError(f"cannot write --save {path!r}: permission denied")
 
 
 def _check_plot_folder(folder):

@@ -2,6 +2,8 @@
 
 import argparse
 import importlib.metadata
+import os
+import re
 
 from ._settings import (
     CV_FOLDS,
@@ -38,7 +40,8 @@ def build_parser():
         epilog=(
             "Without --csv the data are simulated by sklearn's make_classification "
             "(make_regression with --task regression). "
-            "Exit codes: 0 success, 2 usage or input error."
+            "Exit codes: 0 success, 2 usage or input error, 1 when this Python cannot run "
+            "the package's TensorFlow code, 130 interrupted (Ctrl-C)."
         ),
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {_version()}")
@@ -142,10 +145,16 @@ def build_parser():
     )
 
     output = parser.add_argument_group("output")
-    output.add_argument("--save", metavar="PATH", help="write the fitted pipeline with joblib")
+    output.add_argument(
+        "--save",
+        metavar="PATH",
+        type=os.path.expanduser,
+        help="write the fitted pipeline with joblib",
+    )
     output.add_argument(
         "--plot",
         metavar="DIR",
+        type=os.path.expanduser,
         help="write confusion_matrix.png (prediction_error.png with --task regression), "
         "loss_curve.png and regularization_path.png to this folder (created if missing); the "
         "path refits the model for l1 in "
@@ -161,10 +170,27 @@ def build_parser():
     return parser
 
 
+# Plain ASCII numbers: Python's int() and float() also read "1_0" and other scripts' digits.
+_WHOLE = re.compile(r"\s*[+-]?[0-9]+\s*")
+_DECIMAL = re.compile(r"\s*[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?\s*")
+
+
+def _int(text):
+    if not _WHOLE.fullmatch(text):
+        raise ValueError(text)
+    return int(text)
+
+
+def _float(text):
+    if not _DECIMAL.fullmatch(text):
+        raise ValueError(text)
+    return float(text)
+
+
 def _layer_sizes(text):
     """Parse ``"64,32"`` into ``(64, 32)``."""
     try:
-        sizes = tuple(int(size) for size in text.split(","))
+        sizes = tuple(_int(size) for size in text.split(","))
     except ValueError:
         sizes = ()
     if not sizes or min(sizes) < 1:
@@ -185,7 +211,7 @@ def _number(text, kind, check, expected):
 
 
 def _positive_int(text):
-    return _number(text, int, lambda value: value >= 1, "a whole number >= 1")
+    return _number(text, _int, lambda value: value >= 1, "a whole number >= 1")
 
 
 def _epochs(text):
@@ -199,16 +225,16 @@ def _epochs(text):
 
 
 def _class_count(text):
-    return _number(text, int, lambda value: value >= 2, "a whole number >= 2")
+    return _number(text, _int, lambda value: value >= 2, "a whole number >= 2")
 
 
 def _seed(text):
-    return _number(text, int, lambda value: 0 <= value < 2**32, "a whole number in [0, 2**32)")
+    return _number(text, _int, lambda value: 0 <= value < 2**32, "a whole number in [0, 2**32)")
 
 
 def _penalty(text):
     # ``value == value`` refuses NaN; inf is no penalty factor either.
-    return _number(text, float, lambda v: 0 <= v < float("inf"), "a number >= 0")
+    return _number(text, _float, lambda v: 0 <= v < float("inf"), "a number >= 0")
 
 
 def _test_size(text):
@@ -216,8 +242,8 @@ def _test_size(text):
     an int as a count)."""
     described = "a fraction in (0, 1) or a whole number of rows >= 1"
     if text.strip().isdigit():
-        return _number(text, int, lambda value: value >= 1, described)
-    return _number(text, float, lambda value: 0 < value < 1, described)
+        return _number(text, _int, lambda value: value >= 1, described)
+    return _number(text, _float, lambda value: 0 < value < 1, described)
 
 
 def _separator(text):
