@@ -123,7 +123,7 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, default=c.EPOCHS)
     parser.add_argument("--n-samples", type=int, default=5000)
     parser.add_argument("--quick", action="store_true", help="1 fit, 20 calls: a smoke run")
-    c.add_thread_args(parser)
+    c.add_thread_args(parser, blas_default=1)
     args = parser.parse_args(argv)
     c.apply_thread_args(args)
     if args.quick:

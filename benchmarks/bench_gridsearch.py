@@ -91,7 +91,7 @@ def main(argv=None):
         "in every worker, i.e. without l1l2_estimator's sizing from joblib's OMP_NUM_THREADS",
     )
     parser.add_argument("--quick", action="store_true", help="2x2 grid, 3 epochs: a smoke run")
-    c.add_thread_args(parser)
+    c.add_thread_args(parser, blas_default=1)
     args = parser.parse_args(argv)
     if args.quick:
         args.grid, args.epochs = 2, 3

@@ -32,7 +32,7 @@ def main(argv=None):
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
     parser.add_argument("--features", type=int, nargs="+", default=[20, 200])
     parser.add_argument("--quick", action="store_true", help="1k and 10k rows, 1 fit: a smoke run")
-    c.add_thread_args(parser)
+    c.add_thread_args(parser, blas_default=1)
     args = parser.parse_args(argv)
     if args.quick:
         args.sizes = [s for s in args.sizes if s <= 10_000] or [1_000, 10_000]

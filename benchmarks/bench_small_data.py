@@ -33,6 +33,7 @@ import pstats
 import statistics
 import time
 
+import numpy as np
 from sklearn.base import clone
 from sklearn.datasets import load_breast_cancer
 from sklearn.neural_network import MLPClassifier
@@ -87,6 +88,20 @@ def pair(hidden, epochs, random_state, n_rows):
     return L1L2Classifier(**ours), MLPClassifier(**mlp)
 
 
+class Float32MLPClassifier(MLPClassifier):
+    """MLPClassifier given X as float32, as ours trains: it then computes in float32 too (given
+    the float64 X a user usually has, it computes in float64)."""
+
+    def fit(self, X, y):
+        return super().fit(np.asarray(X, dtype=np.float32), y)
+
+
+def trio(hidden, epochs, random_state, n_rows):
+    """Ours, MLPClassifier, and MLPClassifier on float32 X, with the same settings."""
+    ours, mlp = pair(hidden, epochs, random_state, n_rows)
+    return ours, mlp, Float32MLPClassifier(**mlp.get_params())
+
+
 def warm(estimators, X, y):
     """One untimed 1-epoch fit of each (ours: traces the training function of this structure;
     epochs are a graph input, so the real fits reuse it)."""
@@ -113,11 +128,11 @@ def run_breast_cancer(repeats):
     rows = []
     for epochs in BREAST_CANCER_EPOCHS:
         for random_state in (None, 0):
-            ours, mlp = pair((100,), epochs, random_state, len(X))
-            warm([ours, mlp], X, y)
+            ours, mlp, mlp32 = trio((100,), epochs, random_state, len(X))
+            warm([ours, mlp, mlp32], X, y)
             c.progress(f"  breast_cancer, {epochs} epochs, random_state={random_state} ...")
-            (ours_times, mlp_times), (ours_fit, mlp_fit) = c.interleaved_fit_times(
-                [ours, mlp], X, y, repeats
+            (ours_times, mlp_times, mlp32_times), (ours_fit, mlp_fit, _) = (
+                c.interleaved_fit_times([ours, mlp, mlp32], X, y, repeats)
             )
             rows.append(
                 dict(
@@ -125,6 +140,8 @@ def run_breast_cancer(repeats):
                     random_state=random_state,
                     ours=statistics.median(ours_times),
                     mlp=statistics.median(mlp_times),
+                    mlp32=statistics.median(mlp32_times),
+                    spread=(_spread(ours_times), _spread(mlp_times)),
                     epochs_run=(ours_fit.n_iter_, mlp_fit.n_iter_),
                 )
             )
@@ -226,11 +243,11 @@ def run_sizes(repeats, n_features=20):
     rows = []
     for n_rows, epochs in SIZES:
         X, y = c.make_xy(n_samples=n_rows, n_features=n_features, n_classes=3)
-        ours, mlp = pair(SIZE_HIDDEN, epochs, 0, n_rows)
-        warm([ours, mlp], X, y)
+        ours, mlp, mlp32 = trio(SIZE_HIDDEN, epochs, 0, n_rows)
+        warm([ours, mlp, mlp32], X, y)
         c.progress(f"  make_classification {n_rows}x{n_features}, {epochs} epochs ...")
-        (ours_times, mlp_times), (ours_fit, mlp_fit) = c.interleaved_fit_times(
-            [ours, mlp], X, y, repeats
+        (ours_times, mlp_times, mlp32_times), (ours_fit, mlp_fit, _) = (
+            c.interleaved_fit_times([ours, mlp, mlp32], X, y, repeats)
         )
         rows.append(
             dict(
@@ -239,10 +256,25 @@ def run_sizes(repeats, n_features=20):
                 epochs=epochs,
                 ours=statistics.median(ours_times),
                 mlp=statistics.median(mlp_times),
+                mlp32=statistics.median(mlp32_times),
+                spread=(_spread(ours_times), _spread(mlp_times)),
                 epochs_run=(ours_fit.n_iter_, mlp_fit.n_iter_),
             )
         )
     return rows
+
+
+def _spread(times):
+    """The spread of repeated timings: (fastest, slowest)."""
+    return min(times), max(times)
+
+
+def _spread_text(row):
+    (ours_low, ours_high), (mlp_low, mlp_high) = row["spread"]
+    return (
+        f"{c.fmt_seconds(ours_low)}–{c.fmt_seconds(ours_high)}; "
+        f"{c.fmt_seconds(mlp_low)}–{c.fmt_seconds(mlp_high)}"
+    )
 
 
 # -- report ----------------------------------------------------------------------------------
@@ -257,18 +289,28 @@ def report(args, bc_rows, bc_shape, blas_default, first, size_rows):
         f"n_iter_no_change=epochs); ours l1={L1}, l2={L2}; MLPClassifier alpha=2·batch·l2 "
         f"(={c.mlp_alpha(L2, MAX_BATCH):g}), no L1. Fit: median of {args.repeats} fresh clones, "
         "ours and MLPClassifier interleaved, after an untimed 1-epoch fit of each (ours traces "
-        "its training function once per network structure). Ratios: ours / MLPClassifier."
+        "its training function once per network structure). Ratios: ours / MLPClassifier. "
+        "Ours trains in float32 whatever X is; MLPClassifier computes in X's dtype: float64 in "
+        "'MLPClassifier' (the data as users have it), float32 in 'MLP, float32 X'. Threads: "
+        "MLPClassifier's BLAS as --blas-threads; ours TensorFlow's intra-op pool of 1 thread "
+        "(2 cores) and inter-op pool of 2."
     )
     c.emit()
     c.emit(f"### load_breast_cancer ({bc_shape[0]}×{bc_shape[1]}, standardized), hidden (100,)")
     c.emit()
-    headers = ["setting", "ours", "MLPClassifier", "ours / MLP", "epochs run (ours, MLP)"]
+    headers = [
+        "setting", "ours", "MLPClassifier", "ours / MLP", "fastest–slowest (ours; MLP)",
+        "MLP, float32 X", "ours / MLP float32", "epochs run (ours, MLP)",
+    ]
     table = [
         [
             f"{r['epochs']} epochs, random_state={r['random_state']}",
             c.fmt_seconds(r["ours"]),
             c.fmt_seconds(r["mlp"]),
             c.fmt_ratio(r["ours"], r["mlp"]),
+            _spread_text(r),
+            c.fmt_seconds(r["mlp32"]),
+            c.fmt_ratio(r["ours"], r["mlp32"]),
             "%d, %d" % r["epochs_run"],
         ]
         for r in bc_rows
@@ -281,6 +323,9 @@ def report(args, bc_rows, bc_shape, blas_default, first, size_rows):
             c.fmt_seconds(first["ours"]),
             c.fmt_seconds(first["mlp"]),
             c.fmt_ratio(first["ours"], first["mlp"]),
+            "",
+            "",
+            "",
             "",
         ]
     )
@@ -320,7 +365,10 @@ def report(args, bc_rows, bc_shape, blas_default, first, size_rows):
         f"{args.size_repeats} fits"
     )
     c.emit()
-    headers = ["rows × features", "epochs", "ours", "MLPClassifier", "ours / MLP", "epochs run"]
+    headers = [
+        "rows × features", "epochs", "ours", "MLPClassifier", "ours / MLP",
+        "fastest–slowest (ours; MLP)", "MLP, float32 X", "ours / MLP float32", "epochs run",
+    ]
     c.emit(
         c.markdown_table(
             headers,
@@ -331,6 +379,9 @@ def report(args, bc_rows, bc_shape, blas_default, first, size_rows):
                     c.fmt_seconds(r["ours"]),
                     c.fmt_seconds(r["mlp"]),
                     c.fmt_ratio(r["ours"], r["mlp"]),
+                    _spread_text(r),
+                    c.fmt_seconds(r["mlp32"]),
+                    c.fmt_ratio(r["ours"], r["mlp32"]),
                     "%d, %d" % r["epochs_run"],
                 ]
                 for r in size_rows

@@ -109,6 +109,22 @@ def test_fitted_network_has_one_dense_per_layer_plus_output(fitted_multiclass):
     assert [b.shape for b in fitted_multiclass.intercepts_] == [(16,), (3,)]
 
 
+def test_model_penalizes_with_the_fitted_l1_and_l2_after_set_params(binary_data):
+    """model_ is the fitted network: its regularizers are the penalties its weights were fitted
+    with, whether it is first built before or after set_params, or after pickling."""
+    import pickle
+
+    X, y = binary_data
+    clf = L1L2Classifier(**{**FAST, "epochs": 2}, l1=1e-5, l2=1e-4).fit(X, y)
+    clf.set_params(l1=0.5, l2=0.25)
+    for model in (clf.model_, pickle.loads(pickle.dumps(clf)).model_):
+        for layer in model.layers:
+            assert layer.kernel_regularizer.l1 == pytest.approx(1e-5)
+            assert layer.kernel_regularizer.l2 == pytest.approx(1e-4)
+    clf.fit(X, y)  # a refit takes the new penalties
+    assert clf.model_.layers[0].kernel_regularizer.l1 == pytest.approx(0.5)
+
+
 def test_same_seed_same_probabilities_and_other_seed_differs(binary_data, fitted_binary):
     X, y = binary_data
     again = L1L2Classifier(**FAST).fit(X, y)
@@ -632,8 +648,8 @@ def test_partial_fit_reads_a_class_weight_dict_against_all_classes():
 @pytest.mark.parametrize(
     "classes, message",
     [
-        ([0, 1, np.nan], "contains NaN"),
-        ([0, 1, None], "Unknown label type"),
+        ([0, 1, np.nan], "classes must hold class labels, as y must: classes contains NaN"),
+        ([0, 1, None], "classes must hold class labels, as y must: Unknown label type"),
         (3, r"1-D array-like of labels, got an array of shape \(\)"),
         ([[0, 1]], r"1-D array-like of labels, got an array of shape \(1, 2\)"),
     ],

@@ -149,6 +149,21 @@ def test_every_param_rejects_a_wrong_type(name):
         ({"optimizer__learning_rate": "1e-3"}, TypeError, "or a Keras learning-rate schedule"),
         ({"optimizer__betas": 0.9}, ValueError, "Invalid optimizer__ arguments"),
         ({"optimizer__use_ema": True}, ValueError, "use_ema=True is not supported"),
+        # Values Keras takes and trains on wrongly (a negative epsilon wrecked accuracy).
+        ({"optimizer__epsilon": -1.0}, ValueError, "optimizer__epsilon must be >= 0, got -1.0"),
+        ({"optimizer__clipnorm": -1.0}, ValueError, "optimizer__clipnorm must be > 0"),
+        ({"optimizer__weight_decay": -0.1}, ValueError, "optimizer__weight_decay must be >= 0"),
+        ({"optimizer__beta_2": 1.5}, ValueError, r"optimizer__beta_2 must be in \[0, 1\]"),
+        # TensorFlow keeps state per name; Keras 3 ignores decay.
+        ({"optimizer__name": "a b"}, ValueError, "optimizer__name is not supported"),
+        ({"optimizer__decay": 0.5}, ValueError, "optimizer__decay is not supported"),
+        (
+            {"optimizer__learning_rate": keras.optimizers.schedules.PiecewiseConstantDecay(
+                [10], [1e-2, -1e-2])},
+            ValueError,
+            "PiecewiseConstantDecay must give a rate > 0 at the first step and rates >= 0 after "
+            "it; it gives -0.01 at step 10",
+        ),
     ],
 )
 def test_routed_optimizer_arguments_are_checked_before_keras_sees_them(routed, error, message):
@@ -161,6 +176,35 @@ def test_routed_optimizer_arguments_are_checked_before_keras_sees_them(routed, e
             clf.set_params(warm_start=warm_start, **routed).fit(X8, Y)
         _assert_not_from_keras(raised.value)
         np.testing.assert_array_equal(clf.predict_proba(X8), before)
+
+
+@pytest.mark.parametrize(
+    "optimizer, message",
+    [
+        (lambda: keras.optimizers.Adam(learning_rate=-0.05), "learning_rate must be > 0"),
+        (lambda: keras.optimizers.Adam(epsilon=-1e-7), "epsilon must be >= 0"),
+        (lambda: keras.optimizers.SGD(momentum=0.5, clipnorm=-1.0), "clipnorm must be > 0"),
+        (
+            lambda: keras.optimizers.SGD(
+                learning_rate=keras.optimizers.schedules.ExponentialDecay(-0.05, 10, 0.9)),
+            "ExponentialDecay must give a rate > 0 at the first step",
+        ),
+    ],
+)
+def test_an_optimizer_instance_is_checked_as_routed_arguments_are(optimizer, message):
+    """Adam(learning_rate=-0.05) trained uphill without a word (loss 0.72 to 57 in 30 steps)."""
+    with pytest.raises(ValueError, match=message):
+        L1L2Classifier(**FAST, optimizer=optimizer()).fit(X8, Y)
+
+
+def test_a_decaying_schedule_that_reaches_zero_is_accepted():
+    schedule = keras.optimizers.schedules.ExponentialDecay(0.01, 10, 0.9)  # 0 in float32 later
+    L1L2Classifier(**{**FAST, "epochs": 2}, optimizer__learning_rate=schedule).fit(X8, Y)
+
+
+def test_an_optimizer_instance_trains_under_the_packages_own_name():
+    clf = L1L2Classifier(**{**FAST, "epochs": 1}, optimizer=keras.optimizers.Adam(name="mine"))
+    assert clf.fit(X8, Y).model_.optimizer.name == "optimizer"
 
 
 def test_routed_arguments_apply_over_an_optimizer_instance():
@@ -264,6 +308,23 @@ def test_divergence_is_a_clear_error_and_keeps_the_fitted_state(estimator_class)
     assert all(np.isfinite(w).all() for w in fitted.coefs_)
 
 
+@pytest.mark.parametrize(
+    "settings, named",
+    [
+        ({"optimizer": "sgd", "optimizer__learning_rate": 1e3}, "lower optimizer__learning_rate"),
+        ({"optimizer": "sgd_instance"}, "lower the optimizer's learning_rate"),
+    ],
+)
+def test_divergence_names_the_learning_rate_the_optimizer_used(settings, named):
+    X = rng.normal(size=(60, 4)) * 100
+    y = (X[:, 0] > 0).astype(int)
+    if settings["optimizer"] == "sgd_instance":
+        settings = {"optimizer": keras.optimizers.SGD(learning_rate=1e3)}
+    with pytest.raises(ValueError, match=f"diverged .*: {named} \\(it is 1000\\)") as e:
+        L1L2Classifier(hidden_layer_sizes=(8,), epochs=50, random_state=0, **settings).fit(X, y)
+    assert "(it is 0.003)" not in str(e.value)
+
+
 def test_non_finite_weights_after_the_last_step_are_divergence_too():
     """Adam with beta_1=1 divides by zero in its bias correction: the epoch's loss is finite but
     the weights after its last step are not. partial_fit refuses them as fit does, and fits
@@ -306,8 +367,14 @@ def test_predict_while_refitting_in_another_thread_never_fails():
 
 
 def test_negative_class_weight_is_refused():
-    with pytest.raises(ValueError, match="class_weight must map classes to weights >= 0"):
+    with pytest.raises(ValueError, match="class_weight must map classes to finite weights >="):
         L1L2Classifier(**FAST, class_weight={0: 1.0, 1: -0.5}).fit(X8, Y)
+
+
+@pytest.mark.parametrize("weight", ["a", None, [1.0]])
+def test_a_class_weight_that_is_no_number_is_refused_naming_class_weight(weight):
+    with pytest.raises(ValueError, match=r"class_weight must map classes to numbers .*got \{0: "):
+        L1L2Classifier(**FAST, class_weight={0: weight, 1: 1.0}).fit(X8, Y)
 
 
 @pytest.mark.parametrize("optimizer", ["ftrl", "lion", "adadelta"])

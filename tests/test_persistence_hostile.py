@@ -280,6 +280,21 @@ def test_a_tiny_file_declaring_a_huge_layer_is_refused_before_allocating(good, t
                                     r"only \d+ bytes", bound=16)
 
 
+def test_a_regressor_of_millions_of_outputs_is_refused(tmp_path):
+    """A 65 KB file of 8,000,000 outputs loaded, and each predicted row took 64 MiB."""
+    from l1l2_estimator import L1L2Regressor
+
+    X = np.random.default_rng(0).normal(size=(20, 3))
+    path = tmp_path / "regressor.l1l2"
+    dump(L1L2Regressor(hidden_layer_sizes=(2,), epochs=1).fit(X, X[:, :2]), path)
+
+    def many(metadata):
+        metadata["n_outputs_"] = 2_000_000
+
+    _assert_refused(tmp_path, rebuild(path.read_bytes(), metadata=many),
+                    "n_outputs_ must be at most 1000000, got 2000000")
+
+
 def test_a_network_of_thousands_of_layers_is_refused_before_reading_it(good, tmp_path):
     data = rebuild(good, metadata=_set("params", "hidden_layer_sizes", [1] * 100_000))
     _assert_refused(tmp_path, data, "its params call for 100001 layers; load reads networks of "
@@ -340,6 +355,29 @@ def _empty_strings(count):
 def test_the_arrays_of_a_file_share_one_memory_budget(edit, reason, good, tmp_path):
     # What the budget lets through is held until the file is refused: 64 MiB.
     _assert_refused(tmp_path, rebuild(good, metadata=edit), reason, bound=MEMORY_BOUND_MIB + 64)
+
+
+def test_a_long_loss_curve_counts_in_the_memory_budget(good, tmp_path):
+    # 8 MiB of "0," made a 4-million-entry loss_curve_ that took over 200 MiB once loaded.
+    edit = _set("loss_curve_", [0] * 2_200_000)
+    _assert_refused(
+        tmp_path, rebuild(good, metadata=edit), r"loss_curve_ is too long \(2200000 entries\)",
+        bound=MEMORY_BOUND_MIB + 64,
+    )
+
+
+@pytest.mark.parametrize("edit, reason", [
+    # A new name per file grew the process by 0.4 MiB per load (TensorFlow keeps state per
+    # name); a name TensorFlow rejects loaded and failed later with a raw TensorFlow error.
+    (_set("params", "optimizer__name", "a b"), "optimizer__name is not supported"),
+    (_set("params", "optimizer__decay", 0.5), "optimizer__decay is not supported"),
+    (_set("params", "optimizer__beta_1", 1.5), r"optimizer__beta_1 must be in \[0, 1\]"),
+    # Loaded, and every later fit failed with scikit-learn's error about sample_weight.
+    (_set("params", "class_weight", {"type": "dict", "items": [[0, float("inf")], [1, 1.0]]}),
+     r"class_weight must map classes to finite weights >= 0 .*got \{0: inf\}"),
+], ids=["a chosen optimizer name", "decay", "beta_1 beyond 1", "infinite class weight"])
+def test_params_keras_would_train_on_wrongly_are_refused(edit, reason, good, tmp_path):
+    _assert_refused(tmp_path, rebuild(good, metadata=edit), reason)
 
 
 @pytest.mark.skipif(np.dtype(np.longdouble).itemsize <= 8, reason="long double is float64 here")

@@ -48,6 +48,10 @@ def test_exact_sparsity_selects_the_informative_features(known_answer_split):
     assert selecting.score(X_test, y_test) >= dense_accuracy - 0.02
     sparse_alone = make_pipeline(selecting[0], selector)
     assert sparse_alone.score(X_test, y_test) >= dense_accuracy - 0.02
+    # The documented threshold keeps exactly the features the L1 step left in use.
+    in_use = SelectFromModel(selector, threshold=1e-12, prefit=True).get_support()
+    np.testing.assert_array_equal(in_use, selector.feature_importances_ > 0)
+    assert 0 < in_use.sum() < len(in_use)
 
 
 def test_plain_l1_under_adam_gives_no_exact_zeros(binary_data):

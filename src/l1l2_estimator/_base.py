@@ -10,6 +10,7 @@ the output layer is, and how held-out rows are scored.
 from . import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start)
 
 import contextlib
+from numbers import Real
 
 import numpy as np
 import scipy.sparse as sp
@@ -156,6 +157,7 @@ class L1L2Network(RoutedParams):
 
     __repr__ = BaseEstimator.__repr__  # scikit-learn's: shows only the params that differ
     _routing_prefixes = ROUTING_PREFIXES  # scikeras' set_params routing
+    _penalties = None  # (l1, l2) of the fitted weights; set by _set_fitted_state
 
     def __sklearn_tags__(self):
         # scikeras lists BaseWrapper before ClassifierMixin/RegressorMixin, so the mixins' tags
@@ -458,7 +460,7 @@ class L1L2Network(RoutedParams):
         return (
             f"{type(self).__name__}: training diverged at epoch {epoch}: the loss or the "
             "weights became infinite or NaN: "
-            f"{divergence_advice(self.learning_rate, self.optimizer)}. The estimator was left as "
+            f"{divergence_advice(self.get_params(deep=False))}. The estimator was left as "
             "it was before this fit."
         )
 
@@ -470,11 +472,20 @@ class L1L2Network(RoutedParams):
         layer_sizes(self.hidden_layer_sizes)
         class_weight = getattr(self, "class_weight", None)
         if isinstance(class_weight, dict):
-            negative = {label: w for label, w in class_weight.items() if not w >= 0}
+            not_numbers = {
+                label: w for label, w in class_weight.items() if not isinstance(w, Real)
+            }
+            if not_numbers:
+                raise ValueError(
+                    f"class_weight must map classes to numbers (weights >= 0), got {not_numbers!r}."
+                )
+            negative = {
+                label: w for label, w in class_weight.items() if not 0 <= w < float("inf")
+            }
             if negative:
                 raise ValueError(
-                    f"class_weight must map classes to weights >= 0 (as sample_weight must be), "
-                    f"got {negative!r}."
+                    f"class_weight must map classes to finite weights >= 0 (as sample_weight "
+                    f"must be), got {negative!r}."
                 )
         if self.proximal_l1:
             kind = optimizer_config(self.get_params(deep=False))["class_name"]
@@ -551,6 +562,9 @@ class L1L2Network(RoutedParams):
                 None if optimizer_state is None else [np.asarray(v) for v in optimizer_state]
             ),
             "_shuffle_seed": int(shuffle_seed),
+            # The penalties the weights were fitted with, for model_'s regularizers (set_params
+            # may change l1 and l2 before model_ is first built).
+            "_penalties": (float(self.l1), float(self.l2)),
             "_model": None,  # model_, built from the state above when first asked for
         }
         optional = {"feature_names_in_": feature_names_in}
@@ -624,8 +638,9 @@ class L1L2Network(RoutedParams):
             activation=state["hidden_activation"],
             output_activation=output_activation,
             loss=loss,
-            l1=float(self.l1),
-            l2=float(self.l2),
+            # (An estimator pickled by an earlier version has no _penalties: its params.)
+            l1=(self._penalties or (self.l1, self.l2))[0],
+            l2=(self._penalties or (self.l1, self.l2))[1],
             optimizer=new_optimizer(state["optimizer_config"]),
             weights=state["weights"],
             optimizer_state=state["optimizer_state"],
@@ -729,9 +744,12 @@ class L1L2Network(RoutedParams):
     def feature_importances_(self):
         """Euclidean (L2) norm of each input feature's row of the first-layer kernel.
 
-        A feature whose outgoing weights are all zero has importance 0, so
-        ``SelectFromModel(estimator)`` keeps the features the L1 penalty left in use. Like the
-        weights, the values depend on the scale of the features: standardize them first.
+        A feature whose outgoing weights are all zero (``proximal_l1=True`` makes exact zeros)
+        has importance 0. ``SelectFromModel(estimator)`` keeps the features whose importance is
+        at least the mean importance (its default threshold for an estimator it does not know
+        as L1-penalized); ``SelectFromModel(estimator, threshold=1e-12)`` keeps every feature the
+        L1 penalty left in use. Like the weights, the values depend on the scale of the
+        features: standardize them first.
         """
         check_is_fitted(self)
         return np.linalg.norm(self.coefs_[0], axis=1)

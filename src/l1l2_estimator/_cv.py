@@ -317,7 +317,7 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
             raise ValueError(
                 f"All the {total} member fits diverged (their loss became infinite or NaN), as "
                 "GridSearchCV refuses a search whose fits all failed: "
-                f"{divergence_advice(self.learning_rate, self.optimizer)}, or search smaller "
+                f"{divergence_advice(self.get_params(deep=False))}, or search smaller "
                 "l1s and l2s."
             )
         if failed:

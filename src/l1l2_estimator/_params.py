@@ -140,6 +140,10 @@ def optimizer_config(params):
         config = keras.optimizers.serialize(optimizer)
         if routed:  # over the instance's own arguments (its learning rate stays its own)
             config = _serialized_optimizer(type(optimizer), {**config["config"], **routed}, routed)
+        # The instance's own arguments in the same ranges as routed ones (a file's optimizer is
+        # one too), and the package's fixed name (see below), whatever the instance is called.
+        _check_instance_arguments(config)
+        config["config"]["name"] = "optimizer"
         return config
     routed.setdefault("learning_rate", params["learning_rate"])
     # A fixed name: Keras makes automatic names unique per process, and TensorFlow keeps per-name
@@ -183,15 +187,19 @@ def _serialized_optimizer(optimizer_class, arguments, routed=None):
 
 def _check_optimizer_arguments(routed):
     """Refuse a routed optimizer argument that no Keras optimizer takes, before Keras accepts it
-    silently and fails inside training: every one is a finite number, a bool or None, but
-    ``name`` (a string) and ``learning_rate`` (a number > 0, as the param ``learning_rate``, or
-    a Keras schedule)."""
+    silently and fails inside training: every one is a finite number, a bool or None, in its
+    range where Keras trains on wrongly outside it (``_ARGUMENT_RANGES``), but ``learning_rate``
+    (a number > 0, as the param ``learning_rate``, or a Keras schedule whose rates are > 0).
+    ``name`` is refused: the package names its optimizers itself (TensorFlow keeps state per
+    name, which a name per fit, or per loaded file, would grow), and ``decay``, which Keras 3
+    ignores."""
     for name, value in routed.items():
-        if name == "name" and isinstance(value, str):
-            continue
+        if name in _REFUSED_ARGUMENTS:
+            raise ValueError(f"optimizer__{name} is not supported: {_REFUSED_ARGUMENTS[name]}.")
         if name == "learning_rate" and isinstance(
             value, keras.optimizers.schedules.LearningRateSchedule
         ):
+            _check_schedule(value)
             continue
         if value is None or isinstance(value, (bool, np.bool_)):
             continue
@@ -207,6 +215,85 @@ def _check_optimizer_arguments(routed):
             raise ValueError(
                 f"optimizer__learning_rate must be > 0, as learning_rate must be; got {value!r}."
             )
+        if name in _ARGUMENT_RANGES:
+            expected, within = _ARGUMENT_RANGES[name]
+            if not within(value):
+                raise ValueError(f"optimizer__{name} must be {expected}, got {value!r}.")
+
+
+_REFUSED_ARGUMENTS = {
+    "name": "the package names its optimizer itself",
+    "decay": "Keras 3 optimizers ignore it; use a learning-rate schedule as "
+    "optimizer__learning_rate",
+}
+
+
+def _check_instance_arguments(config):
+    """An optimizer instance's (serialized) arguments in the ranges of routed ones."""
+    for name, value in config["config"].items():
+        if isinstance(value, dict) and name == "learning_rate":  # a serialized schedule
+            _check_schedule(keras.optimizers.schedules.deserialize(value))
+        elif isinstance(value, Real) and not isinstance(value, bool):
+            if name == "learning_rate" and not value > 0:
+                raise ValueError(f"The optimizer's learning_rate must be > 0, got {value!r}.")
+            if name in _ARGUMENT_RANGES and not _ARGUMENT_RANGES[name][1](value):
+                raise ValueError(
+                    f"The optimizer's {name} must be {_ARGUMENT_RANGES[name][0]}, got {value!r}."
+                )
+
+
+# Steps at which a learning-rate schedule's rate is checked (its boundaries too, where it has
+# any): from the first step to far beyond any training.
+_SCHEDULE_STEPS = (0, 1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 2**31 - 1)
+
+
+def _check_schedule(schedule):
+    """Refuse a learning-rate schedule whose rate is not finite, not > 0 at the first step or
+    negative at any of the steps ``_SCHEDULE_STEPS`` (and at each boundary of a piecewise
+    schedule, and just past it): Keras takes a negative rate and trains uphill."""
+    config = schedule.get_config()
+    steps = list(_SCHEDULE_STEPS)
+    for boundary in config.get("boundaries") or ():
+        if isinstance(boundary, Real):
+            steps += [max(0, int(boundary)), max(0, int(boundary)) + 1]
+    for step in steps:
+        try:
+            rate = float(np.asarray(schedule(step)))
+        except Exception as error:  # noqa: BLE001  (any schedule's own failure)
+            raise ValueError(
+                f"The learning-rate schedule {type(schedule).__name__} fails at step {step}: "
+                f"{error}"
+            ) from None
+        # A rate decayed to 0 is harmless (float32 underflows: no more training); a negative
+        # one trains uphill.
+        if not (np.isfinite(rate) and (rate > 0 if step == 0 else rate >= 0)):
+            raise ValueError(
+                f"The learning-rate schedule {type(schedule).__name__} must give a rate > 0 at "
+                f"the first step and rates >= 0 after it; it gives {rate:g} at step {step}."
+            )
+
+
+# The ranges of the Keras optimizers' numeric arguments outside which Keras trains on without a
+# word, but wrongly (a negative epsilon or clipnorm, a decay factor beyond 1, ...).
+_UNIT = ("in [0, 1]", lambda value: 0 <= value <= 1)
+_NON_NEGATIVE = (">= 0", lambda value: value >= 0)
+_POSITIVE = ("> 0", lambda value: value > 0)
+_ARGUMENT_RANGES = {
+    **dict.fromkeys(["beta_1", "beta_2", "rho", "momentum", "ema_momentum"], _UNIT),
+    **dict.fromkeys(
+        [
+            "epsilon",
+            "weight_decay",
+            "initial_accumulator_value",
+            "l1_regularization_strength",
+            "l2_regularization_strength",
+            "l2_shrinkage_regularization_strength",
+        ],
+        _NON_NEGATIVE,
+    ),
+    **dict.fromkeys(["clipnorm", "clipvalue", "global_clipnorm", "loss_scale_factor"], _POSITIVE),
+    "learning_rate_power": ("<= 0", lambda value: value <= 0),
+}
 
 
 class RoutedParams:

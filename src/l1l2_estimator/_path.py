@@ -291,7 +291,7 @@ def _batched(network, prepared, inputs, l1_values):
         if failed:
             raise ValueError(
                 f"{type(network).__name__}: training diverged (the loss became infinite or NaN) "
-                f"with l1={l1:g}: {divergence_advice(network.learning_rate, network.optimizer)}."
+                f"with l1={l1:g}: {divergence_advice(network.get_params(deep=False))}."
             )
     for done in converged[0]:
         if not done:

@@ -17,14 +17,29 @@ import numpy as np
 import tensorflow as tf
 from sklearn.exceptions import ConvergenceWarning
 
-def divergence_advice(learning_rate, optimizer):
-    """What to change when training with ``learning_rate`` and ``optimizer`` (the params)
-    diverged: the loss became infinite or NaN."""
+from ._params import optimizer_config
+
+def divergence_advice(params):
+    """What to change when training with the estimator params ``params`` (``get_params``)
+    diverged: the loss became infinite or NaN. Names the learning rate the optimizer used (the
+    param that set it: ``learning_rate``, ``optimizer__learning_rate`` or an optimizer
+    instance's own)."""
+    config = optimizer_config(params)
+    rate = config["config"].get("learning_rate")
+    if "optimizer__learning_rate" in params:
+        name = "optimizer__learning_rate"
+    elif isinstance(params["optimizer"], str):
+        name = "learning_rate"
+    else:
+        name = "the optimizer's learning_rate"
+    if isinstance(rate, (int, float)):
+        lower = f"lower {name} (it is {rate:g})"
+    else:
+        lower = f"lower the rates of the learning-rate schedule ({name})"
     advice = (
-        f"lower learning_rate (it is {learning_rate:g}), standardize the features "
-        "(StandardScaler) and, for a regressor, the target"
+        f"{lower}, standardize the features (StandardScaler) and, for a regressor, the target"
     )
-    return advice if optimizer == "adam" else f"{advice}, or choose optimizer='adam'"
+    return advice if config["class_name"] == "Adam" else f"{advice}, or choose optimizer='adam'"
 
 
 # Frames of the package between a fit and the user's line, when the package itself calls fit

@@ -106,7 +106,11 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
                     f"classes must be a 1-D array-like of labels, got an array of shape "
                     f"{classes.shape}."
                 )
-            check_classification_targets(classes)
+            try:
+                check_classification_targets(classes)
+            except ValueError as error:  # it says "y" and means the labels it was given
+                message = str(error).replace("Input y", "classes")
+                raise ValueError(f"classes must hold class labels, as y must: {message}") from None
         if y.ndim == 2:  # a multilabel indicator matrix (``_validate_data`` checked it)
             targets = Multilabel.of(y, sparse)
             if classes is not None and not np.array_equal(

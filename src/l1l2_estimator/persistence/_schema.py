@@ -104,6 +104,13 @@ SUPPORTED_VALUES = (
 )
 
 
+def _spend_on_list(budget, values, name):
+    try:
+        budget.spend(32 * len(values))
+    except ValueError as error:
+        raise Refused(f"{name} is too long ({len(values)} entries): {error}.") from None
+
+
 class ArrayBudget:
     """The memory left to the stored arrays of one file once decoded: ``MAX_ARRAY_BYTES`` for all
     of them together."""
@@ -625,6 +632,8 @@ def fitted_fields(content, estimator, budget):
         y_ndim = field(content, "y_ndim", int)
         if n_outputs < 1 or y_ndim not in (1, 2) or (y_ndim == 1 and n_outputs != 1):
             raise Refused(f"n_outputs_ {n_outputs} and y_ndim {y_ndim} do not fit together.")
+        if n_outputs > MAX_LABELS:  # as a multilabel classifier's labels: the size of a row
+            raise Refused(f"n_outputs_ must be at most {MAX_LABELS}, got {n_outputs}.")
         targets = (n_outputs, y_ndim)
     n_features = field(content, "n_features_in_", int)
     if n_features < 1:
@@ -640,6 +649,8 @@ def fitted_fields(content, estimator, budget):
             # scikit-learn refuses a DataFrame with repeated column names: no fit stores them.
             raise Refused("feature_names_in_ names a feature twice.")
     loss_curve = field(content, "loss_curve_", list)
+    # Counted with the arrays: as Python floats in a list, each entry takes 32 bytes.
+    _spend_on_list(budget, loss_curve, "loss_curve_")
     if not loss_curve or not all(is_finite_number(loss) for loss in loss_curve):
         raise Refused(
             "loss_curve_ must be a non-empty list of finite numbers (a fit trains at least one "
@@ -648,6 +659,7 @@ def fitted_fields(content, estimator, budget):
     validation_scores = None
     if "validation_scores_" in content:
         validation_scores = field(content, "validation_scores_", list)
+        _spend_on_list(budget, validation_scores, "validation_scores_")
         if not validation_scores or not all(is_finite_number(s) for s in validation_scores):
             raise Refused("validation_scores_ must be a non-empty list of finite numbers.")
         validation_scores = [float(score) for score in validation_scores]
