@@ -393,6 +393,14 @@ ERROR_CASES.update({
         ["--csv", "{huge_labels}", "--target", "y"],
         "too large for class labels, such as '18446744073709551617' on line 3",
     ),
+    "labels below 64 bits": (
+        ["--csv", "{negative_labels}", "--target", "y"],
+        "too large for class labels, such as '-99999999999999999999' on line 3",
+    ),
+    "labels no 64-bit type holds together": (
+        ["--csv", "{mixed_labels}", "--target", "y"],
+        "too large for class labels, such as '9223372036854775808' on line 3",
+    ),
     "--save onto the --csv file": (
         ["--csv", "{good}", "--target", "species", "--save", "{good}"],
         "is the --csv file the data comes from; writing the model there would replace the data",
@@ -429,6 +437,8 @@ def broken_csv_files(folder):
         "huge": "a,b,y\n1,2,x\n2.4e200,4,z\n-2e200,6,x\n7,8,z\n",
         "thousands": "a,b,y\n1,2,x\n\"1,000\",4,z\n",
         "huge_labels": "a,y\n1,1\n2,18446744073709551617\n3,2\n",
+        "negative_labels": "a,y\n1,1\n2,-99999999999999999999\n3,2\n",
+        "mixed_labels": "a,y\n1,-1\n2,9223372036854775808\n3,2\n",
     }
     files = {}
     for name, text in texts.items():

@@ -219,8 +219,9 @@ def _columns(X):
 def _through_search(estimator):
     """``estimator`` with a fitted ``L1L2ClassifierCV``/``L1L2RegressorCV`` in it replaced by
     that search's ``best_estimator_`` (unchanged otherwise)."""
-    best = getattr(final_step(estimator), "best_estimator_", None)
-    if best is None or "l1s" not in final_step(estimator).get_params(deep=False):
+    search = final_step(estimator)
+    best = getattr(search, "best_estimator_", None)
+    if best is None or "l1s" not in search.get_params(deep=False):
         return estimator
     path = network_path(estimator)
     return clone(estimator).set_params(**{path: best}) if path else best

@@ -19,6 +19,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from ._params import optimizer_config
 
+
 def divergence_advice(params):
     """What to change when training with the estimator params ``params`` (``get_params``)
     diverged: the loss became infinite or NaN. Names the learning rate the optimizer used (the

@@ -362,10 +362,9 @@ def _label_column(column, name, rows):
             return np.array(numbers, dtype=np.int64)
         if 0 <= min(numbers) and max(numbers) < 2**64:
             return np.array(numbers, dtype=np.uint64)
-        index = next(
-            (i for i, n in enumerate(numbers) if not -(2**63) <= n < 2**64),
-            next(i for i, n in enumerate(numbers) if n >= 2**63),  # with negative ones
-        )
+        # The first beyond 64 bits, or else one of 2**63 and more beside negative ones.
+        outside = [i for i, n in enumerate(numbers) if not -(2**63) <= n < 2**64]
+        index = outside[0] if outside else next(i for i, n in enumerate(numbers) if n >= 2**63)
         raise UsageError(
             f"target column {name!r} holds numbers too large for class labels, such as "
             f"{labels[index]!r} on line {rows.line(index)}: class labels are text or whole "
