@@ -481,6 +481,33 @@ def test_prediction_error_of_a_two_target_regressor_says_to_draw_each(regression
         plots.plot_prediction_error(two, X_test, y_test)
 
 
+def test_displays_follow_scikit_learns_display_api(split, pipeline_path, binary_data):
+    """from_estimator draws and returns the display; plot draws again elsewhere and returns it;
+    ax_/axes_ and figure_ say where; the plot_* functions return what the displays drew."""
+    X_train, y_train, X_test, y_test = split
+    X, y = binary_data
+    fitted = L1L2Classifier(**{**FAST, "early_stopping": True}).fit(X, y)
+    display = plots.LossCurveDisplay.from_estimator(fitted)
+    assert display.figure_ is display.ax_.figure and display.score_ax_ is not None
+    np.testing.assert_array_equal(display.loss_line_.get_ydata(), fitted.loss_curve_)
+    _, ax = plt.subplots()
+    assert display.plot(ax=ax) is display and display.ax_ is ax
+    assert len(ax.figure.axes) == 2  # the loss and its twin of validation scores
+
+    path_display = plots.RegularizationPathDisplay(pipeline_path)
+    _, axes = plt.subplots(1, 2)
+    assert path_display.plot(axes) is path_display and path_display.axes_ is axes
+    assert path_display.figure_ is axes[0].figure
+    drawn = plots.RegularizationPathDisplay.from_estimator(
+        make_pipeline(StandardScaler(), L1L2Classifier(**FAST)),
+        X_train, y_train, X_test, y_test, [1e-2, 0, 1e-3, 0.0, 3e-2],
+    )
+    np.testing.assert_array_equal(drawn.path.test_scores, pipeline_path.test_scores)
+    assert len(drawn.axes_[1].get_lines()) == pipeline_path.feature_importances.shape[1]
+    with pytest.raises(TypeError, match="path must be the RegularizationPath"):
+        plots.RegularizationPathDisplay({"l1_values": [0]})
+
+
 def test_plot_regularization_path_panels(pipeline_path):
     score_ax, importance_ax = plots.plot_regularization_path(pipeline_path, n_labeled=3)
     for ax in (score_ax, importance_ax):

@@ -48,7 +48,9 @@ from ._stopping import warnings_point_higher
 
 __all__ = [
     "DEFAULT_L1_VALUES",
+    "LossCurveDisplay",
     "RegularizationPath",
+    "RegularizationPathDisplay",
     "plot_confusion_matrix",
     "plot_loss_curve",
     "plot_prediction_error",
@@ -254,15 +256,138 @@ def plot_prediction_error(
 # -- loss curve ------------------------------------------------------------------------------------
 
 
+class LossCurveDisplay:
+    """Training loss per epoch and, when recorded, the validation score.
+
+    A Display in scikit-learn's manner (``from_estimator``, ``plot``, ``ax_``, ``figure_``). The
+    loss is ``loss_curve_`` (penalty included). With ``validation_scores`` (an estimator
+    fitted with ``early_stopping=True``), the validation score of each epoch (accuracy for a
+    classifier, R² for a regressor) is drawn against a second y axis on the right, in its own
+    color, with the best score (whose weights the estimator keeps) marked. The scores belong to
+    the last ``len(validation_scores)`` epochs, so after a warm-started fit they line up with the
+    end of the loss curve.
+
+    Parameters
+    ----------
+    loss_curve : array-like of shape (n_epochs,)
+        The training loss of each epoch.
+    validation_scores : array-like of shape (n_scored_epochs,), default=None
+        The validation score of each of the last epochs, or None.
+    score_name : {"accuracy", "R²"}, default="accuracy"
+        What the validation scores measure.
+
+    Attributes
+    ----------
+    ax_ : matplotlib.axes.Axes
+        The Axes of the loss.
+    score_ax_ : matplotlib.axes.Axes or None
+        Its twin holding the validation scores, when drawn.
+    figure_ : matplotlib.figure.Figure
+        The figure of ``ax_``.
+    loss_line_ : matplotlib.lines.Line2D
+        The loss curve.
+    """
+
+    def __init__(self, *, loss_curve, validation_scores=None, score_name="accuracy"):
+        self.loss_curve = loss_curve
+        self.validation_scores = validation_scores
+        self.score_name = score_name
+
+    @classmethod
+    def from_estimator(cls, estimator, *, ax=None):
+        """Draw the loss curve of a fitted estimator.
+
+        Parameters
+        ----------
+        estimator : L1L2Classifier, L1L2Regressor, Pipeline or TransformedTargetRegressor
+            A fitted estimator (a Pipeline or TransformedTargetRegressor around one), or a
+            fitted ``L1L2ClassifierCV``/``L1L2RegressorCV``: its refit's curve.
+        ax : matplotlib.axes.Axes, default=None
+            Where to draw; None makes a new pyplot figure.
+
+        Returns
+        -------
+        display : LossCurveDisplay
+            The display, drawn.
+        """
+        _require_matplotlib()
+        network = _fitted_network(estimator)
+        losses = getattr(network, "loss_curve_", None)
+        if losses is None:  # a search fitted with refit=False
+            raise NotFittedError(
+                f"plot_loss_curve needs a fitted estimator with loss_curve_; this "
+                f"{type(network).__name__} has none."
+            )
+        return cls(
+            loss_curve=losses,
+            validation_scores=getattr(network, "validation_scores_", None),
+            score_name="R²" if score_name(estimator) == "R²" else "accuracy",
+        ).plot(ax=ax)
+
+    def plot(self, ax=None):
+        """Draw the curve.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, default=None
+            Where to draw; None makes a new pyplot figure.
+
+        Returns
+        -------
+        display : LossCurveDisplay
+            The display, drawn (``ax_``, ``figure_``, ...).
+        """
+        _require_matplotlib()
+        losses, scores, metric = self.loss_curve, self.validation_scores, self.score_name
+        if ax is None:
+            _, ax = _pyplot().subplots(layout="constrained")
+        self.ax_, self.figure_, self.score_ax_ = ax, ax.figure, None
+
+        epochs = np.arange(1, len(losses) + 1)
+        loss_color, score_color = "C0", "C1"
+        (self.loss_line_,) = ax.plot(epochs, losses, color=loss_color, label="training loss")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("training loss (penalty included)", color=loss_color)
+        ax.tick_params(axis="y", labelcolor=loss_color)
+        ax.grid(alpha=0.3)
+        if scores is None or len(scores) == 0:
+            ax.set_title(f"Training loss per epoch ({len(losses)} epochs)")
+            return self
+
+        score_ax = self.score_ax_ = ax.twinx()
+        # loss_curve_ counts the epochs of earlier warm-started fits too; the scores only this
+        # fit's.
+        score_epochs = np.arange(1, len(scores) + 1) + max(0, len(losses) - len(scores))
+        (score_line,) = score_ax.plot(
+            score_epochs, scores, color=score_color, label=f"validation {metric}"
+        )
+        best = int(np.argmax(scores))
+        (best_marker,) = score_ax.plot(
+            score_epochs[best],
+            scores[best],
+            "o",
+            color=score_color,
+            label=f"best: {scores[best]:.3f} at epoch {score_epochs[best]}",
+        )
+        score_ax.set_ylabel(f"validation {metric}", color=score_color)
+        score_ax.tick_params(axis="y", labelcolor=score_color)
+        ax.set_title(f"Training loss and validation {metric} per epoch ({len(losses)} epochs)")
+        # Loss falls from the top left, the score rises to the top right: below the axes, the
+        # legend covers neither.
+        ax.legend(
+            handles=[self.loss_line_, score_line, best_marker],
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.14),
+            ncols=3,
+            frameon=False,
+        )
+        return self
+
+
 def plot_loss_curve(estimator, ax=None):
     """Draw the training loss of each epoch and, when recorded, the validation score.
 
-    The loss is ``loss_curve_`` (penalty included). When the estimator has ``validation_scores_``
-    (fitted with ``early_stopping=True``), the validation score of each epoch (accuracy for a
-    classifier, R² for a regressor) is drawn against a second y axis on the right, in its own
-    color, with the best score (whose weights the estimator keeps) marked. The scores belong to
-    the last ``len(validation_scores_)`` epochs, so after a warm-started fit they line up with the
-    end of the loss curve.
+    ``LossCurveDisplay.from_estimator(estimator, ax=ax).ax_``: see :class:`LossCurveDisplay`.
 
     Parameters
     ----------
@@ -276,71 +401,174 @@ def plot_loss_curve(estimator, ax=None):
     ax : matplotlib.axes.Axes
         The Axes of the loss; the validation axis, when drawn, is its twin in ``ax.figure.axes``.
     """
-    _require_matplotlib()
-    network = _fitted_network(estimator)
-    losses = getattr(network, "loss_curve_", None)
-    if losses is None:  # a search fitted with refit=False
-        raise NotFittedError(
-            f"plot_loss_curve needs a fitted estimator with loss_curve_; this "
-            f"{type(network).__name__} has none."
-        )
-    scores = getattr(network, "validation_scores_", None)
-    metric = "R²" if score_name(estimator) == "R²" else "accuracy"
-    if ax is None:
-        _, ax = _pyplot().subplots(layout="constrained")
-
-    epochs = np.arange(1, len(losses) + 1)
-    loss_color, score_color = "C0", "C1"
-    (loss_line,) = ax.plot(epochs, losses, color=loss_color, label="training loss")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("training loss (penalty included)", color=loss_color)
-    ax.tick_params(axis="y", labelcolor=loss_color)
-    ax.grid(alpha=0.3)
-    if scores is None or len(scores) == 0:
-        ax.set_title(f"Training loss per epoch ({len(losses)} epochs)")
-        return ax
-
-    score_ax = ax.twinx()
-    # loss_curve_ counts the epochs of earlier warm-started fits too; the scores only this fit's.
-    score_epochs = np.arange(1, len(scores) + 1) + max(0, len(losses) - len(scores))
-    (score_line,) = score_ax.plot(
-        score_epochs, scores, color=score_color, label=f"validation {metric}"
-    )
-    best = int(np.argmax(scores))
-    (best_marker,) = score_ax.plot(
-        score_epochs[best],
-        scores[best],
-        "o",
-        color=score_color,
-        label=f"best: {scores[best]:.3f} at epoch {score_epochs[best]}",
-    )
-    score_ax.set_ylabel(f"validation {metric}", color=score_color)
-    score_ax.tick_params(axis="y", labelcolor=score_color)
-    ax.set_title(f"Training loss and validation {metric} per epoch ({len(losses)} epochs)")
-    # Loss falls from the top left, the score rises to the top right: below the axes, the legend
-    # covers neither.
-    ax.legend(
-        handles=[loss_line, score_line, best_marker],
-        loc="upper center",
-        bbox_to_anchor=(0.5, -0.14),
-        ncols=3,
-        frameon=False,
-    )
-    return ax
+    return LossCurveDisplay.from_estimator(estimator, ax=ax).ax_
 
 
 # -- regularization path ---------------------------------------------------------------------------
 
 
+class RegularizationPathDisplay:
+    """Score (left) and each feature's importance (right) against ``l1``.
+
+    A Display in scikit-learn's manner (``from_estimator``, ``plot``, ``axes_``, ``figure_``).
+    The score is the path's ``score_name``: accuracy for a classifier, R² for a regressor. The
+    ``l1`` axis is logarithmic; when the path includes ``l1=0``, the stretch from 0 to the
+    smallest positive value is drawn linearly (a "symlog" axis), so 0 sits one step to the left
+    of the smallest positive value. The ``n_labeled`` features with the largest importance
+    summed over the path are drawn in color and named in the legend; the others are thin grey
+    lines.
+
+    Parameters
+    ----------
+    path : RegularizationPath
+        The result of :func:`regularization_path`.
+
+    Attributes
+    ----------
+    axes_ : sequence of two matplotlib.axes.Axes
+        The score Axes and the importance Axes, as given to ``plot`` (or made by it).
+    figure_ : matplotlib.figure.Figure
+        Their figure.
+    """
+
+    def __init__(self, path):
+        if not isinstance(path, RegularizationPath):
+            raise TypeError(
+                "path must be the RegularizationPath that regularization_path returns, got "
+                f"{type(path).__name__}."
+            )
+        self.path = path
+
+    @classmethod
+    def from_estimator(
+        cls,
+        estimator,
+        X_train,
+        y_train,
+        X_test,
+        y_test,
+        l1_values=DEFAULT_L1_VALUES,
+        *,
+        sample_weight=None,
+        test_sample_weight=None,
+        axes=None,
+        n_labeled=5,
+    ):
+        """Fit the regularization path of an estimator and draw it.
+
+        Parameters
+        ----------
+        estimator : L1L2Classifier, L1L2Regressor, Pipeline or TransformedTargetRegressor
+            The model to vary, as :func:`regularization_path` takes it.
+        X_train, y_train : array-like
+            The data each clone is fitted on.
+        X_test, y_test : array-like
+            Held-out data for the scores.
+        l1_values : array-like of float, default=DEFAULT_L1_VALUES
+            Values of ``l1`` to fit, each >= 0.
+        sample_weight : array-like of shape (n_train_samples,), default=None
+            Weights of the training rows, for the fits and the training scores.
+        test_sample_weight : array-like of shape (n_test_samples,), default=None
+            Weights of the held-out rows, for the held-out scores.
+        axes : sequence of two matplotlib.axes.Axes, default=None
+            Where to draw the scores and the importances; None makes a new pyplot figure.
+        n_labeled : int, default=5
+            How many features to name.
+
+        Returns
+        -------
+        display : RegularizationPathDisplay
+            The display, drawn; its ``path`` holds the numbers.
+        """
+        _require_matplotlib()
+        with warnings_point_higher(1):  # the fits' warnings point at the caller's line
+            path = regularization_path(
+                estimator, X_train, y_train, X_test, y_test, l1_values,
+                sample_weight=sample_weight, test_sample_weight=test_sample_weight,
+            )
+        return cls(path).plot(axes=axes, n_labeled=n_labeled)
+
+    def plot(self, axes=None, *, n_labeled=5):
+        """Draw the path.
+
+        Parameters
+        ----------
+        axes : sequence of two matplotlib.axes.Axes, default=None
+            Where to draw the scores and the importances; None makes a new pyplot figure.
+        n_labeled : int, default=5
+            How many features to name.
+
+        Returns
+        -------
+        display : RegularizationPathDisplay
+            The display, drawn (``axes_``, ``figure_``).
+        """
+        _require_matplotlib()
+        from matplotlib.axes import Axes
+
+        path = self.path
+        if axes is None:
+            _, axes = _pyplot().subplots(1, 2, figsize=(11, 4.2), layout="constrained")
+        flat = np.ravel(np.asarray(axes, dtype=object)) if not isinstance(axes, Axes) else [axes]
+        if len(flat) != 2 or not all(isinstance(ax, Axes) for ax in flat):
+            raise ValueError(
+                "axes must be two matplotlib Axes (scores, importances), e.g. "
+                f"plt.subplots(1, 2)[1]; got {type(axes).__name__} of {len(flat)}."
+            )
+        self.axes_, self.figure_ = axes, flat[0].figure
+        score_ax, importance_ax = flat
+        l1 = path.l1_values
+
+        score_ax.plot(l1, path.train_scores, "o--", color="C7", label="training split")
+        score_ax.plot(l1, path.test_scores, "o-", color="C0", label="held-out split")
+        metric = path.score_name
+        score_ax.set_ylabel(metric)
+        score_ax.set_title(f"{metric[0].upper()}{metric[1:]} against the L1 penalty")
+        score_ax.legend(loc="best")
+
+        importances = path.feature_importances
+        # The features that stay in use longest along the path, most important first.
+        ranked = np.argsort(-importances.sum(axis=0), kind="stable")
+        labeled = ranked[: max(0, n_labeled)]
+        others = ranked[max(0, n_labeled) :]
+        for index, feature in enumerate(others):
+            importance_ax.plot(
+                l1,
+                importances[:, feature],
+                color="0.7",
+                linewidth=0.8,
+                # One legend entry stands for all the grey lines.
+                label=f"other features ({len(others)})" if index == 0 else None,
+                zorder=1,
+            )
+        for index, feature in enumerate(labeled):
+            importance_ax.plot(
+                l1,
+                importances[:, feature],
+                "o-",
+                markersize=4,
+                color=f"C{index % 10}",
+                label=str(path.feature_names[feature]),
+                zorder=2,
+            )
+        importance_ax.set_ylabel("feature importance\n(L2 norm of first-layer weights)")
+        importance_ax.set_title("Feature importances against the L1 penalty")
+        importance_ax.set_ylim(bottom=0)
+        # Outside the axes: the lines fill the panel from top left to bottom right.
+        importance_ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0)
+
+        for ax in flat:
+            _use_l1_scale(ax, l1)
+            ax.set_xlabel("l1")
+            ax.grid(alpha=0.3)
+        return self
+
+
 def plot_regularization_path(path, axes=None, *, n_labeled=5):
     """Draw the score against ``l1`` (left) and each feature's importance against ``l1`` (right).
 
-    The score is the path's ``score_name``: accuracy for a classifier, R² for a regressor.
-
-    The ``l1`` axis is logarithmic; when the path includes ``l1=0``, the stretch from 0 to the
-    smallest positive value is drawn linearly (a "symlog" axis), so 0 sits one step to the left of
-    the smallest positive value. The ``n_labeled`` features with the largest importance summed
-    over the path are drawn in color and named in the legend; the others are thin grey lines.
+    ``RegularizationPathDisplay(path).plot(axes, n_labeled=n_labeled).axes_``: see
+    :class:`RegularizationPathDisplay`.
 
     Parameters
     ----------
@@ -357,67 +585,7 @@ def plot_regularization_path(path, axes=None, *, n_labeled=5):
         The score Axes and the importance Axes.
     """
     _require_matplotlib()
-    from matplotlib.axes import Axes
-
-    if not isinstance(path, RegularizationPath):
-        raise TypeError(
-            "path must be the RegularizationPath that regularization_path returns, got "
-            f"{type(path).__name__}."
-        )
-    if axes is None:
-        _, axes = _pyplot().subplots(1, 2, figsize=(11, 4.2), layout="constrained")
-    flat = np.ravel(np.asarray(axes, dtype=object)) if not isinstance(axes, Axes) else [axes]
-    if len(flat) != 2 or not all(isinstance(ax, Axes) for ax in flat):
-        raise ValueError(
-            "axes must be two matplotlib Axes (scores, importances), e.g. "
-            f"plt.subplots(1, 2)[1]; got {type(axes).__name__} of {len(flat)}."
-        )
-    score_ax, importance_ax = flat
-    l1 = path.l1_values
-
-    score_ax.plot(l1, path.train_scores, "o--", color="C7", label="training split")
-    score_ax.plot(l1, path.test_scores, "o-", color="C0", label="held-out split")
-    metric = path.score_name
-    score_ax.set_ylabel(metric)
-    score_ax.set_title(f"{metric[0].upper()}{metric[1:]} against the L1 penalty")
-    score_ax.legend(loc="best")
-
-    importances = path.feature_importances
-    # The features that stay in use longest along the path, most important first.
-    ranked = np.argsort(-importances.sum(axis=0), kind="stable")
-    labeled = ranked[: max(0, n_labeled)]
-    others = ranked[max(0, n_labeled) :]
-    for index, feature in enumerate(others):
-        importance_ax.plot(
-            l1,
-            importances[:, feature],
-            color="0.7",
-            linewidth=0.8,
-            # One legend entry stands for all the grey lines.
-            label=f"other features ({len(others)})" if index == 0 else None,
-            zorder=1,
-        )
-    for index, feature in enumerate(labeled):
-        importance_ax.plot(
-            l1,
-            importances[:, feature],
-            "o-",
-            markersize=4,
-            color=f"C{index % 10}",
-            label=str(path.feature_names[feature]),
-            zorder=2,
-        )
-    importance_ax.set_ylabel("feature importance\n(L2 norm of first-layer weights)")
-    importance_ax.set_title("Feature importances against the L1 penalty")
-    importance_ax.set_ylim(bottom=0)
-    # Outside the axes: the lines fill the panel from top left to bottom right.
-    importance_ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0)
-
-    for ax in flat:
-        _use_l1_scale(ax, l1)
-        ax.set_xlabel("l1")
-        ax.grid(alpha=0.3)
-    return axes
+    return RegularizationPathDisplay(path).plot(axes, n_labeled=n_labeled).axes_
 
 
 def _use_l1_scale(ax, l1_values):
