@@ -618,6 +618,46 @@ def test_the_scale_of_sample_weight_does_not_change_the_fit(binary_data, scale):
     np.testing.assert_allclose(rescaled.loss_curve_, weighted.loss_curve_, rtol=1e-5)
 
 
+@pytest.mark.parametrize("scale", [1e-45, 1e-46, 1e39, 1e300])
+def test_weights_beyond_float32_train_as_their_ratios(binary_data, scale):
+    """Weights were cast to float32 before being scaled to mean 1: 1e-45 · (1, 3) became
+    (1.4e-45, 2.8e-45), 1:2; 1e-46 · w became 0, "only zeros"; 1e39 · w became inf."""
+    X, y = binary_data
+    weights = np.where(y == 1, 3.0, 1.0)
+    expected = L1L2Classifier(**FAST).fit(X, y, sample_weight=weights)
+    scaled = L1L2Classifier(**FAST).fit(X, y, sample_weight=weights * scale)
+    for got, want in zip(scaled.coefs_, expected.coefs_):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_partial_fit_weights_beyond_float32_are_a_clear_error(binary_data):
+    X, y = binary_data
+    with pytest.raises(ValueError, match="sample_weight holds values beyond float32's range"):
+        L1L2Classifier(**FAST).partial_fit(
+            X, y, classes=[0, 1], sample_weight=np.full(len(y), 1e39)
+        )
+
+
+@pytest.mark.parametrize("estimator_class", ["classifier", "regressor", "search"])
+def test_x_beyond_float32_is_named_as_such(binary_data, estimator_class):
+    """1e39 is finite in float64 and inf in float32, which scikit-learn called "infinity"."""
+    from l1l2_estimator import L1L2ClassifierCV, L1L2Regressor
+
+    X, y = binary_data
+    estimator = {
+        "classifier": L1L2Classifier(**FAST),
+        "regressor": L1L2Regressor(**FAST),
+        "search": L1L2ClassifierCV(**FAST, l1s=[0], l2s=[0], cv=2),
+    }[estimator_class]
+    X = X.copy()
+    X[0, 0] = 1e39
+    with pytest.raises(ValueError, match="X holds finite values beyond float32's range"):
+        estimator.fit(X, y)
+    X[0, 0] = np.inf  # a real infinity keeps scikit-learn's message
+    with pytest.raises(ValueError, match="Input X contains infinity"):
+        estimator.fit(X, y)
+
+
 def test_tiny_weights_train_as_no_weights(binary_data):
     # A float32 scale factor for weights of 1e-40 was infinite, and the fit "diverged".
     X, y = binary_data

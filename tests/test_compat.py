@@ -173,7 +173,7 @@ def test_sklearn_scorers_say_whether_they_take_sample_weight():
     [
         "_validate_data",  # overridden: scikit-learn's validate_data replaces scikeras' checks
         "_initialize_callbacks",  # called: routes callbacks and callbacks__* params
-        "_validate_sample_weight",  # called: drops zero-weight rows, refuses all-zero weights
+        "_validate_sample_weight",  # overridden: drops zero-weight rows in float64
         "target_encoder",  # overridden/called: the label encoder of each task
         "feature_encoder",  # called: scikeras' (identity) feature encoder
         "_routing_prefixes",  # set: which keyword arguments set_params routes

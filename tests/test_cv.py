@@ -528,3 +528,48 @@ def test_a_single_class_is_refused_in_the_searchs_name():
     X = np.random.default_rng(0).normal(size=(10, 2))
     with pytest.raises(ValueError, match="^L1L2ClassifierCV needs samples of at least 2 classes"):
         L1L2ClassifierCV(**NETWORK).fit(X, np.zeros(10))
+
+
+@pytest.mark.parametrize("request_weights", [True, False])
+def test_routing_weights_the_scores_as_the_scorer_requests(wine, request_weights):
+    """With metadata routing on, the held-out scores took the weights even when the scorer
+    declined them; GridSearchCV follows the scorer's request."""
+    import sklearn
+    from sklearn.metrics import accuracy_score, make_scorer
+
+    X, y = wine
+    weights = np.where(y == 0, 5.0, 0.2)
+    settings = {**NETWORK, "epochs": 5}
+    with sklearn.config_context(enable_metadata_routing=True), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        scorer = make_scorer(accuracy_score).set_score_request(sample_weight=request_weights)
+        search = L1L2ClassifierCV(l1s=[0, 1e-3], l2s=[0], cv=3, scoring=scorer, **settings)
+        search.set_fit_request(sample_weight=True).fit(X, y, sample_weight=weights)
+        grid = GridSearchCV(
+            L1L2Classifier(**settings, l2=0).set_fit_request(sample_weight=True),
+            {"l1": [0, 1e-3]}, cv=3, scoring=scorer,
+        ).fit(X, y, sample_weight=weights)
+        np.testing.assert_array_equal(
+            search.cv_results_["mean_test_score"], grid.cv_results_["mean_test_score"]
+        )
+        unset = L1L2ClassifierCV(l1s=[0], l2s=[0], cv=3, **settings)
+        with pytest.raises(ValueError, match="set_score_request"):
+            unset.fit(X, y, sample_weight=weights)
+        unset.set_score_request(sample_weight=request_weights).fit(X, y, sample_weight=weights)
+
+
+def test_feature_selection_takes_a_search_as_it_takes_logistic_regression_cv(wine):
+    from sklearn.feature_selection import RFE, SelectFromModel
+
+    X, y = wine
+    search = L1L2ClassifierCV(l1s=[0], l2s=[0], cv=2, **{**NETWORK, "epochs": 3})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        selector = SelectFromModel(search).fit(X, y)
+        np.testing.assert_array_equal(
+            selector.estimator_.feature_importances_,
+            selector.estimator_.best_estimator_.feature_importances_,
+        )
+        assert RFE(search, n_features_to_select=10, step=3).fit(X, y).n_features_ == 10
+    with pytest.raises(NotFittedError):
+        L1L2ClassifierCV().feature_importances_

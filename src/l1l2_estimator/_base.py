@@ -62,8 +62,48 @@ def _but_learning_rate(config):
     return {**config, "config": {**config["config"], "learning_rate": None}}
 
 
+@contextlib.contextmanager
+def float32_features(X):
+    """Run ``validate_data``'s cast of ``X`` to float32 in this block; where it fails because
+    finite values of ``X`` are beyond float32's range (they become inf, and scikit-learn reports
+    "infinity"), say so instead."""
+    try:
+        # (NumPy's warnings about the overflowing cast: the error below says it better.)
+        with np.errstate(over="ignore", invalid="ignore"):
+            yield
+    except ValueError:
+        try:
+            values = X.data if sp.issparse(X) else np.asarray(X)
+        except (TypeError, ValueError):
+            values = np.asarray([])
+        # Real numbers only (strings, objects, complex values: scikit-learn's own message).
+        beyond = values.dtype.kind == "f" and bool(
+            np.all(np.isfinite(values)) and np.any(np.abs(values) > np.finfo(np.float32).max)
+        )
+        if not beyond:
+            raise
+        raise ValueError(
+            f"X holds finite values beyond float32's range (±{np.finfo(np.float32).max:.3g}), "
+            "in which the network trains (predict computes in float64); rescale the features, "
+            "e.g. with StandardScaler."
+        ) from None
+
+
+def float32_weights(weights):
+    """``weights`` (float64) as the float32 the training takes, or ValueError where float32
+    cannot hold them (``partial_fit`` takes its weights as given, not scaled)."""
+    with np.errstate(over="ignore"):
+        converted = np.asarray(weights, dtype=np.float32)
+    if not np.all(np.isfinite(converted)):
+        raise ValueError(
+            f"sample_weight holds values beyond float32's range (±{np.finfo(np.float32).max:.3g}), "
+            "in which the network trains; partial_fit takes the weights as given: scale them down."
+        )
+    return converted
+
+
 def unit_mean(weights):
-    """The training rows' weights (float32, none zero) scaled to a mean of 1.
+    """The training rows' weights (float64, none zero) scaled to a mean of 1, as float32.
 
     Weights set how much each row counts against the others, never how much the data counts
     against the penalties: ``sample_weight`` and ``c * sample_weight`` train the same network (as
@@ -72,8 +112,8 @@ def unit_mean(weights):
     ``keras.Model.fit``. Computed in float64: tiny weights (a mean below float32's smallest
     normal number) would make a float32 factor infinite.
     """
-    scale = len(weights) / np.sum(weights, dtype=np.float64)
-    return (weights.astype(np.float64) * scale).astype(np.float32)
+    weights = np.asarray(weights, dtype=np.float64)
+    return (weights * (len(weights) / np.sum(weights))).astype(np.float32)
 
 
 @contextlib.contextmanager
@@ -267,6 +307,8 @@ class L1L2Network(RoutedParams):
                 # partial_fit takes them as given (Keras' train_on_batch does): scaled per call,
                 # a class weight would cancel out in a call of one class.
                 sample_weight = unit_mean(sample_weight)
+            else:
+                sample_weight = float32_weights(sample_weight)
             spec = NetworkSpec(
                 layer_sizes=(X.shape[1], *(w.shape[1] for w in state["weights"][::2])),
                 activation=hidden_activation,
@@ -396,7 +438,7 @@ class L1L2Network(RoutedParams):
         )
         _check_elementwise(state["optimizer_config"])
         if sample_weight is not None:
-            sample_weight = check_sample_weight(sample_weight, X, dtype=np.float32)
+            sample_weight = check_sample_weight(sample_weight, X, dtype=np.float64)
         streams = []
         for fold in folds:
             weights = self._training_weights(
@@ -683,6 +725,20 @@ class L1L2Network(RoutedParams):
         )
         return X, y, sample_weight, validation
 
+    @staticmethod
+    def _validate_sample_weight(X, y, sample_weight):
+        """scikeras' zero-weight handling (its extension point): rows of weight 0 dropped, as
+        they train nothing, and weights all 0 refused; kept in float64, where scikeras casts
+        them to float32 before ``unit_mean`` could scale them (``c * w`` beyond float32's range
+        or below its smallest number then trained otherwise than ``w``, or was refused)."""
+        if not np.any(sample_weight):
+            raise ValueError(
+                "No training samples had any weight; only zeros were passed in sample_weight: "
+                "there is nothing to train on."
+            )
+        kept = sample_weight != 0
+        return X[kept], y[kept], sample_weight[kept]
+
     def _training_weights(self, X, y, sample_weight, targets):
         """Sample weights for the loss: user weights times class weights, never None.
 
@@ -690,8 +746,10 @@ class L1L2Network(RoutedParams):
         SGDClassifier's ``partial_fit`` reads it: a ``partial_fit`` call whose rows lack a class
         that the dict leaves out raised scikit-learn's error (it read the dict against the call's
         own labels)."""
+        # float64 until unit_mean scales them: w and c * w train alike even where c * w is
+        # beyond float32's range or below its smallest number.
         sample_weight = check_sample_weight(
-            sample_weight, X, dtype=np.float32, ensure_non_negative=True, copy=True
+            sample_weight, X, dtype=np.float64, ensure_non_negative=True, copy=True
         )
         class_weight = getattr(self, "class_weight", None)
         if isinstance(class_weight, dict) and np.ndim(y) == 2:
@@ -701,9 +759,9 @@ class L1L2Network(RoutedParams):
             )
         if isinstance(class_weight, dict):
             per_class = compute_class_weight(class_weight, classes=targets, y=y)
-            sample_weight *= per_class[np.searchsorted(targets, y)].astype(np.float32)
+            sample_weight *= per_class[np.searchsorted(targets, y)]
         elif class_weight is not None:
-            sample_weight *= compute_sample_weight(class_weight, y).astype(np.float32)
+            sample_weight *= compute_sample_weight(class_weight, y)
         return sample_weight
 
     # -- prediction ----------------------------------------------------------------------------

@@ -20,10 +20,17 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.stats import rankdata
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone, is_classifier
-from sklearn.exceptions import ConvergenceWarning, FitFailedWarning, NotFittedError
+from sklearn import get_config
+from sklearn.exceptions import (
+    ConvergenceWarning,
+    FitFailedWarning,
+    NotFittedError,
+    UnsetMetadataPassedError,
+)
 from sklearn.metrics import check_scoring, get_scorer_names
 from sklearn.model_selection import check_cv
 from sklearn.utils import check_random_state, indexable
+from sklearn.utils.metadata_routing import get_routing_for_object
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _docs
@@ -149,7 +156,10 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         scorer = check_scoring(base, scoring=self.scoring)
         # As GridSearchCV: sample_weight also weights the held-out scores, if the scorer takes it.
         score_weights = None
-        if sample_weight is not None:
+        if sample_weight is not None and get_config().get("enable_metadata_routing", False):
+            if self._scorer_requests_weights(scorer):
+                score_weights = check_sample_weight(sample_weight, X_checked)
+        elif sample_weight is not None:
             if scorer_accepts_sample_weight(scorer):
                 score_weights = check_sample_weight(sample_weight, X_checked)
             else:
@@ -382,6 +392,30 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
 
     # -- prediction through the refitted estimator ---------------------------------------------
 
+    def _scorer_requests_weights(self, scorer):
+        """Under scikit-learn's metadata routing, whether the held-out scores take
+        ``sample_weight``, as GridSearchCV routes it: by the scorer's score request (with
+        ``scoring=None``, this search's own ``set_score_request``); an unset request is
+        refused, as routing refuses metadata no one asked for."""
+        owner = self if self.scoring is None else scorer
+        request = get_routing_for_object(owner).score.requests.get("sample_weight")
+        if request is None:
+            how = (
+                f"{type(self).__name__}(...).set_score_request(sample_weight=True or False)"
+                if self.scoring is None
+                else "make_scorer(...).set_score_request(sample_weight=True or False)"
+            )
+            raise UnsetMetadataPassedError(
+                message=(
+                    "[sample_weight] is passed but the held-out scores' request for it is not "
+                    f"set: with metadata routing on, say whether they take it ({how}), as "
+                    "GridSearchCV asks."
+                ),
+                unrequested_params={"sample_weight": None},
+                routed_params={},
+            )
+        return bool(request)
+
     def _fitted_best(self):
         check_is_fitted(self, "cv_results_")
         if not self.refit:
@@ -405,6 +439,13 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
             Predicted labels or targets.
         """
         return self._fitted_best().predict(X)
+
+    @property
+    def feature_importances_(self):
+        """``best_estimator_.feature_importances_``: the Euclidean norm of each input feature's
+        row of the refitted network's first-layer kernel (so that ``SelectFromModel`` and
+        ``RFE`` take the search, as they take ``LogisticRegressionCV``)."""
+        return self._fitted_best().feature_importances_
 
     def __sklearn_is_fitted__(self):
         return hasattr(self, "cv_results_")

@@ -18,7 +18,7 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from . import _docs
-from ._base import L1L2Network
+from ._base import L1L2Network, float32_features
 from ._compat import fit_context
 from ._params import CLASS_WEIGHT_CONSTRAINT, PARAMETER_CONSTRAINTS, SPARSE_FORMATS
 
@@ -108,7 +108,8 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
                 )
             try:
                 check_classification_targets(classes)
-            except ValueError as error:  # it says "y" and means the labels it was given
+            except (ValueError, TypeError) as error:  # it says "y" and means these labels
+                # (TypeError: NumPy cannot sort labels of mixed types, e.g. a str and NaN.)
                 message = str(error).replace("Input y", "classes")
                 raise ValueError(f"classes must hold class labels, as y must: {message}") from None
         if y.ndim == 2:  # a multilabel indicator matrix (``_validate_data`` checked it)
@@ -267,10 +268,11 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
     def _validate_data(self, X=None, y=None, reset=False, y_numeric=False):
         """scikit-learn's ``validate_data`` in place of scikeras' own checks (which miss the
         feature-count message, feature names and label-type checks)."""
-        X, y = validate_data(
-            self, X, y, reset=reset, dtype=np.float32, accept_sparse=SPARSE_FORMATS,
-            multi_output=True,
-        )
+        with float32_features(X):
+            X, y = validate_data(
+                self, X, y, reset=reset, dtype=np.float32, accept_sparse=SPARSE_FORMATS,
+                multi_output=True,
+            )
         return X, classification_targets(y)
 
     # -- prediction ----------------------------------------------------------------------------

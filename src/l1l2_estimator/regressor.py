@@ -11,7 +11,7 @@ from sklearn.utils import RegressorTags
 from sklearn.utils.validation import validate_data
 
 from . import _docs
-from ._base import L1L2Network
+from ._base import L1L2Network, float32_features
 from ._compat import fit_context
 from ._params import PARAMETER_CONSTRAINTS, SPARSE_FORMATS
 
@@ -128,10 +128,11 @@ class L1L2Regressor(L1L2Network, KerasRegressor):
     def _validate_data(self, X=None, y=None, reset=False, y_numeric=True):
         """scikit-learn's ``validate_data``: numeric, finite targets of one or more columns,
         within float32's range (the network's); a sparse ``y`` is made dense."""
-        validated = validate_data(
-            self, X, y, reset=reset, dtype=np.float32, multi_output=True, y_numeric=True,
-            accept_sparse=SPARSE_FORMATS,
-        )
+        with float32_features(X):
+            validated = validate_data(
+                self, X, y, reset=reset, dtype=np.float32, multi_output=True, y_numeric=True,
+                accept_sparse=SPARSE_FORMATS,
+            )
         if y is None:
             return validated
         X, y = validated
