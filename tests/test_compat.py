@@ -203,3 +203,28 @@ def test_tensorflow_thread_local_call_options_skip_grappler():
         config = config_pb2.ConfigProto.FromString(options.config_proto_serialized)
         assert config.graph_options.rewrite_options.disable_meta_optimizer
     assert context.context().function_call_options is before
+
+
+def test_tensorflow_keeps_custom_gradients_in_its_registry_until_forgotten():
+    """What forget_custom_gradients relies on: a traced tf.custom_gradient registers its
+    gradient function under CustomGradient-<n> in the registry, and a trace's gradients no
+    longer need it once traced."""
+    import tensorflow as tf
+
+    from l1l2_estimator import _training
+
+    def traced(x, bias):
+        with tf.GradientTape() as tape:
+            tape.watch(bias)
+            y = tf.reduce_sum(_training._add_bias(x, bias))
+        return tape.gradient(y, bias)
+
+    before = _compat.custom_gradient_names()
+    concrete = tf.function(traced).get_concrete_function(
+        tf.TensorSpec((2, 3), tf.float32), tf.TensorSpec((3,), tf.float32)
+    )
+    added = _compat.custom_gradient_names() - before
+    assert added and all(name.startswith("CustomGradient-") for name in added)
+    _compat.forget_custom_gradients(added)
+    assert not added & _compat.custom_gradient_names()
+    np.testing.assert_array_equal(concrete(tf.ones((2, 3)), tf.zeros(3)).numpy(), [2, 2, 2])

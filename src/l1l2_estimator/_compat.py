@@ -31,6 +31,9 @@ from sklearn.utils import _safe_indexing as safe_indexing  # noqa: F401
 from tensorflow.core.protobuf import config_pb2
 from tensorflow.python.eager import context
 
+# TensorFlow: the registry of gradient functions (see forget_custom_gradients).
+from tensorflow.python.framework import ops as tf_ops
+
 
 @contextlib.contextmanager
 def without_graph_rewrites():
@@ -59,6 +62,48 @@ def _call_options_without_rewrites():
     config.allow_soft_placement = True
     config.graph_options.rewrite_options.disable_meta_optimizer = True
     return context.FunctionCallOptions(config_proto=config)
+
+
+def custom_gradient_names():
+    """The names in TensorFlow's gradient registry now (see ``forget_custom_gradients``)."""
+    return set(tf_ops._gradient_registry._registry)
+
+
+# Whose custom gradients a trace of ours registers: our own layers' and the one Keras' optimizer
+# step uses (TensorFlow's all-reduce inside its distribution strategy).
+_TRACED_OWNERS = ("l1l2_estimator.", "tensorflow.python.distribute.")
+
+
+def forget_custom_gradients(names):
+    """Remove from TensorFlow's gradient registry the entries among ``names`` that a trace of
+    ours registered.
+
+    ``tf.custom_gradient`` inside a traced function registers its gradient function under a
+    fresh name (``CustomGradient-<uid>``) and never removes it. The function closes over the
+    traced graph, which then lives as long as the process: about 13 MiB a trace, kept after the
+    trainer itself is gone. Once a trace is done its gradients are part of the graph and the
+    entries are not read again. Only entries whose gradient function (or one it closes over,
+    two levels deep) comes from the package or from TensorFlow's distribution code are removed,
+    so that another library's registrations made meanwhile stay.
+    """
+    registry = tf_ops._gradient_registry._registry
+    for name in names:
+        entry = registry.get(name)
+        if name.startswith("CustomGradient-") and entry and _closes_over(entry["type"], 2):
+            registry.pop(name, None)
+
+
+def _closes_over(function, depth):
+    for cell in getattr(function, "__closure__", None) or ():
+        try:
+            value = cell.cell_contents
+        except ValueError:  # an empty cell
+            continue
+        if callable(value) and str(getattr(value, "__module__", "")).startswith(_TRACED_OWNERS):
+            return True
+        if depth and callable(value) and _closes_over(value, depth - 1):
+            return True
+    return False
 
 
 def validate_params(estimator):

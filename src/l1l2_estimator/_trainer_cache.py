@@ -27,9 +27,13 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
-from ._compat import without_graph_rewrites
+from ._compat import custom_gradient_names, forget_custom_gradients, without_graph_rewrites
 
 MAX_CACHED_TRAINERS = 8
+
+# One trace at a time (tracing holds the GIL anyway): the gradient-registry entries a trace adds
+# are then its own (see ``_compat.forget_custom_gradients``).
+_TRACING = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -92,8 +96,10 @@ class Trainer:
         self.learning_rate_index = (
             names.index("learning_rate") if "learning_rate" in names else None
         )
-        with without_graph_rewrites():
+        with _TRACING, without_graph_rewrites():
+            registered = custom_gradient_names()
             functions = compile_functions(self)
+            forget_custom_gradients(custom_gradient_names() - registered)
         self.load, self.run, self.read = (_without_rewrites(f) for f in functions)
 
     def optimizer_state(self, learning_rate, continued=None):
