@@ -673,6 +673,8 @@ class L1L2Network(RoutedParams):
         """A compiled Keras network holding ``state``'s weights (and optimizer state, if any)."""
         units, output_activation, loss = self._output_layer(state["targets"])
         kernels = state["weights"][::2]
+        # (An estimator pickled by an earlier version has no _penalties: its params.)
+        l1, l2 = self._penalties or (self.l1, self.l2)
         return build_network(
             n_features=kernels[0].shape[0],
             n_outputs=units,
@@ -680,9 +682,8 @@ class L1L2Network(RoutedParams):
             activation=state["hidden_activation"],
             output_activation=output_activation,
             loss=loss,
-            # (An estimator pickled by an earlier version has no _penalties: its params.)
-            l1=(self._penalties or (self.l1, self.l2))[0],
-            l2=(self._penalties or (self.l1, self.l2))[1],
+            l1=float(l1),
+            l2=float(l2),
             optimizer=new_optimizer(state["optimizer_config"]),
             weights=state["weights"],
             optimizer_state=state["optimizer_state"],

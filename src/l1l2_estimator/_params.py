@@ -211,14 +211,7 @@ def _check_optimizer_arguments(routed):
             )
         if not np.isfinite(value):
             raise ValueError(f"optimizer__{name} must be finite, got {value!r}.")
-        if name == "learning_rate" and not value > 0:
-            raise ValueError(
-                f"optimizer__learning_rate must be > 0, as learning_rate must be; got {value!r}."
-            )
-        if name in _ARGUMENT_RANGES:
-            expected, within = _ARGUMENT_RANGES[name]
-            if not within(value):
-                raise ValueError(f"optimizer__{name} must be {expected}, got {value!r}.")
+        _check_range(f"optimizer__{name}", name, value)
 
 
 _REFUSED_ARGUMENTS = {
@@ -234,12 +227,18 @@ def _check_instance_arguments(config):
         if isinstance(value, dict) and name == "learning_rate":  # a serialized schedule
             _check_schedule(keras.optimizers.schedules.deserialize(value))
         elif isinstance(value, Real) and not isinstance(value, bool):
-            if name == "learning_rate" and not value > 0:
-                raise ValueError(f"The optimizer's learning_rate must be > 0, got {value!r}.")
-            if name in _ARGUMENT_RANGES and not _ARGUMENT_RANGES[name][1](value):
-                raise ValueError(
-                    f"The optimizer's {name} must be {_ARGUMENT_RANGES[name][0]}, got {value!r}."
-                )
+            _check_range(f"The optimizer's {name}", name, value)
+
+
+def _check_range(said, name, value):
+    """Refuse the optimizer argument ``name`` (``said`` so in the message) outside its range:
+    a learning rate > 0, as the param ``learning_rate``; ``_ARGUMENT_RANGES`` for the rest."""
+    expected, within = (
+        ("> 0", lambda rate: rate > 0) if name == "learning_rate"
+        else _ARGUMENT_RANGES.get(name, (None, lambda _: True))
+    )
+    if not within(value):
+        raise ValueError(f"{said} must be {expected}, got {value!r}.")
 
 
 # Steps at which a learning-rate schedule's rate is checked (its boundaries too, where it has
