@@ -618,10 +618,12 @@ def test_the_scale_of_sample_weight_does_not_change_the_fit(binary_data, scale):
     np.testing.assert_allclose(rescaled.loss_curve_, weighted.loss_curve_, rtol=1e-5)
 
 
-@pytest.mark.parametrize("scale", [1e-45, 1e-46, 1e39, 1e300])
+@pytest.mark.parametrize("scale", [1e-45, 1e-46, 1e39, 1e300, 1e307, 1e-309])
 def test_weights_beyond_float32_train_as_their_ratios(binary_data, scale):
     """Weights were cast to float32 before being scaled to mean 1: 1e-45 · (1, 3) became
-    (1.4e-45, 2.8e-45), 1:2; 1e-46 · w became 0, "only zeros"; 1e39 · w became inf."""
+    (1.4e-45, 2.8e-45), 1:2; 1e-46 · w became 0, "only zeros"; 1e39 · w became inf. Then their
+    float64 sum overflowed at 1e307 · w (every weight became 0: the penalty alone trained), and
+    the factor to mean 1 was infinite at 1e-309 · w ("training diverged")."""
     X, y = binary_data
     weights = np.where(y == 1, 3.0, 1.0)
     expected = L1L2Classifier(**FAST).fit(X, y, sample_weight=weights)

@@ -573,3 +573,55 @@ def test_feature_selection_takes_a_search_as_it_takes_logistic_regression_cv(win
         assert RFE(search, n_features_to_select=10, step=3).fit(X, y).n_features_ == 10
     with pytest.raises(NotFittedError):
         L1L2ClassifierCV().feature_importances_
+
+
+def test_the_scorer_gets_an_estimator_of_its_own_for_every_member():
+    """One estimator per pair took each fold's member in turn: a scorer that kept the
+    estimators it scored (to log or average them) held the last fold's network in all of them,
+    where GridSearchCV gives each fit its own."""
+    X, y = make_classification(n_samples=90, n_features=4, random_state=0)
+    seen = []
+
+    def scorer(estimator, X_test, y_test):
+        seen.append((estimator, estimator.predict_proba(X)))
+        return estimator.score(X_test, y_test)
+
+    L1L2ClassifierCV(
+        l1s=[0.0], l2s=[0.0, 1e-3], cv=3, hidden_layer_sizes=(4,), epochs=3, random_state=0,
+        scoring=scorer, refit=False,
+    ).fit(X, y)
+    assert len(seen) == 6
+    assert len({id(estimator) for estimator, _ in seen}) == 6
+    # Each kept estimator still holds the network it was scored with (six different ones).
+    for estimator, proba in seen:
+        np.testing.assert_array_equal(estimator.predict_proba(X), proba)
+    assert len({proba.tobytes() for _, proba in seen}) == 6
+
+
+def test_a_search_publishes_what_it_learns_at_its_end():
+    """validate_data and the results were written to the search as it went: during a new
+    search on other features, the search's n_features_in_, classes_ and cv_results_ already
+    described the new data while predict (through the old best_estimator_) took the old."""
+    X, y = make_classification(n_samples=90, n_features=4, random_state=0)
+    search = L1L2ClassifierCV(
+        l1s=[0.0], l2s=[0.0, 1e-3], cv=3, hidden_layer_sizes=(4,), epochs=3, random_state=0
+    ).fit(X, y)
+    before = {name: getattr(search, name) for name in ("n_features_in_", "classes_", "cv_results_",
+                                                       "best_estimator_", "l2_")}
+    expected = search.predict_proba(X)
+    observed = []
+
+    def scorer(estimator, X_test, y_test):
+        observed.append({name: getattr(search, name) for name in before})
+        np.testing.assert_array_equal(search.predict_proba(X), expected)
+        return estimator.score(X_test, y_test)
+
+    wider, labels = make_classification(n_samples=90, n_features=7, n_classes=3,
+                                        n_informative=4, random_state=1)
+    search.set_params(scoring=scorer, l2s=[0.0, 1e-3, 1e-2]).fit(wider, labels)
+    assert len(observed) == 9
+    for seen in observed:
+        for name, value in before.items():
+            assert seen[name] is value, name
+    assert search.n_features_in_ == 7 and len(search.classes_) == 3
+    assert search.best_estimator_.n_features_in_ == 7

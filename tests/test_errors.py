@@ -2,12 +2,13 @@
 changes an already fitted estimator."""
 
 import threading
+import warnings
 
 import keras
 import numpy as np
 import pytest
 import scipy.sparse
-from sklearn.exceptions import NotFittedError
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
 from l1l2_estimator import L1L2Classifier, L1L2Regressor
 
@@ -364,6 +365,102 @@ def test_predict_while_refitting_in_another_thread_never_fails():
         thread.join()
     assert calls[0] > 0
     assert failures == []
+
+
+class _Inspect(keras.callbacks.Callback):
+    """Calls ``look`` at every epoch's end of the fit it is passed to."""
+
+    def __init__(self, look):
+        super().__init__()
+        self.look = look
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.look()
+
+
+def test_a_refit_on_other_features_publishes_them_with_its_network():
+    """validate_data wrote n_features_in_ and feature_names_in_ when a fit began, while the old
+    network stayed published: predict on the old features failed for the whole refit, and a
+    copy taken meanwhile (its n_features_in_ beside the old kernels) could predict neither
+    width."""
+    import pandas as pd
+
+    X = rng.normal(size=(120, 6))
+    y = (X[:, 0] > 0).astype(int)
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(6)])
+    clf = L1L2Classifier(hidden_layer_sizes=(4,), epochs=2, random_state=0).fit(frame, y)
+    expected = clf.predict_proba(frame)
+    seen = []
+
+    def look():
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", UserWarning)  # "X has feature names, but ..."
+            seen.append(clf.n_features_in_)
+            np.testing.assert_array_equal(clf.predict_proba(frame), expected)
+            state = dict(vars(clf))  # what a copy taken now would hold
+            assert state["coefs_"][0].shape[0] == state["n_features_in_"]
+
+    wider = rng.normal(size=(120, 9))
+    clf.set_params(callbacks=[_Inspect(look)]).fit(wider, y)
+    assert seen == [6, 6]
+    assert clf.n_features_in_ == 9 and not hasattr(clf, "feature_names_in_")
+
+
+def test_a_convergence_warning_made_an_error_leaves_the_fitted_estimator_as_it_was():
+    X = rng.normal(size=(100, 4))
+    y = (X[:, 0] > 0).astype(int)
+    clf = L1L2Classifier(hidden_layer_sizes=(4,), epochs=2, random_state=0).fit(X, y)
+    before = {name: value for name, value in vars(clf).items() if name.endswith("_")}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        with pytest.raises(ConvergenceWarning):
+            clf.set_params(random_state=1).fit(X, y)
+    after = {name: value for name, value in vars(clf).items() if name.endswith("_")}
+    assert after.keys() == before.keys()
+    for got, want in zip(after["coefs_"], before["coefs_"]):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_fits_leave_pythons_random_stream_alone():
+    """Building the Keras network (for callbacks, or model_) drew its unseeded initializers'
+    seeds from Python's random module, the stream keras.utils.set_random_seed seeds."""
+    import random
+
+    X = rng.normal(size=(60, 3))
+    y = (X[:, 0] > 0).astype(int)
+    random.seed(7)
+    state = random.getstate()
+    clf = L1L2Classifier(
+        hidden_layer_sizes=(4,), epochs=2, random_state=0, callbacks=[keras.callbacks.History()]
+    ).fit(X, y)
+    assert random.getstate() == state
+    clf.set_params(callbacks=None).fit(X, y)
+    clf.model_  # noqa: B018  (built on first access)
+    assert random.getstate() == state
+
+
+def test_an_estimator_fitted_with_callbacks_copies_without_keras_warnings():
+    """The callbacks kept the Keras model of the fit (``callback.model``): every clone, deepcopy
+    and pickle of the fitted estimator copied it, and Keras warned "Skipping variable loading
+    for optimizer" while reloading it (in every worker of a GridSearchCV with n_jobs)."""
+    import copy
+    import pickle
+
+    from sklearn.base import clone
+
+    X = rng.normal(size=(60, 3))
+    y = (X[:, 0] > 0).astype(int)
+    history = keras.callbacks.History()
+    stopping = keras.callbacks.EarlyStopping(monitor="loss", patience=0, min_delta=10.0)
+    clf = L1L2Classifier(
+        hidden_layer_sizes=(4,), epochs=5, random_state=0, callbacks=[history, stopping]
+    ).fit(X, y)
+    assert len(history.history["loss"]) == 2 and stopping.stopped_epoch == 1  # kept
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        clone(clf)
+        copy.deepcopy(clf)
+        pickle.loads(pickle.dumps(clf))
 
 
 def test_negative_class_weight_is_refused():

@@ -108,8 +108,18 @@ def test_early_stopping_scores_r2_and_proximal_l1_gives_zeros(regression_split):
 def test_early_stopping_refuses_a_validation_set_of_one_row():
     """As MLPRegressor: the R² of one held-out row is NaN, which never improves."""
     X = np.random.RandomState(0).randn(10, 3)
-    with pytest.raises(ValueError, match="too small: early_stopping held out 1 of 10 rows"):
+    with pytest.raises(ValueError, match="too small: early_stopping would hold out 1 of the 10"):
         L1L2Regressor(**FAST, early_stopping=True).fit(X, X[:, 0])
+
+
+def test_early_stopping_on_one_weighted_row_says_the_validation_set_is_too_small():
+    """Rows of zero weight are dropped before the split: one row of nonzero weight in 40 gave
+    train_test_split's "the resulting train set will be empty"."""
+    X = np.random.RandomState(0).randn(40, 3)
+    weights = np.zeros(40)
+    weights[0] = 1.0
+    with pytest.raises(ValueError, match=r"hold out 1 of the 1 rows .*zero sample_weight"):
+        L1L2Regressor(**FAST, early_stopping=True).fit(X, X[:, 0], sample_weight=weights)
 
 
 def test_non_numeric_or_nan_targets_are_refused(regression_split):

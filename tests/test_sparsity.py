@@ -87,10 +87,19 @@ def test_early_stopping_keeps_the_best_weights(binary_data):
     assert clf.validation_scores_[-1] <= clf.best_validation_score_
 
 
-def test_validation_attributes_only_with_early_stopping(binary_data):
+def test_validation_attributes_are_none_without_early_stopping_as_in_mlp(binary_data):
+    """As MLPClassifier's: validation_scores_ and best_validation_score_ are None without
+    early_stopping (they were absent: MLPClassifier code reading them raised AttributeError),
+    and best_loss_ is None with it."""
+    from sklearn.neural_network import MLPClassifier
+
     X, y = binary_data
     clf = L1L2Classifier(**FAST, early_stopping=True).fit(X, y)
-    assert hasattr(clf, "validation_scores_")
+    mlp = MLPClassifier(max_iter=3, early_stopping=True).fit(X, y)
+    assert len(clf.validation_scores_) == clf.n_iter_
+    assert clf.best_loss_ is None and mlp.best_loss_ is None
     clf.set_params(early_stopping=False).fit(X, y)
-    assert not hasattr(clf, "validation_scores_")
-    assert not hasattr(clf, "best_validation_score_")
+    mlp.set_params(early_stopping=False).fit(X, y)
+    for name in ("validation_scores_", "best_validation_score_"):
+        assert getattr(clf, name) is None and getattr(mlp, name) is None
+    assert clf.best_loss_ == min(clf.loss_curve_)

@@ -10,6 +10,7 @@ the output layer is, and how held-out rows are scored.
 from . import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start)
 
 import contextlib
+import math
 from numbers import Real
 
 import numpy as np
@@ -113,7 +114,31 @@ def unit_mean(weights):
     normal number) would make a float32 factor infinite.
     """
     weights = np.asarray(weights, dtype=np.float64)
+    # Divided by the largest first: the sum of weights near float64's largest number overflows
+    # (every weight would become 0), and that of weights near its smallest makes the factor
+    # infinite.
+    weights = weights / np.max(weights)
     return (weights * (len(weights) / np.sum(weights))).astype(np.float32)
+
+
+def stand_in(estimator):
+    """A shallow copy of ``estimator`` for scikit-learn's ``validate_data(..., reset=True)`` to
+    write ``n_features_in_`` and ``feature_names_in_`` to: a fit publishes them together with
+    the network they describe (``publish``), so that ``predict`` in another thread, or a copy
+    taken meanwhile, never sees the new feature count beside the old network."""
+    twin = object.__new__(type(estimator))
+    vars(twin).update(vars(estimator))
+    return twin
+
+
+def publish(estimator, attributes, absent=()):
+    """Set ``attributes`` on ``estimator`` and remove the attributes named in ``absent``, in one
+    step: the estimator's attribute dict is replaced by an updated copy, so that another thread
+    sees either every old attribute or every new one."""
+    updated = {**vars(estimator), **attributes}
+    for name in absent:
+        updated.pop(name, None)
+    estimator.__dict__ = updated
 
 
 @contextlib.contextmanager
@@ -289,10 +314,13 @@ class L1L2Network(RoutedParams):
                 X, y = self._validate_data(X, y)
                 self._check_targets_continue(y, incremental, classes)
                 state = self._continued_state(incremental)
+                features = self.n_features_in_, getattr(self, "feature_names_in_", None)
             else:
                 sparse_y = sp.issparse(y)
-                X, y = self._validate_data(X, y, reset=True)
-                state = self._initial_state(self._targets_from(y, classes, sparse_y))
+                checked = stand_in(self)  # the feature count is published with the network
+                X, y = checked._validate_data(X, y, reset=True)
+                features = checked.n_features_in_, getattr(checked, "feature_names_in_", None)
+                state = self._initial_state(self._targets_from(y, classes, sparse_y), X.shape[1])
             targets, hidden_activation = state["targets"], state["hidden_activation"]
             units, output_activation, loss = self._output_layer(targets)
             self._initialize_callbacks()
@@ -352,6 +380,10 @@ class L1L2Network(RoutedParams):
                 validation_scores = state["validation_scores"]
             else:
                 validation_scores = None
+            # Before the new state is published: a ConvergenceWarning turned into an error
+            # (``-W error``) fails the fit, which then leaves the estimator as it was.
+            if not incremental and not result.converged and not result.stopped_by_callback:
+                warn_not_converged(type(self).__name__, self.epochs, stacklevel=4)
             self._set_fitted_state(
                 **{
                     **state,
@@ -360,11 +392,9 @@ class L1L2Network(RoutedParams):
                     "loss_curve": losses + result.losses,
                     "validation_scores": validation_scores,
                 },
-                n_features_in=self.n_features_in_,
-                feature_names_in=getattr(self, "feature_names_in_", None),
+                n_features_in=features[0],
+                feature_names_in=features[1],
             )
-        if not incremental and not result.converged and not result.stopped_by_callback:
-            warn_not_converged(type(self).__name__, self.epochs, stacklevel=4)
         return self
 
     def _continued_state(self, incremental):
@@ -430,6 +460,7 @@ class L1L2Network(RoutedParams):
             self._check_fold_targets(y[fold], targets)
         state = self._initial_state(
             targets,
+            X.shape[1],
             members=len(folds) * len(penalties),
             rows=sum(len(fold) for fold in folds),
             # A batch never holds more than a fold's rows (batch_size=10**9 asks for full batches).
@@ -539,15 +570,16 @@ class L1L2Network(RoutedParams):
                 )
         self._check_extra_params()
 
-    def _initial_state(self, targets, members=1, *, rows=0, batch=0, name=None):
-        """A fresh fit's starting point: Glorot-uniform kernels and zero biases drawn from
-        ``random_state`` (kernel by kernel, then the shuffling seed), a fresh optimizer.
+    def _initial_state(self, targets, n_features, members=1, *, rows=0, batch=0, name=None):
+        """A fresh fit's starting point for ``n_features`` inputs: Glorot-uniform kernels and
+        zero biases drawn from ``random_state`` (kernel by kernel, then the shuffling seed), a
+        fresh optimizer.
         ``members`` networks of this shape will train at once (cross-validation), on ``rows``
         rows gathered each epoch in batches of ``batch`` rows (for the memory check, whose message
         names ``name``, by default this class)."""
         rng = check_random_state(self.random_state)
         n_outputs = self._output_layer(targets)[0]
-        sizes = (self.n_features_in_, *layer_sizes(self.hidden_layer_sizes), n_outputs)
+        sizes = (n_features, *layer_sizes(self.hidden_layer_sizes), n_outputs)
         _check_memory(name or type(self).__name__, sizes, members, rows=rows, batch=batch)
         weights = []
         for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
@@ -609,22 +641,16 @@ class L1L2Network(RoutedParams):
             "_penalties": (float(self.l1), float(self.l2)),
             "_model": None,  # model_, built from the state above when first asked for
         }
-        optional = {"feature_names_in_": feature_names_in}
-        if validation_scores is not None:
-            optional["validation_scores_"] = list(validation_scores)
-            optional["best_validation_score_"] = max(validation_scores)
-        else:
-            optional.update(validation_scores_=None, best_validation_score_=None)
-        for name, value in optional.items():
-            if value is not None:
-                state[name] = value
-            else:
-                vars(self).pop(name, None)
-        # One dict update publishes every attribute at once; the replaced values are kept alive
-        # until then, so that no destructor runs in the middle of the update.
-        replaced = [vars(self).get(name) for name in state]
-        vars(self).update(state)
-        del replaced
+        # As MLPClassifier's: None without early_stopping.
+        state["validation_scores_"] = (
+            None if validation_scores is None else list(validation_scores)
+        )
+        state["best_validation_score_"] = (
+            None if validation_scores is None else max(validation_scores)
+        )
+        if feature_names_in is not None:
+            state["feature_names_in_"] = feature_names_in
+        publish(self, state, absent=[] if feature_names_in is not None else ["feature_names_in_"])
 
     def _encoder_state(self, targets, n_features_in):
         """The fitted target and feature encoders (and the attributes ``targets`` determine)."""
@@ -700,6 +726,18 @@ class L1L2Network(RoutedParams):
         """Split off ``validation_fraction`` of the rows (stratified for classifiers, seeded like
         the shuffling) and return the training part with a rule that scores the held-out part
         after every epoch."""
+        # As train_test_split counts them; checked first, so that a split that would leave no
+        # training row gets this message too, not train_test_split's.
+        n_rows = X.shape[0]
+        n_held_out = math.ceil(self.validation_fraction * n_rows)
+        if n_held_out < 2 or n_held_out >= n_rows:  # MLPClassifier: one row cannot tell progress
+            raise ValueError(
+                f"The validation set is too small: early_stopping would hold out {n_held_out} "
+                f"of the {n_rows} rows it trains on (validation_fraction="
+                f"{self.validation_fraction}; rows of zero sample_weight do not count) and "
+                "needs at least 2, with at least 1 left to train on. Increase "
+                "validation_fraction or the size of the data set."
+            )
         X, X_val, y, y_val, sample_weight, weight_val = train_test_split(
             X,
             y,
@@ -708,13 +746,6 @@ class L1L2Network(RoutedParams):
             random_state=state["shuffle_seed"],
             stratify=self._stratify(y),
         )
-        if X_val.shape[0] < 2:  # as MLPClassifier: one row's score cannot tell progress
-            raise ValueError(
-                f"The validation set is too small: early_stopping held out {X_val.shape[0]} of "
-                f"{X.shape[0] + X_val.shape[0]} rows (validation_fraction="
-                f"{self.validation_fraction}). Increase validation_fraction or the size of "
-                "the data set."
-            )
         targets, activation = state["targets"], state["hidden_activation"]
 
         def score(weights):
@@ -785,6 +816,9 @@ class L1L2Network(RoutedParams):
 
     @property
     def best_loss_(self):
+        # As MLPClassifier's: None where the held-out score decided (early_stopping).
+        if getattr(self, "validation_scores_", None) is not None:
+            return None
         return min(self.history_["loss"])
 
     @property

@@ -22,7 +22,7 @@ l1 : float, default=1e-5
     "l2": """\
 l2 : float, default=1e-4
     L2 penalty factor: ``l2 * sum(W ** 2)`` over every kernel is added to the mini-batch loss.
-    MLPClassifier's ``alpha`` corresponds to ``l2 = alpha / (2 * batch_size)``.""",
+    {alpha_mapping}""",
     "optimizer": """\
 optimizer : str or keras.optimizers.Optimizer, default="adam"
     A Keras optimizer name, or an optimizer instance whose configuration is copied on each fit.
@@ -113,14 +113,16 @@ loss_ : float
 n_layers_ : int
     Number of layers, input and output included (``len(hidden_layer_sizes) + 2``), as
     ``MLPClassifier``'s.
-best_loss_ : float
-    Lowest value of ``loss_curve_``.
-validation_scores_ : list of float
-    Held-out {score} after each epoch; only after a ``fit`` with ``early_stopping=True``
-    (``partial_fit`` refuses ``early_stopping=True``, as ``MLPClassifier``'s does). Under
+best_loss_ : float or None
+    Lowest value of ``loss_curve_``; None after a fit with ``early_stopping=True`` (see
+    ``best_validation_score_``), as in ``MLPClassifier``.
+validation_scores_ : list of float or None
+    Held-out {score} after each epoch of a ``fit`` with ``early_stopping=True``, else None, as
+    in ``MLPClassifier`` (``partial_fit`` refuses ``early_stopping=True``, as its does). Under
     ``warm_start`` it holds the last fit's epochs, while ``loss_curve_`` holds every fit's.
-best_validation_score_ : float
-    Best of ``validation_scores_``, whose weights the estimator keeps.
+best_validation_score_ : float or None
+    Best of ``validation_scores_``, whose weights the estimator keeps; None without
+    ``early_stopping``.
 feature_importances_ : ndarray of shape (n_features_in_,)
     L2 norm of each feature's row of the first-layer kernel; use with ``SelectFromModel``.
 sparsity_ : list of float
@@ -137,15 +139,15 @@ hidden_layer_sizes : array-like of int, int, or list of those, default=(100,)
     One architecture (as for the single estimator), or a list of architectures, e.g.
     ``[(32,), (64, 32)]``: each is searched with the whole penalty grid, as its own ensemble.""",
     "l1s": """\
-l1s : array-like of float, default=(0.0, 1e-5, 1e-4, 1e-3)
-    The values of ``l1`` to try, each >= 0.""",
+l1s : array-like of float, default={default_penalties}
+    The values of ``l1`` to try, each >= 0.{default_reason}""",
     "l2s": """\
-l2s : array-like of float, default=(0.0, 1e-5, 1e-4, 1e-3)
+l2s : array-like of float, default={default_penalties}
     The values of ``l2`` to try, each >= 0; every ``(l1, l2)`` pair is trained on every fold.""",
     "cv": """\
 cv : int, cross-validation generator or iterable, default=5
-    As for ``GridSearchCV``: an int is ``{splitter}`` with that many folds (no shuffling).
-    Every training fold must hold every {fold_targets}.""",
+    As for ``GridSearchCV``: an int is ``{splitter}`` with that many folds (no
+    shuffling).{fold_rule}""",
     "scoring": """\
 scoring : str, callable or None, default=None
     How a fold's held-out rows are scored: any scikit-learn scorer; None is the estimator's
@@ -155,6 +157,17 @@ scoring : str, callable or None, default=None
 refit : bool, default=True
     Refit the best pair on the whole data as ``best_estimator_``, through which ``predict``
     works.""",
+    "tol": """\
+tol : float, default=1e-4
+    Each member stops training once its epoch loss has not improved by at least ``tol`` for
+    more than ``n_iter_no_change`` consecutive epochs, as its single fit would. Set ``tol=0``
+    and ``n_iter_no_change=epochs`` to always train all epochs.""",
+    "random_state": """\
+random_state : int, RandomState instance or None, default=None
+    Seeds every member's weight initialization and shuffling, and the refit's, as it would
+    seed each fit of ``GridSearchCV`` over the single estimator. None draws one seed for the
+    whole search (every member and the refit), so that the pairs are compared from the same
+    initial weights.""",
     "kwargs": """\
 **kwargs
     Routed arguments ``optimizer__<name>``.""",

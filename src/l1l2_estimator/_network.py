@@ -42,6 +42,10 @@ def build_network(
                 units,
                 activation=layer_activation,
                 kernel_regularizer=keras.regularizers.L1L2(l1=l1, l2=l2),
+                # Seeded: Keras draws an unseeded initializer's seed from Python's ``random``,
+                # whose stream (what ``keras.utils.set_random_seed`` seeds) a fit must leave
+                # alone. The initial values are replaced by ``weights`` anyway.
+                kernel_initializer=keras.initializers.GlorotUniform(seed=0),
                 name=name,
             )
         )

@@ -617,6 +617,19 @@ def _train_epoch_by_epoch(trainer, result, inputs, initial_epoch, epochs, valida
     cursor movements."""
     bar = bool(verbose) and _interactive_output()
     model = keras_model() if (callbacks or bar) else None
+    try:
+        _run_epochs(trainer, result, inputs, initial_epoch, epochs, validation, callbacks,
+                    verbose, bar, model)
+    finally:
+        # The callbacks keep their own state (EarlyStopping.stopped_epoch, History.history) but
+        # not this stand-in model: held by the estimator's params, it was copied (and reloaded
+        # by Keras, with warnings) by every clone, deepcopy and pickle of the fitted estimator.
+        for callback in callbacks:
+            callback.set_model(None)
+
+
+def _run_epochs(trainer, result, inputs, initial_epoch, epochs, validation, callbacks, verbose,
+                bar, model):
     callback_list = CallbackList(
         list(callbacks),
         add_progbar=bar,

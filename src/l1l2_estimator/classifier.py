@@ -419,6 +419,7 @@ state ends with ``_``; it works in ``Pipeline``, ``GridSearchCV``, ``clone``, pi
     score="accuracy",
     stratified=" (stratified)",
     out_activation='"sigmoid" for two classes, "softmax" for more',
+    alpha_mapping="MLPClassifier's ``alpha`` corresponds to ``l2 = alpha / (2 * batch_size)``.",
     target_attributes="""\
 classes_ : ndarray of shape (n_classes,)
     Class labels; for a multilabel indicator ``y``, the numbers of its label columns (as

@@ -181,6 +181,9 @@ for ``MLPRegressor``: the penalty competes with the squared error in ``y``'s uni
     score="R²",
     stratified="",
     out_activation='"linear"',
+    # MLPRegressor's loss is half the squared error (plus 0.5 * alpha * sum(W²) / batch_size).
+    alpha_mapping="MLPRegressor's ``alpha`` corresponds to ``l2 = alpha / batch_size`` (its loss "
+    "is half the\n    squared error).",
     target_attributes="""\
 n_outputs_ : int
     Number of targets (columns of a 2-D ``y``; 1 for a 1-D ``y``).""",
