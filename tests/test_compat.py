@@ -228,3 +228,15 @@ def test_tensorflow_keeps_custom_gradients_in_its_registry_until_forgotten():
     _compat.forget_custom_gradients(added)
     assert not added & _compat.custom_gradient_names()
     np.testing.assert_array_equal(concrete(tf.ones((2, 3)), tf.zeros(3)).numpy(), [2, 2, 2])
+
+
+def test_keras_callbacks_keep_their_model_in_model_attribute():
+    """_compat.detach_model unsets Callback._model, where set_model keeps it."""
+    callback = keras.callbacks.History()
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    callback.set_model(model)
+    assert callback._model is model and callback.model is model
+    _compat.detach_model(callback, keras.Sequential())  # another model: left alone
+    assert callback.model is model
+    _compat.detach_model(callback, model)
+    assert callback.model is None

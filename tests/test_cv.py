@@ -625,3 +625,17 @@ def test_a_search_publishes_what_it_learns_at_its_end():
             assert seen[name] is value, name
     assert search.n_features_in_ == 7 and len(search.classes_) == 3
     assert search.best_estimator_.n_features_in_ == 7
+
+
+def test_a_search_without_refit_leaves_no_earlier_best_estimator_and_drops_feature_names():
+    import pandas as pd
+
+    X, y = make_classification(n_samples=90, n_features=4, random_state=0)
+    frame = pd.DataFrame(X, columns=list("abcd"))
+    search = L1L2ClassifierCV(
+        l1s=[0.0], l2s=[0.0], cv=3, hidden_layer_sizes=(4,), epochs=2, random_state=0
+    ).fit(frame, y)
+    assert hasattr(search, "best_estimator_") and hasattr(search, "feature_names_in_")
+    search.set_params(refit=False).fit(X[:, :3], y)
+    assert not hasattr(search, "best_estimator_") and not hasattr(search, "refit_time_")
+    assert not hasattr(search, "feature_names_in_") and search.n_features_in_ == 3

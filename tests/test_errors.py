@@ -1,6 +1,7 @@
 """Bad input gets a clear scikit-learn-style error, never a Keras/TensorFlow traceback, and never
 changes an already fitted estimator."""
 
+import contextlib
 import threading
 import warnings
 
@@ -461,6 +462,100 @@ def test_an_estimator_fitted_with_callbacks_copies_without_keras_warnings():
         clone(clf)
         copy.deepcopy(clf)
         pickle.loads(pickle.dumps(clf))
+
+
+def test_callbacks_in_nested_lists_and_with_their_own_set_model_still_work():
+    """Detaching the fit's Keras model from the callbacks called set_model(None) on the
+    unflattened list: nested lists (which CallbackList flattens) and a set_model override that
+    uses its model failed the fit after training."""
+
+    class UsesModel(keras.callbacks.Callback):
+        def set_model(self, model):
+            super().set_model(model)
+            self.rate = float(model.optimizer.learning_rate)
+
+    X = rng.normal(size=(60, 3))
+    y = (X[:, 0] > 0).astype(int)
+    history, uses = keras.callbacks.History(), UsesModel()
+    L1L2Classifier(
+        hidden_layer_sizes=(4,), epochs=2, random_state=0, callbacks=[[history], uses]
+    ).fit(X, y)
+    assert len(history.history["loss"]) == 2 and uses.rate == pytest.approx(3e-3)
+    assert history.model is None and uses.model is None
+
+
+def test_the_callbacks_model_carries_this_fits_penalties():
+    """It was built with the penalties of the previous fit."""
+    seen = []
+
+    class Look(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            seen.append(self.model.layers[0].kernel_regularizer.get_config())
+
+    X = rng.normal(size=(60, 3))
+    y = (X[:, 0] > 0).astype(int)
+    clf = L1L2Classifier(hidden_layer_sizes=(4,), epochs=1, random_state=0, l1=0.0, l2=0.0)
+    clf.fit(X, y).set_params(l1=0.5, l2=0.25, callbacks=[Look()]).fit(X, y)
+    assert seen == [{"l1": 0.5, "l2": 0.25}]
+
+
+def test_model_layers_draw_no_seed_from_python_and_differ_from_each_other():
+    X = rng.normal(size=(60, 3))
+    y = (X[:, 0] > 0).astype(int)
+    clf = L1L2Classifier(hidden_layer_sizes=(8, 8), epochs=1, random_state=0).fit(X, y)
+    seeds = [layer.get_config()["kernel_initializer"]["config"]["seed"]
+             for layer in clf.model_.layers]
+    assert all(isinstance(seed, int) for seed in seeds) and len(set(seeds)) == 3
+    clone = keras.models.clone_model(clf.model_)
+    hidden = [layer.get_weights()[0] for layer in clone.layers[:2]]
+    assert hidden[1].shape == (8, 8) and not np.array_equal(hidden[0][:3], hidden[1][:3])
+
+
+def test_a_failing_refit_never_leaves_predict_an_empty_estimator():
+    """The fitted state was restored by clearing the attribute dict and refilling it: a predict
+    in another thread in between found no coefs_ (NotFittedError, AttributeError). Failing
+    fits are simulated by the block every fit runs in, failing at once, as fast as possible."""
+    from l1l2_estimator._base import restored_on_failure
+
+    X = rng.normal(size=(80, 4))
+    y = (X[:, 0] > 0).astype(int)
+    clf = L1L2Classifier(hidden_layer_sizes=(4,), epochs=2, random_state=0).fit(X, y)
+    expected = clf.predict_proba(X[:2])
+    stop = threading.Event()
+
+    def fail_forever():
+        while not stop.is_set():
+            with contextlib.suppress(RuntimeError), restored_on_failure(clf):
+                raise RuntimeError("a failed fit")
+
+    thread = threading.Thread(target=fail_forever)
+    thread.start()
+    failures = []
+    try:
+        for _ in range(5000):
+            try:
+                np.testing.assert_array_equal(clf.predict_proba(X[:2]), expected)
+            except Exception as error:  # noqa: BLE001 - every failure counts
+                failures.append(repr(error))
+    finally:
+        stop.set()
+        thread.join()
+    assert failures == []
+
+
+def test_what_a_subclass_validation_records_is_published():
+    """Validation runs on a stand-in; an attribute a subclass's _validate_data sets (scikeras'
+    own sets X_dtype_) was lost with it."""
+
+    class Recording(L1L2Classifier):
+        def _validate_data(self, X=None, y=None, reset=False, y_numeric=False):
+            if reset:
+                self.X_dtype_ = np.asarray(X).dtype
+            return super()._validate_data(X, y, reset=reset, y_numeric=y_numeric)
+
+    X = rng.normal(size=(60, 3))
+    y = (X[:, 0] > 0).astype(int)
+    assert Recording(hidden_layer_sizes=(4,), epochs=1).fit(X, y).X_dtype_ == np.float64
 
 
 def test_negative_class_weight_is_refused():

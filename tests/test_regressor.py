@@ -120,6 +120,9 @@ def test_early_stopping_on_one_weighted_row_says_the_validation_set_is_too_small
     weights[0] = 1.0
     with pytest.raises(ValueError, match=r"hold out 1 of the 1 rows .*zero sample_weight"):
         L1L2Regressor(**FAST, early_stopping=True).fit(X, X[:, 0], sample_weight=weights)
+    # Held-out rows enough, but none left to train on.
+    with pytest.raises(ValueError, match=r"hold out 3 of the 3 rows .*at least 1 left"):
+        L1L2Regressor(**FAST, early_stopping=True, validation_fraction=0.9).fit(X[:3], X[:3, 0])
 
 
 def test_non_numeric_or_nan_targets_are_refused(regression_split):

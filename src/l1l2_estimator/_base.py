@@ -131,6 +131,19 @@ def stand_in(estimator):
     return twin
 
 
+_UNSET = object()
+
+
+def changes(estimator, twin):
+    """What ``twin`` (a ``stand_in`` of ``estimator``) has that ``estimator`` does not: the
+    attributes it set (``{name: value}``) and the names it removed."""
+    before, after = vars(estimator), vars(twin)
+    return (
+        {name: value for name, value in after.items() if before.get(name, _UNSET) is not value},
+        [name for name in before if name not in after],
+    )
+
+
 def publish(estimator, attributes, absent=()):
     """Set ``attributes`` on ``estimator`` and remove the attributes named in ``absent``, in one
     step: the estimator's attribute dict is replaced by an updated copy, so that another thread
@@ -152,8 +165,8 @@ def restored_on_failure(estimator):
     try:
         yield
     except BaseException:
-        vars(estimator).clear()
-        vars(estimator).update(saved_state)
+        # In one step (a predict in another thread never sees an empty estimator).
+        estimator.__dict__ = saved_state
         raise
 
 
@@ -315,11 +328,14 @@ class L1L2Network(RoutedParams):
                 self._check_targets_continue(y, incremental, classes)
                 state = self._continued_state(incremental)
                 features = self.n_features_in_, getattr(self, "feature_names_in_", None)
+                validated = {}, []
             else:
                 sparse_y = sp.issparse(y)
                 checked = stand_in(self)  # the feature count is published with the network
                 X, y = checked._validate_data(X, y, reset=True)
                 features = checked.n_features_in_, getattr(checked, "feature_names_in_", None)
+                # And whatever else validation recorded (a subclass's _validate_data may).
+                validated = changes(self, checked)
                 state = self._initial_state(self._targets_from(y, classes, sparse_y), X.shape[1])
             targets, hidden_activation = state["targets"], state["hidden_activation"]
             units, output_activation, loss = self._output_layer(targets)
@@ -370,7 +386,10 @@ class L1L2Network(RoutedParams):
                 validation=validation,
                 callbacks=self._fit_callbacks,
                 verbose=self.verbose,
-                keras_model=lambda: self._keras_model({**state, "optimizer_state": None}),
+                # The callbacks' network carries this fit's penalties, not the fitted ones.
+                keras_model=lambda: self._keras_model(
+                    {**state, "optimizer_state": None}, penalties=(self.l1, self.l2)
+                ),
             )
             if result.diverged:
                 raise ValueError(self._divergence_message(len(losses) + len(result.losses)))
@@ -394,6 +413,7 @@ class L1L2Network(RoutedParams):
                 },
                 n_features_in=features[0],
                 feature_names_in=features[1],
+                validated=validated,
             )
         return self
 
@@ -611,6 +631,7 @@ class L1L2Network(RoutedParams):
         shuffle_seed,
         validation_scores,
         encoders=None,
+        validated=None,
     ):
         """Publish a fitted state, all attributes at once: used by ``fit`` and by ``load``.
 
@@ -622,8 +643,12 @@ class L1L2Network(RoutedParams):
         shuffling of continued training; ``validation_scores`` come with ``early_stopping``.
         ``encoders``, from ``_encoder_state(targets, n_features_in)``, shares fitted encoders
         among estimators (the cross-validated estimators' members) instead of fitting new ones.
+        ``validated`` is ``(attributes, removed)``, what this fit's validation set and removed
+        (see ``changes``), published too.
         """
+        attributes, removed = validated or ({}, [])
         state = {
+            **attributes,
             **(encoders or self._encoder_state(targets, n_features_in)),
             "n_features_in_": n_features_in,
             "history_": {"loss": [float(loss) for loss in loss_curve]},
@@ -650,7 +675,10 @@ class L1L2Network(RoutedParams):
         )
         if feature_names_in is not None:
             state["feature_names_in_"] = feature_names_in
-        publish(self, state, absent=[] if feature_names_in is not None else ["feature_names_in_"])
+        absent = [name for name in removed if name not in state]
+        if feature_names_in is None:
+            absent.append("feature_names_in_")
+        publish(self, state, absent=absent)
 
     def _encoder_state(self, targets, n_features_in):
         """The fitted target and feature encoders (and the attributes ``targets`` determine)."""
@@ -695,12 +723,14 @@ class L1L2Network(RoutedParams):
             self._model = model
         return model
 
-    def _keras_model(self, state):
-        """A compiled Keras network holding ``state``'s weights (and optimizer state, if any)."""
+    def _keras_model(self, state, penalties=None):
+        """A compiled Keras network holding ``state``'s weights (and optimizer state, if any),
+        with the ``(l1, l2)`` ``penalties`` (by default those the fitted weights were fitted
+        with)."""
         units, output_activation, loss = self._output_layer(state["targets"])
         kernels = state["weights"][::2]
         # (An estimator pickled by an earlier version has no _penalties: its params.)
-        l1, l2 = self._penalties or (self.l1, self.l2)
+        l1, l2 = penalties or self._penalties or (self.l1, self.l2)
         return build_network(
             n_features=kernels[0].shape[0],
             n_outputs=units,
@@ -713,6 +743,8 @@ class L1L2Network(RoutedParams):
             optimizer=new_optimizer(state["optimizer_config"]),
             weights=state["weights"],
             optimizer_state=state["optimizer_state"],
+            # Distinct, fixed seeds per estimator (see build_network), never Python's random.
+            seed=int(state["shuffle_seed"]) % 2**30,
         )
 
     def __getstate__(self):

@@ -210,3 +210,11 @@ def optimizer_slot(optimizer, quantity, variable):
     if not slots:
         return None
     return slots[optimizer._get_variable_index(variable)]
+
+
+def detach_model(callback, model):
+    """Keras: unset ``callback``'s model if it is ``model`` (``Callback._model``, where
+    ``set_model`` keeps it), without calling ``set_model``: a subclass's override may use the
+    model it is given (TensorBoard writes its graph), and None is no model."""
+    if getattr(callback, "_model", None) is model:
+        callback._model = None

@@ -261,7 +261,12 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
             fitted["refit_time_"] = time.perf_counter() - started
         # Everything at once: predict (through best_estimator_) and cv_results_ describe the same
         # search, also to another thread.
-        publish(self, fitted, absent=[] if feature_names is not None else ["feature_names_in_"])
+        # A search without refit leaves no best_estimator_ of an earlier search behind (fitted
+        # on other data, it would answer for this one).
+        absent = [] if self.refit else ["best_estimator_", "refit_time_"]
+        if feature_names is None:
+            absent.append("feature_names_in_")
+        publish(self, fitted, absent=absent)
 
     def _validate_search_data(self, X, y):
         if sp.issparse(X):

@@ -115,11 +115,13 @@ n_layers_ : int
     ``MLPClassifier``'s.
 best_loss_ : float or None
     Lowest value of ``loss_curve_``; None after a fit with ``early_stopping=True`` (see
-    ``best_validation_score_``), as in ``MLPClassifier``.
+    ``best_validation_score_``; also once ``partial_fit`` continues it), as in scikit-learn's
+    MLP estimators.
 validation_scores_ : list of float or None
     Held-out {score} after each epoch of a ``fit`` with ``early_stopping=True``, else None, as
-    in ``MLPClassifier`` (``partial_fit`` refuses ``early_stopping=True``, as its does). Under
-    ``warm_start`` it holds the last fit's epochs, while ``loss_curve_`` holds every fit's.
+    in scikit-learn's MLP estimators (whose ``partial_fit`` refuses ``early_stopping=True``, as
+    this one's does). Under ``warm_start`` it holds the last fit's epochs, while
+    ``loss_curve_`` holds every fit's.
 best_validation_score_ : float or None
     Best of ``validation_scores_``, whose weights the estimator keeps; None without
     ``early_stopping``.

@@ -18,6 +18,7 @@ def build_network(
     optimizer,
     weights=None,
     optimizer_state=None,
+    seed=0,
 ):
     """Return a compiled ``keras.Sequential`` of Dense layers, ``n_outputs`` output units with
     ``output_activation``, trained with ``loss``.
@@ -26,7 +27,10 @@ def build_network(
     ``_params.layer_sizes`` and ``_params.ACTIVATIONS``). Every Dense kernel, the output layer's
     included, carries ``keras.regularizers.L1L2(l1, l2)``; no bias is regularized. ``weights``
     (kernels and biases, layer by layer) replace Keras' initial weights; ``optimizer_state`` (the
-    values of ``optimizer.variables``, in order) is loaded into the built optimizer.
+    values of ``optimizer.variables``, in order) is loaded into the built optimizer. The layers'
+    ``GlorotUniform`` initializers are seeded ``seed``, ``seed + 1``, ...: an unseeded one would
+    draw its seed from Python's ``random``, whose stream (what ``keras.utils.set_random_seed``
+    seeds) building the network must leave alone; ``weights`` replace what they draw.
     """
     layer_sizes = [*hidden_layer_sizes, n_outputs]
     activations = [activation] * len(hidden_layer_sizes) + [output_activation]
@@ -36,16 +40,15 @@ def build_network(
     model = keras.Sequential(
         [keras.Input(shape=(n_features,), name="features")], name="l1l2_network"
     )
-    for units, layer_activation, name in zip(layer_sizes, activations, names, strict=True):
+    for index, (units, layer_activation, name) in enumerate(
+        zip(layer_sizes, activations, names, strict=True)
+    ):
         model.add(
             keras.layers.Dense(
                 units,
                 activation=layer_activation,
                 kernel_regularizer=keras.regularizers.L1L2(l1=l1, l2=l2),
-                # Seeded: Keras draws an unseeded initializer's seed from Python's ``random``,
-                # whose stream (what ``keras.utils.set_random_seed`` seeds) a fit must leave
-                # alone. The initial values are replaced by ``weights`` anyway.
-                kernel_initializer=keras.initializers.GlorotUniform(seed=0),
+                kernel_initializer=keras.initializers.GlorotUniform(seed=seed + index),
                 name=name,
             )
         )

@@ -37,7 +37,7 @@ import scipy.sparse as sp
 import tensorflow as tf
 from keras.callbacks import CallbackList
 
-from ._compat import optimizer_slot
+from ._compat import detach_model, optimizer_slot
 from ._params import new_optimizer
 from ._stopping import loss_rule
 from ._trainer_cache import NetworkSpec, Trainer, trainer_key, trainers
@@ -624,8 +624,10 @@ def _train_epoch_by_epoch(trainer, result, inputs, initial_epoch, epochs, valida
         # The callbacks keep their own state (EarlyStopping.stopped_epoch, History.history) but
         # not this stand-in model: held by the estimator's params, it was copied (and reloaded
         # by Keras, with warnings) by every clone, deepcopy and pickle of the fitted estimator.
-        for callback in callbacks:
-            callback.set_model(None)
+        # (Nested lists as CallbackList flattens them.)
+        if model is not None:
+            for callback in keras.tree.flatten(list(callbacks)):
+                detach_model(callback, model)
 
 
 def _run_epochs(trainer, result, inputs, initial_epoch, epochs, validation, callbacks, verbose,
