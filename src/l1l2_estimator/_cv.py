@@ -143,9 +143,7 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         architectures, several = self._architectures()
         # What the search learns (``fitted``) is published at its end, all at once.
         X_checked, y_checked, fitted = self._validate_search_data(X, y)
-        feature_names = fitted.pop("feature_names_in_")
-        if feature_names is not None:
-            fitted["feature_names_in_"] = feature_names
+        feature_names = fitted.get("feature_names_in_")
         splits = list(check_cv(self.cv, y_checked, classifier=is_classifier(self)).split(
             X_checked, y_checked, groups
         ))
@@ -285,10 +283,9 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
             checked, X, y, reset=True, dtype=(np.float64, np.float32), multi_output=True,
             y_numeric=not is_classifier(self),
         )
-        fitted = {
-            "n_features_in_": checked.n_features_in_,
-            "feature_names_in_": getattr(checked, "feature_names_in_", None),
-        }
+        fitted = {"n_features_in_": checked.n_features_in_}
+        if hasattr(checked, "feature_names_in_"):
+            fitted["feature_names_in_"] = checked.feature_names_in_
         if is_classifier(self):
             y = classification_targets(y)
             classes = Multilabel.of(y).classes if y.ndim == 2 else np.unique(y)
