@@ -2,6 +2,7 @@
 thread pools sized like joblib asks, scikeras' tag declaration; each effect documented and
 switchable."""
 
+import importlib.metadata
 import os
 import platform
 import subprocess
@@ -33,6 +34,17 @@ def _run(prelude="", **env):
         [sys.executable, "-c", prelude + PROBE], env={**clean, **env}, capture_output=True,
         text=True, check=True,
     )
+
+
+def test_version_is_the_installed_distributions():
+    done = subprocess.run(
+        [sys.executable, "-c", "import sys, l1l2_estimator as p; print(p.__version__, "
+         "'tensorflow' in sys.modules, '__version__' in dir(p), 'importlib' in dir(p))"],
+        capture_output=True, text=True, check=True,
+    )
+    # Read without importing TensorFlow, listed by dir(), and the only non-public name there.
+    assert done.stdout.split() == [importlib.metadata.version("l1l2-estimator"), "False", "True",
+                                   "False"]
 
 
 def test_import_prints_nothing():

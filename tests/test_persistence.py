@@ -17,6 +17,7 @@ import pytest
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
 
+import l1l2_estimator
 from l1l2_estimator import L1L2Classifier, persistence
 from l1l2_estimator.persistence import FORMAT_VERSION, dump, load
 
@@ -545,6 +546,7 @@ def test_file_holds_json_and_a_keras_file(saved_binary):
     assert metadata["format"] == "l1l2-estimator"
     assert metadata["format_version"] == FORMAT_VERSION
     assert metadata["estimator"] == "L1L2Classifier"
+    assert metadata["library_version"] == l1l2_estimator.__version__
 
 
 def test_docstring_examples():

@@ -5,7 +5,8 @@ command line's ``--help`` do not pay for importing TensorFlow; ``from l1l2_estim
 L1L2Classifier`` imports it (a few seconds).
 """
 
-import importlib
+import importlib as _importlib
+import importlib.metadata as _metadata
 
 __all__ = [
     "L1L2Classifier",
@@ -31,13 +32,26 @@ _HOMES = {
 }
 
 
+
+
+def _installed_version():
+    try:
+        return _metadata.version("l1l2-estimator")
+    except _metadata.PackageNotFoundError:  # imported from a source tree, not installed
+        return "0+unknown"
+
+
 def __getattr__(name):
-    if name not in _HOMES:
+    if name == "__version__":  # looked up on first use: reading the metadata costs milliseconds
+        value = _installed_version()
+    elif name in _HOMES:
+        value = getattr(_importlib.import_module(_HOMES[name], __name__), name)
+    else:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(_HOMES[name], __name__), name)
     globals()[name] = value
     return value
 
 
 def __dir__():
-    return sorted({*globals(), *__all__})
+    public = {name for name in globals() if not name.startswith("_")}
+    return sorted({*public, *__all__, "__version__"})

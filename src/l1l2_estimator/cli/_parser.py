@@ -1,10 +1,10 @@
 """The flags of ``l1l2-estimator``, each parsed and checked here, before TensorFlow is imported."""
 
 import argparse
-import importlib.metadata
 import os
 import re
 
+from .. import __version__
 from ._settings import (
     CV_FOLDS,
     DEFAULT_HIDDEN,
@@ -44,7 +44,7 @@ def build_parser():
             "the package's TensorFlow code, 130 interrupted (Ctrl-C)."
         ),
     )
-    parser.add_argument("--version", action="version", version=f"{PROG} {_version()}")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     data = parser.add_argument_group("data")
     data.add_argument(
         "--csv",
@@ -254,13 +254,6 @@ def _separator(text):
             f"expected one character such as ';' or the word tab, got {text!r}"
         )
     return separator
-
-
-def _version():
-    try:
-        return importlib.metadata.version("l1l2-estimator")
-    except importlib.metadata.PackageNotFoundError:  # running from a source tree
-        return "(not installed)"
 
 
 def _grid_text(values):

@@ -22,12 +22,12 @@ nothing is handed to Keras' deserialization, nothing is written to disk.
 
 from .. import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start)
 
-import importlib.metadata
 import json
 import os
 
 from sklearn.utils.validation import check_is_fitted
 
+from .. import __version__
 from ..classifier import L1L2Classifier
 from ..regressor import L1L2Regressor
 from ._archive import (
@@ -125,7 +125,7 @@ def dump(estimator, path):
             f"{type(estimator).__qualname__}.{hint}"
         )
     check_is_fitted(estimator)
-    content = metadata(estimator, library_version=_library_version())
+    content = metadata(estimator, library_version=__version__)
     check_params_describe_state(estimator, estimator._get_fitted_state())
     data = zip_bytes(
         {
@@ -186,10 +186,3 @@ def load(path):
     except Refused as refused:
         raise ValueError(f"Cannot load {os.fspath(path)}: {refused}") from refused.__cause__
     return estimator
-
-
-def _library_version():
-    try:
-        return importlib.metadata.version("l1l2-estimator")
-    except importlib.metadata.PackageNotFoundError:  # running from a source tree
-        return "unknown"
