@@ -618,6 +618,56 @@ def test_save_onto_the_csv_file_leaves_the_data(capsys, tmp_path):
     assert data.read_text() == text
 
 
+def test_save_onto_the_csv_file_through_the_home_folder_leaves_the_data(
+    capsys, tmp_path, monkeypatch
+):
+    # --csv=~/flowers.csv was not expanded when --save was compared with it: the model replaced
+    # the data.
+    monkeypatch.setenv("HOME", str(tmp_path))
+    data = write_csv(tmp_path / "flowers.csv")
+    text = data.read_text()
+    code, _, err = run_cli(
+        capsys, "--csv=~/flowers.csv", "--target", "species", "--save=~/flowers.csv", *FAST[2:]
+    )
+    assert code == 2 and "would replace the data" in err
+    assert data.read_text() == text
+
+
+@pytest.mark.parametrize(
+    "save, message",
+    [
+        ("plots", "--save 'plots' is the --plot folder"),
+        ("plots/loss_curve.png", "is a file that --plot 'plots' writes its plots to"),
+        ("plots/../plots/confusion_matrix.png", "is a file that --plot 'plots' writes"),
+    ],
+)
+def test_save_onto_the_plots_is_refused_before_fitting(capsys, tmp_path, monkeypatch, save,
+                                                        message):
+    # Both were accepted: the plots then replaced the saved model, or failed after every fit
+    # on finding a file where their folder goes.
+    fitted = []
+    monkeypatch.setattr(_run, "run", lambda job: fitted.append(job))
+    monkeypatch.chdir(tmp_path)
+    if "/" in save:
+        (tmp_path / "plots").mkdir()
+    code, _, err = run_cli(capsys, *FAST, "--save", save, "--plot", "plots")
+    assert code == 2 and message in err and not fitted
+
+
+def test_save_beside_the_plots_is_accepted(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, _, _ = run_cli(capsys, *FAST, "--epochs", "2", "--save", "out/model.joblib",
+                         "--plot", "out")
+    assert code == 2  # its folder must exist before the run
+    (tmp_path / "out").mkdir()
+    code, _, _ = run_cli(capsys, *FAST, "--epochs", "2", "--save", "out/model.joblib",
+                         "--plot", "out")
+    assert code == 0
+    assert sorted(path.name for path in (tmp_path / "out").iterdir()) == [
+        "confusion_matrix.png", "loss_curve.png", "model.joblib", "regularization_path.png"
+    ]
+
+
 def test_save_to_a_folder_without_write_permission_is_refused_before_fitting(
     capsys, tmp_path, monkeypatch
 ):

@@ -204,6 +204,16 @@ def test_several_architectures_and_a_custom_scorer():
     )
 
 
+def test_an_int_among_architectures_is_one_layer(wine):
+    # A list of architectures holding an int was refused as one malformed architecture.
+    X, y = wine
+    params = {**NETWORK, "hidden_layer_sizes": [(4,), 3], "epochs": 2, "cv": 2}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search = L1L2ClassifierCV(l1s=[0], l2s=[0], **params).fit(X, y)
+    assert list(search.cv_results_["param_hidden_layer_sizes"]) == [(4,), (3,)]
+
+
 def test_fitted_attributes_and_prediction(wine):
     pd = pytest.importorskip("pandas")
     X, y = wine
@@ -281,7 +291,8 @@ def test_diverging_members_score_nan_and_lose():
         ({"optimizer": "ftrl"}, "Ftrl's update raises its accumulators to a power"),
         ({"l1s": []}, "l1s must be a non-empty list"),
         ({"l2s": [0, -1]}, "l2s must be a non-empty list"),
-        ({"hidden_layer_sizes": [(4,), (0,)]}, "hidden_layer_sizes must be a positive"),
+        ({"hidden_layer_sizes": [(4,), (0,)]}, "hidden_layer_sizes must be one architecture"),
+        ({"hidden_layer_sizes": [(4,), "4"]}, r"or a list of architectures.*got \[\(4,\), '4'\]"),
         ({"activation": "sigmoidish"}, "activation"),
     ],
 )

@@ -181,6 +181,18 @@ def test_routed_optimizer_arguments_are_checked_before_keras_sees_them(routed, e
 
 
 @pytest.mark.parametrize(
+    "callbacks", [[1], [keras.callbacks.History(), "early"], [[keras.callbacks.History(), None]]]
+)
+def test_a_callbacks_entry_that_is_no_callback_is_refused_by_name(callbacks):
+    # scikeras' TypeError ("If specified, ``callbacks`` must be one of ...") named no entry.
+    clf = L1L2Classifier(**FAST).fit(X8, Y)
+    before = clf.predict_proba(X8)
+    with pytest.raises(ValueError, match="callbacks must be a list of keras.callbacks.Callback"):
+        clf.set_params(callbacks=callbacks).fit(X8, Y)
+    np.testing.assert_array_equal(clf.predict_proba(X8), before)
+
+
+@pytest.mark.parametrize(
     "optimizer, message",
     [
         (lambda: keras.optimizers.Adam(learning_rate=-0.05), "learning_rate must be > 0"),

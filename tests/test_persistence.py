@@ -537,6 +537,19 @@ def test_load_never_unpickles(saved_binary, fitted_binary, binary_data, monkeypa
     np.testing.assert_array_equal(loaded.predict_proba(X), fitted_binary.predict_proba(X))
 
 
+def test_model_keeps_the_fitted_penalties_after_set_params(fitted_binary, tmp_path):
+    # The file held the fitted penalties, but load built model_ with the changed params, where a
+    # pickled copy kept the fitted ones.
+    changed = pickle.loads(pickle.dumps(fitted_binary)).set_params(l1=0.5, l2=0.25)
+    dump(changed, tmp_path / "changed.l1l2")
+    loaded = load(tmp_path / "changed.l1l2")
+    assert (loaded.l1, loaded.l2) == (0.5, 0.25)
+    for copy in (pickle.loads(pickle.dumps(changed)), loaded):
+        for layer in copy.model_.layers:
+            regularizer = layer.kernel_regularizer
+            assert (regularizer.l1, regularizer.l2) == (fitted_binary.l1, fitted_binary.l2)
+
+
 def test_file_holds_json_and_a_keras_file(saved_binary):
     members = _unzip(saved_binary)
     assert list(members) == ["l1l2-estimator.json", "model.keras"]

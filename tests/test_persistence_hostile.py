@@ -143,6 +143,10 @@ CONFIG_ATTACKS = {
                _keras_object("keras.regularizers", "L1L2", {"l1": 0, "l2": 0}, "attacker>L1L2")),
         "registered_name 'attacker>L1L2'"),
     "bias regularizer": (_dense(1, "bias_regularizer", L1L2), "bias_regularizer must be None"),
+    "layers with different penalties": (
+        _dense(1, "kernel_regularizer",
+               _keras_object("keras.regularizers", "L1L2", {"l1": 0.25, "l2": 0.0})),
+        "layers have different kernel_regularizer penalties"),
     "kernel constraint": (
         _dense(2, "kernel_constraint", MAX_NORM), "kernel_constraint must be None"),
     "dtype policy": (_dense(1, "dtype", MIXED), "dtype must be float32"),

@@ -88,6 +88,22 @@ def test_confusion_matrix_is_labelled_by_class(fitted_multiclass, multiclass_dat
     assert f"accuracy {accuracy:.3f}" in ax.get_title()
 
 
+def test_confusion_matrix_counts_every_row_also_of_a_label_never_fitted(
+    fitted_multiclass, multiclass_data
+):
+    # The rows of an unseen label were left out of the matrix, though the title counted them.
+    X, y = multiclass_data
+    y = np.array(["ant", "bee", "cat"])[y]
+    y[:5] = "dog"
+    display = plots.plot_confusion_matrix(fitted_multiclass, X, y)
+    assert display.confusion_matrix.sum() == len(y)
+    assert display.confusion_matrix[3].sum() == 5 and display.confusion_matrix[:, 3].sum() == 0
+    labels = [tick.get_text() for tick in display.ax_.get_yticklabels()]
+    assert labels == ["ant", "bee", "cat", "dog"]
+    with pytest.raises(ValueError, match="Mix of label input types"):
+        plots.plot_confusion_matrix(fitted_multiclass, X, np.arange(len(y)))
+
+
 def test_loss_curve_draws_loss_curve_(fitted_binary):
     ax = plots.plot_loss_curve(fitted_binary)
     (line,) = ax.get_lines()
@@ -137,6 +153,39 @@ def test_every_picture_of_an_unfitted_estimator_is_a_not_fitted_error(split, tmp
         lambda: plots.save_plots(classifier, X_train, y_train, X_test, y_test, tmp_path / "out"),
     ):
         with pytest.raises(NotFittedError, match="L1L2(Classifier|Regressor) instance is not"):
+            draw()
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_unfitted_wrapper_around_a_fitted_network_is_not_fitted(split, tmp_path):
+    # An unfitted TransformedTargetRegressor whose regressor param was fitted: its loss curve was
+    # drawn, and save_plots failed only after making its folder and fitting the path.
+    X_train, _, X_test, _ = split
+    y_train, y_test = X_train[:, 0] + X_train[:, 1], X_test[:, 0] + X_test[:, 1]
+    regressor = L1L2Regressor(**{**FAST, "epochs": 2}).fit(X_train, y_train)
+    wrapper = TransformedTargetRegressor(regressor, transformer=StandardScaler())
+    for draw in (
+        lambda: plots.plot_loss_curve(wrapper),
+        lambda: plots.plot_prediction_error(wrapper, X_test, y_test),
+        lambda: plots.save_plots(wrapper, X_train, y_train, X_test, y_test, tmp_path / "out"),
+    ):
+        with pytest.raises(NotFittedError, match="TransformedTargetRegressor instance is not"):
+            draw()
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_search_fitted_with_refit_false_is_not_fitted_for_pictures(split, tmp_path):
+    # Its path was refused as "an unfitted L1L2ClassifierCV", after save_plots made its folder.
+    X_train, y_train, X_test, y_test = split
+    search = L1L2ClassifierCV(**{**FAST, "epochs": 2}, l1s=[0], l2s=[0], cv=2, refit=False)
+    search.fit(X_train, y_train)
+    for draw in (
+        lambda: plots.plot_loss_curve(search),
+        lambda: plots.plot_confusion_matrix(search, X_test, y_test),
+        lambda: plots.regularization_path(search, X_train, y_train, X_test, y_test, [0]),
+        lambda: plots.save_plots(search, X_train, y_train, X_test, y_test, tmp_path / "out"),
+    ):
+        with pytest.raises(NotFittedError, match="fitted with refit=False"):
             draw()
     assert not (tmp_path / "out").exists()
 

@@ -13,6 +13,7 @@ import contextlib
 import math
 from numbers import Real
 
+import keras
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator
@@ -224,6 +225,26 @@ def _check_elementwise(optimizer_config):
     refusal = batch_refusal(optimizer_config)
     if refusal is not None:
         raise ValueError(f"Not supported by the cross-validated estimators: {refusal}.")
+
+
+def _is_callback(item):
+    """A Keras callback, or a callback class (scikeras builds it with ``callbacks__*``)."""
+    return isinstance(item, keras.callbacks.Callback) or (
+        isinstance(item, type) and issubclass(item, keras.callbacks.Callback)
+    )
+
+
+def _check_callbacks(callbacks):
+    """Refuse ``callbacks`` entries that scikeras would refuse later with its own ``TypeError``."""
+    bad = [
+        item for item in callbacks or ()
+        if not (_is_callback(item) or (isinstance(item, list) and all(map(_is_callback, item))))
+    ]
+    if bad:
+        raise ValueError(
+            "callbacks must be a list of keras.callbacks.Callback instances or classes (built "
+            f"with callbacks__* arguments), or lists of them; got {bad[0]!r} in it."
+        )
 
 
 class L1L2Network(RoutedParams):
@@ -563,6 +584,7 @@ class L1L2Network(RoutedParams):
         proximal L1 step knows. Checked in ``fit`` (after ``_fit_context`` has checked the
         constraints) and by ``load``."""
         layer_sizes(self.hidden_layer_sizes)
+        _check_callbacks(self.callbacks)
         class_weight = getattr(self, "class_weight", None)
         if isinstance(class_weight, dict):
             not_numbers = {
@@ -632,6 +654,7 @@ class L1L2Network(RoutedParams):
         validation_scores,
         encoders=None,
         validated=None,
+        penalties=None,
     ):
         """Publish a fitted state, all attributes at once: used by ``fit`` and by ``load``.
 
@@ -644,7 +667,8 @@ class L1L2Network(RoutedParams):
         ``encoders``, from ``_encoder_state(targets, n_features_in)``, shares fitted encoders
         among estimators (the cross-validated estimators' members) instead of fitting new ones.
         ``validated`` is ``(attributes, removed)``, what this fit's validation set and removed
-        (see ``changes``), published too.
+        (see ``changes``), published too. ``penalties``, the ``(l1, l2)`` that the weights were
+        fitted with, defaults to the params (a fit's; ``load`` passes the file's).
         """
         attributes, removed = validated or ({}, [])
         state = {
@@ -663,7 +687,7 @@ class L1L2Network(RoutedParams):
             "_shuffle_seed": int(shuffle_seed),
             # The penalties the weights were fitted with, for model_'s regularizers (set_params
             # may change l1 and l2 before model_ is first built).
-            "_penalties": (float(self.l1), float(self.l2)),
+            "_penalties": penalties or (float(self.l1), float(self.l2)),
             "_model": None,  # model_, built from the state above when first asked for
         }
         # As MLPClassifier's: None without early_stopping.

@@ -92,13 +92,20 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
 
     def _architectures(self):
         """``hidden_layer_sizes`` as a list of architectures: one (an int or a sequence of
-        ints), or several (a sequence of those)."""
+        ints), or several (a sequence of those, in which an int is one layer)."""
         sizes = self.hidden_layer_sizes
-        several = not isinstance(sizes, Integral) and all(
+        several = not isinstance(sizes, (Integral, str)) and any(
             not isinstance(item, Integral) for item in sizes
         )
-        candidates = list(sizes) if several and len(sizes) else [sizes]
-        return [layer_sizes(candidate) for candidate in candidates], several
+        candidates = list(sizes) if several else [sizes]
+        try:
+            return [layer_sizes(candidate) for candidate in candidates], several
+        except (TypeError, ValueError):
+            raise ValueError(
+                "hidden_layer_sizes must be one architecture (a positive integer or a non-empty "
+                "sequence of positive integers) or a list of architectures, such as "
+                f"[(32,), (64, 32)], got {sizes!r}."
+            ) from None
 
     @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None, groups=None):

@@ -139,7 +139,9 @@ SEARCH_PARAMETERS = {
     "hidden_layer_sizes": """\
 hidden_layer_sizes : array-like of int, int, or list of those, default=(100,)
     One architecture (as for the single estimator), or a list of architectures, e.g.
-    ``[(32,), (64, 32)]``: each is searched with the whole penalty grid, as its own ensemble.""",
+    ``[(32,), (64, 32)]``: each is searched with the whole penalty grid, as its own ensemble. A
+    list of ints alone is one architecture (``[64, 32]``: two layers); in a list that holds a
+    sequence, an int is an architecture of one layer (``[(64, 32), 16]``).""",
     "l1s": """\
 l1s : array-like of float, default={default_penalties}
     The values of ``l1`` to try, each >= 0.{default_reason}""",

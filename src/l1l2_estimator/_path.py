@@ -12,6 +12,7 @@ import scipy.sparse as sp
 from sklearn import get_config
 from sklearn.base import BaseEstimator, clone, is_classifier, is_regressor
 from sklearn.compose import TransformedTargetRegressor
+from sklearn.exceptions import NotFittedError
 from sklearn.frozen import FrozenEstimator
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_consistent_length
@@ -166,7 +167,7 @@ def regularization_path(
     network = final_step(estimator, fitted=False)
     scored_by = score_name(estimator)
     if "l1" not in network.get_params(deep=False) or scored_by is None:
-        unfitted_search = "l1s" in network.get_params(deep=False)
+        unfitted_search = is_search(network)
         raise TypeError(
             "regularization_path needs an estimator with an l1 parameter (L1L2Classifier or "
             "L1L2Regressor, or a Pipeline ending in one"
@@ -216,12 +217,29 @@ def _columns(X):
     return shape[1] if len(shape) == 2 else None
 
 
+def searched_best(search):
+    """The ``best_estimator_`` of a fitted ``L1L2ClassifierCV``/``L1L2RegressorCV`` (None if it
+    is not fitted); NotFittedError if it was fitted with ``refit=False``, which keeps none."""
+    best = getattr(search, "best_estimator_", None)
+    if best is None and hasattr(search, "cv_results_"):
+        raise NotFittedError(
+            f"This {type(search).__name__} was fitted with refit=False: it chose l1_ and l2_ but "
+            "kept no fitted network. Fit it with refit=True."
+        )
+    return best
+
+
+def is_search(estimator):
+    """Whether ``estimator`` is an ``L1L2ClassifierCV``/``L1L2RegressorCV``."""
+    return "l1s" in estimator.get_params(deep=False)
+
+
 def _through_search(estimator):
     """``estimator`` with a fitted ``L1L2ClassifierCV``/``L1L2RegressorCV`` in it replaced by
     that search's ``best_estimator_`` (unchanged otherwise)."""
     search = final_step(estimator)
-    best = getattr(search, "best_estimator_", None)
-    if best is None or "l1s" not in search.get_params(deep=False):
+    best = searched_best(search) if is_search(search) else None
+    if best is None:
         return estimator
     path = network_path(estimator)
     return clone(estimator).set_params(**{path: best}) if path else best

@@ -34,16 +34,19 @@ import os
 import numpy as np
 from sklearn.exceptions import NotFittedError
 from sklearn.metrics import accuracy_score
-from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.multiclass import type_of_target, unique_labels
 from sklearn.utils.validation import check_consistent_length, check_is_fitted
 
 from ._path import (
     DEFAULT_L1_VALUES,
     RegularizationPath,
     final_step,
+    is_search,
     regularization_path,
     score_name,
+    searched_best,
 )
+from ._plot_files import FILE_NAMES
 from ._stopping import warnings_point_higher
 
 __all__ = [
@@ -61,13 +64,6 @@ __all__ = [
 
 MATPLOTLIB_MISSING = "matplotlib is required for plotting: pip install 'l1l2-estimator[plot]'"
 
-# File names written by save_plots, by plot.
-FILE_NAMES = {
-    "confusion_matrix": "confusion_matrix.png",
-    "prediction_error": "prediction_error.png",
-    "loss_curve": "loss_curve.png",
-    "regularization_path": "regularization_path.png",
-}
 
 
 def _require_matplotlib():
@@ -91,10 +87,14 @@ def _pyplot():
 
 def _fitted_network(estimator):
     """The fitted network inside ``estimator`` (a fitted ``L1L2ClassifierCV`` or
-    ``L1L2RegressorCV``: its ``best_estimator_``); NotFittedError if it is not fitted."""
+    ``L1L2RegressorCV``: its ``best_estimator_``); NotFittedError if ``estimator`` is not fitted
+    (a TransformedTargetRegressor is fitted by its own fit, even around a fitted regressor), or
+    is a search fitted with ``refit=False``."""
     network = final_step(estimator)
-    network = getattr(network, "best_estimator_", network)
+    if is_search(network):
+        network = searched_best(network) or network
     check_is_fitted(network)
+    check_is_fitted(estimator)
     return network
 
 
@@ -123,7 +123,8 @@ def plot_confusion_matrix(
 
     A thin wrapper of :meth:`sklearn.metrics.ConfusionMatrixDisplay.from_predictions` that uses
     every class of ``estimator.classes_`` (so a class absent from ``y`` still gets its row and
-    column) and puts the accuracy in the title.
+    column) and every label of ``y`` (a label the estimator never saw gets its row, of rows
+    predicted as other classes), and puts the accuracy in the title.
 
     Parameters
     ----------
@@ -158,7 +159,7 @@ def plot_confusion_matrix(
     _fitted_network(estimator)
     _check_one_target(y, regression=False, function="plot_confusion_matrix")
     check_consistent_length(X, y, sample_weight)
-    labels = estimator.classes_
+    labels = unique_labels(estimator.classes_, y)
     y_pred = estimator.predict(X)
     # Long class names overlap when written side by side under the columns.
     rotation = 45 if max(len(str(label)) for label in labels) > 6 else "horizontal"

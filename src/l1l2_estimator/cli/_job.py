@@ -9,6 +9,7 @@ import os
 from dataclasses import dataclass
 
 from .._memory import available_memory
+from .._plot_files import FILE_NAMES
 from ._data import load_data, simulated_informative
 from ._settings import SIMULATION_DEFAULTS, TASK_PENALTIES, UsageError
 
@@ -36,6 +37,8 @@ def prepare(args):
         _check_save_file(args.save, args.csv)
     if args.plot:
         _check_plot_folder(args.plot)
+    if args.save and args.plot:
+        _check_save_outside_plots(args.save, args.plot)
     if args.csv is None:  # the simulated data's rows and classes are known before simulating
         samples = args.samples or SIMULATION_DEFAULTS["samples"]
         classes = None if regression else args.classes or SIMULATION_DEFAULTS["classes"]
@@ -186,6 +189,22 @@ def _check_plot_folder(folder):
     if not os.access(existing, os.W_OK | os.X_OK):
         verb = "write to" if existing == os.path.abspath(folder) else "create"
         raise UsageError(f"cannot {verb} --plot {folder!r}: Permission denied")
+
+
+def _check_save_outside_plots(save, folder):
+    """--save must be neither the --plot folder nor one of the plot files written there (the
+    plots, written after the model, would replace it, or find a file where the folder goes)."""
+    saved, plotted = os.path.realpath(save), os.path.realpath(folder)
+    if saved == plotted:
+        raise UsageError(
+            f"--save {save!r} is the --plot folder; give the model a file name, such as "
+            f"{os.path.join(folder, 'model.joblib')!r}"
+        )
+    if os.path.dirname(saved) == plotted and os.path.basename(saved) in FILE_NAMES.values():
+        raise UsageError(
+            f"--save {save!r} is a file that --plot {folder!r} writes its plots to; give the "
+            "model another name"
+        )
 
 
 def _check_simulated_memory(samples, features):

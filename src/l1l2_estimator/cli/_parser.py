@@ -49,6 +49,7 @@ def build_parser():
     data.add_argument(
         "--csv",
         metavar="PATH",
+        type=os.path.expanduser,
         help="read the data from this CSV file (header row required; feature columns numeric)",
     )
     data.add_argument(

@@ -6,8 +6,10 @@ Every nested entry is checked: the ``Sequential`` with its dtype policy and buil
 and dtype policy, and the ``compile_config`` (loss, optimizer, ...). Every object's ``module``,
 ``class_name`` and ``registered_name``, every config key and the kind of every value are checked,
 and the layers must be the ones that the stored params, features and labels describe. The network
-itself is then rebuilt from the params: the optimizer, loss and regularizer values in the file are
-checked but not used.
+itself is then rebuilt from the params: the optimizer and loss in the file are checked but not
+used. The regularizers' ``l1`` and ``l2`` (one pair, the same in every layer) are the penalties
+that the weights were fitted with, which ``model_`` reports, as it does after pickling, when
+``set_params`` changed ``l1`` or ``l2`` after fitting; further training uses the params.
 """
 
 from ._archive import Refused
@@ -29,7 +31,8 @@ LOSSES = frozenset({"binary_crossentropy", "sparse_categorical_crossentropy", "m
 
 def check_network_config(config, *, n_features, units, activations):
     """Refuse a ``config.json`` that is not, in every nested entry, a compiled ``Sequential`` of an
-    ``InputLayer`` of ``n_features`` and ``Dense`` layers of ``units`` with ``activations``."""
+    ``InputLayer`` of ``n_features`` and ``Dense`` layers of ``units`` with ``activations``, all
+    with one L1-L2 penalty; return that penalty, ``(l1, l2)``."""
     where = "its network"
     check_keys(config, where, IDENTITY_KEYS + ("compile_config",), ("build_config",))
     _identity(config, where, ("Sequential",), ("keras",))
@@ -53,11 +56,19 @@ def check_network_config(config, *, n_features, units, activations):
         )
     _input_layer(layers[0], f"{where}'s layer 0", n_features)
     widths = [n_features, *units[:-1]]
-    for index, (layer, width, layer_units, activation) in enumerate(
-        zip(layers[1:], widths, units, activations)
-    ):
+    penalties = [
         _dense_layer(layer, f"{where}'s layer {index + 1}", width, layer_units, activation)
+        for index, (layer, width, layer_units, activation) in enumerate(
+            zip(layers[1:], widths, units, activations)
+        )
+    ]
+    if len(set(penalties)) > 1:
+        raise Refused(
+            f"{where}'s layers have different kernel_regularizer penalties {show(penalties)}; "
+            "an estimator's network has one l1 and one l2."
+        )
     _compile_config(config["compile_config"], f"{where}'s compile_config")
+    return penalties[0]
 
 
 def _identity(config, where, class_names, modules):
@@ -121,9 +132,10 @@ def _dense_layer(layer, where, width, units, activation):
     check_constant(config["use_bias"], True, f"{where}'s use_bias")
     _initializer(config["kernel_initializer"], f"{where}'s kernel_initializer", "GlorotUniform")
     _initializer(config["bias_initializer"], f"{where}'s bias_initializer", "Zeros")
-    _regularizer(config["kernel_regularizer"], f"{where}'s kernel_regularizer")
+    penalty = _regularizer(config["kernel_regularizer"], f"{where}'s kernel_regularizer")
     for key in ("bias_regularizer", "kernel_constraint", "bias_constraint", *_DENSE_NULL_KEYS):
         check_constant(config.get(key), None, f"{where}'s {key}")
+    return penalty
 
 
 def _initializer(value, where, class_name):
@@ -150,6 +162,7 @@ def _regularizer(value, where):
     for key in ("l1", "l2"):
         if not is_finite_number(config[key]) or config[key] < 0:
             raise Refused(f"{where}'s {key} must be a finite number >= 0, got {show(config[key])}.")
+    return float(config["l1"]), float(config["l2"])
 
 
 def _dtype_policy(value, where):

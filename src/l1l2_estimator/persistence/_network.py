@@ -167,8 +167,9 @@ def params_optimizer_config(estimator):
 
 def read_network(archive, estimator, fields):
     """What the ``model.keras`` member contributes to the fitted state (keyword arguments of
-    ``_set_fitted_state``): weights and optimizer state read from the file, the optimizer
-    configuration and hidden activation from the params."""
+    ``_set_fitted_state``): weights, optimizer state and the penalties the weights were fitted
+    with read from the file, the optimizer configuration and hidden activation from the
+    params."""
     # Counted before the expected network's per-layer lists are built.
     hidden = estimator.hidden_layer_sizes
     n_layers = 1 + (1 if isinstance(hidden, Integral) else len(hidden))
@@ -196,7 +197,7 @@ def read_network(archive, estimator, fields):
     network_config = parse_json(
         inner.read("config.json", expected.config_byte_limit()), f"its {MODEL_MEMBER}'s config"
     )
-    check_network_config(
+    penalties = check_network_config(
         network_config,
         n_features=expected.n_features,
         units=expected.units,
@@ -215,6 +216,7 @@ def read_network(archive, estimator, fields):
         "optimizer_config": config,
         "optimizer_state": optimizer_state,
         "hidden_activation": ACTIVATIONS[estimator.activation],
+        "penalties": penalties,
     }
 
 
