@@ -117,6 +117,13 @@ def test_csv_reading_details(tmp_path):
     assert X.columns.tolist() == ["width ", "  height"]
     assert X.columns.tolist() == pd.read_csv(path).drop(columns="label").columns.tolist()
 
+    # Quoted names after a space: --target names it as pandas reads it with skipinitialspace
+    # (it was refused as "not a column"); the columns keep the names plain read_csv gives.
+    path.write_text('"x", "y", "label"\n1, 2, a\n3, 4, b\n')
+    X, y, _ = _data.read_csv(str(path), "label")
+    assert X.columns.tolist() == pd.read_csv(path).columns.tolist()[:2]
+    assert y.tolist() == ["a", "b"]
+
 
 def test_csv_columns_keep_their_names_through_fit_save_and_plot(capsys, tmp_path, monkeypatch):
     path = write_csv(tmp_path / "flowers.csv")
@@ -270,6 +277,11 @@ ERROR_CASES = {
         ["--csv", "{rare}", "--target", "species"],
         "class 'virginica' has a single row; the stratified split needs at least 2 rows",
     ),
+    "--grid with a class of one training row": (
+        # It failed in the search, advising a stratified splitter (the CLI's folds are).
+        ["--csv", "{rare_pair}", "--target", "species", "--grid", "--test-size", "0.5"],
+        "--grid: class 'virginica' has a single row in the training split; its 3-fold",
+    ),
     "one class": (["--classes", "1"], "argument --classes: expected a whole number >= 2"),
     "missing file": (["--csv", "{tmp}/missing.csv", "--target", "y"], "No such file"),
     "missing target column": (
@@ -315,7 +327,7 @@ ERROR_CASES = {
     "single integer class": (["--csv", "{one_code}", "--target", "code"], "single class, 3;"),
     "fractional labels": (
         ["--csv", "{fractional}", "--target", "code"],
-        "numbers that are not whole, such as 0.5 on line 3: class labels are expected; for a "
+        "numbers that are not whole, such as '0.50' on line 3: class labels are expected; for a "
         "numeric target, pass --task regression",
     ),
     "repeated column": (["--csv", "{repeated}", "--target", "y"], "names a column twice: 'a'"),
@@ -401,6 +413,11 @@ ERROR_CASES.update({
         ["--csv", "{mixed_labels}", "--target", "y"],
         "too large for class labels, such as '9223372036854775808' on line 3",
     ),
+    "an unclosed quote": (
+        ["--csv", "{unclosed}", "--target", "y"],
+        # It was pandas' "C error: EOF inside string starting at row 3".
+        'unclosed.csv, line 5: a quoted cell opens with " here and is never closed',
+    ),
     "--save onto the --csv file": (
         ["--csv", "{good}", "--target", "species", "--save", "{good}"],
         "is the --csv file the data comes from; writing the model there would replace the data",
@@ -422,10 +439,11 @@ def broken_csv_files(folder):
         "semicolon_points": "a;b;species\n0.5;1.5;setosa\n",
         "one_class": "a,b,species\n1,2,setosa\n3,4,setosa\n",
         "one_code": "a,b,code\n1,2,3\n3,4,3\n",
-        "fractional": "a,b,code\n1,2,1\n3,4,0.5\n",
+        "fractional": "a,b,code\n1,2,1\n3,4,0.50\n",
         "repeated": "a,b,a,y\n1,2,3,x\n4,5,6,z\n",
         "indexed": ",a,species\n0,1.5,setosa\n1,2.5,virginica\n",
         "rare": "a,species\n" + "1,setosa\n2,versicolor\n" * 4 + "3,virginica\n",
+        "rare_pair": "a,species\n" + "1,setosa\n2,versicolor\n" * 4 + "3,virginica\n" * 2,
         "inf_label": "a,b,y\n1,2,1\n3,4,inf\n5,6,1\n7,8,inf\n",
         "big_labels": "a,b,y\n1,2,1e20\n3,4,2e20\n5,6,1e20\n7,8,2e20\n",
         "overflow": "a,b,y\n1,2,x\n1e309,4,z\n5,6,x\n7,8,z\n",
@@ -439,6 +457,7 @@ def broken_csv_files(folder):
         "huge_labels": "a,y\n1,1\n2,18446744073709551617\n3,2\n",
         "negative_labels": "a,y\n1,1\n2,-99999999999999999999\n3,2\n",
         "mixed_labels": "a,y\n1,-1\n2,9223372036854775808\n3,2\n",
+        "unclosed": 'a,b,y\n1,2,"x\ny"\n3,4,z\n5,6,"x\n7,8,z\n',
     }
     files = {}
     for name, text in texts.items():

@@ -386,7 +386,8 @@ def test_a_search_too_large_for_memory_is_refused_before_training(wine, monkeypa
 def test_a_fold_missing_a_class_is_refused():
     X = np.arange(20, dtype=float).reshape(10, 2)
     y = np.array([0] * 8 + [1] * 2)
-    with pytest.raises(ValueError, match="Every training fold must hold every class"):
+    with pytest.raises(ValueError, match="Every training fold must hold every class.*no rows "
+                       "of class 1. Use a stratified splitter"):
         L1L2ClassifierCV(**NETWORK, cv=KFold(2)).fit(X, y)
 
 

@@ -150,10 +150,12 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
     def _check_fold_targets(self, y, classes):
         if isinstance(classes, Multilabel):  # every fold has every label column
             return
-        if not np.array_equal(np.unique(y), classes):
+        missing = np.setdiff1d(classes, y)
+        if missing.size:
             raise ValueError(
                 "Every training fold must hold every class of the data, so that all folds train "
-                "the same network; use a stratified splitter or more rows per class."
+                f"the same network; a training fold has no rows of class {missing[0].item()!r}. "
+                "Use a stratified splitter or more rows per class."
             )
 
     def _target_state(self, classes):

@@ -59,6 +59,7 @@ def read_csv(path, target, numeric_target=False, sep=","):
             f"{path}, line {line}: expected {len(header)} fields as in the header, got {fields}"
             f"{_separator_hint(header, sep)}"
         )
+    parsed_names = [str(name).strip() for name in frame.columns]
     header = _header(records, frame)
     unnamed = [index + 1 for index, name in enumerate(header) if not name.strip()]
     if unnamed:
@@ -66,8 +67,11 @@ def read_csv(path, target, numeric_target=False, sep=","):
             f"--csv {path!r}: column {unnamed[0]} of the header has no name"
             f"{_unnamed_column_hint(unnamed[0], len(header))}"
         )
-    if target not in header:  # the header's name may have spaces around it
-        spaced = [name for name in header if name.strip() == target.strip()]
+    if target not in header:  # the header's name may have spaces around it, or quotes after them
+        spaced = [
+            name for name, parsed in zip(header, parsed_names)
+            if target.strip() in (name.strip(), parsed)
+        ]
         target = spaced[0] if len(spaced) == 1 else target
     if len(set(header)) < len(header):
         repeated = sorted(name for name, count in collections.Counter(header).items() if count > 1)
@@ -240,6 +244,10 @@ def _parser_error(path, error, records):
         expected, record, got = too_many.groups()
         line = records.line(int(record) - 1)  # pandas counts records; a cell may span lines
         return f"{path}, line {line}: expected {expected} fields as in the header, got {got}"
+    unclosed = re.search(r"EOF inside string starting at row (\d+)", message)
+    if unclosed:
+        line = records.line(int(unclosed.group(1)))  # pandas counts records from 0, the header
+        return f'{path}, line {line}: a quoted cell opens with " here and is never closed'
     message = message.removeprefix("Error tokenizing data. ")
     return f"cannot read --csv {path!r} as CSV text: {message}"
 
@@ -337,7 +345,8 @@ def _label_column(column, name, rows):
             index = int(np.flatnonzero(fractional)[0])
             raise UsageError(
                 f"target column {name!r} holds numbers that are not whole, such as "
-                f"{values[index]:g} on line {rows.line(index)}: class labels are expected; for a "
+                f"{rows.cell(index, name, values[index])!r} on line {rows.line(index)}: class "
+                "labels are expected; for a "
                 "numeric target, pass --task regression"
             )
         # Every whole float64 below 2**63 in size is an int64 exactly; a larger one is none, and

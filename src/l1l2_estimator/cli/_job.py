@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from .._memory import available_memory
 from .._plot_files import FILE_NAMES
 from ._data import load_data, simulated_informative
-from ._settings import SIMULATION_DEFAULTS, TASK_PENALTIES, UsageError
+from ._settings import CV_FOLDS, SIMULATION_DEFAULTS, TASK_PENALTIES, UsageError
 
 
 @dataclass
@@ -63,6 +63,8 @@ def prepare(args):
         )
     except ValueError as error:  # e.g. a class with a single row cannot be stratified
         raise UsageError(f"cannot split the data with --test-size {args.test_size}: {error}")
+    if args.grid and not regression:
+        _check_grid_folds(y_train, args.test_size)
     return Job(args, regression, params, description, X_train, X_test, y_train, y_test)
 
 
@@ -96,6 +98,17 @@ def _check_split(test_size, n_rows, class_counts, hint="", advice=""):
             f"--test-size {test_size} splits the {n_rows} rows into {n_train} training and "
             f"{n_test} test rows; the stratified split needs at least one row of each of the "
             f"{len(class_counts)} classes in each part"
+        )
+
+
+def _check_grid_folds(y_train, test_size):
+    """--grid's stratified folds each train on every class only with 2 training rows of each."""
+    single = [label for label, count in _class_counts(y_train).items() if count < 2]
+    if single:
+        raise UsageError(
+            f"--grid: class {single[0]!r} has a single row in the training split; its "
+            f"{CV_FOLDS}-fold cross-validation needs 2 or more rows of every class there "
+            f"(lower --test-size {test_size}, or add rows of that class)"
         )
 
 
