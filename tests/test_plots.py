@@ -157,6 +157,17 @@ def test_every_picture_of_an_unfitted_estimator_is_a_not_fitted_error(split, tmp
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("dpi, error", [("high", TypeError), (0, ValueError)])
+def test_save_plots_checks_dpi_before_anything(fitted_binary, binary_data, tmp_path, monkeypatch,
+                                               dpi, error):
+    # "can't multiply sequence by non-int", after the folder was made and the path fitted.
+    X, y = binary_data
+    monkeypatch.setattr(plots, "regularization_path", None)  # not to be called
+    with pytest.raises(error, match="dpi"):
+        plots.save_plots(fitted_binary, X, y, X, y, tmp_path / "out", dpi=dpi)
+    assert not (tmp_path / "out").exists()
+
+
 def test_an_unfitted_wrapper_around_a_fitted_network_is_not_fitted(split, tmp_path):
     # An unfitted TransformedTargetRegressor whose regressor param was fitted: its loss curve was
     # drawn, and save_plots failed only after making its folder and fitting the path.
@@ -210,6 +221,37 @@ def test_loss_curve_of_a_search_is_its_best_estimators(binary_data):
 
 
 # -- regularization path ---------------------------------------------------------------------------
+
+
+def test_loss_curve_takes_line_keywords(fitted_binary):
+    # Refused as unexpected keywords, where scikit-learn's Displays pass them to matplotlib.
+    display = plots.LossCurveDisplay.from_estimator(fitted_binary, c="red", lw=3, label="mine")
+    line = display.loss_line_
+    assert (line.get_color(), line.get_linewidth(), line.get_label()) == ("red", 3, "mine")
+    assert display.ax_.yaxis.label.get_color() == "red"
+
+
+@pytest.mark.parametrize(
+    "n_labeled, error", [(2.5, TypeError), ("3", TypeError), (-1, ValueError)]
+)
+def test_n_labeled_is_checked_by_name(pipeline_path, n_labeled, error):
+    # 2.5 and "3" failed deep inside NumPy ("slice indices must be integers"); -1 drew nothing.
+    with pytest.raises(error, match="n_labeled"):
+        plots.plot_regularization_path(pipeline_path, n_labeled=n_labeled)
+
+
+def test_a_path_built_from_lists_draws_as_a_computed_one(pipeline_path):
+    # Its plot failed with "'list' object has no attribute 'sum'".
+    fields = ("l1_values", "train_scores", "test_scores", "feature_importances", "n_iter")
+    by_hand = plots.RegularizationPath(
+        **{name: getattr(pipeline_path, name).tolist() for name in fields},
+        feature_names=list(pipeline_path.feature_names),
+    )
+    for name in (*fields, "feature_names"):
+        np.testing.assert_array_equal(getattr(by_hand, name), getattr(pipeline_path, name))
+        assert isinstance(getattr(by_hand, name), np.ndarray)
+    score_ax, _ = plots.plot_regularization_path(by_hand)
+    np.testing.assert_array_equal(score_ax.lines[1].get_ydata(), pipeline_path.test_scores)
 
 
 def test_regularization_path_numbers(pipeline_path):

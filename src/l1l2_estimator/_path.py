@@ -82,6 +82,9 @@ class RegularizationPath:
 
     Returned by :func:`regularization_path`; drawn by :func:`plot_regularization_path`.
 
+    The numbers are kept as NumPy arrays (array-likes given are converted), so a path built by
+    hand draws as one that :func:`regularization_path` returns.
+
     Parameters
     ----------
     l1_values : ndarray of shape (n_values,)
@@ -108,6 +111,14 @@ class RegularizationPath:
     feature_names: np.ndarray
     n_iter: np.ndarray
     score_name: str = "accuracy"
+
+    def __post_init__(self):
+        for name, dtype in (
+            ("l1_values", np.float64), ("train_scores", np.float64),
+            ("test_scores", np.float64), ("feature_importances", np.float64),
+            ("feature_names", None), ("n_iter", None),
+        ):
+            object.__setattr__(self, name, np.asarray(getattr(self, name), dtype=dtype))
 
 
 def regularization_path(

@@ -30,12 +30,13 @@ Examples
 """
 
 import os
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.exceptions import NotFittedError
 from sklearn.metrics import accuracy_score
 from sklearn.utils.multiclass import type_of_target, unique_labels
-from sklearn.utils.validation import check_consistent_length, check_is_fitted
+from sklearn.utils.validation import check_consistent_length, check_is_fitted, check_scalar
 
 from ._path import (
     DEFAULT_L1_VALUES,
@@ -295,7 +296,7 @@ class LossCurveDisplay:
         self.score_name = score_name
 
     @classmethod
-    def from_estimator(cls, estimator, *, ax=None):
+    def from_estimator(cls, estimator, *, ax=None, **kwargs):
         """Draw the loss curve of a fitted estimator.
 
         Parameters
@@ -305,6 +306,8 @@ class LossCurveDisplay:
             fitted ``L1L2ClassifierCV``/``L1L2RegressorCV``: its refit's curve.
         ax : matplotlib.axes.Axes, default=None
             Where to draw; None makes a new pyplot figure.
+        **kwargs : dict
+            Keyword arguments of :meth:`matplotlib.axes.Axes.plot` for the loss curve.
 
         Returns
         -------
@@ -323,15 +326,18 @@ class LossCurveDisplay:
             loss_curve=losses,
             validation_scores=getattr(network, "validation_scores_", None),
             score_name="R²" if score_name(estimator) == "R²" else "accuracy",
-        ).plot(ax=ax)
+        ).plot(ax=ax, **kwargs)
 
-    def plot(self, ax=None):
+    def plot(self, ax=None, **kwargs):
         """Draw the curve.
 
         Parameters
         ----------
         ax : matplotlib.axes.Axes, default=None
             Where to draw; None makes a new pyplot figure.
+        **kwargs : dict
+            Keyword arguments of :meth:`matplotlib.axes.Axes.plot` for the loss curve (its
+            ``color``, ``label``, ``linewidth``, ...).
 
         Returns
         -------
@@ -339,14 +345,19 @@ class LossCurveDisplay:
             The display, drawn (``ax_``, ``figure_``, ...).
         """
         _require_matplotlib()
+        from matplotlib import cbook
+        from matplotlib.lines import Line2D
+
         losses, scores, metric = self.loss_curve, self.validation_scores, self.score_name
         if ax is None:
             _, ax = _pyplot().subplots(layout="constrained")
         self.ax_, self.figure_, self.score_ax_ = ax, ax.figure, None
 
         epochs = np.arange(1, len(losses) + 1)
-        loss_color, score_color = "C0", "C1"
-        (self.loss_line_,) = ax.plot(epochs, losses, color=loss_color, label="training loss")
+        # Aliases (c, lw, ...) under their full names, so that they override the defaults.
+        style = {"color": "C0", "label": "training loss", **cbook.normalize_kwargs(kwargs, Line2D)}
+        loss_color, score_color = style["color"], "C1"
+        (self.loss_line_,) = ax.plot(epochs, losses, **style)
         ax.set_xlabel("epoch")
         ax.set_ylabel("training loss (penalty included)", color=loss_color)
         ax.tick_params(axis="y", labelcolor=loss_color)
@@ -507,6 +518,7 @@ class RegularizationPathDisplay:
         _require_matplotlib()
         from matplotlib.axes import Axes
 
+        check_scalar(n_labeled, "n_labeled", Integral, min_val=0)
         path = self.path
         if axes is None:
             _, axes = _pyplot().subplots(1, 2, figsize=(11, 4.2), layout="constrained")
@@ -530,8 +542,7 @@ class RegularizationPathDisplay:
         importances = path.feature_importances
         # The features that stay in use longest along the path, most important first.
         ranked = np.argsort(-importances.sum(axis=0), kind="stable")
-        labeled = ranked[: max(0, n_labeled)]
-        others = ranked[max(0, n_labeled) :]
+        labeled, others = ranked[:n_labeled], ranked[n_labeled:]
         for index, feature in enumerate(others):
             importance_ax.plot(
                 l1,
@@ -650,8 +661,8 @@ def save_plots(
     test_sample_weight : array-like of shape (n_test_samples,), default=None
         Weights of the held-out rows: for the confusion matrix (or the R² of the prediction
         error) and the path's held-out scores.
-    dpi : int, default=100
-        Resolution of the PNG files.
+    dpi : float, default=100
+        Resolution of the PNG files, > 0.
 
     Returns
     -------
@@ -665,6 +676,7 @@ def save_plots(
 
     regression = score_name(estimator) == "R²"
     # Checked before the path's fits, which take longer than all the drawing.
+    check_scalar(dpi, "dpi", Real, min_val=0, include_boundaries="neither")
     _fitted_network(estimator)
     _check_one_target(y_test, regression, "save_plots")
     check_consistent_length(X_test, y_test, test_sample_weight)
