@@ -32,8 +32,11 @@ def wine():
     return StandardScaler().fit_transform(X), y
 
 
-def _grid_search(estimator, X, y, l1s, l2s, cv, **fit_params):
-    search = GridSearchCV(estimator, {"l1": l1s, "l2": l2s}, cv=cv, refit=False)
+def _grid_search(estimator, X, y, l1s, l2s, cv, return_train_score=False, **fit_params):
+    search = GridSearchCV(
+        estimator, {"l1": l1s, "l2": l2s}, cv=cv, refit=False,
+        return_train_score=return_train_score,
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         return search.fit(X, y, **fit_params)
@@ -43,9 +46,11 @@ def _assert_same_results(ours, theirs):
     np.testing.assert_allclose(
         ours.cv_results_["mean_test_score"], theirs.cv_results_["mean_test_score"], atol=1e-6
     )
-    for fold in range(ours.n_splits_):
-        key = f"split{fold}_test_score"
-        np.testing.assert_allclose(ours.cv_results_[key], theirs.cv_results_[key], atol=1e-6)
+    # The same columns in the same order (ours adds mean_n_iter).
+    assert [key for key in ours.cv_results_ if key != "mean_n_iter"] == list(theirs.cv_results_)
+    for key in theirs.cv_results_:
+        if key.endswith(("_test_score", "_train_score")) and not key.startswith("rank"):
+            np.testing.assert_allclose(ours.cv_results_[key], theirs.cv_results_[key], atol=1e-6)
     assert ours.best_params_ == theirs.best_params_
     assert ours.cv_results_["params"] == theirs.cv_results_["params"]
     np.testing.assert_array_equal(
@@ -60,14 +65,19 @@ def test_classifier_equals_grid_search_with_weights(wine):
     weights = np.random.default_rng(0).uniform(0.5, 2.0, len(y))
     weights[::9] = 0
     params = dict(NETWORK, class_weight="balanced")
-    ours = L1L2ClassifierCV(l1s=L1S, l2s=L2S, cv=5, refit=False, **params)
+    # With the training scores (weighted as the held-out ones, as GridSearchCV weights them).
+    ours = L1L2ClassifierCV(
+        l1s=L1S, l2s=L2S, cv=5, refit=False, return_train_score=True, **params
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         ours.fit(X, y, sample_weight=weights)
     theirs = _grid_search(
-        L1L2Classifier(**params), X, y, L1S, L2S, 5, sample_weight=weights
+        L1L2Classifier(**params), X, y, L1S, L2S, 5, return_train_score=True,
+        sample_weight=weights,
     )
     _assert_same_results(ours, theirs)
+    assert "mean_train_score" in ours.cv_results_
     assert len(set(ours.cv_results_["mean_n_iter"])) > 1  # the stopping rule stopped them
 
 
@@ -269,13 +279,15 @@ def test_diverging_members_score_nan_and_lose():
     NaN and rank last, as GridSearchCV's failed fits do."""
     X, y = make_classification(n_samples=80, n_features=5, random_state=0)
     params = dict(NETWORK, optimizer="sgd", learning_rate=0.1)
-    search = L1L2ClassifierCV(l1s=[0], l2s=[0, 1e3], cv=2, **params)
+    search = L1L2ClassifierCV(l1s=[0], l2s=[0, 1e3], cv=2, return_train_score=True, **params)
     with pytest.warns(FitFailedWarning, match="2 of the 4 member fits diverged"):
-        # and, as GridSearchCV warns after failed fits, about the non-finite mean
+        # and, as GridSearchCV warns after failed fits, about the non-finite means
         with pytest.warns(UserWarning, match=r"test scores are non-finite: \[[0-9.]+ nan\]"):
-            search.fit(X, y)
-    means = search.cv_results_["mean_test_score"]
-    assert np.isfinite(means[0]) and np.isnan(means[1])
+            with pytest.warns(UserWarning, match=r"train scores are non-finite: \[[0-9.]+ +nan"):
+                search.fit(X, y)
+    for split in ("test", "train"):
+        means = search.cv_results_[f"mean_{split}_score"]
+        assert np.isfinite(means[0]) and np.isnan(means[1])
     assert list(search.cv_results_["rank_test_score"]) == [1, 2]
     assert search.l2_ == 0
     with pytest.raises(ValueError, match="training diverged"):

@@ -74,7 +74,20 @@ _SEARCH_CONSTRAINTS = {
     # Lists and dicts (several metrics) pass here to be refused in fit with a clear message.
     "scoring": [StrOptions(set(get_scorer_names())), callable, list, tuple, dict, None],
     "refit": ["boolean"],
+    "return_train_score": ["boolean"],
 }
+
+
+def _score(scorer, member, rows, weights, picked):
+    """``scorer``'s score of ``member`` on ``rows`` (``(X, y)``, those ``picked`` of the data, with
+    their ``weights`` if any), as a float."""
+    score = scorer(member, *rows, **({} if weights is None else {"sample_weight": weights[picked]}))
+    if hasattr(score, "item"):  # as GridSearchCV: a 0-d array, a NumPy scalar
+        with contextlib.suppress(ValueError):
+            score = score.item()
+    if not isinstance(score, Real):
+        raise ValueError(f"scoring must return a number, got {score!r} ({type(score).__name__}).")
+    return float(score)
 
 
 class _L1L2NetworkCV(RoutedParams, BaseEstimator):
@@ -190,8 +203,13 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         held_out = [
             (safe_indexing(X_given, test), safe_indexing(y_given, test)) for _, test in splits
         ]
+        trained_on = [
+            (safe_indexing(X_given, train), safe_indexing(y_given, train))
+            for train, _ in splits
+        ] if self.return_train_score else None
 
         candidates, scores, fit_times, score_times, n_iters = [], [], [], [], []
+        train_scores = [] if self.return_train_score else None
         unconverged = failed = 0
         for architecture in architectures:
             template = clone(base).set_params(hidden_layer_sizes=architecture)
@@ -212,15 +230,19 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                     candidate = {"hidden_layer_sizes": architecture, **candidate}
                 candidates.append(candidate)
                 scores.append([])
+                if train_scores is not None:
+                    train_scores.append([])
                 score_times.append([])
                 n_iters.append([])
                 fit_times.append([per_member] * len(splits))
-                for fold, (_, test) in enumerate(splits):
+                for fold, (train, test) in enumerate(splits):
                     state = members[fold][pair]
                     n_iters[-1].append(len(state["loss_curve"]))
                     if diverged[fold][pair]:
                         failed += 1
                         scores[-1].append(np.nan)
+                        if train_scores is not None:
+                            train_scores[-1].append(np.nan)
                         score_times[-1].append(0.0)
                         continue
                     # An estimator of its own for each member, as GridSearchCV's scorer gets (a
@@ -230,22 +252,17 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                         **{**state, "feature_names_in": feature_names}, encoders=encoders
                     )
                     started = time.perf_counter()
-                    weights = (
-                        {} if score_weights is None else {"sample_weight": score_weights[test]}
-                    )
-                    score = scorer(member, *held_out[fold], **weights)
-                    if hasattr(score, "item"):  # as GridSearchCV: a 0-d array, a NumPy scalar
-                        with contextlib.suppress(ValueError):
-                            score = score.item()
-                    if not isinstance(score, Real):
-                        raise ValueError(
-                            f"scoring must return a number, got {score!r} "
-                            f"({type(score).__name__})."
-                        )
-                    scores[-1].append(float(score))
+                    scores[-1].append(_score(scorer, member, held_out[fold], score_weights, test))
+                    # As GridSearchCV's score_time: the held-out scores alone.
                     score_times[-1].append(time.perf_counter() - started)
+                    if train_scores is not None:
+                        train_scores[-1].append(
+                            _score(scorer, member, trained_on[fold], score_weights, train)
+                        )
         self._warn(unconverged, failed, len(candidates) * len(splits))
-        fitted.update(self._results(candidates, scores, fit_times, score_times, n_iters, several))
+        fitted.update(self._results(
+            candidates, scores, fit_times, score_times, n_iters, several, train_scores
+        ))
         best = candidates[fitted["best_index_"]]
         fitted.update(
             l1_=best["l1"],
@@ -379,9 +396,11 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                 stacklevel=5,  # _warn, _search, fit, fit_context, the caller
             )
 
-    def _results(self, candidates, scores, fit_times, score_times, n_iters, several):
-        """``cv_results_``, shaped like ``GridSearchCV``'s, and the best candidate, as the
-        attributes to publish."""
+    def _results(self, candidates, scores, fit_times, score_times, n_iters, several,
+                 train_scores=None):
+        """``cv_results_``, shaped like ``GridSearchCV``'s (with ``train_scores``, its
+        ``return_train_score=True`` columns), and the best candidate, as the attributes to
+        publish."""
         scores = np.asarray(scores, dtype=np.float64)
         names = (["hidden_layer_sizes"] if several else []) + ["l1", "l2"]
         results = {}
@@ -413,13 +432,21 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         # As GridSearchCV: a NaN mean ranks last; ties share the best rank.
         ranks = rankdata(np.where(np.isnan(means), np.inf, -means), method="min")
         results["rank_test_score"] = ranks.astype(np.int32)
+        if train_scores is not None:
+            train_scores = np.asarray(train_scores, dtype=np.float64)
+            for fold in range(train_scores.shape[1]):
+                results[f"split{fold}_train_score"] = train_scores[:, fold]
+            results["mean_train_score"] = train_scores.mean(axis=1)
+            results["std_train_score"] = train_scores.std(axis=1)
         results["mean_n_iter"] = np.asarray(n_iters, dtype=np.float64).mean(axis=1)
-        if not np.all(np.isfinite(means)):
-            warnings.warn(
-                f"One or more of the test scores are non-finite: {means}",
-                UserWarning,
-                stacklevel=5,  # _results, _search, fit, fit_context, the caller
-            )
+        for split in ("test", "train"):
+            split_means = results.get(f"mean_{split}_score")
+            if split_means is not None and not np.all(np.isfinite(split_means)):
+                warnings.warn(
+                    f"One or more of the {split} scores are non-finite: {split_means}",
+                    UserWarning,
+                    stacklevel=5,  # _results, _search, fit, fit_context, the caller
+                )
         best = int(np.flatnonzero(ranks == 1)[0])
         return {
             "cv_results_": results,
@@ -507,6 +534,7 @@ class L1L2ClassifierCV(ClassifierMixin, _L1L2NetworkCV):
         cv=5,
         scoring=None,
         refit=True,
+        return_train_score=False,
         activation="relu",
         optimizer="adam",
         learning_rate=3e-3,
@@ -575,6 +603,7 @@ class L1L2RegressorCV(RegressorMixin, _L1L2NetworkCV):
         cv=5,
         scoring=None,
         refit=True,
+        return_train_score=False,
         activation="relu",
         optimizer="adam",
         learning_rate=3e-3,

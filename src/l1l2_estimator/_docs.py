@@ -161,6 +161,12 @@ scoring : str, callable or None, default=None
 refit : bool, default=True
     Refit the best pair on the whole data as ``best_estimator_``, through which ``predict``
     works.""",
+    "return_train_score": """\
+return_train_score : bool, default=False
+    Also score every member on its own training fold, as ``GridSearchCV`` does with it:
+    ``cv_results_`` then has ``split<k>_train_score``, ``mean_train_score`` and
+    ``std_train_score``. Scoring the training rows takes time; the training itself is the
+    same.""",
     "tol": """\
 tol : float, default=1e-4
     Each member stops training once its epoch loss has not improved by at least ``tol`` for
@@ -194,8 +200,9 @@ cv_results_ : dict of ndarray
     ``param_hidden_layer_sizes`` for several architectures), ``split<k>_test_score``,
     ``mean_test_score``, ``std_test_score``, ``rank_test_score``, ``mean_fit_time`` /
     ``std_fit_time`` (each ensemble's training time shared evenly by its members),
-    ``mean_score_time`` / ``std_score_time``, and ``mean_n_iter``, the mean number of epochs
-    each pair trained; ``pandas.DataFrame(cv_results_)`` works.
+    ``mean_score_time`` / ``std_score_time``, the training scores with
+    ``return_train_score=True``, and ``mean_n_iter``, the mean number of epochs each pair
+    trained; ``pandas.DataFrame(cv_results_)`` works.
 best_estimator_ : {estimator}
     The best pair refitted on the whole data (with ``refit=True``).
 refit_time_ : float
