@@ -673,6 +673,22 @@ def test_save_onto_the_plots_is_refused_before_fitting(capsys, tmp_path, monkeyp
     assert code == 2 and message in err and not fitted
 
 
+@pytest.mark.parametrize(
+    "task, other_tasks_file",
+    [("classification", "prediction_error.png"), ("regression", "confusion_matrix.png")],
+)
+def test_save_onto_a_plot_file_of_the_other_task_is_accepted(capsys, tmp_path, monkeypatch,
+                                                              task, other_tasks_file):
+    # Refused although this run never writes that file.
+    fitted = []
+    monkeypatch.setattr(_run, "run", lambda job: fitted.append(job))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "plots").mkdir()
+    code, _, _ = run_cli(capsys, *FAST, "--task", task, "--save", f"plots/{other_tasks_file}",
+                         "--plot", "plots")
+    assert code == 0 and len(fitted) == 1
+
+
 def test_save_beside_the_plots_is_accepted(capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     code, _, _ = run_cli(capsys, *FAST, "--epochs", "2", "--save", "out/model.joblib",

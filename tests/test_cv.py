@@ -395,11 +395,15 @@ def test_a_search_too_large_for_memory_is_refused_before_training(wine, monkeypa
     assert not hasattr(search, "cv_results_")
 
 
-def test_a_fold_missing_a_class_is_refused():
+@pytest.mark.parametrize(
+    "labels, named", [([0, 1], "1"), (np.array(["a", "b"], dtype=object), "'b'")]
+)
+def test_a_fold_missing_a_class_is_refused(labels, named):
+    # Object labels (strings from pandas) raised AttributeError while naming the class.
     X = np.arange(20, dtype=float).reshape(10, 2)
-    y = np.array([0] * 8 + [1] * 2)
+    y = np.repeat(labels, [8, 2])
     with pytest.raises(ValueError, match="Every training fold must hold every class.*no rows "
-                       "of class 1. Use a stratified splitter"):
+                       f"of class {named}. Use a stratified splitter"):
         L1L2ClassifierCV(**NETWORK, cv=KFold(2)).fit(X, y)
 
 

@@ -143,6 +143,11 @@ CONFIG_ATTACKS = {
                _keras_object("keras.regularizers", "L1L2", {"l1": 0, "l2": 0}, "attacker>L1L2")),
         "registered_name 'attacker>L1L2'"),
     "bias regularizer": (_dense(1, "bias_regularizer", L1L2), "bias_regularizer must be None"),
+    "a penalty beyond float32": (
+        # It loaded, and model_.losses then failed in TensorFlow.
+        _dense(1, "kernel_regularizer",
+               _keras_object("keras.regularizers", "L1L2", {"l1": 1e308, "l2": 0.0})),
+        "kernel_regularizer's l1 must be a number from 0 to 3.402823e"),
     "layers with different penalties": (
         _dense(1, "kernel_regularizer",
                _keras_object("keras.regularizers", "L1L2", {"l1": 0.25, "l2": 0.0})),

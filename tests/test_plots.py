@@ -6,6 +6,7 @@ import struct
 import sys
 
 import matplotlib
+import matplotlib.figure
 import matplotlib.image
 import numpy as np
 import pandas as pd
@@ -18,6 +19,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.metrics import r2_score
+from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -157,15 +159,29 @@ def test_every_picture_of_an_unfitted_estimator_is_a_not_fitted_error(split, tmp
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize("dpi, error", [("high", TypeError), (0, ValueError)])
+@pytest.mark.parametrize("dpi", ["high", 0, -1.0, float("nan"), True])
 def test_save_plots_checks_dpi_before_anything(fitted_binary, binary_data, tmp_path, monkeypatch,
-                                               dpi, error):
+                                               dpi):
     # "can't multiply sequence by non-int", after the folder was made and the path fitted.
     X, y = binary_data
     monkeypatch.setattr(plots, "regularization_path", None)  # not to be called
-    with pytest.raises(error, match="dpi"):
+    with pytest.raises(ValueError, match="dpi must be a number > 0, 'figure' or None"):
         plots.save_plots(fitted_binary, X, y, X, y, tmp_path / "out", dpi=dpi)
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("dpi", [None, "figure", 72.5])
+def test_save_plots_takes_the_dpi_matplotlib_takes(fitted_binary, binary_data, tmp_path,
+                                                    monkeypatch, dpi):
+    X, y = binary_data
+    saved = []
+    monkeypatch.setattr(
+        matplotlib.figure.Figure, "savefig",
+        lambda figure, file, **kwargs: saved.append(kwargs["dpi"]),
+    )
+    path = plots.regularization_path(fitted_binary, X, y, X, y, [0])
+    plots.save_plots(fitted_binary, X, y, X, y, tmp_path / "out", path=path, dpi=dpi)
+    assert saved == [dpi] * 3
 
 
 def test_an_unfitted_wrapper_around_a_fitted_network_is_not_fitted(split, tmp_path):
@@ -218,6 +234,10 @@ def test_loss_curve_of_a_search_is_its_best_estimators(binary_data):
     search = L1L2ClassifierCV(l1s=[0], l2s=[0], cv=2, **{**FAST, "epochs": 3}).fit(X, y)
     ax = plots.plot_loss_curve(search)
     np.testing.assert_array_equal(ax.lines[0].get_ydata(), search.best_estimator_.loss_curve_)
+    # GridSearchCV's too (it was refused as a GridSearchCV without loss_curve_ for a while).
+    grid = GridSearchCV(L1L2Classifier(**{**FAST, "epochs": 3}), {"l1": [0]}, cv=2).fit(X, y)
+    ax = plots.plot_loss_curve(grid)
+    np.testing.assert_array_equal(ax.lines[0].get_ydata(), grid.best_estimator_.loss_curve_)
 
 
 # -- regularization path ---------------------------------------------------------------------------

@@ -7,3 +7,9 @@ FILE_NAMES = {
     "loss_curve": "loss_curve.png",
     "regularization_path": "regularization_path.png",
 }
+
+
+def written_by_save_plots(regression):
+    """The names of the files ``save_plots`` writes for a regressor or a classifier."""
+    first = "prediction_error" if regression else "confusion_matrix"
+    return [FILE_NAMES[name] for name in (first, "loss_curve", "regularization_path")]

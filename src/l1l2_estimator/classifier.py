@@ -154,7 +154,7 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
         if missing.size:
             raise ValueError(
                 "Every training fold must hold every class of the data, so that all folds train "
-                f"the same network; a training fold has no rows of class {missing[0].item()!r}. "
+                f"the same network; a training fold has no rows of class {missing.tolist()[0]!r}. "
                 "Use a stratified splitter or more rows per class."
             )
 

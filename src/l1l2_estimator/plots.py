@@ -29,6 +29,7 @@ Examples
     plot_regularization_path(path)
 """
 
+import math
 import os
 from numbers import Integral, Real
 
@@ -92,8 +93,11 @@ def _fitted_network(estimator):
     (a TransformedTargetRegressor is fitted by its own fit, even around a fitted regressor), or
     is a search fitted with ``refit=False``."""
     network = final_step(estimator)
-    if is_search(network):
-        network = searched_best(network) or network
+    # Any search's best_estimator_ (GridSearchCV's too); ours says why it has none.
+    best = searched_best(network) if is_search(network) else getattr(
+        network, "best_estimator_", None
+    )
+    network = network if best is None else best
     check_is_fitted(network)
     check_is_fitted(estimator)
     return network
@@ -661,8 +665,8 @@ def save_plots(
     test_sample_weight : array-like of shape (n_test_samples,), default=None
         Weights of the held-out rows: for the confusion matrix (or the R² of the prediction
         error) and the path's held-out scores.
-    dpi : float, default=100
-        Resolution of the PNG files, > 0.
+    dpi : float, "figure" or None, default=100
+        Resolution of the PNG files (> 0), as ``matplotlib.figure.Figure.savefig`` takes it.
 
     Returns
     -------
@@ -676,7 +680,15 @@ def save_plots(
 
     regression = score_name(estimator) == "R²"
     # Checked before the path's fits, which take longer than all the drawing.
-    check_scalar(dpi, "dpi", Real, min_val=0, include_boundaries="neither")
+    if not (
+        dpi is None
+        or (isinstance(dpi, str) and dpi == "figure")
+        or (isinstance(dpi, Real) and not isinstance(dpi, bool) and 0 < dpi < math.inf)
+    ):
+        raise ValueError(
+            f"dpi must be a number > 0, 'figure' or None, as matplotlib's savefig takes it; got "
+            f"{dpi!r}."
+        )
     _fitted_network(estimator)
     _check_one_target(y_test, regression, "save_plots")
     check_consistent_length(X_test, y_test, test_sample_weight)

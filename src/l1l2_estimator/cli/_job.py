@@ -9,7 +9,7 @@ import os
 from dataclasses import dataclass
 
 from .._memory import available_memory
-from .._plot_files import FILE_NAMES
+from .._plot_files import written_by_save_plots
 from ._data import load_data, simulated_informative
 from ._settings import CV_FOLDS, SIMULATION_DEFAULTS, TASK_PENALTIES, UsageError
 
@@ -38,7 +38,7 @@ def prepare(args):
     if args.plot:
         _check_plot_folder(args.plot)
     if args.save and args.plot:
-        _check_save_outside_plots(args.save, args.plot)
+        _check_save_outside_plots(args.save, args.plot, regression)
     if args.csv is None:  # the simulated data's rows and classes are known before simulating
         samples = args.samples or SIMULATION_DEFAULTS["samples"]
         classes = None if regression else args.classes or SIMULATION_DEFAULTS["classes"]
@@ -204,7 +204,7 @@ def _check_plot_folder(folder):
         raise UsageError(f"cannot {verb} --plot {folder!r}: Permission denied")
 
 
-def _check_save_outside_plots(save, folder):
+def _check_save_outside_plots(save, folder, regression):
     """--save must be neither the --plot folder nor one of the plot files written there (the
     plots, written after the model, would replace it, or find a file where the folder goes)."""
     saved, plotted = os.path.realpath(save), os.path.realpath(folder)
@@ -213,7 +213,8 @@ def _check_save_outside_plots(save, folder):
             f"--save {save!r} is the --plot folder; give the model a file name, such as "
             f"{os.path.join(folder, 'model.joblib')!r}"
         )
-    if os.path.dirname(saved) == plotted and os.path.basename(saved) in FILE_NAMES.values():
+    plots = written_by_save_plots(regression)
+    if os.path.dirname(saved) == plotted and os.path.basename(saved) in plots:
         raise UsageError(
             f"--save {save!r} is a file that --plot {folder!r} writes its plots to; give the "
             "model another name"

@@ -12,6 +12,8 @@ that the weights were fitted with, which ``model_`` reports, as it does after pi
 ``set_params`` changed ``l1`` or ``l2`` after fitting; further training uses the params.
 """
 
+import numpy as np
+
 from ._archive import Refused
 from ._keras_objects import (
     IDENTITY_KEYS,
@@ -24,6 +26,8 @@ from ._keras_objects import (
     is_integer,
     show,
 )
+
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 # The losses that the estimators' output layers use (``_output_layer``).
 LOSSES = frozenset({"binary_crossentropy", "sparse_categorical_crossentropy", "mean_squared_error"})
@@ -160,9 +164,14 @@ def _regularizer(value, where):
     config = value["config"]
     check_keys(config, f"{where}'s config", ("l1", "l2"))
     for key in ("l1", "l2"):
-        if not is_finite_number(config[key]) or config[key] < 0:
-            raise Refused(f"{where}'s {key} must be a finite number >= 0, got {show(config[key])}.")
-    return float(config["l1"]), float(config["l2"])
+        # model_'s regularizer computes in float32: a larger factor is infinite there (and no fit
+        # trains with one: it diverges).
+        if not is_finite_number(config[key]) or not 0 <= config[key] <= FLOAT32_MAX:
+            raise Refused(
+                f"{where}'s {key} must be a number from 0 to {FLOAT32_MAX:.7g} (float32's "
+                f"largest), got {show(config[key])}."
+            )
+    return float(config["l1"]) + 0.0, float(config["l2"]) + 0.0  # (-0.0 as 0.0)
 
 
 def _dtype_policy(value, where):
