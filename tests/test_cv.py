@@ -274,6 +274,57 @@ def test_refit_false_chooses_without_an_estimator(wine):
             getattr(search, method)(*((X, y) if method == "score" else (X,)))
 
 
+def _sparsest_within_one_std(cv_results):
+    """The row of the largest l1 whose mean score is within one std of the best."""
+    means, stds = cv_results["mean_test_score"], cv_results["std_test_score"]
+    best = int(np.argmax(means))
+    good = np.flatnonzero(means >= means[best] - stds[best])
+    return int(good[np.argmax(np.asarray(cv_results["param_l1"])[good])])
+
+
+def test_a_callable_refit_chooses_as_in_grid_search(wine):
+    X, y = wine
+    params = {**NETWORK, "epochs": 30}
+    search = L1L2ClassifierCV(l1s=[0, 1e-3, 1e-2], l2s=[0], cv=3, **params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search.fit(X, y)  # best_score_ of this search must not survive the next one
+        search.set_params(refit=_sparsest_within_one_std).fit(X, y)
+        theirs = GridSearchCV(
+            L1L2Classifier(**params), {"l1": [0, 1e-3, 1e-2], "l2": [0]}, cv=3,
+            refit=_sparsest_within_one_std,
+        ).fit(X, y)
+    assert search.best_index_ == theirs.best_index_ == _sparsest_within_one_std(
+        search.cv_results_
+    )
+    assert search.best_params_ == theirs.best_params_
+    assert search.l1_ == search.best_estimator_.l1 == theirs.best_params_["l1"]
+    assert not hasattr(search, "best_score_") and not hasattr(theirs, "best_score_")
+    np.testing.assert_allclose(
+        search.predict_proba(X), theirs.best_estimator_.predict_proba(X), atol=1e-6
+    )
+
+
+@pytest.mark.parametrize(
+    "refit, error, message",
+    [
+        (lambda results: 0.5, TypeError, "refit must return the index .* got 0.5"),
+        (lambda results: 2, IndexError, "refit returned 2, not a row of cv_results_ \\(0 to 1\\)"),
+    ],
+)
+def test_a_callable_refit_returning_no_row_is_refused(wine, refit, error, message):
+    X, y = wine
+    search = L1L2ClassifierCV(l1s=[0, 1e-2], l2s=[0], cv=2, **{**NETWORK, "epochs": 5})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search.fit(X, y)
+        before = dict(vars(search))
+        with pytest.raises(error, match=message):
+            search.set_params(refit=refit).fit(X, y)
+    assert vars(search).keys() == before.keys()  # the earlier search, unchanged
+    assert search.best_score_ == before["best_score_"]
+
+
 def test_diverging_members_score_nan_and_lose():
     """A huge L2 factor under SGD makes those members diverge (a single fit raises): they score
     NaN and rank last, as GridSearchCV's failed fits do."""

@@ -73,7 +73,7 @@ _SEARCH_CONSTRAINTS = {
     "cv": ["cv_object"],
     # Lists and dicts (several metrics) pass here to be refused in fit with a clear message.
     "scoring": [StrOptions(set(get_scorer_names())), callable, list, tuple, dict, None],
-    "refit": ["boolean"],
+    "refit": ["boolean", callable],
     "return_train_score": ["boolean"],
 }
 
@@ -263,6 +263,21 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         fitted.update(self._results(
             candidates, scores, fit_times, score_times, n_iters, several, train_scores
         ))
+        if callable(self.refit):
+            # As GridSearchCV: the callable chooses from cv_results_, and best_score_ is not set.
+            index = self.refit(fitted["cv_results_"])
+            if not isinstance(index, Integral) or isinstance(index, bool):
+                raise TypeError(
+                    f"refit must return the index of the chosen row of cv_results_, an int; got "
+                    f"{index!r} ({type(index).__name__})."
+                )
+            if not 0 <= index < len(candidates):
+                raise IndexError(
+                    f"refit returned {index}, not a row of cv_results_ (0 to "
+                    f"{len(candidates) - 1})."
+                )
+            del fitted["best_score_"]
+            fitted.update(best_index_=int(index), best_params_=dict(candidates[index]))
         best = candidates[fitted["best_index_"]]
         fitted.update(
             l1_=best["l1"],
@@ -286,6 +301,8 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         # A search without refit leaves no best_estimator_ of an earlier search behind (fitted
         # on other data, it would answer for this one).
         absent = [] if self.refit else ["best_estimator_", "refit_time_"]
+        if callable(self.refit):
+            absent.append("best_score_")
         if feature_names is None:
             absent.append("feature_names_in_")
         publish(self, fitted, absent=absent)

@@ -158,9 +158,12 @@ scoring : str, callable or None, default=None
     ``score`` ({score}). As in ``GridSearchCV``, ``sample_weight`` weights the scores too when
     the scorer accepts it.""",
     "refit": """\
-refit : bool, default=True
+refit : bool or callable, default=True
     Refit the best pair on the whole data as ``best_estimator_``, through which ``predict``
-    works.""",
+    works. As in ``GridSearchCV``, a callable chooses the pair instead of the best mean score:
+    it takes ``cv_results_`` and returns the index of the chosen row (for instance the largest
+    ``l1`` whose mean score is within one standard error of the best, for a sparser network);
+    that pair is refitted, and ``best_score_`` is then not set.""",
     "return_train_score": """\
 return_train_score : bool, default=False
     Also score every member on its own training fold, as ``GridSearchCV`` does with it:
@@ -186,11 +189,11 @@ random_state : int, RandomState instance or None, default=None
 SEARCH_ATTRIBUTES = """\
 l1_, l2_ : float
     The chosen penalties: the pair with the best mean cross-validated score (the first of
-    equals, in ``cv_results_`` order).
+    equals, in ``cv_results_`` order), or the one a callable ``refit`` chose.
 hidden_layer_sizes_ : tuple of int
     The chosen architecture.
 best_score_ : float
-    Its mean cross-validated score.
+    Its mean cross-validated score (not set when ``refit`` is a callable).
 best_index_ : int
     Its row in ``cv_results_``.
 best_params_ : dict
