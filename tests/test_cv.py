@@ -221,7 +221,15 @@ def test_an_int_among_architectures_is_one_layer(wine):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         search = L1L2ClassifierCV(l1s=[0], l2s=[0], **params).fit(X, y)
-    assert list(search.cv_results_["param_hidden_layer_sizes"]) == [(4,), (3,)]
+    # As given, as GridSearchCV keeps them; the chosen one as a tuple.
+    assert list(search.cv_results_["param_hidden_layer_sizes"]) == [(4,), 3]
+    assert search.hidden_layer_sizes_ in [(4,), (3,)]
+    search.set_params(hidden_layer_sizes=[[4], [3, 2]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search.fit(X, y)
+    assert [p["hidden_layer_sizes"] for p in search.cv_results_["params"]] == [[4], [3, 2]]
+    assert search.hidden_layer_sizes_ in [(4,), (3, 2)]
 
 
 def test_fitted_attributes_and_prediction(wine):

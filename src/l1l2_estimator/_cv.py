@@ -104,15 +104,16 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         }
 
     def _architectures(self):
-        """``hidden_layer_sizes`` as a list of architectures: one (an int or a sequence of
-        ints), or several (a sequence of those, in which an int is one layer)."""
+        """``hidden_layer_sizes`` as a list of architectures, each ``(layer sizes, as given)``:
+        one (an int or a sequence of ints), or several (a sequence of those, in which an int is
+        one layer)."""
         sizes = self.hidden_layer_sizes
         several = not isinstance(sizes, (Integral, str)) and any(
             not isinstance(item, Integral) for item in sizes
         )
         candidates = list(sizes) if several else [sizes]
         try:
-            return [layer_sizes(candidate) for candidate in candidates], several
+            return [(layer_sizes(candidate), candidate) for candidate in candidates], several
         except (TypeError, ValueError):
             raise ValueError(
                 "hidden_layer_sizes must be one architecture (a positive integer or a non-empty "
@@ -211,7 +212,7 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         candidates, scores, fit_times, score_times, n_iters = [], [], [], [], []
         train_scores = [] if self.return_train_score else None
         unconverged = failed = 0
-        for architecture in architectures:
+        for architecture, given in architectures:
             template = clone(base).set_params(hidden_layer_sizes=architecture)
             started = time.perf_counter()
             members, diverged, converged = template._fit_members(
@@ -227,7 +228,8 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
             for pair, (l1, l2) in enumerate(penalties):
                 candidate = {"l1": l1, "l2": l2}
                 if several:
-                    candidate = {"hidden_layer_sizes": architecture, **candidate}
+                    # As GridSearchCV: the architecture as given.
+                    candidate = {"hidden_layer_sizes": given, **candidate}
                 candidates.append(candidate)
                 scores.append([])
                 if train_scores is not None:
@@ -282,7 +284,7 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         fitted.update(
             l1_=best["l1"],
             l2_=best["l2"],
-            hidden_layer_sizes_=best.get("hidden_layer_sizes", architectures[0]),
+            hidden_layer_sizes_=layer_sizes(best.get("hidden_layer_sizes", architectures[0][0])),
             n_splits_=len(splits),
             scorer_=scorer,
             multimetric_=False,
