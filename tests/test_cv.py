@@ -189,6 +189,25 @@ def test_regressor_equals_grid_search_multi_output():
     )
 
 
+def test_poisson_regressor_equals_grid_search():
+    """The exponential output and Poisson loss, members as single fits, scored by the Poisson
+    deviance."""
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(120, 4))
+    y = rng.poisson(np.exp(0.4 * X[:, 0] + 0.2)).astype(float)
+    params = {**NETWORK, "loss": "poisson", "epochs": 60}
+    ours = L1L2RegressorCV(l1s=L1S, l2s=[0, 1e-2], cv=3, refit=False,
+                           scoring="neg_mean_poisson_deviance", **params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours.fit(X, y)
+        theirs = GridSearchCV(
+            L1L2Regressor(**params), {"l1": L1S, "l2": [0, 1e-2]}, cv=3, refit=False,
+            scoring="neg_mean_poisson_deviance",
+        ).fit(X, y)
+    _assert_same_results(ours, theirs)
+
+
 def test_several_architectures_and_a_custom_scorer():
     X, y = make_classification(n_samples=150, n_features=6, random_state=3)
     architectures = [(4,), (6, 3)]

@@ -168,3 +168,74 @@ def test_pickle_round_trip_in_new_process(regression_split, fitted, tmp_path):
     paths = [tmp_path / "model.pkl", tmp_path / "X.npy", tmp_path / "out.npy"]
     subprocess.run([sys.executable, "-c", _LOAD, *map(str, paths)], check=True)
     np.testing.assert_array_equal(np.load(tmp_path / "out.npy"), fitted.predict(X_test))
+
+
+# -- loss="poisson" ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def counts():
+    """Counts whose log-rate is linear in two of six features, split 2:1."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(1500, 6))
+    y = rng.poisson(np.exp(0.5 * X[:, 0] - 0.7 * X[:, 1] + 0.3)).astype(float)
+    return X[:1000], y[:1000], X[1000:], y[1000:]
+
+
+@pytest.fixture(scope="module")
+def poisson_fitted(counts):
+    X, y, _, _ = counts
+    return L1L2Regressor(hidden_layer_sizes=(16,), loss="poisson", random_state=0).fit(X, y)
+
+
+def test_poisson_loss_has_a_log_link_and_fits_counts_better(counts, poisson_fitted):
+    from sklearn.metrics import mean_poisson_deviance
+
+    X, y, X_test, y_test = counts
+    predicted = poisson_fitted.predict(X_test)
+    assert poisson_fitted.out_activation_ == "exponential" and np.all(predicted > 0)
+    assert poisson_fitted.model_.loss == "poisson"
+    np.testing.assert_allclose(
+        poisson_fitted.model_.predict(X_test, verbose=0)[:, 0], predicted, rtol=1e-5
+    )
+    squared = L1L2Regressor(hidden_layer_sizes=(16,), random_state=0).fit(X, y)
+    assert mean_poisson_deviance(y_test, predicted) < mean_poisson_deviance(
+        y_test, np.clip(squared.predict(X_test), 1e-3, None)
+    )
+
+
+def test_poisson_loss_refuses_negative_targets(counts):
+    from l1l2_estimator import L1L2RegressorCV
+
+    X, y, _, _ = counts
+    for estimator in (L1L2Regressor(loss="poisson"), L1L2RegressorCV(loss="poisson", cv=2)):
+        with pytest.raises(ValueError, match="loss='poisson' needs y >= 0 .* such as -1"):
+            estimator.fit(X, y - 1)
+
+
+def test_a_changed_loss_keeps_the_fitted_network_and_refuses_to_continue(
+    counts, poisson_fitted, tmp_path
+):
+    from l1l2_estimator import dump
+
+    X, y, X_test, _ = counts
+    changed = pickle.loads(pickle.dumps(poisson_fitted)).set_params(loss="squared_error")
+    np.testing.assert_array_equal(changed.predict(X_test), poisson_fitted.predict(X_test))
+    assert changed.model_.layers[-1].activation.__name__ == "exponential"
+    for how, fit in (("warm_start=True", lambda: changed.set_params(warm_start=True).fit(X, y)),
+                     ("partial_fit", lambda: changed.partial_fit(X, y))):
+        with pytest.raises(ValueError, match=f"but {how} continues training the network fitted "
+                                             "with loss='poisson'"):
+            fit()
+    with pytest.raises(ValueError, match="its params loss \\(fitted with 'poisson'\\) were"):
+        dump(changed, tmp_path / "changed.l1l2")
+
+
+def test_poisson_loss_round_trips_through_dump_and_load(counts, poisson_fitted, tmp_path):
+    from l1l2_estimator import dump, load
+
+    _, _, X_test, _ = counts
+    dump(poisson_fitted, tmp_path / "poisson.l1l2")
+    loaded = load(tmp_path / "poisson.l1l2")
+    assert loaded.loss == "poisson" and loaded.out_activation_ == "exponential"
+    np.testing.assert_array_equal(loaded.predict(X_test), poisson_fitted.predict(X_test))

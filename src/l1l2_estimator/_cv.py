@@ -51,7 +51,7 @@ from ._params import (
 )
 from ._stopping import divergence_advice, warnings_point_higher
 from .classifier import L1L2Classifier, Multilabel, classification_targets
-from .regressor import L1L2Regressor
+from .regressor import LOSS_CONSTRAINT, L1L2Regressor, check_poisson_targets
 
 # No penalty, then three decades: the range in which L1 and L2 change what these networks learn
 # on standardized features (see README: l1/l2 versus MLPClassifier's alpha).
@@ -338,8 +338,10 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                     f"but the data contains only one class: {classes.tolist()[0]!r}."
                 )
             fitted["classes_"] = classes
-        elif sp.issparse(y):  # as L1L2Regressor takes it
-            y = y.toarray()
+        else:
+            if sp.issparse(y):  # as L1L2Regressor takes it
+                y = y.toarray()
+            check_poisson_targets(y, self.loss)
         return X, y, fitted
 
     def _check_not_search_params(self):
@@ -610,6 +612,7 @@ class L1L2RegressorCV(RegressorMixin, _L1L2NetworkCV):
     _estimator_class = L1L2Regressor
     _parameter_constraints: dict = {
         **{k: v for k, v in PARAMETER_CONSTRAINTS.items() if k not in _NOT_SEARCH_PARAMS},
+        "loss": LOSS_CONSTRAINT,
         **_SEARCH_CONSTRAINTS,
     }
 
@@ -617,6 +620,7 @@ class L1L2RegressorCV(RegressorMixin, _L1L2NetworkCV):
         self,
         hidden_layer_sizes=(100,),
         *,
+        loss="squared_error",
         l1s=DEFAULT_REGRESSION_L1S,
         l2s=DEFAULT_REGRESSION_L2S,
         cv=5,

@@ -12,6 +12,12 @@ PARAMETERS = {
     "hidden_layer_sizes": """\
 hidden_layer_sizes : array-like of int or int, default=(100,)
     Units of each hidden layer; the i-th element is the i-th hidden layer.""",
+    "loss": """\
+loss : {{"squared_error", "poisson"}}, default="squared_error"
+    What the network minimizes (plus the penalty): Keras' mean squared error with a linear
+    output layer, or, for counts and rates (``y >= 0``), Keras' Poisson loss
+    ``mean(y_pred - y * log(y_pred + 1e-7))`` with an exponential output layer (a log link, as
+    ``MLPRegressor(loss="poisson")`` has). Continued training keeps the fitted one.""",
     "activation": """\
 activation : str, default="relu"
     Hidden-layer activation: "relu", "tanh", "sigmoid" (alias "logistic"), "linear" (alias

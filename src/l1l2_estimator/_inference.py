@@ -34,6 +34,7 @@ OUTPUT_FUNCTIONS = {
     "sigmoid": special.expit,
     "softmax": lambda z: special.softmax(z, axis=1),
     "linear": lambda z: z,
+    "exponential": np.exp,
 }
 
 
@@ -41,8 +42,8 @@ def forward(X, coefs, intercepts, activation, output_activation):
     """The network's output, of shape (n_samples, n_outputs), for a fitted Dense stack.
 
     ``X`` may be dense or a SciPy sparse matrix or array. ``activation`` is the Keras name of the
-    hidden activation, ``output_activation`` that of the output layer ("sigmoid", "softmax" or
-    "linear").
+    hidden activation, ``output_activation`` that of the output layer ("sigmoid", "softmax",
+    "linear" or "exponential").
     """
     hidden = ACTIVATION_FUNCTIONS[activation]
     # A sparse X stays sparse: its product with the first kernel is a dense array.

@@ -82,6 +82,8 @@ _ROW_LOSSES = {
     "mean_squared_error": lambda y, logits: keras.losses.mean_squared_error(
         _broadcast(y, logits), logits
     ),
+    # The exponential output's Poisson loss, as Keras computes it on the exponential's values.
+    "poisson": lambda y, logits: keras.losses.poisson(_broadcast(y, logits), tf.exp(logits)),
 }
 
 

@@ -12,17 +12,37 @@ from sklearn.utils.validation import validate_data
 
 from . import _docs
 from ._base import L1L2Network, float32_features
-from ._compat import fit_context
+from ._compat import StrOptions, fit_context
 from ._params import PARAMETER_CONSTRAINTS, SPARSE_FORMATS
 
 
+# The output layer and Keras loss of each ``loss``: as MLPRegressor's, Poisson's has a log link
+# (an exponential output).
+OUTPUTS = {
+    "squared_error": ("linear", "mean_squared_error"),
+    "poisson": ("exponential", "poisson"),
+}
+LOSS_CONSTRAINT = [StrOptions(set(OUTPUTS))]
+
+
+def check_poisson_targets(y, loss):
+    """Refuse negative targets for ``loss="poisson"`` (counts, rates: its log link predicts
+    positive values only)."""
+    if loss == "poisson" and np.any(np.asarray(y) < 0):
+        raise ValueError(
+            "loss='poisson' needs y >= 0 (counts or rates), but y holds negative values, such as "
+            f"{float(np.min(y)):g}; use loss='squared_error' for such a target."
+        )
+
+
 class L1L2Regressor(L1L2Network, KerasRegressor):
-    _parameter_constraints: dict = dict(PARAMETER_CONSTRAINTS)
+    _parameter_constraints: dict = {**PARAMETER_CONSTRAINTS, "loss": LOSS_CONSTRAINT}
 
     def __init__(
         self,
         hidden_layer_sizes=(100,),
         *,
+        loss="squared_error",
         activation="relu",
         l1=1e-5,
         l2=1e-4,
@@ -93,29 +113,42 @@ class L1L2Regressor(L1L2Network, KerasRegressor):
     # -- task hooks of L1L2Network --------------------------------------------------------------
 
     def _targets_from(self, y, classes, sparse=False):
-        """``(n_outputs, y_ndim)``: a 1-D ``y`` or a single column is one output, predicted as a
-        1-D array (``y_ndim`` is kept as part of the fitted state)."""
-        return (1 if y.ndim == 1 else y.shape[1], y.ndim)
+        """``(n_outputs, y_ndim, loss)``: a 1-D ``y`` or a single column is one output,
+        predicted as a 1-D array (``y_ndim`` is kept as part of the fitted state), learned with
+        ``loss`` (which sets the output layer)."""
+        return (1 if y.ndim == 1 else y.shape[1], y.ndim, self.loss)
 
     def _fitted_targets(self):
-        return (self.n_outputs_, self._y_ndim)
+        # (Pickled before loss existed: squared error.)
+        return (self.n_outputs_, self._y_ndim, vars(self).get("_fitted_loss", "squared_error"))
 
     def _target_state(self, targets):
-        n_outputs, y_ndim = targets
+        n_outputs, y_ndim, loss = targets
         shape = (0,) if y_ndim == 1 else (0, n_outputs)
         encoder = self.target_encoder.fit(np.zeros(shape, dtype=np.float32))
-        return {"target_encoder_": encoder, **encoder.get_metadata(), "_y_ndim": y_ndim}
+        return {
+            "target_encoder_": encoder, **encoder.get_metadata(), "_y_ndim": y_ndim,
+            "_fitted_loss": loss,
+        }
 
     def _encode_targets(self, targets, y):
         return np.asarray(y, dtype=np.float32).reshape(len(y), -1)
 
     def _output_layer(self, targets):
-        return targets[0], "linear", "mean_squared_error"
+        return (targets[0], *OUTPUTS[targets[2]])
 
     def _validation_score(self, targets, y_true, output, sample_weight):
         return r2_score(y_true, output.reshape(np.shape(y_true)), sample_weight=sample_weight)
 
     def _check_targets_continue(self, y, incremental, classes=None):
+        fitted_loss = self._fitted_targets()[2]
+        if self.loss != fitted_loss:
+            how = "partial_fit" if incremental else "warm_start=True"
+            raise ValueError(
+                f"loss={self.loss!r}, but {how} continues training the network fitted with "
+                f"loss={fitted_loss!r} (its output layer differs): set loss back, or fit a new "
+                "network (warm_start=False)."
+            )
         n_outputs = 1 if y.ndim == 1 else y.shape[1]
         if n_outputs != self.n_outputs_:
             raise ValueError(
@@ -144,6 +177,7 @@ class L1L2Regressor(L1L2Network, KerasRegressor):
                 "trains; rescale the target, e.g. with TransformedTargetRegressor(transformer="
                 "StandardScaler())."
             )
+        check_poisson_targets(y, self.loss)
         return X, y
 
     # -- prediction -----------------------------------------------------------------------------
@@ -172,7 +206,9 @@ Multi-layer perceptron regressor with L1-L2 weight penalties, built on Keras.
 
 The regression twin of :class:`~l1l2_estimator.L1L2Classifier`: the same ``Dense`` stack with
 ``keras.regularizers.L1L2(l1, l2)`` on every kernel, a linear output layer with one unit per
-target, and the mean squared error as loss. It takes the same params (but ``class_weight``),
+target, and the mean squared error as loss (or, with ``loss="poisson"``, an exponential output
+and Keras' Poisson loss, for counts and rates, as ``MLPRegressor(loss="poisson")``). It takes the
+same params (but ``class_weight``),
 validates them the same way, and has the same fitted attributes, ``feature_importances_`` and
 ``sparsity_`` included; ``early_stopping`` scores the held-out rows by R². Scale the target, as
 for ``MLPRegressor``: the penalty competes with the squared error in ``y``'s units.
@@ -180,7 +216,7 @@ for ``MLPRegressor``: the penalty competes with the squared error in ``y``'s uni
     L1L2Regressor.__init__,
     score="R²",
     stratified="",
-    out_activation='"linear"',
+    out_activation='"linear"; "exponential" with ``loss="poisson"``',
     # MLPRegressor's loss is half the squared error (plus 0.5 * alpha * sum(W²) / batch_size).
     alpha_mapping="MLPRegressor's ``alpha`` corresponds to ``l2 = alpha / batch_size`` (its loss "
     "is half the\n    squared error).",

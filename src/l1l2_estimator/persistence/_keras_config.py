@@ -30,7 +30,9 @@ from ._keras_objects import (
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 # The losses that the estimators' output layers use (``_output_layer``).
-LOSSES = frozenset({"binary_crossentropy", "sparse_categorical_crossentropy", "mean_squared_error"})
+LOSSES = frozenset(
+    {"binary_crossentropy", "sparse_categorical_crossentropy", "mean_squared_error", "poisson"}
+)
 
 
 def check_network_config(config, *, n_features, units, activations):

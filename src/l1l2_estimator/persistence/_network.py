@@ -107,6 +107,8 @@ def check_params_describe_state(estimator, state):
         changed.append(f"hidden_layer_sizes (fitted with {fitted_sizes})")
     if ACTIVATIONS.get(params["activation"]) != state["hidden_activation"]:
         changed.append(f"activation (fitted with {state['hidden_activation']!r})")
+    if "loss" in params and params["loss"] != state["targets"][2]:
+        changed.append(f"loss (fitted with {state['targets'][2]!r})")
     if not _same_optimizer(optimizer_config(params), state["optimizer_config"]):
         changed.append("optimizer, learning_rate or optimizer__* arguments")
     if changed:

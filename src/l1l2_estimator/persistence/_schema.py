@@ -431,7 +431,8 @@ def metadata(estimator, *, library_version):
         elif is_classifier(estimator):
             content["classes_"] = encode_array(np.asarray(state["targets"]), "classes_")
         else:
-            content["n_outputs_"], content["y_ndim"] = map(int, state["targets"])
+            # (The loss is a param: load takes the output layer from it.)
+            content["n_outputs_"], content["y_ndim"] = map(int, state["targets"][:2])
         if state["feature_names_in"] is not None:
             content["feature_names_in_"] = encode_array(
                 state["feature_names_in"], "feature_names_in_"
@@ -634,7 +635,7 @@ def fitted_fields(content, estimator, budget):
             raise Refused(f"n_outputs_ {n_outputs} and y_ndim {y_ndim} do not fit together.")
         if n_outputs > MAX_LABELS:  # as a multilabel classifier's labels: the size of a row
             raise Refused(f"n_outputs_ must be at most {MAX_LABELS}, got {n_outputs}.")
-        targets = (n_outputs, y_ndim)
+        targets = (n_outputs, y_ndim, estimator.loss)  # the loss validated with the params
     n_features = field(content, "n_features_in_", int)
     if n_features < 1:
         raise Refused(f"n_features_in_ must be >= 1, got {n_features}.")
