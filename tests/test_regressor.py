@@ -231,7 +231,11 @@ def test_a_changed_loss_keeps_the_fitted_network_and_refuses_to_continue(
         dump(changed, tmp_path / "changed.l1l2")
 
 
-def test_poisson_loss_round_trips_through_dump_and_load(counts, poisson_fitted, tmp_path):
+def test_poisson_loss_round_trips_through_dump_and_load(counts, poisson_fitted, fitted,
+                                                         tmp_path):
+    import json
+    import zipfile
+
     from l1l2_estimator import dump, load
 
     _, _, X_test, _ = counts
@@ -239,3 +243,47 @@ def test_poisson_loss_round_trips_through_dump_and_load(counts, poisson_fitted, 
     loaded = load(tmp_path / "poisson.l1l2")
     assert loaded.loss == "poisson" and loaded.out_activation_ == "exponential"
     np.testing.assert_array_equal(loaded.predict(X_test), poisson_fitted.predict(X_test))
+    # A squared-error file leaves the param out and stays format 1, which earlier versions read
+    # (they refused every regressor file as holding "an unknown parameter 'loss'").
+    dump(fitted[-1], tmp_path / "squared.l1l2")
+    for name, version, has_loss in (("poisson", 2, True), ("squared", 1, False)):
+        with zipfile.ZipFile(tmp_path / f"{name}.l1l2") as archive:
+            metadata = json.loads(archive.read("l1l2-estimator.json"))
+        assert metadata["format_version"] == version
+        assert ("loss" in metadata["params"]) is has_loss
+    assert load(tmp_path / "squared.l1l2").loss == "squared_error"
+
+
+def test_a_regressor_pickled_before_loss_existed_is_a_squared_error_one(
+    regression_split, fitted, tmp_path
+):
+    # It predicted, but get_params, repr, clone, dump and continued training raised
+    # AttributeError: no loss.
+    from sklearn.base import clone
+
+    from l1l2_estimator import dump
+
+    X, _, y, _ = regression_split
+    pipeline = pickle.loads(pickle.dumps(fitted))
+    old = pipeline[-1]
+    del vars(old)["loss"], vars(old)["_fitted_loss"]
+    assert old.get_params()["loss"] == "squared_error" and "L1L2Regressor(" in repr(old)
+    assert clone(old).loss == "squared_error"
+    np.testing.assert_array_equal(pipeline.predict(X), fitted.predict(X))
+    dump(old, tmp_path / "old.l1l2")
+    pipeline.set_params(l1l2regressor__warm_start=True, l1l2regressor__epochs=2).fit(X, y)
+    assert len(old.loss_curve_) == len(fitted[-1].loss_curve_) + 2
+
+
+def test_divergence_advice_for_poisson_keeps_the_target_non_negative(counts):
+    X, y, _, _ = counts
+    with pytest.raises(ValueError, match="for loss='poisson', divide the target by a positive"):
+        L1L2Regressor(loss="poisson", learning_rate=0.5, epochs=50, random_state=0).fit(
+            X, y * 1e30
+        )
+    with pytest.raises(ValueError, match="divide it by a positive constant"):
+        L1L2Regressor(loss="poisson").fit(X, y * 1e39)
+    # A changed loss is named before the new loss's rule for y.
+    model = L1L2Regressor(hidden_layer_sizes=(4,), epochs=2, random_state=0).fit(X, y - 1)
+    with pytest.raises(ValueError, match="continues training the network fitted with loss='sq"):
+        model.set_params(warm_start=True, loss="poisson").fit(X, y - 1)

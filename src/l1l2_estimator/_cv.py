@@ -610,6 +610,7 @@ class L1L2ClassifierCV(ClassifierMixin, _L1L2NetworkCV):
 class L1L2RegressorCV(RegressorMixin, _L1L2NetworkCV):
     score = _L1L2NetworkCV.score  # by ``scoring``, not RegressorMixin's R²
     _estimator_class = L1L2Regressor
+    loss = "squared_error"  # the param of a search pickled before it existed
     _parameter_constraints: dict = {
         **{k: v for k, v in PARAMETER_CONSTRAINTS.items() if k not in _NOT_SEARCH_PARAMS},
         "loss": LOSS_CONSTRAINT,

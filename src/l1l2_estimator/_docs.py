@@ -17,7 +17,8 @@ loss : {{"squared_error", "poisson"}}, default="squared_error"
     What the network minimizes (plus the penalty): Keras' mean squared error with a linear
     output layer, or, for counts and rates (``y >= 0``), Keras' Poisson loss
     ``mean(y_pred - y * log(y_pred + 1e-7))`` with an exponential output layer (a log link, as
-    ``MLPRegressor(loss="poisson")`` has). Continued training keeps the fitted one.""",
+    ``MLPRegressor(loss="poisson")`` has). Continued training (``warm_start``, ``partial_fit``)
+    and ``dump`` refuse a loss changed after fitting.""",
     "activation": """\
 activation : str, default="relu"
     Hidden-layer activation: "relu", "tanh", "sigmoid" (alias "logistic"), "linear" (alias

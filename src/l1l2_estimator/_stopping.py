@@ -37,9 +37,11 @@ def divergence_advice(params):
         lower = f"lower {name} (it is {rate:g})"
     else:
         lower = f"lower the rates of the learning-rate schedule ({name})"
-    advice = (
-        f"{lower}, standardize the features (StandardScaler) and, for a regressor, the target"
-    )
+    if params.get("loss") == "poisson":  # its y must stay >= 0: scaled, not standardized
+        target = "for loss='poisson', divide the target by a positive constant"
+    else:
+        target = "for a regressor, the target"
+    advice = f"{lower}, standardize the features (StandardScaler) and, {target}"
     return advice if config["class_name"] == "Adam" else f"{advice}, or choose optimizer='adam'"
 
 

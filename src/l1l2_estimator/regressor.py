@@ -37,6 +37,7 @@ def check_poisson_targets(y, loss):
 
 class L1L2Regressor(L1L2Network, KerasRegressor):
     _parameter_constraints: dict = {**PARAMETER_CONSTRAINTS, "loss": LOSS_CONSTRAINT}
+    loss = "squared_error"  # the param of an estimator pickled before it existed
 
     def __init__(
         self,
@@ -116,6 +117,7 @@ class L1L2Regressor(L1L2Network, KerasRegressor):
         """``(n_outputs, y_ndim, loss)``: a 1-D ``y`` or a single column is one output,
         predicted as a 1-D array (``y_ndim`` is kept as part of the fitted state), learned with
         ``loss`` (which sets the output layer)."""
+        check_poisson_targets(y, self.loss)
         return (1 if y.ndim == 1 else y.shape[1], y.ndim, self.loss)
 
     def _fitted_targets(self):
@@ -149,6 +151,7 @@ class L1L2Regressor(L1L2Network, KerasRegressor):
                 f"loss={fitted_loss!r} (its output layer differs): set loss back, or fit a new "
                 "network (warm_start=False)."
             )
+        check_poisson_targets(y, fitted_loss)
         n_outputs = 1 if y.ndim == 1 else y.shape[1]
         if n_outputs != self.n_outputs_:
             raise ValueError(
@@ -172,12 +175,15 @@ class L1L2Regressor(L1L2Network, KerasRegressor):
         y = y.toarray() if sp.issparse(y) else np.asarray(y, dtype=np.float64)
         largest = np.finfo(np.float32).max
         if np.any(np.abs(y) > largest):
+            how = (
+                "divide it by a positive constant (loss='poisson' needs y >= 0)"
+                if self.loss == "poisson"
+                else "e.g. with TransformedTargetRegressor(transformer=StandardScaler())"
+            )
             raise ValueError(
                 f"y holds values beyond float32's range (±{largest:.3g}), in which the network "
-                "trains; rescale the target, e.g. with TransformedTargetRegressor(transformer="
-                "StandardScaler())."
+                f"trains; rescale the target, {how}."
             )
-        check_poisson_targets(y, self.loss)
         return X, y
 
     # -- prediction -----------------------------------------------------------------------------
@@ -211,7 +217,8 @@ and Keras' Poisson loss, for counts and rates, as ``MLPRegressor(loss="poisson")
 same params (but ``class_weight``),
 validates them the same way, and has the same fitted attributes, ``feature_importances_`` and
 ``sparsity_`` included; ``early_stopping`` scores the held-out rows by R². Scale the target, as
-for ``MLPRegressor``: the penalty competes with the squared error in ``y``'s units.
+for ``MLPRegressor``: the penalty competes with the squared error in ``y``'s units (with
+``loss="poisson"``, divide a count target by a constant instead: it must stay >= 0).
 """,
     L1L2Regressor.__init__,
     score="R²",

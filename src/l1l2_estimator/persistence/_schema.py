@@ -46,7 +46,10 @@ from ._keras_objects import (
 )
 
 FORMAT_NAME = "l1l2-estimator"
-FORMAT_VERSION = 1
+# The newest format this version reads and writes. Format 2 is format 1 with the regressor's
+# ``loss`` param, written only for ``loss="poisson"`` (a squared-error file leaves the param out
+# and stays format 1, which earlier versions read).
+FORMAT_VERSION = 2
 
 # The most bytes that the metadata member may inflate to: 100,000 feature names or labels take
 # about 2 MiB; decoded JSON takes up to ~25 times its size in memory.
@@ -408,13 +411,16 @@ def _nested_as(items, shape):
 def metadata(estimator, *, library_version):
     """The JSON-ready metadata of a fitted estimator; ValueError for an unstorable param."""
     state = estimator._get_fitted_state()
+    params = estimator.get_params(deep=False)
+    if params.get("loss") == "squared_error":
+        del params["loss"]
     content = {
         "format": FORMAT_NAME,
-        "format_version": FORMAT_VERSION,
+        "format_version": 2 if "loss" in params else 1,
         "library_version": library_version,
         "keras_version": keras.__version__,
         "estimator": type(estimator).__name__,
-        "params": encode_params(estimator.get_params(deep=False)),
+        "params": encode_params(params),
         "n_features_in_": int(state["n_features_in"]),
         "loss_curve_": [float(loss) for loss in state["loss_curve"]],
         # "random_state" is read by format-1 readers of version 0.1.0 and means nothing since.
