@@ -121,17 +121,15 @@ class L1L2Regressor(L1L2Network, KerasRegressor):
         return (1 if y.ndim == 1 else y.shape[1], y.ndim, self.loss)
 
     def _fitted_targets(self):
-        # (Pickled before loss existed: squared error.)
-        return (self.n_outputs_, self._y_ndim, vars(self).get("_fitted_loss", "squared_error"))
+        # The fitted loss is the one whose output layer the network has.
+        loss = next(name for name, (out, _) in OUTPUTS.items() if out == self.out_activation_)
+        return (self.n_outputs_, self._y_ndim, loss)
 
     def _target_state(self, targets):
-        n_outputs, y_ndim, loss = targets
+        n_outputs, y_ndim, _ = targets
         shape = (0,) if y_ndim == 1 else (0, n_outputs)
         encoder = self.target_encoder.fit(np.zeros(shape, dtype=np.float32))
-        return {
-            "target_encoder_": encoder, **encoder.get_metadata(), "_y_ndim": y_ndim,
-            "_fitted_loss": loss,
-        }
+        return {"target_encoder_": encoder, **encoder.get_metadata(), "_y_ndim": y_ndim}
 
     def _encode_targets(self, targets, y):
         return np.asarray(y, dtype=np.float32).reshape(len(y), -1)
