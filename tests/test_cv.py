@@ -413,9 +413,178 @@ def test_an_unknown_keyword_is_a_type_error(wine):
         L1L2ClassifierCV(epoch=10).fit(*wine)
 
 
-def test_several_metrics_are_refused_with_what_to_use(wine):
-    with pytest.raises(ValueError, match="scores with one metric.*use GridSearchCV"):
-        L1L2ClassifierCV(scoring=["accuracy", "f1_macro"], **NETWORK).fit(*wine)
+def _multi_metric_pair(X, y, scoring, refit, **search):
+    """Ours and GridSearchCV, both fitted with several metrics."""
+    params = dict(NETWORK, epochs=40)
+    ours = L1L2ClassifierCV(l1s=L1S, l2s=L2S, cv=3, scoring=scoring, refit=refit, **search,
+                            **params)
+    theirs = GridSearchCV(L1L2Classifier(**params), {"l1": L1S, "l2": L2S}, cv=3,
+                          scoring=scoring, refit=refit, **search)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return ours.fit(X, y), theirs.fit(X, y)
+
+
+def _assert_same_multi_metric_results(ours, theirs):
+    # The same columns in the same order (ours adds mean_n_iter), the same scores and ranks.
+    assert [key for key in ours.cv_results_ if key != "mean_n_iter"] == list(theirs.cv_results_)
+    for key, expected in theirs.cv_results_.items():
+        if key.startswith(("split", "mean_test", "std_test", "mean_train", "std_train")):
+            np.testing.assert_allclose(ours.cv_results_[key], expected, atol=1e-6, err_msg=key)
+        elif key.startswith("rank"):
+            np.testing.assert_array_equal(ours.cv_results_[key], expected, err_msg=key)
+    assert ours.multimetric_ is True
+
+
+@pytest.mark.parametrize(
+    "scoring", [{"acc": "accuracy", "f1": "f1_macro"}, ["accuracy", "f1_macro"]]
+)
+def test_several_metrics_equal_grid_search_with_refit_by_name(wine, scoring):
+    refit = "f1" if isinstance(scoring, dict) else "f1_macro"
+    ours, theirs = _multi_metric_pair(*wine, scoring, refit, return_train_score=True)
+    _assert_same_multi_metric_results(ours, theirs)
+    assert ours.best_index_ == theirs.best_index_
+    assert ours.best_params_ == theirs.best_params_
+    assert ours.best_score_ == pytest.approx(theirs.best_score_, abs=1e-6)
+    assert (ours.l1_, ours.l2_) == (theirs.best_params_["l1"], theirs.best_params_["l2"])
+    assert list(ours.scorer_) == list(theirs.scorer_)  # a dict of scorers, as GridSearchCV's
+    X, y = wine
+    # score: the metric refit names, as GridSearchCV.score.
+    assert ours.score(X, y) == pytest.approx(
+        f1_score(y, ours.predict(X), average="macro")
+    )
+
+
+def test_several_metrics_without_refit_choose_nothing_as_grid_search(wine):
+    ours, theirs = _multi_metric_pair(*wine, ["accuracy", "f1_macro"], False)
+    _assert_same_multi_metric_results(ours, theirs)
+    for name in ("best_index_", "best_score_", "best_params_", "l1_", "l2_",
+                 "hidden_layer_sizes_", "best_estimator_"):
+        assert not hasattr(ours, name), name
+        assert not hasattr(theirs, name) or name in ("l1_", "l2_", "hidden_layer_sizes_")
+    with pytest.raises(NotFittedError, match="refit=False: it kept no fitted network"):
+        ours.predict(wine[0])
+
+
+def test_several_metrics_with_a_callable_refit(wine):
+    def most_accurate(results):
+        return int(np.argmax(results["mean_test_accuracy"]))
+
+    ours, theirs = _multi_metric_pair(*wine, ["accuracy", "f1_macro"], most_accurate)
+    _assert_same_multi_metric_results(ours, theirs)
+    assert ours.best_index_ == theirs.best_index_
+    assert not hasattr(ours, "best_score_")
+    with pytest.raises(ValueError, match="refit is a callable, so score does not know"):
+        ours.score(*wine)
+
+
+def test_a_callable_scoring_may_return_several_metrics_as_in_grid_search(wine):
+    def two(estimator, X, y):
+        predicted = estimator.predict(X)
+        return {"accuracy": float(np.mean(predicted == y)), "errors": float(np.sum(predicted != y))}
+
+    ours, theirs = _multi_metric_pair(*wine, two, "accuracy")
+    _assert_same_multi_metric_results(ours, theirs)
+    assert ours.best_index_ == theirs.best_index_
+    assert ours.score(*wine) == theirs.score(*wine)
+
+
+def test_several_metrics_weight_the_scores_that_take_weights_as_grid_search(wine):
+    """Outside metadata routing, GridSearchCV passes sample_weight to the metrics that take it
+    and warns about the others, by name."""
+    import sklearn
+    from sklearn.metrics import accuracy_score, make_scorer
+
+    X, y = wine
+    weights = np.where(y == 0, 5.0, 0.2)
+
+    def hits(y_true, y_pred):  # no sample_weight
+        return float(np.mean(y_true == y_pred))
+
+    scoring = {"weighted": "accuracy", "unweighted": make_scorer(hits)}
+    params = dict(NETWORK, epochs=10)
+    ours = L1L2ClassifierCV(l1s=[0, 1e-2], l2s=[0], cv=3, scoring=scoring, refit="weighted",
+                            **params)
+    theirs = GridSearchCV(L1L2Classifier(**params), {"l1": [0, 1e-2], "l2": [0]}, cv=3,
+                          scoring=scoring, refit="weighted")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        with pytest.warns(UserWarning, match="scoring unweighted=.* does not take sample_weight"):
+            ours.fit(X, y, sample_weight=weights)
+        with pytest.warns(UserWarning, match="scoring unweighted=.* does not support"):
+            theirs.fit(X, y, sample_weight=weights)
+    _assert_same_multi_metric_results(ours, theirs)
+    assert not np.allclose(ours.cv_results_["mean_test_weighted"],
+                           ours.cv_results_["mean_test_unweighted"])
+    # Under routing, each metric's own request decides; an unset one is refused before training.
+    with sklearn.config_context(enable_metadata_routing=True), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        requested = {
+            "weighted": make_scorer(accuracy_score).set_score_request(sample_weight=True),
+            "unweighted": make_scorer(accuracy_score).set_score_request(sample_weight=False),
+        }
+        ours = L1L2ClassifierCV(l1s=[0, 1e-2], l2s=[0], cv=3, scoring=requested,
+                                refit="weighted", **params).set_fit_request(sample_weight=True)
+        theirs = GridSearchCV(
+            L1L2Classifier(**params).set_fit_request(sample_weight=True),
+            {"l1": [0, 1e-2], "l2": [0]}, cv=3, scoring=requested, refit="weighted",
+        )
+        ours.fit(X, y, sample_weight=weights)
+        theirs.fit(X, y, sample_weight=weights)
+        _assert_same_multi_metric_results(ours, theirs)
+        unset = {**requested, "unweighted": make_scorer(accuracy_score)}
+        with pytest.raises(ValueError, match="set_score_request.* for 'unweighted'"):
+            ours.set_params(scoring=unset).fit(X, y, sample_weight=weights)
+
+
+def test_a_plain_function_among_several_metrics_takes_no_weights(wine):
+    """scikit-learn's multi-metric scorer raises AttributeError for a plain function when
+    sample_weight is given; each metric is scored by itself here."""
+    X, y = wine
+
+    def errors(estimator, X, y):
+        return float(np.sum(estimator.predict(X) != y))
+
+    search = L1L2ClassifierCV(l1s=[0], l2s=[0], cv=2, scoring={"acc": "accuracy", "e": errors},
+                              refit="acc", **{**NETWORK, "epochs": 3})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        with pytest.warns(UserWarning, match="scoring e=.* does not take sample_weight"):
+            search.fit(X, y, sample_weight=np.ones(len(y)))
+    predicted = search.best_estimator_.predict(X)
+    assert search.scorer_["e"](search.best_estimator_, X, y) == np.sum(predicted != y)
+    assert np.all(np.isfinite(search.cv_results_["mean_test_e"]))
+
+
+@pytest.mark.parametrize("refit", [True, "f1"])
+def test_several_metrics_need_refit_to_name_one(wine, refit):
+    search = L1L2ClassifierCV(scoring=["accuracy", "f1_macro"], refit=refit, **NETWORK)
+    with pytest.raises(ValueError, match=(
+        r"several metrics in scoring \('accuracy', 'f1_macro'\), refit must name the one that "
+        rf"chooses the pair \(refit='accuracy'\).*got refit={refit!r}"
+    )):
+        search.fit(*wine)
+
+
+def test_a_callable_must_return_the_same_metrics_every_time(wine):
+    calls = []
+
+    def changing(estimator, X, y):
+        calls.append(None)
+        return {"a": 1.0} if len(calls) == 1 else {"b": 1.0}
+
+    search = L1L2ClassifierCV(l1s=[0], l2s=[0], cv=2, scoring=changing, refit="a",
+                              **{**NETWORK, "epochs": 2})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        with pytest.raises(ValueError, match=r"same metrics for every fold and pair, got \['a'\]"):
+            search.fit(*wine)
+
+
+@pytest.mark.parametrize("scoring", [[], ["accuracy", "no_such_metric"], {"a": 3}])
+def test_bad_metric_lists_are_refused_by_scikit_learns_check(wine, scoring):
+    with pytest.raises(ValueError):
+        L1L2ClassifierCV(scoring=scoring, refit=False, **NETWORK).fit(*wine)
 
 
 def test_groups_reach_a_group_splitter(wine):
@@ -586,13 +755,13 @@ def test_a_scorer_may_return_a_numpy_scalar_or_0d_array_as_in_grid_search(wine):
         assert search.best_score_ == 0.25
 
 
-@pytest.mark.parametrize("returned", ["x", np.array([0.5, 0.5]), {"a": 1.0}, None])
+@pytest.mark.parametrize("returned", ["x", np.array([0.5, 0.5]), {"a": "x"}, {}, None])
 def test_a_scorer_that_returns_no_number_is_a_clear_error(wine, returned):
     search = L1L2ClassifierCV(l1s=[0], l2s=[0], cv=2, scoring=lambda *args: returned,
                               **{**NETWORK, "epochs": 2})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        with pytest.raises(ValueError, match="scoring must return a number, got "):
+        with pytest.raises(ValueError, match="scoring (must return a number|returned an empty)"):
             search.fit(*wine)
 
 
@@ -662,6 +831,31 @@ def test_routing_weights_the_scores_as_the_scorer_requests(wine, request_weights
         with pytest.raises(ValueError, match="set_score_request"):
             unset.fit(X, y, sample_weight=weights)
         unset.set_score_request(sample_weight=request_weights).fit(X, y, sample_weight=weights)
+
+
+def test_routing_calls_a_plain_function_scorer_without_weights_as_grid_search(wine):
+    """A plain function has no score request: GridSearchCV calls it without the weights under
+    routing; the search refused it as an unset request."""
+    import sklearn
+
+    X, y = wine
+    weights = np.where(y == 0, 5.0, 0.2)
+    settings = {**NETWORK, "epochs": 5}
+
+    def hits(estimator, X, y):
+        return float(np.mean(estimator.predict(X) == y))
+
+    with sklearn.config_context(enable_metadata_routing=True), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search = L1L2ClassifierCV(l1s=[0, 1e-3], l2s=[0], cv=3, scoring=hits, **settings)
+        search.set_fit_request(sample_weight=True).fit(X, y, sample_weight=weights)
+        grid = GridSearchCV(
+            L1L2Classifier(**settings, l2=0).set_fit_request(sample_weight=True),
+            {"l1": [0, 1e-3]}, cv=3, scoring=hits,
+        ).fit(X, y, sample_weight=weights)
+    np.testing.assert_array_equal(
+        search.cv_results_["mean_test_score"], grid.cv_results_["mean_test_score"]
+    )
 
 
 def test_feature_selection_takes_a_search_as_it_takes_logistic_regression_cv(wine):

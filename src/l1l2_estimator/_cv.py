@@ -24,7 +24,6 @@ from sklearn import get_config
 from sklearn.exceptions import (
     ConvergenceWarning,
     FitFailedWarning,
-    NotFittedError,
     UnsetMetadataPassedError,
 )
 from sklearn.metrics import check_scoring, get_scorer_names
@@ -49,6 +48,7 @@ from ._params import (
     layer_sizes,
     penalty_values,
 )
+from ._path import no_refit_error
 from ._stopping import divergence_advice, warnings_point_higher
 from .classifier import L1L2Classifier, Multilabel, classification_targets
 from .regressor import LOSS_CONSTRAINT, L1L2Regressor, check_poisson_targets
@@ -71,23 +71,46 @@ _SEARCH_CONSTRAINTS = {
     "l1s": ["array-like"],
     "l2s": ["array-like"],
     "cv": ["cv_object"],
-    # Lists and dicts (several metrics) pass here to be refused in fit with a clear message.
-    "scoring": [StrOptions(set(get_scorer_names())), callable, list, tuple, dict, None],
-    "refit": ["boolean", callable],
+    # Several metrics: a list, tuple or set of scorer names, or a dict of names to scorers.
+    "scoring": [StrOptions(set(get_scorer_names())), callable, list, tuple, set, dict, None],
+    # A str names the metric of several to choose and refit by.
+    "refit": ["boolean", str, callable],
     "return_train_score": ["boolean"],
 }
 
 
-def _score(scorer, member, rows, weights, picked):
-    """``scorer``'s score of ``member`` on ``rows`` (``(X, y)``, those ``picked`` of the data, with
-    their ``weights`` if any), as a float."""
-    score = scorer(member, *rows, **({} if weights is None else {"sample_weight": weights[picked]}))
-    if hasattr(score, "item"):  # as GridSearchCV: a 0-d array, a NumPy scalar
+def _number(score, name=None):
+    """A score as a float; as GridSearchCV, a 0-d array or a NumPy scalar is one."""
+    if hasattr(score, "item"):
         with contextlib.suppress(ValueError):
             score = score.item()
     if not isinstance(score, Real):
-        raise ValueError(f"scoring must return a number, got {score!r} ({type(score).__name__}).")
+        metric = "" if name is None else f" (metric {name!r})"
+        raise ValueError(
+            f"scoring must return a number{metric}, got {score!r} ({type(score).__name__})."
+        )
     return float(score)
+
+
+def _score(scoring, member, rows, weights, picked):
+    """The scores of ``member`` on ``rows`` (``(X, y)``, those ``picked`` of the data): a float
+    per metric name of ``scoring`` (a ``(scorer, takes the weights)`` pair by name), or, for a
+    single scorer that returns a dict (several metrics, as GridSearchCV takes them), its
+    floats."""
+    scores = {}
+    for name, (scorer, weighted) in scoring.items():
+        given = {"sample_weight": weights[picked]} if weighted and weights is not None else {}
+        scores[name] = score = scorer(member, *rows, **given)
+        if isinstance(score, dict) and len(scoring) == 1:
+            if not score:
+                raise ValueError("scoring returned an empty dict: name at least one metric.")
+            return {metric: _number(value, metric) for metric, value in score.items()}
+    return {name: _number(score, None if len(scoring) == 1 else name)
+            for name, score in scores.items()}
+
+
+# What a search's choice sets; a multi-metric search without refit chooses nothing.
+_CHOICE = ("best_index_", "best_score_", "best_params_", "l1_", "l2_", "hidden_layer_sizes_")
 
 
 class _L1L2NetworkCV(RoutedParams, BaseEstimator):
@@ -154,12 +177,6 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
     def _search(self, X, y, sample_weight, groups):
         self._check_not_search_params()
         self._check_extra_params(prefixes={"optimizer"})
-        if isinstance(self.scoring, (list, tuple, dict)):
-            raise ValueError(
-                f"{type(self).__name__} scores with one metric, got scoring={self.scoring!r}. "
-                "For several metrics at once, use GridSearchCV(scoring={...}, refit=<name>) over "
-                f"{self._estimator_class.__name__}."
-            )
         l1s, l2s = penalty_values("l1s", self.l1s), penalty_values("l2s", self.l2s)
         architectures, several = self._architectures()
         # What the search learns (``fitted``) is published at its end, all at once.
@@ -181,22 +198,21 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
             params["random_state"] = int(check_random_state(None).randint(np.iinfo(np.int32).max))
         base = self._estimator_class(**params)
         penalties = [(l1, l2) for l1 in l1s for l2 in l2s]
+        # Several metrics (a list or a dict) make one scorer that returns a dict, as in
+        # GridSearchCV; check_scoring checks their names.
         scorer = check_scoring(base, scoring=self.scoring)
-        # As GridSearchCV: sample_weight also weights the held-out scores, if the scorer takes it.
-        score_weights = None
-        if sample_weight is not None and get_config().get("enable_metadata_routing", False):
-            if self._scorer_requests_weights(scorer):
-                score_weights = check_sample_weight(sample_weight, X_checked)
-        elif sample_weight is not None:
-            if scorer_accepts_sample_weight(scorer):
-                score_weights = check_sample_weight(sample_weight, X_checked)
-            else:
-                warnings.warn(
-                    f"The scoring {scorer} does not take sample_weight: the held-out scores are "
-                    "unweighted while the fits are weighted, which may mislead the search.",
-                    UserWarning,
-                    stacklevel=4,  # _search, fit, fit_context, the caller
-                )
+        metrics = self._metric_scorers(base)
+        if metrics is not None:
+            self._check_refit_names_a_metric(metrics)
+        # Each metric scored by its own scorer (several metrics: in the order given), with or
+        # without the weights: as GridSearchCV, sample_weight also weights the held-out scores
+        # of the metrics that take it.
+        takes = self._metrics_taking_weights(scorer, metrics, sample_weight)
+        scoring = {name: (metric, takes[name])
+                   for name, metric in (metrics or {"score": scorer}).items()}
+        score_weights = (
+            None if sample_weight is None else check_sample_weight(sample_weight, X_checked)
+        )
         # As GridSearchCV, the scorer sees the held-out rows as given (a DataFrame stays one).
         # A sparse y is made dense (as the single estimators make it).
         # indexable: as GridSearchCV, anything that only has __array__ becomes an array.
@@ -242,9 +258,9 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                     n_iters[-1].append(len(state["loss_curve"]))
                     if diverged[fold][pair]:
                         failed += 1
-                        scores[-1].append(np.nan)
+                        scores[-1].append(None)  # NaN for every metric
                         if train_scores is not None:
-                            train_scores[-1].append(np.nan)
+                            train_scores[-1].append(None)
                         score_times[-1].append(0.0)
                         continue
                     # An estimator of its own for each member, as GridSearchCV's scorer gets (a
@@ -254,41 +270,39 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                         **{**state, "feature_names_in": feature_names}, encoders=encoders
                     )
                     started = time.perf_counter()
-                    scores[-1].append(_score(scorer, member, held_out[fold], score_weights, test))
+                    scores[-1].append(
+                        _score(scoring, member, held_out[fold], score_weights, test)
+                    )
                     # As GridSearchCV's score_time: the held-out scores alone.
                     score_times[-1].append(time.perf_counter() - started)
                     if train_scores is not None:
                         train_scores[-1].append(
-                            _score(scorer, member, trained_on[fold], score_weights, train)
+                            _score(scoring, member, trained_on[fold], score_weights, train)
                         )
         self._warn(unconverged, failed, len(candidates) * len(splits))
-        fitted.update(self._results(
-            candidates, scores, fit_times, score_times, n_iters, several, train_scores
-        ))
-        if callable(self.refit):
-            # As GridSearchCV: the callable chooses from cv_results_, and best_score_ is not set.
-            index = self.refit(fitted["cv_results_"])
-            if not isinstance(index, Integral) or isinstance(index, bool):
-                raise TypeError(
-                    f"refit must return the index of the chosen row of cv_results_, an int; got "
-                    f"{index!r} ({type(index).__name__})."
-                )
-            if not 0 <= index < len(candidates):
-                raise IndexError(
-                    f"refit returned {index}, not a row of cv_results_ (0 to "
-                    f"{len(candidates) - 1})."
-                )
-            del fitted["best_score_"]
-            fitted.update(best_index_=int(index), best_params_=dict(candidates[index]))
-        best = candidates[fitted["best_index_"]]
-        fitted.update(
-            l1_=best["l1"],
-            l2_=best["l2"],
-            hidden_layer_sizes_=layer_sizes(best.get("hidden_layer_sizes", architectures[0][0])),
-            n_splits_=len(splits),
-            scorer_=scorer,
-            multimetric_=False,
+        names = self._metric_names(scores, metrics)
+        multimetric = names != ["score"]
+        results = self._results(
+            candidates, scores, names, fit_times, score_times, n_iters, several, train_scores
         )
+        fitted.update(
+            cv_results_=results,
+            n_splits_=len(splits),
+            # As GridSearchCV: a dict of the scorers for several metrics given as a list or dict.
+            scorer_=scorer if metrics is None else metrics,
+            multimetric_=multimetric,
+        )
+        chosen = self._chosen(results, candidates, multimetric)
+        fitted.update(chosen)
+        if "best_index_" in chosen:
+            best = candidates[chosen["best_index_"]]
+            fitted.update(
+                l1_=best["l1"],
+                l2_=best["l2"],
+                hidden_layer_sizes_=layer_sizes(
+                    best.get("hidden_layer_sizes", architectures[0][0])
+                ),
+            )
         if self.refit:
             started = time.perf_counter()
             # Its ConvergenceWarning points at the line that called this search's fit.
@@ -303,11 +317,87 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         # A search without refit leaves no best_estimator_ of an earlier search behind (fitted
         # on other data, it would answer for this one).
         absent = [] if self.refit else ["best_estimator_", "refit_time_"]
-        if callable(self.refit):
-            absent.append("best_score_")
+        absent += [name for name in _CHOICE if name not in fitted]
         if feature_names is None:
             absent.append("feature_names_in_")
         publish(self, fitted, absent=absent)
+
+    def _metric_scorers(self, base):
+        """With several metrics in ``scoring``, a scorer per metric name (in the order given, as
+        GridSearchCV names them); None for one metric or a callable."""
+        if isinstance(self.scoring, dict):
+            given = self.scoring
+        elif isinstance(self.scoring, (list, tuple, set)):
+            given = {name: name for name in self.scoring}
+        else:
+            return None
+        for name, value in given.items():
+            # (check_scoring leaves a dict's values to be checked by the search's validation)
+            if not (callable(value) or (isinstance(value, str) and value in get_scorer_names())):
+                raise ValueError(
+                    f"scoring[{name!r}] must be the name of a scikit-learn scorer or a callable, "
+                    f"got {value!r}."
+                )
+        return {name: check_scoring(base, scoring=value) for name, value in given.items()}
+
+    def _check_refit_names_a_metric(self, names):
+        """As GridSearchCV: with several metrics, ``refit`` names the one that chooses the pair,
+        is a callable, or is False (no pair chosen)."""
+        if callable(self.refit) or (isinstance(self.refit, str) and self.refit in names):
+            return
+        if isinstance(self.refit, (bool, np.bool_)) and not self.refit:
+            return
+        raise ValueError(
+            f"With several metrics in scoring ({', '.join(map(repr, names))}), refit must name "
+            f"the one that chooses the pair (refit={next(iter(names))!r}), be a callable "
+            f"choosing from cv_results_, or be False to choose none; got refit={self.refit!r}."
+        )
+
+    def _metric_names(self, scores, metrics):
+        """The metric names of the scores (``["score"]`` for one metric), checked to be the
+        same for every member."""
+        given = [score for rows in scores for score in rows if score is not None]
+        names = list(given[0]) if given else ["score"]
+        if metrics is None and names != ["score"]:
+            # A callable scoring that returns a dict: checked once its names are known, as
+            # GridSearchCV checks it.
+            self._check_refit_names_a_metric(names)
+        for score in given:
+            if list(score) != names:
+                raise ValueError(
+                    "scoring must return the same metrics for every fold and pair, got "
+                    f"{names} for one and {list(score)} for another."
+                )
+        return names
+
+    def _chosen(self, results, candidates, multimetric):
+        """The pair the search chooses, as the ``best_*`` attributes GridSearchCV sets: by a
+        callable ``refit``, else by the best mean score of the metric ``refit`` names (of
+        several), else of the one metric. A multi-metric search with ``refit=False`` chooses
+        none."""
+        if callable(self.refit):
+            # As GridSearchCV: the callable chooses from cv_results_, and best_score_ is not set.
+            index = self.refit(results)
+            if not isinstance(index, Integral) or isinstance(index, bool):
+                raise TypeError(
+                    f"refit must return the index of the chosen row of cv_results_, an int; got "
+                    f"{index!r} ({type(index).__name__})."
+                )
+            if not 0 <= index < len(candidates):
+                raise IndexError(
+                    f"refit returned {index}, not a row of cv_results_ (0 to "
+                    f"{len(candidates) - 1})."
+                )
+            return {"best_index_": int(index), "best_params_": dict(candidates[index])}
+        if multimetric and not self.refit:
+            return {}
+        metric = self.refit if multimetric else "score"
+        best = int(np.argmin(results[f"rank_test_{metric}"]))
+        return {
+            "best_index_": best,
+            "best_score_": float(results[f"mean_test_{metric}"][best]),
+            "best_params_": dict(candidates[best]),
+        }
 
     def _validate_search_data(self, X, y):
         if sp.issparse(X):
@@ -392,7 +482,16 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         best = self._fitted_best()
         scorer = check_scoring(best, scoring=self.scoring)
         weights = {} if sample_weight is None else {"sample_weight": sample_weight}
-        return scorer(best, X, y, **weights)
+        score = scorer(best, X, y, **weights)
+        if isinstance(score, dict):  # several metrics: the one refit names, as GridSearchCV
+            if not isinstance(self.refit, str):
+                raise ValueError(
+                    f"This {type(self).__name__} scores several metrics and its refit is a "
+                    "callable, so score does not know which one to return: call "
+                    "search.scorer_(search.best_estimator_, X, y) for all of them."
+                )
+            score = score[self.refit]
+        return score
 
     def _warn(self, unconverged, failed, total):
         if failed == total:
@@ -417,19 +516,19 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                 stacklevel=5,  # _warn, _search, fit, fit_context, the caller
             )
 
-    def _results(self, candidates, scores, fit_times, score_times, n_iters, several,
+    def _results(self, candidates, scores, names, fit_times, score_times, n_iters, several,
                  train_scores=None):
-        """``cv_results_``, shaped like ``GridSearchCV``'s (with ``train_scores``, its
-        ``return_train_score=True`` columns), and the best candidate, as the attributes to
-        publish."""
-        scores = np.asarray(scores, dtype=np.float64)
-        names = (["hidden_layer_sizes"] if several else []) + ["l1", "l2"]
+        """``cv_results_``, shaped like ``GridSearchCV``'s: for each metric of ``names``
+        (``["score"]`` for one), its held-out columns and, with ``train_scores``, its
+        ``return_train_score=True`` columns. ``scores`` holds, per candidate and fold, its
+        scores by metric name, or None (a diverged member: NaN for every metric)."""
+        column_names = (["hidden_layer_sizes"] if several else []) + ["l1", "l2"]
         results = {}
         for label, values in (("fit_time", fit_times), ("score_time", score_times)):
             values = np.asarray(values, dtype=np.float64)
             results[f"mean_{label}"] = values.mean(axis=1)
             results[f"std_{label}"] = values.std(axis=1)
-        for name in names:
+        for name in column_names:
             # As GridSearchCV: numbers get a numeric column, anything else an object column.
             values = [candidate[name] for candidate in candidates]
             try:
@@ -444,53 +543,78 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                     column[index] = value
             results[f"param_{name}"] = column
         results["params"] = candidates
-        for fold in range(scores.shape[1]):
-            results[f"split{fold}_test_score"] = scores[:, fold]
-        # As GridSearchCV: a candidate with a failed (NaN) split has a NaN mean.
-        means = scores.mean(axis=1)
-        results["mean_test_score"] = means
-        results["std_test_score"] = scores.std(axis=1)
-        # As GridSearchCV: a NaN mean ranks last; ties share the best rank.
-        ranks = rankdata(np.where(np.isnan(means), np.inf, -means), method="min")
-        results["rank_test_score"] = ranks.astype(np.int32)
-        if train_scores is not None:
-            train_scores = np.asarray(train_scores, dtype=np.float64)
-            for fold in range(train_scores.shape[1]):
-                results[f"split{fold}_train_score"] = train_scores[:, fold]
-            results["mean_train_score"] = train_scores.mean(axis=1)
-            results["std_train_score"] = train_scores.std(axis=1)
+
+        def table(given, name):
+            return np.array(
+                [[np.nan if score is None else score[name] for score in rows] for rows in given],
+                dtype=np.float64,
+            )
+
+        for name in names:
+            splits = [("test", scores)] + ([("train", train_scores)] if train_scores else [])
+            for split, given in splits:
+                values = table(given, name)
+                for fold in range(values.shape[1]):
+                    results[f"split{fold}_{split}_{name}"] = values[:, fold]
+                # As GridSearchCV: a candidate with a failed (NaN) split has a NaN mean.
+                means = values.mean(axis=1)
+                results[f"mean_{split}_{name}"] = means
+                results[f"std_{split}_{name}"] = values.std(axis=1)
+                if split == "test":
+                    # As GridSearchCV: a NaN mean ranks last; ties share the best rank.
+                    ranks = rankdata(np.where(np.isnan(means), np.inf, -means), method="min")
+                    results[f"rank_test_{name}"] = ranks.astype(np.int32)
+                if not np.all(np.isfinite(means)):
+                    warnings.warn(
+                        f"One or more of the {split} scores are non-finite: {means}",
+                        UserWarning,
+                        stacklevel=5,  # _results, _search, fit, fit_context, the caller
+                    )
         results["mean_n_iter"] = np.asarray(n_iters, dtype=np.float64).mean(axis=1)
-        for split in ("test", "train"):
-            split_means = results.get(f"mean_{split}_score")
-            if split_means is not None and not np.all(np.isfinite(split_means)):
-                warnings.warn(
-                    f"One or more of the {split} scores are non-finite: {split_means}",
-                    UserWarning,
-                    stacklevel=5,  # _results, _search, fit, fit_context, the caller
-                )
-        best = int(np.flatnonzero(ranks == 1)[0])
-        return {
-            "cv_results_": results,
-            "best_index_": best,
-            "best_score_": float(means[best]),
-            "best_params_": dict(candidates[best]),
-        }
+        return results
 
     # -- prediction through the refitted estimator ---------------------------------------------
 
-    def _scorer_requests_weights(self, scorer):
-        """Under scikit-learn's metadata routing, whether the held-out scores take
-        ``sample_weight``, as GridSearchCV routes it: by the scorer's score request (with
-        ``scoring=None``, this search's own ``set_score_request``); an unset request is
-        refused, as routing refuses metadata no one asked for."""
-        owner = self if self.scoring is None else scorer
-        request = get_routing_for_object(owner).score.requests.get("sample_weight")
-        if request is None:
-            how = (
-                f"{type(self).__name__}(...).set_score_request(sample_weight=True or False)"
-                if self.scoring is None
-                else "make_scorer(...).set_score_request(sample_weight=True or False)"
-            )
+    def _metrics_taking_weights(self, scorer, metrics, sample_weight):
+        """Whether each metric's held-out scores take ``sample_weight`` (by name; ``"score"``
+        for one metric), as GridSearchCV decides: outside metadata routing, the metrics whose
+        scorer accepts it (the others are warned about); with routing on, those whose score
+        request says so (with ``scoring=None``, this search's own ``set_score_request``). An
+        unset request is refused, before training, as routing refuses metadata no one asked
+        for."""
+        named = metrics or {"score": scorer}
+        if sample_weight is None:
+            return dict.fromkeys(named, False)
+        if not get_config().get("enable_metadata_routing", False):
+            takes = {name: scorer_accepts_sample_weight(metric) for name, metric in named.items()}
+            refusing = [
+                str(named[name]) if metrics is None else f"{name}={named[name]}"
+                for name, accepted in takes.items() if not accepted
+            ]
+            if refusing:
+                warnings.warn(
+                    f"The scoring {', '.join(refusing)} does not take sample_weight: "
+                    f"{'its' if len(refusing) == 1 else 'their'} held-out scores are "
+                    "unweighted while the fits are weighted, which may mislead the search.",
+                    UserWarning,
+                    stacklevel=5,  # _metrics_taking_weights, _search, fit, fit_context, caller
+                )
+            return takes
+        if self.scoring is None:
+            named = {"score": self}
+        requests = {
+            name: get_routing_for_object(owner).score.requests for name, owner in named.items()
+        }
+        # A plain function has no request: as GridSearchCV, it is called without the weights.
+        unset = [name for name, request in requests.items()
+                 if "sample_weight" in request and request["sample_weight"] is None]
+        if unset:
+            if self.scoring is None:
+                how = f"{type(self).__name__}(...).set_score_request(sample_weight=True or False)"
+            else:
+                how = "make_scorer(...).set_score_request(sample_weight=True or False)"
+                if metrics is not None:
+                    how += f" for {', '.join(map(repr, unset))}"
             raise UnsetMetadataPassedError(
                 message=(
                     "[sample_weight] is passed but the held-out scores' request for it is not "
@@ -500,15 +624,12 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                 unrequested_params={"sample_weight": None},
                 routed_params={},
             )
-        return bool(request)
+        return {name: bool(request.get("sample_weight")) for name, request in requests.items()}
 
     def _fitted_best(self):
         check_is_fitted(self, "cv_results_")
         if not self.refit:
-            raise NotFittedError(
-                f"This {type(self).__name__} was fitted with refit=False: it chose l1_ and l2_ "
-                "but kept no estimator to predict with. Fit with refit=True."
-            )
+            raise no_refit_error(self)
         return self.best_estimator_
 
     def predict(self, X):

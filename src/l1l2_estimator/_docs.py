@@ -160,17 +160,22 @@ cv : int, cross-validation generator or iterable, default=5
     As for ``GridSearchCV``: an int is ``{splitter}`` with that many folds (no
     shuffling).{fold_rule}""",
     "scoring": """\
-scoring : str, callable or None, default=None
+scoring : str, callable, list, tuple, set, dict or None, default=None
     How a fold's held-out rows are scored: any scikit-learn scorer; None is the estimator's
     ``score`` ({score}). As in ``GridSearchCV``, ``sample_weight`` weights the scores too when
-    the scorer accepts it.""",
+    the scorer accepts it. Several metrics, as ``GridSearchCV`` takes them: a list, tuple or set
+    of scorer names, a dict of names to scorers, or a callable that returns a dict; each gets
+    its own ``cv_results_`` columns (``mean_test_<name>``, ...), and ``refit`` names the one
+    that chooses the pair.""",
     "refit": """\
-refit : bool or callable, default=True
+refit : bool, str or callable, default=True
     Refit the best pair on the whole data as ``best_estimator_``, through which ``predict``
     works. As in ``GridSearchCV``, a callable chooses the pair instead of the best mean score:
     it takes ``cv_results_`` and returns the index of the chosen row (for instance the largest
     ``l1`` whose mean score is within one standard error of the best, for a sparser network);
-    that pair is refitted, and ``best_score_`` is then not set.""",
+    that pair is refitted, and ``best_score_`` is then not set. With several metrics in
+    ``scoring``, a str names the metric whose best mean score chooses the pair (``True`` is
+    refused); ``False`` then chooses none (no ``best_*``, ``l1_``, ``l2_``).""",
     "return_train_score": """\
 return_train_score : bool, default=False
     Also score every member on its own training fold, as ``GridSearchCV`` does with it:
@@ -196,7 +201,9 @@ random_state : int, RandomState instance or None, default=None
 SEARCH_ATTRIBUTES = """\
 l1_, l2_ : float
     The chosen penalties: the pair with the best mean cross-validated score (the first of
-    equals, in ``cv_results_`` order), or the one a callable ``refit`` chose.
+    equals, in ``cv_results_`` order; with several metrics, of the one ``refit`` names), or
+    the one a callable ``refit`` chose. Not set by a multi-metric search with
+    ``refit=False``, nor are ``hidden_layer_sizes_`` and the ``best_*`` attributes.
 hidden_layer_sizes_ : tuple of int
     The chosen architecture.
 best_score_ : float
@@ -212,13 +219,18 @@ cv_results_ : dict of ndarray
     ``std_fit_time`` (each ensemble's training time shared evenly by its members),
     ``mean_score_time`` / ``std_score_time``, the training scores with
     ``return_train_score=True``, and ``mean_n_iter``, the mean number of epochs each pair
-    trained; ``pandas.DataFrame(cv_results_)`` works.
+    trained; ``pandas.DataFrame(cv_results_)`` works. With several metrics, each has its own
+    columns, ``score`` in their names replaced by the metric's name.
 best_estimator_ : {estimator}
     The best pair refitted on the whole data (with ``refit=True``).
 refit_time_ : float
     Seconds the refit took.
 n_splits_ : int
     Number of folds.
+scorer_ : callable or dict
+    The scorer, or a dict of the scorers of several metrics given as a list or dict.
+multimetric_ : bool
+    Whether the search scored several metrics.
 {target_attributes}
 n_features_in_ : int
     Number of features seen during ``fit``.

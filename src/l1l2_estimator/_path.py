@@ -233,11 +233,19 @@ def searched_best(search):
     is not fitted); NotFittedError if it was fitted with ``refit=False``, which keeps none."""
     best = getattr(search, "best_estimator_", None)
     if best is None and hasattr(search, "cv_results_"):
-        raise NotFittedError(
-            f"This {type(search).__name__} was fitted with refit=False: it chose l1_ and l2_ but "
-            "kept no fitted network. Fit it with refit=True."
-        )
+        raise no_refit_error(search)
     return best
+
+
+def no_refit_error(search):
+    """The NotFittedError of a search fitted with ``refit=False``, asked for its refitted
+    network."""
+    chose = "it chose l1_ and l2_ but" if hasattr(search, "l1_") else "it"
+    return NotFittedError(
+        f"This {type(search).__name__} was fitted with refit=False: {chose} kept no fitted "
+        "network. Fit it with refit=True (with several metrics in scoring, refit=<the name of "
+        "the one to choose by>)."
+    )
 
 
 def is_search(estimator):
