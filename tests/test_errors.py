@@ -163,8 +163,15 @@ def test_every_param_rejects_a_wrong_type(name):
             {"optimizer__learning_rate": keras.optimizers.schedules.PiecewiseConstantDecay(
                 [10], [1e-2, -1e-2])},
             ValueError,
-            "PiecewiseConstantDecay must give a rate > 0 at the first step and rates >= 0 after "
-            "it; it gives -0.01 at step 10",
+            r"PiecewiseConstantDecay's values must be finite rates >= 0, got \[0.01, -0.01\]",
+        ),
+        (
+            # Keras' own schedules are checked by their arguments: this one is positive at
+            # steps 0, 1, 10, 100, ... and negative at steps 5-8 of every period of 9.
+            {"optimizer__learning_rate": keras.optimizers.schedules.CosineDecayRestarts(
+                0.5, 9, alpha=-1.0)},
+            ValueError,
+            "CosineDecayRestarts's alpha must be >= 0",
         ),
     ],
 )
@@ -201,7 +208,7 @@ def test_a_callbacks_entry_that_is_no_callback_is_refused_by_name(callbacks):
         (
             lambda: keras.optimizers.SGD(
                 learning_rate=keras.optimizers.schedules.ExponentialDecay(-0.05, 10, 0.9)),
-            "ExponentialDecay must give a rate > 0 at the first step",
+            "ExponentialDecay's initial_learning_rate must be > 0",
         ),
     ],
 )
@@ -209,6 +216,29 @@ def test_an_optimizer_instance_is_checked_as_routed_arguments_are(optimizer, mes
     """Adam(learning_rate=-0.05) trained uphill without a word (loss 0.72 to 57 in 30 steps)."""
     with pytest.raises(ValueError, match=message):
         L1L2Classifier(**FAST, optimizer=optimizer()).fit(X8, Y)
+
+
+class _NegativeAfterNine(keras.optimizers.schedules.LearningRateSchedule):
+    """A schedule of the user's own: only sampled (steps 0, 1, 10, 100, ...)."""
+
+    def __call__(self, step):
+        return keras.ops.where(step < 10, 0.01, -0.01)
+
+    def get_config(self):
+        return {}
+
+
+@pytest.mark.parametrize("schedule, message", [
+    (_NegativeAfterNine(), "_NegativeAfterNine must give a rate > 0 at the first step and rates "
+     ">= 0 after it; it gives -0.01 at step 10"),
+    # Keras' own, within its argument ranges, still called at those steps: a rate growing
+    # without bound overflows.
+    (keras.optimizers.schedules.ExponentialDecay(0.01, 1, 10.0), "ExponentialDecay must give a "
+     "rate > 0 at the first step and rates >= 0 after it; it gives inf at step"),
+])
+def test_schedules_are_called_at_sampled_steps_too(schedule, message):
+    with pytest.raises(ValueError, match=message):
+        L1L2Classifier(**FAST, optimizer__learning_rate=schedule).fit(X8, Y)
 
 
 def test_a_decaying_schedule_that_reaches_zero_is_accepted():

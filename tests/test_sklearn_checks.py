@@ -10,8 +10,9 @@ from l1l2_estimator import L1L2Classifier, L1L2ClassifierCV, L1L2Regressor, L1L2
 # training cannot reach.
 FLOAT32_WEIGHTS = (
     "float32 training: a weighted fit and the fit on repeated rows agree to float32 rounding "
-    "(their batches sum the same rows in another order), about 1e-8 apart, where the check asks "
-    "for a relative 1e-7 (tests/test_classifier.py checks the equivalence at float32 precision)."
+    "(their batches sum the same rows in another order), up to a few 1e-7 apart in predictions "
+    "(relative differences up to about 1e-5 on near-zero ones), where the check asks for a "
+    "relative 1e-7 (tests/test_classifier.py checks the equivalence at float32 precision)."
 )
 EXPECTED_FAILED_CHECKS = {
     "check_mixin_order": (

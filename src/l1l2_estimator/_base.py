@@ -145,6 +145,15 @@ def changes(estimator, twin):
     )
 
 
+def _finite_non_negative(weight):
+    """Whether ``weight`` is a finite number >= 0 as a float (an int beyond float's range is
+    not: ``10**400 < float("inf")`` holds, but training cannot take it)."""
+    try:
+        return 0 <= float(weight) < float("inf")
+    except OverflowError:
+        return False
+
+
 def publish(estimator, attributes, absent=()):
     """Set ``attributes`` on ``estimator`` and remove the attributes named in ``absent``, in one
     step: the estimator's attribute dict is replaced by an updated copy, so that another thread
@@ -595,7 +604,7 @@ class L1L2Network(RoutedParams):
                     f"class_weight must map classes to numbers (weights >= 0), got {not_numbers!r}."
                 )
             negative = {
-                label: w for label, w in class_weight.items() if not 0 <= w < float("inf")
+                label: w for label, w in class_weight.items() if not _finite_non_negative(w)
             }
             if negative:
                 raise ValueError(

@@ -116,6 +116,11 @@ def is_routed(name):
     return bool(separator) and prefix in ROUTING_PREFIXES and bool(rest)
 
 
+# The name of every optimizer the package builds, also from an instance or a file: Keras makes
+# automatic names unique per process, and TensorFlow keeps per-name state that would then grow.
+OPTIMIZER_NAME = "optimizer"
+
+
 def optimizer_config(params):
     """The Keras-serialized optimizer that the params ``optimizer``, ``learning_rate`` and
     ``optimizer__*`` describe (what ``new_optimizer`` turns into a fresh optimizer).
@@ -143,12 +148,12 @@ def optimizer_config(params):
         # The instance's own arguments in the same ranges as routed ones (a file's optimizer is
         # one too), and the package's fixed name (see below), whatever the instance is called.
         _check_instance_arguments(config)
-        config["config"]["name"] = "optimizer"
+        config["config"]["name"] = OPTIMIZER_NAME
         return config
     routed.setdefault("learning_rate", params["learning_rate"])
     # A fixed name: Keras makes automatic names unique per process, and TensorFlow keeps per-name
     # state that would then grow with every optimizer built (see _network.build_network).
-    routed.setdefault("name", "optimizer")
+    routed.setdefault("name", OPTIMIZER_NAME)
     try:
         key = (optimizer, tuple(sorted(routed.items())))
         hash(key)
@@ -241,35 +246,74 @@ def _check_range(said, name, value):
         raise ValueError(f"{said} must be {expected}, got {value!r}.")
 
 
-# Steps at which a learning-rate schedule's rate is checked (its boundaries too, where it has
-# any): from the first step to far beyond any training.
+# Steps at which a learning-rate schedule of another kind than Keras' own is sampled: from the
+# first step to far beyond any training.
 _SCHEDULE_STEPS = (0, 1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 2**31 - 1)
 
 
 def _check_schedule(schedule):
     """Refuse a learning-rate schedule whose rate is not finite, not > 0 at the first step or
-    negative at any of the steps ``_SCHEDULE_STEPS`` (and at each boundary of a piecewise
-    schedule, and just past it): Keras takes a negative rate and trains uphill."""
+    negative at a later step: Keras takes a negative rate and trains uphill.
+
+    Keras' own schedules are held to argument ranges within which no step's rate is negative
+    (``_SCHEDULE_RANGES``; a piecewise-constant schedule by its values, without calling it,
+    which costs a computation per boundary at each step), and all but the piecewise one are
+    then called at the steps ``_SCHEDULE_STEPS`` for a finite rate (a rate that grows without
+    bound overflows); any other schedule can only be called at those steps.
+    """
+    name = type(schedule).__name__
     config = schedule.get_config()
-    steps = list(_SCHEDULE_STEPS)
-    for boundary in config.get("boundaries") or ():
-        if isinstance(boundary, Real):
-            steps += [max(0, int(boundary)), max(0, int(boundary)) + 1]
-    for step in steps:
+    own = getattr(keras.optimizers.schedules, name, None) is type(schedule)
+    if own and name == "PiecewiseConstantDecay":
+        _check_piecewise(config["boundaries"], config["values"])
+        return
+    if own:
+        for argument, (expected, within) in _SCHEDULE_RANGES[name].items():
+            value = config.get(argument)
+            if value is not None and not within(value):
+                raise ValueError(
+                    f"The learning-rate schedule {name}'s {argument} must be {expected} (its "
+                    f"rate would be negative, or undefined, at some step), got {value!r}."
+                )
+    for step in _SCHEDULE_STEPS:
         try:
             rate = float(np.asarray(schedule(step)))
         except Exception as error:  # noqa: BLE001  (any schedule's own failure)
             raise ValueError(
-                f"The learning-rate schedule {type(schedule).__name__} fails at step {step}: "
-                f"{error}"
+                f"The learning-rate schedule {name} fails at step {step}: {error}"
             ) from None
         # A rate decayed to 0 is harmless (float32 underflows: no more training); a negative
         # one trains uphill.
         if not (np.isfinite(rate) and (rate > 0 if step == 0 else rate >= 0)):
             raise ValueError(
-                f"The learning-rate schedule {type(schedule).__name__} must give a rate > 0 at "
-                f"the first step and rates >= 0 after it; it gives {rate:g} at step {step}."
+                f"The learning-rate schedule {name} must give a rate > 0 at the first step and "
+                f"rates >= 0 after it; it gives {rate:g} at step {step}."
             )
+
+
+def _check_piecewise(boundaries, values):
+    """A ``PiecewiseConstantDecay``'s rates are its values: each finite and >= 0, the first
+    step's > 0; its boundaries in increasing order (Keras does not check it)."""
+    boundaries, values = list(boundaries), list(values)
+    if any(not isinstance(v, Real) or not np.isfinite(v) or v < 0 for v in values):
+        raise ValueError(
+            "The learning-rate schedule PiecewiseConstantDecay's values must be finite rates "
+            f">= 0, got {values!r}."
+        )
+    if any(not isinstance(b, Real) or not np.isfinite(b) for b in boundaries) or any(
+        later <= earlier for earlier, later in zip(boundaries, boundaries[1:])
+    ):
+        raise ValueError(
+            "The learning-rate schedule PiecewiseConstantDecay's boundaries must be finite "
+            f"steps in increasing order, got {boundaries!r}."
+        )
+    # Keras' rule: values[0] up to and including boundaries[0], values[i] after boundaries[i-1].
+    first = values[sum(boundary < 0 for boundary in boundaries)]
+    if not first > 0:
+        raise ValueError(
+            "The learning-rate schedule PiecewiseConstantDecay must give a rate > 0 at the first "
+            f"step; it gives {first:g} at step 0."
+        )
 
 
 # The ranges of the Keras optimizers' numeric arguments outside which Keras trains on without a
@@ -292,6 +336,31 @@ _ARGUMENT_RANGES = {
     ),
     **dict.fromkeys(["clipnorm", "clipvalue", "global_clipnorm", "loss_scale_factor"], _POSITIVE),
     "learning_rate_power": ("<= 0", lambda value: value <= 0),
+}
+
+
+# Keras' own learning-rate schedules: the ranges of their arguments within which the rate is
+# defined and >= 0 at every step (> 0 at the first), from Keras' formulas (a decay rate or
+# factor >= 0, an end or floor rate >= 0, a positive step count, a power >= 0).
+_SCHEDULE_RANGES = {
+    "ExponentialDecay": {
+        "initial_learning_rate": _POSITIVE, "decay_steps": _POSITIVE, "decay_rate": _NON_NEGATIVE,
+    },
+    "InverseTimeDecay": {
+        "initial_learning_rate": _POSITIVE, "decay_steps": _POSITIVE, "decay_rate": _NON_NEGATIVE,
+    },
+    "PolynomialDecay": {
+        "initial_learning_rate": _POSITIVE, "decay_steps": _POSITIVE,
+        "end_learning_rate": _NON_NEGATIVE, "power": _NON_NEGATIVE,
+    },
+    "CosineDecay": {
+        "initial_learning_rate": _POSITIVE, "decay_steps": _POSITIVE, "alpha": _NON_NEGATIVE,
+        "warmup_target": _POSITIVE, "warmup_steps": _NON_NEGATIVE,
+    },
+    "CosineDecayRestarts": {
+        "initial_learning_rate": _POSITIVE, "first_decay_steps": _POSITIVE, "t_mul": _POSITIVE,
+        "m_mul": _NON_NEGATIVE, "alpha": _NON_NEGATIVE,
+    },
 }
 
 

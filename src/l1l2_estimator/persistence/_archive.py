@@ -235,6 +235,21 @@ class Archive:
             raise Refused(f"{where} has a local header that disagrees with the directory.")
         if extra_length or info.extra or info.comment:
             raise Refused(f"{where} has extra fields or a comment.")
+        # As zipfile writes a member: on the first disk, no text flag, a plain file's mode (no
+        # link, device or set-id bits) and no MS-DOS attributes. Nothing is extracted, but no
+        # byte of the directory goes unchecked.
+        mode = info.external_attr >> 16
+        if (
+            info.volume
+            or info.internal_attr
+            or info.external_attr & 0xFFFF
+            or stat.S_IFMT(mode) not in (0, stat.S_IFREG)
+            or mode & (stat.S_ISUID | stat.S_ISGID | stat.S_ISVTX)
+        ):
+            raise Refused(
+                f"{where} has attributes that zipfile never writes (external "
+                f"{info.external_attr:#x}, internal {info.internal_attr}, disk {info.volume})."
+            )
         allowed = (zipfile.ZIP_STORED,)
         if not stored_only:
             allowed += (zipfile.ZIP_DEFLATED,)

@@ -20,10 +20,13 @@ import math
 
 import keras
 
+from .._params import OPTIMIZER_NAME
 from ._archive import Refused
 
 MAX_NAME_CHARACTERS = 256
-MAX_SCHEDULE_POINTS = 10_000
+# A piecewise-constant schedule costs a few graph operations per boundary at every training
+# step: 1,000 boundaries made a loaded model's next partial_fit take 5 s (tracing them).
+MAX_SCHEDULE_POINTS = 101
 
 OPTIMIZER_MODULE = "keras.optimizers"
 SCHEDULE_MODULE = "keras.optimizers.schedules"
@@ -72,6 +75,10 @@ def keras_object_from_config(config, where):
     if type(config) is dict and config.get("module") == SCHEDULE_MODULE:
         return _build(*check_schedule(config, where), where)
     cls, arguments = check_optimizer(config, where)
+    # Under the name the package gives its optimizers, whatever the file says: TensorFlow keeps
+    # state per optimizer name, so that loading files of many names grew the process (52 MiB
+    # for 750 files).
+    arguments = {**arguments, "name": OPTIMIZER_NAME}
     learning_rate = arguments.get("learning_rate")
     if type(learning_rate) is dict:
         schedule = _build(*check_schedule(learning_rate, f"{where}'s learning_rate"), where)

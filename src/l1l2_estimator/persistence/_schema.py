@@ -380,6 +380,13 @@ def decode_array(value, what, budget):
         budget.spend(math.prod(shape) * dtype.itemsize)
         if not _nested_as(items, shape):
             raise ValueError(f"its items are not nested as its shape {shape}")
+        # As dump writes them (NumPy's tolist): NumPy would read "1e-5" as a float, 0 and 1
+        # as booleans, true as 1.
+        expected = _ITEM_TYPES[dtype.kind]
+        if not all(type(item) is expected for item in _leaves(items, len(shape))):
+            raise ValueError(
+                f"its items must all be JSON {_ITEM_NAMES[dtype.kind]} for dtype {dtype_name!r}"
+            )
         array = np.array(items, dtype=dtype)
         if list(array.shape) != shape:
             raise ValueError(f"shape {list(array.shape)} differs from the stored shape {shape}")
@@ -389,10 +396,27 @@ def decode_array(value, what, budget):
         # the stored values must come back exactly.
         if dtype.kind != "f" and array.tolist() != items:
             raise ValueError("its values do not fit its dtype")
+        # In this machine's byte order (a file written on a big-endian one says '>i8'), as a
+        # fit would have made it here: predict returns classes_' dtype.
+        array = array.astype(array.dtype.newbyteorder("="), copy=False)
     # SyntaxError: NumPy reads a dtype string with a comma (",i8") as a Python literal.
     except (TypeError, ValueError, OverflowError, MemoryError, SyntaxError) as error:
         raise Refused(f"{what} is not a valid stored array: {first_line(error)}.") from None
     return array
+
+
+# The JSON type of an array's items, by dtype kind, as NumPy's tolist gives them.
+_ITEM_TYPES = {"b": bool, "i": int, "u": int, "f": float, "U": str, "O": str}
+_ITEM_NAMES = {"b": "booleans", "i": "integers", "u": "integers", "f": "numbers with a "
+               "fraction or exponent", "U": "strings", "O": "strings"}
+
+
+def _leaves(items, depth):
+    """The items of lists nested ``depth`` deep (the items themselves for depth 0)."""
+    level = [items]
+    for _ in range(depth):
+        level = [child for item in level for child in item]
+    return level
 
 
 def _nested_as(items, shape):
@@ -525,6 +549,16 @@ def estimator_from_metadata(content, estimator_class, budget):
     """An unfitted estimator with the stored params, refused if they are invalid; their arrays
     are counted in ``budget`` (an ``ArrayBudget``)."""
     params = decode_params(field(content, "params", dict), estimator_class, budget)
+    # dump writes format 2 exactly for a loss other than the squared error (a Poisson
+    # regressor), the only files whose params hold loss.
+    expected = 2 if "loss" in params else 1
+    if content["format_version"] != expected or params.get("loss") == "squared_error":
+        raise Refused(
+            f"its format_version is {content['format_version']} with "
+            f"{'loss ' + show(params['loss']) if 'loss' in params else 'no loss'} in its params; "
+            "dump writes format 2 exactly for a regressor with loss='poisson' (the only files "
+            "whose params hold loss), and format 1 otherwise."
+        )
     estimator = estimator_class(**params)
     try:
         validate_params(estimator)
@@ -669,6 +703,12 @@ def fitted_fields(content, estimator, budget):
         _spend_on_list(budget, validation_scores, "validation_scores_")
         if not validation_scores or not all(is_finite_number(s) for s in validation_scores):
             raise Refused("validation_scores_ must be a non-empty list of finite numbers.")
+        if len(validation_scores) > len(loss_curve):
+            # One score per epoch of the last fit, whose epochs loss_curve_ holds too.
+            raise Refused(
+                f"validation_scores_ holds {len(validation_scores)} epochs, more than the "
+                f"{len(loss_curve)} of loss_curve_."
+            )
         validation_scores = [float(score) for score in validation_scores]
     shuffle_seed = field(content["training_state"], "shuffle_seed", int)
     if not 0 <= shuffle_seed <= MAX_SHUFFLE_SEED:
