@@ -556,6 +556,70 @@ def test_a_plain_function_among_several_metrics_takes_no_weights(wine):
     assert np.all(np.isfinite(search.cv_results_["mean_test_e"]))
 
 
+def test_score_of_several_metrics_scores_only_the_one_refit_names(wine):
+    """It called every metric, and scikit-learn's multi-metric scorer fails on a plain
+    function when given sample_weight."""
+    X, y = wine
+
+    def plain(estimator, X, y):
+        raise AssertionError("score called a metric refit does not name")
+
+    search = L1L2ClassifierCV(l1s=[0], l2s=[0], cv=2, scoring={"acc": "accuracy", "p": plain},
+                              refit="acc", **{**NETWORK, "epochs": 3})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        with pytest.raises(AssertionError, match="score called"):
+            search.fit(X, y)  # the plain metric scores every member
+        search.set_params(scoring={"acc": "accuracy", "p": lambda *args: 1.0}).fit(X, y)
+    search.scorer_["p"] = plain
+    weights = np.where(y == 0, 5.0, 0.2)
+    assert search.score(X, y, sample_weight=weights) == pytest.approx(
+        np.average(search.predict(X) == y, weights=weights)
+    )
+
+
+@pytest.mark.parametrize("scoring, how", [
+    (["accuracy", "f1_macro"], r"search\.scorer_\[name\]\(search\.best_estimator_, X, y\)"),
+    (lambda estimator, X, y: {"a": 1.0, "b": 2.0},
+     r"search\.scorer_\(search\.best_estimator_, X, y\)\[name\]"),
+])
+def test_score_with_a_callable_refit_says_how_to_score_a_metric(wine, scoring, how):
+    search = L1L2ClassifierCV(l1s=[0], l2s=[0], cv=2, scoring=scoring, refit=lambda results: 0,
+                              **{**NETWORK, "epochs": 2})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search.fit(*wine)
+    with pytest.raises(ValueError, match=f"call {how} for the metric you want"):
+        search.score(*wine)
+
+
+def test_a_metric_of_several_that_returns_a_dict_is_refused_as_grid_search_does(wine):
+    search = L1L2ClassifierCV(l1s=[0], l2s=[0], cv=2, refit="x", **{**NETWORK, "epochs": 2},
+                              scoring={"x": lambda estimator, X, y: {"a": 1.0}})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        with pytest.raises(ValueError, match=r"scoring must return a number \(metric 'x'\)"):
+            search.fit(*wine)
+
+
+def test_a_dict_of_one_metric_is_several_metrics_as_in_grid_search(wine):
+    """GridSearchCV counts a dict (or a callable's dict) of one metric as multi-metric: refit
+    must name it, and refit=False chooses nothing."""
+    params = dict(l1s=[0], l2s=[0], cv=2, **{**NETWORK, "epochs": 2})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search = L1L2ClassifierCV(scoring={"score": "accuracy"}, refit=False, **params).fit(*wine)
+        assert search.multimetric_ is True and not hasattr(search, "best_index_")
+        with pytest.raises(ValueError, match="refit must name the one"):
+            L1L2ClassifierCV(scoring=lambda estimator, X, y: {"score": 1.0}, **params).fit(*wine)
+
+
+def test_a_set_of_metrics_is_refused_as_grid_search_refuses_it(wine):
+    # Its order, that of the cv_results_ columns, changed with the hash seed.
+    with pytest.raises(ValueError, match="'scoring' parameter"):
+        L1L2ClassifierCV(scoring={"accuracy", "f1_macro"}, refit=False, **NETWORK).fit(*wine)
+
+
 @pytest.mark.parametrize("refit", [True, "f1"])
 def test_several_metrics_need_refit_to_name_one(wine, refit):
     search = L1L2ClassifierCV(scoring=["accuracy", "f1_macro"], refit=refit, **NETWORK)

@@ -241,6 +241,29 @@ def test_schedules_are_called_at_sampled_steps_too(schedule, message):
         L1L2Classifier(**FAST, optimizer__learning_rate=schedule).fit(X8, Y)
 
 
+@pytest.mark.parametrize("schedule, message", [
+    # Negative at steps 20 and 21 (a later restart), positive at every sampled step.
+    (keras.optimizers.schedules.CosineDecayRestarts(1e-2, 5, t_mul=3, m_mul=1.05, alpha=11),
+     "CosineDecayRestarts must have alpha <= 1 or m_mul <= 1"),
+    # Keras' own failure (values of two dtypes) shows at the first step.
+    (keras.optimizers.schedules.PiecewiseConstantDecay([10], [0.1, np.float64(0.05)]),
+     "PiecewiseConstantDecay fails at step 0"),
+    # Keras casts a boundary to the step's integer type: -0.5 is step 0, whose rate is 0.
+    (keras.optimizers.schedules.PiecewiseConstantDecay([-0.5], [0.0, 0.1]),
+     "boundaries must be whole steps in increasing order"),
+    (keras.optimizers.schedules.PiecewiseConstantDecay([10], [10**400, 0.1]),
+     "values must be finite rates >= 0"),
+])
+def test_keras_schedules_out_of_their_safe_ranges_are_refused(schedule, message):
+    with pytest.raises(ValueError, match=message):
+        L1L2Classifier(**FAST, optimizer__learning_rate=schedule).fit(X8, Y)
+
+
+def test_a_cosine_restart_schedule_above_one_that_never_grows_is_accepted():
+    schedule = keras.optimizers.schedules.CosineDecayRestarts(1e-2, 5, m_mul=0.9, alpha=11)
+    L1L2Classifier(**{**FAST, "epochs": 2}, optimizer__learning_rate=schedule).fit(X8, Y)
+
+
 def test_a_decaying_schedule_that_reaches_zero_is_accepted():
     schedule = keras.optimizers.schedules.ExponentialDecay(0.01, 10, 0.9)  # 0 in float32 later
     L1L2Classifier(**{**FAST, "epochs": 2}, optimizer__learning_rate=schedule).fit(X8, Y)

@@ -71,8 +71,9 @@ _SEARCH_CONSTRAINTS = {
     "l1s": ["array-like"],
     "l2s": ["array-like"],
     "cv": ["cv_object"],
-    # Several metrics: a list, tuple or set of scorer names, or a dict of names to scorers.
-    "scoring": [StrOptions(set(get_scorer_names())), callable, list, tuple, set, dict, None],
+    # Several metrics: a list or tuple of scorer names, or a dict of names to scorers (as
+    # GridSearchCV, no set: its order, that of the cv_results_ columns, would vary by run).
+    "scoring": [StrOptions(set(get_scorer_names())), callable, list, tuple, dict, None],
     # A str names the metric of several to choose and refit by.
     "refit": ["boolean", str, callable],
     "return_train_score": ["boolean"],
@@ -92,21 +93,23 @@ def _number(score, name=None):
     return float(score)
 
 
-def _score(scoring, member, rows, weights, picked):
-    """The scores of ``member`` on ``rows`` (``(X, y)``, those ``picked`` of the data): a float
-    per metric name of ``scoring`` (a ``(scorer, takes the weights)`` pair by name), or, for a
-    single scorer that returns a dict (several metrics, as GridSearchCV takes them), its
-    floats."""
+def _score(scoring, several, member, rows, weights, picked):
+    """The score of ``member`` on ``rows`` (``(X, y)``, those ``picked`` of the data) by
+    ``scoring``, a ``(scorer, takes the weights)`` pair by metric name: with ``several``
+    metrics, a float per name; else a float, or the floats of the dict the scorer returns (a
+    callable scoring several metrics, as GridSearchCV takes it)."""
     scores = {}
     for name, (scorer, weighted) in scoring.items():
         given = {"sample_weight": weights[picked]} if weighted and weights is not None else {}
-        scores[name] = score = scorer(member, *rows, **given)
-        if isinstance(score, dict) and len(scoring) == 1:
-            if not score:
-                raise ValueError("scoring returned an empty dict: name at least one metric.")
-            return {metric: _number(value, metric) for metric, value in score.items()}
-    return {name: _number(score, None if len(scoring) == 1 else name)
-            for name, score in scores.items()}
+        scores[name] = scorer(member, *rows, **given)
+    if several:
+        return {name: _number(score, name) for name, score in scores.items()}
+    score = scores["score"]
+    if isinstance(score, dict):
+        if not score:
+            raise ValueError("scoring returned an empty dict: name at least one metric.")
+        return {name: _number(value, name) for name, value in score.items()}
+    return _number(score)
 
 
 # What a search's choice sets; a multi-metric search without refit chooses nothing.
@@ -270,18 +273,18 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                         **{**state, "feature_names_in": feature_names}, encoders=encoders
                     )
                     started = time.perf_counter()
-                    scores[-1].append(
-                        _score(scoring, member, held_out[fold], score_weights, test)
-                    )
+                    scores[-1].append(_score(
+                        scoring, metrics is not None, member, held_out[fold], score_weights, test
+                    ))
                     # As GridSearchCV's score_time: the held-out scores alone.
                     score_times[-1].append(time.perf_counter() - started)
                     if train_scores is not None:
                         train_scores[-1].append(
-                            _score(scoring, member, trained_on[fold], score_weights, train)
+                            _score(scoring, metrics is not None, member, trained_on[fold],
+                                   score_weights, train)
                         )
         self._warn(unconverged, failed, len(candidates) * len(splits))
-        names = self._metric_names(scores, metrics)
-        multimetric = names != ["score"]
+        names, multimetric = self._metric_names(scores, metrics)
         results = self._results(
             candidates, scores, names, fit_times, score_times, n_iters, several, train_scores
         )
@@ -327,7 +330,7 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         GridSearchCV names them); None for one metric or a callable."""
         if isinstance(self.scoring, dict):
             given = self.scoring
-        elif isinstance(self.scoring, (list, tuple, set)):
+        elif isinstance(self.scoring, (list, tuple)):
             given = {name: name for name in self.scoring}
         else:
             return None
@@ -355,20 +358,26 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
 
     def _metric_names(self, scores, metrics):
         """The metric names of the scores (``["score"]`` for one metric), checked to be the
-        same for every member."""
+        same for every member, and whether there are several (a list or dict ``scoring``, or a
+        callable returning a dict, even of one metric, as GridSearchCV counts them)."""
+        if metrics is not None:
+            return list(metrics), True
         given = [score for rows in scores for score in rows if score is not None]
-        names = list(given[0]) if given else ["score"]
-        if metrics is None and names != ["score"]:
+        several = bool(given) and isinstance(given[0], dict)
+        names = list(given[0]) if several else ["score"]
+        if several:
             # A callable scoring that returns a dict: checked once its names are known, as
             # GridSearchCV checks it.
             self._check_refit_names_a_metric(names)
         for score in given:
-            if list(score) != names:
+            found = list(score) if isinstance(score, dict) else "a single number"
+            if found != (names if several else "a single number"):
                 raise ValueError(
                     "scoring must return the same metrics for every fold and pair, got "
-                    f"{names} for one and {list(score)} for another."
+                    f"{names if several else 'a single number'} for one and {found} for "
+                    "another."
                 )
-        return names
+        return names, several
 
     def _chosen(self, results, candidates, multimetric):
         """The pair the search chooses, as the ``best_*`` attributes GridSearchCV sets: by a
@@ -482,16 +491,23 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         best = self._fitted_best()
         scorer = check_scoring(best, scoring=self.scoring)
         weights = {} if sample_weight is None else {"sample_weight": sample_weight}
-        score = scorer(best, X, y, **weights)
-        if isinstance(score, dict):  # several metrics: the one refit names, as GridSearchCV
-            if not isinstance(self.refit, str):
-                raise ValueError(
-                    f"This {type(self).__name__} scores several metrics and its refit is a "
-                    "callable, so score does not know which one to return: call "
-                    "search.scorer_(search.best_estimator_, X, y) for all of them."
-                )
-            score = score[self.refit]
-        return score
+        if not self.multimetric_:
+            return scorer(best, X, y, **weights)
+        # Several metrics: the one refit names, as GridSearchCV (scoring only that one).
+        if not isinstance(self.refit, str):
+            how = (
+                "search.scorer_[name](search.best_estimator_, X, y)"
+                if isinstance(self.scorer_, dict)
+                else "search.scorer_(search.best_estimator_, X, y)[name]"
+            )
+            raise ValueError(
+                f"This {type(self).__name__} scores several metrics and its refit is a "
+                f"callable, so score does not know which one to return: call {how} for the "
+                "metric you want."
+            )
+        if isinstance(self.scorer_, dict):
+            return self.scorer_[self.refit](best, X, y, **weights)
+        return scorer(best, X, y, **weights)[self.refit]
 
     def _warn(self, unconverged, failed, total):
         if failed == total:
@@ -521,7 +537,8 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         """``cv_results_``, shaped like ``GridSearchCV``'s: for each metric of ``names``
         (``["score"]`` for one), its held-out columns and, with ``train_scores``, its
         ``return_train_score=True`` columns. ``scores`` holds, per candidate and fold, its
-        scores by metric name, or None (a diverged member: NaN for every metric)."""
+        score (one metric), its scores by metric name, or None (a diverged member: NaN for
+        every metric)."""
         column_names = (["hidden_layer_sizes"] if several else []) + ["l1", "l2"]
         results = {}
         for label, values in (("fit_time", fit_times), ("score_time", score_times)):
@@ -546,7 +563,8 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
 
         def table(given, name):
             return np.array(
-                [[np.nan if score is None else score[name] for score in rows] for rows in given],
+                [[np.nan if score is None else score[name] if isinstance(score, dict) else score
+                  for score in rows] for rows in given],
                 dtype=np.float64,
             )
 

@@ -160,11 +160,11 @@ cv : int, cross-validation generator or iterable, default=5
     As for ``GridSearchCV``: an int is ``{splitter}`` with that many folds (no
     shuffling).{fold_rule}""",
     "scoring": """\
-scoring : str, callable, list, tuple, set, dict or None, default=None
+scoring : str, callable, list, tuple, dict or None, default=None
     How a fold's held-out rows are scored: any scikit-learn scorer; None is the estimator's
     ``score`` ({score}). As in ``GridSearchCV``, ``sample_weight`` weights the scores too when
-    the scorer accepts it. Several metrics, as ``GridSearchCV`` takes them: a list, tuple or set
-    of scorer names, a dict of names to scorers, or a callable that returns a dict; each gets
+    the scorer accepts it. Several metrics, as ``GridSearchCV`` takes them: a list or tuple of
+    scorer names, a dict of names to scorers, or a callable that returns a dict; each gets
     its own ``cv_results_`` columns (``mean_test_<name>``, ...), and ``refit`` names the one
     that chooses the pair.""",
     "refit": """\

@@ -256,18 +256,20 @@ def _check_schedule(schedule):
     negative at a later step: Keras takes a negative rate and trains uphill.
 
     Keras' own schedules are held to argument ranges within which no step's rate is negative
-    (``_SCHEDULE_RANGES``; a piecewise-constant schedule by its values, without calling it,
-    which costs a computation per boundary at each step), and all but the piecewise one are
-    then called at the steps ``_SCHEDULE_STEPS`` for a finite rate (a rate that grows without
-    bound overflows); any other schedule can only be called at those steps.
+    (``_SCHEDULE_RANGES``; a piecewise-constant schedule by its values, since a call costs a
+    computation per boundary), and all but the piecewise one are then called at the steps
+    ``_SCHEDULE_STEPS`` for a finite rate (a rate that grows without bound overflows), the
+    piecewise one at the first step only (where Keras' own failures show, such as values of
+    mixed dtypes); any other schedule can only be called at those steps.
     """
     name = type(schedule).__name__
     config = schedule.get_config()
     own = getattr(keras.optimizers.schedules, name, None) is type(schedule)
+    steps = _SCHEDULE_STEPS
     if own and name == "PiecewiseConstantDecay":
         _check_piecewise(config["boundaries"], config["values"])
-        return
-    if own:
+        steps = (0,)  # once: Keras' own failures (values of mixed dtypes) show at any step
+    elif own:
         for argument, (expected, within) in _SCHEDULE_RANGES[name].items():
             value = config.get(argument)
             if value is not None and not within(value):
@@ -275,7 +277,15 @@ def _check_schedule(schedule):
                     f"The learning-rate schedule {name}'s {argument} must be {expected} (its "
                     f"rate would be negative, or undefined, at some step), got {value!r}."
                 )
-    for step in _SCHEDULE_STEPS:
+        if name == "CosineDecayRestarts" and config["alpha"] > 1 and config["m_mul"] > 1:
+            # The rate is alpha - (alpha - 1) * m_mul**restart * (a cosine in [0, 1]) times the
+            # initial rate: with both above 1 it turns negative after some restarts.
+            raise ValueError(
+                "The learning-rate schedule CosineDecayRestarts must have alpha <= 1 or "
+                f"m_mul <= 1: with alpha={config['alpha']!r} and m_mul={config['m_mul']!r} its "
+                "rate turns negative after some restarts."
+            )
+    for step in steps:
         try:
             rate = float(np.asarray(schedule(step)))
         except Exception as error:  # noqa: BLE001  (any schedule's own failure)
@@ -291,20 +301,37 @@ def _check_schedule(schedule):
             )
 
 
+def _finite(value):
+    """Whether ``value`` is a finite number as a float (``10**400`` is not)."""
+    try:
+        return bool(np.isfinite(float(value)))
+    except OverflowError:
+        return False
+
+
+def _whole_step(value):
+    """Whether ``value`` is a whole number that a float holds (a step)."""
+    try:
+        return isinstance(value, Real) and float(value).is_integer()
+    except OverflowError:
+        return False
+
+
 def _check_piecewise(boundaries, values):
     """A ``PiecewiseConstantDecay``'s rates are its values: each finite and >= 0, the first
-    step's > 0; its boundaries in increasing order (Keras does not check it)."""
+    step's > 0; its boundaries whole steps (Keras casts them to the step's integer type) in
+    increasing order (Keras does not check it)."""
     boundaries, values = list(boundaries), list(values)
-    if any(not isinstance(v, Real) or not np.isfinite(v) or v < 0 for v in values):
+    if not all(isinstance(v, Real) and _finite(v) and v >= 0 for v in values):
         raise ValueError(
             "The learning-rate schedule PiecewiseConstantDecay's values must be finite rates "
             f">= 0, got {values!r}."
         )
-    if any(not isinstance(b, Real) or not np.isfinite(b) for b in boundaries) or any(
+    if not all(_whole_step(b) for b in boundaries) or any(
         later <= earlier for earlier, later in zip(boundaries, boundaries[1:])
     ):
         raise ValueError(
-            "The learning-rate schedule PiecewiseConstantDecay's boundaries must be finite "
+            "The learning-rate schedule PiecewiseConstantDecay's boundaries must be whole "
             f"steps in increasing order, got {boundaries!r}."
         )
     # Keras' rule: values[0] up to and including boundaries[0], values[i] after boundaries[i-1].
