@@ -869,6 +869,20 @@ def test_a_single_class_is_refused_in_the_searchs_name():
         L1L2ClassifierCV(**NETWORK).fit(X, np.zeros(10))
 
 
+def _assert_routed_like_grid_search(X, y, weights, scoring, settings):
+    """Under metadata routing, the search's mean scores equal GridSearchCV's with the same
+    weights and scoring."""
+    search = L1L2ClassifierCV(l1s=[0, 1e-3], l2s=[0], cv=3, scoring=scoring, **settings)
+    search.set_fit_request(sample_weight=True).fit(X, y, sample_weight=weights)
+    grid = GridSearchCV(
+        L1L2Classifier(**settings, l2=0).set_fit_request(sample_weight=True),
+        {"l1": [0, 1e-3]}, cv=3, scoring=scoring,
+    ).fit(X, y, sample_weight=weights)
+    np.testing.assert_array_equal(
+        search.cv_results_["mean_test_score"], grid.cv_results_["mean_test_score"]
+    )
+
+
 @pytest.mark.parametrize("request_weights", [True, False])
 def test_routing_weights_the_scores_as_the_scorer_requests(wine, request_weights):
     """With metadata routing on, the held-out scores took the weights even when the scorer
@@ -882,15 +896,7 @@ def test_routing_weights_the_scores_as_the_scorer_requests(wine, request_weights
     with sklearn.config_context(enable_metadata_routing=True), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         scorer = make_scorer(accuracy_score).set_score_request(sample_weight=request_weights)
-        search = L1L2ClassifierCV(l1s=[0, 1e-3], l2s=[0], cv=3, scoring=scorer, **settings)
-        search.set_fit_request(sample_weight=True).fit(X, y, sample_weight=weights)
-        grid = GridSearchCV(
-            L1L2Classifier(**settings, l2=0).set_fit_request(sample_weight=True),
-            {"l1": [0, 1e-3]}, cv=3, scoring=scorer,
-        ).fit(X, y, sample_weight=weights)
-        np.testing.assert_array_equal(
-            search.cv_results_["mean_test_score"], grid.cv_results_["mean_test_score"]
-        )
+        _assert_routed_like_grid_search(X, y, weights, scorer, settings)
         unset = L1L2ClassifierCV(l1s=[0], l2s=[0], cv=3, **settings)
         with pytest.raises(ValueError, match="set_score_request"):
             unset.fit(X, y, sample_weight=weights)
@@ -911,15 +917,7 @@ def test_routing_calls_a_plain_function_scorer_without_weights_as_grid_search(wi
 
     with sklearn.config_context(enable_metadata_routing=True), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        search = L1L2ClassifierCV(l1s=[0, 1e-3], l2s=[0], cv=3, scoring=hits, **settings)
-        search.set_fit_request(sample_weight=True).fit(X, y, sample_weight=weights)
-        grid = GridSearchCV(
-            L1L2Classifier(**settings, l2=0).set_fit_request(sample_weight=True),
-            {"l1": [0, 1e-3]}, cv=3, scoring=hits,
-        ).fit(X, y, sample_weight=weights)
-    np.testing.assert_array_equal(
-        search.cv_results_["mean_test_score"], grid.cv_results_["mean_test_score"]
-    )
+        _assert_routed_like_grid_search(X, y, weights, hits, settings)
 
 
 def test_feature_selection_takes_a_search_as_it_takes_logistic_regression_cv(wine):
