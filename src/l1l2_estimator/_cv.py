@@ -201,8 +201,8 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
             params["random_state"] = int(check_random_state(None).randint(np.iinfo(np.int32).max))
         base = self._estimator_class(**params)
         penalties = [(l1, l2) for l1 in l1s for l2 in l2s]
-        # Several metrics (a list or a dict) make one scorer that returns a dict, as in
-        # GridSearchCV; check_scoring checks their names.
+        # check_scoring checks the scoring as GridSearchCV does (unknown or repeated metric
+        # names, ...); several metrics are then scored each by its own scorer.
         scorer = check_scoring(base, scoring=self.scoring)
         metrics = self._metric_scorers(base)
         if metrics is not None:
