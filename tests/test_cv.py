@@ -358,7 +358,7 @@ def test_diverging_members_score_nan_and_lose():
     X, y = make_classification(n_samples=80, n_features=5, random_state=0)
     params = dict(NETWORK, optimizer="sgd", learning_rate=0.1)
     search = L1L2ClassifierCV(l1s=[0], l2s=[0, 1e3], cv=2, return_train_score=True, **params)
-    with pytest.warns(FitFailedWarning, match="2 of the 4 member fits diverged"):
+    with pytest.warns(FitFailedWarning, match="2 of the 4 member fits failed .*: 2 diverged"):
         # and, as GridSearchCV warns after failed fits, about the non-finite means
         with pytest.warns(UserWarning, match=r"test scores are non-finite: \[[0-9.]+ nan\]"):
             with pytest.warns(UserWarning, match=r"train scores are non-finite: \[[0-9.]+ +nan"):
@@ -370,8 +370,109 @@ def test_diverging_members_score_nan_and_lose():
     assert search.l2_ == 0
     with pytest.raises(ValueError, match="training diverged"):
         L1L2Classifier(**params, l2=1e3).fit(X, y)
-    with pytest.raises(ValueError, match="All the 2 member fits diverged"):
+    with pytest.raises(ValueError, match="All the 2 member fits failed.*: 2 diverged"):
         L1L2ClassifierCV(l1s=[0], l2s=[1e3], cv=2, **params).fit(X, y)
+    # As GridSearchCV's error_score: a number instead of NaN, or the fit's error.
+    with pytest.warns(FitFailedWarning, match="score error_score=-1"):
+        search.set_params(error_score=-1).fit(X, y)
+    np.testing.assert_array_equal(search.cv_results_["split0_test_score"][1], -1)
+    np.testing.assert_array_equal(search.cv_results_["mean_train_score"][1], -1)
+    with pytest.raises(ValueError, match="l1=0, l2=1000 on training fold 0 diverged.*'raise'"):
+        search.set_params(error_score="raise").fit(X, y)
+
+
+def _regression_with_an_unweighted_fold():
+    """Data, weights and splits where the first training fold has only rows of weight 0 (the
+    held-out folds all have weight)."""
+    X, y = make_regression(n_samples=60, n_features=4, noise=1.0, random_state=0)
+    weights = np.ones(60)
+    weights[:20] = 0
+    rows = np.arange(60)
+    splits = [(rows[:20], rows[20:]), (rows[:40], rows[40:]), (rows[20:], rows[:40])]
+    return X, y / y.std(), weights, splits
+
+
+@pytest.mark.parametrize("error_score", [np.nan, 0.0])
+def test_a_fold_with_only_zero_weights_is_a_failed_fit_as_in_grid_search(error_score):
+    """GridSearchCV scores the fit of a training fold of zero weights error_score; the search
+    did not train at all (it raised scikit-learn's error of the whole data's weights)."""
+    X, y, weights, splits = _regression_with_an_unweighted_fold()
+    params = dict(NETWORK, epochs=20)
+    ours = L1L2RegressorCV(l1s=[0, 1e-2], l2s=[0], cv=splits, error_score=error_score,
+                           return_train_score=True, **params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        if np.isnan(error_score):
+            warnings.simplefilter("ignore", UserWarning)  # the NaN means
+        with pytest.warns(FitFailedWarning, match=(
+            "2 of the 6 member fits failed and score error_score=(nan|0.0).*2 had nothing to "
+            r"train on \(training fold 0: only rows of weight 0"
+        )):
+            ours.fit(X, y, sample_weight=weights)
+        theirs = GridSearchCV(
+            L1L2Regressor(**params), {"l1": [0, 1e-2], "l2": [0]}, cv=splits, refit=False,
+            error_score=error_score, return_train_score=True,
+        ).fit(X, y, sample_weight=weights)
+    _assert_same_results(ours, theirs)
+    assert np.all(np.isfinite(ours.cv_results_["split1_test_score"]))
+    np.testing.assert_array_equal(ours.cv_results_["split0_test_score"], error_score)
+    assert list(ours.cv_results_["mean_n_iter"] > 0) == [True, True]
+
+
+def test_a_fold_with_only_zero_weights_is_refused_with_error_score_raise():
+    X, y, weights, splits = _regression_with_an_unweighted_fold()
+    search = L1L2RegressorCV(l1s=[0], l2s=[0], cv=splits, error_score="raise", **NETWORK)
+    with pytest.raises(ValueError, match="Training fold 0 has only rows of weight 0"):
+        search.fit(X, y, sample_weight=weights)
+    assert not hasattr(search, "cv_results_")
+    # Every training fold without weight: nothing to search, whatever error_score.
+    with pytest.raises(ValueError, match="All the 2 member fits failed.*training folds 0, 1:"):
+        search.set_params(error_score=np.nan, cv=splits[:2]).fit(
+            X, y, sample_weight=(np.arange(60) >= 40).astype(float)
+        )
+
+
+def _failing_on_the_first_fold(estimator, X, y):
+    """A scorer that raises on held-out rows of 60 (the first of wine's three folds)."""
+    if len(y) == 60:
+        raise ValueError("no score for this fold")
+    return float(np.mean(estimator.predict(X) == y))
+
+
+@pytest.mark.parametrize("several", [False, True])
+def test_a_scorer_that_raises_scores_error_score_as_in_grid_search(wine, several):
+    X, y = wine
+    scoring = (
+        {"accuracy": "accuracy", "failing": _failing_on_the_first_fold} if several
+        else _failing_on_the_first_fold
+    )
+    refit = "accuracy" if several else True
+    params, folds = dict(NETWORK, epochs=20), KFold(3, shuffle=True, random_state=0)
+    ours = L1L2ClassifierCV(l1s=[0, 1e-2], l2s=[0], cv=folds, scoring=scoring, refit=refit,
+                            **params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        with pytest.warns(UserWarning, match=(
+            "Scoring failed for 2 test scores, which are set to error_score=nan.*ValueError: "
+            r"no score for this fold \(2 times\)"
+        )):
+            ours.fit(X, y)
+        warnings.simplefilter("ignore", UserWarning)  # GridSearchCV's, one per failure
+        theirs = GridSearchCV(
+            L1L2Classifier(**params), {"l1": [0, 1e-2], "l2": [0]}, cv=folds, scoring=scoring,
+            refit=refit,
+        ).fit(X, y)
+    names = ["accuracy", "failing"] if several else ["score"]
+    assert [key for key in ours.cv_results_ if key != "mean_n_iter"] == list(theirs.cv_results_)
+    for name in names:
+        for key in (f"split0_test_{name}", f"split1_test_{name}", f"mean_test_{name}"):
+            np.testing.assert_allclose(ours.cv_results_[key], theirs.cv_results_[key], atol=1e-6)
+    failing = "failing" if several else "score"
+    assert np.all(np.isnan(ours.cv_results_[f"split0_test_{failing}"]))
+    assert np.all(np.isfinite(ours.cv_results_[f"split1_test_{failing}"]))
+    assert ours.best_params_ == theirs.best_params_
+    with pytest.raises(ValueError, match="no score for this fold"):
+        ours.set_params(error_score="raise").fit(X, y)
 
 
 @pytest.mark.parametrize(
@@ -565,7 +666,7 @@ def test_score_of_several_metrics_scores_only_the_one_refit_names(wine):
         raise AssertionError("score called a metric refit does not name")
 
     search = L1L2ClassifierCV(l1s=[0], l2s=[0], cv=2, scoring={"acc": "accuracy", "p": plain},
-                              refit="acc", **{**NETWORK, "epochs": 3})
+                              refit="acc", error_score="raise", **{**NETWORK, "epochs": 3})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         with pytest.raises(AssertionError, match="score called"):

@@ -473,7 +473,7 @@ class L1L2Network(RoutedParams):
         return state
 
     def _fit_members(self, X, y, sample_weight, folds, penalties, *, prepare_refit=False,
-                     name=None):
+                     name=None, skip_unweighted=False):
         """Cross-validation's training, for ``L1L2ClassifierCV``/``L1L2RegressorCV``.
 
         For every training fold (an array of row indices of ``X``) and every ``(l1, l2)`` pair,
@@ -485,6 +485,9 @@ class L1L2Network(RoutedParams):
         that fit would have raised, ``converged[f][p]`` whether it stopped by the ``tol`` rule.
         ``prepare_refit`` traces the training graph of one such network meanwhile, for the refit
         that follows. ``name`` names the estimator in messages (by default this one's class).
+        A fold whose rows all weigh 0 (by ``sample_weight`` and ``class_weight``) is refused, or
+        with ``skip_unweighted`` not trained: its members are None (the fits GridSearchCV's
+        ``error_score`` scores).
         """
         self._check_params()
         if self.early_stopping:
@@ -521,16 +524,31 @@ class L1L2Network(RoutedParams):
         if sample_weight is not None:
             sample_weight = check_sample_weight(sample_weight, X, dtype=np.float64)
         streams = []
-        for fold in folds:
-            weights = self._training_weights(
-                X[fold], y[fold], None if sample_weight is None else sample_weight[fold], targets
+        for index, fold in enumerate(folds):
+            given = None if sample_weight is None else sample_weight[fold]
+            # check_sample_weight refuses weights that are all 0 with a message of its own.
+            weights = (
+                given if given is not None and not np.any(given)
+                else self._training_weights(X[fold], y[fold], given, targets)
             )
             if not np.any(weights):
+                if skip_unweighted:
+                    streams.append(None)
+                    continue
+                which = f"Training fold {index}" if len(folds) > 1 else "The training data"
                 raise ValueError(
-                    "A training fold has only zero sample weights; there is nothing to train on."
+                    f"{which} has only rows of weight 0 (by sample_weight and class_weight): "
+                    "there is nothing to train on."
                 )
             # A single fit drops rows of weight 0 (scikeras' _validate_sample_weight).
             streams.append((np.asarray(fold)[weights != 0], unit_mean(weights[weights != 0])))
+        trained = [index for index, stream in enumerate(streams) if stream is not None]
+        if not trained:
+            return (
+                [[None] * len(penalties) for _ in folds],
+                [[False] * len(penalties) for _ in folds],
+                np.zeros((len(folds), len(penalties)), dtype=bool),
+            )
         units, output_activation, loss = self._output_layer(targets)
         spec = NetworkSpec(
             layer_sizes=(X.shape[1], *(w.shape[1] for w in state["weights"][::2])),
@@ -545,7 +563,7 @@ class L1L2Network(RoutedParams):
             state["weights"],
             X,
             self._encode_targets(targets, y),
-            streams,
+            [streams[index] for index in trained],
             penalties=penalties,
             epochs=self.epochs,
             batch_size=batch_rows(self.batch_size),
@@ -554,26 +572,25 @@ class L1L2Network(RoutedParams):
             stopping=(self.tol, self.n_iter_no_change),
             prepare_single=prepare_refit,
         )
-        members, diverged = [], []
-        for fold in range(len(folds)):
-            members.append([])
-            diverged.append([])
+        members = [[None] * len(penalties) for _ in folds]
+        diverged = [[False] * len(penalties) for _ in folds]
+        converged = np.zeros((len(folds), len(penalties)), dtype=bool)
+        converged[trained] = result.converged.reshape(len(trained), len(penalties))
+        for stream, fold in enumerate(trained):
             for pair in range(len(penalties)):
-                member = fold * len(penalties) + pair
-                members[-1].append(
-                    {
-                        **state,
-                        "weights": result.weights[member],
-                        "optimizer_state": None,
-                        "loss_curve": result.loss_curves[member],
-                        "n_features_in": X.shape[1],
-                        "feature_names_in": getattr(self, "feature_names_in_", None),
-                    }
-                )
-                diverged[-1].append(
+                member = stream * len(penalties) + pair
+                members[fold][pair] = {
+                    **state,
+                    "weights": result.weights[member],
+                    "optimizer_state": None,
+                    "loss_curve": result.loss_curves[member],
+                    "n_features_in": X.shape[1],
+                    "feature_names_in": getattr(self, "feature_names_in_", None),
+                }
+                diverged[fold][pair] = (
                     bool(result.diverged[member]) or not all_finite(result.weights[member])
                 )
-        return members, diverged, result.converged.reshape(len(folds), len(penalties))
+        return members, diverged, converged
 
     def _check_fold_targets(self, y, targets):
         """Refuse a training fold whose targets call for another output layer than the whole

@@ -13,6 +13,7 @@ from . import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start
 
 import contextlib
 import time
+from collections import Counter
 import warnings
 from numbers import Integral, Real
 
@@ -77,6 +78,7 @@ _SEARCH_CONSTRAINTS = {
     # A str names the metric of several to choose and refit by.
     "refit": ["boolean", str, callable],
     "return_train_score": ["boolean"],
+    "error_score": [StrOptions({"raise"}), Real],
 }
 
 
@@ -93,15 +95,27 @@ def _number(score, name=None):
     return float(score)
 
 
-def _score(scoring, several, member, rows, weights, picked):
+def _score(scoring, several, member, rows, weights, picked, error_score, failures):
     """The score of ``member`` on ``rows`` (``(X, y)``, those ``picked`` of the data) by
     ``scoring``, a ``(scorer, takes the weights)`` pair by metric name: with ``several``
     metrics, a float per name; else a float, or the floats of the dict the scorer returns (a
-    callable scoring several metrics, as GridSearchCV takes it)."""
+    callable scoring several metrics, as GridSearchCV takes it).
+
+    As GridSearchCV's ``error_score``: a scorer that raises scores ``error_score`` (None when
+    the scorer of one metric or a dict-returning callable raised: ``error_score`` for every
+    metric), its exception added to ``failures``; with ``"raise"`` it propagates."""
     scores = {}
     for name, (scorer, weighted) in scoring.items():
         given = {"sample_weight": weights[picked]} if weighted and weights is not None else {}
-        scores[name] = scorer(member, *rows, **given)
+        try:
+            scores[name] = scorer(member, *rows, **given)
+        except Exception as error:
+            if error_score == "raise":
+                raise
+            failures.append(error)
+            if not several:
+                return None
+            scores[name] = error_score
     if several:
         return {name: _number(score, name) for name, score in scores.items()}
     score = scores["score"]
@@ -112,6 +126,14 @@ def _score(scoring, several, member, rows, weights, picked):
     return _number(score)
 
 
+def _failures_summary(failures):
+    """The distinct errors of ``failures`` (exceptions), each with how often it occurred."""
+    counts = Counter(f"{type(error).__name__}: {str(error).rstrip('.')}" for error in failures)
+    return "; ".join(
+        text if count == 1 else f"{text} ({count} times)" for text, count in counts.items()
+    )
+
+
 # What a search's choice sets; a multi-metric search without refit chooses nothing.
 _CHOICE = ("best_index_", "best_score_", "best_params_", "l1_", "l2_", "hidden_layer_sizes_")
 
@@ -120,6 +142,7 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
     """What both cross-validated estimators share; each sets ``_estimator_class``."""
 
     _estimator_class = None
+    error_score = np.nan  # the param of a search pickled before it existed
 
     def _network_params(self):
         """The params of the single estimator every member (and the refit) is made from."""
@@ -230,20 +253,37 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
 
         candidates, scores, fit_times, score_times, n_iters = [], [], [], [], []
         train_scores = [] if self.return_train_score else None
-        unconverged = failed = 0
+        raising = isinstance(self.error_score, str)  # "raise"
+        unconverged = 0
+        failed = {"diverged": 0, "unweighted": 0, "folds": set()}  # folds: the unweighted
+        score_failures = {"test": [], "train": []}
         for architecture, given in architectures:
             template = clone(base).set_params(hidden_layer_sizes=architecture)
             started = time.perf_counter()
+            # As GridSearchCV's error_score: a fold with nothing to train on is refused, or its
+            # members are failed fits.
             members, diverged, converged = template._fit_members(
                 X_checked, y_checked, sample_weight, [train for train, _ in splits], penalties,
                 prepare_refit=bool(self.refit), name=type(self).__name__,
+                skip_unweighted=not raising,
             )
             per_member = (time.perf_counter() - started) / (len(splits) * len(penalties))
             unconverged += int(np.sum(~np.asarray(converged) & ~np.asarray(diverged)))
+            if raising and np.any(diverged):
+                fold, pair = np.argwhere(diverged)[0]
+                raise ValueError(
+                    f"{type(self).__name__}: the fit of l1={penalties[pair][0]:g}, "
+                    f"l2={penalties[pair][1]:g} on training fold {fold} diverged (its loss became "
+                    f"infinite or NaN), and error_score='raise' stops the search at a failed "
+                    f"fit: {divergence_advice(self.get_params(deep=False))}, or search smaller "
+                    "l1s and l2s."
+                )
             # Every member has the same targets and features: one set of fitted encoders serves
             # them all.
-            first = members[0][0]
-            encoders = template._encoder_state(first["targets"], first["n_features_in"])
+            first = next((state for row in members for state in row if state is not None), None)
+            encoders = None if first is None else template._encoder_state(
+                first["targets"], first["n_features_in"]
+            )
             for pair, (l1, l2) in enumerate(penalties):
                 candidate = {"l1": l1, "l2": l2}
                 if several:
@@ -258,10 +298,14 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                 fit_times.append([per_member] * len(splits))
                 for fold, (train, test) in enumerate(splits):
                     state = members[fold][pair]
-                    n_iters[-1].append(len(state["loss_curve"]))
-                    if diverged[fold][pair]:
-                        failed += 1
-                        scores[-1].append(None)  # NaN for every metric
+                    n_iters[-1].append(0 if state is None else len(state["loss_curve"]))
+                    if state is None or diverged[fold][pair]:
+                        if state is None:
+                            failed["unweighted"] += 1
+                            failed["folds"].add(fold)
+                        else:
+                            failed["diverged"] += 1
+                        scores[-1].append(None)  # error_score for every metric
                         if train_scores is not None:
                             train_scores[-1].append(None)
                         score_times[-1].append(0.0)
@@ -274,16 +318,18 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                     )
                     started = time.perf_counter()
                     scores[-1].append(_score(
-                        scoring, metrics is not None, member, held_out[fold], score_weights, test
+                        scoring, metrics is not None, member, held_out[fold], score_weights, test,
+                        self.error_score, score_failures["test"],
                     ))
                     # As GridSearchCV's score_time: the held-out scores alone.
                     score_times[-1].append(time.perf_counter() - started)
                     if train_scores is not None:
                         train_scores[-1].append(
                             _score(scoring, metrics is not None, member, trained_on[fold],
-                                   score_weights, train)
+                                   score_weights, train, self.error_score,
+                                   score_failures["train"])
                         )
-        self._warn(unconverged, failed, len(candidates) * len(splits))
+        self._warn(unconverged, failed, len(candidates) * len(splits), score_failures)
         names, multimetric = self._metric_names(scores, metrics)
         results = self._results(
             candidates, scores, names, fit_times, score_times, n_iters, several, train_scores
@@ -509,21 +555,49 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
             return self.scorer_[self.refit](best, X, y, **weights)
         return scorer(best, X, y, **weights)[self.refit]
 
-    def _warn(self, unconverged, failed, total):
-        if failed == total:
-            raise ValueError(
-                f"All the {total} member fits diverged (their loss became infinite or NaN), as "
-                "GridSearchCV refuses a search whose fits all failed: "
-                f"{divergence_advice(self.get_params(deep=False))}, or search smaller "
-                "l1s and l2s."
+    def _warn(self, unconverged, failed, total, score_failures):
+        """Warn, as GridSearchCV, about failed fits (or refuse a search whose fits all
+        failed), about scorers that raised, and about members that reached ``epochs``."""
+        reasons = []
+        if failed["diverged"]:
+            reasons.append(
+                f"{failed['diverged']} diverged (their loss became infinite or NaN: "
+                f"{divergence_advice(self.get_params(deep=False))}, or search smaller l1s and "
+                "l2s)"
             )
-        if failed:
+        if failed["unweighted"]:
+            folds = ", ".join(map(str, sorted(failed["folds"])))
+            reasons.append(
+                f"{failed['unweighted']} had nothing to train on (training fold"
+                f"{'s' if len(failed['folds']) > 1 else ''} {folds}: only rows of weight 0, "
+                "by sample_weight and class_weight)"
+            )
+        n_failed = failed["diverged"] + failed["unweighted"]
+        if n_failed == total:
+            raise ValueError(
+                f"All the {total} member fits failed, as GridSearchCV refuses a search whose "
+                f"fits all failed: {'; '.join(reasons)}."
+            )
+        if n_failed:
             warnings.warn(
-                f"{failed} of the {total} member fits diverged (their loss became infinite or "
-                "NaN) and score NaN, as GridSearchCV's failed fits do; lower learning_rate.",
+                f"{n_failed} of the {total} member fits failed and score "
+                f"error_score={self.error_score}, as GridSearchCV's failed fits do: "
+                f"{'; '.join(reasons)}.",
                 FitFailedWarning,
                 stacklevel=5,  # _warn, _search, fit, fit_context, the caller
             )
+        for split, errors in score_failures.items():
+            if errors:
+                warnings.warn(
+                    f"Scoring failed for {len(errors)} {split} score"
+                    f"{'s' if len(errors) > 1 else ''}, which "
+                    f"{'are' if len(errors) > 1 else 'is'} set to "
+                    f"error_score={self.error_score}, as GridSearchCV sets them: "
+                    f"{_failures_summary(errors)}. With error_score='raise' the search stops "
+                    "at the scorer's error.",
+                    UserWarning,
+                    stacklevel=5,  # _warn, _search, fit, fit_context, the caller
+                )
         if unconverged:
             warnings.warn(
                 f"{type(self).__name__}: {unconverged} of the {total} member fits reached the "
@@ -537,8 +611,8 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         """``cv_results_``, shaped like ``GridSearchCV``'s: for each metric of ``names``
         (``["score"]`` for one), its held-out columns and, with ``train_scores``, its
         ``return_train_score=True`` columns. ``scores`` holds, per candidate and fold, its
-        score (one metric), its scores by metric name, or None (a diverged member: NaN for
-        every metric)."""
+        score (one metric), its scores by metric name, or None (a failed fit, or a scorer
+        of every metric that raised: ``error_score`` for every metric)."""
         column_names = (["hidden_layer_sizes"] if several else []) + ["l1", "l2"]
         results = {}
         for label, values in (("fit_time", fit_times), ("score_time", score_times)):
@@ -561,9 +635,11 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
             results[f"param_{name}"] = column
         results["params"] = candidates
 
+        failed = np.nan if isinstance(self.error_score, str) else self.error_score
+
         def table(given, name):
             return np.array(
-                [[np.nan if score is None else score[name] if isinstance(score, dict) else score
+                [[failed if score is None else score[name] if isinstance(score, dict) else score
                   for score in rows] for rows in given],
                 dtype=np.float64,
             )
@@ -695,6 +771,7 @@ class L1L2ClassifierCV(ClassifierMixin, _L1L2NetworkCV):
         scoring=None,
         refit=True,
         return_train_score=False,
+        error_score=np.nan,
         activation="relu",
         optimizer="adam",
         learning_rate=3e-3,
@@ -767,6 +844,7 @@ class L1L2RegressorCV(RegressorMixin, _L1L2NetworkCV):
         scoring=None,
         refit=True,
         return_train_score=False,
+        error_score=np.nan,
         activation="relu",
         optimizer="adam",
         learning_rate=3e-3,

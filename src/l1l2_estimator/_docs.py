@@ -182,6 +182,13 @@ return_train_score : bool, default=False
     ``cv_results_`` then has ``split<k>_train_score``, ``mean_train_score`` and
     ``std_train_score``. Scoring the training rows takes time; the training itself is the
     same.""",
+    "error_score": """\
+error_score : 'raise' or float, default=np.nan
+    The score of a member fit that failed, as in ``GridSearchCV``: one that diverged (its loss
+    became infinite or NaN), one whose training fold has only rows of weight 0, or one whose
+    scorer raised (then for that metric). Failed fits are summed up in a
+    ``FitFailedWarning`` and scorer errors in a ``UserWarning``; a search whose fits all
+    failed is refused. ``'raise'`` stops the search at the first failure with its error.""",
     "tol": """\
 tol : float, default=1e-4
     Each member stops training once its epoch loss has not improved by at least ``tol`` for
