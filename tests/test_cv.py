@@ -475,6 +475,26 @@ def test_a_scorer_that_raises_scores_error_score_as_in_grid_search(wine, several
         ours.set_params(error_score="raise").fit(X, y)
 
 
+def test_a_callable_of_several_metrics_that_raises_scores_error_score_for_each(wine):
+    """GridSearchCV fails there with a TypeError of its own (it puts a float among the dicts)."""
+    def metrics(estimator, X, y):
+        _failing_on_the_first_fold(estimator, X, y)
+        return {"a": 1.0, "b": 2.0}
+
+    search = L1L2ClassifierCV(
+        l1s=[0, 1e-2], l2s=[0], cv=KFold(3, shuffle=True, random_state=0), scoring=metrics,
+        refit=False, error_score=-1, **{**NETWORK, "epochs": 3},
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        with pytest.warns(UserWarning, match="Scoring failed for 2 test scores"):
+            search.fit(*wine)
+    results = search.cv_results_
+    for name, score in (("a", 1.0), ("b", 2.0)):
+        np.testing.assert_array_equal(results[f"split0_test_{name}"], [-1, -1])
+        np.testing.assert_array_equal(results[f"split1_test_{name}"], [score, score])
+
+
 @pytest.mark.parametrize(
     "change, message",
     [
