@@ -139,6 +139,18 @@ def test_non_numeric_or_nan_targets_are_refused(regression_split):
         L1L2Regressor(**FAST).fit(X_train, np.full(len(y_train), 1e300))
 
 
+def test_numeric_strings_train_as_numbers_and_predictions_are_float64(regression_split, fitted):
+    """As README says: numeric strings as Ridge takes them; float64 out for float32 X."""
+    X_train, X_test, y_train, _ = regression_split
+    params = dict(FAST, epochs=3)
+    as_numbers = L1L2Regressor(**params).fit(X_train, y_train)
+    as_strings = L1L2Regressor(**params).fit(X_train, y_train.astype(str))
+    np.testing.assert_allclose(as_strings.predict(X_test), as_numbers.predict(X_test), atol=1e-5)
+    predictions = fitted.predict(X_test.astype(np.float32))
+    assert predictions.dtype == np.float64
+    np.testing.assert_allclose(predictions, fitted.predict(X_test), atol=1e-5)
+
+
 def test_a_sparse_target_is_made_dense(regression_split):
     import scipy.sparse as sp
 
