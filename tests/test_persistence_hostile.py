@@ -384,7 +384,15 @@ def test_a_long_loss_curve_counts_in_the_memory_budget(good, tmp_path):
     # Loaded, and every later fit failed with scikit-learn's error about sample_weight.
     (_set("params", "class_weight", {"type": "dict", "items": [[0, float("inf")], [1, 1.0]]}),
      r"class_weight must map classes to finite weights >= 0 .*got \{0: inf\}"),
-], ids=["a chosen optimizer name", "decay", "beta_1 beyond 1", "infinite class weight"])
+    # Keys that all hash to 0 (multiples of 2**61 - 1): building the dict took time quadratic in
+    # their number (80,000 took 41 s), before any param was checked.
+    (_set("params", "class_weight", {"type": "dict", "items": [
+        [k * ((1 << 61) - 1), 1.0] for k in range(1, 10)]}),
+     "'class_weight' holds a dict of which 9 keys share one hash value"),
+    (_set("params", "class_weight", {"type": "dict", "items": [[0, 1.0], [1, 1.0], [0, 2.0]]}),
+     "'class_weight' holds a dict with a repeated key"),
+], ids=["a chosen optimizer name", "decay", "beta_1 beyond 1", "infinite class weight",
+        "keys of one hash", "a repeated key"])
 def test_params_keras_would_train_on_wrongly_are_refused(edit, reason, good, tmp_path):
     _assert_refused(tmp_path, rebuild(good, metadata=edit), reason)
 
