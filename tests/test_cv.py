@@ -379,6 +379,8 @@ def test_diverging_members_score_nan_and_lose():
     np.testing.assert_array_equal(search.cv_results_["mean_train_score"][1], -1)
     with pytest.raises(ValueError, match="l1=0, l2=1000 on training fold 0 diverged.*'raise'"):
         search.set_params(error_score="raise").fit(X, y)
+    with pytest.raises(ValueError, match=r"of hidden_layer_sizes=\(4,\), l1=0, l2=1000 on"):
+        search.set_params(hidden_layer_sizes=[(4,), (8,)]).fit(X, y)
 
 
 def _regression_with_an_unweighted_fold():
@@ -397,18 +399,21 @@ def test_a_fold_with_only_zero_weights_is_a_failed_fit_as_in_grid_search(error_s
     """GridSearchCV scores the fit of a training fold of zero weights error_score; the search
     did not train at all (it raised scikit-learn's error of the whole data's weights)."""
     X, y, weights, splits = _regression_with_an_unweighted_fold()
-    params = dict(NETWORK, epochs=20)
+    # Every trained member trains all 20 epochs.
+    params = dict(NETWORK, epochs=20, tol=0, n_iter_no_change=20)
     ours = L1L2RegressorCV(l1s=[0, 1e-2], l2s=[0], cv=splits, error_score=error_score,
                            return_train_score=True, **params)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
         if np.isnan(error_score):
             warnings.simplefilter("ignore", UserWarning)  # the NaN means
         with pytest.warns(FitFailedWarning, match=(
             "2 of the 6 member fits failed and score error_score=(nan|0.0).*2 had nothing to "
             r"train on \(training fold 0: only rows of weight 0"
         )):
-            ours.fit(X, y, sample_weight=weights)
+            # The members not trained are not counted as having reached epochs.
+            with pytest.warns(ConvergenceWarning, match="4 of the 6 member fits reached"):
+                ours.fit(X, y, sample_weight=weights)
+        warnings.simplefilter("ignore", ConvergenceWarning)
         theirs = GridSearchCV(
             L1L2Regressor(**params), {"l1": [0, 1e-2], "l2": [0]}, cv=splits, refit=False,
             error_score=error_score, return_train_score=True,
@@ -416,15 +421,19 @@ def test_a_fold_with_only_zero_weights_is_a_failed_fit_as_in_grid_search(error_s
     _assert_same_results(ours, theirs)
     assert np.all(np.isfinite(ours.cv_results_["split1_test_score"]))
     np.testing.assert_array_equal(ours.cv_results_["split0_test_score"], error_score)
-    assert list(ours.cv_results_["mean_n_iter"] > 0) == [True, True]
+    np.testing.assert_array_equal(ours.cv_results_["mean_n_iter"], [20, 20])  # of trained folds
 
 
-def test_a_fold_with_only_zero_weights_is_refused_with_error_score_raise():
+def test_a_fold_with_only_zero_weights_is_refused_with_error_score_raise(wine):
     X, y, weights, splits = _regression_with_an_unweighted_fold()
     search = L1L2RegressorCV(l1s=[0], l2s=[0], cv=splits, error_score="raise", **NETWORK)
     with pytest.raises(ValueError, match="Training fold 0 has only rows of weight 0"):
         search.fit(X, y, sample_weight=weights)
     assert not hasattr(search, "cv_results_")
+    with pytest.raises(ValueError, match="Training fold 0 has only rows of weight 0"):
+        search.set_params(cv=splits[:1]).fit(X, y, sample_weight=weights)  # one split
+    with pytest.raises(ValueError, match="No training row has any weight"):
+        L1L2Classifier(**NETWORK, class_weight={0: 0, 1: 0, 2: 0}).fit(*wine)  # no sample_weight
     # Every training fold without weight: nothing to search, whatever error_score.
     with pytest.raises(ValueError, match="All the 2 member fits failed.*training folds 0, 1:"):
         search.set_params(error_score=np.nan, cv=splits[:2]).fit(

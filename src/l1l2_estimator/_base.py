@@ -473,7 +473,7 @@ class L1L2Network(RoutedParams):
         return state
 
     def _fit_members(self, X, y, sample_weight, folds, penalties, *, prepare_refit=False,
-                     name=None, skip_unweighted=False):
+                     name=None, splits=False):
         """Cross-validation's training, for ``L1L2ClassifierCV``/``L1L2RegressorCV``.
 
         For every training fold (an array of row indices of ``X``) and every ``(l1, l2)`` pair,
@@ -485,9 +485,10 @@ class L1L2Network(RoutedParams):
         that fit would have raised, ``converged[f][p]`` whether it stopped by the ``tol`` rule.
         ``prepare_refit`` traces the training graph of one such network meanwhile, for the refit
         that follows. ``name`` names the estimator in messages (by default this one's class).
-        A fold whose rows all weigh 0 (by ``sample_weight`` and ``class_weight``) is refused, or
-        with ``skip_unweighted`` not trained: its members are None (the fits GridSearchCV's
-        ``error_score`` scores).
+        A fold whose rows all weigh 0 (by ``sample_weight`` and ``class_weight``) is refused; if
+        the folds are the training folds of cross-validation ``splits`` ("raise" or "skip"),
+        it is named by its number, and with "skip" it is not trained: its members are None (the
+        fits GridSearchCV's ``error_score`` scores).
         """
         self._check_params()
         if self.early_stopping:
@@ -532,10 +533,10 @@ class L1L2Network(RoutedParams):
                 else self._training_weights(X[fold], y[fold], given, targets)
             )
             if not np.any(weights):
-                if skip_unweighted:
+                if splits == "skip":
                     streams.append(None)
                     continue
-                which = f"Training fold {index}" if len(folds) > 1 else "The training data"
+                which = f"Training fold {index}" if splits else "The training data"
                 raise ValueError(
                     f"{which} has only rows of weight 0 (by sample_weight and class_weight): "
                     "there is nothing to train on."
@@ -847,8 +848,8 @@ class L1L2Network(RoutedParams):
         or below its smallest number then trained otherwise than ``w``, or was refused)."""
         if not np.any(sample_weight):
             raise ValueError(
-                "No training samples had any weight; only zeros were passed in sample_weight: "
-                "there is nothing to train on."
+                "No training row has any weight (by sample_weight and class_weight): there is "
+                "nothing to train on."
             )
         kept = sample_weight != 0
         return X[kept], y[kept], sample_weight[kept]

@@ -265,14 +265,17 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
             members, diverged, converged = template._fit_members(
                 X_checked, y_checked, sample_weight, [train for train, _ in splits], penalties,
                 prepare_refit=bool(self.refit), name=type(self).__name__,
-                skip_unweighted=not raising,
+                splits="raise" if raising else "skip",
             )
             per_member = (time.perf_counter() - started) / (len(splits) * len(penalties))
-            unconverged += int(np.sum(~np.asarray(converged) & ~np.asarray(diverged)))
+            trained = np.array([[state is not None for state in row] for row in members])
+            unconverged += int(np.sum(~np.asarray(converged) & ~np.asarray(diverged) & trained))
             if raising and np.any(diverged):
-                fold, pair = np.argwhere(diverged)[0]
+                # The first in GridSearchCV's order: by pair, then by fold.
+                pair, fold = np.argwhere(np.transpose(diverged))[0]
+                which = f"hidden_layer_sizes={given!r}, " if several else ""
                 raise ValueError(
-                    f"{type(self).__name__}: the fit of l1={penalties[pair][0]:g}, "
+                    f"{type(self).__name__}: the fit of {which}l1={penalties[pair][0]:g}, "
                     f"l2={penalties[pair][1]:g} on training fold {fold} diverged (its loss became "
                     f"infinite or NaN), and error_score='raise' stops the search at a failed "
                     f"fit: {divergence_advice(self.get_params(deep=False))}, or search smaller "
@@ -298,7 +301,8 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                 fit_times.append([per_member] * len(splits))
                 for fold, (train, test) in enumerate(splits):
                     state = members[fold][pair]
-                    n_iters[-1].append(0 if state is None else len(state["loss_curve"]))
+                    # A fold not trained has no epochs to count (NaN, left out of the mean).
+                    n_iters[-1].append(np.nan if state is None else len(state["loss_curve"]))
                     if state is None or diverged[fold][pair]:
                         if state is None:
                             failed["unweighted"] += 1
@@ -664,7 +668,7 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                         UserWarning,
                         stacklevel=5,  # _results, _search, fit, fit_context, the caller
                     )
-        results["mean_n_iter"] = np.asarray(n_iters, dtype=np.float64).mean(axis=1)
+        results["mean_n_iter"] = np.nanmean(np.asarray(n_iters, dtype=np.float64), axis=1)
         return results
 
     # -- prediction through the refitted estimator ---------------------------------------------
