@@ -449,7 +449,7 @@ def test_regularization_path_names_the_columns_through_passthrough_steps(split):
 def test_regularization_path_of_a_search_varies_its_best_estimator(split, tmp_path):
     X_train, y_train, X_test, y_test = split
     search = L1L2ClassifierCV(**{**FAST, "epochs": 5}, l1s=[0, 1e-3], l2s=[0, 1e-2], cv=2)
-    with pytest.raises(TypeError, match="fitted L1L2ClassifierCV.*got an unfitted L1L2Cl"):
+    with pytest.raises(TypeError, match="fitted search .*got an unfitted L1L2ClassifierCV"):
         plots.regularization_path(search, X_train, y_train, X_test, y_test)
     search.fit(X_train, y_train)
     path = plots.regularization_path(search, X_train, y_train, X_test, y_test, [0, 1e-2])
@@ -462,6 +462,38 @@ def test_regularization_path_of_a_search_varies_its_best_estimator(split, tmp_pa
     files = plots.save_plots(pipeline, X_train, y_train, X_test, y_test, tmp_path, l1_values=[0])
     assert {p.name for p in tmp_path.iterdir()} == PLOT_FILES
     assert set(files) == {"confusion_matrix", "loss_curve", "regularization_path"}
+
+
+@pytest.mark.parametrize("over_a_pipeline", [False, True])
+def test_pictures_of_a_grid_search_are_its_best_estimators(split, tmp_path, over_a_pipeline):
+    """The path and save_plots were refused as 'needs an estimator with an l1 parameter', and a
+    search over a Pipeline had no loss curve; save_plots had made its folder first."""
+    X_train, y_train, X_test, y_test = split
+    network = L1L2Classifier(**{**FAST, "epochs": 5})
+    estimator, grid = network, {"l2": [0, 1e-2]}
+    if over_a_pipeline:
+        estimator, grid = make_pipeline(StandardScaler(), network), {"l1l2classifier__l2": [0]}
+    search = GridSearchCV(estimator, grid, cv=2)
+    with pytest.raises(TypeError, match="fitted search .*got an unfitted GridSearchCV"):
+        plots.regularization_path(search, X_train, y_train, X_test, y_test, [0])
+    with pytest.raises(NotFittedError, match="GridSearchCV instance is not fitted"):
+        plots.save_plots(search, X_train, y_train, X_test, y_test, tmp_path / "no")
+    assert not (tmp_path / "no").exists()
+    search.fit(X_train, y_train)
+    path = plots.regularization_path(search, X_train, y_train, X_test, y_test, [0, 1e-2])
+    expected = plots.regularization_path(
+        search.best_estimator_, X_train, y_train, X_test, y_test, [0, 1e-2]
+    )
+    np.testing.assert_array_equal(path.test_scores, expected.test_scores)
+    best = search.best_estimator_[-1] if over_a_pipeline else search.best_estimator_
+    np.testing.assert_array_equal(plots.plot_loss_curve(search).lines[0].get_ydata(),
+                                  best.loss_curve_)
+    plots.save_plots(search, X_train, y_train, X_test, y_test, tmp_path / "out", l1_values=[0])
+    assert {p.name for p in (tmp_path / "out").iterdir()} == PLOT_FILES
+    other = GridSearchCV(LogisticRegression(), {"C": [1.0]}, cv=2).fit(X_train, y_train)
+    with pytest.raises(TypeError, match="needs an estimator with an l1 parameter.*LogisticReg"):
+        plots.save_plots(other, X_train, y_train, X_test, y_test, tmp_path / "not")
+    assert not (tmp_path / "not").exists()
 
 
 @pytest.mark.parametrize("wrapped", ["bare", "pipeline", "target-transformed regressor"])

@@ -174,17 +174,7 @@ def regularization_path(
     instead, each clone with its own preprocessing. The fitted networks keep no optimizer state:
     continued training of one starts a fresh optimizer.
     """
-    estimator = _through_search(estimator)
-    network = final_step(estimator, fitted=False)
-    scored_by = score_name(estimator)
-    if "l1" not in network.get_params(deep=False) or scored_by is None:
-        unfitted_search = is_search(network)
-        raise TypeError(
-            "regularization_path needs an estimator with an l1 parameter (L1L2Classifier or "
-            "L1L2Regressor, or a Pipeline ending in one"
-            + (", or a fitted L1L2ClassifierCV/L1L2RegressorCV" if unfitted_search else "")
-            + f"); got {'an unfitted ' if unfitted_search else ''}{type(network).__name__}."
-        )
+    estimator, network, scored_by = path_estimator(estimator)
     l1_values = np.unique(np.asarray(penalty_values("l1_values", l1_values), dtype=np.float64))
     # Checked before the fits, which take far longer than any of this.
     check_consistent_length(X_train, y_train, sample_weight)
@@ -253,11 +243,38 @@ def is_search(estimator):
     return "l1s" in estimator.get_params(deep=False)
 
 
+def path_estimator(estimator):
+    """``(estimator, network, what its score measures)`` for a regularization path of
+    ``estimator``: a fitted search in it replaced by its ``best_estimator_``; TypeError if it has
+    no network with an ``l1`` param."""
+    estimator = _through_search(estimator)
+    network = final_step(estimator, fitted=False)
+    scored_by = score_name(estimator)
+    params = network.get_params(deep=False)
+    if "l1" not in params or scored_by is None:
+        # A search not fitted (or without best_estimator_): ours, GridSearchCV and the like.
+        unfitted_search = is_search(network) or bool(
+            {"param_grid", "param_distributions"} & set(params)
+        )
+        raise TypeError(
+            "regularization_path needs an estimator with an l1 parameter (L1L2Classifier or "
+            "L1L2Regressor, or a Pipeline ending in one"
+            + (", or a fitted search over one with refit, such as L1L2ClassifierCV or "
+               "GridSearchCV" if unfitted_search else "")
+            + f"); got {'an unfitted ' if unfitted_search else ''}{type(network).__name__}."
+        )
+    return estimator, network, scored_by
+
+
 def _through_search(estimator):
-    """``estimator`` with a fitted ``L1L2ClassifierCV``/``L1L2RegressorCV`` in it replaced by
-    that search's ``best_estimator_`` (unchanged otherwise)."""
+    """``estimator`` with a fitted search in it (``L1L2ClassifierCV``/``L1L2RegressorCV``, or
+    any other with a ``best_estimator_``, such as ``GridSearchCV``) replaced by that search's
+    ``best_estimator_`` (unchanged otherwise)."""
     search = final_step(estimator)
-    best = searched_best(search) if is_search(search) else None
+    best = (
+        searched_best(search) if is_search(search)
+        else getattr(search, "best_estimator_", None)
+    )
     if best is None:
         return estimator
     path = network_path(estimator)

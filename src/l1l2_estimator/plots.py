@@ -44,6 +44,7 @@ from ._path import (
     RegularizationPath,
     final_step,
     is_search,
+    path_estimator,
     regularization_path,
     score_name,
     searched_best,
@@ -93,11 +94,12 @@ def _fitted_network(estimator):
     (a TransformedTargetRegressor is fitted by its own fit, even around a fitted regressor), or
     is a search fitted with ``refit=False``."""
     network = final_step(estimator)
-    # Any search's best_estimator_ (GridSearchCV's too); ours says why it has none.
+    # Any search's best_estimator_ (GridSearchCV's too, maybe a Pipeline); ours says why it has
+    # none.
     best = searched_best(network) if is_search(network) else getattr(
         network, "best_estimator_", None
     )
-    network = network if best is None else best
+    network = network if best is None else final_step(best)
     check_is_fitted(network)
     check_is_fitted(estimator)
     return network
@@ -697,6 +699,8 @@ def save_plots(
             "path must be a RegularizationPath (what regularization_path returns) or None, got "
             f"{type(path).__name__}."
         )
+    if path is None:
+        path_estimator(estimator)  # refused before a folder is made
     os.makedirs(directory, exist_ok=True)
     if path is None:
         with warnings_point_higher(1):  # the fits' warnings point at the caller's line
