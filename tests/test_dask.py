@@ -143,7 +143,7 @@ def cluster():
             processes=True,
             host="127.0.0.1",
             dashboard_address="127.0.0.1:0",  # None would still serve HTTP on port 8787
-            preload=["l1l2_estimator"],
+            preload=["l1l2_estimator.classifier"],
             death_timeout=STARTUP_TIMEOUT,
         )
         try:
