@@ -634,10 +634,14 @@ def test_weights_beyond_float32_train_as_their_ratios(binary_data, scale):
 
 def test_partial_fit_weights_beyond_float32_are_a_clear_error(binary_data):
     X, y = binary_data
-    with pytest.raises(ValueError, match="sample_weight holds values beyond float32's range"):
+    beyond = r"training weights \(sample_weight times class_weight\) hold values beyond float32"
+    with pytest.raises(ValueError, match=beyond):
         L1L2Classifier(**FAST).partial_fit(
             X, y, classes=[0, 1], sample_weight=np.full(len(y), 1e39)
         )
+    # No sample_weight at all: it was named all the same.
+    with pytest.raises(ValueError, match=beyond):
+        L1L2Classifier(**FAST, class_weight={0: 1e308, 1: 1.0}).partial_fit(X, y, classes=[0, 1])
 
 
 @pytest.mark.parametrize("estimator_class", ["classifier", "regressor", "search"])

@@ -391,8 +391,11 @@ def test_a_long_loss_curve_counts_in_the_memory_budget(good, tmp_path):
      "'class_weight' holds a dict of which 9 keys share one hash value"),
     (_set("params", "class_weight", {"type": "dict", "items": [[0, 1.0], [1, 1.0], [0, 2.0]]}),
      "'class_weight' holds a dict with a repeated key"),
+    # Loaded; the next fit failed with scikit-learn's error.
+    (_set("params", "class_weight", {"type": "dict", "items": [[5, 2.0]]}),
+     r"its class_weight does not fit its classes_: The classes, \[0, 1\], are not in"),
 ], ids=["a chosen optimizer name", "decay", "beta_1 beyond 1", "infinite class weight",
-        "keys of one hash", "a repeated key"])
+        "keys of one hash", "a repeated key", "class weights of other classes"])
 def test_params_keras_would_train_on_wrongly_are_refused(edit, reason, good, tmp_path):
     _assert_refused(tmp_path, rebuild(good, metadata=edit), reason)
 
@@ -1226,6 +1229,10 @@ def test_a_sparse_float16_indicator_is_refused(binary_data, tmp_path):
                     r"no float16 matrix, so no fit saw one")
     predicted = load(path).predict(X)
     assert scipy.sparse.issparse(predicted) and predicted.dtype == np.float32
+    # A dict of class weights, which a multilabel fit refuses: it loaded before.
+    _assert_refused(tmp_path, rebuild(good, metadata=_set(
+        "params", "class_weight", {"type": "dict", "items": [[0, 2.0], [1, 1.0]]})),
+        "its class_weight is a dict, which weights the classes of single-label targets")
 
 
 @pytest.mark.parametrize("text, reason", [

@@ -98,8 +98,9 @@ def float32_weights(weights):
         converted = np.asarray(weights, dtype=np.float32)
     if not np.all(np.isfinite(converted)):
         raise ValueError(
-            f"sample_weight holds values beyond float32's range (±{np.finfo(np.float32).max:.3g}), "
-            "in which the network trains; partial_fit takes the weights as given: scale them down."
+            "The training weights (sample_weight times class_weight) hold values beyond "
+            f"float32's range (±{np.finfo(np.float32).max:.3g}), in which the network trains; "
+            "partial_fit takes the weights as given: scale them down."
         )
     return converted
 

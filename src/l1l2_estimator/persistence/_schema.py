@@ -29,6 +29,7 @@ from collections import Counter
 import keras
 import numpy as np
 from sklearn.base import is_classifier
+from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 
 from .._compat import validate_params
@@ -667,6 +668,22 @@ def _check_top_level(content, estimator):
         )
 
 
+def _check_class_weight(class_weight, targets):
+    """Refuse a dict of class weights that the next fit would refuse against the labels: one
+    for a multilabel classifier, or one that leaves a class out while naming others."""
+    if isinstance(targets, Multilabel):
+        raise Refused(
+            "its class_weight is a dict, which weights the classes of single-label targets; this "
+            "is a multilabel classifier."
+        )
+    try:
+        compute_class_weight(class_weight, classes=targets, y=targets)
+    except ValueError as error:
+        raise Refused(
+            f"its class_weight does not fit its classes_: {first_line(error)}."
+        ) from None
+
+
 def fitted_fields(content, estimator, budget):
     """The stored fitted state, as keyword arguments of ``_set_fitted_state`` (but the model);
     its arrays are counted in ``budget`` (the ``ArrayBudget`` of the params')."""
@@ -692,6 +709,8 @@ def fitted_fields(content, estimator, budget):
         if n_outputs > MAX_LABELS:  # as a multilabel classifier's labels: the size of a row
             raise Refused(f"n_outputs_ must be at most {MAX_LABELS}, got {n_outputs}.")
         targets = (n_outputs, y_ndim, estimator.loss)  # the loss validated with the params
+    if isinstance(getattr(estimator, "class_weight", None), dict):
+        _check_class_weight(estimator.class_weight, targets)
     n_features = field(content, "n_features_in_", int)
     if n_features < 1:
         raise Refused(f"n_features_in_ must be >= 1, got {n_features}.")
