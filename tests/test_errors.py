@@ -156,6 +156,13 @@ def test_every_param_rejects_a_wrong_type(name):
         ({"optimizer__clipnorm": -1.0}, ValueError, "optimizer__clipnorm must be > 0"),
         ({"optimizer__weight_decay": -0.1}, ValueError, "optimizer__weight_decay must be >= 0"),
         ({"optimizer__beta_2": 1.5}, ValueError, r"optimizer__beta_2 must be in \[0, 1\]"),
+        # Keras keeps them in float32: an epsilon of 1e300 (infinite there) silently stopped all
+        # training; 10**400 raised NumPy's TypeError; 1e-300 is 0 there.
+        ({"optimizer__epsilon": 1e300}, ValueError, "optimizer__epsilon must be within float32"),
+        ({"optimizer__epsilon": 10**400}, ValueError, "optimizer__epsilon must be finite"),
+        ({"optimizer__clipnorm": 1e-300}, ValueError,
+         r"optimizer__clipnorm \(1e-300, 0 in float32, in which Keras keeps it\) must be > 0"),
+        ({"learning_rate": 1e300}, ValueError, "'learning_rate' parameter .* range"),
         # TensorFlow keeps state per name; Keras 3 ignores decay.
         ({"optimizer__name": "a b"}, ValueError, "optimizer__name is not supported"),
         ({"optimizer__decay": 0.5}, ValueError, "optimizer__decay is not supported"),
@@ -205,6 +212,7 @@ def test_a_callbacks_entry_that_is_no_callback_is_refused_by_name(callbacks):
         (lambda: keras.optimizers.Adam(learning_rate=-0.05), "learning_rate must be > 0"),
         (lambda: keras.optimizers.Adam(epsilon=-1e-7), "epsilon must be >= 0"),
         (lambda: keras.optimizers.SGD(momentum=0.5, clipnorm=-1.0), "clipnorm must be > 0"),
+        (lambda: keras.optimizers.Adam(epsilon=1e300), "epsilon must be within float32's range"),
         (
             lambda: keras.optimizers.SGD(
                 learning_rate=keras.optimizers.schedules.ExponentialDecay(-0.05, 10, 0.9)),

@@ -13,6 +13,7 @@ from . import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start
 import copy
 import functools
 import inspect
+import math
 from numbers import Integral, Real
 
 import keras
@@ -44,13 +45,19 @@ OPTIMIZERS = frozenset(
 # ``optimizer__beta_1=0.95`` reaches the optimizer, ``callbacks__<...>`` scikeras' callback routing.
 ROUTING_PREFIXES = frozenset({"optimizer", "callbacks"})
 
+# The positive float32 numbers, in which Keras keeps an optimizer's arguments.
+FLOAT32_SMALLEST = float(np.finfo(np.float32).smallest_subnormal)
+FLOAT32_LARGEST = float(np.finfo(np.float32).max)
+
 PARAMETER_CONSTRAINTS = {
     "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
     "activation": [StrOptions(set(ACTIVATIONS))],
     "l1": [Interval(Real, 0, None, closed="left")],
     "l2": [Interval(Real, 0, None, closed="left")],
     "optimizer": [StrOptions(set(OPTIMIZERS)), keras.optimizers.Optimizer],
-    "learning_rate": [Interval(Real, 0, None, closed="neither")],
+    # Keras keeps it in float32: 1e300 became an infinite rate (and training "diverged"), and a
+    # rate below float32's smallest number became 0.
+    "learning_rate": [Interval(Real, FLOAT32_SMALLEST, FLOAT32_LARGEST, closed="both")],
     # Epoch counts are 32-bit integers in the training graph.
     "epochs": [Interval(Integral, 1, 2**31 - 1, closed="both")],
     "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, 2**31 - 1, closed="both")],
@@ -214,9 +221,7 @@ def _check_optimizer_arguments(routed):
                 f"{', or a Keras learning-rate schedule' if name == 'learning_rate' else ''}; "
                 f"got {value!r}."
             )
-        if not np.isfinite(value):
-            raise ValueError(f"optimizer__{name} must be finite, got {value!r}.")
-        _check_range(f"optimizer__{name}", name, value)
+        _check_number(f"optimizer__{name}", name, value)
 
 
 _REFUSED_ARGUMENTS = {
@@ -232,7 +237,28 @@ def _check_instance_arguments(config):
         if isinstance(value, dict) and name == "learning_rate":  # a serialized schedule
             _check_schedule(keras.optimizers.schedules.deserialize(value))
         elif isinstance(value, Real) and not isinstance(value, bool):
-            _check_range(f"The optimizer's {name}", name, value)
+            _check_number(f"The optimizer's {name}", name, value)
+
+
+def _check_number(said, name, value):
+    """Refuse the optimizer argument ``name`` (a number; ``said`` so in the message) unless it is
+    finite, in its range (``_check_range``) and within float32's, in which Keras keeps it: 1e300
+    is infinite there (an epsilon of 1e300 silently stopped all training), and 1e-300 is 0
+    (refused where 0 is)."""
+    try:
+        number = float(value)
+    except OverflowError:  # an int beyond float64
+        number = math.inf
+    if not math.isfinite(number):
+        raise ValueError(f"{said} must be finite, got {value!r}.")
+    _check_range(said, name, value)
+    if abs(number) > FLOAT32_LARGEST:
+        raise ValueError(
+            f"{said} must be within float32's range (±{FLOAT32_LARGEST:.3g}), in which Keras "
+            f"keeps it; got {value!r}."
+        )
+    if 0 < abs(number) < FLOAT32_SMALLEST:
+        _check_range(f"{said} ({value!r}, 0 in float32, in which Keras keeps it)", name, 0.0)
 
 
 def _check_range(said, name, value):
