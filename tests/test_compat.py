@@ -88,6 +88,36 @@ def test_keras_centered_rmsprop_state_pairs():
     assert _compat.centered_state(adam) == []
 
 
+@pytest.mark.parametrize("name, kind, suffixes", [
+    ("Adam", "squares", ("_momentum", "_velocity")),
+    ("AdamW", "squares", ("_momentum", "_velocity")),
+    ("Nadam", "squares", ("_momentum", "_velocity")),
+    ("Adamax", "norms", ("_momentum", "_norm")),
+    ("RMSprop", None, ()),
+])
+def test_keras_first_moments_and_the_state_that_bounds_them(name, kind, suffixes):
+    kernel = keras.Variable(np.zeros((2, 3), dtype="float32"))
+    optimizer = getattr(keras.optimizers, name)()
+    optimizer.build([kernel])
+    found, pairs = _compat.moment_state(optimizer)
+    assert found == kind
+    assert [tuple(v.name for v in pair) for pair in pairs] == (
+        [tuple(kernel.name + suffix for suffix in suffixes)] if kind else []
+    )
+    if kind is None:
+        return
+    # Growing gradients of alternating sign: what Keras keeps is within the bound load checks.
+    first, second = pairs[0]
+    beta_1, beta_2 = optimizer.beta_1, optimizer.beta_2
+    for step in range(30):
+        optimizer.apply([np.full((2, 3), (-1.2) ** step, dtype="float32")], [kernel])
+    m, s = np.abs(first.numpy().astype(np.float64)), second.numpy().astype(np.float64)
+    if kind == "squares":
+        assert (m**2 <= (1 - beta_1) ** 2 / ((1 - beta_2) * (1 - beta_1**2 / beta_2)) * s).all()
+    else:
+        assert (m <= (1 - beta_1) / (1 - beta_1 / beta_2) * s).all()
+
+
 def test_keras_step_count_is_the_int64_variable_each_step_adds_one_to():
     variable = keras.Variable(np.zeros((2, 3), dtype="float32"))
     optimizer = keras.optimizers.Adam()

@@ -665,6 +665,53 @@ def test_negative_optimizer_state_where_keras_keeps_none_is_refused(optimizer, b
                         "values")
 
 
+def _first_moments(layout, factor):
+    """An edit that sets every first moment of the file that its second state bounds (Adam's,
+    Adamax's, ...) to ``factor`` times that bound, sign kept."""
+
+    def edit(file):
+        for index, variable in enumerate(layout):
+            if variable.moment_bound is None:
+                continue
+            second, power, bound = variable.moment_bound
+            values = np.asarray(file[f"optimizer/vars/{index}"][()])
+            seconds = np.asarray(file[f"optimizer/vars/{second}"][()], np.float64)
+            size = (bound * seconds) ** (1 / power) * factor
+            file[f"optimizer/vars/{index}"].write_direct(
+                (np.where(values < 0, -1, 1) * size).astype(np.float32)
+            )
+
+    return edit
+
+
+@pytest.mark.parametrize("optimizer, bounded", [
+    ("adam", 4), ("adamw", 4), ("nadam", 4), ("adamax", 4), ("rmsprop", 0), ("sgd", 0),
+])
+def test_first_moments_beyond_what_their_second_state_allows_are_refused(
+    optimizer, bounded, binary_data, tmp_path
+):
+    """Adam's first moment set to 1e30 (its second as saved) loaded and predicted as the genuine
+    file, and the next partial_fit took the weights to 1e30 without a word."""
+    X, y = binary_data
+    fitted = L1L2Classifier(hidden_layer_sizes=(5,), epochs=3, learning_rate=0.01,
+                            random_state=0, optimizer=optimizer).fit(X, y)
+    dump(fitted, tmp_path / "fitted.l1l2")
+    good = (tmp_path / "fitted.l1l2").read_bytes()
+    layout = _network.optimizer_layout(_network.params_optimizer_config(fitted),
+                                       [(X.shape[1], 5), (5, 1)])
+    assert sum(variable.moment_bound is not None for variable in layout) == bounded
+    if not bounded:
+        return
+    _assert_refused(tmp_path, rebuild(good, h5=_first_moments(layout, 1.01)),
+                    r"its optimizer state /optimizer/vars/\d+ holds first moments whose "
+                    r"(squares|magnitudes) exceed [0-9.]+ times /optimizer/vars/\d+")
+    path = tmp_path / "close.l1l2"
+    path.write_bytes(rebuild(good, h5=_first_moments(layout, 0.99)))
+    close = load(path)  # within the bound: loads, and trains on
+    close.partial_fit(X, y)
+    assert all(np.isfinite(weights).all() for weights in close.coefs_)
+
+
 @pytest.fixture(scope="module")
 def centered_rmsprop(binary_data, tmp_path_factory):
     """A fitted estimator under a centered RMSprop, its file, and the positions of its running

@@ -201,6 +201,20 @@ def momentum_product(optimizer):
     return optimizer._u_product
 
 
+def moment_state(optimizer):
+    """``(first_moment, second_state)`` pairs of the built ``optimizer``'s state, one per trained
+    variable, with the kind of the second: ``("squares", pairs)`` for Adam, AdamW and Nadam (a
+    running mean of gradients and of their squares, both ``s += (x - s) * (1 - beta)``),
+    ``("norms", pairs)`` for Adamax (a running mean of gradients and ``u = max(beta_2 * u,
+    |gradient|)``), ``(None, [])`` for the others."""
+    kind = type(optimizer).__name__
+    if kind in ("Adam", "AdamW", "Nadam"):
+        return "squares", list(zip(optimizer._momentums, optimizer._velocities))
+    if kind == "Adamax":
+        return "norms", list(zip(optimizer._m, optimizer._u))
+    return None, []
+
+
 def optimizer_slot(optimizer, quantity, variable):
     """The state ``quantity`` (a key of ``OPTIMIZER_SLOTS[class name]``) that ``optimizer``
     keeps for ``variable``, or None if it keeps none (an RMSprop that is not centered keeps no

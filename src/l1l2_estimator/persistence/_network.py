@@ -29,6 +29,7 @@ import numpy as np
 from .._compat import (
     accumulator_state,
     centered_state,
+    moment_state,
     momentum_product,
     non_negative_state,
     step_count,
@@ -247,6 +248,9 @@ class StateVariable(NamedTuple):
     # (``_compat.accumulator_state``), Nadam's product of momentum factors below 1
     # (``_compat.momentum_product``).
     bounds: tuple | None = None
+    # For a first moment (Adam, AdamW, Nadam, Adamax): the index of the state that bounds it in
+    # the layout, and how (``_moment_bounds``).
+    moment_bound: tuple | None = None
 
 
 def optimizer_layout(config, kernel_shapes):
@@ -279,6 +283,10 @@ def optimizer_layout(config, kernel_shapes):
             for second, mean in centered_state(optimizer)
         }
         bounds = _state_bounds(optimizer)
+        moment_bounds = {
+            id(first): (position[id(second)], *rule)
+            for first, second, rule in _moment_bounds(optimizer)
+        }
         layout = []
         for variable in optimizer.variables:
             shape = tuple(variable.shape)
@@ -292,7 +300,8 @@ def optimizer_layout(config, kernel_shapes):
                                         np.dtype(variable.dtype), value,
                                         id(variable) in non_negative,
                                         square_bounds.get(id(variable)),
-                                        bounds.get(id(variable))))
+                                        bounds.get(id(variable)),
+                                        moment_bounds.get(id(variable))))
     except Refused:
         raise
     except Exception as error:  # TensorFlow raises many types for resources it lacks
@@ -302,6 +311,29 @@ def optimizer_layout(config, kernel_shapes):
     if not all(variable.dtype in (np.float32, np.int64) for variable in layout):
         raise Refused("the optimizer that its params describe keeps variables of other types.")
     return layout
+
+
+def _moment_bounds(optimizer):
+    """``(first_moment, second_state, (power, factor))`` for the built ``optimizer``'s first
+    moments that its other state bounds: ``|m| ** power <= factor * second`` (up to float32
+    rounding), which every training keeps. By Cauchy-Schwarz, Adam's, AdamW's and Nadam's
+    running means of gradients and of their squares keep ``m**2 <= K * v`` with ``K = (1 -
+    beta_1)**2 / ((1 - beta_2) * (1 - beta_1**2 / beta_2))`` (about 53 for the defaults) when
+    ``beta_1**2 < beta_2``; Adamax's keeps ``|m| <= u * (1 - beta_1) / (1 - beta_1 / beta_2)``
+    when ``beta_1 < beta_2``. A first moment beyond them, with its second state as saved, loaded
+    and predicted as the genuine file, then made the next step jump by its size (a moment of
+    1e30 took the weights to 1e30 in one ``partial_fit``, without a word)."""
+    kind, pairs = moment_state(optimizer)
+    if kind is None:
+        return []
+    beta_1, beta_2 = float(optimizer.beta_1), float(optimizer.beta_2)
+    if kind == "squares" and 0 < beta_2 < 1 and beta_1**2 < beta_2:
+        rule = (2, (1 - beta_1) ** 2 / ((1 - beta_2) * (1 - beta_1**2 / beta_2)))
+    elif kind == "norms" and 0 < beta_2 and beta_1 < beta_2:
+        rule = (1, (1 - beta_1) / (1 - beta_1 / beta_2))
+    else:
+        return []
+    return [(first, second, rule) for first, second in pairs]
 
 
 def _state_bounds(optimizer):

@@ -17,7 +17,8 @@ it into arrays of the expected size, and it must hold only finite numbers, and n
 where the optimizer keeps only non-negative ones; a centered RMSprop's mean gradients must keep
 their squares below its running squares plus epsilon; the step count, Adagrad's and Ftrl's
 accumulators and Nadam's product of momentum factors must lie within the bounds that the optimizer
-keeps them in. HDF5's C library never reads the file.
+keeps them in, and the first moments of Adam, AdamW, Nadam and Adamax within the bound their
+second state sets. HDF5's C library never reads the file.
 """
 
 import math
@@ -92,7 +93,31 @@ def read_weights(data, kernel_shapes, optimizer_layout):
                 f"({layout[index].name}) plus epsilon, which the optimizer never keeps (its steps "
                 "divide by the square root of that difference)."
             )
+    for variable, dataset, value in zip(layout, optimizer_datasets, optimizer_state):
+        if variable.moment_bound is not None:
+            _check_moment(value, variable.moment_bound, optimizer_state, dataset.path,
+                          optimizer_datasets, layout)
     return weights, optimizer_state
+
+
+# How far a first moment may exceed its bound, for float32 rounding: relatively, and absolutely
+# (float32's smallest normal number, below which TensorFlow flushes the second state to 0 on
+# CPUs while its first moment is at most the bound of that).
+_MOMENT_SLACK = 1e-3
+_MOMENT_FLOOR = float(np.finfo(np.float32).tiny)
+
+
+def _check_moment(value, bound, state, path, datasets, layout):
+    index, power, factor = bound
+    first = np.abs(value.astype(np.float64)) ** power
+    second = state[index].astype(np.float64)
+    if not (first <= factor * (second * (1 + _MOMENT_SLACK) + _MOMENT_FLOOR)).all():
+        relation = "squares" if power == 2 else "magnitudes"
+        raise Refused(
+            f"its optimizer state {path} holds first moments whose {relation} exceed "
+            f"{factor:.4g} times {datasets[index].path} ({layout[index].name}), which no "
+            "training reaches (it would make the next step as large as the moment)."
+        )
 
 
 def _check_bounds(value, least, most, why, where):
