@@ -413,7 +413,9 @@ def test_a_fold_with_only_zero_weights_is_a_failed_fit_as_in_grid_search(error_s
             # The members not trained are not counted as having reached epochs.
             with pytest.warns(ConvergenceWarning, match="4 of the 6 member fits reached"):
                 ours.fit(X, y, sample_weight=weights)
-        warnings.simplefilter("ignore", ConvergenceWarning)
+        # GridSearchCV's own warnings about the same failures.
+        for category in (ConvergenceWarning, FitFailedWarning, UserWarning):
+            warnings.simplefilter("ignore", category)
         theirs = GridSearchCV(
             L1L2Regressor(**params), {"l1": [0, 1e-2], "l2": [0]}, cv=splits, refit=False,
             error_score=error_score, return_train_score=True,
@@ -461,6 +463,7 @@ def test_a_scorer_that_raises_scores_error_score_as_in_grid_search(wine, several
                             **params)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.filterwarnings("ignore", message="One or more of the test scores are non-finite")
         with pytest.warns(UserWarning, match=(
             "Scoring failed for 2 test scores, which are set to error_score=nan.*ValueError: "
             r"no score for this fold \(2 times\)"
