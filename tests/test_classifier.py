@@ -634,7 +634,7 @@ def test_weights_beyond_float32_train_as_their_ratios(binary_data, scale):
 
 def test_partial_fit_weights_beyond_float32_are_a_clear_error(binary_data):
     X, y = binary_data
-    beyond = r"training weights \(sample_weight times class_weight\) hold values beyond float32"
+    beyond = r"training weights \(by sample_weight and class_weight\) hold values beyond float32"
     with pytest.raises(ValueError, match=beyond):
         L1L2Classifier(**FAST).partial_fit(
             X, y, classes=[0, 1], sample_weight=np.full(len(y), 1e39)
@@ -642,6 +642,9 @@ def test_partial_fit_weights_beyond_float32_are_a_clear_error(binary_data):
     # No sample_weight at all: it was named all the same.
     with pytest.raises(ValueError, match=beyond):
         L1L2Classifier(**FAST, class_weight={0: 1e308, 1: 1.0}).partial_fit(X, y, classes=[0, 1])
+    # The regressor has no class_weight to name.
+    with pytest.raises(ValueError, match=r"training weights \(by sample_weight\) hold values"):
+        L1L2Regressor(**FAST).partial_fit(X, y, sample_weight=np.full(len(y), 1e39))
 
 
 @pytest.mark.parametrize("estimator_class", ["classifier", "regressor", "search"])

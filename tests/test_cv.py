@@ -408,7 +408,7 @@ def test_a_fold_with_only_zero_weights_is_a_failed_fit_as_in_grid_search(error_s
             warnings.simplefilter("ignore", UserWarning)  # the NaN means
         with pytest.warns(FitFailedWarning, match=(
             "2 of the 6 member fits failed and score error_score=(nan|0.0).*2 had nothing to "
-            r"train on \(training fold 0: only rows of weight 0"
+            r"train on \(training fold 0: only rows of weight 0, by sample_weight\)"
         )):
             # The members not trained are not counted as having reached epochs.
             with pytest.warns(ConvergenceWarning, match="4 of the 6 member fits reached"):
@@ -429,7 +429,8 @@ def test_a_fold_with_only_zero_weights_is_a_failed_fit_as_in_grid_search(error_s
 def test_a_fold_with_only_zero_weights_is_refused_with_error_score_raise(wine):
     X, y, weights, splits = _regression_with_an_unweighted_fold()
     search = L1L2RegressorCV(l1s=[0], l2s=[0], cv=splits, error_score="raise", **NETWORK)
-    with pytest.raises(ValueError, match="Training fold 0 has only rows of weight 0"):
+    with pytest.raises(ValueError, match=r"Training fold 0 has only rows of weight 0 \(by "
+                       r"sample_weight\)"):  # the regressor has no class_weight
         search.fit(X, y, sample_weight=weights)
     assert not hasattr(search, "cv_results_")
     with pytest.raises(ValueError, match="Training fold 0 has only rows of weight 0"):

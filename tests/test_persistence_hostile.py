@@ -673,10 +673,10 @@ def _first_moments(layout, factor):
         for index, variable in enumerate(layout):
             if variable.moment_bound is None:
                 continue
-            second, power, bound = variable.moment_bound
+            second, power, bound, floor = variable.moment_bound
             values = np.asarray(file[f"optimizer/vars/{index}"][()])
             seconds = np.asarray(file[f"optimizer/vars/{second}"][()], np.float64)
-            size = (bound * seconds) ** (1 / power) * factor
+            size = (bound * (seconds + floor)) ** (1 / power) * factor
             file[f"optimizer/vars/{index}"].write_direct(
                 (np.where(values < 0, -1, 1) * size).astype(np.float32)
             )
@@ -699,9 +699,19 @@ def test_first_moments_beyond_what_their_second_state_allows_are_refused(
     good = (tmp_path / "fitted.l1l2").read_bytes()
     layout = _network.optimizer_layout(_network.params_optimizer_config(fitted),
                                        [(X.shape[1], 5), (5, 1)])
+    bounds = {variable.moment_bound[1:] for variable in layout if variable.moment_bound}
     assert sum(variable.moment_bound is not None for variable in layout) == bounded
     if not bounded:
         return
+    # Keras' default betas (0.9, 0.999): (1 - 0.9)**2 / (0.001 * (1 - 0.81 / 0.999)) for the
+    # running squares, 0.1 / (1 - 0.9 / 0.999) for Adamax's norm; floors of float32's smallest
+    # normal number over 1 - beta_2, and of that number.
+    tiny = float(np.finfo(np.float32).tiny)
+    ((power, factor, floor),) = bounds
+    expected = (1, 1.00909, tiny) if optimizer == "adamax" else (2, 52.857, tiny / 0.001)
+    assert power == expected[0]
+    assert factor == pytest.approx(expected[1], rel=1e-4)
+    assert floor == pytest.approx(expected[2], rel=1e-4)
     _assert_refused(tmp_path, rebuild(good, h5=_first_moments(layout, 1.01)),
                     r"its optimizer state /optimizer/vars/\d+ holds first moments whose "
                     r"(squares|magnitudes) exceed [0-9.]+ times /optimizer/vars/\d+")
@@ -710,6 +720,22 @@ def test_first_moments_beyond_what_their_second_state_allows_are_refused(
     close = load(path)  # within the bound: loads, and trains on
     close.partial_fit(X, y)
     assert all(np.isfinite(weights).all() for weights in close.coefs_)
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "nadam", "adamax"])
+def test_first_moments_of_gradients_too_small_for_float32_squares_load(optimizer, tmp_path):
+    """A feature in units of 1e-17: TensorFlow flushes the running squares' increments below
+    float32's smallest normal number to 0 (they stayed 0 while the first moments grew), and the
+    genuine file was refused as holding first moments no training reaches."""
+    rng = np.random.RandomState(0)
+    X = rng.randn(60, 2)
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    X[:, 1] *= 1e-17
+    fitted = L1L2Classifier(hidden_layer_sizes=(4,), proximal_l1=True, l1=1e-4, l2=0, epochs=30,
+                            batch_size=60, random_state=0, optimizer=optimizer).fit(X, y)
+    dump(fitted, tmp_path / "tiny.l1l2")
+    np.testing.assert_array_equal(load(tmp_path / "tiny.l1l2").predict_proba(X),
+                                  fitted.predict_proba(X))
 
 
 @pytest.fixture(scope="module")

@@ -490,6 +490,14 @@ def test_pictures_of_a_grid_search_are_its_best_estimators(split, tmp_path, over
                                   best.loss_curve_)
     plots.save_plots(search, X_train, y_train, X_test, y_test, tmp_path / "out", l1_values=[0])
     assert {p.name for p in (tmp_path / "out").iterdir()} == PLOT_FILES
+    no_refit = GridSearchCV(estimator, grid, cv=2, refit=False).fit(X_train, y_train)
+    for draw in (
+        lambda: plots.regularization_path(no_refit, X_train, y_train, X_test, y_test, [0]),
+        lambda: plots.plot_loss_curve(no_refit),
+        lambda: plots.save_plots(no_refit, X_train, y_train, X_test, y_test, tmp_path / "not"),
+    ):  # it was "an unfitted GridSearchCV", or one "without loss_curve_"
+        with pytest.raises(NotFittedError, match="GridSearchCV was fitted with refit=False"):
+            draw()
     other = GridSearchCV(LogisticRegression(), {"C": [1.0]}, cv=2).fit(X_train, y_train)
     with pytest.raises(TypeError, match="needs an estimator with an l1 parameter.*LogisticReg"):
         plots.save_plots(other, X_train, y_train, X_test, y_test, tmp_path / "not")

@@ -91,15 +91,21 @@ def float32_features(X):
         ) from None
 
 
-def float32_weights(weights):
+def weight_sources(params):
+    """What sets the training rows' weights for an estimator with ``params``, for messages."""
+    return "sample_weight and class_weight" if "class_weight" in params else "sample_weight"
+
+
+def float32_weights(weights, params):
     """``weights`` (float64) as the float32 the training takes, or ValueError where float32
-    cannot hold them (``partial_fit`` takes its weights as given, not scaled)."""
+    cannot hold them (``partial_fit`` takes its weights as given, not scaled); ``params`` those
+    of the estimator, for the message."""
     with np.errstate(over="ignore"):
         converted = np.asarray(weights, dtype=np.float32)
     if not np.all(np.isfinite(converted)):
         raise ValueError(
-            "The training weights (sample_weight times class_weight) hold values beyond "
-            f"float32's range (±{np.finfo(np.float32).max:.3g}), in which the network trains; "
+            f"The training weights (by {weight_sources(params)}) hold values beyond float32's "
+            f"range (±{np.finfo(np.float32).max:.3g}), in which the network trains; "
             "partial_fit takes the weights as given: scale them down."
         )
     return converted
@@ -383,7 +389,7 @@ class L1L2Network(RoutedParams):
                 # a class weight would cancel out in a call of one class.
                 sample_weight = unit_mean(sample_weight)
             else:
-                sample_weight = float32_weights(sample_weight)
+                sample_weight = float32_weights(sample_weight, self.get_params(deep=False))
             spec = NetworkSpec(
                 layer_sizes=(X.shape[1], *(w.shape[1] for w in state["weights"][::2])),
                 activation=hidden_activation,
@@ -539,7 +545,8 @@ class L1L2Network(RoutedParams):
                     continue
                 which = f"Training fold {index}" if splits else "The training data"
                 raise ValueError(
-                    f"{which} has only rows of weight 0 (by sample_weight and class_weight): "
+                    f"{which} has only rows of weight 0 (by "
+                    f"{weight_sources(self.get_params(deep=False))}): "
                     "there is nothing to train on."
                 )
             # A single fit drops rows of weight 0 (scikeras' _validate_sample_weight).

@@ -34,7 +34,7 @@ from sklearn.utils.metadata_routing import get_routing_for_object
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _docs
-from ._base import publish, restored_on_failure, stand_in
+from ._base import publish, restored_on_failure, stand_in, weight_sources
 from ._compat import (
     StrOptions,
     check_sample_weight,
@@ -574,7 +574,7 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
             reasons.append(
                 f"{failed['unweighted']} had nothing to train on (training fold"
                 f"{'s' if len(failed['folds']) > 1 else ''} {folds}: only rows of weight 0, "
-                "by sample_weight and class_weight)"
+                f"by {weight_sources(self.get_params(deep=False))})"
             )
         n_failed = failed["diverged"] + failed["unweighted"]
         if n_failed == total:

@@ -219,8 +219,8 @@ def _columns(X):
 
 
 def searched_best(search):
-    """The ``best_estimator_`` of a fitted ``L1L2ClassifierCV``/``L1L2RegressorCV`` (None if it
-    is not fitted); NotFittedError if it was fitted with ``refit=False``, which keeps none."""
+    """The ``best_estimator_`` of a fitted search (``is_any_search``; None if it is not fitted);
+    NotFittedError if it was fitted with ``refit=False``, which keeps none."""
     best = getattr(search, "best_estimator_", None)
     if best is None and hasattr(search, "cv_results_"):
         raise no_refit_error(search)
@@ -241,6 +241,14 @@ def no_refit_error(search):
 def is_search(estimator):
     """Whether ``estimator`` is an ``L1L2ClassifierCV``/``L1L2RegressorCV``."""
     return "l1s" in estimator.get_params(deep=False)
+
+
+def is_any_search(estimator):
+    """Whether ``estimator`` is a search that may keep a refitted ``best_estimator_``: ours,
+    ``GridSearchCV``, ``RandomizedSearchCV``, ... (a ``refit`` param; ``RidgeCV`` has
+    ``cv_results_`` but no ``refit``)."""
+    params = estimator.get_params(deep=False)
+    return "l1s" in params or ("refit" in params and "estimator" in params)
 
 
 def path_estimator(estimator):
@@ -271,10 +279,7 @@ def _through_search(estimator):
     any other with a ``best_estimator_``, such as ``GridSearchCV``) replaced by that search's
     ``best_estimator_`` (unchanged otherwise)."""
     search = final_step(estimator)
-    best = (
-        searched_best(search) if is_search(search)
-        else getattr(search, "best_estimator_", None)
-    )
+    best = searched_best(search) if is_any_search(search) else None
     if best is None:
         return estimator
     path = network_path(estimator)

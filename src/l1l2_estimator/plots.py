@@ -43,7 +43,7 @@ from ._path import (
     DEFAULT_L1_VALUES,
     RegularizationPath,
     final_step,
-    is_search,
+    is_any_search,
     path_estimator,
     regularization_path,
     score_name,
@@ -94,11 +94,8 @@ def _fitted_network(estimator):
     (a TransformedTargetRegressor is fitted by its own fit, even around a fitted regressor), or
     is a search fitted with ``refit=False``."""
     network = final_step(estimator)
-    # Any search's best_estimator_ (GridSearchCV's too, maybe a Pipeline); ours says why it has
-    # none.
-    best = searched_best(network) if is_search(network) else getattr(
-        network, "best_estimator_", None
-    )
+    # Any search's best_estimator_ (GridSearchCV's too, maybe a Pipeline), or why it has none.
+    best = searched_best(network) if is_any_search(network) else None
     network = network if best is None else final_step(best)
     check_is_fitted(network)
     check_is_fitted(estimator)

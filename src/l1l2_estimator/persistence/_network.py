@@ -249,7 +249,7 @@ class StateVariable(NamedTuple):
     # (``_compat.momentum_product``).
     bounds: tuple | None = None
     # For a first moment (Adam, AdamW, Nadam, Adamax): the index of the state that bounds it in
-    # the layout, and how (``_moment_bounds``).
+    # the layout, and how: ``(index, power, factor, floor)`` (``_moment_bounds``).
     moment_bound: tuple | None = None
 
 
@@ -314,25 +314,38 @@ def optimizer_layout(config, kernel_shapes):
 
 
 def _moment_bounds(optimizer):
-    """``(first_moment, second_state, (power, factor))`` for the built ``optimizer``'s first
-    moments that its other state bounds: ``|m| ** power <= factor * second`` (up to float32
-    rounding), which every training keeps. By Cauchy-Schwarz, Adam's, AdamW's and Nadam's
-    running means of gradients and of their squares keep ``m**2 <= K * v`` with ``K = (1 -
-    beta_1)**2 / ((1 - beta_2) * (1 - beta_1**2 / beta_2))`` (about 53 for the defaults) when
+    """``(first_moment, second_state, (power, factor, floor))`` for the built ``optimizer``'s
+    first moments that its other state bounds: ``|m| ** power <= factor * (second + floor)``
+    (up to float32 rounding), which every training keeps. By Cauchy-Schwarz, Adam's, AdamW's and
+    Nadam's running means of gradients and of their squares keep ``m**2 <= K * v`` with ``K = (1
+    - beta_1)**2 / ((1 - beta_2) * (1 - beta_1**2 / beta_2))`` (about 53 for the defaults) when
     ``beta_1**2 < beta_2``; Adamax's keeps ``|m| <= u * (1 - beta_1) / (1 - beta_1 / beta_2)``
-    when ``beta_1 < beta_2``. A first moment beyond them, with its second state as saved, loaded
-    and predicted as the genuine file, then made the next step jump by its size (a moment of
-    1e30 took the weights to 1e30 in one ``partial_fit``, without a word)."""
+    when ``beta_1 < beta_2``. The floor: TensorFlow flushes numbers below float32's smallest
+    normal one (``tiny``) to 0 on CPUs, so a running square may miss increments of up to
+    ``tiny`` each step, ``tiny / (1 - beta_2)`` in all (a feature in units of 1e-17 left ``v`` at
+    0 while ``m`` grew); Adamax's norm, a maximum, by at most ``tiny``. ``K`` is the larger from
+    the betas as given and as float32 (Nadam computes ``1 - beta`` in float32). A first moment
+    beyond these, with its second state as saved, loaded and predicted as the genuine file, then
+    made the next step jump by its size (a moment of 1e30 took the weights to 1e30 in one
+    ``partial_fit``, without a word)."""
     kind, pairs = moment_state(optimizer)
     if kind is None:
         return []
-    beta_1, beta_2 = float(optimizer.beta_1), float(optimizer.beta_2)
-    if kind == "squares" and 0 < beta_2 < 1 and beta_1**2 < beta_2:
-        rule = (2, (1 - beta_1) ** 2 / ((1 - beta_2) * (1 - beta_1**2 / beta_2)))
-    elif kind == "norms" and 0 < beta_2 and beta_1 < beta_2:
-        rule = (1, (1 - beta_1) / (1 - beta_1 / beta_2))
-    else:
-        return []
+    tiny = float(np.finfo(np.float32).tiny)
+    factors, floors = [], []
+    for beta_1, beta_2 in {
+        (float(optimizer.beta_1), float(optimizer.beta_2)),
+        (float(np.float32(optimizer.beta_1)), float(np.float32(optimizer.beta_2))),
+    }:
+        if kind == "squares" and 0 < beta_2 < 1 and beta_1**2 < beta_2:
+            factors.append((1 - beta_1) ** 2 / ((1 - beta_2) * (1 - beta_1**2 / beta_2)))
+            floors.append(tiny / (1 - beta_2))
+        elif kind == "norms" and 0 < beta_2 and beta_1 < beta_2:
+            factors.append((1 - beta_1) / (1 - beta_1 / beta_2))
+            floors.append(tiny)
+        else:  # no bound for these betas (taken one way or the other)
+            return []
+    rule = (2 if kind == "squares" else 1, max(factors), max(floors))
     return [(first, second, rule) for first, second in pairs]
 
 
