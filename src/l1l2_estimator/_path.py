@@ -260,10 +260,8 @@ def path_estimator(estimator):
     scored_by = score_name(estimator)
     params = network.get_params(deep=False)
     if "l1" not in params or scored_by is None:
-        # A search not fitted (or without best_estimator_): ours, GridSearchCV and the like.
-        unfitted_search = is_search(network) or bool(
-            {"param_grid", "param_distributions"} & set(params)
-        )
+        # A search not fitted (a fitted one was replaced, or said it has no best_estimator_).
+        unfitted_search = is_any_search(network)
         raise TypeError(
             "regularization_path needs an estimator with an l1 parameter (L1L2Classifier or "
             "L1L2Regressor, or a Pipeline ending in one"
