@@ -152,17 +152,38 @@ def test_every_param_rejects_a_wrong_type(name):
         ({"optimizer__betas": 0.9}, ValueError, "Invalid optimizer__ arguments"),
         ({"optimizer__use_ema": True}, ValueError, "use_ema=True is not supported"),
         # Values Keras takes and trains on wrongly (a negative epsilon wrecked accuracy).
-        ({"optimizer__epsilon": -1.0}, ValueError, "optimizer__epsilon must be >= 0, got -1.0"),
+        ({"optimizer__epsilon": -1.0}, ValueError, r"optimizer__epsilon must be > 0 \(.*got -1.0"),
+        # As MLPClassifier's: a weight whose gradients were all 0 made Adam's step 0 / 0.
+        ({"optimizer__epsilon": 0.0}, ValueError, r"optimizer__epsilon must be > 0 \(steps "
+         "divide by a running quantity plus epsilon, 0 for a weight whose gradients are all 0"),
+        ({"optimizer": "ftrl", "optimizer__initial_accumulator_value": 0.0}, ValueError,
+         "Ftrl's initial_accumulator_value must be > 0"),
         ({"optimizer__clipnorm": -1.0}, ValueError, "optimizer__clipnorm must be > 0"),
         ({"optimizer__weight_decay": -0.1}, ValueError, "optimizer__weight_decay must be >= 0"),
         ({"optimizer__beta_2": 1.5}, ValueError, r"optimizer__beta_2 must be in \[0, 1\]"),
         # Keras keeps them in float32: an epsilon of 1e300 (infinite there) silently stopped all
-        # training; 10**400 raised NumPy's TypeError; 1e-300 is 0 there.
+        # training; 10**400 raised NumPy's TypeError; TensorFlow flushes numbers below float32's
+        # smallest normal one to 0 (an epsilon of 1e-40 made Adam's step 0 / 0).
         ({"optimizer__epsilon": 1e300}, ValueError, "optimizer__epsilon must be within float32"),
         ({"optimizer__epsilon": 10**400}, ValueError, "optimizer__epsilon must be finite"),
-        ({"optimizer__clipnorm": 1e-300}, ValueError,
-         r"optimizer__clipnorm \(1e-300, 0 in float32, in which Keras keeps it\) must be > 0"),
+        ({"optimizer__clipnorm": 1e-300}, ValueError, r"optimizer__clipnorm \(1e-300, which "
+         r"TensorFlow computes as 0: below float32's smallest normal number, 1.175e-38\) must be "
+         r"> 0"),
+        ({"optimizer__epsilon": 1e-40}, ValueError, r"optimizer__epsilon \(1e-40, which "
+         "TensorFlow computes as 0"),
         ({"learning_rate": 1e300}, ValueError, "'learning_rate' parameter .* range"),
+        ({"learning_rate": 1e-40}, ValueError, "'learning_rate' parameter .* range"),
+        # Steps that divide by 0 (or never move) whatever the data.
+        ({"optimizer__beta_1": 1.0}, ValueError, r"Adam's beta_1 must be < 1 in float32 \(its "
+         r"steps divide by 1 - beta_1 \*\* step, 0 for beta_1 = 1\); got 1.0"),
+        ({"optimizer__beta_2": 0.99999999}, ValueError, "Adam's beta_2 must be < 1 in float32 "
+         r"\(its running squares stay 0, and so does every step"),
+        ({"optimizer": "nadam", "optimizer__beta_2": 1.0}, ValueError,
+         "Nadam's beta_2 must be < 1 in float32 .* 1 - beta_2 \\*\\* step, also 0"),
+        ({"optimizer": "adamax", "optimizer__beta_1": 1.0}, ValueError,
+         "Adamax's beta_1 must be < 1"),
+        ({"optimizer": "adamax", "optimizer__epsilon": 9.9 * float(np.finfo(np.float32).tiny)},
+         ValueError, "Adamax's epsilon times 1 - beta_1 must be at least float32's smallest"),
         # TensorFlow keeps state per name; Keras 3 ignores decay.
         ({"optimizer__name": "a b"}, ValueError, "optimizer__name is not supported"),
         ({"optimizer__decay": 0.5}, ValueError, "optimizer__decay is not supported"),
@@ -194,6 +215,35 @@ def test_routed_optimizer_arguments_are_checked_before_keras_sees_them(routed, e
         np.testing.assert_array_equal(clf.predict_proba(X8), before)
 
 
+_TINY = float(np.finfo(np.float32).tiny)
+
+
+@pytest.mark.parametrize(
+    "optimizer, routed",
+    [
+        *[(name, {"optimizer__epsilon": _TINY})
+          for name in ("adam", "adamw", "nadam", "rmsprop", "adadelta")],
+        # Adamax's first step divides by (1 - beta_1) * epsilon there: 0.1 * epsilon must not be
+        # flushed to 0.
+        ("adamax", {"optimizer__epsilon": 10.000001 * _TINY}),
+        ("adagrad", {"optimizer__epsilon": _TINY, "optimizer__initial_accumulator_value": 0.0}),
+        ("ftrl", {"optimizer__initial_accumulator_value": _TINY}),
+    ],
+)
+def test_the_smallest_epsilon_accepted_trains_beside_a_feature_that_is_always_0(
+    optimizer, routed
+):
+    """The weights of a feature that is always 0 get only zero gradients. With epsilon 0, or
+    1e-40 (which TensorFlow flushes to 0), or Ftrl's accumulators starting at 0, their step was
+    0 / 0 and the fit "diverged" with advice to lower the learning rate; now those are refused,
+    and the smallest value accepted (float32's smallest normal number; for Adamax, that over
+    1 - beta_1) trains."""
+    X = np.hstack([np.zeros((len(X8), 1)), X8])
+    clf = L1L2Classifier(**FAST, optimizer=optimizer, l1=0.0, l2=0.0, **routed).fit(X, Y)
+    assert all(np.isfinite(kernel).all() for kernel in clf.coefs_)
+    assert np.isfinite(clf.loss_curve_).all()
+
+
 @pytest.mark.parametrize(
     "callbacks", [[1], [keras.callbacks.History(), "early"], [[keras.callbacks.History(), None]]]
 )
@@ -210,7 +260,10 @@ def test_a_callbacks_entry_that_is_no_callback_is_refused_by_name(callbacks):
     "optimizer, message",
     [
         (lambda: keras.optimizers.Adam(learning_rate=-0.05), "learning_rate must be > 0"),
-        (lambda: keras.optimizers.Adam(epsilon=-1e-7), "epsilon must be >= 0"),
+        (lambda: keras.optimizers.Adam(epsilon=-1e-7), "epsilon must be > 0"),
+        (lambda: keras.optimizers.RMSprop(epsilon=0.0), "epsilon must be > 0"),
+        (lambda: keras.optimizers.Ftrl(initial_accumulator_value=0.0),
+         "Ftrl's initial_accumulator_value must be > 0"),
         (lambda: keras.optimizers.SGD(momentum=0.5, clipnorm=-1.0), "clipnorm must be > 0"),
         (lambda: keras.optimizers.Adam(epsilon=1e300), "epsilon must be within float32's range"),
         (
@@ -401,12 +454,13 @@ def test_divergence_names_the_learning_rate_the_optimizer_used(settings, named):
 
 
 def test_non_finite_weights_after_the_last_step_are_divergence_too():
-    """Adam with beta_1=1 divides by zero in its bias correction: the epoch's loss is finite but
-    the weights after its last step are not. partial_fit refuses them as fit does, and fits
-    nothing."""
-    X = rng.normal(size=(60, 4))
+    """A step beyond float32's range: the epoch's loss (of its one batch, before the step) is
+    finite but the weights after its last step are not. partial_fit refuses them as fit does,
+    and fits nothing."""
+    X = rng.normal(size=(60, 4)) * 1e3
     y = (X[:, 0] > 0).astype(int)
-    clf = L1L2Classifier(hidden_layer_sizes=(8,), random_state=0, optimizer__beta_1=1.0)
+    clf = L1L2Classifier(hidden_layer_sizes=(8,), random_state=0, optimizer="sgd",
+                         learning_rate=3e38)
     with pytest.raises(ValueError, match="the loss or the weights became infinite or NaN"):
         clf.partial_fit(X, y, classes=[0, 1])
     with pytest.raises(NotFittedError):

@@ -381,6 +381,12 @@ def test_a_long_loss_curve_counts_in_the_memory_budget(good, tmp_path):
     (_set("params", "optimizer__name", "a b"), "optimizer__name is not supported"),
     (_set("params", "optimizer__decay", 0.5), "optimizer__decay is not supported"),
     (_set("params", "optimizer__beta_1", 1.5), r"optimizer__beta_1 must be in \[0, 1\]"),
+    # Loaded; a later step on a weight without gradients is 0 / 0 (the fit "diverged").
+    (_set("params", "optimizer__epsilon", 0.0), r"optimizer__epsilon must be > 0 \(steps"),
+    # Loaded; the next partial_fit divided by 1 - beta_1 ** step = 0, and "diverged".
+    (_set("params", "optimizer__beta_1", 1.0), "Adam's beta_1 must be < 1 in float32"),
+    # Loaded; the next partial_fit left every weight as it was.
+    (_set("params", "optimizer__beta_2", 1.0), "Adam's beta_2 must be < 1 in float32"),
     # Loaded, and every later fit failed with scikit-learn's error about sample_weight.
     (_set("params", "class_weight", {"type": "dict", "items": [[0, float("inf")], [1, 1.0]]}),
      r"class_weight must map classes to finite weights >= 0 .*got \{0: inf\}"),
@@ -394,7 +400,8 @@ def test_a_long_loss_curve_counts_in_the_memory_budget(good, tmp_path):
     # Loaded; the next fit failed with scikit-learn's error.
     (_set("params", "class_weight", {"type": "dict", "items": [[5, 2.0]]}),
      r"its class_weight does not fit its classes_: The classes, \[0, 1\], are not in"),
-], ids=["a chosen optimizer name", "decay", "beta_1 beyond 1", "infinite class weight",
+], ids=["a chosen optimizer name", "decay", "beta_1 beyond 1", "epsilon 0", "beta_1 1",
+        "beta_2 1", "infinite class weight",
         "keys of one hash", "a repeated key", "class weights of other classes"])
 def test_params_keras_would_train_on_wrongly_are_refused(edit, reason, good, tmp_path):
     _assert_refused(tmp_path, rebuild(good, metadata=edit), reason)

@@ -45,8 +45,10 @@ OPTIMIZERS = frozenset(
 # ``optimizer__beta_1=0.95`` reaches the optimizer, ``callbacks__<...>`` scikeras' callback routing.
 ROUTING_PREFIXES = frozenset({"optimizer", "callbacks"})
 
-# The positive float32 numbers, in which Keras keeps an optimizer's arguments.
-FLOAT32_SMALLEST = float(np.finfo(np.float32).smallest_subnormal)
+# The positive float32 numbers that TensorFlow computes with, in which Keras keeps an optimizer's
+# arguments: on CPUs it flushes numbers below float32's smallest normal one to 0 (an epsilon of
+# 1e-40 was 0 there, and Adam's step divided 0 by 0).
+FLOAT32_SMALLEST = float(np.finfo(np.float32).tiny)
 FLOAT32_LARGEST = float(np.finfo(np.float32).max)
 
 PARAMETER_CONSTRAINTS = {
@@ -56,7 +58,7 @@ PARAMETER_CONSTRAINTS = {
     "l2": [Interval(Real, 0, None, closed="left")],
     "optimizer": [StrOptions(set(OPTIMIZERS)), keras.optimizers.Optimizer],
     # Keras keeps it in float32: 1e300 became an infinite rate (and training "diverged"), and a
-    # rate below float32's smallest number became 0.
+    # rate below float32's smallest normal number is 0 to TensorFlow.
     "learning_rate": [Interval(Real, FLOAT32_SMALLEST, FLOAT32_LARGEST, closed="both")],
     # Epoch counts are 32-bit integers in the training graph.
     "epochs": [Interval(Integral, 1, 2**31 - 1, closed="both")],
@@ -156,7 +158,7 @@ def optimizer_config(params):
         # one too), and the package's fixed name (see below), whatever the instance is called.
         _check_instance_arguments(config)
         config["config"]["name"] = OPTIMIZER_NAME
-        return config
+        return _check_denominators(config)
     routed.setdefault("learning_rate", params["learning_rate"])
     # A fixed name: Keras makes automatic names unique per process, and TensorFlow keeps per-name
     # state that would then grow with every optimizer built (see _network.build_network).
@@ -165,8 +167,68 @@ def optimizer_config(params):
         key = (optimizer, tuple(sorted(routed.items())))
         hash(key)
     except TypeError:  # an unhashable argument (a learning-rate schedule): not remembered
-        return _serialized_optimizer(optimizer, routed)
-    return copy.deepcopy(_remembered_optimizer(key))
+        return _check_denominators(_serialized_optimizer(optimizer, routed))
+    return _check_denominators(copy.deepcopy(_remembered_optimizer(key)))
+
+
+def _check_denominators(config):
+    """Refuse the serialized optimizer ``config`` if its step divides by 0 (or never moves);
+    else return it. Keras takes these settings and its steps are then NaN, so that the fit
+    "diverged" with advice about the learning rate that has nothing to do with the cause:
+
+    - Adam, AdamW and Adamax divide by their bias correction ``1 - beta_1 ** step``, 0 for
+      ``beta_1 = 1`` in float32 (MLPClassifier takes ``beta_1`` and ``beta_2`` in [0, 1) too;
+      Nadam's correction differs and trains with it, Lion's betas only weigh its moment);
+    - Adam's and AdamW's running squares stay 0 for ``beta_2 = 1``, and their step is then 0:
+      the fit returned the initial network without a word; Nadam divides them by ``1 - beta_2 **
+      step``, 0 / 0;
+    - Adamax divides by ``(1 - beta_1) * (norm + epsilon)`` at its first step, which TensorFlow
+      flushes to 0 below float32's smallest normal number for a weight whose gradients are all 0
+      (under a feature that is always 0, or a dead unit): ``epsilon`` of float32's smallest
+      normal number made its step 0 / 0 with the default ``beta_1``;
+    - Ftrl divides by a power of its accumulated squares (plus its L2 strengths), which stay at
+      ``initial_accumulator_value`` for such a weight: 0 / 0 if that is 0.
+
+    (Every optimizer's ``epsilon`` is > 0 by ``_ARGUMENT_RANGES``.)"""
+    kind, arguments = config["class_name"], config["config"]
+    refusals = []
+    # The betas as Keras computes with them, in float32 (0.99999999 is 1 there).
+    if kind in ("Adam", "AdamW", "Adamax") and np.float32(arguments["beta_1"]) >= 1:
+        refusals.append(
+            f"{kind}'s beta_1 must be < 1 in float32 (its steps divide by 1 - beta_1 ** step, "
+            f"0 for beta_1 = 1); got {arguments['beta_1']!r}."
+        )
+    if kind in ("Adam", "AdamW", "Nadam") and np.float32(arguments["beta_2"]) >= 1:
+        why = (
+            "its running squares stay 0, and it divides them by 1 - beta_2 ** step, also 0"
+            if kind == "Nadam"
+            else "its running squares stay 0, and so does every step: the fit returns the "
+            "initial network"
+        )
+        refusals.append(
+            f"{kind}'s beta_2 must be < 1 in float32 ({why}); got {arguments['beta_2']!r}."
+        )
+    if kind == "Adamax" and not refusals:
+        first = np.float32(1) - np.float32(arguments["beta_1"])
+        if float(first * np.float32(arguments["epsilon"])) < FLOAT32_SMALLEST:
+            refusals.append(
+                f"Adamax's epsilon times 1 - beta_1 must be at least float32's smallest normal "
+                f"number, {FLOAT32_SMALLEST:.4g} (its first step divides by (1 - beta_1) * "
+                "(norm + epsilon), which TensorFlow computes as 0 below that, and the norm is 0 "
+                "for a weight whose gradients are all 0: under a feature that is always 0 or a "
+                f"dead unit, 0 / 0); got epsilon={arguments['epsilon']!r}, "
+                f"beta_1={arguments['beta_1']!r}."
+            )
+    if kind == "Ftrl" and float(arguments["initial_accumulator_value"]) < FLOAT32_SMALLEST:
+        refusals.append(
+            "Ftrl's initial_accumulator_value must be > 0 (its steps divide by a power of the "
+            "accumulated squares, which stay at their initial value for a weight whose gradients "
+            "are all 0: under a feature that is always 0 or a dead unit, 0 / 0); got "
+            f"{arguments['initial_accumulator_value']!r}."
+        )
+    if refusals:
+        raise ValueError(refusals[0])
+    return config
 
 
 def new_optimizer(config):
@@ -243,8 +305,8 @@ def _check_instance_arguments(config):
 def _check_number(said, name, value):
     """Refuse the optimizer argument ``name`` (a number; ``said`` so in the message) unless it is
     finite, in its range (``_check_range``) and within float32's, in which Keras keeps it: 1e300
-    is infinite there (an epsilon of 1e300 silently stopped all training), and 1e-300 is 0
-    (refused where 0 is)."""
+    is infinite there (an epsilon of 1e300 silently stopped all training), and a number below
+    float32's smallest normal one is 0 to TensorFlow (refused where 0 is)."""
     try:
         number = float(value)
     except OverflowError:  # an int beyond float64
@@ -258,7 +320,12 @@ def _check_number(said, name, value):
             f"keeps it; got {value!r}."
         )
     if 0 < abs(number) < FLOAT32_SMALLEST:
-        _check_range(f"{said} ({value!r}, 0 in float32, in which Keras keeps it)", name, 0.0)
+        _check_range(
+            f"{said} ({value!r}, which TensorFlow computes as 0: below float32's smallest normal "
+            f"number, {FLOAT32_SMALLEST:.4g})",
+            name,
+            0.0,
+        )
 
 
 def _check_range(said, name, value):
@@ -376,9 +443,17 @@ _NON_NEGATIVE = (">= 0", lambda value: value >= 0)
 _POSITIVE = ("> 0", lambda value: value > 0)
 _ARGUMENT_RANGES = {
     **dict.fromkeys(["beta_1", "beta_2", "rho", "momentum", "ema_momentum"], _UNIT),
+    # As MLPClassifier's: every optimizer that takes one divides by a running quantity plus
+    # epsilon, which is 0 for a weight whose gradients have all been 0 (under a feature that is
+    # always 0, or a dead unit); with epsilon 0 Adam's step there divided 0 by 0 and the fit
+    # "diverged".
+    "epsilon": (
+        "> 0 (steps divide by a running quantity plus epsilon, 0 for a weight whose gradients "
+        "are all 0: under a feature that is always 0 or a dead unit, 0 / 0)",
+        lambda value: value > 0,
+    ),
     **dict.fromkeys(
         [
-            "epsilon",
             "weight_decay",
             "initial_accumulator_value",
             "l1_regularization_strength",
