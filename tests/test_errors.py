@@ -182,6 +182,8 @@ def test_every_param_rejects_a_wrong_type(name):
          "Nadam's beta_2 must be < 1 in float32 .* 1 - beta_2 \\*\\* step, also 0"),
         ({"optimizer": "adamax", "optimizer__beta_1": 1.0}, ValueError,
          "Adamax's beta_1 must be < 1"),
+        ({"optimizer": "lion", "optimizer__beta_1": 1.0, "optimizer__beta_2": 1.0}, ValueError,
+         "Lion's beta_1 and beta_2 must not both be 1 in float32"),
         ({"optimizer": "adamax", "optimizer__epsilon": 9.9 * float(np.finfo(np.float32).tiny)},
          ValueError, "Adamax's epsilon times 1 - beta_1 must be at least float32's smallest"),
         # TensorFlow keeps state per name; Keras 3 ignores decay.

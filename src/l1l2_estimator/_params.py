@@ -172,9 +172,9 @@ def optimizer_config(params):
 
 
 def _check_denominators(config):
-    """Refuse the serialized optimizer ``config`` if its step divides by 0 (or never moves);
-    else return it. Keras takes these settings and its steps are then NaN, so that the fit
-    "diverged" with advice about the learning rate that has nothing to do with the cause:
+    """Refuse the serialized optimizer ``config`` if its step divides by 0 or never moves; else
+    return it. Keras takes these settings, and its steps are then NaN, so that the fit "diverged"
+    with advice about the learning rate that has nothing to do with the cause, or 0:
 
     - Adam, AdamW and Adamax divide by their bias correction ``1 - beta_1 ** step``, 0 for
       ``beta_1 = 1`` in float32 (MLPClassifier takes ``beta_1`` and ``beta_2`` in [0, 1) too;
@@ -186,15 +186,17 @@ def _check_denominators(config):
       flushes to 0 below float32's smallest normal number for a weight whose gradients are all 0
       (under a feature that is always 0, or a dead unit): ``epsilon`` of float32's smallest
       normal number made its step 0 / 0 with the default ``beta_1``;
+    - Lion's step is the sign of its moment mixed with the gradient, ``beta_1 * m + (1 -
+      beta_1) * gradient``, and its moment, starting at 0, takes ``1 - beta_2`` of each
+      gradient: with both betas 1 it never moves, without a word;
     - Ftrl divides by a power of its accumulated squares (plus its L2 strengths), which stay at
       ``initial_accumulator_value`` for such a weight: 0 / 0 if that is 0.
 
     (Every optimizer's ``epsilon`` is > 0 by ``_ARGUMENT_RANGES``.)"""
     kind, arguments = config["class_name"], config["config"]
-    refusals = []
     # The betas as Keras computes with them, in float32 (0.99999999 is 1 there).
     if kind in ("Adam", "AdamW", "Adamax") and np.float32(arguments["beta_1"]) >= 1:
-        refusals.append(
+        raise ValueError(
             f"{kind}'s beta_1 must be < 1 in float32 (its steps divide by 1 - beta_1 ** step, "
             f"0 for beta_1 = 1); got {arguments['beta_1']!r}."
         )
@@ -205,13 +207,13 @@ def _check_denominators(config):
             else "its running squares stay 0, and so does every step: the fit returns the "
             "initial network"
         )
-        refusals.append(
+        raise ValueError(
             f"{kind}'s beta_2 must be < 1 in float32 ({why}); got {arguments['beta_2']!r}."
         )
-    if kind == "Adamax" and not refusals:
+    if kind == "Adamax":
         first = np.float32(1) - np.float32(arguments["beta_1"])
         if float(first * np.float32(arguments["epsilon"])) < FLOAT32_SMALLEST:
-            refusals.append(
+            raise ValueError(
                 f"Adamax's epsilon times 1 - beta_1 must be at least float32's smallest normal "
                 f"number, {FLOAT32_SMALLEST:.4g} (its first step divides by (1 - beta_1) * "
                 "(norm + epsilon), which TensorFlow computes as 0 below that, and the norm is 0 "
@@ -219,15 +221,21 @@ def _check_denominators(config):
                 f"dead unit, 0 / 0); got epsilon={arguments['epsilon']!r}, "
                 f"beta_1={arguments['beta_1']!r}."
             )
+    betas = [np.float32(arguments.get(name, 0)) for name in ("beta_1", "beta_2")]
+    if kind == "Lion" and min(betas) >= 1:
+        raise ValueError(
+            "Lion's beta_1 and beta_2 must not both be 1 in float32 (its moment then stays 0, "
+            "and so does every step, the sign of its mix with the gradient: the fit returns the "
+            f"initial network); got beta_1={arguments['beta_1']!r}, "
+            f"beta_2={arguments['beta_2']!r}."
+        )
     if kind == "Ftrl" and float(arguments["initial_accumulator_value"]) < FLOAT32_SMALLEST:
-        refusals.append(
+        raise ValueError(
             "Ftrl's initial_accumulator_value must be > 0 (its steps divide by a power of the "
             "accumulated squares, which stay at their initial value for a weight whose gradients "
             "are all 0: under a feature that is always 0 or a dead unit, 0 / 0); got "
             f"{arguments['initial_accumulator_value']!r}."
         )
-    if refusals:
-        raise ValueError(refusals[0])
     return config
 
 
