@@ -387,6 +387,12 @@ def test_a_long_loss_curve_counts_in_the_memory_budget(good, tmp_path):
     (_set("params", "optimizer__beta_1", 1.0), "Adam's beta_1 must be < 1 in float32"),
     # Loaded; the next partial_fit left every weight as it was.
     (_set("params", "optimizer__beta_2", 1.0), "Adam's beta_2 must be < 1 in float32"),
+    # The same in a stored optimizer's own arguments.
+    (_optimizer_param(_keras_object("keras.optimizers", "Adamax", {"epsilon": 1e-40})),
+     r"The optimizer's epsilon \(1e-40, which TensorFlow computes as 0"),
+    (_optimizer_param(_keras_object("keras.optimizers", "Ftrl",
+                                    {"initial_accumulator_value": 0.0})),
+     "Ftrl's initial_accumulator_value must be > 0"),
     # Loaded, and every later fit failed with scikit-learn's error about sample_weight.
     (_set("params", "class_weight", {"type": "dict", "items": [[0, float("inf")], [1, 1.0]]}),
      r"class_weight must map classes to finite weights >= 0 .*got \{0: inf\}"),
@@ -401,7 +407,8 @@ def test_a_long_loss_curve_counts_in_the_memory_budget(good, tmp_path):
     (_set("params", "class_weight", {"type": "dict", "items": [[5, 2.0]]}),
      r"its class_weight does not fit its classes_: The classes, \[0, 1\], are not in"),
 ], ids=["a chosen optimizer name", "decay", "beta_1 beyond 1", "epsilon 0", "beta_1 1",
-        "beta_2 1", "infinite class weight",
+        "beta_2 1", "a stored Adamax's epsilon",
+        "a stored Ftrl's accumulators", "infinite class weight",
         "keys of one hash", "a repeated key", "class weights of other classes"])
 def test_params_keras_would_train_on_wrongly_are_refused(edit, reason, good, tmp_path):
     _assert_refused(tmp_path, rebuild(good, metadata=edit), reason)

@@ -221,8 +221,7 @@ def _check_denominators(config):
                 f"dead unit, 0 / 0); got epsilon={arguments['epsilon']!r}, "
                 f"beta_1={arguments['beta_1']!r}."
             )
-    betas = [np.float32(arguments.get(name, 0)) for name in ("beta_1", "beta_2")]
-    if kind == "Lion" and min(betas) >= 1:
+    if kind == "Lion" and all(np.float32(arguments[beta]) >= 1 for beta in ("beta_1", "beta_2")):
         raise ValueError(
             "Lion's beta_1 and beta_2 must not both be 1 in float32 (its moment then stays 0, "
             "and so does every step, the sign of its mix with the gradient: the fit returns the "
