@@ -455,6 +455,30 @@ def test_divergence_names_the_learning_rate_the_optimizer_used(settings, named):
     assert "(it is 0.003)" not in str(e.value)
 
 
+@pytest.mark.parametrize("optimizer, rate, decay, scale, named", [
+    ("adamw", 3e-3, 1e6, 1, True),
+    ("sgd", 1e3, 1e-3, 100, False),
+])
+def test_divergence_names_a_weight_decay_that_grows_the_weights(optimizer, rate, decay, scale,
+                                                                 named):
+    """Keras' weight decay multiplies the weights by 1 - learning_rate * weight_decay each step:
+    AdamW's weight_decay=1e6 at the default rate made that -2999, and the advice only named the
+    learning rate. Where the factor stays within [-1, 1] (SGD at a rate of 1000 with a decay of
+    1e-3: 0) the weights shrink, and the decay stays unnamed."""
+    X = rng.normal(size=(60, 4)) * scale
+    y = (X[:, 0] > 0).astype(int)
+    clf = L1L2Classifier(hidden_layer_sizes=(8,), epochs=50, random_state=0, optimizer=optimizer,
+                         optimizer__weight_decay=decay, learning_rate=rate)
+    with pytest.raises(ValueError, match="diverged") as raised:
+        clf.fit(X, y)
+    message = str(raised.value)
+    if named:
+        assert ("or the optimizer's weight_decay (it is 1e+06: each step multiplies the weights "
+                "by 1 - learning rate * weight_decay = -2999") in message
+    else:
+        assert "weight_decay" not in message and "lower learning_rate (it is 1000)" in message
+
+
 def test_non_finite_weights_after_the_last_step_are_divergence_too():
     """A step beyond float32's range: the epoch's loss (of its one batch, before the step) is
     finite but the weights after its last step are not. partial_fit refuses them as fit does,

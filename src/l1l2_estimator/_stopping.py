@@ -35,6 +35,15 @@ def divergence_advice(params):
         name = "the optimizer's learning_rate"
     if isinstance(rate, (int, float)):
         lower = f"lower {name} (it is {rate:g})"
+        # Keras' weight decay multiplies the weights by 1 - rate * weight_decay every step:
+        # beyond -1 they grow, whatever the data.
+        decay = config["config"].get("weight_decay")
+        if isinstance(decay, (int, float)) and rate * decay > 2:
+            lower += (
+                f" or the optimizer's weight_decay (it is {decay:g}: each step multiplies the "
+                f"weights by 1 - learning rate * weight_decay = {1 - rate * decay:g}, whose "
+                "magnitude must stay at most 1)"
+            )
     else:
         lower = f"lower the rates of the learning-rate schedule ({name})"
     if params.get("loss") == "poisson":  # its y must stay >= 0: scaled, not standardized
