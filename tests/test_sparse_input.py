@@ -132,8 +132,15 @@ def test_one_hot_pipeline_as_with_mlp(categories):
 @pytest.mark.parametrize("search", [L1L2ClassifierCV, L1L2RegressorCV])
 def test_cross_validated_estimators_refuse_sparse_clearly(mostly_zero, search):
     X, y = mostly_zero
-    with pytest.raises(TypeError, match="does not take sparse X.*GridSearchCV"):
+    with pytest.raises(TypeError, match=r"does not take sparse X.*GridSearchCV.*\(X.toarray\(\)\)"):
         search(l1s=[0], l2s=[0], cv=2).fit(scipy.sparse.csr_matrix(X), y)
+    # A DataFrame of sparse columns (which the single estimators take) got scikit-learn's
+    # advice to call toarray(), which a DataFrame lacks.
+    frame = pd.DataFrame.sparse.from_spmatrix(scipy.sparse.csr_matrix(X))
+    with pytest.raises(TypeError, match=r"does not take sparse X.*\(X.sparse.to_dense\(\)\)"):
+        search(l1s=[0], l2s=[0], cv=2).fit(frame, y)
+    # Dense columns, in a DataFrame too, train.
+    search(l1s=[0], l2s=[0], cv=2, epochs=2).fit(frame.sparse.to_dense(), y)
 
 
 def test_training_never_densifies_the_matrix():

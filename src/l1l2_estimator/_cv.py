@@ -459,12 +459,15 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         }
 
     def _validate_search_data(self, X, y):
-        if sp.issparse(X):
+        # A pandas DataFrame of sparse columns has the .sparse accessor (as scikit-learn's
+        # check_array tells it), whose densifying method is not toarray.
+        frame = not sp.issparse(X) and hasattr(X, "sparse") and getattr(X, "ndim", 0) == 2
+        if sp.issparse(X) or frame:
             raise TypeError(
                 f"{type(self).__name__} does not take sparse X: its networks train at once on "
                 "dense batches. Search with GridSearchCV over "
                 f"{self._estimator_class.__name__}, which takes sparse X, or densify X "
-                "(X.toarray()) if it fits in memory."
+                f"({'X.sparse.to_dense()' if frame else 'X.toarray()'}) if it fits in memory."
             )
         # Kept in float64 when given so (the members train on a float32 copy): held-out rows are
         # scored on the data GridSearchCV would score them on. Validated on a stand-in, which
