@@ -129,6 +129,23 @@ def test_one_hot_pipeline_as_with_mlp(categories):
     assert path.feature_names[0].startswith("city__city_")
 
 
+def test_a_dataframe_of_sparse_columns_takes_the_sparse_path(mostly_zero):
+    """A pandas DataFrame of sparse columns trains as the SciPy matrix it becomes in validation,
+    and the regularization path fits it one network at a time, as a SciPy matrix: it tried the
+    batched fits, which refused it with an internal TypeError."""
+    X, y = mostly_zero
+    frame = pd.DataFrame.sparse.from_spmatrix(
+        scipy.sparse.csr_matrix(X), columns=[f"f{i}" for i in range(X.shape[1])]
+    )
+    network = L1L2Classifier(**{**FAST, "epochs": 5})
+    from_frame = regularization_path(network, frame, y, frame, y, [0, 1e-3])
+    from_matrix = regularization_path(
+        network, scipy.sparse.csr_matrix(X), y, scipy.sparse.csr_matrix(X), y, [0, 1e-3]
+    )
+    np.testing.assert_array_equal(from_frame.feature_importances, from_matrix.feature_importances)
+    assert list(from_frame.feature_names) == list(frame.columns)
+
+
 @pytest.mark.parametrize("search", [L1L2ClassifierCV, L1L2RegressorCV])
 def test_cross_validated_estimators_refuse_sparse_clearly(mostly_zero, search):
     X, y = mostly_zero

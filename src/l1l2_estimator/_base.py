@@ -91,6 +91,13 @@ def float32_features(X):
         ) from None
 
 
+def is_sparse(X):
+    """Whether ``X`` is sparse as scikit-learn's validation reads it: a SciPy sparse matrix or
+    array, or a pandas DataFrame of sparse columns (it has the ``.sparse`` accessor, which
+    ``check_array`` turns into a SciPy matrix)."""
+    return sp.issparse(X) or (hasattr(X, "sparse") and getattr(X, "ndim", 0) == 2)
+
+
 def weight_sources(params):
     """What sets the training rows' weights for an estimator with ``params``, for messages."""
     return "sample_weight and class_weight" if "class_weight" in params else "sample_weight"

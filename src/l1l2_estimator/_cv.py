@@ -34,7 +34,7 @@ from sklearn.utils.metadata_routing import get_routing_for_object
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _docs
-from ._base import publish, restored_on_failure, stand_in, weight_sources
+from ._base import is_sparse, publish, restored_on_failure, stand_in, weight_sources
 from ._compat import (
     StrOptions,
     check_sample_weight,
@@ -459,10 +459,8 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         }
 
     def _validate_search_data(self, X, y):
-        # A pandas DataFrame of sparse columns has the .sparse accessor (as scikit-learn's
-        # check_array tells it), whose densifying method is not toarray.
-        frame = not sp.issparse(X) and hasattr(X, "sparse") and getattr(X, "ndim", 0) == 2
-        if sp.issparse(X) or frame:
+        if is_sparse(X):
+            frame = not sp.issparse(X)  # a pandas DataFrame, whose densifier is not toarray
             raise TypeError(
                 f"{type(self).__name__} does not take sparse X: its networks train at once on "
                 "dense batches. Search with GridSearchCV over "

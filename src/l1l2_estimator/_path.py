@@ -8,7 +8,6 @@ estimator's own ``score``: accuracy for a classifier, R² for a regressor.
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn import get_config
 from sklearn.base import BaseEstimator, clone, is_classifier, is_regressor
 from sklearn.compose import TransformedTargetRegressor
@@ -17,7 +16,7 @@ from sklearn.frozen import FrozenEstimator
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_consistent_length
 
-from ._base import batch_refusal
+from ._base import batch_refusal, is_sparse
 from ._params import optimizer_config, penalty_values
 from ._stopping import divergence_advice, warn_not_converged, warnings_point_higher
 
@@ -333,7 +332,7 @@ def _fit_each_l1(estimator, path, X, y, l1_values, sample_weight):
         clone(estimator).set_params(**{path: stand_in}) if path else stand_in
     ).fit(X, y, **fit_params)
     inputs = final_step(prepared)
-    if sp.issparse(inputs.X_):  # sparse rows train one network at a time
+    if is_sparse(inputs.X_):  # sparse rows train one network at a time
         return one_at_a_time()
     return _batched(network, prepared, inputs, l1_values)
 
