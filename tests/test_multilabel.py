@@ -4,8 +4,10 @@ per label, binary cross-entropy, indicator predictions."""
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 import scipy.sparse
+from sklearn.base import clone
 from sklearn.datasets import make_multilabel_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score, hamming_loss
@@ -113,6 +115,24 @@ def test_a_sparse_indicator_is_predicted_sparse_like_mlp_classifier(labels, tmp_
     np.testing.assert_array_equal(loaded.predict(X_test).toarray(), clf.predict(X_test).toarray())
     # Early stopping scores the held-out rows, dense, whatever the kind of y.
     L1L2Classifier(**FAST, early_stopping=True).fit(X_train, Y_sparse)
+
+
+def test_a_dataframe_of_sparse_indicator_columns_is_predicted_sparse_like_mlp(labels):
+    """MLPClassifier predicts a sparse matrix for a pandas DataFrame of sparse indicator columns,
+    which validation turns into one; ours predicted a dense array there."""
+    X_train, X_test, Y_train, _ = labels
+    frame = pd.DataFrame.sparse.from_spmatrix(scipy.sparse.csr_matrix(Y_train))
+    mlp = MLPClassifier(hidden_layer_sizes=(8,), max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        mlp.fit(X_train, frame)
+    assert scipy.sparse.issparse(mlp.predict(X_test))
+    for estimator in (L1L2Classifier(**FAST), L1L2ClassifierCV(l1s=[0], l2s=[0], cv=2, **FAST)):
+        ours = estimator.fit(X_train, frame).predict(X_test)
+        assert scipy.sparse.issparse(ours) and ours.format == "csr"
+        np.testing.assert_array_equal(
+            ours.toarray(), clone(estimator).fit(X_train, Y_train).predict(X_test)
+        )
 
 
 def test_continued_training_keeps_the_labels(labels):

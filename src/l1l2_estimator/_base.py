@@ -374,7 +374,7 @@ class L1L2Network(RoutedParams):
                 features = self.n_features_in_, getattr(self, "feature_names_in_", None)
                 validated = {}, []
             else:
-                sparse_y = sp.issparse(y)
+                sparse_y = is_sparse(y)  # a SciPy matrix, or a DataFrame of sparse columns
                 checked = stand_in(self)  # the feature count is published with the network
                 X, y = checked._validate_data(X, y, reset=True)
                 features = checked.n_features_in_, getattr(checked, "feature_names_in_", None)
