@@ -1135,3 +1135,111 @@ def test_a_search_without_refit_leaves_no_earlier_best_estimator_and_drops_featu
     search.set_params(refit=False).fit(X[:, :3], y)
     assert not hasattr(search, "best_estimator_") and not hasattr(search, "refit_time_")
     assert not hasattr(search, "feature_names_in_") and search.n_features_in_ == 3
+
+
+@pytest.fixture(scope="module")
+def fitted_accuracy_search(wine):
+    X, y = wine
+    search = L1L2ClassifierCV(l1s=[0, 1e-2], l2s=[0], cv=2, scoring="accuracy",
+                              **{**NETWORK, "epochs": 5})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return search.fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "scoring", ["neg_log_loss", ["accuracy", "f1_macro"], {"a": "accuracy"}, "not_a_scorer"]
+)
+def test_score_keeps_the_fitted_scorer_after_set_params_as_grid_search(
+    wine, fitted_accuracy_search, scoring
+):
+    """score read the scoring param: one set after the fit scored by a metric the search had
+    not chosen by, returned a dict for several metrics, or failed; GridSearchCV scores by the
+    scorer_ its fit fixed."""
+    X, y = wine
+    search = pickle.loads(pickle.dumps(fitted_accuracy_search))
+    expected = float(np.mean(search.predict(X) == y))
+    search.set_params(scoring=scoring)
+    assert search.score(X, y) == expected
+
+
+def test_score_of_several_metrics_keeps_the_metric_refit_named_at_the_fit(wine):
+    X, y = wine
+    search = L1L2ClassifierCV(l1s=[0], l2s=[0], cv=2, scoring=["accuracy", "f1_macro"],
+                              refit="f1_macro", **{**NETWORK, "epochs": 5})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search.fit(X, y)
+    expected = f1_score(y, search.predict(X), average="macro")
+    search.set_params(refit="accuracy")
+    assert search.score(X, y) == pytest.approx(expected)
+
+
+def test_predict_follows_what_the_fit_kept_not_refit_as_set_since(wine, fitted_accuracy_search):
+    """A search fitted with refit=True, then set to refit=False, said it "was fitted with
+    refit=False"; one fitted with refit=False, then set to refit=True, raised a bare
+    AttributeError for best_estimator_."""
+    X, y = wine
+    search = pickle.loads(pickle.dumps(fitted_accuracy_search))
+    expected = search.predict(X)
+    search.set_params(refit=False)
+    np.testing.assert_array_equal(search.predict(X), expected)
+    without = L1L2ClassifierCV(l1s=[0], l2s=[0], cv=2, refit=False, **{**NETWORK, "epochs": 2})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        without.fit(X, y)
+    without.set_params(refit=True)
+    with pytest.raises(NotFittedError, match="fitted with refit=False"):
+        without.predict(X)
+
+
+def test_routing_passes_groups_to_the_splitter_as_logistic_regression_cv(wine):
+    """With metadata routing on, the search took groups as a request of its own: a Pipeline or
+    cross_validate passing groups for its GroupKFold raised UnsetMetadataPassedError, where
+    LogisticRegressionCV and GridSearchCV route them to the splitter."""
+    import sklearn
+    from sklearn.model_selection import cross_validate
+    from sklearn.pipeline import make_pipeline
+
+    X, y = wine
+    groups = np.arange(len(y)) % 3
+    settings = dict(l1s=[0, 1e-2], l2s=[0], cv=GroupKFold(3), **{**NETWORK, "epochs": 3})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        direct = L1L2ClassifierCV(**settings).fit(X, y, groups=groups)
+        with sklearn.config_context(enable_metadata_routing=True):
+            routing = L1L2ClassifierCV(**settings).get_metadata_routing()
+            assert routing.consumes("fit", ["groups"]) == {"groups"}
+            piped = make_pipeline(StandardScaler(), L1L2ClassifierCV(**settings))
+            piped.fit(X, y, groups=groups)
+            scores = cross_validate(
+                L1L2ClassifierCV(**settings), X, y, params={"groups": groups}, cv=2
+            )["test_score"]
+    assert scores.shape == (2,)
+    np.testing.assert_array_equal(
+        piped[-1].cv_results_["mean_test_score"], direct.cv_results_["mean_test_score"]
+    )
+
+
+def test_routing_weights_score_as_its_scorer_requests(wine):
+    """With metadata routing on, score weighted its scorer whatever the scorer's request said
+    (fit follows the request; GridSearchCV refuses weights no one takes)."""
+    import sklearn
+    from sklearn.exceptions import UnsetMetadataPassedError
+    from sklearn.metrics import accuracy_score, make_scorer
+
+    X, y = wine
+    weights = np.where(y == 0, 5.0, 0.2)
+    settings = dict(l1s=[0], l2s=[0], cv=2, **{**NETWORK, "epochs": 3})
+    with sklearn.config_context(enable_metadata_routing=True), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        declined = make_scorer(accuracy_score).set_score_request(sample_weight=False)
+        search = L1L2ClassifierCV(scoring=declined, **settings).fit(X, y)
+        with pytest.raises(TypeError, match="does not take it"):
+            search.score(X, y, sample_weight=weights)
+        own = L1L2ClassifierCV(**settings).fit(X, y)
+        with pytest.raises(UnsetMetadataPassedError, match="set_score_request"):
+            own.score(X, y, sample_weight=weights)
+        own.set_score_request(sample_weight=True)
+        expected = accuracy_score(y, own.predict(X), sample_weight=weights)
+        assert own.score(X, y, sample_weight=weights) == pytest.approx(expected)

@@ -664,6 +664,86 @@ def test_model_layers_draw_no_seed_from_python_and_differ_from_each_other():
     assert hidden[1].shape == (8, 8) and not np.array_equal(hidden[0][:3], hidden[1][:3])
 
 
+def _refit_during_the_forward_pass(monkeypatch, estimator, X, y):
+    """Make the next forward pass first refit ``estimator`` on ``(X, y)``: another thread's
+    refit, landing between a predict's reading of the network and of what it describes."""
+    import l1l2_estimator._base as base
+
+    forward = base.forward
+
+    def refit_first(*args):
+        monkeypatch.setattr(base, "forward", forward)
+        estimator.fit(X, y)
+        return forward(*args)
+
+    monkeypatch.setattr(base, "forward", refit_first)
+
+
+@pytest.mark.parametrize(
+    "method, refit_y",
+    [
+        ("predict", np.array(["x", "y", "z"] * 20)),
+        ("predict_proba", rng.randint(0, 2, size=(60, 3))),  # multilabel: no column added
+    ],
+)
+def test_predict_reads_one_fits_network_and_classes_while_another_thread_refits(
+    monkeypatch, method, refit_y
+):
+    """predict read the network, then classes_, from the estimator one by one: a refit landing
+    between them returned the old network's output indexed into the new classes_ (labels of
+    neither fit), and predict_proba shaped the old output by the new targets."""
+    X = rng.normal(size=(60, 4))
+    y = np.where(X[:, 0] > 0, "a", "b")
+    clf = L1L2Classifier(hidden_layer_sizes=(3,), epochs=2, random_state=0).fit(X, y)
+    expected = getattr(clf, method)(X)
+    _refit_during_the_forward_pass(monkeypatch, clf, rng.normal(size=(60, 6)), refit_y)
+    np.testing.assert_array_equal(getattr(clf, method)(X), expected)
+    assert clf.n_features_in_ == 6  # the refit did land
+
+
+def test_regressor_predict_reads_one_fits_outputs_while_another_thread_refits(monkeypatch):
+    X = rng.normal(size=(60, 4))
+    reg = L1L2Regressor(hidden_layer_sizes=(3,), epochs=2, random_state=0).fit(X, X[:, 0])
+    expected = reg.predict(X)
+    _refit_during_the_forward_pass(monkeypatch, reg, X, X[:, :2])
+    np.testing.assert_array_equal(reg.predict(X), expected)  # 1-D, not the old (60, 1) column
+    assert reg.n_outputs_ == 2
+
+
+@pytest.mark.parametrize("Estimator", [L1L2Classifier, L1L2Regressor])
+def test_scikeras_initialize_is_unavailable_and_leaves_a_fitted_estimator_alone(Estimator):
+    """scikeras' public initialize validated the data onto the estimator (a fitted one's
+    n_features_in_ became the new width, its feature names went) and then failed with an
+    AttributeError about a 'loss' or 'model' these classes do not have."""
+    import pandas as pd
+
+    frame = pd.DataFrame(rng.normal(size=(40, 3)), columns=["a", "b", "c"])
+    y = (frame["a"] > 0).astype(int)
+    estimator = Estimator(hidden_layer_sizes=(3,), epochs=2, random_state=0).fit(frame, y)
+    expected = estimator.predict(frame)
+    assert not hasattr(estimator, "initialize")
+    with pytest.raises(AttributeError, match="initialize") as raised:
+        estimator.initialize(np.hstack([frame, frame]), y)
+    assert "Call fit, or partial_fit" in str(raised.value.__cause__)
+    assert estimator.n_features_in_ == 3
+    assert list(estimator.feature_names_in_) == ["a", "b", "c"]
+    np.testing.assert_array_equal(estimator.predict(frame), expected)
+
+
+def test_classifier_target_encoder_is_scikerass_encoder_of_its_classes():
+    """scikeras' target_encoder extension point read a 'loss' param the classifier does not
+    have (AttributeError), and before a fit a 'classes_' it does not have yet."""
+    from scikeras.utils.transformers import ClassifierLabelEncoder
+
+    assert isinstance(L1L2Classifier().target_encoder, ClassifierLabelEncoder)
+    X = rng.normal(size=(30, 2))
+    clf = L1L2Classifier(hidden_layer_sizes=(2,), epochs=1, random_state=0)
+    clf.fit(X, np.where(X[:, 0] > 0, "p", "q"))
+    encoder = clf.target_encoder
+    assert not hasattr(encoder, "classes_")  # unfitted, as scikeras' property returns it
+    np.testing.assert_array_equal(encoder.fit(np.array(["q", "p"])).classes_, clf.classes_)
+
+
 def test_a_failing_refit_never_leaves_predict_an_empty_estimator():
     """The fitted state was restored by clearing the attribute dict and refilling it: a predict
     in another thread in between found no coefs_ (NotFittedError, AttributeError). Failing

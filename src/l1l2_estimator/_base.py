@@ -19,6 +19,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state, compute_class_weight, compute_sample_weight
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._compat import check_sample_weight, fit_context
@@ -292,6 +293,29 @@ class L1L2Network(RoutedParams):
 
     def __sklearn_is_fitted__(self):
         return hasattr(self, "coefs_")
+
+    def _refuse_initialize(self):
+        raise AttributeError(
+            f"{type(self).__name__} does not offer scikeras' initialize (a Keras model built and "
+            "compiled without training): its network is trained by its own loop and kept as "
+            "coefs_ and intercepts_, which only fit and partial_fit set. Call fit, or "
+            "partial_fit for one epoch."
+        )
+
+    # scikeras' public initialize validated the data onto the estimator (overwriting a fitted
+    # one's n_features_in_) and then failed on attributes these classes do not have: it is
+    # unavailable, as scikit-learn marks a method an estimator does not offer.
+    @available_if(_refuse_initialize)
+    def initialize(self, X, y=None):
+        """Not offered: ``hasattr(estimator, "initialize")`` is False; use ``fit``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Unused.
+        y : array-like of shape (n_samples,), default=None
+            Unused.
+        """
 
     # -- hooks each task defines ------------------------------------------------------------
 
@@ -896,9 +920,20 @@ class L1L2Network(RoutedParams):
 
     # -- prediction ----------------------------------------------------------------------------
 
-    def _network_output(self, X):
-        """The network's output for ``X`` (NumPy forward pass over ``coefs_``/``intercepts_``)."""
+    def _fitted_view(self):
+        """This estimator as one fit left it, even while another thread refits it: a stand-in
+        of the same class over the attribute dict of this instant. A fit publishes what it
+        learned by replacing the whole dict (``publish``), so every attribute read through the
+        view (the feature check, the weights, the classes) is of the same fit, where reading
+        them one by one from ``self`` could mix two."""
         check_is_fitted(self)
+        view = object.__new__(type(self))
+        view.__dict__ = vars(self)
+        return view
+
+    def _network_output(self, X):
+        """The network's output for ``X`` (NumPy forward pass over ``coefs_``/``intercepts_``);
+        call it on a ``_fitted_view``."""
         X = validate_data(
             self, X, reset=False, dtype=(np.float64, np.float32), accept_sparse=SPARSE_FORMATS
         )

@@ -30,7 +30,12 @@ from sklearn.exceptions import (
 from sklearn.metrics import check_scoring, get_scorer_names
 from sklearn.model_selection import check_cv
 from sklearn.utils import check_random_state, indexable
-from sklearn.utils.metadata_routing import get_routing_for_object
+from sklearn.utils.metadata_routing import (
+    UNUSED,
+    MetadataRouter,
+    MethodMapping,
+    get_routing_for_object,
+)
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _docs
@@ -143,6 +148,27 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
 
     _estimator_class = None
     error_score = np.nan  # the param of a search pickled before it existed
+    # With metadata routing on, groups goes to the splitter (get_metadata_routing), as
+    # GridSearchCV and LogisticRegressionCV route it, not to a request of this search's own.
+    __metadata_request__fit = {"groups": UNUSED}
+
+    def get_metadata_routing(self):
+        """Get the metadata routing of this search.
+
+        Its own requests (``sample_weight`` for ``fit`` and ``score``), and ``groups`` to the
+        ``cv`` splitter's ``split``, as ``LogisticRegressionCV`` routes it: a ``Pipeline`` or
+        ``cross_validate`` with routing on passes a group splitter its groups without a request.
+
+        Returns
+        -------
+        routing : MetadataRouter
+            The routing information.
+        """
+        return (
+            MetadataRouter(owner=self)
+            .add_self_request(self)
+            .add(splitter=self.cv, method_mapping=MethodMapping().add(caller="fit", callee="split"))
+        )
 
     def _network_params(self):
         """The params of the single estimator every member (and the refit) is made from."""
@@ -344,6 +370,10 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
             # As GridSearchCV: a dict of the scorers for several metrics given as a list or dict.
             scorer_=scorer if metrics is None else metrics,
             multimetric_=multimetric,
+            # What score scores by, fixed by the fit: the metric refit names (of several), and
+            # whether the scorer is the estimators' own score (scoring=None).
+            _refit_metric=self.refit if multimetric and isinstance(self.refit, str) else None,
+            _own_scorer=self.scoring is None,
         )
         chosen = self._chosen(results, candidates, multimetric)
         fitted.update(chosen)
@@ -540,15 +570,14 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
             ``scoring`` is None.
         """
         best = self._fitted_best()
-        scorer = check_scoring(best, scoring=self.scoring)
-        weights = {} if sample_weight is None else {"sample_weight": sample_weight}
-        if not self.multimetric_:
-            return scorer(best, X, y, **weights)
-        # Several metrics: the one refit names, as GridSearchCV (scoring only that one).
-        if not isinstance(self.refit, str):
+        # As GridSearchCV: the scorer and the metric fixed by the fit, whatever set_params has
+        # changed since (a scoring set after the fit would score by a metric the search did not
+        # choose by, or fail).
+        scorer, metric = self.scorer_, self._fitted_score_choice()[0]
+        if self.multimetric_ and metric is None:
             how = (
                 "search.scorer_[name](search.best_estimator_, X, y)"
-                if isinstance(self.scorer_, dict)
+                if isinstance(scorer, dict)
                 else "search.scorer_(search.best_estimator_, X, y)[name]"
             )
             raise ValueError(
@@ -556,9 +585,65 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                 f"callable, so score does not know which one to return: call {how} for the "
                 "metric you want."
             )
-        if isinstance(self.scorer_, dict):
-            return self.scorer_[self.refit](best, X, y, **weights)
-        return scorer(best, X, y, **weights)[self.refit]
+        if isinstance(scorer, dict):
+            # Several metrics: the one refit names, as GridSearchCV (scoring only that one).
+            scorer, metric = scorer[metric], None
+        weights = {}
+        if sample_weight is not None and self._scorer_takes_weights(scorer, "score"):
+            weights = {"sample_weight": sample_weight}
+        score = scorer(best, X, y, **weights)
+        return score if metric is None else score[metric]
+
+    def _score_requests(self, owner):
+        """The score requests of a scorer, or of this search's own score (``owner`` is self:
+        its routing is a router's, which holds them as its self request)."""
+        if owner is self:
+            return self._get_metadata_request().score.requests
+        return get_routing_for_object(owner).score.requests
+
+    def _fitted_score_choice(self):
+        """The metric ``score`` returns (of several; None for one, or with a callable refit)
+        and whether the scorer is the estimators' own ``score``: as the fit recorded them, or,
+        for a search pickled before it did, as the params say."""
+        fitted = vars(self)
+        if "_refit_metric" in fitted:
+            return fitted["_refit_metric"], fitted["_own_scorer"]
+        metric = self.refit if self.multimetric_ and isinstance(self.refit, str) else None
+        return metric, self.scoring is None
+
+    def _scorer_takes_weights(self, scorer, method):
+        """Outside metadata routing, True: ``score`` passes ``sample_weight`` to its scorer, as
+        ``LogisticRegressionCV.score``. With routing on, what the scorer's score request says
+        (with ``scoring=None``, this search's own ``set_score_request``), as ``GridSearchCV``
+        routes it: an unset request is refused, and so are weights that no one takes."""
+        if not get_config().get("enable_metadata_routing", False):
+            return True
+        own = self._fitted_score_choice()[1]
+        requests = self._score_requests(self if own else scorer)
+        request = requests.get("sample_weight", False)  # a plain function takes none
+        if request is None:
+            how = (
+                f"{type(self).__name__}(...).set_score_request(sample_weight=True or False)"
+                if own
+                else "make_scorer(...).set_score_request(sample_weight=True or False)"
+            )
+            raise UnsetMetadataPassedError(
+                message=(
+                    f"[sample_weight] is passed to {method} but the scorer's request for it is "
+                    f"not set: with metadata routing on, say whether it takes it ({how}), as "
+                    "GridSearchCV asks."
+                ),
+                unrequested_params={"sample_weight": None},
+                routed_params={},
+            )
+        if request is not True:
+            raise TypeError(
+                f"{type(self).__name__}.{method} got sample_weight, but with metadata routing on "
+                "its scorer does not take it (its score request is False, or it is a plain "
+                "function): leave sample_weight out, or request it with "
+                "set_score_request(sample_weight=True), as GridSearchCV routes it."
+            )
+        return True
 
     def _warn(self, unconverged, failed, total, score_failures):
         """Warn, as GridSearchCV, about failed fits (or refuse a search whose fits all
@@ -702,7 +787,7 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         if self.scoring is None:
             named = {"score": self}
         requests = {
-            name: get_routing_for_object(owner).score.requests for name, owner in named.items()
+            name: self._score_requests(owner) for name, owner in named.items()
         }
         # A plain function has no request: as GridSearchCV, it is called without the weights.
         unset = [name for name, request in requests.items()
@@ -726,10 +811,12 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         return {name: bool(request.get("sample_weight")) for name, request in requests.items()}
 
     def _fitted_best(self):
+        """``best_estimator_``, by what the fit kept (not by ``refit`` as set since)."""
         check_is_fitted(self, "cv_results_")
-        if not self.refit:
+        best = vars(self).get("best_estimator_")
+        if best is None:
             raise no_refit_error(self)
-        return self.best_estimator_
+        return best
 
     def predict(self, X):
         """Predict with ``best_estimator_``.

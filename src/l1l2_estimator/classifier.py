@@ -10,7 +10,7 @@ import numpy as np
 import scipy.sparse as sp
 from scikeras.utils.transformers import ClassifierLabelEncoder
 from scikeras.wrappers import KerasClassifier
-from sklearn.base import ClassifierMixin
+from sklearn.base import ClassifierMixin, clone
 from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import ClassifierTags
@@ -184,6 +184,15 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
         }
 
     @property
+    def target_encoder(self):
+        """scikeras' unfitted target encoder (its ``KerasClassifier.target_encoder`` extension
+        point): that of ``target_encoder_`` once fitted, else a ``ClassifierLabelEncoder``.
+        (scikeras' own reads a ``loss`` param, which this classifier does not have.)"""
+        if not hasattr(self, "coefs_"):
+            return ClassifierLabelEncoder()
+        return clone(label_encoder(self._fitted_view()._fitted_targets()))
+
+    @property
     def target_encoder_(self):
         """scikeras' fitted target encoder (``KerasClassifier.target_encoder_``) of the fitted
         classes, built the first time it is asked for."""
@@ -294,8 +303,9 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
         proba : ndarray of shape (n_samples, n_classes)
             Probability of each class (of each label, for multilabel targets).
         """
-        output = self._network_output(X)
-        if isinstance(self._fitted_targets(), Multilabel):  # a sigmoid unit per label
+        fitted = self._fitted_view()  # one fit's network and classes, whatever another thread does
+        output = fitted._network_output(X)
+        if isinstance(fitted._fitted_targets(), Multilabel):  # a sigmoid unit per label
             return output
         if output.shape[1] == 1:  # one sigmoid unit: the positive class's probability
             return np.column_stack([1.0 - output[:, 0], output[:, 0]])
@@ -333,7 +343,8 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
             Predicted class labels (multilabel: 0/1 indicators, of the dtype ``fit`` saw; a CSR
             matrix if ``fit`` saw a sparse one, as ``MLPClassifier``).
         """
-        return _labels(self._network_output(X), self._fitted_targets())
+        fitted = self._fitted_view()  # one fit's network and classes, whatever another thread does
+        return _labels(fitted._network_output(X), fitted._fitted_targets())
 
 
 @dataclass(frozen=True)

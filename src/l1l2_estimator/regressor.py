@@ -200,8 +200,9 @@ class L1L2Regressor(L1L2Network, KerasRegressor):
             Predictions: one value per row for a single target (also when ``fit`` saw ``y`` of
             shape (n_samples, 1), as ``MLPRegressor`` does), one column per target otherwise.
         """
-        output = self._network_output(X)
-        return output[:, 0] if self.n_outputs_ == 1 else output
+        fitted = self._fitted_view()  # one fit's network and outputs, whatever another thread does
+        output = fitted._network_output(X)
+        return output[:, 0] if fitted.n_outputs_ == 1 else output
 
 
 L1L2Regressor.__doc__ = _docs.compose(
