@@ -1271,6 +1271,22 @@ MALFORMED = {
                                                       "pos": -100_000_000, "has_gauss": 0,
                                                       "cached_gaussian": 0.0})),
         r"invalid RandomState: pos must be an integer in \[0, 624\]"),
+    # Mersenne Twister's all-zero state draws only zeros: every hidden unit got the same initial
+    # weights, and a normal draw never returned.
+    "RandomState of the all-zero state": (
+        dict(metadata=_set("params", "random_state", {"type": "random_state", "keys": [0] * 624,
+                                                      "pos": 624, "has_gauss": 0,
+                                                      "cached_gaussian": 0.0})),
+        "the all-zero state of the Mersenne Twister"),
+    # The package trains every layer whatever the config says: false loaded and was ignored.
+    "a layer not trainable": (dict(config=_dense(1, "trainable", False)),
+                              "trainable must be True"),
+    "a network not trainable": (dict(config=_set("config", "trainable", False)),
+                                "its network's trainable must be True"),
+    # Keras took it and its next training step failed inside TensorFlow (FloorMod of int64).
+    "gradient accumulation over 2.5 steps": (
+        dict(metadata=_set("params", "optimizer__gradient_accumulation_steps", 2.5)),
+        "gradient_accumulation_steps must be an integer >= 2"),
     "RandomState NaN Gaussian": (
         dict(metadata=_set("params", "random_state", {"type": "random_state", "keys": [1] * 624,
                                                       "pos": 624, "has_gauss": 1,
@@ -1345,6 +1361,54 @@ def test_metadata_json_is_parsed_strictly(text, reason, good, tmp_path):
     outer = members(good)
     outer[METADATA] = text(outer[METADATA].decode()).encode()
     _assert_refused(tmp_path, zip_members(outer), reason)
+
+
+def test_counting_lists_and_objects_keeps_nothing_per_string(good, tmp_path):
+    """Removing the strings before counting brackets built a piece per string: 8 MiB of empty
+    strings took 360 MiB. More brackets than the limit in all (inside strings) make the count
+    look at every string."""
+    outer = members(good)
+    strings = '"[",' * 250_000 + '"",' * 2_000_000 + '""'
+    outer[METADATA] = outer[METADATA].decode().replace(
+        '"verbose": 0', '"verbose": [' + strings + "]"
+    ).encode()
+    _assert_refused(tmp_path, zip_members(outer), "verbose")
+
+
+def test_a_junk_weights_file_is_refused_before_the_optimizer_is_built(good, tmp_path):
+    """Under params of 1,024 layers, a weights file that is not HDF5 at all was refused only
+    after the optimizer had been built on a stand-in for each of the 2,048 variables: seconds,
+    and hundreds of MiB kept after the refusal."""
+    n_hidden = 1023
+
+    def deep(metadata):
+        metadata["params"]["hidden_layer_sizes"] = {"type": "tuple", "items": [1] * n_hidden}
+
+    def deep_network(config):
+        first, hidden, output = config["config"]["layers"]
+        layers = [first]
+        for index in range(n_hidden):
+            layer = json.loads(json.dumps(hidden))
+            layer["config"].update(units=1, name=f"dense_h{index}")
+            layer["build_config"]["input_shape"][1] = 8 if index == 0 else 1
+            layers.append(layer)
+        output["build_config"]["input_shape"][1] = 1
+        config["config"]["layers"] = layers + [output]
+
+    def junk_weights(inner):
+        return {**inner, "model.weights.h5": bytes(20_000)}
+
+    data = rebuild(good, metadata=deep, config=deep_network, keras_members=junk_weights)
+    _assert_refused(tmp_path, data, "its model.weights.h5 is not an HDF5 file")
+
+
+def test_a_size_of_thousands_of_digits_is_refused_with_the_file_named(good, tmp_path):
+    """A layer of 10**4298 units (valid JSON) made load raise Python's own ValueError about
+    converting an integer of more than 4,300 digits, without the file's name or a reason."""
+    def huge(metadata):
+        metadata["params"]["hidden_layer_sizes"] = {"type": "tuple", "items": [10**4298]}
+
+    _assert_refused(tmp_path, rebuild(good, metadata=huge), "call for more than 1073741824 bytes")
 
 
 def test_unterminated_strings_are_skipped_in_one_pass(good, tmp_path):

@@ -14,6 +14,7 @@ import copy
 import functools
 import inspect
 import math
+import re
 from numbers import Integral, Real
 
 import keras
@@ -37,9 +38,25 @@ ACTIVATIONS = {
     "silu": "silu",
 }
 
-OPTIMIZERS = frozenset(
-    {"adam", "adamw", "adamax", "nadam", "sgd", "rmsprop", "adagrad", "adadelta", "ftrl", "lion"}
-)
+# The Keras class of each optimizer the ``optimizer`` param names. (``keras.optimizers.get`` would
+# build one to find it, under an automatic name, new at every call: TensorFlow keeps state per
+# name, which grew by about 68 KB with every fit or load of optimizer arguments not seen before.)
+OPTIMIZER_CLASSES = {
+    cls.__name__.lower(): cls
+    for cls in (
+        keras.optimizers.Adam,
+        keras.optimizers.AdamW,
+        keras.optimizers.Adamax,
+        keras.optimizers.Nadam,
+        keras.optimizers.SGD,
+        keras.optimizers.RMSprop,
+        keras.optimizers.Adagrad,
+        keras.optimizers.Adadelta,
+        keras.optimizers.Ftrl,
+        keras.optimizers.Lion,
+    )
+}
+OPTIMIZERS = frozenset(OPTIMIZER_CLASSES)
 
 # Keyword arguments of the form ``<prefix>__<name>`` that are passed on rather than validated here:
 # ``optimizer__beta_1=0.95`` reaches the optimizer, ``callbacks__<...>`` scikeras' callback routing.
@@ -258,7 +275,7 @@ def _serialized_optimizer(optimizer_class, arguments, routed=None):
     config values); ValueError quoting the ``routed`` ones (default: all) if Keras refuses
     them."""
     if isinstance(optimizer_class, str):
-        optimizer_class = keras.optimizers.get(optimizer_class).__class__
+        optimizer_class = OPTIMIZER_CLASSES[optimizer_class]
     try:
         return keras.optimizers.serialize(optimizer_class.from_config(dict(arguments)))
     except (TypeError, ValueError) as error:
@@ -351,6 +368,11 @@ def _check_range(said, name, value):
 _SCHEDULE_STEPS = (0, 1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 2**31 - 1)
 
 
+# The names TensorFlow takes for a name scope opened outside any other (its op-name rule), less
+# the scope separators '/', '\\' and '>'.
+_SCOPE_NAME = re.compile(r"[A-Za-z0-9.][A-Za-z0-9_.-]*")
+
+
 def _check_schedule(schedule):
     """Refuse a learning-rate schedule whose rate is not finite, not > 0 at the first step or
     negative at a later step: Keras takes a negative rate and trains uphill.
@@ -365,6 +387,15 @@ def _check_schedule(schedule):
     name = type(schedule).__name__
     config = schedule.get_config()
     own = getattr(keras.optimizers.schedules, name, None) is type(schedule)
+    scope = config.get("name")
+    if isinstance(scope, str) and not _SCOPE_NAME.fullmatch(scope):
+        # Called eagerly here, a schedule takes any name; the traced training step opens a
+        # TensorFlow name scope of it, which refused 'bad name!' there with a ValueError from
+        # inside TensorFlow.
+        raise ValueError(
+            f"The learning-rate schedule {name}'s name must be a TensorFlow name scope: letters, "
+            f"digits, '_', '.' and '-', not starting with '_' or '-'; got {scope[:100]!r}."
+        )
     steps = _SCHEDULE_STEPS
     if own and name == "PiecewiseConstantDecay":
         _check_piecewise(config["boundaries"], config["values"])
@@ -466,11 +497,20 @@ _ARGUMENT_RANGES = {
             "l1_regularization_strength",
             "l2_regularization_strength",
             "l2_shrinkage_regularization_strength",
+            # Ftrl's: its steps divide by (beta + the root of the accumulated squares) / rate;
+            # beta=-10 drove the weights to about 0 without a word.
+            "beta",
         ],
         _NON_NEGATIVE,
     ),
     **dict.fromkeys(["clipnorm", "clipvalue", "global_clipnorm", "loss_scale_factor"], _POSITIVE),
     "learning_rate_power": ("<= 0", lambda value: value <= 0),
+    # Keras takes any number and counts steps modulo it in int64: 2.5 (or 2.0) failed inside
+    # TensorFlow at the first step. 0, as None, accumulates nothing.
+    "gradient_accumulation_steps": (
+        "an integer >= 2, or 0 or None for none (Keras counts the steps modulo it, in integers)",
+        lambda value: isinstance(value, Integral) and (value == 0 or value >= 2),
+    ),
 }
 
 

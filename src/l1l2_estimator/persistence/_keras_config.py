@@ -48,7 +48,9 @@ def check_network_config(config, *, n_features, units, activations):
     check_keys(inner, f"{where}'s config", ("name", "layers"),
                ("trainable", "dtype", "build_input_shape"))
     check_name(inner["name"], f"{where}'s name")
-    check_boolean(inner.get("trainable", True), f"{where}'s trainable")
+    # The package trains every layer by its own loop, whatever the config says: a false would
+    # load and be ignored. dump writes true.
+    check_constant(inner.get("trainable", True), True, f"{where}'s trainable")
     if "dtype" in inner:
         _dtype_policy(inner["dtype"], f"{where}'s dtype")
     if "build_input_shape" in inner:
@@ -122,7 +124,7 @@ def _dense_layer(layer, where, width, units, activation):
     config = layer["config"]
     check_keys(config, f"{where}'s config", _DENSE_KEYS, ("trainable", "dtype", *_DENSE_NULL_KEYS))
     check_name(config["name"], f"{where}'s name")
-    check_boolean(config.get("trainable", True), f"{where}'s trainable")
+    check_constant(config.get("trainable", True), True, f"{where}'s trainable")
     if "dtype" in config:
         _dtype_policy(config["dtype"], f"{where}'s dtype")
     if config["units"] != units or type(config["units"]) is not int:

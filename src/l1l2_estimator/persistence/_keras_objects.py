@@ -20,6 +20,7 @@ import math
 
 import keras
 
+from .. import _params
 from .._params import OPTIMIZER_NAME
 from ._archive import Refused
 
@@ -30,22 +31,8 @@ MAX_SCHEDULE_POINTS = 101
 
 OPTIMIZER_MODULE = "keras.optimizers"
 SCHEDULE_MODULE = "keras.optimizers.schedules"
-# The classes of the optimizers that the ``optimizer`` param names (``_params.OPTIMIZERS``).
-OPTIMIZER_CLASSES = {
-    cls.__name__: cls
-    for cls in (
-        keras.optimizers.Adam,
-        keras.optimizers.AdamW,
-        keras.optimizers.Adamax,
-        keras.optimizers.Nadam,
-        keras.optimizers.SGD,
-        keras.optimizers.RMSprop,
-        keras.optimizers.Adagrad,
-        keras.optimizers.Adadelta,
-        keras.optimizers.Ftrl,
-        keras.optimizers.Lion,
-    )
-}
+# The classes of the optimizers that the ``optimizer`` param names, by class name.
+OPTIMIZER_CLASSES = {cls.__name__: cls for cls in _params.OPTIMIZER_CLASSES.values()}
 SCHEDULE_CLASSES = {
     cls.__name__: cls
     for cls in (

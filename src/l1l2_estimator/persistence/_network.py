@@ -182,16 +182,21 @@ def read_network(archive, estimator, fields):
         )
     expected = ExpectedNetwork(estimator, fields)
     declared = archive.declared_size(MODEL_MEMBER)
+    if expected.weight_bytes > MAX_NETWORK_BYTES:
+        # Not quoting the sizes: an integer of thousands of digits (valid JSON) cannot be
+        # written as text.
+        raise Refused(
+            f"its params, features and labels call for more than {MAX_NETWORK_BYTES} bytes of "
+            "weights, the most load reads."
+        )
     kernels = ", ".join(map(str, expected.kernel_shapes[:4]))
     kernels += ", ..." if len(expected.kernel_shapes) > 4 else ""
-    calls_for = (
-        f"its params, features and labels call for {expected.weight_bytes} bytes of weights "
-        f"(kernels of shapes {kernels})"
-    )
-    if expected.weight_bytes > MAX_NETWORK_BYTES:
-        raise Refused(f"{calls_for}; load reads networks of at most {MAX_NETWORK_BYTES} bytes.")
     if declared < expected.weight_bytes:
-        raise Refused(f"{calls_for}, but its {MODEL_MEMBER} declares only {declared} bytes.")
+        raise Refused(
+            f"its params, features and labels call for {expected.weight_bytes} bytes of weights "
+            f"(kernels of shapes {kernels}), but its {MODEL_MEMBER} declares only {declared} "
+            "bytes."
+        )
     config = params_optimizer_config(estimator)
     model_bytes = archive.read(MODEL_MEMBER, expected.byte_limit())
     archive.close()
@@ -213,6 +218,7 @@ def read_network(archive, estimator, fields):
         weights_file,
         expected.kernel_shapes,
         lambda kernel_shapes: optimizer_layout(config, kernel_shapes),
+        lambda n_variables: optimizer_variable_count(config, n_variables),
     )
     return {
         "weights": weights,
@@ -251,6 +257,24 @@ class StateVariable(NamedTuple):
     # For a first moment (Adam, AdamW, Nadam, Adamax): the index of the state that bounds it in
     # the layout, and how: ``(index, power, factor, floor)`` (``_moment_bounds``).
     moment_bound: tuple | None = None
+
+
+def optimizer_variable_count(config, n_variables):
+    """How many variables the optimizer ``config`` keeps for a network of ``n_variables``
+    (kernels and biases): its scalars (the step count, the learning rate) and its slots per
+    variable, counted on one stand-in. Cheap, so that the weights file is walked before
+    ``optimizer_layout`` builds the optimizer on a stand-in for every variable (a junk weights
+    file under params of 1,024 layers took seconds and kept hundreds of MiB before it was
+    refused)."""
+    optimizer = keras_object_from_config(config, "the optimizer that its params describe")
+    try:
+        optimizer.build([keras.Variable(np.zeros((1,), "float32"), name="kernel_0")])
+    except Exception as error:  # TensorFlow raises many types for resources it lacks
+        raise Refused(
+            f"the optimizer that its params describe cannot be built: {first_line(error)}"
+        ) from error
+    slots = sum(1 for variable in optimizer.variables if tuple(variable.shape) == (1,))
+    return len(optimizer.variables) - slots + slots * n_variables
 
 
 def optimizer_layout(config, kernel_shapes):

@@ -31,7 +31,7 @@ from ._hdf5 import Dataset, Group, walk
 WEIGHTS_MEMBER = "model.weights.h5"
 
 
-def read_weights(data, kernel_shapes, optimizer_layout):
+def read_weights(data, kernel_shapes, optimizer_layout, optimizer_variable_count):
     """``(weights, optimizer_state)`` read from the HDF5 file ``data``.
 
     ``kernel_shapes`` are the shapes of the Dense kernels, first layer first (the biases follow
@@ -41,10 +41,18 @@ def read_weights(data, kernel_shapes, optimizer_layout):
     whether it is ``non_negative`` (the optimizer keeps only values >= 0 there), its
     ``square_bound`` (a centered RMSprop's mean gradient: the position of its second moment in the
     layout, and epsilon) and its ``bounds`` (``(least, most, why)``: the values the optimizer keeps
-    it within, None on a side without a bound).
+    it within, None on a side without a bound). ``optimizer_variable_count(n)``, cheaper, gives
+    their number for a network of ``n`` variables: the file is walked with it first, so that a
+    file that is not the HDF5 it should be is refused before the layout is built.
     """
+    count = optimizer_variable_count(2 * len(kernel_shapes))
+    file = _File(walk_weights(data, len(kernel_shapes), count))
     layout = optimizer_layout(kernel_shapes)
-    file = _File(walk_weights(data, len(kernel_shapes), len(layout)))
+    if len(layout) != count:
+        raise Refused(
+            f"the optimizer that its params describe keeps {len(layout)} variables, where its "
+            f"state per variable called for {count}; this format cannot check it."
+        )
     file.check_group("/", {"layers", "optimizer"}, optional={"vars"})
     if "/vars" in file.items:
         file.check_group("/vars", set(), attributes={"name"})
