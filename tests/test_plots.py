@@ -357,6 +357,14 @@ def test_regularization_path_rejects_bad_input(split):
             X_test,
             y_test,
         )
+    # The network's params are checked as its fit checks them, before the batched fits read
+    # them: an optimizer named "Adam" raised a bare KeyError, and an invalid l2 trained.
+    for bad in ({"optimizer": "Adam"}, {"l2": -1.0}):
+        for model in (L1L2Classifier(**FAST, **bad),
+                      make_pipeline(StandardScaler(), L1L2Classifier(**FAST, **bad))):
+            with pytest.raises(ValueError, match=f"The '{next(iter(bad))}' parameter of "
+                                                 "L1L2Classifier must be"):
+                plots.regularization_path(model, X_train, y_train, X_test, y_test)
     # Refitting a frozen pipeline's network alone would skip the pipeline's other steps.
     frozen = FrozenEstimator(make_pipeline(StandardScaler(), estimator).fit(X_train, y_train))
     with pytest.raises(TypeError, match="a FrozenEstimator is never fitted again: pass"):

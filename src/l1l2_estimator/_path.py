@@ -17,6 +17,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_consistent_length
 
 from ._base import batch_refusal, is_sparse
+from ._compat import validate_params
 from ._params import optimizer_config, penalty_values
 from ._stopping import divergence_advice, warn_not_converged, warnings_point_higher
 
@@ -315,6 +316,9 @@ def _fit_each_l1(estimator, path, X, y, l1_values, sample_weight):
                 model.fit(X, y, **fit_params)
             yield model
 
+    # Checked as its fit would check them, before the batched fits read them (an optimizer
+    # named "Adam" reached the lookup of Keras' class by its name: a bare KeyError).
+    validate_params(network)
     not_members = batch_refusal(optimizer_config(network.get_params(deep=False)))
     if network.early_stopping or network.callbacks or not_members:  # one network at a time
         return one_at_a_time()
