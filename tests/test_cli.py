@@ -282,7 +282,9 @@ ERROR_CASES = {
         ["--csv", "{rare_pair}", "--target", "species", "--grid", "--test-size", "0.5"],
         "--grid: class 'virginica' has a single row in the training split; its 3-fold",
     ),
-    "one class": (["--classes", "1"], "argument --classes: expected a whole number >= 2"),
+    "one class": (
+        ["--classes", "1"], "argument --classes: expected a whole number from 2 to 2**63 - 1"
+    ),
     "missing file": (["--csv", "{tmp}/missing.csv", "--target", "y"], "No such file"),
     "missing target column": (
         ["--csv", "{good}", "--target", "label"],
@@ -453,6 +455,8 @@ def broken_csv_files(folder):
         "row_names": '"a","b","y"\n"1",1,3,"x"\n"2",2,4,"z"\n"3",5,6,"x"\n',
         "counted": "a,b,y\n0,1,3,x\n1,2,4,z\n2,5,6,x\n",
         "huge": "a,b,y\n1,2,x\n2.4e200,4,z\n-2e200,6,x\n7,8,z\n",
+        "huge_integer": f"a,b,y\n{'9' * 400},2,x\n3,4,z\n5,6,x\n7,8,z\n",
+        "empty_row": "a,b,y\n" + "1,2,x\n3,4,z\n" * 4 + ",,\n" + "5,6,x\n7,8,z\n" * 4,
         "thousands": "a,b,y\n1,2,x\n\"1,000\",4,z\n",
         "huge_labels": "a,y\n1,1\n2,18446744073709551617\n3,2\n",
         "negative_labels": "a,y\n1,1\n2,-99999999999999999999\n3,2\n",
@@ -492,7 +496,7 @@ def test_argparse_errors_exit_2_without_traceback(capsys):
     assert code == 2
     assert err == (
         "l1l2-estimator: error: argument --hidden: expected comma-separated positive integers "
-        "such as 64,32, got '64,big'\n"
+        "such as 64,32 (each at most 2**63 - 1), got '64,big'\n"
     )
     assert "Traceback" not in err
 
@@ -520,6 +524,37 @@ def test_csv_messages_give_the_line_in_the_file_after_a_cell_spanning_two(tmp_pa
     with pytest.raises(cli.UsageError) as raised:
         _data.read_csv(str(path), "y")
     assert str(raised.value) == expected
+
+
+def test_blank_lines_before_the_header_are_skipped_as_pandas_skips_them(tmp_path):
+    # The blank first line was taken for the header: "expected 0 fields as in the header".
+    path = tmp_path / "data.csv"
+    path.write_text("\n  \na,b,y\n1,2,x\n\n3,4,z\n5,6,x\n\n")
+    X, y, _ = _data.read_csv(str(path), "y")
+    assert X.columns.tolist() == ["a", "b"] and X["a"].tolist() == [1, 3, 5]
+    assert y.tolist() == ["x", "z", "x"]
+    path.write_text("\n\na,b,y\n1,2,x\n\n3,oops,z\n")
+    with pytest.raises(cli.UsageError, match="must be numeric, got 'oops' on line 6$"):
+        _data.read_csv(str(path), "y")
+
+
+@pytest.mark.parametrize("row", [",,", "  ,  ,  ", ",,x"])
+def test_a_row_of_empty_cells_is_refused_with_its_line(tmp_path, row):
+    # A row whose cells were all empty was dropped as if it were a blank line.
+    path = tmp_path / "data.csv"
+    path.write_text(f"a,b,y\n1,2,x\n3,4,z\n{row}\n5,6,x\n")
+    with pytest.raises(cli.UsageError, match="^empty cell in feature column 'a' on line 4$"):
+        _data.read_csv(str(path), "y")
+
+
+@pytest.mark.parametrize("cell", ["1_000", "\u0661\u0662", "\uff11"])
+def test_numbers_only_as_pandas_reads_them(tmp_path, cell):
+    # Python's float() read "1_000" as 1000 and other scripts' digits; pandas leaves them text,
+    # as the flags refuse them.
+    path = tmp_path / "data.csv"
+    path.write_text(f"a,b,y\n1,2,x\n{cell},4,z\n", encoding="utf-8")
+    with pytest.raises(cli.UsageError, match=f"must be numeric, got '{cell}' on line 3$"):
+        _data.read_csv(str(path), "y")
 
 
 @pytest.mark.parametrize("module", ["gzip", "bz2", "lzma"])
@@ -711,6 +746,54 @@ def test_save_to_a_folder_without_write_permission_is_refused_before_fitting(
     monkeypatch.setattr(os, "access", lambda path, mode: False)  # root may write anywhere
     code, _, err = run_cli(capsys, *FAST, "--save", str(tmp_path / "model.joblib"))
     assert code == 2 and "permission denied" in err and not fitted
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["plot file is the csv", "plot inside save", "plot file is a folder", "dangling save link",
+     "dangling plot link"],
+)
+def test_output_paths_that_cannot_be_written_are_refused_before_fitting(capsys, tmp_path,
+                                                                        monkeypatch, case):
+    # Each was found only after every fit, or (the first) wrote a plot over the data.
+    fitted = []
+    monkeypatch.setattr(_run, "run", lambda job: fitted.append(job))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "plots").mkdir()
+    data = write_csv(tmp_path / "plots" / "loss_curve.png")
+    args = {
+        "plot file is the csv": ["--csv", str(data), "--target", "species", "--plot", "plots"],
+        "plot inside save": [*FAST, "--save", "m.joblib", "--plot", "m.joblib/sub"],
+        "plot file is a folder": [*FAST, "--plot", "dirs"],
+        "dangling save link": [*FAST, "--save", "link.joblib"],
+        "dangling plot link": [*FAST, "--plot", "link"],
+    }[case]
+    (tmp_path / "dirs" / "confusion_matrix.png").mkdir(parents=True)
+    (tmp_path / "link.joblib").symlink_to(tmp_path / "missing" / "m.joblib")
+    (tmp_path / "link").symlink_to(tmp_path / "missing" / "plots")
+    code, _, err = run_cli(capsys, *args)
+    expected = {
+        "plot file is the csv": "would write loss_curve.png over the --csv file",
+        "plot inside save": "--plot 'm.joblib/sub' is inside --save 'm.joblib'",
+        "plot file is a folder": "cannot write confusion_matrix.png to --plot 'dirs'",
+        "dangling save link": "cannot write --save 'link.joblib': the folder of",
+        "dangling plot link": "cannot write to --plot 'link': it is a link to",
+    }[case]
+    assert code == 2 and expected in err and err.count("\n") == 1 and not fitted
+    assert data.read_text().startswith("sepal length,")
+
+
+@pytest.mark.parametrize("flag", ["--save", "--plot", "--csv"])
+def test_an_empty_path_is_a_usage_error(capsys, flag):
+    # --save '' and --plot '' were taken for the flag left out: the run wrote nothing, silently.
+    code, _, err = run_cli(capsys, *FAST, flag, "")
+    assert code == 2
+    assert err == f"l1l2-estimator: error: argument {flag}: expected a path, got ''\n"
+
+
+def test_an_unknown_argument_with_a_newline_is_one_line(capsys):
+    code, _, err = run_cli(capsys, "foo\nbar")
+    assert code == 2 and err == "l1l2-estimator: error: unrecognized arguments: foo bar\n"
 
 
 def test_save_and_plot_paths_may_start_with_the_home_folder(capsys, tmp_path, monkeypatch):
@@ -955,12 +1038,28 @@ _WHAT_WAS_IMPORTED = (
         (["--samples", "100000000000"], "2 False False"),
         (["--task", "regression", "--samples", "8", "--test-size", "1"], "2 False False"),
         (["--epochs", "3000000000"], "2 False False"),
+        (["--samples", "1" + "0" * 400], "2 False False"),
+        (["--hidden", "1" + "0" * 400], "2 False False"),
+        (["--csv", "{huge_integer}", "--target", "y"], "2 False False"),
+        (["--csv", "{empty_row}", "--target", "y"], "2 False False"),
+        (["--features", "10000000000"], "2 False False"),
+        (["--features", "200", "--classes", "1000000000000000"], "2 False False"),
+        (["--task", "regression", "--samples", "7", "--test-size", "2", "--grid"],
+         "2 False True"),
     ],
     ids=[
         "help", "version", "bad flag", "flag combination", "missing csv", "bad csv",
         "empty cell", "semicolons", "no training rows", "a class of one simulated row",
         "too few informative features", "a class of one csv row", "save to a folder",
         "simulated data too large", "regression with one test row", "epochs too many",
+        # An OverflowError's traceback (exit code 1) in the memory check or the CSV cell.
+        "samples beyond 64 bits", "layer beyond 64 bits", "csv integer beyond float64",
+        # Taken for a blank line and dropped: the run went on with the other rows.
+        "a csv row of empty cells",
+        # Computed 2 to the power of 5 billion (23 s, 2 GB), and a count per class (GiB).
+        "ten billion features", "a quadrillion classes",
+        # R² of one row per fold: a "best" pair of NaN scores, exit code 0.
+        "regression grid folds of one row",
     ],
 )
 def test_answers_and_usage_errors_come_before_tensorflow_and_sklearn(tmp_path, args, expected):
@@ -970,7 +1069,7 @@ def test_answers_and_usage_errors_come_before_tensorflow_and_sklearn(tmp_path, a
     args = [arg.format(**files) for arg in args]
     done = subprocess.run(
         [sys.executable, "-c", _WHAT_WAS_IMPORTED, *args],
-        capture_output=True, text=True, check=True, cwd=tmp_path,
+        capture_output=True, text=True, check=True, cwd=tmp_path, timeout=120,
     )
     assert done.stdout.split() == expected.split()
 

@@ -198,6 +198,15 @@ def test_every_param_rejects_a_wrong_type(name):
             1e-2, 10, 0.9, name="bad name!")}, ValueError,
          "ExponentialDecay's name must be a TensorFlow name scope"),
         # TensorFlow keeps state per name; Keras 3 ignores decay.
+        # Keras takes None for any argument; TensorFlow then failed at the first step with
+        # "None values not supported", naming none.
+        ({"optimizer__beta_1": None}, ValueError, "optimizer__beta_1 must be a number, got None"),
+        ({"optimizer": "adagrad", "optimizer__initial_accumulator_value": None}, ValueError,
+         "optimizer__initial_accumulator_value must be a number, got None"),
+        ({"optimizer": "rmsprop", "optimizer__rho": None}, ValueError,
+         "optimizer__rho must be a number, got None"),
+        ({"optimizer__learning_rate": None}, ValueError,
+         "optimizer__learning_rate must be a number, got None"),
         ({"optimizer__name": "a b"}, ValueError, "optimizer__name is not supported"),
         ({"optimizer__decay": 0.5}, ValueError, "optimizer__decay is not supported"),
         (
@@ -229,6 +238,14 @@ def test_routed_optimizer_arguments_are_checked_before_keras_sees_them(routed, e
 
 
 _TINY = float(np.finfo(np.float32).tiny)
+
+
+def test_optimizer_arguments_that_keras_takes_as_none_may_be_none():
+    clf = L1L2Classifier(**FAST, optimizer__clipnorm=None, optimizer__weight_decay=None,
+                         optimizer__gradient_accumulation_steps=None)
+    plain = L1L2Classifier(**FAST)
+    np.testing.assert_array_equal(clf.fit(X8, Y).predict_proba(X8),
+                                  plain.fit(X8, Y).predict_proba(X8))
 
 
 def test_new_optimizer_arguments_build_no_optimizer_of_a_new_name():
@@ -293,6 +310,7 @@ def test_a_callbacks_entry_that_is_no_callback_is_refused_by_name(callbacks):
          "Ftrl's initial_accumulator_value must be > 0"),
         (lambda: keras.optimizers.SGD(momentum=0.5, clipnorm=-1.0), "clipnorm must be > 0"),
         (lambda: keras.optimizers.Adam(epsilon=1e300), "epsilon must be within float32's range"),
+        (lambda: keras.optimizers.Adam(epsilon=None), "epsilon must be a number, got None"),
         (
             lambda: keras.optimizers.SGD(
                 learning_rate=keras.optimizers.schedules.ExponentialDecay(-0.05, 10, 0.9)),
@@ -855,3 +873,11 @@ def test_a_network_too_large_for_memory_is_a_memory_error():
     with pytest.raises(MemoryError, match=r"GiB to train, but .* GiB of memory are available"):
         clf.set_params(hidden_layer_sizes=(200_000, 200_000)).fit(X8, Y)
     np.testing.assert_array_equal(clf.predict_proba(X8), before)
+
+
+@pytest.mark.parametrize("size", [2**63, 10**400, 10**5000], ids=["2**63", "10**400", "10**5000"])
+def test_a_layer_beyond_64_bits_is_refused_by_name(size):
+    # The memory check's float arithmetic raised OverflowError ("integer division result too
+    # large for a float"); 10**5000 is beyond what Python prints.
+    with pytest.raises(ValueError, match=r"hidden_layer_sizes .* each below 2\*\*63\), got"):
+        L1L2Classifier(**{**FAST, "hidden_layer_sizes": (4, size)}).fit(X8, Y)

@@ -1405,10 +1405,18 @@ def test_a_junk_weights_file_is_refused_before_the_optimizer_is_built(good, tmp_
 def test_a_size_of_thousands_of_digits_is_refused_with_the_file_named(good, tmp_path):
     """A layer of 10**4298 units (valid JSON) made load raise Python's own ValueError about
     converting an integer of more than 4,300 digits, without the file's name or a reason."""
-    def huge(metadata):
-        metadata["params"]["hidden_layer_sizes"] = {"type": "tuple", "items": [10**4298]}
+    def sized(units):
+        def edit(metadata):
+            metadata["params"]["hidden_layer_sizes"] = {"type": "tuple", "items": [units]}
 
-    _assert_refused(tmp_path, rebuild(good, metadata=huge), "call for more than 1073741824 bytes")
+        return edit
+
+    # Beyond TensorFlow's 64-bit dimensions: refused with the params, before the weights' size.
+    _assert_refused(tmp_path, rebuild(good, metadata=sized(10**4298)),
+                    r"its params are invalid: hidden_layer_sizes .* each below 2\*\*63\), got "
+                    r"\(1000000000.*\.\.\.$")
+    _assert_refused(tmp_path, rebuild(good, metadata=sized(2**62)),
+                    "call for more than 1073741824 bytes")
 
 
 def test_unterminated_strings_are_skipped_in_one_pass(good, tmp_path):

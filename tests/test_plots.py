@@ -142,6 +142,36 @@ def test_loss_curve_lines_validation_scores_up_with_the_last_epochs(binary_data)
     assert best.get_xdata()[0] == 4 + int(np.argmax(fitted.validation_scores_))
 
 
+def test_loss_curve_keeps_validation_scores_at_their_epochs_after_partial_fit(binary_data):
+    # partial_fit after an early-stopping fit adds epochs and keeps the scores (as
+    # MLPClassifier keeps them): they were drawn at the last epochs, the best one moved.
+    X, y = binary_data
+    fitted = L1L2Classifier(**{**FAST, "epochs": 4}, early_stopping=True).fit(X, y)
+    scores = list(fitted.validation_scores_)
+    fitted.set_params(early_stopping=False)
+    for _ in range(3):
+        fitted.partial_fit(X, y)
+    assert (len(fitted.loss_curve_), fitted.validation_scores_) == (7, scores)
+    lines, best = plots.plot_loss_curve(fitted).figure.axes[1].get_lines()
+    np.testing.assert_array_equal(lines.get_xdata(), [1, 2, 3, 4])
+    assert best.get_xdata()[0] == 1 + int(np.argmax(scores))
+    # Warm-started again with early stopping: the new fit's scores, at its epochs.
+    fitted.set_params(early_stopping=True, warm_start=True, epochs=2).fit(X, y)
+    lines, _ = plots.plot_loss_curve(fitted).figure.axes[1].get_lines()
+    np.testing.assert_array_equal(lines.get_xdata(), [8, 9])
+    # A display built by hand: the last epochs, unless told where the scores start.
+    display = plots.LossCurveDisplay(loss_curve=[3, 2, 1], validation_scores=[0.5, 0.6])
+    np.testing.assert_array_equal(display.plot().score_ax_.get_lines()[0].get_xdata(), [2, 3])
+    display = plots.LossCurveDisplay(
+        loss_curve=[3, 2, 1], validation_scores=[0.5, 0.6], validation_start=0
+    )
+    np.testing.assert_array_equal(display.plot().score_ax_.get_lines()[0].get_xdata(), [1, 2])
+    with pytest.raises(ValueError, match="validation_start == 2, must be <= 1"):
+        plots.LossCurveDisplay(
+            loss_curve=[3, 2, 1], validation_scores=[0.5, 0.6], validation_start=2
+        ).plot()
+
+
 def test_every_picture_of_an_unfitted_estimator_is_a_not_fitted_error(split, tmp_path):
     """scikit-learn's NotFittedError, and save_plots says so before the path's fits and before
     making its folder."""
@@ -452,6 +482,44 @@ def test_regularization_path_names_the_columns_through_passthrough_steps(split):
     )
     assert path.feature_names.tolist() == columns
     plots.plot_regularization_path(path)
+
+
+@pytest.mark.parametrize("selector", ["pca", "select"])
+def test_regularization_path_names_the_features_through_nested_pipelines(split, selector):
+    # A nested Pipeline was named by the outer steps alone: PCA's inputs were called by the
+    # DataFrame's columns (wrong labels), SelectKBest's chosen columns x0, x1, ... (lost).
+    from sklearn.decomposition import PCA
+    from sklearn.feature_selection import SelectKBest
+
+    X_train, y_train, X_test, y_test = split
+    columns = [f"c{i}" for i in range(8)]
+    step = PCA(8) if selector == "pca" else SelectKBest(k=3)
+    model = make_pipeline(StandardScaler(), make_pipeline(step, L1L2Classifier(**FAST)))
+    path = plots.regularization_path(
+        model, pd.DataFrame(X_train, columns=columns), y_train,
+        pd.DataFrame(X_test, columns=columns), y_test, [0],
+    )
+    fitted_step = clone(model).fit(pd.DataFrame(X_train, columns=columns), y_train)[1][0]
+    expected = [f"pca{i}" for i in range(8)] if selector == "pca" else (
+        np.array(columns)[fitted_step.get_support()].tolist()
+    )
+    assert path.feature_names.tolist() == expected
+
+
+def test_regularization_path_display_checks_its_drawing_arguments_before_fitting(
+    split, monkeypatch
+):
+    # n_labeled=-1 and axes that are not two Axes were refused only after every fit.
+    fitted = []
+    monkeypatch.setattr(plots, "regularization_path", lambda *args, **kw: fitted.append(1))
+    X_train, y_train, X_test, y_test = split
+    model = make_pipeline(StandardScaler(), L1L2Classifier(**FAST))
+    for arguments, error in (({"n_labeled": -1}, "n_labeled"), ({"axes": "no"}, "axes must")):
+        with pytest.raises(ValueError, match=error):
+            plots.RegularizationPathDisplay.from_estimator(
+                model, X_train, y_train, X_test, y_test, [0, 1e-3], **arguments
+            )
+    assert not fitted
 
 
 def test_regularization_path_of_a_search_varies_its_best_estimator(split, tmp_path):

@@ -462,11 +462,12 @@ class L1L2Network(RoutedParams):
             if result.diverged:
                 raise ValueError(self._divergence_message(len(losses) + len(result.losses)))
             if validation is not None:
-                validation_scores = validation.scores
-            elif incremental:
+                validation_scores, validation_start = validation.scores, len(losses)
+            elif incremental:  # kept, as MLPClassifier keeps them, at the epochs they scored
                 validation_scores = state["validation_scores"]
+                validation_start = state["validation_start"]
             else:
-                validation_scores = None
+                validation_scores = validation_start = None
             # Before the new state is published: a ConvergenceWarning turned into an error
             # (``-W error``) fails the fit, which then leaves the estimator as it was.
             if not incremental and not result.converged and not result.stopped_by_callback:
@@ -478,6 +479,7 @@ class L1L2Network(RoutedParams):
                     "optimizer_state": result.optimizer_state,
                     "loss_curve": losses + result.losses,
                     "validation_scores": validation_scores,
+                    "validation_start": validation_start,
                 },
                 n_features_in=features[0],
                 feature_names_in=features[1],
@@ -703,6 +705,7 @@ class L1L2Network(RoutedParams):
             "loss_curve": [],
             "shuffle_seed": int(rng.randint(np.iinfo(np.int32).max)),
             "validation_scores": None,
+            "validation_start": None,
         }
 
     def _set_fitted_state(
@@ -718,6 +721,7 @@ class L1L2Network(RoutedParams):
         loss_curve,
         shuffle_seed,
         validation_scores,
+        validation_start=None,
         encoders=None,
         validated=None,
         penalties=None,
@@ -729,7 +733,10 @@ class L1L2Network(RoutedParams):
         starts from; None starts it from a fresh optimizer); ``targets`` is what the task's
         ``_targets_from`` returns;
         ``hidden_activation`` the Keras name of the hidden activation; ``shuffle_seed`` seeds the
-        shuffling of continued training; ``validation_scores`` come with ``early_stopping``.
+        shuffling of continued training; ``validation_scores`` come with ``early_stopping``,
+        and score the epochs from ``validation_start`` on (the epochs of ``loss_curve`` before
+        the fit that recorded them; default: they score its last epochs; ``partial_fit`` after
+        that fit goes on adding epochs but no scores).
         ``encoders``, from ``_encoder_state(targets, n_features_in)``, shares fitted encoders
         among estimators (the cross-validated estimators' members) instead of fitting new ones.
         ``validated`` is ``(attributes, removed)``, what this fit's validation set and removed
@@ -762,6 +769,13 @@ class L1L2Network(RoutedParams):
         )
         state["best_validation_score_"] = (
             None if validation_scores is None else max(validation_scores)
+        )
+        state["_validation_start"] = (
+            None
+            if validation_scores is None
+            else len(loss_curve) - len(validation_scores)
+            if validation_start is None
+            else int(validation_start)
         )
         if feature_names_in is not None:
             state["feature_names_in_"] = feature_names_in
@@ -800,6 +814,8 @@ class L1L2Network(RoutedParams):
             "loss_curve": list(self.loss_curve_),
             "shuffle_seed": self._shuffle_seed,
             "validation_scores": getattr(self, "validation_scores_", None),
+            # (An estimator pickled before it was kept has none: its scores end the curve.)
+            "validation_start": vars(self).get("_validation_start"),
         }
 
     @property

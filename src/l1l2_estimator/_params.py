@@ -108,13 +108,25 @@ def layer_sizes(hidden_layer_sizes):
     sizes = hidden_layer_sizes
     sizes = [sizes] if isinstance(sizes, Integral) else list(sizes)
     if not sizes or not all(
-        isinstance(size, Integral) and not isinstance(size, bool) and size > 0 for size in sizes
+        isinstance(size, Integral) and not isinstance(size, bool) and 0 < size < 2**63
+        for size in sizes
     ):
         raise ValueError(
             "hidden_layer_sizes must be a positive integer or a non-empty sequence of "
-            f"positive integers, got {hidden_layer_sizes!r}."
+            "positive integers (TensorFlow's dimensions are 64-bit: each below 2**63), got "
+            f"{_short_repr(hidden_layer_sizes)}."
         )
     return tuple(int(size) for size in sizes)
+
+
+def _short_repr(value, limit=200):
+    """``repr(value)``, cut to ``limit`` characters (a layer size of thousands of digits is
+    beyond what Python prints)."""
+    try:
+        text = repr(value)
+    except ValueError:  # an integer of more than 4,300 digits
+        return f"a {type(value).__name__} with an integer too long to print"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def penalty_values(name, given):
@@ -299,7 +311,10 @@ def _check_optimizer_arguments(routed):
         ):
             _check_schedule(value)
             continue
-        if value is None or isinstance(value, (bool, np.bool_)):
+        if value is None:
+            _check_none(f"optimizer__{name}", name)
+            continue
+        if isinstance(value, (bool, np.bool_)):
             continue
         if not isinstance(value, Real):
             raise TypeError(
@@ -317,10 +332,32 @@ _REFUSED_ARGUMENTS = {
 }
 
 
+# The optimizer arguments that Keras takes as None (for "none"): those whose default is None.
+# Any other (beta_1, epsilon, rho, ...) Keras accepts as None and then fails inside training
+# with TensorFlow's "None values not supported", naming no argument.
+_NONE_TAKERS = frozenset(
+    name
+    for optimizer_class in OPTIMIZER_CLASSES.values()
+    for name, parameter in inspect.signature(optimizer_class.__init__).parameters.items()
+    if parameter.default is None
+)
+
+
+def _check_none(said, name):
+    """Refuse None for the optimizer argument ``name`` (``said`` so) unless Keras takes it."""
+    if name not in _NONE_TAKERS:
+        raise ValueError(
+            f"{said} must be a number, got None (only {', '.join(sorted(_NONE_TAKERS - {'name'}))} "
+            "may be None, for none)."
+        )
+
+
 def _check_instance_arguments(config):
     """An optimizer instance's (serialized) arguments in the ranges of routed ones."""
     for name, value in config["config"].items():
-        if isinstance(value, dict) and name == "learning_rate":  # a serialized schedule
+        if value is None:
+            _check_none(f"The optimizer's {name}", name)
+        elif isinstance(value, dict) and name == "learning_rate":  # a serialized schedule
             _check_schedule(keras.optimizers.schedules.deserialize(value))
         elif isinstance(value, Real) and not isinstance(value, bool):
             _check_number(f"The optimizer's {name}", name, value)

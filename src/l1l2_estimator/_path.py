@@ -405,20 +405,32 @@ def network_path(estimator):
 
 
 def _input_feature_names(model):
-    """Names of the features entering the network: after a Pipeline's transformers, if they
-    can tell, else the fitted network's own ``feature_names_in_``, else ``x0, x1, ...``."""
+    """Names of the features entering the network: the fitted network's own
+    ``feature_names_in_`` if it saw a DataFrame; else what the transformers before it call
+    their outputs, followed through nested Pipelines, TransformedTargetRegressors and
+    FrozenEstimators, if each can tell; else ``x0, x1, ...``."""
     network = final_step(model)
-    if isinstance(model, TransformedTargetRegressor):
-        model = model.regressor_
-    if isinstance(model, Pipeline) and len(model) > 1:
-        try:
-            names = model[:-1].get_feature_names_out()
-        except (AttributeError, ValueError, TypeError):
-            names = None  # a transformer without get_feature_names_out
-        # ("passthrough" steps alone give None.)
-        if names is not None and np.ndim(names) == 1 and len(names) == network.n_features_in_:
-            return np.asarray(names, dtype=str)
     names = getattr(network, "feature_names_in_", None)
     if names is not None:
         return np.asarray(names, dtype=str)
+    names = None  # the names entering the current step; None: the step's own
+    while model is not network:
+        if isinstance(model, Pipeline):
+            if len(model) > 1:
+                try:
+                    names = model[:-1].get_feature_names_out(names)
+                except (AttributeError, ValueError, TypeError):
+                    names = None  # a transformer without get_feature_names_out
+                    break
+            model = model[-1]
+        elif isinstance(model, TransformedTargetRegressor):
+            model = getattr(model, "regressor_", model.regressor)
+        elif isinstance(model, FrozenEstimator):
+            model = model.estimator
+        else:
+            break
+    else:
+        # ("passthrough" steps alone give None.)
+        if names is not None and np.ndim(names) == 1 and len(names) == network.n_features_in_:
+            return np.asarray(names, dtype=str)
     return np.array([f"x{i}" for i in range(network.n_features_in_)])

@@ -269,15 +269,19 @@ class LossCurveDisplay:
     fitted with ``early_stopping=True``), the validation score of each epoch (accuracy for a
     classifier, R² for a regressor) is drawn against a second y axis on the right, in its own
     color, with the best score (whose weights the estimator keeps) marked. The scores belong to
-    the last ``len(validation_scores)`` epochs, so after a warm-started fit they line up with the
-    end of the loss curve.
+    the epochs from ``validation_start`` on: those of the fit that recorded them (a
+    warm-started fit follows earlier fits' epochs, and ``partial_fit`` after it adds epochs
+    without scores).
 
     Parameters
     ----------
     loss_curve : array-like of shape (n_epochs,)
         The training loss of each epoch.
     validation_scores : array-like of shape (n_scored_epochs,), default=None
-        The validation score of each of the last epochs, or None.
+        The validation score of each scored epoch, or None.
+    validation_start : int, default=None
+        The epochs of ``loss_curve`` before the first scored one; None: the scores belong to
+        the last ``len(validation_scores)`` epochs.
     score_name : {"accuracy", "R²"}, default="accuracy"
         What the validation scores measure.
 
@@ -293,9 +297,11 @@ class LossCurveDisplay:
         The loss curve.
     """
 
-    def __init__(self, *, loss_curve, validation_scores=None, score_name="accuracy"):
+    def __init__(self, *, loss_curve, validation_scores=None, validation_start=None,
+                 score_name="accuracy"):
         self.loss_curve = loss_curve
         self.validation_scores = validation_scores
+        self.validation_start = validation_start
         self.score_name = score_name
 
     @classmethod
@@ -328,6 +334,7 @@ class LossCurveDisplay:
         return cls(
             loss_curve=losses,
             validation_scores=getattr(network, "validation_scores_", None),
+            validation_start=network._get_fitted_state()["validation_start"],
             score_name="R²" if score_name(estimator) == "R²" else "accuracy",
         ).plot(ax=ax, **kwargs)
 
@@ -370,9 +377,16 @@ class LossCurveDisplay:
             return self
 
         score_ax = self.score_ax_ = ax.twinx()
-        # loss_curve_ counts the epochs of earlier warm-started fits too; the scores only this
-        # fit's.
-        score_epochs = np.arange(1, len(scores) + 1) + max(0, len(losses) - len(scores))
+        # loss_curve_ counts the epochs of earlier warm-started fits and of later partial_fit
+        # calls too; the scores only the epochs of the fit that recorded them.
+        start = self.validation_start
+        if start is None:
+            start = max(0, len(losses) - len(scores))
+        start = check_scalar(
+            start, "validation_start", Integral, min_val=0,
+            max_val=max(0, len(losses) - len(scores)),
+        )
+        score_epochs = np.arange(1, len(scores) + 1) + start
         (score_line,) = score_ax.plot(
             score_epochs, scores, color=score_color, label=f"validation {metric}"
         )
@@ -496,6 +510,10 @@ class RegularizationPathDisplay:
             The display, drawn; its ``path`` holds the numbers.
         """
         _require_matplotlib()
+        # Before the fits, which take longer than all the drawing.
+        check_scalar(n_labeled, "n_labeled", Integral, min_val=0)
+        if axes is not None:
+            _two_axes(axes)
         with warnings_point_higher(1):  # the fits' warnings point at the caller's line
             path = regularization_path(
                 estimator, X_train, y_train, X_test, y_test, l1_values,
@@ -519,18 +537,11 @@ class RegularizationPathDisplay:
             The display, drawn (``axes_``, ``figure_``).
         """
         _require_matplotlib()
-        from matplotlib.axes import Axes
-
         check_scalar(n_labeled, "n_labeled", Integral, min_val=0)
         path = self.path
         if axes is None:
             _, axes = _pyplot().subplots(1, 2, figsize=(11, 4.2), layout="constrained")
-        flat = np.ravel(np.asarray(axes, dtype=object)) if not isinstance(axes, Axes) else [axes]
-        if len(flat) != 2 or not all(isinstance(ax, Axes) for ax in flat):
-            raise ValueError(
-                "axes must be two matplotlib Axes (scores, importances), e.g. "
-                f"plt.subplots(1, 2)[1]; got {type(axes).__name__} of {len(flat)}."
-            )
+        flat = _two_axes(axes)
         self.axes_, self.figure_ = axes, flat[0].figure
         score_ax, importance_ax = flat
         l1 = path.l1_values
@@ -577,6 +588,19 @@ class RegularizationPathDisplay:
             ax.set_xlabel("l1")
             ax.grid(alpha=0.3)
         return self
+
+
+def _two_axes(axes):
+    """``axes`` as a list of its two matplotlib Axes (scores, importances), or ValueError."""
+    from matplotlib.axes import Axes
+
+    flat = np.ravel(np.asarray(axes, dtype=object)) if not isinstance(axes, Axes) else [axes]
+    if len(flat) != 2 or not all(isinstance(ax, Axes) for ax in flat):
+        raise ValueError(
+            "axes must be two matplotlib Axes (scores, importances), e.g. "
+            f"plt.subplots(1, 2)[1]; got {type(axes).__name__} of {len(flat)}."
+        )
+    return list(flat)
 
 
 def plot_regularization_path(path, axes=None, *, n_labeled=5):

@@ -39,7 +39,9 @@ def read_csv(path, target, numeric_target=False, sep=","):
             # report, not a value to guess.
             keep_default_na=False,
             na_values=[""],
-            # Blank lines are kept (and dropped below), so that row i is record i + 1 of the file.
+            # Blank lines before the header are skipped; later ones are kept (and dropped
+            # below), so that row i is record i + 1 after the header.
+            skiprows=records.leading_blank_lines,
             skip_blank_lines=False,
         )
     except pd.errors.EmptyDataError:
@@ -77,7 +79,8 @@ def read_csv(path, target, numeric_target=False, sep=","):
         repeated = sorted(name for name, count in collections.Counter(header).items() if count > 1)
         raise UsageError(f"--csv {path!r} names a column twice: {', '.join(map(repr, repeated))}")
     frame.columns = header
-    frame = frame[frame.notna().any(axis=1)]  # blank lines (a trailing newline or two)
+    # Blank lines (a trailing newline or two), not rows of empty cells (",,"), which are refused.
+    frame = frame[~np.isin(np.arange(len(frame)), records.blank_rows())]
     rows = _Rows(records, header, frame.index.to_numpy())
     if target not in header:
         raise UsageError(
@@ -159,28 +162,40 @@ def _read_text(path):
 
 
 class _Records:
-    """The records of a CSV text as the csv module reads them (as pandas does; record 0 is the
-    header): on which physical line each starts (a quoted cell may span lines) and its fields as
-    written. Only messages need them, so they are read when asked for."""
+    """The records of a CSV text as the csv module reads them (as pandas does), from the header
+    on (blank lines before it are skipped, as ``pandas.read_csv`` skips them; record 0 is the
+    header): on which physical line each starts (a quoted cell may span lines) and its fields
+    as written. Only messages need them, so they are read when asked for."""
 
     def __init__(self, text, sep):
         self._text, self._sep = text, sep
         self._starts = None
+        self.leading_blank_lines = 0
+        for fields in self._all_records():
+            if not _blank(fields):
+                break
+            self.leading_blank_lines += 1
 
-    def _reader(self, skipinitialspace=True):
+    def _all_records(self, skipinitialspace=True):
         return csv.reader(
             io.StringIO(self._text, newline=""),
             delimiter=self._sep,
             skipinitialspace=skipinitialspace,
         )
 
+    def _reader(self, skipinitialspace=True):
+        return itertools.islice(
+            self._all_records(skipinitialspace), self.leading_blank_lines, None
+        )
+
     def line(self, record):
         """The line (1-based) on which ``record`` starts."""
         if self._starts is None:
-            reader, self._starts, end = self._reader(), [], 0
+            reader, self._starts, end = self._all_records(), [], 0
             for _ in reader:
                 self._starts.append(end + 1)
                 end = reader.line_num
+            del self._starts[: self.leading_blank_lines]
         return self._starts[min(record, len(self._starts) - 1)]
 
     def fields(self, record):
@@ -191,11 +206,19 @@ class _Records:
         """The header's names as written, spaces included."""
         return next(self._reader(skipinitialspace=False), [])
 
+    def blank_rows(self):
+        """The data rows (record - 1) that are blank lines, or spaces only."""
+        return [
+            record - 1
+            for record, fields in enumerate(self._reader())
+            if record and _blank(fields)
+        ]
+
     def first_data_width(self):
         """The number of fields of the first data record that is not a blank line (0 if
         none): the record from which pandas infers an index column."""
         for fields in itertools.islice(self._reader(), 1, None):
-            if fields:
+            if not _blank(fields):
                 return len(fields)
         return 0
 
@@ -205,6 +228,12 @@ class _Records:
             if len(fields) > width:
                 return self.line(record), len(fields)
         return 2, width + 1  # not found again: the first data line, as pandas read it
+
+
+def _blank(fields):
+    """Whether a record is a blank line: no field, or one of spaces only (a row of empty cells
+    has a separator, so two fields or more)."""
+    return not fields or (len(fields) == 1 and not fields[0].strip())
 
 
 class _Rows:
@@ -285,7 +314,9 @@ def _numeric_column(column, name, rows, kind="feature column"):
         values = np.empty(len(column))
         for index, value in enumerate(column):
             try:
-                values[index] = float(value)
+                values[index] = _number(value)
+            except OverflowError:  # an integer beyond float64, such as 10**400: as 1e400 reads
+                values[index] = np.inf
             except ValueError:
                 hint = ""
                 if re.fullmatch(r"\s*[+-]?\d{1,3}(,\d{3})+(\.\d*)?\s*", value):
@@ -302,6 +333,22 @@ def _numeric_column(column, name, rows, kind="feature column"):
     _refuse_non_finite(values, column, name, rows, kind)
     _refuse_unscalable(values, column, name, rows, kind)
     return values
+
+
+# What pandas reads as a number: plain ASCII digits (Python's float() also reads "1_000" and other
+# scripts' digits, which pandas leaves as text), or the words for infinity and NaN.
+_NUMBER = re.compile(
+    r"\s*[+-]?(([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?|inf(inity)?|nan)\s*", re.IGNORECASE
+)
+
+
+def _number(value):
+    """``value``, a cell of a column that pandas left as text (or an integer beyond int64 and
+    uint64, which it keeps as a Python int), as a float; ValueError for text that is not a
+    number as pandas reads one, OverflowError for an integer beyond float64."""
+    if isinstance(value, str) and not _NUMBER.fullmatch(value):
+        raise ValueError(value)
+    return float(value)
 
 
 def _refuse_unscalable(values, column, name, rows, kind):

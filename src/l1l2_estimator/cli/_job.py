@@ -33,24 +33,25 @@ def prepare(args):
     regression = args.task == "regression"
     params = _estimator_params(args)
     # Output paths are checked before fitting, which can take minutes, rather than when writing.
-    if args.save:
+    if args.save is not None:
         _check_save_file(args.save, args.csv)
-    if args.plot:
-        _check_plot_folder(args.plot)
-    if args.save and args.plot:
+    if args.plot is not None:
+        _check_plot_folder(args.plot, args.csv, regression)
+    if args.save is not None and args.plot is not None:
         _check_save_outside_plots(args.save, args.plot, regression)
     if args.csv is None:  # the simulated data's rows and classes are known before simulating
         samples = args.samples or SIMULATION_DEFAULTS["samples"]
+        features = args.features or SIMULATION_DEFAULTS["features"]
         classes = None if regression else args.classes or SIMULATION_DEFAULTS["classes"]
-        _check_simulation(args, classes)
-        _check_simulated_memory(samples, args.features or SIMULATION_DEFAULTS["features"])
+        _check_simulated_memory(samples, features)
+        _check_simulation(features, classes)
         hint = f" of the --samples {samples} shared by {classes} classes" if classes else ""
-        _check_split(
-            args.test_size, samples, _simulated_class_counts(samples, classes), hint
-        )
+        _check_split(args.test_size, samples, _simulated_classes(samples, classes), hint)
     X, y, description = load_data(args)
     class_counts = None if regression else _class_counts(y)
-    _check_split(args.test_size, len(y), class_counts, advice=_continuous_advice(class_counts))
+    _check_split(
+        args.test_size, len(y), _classes(class_counts), advice=_continuous_advice(class_counts)
+    )
     from sklearn.model_selection import train_test_split
 
     try:
@@ -63,46 +64,55 @@ def prepare(args):
         )
     except ValueError as error:  # e.g. a class with a single row cannot be stratified
         raise UsageError(f"cannot split the data with --test-size {args.test_size}: {error}")
-    if args.grid and not regression:
-        _check_grid_folds(y_train, args.test_size)
+    if args.grid:
+        _check_grid_folds(y_train, args.test_size, regression)
     return Job(args, regression, params, description, X_train, X_test, y_train, y_test)
 
 
-def _check_split(test_size, n_rows, class_counts, hint="", advice=""):
+def _check_split(test_size, n_rows, classes, hint="", advice=""):
     """Refuse, before scikit-learn is imported, a split that train_test_split would refuse or
-    that cannot be scored: no training rows; for regression (``class_counts`` None), fewer than
-    2 test rows, on which R² is undefined; stratified by ``class_counts`` (label -> rows), a class
-    of one row (said with ``hint`` and then ``advice``) or fewer test or training rows than
-    classes."""
+    that cannot be scored: no training rows; for regression (``classes`` None), fewer than 2
+    test rows, on which R² is undefined; stratified by ``classes`` (``(n_classes, label)``, the
+    label the first class of fewer than 2 rows, or None), a class of one row (said with
+    ``hint`` and then ``advice``) or fewer test or training rows than classes."""
     n_test = test_size if isinstance(test_size, int) else math.ceil(test_size * n_rows)
     n_train = n_rows - n_test
     if n_train < 1:
         raise UsageError(
             f"--test-size {test_size} leaves no training rows of the {n_rows} there are"
         )
-    if class_counts is None:
+    if classes is None:
         if n_test < 2:
             raise UsageError(
                 f"--test-size {test_size} leaves 1 test row of the {n_rows} there are; R² needs "
                 "at least 2"
             )
         return
-    single = [label for label, count in class_counts.items() if count < 2]
-    if single:
+    n_classes, single = classes
+    if single is not None:
         raise UsageError(
-            f"class {single[0]!r} has a single row{hint}; the stratified split needs at least "
+            f"class {single!r} has a single row{hint}; the stratified split needs at least "
             f"2 rows of every class{advice}"
         )
-    if min(n_test, n_train) < len(class_counts):
+    if min(n_test, n_train) < n_classes:
         raise UsageError(
             f"--test-size {test_size} splits the {n_rows} rows into {n_train} training and "
             f"{n_test} test rows; the stratified split needs at least one row of each of the "
-            f"{len(class_counts)} classes in each part"
+            f"{n_classes} classes in each part"
         )
 
 
-def _check_grid_folds(y_train, test_size):
-    """--grid's stratified folds each train on every class only with 2 training rows of each."""
+def _check_grid_folds(y_train, test_size, regression):
+    """--grid's folds: stratified, each trains on every class only with 2 training rows of
+    each; for regression, each scores R² only on 2 rows or more."""
+    if regression:
+        if len(y_train) < 2 * CV_FOLDS:
+            raise UsageError(
+                f"--grid scores R² on each of {CV_FOLDS} folds of the {len(y_train)} training "
+                f"rows, which needs at least {2 * CV_FOLDS} (2 per fold); lower --test-size "
+                f"{test_size}, or add rows"
+            )
+        return
     single = [label for label, count in _class_counts(y_train).items() if count < 2]
     if single:
         raise UsageError(
@@ -136,27 +146,38 @@ def _class_counts(y):
     return dict(zip(labels.tolist(), counts.tolist()))
 
 
-def _simulated_class_counts(samples, classes):
-    """Rows per class that make_classification gives (equal shares, the first classes one more
-    when they do not divide evenly); None for regression."""
+def _classes(class_counts):
+    """``(n_classes, label)`` for ``_check_split``: the label of the first class of fewer than 2
+    rows, or None; None for regression."""
+    if class_counts is None:
+        return None
+    single = [label for label, count in class_counts.items() if count < 2]
+    return len(class_counts), single[0] if single else None
+
+
+def _simulated_classes(samples, classes):
+    """``_classes`` of make_classification's rows, computed without a count per class (a
+    --classes of millions would take seconds and GiB): equal shares, the first
+    ``samples % classes`` classes one row more."""
     if classes is None:
         return None
-    return {label: samples // classes + (label < samples % classes) for label in range(classes)}
+    share, more = divmod(samples, classes)
+    single = None if share >= 2 else more if share == 1 else 0
+    return classes, single
 
 
-def _check_simulation(args, classes):
+def _check_simulation(features, classes):
     """Refuse what make_classification would: more class clusters (two per class) than its
-    informative features can place."""
+    informative features can place (``2 * classes <= 2**informative``, compared by bit length:
+    2 to the power of the 5 billion informative features of ``--features 10000000000`` took
+    23 s and 2 GB)."""
     if classes is None:
         return
-    features = args.features or SIMULATION_DEFAULTS["features"]
     informative = simulated_informative(features)
-    if 2 * classes > 2**informative:
-        needed = next(
-            more
-            for more in range(features, 10 * classes + 4)
-            if 2 * classes <= 2 ** simulated_informative(more)
-        )
+    bits = (2 * classes - 1).bit_length()  # the fewest informative features that place them
+    if informative < bits:
+        needed = next(more for more in range(features, 4 * bits + 4)
+                      if simulated_informative(more) >= bits)
         raise UsageError(
             f"--classes {classes} needs more informative features than --features {features} "
             f"gives ({informative}); use --features {needed} or more"
@@ -164,34 +185,38 @@ def _check_simulation(args, classes):
 
 
 def _check_save_file(path, csv):
-    """Check that --save can be written: its folder exists and may be written to, it is not a
-    folder, and it is not the --csv file the data comes from."""
-    folder = os.path.dirname(path) or "."
-    if not os.path.isdir(folder):
-        raise UsageError(f"cannot write --save {path!r}: its folder does not exist")
-    if os.path.isdir(path):
+    """Check that --save can be written: its folder (the folder of the file a link points to)
+    exists and may be written to, it is not a folder, and it is not the --csv file the data
+    comes from."""
+    target = os.path.realpath(path)
+    if not os.path.isdir(os.path.dirname(target)):
+        where = "its folder" if target == os.path.abspath(path) else f"the folder of {target!r}"
+        raise UsageError(f"cannot write --save {path!r}: {where} does not exist")
+    if os.path.isdir(target):
         raise UsageError(
             f"cannot write --save {path!r}: it is a folder; give a file name, such as "
             f"{os.path.join(path, 'model.joblib')!r}"
         )
-    if csv is not None and os.path.exists(path) and os.path.exists(csv):
-        if os.path.samefile(path, csv):
-            raise UsageError(
-                f"--save {path!r} is the --csv file the data comes from; writing the model "
-                "there would replace the data. Give another file name"
-            )
-    writable = os.access(path, os.W_OK) if os.path.exists(path) else os.access(
-        folder, os.W_OK | os.X_OK
-    )
-    if not writable:
+    if csv is not None and _same_file(target, csv):
+        raise UsageError(
+            f"--save {path!r} is the --csv file the data comes from; writing the model "
+            "there would replace the data. Give another file name"
+        )
+    if not _writable(target):
         raise UsageError(f"cannot write --save {path!r}: permission denied")
 
 
-def _check_plot_folder(folder):
-    """Check that --plot can be honoured: matplotlib is there, and the folder is one or can be
-    made (it is made when the plots are written, so a run that fails first leaves none)."""
+def _check_plot_folder(folder, csv, regression):
+    """Check that --plot can be honoured: matplotlib is there, the folder is one or can be made
+    (it is made when the plots are written, so a run that fails first leaves none), and each
+    plot file can be written there: not a folder, and not the --csv file."""
     if importlib.util.find_spec("matplotlib") is None:
         raise UsageError("--plot needs matplotlib: pip install 'l1l2-estimator[plot]'")
+    if os.path.islink(folder) and not os.path.exists(folder):
+        raise UsageError(
+            f"cannot write to --plot {folder!r}: it is a link to {os.path.realpath(folder)!r}, "
+            "which does not exist"
+        )
     if os.path.exists(folder) and not os.path.isdir(folder):
         raise UsageError(f"cannot write to --plot {folder!r}: it is a file, not a folder")
     existing = os.path.abspath(folder)
@@ -202,16 +227,35 @@ def _check_plot_folder(folder):
     if not os.access(existing, os.W_OK | os.X_OK):
         verb = "write to" if existing == os.path.abspath(folder) else "create"
         raise UsageError(f"cannot {verb} --plot {folder!r}: Permission denied")
+    for name in written_by_save_plots(regression):
+        plot = os.path.realpath(os.path.join(folder, name))
+        if os.path.isdir(plot):
+            raise UsageError(
+                f"cannot write {name} to --plot {folder!r}: {plot!r} is a folder"
+            )
+        if csv is not None and _same_file(plot, csv):
+            raise UsageError(
+                f"--plot {folder!r} would write {name} over the --csv file the data comes "
+                "from; give another folder"
+            )
+        if not _writable(plot):
+            raise UsageError(f"cannot write {name} to --plot {folder!r}: permission denied")
 
 
 def _check_save_outside_plots(save, folder, regression):
-    """--save must be neither the --plot folder nor one of the plot files written there (the
-    plots, written after the model, would replace it, or find a file where the folder goes)."""
+    """--save must be neither the --plot folder, nor a folder above it (the model, written
+    first, would be a file where the plots' folder goes), nor one of the plot files written
+    there (the plots, written after the model, would replace it)."""
     saved, plotted = os.path.realpath(save), os.path.realpath(folder)
     if saved == plotted:
         raise UsageError(
             f"--save {save!r} is the --plot folder; give the model a file name, such as "
             f"{os.path.join(folder, 'model.joblib')!r}"
+        )
+    if plotted.startswith(saved + os.sep):
+        raise UsageError(
+            f"--plot {folder!r} is inside --save {save!r}, the model's file; give the plots "
+            "another folder"
         )
     plots = written_by_save_plots(regression)
     if os.path.dirname(saved) == plotted and os.path.basename(saved) in plots:
@@ -219,6 +263,19 @@ def _check_save_outside_plots(save, folder, regression):
             f"--save {save!r} is a file that --plot {folder!r} writes its plots to; give the "
             "model another name"
         )
+
+
+def _same_file(path, other):
+    """Whether ``path`` and ``other`` both exist and are one file."""
+    return os.path.exists(path) and os.path.exists(other) and os.path.samefile(path, other)
+
+
+def _writable(path):
+    """Whether the file ``path`` (links resolved) may be written, or created in its folder."""
+    if os.path.exists(path):
+        return os.access(path, os.W_OK)
+    folder = os.path.dirname(path)
+    return not os.path.exists(folder) or os.access(folder, os.W_OK | os.X_OK)
 
 
 def _check_simulated_memory(samples, features):

@@ -10,6 +10,7 @@ from ._settings import (
     DEFAULT_HIDDEN,
     ESTIMATOR_DEFAULTS,
     GRIDS,
+    MAX_COUNT,
     MAX_EPOCHS,
     PLOT_L1_VALUES,
     PROG,
@@ -24,7 +25,8 @@ class _Parser(argparse.ArgumentParser):
     every other error of the command line."""
 
     def error(self, message):
-        raise UsageError(message)
+        # One line, also when an unknown argument holds a newline.
+        raise UsageError(" ".join(message.split()))
 
 
 def build_parser():
@@ -49,7 +51,7 @@ def build_parser():
     data.add_argument(
         "--csv",
         metavar="PATH",
-        type=os.path.expanduser,
+        type=_path,
         help="read the data from this CSV file (header row required; feature columns numeric)",
     )
     data.add_argument(
@@ -149,13 +151,13 @@ def build_parser():
     output.add_argument(
         "--save",
         metavar="PATH",
-        type=os.path.expanduser,
+        type=_path,
         help="write the fitted pipeline with joblib",
     )
     output.add_argument(
         "--plot",
         metavar="DIR",
-        type=os.path.expanduser,
+        type=_path,
         help="write confusion_matrix.png (prediction_error.png with --task regression), "
         "loss_curve.png and regularization_path.png to this folder (created if missing); the "
         "path refits the model for l1 in "
@@ -194,9 +196,10 @@ def _layer_sizes(text):
         sizes = tuple(_int(size) for size in text.split(","))
     except ValueError:
         sizes = ()
-    if not sizes or min(sizes) < 1:
+    if not sizes or min(sizes) < 1 or max(sizes) > MAX_COUNT:
         raise argparse.ArgumentTypeError(
-            f"expected comma-separated positive integers such as 64,32, got {text!r}"
+            f"expected comma-separated positive integers such as 64,32 (each at most 2**63 - 1), "
+            f"got {text!r}"
         )
     return sizes
 
@@ -212,12 +215,14 @@ def _number(text, kind, check, expected):
 
 
 def _positive_int(text):
-    return _number(text, _int, lambda value: value >= 1, "a whole number >= 1")
+    return _number(
+        text, _int, lambda value: 1 <= value <= MAX_COUNT, "a whole number from 1 to 2**63 - 1"
+    )
 
 
 def _epochs(text):
     # The estimators' own limit, checked here so that a flag error needs no TensorFlow.
-    epochs = _positive_int(text)
+    epochs = _number(text, _int, lambda value: value >= 1, "a whole number >= 1")
     if epochs > MAX_EPOCHS:
         raise argparse.ArgumentTypeError(
             f"expected a whole number <= {MAX_EPOCHS} (2**31 - 1), got {text!r}"
@@ -226,7 +231,17 @@ def _epochs(text):
 
 
 def _class_count(text):
-    return _number(text, _int, lambda value: value >= 2, "a whole number >= 2")
+    return _number(
+        text, _int, lambda value: 2 <= value <= MAX_COUNT, "a whole number from 2 to 2**63 - 1"
+    )
+
+
+def _path(text):
+    """A file or folder path, ``~`` expanded; an empty one is refused (it would be taken for the
+    flag left out)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"expected a path, got {text!r}")
+    return os.path.expanduser(text)
 
 
 def _seed(text):

@@ -60,7 +60,7 @@ def run(job):
     evaluate = format_regression_evaluation if regression else format_evaluation
     print(evaluate(model, X_test, y_test))
 
-    if args.save:
+    if args.save is not None:
         try:
             joblib.dump(model, args.save)
         except OSError as error:
@@ -69,7 +69,7 @@ def run(job):
             ) from None
         print(f"\nSaved the fitted pipeline to {args.save} (read it back with joblib.load).")
 
-    if args.plot:
+    if args.plot is not None:
         with warnings_summarized(network.epochs, "regularization-path fit"):
             path = regularization_path(
                 model, X_train, y_train, X_test, y_test, PLOT_L1_VALUES[args.task]

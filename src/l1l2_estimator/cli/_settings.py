@@ -35,6 +35,9 @@ DEFAULT_HIDDEN = "64,32"
 ESTIMATOR_DEFAULTS = {"l1": 1e-5, "l2": 1e-4, "epochs": 1000}
 # The most epochs the estimators accept (a 32-bit count), for the same reason and checked alike.
 MAX_EPOCHS = 2**31 - 1
+# The most rows, features, classes or units in a layer a flag takes: NumPy's and TensorFlow's
+# dimensions are 64-bit (and sizes beyond it overflowed the memory checks' float arithmetic).
+MAX_COUNT = 2**63 - 1
 
 
 class UsageError(Exception):
