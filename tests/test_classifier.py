@@ -405,6 +405,95 @@ def test_callbacks_that_set_the_learning_rate_train_at_it(binary_data):
     assert float(clf.model_.optimizer.learning_rate) == 0.0
 
 
+@pytest.mark.parametrize("event", ["on_train_begin", "on_epoch_begin"])
+def test_weights_a_callback_sets_at_the_start_are_trained_from(binary_data, event):
+    # As in Model.fit (BackupAndRestore restores its backup in on_train_begin): they were
+    # dropped, and training went on from the weights before.
+    X, y = binary_data
+
+    class Zeroes(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            if event == "on_train_begin":
+                self.zero()
+
+        def on_epoch_begin(self, epoch, logs=None):
+            if event == "on_epoch_begin" and epoch == 1:
+                self.zero()
+
+        def zero(self):
+            self.model.set_weights([np.zeros_like(w) for w in self.model.get_weights()])
+            self.model.optimizer.learning_rate = 0.0
+
+    clf = L1L2Classifier(**{**FAST, "epochs": 3, "tol": 0}, callbacks=[Zeroes()]).fit(X, y)
+    # From zero weights at rate 0 the network stays at zero: the loss is log 2 from there on.
+    zeroed = {"on_train_begin": 0, "on_epoch_begin": 1}[event]
+    np.testing.assert_allclose(clf.loss_curve_[zeroed:], np.log(2), rtol=1e-6)
+    assert all(not np.any(coef) for coef in clf.coefs_)
+
+
+def test_callbacks_see_the_optimizer_state_of_the_epoch(binary_data, tmp_path):
+    # Their model's optimizer was a fresh one: step count 0, a schedule's rate at step 0, and
+    # ModelCheckpoint saved an optimizer that could not resume.
+    X, y = binary_data
+    seen = []
+    schedule = keras.optimizers.schedules.ExponentialDecay(0.01, 1, 0.5)
+    record = keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: seen.append(
+        (int(record.model.optimizer.iterations), float(record.model.optimizer.learning_rate))
+    ))
+    checkpoint = keras.callbacks.ModelCheckpoint(str(tmp_path / "m.keras"))
+    clf = L1L2Classifier(
+        **{**FAST, "epochs": 3, "tol": 0, "batch_size": 50},
+        optimizer__learning_rate=schedule, callbacks=[record, checkpoint],
+    ).fit(X[:100], y[:100])
+    assert [step for step, _ in seen] == [2, 4, 6]
+    np.testing.assert_allclose([rate for _, rate in seen], [0.01 * 0.5**s for s in (2, 4, 6)],
+                               rtol=1e-6)
+    saved = keras.saving.load_model(tmp_path / "m.keras")
+    assert int(saved.optimizer.iterations) == 6
+    for mine, theirs in zip(clf.model_.optimizer.variables, saved.optimizer.variables):
+        np.testing.assert_array_equal(np.asarray(mine), np.asarray(theirs))
+
+
+def test_model_is_float32_under_a_mixed_precision_policy(binary_data):
+    # model_ and the callbacks' model were built under the user's global policy: float16
+    # layers (1e-3 from predict_proba) and a LossScaleOptimizer.
+    X, y = binary_data
+    clf = L1L2Classifier(**FAST).fit(X, y)
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    try:
+        model = clf.model_
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    assert type(model.optimizer) is keras.optimizers.Adam
+    assert all(layer.dtype_policy.name == "float32" for layer in model.layers)
+    np.testing.assert_allclose(model.predict(X, verbose=0)[:, 0], clf.predict_proba(X)[:, 1],
+                               atol=1e-6)
+
+
+def test_an_unregistered_optimizer_or_schedule_class_is_refused_by_name(binary_data):
+    # Keras' Model.fit takes them; every fit here builds a fresh optimizer from the config,
+    # and Keras' deserializer failed inside the fit ("Could not locate class").
+    X, y = binary_data
+
+    class MyAdam(keras.optimizers.Adam):
+        pass
+
+    class MySchedule(keras.optimizers.schedules.LearningRateSchedule):
+        def __call__(self, step):
+            return 0.01
+
+        def get_config(self):
+            return {}
+
+    for params, name in (
+        ({"optimizer": MyAdam()}, "optimizer 'MyAdam'"),
+        ({"optimizer": keras.optimizers.Adam(MySchedule())}, "learning-rate schedule 'MySchedule'"),
+        ({"optimizer__learning_rate": MySchedule()}, "learning-rate schedule 'MySchedule'"),
+    ):
+        with pytest.raises(TypeError, match=f"^The {name} is a class that Keras cannot rebuild"):
+            L1L2Classifier(**FAST, **params).fit(X, y)
+
+
 def test_silent_by_default(binary_data, capsys):
     X, y = binary_data
     L1L2Classifier(**{**FAST, "epochs": 2}).fit(X, y).predict(X)

@@ -24,7 +24,7 @@ import scipy.sparse
 from l1l2_estimator import L1L2Classifier
 from l1l2_estimator.persistence import _keras_objects, _network, dump, load
 
-from .conftest import peak_memory_growth
+from .conftest import FAST, peak_memory_growth
 from .crafting import METADATA, MODEL, edit_json, members, rebuild, zip_members
 from .test_persistence import OPTIMIZERS
 
@@ -1241,6 +1241,9 @@ MALFORMED = {
         "json has unexpected 'classes_'"),
     "unknown training_state key": (dict(metadata=_set("training_state", "epoch", 3)),
                                    "training_state has unexpected 'epoch'"),
+    "validation_start without validation scores": (
+        dict(metadata=_set("training_state", "validation_start", 0)),
+        "validation_start must be an integer from 0 to the epochs"),
     "legacy random_state of another type": (
         dict(metadata=_set("training_state", "random_state", [1] * 10_000)),
         "random_state must be null or an integer"),
@@ -1671,3 +1674,31 @@ def test_directory_attributes_zipfile_never_writes_are_refused(fields, good, tmp
     crafted = _with_directory_fields(good, MODEL, **fields)
     _assert_refused(tmp_path, crafted, "member 'model.keras' has attributes that zipfile never "
                     "writes")
+
+
+@pytest.mark.parametrize("start", [-1, 3, 1.0, True, None])
+def test_where_validation_scores_start_is_checked(tmp_path, start):
+    # partial_fit after an early_stopping fit: the file keeps where the scores start (its loss
+    # curve goes on past them). Every other start a file can give is refused.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3))
+    y = (X[:, 0] > 0).astype(int)
+    fitted = L1L2Classifier(**{**FAST, "epochs": 2, "tol": 0}, early_stopping=True).fit(X, y)
+    fitted.set_params(early_stopping=False).partial_fit(X, y)
+    path = tmp_path / "scored.l1l2"
+    dump(fitted, path)
+    assert json.loads(members(path.read_bytes())[METADATA])["training_state"][
+        "validation_start"] == 0
+    assert load(path)._get_fitted_state()["validation_start"] == 0
+    if start is None:  # written only where the scores do not end the curve
+        del fitted.__dict__["_validation_start"]
+        dump(fitted, path)
+        assert "validation_start" not in json.loads(
+            members(path.read_bytes())[METADATA])["training_state"]
+        assert load(path)._get_fitted_state()["validation_start"] == 1
+        return
+    _assert_refused(
+        tmp_path, rebuild(path.read_bytes(), metadata=_set("training_state", "validation_start",
+                                                           start)),
+        "validation_start must be an integer from 0 to the epochs",
+    )

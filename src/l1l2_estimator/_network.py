@@ -50,13 +50,18 @@ def build_network(
                 kernel_regularizer=keras.regularizers.L1L2(l1=l1, l2=l2),
                 kernel_initializer=keras.initializers.GlorotUniform(seed=seed + index),
                 name=name,
+                # float32 whatever global policy the user set (mixed_float16 made model_
+                # compute in float16, 1e-3 from predict_proba): the network was trained so.
+                dtype="float32",
             )
         )
     if weights is not None:
         model.set_weights(weights)
     # Training runs in our own compiled loop (see _training.py), so Keras' XLA switch for
     # ``model.fit`` is left off: it would only add compile time if a user calls ``model_.fit``.
-    model.compile(optimizer=optimizer, loss=loss, jit_compile=False)
+    # No loss scaling either (a mixed_float16 policy wraps the optimizer in Keras'
+    # LossScaleOptimizer, whose variables are not the trained optimizer's).
+    model.compile(optimizer=optimizer, loss=loss, jit_compile=False, auto_scale_loss=False)
     if optimizer_state is not None:
         optimizer.build(model.trainable_variables)
         for variable, value in zip(optimizer.variables, optimizer_state, strict=True):

@@ -180,7 +180,7 @@ def optimizer_config(params):
             "not do. Leave use_ema off."
         )
     if isinstance(optimizer, keras.optimizers.Optimizer):
-        config = keras.optimizers.serialize(optimizer)
+        config = _rebuildable(keras.optimizers.serialize(optimizer))
         if routed:  # over the instance's own arguments (its learning rate stays its own)
             config = _serialized_optimizer(type(optimizer), {**config["config"], **routed}, routed)
         # The instance's own arguments in the same ranges as routed ones (a file's optimizer is
@@ -198,6 +198,27 @@ def optimizer_config(params):
     except TypeError:  # an unhashable argument (a learning-rate schedule): not remembered
         return _check_denominators(_serialized_optimizer(optimizer, routed))
     return _check_denominators(copy.deepcopy(_remembered_optimizer(key)))
+
+
+def _rebuildable(config):
+    """The serialized optimizer ``config``, if Keras can rebuild it and its learning-rate
+    schedule (each fit, clone and file builds a fresh optimizer from it): a class of Keras' own,
+    or one registered with ``keras.saving.register_keras_serializable``; else TypeError. (An
+    unregistered subclass failed at fit inside Keras' deserializer: "Could not locate class".)"""
+    schedule = config["config"].get("learning_rate")
+    for what, serialized in (("optimizer", config), ("learning-rate schedule", schedule)):
+        if not isinstance(serialized, dict):
+            continue
+        module = serialized.get("module") or ""
+        if module == "keras" or module.startswith("keras."):
+            continue
+        if keras.saving.get_registered_object(serialized.get("registered_name")) is None:
+            raise TypeError(
+                f"The {what} {serialized.get('class_name')!r} is a class that Keras cannot "
+                "rebuild from its config, as the estimator does for every fit, clone and file: "
+                "register it with @keras.saving.register_keras_serializable()."
+            )
+    return config
 
 
 def _check_denominators(config):
@@ -289,10 +310,11 @@ def _serialized_optimizer(optimizer_class, arguments, routed=None):
     if isinstance(optimizer_class, str):
         optimizer_class = OPTIMIZER_CLASSES[optimizer_class]
     try:
-        return keras.optimizers.serialize(optimizer_class.from_config(dict(arguments)))
+        config = keras.optimizers.serialize(optimizer_class.from_config(dict(arguments)))
     except (TypeError, ValueError) as error:
         quoted = arguments if routed is None else routed
         raise ValueError(f"Invalid optimizer__ arguments {quoted!r}: {error}") from None
+    return _rebuildable(config)
 
 
 def _check_optimizer_arguments(routed):

@@ -644,14 +644,22 @@ def _run_epochs(trainer, result, inputs, initial_epoch, epochs, validation, call
     )
     if model is not None:
         model.stop_training = False
+        # The model the callbacks see holds the trainer's weights and optimizer state (its step
+        # count, moments and learning rate: ModelCheckpoint saves them, schedules read them).
+        if not model.optimizer.built:
+            model.optimizer.build(model.trainable_variables)
+        pushed = _push_state(model, result.weights, trainer)
     callback_list.on_train_begin()
+    if model is not None:
+        # A callback may set the weights or the optimizer state here (BackupAndRestore restores
+        # its backup, LearningRateScheduler sets the rate at each epoch's start, ReduceLROnPlateau
+        # and EarlyStopping at its end): training goes on from what the model holds.
+        pushed = _pull_changes(trainer, result, model, pushed)
     logs = {}
     for epoch in range(initial_epoch, initial_epoch + epochs):
         callback_list.on_epoch_begin(epoch)
-        if model is not None and trainer.learning_rate_index is not None:
-            # Callbacks set the learning rate on the model's optimizer (LearningRateScheduler
-            # at the start of an epoch, ReduceLROnPlateau at the end): the trainer's follows.
-            trainer.optimizer.learning_rate = float(model.optimizer.learning_rate)
+        if model is not None:
+            pushed = _pull_changes(trainer, result, model, pushed)
         out = trainer.run(first_epoch=tf.constant(epoch, tf.int64), epochs=tf.constant(1),
                           **inputs)
         inputs.update(best_loss=out["best_loss"], no_improvement=out["no_improvement"])
@@ -672,15 +680,10 @@ def _run_epochs(trainer, result, inputs, initial_epoch, epochs, validation, call
             if verbose and not bar:
                 print(f"Validation score: {validation.scores[-1]:.6f}", flush=True)
         if model is not None:
-            model.set_weights(result.weights)
+            pushed = _push_state(model, result.weights, trainer)
         callback_list.on_epoch_end(epoch, logs)
         if model is not None:
-            # A callback may change the weights (Keras' EarlyStopping restores its best ones):
-            # training goes on from what the model holds.
-            changed = model.get_weights()
-            if any(not np.array_equal(a, b) for a, b in zip(changed, result.weights)):
-                result.weights = changed
-                trainer.load(changed, trainer.read())
+            pushed = _pull_changes(trainer, result, model, pushed)
         if converged:
             result.converged = True
             break
@@ -691,10 +694,36 @@ def _run_epochs(trainer, result, inputs, initial_epoch, epochs, validation, call
         result.weights = validation.best_weights
     if model is not None:
         model.set_weights(result.weights)
+        pushed = (result.weights, pushed[1])
         callback_list.on_train_end(logs)
-        result.weights = model.get_weights()
+        _pull_changes(trainer, result, model, pushed)
     else:
         callback_list.on_train_end(logs)
+
+
+def _push_state(model, weights, trainer):
+    """Put ``weights`` and the trainer's optimizer state in ``model``; return them as pushed."""
+    state = [v.numpy() for v in trainer.read()]
+    model.set_weights(weights)
+    for variable, value in zip(model.optimizer.variables, state, strict=True):
+        variable.assign(value)
+    return list(weights), state
+
+
+def _pull_changes(trainer, result, model, pushed):
+    """Load into the trainer the weights and optimizer state that callbacks set on ``model``
+    since ``pushed`` (``(weights, optimizer state)``), if they changed any; return what the
+    model holds now."""
+    weights = model.get_weights()
+    state = [v.numpy() for v in model.optimizer.variables]
+    if _changed(weights, pushed[0]) or _changed(state, pushed[1]):
+        result.weights = weights
+        trainer.load(weights, state)
+    return weights, state
+
+
+def _changed(arrays, before):
+    return any(not np.array_equal(a, b) for a, b in zip(arrays, before, strict=True))
 
 
 @dataclass

@@ -493,6 +493,12 @@ def metadata(estimator, *, library_version):
         raise ValueError(f"Cannot save the estimator: {reason}") from None
     if state["validation_scores"] is not None:
         content["validation_scores_"] = [float(score) for score in state["validation_scores"]]
+        # Where the scores start, written only when they do not end the loss curve (partial_fit
+        # continued the fit that scored them): every other file stays as it was.
+        start = state["validation_start"]
+        last = len(state["loss_curve"]) - len(content["validation_scores_"])
+        if start is not None and start != last:
+            content["training_state"]["validation_start"] = int(start)
     return content
 
 
@@ -675,7 +681,10 @@ def _check_top_level(content, estimator):
                 f"{MAX_VERSION_CHARACTERS} characters, got {show(value)}."
             )
     training_state = content["training_state"]
-    check_keys(training_state, "its training_state", ("shuffle_seed", "random_state"))
+    check_keys(
+        training_state, "its training_state", ("shuffle_seed", "random_state"),
+        optional=("validation_start",),
+    )
     # random_state: the seed that version 0.1.0 stored (an int or null), unused since.
     legacy_seed = training_state["random_state"]
     if legacy_seed is not None and not (
@@ -764,6 +773,18 @@ def fitted_fields(content, estimator, budget):
                 f"{len(loss_curve)} of loss_curve_."
             )
         validation_scores = [float(score) for score in validation_scores]
+    validation_start = content["training_state"].get("validation_start")
+    if validation_start is not None:
+        latest = len(loss_curve) - (len(validation_scores) if validation_scores else 0)
+        if not (
+            validation_scores and type(validation_start) is int
+            and 0 <= validation_start <= latest
+        ):
+            raise Refused(
+                "its training_state's validation_start must be an integer from 0 to the epochs "
+                "of loss_curve_ before the last len(validation_scores_), with validation_scores_; "
+                f"got {show(validation_start)}."
+            )
     shuffle_seed = field(content["training_state"], "shuffle_seed", int)
     if not 0 <= shuffle_seed <= MAX_SHUFFLE_SEED:
         raise Refused(
@@ -777,4 +798,5 @@ def fitted_fields(content, estimator, budget):
         "loss_curve": [float(loss) for loss in loss_curve],
         "shuffle_seed": shuffle_seed,
         "validation_scores": validation_scores,
+        "validation_start": validation_start,
     }
