@@ -26,6 +26,7 @@ from l1l2_estimator import (
     L1L2RegressorCV,
     _training,
     dump,
+    load,
 )
 
 from .conftest import FAST
@@ -454,17 +455,21 @@ def test_callbacks_see_the_optimizer_state_of_the_epoch(binary_data, tmp_path):
         np.testing.assert_array_equal(np.asarray(mine), np.asarray(theirs))
 
 
-def test_model_is_float32_under_a_mixed_precision_policy(binary_data):
+def test_model_is_float32_under_a_mixed_precision_policy(binary_data, tmp_path):
     # model_ and the callbacks' model were built under the user's global policy: float16
-    # layers (1e-3 from predict_proba) and a LossScaleOptimizer.
+    # layers (1e-3 from predict_proba) and a LossScaleOptimizer; dump then wrote (or refused)
+    # a network of that policy, which load refuses.
     X, y = binary_data
     clf = L1L2Classifier(**FAST).fit(X, y)
     keras.mixed_precision.set_global_policy("mixed_float16")
     try:
         model = clf.model_
+        dump(clf, tmp_path / "m.l1l2")
     finally:
         keras.mixed_precision.set_global_policy("float32")
+    np.testing.assert_array_equal(load(tmp_path / "m.l1l2").predict_proba(X), clf.predict_proba(X))
     assert type(model.optimizer) is keras.optimizers.Adam
+    assert model.dtype_policy.name == "float32"
     assert all(layer.dtype_policy.name == "float32" for layer in model.layers)
     np.testing.assert_allclose(model.predict(X, verbose=0)[:, 0], clf.predict_proba(X)[:, 1],
                                atol=1e-6)

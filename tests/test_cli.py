@@ -538,7 +538,7 @@ def test_blank_lines_before_the_header_are_skipped_as_pandas_skips_them(tmp_path
         _data.read_csv(str(path), "y")
 
 
-@pytest.mark.parametrize("row", [",,", "  ,  ,  ", ",,x"])
+@pytest.mark.parametrize("row", [",,", "  ,  ,  "])
 def test_a_row_of_empty_cells_is_refused_with_its_line(tmp_path, row):
     # A row whose cells were all empty was dropped as if it were a blank line.
     path = tmp_path / "data.csv"
@@ -781,6 +781,34 @@ def test_output_paths_that_cannot_be_written_are_refused_before_fitting(capsys, 
     }[case]
     assert code == 2 and expected in err and err.count("\n") == 1 and not fitted
     assert data.read_text().startswith("sepal length,")
+
+
+@pytest.mark.parametrize("case", ["save ends in a separator", "plot file links to nothing"])
+def test_more_output_paths_refused_before_fitting(capsys, tmp_path, monkeypatch, case):
+    # "out/" passed the check (realpath drops the separator) and failed after fitting, as did a
+    # plot file that links into a missing folder.
+    fitted = []
+    monkeypatch.setattr(_run, "run", lambda job: fitted.append(job))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "plots").mkdir()
+    (tmp_path / "plots" / "loss_curve.png").symlink_to(tmp_path / "missing" / "x.png")
+    args, expected = {
+        "save ends in a separator": (["--save", "out/"], "cannot write --save 'out/': it names a"),
+        "plot file links to nothing": (
+            ["--plot", "plots"], "cannot write loss_curve.png to --plot 'plots': it is a link to"
+        ),
+    }[case]
+    code, _, err = run_cli(capsys, *FAST, *args)
+    assert code == 2 and expected in err and not fitted
+
+
+def test_a_path_of_spaces_names_a_file(capsys, tmp_path, monkeypatch):
+    # A file named " " is legal: only an empty path is refused.
+    fitted = []
+    monkeypatch.setattr(_run, "run", lambda job: fitted.append(job))
+    monkeypatch.chdir(tmp_path)
+    code, _, _ = run_cli(capsys, *FAST, "--save", " ")
+    assert code == 0 and len(fitted) == 1
 
 
 @pytest.mark.parametrize("flag", ["--save", "--plot", "--csv"])

@@ -241,8 +241,9 @@ _TINY = float(np.finfo(np.float32).tiny)
 
 
 def test_optimizer_arguments_that_keras_takes_as_none_may_be_none():
+    # Those that are None by default, and the bools, which Keras reads as False.
     clf = L1L2Classifier(**FAST, optimizer__clipnorm=None, optimizer__weight_decay=None,
-                         optimizer__gradient_accumulation_steps=None)
+                         optimizer__gradient_accumulation_steps=None, optimizer__amsgrad=None)
     plain = L1L2Classifier(**FAST)
     np.testing.assert_array_equal(clf.fit(X8, Y).predict_proba(X8),
                                   plain.fit(X8, Y).predict_proba(X8))

@@ -40,6 +40,9 @@ def build_network(
     model = keras.Sequential(
         [keras.Input(shape=(n_features,), name="features")], name="l1l2_network"
     )
+    # float32 whatever global policy the user set (mixed_float16 made model_ compute in float16,
+    # 1e-3 from predict_proba, and wrote files that load refuses): the network was trained so.
+    model.dtype_policy = "float32"
     for index, (units, layer_activation, name) in enumerate(
         zip(layer_sizes, activations, names, strict=True)
     ):
@@ -50,8 +53,6 @@ def build_network(
                 kernel_regularizer=keras.regularizers.L1L2(l1=l1, l2=l2),
                 kernel_initializer=keras.initializers.GlorotUniform(seed=seed + index),
                 name=name,
-                # float32 whatever global policy the user set (mixed_float16 made model_
-                # compute in float16, 1e-3 from predict_proba): the network was trained so.
                 dtype="float32",
             )
         )

@@ -354,14 +354,15 @@ _REFUSED_ARGUMENTS = {
 }
 
 
-# The optimizer arguments that Keras takes as None (for "none"): those whose default is None.
-# Any other (beta_1, epsilon, rho, ...) Keras accepts as None and then fails inside training
-# with TensorFlow's "None values not supported", naming no argument.
+# The optimizer arguments that Keras takes as None: those whose default is None (for "none")
+# or a bool (None reads as False: amsgrad, nesterov, centered, use_ema). Any other (beta_1,
+# epsilon, rho, ...) Keras accepts as None and then fails inside training with TensorFlow's
+# "None values not supported", naming no argument.
 _NONE_TAKERS = frozenset(
     name
     for optimizer_class in OPTIMIZER_CLASSES.values()
     for name, parameter in inspect.signature(optimizer_class.__init__).parameters.items()
-    if parameter.default is None
+    if parameter.default is None or isinstance(parameter.default, bool)
 )
 
 
@@ -369,8 +370,8 @@ def _check_none(said, name):
     """Refuse None for the optimizer argument ``name`` (``said`` so) unless Keras takes it."""
     if name not in _NONE_TAKERS:
         raise ValueError(
-            f"{said} must be a number, got None (only {', '.join(sorted(_NONE_TAKERS - {'name'}))} "
-            "may be None, for none)."
+            f"{said} must be a number, got None (None is taken only for the arguments that are "
+            "None or a bool by default, such as weight_decay, clipnorm or amsgrad)."
         )
 
 

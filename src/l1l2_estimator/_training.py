@@ -649,16 +649,19 @@ def _run_epochs(trainer, result, inputs, initial_epoch, epochs, validation, call
         if not model.optimizer.built:
             model.optimizer.build(model.trainable_variables)
         pushed = _push_state(model, result.weights, trainer)
+    # A callback may set the weights or the optimizer state of the model (a backup restored at
+    # the start, LearningRateScheduler's rate at each epoch's start, ReduceLROnPlateau's and
+    # EarlyStopping's at its end): training goes on from what the model holds. (Looked for only
+    # after the events that some callback handles: each look reads every variable.)
+    at_train_begin = _handled(callbacks, "on_train_begin")
+    at_epoch_begin = _handled(callbacks, "on_epoch_begin")
     callback_list.on_train_begin()
-    if model is not None:
-        # A callback may set the weights or the optimizer state here (BackupAndRestore restores
-        # its backup, LearningRateScheduler sets the rate at each epoch's start, ReduceLROnPlateau
-        # and EarlyStopping at its end): training goes on from what the model holds.
+    if model is not None and at_train_begin:
         pushed = _pull_changes(trainer, result, model, pushed)
     logs = {}
     for epoch in range(initial_epoch, initial_epoch + epochs):
         callback_list.on_epoch_begin(epoch)
-        if model is not None:
+        if model is not None and at_epoch_begin:
             pushed = _pull_changes(trainer, result, model, pushed)
         out = trainer.run(first_epoch=tf.constant(epoch, tf.int64), epochs=tf.constant(1),
                           **inputs)
@@ -680,7 +683,7 @@ def _run_epochs(trainer, result, inputs, initial_epoch, epochs, validation, call
             if verbose and not bar:
                 print(f"Validation score: {validation.scores[-1]:.6f}", flush=True)
         if model is not None:
-            pushed = _push_state(model, result.weights, trainer)
+            pushed = _push_state(model, result.weights, trainer, out["weights"])
         callback_list.on_epoch_end(epoch, logs)
         if model is not None:
             pushed = _pull_changes(trainer, result, model, pushed)
@@ -701,13 +704,22 @@ def _run_epochs(trainer, result, inputs, initial_epoch, epochs, validation, call
         callback_list.on_train_end(logs)
 
 
-def _push_state(model, weights, trainer):
-    """Put ``weights`` and the trainer's optimizer state in ``model``; return them as pushed."""
-    state = [v.numpy() for v in trainer.read()]
-    model.set_weights(weights)
-    for variable, value in zip(model.optimizer.variables, state, strict=True):
+def _push_state(model, weights, trainer, tensors=None):
+    """Put ``weights`` (NumPy arrays; ``tensors``, the same as tensors, if at hand: assigned
+    faster) and the trainer's optimizer state in ``model``; return them as pushed."""
+    state = trainer.read()
+    values = zip(model.weights, weights if tensors is None else tensors, strict=True)
+    for variable, value in [*values, *zip(model.optimizer.variables, state, strict=True)]:
         variable.assign(value)
-    return list(weights), state
+    return list(weights), [v.numpy() for v in state]
+
+
+def _handled(callbacks, event):
+    """Whether any of ``callbacks`` (nested lists flattened) handles ``event`` itself."""
+    return any(
+        getattr(type(callback), event, None) is not getattr(keras.callbacks.Callback, event)
+        for callback in keras.tree.flatten(list(callbacks))
+    )
 
 
 def _pull_changes(trainer, result, model, pushed):

@@ -188,6 +188,11 @@ def _check_save_file(path, csv):
     """Check that --save can be written: its folder (the folder of the file a link points to)
     exists and may be written to, it is not a folder, and it is not the --csv file the data
     comes from."""
+    if path.endswith(os.sep) or (os.altsep and path.endswith(os.altsep)):
+        raise UsageError(
+            f"cannot write --save {path!r}: it names a folder; give a file name, such as "
+            f"{os.path.join(path, 'model.joblib')!r}"
+        )
     target = os.path.realpath(path)
     if not os.path.isdir(os.path.dirname(target)):
         where = "its folder" if target == os.path.abspath(path) else f"the folder of {target!r}"
@@ -229,6 +234,13 @@ def _check_plot_folder(folder, csv, regression):
         raise UsageError(f"cannot {verb} --plot {folder!r}: Permission denied")
     for name in written_by_save_plots(regression):
         plot = os.path.realpath(os.path.join(folder, name))
+        if os.path.islink(os.path.join(folder, name)) and not os.path.isdir(
+            os.path.dirname(plot)
+        ):
+            raise UsageError(
+                f"cannot write {name} to --plot {folder!r}: it is a link to {plot!r}, whose "
+                "folder does not exist"
+            )
         if os.path.isdir(plot):
             raise UsageError(
                 f"cannot write {name} to --plot {folder!r}: {plot!r} is a folder"

@@ -26,7 +26,7 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message):
         # One line, also when an unknown argument holds a newline.
-        raise UsageError(" ".join(message.split()))
+        raise UsageError(re.sub(r"[\r\n]+", " ", message))
 
 
 def build_parser():
@@ -239,7 +239,7 @@ def _class_count(text):
 def _path(text):
     """A file or folder path, ``~`` expanded; an empty one is refused (it would be taken for the
     flag left out)."""
-    if not text.strip():
+    if not text:
         raise argparse.ArgumentTypeError(f"expected a path, got {text!r}")
     return os.path.expanduser(text)
 
