@@ -261,10 +261,12 @@ def median_fit_time(estimator, X, y, repeats, fit_params=None):
     return statistics.median(times), times[0], fitted
 
 
-def interleaved_fit_times(estimators, X, y, repeats):
-    """Fit ``repeats`` fresh clones of each of ``estimators``, interleaved (one of each per round,
-    the order rotating from round to round) so that they share the machine's noise; returns one
-    list of wall times (seconds) per estimator and the last fitted clone of each."""
+def interleaved_fit_times(estimators, X, y, repeats, fit_params=None):
+    """Fit ``repeats`` fresh clones of each of ``estimators`` (with its ``fit_params``, a list of
+    dicts), interleaved (one of each per round, the order rotating from round to round) so that
+    they share the machine's noise; returns one list of wall times (seconds) per estimator and
+    the last fitted clone of each."""
+    fit_params = fit_params or [{} for _ in estimators]
     times = [[] for _ in estimators]
     fitted = [None] * len(estimators)
     for round_ in range(repeats):
@@ -272,7 +274,7 @@ def interleaved_fit_times(estimators, X, y, repeats):
             index = (round_ + offset) % len(estimators)
             estimator = clone(estimators[index])
             start = time.perf_counter()
-            estimator.fit(X, y)
+            estimator.fit(X, y, **fit_params[index])
             times[index].append(time.perf_counter() - start)
             fitted[index] = estimator
     return times, fitted
@@ -292,6 +294,34 @@ def time_command(argv, env=None, cwd=None, timeout=900):
         argv, env=env, cwd=cwd, timeout=timeout, capture_output=True, text=True, check=False
     )
     return time.perf_counter() - start, completed
+
+
+# For the code of a fresh process: its own peak and current resident memory in MiB. Linux's
+# ``ru_maxrss`` would not do: a child starts with its parent's (fork and exec keep it), so a small
+# child of a benchmark that imported TensorFlow reported the parent's 681 MiB. ``VmHWM`` starts
+# afresh at exec, and ``reset_peak`` starts it afresh again (Linux; elsewhere ``ru_maxrss``).
+MEMORY = r"""
+def _status_mib(field):
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def peak_mib():
+    return _status_mib("VmHWM")
+def rss_mib():
+    return _status_mib("VmRSS")
+def reset_peak():
+    try:
+        with open("/proc/self/clear_refs", "w") as refs:
+            refs.write("5")
+    except OSError:
+        pass
+"""
 
 
 def python_json(code, args=(), env=None, cwd=None, timeout=900):
@@ -444,10 +474,12 @@ def fmt_delta(seconds):
 
 
 def fmt_ratio(value, reference):
+    """``value / reference`` to 3 significant digits (2 had printed 1.049 as "1×", next to a
+    target of 1.0×)."""
     if value is None or reference is None or reference == 0:
         return "n/a"
     ratio = value / reference
-    return f"{ratio:.0f}×" if ratio >= 100 else f"{ratio:.2g}×" if ratio < 10 else f"{ratio:.1f}×"
+    return f"{ratio:.0f}×" if ratio >= 100 else f"{ratio:.3g}×" if ratio < 10 else f"{ratio:.1f}×"
 
 
 def markdown_table(headers, rows):

@@ -14,13 +14,22 @@ import argparse
 from sklearn.metrics import accuracy_score
 
 
-def measure(estimator, X_train, X_test, y_train, y_test, repeats, calls, max_seconds):
-    """Median fit over ``repeats`` fresh clones after an untimed one (which, for ours, traces the
-    training function of the architecture: a process pays that once, not per size)."""
-    c.median_fit_time(estimator, X_train[:100], y_train[:100], 1)
-    fit_time, _, fitted = c.median_fit_time(estimator, X_train, y_train, repeats)
-    predict_time = c.median_call_time(lambda: fitted.predict(X_test), calls, max_seconds)
-    return fit_time, predict_time, accuracy_score(y_test, fitted.predict(X_test))
+def measure(estimators, X_train, X_test, y_train, y_test, repeats, calls, max_seconds):
+    """For each of ``estimators``: the median fit over ``repeats`` fresh clones, the estimators
+    interleaved (so that a slow spell of a shared machine falls on both), after an untimed fit
+    on 100 rows (which, for ours, traces the training function of the architecture: a process
+    pays that once, not per size); then the median predict and the accuracy."""
+    for estimator in estimators:
+        c.median_fit_time(estimator, X_train[:100], y_train[:100], 1)
+    times, fitted = c.interleaved_fit_times(estimators, X_train, y_train, repeats)
+    return [
+        (
+            c.median(fit_times),
+            c.median_call_time(lambda: model.predict(X_test), calls, max_seconds),
+            accuracy_score(y_test, model.predict(X_test)),
+        )
+        for fit_times, model in zip(times, fitted)
+    ]
 
 
 def main(argv=None):
@@ -46,10 +55,8 @@ def main(argv=None):
         for n_samples in args.sizes:
             X_train, X_test, y_train, y_test = c.make_data(n_samples, n_features)
             cell = [X_train, X_test, y_train, y_test, args.repeats, args.calls, args.max_seconds]
-            c.progress(f"{n_samples} x {n_features}: ours ...")
-            ours = measure(c.ours(epochs=args.epochs), *cell)
-            c.progress(f"{n_samples} x {n_features}: MLPClassifier ...")
-            mlp = measure(c.mlp(epochs=args.epochs), *cell)
+            c.progress(f"{n_samples} x {n_features}: ours and MLPClassifier ...")
+            ours, mlp = measure([c.ours(epochs=args.epochs), c.mlp(epochs=args.epochs)], *cell)
             rows.append(
                 [
                     f"{n_samples:,}",
@@ -71,7 +78,8 @@ def main(argv=None):
         f"make_classification, 3 classes, 75/25 split; hidden {c.HIDDEN}, **{args.epochs} epochs** "
         f"(all trained: tol=0), batch {c.BATCH_SIZE}, Adam lr {c.LEARNING_RATE}, l1={c.L1}, "
         f"l2={c.L2} (MLPClassifier: alpha={c.mlp_alpha():g}, no L1). Fit: median of "
-        f"{args.repeats} fresh clone(s) after an untimed fit on 100 rows (ours traces its training "
+        f"{args.repeats} fresh clone(s), ours and MLPClassifier interleaved, after an untimed "
+        "fit on 100 rows (ours traces its training "
         "function there, once per process and architecture; the first fit of a process is in "
         "bench_small_data.py and bench_compare.py), rows = training rows + test rows; predict: "
         f"all test rows, median of up to {args.calls} calls after a warm-up. Ratio = ours / "

@@ -280,6 +280,20 @@ def _spread_text(row):
 # -- report ----------------------------------------------------------------------------------
 
 
+def _tf_pools():
+    """TensorFlow's thread pools in this process, as configured (0: TensorFlow's default)."""
+    import tensorflow as tf
+
+    def pool(threads):
+        return f"{threads} thread(s)" if threads else "TensorFlow's default size"
+
+    return (
+        f"intra-op pool of {pool(tf.config.threading.get_intra_op_parallelism_threads())} and "
+        f"inter-op pool of {pool(tf.config.threading.get_inter_op_parallelism_threads())} on "
+        f"{os.cpu_count()} cores"
+    )
+
+
 def report(args, bc_rows, bc_shape, blas_default, first, size_rows):
     c.emit(c.machine_header())
     c.emit()
@@ -292,8 +306,7 @@ def report(args, bc_rows, bc_shape, blas_default, first, size_rows):
         "its training function once per network structure). Ratios: ours / MLPClassifier. "
         "Ours trains in float32 whatever X is; MLPClassifier computes in X's dtype: float64 in "
         "'MLPClassifier' (the data as users have it), float32 in 'MLP, float32 X'. Threads: "
-        "MLPClassifier's BLAS as --blas-threads; ours TensorFlow's intra-op pool of 1 thread "
-        "(2 cores) and inter-op pool of 2."
+        f"MLPClassifier's BLAS as --blas-threads; ours TensorFlow's {_tf_pools()}."
     )
     c.emit()
     c.emit(f"### load_breast_cancer ({bc_shape[0]}×{bc_shape[1]}, standardized), hidden (100,)")
