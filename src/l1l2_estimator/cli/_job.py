@@ -197,18 +197,16 @@ def _check_save_file(path, csv):
     if not os.path.isdir(os.path.dirname(target)):
         where = "its folder" if target == os.path.abspath(path) else f"the folder of {target!r}"
         raise UsageError(f"cannot write --save {path!r}: {where} does not exist")
-    if os.path.isdir(target):
-        raise UsageError(
-            f"cannot write --save {path!r}: it is a folder; give a file name, such as "
-            f"{os.path.join(path, 'model.joblib')!r}"
-        )
-    if csv is not None and _same_file(target, csv):
+    problem = _unwritable(path, csv)
+    if problem == "the --csv file":
         raise UsageError(
             f"--save {path!r} is the --csv file the data comes from; writing the model "
             "there would replace the data. Give another file name"
         )
-    if not _writable(target):
-        raise UsageError(f"cannot write --save {path!r}: permission denied")
+    if problem is not None:
+        if problem == "it is a folder":
+            problem += f"; give a file name, such as {os.path.join(path, 'model.joblib')!r}"
+        raise UsageError(f"cannot write --save {path!r}: {problem}")
 
 
 def _check_plot_folder(folder, csv, regression):
@@ -233,25 +231,14 @@ def _check_plot_folder(folder, csv, regression):
         verb = "write to" if existing == os.path.abspath(folder) else "create"
         raise UsageError(f"cannot {verb} --plot {folder!r}: Permission denied")
     for name in written_by_save_plots(regression):
-        plot = os.path.realpath(os.path.join(folder, name))
-        if os.path.islink(os.path.join(folder, name)) and not os.path.isdir(
-            os.path.dirname(plot)
-        ):
-            raise UsageError(
-                f"cannot write {name} to --plot {folder!r}: it is a link to {plot!r}, whose "
-                "folder does not exist"
-            )
-        if os.path.isdir(plot):
-            raise UsageError(
-                f"cannot write {name} to --plot {folder!r}: {plot!r} is a folder"
-            )
-        if csv is not None and _same_file(plot, csv):
+        problem = _unwritable(os.path.join(folder, name), csv)
+        if problem == "the --csv file":
             raise UsageError(
                 f"--plot {folder!r} would write {name} over the --csv file the data comes "
                 "from; give another folder"
             )
-        if not _writable(plot):
-            raise UsageError(f"cannot write {name} to --plot {folder!r}: permission denied")
+        if problem is not None:
+            raise UsageError(f"cannot write {name} to --plot {folder!r}: {problem}")
 
 
 def _check_save_outside_plots(save, folder, regression):
@@ -275,6 +262,22 @@ def _check_save_outside_plots(save, folder, regression):
             f"--save {save!r} is a file that --plot {folder!r} writes its plots to; give the "
             "model another name"
         )
+
+
+def _unwritable(path, csv):
+    """Why the file ``path`` cannot be written before fitting, or None: a link into a folder that
+    does not exist, a folder, ``"the --csv file"`` (which it would replace), or no permission.
+    (A folder that does not exist yet is fine: the plots' folder is made when they are written.)"""
+    target = os.path.realpath(path)
+    if os.path.islink(path) and not os.path.isdir(os.path.dirname(target)):
+        return f"it is a link to {target!r}, whose folder does not exist"
+    if os.path.isdir(target):
+        return "it is a folder"
+    if csv is not None and _same_file(target, csv):
+        return "the --csv file"
+    if not _writable(target):
+        return "permission denied"
+    return None
 
 
 def _same_file(path, other):
