@@ -432,6 +432,23 @@ def test_weights_a_callback_sets_at_the_start_are_trained_from(binary_data, even
     assert all(not np.any(coef) for coef in clf.coefs_)
 
 
+@pytest.mark.parametrize("event", ["on_train_begin", "on_epoch_begin"])
+def test_a_lambda_callback_that_sets_weights_at_the_start_is_followed(binary_data, event):
+    """LambdaCallback sets the functions it is given on the instance, not in its class: the
+    weights and learning rate they set in on_train_begin/on_epoch_begin were dropped."""
+    X, y = binary_data
+
+    def zero(*_):
+        model = callback.model
+        model.set_weights([np.zeros_like(w) for w in model.get_weights()])
+        model.optimizer.learning_rate = 0.0
+
+    callback = keras.callbacks.LambdaCallback(**{event: zero})
+    clf = L1L2Classifier(**{**FAST, "epochs": 3, "tol": 0}, callbacks=[callback]).fit(X, y)
+    np.testing.assert_allclose(clf.loss_curve_, np.log(2), rtol=1e-6)
+    assert all(not np.any(coef) for coef in clf.coefs_)
+
+
 def test_callbacks_see_the_optimizer_state_of_the_epoch(binary_data, tmp_path):
     # Their model's optimizer was a fresh one: step count 0, a schedule's rate at step 0, and
     # ModelCheckpoint saved an optimizer that could not resume.

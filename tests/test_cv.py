@@ -1243,3 +1243,98 @@ def test_routing_weights_score_as_its_scorer_requests(wine):
         own.set_score_request(sample_weight=True)
         expected = accuracy_score(y, own.predict(X), sample_weight=weights)
         assert own.score(X, y, sample_weight=weights) == pytest.approx(expected)
+
+
+SMALL = dict(hidden_layer_sizes=(4,), epochs=3, random_state=0)
+
+
+def _small_data(n=40):
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(n, 3))
+    return X, (X[:, 0] > 0).astype(int)
+
+
+@pytest.mark.parametrize("kind", ["negative indices", "boolean masks"])
+def test_splits_as_negative_indices_or_masks_score_as_grid_search(kind):
+    """Valid NumPy indexing, as GridSearchCV takes it: negative indices reached tf.gather
+    (InvalidArgumentError inside TensorFlow), boolean masks a bare IndexError."""
+    X, y = _small_data()
+    rows = np.arange(40)
+    if kind == "negative indices":
+        cv = [(rows[:20] - 40, rows[20:]), (rows[20:] - 40, rows[:20])]
+    else:
+        first = rows < 20
+        cv = [(first, ~first), (~first, first)]
+    ours = L1L2ClassifierCV(l1s=[0, 1e-3], l2s=[0], cv=cv, refit=False, **SMALL).fit(X, y)
+    theirs = _grid_search(L1L2Classifier(**SMALL), X, y, [0, 1e-3], [0], cv)
+    _assert_same_results(ours, theirs)
+
+
+@pytest.mark.parametrize("Search, Single", [(L1L2ClassifierCV, L1L2Classifier),
+                                            (L1L2RegressorCV, L1L2Regressor)])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_an_empty_training_fold_is_a_failed_fit_as_in_grid_search(Search, Single, weighted):
+    """A training fold without rows was refused with scikit-learn's "Sample weights must contain
+    at least one non-zero number" (no weights given), as missing a class (the classifier), or
+    blamed on the weights (weights given); GridSearchCV scores its fits error_score."""
+    X, y = _small_data()
+    y = y if Search is L1L2ClassifierCV else X[:, 0]
+    rows = np.arange(40)
+    cv = [(rows[:30], rows[30:]), (rows[:0], rows[30:])]
+    fit_params = {"sample_weight": np.ones(40)} if weighted else {}
+    non_finite = pytest.warns(UserWarning, match="test scores are non-finite")
+    with pytest.warns(FitFailedWarning, match="2 had a training fold without rows"), non_finite:
+        ours = Search(l1s=[0, 1e-3], l2s=[0], cv=cv, refit=False, **SMALL).fit(X, y, **fit_params)
+    with pytest.warns(FitFailedWarning), pytest.warns(UserWarning, match="non-finite"):
+        theirs = GridSearchCV(Single(**SMALL), {"l1": [0, 1e-3], "l2": [0]}, cv=cv,
+                              refit=False).fit(X, y, **fit_params)
+    assert np.isnan(ours.cv_results_["split1_test_score"]).all()
+    for key in ("split0_test_score", "split1_test_score", "mean_test_score"):
+        np.testing.assert_allclose(ours.cv_results_[key], theirs.cv_results_[key], atol=1e-6)
+    with pytest.raises(ValueError, match="training fold 1 of the splits cv gave has no rows"):
+        Search(l1s=[0], l2s=[0], cv=cv, error_score="raise", **SMALL).fit(X, y, **fit_params)
+
+
+def test_a_sparse_multilabel_y_reaches_scorer_and_members_sparse_as_in_grid_search():
+    """The search densified a sparse indicator y: the scorer got a dense y and each member
+    predicted dense arrays (a scorer written for sparse ones failed on every fold), while the
+    refit predicted sparse."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(60, 4))
+    Y = scipy.sparse.csr_matrix((X[:, :3] + 0.3 * rng.normal(size=(60, 3)) > 0).astype(int))
+    seen = []
+
+    def sparse_f1(estimator, X_test, y_test):
+        predicted = estimator.predict(X_test)
+        seen.append((scipy.sparse.issparse(y_test), scipy.sparse.issparse(predicted)))
+        return f1_score(y_test.toarray(), predicted.toarray(), average="samples", zero_division=0)
+
+    ours = L1L2ClassifierCV(
+        l1s=[0, 1e-3], l2s=[0], cv=2, scoring=sparse_f1, refit=False, **SMALL
+    ).fit(X, Y)
+    assert seen and all(flags == (True, True) for flags in seen)
+    theirs = GridSearchCV(L1L2Classifier(**SMALL), {"l1": [0, 1e-3], "l2": [0]}, cv=2,
+                          scoring=sparse_f1, refit=False).fit(X, Y)
+    np.testing.assert_allclose(
+        ours.cv_results_["mean_test_score"], theirs.cv_results_["mean_test_score"], atol=1e-6
+    )
+
+
+def test_routing_refuses_groups_that_the_splitter_does_not_take():
+    """With metadata routing on, groups passed beside a KFold were silently unused, where
+    GridSearchCV and LogisticRegressionCV refuse them; a group splitter still gets them."""
+    import sklearn
+
+    X, y = _small_data()
+    groups = np.arange(40) % 4
+    with sklearn.config_context(enable_metadata_routing=True):
+        search = L1L2ClassifierCV(l1s=[0], l2s=[0], cv=KFold(2), refit=False, **SMALL)
+        with pytest.raises(TypeError, match="groups.*not routed to any object"):
+            search.fit(X, y, groups=groups)
+        grouped = L1L2ClassifierCV(l1s=[0], l2s=[0], cv=GroupKFold(2), refit=False, **SMALL)
+        grouped.fit(X, y, groups=groups)
+    expected = L1L2ClassifierCV(l1s=[0], l2s=[0], cv=GroupKFold(2), refit=False, **SMALL)
+    expected.fit(X, y, groups=groups)
+    np.testing.assert_array_equal(
+        grouped.cv_results_["mean_test_score"], expected.cv_results_["mean_test_score"]
+    )

@@ -754,6 +754,93 @@ def test_regressor_predict_reads_one_fits_outputs_while_another_thread_refits(mo
     assert reg.n_outputs_ == 2
 
 
+@pytest.mark.parametrize("attribute", ["model_", "target_encoder_"])
+def test_a_refit_while_model_is_built_gets_a_model_of_its_own(monkeypatch, attribute):
+    """model_ (target_encoder_) read the fitted state from the estimator and kept what it built
+    in the estimator's attributes of that later instant: a refit in another thread meanwhile
+    was then served the earlier fit's network (encoder) ever after."""
+    import l1l2_estimator._base as base
+    import l1l2_estimator.classifier as classifier
+
+    X = rng.normal(size=(60, 4))
+    clf = L1L2Classifier(hidden_layer_sizes=(3,), epochs=2, random_state=0)
+    clf.fit(X, (X[:, 0] > 0).astype(int))
+    module, name = (
+        (base, "build_network") if attribute == "model_" else (classifier, "label_encoder")
+    )
+    build = getattr(module, name)
+
+    def refit_first(*args, **kwargs):
+        monkeypatch.setattr(module, name, build)
+        clf.set_params(random_state=1).fit(X, np.where(X[:, 1] > 0, "yes", "no"))
+        return build(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, refit_first)
+    getattr(clf, attribute)  # built for the first fit, while the second lands
+    assert list(clf.classes_) == ["no", "yes"]  # the refit did land
+    if attribute == "model_":
+        np.testing.assert_array_equal(clf.model_.get_weights()[0], clf.coefs_[0])
+    else:
+        assert list(clf.target_encoder_.inverse_transform(np.eye(2))) == ["no", "yes"]
+
+
+@pytest.mark.parametrize("Estimator", [L1L2Classifier, L1L2Regressor])
+@pytest.mark.parametrize(
+    "bad",
+    [{"l1": -1.0}, {"l2": -5.0}, {"learning_rate": -0.5}, {"batch_size": 0},
+     {"activation": "bogus"}, {"optimizer": "Adam"}, {"tol": "x"}, {"shuffle": "no"}],
+)
+def test_partial_fit_refuses_a_bad_param_set_after_fitting(Estimator, bad):
+    """scikit-learn's fit_context skips the param constraints when partial_fit continues a
+    fitted estimator: these trained on (l1=-1 to a negative loss) or failed inside TensorFlow
+    (batch_size=0: an integer division by zero) or with a KeyError."""
+    X = rng.normal(size=(40, 3))
+    y = (X[:, 0] > 0).astype(int)
+    estimator = Estimator(hidden_layer_sizes=(3,), epochs=2, random_state=0).fit(X, y)
+    before = [w.copy() for w in estimator.coefs_]
+    name = next(iter(bad))
+    with pytest.raises(ValueError, match=f"'{name}' parameter"):
+        estimator.set_params(**bad).partial_fit(X, y)
+    assert all(np.array_equal(a, b) for a, b in zip(estimator.coefs_, before))
+
+
+@pytest.mark.parametrize(
+    "given, plain",
+    [({"learning_rate": np.float32(0.01)}, {"learning_rate": float(np.float32(0.01))}),
+     ({"learning_rate": 1}, {"learning_rate": 1.0}),
+     ({"optimizer__learning_rate": np.float32(0.01)},
+      {"optimizer__learning_rate": float(np.float32(0.01))}),
+     ({"optimizer": "sgd", "optimizer__momentum": np.float32(0.5)},
+      {"optimizer": "sgd", "optimizer__momentum": 0.5}),
+     ({"optimizer": "sgd", "optimizer__momentum": 0},
+      {"optimizer": "sgd", "optimizer__momentum": 0.0})],
+)
+def test_numpy_scalars_and_ints_train_as_the_floats_they_are(given, plain):
+    """Keras takes only Python floats for learning_rate (and SGD's momentum): np.float32(0.01)
+    and 1 were refused in Keras' words, and, through a cache of built optimizers, accepted
+    once an equal float had been used in the process."""
+    X = rng.normal(size=(40, 3))
+    y = (X[:, 0] > 0).astype(int)
+    fits = [
+        L1L2Classifier(hidden_layer_sizes=(3,), epochs=2, random_state=0, **params).fit(X, y)
+        for params in (given, plain)
+    ]
+    np.testing.assert_array_equal(fits[0].coefs_[0], fits[1].coefs_[0])
+
+
+def test_partial_fit_follows_skip_parameter_validation():
+    """Under scikit-learn's skip_parameter_validation, partial_fit leaves the constraints to the
+    user, as fit does there."""
+    import sklearn
+
+    X = rng.normal(size=(40, 3))
+    y = (X[:, 0] > 0).astype(int)
+    clf = L1L2Classifier(hidden_layer_sizes=(3,), epochs=2, random_state=0).fit(X, y)
+    with sklearn.config_context(skip_parameter_validation=True):
+        clf.set_params(l2=-1.0).fit(X, y).partial_fit(X, y)
+    assert len(clf.loss_curve_) == 3
+
+
 @pytest.mark.parametrize("Estimator", [L1L2Classifier, L1L2Regressor])
 def test_scikeras_initialize_is_unavailable_and_leaves_a_fitted_estimator_alone(Estimator):
     """scikeras' public initialize validated the data onto the estimator (a fitted one's

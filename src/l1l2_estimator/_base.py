@@ -10,19 +10,21 @@ the output layer is, and how held-out rows are scored.
 from . import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start)
 
 import contextlib
+import functools
 import math
 from numbers import Real
 
 import keras
 import numpy as np
 import scipy.sparse as sp
+from sklearn import get_config
 from sklearn.base import BaseEstimator
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state, compute_class_weight, compute_sample_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._compat import check_sample_weight, fit_context
+from ._compat import check_sample_weight, fit_context, validate_params
 from ._inference import forward
 from ._memory import available_memory
 from ._network import build_network
@@ -271,6 +273,22 @@ def _check_callbacks(callbacks):
         )
 
 
+def checks_continued_params(partial_fit):
+    """Decorate ``partial_fit`` (outside ``fit_context``) to check the param constraints when it
+    continues a fitted estimator: ``fit_context`` skips them there (to keep repeated calls cheap),
+    so that a param set between calls (``l1=-1``, ``batch_size=0``) was trained on, or failed
+    inside TensorFlow. Skipped, as for ``fit``, under ``sklearn.set_config(
+    skip_parameter_validation=True)``."""
+
+    @functools.wraps(partial_fit)
+    def checked(self, *args, **kwargs):
+        if self.__sklearn_is_fitted__() and not get_config()["skip_parameter_validation"]:
+            validate_params(self)
+        return partial_fit(self, *args, **kwargs)
+
+    return checked
+
+
 class L1L2Network(RoutedParams):
     """Mixin: the shared machinery of the L1-L2 network estimators (see the module docstring).
 
@@ -513,7 +531,7 @@ class L1L2Network(RoutedParams):
         return state
 
     def _fit_members(self, X, y, sample_weight, folds, penalties, *, prepare_refit=False,
-                     name=None, splits=False):
+                     name=None, splits=False, sparse_targets=False, fold_numbers=None):
         """Cross-validation's training, for ``L1L2ClassifierCV``/``L1L2RegressorCV``.
 
         For every training fold (an array of row indices of ``X``) and every ``(l1, l2)`` pair,
@@ -527,8 +545,10 @@ class L1L2Network(RoutedParams):
         that follows. ``name`` names the estimator in messages (by default this one's class).
         A fold whose rows all weigh 0 (by ``sample_weight`` and ``class_weight``) is refused; if
         the folds are the training folds of cross-validation ``splits`` ("raise" or "skip"),
-        it is named by its number, and with "skip" it is not trained: its members are None (the
-        fits GridSearchCV's ``error_score`` scores).
+        it is named by its number (``fold_numbers[i]`` for ``folds[i]``, by default ``i``), and
+        with "skip" it is not trained: its members are None (the fits GridSearchCV's
+        ``error_score`` scores). ``sparse_targets``: ``y`` was given sparse (a multilabel
+        indicator the members then predict sparse, as a single fit on it does).
         """
         self._check_params()
         if self.early_stopping:
@@ -549,7 +569,7 @@ class L1L2Network(RoutedParams):
                 "cross-validated estimators, regularization_path's batched fits); fit "
                 f"{type(self).__name__} itself, e.g. in GridSearchCV."
             )
-        targets = self._targets_from(y, None)
+        targets = self._targets_from(y, None, sparse_targets)
         for fold in folds:
             self._check_fold_targets(y[fold], targets)
         state = self._initial_state(
@@ -576,7 +596,8 @@ class L1L2Network(RoutedParams):
                 if splits == "skip":
                     streams.append(None)
                     continue
-                which = f"Training fold {index}" if splits else "The training data"
+                number = index if fold_numbers is None else fold_numbers[index]
+                which = f"Training fold {number}" if splits else "The training data"
                 raise ValueError(
                     f"{which} has only rows of weight 0 (by "
                     f"{weight_sources(self.get_params(deep=False))}): "
@@ -821,12 +842,13 @@ class L1L2Network(RoutedParams):
     @property
     def model_(self):
         """The fitted network as a compiled ``keras.Sequential`` (weights and optimizer state),
-        built from the fitted state the first time it is asked for."""
-        check_is_fitted(self)
-        model = vars(self).get("_model")
+        built from the fitted state the first time it is asked for (and kept with that fit's
+        attributes: a refit in another thread meanwhile gets a model of its own)."""
+        fitted = self._fitted_view()
+        model = vars(fitted).get("_model")
         if model is None:
-            model = self._keras_model(self._get_fitted_state())
-            self._model = model
+            model = fitted._keras_model(fitted._get_fitted_state())
+            fitted._model = model
         return model
 
     def _keras_model(self, state, penalties=None):

@@ -35,6 +35,7 @@ from sklearn.utils.metadata_routing import (
     MetadataRouter,
     MethodMapping,
     get_routing_for_object,
+    process_routing,
 )
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -232,11 +233,23 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         l1s, l2s = penalty_values("l1s", self.l1s), penalty_values("l2s", self.l2s)
         architectures, several = self._architectures()
         # What the search learns (``fitted``) is published at its end, all at once.
+        # A multilabel indicator given sparse is predicted sparse, as by the single classifier.
+        sparse_y = is_sparse(y) and is_classifier(self)
         X_checked, y_checked, fitted = self._validate_search_data(X, y)
         feature_names = fitted.get("feature_names_in_")
-        splits = list(check_cv(self.cv, y_checked, classifier=is_classifier(self)).split(
-            X_checked, y_checked, groups
-        ))
+        if groups is not None and get_config().get("enable_metadata_routing", False):
+            # As GridSearchCV and LogisticRegressionCV: groups only where the splitter asks for
+            # them (a KFold does not: TypeError, "not routed to any object").
+            groups = process_routing(self, "fit", groups=groups).splitter.split.get("groups")
+        # Every split as row numbers (a boolean mask or negative indices select the rows
+        # GridSearchCV's indexing selects; the members' row streams are positions).
+        positions = np.arange(X_checked.shape[0])
+        splits = [
+            (positions[np.asarray(train)], positions[np.asarray(test)])
+            for train, test in check_cv(
+                self.cv, y_checked, classifier=is_classifier(self)
+            ).split(X_checked, y_checked, groups)
+        ]
         if not splits:
             raise ValueError(
                 f"{type(self).__name__} got no train/test splits from cv={self.cv!r}, so nothing "
@@ -265,10 +278,12 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         score_weights = (
             None if sample_weight is None else check_sample_weight(sample_weight, X_checked)
         )
-        # As GridSearchCV, the scorer sees the held-out rows as given (a DataFrame stays one).
-        # A sparse y is made dense (as the single estimators make it).
+        # As GridSearchCV, the scorer sees the held-out rows as given (a DataFrame stays one, a
+        # sparse indicator matrix too); a regressor's sparse y dense, as L1L2Regressor takes it.
         # indexable: as GridSearchCV, anything that only has __array__ becomes an array.
-        X_given, y_given = indexable(X, y_checked if sp.issparse(y) else y)
+        X_given, y_given = indexable(
+            X, y_checked if sp.issparse(y) and not is_classifier(self) else y
+        )
         held_out = [
             (safe_indexing(X_given, test), safe_indexing(y_given, test)) for _, test in splits
         ]
@@ -281,18 +296,36 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         train_scores = [] if self.return_train_score else None
         raising = isinstance(self.error_score, str)  # "raise"
         unconverged = 0
-        failed = {"diverged": 0, "unweighted": 0, "folds": set()}  # folds: the unweighted
+        # folds: the unweighted ones. A training fold without rows is a failed fit, as
+        # GridSearchCV's fit on it fails ("Found array with 0 sample(s)").
+        failed = {"diverged": 0, "unweighted": 0, "empty": 0, "folds": set()}
+        empty = [fold for fold, (train, _) in enumerate(splits) if not len(train)]
+        if empty and raising:
+            raise ValueError(
+                f"{type(self).__name__}: training fold {empty[0]} of the splits cv gave has no "
+                "rows, and error_score='raise' stops the search at a failed fit."
+            )
+        filled = [fold for fold in range(len(splits)) if fold not in empty]
         score_failures = {"test": [], "train": []}
         for architecture, given in architectures:
             template = clone(base).set_params(hidden_layer_sizes=architecture)
             started = time.perf_counter()
             # As GridSearchCV's error_score: a fold with nothing to train on is refused, or its
             # members are failed fits.
-            members, diverged, converged = template._fit_members(
-                X_checked, y_checked, sample_weight, [train for train, _ in splits], penalties,
-                prepare_refit=bool(self.refit), name=type(self).__name__,
-                splits="raise" if raising else "skip",
-            )
+            members = [[None] * len(penalties) for _ in splits]
+            diverged = np.zeros((len(splits), len(penalties)), dtype=bool)
+            converged = np.zeros((len(splits), len(penalties)), dtype=bool)
+            if filled:
+                result = template._fit_members(
+                    X_checked, y_checked, sample_weight, [splits[f][0] for f in filled],
+                    penalties, prepare_refit=bool(self.refit), name=type(self).__name__,
+                    splits="raise" if raising else "skip", sparse_targets=sparse_y,
+                    fold_numbers=filled,
+                )
+                for index, fold in enumerate(filled):
+                    members[fold] = result[0][index]
+                    diverged[fold] = result[1][index]
+                    converged[fold] = result[2][index]
             per_member = (time.perf_counter() - started) / (len(splits) * len(penalties))
             trained = np.array([[state is not None for state in row] for row in members])
             unconverged += int(np.sum(~np.asarray(converged) & ~np.asarray(diverged) & trained))
@@ -330,7 +363,9 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                     # A fold not trained has no epochs to count (NaN, left out of the mean).
                     n_iters[-1].append(np.nan if state is None else len(state["loss_curve"]))
                     if state is None or diverged[fold][pair]:
-                        if state is None:
+                        if fold in empty:
+                            failed["empty"] += 1
+                        elif state is None:
                             failed["unweighted"] += 1
                             failed["folds"].add(fold)
                         else:
@@ -662,7 +697,9 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                 f"{'s' if len(failed['folds']) > 1 else ''} {folds}: only rows of weight 0, "
                 f"by {weight_sources(self.get_params(deep=False))})"
             )
-        n_failed = failed["diverged"] + failed["unweighted"]
+        if failed["empty"]:
+            reasons.append(f"{failed['empty']} had a training fold without rows")
+        n_failed = failed["diverged"] + failed["unweighted"] + failed["empty"]
         if n_failed == total:
             raise ValueError(
                 f"All the {total} member fits failed, as GridSearchCV refuses a search whose "

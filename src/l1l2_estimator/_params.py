@@ -173,6 +173,7 @@ def optimizer_config(params):
         if name.startswith("optimizer__")
     }
     _check_optimizer_arguments(routed)
+    routed = {name: _plain_number(name, value) for name, value in routed.items()}
     if routed.get("use_ema", getattr(optimizer, "use_ema", False)):
         raise ValueError(
             "The optimizer's use_ema=True is not supported: Keras puts the moving average of the "
@@ -188,7 +189,7 @@ def optimizer_config(params):
         _check_instance_arguments(config)
         config["config"]["name"] = OPTIMIZER_NAME
         return _check_denominators(config)
-    routed.setdefault("learning_rate", params["learning_rate"])
+    routed.setdefault("learning_rate", _plain_number("learning_rate", params["learning_rate"]))
     # A fixed name: Keras makes automatic names unique per process, and TensorFlow keeps per-name
     # state that would then grow with every optimizer built (see _network.build_network).
     routed.setdefault("name", OPTIMIZER_NAME)
@@ -364,6 +365,23 @@ _NONE_TAKERS = frozenset(
     for name, parameter in inspect.signature(optimizer_class.__init__).parameters.items()
     if parameter.default is None or isinstance(parameter.default, bool)
 )
+
+
+# The optimizer arguments that count steps (Keras takes them as integers or None). Keras refuses
+# the others unless they are Python floats where it checks them (``learning_rate``, SGD's
+# ``momentum``), so every other number is passed as one.
+_INTEGER_ARGUMENTS = frozenset({"gradient_accumulation_steps", "ema_overwrite_frequency"})
+
+
+def _plain_number(name, value):
+    """The optimizer argument ``name``'s ``value`` as Keras takes it: a number (a NumPy scalar,
+    or an int where Keras expects a float: ``learning_rate=1``, ``np.float32(1e-3)``) as a
+    Python float, or as an int for the arguments that count steps; anything else as it is."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Real):
+        return value
+    if name in _INTEGER_ARGUMENTS:
+        return int(value) if isinstance(value, Integral) else value
+    return float(value)
 
 
 def _check_none(said, name):

@@ -715,11 +715,14 @@ def _push_state(model, weights, trainer, tensors=None):
 
 
 def _handled(callbacks, event):
-    """Whether any of ``callbacks`` (nested lists flattened) handles ``event`` itself."""
-    return any(
-        getattr(type(callback), event, None) is not getattr(keras.callbacks.Callback, event)
-        for callback in keras.tree.flatten(list(callbacks))
-    )
+    """Whether any of ``callbacks`` (nested lists flattened) handles ``event`` itself: in its
+    class, or as an attribute of its own (``LambdaCallback`` sets the functions it is given so)."""
+    base = getattr(keras.callbacks.Callback, event)
+    for callback in keras.tree.flatten(list(callbacks)):
+        handler = getattr(callback, event, None)
+        if getattr(handler, "__func__", handler) is not base:
+            return True
+    return False
 
 
 def _pull_changes(trainer, result, model, pushed):

@@ -15,10 +15,10 @@ from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import ClassifierTags
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
-from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+from sklearn.utils.validation import column_or_1d, validate_data
 
 from . import _docs
-from ._base import L1L2Network, float32_features
+from ._base import L1L2Network, checks_continued_params, float32_features
 from ._compat import fit_context
 from ._params import CLASS_WEIGHT_CONSTRAINT, PARAMETER_CONSTRAINTS, SPARSE_FORMATS
 
@@ -65,6 +65,7 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
 
     # -- fitting -----------------------------------------------------------------------------
 
+    @checks_continued_params
     @fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Train for one epoch on ``(X, y)``, keeping the network and its optimizer state.
@@ -155,7 +156,9 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
             raise ValueError(
                 "Every training fold must hold every class of the data, so that all folds train "
                 f"the same network; a training fold has no rows of class {missing.tolist()[0]!r}. "
-                "Use a stratified splitter or more rows per class."
+                "Use a stratified splitter (as cv=<int> is for a classifier), and more rows of "
+                "that class or fewer folds: a class with too few rows leaves some training fold "
+                "without it, also under a stratified splitter."
             )
 
     def _target_state(self, classes):
@@ -195,12 +198,13 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
     @property
     def target_encoder_(self):
         """scikeras' fitted target encoder (``KerasClassifier.target_encoder_``) of the fitted
-        classes, built the first time it is asked for."""
-        check_is_fitted(self)
-        encoder = vars(self).get("_target_encoder")
+        classes, built the first time it is asked for (and kept with that fit's attributes: a
+        refit in another thread meanwhile gets an encoder of its own)."""
+        fitted = self._fitted_view()
+        encoder = vars(fitted).get("_target_encoder")
         if encoder is None:
-            encoder = label_encoder(self._fitted_targets())
-            self._target_encoder = encoder
+            encoder = label_encoder(fitted._fitted_targets())
+            fitted._target_encoder = encoder
         return encoder
 
     def _encode_targets(self, classes, y):

@@ -11,7 +11,7 @@ from sklearn.utils import RegressorTags
 from sklearn.utils.validation import validate_data
 
 from . import _docs
-from ._base import L1L2Network, float32_features
+from ._base import L1L2Network, checks_continued_params, float32_features
 from ._compat import StrOptions, fit_context
 from ._params import PARAMETER_CONSTRAINTS, SPARSE_FORMATS
 
@@ -91,6 +91,7 @@ class L1L2Regressor(L1L2Network, KerasRegressor):
             y = y.toarray()
         return RegressorMixin.score(self, X, y, sample_weight=sample_weight)
 
+    @checks_continued_params
     @fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None):
         """Train for one epoch on ``(X, y)``, keeping the network and its optimizer state.
