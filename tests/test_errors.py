@@ -172,6 +172,9 @@ def test_every_param_rejects_a_wrong_type(name):
         ({"optimizer__epsilon": 1e-40}, ValueError, r"optimizer__epsilon \(1e-40, which "
          "TensorFlow computes as 0"),
         ({"learning_rate": 1e300}, ValueError, "'learning_rate' parameter .* range"),
+        # An infinite penalty in float32: the fit "diverged", with advice about the learning rate.
+        ({"l1": 1e39}, ValueError, "'l1' parameter .* range"),
+        ({"l2": 1e39}, ValueError, "'l2' parameter .* range"),
         ({"learning_rate": 1e-40}, ValueError, "'learning_rate' parameter .* range"),
         # Steps that divide by 0 (or never move) whatever the data.
         ({"optimizer__beta_1": 1.0}, ValueError, r"Adam's beta_1 must be < 1 in float32 \(its "
@@ -969,3 +972,89 @@ def test_a_layer_beyond_64_bits_is_refused_by_name(size):
     # large for a float"); 10**5000 is beyond what Python prints.
     with pytest.raises(ValueError, match=r"hidden_layer_sizes .* each below 2\*\*63\), got"):
         L1L2Classifier(**{**FAST, "hidden_layer_sizes": (4, size)}).fit(X8, Y)
+
+
+def test_a_failed_validation_never_densifies_a_dataframe_of_sparse_columns():
+    """Any ValueError of validation (a NaN in X, a y one row short) made the float32 check read
+    a DataFrame of sparse columns with np.asarray: densified, 32 GB for the README's
+    2,000 x 2,000,000 example, before the error was raised."""
+    import pandas as pd
+
+    X = scipy.sparse.random(50, 2_000, density=0.01, format="csr", random_state=0)
+    frame = pd.DataFrame.sparse.from_spmatrix(X)
+    y = np.arange(50) % 2
+    densified = []
+    real = np.asarray
+
+    def watched(value, *args, **kwargs):
+        if value is frame:
+            densified.append(True)
+        return real(value, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(np, "asarray", watched)
+        with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+            L1L2Classifier(**FAST).fit(frame, y[:-1])
+    assert not densified
+
+
+@pytest.mark.parametrize("values", ["object floats", "python ints"])
+def test_object_x_beyond_float32_is_named_as_such(values):
+    """Object arrays of numbers beyond float32's range got scikit-learn's "contains infinity",
+    where float arrays got the package's message."""
+    X = rng.normal(size=(20, 2)).astype(object)
+    X[0, 0] = 1e39 if values == "object floats" else 10**40
+    with pytest.raises(ValueError, match="X holds finite values beyond float32's range"):
+        L1L2Regressor(**FAST).fit(X, np.arange(20.0))
+
+
+def test_partial_fit_refuses_weights_that_are_all_zero_in_float32():
+    """Weights below float32's smallest number became 0: the data counted for nothing and the
+    step followed the penalty alone, silently (all-zero weights are refused)."""
+    X = rng.normal(size=(30, 2))
+    reg = L1L2Regressor(**FAST).fit(X, X[:, 0])
+    before = reg.coefs_[0].copy()
+    with pytest.raises(ValueError, match="all below float32's smallest number"):
+        reg.partial_fit(X, X[:, 0], sample_weight=np.full(30, 1e-50))
+    np.testing.assert_array_equal(reg.coefs_[0], before)
+
+
+def test_early_stopping_scores_weights_near_float64s_largest_as_their_scaled_copy():
+    """The held-out score took the raw weights: 1e308 overflowed their sums, every validation
+    score was NaN (silently), and the fit kept its last epoch instead of its best."""
+    X = rng.normal(size=(80, 3))
+    y = (X[:, 0] > 0).astype(int)
+    params = dict(FAST, early_stopping=True, epochs=5)
+    plain = L1L2Classifier(**params).fit(X, y, sample_weight=np.ones(80))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        huge = L1L2Classifier(**params).fit(X, y, sample_weight=np.full(80, 1e308))
+    np.testing.assert_allclose(huge.validation_scores_, plain.validation_scores_)
+    np.testing.assert_array_equal(huge.coefs_[0], plain.coefs_[0])
+
+
+def test_a_tol_beyond_float32_counts_the_first_epoch_as_an_improvement():
+    """tol > float32's largest became inf in the training graph, and the first epoch's
+    inf - inf did not count as an improvement: one epoch fewer than MLPRegressor runs."""
+    from sklearn.neural_network import MLPRegressor
+
+    X = rng.normal(size=(40, 2))
+    for tol in (1e30, 4e38, 1e300):
+        ours = L1L2Regressor(**dict(FAST, epochs=20), n_iter_no_change=1, tol=tol)
+        mlp = MLPRegressor(hidden_layer_sizes=(4,), n_iter_no_change=1, tol=tol, max_iter=20,
+                           random_state=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            assert ours.fit(X, X[:, 0]).n_iter_ == mlp.fit(X, X[:, 0]).n_iter_ == 3, tol
+
+
+def test_regressor_scores_a_dataframe_of_sparse_columns_as_fit_takes_it():
+    """fit took y as a DataFrame of sparse columns; score refused it (r2_score: "Sparse data
+    was passed, but dense data is required")."""
+    import pandas as pd
+
+    X = rng.normal(size=(40, 2))
+    column = np.where(X[:, 0] > 0, X[:, 0], 0.0)
+    sparse = pd.DataFrame({"a": pd.arrays.SparseArray(column, fill_value=0.0)})
+    reg = L1L2Regressor(**FAST).fit(X, sparse)
+    assert reg.score(X, sparse) == reg.score(X, column)

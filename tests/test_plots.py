@@ -375,7 +375,7 @@ def test_regularization_path_of_a_bare_estimator_keeps_it_unchanged(split):
 def test_regularization_path_rejects_bad_input(split):
     X_train, y_train, X_test, y_test = split
     estimator = L1L2Classifier(**FAST)
-    with pytest.raises(ValueError, match=r"l1_values must be .* >= 0, got \[0, -0.001\]"):
+    with pytest.raises(ValueError, match=r"l1_values must be .* >= 0 .*; got \[0, -0.001\]"):
         plots.regularization_path(estimator, X_train, y_train, X_test, y_test, [0, -1e-3])
     with pytest.raises(ValueError, match="l1_values must be a non-empty list"):
         plots.regularization_path(estimator, X_train, y_train, X_test, y_test, [])

@@ -76,12 +76,23 @@ def float32_features(X):
         # (NumPy's warnings about the overflowing cast: the error below says it better.)
         with np.errstate(over="ignore", invalid="ignore"):
             yield
-    except ValueError:
+    except ValueError as error:
+        # Only where scikit-learn found "infinity": any other error (a NaN, y's length) is
+        # raised as it is, without reading X again (a DataFrame of sparse columns would be
+        # densified by np.asarray).
+        if "infinity" not in str(error):
+            raise
         try:
-            values = X.data if sp.issparse(X) else np.asarray(X)
-        except (TypeError, ValueError):
+            if sp.issparse(X):
+                values = X.data
+            elif is_sparse(X):  # a DataFrame of sparse columns: its stored values
+                values = X.sparse.to_coo().data
+            else:
+                # As float64 (numbers in an object array too: 10**40 is finite there).
+                values = np.asarray(X, dtype=np.float64)
+        except (TypeError, ValueError, OverflowError):
             values = np.asarray([])
-        # Real numbers only (strings, objects, complex values: scikit-learn's own message).
+        # Real numbers only (strings, complex values: scikit-learn's own message).
         beyond = values.dtype.kind == "f" and bool(
             np.all(np.isfinite(values)) and np.any(np.abs(values) > np.finfo(np.float32).max)
         )
@@ -117,6 +128,14 @@ def float32_weights(weights, params):
             f"The training weights (by {weight_sources(params)}) hold values beyond float32's "
             f"range (±{np.finfo(np.float32).max:.3g}), in which the network trains; "
             "partial_fit takes the weights as given: scale them down."
+        )
+    if not np.any(converted):
+        # Every weight below float32's smallest number: the data would count for nothing.
+        raise ValueError(
+            f"The training weights (by {weight_sources(params)}) are all below float32's "
+            f"smallest number ({np.finfo(np.float32).smallest_subnormal:.3g}), in which the "
+            "network trains, and would train on nothing; partial_fit takes the weights as "
+            "given: scale them up."
         )
     return converted
 
@@ -907,6 +926,9 @@ class L1L2Network(RoutedParams):
             stratify=self._stratify(y),
         )
         targets, activation = state["targets"], state["hidden_activation"]
+        # Scaled to a largest weight of 1: accuracy and R² do not change, and weights near
+        # float64's largest number no longer overflow their sums (NaN scores, kept silently).
+        weight_val = weight_val / np.max(weight_val)
 
         def score(weights):
             output = forward(X_val, weights[::2], weights[1::2], activation, output_activation)

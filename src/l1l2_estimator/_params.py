@@ -71,8 +71,10 @@ FLOAT32_LARGEST = float(np.finfo(np.float32).max)
 PARAMETER_CONSTRAINTS = {
     "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
     "activation": [StrOptions(set(ACTIVATIONS))],
-    "l1": [Interval(Real, 0, None, closed="left")],
-    "l2": [Interval(Real, 0, None, closed="left")],
+    # At most float32's largest number, in which the network trains (1e39 became an infinite
+    # penalty there: the fit "diverged", with advice about the learning rate).
+    "l1": [Interval(Real, 0, FLOAT32_LARGEST, closed="both")],
+    "l2": [Interval(Real, 0, FLOAT32_LARGEST, closed="both")],
     "optimizer": [StrOptions(set(OPTIMIZERS)), keras.optimizers.Optimizer],
     # Keras keeps it in float32: 1e300 became an infinite rate (and training "diverged"), and a
     # rate below float32's smallest normal number is 0 to TensorFlow.
@@ -131,13 +133,17 @@ def _short_repr(value, limit=200):
 
 def penalty_values(name, given):
     """The penalties that the list param ``name`` (``l1s``, ``l2s``, ``l1_values``) gives, in
-    the order given; refused unless a non-empty list of finite numbers >= 0."""
+    the order given; refused unless a non-empty list of numbers from 0 to float32's largest
+    (as ``l1`` and ``l2``)."""
     values = list(given) if np.ndim(given) == 1 else None
     if not values or not all(
-        isinstance(value, Real) and not isinstance(value, bool) and 0 <= value < np.inf
+        isinstance(value, Real) and not isinstance(value, bool) and 0 <= value <= FLOAT32_LARGEST
         for value in values
     ):
-        raise ValueError(f"{name} must be a non-empty list of finite numbers >= 0, got {given!r}.")
+        raise ValueError(
+            f"{name} must be a non-empty list of numbers >= 0 and at most float32's largest "
+            f"({FLOAT32_LARGEST:.4g}), in which the networks train; got {given!r}."
+        )
     return values
 
 

@@ -473,6 +473,14 @@ def compile_functions(trainer):
     return load.get_concrete_function(), run.get_concrete_function(), read.get_concrete_function()
 
 
+def _tol(stopping):
+    """The loss rule's ``tol`` as the graph takes it: float32, at most float32's largest number
+    (a larger ``tol`` became inf there, and the first epoch's ``inf - inf`` did not count as an
+    improvement, as MLPClassifier counts it)."""
+    tol = 0.0 if stopping is None else min(float(stopping[0]), float(np.finfo(np.float32).max))
+    return tf.constant(tol, tf.float32)
+
+
 def all_finite(arrays):
     """Whether every value of every array is finite."""
     return all(np.isfinite(array).all() for array in arrays)
@@ -549,7 +557,7 @@ def train(
             shuffle=tf.constant(bool(shuffle)),
             l1=tf.constant([l1], tf.float32),
             l2=tf.constant([l2], tf.float32),
-            tol=tf.constant(0.0 if stopping is None else stopping[0], tf.float32),
+            tol=_tol(stopping),
             n_iter_no_change=tf.constant(0 if stopping is None else stopping[1], tf.int32),
             use_rule=tf.constant(stopping is not None),
             best_loss=tf.constant([np.inf], tf.float32),
@@ -826,7 +834,7 @@ def _train_group(spec, optimizer, weights, X, y, streams, sizes, penalties, epoc
         y=tf.convert_to_tensor(np.asarray(y, np.float32).reshape(X.shape[0], -1)),
         seed=tf.constant(seed, tf.int64),
         shuffle=tf.constant(bool(shuffle)),
-        tol=tf.constant(0.0 if stopping is None else stopping[0], tf.float32),
+        tol=_tol(stopping),
         n_iter_no_change=tf.constant(0 if stopping is None else stopping[1], tf.int32),
         use_rule=tf.constant(stopping is not None),
     )

@@ -11,7 +11,7 @@ from sklearn.utils import RegressorTags
 from sklearn.utils.validation import validate_data
 
 from . import _docs
-from ._base import L1L2Network, checks_continued_params, float32_features
+from ._base import L1L2Network, checks_continued_params, float32_features, is_sparse
 from ._compat import StrOptions, fit_context
 from ._params import PARAMETER_CONSTRAINTS, SPARSE_FORMATS
 
@@ -89,6 +89,8 @@ class L1L2Regressor(L1L2Network, KerasRegressor):
         """
         if sp.issparse(y):
             y = y.toarray()
+        elif is_sparse(y):  # a DataFrame of sparse columns, as fit takes it
+            y = y.sparse.to_dense()
         return RegressorMixin.score(self, X, y, sample_weight=sample_weight)
 
     @checks_continued_params
