@@ -1,6 +1,7 @@
 """Behaviour users rely on: the recipe, sklearn tools, params, errors, reproducibility, pickling."""
 
 import json
+import os
 import pickle
 import subprocess
 import sys
@@ -195,6 +196,67 @@ def test_unpickled_estimator_keeps_training(multiclass_data, fitted_multiclass):
     copy.partial_fit(X, labels)
     assert copy.n_iter_ == before + 1
     assert fitted_multiclass.n_iter_ == before
+
+
+_OPTIMIZER_MODULE = """
+import keras
+
+@keras.saving.register_keras_serializable(package="mine")
+class MySGD(keras.optimizers.SGD):
+    pass
+
+@keras.saving.register_keras_serializable(package="mine")
+class Constant(keras.optimizers.schedules.LearningRateSchedule):
+    def __init__(self, rate):
+        self.rate = rate
+
+    def __call__(self, step):
+        return self.rate
+
+    def get_config(self):
+        return {"rate": self.rate}
+"""
+
+_PICKLE_IT = """
+import pickle, sys
+import numpy as np
+from l1l2_estimator import L1L2Classifier
+from mine import Constant, MySGD
+X = np.random.RandomState(0).normal(size=(40, 3))
+estimator = L1L2Classifier(hidden_layer_sizes=(4,), epochs=3, random_state=0,
+                           optimizer=MySGD(learning_rate=Constant(0.05), momentum=0.5))
+with open(sys.argv[1], "wb") as handle:
+    pickle.dump(estimator.fit(X, X[:, 0] > 0), handle)
+np.save(sys.argv[2], estimator.coefs_[0])
+"""
+
+# A fresh process that never imports the optimizer's module itself, as a joblib worker.
+_UNPICKLE_AND_REFIT = """
+import pickle, sys
+import numpy as np
+with open(sys.argv[1], "rb") as handle:
+    estimator = pickle.load(handle)
+schedule = estimator.optimizer.get_config()["learning_rate"]
+print(type(estimator.optimizer).__name__, schedule["class_name"])
+X = np.random.RandomState(0).normal(size=(40, 3))
+np.save(sys.argv[2], estimator.fit(X, X[:, 0] > 0).coefs_[0])
+"""
+
+
+def test_an_optimizer_class_of_ones_own_unpickles_where_its_module_was_not_imported(tmp_path):
+    """scikeras pickles an optimizer as its config alone: in a fresh process (a loky worker of
+    cross_val_score(n_jobs=2)) nothing imported the module of a registered class of one's own,
+    and the optimizer param came back as its name, 'MySGD', which the params refuse."""
+    (tmp_path / "mine.py").write_text(_OPTIMIZER_MODULE)
+    paths = [str(tmp_path / name) for name in ("estimator.pkl", "first.npy", "again.npy")]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), *sys.path])}
+    subprocess.run([sys.executable, "-c", _PICKLE_IT, paths[0], paths[1]], check=True, env=env)
+    done = subprocess.run(
+        [sys.executable, "-c", _UNPICKLE_AND_REFIT, paths[0], paths[2]],
+        check=True, capture_output=True, text=True, env=env,
+    )
+    assert done.stdout.split() == ["MySGD", "Constant"]
+    np.testing.assert_array_equal(np.load(paths[1]), np.load(paths[2]))
 
 
 def test_parallel_cross_validation_and_grid_search(binary_data):

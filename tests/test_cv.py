@@ -1338,3 +1338,15 @@ def test_routing_refuses_groups_that_the_splitter_does_not_take():
     np.testing.assert_array_equal(
         grouped.cv_results_["mean_test_score"], expected.cv_results_["mean_test_score"]
     )
+
+
+def test_a_numpy_integer_batch_size_searches_as_the_int():
+    """np.uint8(100) reached the memory check's products in uint8 arithmetic: OverflowError
+    (a wider type could wrap around silently), where the single estimator took it."""
+    X, y = _small_data(600)
+    search = dict(l1s=[0], l2s=[0], cv=2, refit=False, **SMALL)
+    given = L1L2ClassifierCV(**search, batch_size=np.uint8(100)).fit(X, y)
+    plain = L1L2ClassifierCV(**search, batch_size=100).fit(X, y)
+    np.testing.assert_array_equal(
+        given.cv_results_["mean_test_score"], plain.cv_results_["mean_test_score"]
+    )

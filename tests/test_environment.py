@@ -151,3 +151,47 @@ def test_an_imported_keras_on_another_backend_is_refused():
 
 def test_empty_keras_backend_means_keras_default():
     assert _import_estimator(KERAS_BACKEND="").returncode == 0
+
+
+_FORK_AFTER_A_FIT = """
+import os, warnings
+warnings.simplefilter("ignore")
+import numpy as np
+from l1l2_estimator import L1L2Classifier, L1L2ClassifierCV
+X = np.random.RandomState(0).normal(size=(40, 3))
+y = (X[:, 0] > 0).astype(int)
+fitted = L1L2Classifier(hidden_layer_sizes=(4,), epochs=3, random_state=0).fit(X, y)
+expected = fitted.predict(X).tolist()
+calls = {
+    "fit": lambda: L1L2Classifier(hidden_layer_sizes=(4,), epochs=3).fit(X, y),
+    "partial_fit": lambda: fitted.partial_fit(X, y),
+    "search": lambda: L1L2ClassifierCV(
+        hidden_layer_sizes=(4,), epochs=3, l1s=[0], l2s=[0], cv=2).fit(X, y),
+    "model_": lambda: fitted.model_,
+}
+pid = os.fork()
+if pid == 0:
+    lines = [f"predict {fitted.predict(X).tolist() == expected}"]
+    for name, call in calls.items():
+        try:
+            call()
+            lines.append(f"{name} ran")
+        except RuntimeError as error:
+            lines.append(f"{name} {'forked from one where it had already run' in str(error)}")
+    print("\\n".join(lines), flush=True)
+    os._exit(0)
+os.waitpid(pid, 0)
+"""
+
+
+def test_a_process_forked_after_tensorflow_ran_refuses_to_run_it():
+    """TensorFlow's thread pools do not survive a fork: a fit (or the Keras model's predict) in
+    a child forked after the parent had fitted waited forever (multiprocessing's default start
+    method on Linux, joblib's "multiprocessing" backend). It is refused with advice; the NumPy
+    predict works there."""
+    done = subprocess.run(
+        [sys.executable, "-c", _FORK_AFTER_A_FIT], capture_output=True, text=True, timeout=120
+    )
+    assert done.stdout.split("\n")[:5] == [
+        "predict True", "fit True", "partial_fit True", "search True", "model_ True"
+    ], done.stdout + done.stderr

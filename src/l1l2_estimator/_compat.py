@@ -15,6 +15,7 @@ from . import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start
 import contextlib
 import functools
 import inspect
+import os
 
 # scikit-learn: the decorator that validates params once per fit (nested estimators skip it), the
 # constraint types of ``_parameter_constraints``, and the sample-weight check with its
@@ -104,6 +105,42 @@ def _closes_over(function, depth):
         if depth and callable(value) and _closes_over(value, depth - 1):
             return True
     return False
+
+
+def _tensorflow_running():
+    """Whether TensorFlow's runtime has started in this process: its eager context holds a C
+    context (with its thread pools) once the first operation ran; importing TensorFlow alone
+    starts none."""
+    started = context.context_safe()
+    return started is not None and started._context_handle is not None
+
+
+# Set in a child forked from a process where TensorFlow's runtime had started (see
+# ``refuse_forked_tensorflow``); inherited by the child's own children.
+_forked_from_running_tensorflow = False
+
+
+def _after_fork_in_child():
+    global _forked_from_running_tensorflow
+    _forked_from_running_tensorflow = _forked_from_running_tensorflow or _tensorflow_running()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def refuse_forked_tensorflow():
+    """RuntimeError in a process forked (``os.fork``, multiprocessing's default start method on
+    Linux, joblib's "multiprocessing" backend) from one where TensorFlow's runtime had started:
+    its thread pools do not survive a fork, and the first operation in the child waits for them
+    forever (a fit hung there, where ``MLPClassifier`` trains)."""
+    if _forked_from_running_tensorflow:
+        raise RuntimeError(
+            "TensorFlow cannot run in a process forked from one where it had already run (its "
+            "thread pools do not survive the fork, and training would wait for them forever). "
+            "Use joblib's default backend (loky), or multiprocessing with the 'spawn' or "
+            "'forkserver' start method (multiprocessing.get_context('spawn')). predict works "
+            "here: it is NumPy."
+        )
 
 
 def validate_params(estimator):

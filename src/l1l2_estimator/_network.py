@@ -4,6 +4,8 @@ from . import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start
 
 import keras
 
+from ._compat import refuse_forked_tensorflow
+
 
 def build_network(
     *,
@@ -32,6 +34,7 @@ def build_network(
     draw its seed from Python's ``random``, whose stream (what ``keras.utils.set_random_seed``
     seeds) building the network must leave alone; ``weights`` replace what they draw.
     """
+    refuse_forked_tensorflow()
     layer_sizes = [*hidden_layer_sizes, n_outputs]
     activations = [activation] * len(hidden_layer_sizes) + [output_activation]
     names = [f"hidden_{i}" for i in range(1, len(hidden_layer_sizes) + 1)] + ["output"]

@@ -20,7 +20,7 @@ from numbers import Integral, Real
 import keras
 import numpy as np
 
-from ._compat import Interval, StrOptions
+from ._compat import Interval, StrOptions, refuse_forked_tensorflow
 
 # Accepted ``activation`` names -> the Keras activation they build. The MLPClassifier names
 # ("logistic", "identity") are aliases so that users switching over keep their grids.
@@ -150,7 +150,8 @@ def penalty_values(name, given):
 def batch_rows(batch_size):
     """The rows per mini-batch that the param ``batch_size`` asks for: ``"auto"`` is 200, as in
     ``MLPClassifier``; training takes at most the rows it has (``min(200, n_samples)``)."""
-    return 200 if batch_size == "auto" else batch_size
+    # A Python int: a NumPy one (np.uint8(100)) overflowed the memory check's products.
+    return 200 if isinstance(batch_size, str) else int(batch_size)
 
 
 def is_routed(name):
@@ -299,6 +300,7 @@ def new_optimizer(config):
     """A fresh Keras optimizer from its serialized ``config``, which is left as it is
     (``keras.optimizers.deserialize`` rewrites the config it is given, and knows fewer classes
     than ``keras.saving``)."""
+    refuse_forked_tensorflow()
     return keras.saving.deserialize_keras_object(copy.deepcopy(config))
 
 

@@ -37,7 +37,7 @@ import scipy.sparse as sp
 import tensorflow as tf
 from keras.callbacks import CallbackList
 
-from ._compat import detach_model, optimizer_slot
+from ._compat import detach_model, optimizer_slot, refuse_forked_tensorflow
 from ._params import new_optimizer
 from ._stopping import loss_rule
 from ._trainer_cache import NetworkSpec, Trainer, trainer_key, trainers
@@ -533,6 +533,7 @@ def train(
     the progress bar see ``keras_model()``, a Keras model that holds the weights of the epoch.
     Nothing outside the trainer is changed if anything raises.
     """
+    refuse_forked_tensorflow()
     key = trainer_key(spec, optimizer)
     try:
         trainer = trainers.checkout(key) or Trainer(
@@ -790,6 +791,7 @@ def train_ensemble(
     chosen member trains with) is traced and run once in a background thread while the ensemble
     trains, so that the refit does not pay for its trace afterwards.
     """
+    refuse_forked_tensorflow()
     sizes = [min(batch_size, len(rows)) for rows, _ in streams]
     groups = {}
     for index, ((rows, _), size) in enumerate(zip(streams, sizes)):
