@@ -259,6 +259,22 @@ def test_an_optimizer_class_of_ones_own_unpickles_where_its_module_was_not_impor
     np.testing.assert_array_equal(np.load(paths[1]), np.load(paths[2]))
 
 
+def test_estimators_with_an_optimizer_of_a_local_class_copy_and_pickle():
+    """A first fix pickled the optimizer's class by reference: a registered class defined in a
+    function no longer pickled (nor joblib.hash-ed), and copy.copy left a wrapper in the
+    optimizer param, which the next fit refused."""
+    import copy
+
+    @keras.saving.register_keras_serializable(package="local_test")
+    class LocalSGD(keras.optimizers.SGD):
+        pass
+
+    estimator = L1L2Classifier(hidden_layer_sizes=(3,), epochs=2, optimizer=LocalSGD(0.05))
+    assert type(copy.copy(estimator).optimizer) is LocalSGD
+    assert type(pickle.loads(pickle.dumps(estimator)).optimizer) is LocalSGD
+    assert joblib.hash(estimator) == joblib.hash(clone(estimator))
+
+
 def test_parallel_cross_validation_and_grid_search(binary_data):
     X, y = binary_data
     clf = L1L2Classifier(hidden_layer_sizes=(8,), epochs=10, random_state=0)

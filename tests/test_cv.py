@@ -1350,3 +1350,34 @@ def test_a_numpy_integer_batch_size_searches_as_the_int():
     np.testing.assert_array_equal(
         given.cv_results_["mean_test_score"], plain.cv_results_["mean_test_score"]
     )
+
+
+def test_a_sparse_column_of_labels_is_scored_as_the_dense_one():
+    """A first fix kept every sparse y sparse for the scorer: a sparse column of class labels
+    (not a multilabel indicator) then failed every score ("Sparse input is only supported when
+    targets are of multilabel type")."""
+    X, y = _small_data(30)
+    search = dict(l1s=[0, 1e-3], l2s=[0], cv=3, refit=False, **SMALL)
+    from sklearn.exceptions import DataConversionWarning
+
+    with pytest.warns(DataConversionWarning, match="column-vector y"):  # as a single fit warns
+        sparse = L1L2ClassifierCV(**search).fit(X, scipy.sparse.csr_matrix(y[:, None]))
+    dense = L1L2ClassifierCV(**search).fit(X, y)
+    np.testing.assert_array_equal(
+        sparse.cv_results_["mean_test_score"], dense.cv_results_["mean_test_score"]
+    )
+
+
+def test_empty_folds_given_as_python_lists_are_failed_fits_or_nan_scores():
+    """np.asarray([]) is float64: an empty list as a split's fold raised NumPy's IndexError."""
+    X, y = _small_data(30)
+    rows = list(range(30))
+    empty_train = [([], rows[10:]), (rows[:10] + rows[20:], rows[10:20])]
+    empty_test = [(rows[:20], []), (rows[:10] + rows[20:], rows[10:20])]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        trained = L1L2ClassifierCV(l1s=[0], l2s=[0], cv=empty_train, refit=False, **SMALL)
+        scored = L1L2ClassifierCV(l1s=[0], l2s=[0], cv=empty_test, refit=False, **SMALL)
+        assert np.isnan(trained.fit(X, y).cv_results_["split0_test_score"]).all()
+        assert np.isnan(scored.fit(X, y).cv_results_["split0_test_score"]).all()
+        assert not np.isnan(scored.cv_results_["split1_test_score"]).any()

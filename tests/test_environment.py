@@ -195,3 +195,20 @@ def test_a_process_forked_after_tensorflow_ran_refuses_to_run_it():
     assert done.stdout.split("\n")[:5] == [
         "predict True", "fit True", "partial_fit True", "search True", "model_ True"
     ], done.stdout + done.stderr
+
+
+def test_optimizers_pickle_with_their_modules_unless_switched_off():
+    """An optimizer pickles through the package's reducer (unpickling imports the modules its
+    config names); switched off, scikeras' own stays."""
+    probe = (
+        "import pickle, keras; from l1l2_estimator import L1L2Classifier; "
+        "reducer = keras.optimizers.Optimizer.__reduce__; "
+        "print(reducer.__module__, type(pickle.loads(pickle.dumps(keras.optimizers.SGD(0.1))))"
+        ".__name__)"
+    )
+    for switch, module in (("1", "l1l2_estimator._environment"), ("0", "scikeras._saving_utils")):
+        done = subprocess.run(
+            [sys.executable, "-c", probe], capture_output=True, text=True, check=True,
+            env={**os.environ, "L1L2_ESTIMATOR_OPTIMIZER_PICKLE": switch},
+        )
+        assert done.stdout.split() == [module, "SGD"]

@@ -590,3 +590,45 @@ def test_regressor_round_trip(tmp_path, n_outputs):
     assert loaded.predict(X).shape == y.shape
     loaded.partial_fit(X, y / y.std())
     assert loaded.n_iter_ == reg.n_iter_ + 1
+
+
+def _multilabel_data():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 3))
+    return X, (X + 0.3 * rng.normal(size=(40, 3)) > 0).astype(np.int64)
+
+
+@pytest.mark.parametrize("dtype", [">i8", ">f8"])
+def test_multilabel_indicators_of_another_byte_order_round_trip(dtype, tmp_path):
+    """dump wrote '>i8' and load refused its own file: the dtype is stored in this machine's
+    byte order (the same values)."""
+    X, Y = _multilabel_data()
+    clf = L1L2Classifier(**FAST).fit(X, Y.astype(dtype))
+    dump(clf, tmp_path / "m.l1l2")
+    loaded = load(tmp_path / "m.l1l2")
+    np.testing.assert_array_equal(loaded.predict(X), clf.predict(X))
+    assert loaded.predict(X).dtype == np.dtype(dtype).newbyteorder("=")
+
+
+def test_dump_refuses_multilabel_targets_load_would_refuse(tmp_path, monkeypatch):
+    """Long-double indicators, and more labels than load takes, were written and then refused
+    by load; dump refuses them (the label limit lowered here, as 1,000,001 labels take long)."""
+    X, Y = _multilabel_data()
+    clf = L1L2Classifier(**FAST).fit(X, Y.astype(np.longdouble))
+    with pytest.raises(ValueError, match="Cannot save the estimator: its multilabel indicators"):
+        dump(clf, tmp_path / "m.l1l2")
+    clf = L1L2Classifier(**FAST).fit(X, Y)
+    monkeypatch.setattr(persistence._schema, "MAX_LABELS", 2)
+    with pytest.raises(ValueError, match="Cannot save the estimator: it has 3 labels"):
+        dump(clf, tmp_path / "m.l1l2")
+    assert not (tmp_path / "m.l1l2").exists()
+
+
+def test_dump_refuses_a_network_larger_than_load_reads(fitted_binary, tmp_path, monkeypatch):
+    """A first layer of about 90 million weights under Adam (its two slots triple the file) was
+    written, 0.9 GiB, and refused by load's 1 GiB limit; dump refuses it (the limit lowered
+    here)."""
+    monkeypatch.setattr(persistence._network, "MAX_NETWORK_BYTES", 10_000)
+    with pytest.raises(ValueError, match="Cannot save the estimator: its network takes"):
+        dump(fitted_binary, tmp_path / "m.l1l2")
+    assert not (tmp_path / "m.l1l2").exists()

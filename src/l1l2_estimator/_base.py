@@ -11,7 +11,6 @@ from . import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start
 
 import contextlib
 import functools
-import importlib
 import math
 from numbers import Real
 
@@ -307,38 +306,6 @@ def checks_continued_params(partial_fit):
         return partial_fit(self, *args, **kwargs)
 
     return checked
-
-
-class _PickledOptimizer:
-    """An optimizer instance param as the estimator pickles it: its class (by reference, so that
-    unpickling imports the module whose ``register_keras_serializable`` registers it) and its
-    serialized config. scikeras pickles an optimizer as its config alone, which a fresh process
-    (a ``n_jobs`` worker) could not rebuild for a class of the user's own: nothing imported its
-    module, and Keras turned it into its name, a string the params refuse."""
-
-    def __init__(self, optimizer):
-        self.optimizer = optimizer
-
-    def __reduce__(self):
-        serialized = keras.optimizers.serialize(self.optimizer)
-        registered = keras.saving.get_registered_object(serialized.get("registered_name"))
-        return _unpickled_optimizer, (type(self.optimizer), serialized, registered is not None)
-
-
-def _unpickled_optimizer(cls, serialized, registered):
-    """The optimizer ``_PickledOptimizer`` pickled. A class that was registered where it was
-    pickled is registered here too, under the same name (a class of a script's ``__main__``
-    arrives by value, without running its decorator); the module of a learning-rate schedule of
-    the user's own is imported first, which registers it."""
-    name = serialized.get("registered_name") or ""
-    if registered and ">" in name and keras.saving.get_registered_object(name) is None:
-        package, _, short_name = name.partition(">")
-        keras.saving.register_keras_serializable(package, short_name)(cls)
-    schedule = serialized["config"].get("learning_rate")
-    if isinstance(schedule, dict) and schedule.get("module"):
-        with contextlib.suppress(ImportError):
-            importlib.import_module(schedule["module"])
-    return keras.optimizers.deserialize(serialized)
 
 
 class L1L2Network(RoutedParams):
@@ -932,8 +899,6 @@ class L1L2Network(RoutedParams):
         # and the pickle holds arrays, not a serialized Keras model.
         state = dict(super().__getstate__())
         state.pop("_model", None)
-        if isinstance(state.get("optimizer"), keras.optimizers.Optimizer):
-            state["optimizer"] = _PickledOptimizer(state["optimizer"])
         return state
 
     def _hold_out_validation(self, X, y, sample_weight, state, output_activation):

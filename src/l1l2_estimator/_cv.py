@@ -101,6 +101,13 @@ def _number(score, name=None):
     return float(score)
 
 
+def _rows(positions, fold):
+    """A split's ``fold`` (row numbers, negative ones included, or a boolean mask; an empty
+    list too, which NumPy reads as floats) as row numbers of ``positions``."""
+    fold = np.asarray(fold)
+    return positions[fold if fold.size else fold.astype(np.intp)]
+
+
 def _score(scoring, several, member, rows, weights, picked, error_score, failures):
     """The score of ``member`` on ``rows`` (``(X, y)``, those ``picked`` of the data) by
     ``scoring``, a ``(scorer, takes the weights)`` pair by metric name: with ``several``
@@ -233,9 +240,10 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         l1s, l2s = penalty_values("l1s", self.l1s), penalty_values("l2s", self.l2s)
         architectures, several = self._architectures()
         # What the search learns (``fitted``) is published at its end, all at once.
-        # A multilabel indicator given sparse is predicted sparse, as by the single classifier.
-        sparse_y = is_sparse(y) and is_classifier(self)
         X_checked, y_checked, fitted = self._validate_search_data(X, y)
+        # A multilabel indicator given sparse stays so for the scorer, and is predicted sparse,
+        # as by the single classifier (a sparse column of labels is made dense, as it takes it).
+        sparse_y = is_sparse(y) and is_classifier(self) and y_checked.ndim == 2
         feature_names = fitted.get("feature_names_in_")
         if groups is not None and get_config().get("enable_metadata_routing", False):
             # As GridSearchCV and LogisticRegressionCV: groups only where the splitter asks for
@@ -245,7 +253,7 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         # GridSearchCV's indexing selects; the members' row streams are positions).
         positions = np.arange(X_checked.shape[0])
         splits = [
-            (positions[np.asarray(train)], positions[np.asarray(test)])
+            (_rows(positions, train), _rows(positions, test))
             for train, test in check_cv(
                 self.cv, y_checked, classifier=is_classifier(self)
             ).split(X_checked, y_checked, groups)
@@ -281,9 +289,7 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         # As GridSearchCV, the scorer sees the held-out rows as given (a DataFrame stays one, a
         # sparse indicator matrix too); a regressor's sparse y dense, as L1L2Regressor takes it.
         # indexable: as GridSearchCV, anything that only has __array__ becomes an array.
-        X_given, y_given = indexable(
-            X, y_checked if sp.issparse(y) and not is_classifier(self) else y
-        )
+        X_given, y_given = indexable(X, y_checked if sp.issparse(y) and not sparse_y else y)
         held_out = [
             (safe_indexing(X_given, test), safe_indexing(y_given, test)) for _, test in splits
         ]

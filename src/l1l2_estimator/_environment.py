@@ -35,13 +35,21 @@ The effects, why, and their switches:
   collection would scan again, 0.15-0.2 s a time (a first fit triggers one). Switch:
   ``L1L2_ESTIMATOR_GC_FREEZE=0``.
 
+- A Keras optimizer pickles as scikeras makes it pickle (its serialized config), and unpickling
+  first imports the modules that the config names for the optimizer's class and its learning-rate
+  schedule (not Keras' own, nor ``__main__``): an optimizer or schedule class of the user's own,
+  registered with ``register_keras_serializable`` in a module of theirs, came back from a fresh
+  process (a ``n_jobs`` worker of ``cross_val_score`` or ``GridSearchCV``) as its name, a string,
+  since nothing had imported that module there. Switch: ``L1L2_ESTIMATOR_OPTIMIZER_PICKLE=0``.
+
 Importing scikeras also changes the process, beyond our control: it sets ``__reduce__`` on
 ``keras.Model``, ``keras.losses.Loss``, ``keras.metrics.Metric`` and ``keras.optimizers.Optimizer``
-so that they pickle.
+so that they pickle (the optimizer's, the package replaces as above).
 """
 
 import contextlib
 import gc
+import importlib
 import os
 import platform
 import sys
@@ -52,6 +60,7 @@ SWITCHES = {
     "threads": "L1L2_ESTIMATOR_TF_THREADS",
     "scikeras_tags": "L1L2_ESTIMATOR_SCIKERAS_TAGS",
     "gc_freeze": "L1L2_ESTIMATOR_GC_FREEZE",
+    "optimizer_pickle": "L1L2_ESTIMATOR_OPTIMIZER_PICKLE",
 }
 
 
@@ -167,8 +176,39 @@ def _declare_scikeras_tags():
         BaseWrapper.__sklearn_tags__ = BaseEstimator.__sklearn_tags__
 
 
+def _reduce_optimizer(optimizer):
+    """Pickle a Keras optimizer as its serialized config (as scikeras does), to be rebuilt by
+    ``_unpickled_optimizer``."""
+    import keras
+
+    return _unpickled_optimizer, (keras.optimizers.serialize(optimizer),)
+
+
+def _unpickled_optimizer(serialized):
+    """The optimizer ``serialized`` describes, once the modules it names for its class and its
+    learning-rate schedule are imported (importing such a module registers a class of the
+    user's own with Keras, which finds it by its registered name)."""
+    import keras
+
+    schedule = serialized.get("config", {}).get("learning_rate")
+    for item in (serialized, schedule):
+        module = item.get("module") if isinstance(item, dict) else None
+        if module and module != "__main__" and module.partition(".")[0] != "keras":
+            with contextlib.suppress(ImportError):
+                importlib.import_module(module)
+    return keras.optimizers.deserialize(serialized)
+
+
+def _pickle_optimizers_with_their_modules():
+    import keras
+
+    if enabled("optimizer_pickle"):
+        keras.optimizers.Optimizer.__reduce__ = _reduce_optimizer
+
+
 _size_thread_pools(_import_tensorflow())
 _declare_scikeras_tags()
+_pickle_optimizers_with_their_modules()
 if enabled("gc_freeze"):
     # Objects frozen here are still freed when their reference count drops to zero; only the
     # cycle collector stops scanning them.

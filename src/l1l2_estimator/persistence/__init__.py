@@ -38,7 +38,13 @@ from ._archive import (
     read_file,
     zip_bytes,
 )
-from ._network import check_params_describe_state, keras_bytes, read_network
+from ._network import (
+    MAX_NETWORK_BYTES,
+    ExpectedNetwork,
+    check_params_describe_state,
+    keras_bytes,
+    read_network,
+)
 from ._schema import (
     FORMAT_NAME,
     FORMAT_VERSION,
@@ -126,13 +132,18 @@ def dump(estimator, path):
         )
     check_is_fitted(estimator)
     content = metadata(estimator, library_version=__version__)
-    check_params_describe_state(estimator, estimator._get_fitted_state())
-    data = zip_bytes(
-        {
-            METADATA_MEMBER: json.dumps(content),
-            MODEL_MEMBER: keras_bytes(estimator.model_),
-        }
-    )
+    state = estimator._get_fitted_state()
+    check_params_describe_state(estimator, state)
+    network = keras_bytes(estimator.model_)
+    limit = ExpectedNetwork(estimator, state).byte_limit()
+    if len(network) > limit:
+        # load reads at most this much of it: such a file was written and then refused.
+        raise ValueError(
+            f"Cannot save the estimator: its network takes {len(network)} bytes in Keras' format "
+            f"(weights and optimizer state), more than this format reads for it ({limit} bytes; "
+            f"at most {MAX_NETWORK_BYTES} for any network). Use fewer hidden units or features."
+        )
+    data = zip_bytes({METADATA_MEMBER: json.dumps(content), MODEL_MEMBER: network})
     with open(path, "wb") as handle:
         handle.write(data)
 

@@ -475,8 +475,8 @@ def metadata(estimator, *, library_version):
     try:
         if is_classifier(estimator) and isinstance(state["targets"], Multilabel):
             content["multilabel"] = {
-                "n_labels": int(state["targets"].n_labels),
-                "indicator_dtype": np.dtype(state["targets"].dtype).str,
+                "n_labels": _storable_label_count(state["targets"].n_labels),
+                "indicator_dtype": _storable_indicator_dtype(state["targets"]),
                 # Written only when true: files of dense indicators stay as they were.
                 **({"sparse_indicator": True} if state["targets"].sparse else {}),
             }
@@ -500,6 +500,31 @@ def metadata(estimator, *, library_version):
         if start is not None and start != last:
             content["training_state"]["validation_start"] = int(start)
     return content
+
+
+def _storable_label_count(n_labels):
+    """A multilabel classifier's label count as ``load`` takes it (at most ``MAX_LABELS``), or
+    Unstorable: such a file was written and then refused by ``load``."""
+    if n_labels > MAX_LABELS:
+        raise Unstorable(
+            f"it has {n_labels} labels; this format stores at most {MAX_LABELS} (a predicted row "
+            "of more would be as large as the file's limits allow)."
+        )
+    return int(n_labels)
+
+
+def _storable_indicator_dtype(targets):
+    """The indicator dtype fit saw, in this machine's byte order (``>i8`` is stored as ``<i8``
+    on a little-endian one: the same values), if ``load`` takes it; else Unstorable (long
+    double: such a file was written and then refused by ``load``)."""
+    dtype = np.dtype(targets.dtype).newbyteorder("=")
+    allowed = _SPARSE_INDICATOR_DTYPES if targets.sparse else _INDICATOR_DTYPES
+    if dtype.str not in allowed:
+        raise Unstorable(
+            f"its multilabel indicators have dtype {dtype}; this format stores booleans, "
+            "integers and floats of at most 64 bits. Refit on y.astype(np.float64)."
+        )
+    return dtype.str
 
 
 def parse_metadata(data, estimators):
