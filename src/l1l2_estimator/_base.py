@@ -550,7 +550,7 @@ class L1L2Network(RoutedParams):
         return state
 
     def _fit_members(self, X, y, sample_weight, folds, penalties, *, prepare_refit=False,
-                     name=None, splits=False, sparse_targets=False, fold_numbers=None):
+                     name=None, splits=False, sparse_targets=False):
         """Cross-validation's training, for ``L1L2ClassifierCV``/``L1L2RegressorCV``.
 
         For every training fold (an array of row indices of ``X``) and every ``(l1, l2)`` pair,
@@ -564,9 +564,9 @@ class L1L2Network(RoutedParams):
         that follows. ``name`` names the estimator in messages (by default this one's class).
         A fold whose rows all weigh 0 (by ``sample_weight`` and ``class_weight``) is refused; if
         the folds are the training folds of cross-validation ``splits`` ("raise" or "skip"),
-        it is named by its number (``fold_numbers[i]`` for ``folds[i]``, by default ``i``), and
-        with "skip" it is not trained: its members are None (the fits GridSearchCV's
-        ``error_score`` scores). ``sparse_targets``: ``y`` was given sparse (a multilabel
+        it is named by its number, and with "skip" it is not trained: its members are None (the
+        fits GridSearchCV's ``error_score`` scores); so is a training fold without rows, which
+        "raise" refuses. ``sparse_targets``: ``y`` was given sparse (a multilabel
         indicator the members then predict sparse, as a single fit on it does).
         """
         self._check_params()
@@ -590,14 +590,15 @@ class L1L2Network(RoutedParams):
             )
         targets = self._targets_from(y, None, sparse_targets)
         for fold in folds:
-            self._check_fold_targets(y[fold], targets)
+            if len(fold):
+                self._check_fold_targets(y[fold], targets)
         state = self._initial_state(
             targets,
             X.shape[1],
             members=len(folds) * len(penalties),
             rows=sum(len(fold) for fold in folds),
             # A batch never holds more than a fold's rows (batch_size=10**9 asks for full batches).
-            batch=min(batch_rows(self.batch_size), max(len(fold) for fold in folds)),
+            batch=min(batch_rows(self.batch_size), max(1, *map(len, folds))),
             name=name,
         )
         _check_elementwise(state["optimizer_config"])
@@ -605,6 +606,14 @@ class L1L2Network(RoutedParams):
             sample_weight = check_sample_weight(sample_weight, X, dtype=np.float64)
         streams = []
         for index, fold in enumerate(folds):
+            if not len(fold):  # a failed fit in GridSearchCV ("Found array with 0 sample(s)")
+                if splits == "skip":
+                    streams.append(None)
+                    continue
+                raise ValueError(
+                    f"{name or type(self).__name__}: training fold {index} of the splits cv gave "
+                    "has no rows, and error_score='raise' stops the search at a failed fit."
+                )
             given = None if sample_weight is None else sample_weight[fold]
             # check_sample_weight refuses weights that are all 0 with a message of its own.
             weights = (
@@ -615,8 +624,7 @@ class L1L2Network(RoutedParams):
                 if splits == "skip":
                     streams.append(None)
                     continue
-                number = index if fold_numbers is None else fold_numbers[index]
-                which = f"Training fold {number}" if splits else "The training data"
+                which = f"Training fold {index}" if splits else "The training data"
                 raise ValueError(
                     f"{which} has only rows of weight 0 (by "
                     f"{weight_sources(self.get_params(deep=False))}): "

@@ -305,33 +305,18 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         # folds: the unweighted ones. A training fold without rows is a failed fit, as
         # GridSearchCV's fit on it fails ("Found array with 0 sample(s)").
         failed = {"diverged": 0, "unweighted": 0, "empty": 0, "folds": set()}
-        empty = [fold for fold, (train, _) in enumerate(splits) if not len(train)]
-        if empty and raising:
-            raise ValueError(
-                f"{type(self).__name__}: training fold {empty[0]} of the splits cv gave has no "
-                "rows, and error_score='raise' stops the search at a failed fit."
-            )
-        filled = [fold for fold in range(len(splits)) if fold not in empty]
+        empty = {fold for fold, (train, _) in enumerate(splits) if not len(train)}
         score_failures = {"test": [], "train": []}
         for architecture, given in architectures:
             template = clone(base).set_params(hidden_layer_sizes=architecture)
             started = time.perf_counter()
             # As GridSearchCV's error_score: a fold with nothing to train on is refused, or its
             # members are failed fits.
-            members = [[None] * len(penalties) for _ in splits]
-            diverged = np.zeros((len(splits), len(penalties)), dtype=bool)
-            converged = np.zeros((len(splits), len(penalties)), dtype=bool)
-            if filled:
-                result = template._fit_members(
-                    X_checked, y_checked, sample_weight, [splits[f][0] for f in filled],
-                    penalties, prepare_refit=bool(self.refit), name=type(self).__name__,
-                    splits="raise" if raising else "skip", sparse_targets=sparse_y,
-                    fold_numbers=filled,
-                )
-                for index, fold in enumerate(filled):
-                    members[fold] = result[0][index]
-                    diverged[fold] = result[1][index]
-                    converged[fold] = result[2][index]
+            members, diverged, converged = template._fit_members(
+                X_checked, y_checked, sample_weight, [train for train, _ in splits], penalties,
+                prepare_refit=bool(self.refit), name=type(self).__name__,
+                splits="raise" if raising else "skip", sparse_targets=sparse_y,
+            )
             per_member = (time.perf_counter() - started) / (len(splits) * len(penalties))
             trained = np.array([[state is not None for state in row] for row in members])
             unconverged += int(np.sum(~np.asarray(converged) & ~np.asarray(diverged) & trained))
