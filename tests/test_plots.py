@@ -986,3 +986,126 @@ def test_package_and_cli_work_without_matplotlib(no_matplotlib, monkeypatch, cap
         "l1l2-estimator: error: --plot needs matplotlib: pip install 'l1l2-estimator[plot]'\n"
     )
     assert not folder.exists()
+
+
+# -- the path's fallbacks, searches told apart, early refusals -----------------------------------
+
+
+def test_regularization_path_trains_one_value_at_a_time_when_the_batch_does_not_fit_in_memory(
+    split, monkeypatch
+):
+    """The ensemble of every l1 value needs their memory together; when that is more than is
+    available, each value is trained by itself (each fit checked alone), as for the settings the
+    ensemble does not train. It had raised MemoryError asking for "fewer l1s, l2s or folds"."""
+    from l1l2_estimator import _base
+
+    X_train, y_train, X_test, y_test = split
+    estimator = L1L2Classifier(**{**FAST, "epochs": 5})
+    expected = plots.regularization_path(estimator, X_train, y_train, X_test, y_test, [0, 1e-2])
+    weights = 8 * 16 + 16 + 16 + 1  # one network of layer sizes [8, 16, 1]
+    # Room for one network with its optimizer, not for two.
+    monkeypatch.setattr(_base, "available_memory", lambda: int(weights * 32 * 1.5))
+    clone(estimator).fit(X_train, y_train)
+    path = plots.regularization_path(estimator, X_train, y_train, X_test, y_test, [0, 1e-2])
+    np.testing.assert_array_equal(path.test_scores, expected.test_scores)
+    np.testing.assert_array_equal(path.feature_importances, expected.feature_importances)
+
+
+def test_regularization_path_of_a_verbose_network_prints_each_fit(split, capsys):
+    """verbose asks for a single fit's progress lines, which the ensemble does not print: each
+    value is trained by itself (the README said so; the batched path printed nothing)."""
+    X_train, y_train, X_test, y_test = split
+    estimator = L1L2Classifier(**{**FAST, "epochs": 3, "verbose": 1})
+    estimator.fit(X_train, y_train)
+    single = capsys.readouterr().out.count("Iteration ")
+    assert single == 3
+    plots.regularization_path(estimator, X_train, y_train, X_test, y_test, [0, 1e-2])
+    assert capsys.readouterr().out.count("Iteration ") == 2 * single
+
+
+def test_tuned_threshold_classifier_is_not_taken_for_a_search(split):
+    """TunedThresholdClassifierCV has refit and estimator params but is no search: it had been
+    called "unfitted" (store_cv_results=False) or "fitted with refit=False" (True), and its
+    confusion matrix refused in the second case."""
+    from sklearn.model_selection import TunedThresholdClassifierCV
+
+    X_train, y_train, X_test, y_test = split
+    for store in (False, True):
+        tuned = TunedThresholdClassifierCV(
+            L1L2Classifier(**{**FAST, "epochs": 3}), cv=2, store_cv_results=store
+        ).fit(X_train, y_train)
+        with pytest.raises(TypeError, match=r"with an l1 parameter .*one\); got Tuned"):
+            plots.regularization_path(tuned, X_train, y_train, X_test, y_test, [0])
+        display = plots.plot_confusion_matrix(tuned, X_test, y_test)
+        np.testing.assert_array_equal(
+            display.confusion_matrix.sum(axis=1), np.bincount(y_test)
+        )
+
+
+def test_the_path_refuses_what_is_not_an_estimator_by_name(split):
+    X_train, y_train, X_test, y_test = split
+    for given, named in (
+        (None, "got NoneType"),
+        (L1L2Classifier, r"got the class L1L2Classifier \(an instance is needed"),
+        (make_pipeline(StandardScaler(), "passthrough"), "got 'passthrough'"),
+    ):
+        with pytest.raises(TypeError, match=f"needs an estimator with an l1 parameter.*{named}"):
+            plots.regularization_path(given, X_train, y_train, X_test, y_test, [0])
+
+
+def test_save_plots_refuses_what_the_path_refuses_before_making_its_folder(
+    fitted_binary, binary_data, tmp_path
+):
+    X, y = binary_data
+    frozen = FrozenEstimator(fitted_binary)
+    with pytest.raises(TypeError, match="a FrozenEstimator is never fitted again"):
+        plots.save_plots(frozen, X, y, X, y, tmp_path / "frozen")
+    with pytest.raises(ValueError, match="l1_values must be a non-empty list"):
+        plots.save_plots(fitted_binary, X, y, X, y, tmp_path / "values", l1_values=[-1.0])
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        plots.save_plots(fitted_binary, X, y[:-1], X, y, tmp_path / "rows")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_save_plots_takes_a_bytes_folder(fitted_binary, binary_data, tmp_path):
+    X, y = binary_data
+    path = plots.regularization_path(fitted_binary, X, y, X, y, [0])
+    files = plots.save_plots(
+        fitted_binary, X, y, X, y, bytes(tmp_path / "out"), path=path
+    )
+    assert {name.rsplit("/", 1)[-1] for name in files.values()} == PLOT_FILES
+
+
+def test_the_importance_legend_names_features_that_start_with_an_underscore():
+    """matplotlib leaves lines labelled "_..." out of an automatic legend: a column "_id" was
+    drawn but not named."""
+    path = plots.RegularizationPath(
+        l1_values=[0, 1e-3], train_scores=[0.9, 0.8], test_scores=[0.8, 0.7],
+        feature_importances=[[3, 2, 1], [2, 1, 0]], feature_names=["_id", "age", "bmi"],
+        n_iter=[5, 5],
+    )
+    _, importance_ax = plots.plot_regularization_path(path, n_labeled=2)
+    legend = [text.get_text() for text in importance_ax.get_legend().get_texts()]
+    assert legend == ["other features (1)", "_id", "age"]
+
+
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ({"test_scores": [0.8]}, r"test_scores must be 1-D with one entry per l1 value \(2\)"),
+        ({"n_iter": [[5, 5]]}, "n_iter must be 1-D"),
+        ({"l1_values": [[0, 1e-3]]}, r"l1_values must be 1-D; got shape \(1, 2\)"),
+        ({"feature_importances": [3, 2]}, r"feature_importances must have shape \(n_values"),
+        ({"feature_names": ["a"]}, "feature_names must name the 2 features"),
+        ({"score_name": ""}, "score_name must be a non-empty str"),
+    ],
+)
+def test_a_path_built_by_hand_is_checked(bad, message):
+    """These had failed where matplotlib or NumPy drew them (IndexError, matplotlib's "x and y
+    must have same first dimension")."""
+    fields = dict(
+        l1_values=[0, 1e-3], train_scores=[0.9, 0.8], test_scores=[0.8, 0.7],
+        feature_importances=[[3, 2], [2, 1]], feature_names=["a", "b"], n_iter=[5, 5],
+    )
+    with pytest.raises(ValueError, match=message):
+        plots.RegularizationPath(**{**fields, **bad})

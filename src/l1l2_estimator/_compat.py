@@ -28,6 +28,12 @@ from sklearn.utils.validation import _check_sample_weight as check_sample_weight
 # held-out rows to its scorer.
 from sklearn.utils import _safe_indexing as safe_indexing  # noqa: F401
 
+# scikit-learn: the base class of its searches (GridSearchCV, RandomizedSearchCV, the halving
+# ones) and of third-party ones built on it, which keep a refitted ``best_estimator_``.
+# Estimators with ``refit`` and ``estimator`` params that are not searches (such as
+# TunedThresholdClassifierCV) do not derive from it.
+from sklearn.model_selection._search import BaseSearchCV  # noqa: F401
+
 # TensorFlow: the eager context's thread-local function call options (see without_graph_rewrites).
 from tensorflow.core.protobuf import config_pb2
 from tensorflow.python.eager import context

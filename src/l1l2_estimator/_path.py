@@ -17,7 +17,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_consistent_length
 
 from ._base import batch_refusal, is_sparse
-from ._compat import validate_params
+from ._compat import BaseSearchCV, validate_params
 from ._params import optimizer_config, penalty_values
 from ._stopping import divergence_advice, warn_not_converged, warnings_point_higher
 
@@ -119,6 +119,34 @@ class RegularizationPath:
             ("feature_names", None), ("n_iter", None),
         ):
             object.__setattr__(self, name, np.asarray(getattr(self, name), dtype=dtype))
+        # A path built by hand is checked here, not where matplotlib or NumPy would fail on it.
+        if self.l1_values.ndim != 1:
+            raise ValueError(
+                f"RegularizationPath: l1_values must be 1-D; got shape {self.l1_values.shape}."
+            )
+        n_values = self.l1_values.shape[0]
+        for name in ("train_scores", "test_scores", "n_iter"):
+            value = getattr(self, name)
+            if value.shape != (n_values,):
+                raise ValueError(
+                    f"RegularizationPath: {name} must be 1-D with one entry per l1 value "
+                    f"({n_values}); got shape {value.shape}."
+                )
+        if self.feature_importances.ndim != 2 or self.feature_importances.shape[0] != n_values:
+            raise ValueError(
+                "RegularizationPath: feature_importances must have shape (n_values, n_features), "
+                f"one row per l1 value ({n_values}); got shape {self.feature_importances.shape}."
+            )
+        n_features = self.feature_importances.shape[1]
+        if self.feature_names.shape != (n_features,):
+            raise ValueError(
+                f"RegularizationPath: feature_names must name the {n_features} features of "
+                f"feature_importances; got shape {self.feature_names.shape}."
+            )
+        if not isinstance(self.score_name, str) or not self.score_name:
+            raise ValueError(
+                f"RegularizationPath: score_name must be a non-empty str; got {self.score_name!r}."
+            )
 
 
 def regularization_path(
@@ -174,16 +202,9 @@ def regularization_path(
     instead, each clone with its own preprocessing. The fitted networks keep no optimizer state:
     continued training of one starts a fresh optimizer.
     """
-    estimator, network, scored_by = path_estimator(estimator)
-    l1_values = np.unique(np.asarray(penalty_values("l1_values", l1_values), dtype=np.float64))
-    # Checked before the fits, which take far longer than any of this.
-    check_consistent_length(X_train, y_train, sample_weight)
-    check_consistent_length(X_test, y_test, test_sample_weight)
-    train_columns, test_columns = _columns(X_train), _columns(X_test)
-    if None not in (train_columns, test_columns) and train_columns != test_columns:
-        raise ValueError(f"X_test has {test_columns} features, but X_train has {train_columns}.")
-    path = network_path(estimator)
-
+    estimator, path, scored_by, l1_values = checked_path_inputs(
+        estimator, X_train, y_train, X_test, y_test, l1_values, sample_weight, test_sample_weight
+    )
     train_scores, test_scores, importances, n_iter = [], [], [], []
     feature_names = None
     models = _fit_each_l1(estimator, path, X_train, y_train, l1_values, sample_weight)
@@ -204,6 +225,23 @@ def regularization_path(
         n_iter=np.array(n_iter),
         score_name=scored_by,
     )
+
+
+def checked_path_inputs(
+    estimator, X_train, y_train, X_test, y_test, l1_values, sample_weight, test_sample_weight
+):
+    """What ``regularization_path`` checks before its fits, which take far longer than any of
+    this: ``(estimator, its network's path, what its score measures, the sorted l1 values)``,
+    with a fitted search in ``estimator`` replaced by its ``best_estimator_``."""
+    estimator, _, scored_by = path_estimator(estimator)
+    path = network_path(estimator)  # refuses a FrozenEstimator, which is never fitted again
+    l1_values = np.unique(np.asarray(penalty_values("l1_values", l1_values), dtype=np.float64))
+    check_consistent_length(X_train, y_train, sample_weight)
+    check_consistent_length(X_test, y_test, test_sample_weight)
+    train_columns, test_columns = _columns(X_train), _columns(X_test)
+    if None not in (train_columns, test_columns) and train_columns != test_columns:
+        raise ValueError(f"X_test has {test_columns} features, but X_train has {train_columns}.")
+    return estimator, path, scored_by, l1_values
 
 
 def _columns(X):
@@ -240,36 +278,51 @@ def no_refit_error(search):
 
 def is_search(estimator):
     """Whether ``estimator`` is an ``L1L2ClassifierCV``/``L1L2RegressorCV``."""
-    return "l1s" in estimator.get_params(deep=False)
+    return _is_estimator(estimator) and "l1s" in estimator.get_params(deep=False)
 
 
 def is_any_search(estimator):
     """Whether ``estimator`` is a search that may keep a refitted ``best_estimator_``: ours,
-    ``GridSearchCV``, ``RandomizedSearchCV``, ... (a ``refit`` param; ``RidgeCV`` has
-    ``cv_results_`` but no ``refit``)."""
-    params = estimator.get_params(deep=False)
-    return "l1s" in params or ("refit" in params and "estimator" in params)
+    ``GridSearchCV``, ``RandomizedSearchCV``, ... (scikit-learn's searches and those built on
+    them; not ``RidgeCV``, whose ``cv_results_`` come with no ``best_estimator_``, nor
+    ``TunedThresholdClassifierCV``, which has ``refit`` and ``estimator`` params but is a
+    classifier of its own)."""
+    return isinstance(estimator, BaseSearchCV) or is_search(estimator)
 
 
 def path_estimator(estimator):
     """``(estimator, network, what its score measures)`` for a regularization path of
     ``estimator``: a fitted search in it replaced by its ``best_estimator_``; TypeError if it has
     no network with an ``l1`` param."""
-    estimator = _through_search(estimator)
+    estimator = _through_search(estimator) if _is_estimator(final_step(estimator)) else estimator
     network = final_step(estimator, fitted=False)
     scored_by = score_name(estimator)
-    params = network.get_params(deep=False)
+    params = network.get_params(deep=False) if _is_estimator(network) else {}
     if "l1" not in params or scored_by is None:
         # A search not fitted (a fitted one was replaced, or said it has no best_estimator_).
-        unfitted_search = is_any_search(network)
+        unfitted_search = _is_estimator(network) and is_any_search(network)
         raise TypeError(
             "regularization_path needs an estimator with an l1 parameter (L1L2Classifier or "
             "L1L2Regressor, or a Pipeline ending in one"
             + (", or a fitted search over one with refit, such as L1L2ClassifierCV or "
                "GridSearchCV" if unfitted_search else "")
-            + f"); got {'an unfitted ' if unfitted_search else ''}{type(network).__name__}."
+            + f"); got {'an unfitted ' if unfitted_search else ''}{_described(network)}."
         )
     return estimator, network, scored_by
+
+
+def _is_estimator(value):
+    """Whether ``value`` is an estimator instance (not a class, None or ``"passthrough"``)."""
+    return hasattr(value, "get_params") and not isinstance(value, type)
+
+
+def _described(value):
+    """How a message names what was given instead of an estimator."""
+    if isinstance(value, type):
+        return f"the class {value.__name__} (an instance is needed: {value.__name__}())"
+    if isinstance(value, str):
+        return repr(value)
+    return type(value).__name__
 
 
 def _through_search(estimator):
@@ -320,7 +373,9 @@ def _fit_each_l1(estimator, path, X, y, l1_values, sample_weight):
     # named "Adam" reached the lookup of Keras' class by its name: a bare KeyError).
     validate_params(network)
     not_members = batch_refusal(optimizer_config(network.get_params(deep=False)))
-    if network.early_stopping or network.callbacks or not_members:  # one network at a time
+    # One network at a time: settings the ensemble does not train, and verbose (a single fit's
+    # progress lines; the ensemble prints none).
+    if network.early_stopping or network.callbacks or not_members or network.verbose:
         return one_at_a_time()
     # The inputs the network sees inside the estimator: fit the estimator once with a stand-in
     # that keeps them (a Pipeline's transformed X, a TransformedTargetRegressor's transformed y,
@@ -338,16 +393,22 @@ def _fit_each_l1(estimator, path, X, y, l1_values, sample_weight):
     inputs = final_step(prepared)
     if is_sparse(inputs.X_):  # sparse rows train one network at a time
         return one_at_a_time()
-    return _batched(network, prepared, inputs, l1_values)
-
-
-def _batched(network, prepared, inputs, l1_values):
     penalties = [(float(l1), network.l2) for l1 in l1_values]
-    members, diverged, converged = network._fit_members(
-        inputs.X_, inputs.y_, inputs.sample_weight_, [np.arange(np.shape(inputs.y_)[0])],
-        penalties,
-    )
-    inputs.X_ = inputs.y_ = inputs.sample_weight_ = None  # no longer needed
+    try:
+        trained = network._fit_members(
+            inputs.X_, inputs.y_, inputs.sample_weight_, [np.arange(np.shape(inputs.y_)[0])],
+            penalties,
+        )
+    except MemoryError:
+        # Too many networks for the memory available at once (refused before anything was
+        # allocated), where one may fit: one at a time, each fit checked by itself.
+        return one_at_a_time()
+    finally:
+        inputs.X_ = inputs.y_ = inputs.sample_weight_ = None  # no longer needed
+    return _batched(network, prepared, inputs, penalties, *trained)
+
+
+def _batched(network, prepared, inputs, penalties, members, diverged, converged):
     for (l1, _), failed in zip(penalties, diverged[0]):
         if failed:
             raise ValueError(

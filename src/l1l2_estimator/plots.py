@@ -42,9 +42,9 @@ from sklearn.utils.validation import check_consistent_length, check_is_fitted, c
 from ._path import (
     DEFAULT_L1_VALUES,
     RegularizationPath,
+    checked_path_inputs,
     final_step,
     is_any_search,
-    path_estimator,
     regularization_path,
     score_name,
     searched_best,
@@ -557,18 +557,20 @@ class RegularizationPathDisplay:
         # The features that stay in use longest along the path, most important first.
         ranked = np.argsort(-importances.sum(axis=0), kind="stable")
         labeled, others = ranked[:n_labeled], ranked[n_labeled:]
+        # The legend's lines and labels, given to it explicitly: matplotlib leaves out of an
+        # automatic legend every line whose label starts with "_", as a column "_id" does.
+        handles, labels = [], []
         for index, feature in enumerate(others):
-            importance_ax.plot(
-                l1,
-                importances[:, feature],
-                color="0.7",
-                linewidth=0.8,
-                # One legend entry stands for all the grey lines.
-                label=f"other features ({len(others)})" if index == 0 else None,
-                zorder=1,
+            # One legend entry stands for all the grey lines.
+            label = f"other features ({len(others)})" if index == 0 else None
+            (line,) = importance_ax.plot(
+                l1, importances[:, feature], color="0.7", linewidth=0.8, label=label, zorder=1
             )
+            if label:
+                handles.append(line)
+                labels.append(label)
         for index, feature in enumerate(labeled):
-            importance_ax.plot(
+            (line,) = importance_ax.plot(
                 l1,
                 importances[:, feature],
                 "o-",
@@ -577,11 +579,15 @@ class RegularizationPathDisplay:
                 label=str(path.feature_names[feature]),
                 zorder=2,
             )
+            handles.append(line)
+            labels.append(str(path.feature_names[feature]))
         importance_ax.set_ylabel("feature importance\n(L2 norm of first-layer weights)")
         importance_ax.set_title("Feature importances against the L1 penalty")
         importance_ax.set_ylim(bottom=0)
         # Outside the axes: the lines fill the panel from top left to bottom right.
-        importance_ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0)
+        importance_ax.legend(
+            handles, labels, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0
+        )
 
         for ax in flat:
             _use_l1_scale(ax, l1)
@@ -720,8 +726,13 @@ def save_plots(
             "path must be a RegularizationPath (what regularization_path returns) or None, got "
             f"{type(path).__name__}."
         )
-    if path is None:
-        path_estimator(estimator)  # refused before a folder is made
+    # A str folder: the file names are joined to it.
+    directory = os.fsdecode(os.fspath(directory))
+    if path is None:  # what the path's fits would refuse, refused before a folder is made
+        checked_path_inputs(
+            estimator, X_train, y_train, X_test, y_test, l1_values, sample_weight,
+            test_sample_weight,
+        )
     os.makedirs(directory, exist_ok=True)
     if path is None:
         with warnings_point_higher(1):  # the fits' warnings point at the caller's line
