@@ -30,6 +30,21 @@ def test_sklearn_safe_indexing_keeps_the_container():
     assert _compat.safe_indexing([5, 6, 7], np.array([1])) == [6]
 
 
+def test_sklearn_searches_derive_from_base_search_cv():
+    from sklearn.experimental import enable_halving_search_cv  # noqa: F401
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import (
+        GridSearchCV,
+        HalvingGridSearchCV,
+        RandomizedSearchCV,
+        TunedThresholdClassifierCV,
+    )
+
+    for search in (GridSearchCV, RandomizedSearchCV, HalvingGridSearchCV):
+        assert issubclass(search, _compat.BaseSearchCV)
+    assert not isinstance(TunedThresholdClassifierCV(LogisticRegression()), _compat.BaseSearchCV)
+
+
 def test_sklearn_check_sample_weight_refuses_negative_weights():
     X = np.zeros((3, 1))
     weights = _compat.check_sample_weight(None, X, dtype=np.float32, ensure_non_negative=True)
