@@ -783,19 +783,28 @@ def test_output_paths_that_cannot_be_written_are_refused_before_fitting(capsys, 
     assert data.read_text().startswith("sepal length,")
 
 
-@pytest.mark.parametrize("case", ["save ends in a separator", "plot file links to nothing"])
+@pytest.mark.parametrize(
+    "case",
+    ["save ends in a separator", "plot file links to nothing", "a folder above links to nothing"],
+)
 def test_more_output_paths_refused_before_fitting(capsys, tmp_path, monkeypatch, case):
     # "out/" passed the check (realpath drops the separator) and failed after fitting, as did a
-    # plot file that links into a missing folder.
+    # plot file that links into a missing folder, and a plot folder below a link to nothing.
     fitted = []
     monkeypatch.setattr(_run, "run", lambda job: fitted.append(job))
     monkeypatch.chdir(tmp_path)
     (tmp_path / "plots").mkdir()
     (tmp_path / "plots" / "loss_curve.png").symlink_to(tmp_path / "missing" / "x.png")
+    (tmp_path / "dangling").symlink_to(tmp_path / "nowhere")
     args, expected = {
         "save ends in a separator": (["--save", "out/"], "cannot write --save 'out/': it names a"),
         "plot file links to nothing": (
             ["--plot", "plots"], "cannot write loss_curve.png to --plot 'plots': it is a link to"
+        ),
+        "a folder above links to nothing": (
+            ["--plot", "dangling/sub"],
+            f"cannot create --plot 'dangling/sub': '{tmp_path / 'dangling'}' is a link to "
+            f"'{tmp_path / 'nowhere'}', which does not exist",
         ),
     }[case]
     code, _, err = run_cli(capsys, *FAST, *args)
@@ -1074,6 +1083,7 @@ _WHAT_WAS_IMPORTED = (
         (["--features", "200", "--classes", "1000000000000000"], "2 False False"),
         (["--task", "regression", "--samples", "7", "--test-size", "2", "--grid"],
          "2 False True"),
+        (["--samples", "6", "--grid"], "2 False True"),
     ],
     ids=[
         "help", "version", "bad flag", "flag combination", "missing csv", "bad csv",
@@ -1088,6 +1098,8 @@ _WHAT_WAS_IMPORTED = (
         "ten billion features", "a quadrillion classes",
         # R² of one row per fold: a "best" pair of NaN scores, exit code 0.
         "regression grid folds of one row",
+        # StratifiedKFold's own refusal, after TensorFlow was imported.
+        "grid folds without a class of 3 rows",
     ],
 )
 def test_answers_and_usage_errors_come_before_tensorflow_and_sklearn(tmp_path, args, expected):
@@ -1124,3 +1136,116 @@ def test_importing_the_package_does_not_import_tensorflow():
         capture_output=True, text=True, check=True,
     )
     assert done.stdout.strip() == "False"
+
+
+# -- found by a review of the command line -------------------------------------------------------
+
+
+def test_grid_needs_a_class_with_as_many_training_rows_as_folds(capsys):
+    code, _, err = run_cli(capsys, "--samples", "6", "--epochs", "2", "--hidden", "3", "--grid")
+    assert code == 2
+    assert err == (
+        "l1l2-estimator: error: --grid: no class has 3 rows in the training split (the largest "
+        "has 2); its stratified 3-fold cross-validation needs one with 3 or more (lower "
+        "--test-size 0.25, or add rows)\n"
+    )
+
+
+def test_csv_cells_beyond_the_csv_modules_field_limit(tmp_path):
+    """The csv module refuses fields above 128 KiB by default: an unclosed quote early in a large
+    file, or a long label, raised its _csv.Error (a traceback, exit code 1)."""
+    import csv
+
+    limit = csv.field_size_limit()
+    unclosed = tmp_path / "unclosed.csv"
+    unclosed.write_text('a,b,y\n1,2,"x\n' + "3,4,z\n" * 25_000)
+    with pytest.raises(cli.UsageError, match='line 2: a quoted cell opens with " here and is'):
+        _data.read_csv(str(unclosed), "y")
+    long_label = "x" * 140_000
+    labels = tmp_path / "labels.csv"
+    labels.write_text(f"a,y\n1,{long_label}\n2,z\n3,{long_label}\n4,z\n")
+    X, y, _ = _data.read_csv(str(labels), "y")
+    assert y.tolist() == [long_label, "z", long_label, "z"]
+    assert csv.field_size_limit() == limit  # restored
+
+
+def test_a_long_row_after_blank_lines_before_the_header_is_found_on_its_line(tmp_path):
+    # pandas counts the skipped blank lines in its record number: this said "line 10".
+    path = tmp_path / "data.csv"
+    path.write_text("\n" * 3 + "a,b,y\n1,2,x\n3,4,z\n5,6,x,9\n7,8,z\n8,9,x\n9,9,z\n")
+    with pytest.raises(cli.UsageError) as raised:
+        _data.read_csv(str(path), "y")
+    assert str(raised.value) == f"{path}, line 7: expected 3 fields as in the header, got 4"
+
+
+def test_a_very_wide_file_is_parsed_whole_without_a_dtype_warning(tmp_path):
+    """pandas parsed a file of more than about 2,000 columns in blocks of 256 rows, and warned
+    (DtypeWarning, two lines on stderr) when a column's type differed between blocks."""
+    width = 2_100
+    rows = [",".join(f"c{j}" for j in range(width)) + ",y"]
+    for i in range(300):
+        cells = ["oops" if (i, j) == (280, 0) else str(i + j) for j in range(width)]
+        rows.append(",".join(cells) + (",a" if i % 2 else ",b"))
+    path = tmp_path / "wide.csv"
+    path.write_text("\n".join(rows) + "\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(cli.UsageError, match="^feature column 'c0' must be numeric, got 'oops' "
+                                                 "on line 282$"):
+            _data.read_csv(str(path), "y")
+
+
+def test_a_failed_save_leaves_the_earlier_model_whole(capsys, tmp_path, monkeypatch):
+    """joblib.dump wrote straight onto --save: a full disk (or Ctrl-C) left a truncated file in
+    place of the earlier model."""
+    saved = tmp_path / "model.joblib"
+    assert run_cli(capsys, *FAST, "--epochs", "2", "--save", str(saved))[0] == 0
+    earlier = saved.read_bytes()
+    os.chmod(saved, 0o640)
+
+    def disk_full(value, filename, **kwargs):
+        with open(filename, "wb") as file:
+            file.write(b"\x80partial")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(_run.joblib, "dump", disk_full)
+    code, _, err = run_cli(capsys, *FAST, "--epochs", "2", "--save", str(saved))
+    assert code == 2 and "cannot write --save" in err and "No space left on device" in err
+    assert saved.read_bytes() == earlier
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["model.joblib"]  # nothing left
+    monkeypatch.undo()
+    # Written again: the new model replaces it, keeping its permissions.
+    assert run_cli(capsys, *FAST, "--epochs", "3", "--save", str(saved))[0] == 0
+    assert saved.read_bytes() != earlier
+    assert oct(os.stat(saved).st_mode & 0o777) == oct(0o640)
+    assert joblib.load(saved).predict(np.zeros((1, 20))).shape == (1,)
+
+
+def test_save_through_a_link_writes_the_file_it_points_to_and_keeps_the_compression(
+    capsys, tmp_path
+):
+    target = tmp_path / "models" / "model.joblib.gz"
+    target.parent.mkdir()
+    link = tmp_path / "latest.joblib.gz"
+    link.symlink_to(target)
+    assert run_cli(capsys, *FAST, "--epochs", "2", "--save", str(link))[0] == 0
+    assert link.is_symlink() and target.is_file()
+    assert target.read_bytes()[:2] == b"\x1f\x8b"  # gzip: joblib chose it by the extension
+    umask = os.umask(0)
+    os.umask(umask)
+    assert os.stat(target).st_mode & 0o777 == 0o666 & ~umask  # as a new file gets
+    assert joblib.load(link).predict(np.zeros((1, 20))).shape == (1,)
+
+
+def test_a_stream_closed_at_start_is_not_a_traceback(tmp_path):
+    """``--version >&-``: sys.stdout is None, and printing to it had failed with an
+    AttributeError traceback (exit code 1); a full run had stopped before --save."""
+    saved = tmp_path / "model.joblib"
+    for args in (["--version"], [*FAST, "--epochs", "2", "--save", str(saved)]):
+        command = " ".join(f"'{arg}'" for arg in [sys.executable, "-m", "l1l2_estimator", *args])
+        done = subprocess.run(
+            ["sh", "-c", f"exec {command} >&-"], capture_output=True, text=True, timeout=300
+        )
+        assert done.returncode == 0, done.stderr
+        assert "Traceback" not in done.stderr
+    assert saved.is_file()

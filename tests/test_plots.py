@@ -1109,3 +1109,23 @@ def test_a_path_built_by_hand_is_checked(bad, message):
     )
     with pytest.raises(ValueError, match=message):
         plots.RegularizationPath(**{**fields, **bad})
+
+
+def test_names_and_labels_with_dollar_signs_are_drawn_as_written(tmp_path):
+    """matplotlib reads text between two "$" as mathtext: a class "$x_1_2$" or a column
+    "price_$_total_$" failed as a formula ("Double subscript") after all the path's fits, with
+    some files written and others not."""
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame(rng.normal(size=(60, 3)), columns=["price_$_total_$", "b", "c"])
+    y = np.where(X["b"] > 0, "$x_1_2$", "z")
+    model = make_pipeline(StandardScaler(), L1L2Classifier(**{**FAST, "epochs": 3})).fit(X, y)
+    files = plots.save_plots(model, X, y, X, y, tmp_path, l1_values=[0, 1e-3])
+    assert {name.rsplit("/", 1)[-1] for name in files.values()} == PLOT_FILES
+    display = plots.plot_confusion_matrix(model, X, y)
+    display.figure_.canvas.draw()
+    assert [tick.get_text() for tick in display.ax_.get_xticklabels()] == [r"\$x_1_2\$", "z"]
+    path = plots.regularization_path(model, X, y, X, y, [0, 1e-3])
+    _, importance_ax = plots.plot_regularization_path(path, n_labeled=3)
+    importance_ax.figure.canvas.draw()
+    legend = importance_ax.get_legend().get_texts()
+    assert r"price_\$_total_\$" in [text.get_text() for text in legend]

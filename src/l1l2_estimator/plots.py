@@ -171,7 +171,7 @@ def plot_confusion_matrix(
         y,
         y_pred,
         labels=labels,
-        display_labels=[str(label) for label in labels],
+        display_labels=[_literal(label) for label in labels],
         sample_weight=sample_weight,
         normalize=normalize,
         cmap=cmap,
@@ -358,7 +358,8 @@ class LossCurveDisplay:
         from matplotlib import cbook
         from matplotlib.lines import Line2D
 
-        losses, scores, metric = self.loss_curve, self.validation_scores, self.score_name
+        losses, scores = self.loss_curve, self.validation_scores
+        metric = _literal(self.score_name)
         if ax is None:
             _, ax = _pyplot().subplots(layout="constrained")
         self.ax_, self.figure_, self.score_ax_ = ax, ax.figure, None
@@ -548,7 +549,7 @@ class RegularizationPathDisplay:
 
         score_ax.plot(l1, path.train_scores, "o--", color="C7", label="training split")
         score_ax.plot(l1, path.test_scores, "o-", color="C0", label="held-out split")
-        metric = path.score_name
+        metric = _literal(path.score_name)
         score_ax.set_ylabel(metric)
         score_ax.set_title(f"{metric[0].upper()}{metric[1:]} against the L1 penalty")
         score_ax.legend(loc="best")
@@ -576,11 +577,11 @@ class RegularizationPathDisplay:
                 "o-",
                 markersize=4,
                 color=f"C{index % 10}",
-                label=str(path.feature_names[feature]),
+                label=_literal(path.feature_names[feature]),
                 zorder=2,
             )
             handles.append(line)
-            labels.append(str(path.feature_names[feature]))
+            labels.append(_literal(path.feature_names[feature]))
         importance_ax.set_ylabel("feature importance\n(L2 norm of first-layer weights)")
         importance_ax.set_title("Feature importances against the L1 penalty")
         importance_ax.set_ylim(bottom=0)
@@ -594,6 +595,13 @@ class RegularizationPathDisplay:
             ax.set_xlabel("l1")
             ax.grid(alpha=0.3)
         return self
+
+
+def _literal(value):
+    """``value`` as text that matplotlib draws as written: a name or label between two ``$``
+    (``price_$_total_$``) is mathtext to it, drawn as a formula or refused as one after all the
+    fits (``Double subscript``)."""
+    return str(value).replace("$", r"\$")
 
 
 def _two_axes(axes):

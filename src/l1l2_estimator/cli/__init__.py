@@ -112,13 +112,21 @@ def _report_reader_may_leave():
     SIGPIPE"), and the run goes on to write --save and --plot rather than stopping at the print
     that failed."""
     stdout, stderr = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = _ForgivingStream(stdout), _ForgivingStream(stderr)
-    try:
-        yield
-        sys.stdout.flush()
-        sys.stderr.flush()
-    finally:
-        sys.stdout, sys.stderr = stdout, stderr
+    # A stream that was closed when the process started (``>&-``) is None: its output goes to
+    # os.devnull, as after a broken pipe (printing to None had failed with a traceback).
+    with contextlib.ExitStack() as closed:
+        sys.stdout, sys.stderr = (
+            _ForgivingStream(
+                stream if stream is not None else closed.enter_context(open(os.devnull, "w"))
+            )
+            for stream in (stdout, stderr)
+        )
+        try:
+            yield
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            sys.stdout, sys.stderr = stdout, stderr
 
 
 class _ForgivingStream:

@@ -26,6 +26,21 @@ def read_csv(path, target, numeric_target=False, sep=","):
     ``~`` in ``path`` is the home folder, and a ``.gz``, ``.bz2`` or ``.xz`` file is decompressed.
     The file is read once: pandas parses that text, and the messages quote it.
     """
+    # The csv module, which reads the records for messages, refuses fields above 128 KiB unless
+    # told otherwise (pandas has no such limit): a long label, or an unclosed quote early in a
+    # large file, raised its _csv.Error. Set for the reading, then restored.
+    previous_limit = csv.field_size_limit(_FIELD_SIZE_LIMIT)
+    try:
+        return _read_csv(path, target, numeric_target, sep)
+    finally:
+        csv.field_size_limit(previous_limit)
+
+
+# The csv module's largest field size that every platform takes (a C long).
+_FIELD_SIZE_LIMIT = 2**31 - 1
+
+
+def _read_csv(path, target, numeric_target, sep):
     import pandas as pd
 
     text = _read_text(path)
@@ -43,6 +58,9 @@ def read_csv(path, target, numeric_target=False, sep=","):
             # below), so that row i is record i + 1 after the header.
             skiprows=records.leading_blank_lines,
             skip_blank_lines=False,
+            # Parsed whole, not in blocks of rows (of 256 rows above about 2,000 columns), whose
+            # types pandas then reconciles with a DtypeWarning: a column is one type.
+            low_memory=False,
         )
     except pd.errors.EmptyDataError:
         raise UsageError(f"--csv {path!r} is empty; expected a header row and data rows") from None
@@ -271,7 +289,9 @@ def _parser_error(path, error, records):
     too_many = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", message)
     if too_many:
         expected, record, got = too_many.groups()
-        line = records.line(int(record) - 1)  # pandas counts records; a cell may span lines
+        # pandas counts records from 1, the header, and the blank lines skipped before it; a
+        # cell may span lines.
+        line = records.line(int(record) - 1 - records.leading_blank_lines)
         return f"{path}, line {line}: expected {expected} fields as in the header, got {got}"
     unclosed = re.search(r"EOF inside string starting at row (\d+)", message)
     if unclosed:

@@ -113,12 +113,19 @@ def _check_grid_folds(y_train, test_size, regression):
                 f"{test_size}, or add rows"
             )
         return
-    single = [label for label, count in _class_counts(y_train).items() if count < 2]
+    counts = _class_counts(y_train)
+    single = [label for label, count in counts.items() if count < 2]
     if single:
         raise UsageError(
             f"--grid: class {single[0]!r} has a single row in the training split; its "
             f"{CV_FOLDS}-fold cross-validation needs 2 or more rows of every class there "
             f"(lower --test-size {test_size}, or add rows of that class)"
+        )
+    if max(counts.values()) < CV_FOLDS:  # as StratifiedKFold refuses it
+        raise UsageError(
+            f"--grid: no class has {CV_FOLDS} rows in the training split (the largest has "
+            f"{max(counts.values())}); its stratified {CV_FOLDS}-fold cross-validation needs "
+            f"one with {CV_FOLDS} or more (lower --test-size {test_size}, or add rows)"
         )
 
 
@@ -223,8 +230,13 @@ def _check_plot_folder(folder, csv, regression):
     if os.path.exists(folder) and not os.path.isdir(folder):
         raise UsageError(f"cannot write to --plot {folder!r}: it is a file, not a folder")
     existing = os.path.abspath(folder)
-    while not os.path.exists(existing):
+    while not os.path.lexists(existing):
         existing = os.path.dirname(existing)
+    if os.path.islink(existing) and not os.path.exists(existing):  # a folder above: a dangling link
+        raise UsageError(
+            f"cannot create --plot {folder!r}: {existing!r} is a link to "
+            f"{os.path.realpath(existing)!r}, which does not exist"
+        )
     if not os.path.isdir(existing):
         raise UsageError(f"cannot create --plot {folder!r}: {existing!r} is a file, not a folder")
     if not os.access(existing, os.W_OK | os.X_OK):

@@ -3,7 +3,10 @@
 This module imports the estimators, and so TensorFlow.
 """
 
+import contextlib
 import os
+import stat
+import tempfile
 
 import joblib
 from sklearn.base import clone
@@ -62,7 +65,7 @@ def run(job):
 
     if args.save is not None:
         try:
-            joblib.dump(model, args.save)
+            save_model(model, args.save)
         except OSError as error:
             raise UsageError(
                 f"cannot write --save {args.save!r}: {error.strerror or error}"
@@ -79,6 +82,45 @@ def run(job):
         print(format_regularization_path(path))
         names = ", ".join(os.path.basename(name) for name in files.values())
         print(f"\nWrote {names} to {args.plot}")
+
+
+def save_model(model, path):
+    """``joblib.dump(model, path)``, written to a new file in the same folder and renamed over
+    ``path`` once complete: a write that fails (a full disk) or is interrupted leaves an earlier
+    file at ``path`` as it was, and no partial one (it had truncated the earlier model). The
+    file gets the permissions an earlier one had, else those a new file gets (the umask's).
+    A path that is not a regular file (``/dev/null``, a pipe) is written as it is, as is a
+    file in a folder where no new file may be made."""
+    target = os.path.realpath(path)  # through a link: the file it points to is replaced
+    if os.path.exists(target) and not os.path.isfile(target):
+        joblib.dump(model, path)
+        return
+    try:
+        # The name ends as the target's does: joblib chooses its compression by the extension.
+        handle, temporary = tempfile.mkstemp(
+            dir=os.path.dirname(target), prefix=".", suffix=f".{os.path.basename(target)}"
+        )
+    except PermissionError:  # a writable file in a folder that is not
+        joblib.dump(model, path)
+        return
+    try:
+        os.close(handle)
+        joblib.dump(model, temporary)
+        os.chmod(temporary, _new_file_mode(target))
+        os.replace(temporary, target)
+    except BaseException:  # KeyboardInterrupt included
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def _new_file_mode(path):
+    """The permissions of the file at ``path``, or of a new file there (0o666 less the umask)."""
+    with contextlib.suppress(FileNotFoundError):
+        return stat.S_IMODE(os.stat(path).st_mode)
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def search_penalties(model, grid, X, y):
