@@ -176,6 +176,10 @@ def test_every_param_rejects_a_wrong_type(name):
         ({"l1": 1e39}, ValueError, "'l1' parameter .* range"),
         ({"l2": 1e39}, ValueError, "'l2' parameter .* range"),
         ({"learning_rate": 1e-40}, ValueError, "'learning_rate' parameter .* range"),
+        # NumPy 2 compared them with the bounds in float16, where float32's largest number is
+        # inf and its smallest normal one 0: an infinite l1 and a learning rate of 0 passed.
+        ({"l1": np.float16(np.inf)}, ValueError, "'l1' parameter .* range"),
+        ({"learning_rate": np.float16(0.0)}, ValueError, "'learning_rate' parameter .* range"),
         # Steps that divide by 0 (or never move) whatever the data.
         ({"optimizer__beta_1": 1.0}, ValueError, r"Adam's beta_1 must be < 1 in float32 \(its "
          r"steps divide by 1 - beta_1 \*\* step, 0 for beta_1 = 1\); got 1.0"),

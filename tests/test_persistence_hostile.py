@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import warnings
 import zipfile
 import zlib
 
@@ -417,11 +418,12 @@ def test_params_keras_would_train_on_wrongly_are_refused(edit, reason, good, tmp
 @pytest.mark.skipif(np.dtype(np.longdouble).itemsize <= 8, reason="long double is float64 here")
 @pytest.mark.parametrize("edit, reason", [
     (_set("classes_", {"dtype": "g", "shape": [2], "items": [0.0, 1.0]}),
-     "classes_ is not a valid stored array: dtype 'g' declares floats of more than 64 bits"),
+     # (Only the dtype names dump writes reach NumPy's parser.)
+     "classes_ is not a valid stored array: dtype 'g' is not stored by this format"),
     (_set("classes_", {"dtype": "<f16", "shape": [2], "items": [0.0, 1.0]}),
      "classes_ is not a valid stored array: dtype '<f16' declares floats of more than 64 bits"),
     (_set("params", "l1", {"type": "numpy_scalar", "dtype": "g", "shape": [], "value": 1e-5}),
-     "l1 is not a valid stored array: dtype 'g' declares floats of more than 64 bits"),
+     "l1 is not a valid stored array: dtype 'g' is not stored by this format"),
 ], ids=["labels 'g'", "labels '<f16'", "param 'g'"])
 def test_long_double_values_are_refused(edit, reason, good, tmp_path):
     # They loaded, and dump of the loaded estimator then raised json's TypeError: JSON numbers
@@ -1701,4 +1703,57 @@ def test_where_validation_scores_start_is_checked(tmp_path, start):
         tmp_path, rebuild(path.read_bytes(), metadata=_set("training_state", "validation_start",
                                                            start)),
         "validation_start must be an integer from 0 to the epochs",
+    )
+
+
+# -- NumPy floats narrower than float64, and warnings as errors ------------------------------------
+
+
+def _float16(value):
+    return {"type": "numpy_scalar", "dtype": "<f2", "shape": [], "value": value}
+
+
+@pytest.mark.parametrize("edit, reason", [
+    # float16 has neither: 1e10 became inf, passing a check of l1 <= float32's largest number
+    # made in float16 (where that number is inf too), and the next partial_fit "diverged".
+    (_set("params", "l1", _float16(1e10)),
+     "l1 is not a valid stored array: overflow encountered in cast"),
+    # 1e-9 became 0, passing learning_rate >= float32's smallest normal number (0 in float16):
+    # partial_fit then trained nothing, without a word.
+    (_set("params", "learning_rate", _float16(1e-9)),
+     "learning_rate is not a valid stored array: its values are not all numbers that dtype"),
+    (_set("classes_", {"dtype": "<f4", "shape": [2], "items": [0.0, 1e39]}),
+     "classes_ is not a valid stored array: overflow encountered in cast"),
+    (_set("params", "verbose", {"type": "ndarray", "dtype": "a", "shape": [1], "items": ["x"]}),
+     "verbose is not a valid stored array: dtype 'a' is not stored by this format"),
+], ids=["l1 inf in float16", "learning rate 0 in float16", "labels beyond float32",
+        "a deprecated dtype name"])
+def test_numbers_a_narrow_dtype_cannot_hold_are_refused_also_where_warnings_are_errors(
+    edit, reason, good, tmp_path
+):
+    """With warnings as errors (python -W error, pytest's filterwarnings = error) the last two
+    escaped load as a RuntimeWarning (overflow in NumPy's cast) or a DeprecationWarning (NumPy's
+    dtype "a"); otherwise they printed the warning and loaded."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _assert_refused(tmp_path, rebuild(good, metadata=edit), reason)
+
+
+def test_narrow_floats_that_hold_their_values_load(good, tmp_path):
+    # dump writes a float16 param as the float64 of its value: it loads as that float16.
+    path = tmp_path / "narrow.l1l2"
+    value = float(np.float16(1e-3))
+    path.write_bytes(rebuild(good, metadata=_set("params", "l1", _float16(value))))
+    assert load(path).l1 == np.float16(1e-3)
+
+
+def test_a_group_with_more_entries_than_shown_says_so(good, tmp_path):
+    """Only the first five names are listed: it read as if the group held only those five."""
+    def fewer_optimizer_variables(file):
+        for index in range(7, len(file["optimizer/vars"])):
+            del file[f"optimizer/vars/{index}"]
+
+    _assert_refused(
+        tmp_path, rebuild(good, h5=fewer_optimizer_variables),
+        r"/optimizer/vars holds \['0', '1', '2', '3', '4'\] and 2 more; exactly \['0', '1', '2'",
     )

@@ -68,25 +68,41 @@ ROUTING_PREFIXES = frozenset({"optimizer", "callbacks"})
 FLOAT32_SMALLEST = float(np.finfo(np.float32).tiny)
 FLOAT32_LARGEST = float(np.finfo(np.float32).max)
 
+class RealInterval(Interval):
+    """scikit-learn's ``Interval`` of real numbers, compared in float64.
+
+    NumPy 2 compares a NumPy float with a Python float in the NumPy float's precision: float32's
+    largest number is inf in float16, so ``np.float16(1e10)`` (inf) passed as an ``l1`` at most
+    that largest number, and float32's smallest normal number is 0 there, so
+    ``np.float16(1e-9)`` (0) passed as a learning rate above it, and trained nothing.
+    """
+
+    def __init__(self, left, right, *, closed):
+        super().__init__(Real, left, right, closed=closed)
+
+    def __contains__(self, val):
+        return super().__contains__(float(val) if isinstance(val, np.floating) else val)
+
+
 PARAMETER_CONSTRAINTS = {
     "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
     "activation": [StrOptions(set(ACTIVATIONS))],
     # At most float32's largest number, in which the network trains (1e39 became an infinite
     # penalty there: the fit "diverged", with advice about the learning rate).
-    "l1": [Interval(Real, 0, FLOAT32_LARGEST, closed="both")],
-    "l2": [Interval(Real, 0, FLOAT32_LARGEST, closed="both")],
+    "l1": [RealInterval(0, FLOAT32_LARGEST, closed="both")],
+    "l2": [RealInterval(0, FLOAT32_LARGEST, closed="both")],
     "optimizer": [StrOptions(set(OPTIMIZERS)), keras.optimizers.Optimizer],
     # Keras keeps it in float32: 1e300 became an infinite rate (and training "diverged"), and a
     # rate below float32's smallest normal number is 0 to TensorFlow.
-    "learning_rate": [Interval(Real, FLOAT32_SMALLEST, FLOAT32_LARGEST, closed="both")],
+    "learning_rate": [RealInterval(FLOAT32_SMALLEST, FLOAT32_LARGEST, closed="both")],
     # Epoch counts are 32-bit integers in the training graph.
     "epochs": [Interval(Integral, 1, 2**31 - 1, closed="both")],
     "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, 2**31 - 1, closed="both")],
-    "tol": [Interval(Real, 0, None, closed="left")],
+    "tol": [RealInterval(0, None, closed="left")],
     "n_iter_no_change": [Interval(Integral, 1, 2**31 - 1, closed="both")],
     "shuffle": ["boolean"],
     "early_stopping": ["boolean"],
-    "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+    "validation_fraction": [RealInterval(0, 1, closed="neither")],
     "proximal_l1": ["boolean"],
     "warm_start": ["boolean"],
     "random_state": ["random_state"],

@@ -60,6 +60,9 @@ MAX_METADATA_BYTES = 1 << 23  # 8 MiB
 # NumPy dtype kinds stored as JSON lists: bool, signed and unsigned int, float, unicode string.
 # Object arrays are stored only when every element is a str (labels and column names from pandas).
 _ARRAY_KINDS = frozenset("biufU")
+# The dtype names dump writes: a dtype's ``str`` (byte order, kind, width: '<f4', '|b1', '<U5')
+# or "object"; a name without its width ('U') is refused as one without width.
+_DTYPE_NAME = re.compile(r"[<>|=]?[biufU][0-9]{0,10}|object")
 # Floats of at most 8 bytes: JSON numbers are float64, and json cannot write NumPy's long double
 # ('g', '<f16' on most platforms), so no file of dump holds one.
 MAX_FLOAT_BYTES = 8
@@ -384,6 +387,11 @@ def decode_array(value, what, budget):
     ):
         raise Refused(f"{what} is not a stored array.")
     try:
+        # Only the names dump writes (a dtype's ``str``, or "object") reach NumPy's parser,
+        # which warns about some others ("a": a DeprecationWarning, an exception where warnings
+        # are errors) and reads some as Python literals.
+        if not _DTYPE_NAME.fullmatch(dtype_name):
+            raise ValueError(f"dtype {dtype_name!r} is not stored by this format")
         dtype = np.dtype(dtype_name)
         if dtype.kind not in _ARRAY_KINDS and dtype.kind != "O":
             raise ValueError(f"dtype {dtype_name!r} is not stored by this format")
@@ -409,7 +417,10 @@ def decode_array(value, what, budget):
             raise ValueError(
                 f"its items must all be JSON {_ITEM_NAMES[dtype.kind]} for dtype {dtype_name!r}"
             )
-        array = np.array(items, dtype=dtype)
+        # A float beyond the dtype's range (1e39 as float32) overflows to inf: refused here
+        # (NumPy would warn, and a RuntimeWarning is an exception where warnings are errors).
+        with np.errstate(over="raise", invalid="raise"):
+            array = np.array(items, dtype=dtype)
         if list(array.shape) != shape:
             raise ValueError(f"shape {list(array.shape)} differs from the stored shape {shape}")
         if dtype.kind == "O" and not all(isinstance(item, str) for item in array.flat):
@@ -418,11 +429,19 @@ def decode_array(value, what, budget):
         # the stored values must come back exactly.
         if dtype.kind != "f" and array.tolist() != items:
             raise ValueError("its values do not fit its dtype")
+        # Floats too, as float64 (what JSON holds; dump writes the dtype's values exactly): a
+        # float16 1e-9 became 0, and passed checks of its range made in float16.
+        if dtype.kind == "f" and not np.array_equal(
+            array.astype(np.float64), np.array(items, dtype=np.float64), equal_nan=True
+        ):
+            raise ValueError(f"its values are not all numbers that dtype {dtype_name!r} holds")
         # In this machine's byte order (a file written on a big-endian one says '>i8'), as a
         # fit would have made it here: predict returns classes_' dtype.
         array = array.astype(array.dtype.newbyteorder("="), copy=False)
     # SyntaxError: NumPy reads a dtype string with a comma (",i8") as a Python literal.
-    except (TypeError, ValueError, OverflowError, MemoryError, SyntaxError) as error:
+    except (
+        TypeError, ValueError, OverflowError, MemoryError, SyntaxError, FloatingPointError
+    ) as error:
         raise Refused(f"{what} is not a valid stored array: {first_line(error)}.") from None
     return array
 

@@ -172,8 +172,13 @@ class _File:
                 f"{_at(path)} holds {len(names)} entries; {sorted(children)} are expected."
             )
         if not children <= names <= children | set(optional):
-            shown = sorted(name[:80] for name in names)[:5]
-            raise Refused(f"{_at(path)} holds {shown}; exactly {sorted(children)} are expected.")
+            shown = sorted(name[:80] for name in names)
+            # At most five names shown; "and n more" says it holds others (it read as if the
+            # group held only those five).
+            more = f" and {len(shown) - 5} more" if len(shown) > 5 else ""
+            raise Refused(
+                f"{_at(path)} holds {shown[:5]}{more}; exactly {sorted(children)} are expected."
+            )
         if len(group.attributes) > len(attributes):
             raise Refused(
                 f"{_at(path)} has {len(group.attributes)} attributes; at most {len(attributes)} "
