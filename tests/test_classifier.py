@@ -383,8 +383,12 @@ def test_stops_when_loss_stops_improving(binary_data):
 
 def test_warns_when_epochs_run_out(binary_data):
     X, y = binary_data
-    with pytest.warns(ConvergenceWarning, match="maximum number of epochs"):
+    with pytest.warns(ConvergenceWarning, match=r"maximum number of epochs \(2\) was reached "
+                                                "and the training loss has not converged"):
         L1L2Classifier(**{**FAST, "epochs": 2}).fit(X, y)
+    # With early_stopping the held-out score decides, and the warning says so.
+    with pytest.warns(ConvergenceWarning, match="and the validation score has not converged"):
+        L1L2Classifier(**{**FAST, "epochs": 2}, early_stopping=True).fit(X, y)
 
 
 def test_keras_callbacks_can_stop_training(binary_data):
@@ -736,8 +740,11 @@ def test_bad_input_errors(binary_data, fitted_binary):
         clf.fit(X, np.linspace(0, 1, len(y)))
     with pytest.raises(ValueError, match="only one class"):
         clf.fit(X, np.zeros(len(y)))
-    with pytest.raises(ValueError, match=r"only one class: 'setosa'\. "):  # not np.str_(...)
+    # Not np.str_(...); and fit has no classes= to pass (it had said to pass them).
+    with pytest.raises(ValueError, match=r"only one class: 'setosa'\.$"):
         clf.fit(X, np.full(len(y), "setosa"))
+    with pytest.raises(ValueError, match=r"'setosa'\. For partial_fit, pass every class with "):
+        clone(clf).partial_fit(X, np.full(len(y), "setosa"))
     with pytest.raises(NotFittedError):
         L1L2Classifier().predict(X)
     with pytest.raises(ValueError, match=r"X has 3 features, but L1L2Classifier is expecting 8"):

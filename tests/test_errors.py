@@ -530,6 +530,19 @@ def test_divergence_names_a_weight_decay_that_grows_the_weights(optimizer, rate,
         assert "weight_decay" not in message and "lower learning_rate (it is 1000)" in message
 
 
+def test_divergence_under_a_huge_penalty_names_the_penalty():
+    """l1 = 3e38, within its range, overflows the loss in float32 at once: the advice named only
+    the learning rate and the data."""
+    X = rng.normal(size=(60, 4))
+    y = (X[:, 0] > 0).astype(int)
+    with pytest.raises(ValueError, match=r"or use smaller penalties \(l1=3e\+38\)"):
+        L1L2Classifier(hidden_layer_sizes=(8,), epochs=5, random_state=0, l1=3e38).fit(X, y)
+    with pytest.raises(ValueError, match="diverged") as raised:
+        L1L2Classifier(hidden_layer_sizes=(8,), epochs=50, random_state=0,
+                       learning_rate=1e3, optimizer="sgd").fit(X * 100, y)
+    assert "smaller penalties" not in str(raised.value)  # the defaults are not named
+
+
 def test_non_finite_weights_after_the_last_step_are_divergence_too():
     """A step beyond float32's range: the epoch's loss (of its one batch, before the step) is
     finite but the weights after its last step are not. partial_fit refuses them as fit does,

@@ -112,6 +112,14 @@ def test_early_stopping_refuses_a_validation_set_of_one_row():
         L1L2Regressor(**FAST, early_stopping=True).fit(X, X[:, 0])
 
 
+def test_early_stopping_that_leaves_no_row_to_train_says_to_decrease_the_fraction():
+    # It said "too small ... Increase validation_fraction".
+    X = np.random.RandomState(0).randn(10, 3)
+    with pytest.raises(ValueError, match="too large: early_stopping would hold out 10 of the 10 "
+                                         r"rows .* Decrease validation_fraction"):
+        L1L2Regressor(**FAST, early_stopping=True, validation_fraction=0.95).fit(X, X[:, 0])
+
+
 def test_early_stopping_on_one_weighted_row_says_the_validation_set_is_too_small():
     """Rows of zero weight are dropped before the split: one row of nonzero weight in 40 gave
     train_test_split's "the resulting train set will be empty"."""

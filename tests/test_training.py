@@ -1,5 +1,7 @@
 """The compiled training loop and its cache of traced trainers."""
 
+import warnings
+
 import keras
 import numpy as np
 import pytest
@@ -36,6 +38,50 @@ def test_split_warm_start_equals_one_fit(binary_data):
     assert split.n_iter_ == straight.n_iter_ == 4
     np.testing.assert_allclose(split.loss_curve_, straight.loss_curve_, rtol=1e-6)
     np.testing.assert_allclose(split.predict_proba(X), straight.predict_proba(X), rtol=1e-6)
+
+
+@pytest.mark.parametrize("path", ["one call", "epoch by epoch"])
+def test_warm_fits_carry_the_stopping_rule_as_mlp_classifier_does(binary_data, path):
+    """Each warm fit had started the tol rule afresh: fits of 3 epochs with n_iter_no_change=3
+    could never stop, and warned every time. MLPClassifier keeps its best loss and count between
+    warm fits; so do we now: the fits stop at the epoch one long fit stops at, with its network,
+    and a warm fit after that trains one epoch, as MLPClassifier's does."""
+    X, y = binary_data
+    settings = dict(FAST, hidden_layer_sizes=(8,), learning_rate=0.05, tol=2e-2,
+                    n_iter_no_change=3)
+    if path == "epoch by epoch":
+        settings["callbacks"] = [keras.callbacks.History()]
+    one = L1L2Classifier(**{**settings, "epochs": 60}).fit(X, y)
+    assert one.n_iter_ < 60  # stopped by the rule
+    warm = L1L2Classifier(**{**settings, "epochs": 3}, warm_start=True)
+    for _ in range(20):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            warm.fit(X, y)
+        if not caught:  # no ConvergenceWarning: stopped by the rule
+            break
+    else:
+        pytest.fail("20 warm fits of 3 epochs never stopped by the rule")
+    assert warm.n_iter_ == one.n_iter_
+    np.testing.assert_array_equal(warm.loss_curve_, one.loss_curve_)
+    np.testing.assert_array_equal(warm.predict_proba(X), one.predict_proba(X))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warm.fit(X, y)
+    assert warm.n_iter_ == one.n_iter_ + 1
+
+
+def test_the_replayed_rule_stops_where_the_graph_stopped(binary_data):
+    """The rule's state replayed in float32 from a loss curve says "stop" exactly at the epoch
+    the graph stopped, and not before."""
+    X, y = binary_data
+    for tol in (0.0, 1e-3, 2e-2):
+        fitted = L1L2Classifier(**dict(FAST, epochs=40, tol=tol, n_iter_no_change=2)).fit(X, y)
+        curve = fitted.loss_curve_
+        assert _stopping.loss_rule_state(curve, tol)[0] == min(curve)
+        stops = [_stopping.loss_rule_state(curve[:end], tol)[1] > 2 for end in range(1, 41)]
+        assert stops[: len(curve) - 1] == [False] * (len(curve) - 1)
+        assert stops[len(curve) - 1] == (fitted.n_iter_ < 40)
 
 
 def test_epoch_by_epoch_path_equals_one_call(binary_data):

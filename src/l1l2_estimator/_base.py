@@ -38,7 +38,12 @@ from ._params import (
     new_optimizer,
     optimizer_config,
 )
-from ._stopping import ValidationStoppingRule, divergence_advice, warn_not_converged
+from ._stopping import (
+    ValidationStoppingRule,
+    divergence_advice,
+    loss_rule_state,
+    warn_not_converged,
+)
 from ._trainer_cache import NetworkSpec
 from ._training import PROXIMAL_OPTIMIZERS, all_finite, train, train_ensemble
 
@@ -360,10 +365,11 @@ class L1L2Network(RoutedParams):
         """Set the estimator type and the task's tags on ``tags``."""
         raise NotImplementedError
 
-    def _targets_from(self, y, classes, sparse=False):
+    def _targets_from(self, y, classes, sparse=False, partial=False):
         """What the network's output must describe, learned from ``y`` at a fresh fit
         (``classes`` from ``partial_fit``; ``sparse``: ``y`` was given as a SciPy sparse
-        matrix): the classes, or the number of outputs."""
+        matrix; ``partial``: the fit is ``partial_fit``'s): the classes, or the number of
+        outputs."""
         raise NotImplementedError
 
     def _fitted_targets(self):
@@ -441,7 +447,9 @@ class L1L2Network(RoutedParams):
                 features = checked.n_features_in_, getattr(checked, "feature_names_in_", None)
                 # And whatever else validation recorded (a subclass's _validate_data may).
                 validated = changes(self, checked)
-                state = self._initial_state(self._targets_from(y, classes, sparse_y), X.shape[1])
+                state = self._initial_state(
+                    self._targets_from(y, classes, sparse_y, partial=incremental), X.shape[1]
+                )
             targets, hidden_activation = state["targets"], state["hidden_activation"]
             units, output_activation, loss = self._output_layer(targets)
             self._initialize_callbacks()
@@ -467,6 +475,12 @@ class L1L2Network(RoutedParams):
                 sparse=sp.issparse(X),
             )
             losses = state["loss_curve"]
+            # With early_stopping, the held-out score alone stops training, as in
+            # MLPClassifier; partial_fit trains its one epoch.
+            stopping = (
+                None if incremental or validation is not None
+                else (self.tol, self.n_iter_no_change)
+            )
             result = train(
                 spec,
                 state["optimizer_config"],
@@ -482,11 +496,12 @@ class L1L2Network(RoutedParams):
                 shuffle=self.shuffle,
                 seed=state["shuffle_seed"],
                 initial_epoch=len(losses),
-                # With early_stopping, the held-out score alone stops training, as in
-                # MLPClassifier; partial_fit trains its one epoch.
-                stopping=(
-                    None if incremental or validation is not None
-                    else (self.tol, self.n_iter_no_change)
+                stopping=stopping,
+                # A warm start continues the rule where the fitted epochs left it, as
+                # MLPClassifier carries its best loss and count between warm fits.
+                rule_state=(
+                    loss_rule_state(losses, self.tol)
+                    if continuing and stopping is not None else None
                 ),
                 validation=validation,
                 callbacks=self._fit_callbacks,
@@ -508,7 +523,10 @@ class L1L2Network(RoutedParams):
             # Before the new state is published: a ConvergenceWarning turned into an error
             # (``-W error``) fails the fit, which then leaves the estimator as it was.
             if not incremental and not result.converged and not result.stopped_by_callback:
-                warn_not_converged(type(self).__name__, self.epochs, stacklevel=4)
+                warn_not_converged(
+                    type(self).__name__, self.epochs, stacklevel=4,
+                    by="training loss" if validation is None else "validation score",
+                )
             self._set_fitted_state(
                 **{
                     **state,
@@ -918,12 +936,17 @@ class L1L2Network(RoutedParams):
         n_rows = X.shape[0]
         n_held_out = math.ceil(self.validation_fraction * n_rows)
         if n_held_out < 2 or n_held_out >= n_rows:  # MLPClassifier: one row cannot tell progress
+            # Too few held out, or none left to train on: advice for each (it had said
+            # "increase validation_fraction" for both).
+            what, change = (
+                ("too small", "Increase") if n_held_out < 2 else ("too large", "Decrease")
+            )
             raise ValueError(
-                f"The validation set is too small: early_stopping would hold out {n_held_out} "
+                f"The validation set is {what}: early_stopping would hold out {n_held_out} "
                 f"of the {n_rows} rows it trains on (validation_fraction="
                 f"{self.validation_fraction}; rows of zero sample_weight do not count) and "
-                "needs at least 2, with at least 1 left to train on. Increase "
-                "validation_fraction or the size of the data set."
+                f"needs at least 2, with at least 1 left to train on. {change} "
+                "validation_fraction, or add rows to the data set."
             )
         X, X_val, y, y_val, sample_weight, weight_val = train_test_split(
             X,

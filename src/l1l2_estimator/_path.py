@@ -413,7 +413,8 @@ def _batched(network, prepared, inputs, penalties, members, diverged, converged)
         if failed:
             raise ValueError(
                 f"{type(network).__name__}: training diverged (the loss became infinite or NaN) "
-                f"with l1={l1:g}: {divergence_advice(network.get_params(deep=False))}."
+                f"with l1={l1:g}: "
+                f"{divergence_advice({**network.get_params(deep=False), 'l1': l1})}."
             )
     for done in converged[0]:
         if not done:

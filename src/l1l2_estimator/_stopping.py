@@ -11,6 +11,7 @@ from . import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start
 import contextlib
 import contextvars
 import warnings
+from numbers import Real
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -51,6 +52,14 @@ def divergence_advice(params):
     else:
         target = "for a regressor, the target"
     advice = f"{lower}, standardize the features (StandardScaler) and, {target}"
+    # Penalties of 1 and more are far beyond useful ones (up to about 1e-2), and a huge one
+    # overflows the loss in float32 whatever the learning rate (l1=3e38 did at once).
+    large = [
+        f"{name}={params[name]:g}" for name in ("l1", "l2")
+        if isinstance(params.get(name), Real) and params[name] >= 1
+    ]
+    if large:
+        advice += f", or use smaller penalties ({', '.join(large)})"
     return advice if config["class_name"] == "Adam" else f"{advice}, or choose optimizer='adam'"
 
 
@@ -70,12 +79,13 @@ def warnings_point_higher(frames):
         _FRAMES_ABOVE.reset(token)
 
 
-def warn_not_converged(name, epochs, stacklevel):
+def warn_not_converged(name, epochs, stacklevel, by="training loss"):
     """MLPClassifier's ``ConvergenceWarning`` for a fit of estimator ``name`` that trained
-    ``epochs`` epochs (its maximum) without the loss rule stopping it."""
+    ``epochs`` epochs (its maximum) without its rule stopping it: the rule of the ``training
+    loss``, or with early_stopping of the ``validation score``."""
     warnings.warn(
-        f"{name}: the maximum number of epochs ({epochs}) was reached and the training loss has "
-        "not converged yet.",
+        f"{name}: the maximum number of epochs ({epochs}) was reached and the {by} has not "
+        "converged yet.",
         ConvergenceWarning,
         stacklevel=stacklevel + 1 + _FRAMES_ABOVE.get(),
     )
@@ -87,6 +97,21 @@ def loss_rule(loss, best_loss, no_improvement, tol, n_iter_no_change):
     improved = loss <= best_loss - tol
     no_improvement = tf.where(improved, tf.zeros_like(no_improvement), no_improvement + 1)
     return tf.minimum(best_loss, loss), no_improvement, no_improvement > n_iter_no_change
+
+
+def loss_rule_state(losses, tol):
+    """MLPClassifier's loss rule replayed over ``losses`` (a fitted estimator's loss curve) as
+    the training graph computes it, in float32: ``(best loss, epochs without an improvement by
+    tol)``, for a warm-started fit to continue from. MLPClassifier carries ``best_loss_`` and its
+    count from one warm fit to the next, so that fits of a few epochs each stop where one long
+    fit would; each of ours had started the rule afresh, and never stopped when ``epochs`` was
+    at most ``n_iter_no_change``."""
+    tol = np.float32(min(float(tol), float(np.finfo(np.float32).max)))
+    best, count = np.float32(np.inf), 0
+    for loss in np.asarray(losses, dtype=np.float32):
+        count = 0 if loss <= best - tol else count + 1
+        best = min(best, loss)
+    return float(best), count
 
 
 @dataclass

@@ -520,6 +520,7 @@ def train(
     callbacks=(),
     verbose=0,
     keras_model=None,
+    rule_state=None,
 ):
     """Train one network (``spec.members`` None) from ``weights`` for up to ``epochs`` epochs.
 
@@ -529,6 +530,8 @@ def train(
     integer; epoch ``e`` shuffles with the stateless seed ``(seed, e)``, so a fit is reproducible
     and successive ``partial_fit`` calls see different orders. ``stopping`` is ``(tol,
     n_iter_no_change)`` for MLPClassifier's loss rule, or None to train all epochs;
+    ``rule_state`` is the loss rule's ``(best loss, epochs without improvement)`` to start
+    from (``_stopping.loss_rule_state``; None: a fresh rule).
     ``validation`` a ``_stopping.ValidationStoppingRule`` for ``early_stopping``. Callbacks and
     the progress bar see ``keras_model()``, a Keras model that holds the weights of the epoch.
     Nothing outside the trainer is changed if anything raises.
@@ -561,8 +564,8 @@ def train(
             tol=_tol(stopping),
             n_iter_no_change=tf.constant(0 if stopping is None else stopping[1], tf.int32),
             use_rule=tf.constant(stopping is not None),
-            best_loss=tf.constant([np.inf], tf.float32),
-            no_improvement=tf.constant([0], tf.int32),
+            best_loss=tf.constant([np.inf if rule_state is None else rule_state[0]], tf.float32),
+            no_improvement=tf.constant([0 if rule_state is None else rule_state[1]], tf.int32),
             stopped=tf.constant([False]),
             return_at_most=tf.constant(-1, tf.int32),
         )

@@ -99,7 +99,7 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
 
     # -- task hooks of L1L2Network --------------------------------------------------------------
 
-    def _targets_from(self, y, classes, sparse=False):
+    def _targets_from(self, y, classes, sparse=False, partial=False):
         if classes is not None:  # partial_fit's: labels as y's are checked (NaN, None, ...)
             classes = np.asarray(classes)
             if classes.ndim != 1:
@@ -136,7 +136,7 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
                 f"the data contains only one class: {labels.tolist()[0]!r}"
                 + (
                     ". For partial_fit, pass every class with classes=[...] on the first call."
-                    if classes is None else "."
+                    if partial and classes is None else "."
                 )
             )
         return labels

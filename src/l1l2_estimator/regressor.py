@@ -116,7 +116,7 @@ class L1L2Regressor(L1L2Network, KerasRegressor):
 
     # -- task hooks of L1L2Network --------------------------------------------------------------
 
-    def _targets_from(self, y, classes, sparse=False):
+    def _targets_from(self, y, classes, sparse=False, partial=False):
         """``(n_outputs, y_ndim, loss)``: a 1-D ``y`` or a single column is one output,
         predicted as a 1-D array (``y_ndim`` is kept as part of the fitted state), learned with
         ``loss`` (which sets the output layer)."""
@@ -228,7 +228,8 @@ for ``MLPRegressor``: the penalty competes with the squared error in ``y``'s uni
     out_activation='"linear"; "exponential" with ``loss="poisson"``',
     # MLPRegressor's loss is half the squared error (plus 0.5 * alpha * sum(W²) / batch_size).
     alpha_mapping="MLPRegressor's ``alpha`` corresponds to ``l2 = alpha / batch_size`` (its loss "
-    "is half the\n    squared error).",
+    "is half the\n    squared error); with ``loss=\"poisson\"``, to "
+    "``l2 = alpha / (2 * batch_size)`` (its Poisson\n    loss is not halved).",
     target_attributes="""\
 n_outputs_ : int
     Number of targets (columns of a 2-D ``y``; 1 for a 1-D ``y``).""",
