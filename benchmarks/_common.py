@@ -8,6 +8,7 @@ TensorFlow, so its quiet-import logic (``TF_CPP_MIN_LOG_LEVEL``) takes effect.
 import l1l2_estimator  # noqa: F401, I001  (first: silences TensorFlow's start-up logging)
 from l1l2_estimator import L1L2Classifier
 
+import gc
 import json
 import os
 import platform
@@ -263,16 +264,21 @@ def median_fit_time(estimator, X, y, repeats, fit_params=None):
 
 def interleaved_fit_times(estimators, X, y, repeats, fit_params=None):
     """Fit ``repeats`` fresh clones of each of ``estimators`` (with its ``fit_params``, a list of
-    dicts), interleaved (one of each per round, the order rotating from round to round) so that
-    they share the machine's noise; returns one list of wall times (seconds) per estimator and
-    the last fitted clone of each."""
+    dicts), interleaved so that they share the machine's noise: one of each per round, in a
+    random order drawn afresh each round (seeded, ``RandomState(0)`` per call, so runs are
+    reproducible; a rotation would keep who follows whom, and with it any cost one fit leaves to
+    the next), with an untimed ``gc.collect()`` before each timed fit (so that no fit pays for
+    collecting another's garbage); returns one list of wall times (seconds) per estimator, in
+    round order (entry ``i`` of each list is from round ``i``: the lists are paired), and the
+    last fitted clone of each."""
     fit_params = fit_params or [{} for _ in estimators]
     times = [[] for _ in estimators]
     fitted = [None] * len(estimators)
-    for round_ in range(repeats):
-        for offset in range(len(estimators)):
-            index = (round_ + offset) % len(estimators)
+    order = np.random.RandomState(0)
+    for _ in range(repeats):
+        for index in order.permutation(len(estimators)).tolist():
             estimator = clone(estimators[index])
+            gc.collect()
             start = time.perf_counter()
             estimator.fit(X, y, **fit_params[index])
             times[index].append(time.perf_counter() - start)

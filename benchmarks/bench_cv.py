@@ -7,17 +7,24 @@ GridSearchCV with n_jobs=2, starting two worker processes that import TensorFlow
 * ``L1L2ClassifierCV(l1s, l2s, cv)`` (refit included), and the same search again in that process;
 * ``GridSearchCV(L1L2Classifier(...), {"l1": l1s, "l2": l2s}, cv, n_jobs=2)``, and the same search
   again in that process (workers already started, training graphs already traced);
+* the same ``GridSearchCV(L1L2Classifier(...), ..., n_jobs=1)``, and again (no workers: the fits
+  run in the searching process; next to the n_jobs=2 figures, this shows how much of them is
+  starting the two workers, each of which imports TensorFlow; ``--no-serial`` skips it);
 * ``GridSearchCV(MLPClassifier(...), {"alpha": 16 values}, cv, n_jobs=2)``.
+
+The kinds take turns, the order rotating from repeat to repeat (repeat ``r`` starts with kind
+``r`` mod the number of kinds), so that each kind goes first equally often.
 
 It prints the wall times, the ratios to ours (first search against first search, and again
 against again), our peak resident memory (and how much of it the search added to the process
 after its imports), and whether our ``cv_results_`` equal GridSearchCV's (the largest difference
-of ``mean_test_score`` and whether the best pair is the same).
+of ``mean_test_score`` and whether the best pair is the same; GridSearchCV with n_jobs=1 included).
 
 ``--breakdown`` instead shows where one search's time goes (tracing, ensemble training, refit,
 the rest), and how much of an ensemble epoch is matrix products and at what rate.
 
     python benchmarks/bench_cv.py [--quick] [--repeats 3] [--settings breast_cancer,digits,...]
+                                  [--no-serial]
     python benchmarks/bench_cv.py --breakdown [--quick] [--settings ...]
 """
 
@@ -77,10 +84,10 @@ if kind == "ours":
     from l1l2_estimator import L1L2ClassifierCV
     search = L1L2ClassifierCV(l1s=setting["l1s"], l2s=setting["l2s"], cv=setting["folds"],
                               **network)
-elif kind == "grid":
+elif kind in ("grid", "serial"):  # n_jobs=2 (two loky workers) or 1 (in this process)
     from l1l2_estimator import L1L2Classifier
     search = GridSearchCV(L1L2Classifier(**network), {"l1": setting["l1s"], "l2": setting["l2s"]},
-                          cv=setting["folds"], n_jobs=2)
+                          cv=setting["folds"], n_jobs=2 if kind == "grid" else 1)
 else:
     from sklearn.neural_network import MLPClassifier
     search = GridSearchCV(MLPClassifier(hidden_layer_sizes=tuple(setting["hidden"]),
@@ -273,17 +280,21 @@ def breakdown(names, quick):
     ))
 
 
-def run_setting(name, quick, repeats, blas_threads):
+def run_setting(name, quick, repeats, blas_threads, serial=True):
     """Each kind of search ``repeats`` times, the kinds taking turns (so that a slow spell of a
-    shared machine does not fall on one of them); the median of each figure."""
+    shared machine does not fall on one of them), repeat ``r`` starting with kind ``r`` mod the
+    number of kinds (so that each goes first equally often); the median of each figure.
+    ``serial``: also GridSearchCV(L1L2Classifier) with n_jobs=1."""
     data, hidden, folds, epochs = SETTINGS[name]
     if quick:
         folds, epochs = 2, min(epochs, 5)
     setting = dict(data=data, hidden=hidden, folds=folds, epochs=epochs, l1s=L1S, l2s=L2S,
                    alphas=ALPHAS, learning_rate=LEARNING_RATE)
-    runs = {kind: [] for kind in ("ours", "grid", "mlp")}
+    kinds = ["ours", "grid", *(["serial"] if serial else []), "mlp"]
+    runs = {kind: [] for kind in kinds}
     for repeat in range(repeats):
-        for kind in runs:
+        first = repeat % len(kinds)
+        for kind in kinds[first:] + kinds[:first]:
             c.progress(f"{name}: {kind} ({repeat + 1}/{repeats})")
             runs[kind].append(c.python_json(
                 PROCESS, [json.dumps(setting), kind, blas_threads or 0], timeout=3600
@@ -314,6 +325,11 @@ def main(argv=None):
         "--breakdown", action="store_true",
         help="instead: where one search's time goes, and its products' share of an epoch",
     )
+    parser.add_argument(
+        "--no-serial", action="store_true",
+        help="skip GridSearchCV(L1L2Classifier) with n_jobs=1 (shows the n_jobs=2 searches' "
+        "worker start-up)",
+    )
     c.add_thread_args(parser, blas_default=1)
     args = parser.parse_args(argv)
     c.apply_thread_args(args)
@@ -323,16 +339,28 @@ def main(argv=None):
         return
     rows = []
     for name in args.settings.split(","):
-        setting, results = run_setting(name, args.quick, args.repeats, args.blas_threads)
+        setting, results = run_setting(
+            name, args.quick, args.repeats, args.blas_threads, serial=not args.no_serial
+        )
         ours, grid, mlp = results["ours"], results["grid"], results["mlp"]
+        serial = results.get("serial")
         ours_seconds = ours["seconds"][0]
-        # Over every search of every run (each run searches twice), ours against GridSearchCV's.
+        # Over every search of every run (each run searches twice), ours against GridSearchCV's
+        # (n_jobs=2, and n_jobs=1 unless skipped: the same cv_results_ either way).
+        theirs_all = grid["means"] + (serial["means"] if serial else [])
         difference = max(
             abs(a - b)
-            for mine in ours["means"] for theirs in grid["means"]
+            for mine in ours["means"] for theirs in theirs_all
             for a, b in zip(mine, theirs, strict=True)
         )
-        same_best = len(set(ours["best"]) | set(grid["best"])) == 1
+        best = set(ours["best"]) | set(grid["best"]) | set(serial["best"] if serial else [])
+        same_best = len(best) == 1
+        serial_cells = [
+            c.fmt_seconds(serial["seconds"][0]),
+            f"{serial['seconds'][0] / ours_seconds:.3f}×",
+            c.fmt_seconds(serial["seconds"][1]),
+            f"{serial['seconds'][1] / ours['seconds'][1]:.3f}×",
+        ] if serial else []
         rows.append([
             name,
             f"{setting['folds']}",
@@ -345,6 +373,7 @@ def main(argv=None):
             f"{grid['seconds'][0] / ours_seconds:.3f}×",
             c.fmt_seconds(grid["seconds"][1]),
             f"{grid['seconds'][1] / ours['seconds'][1]:.3f}×",
+            *serial_cells,
             c.fmt_seconds(mlp["seconds"][0]),
             f"{mlp['seconds'][0] / ours_seconds:.3f}×",
             f"{difference:.1e}",
@@ -359,20 +388,28 @@ def main(argv=None):
         f"{args.blas_threads or 'its default'} thread(s) in the searching process; 'again' is "
         "a second search in the same process (ratios: first against first, "
         "again against again); "
-        "GridSearchCV n_jobs=2; "
+        "GridSearchCV n_jobs=2"
+        + ("" if args.no_serial else
+           ", and GridSearchCV(ours) also with n_jobs=1 (its fits in the searching process: "
+           "no workers to start, which n_jobs=2's first search pays, and no fits in parallel)")
+        + "; "
         f"MLPClassifier with learning_rate_init={LEARNING_RATE} (ours' default) over 16 alpha "
         "= 2·200·l2 for l2 in {0} ∪ logspace(1e-6, 1e-3, 15); "
-        f"times: median of {args.repeats} runs, the searches taking turns; peak RSS and what the "
+        f"times: median of {args.repeats} runs, the searches taking turns (each run starting "
+        "with the next kind); peak RSS and what the "
         "two searches raised it by over the process's peak after its imports (VmHWM): the "
-        "largest of the runs; max Δ and same best: over both searches of every run"
+        "largest of the runs; max Δ and same best: ours against GridSearchCV(ours)'s, over both "
+        "searches of every run"
     )
     c.emit(
         c.markdown_table(
             [
                 "setting", "folds", "epochs", "members", "L1L2ClassifierCV", "again",
                 "peak RSS (+ fit)",
-                "GridSearchCV(ours)", "speed-up", "again", "speed-up", "GridSearchCV(MLP)",
-                "speed-up", "max Δ mean score", "same best",
+                "GridSearchCV(ours)", "speed-up", "again", "speed-up",
+                *([] if args.no_serial else
+                  ["GridSearchCV(ours) n_jobs=1", "speed-up", "again", "speed-up"]),
+                "GridSearchCV(MLP)", "speed-up", "max Δ mean score", "same best",
             ],
             rows,
         )

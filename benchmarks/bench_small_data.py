@@ -14,7 +14,11 @@ epochs), batch size (``"auto"``: min(200, rows)), Adam learning rate (3e-3, our 
 
 ``--breakdown`` instead shows where one small fit's time goes (breast_cancer, 20 epochs): each
 phase of ``fit`` timed by wrapping the package's internal functions from the outside, a cProfile
-summary, and the fixed (per-fit) and per-epoch costs of both estimators.
+summary, and the fixed (per-fit) and per-epoch costs of both estimators (fits of 1 and of 20
+epochs of each, the four interleaved).
+
+Fits are interleaved one of each per round, in a random order each round; besides the ratio of
+the medians, the tables print the median and range of the per-round ratios ours / MLP.
 
     python benchmarks/bench_small_data.py [--repeats 11] [--processes 5] [--size-repeats 5]
                                           [--quick]
@@ -142,6 +146,7 @@ def run_breast_cancer(repeats):
                     mlp=statistics.median(mlp_times),
                     mlp32=statistics.median(mlp32_times),
                     spread=(_spread(ours_times), _spread(mlp_times)),
+                    paired=_paired(ours_times, mlp_times),
                     epochs_run=(ours_fit.n_iter_, mlp_fit.n_iter_),
                 )
             )
@@ -232,8 +237,11 @@ def run_first_fits(processes, blas_threads):
             if kind == "ours" and len(runs) == 2:  # the first fit's call, the second fit's
                 times["trace"].append(result["phases"]["trace"])
                 times["first_call_extra"].append(runs[0] - runs[1])
-    return {kind: statistics.median(values) if values else float("nan")
-            for kind, values in times.items()}
+    medians = {kind: statistics.median(values) if values else float("nan")
+               for kind, values in times.items()}
+    # Process i of ours against process i of MLP (they ran one after the other).
+    medians["paired"] = _paired(times["ours"], times["mlp"])
+    return medians
 
 
 # -- 3. make_classification sizes ------------------------------------------------------------
@@ -258,6 +266,7 @@ def run_sizes(repeats, n_features=20):
                 mlp=statistics.median(mlp_times),
                 mlp32=statistics.median(mlp32_times),
                 spread=(_spread(ours_times), _spread(mlp_times)),
+                paired=_paired(ours_times, mlp_times),
                 epochs_run=(ours_fit.n_iter_, mlp_fit.n_iter_),
             )
         )
@@ -267,6 +276,21 @@ def run_sizes(repeats, n_features=20):
 def _spread(times):
     """The spread of repeated timings: (fastest, slowest)."""
     return min(times), max(times)
+
+
+def _paired(ours_times, mlp_times):
+    """Per-round ratios ours / MLP: the fits are interleaved, so round ``i`` of each shared the
+    machine's state."""
+    return [ours / mlp for ours, mlp in zip(ours_times, mlp_times, strict=True)]
+
+
+def _paired_text(ratios):
+    """Median (fastest–slowest) of per-round ratios; a range straddling 1× makes a median near 1×
+    inconclusive."""
+    return (
+        f"{c.fmt_ratio(statistics.median(ratios), 1)} "
+        f"({c.fmt_ratio(min(ratios), 1)}–{c.fmt_ratio(max(ratios), 1)})"
+    )
 
 
 def _spread_text(row):
@@ -302,8 +326,12 @@ def report(args, bc_rows, bc_shape, blas_default, first, size_rows):
         f"batch \"auto\" (= min({MAX_BATCH}, rows)), exactly the given epochs (tol=0, "
         f"n_iter_no_change=epochs); ours l1={L1}, l2={L2}; MLPClassifier alpha=2·batch·l2 "
         f"(={c.mlp_alpha(L2, MAX_BATCH):g}), no L1. Fit: median of {args.repeats} fresh clones, "
-        "ours and MLPClassifier interleaved, after an untimed 1-epoch fit of each (ours traces "
-        "its training function once per network structure). Ratios: ours / MLPClassifier. "
+        "ours and MLPClassifier interleaved (one fit of each per round, in a random order each "
+        "round), after an untimed 1-epoch fit of each (ours traces its training function once "
+        "per network structure). Ratios: ours / MLPClassifier; 'ours / MLP' is the ratio of the "
+        "medians, 'per round' the median (lowest–highest) of the rounds' own ratios (round i's "
+        "ours over round i's MLP; for the first fit, process i's of each): a range that "
+        "straddles 1× marks a ratio near 1× as inconclusive. "
         "Ours trains in float32 whatever X is; MLPClassifier computes in X's dtype: float64 in "
         "'MLPClassifier' (the data as users have it), float32 in 'MLP, float32 X'. Threads: "
         f"MLPClassifier's BLAS as --blas-threads; ours TensorFlow's {_tf_pools()}."
@@ -312,7 +340,8 @@ def report(args, bc_rows, bc_shape, blas_default, first, size_rows):
     c.emit(f"### load_breast_cancer ({bc_shape[0]}×{bc_shape[1]}, standardized), hidden (100,)")
     c.emit()
     headers = [
-        "setting", "ours", "MLPClassifier", "ours / MLP", "fastest–slowest (ours; MLP)",
+        "setting", "ours", "MLPClassifier", "ours / MLP", "per round: median (lowest–highest)",
+        "fastest–slowest (ours; MLP)",
         "MLP, float32 X", "ours / MLP float32", "epochs run (ours, MLP)",
     ]
     table = [
@@ -321,6 +350,7 @@ def report(args, bc_rows, bc_shape, blas_default, first, size_rows):
             c.fmt_seconds(r["ours"]),
             c.fmt_seconds(r["mlp"]),
             c.fmt_ratio(r["ours"], r["mlp"]),
+            _paired_text(r["paired"]),
             _spread_text(r),
             c.fmt_seconds(r["mlp32"]),
             c.fmt_ratio(r["ours"], r["mlp32"]),
@@ -336,6 +366,7 @@ def report(args, bc_rows, bc_shape, blas_default, first, size_rows):
             c.fmt_seconds(first["ours"]),
             c.fmt_seconds(first["mlp"]),
             c.fmt_ratio(first["ours"], first["mlp"]),
+            _paired_text(first["paired"]) if first["paired"] else "",
             "",
             "",
             "",
@@ -380,7 +411,8 @@ def report(args, bc_rows, bc_shape, blas_default, first, size_rows):
     c.emit()
     headers = [
         "rows × features", "epochs", "ours", "MLPClassifier", "ours / MLP",
-        "fastest–slowest (ours; MLP)", "MLP, float32 X", "ours / MLP float32", "epochs run",
+        "per round: median (lowest–highest)", "fastest–slowest (ours; MLP)", "MLP, float32 X",
+        "ours / MLP float32", "epochs run",
     ]
     c.emit(
         c.markdown_table(
@@ -392,6 +424,7 @@ def report(args, bc_rows, bc_shape, blas_default, first, size_rows):
                     c.fmt_seconds(r["ours"]),
                     c.fmt_seconds(r["mlp"]),
                     c.fmt_ratio(r["ours"], r["mlp"]),
+                    _paired_text(r["paired"]),
                     _spread_text(r),
                     c.fmt_seconds(r["mlp32"]),
                     c.fmt_ratio(r["ours"], r["mlp32"]),
@@ -641,23 +674,25 @@ def run_breakdown(args):
         estimator.fit(X, y)
         profile.disable()
 
-    c.progress("  breakdown: fixed and per-epoch costs ...")
+    c.progress("  breakdown: fixed and per-epoch costs (the four fits interleaved) ...")
+
+    def with_epochs(estimator, n_epochs):
+        key = "epochs" if estimator is ours else "max_iter"
+        return clone(estimator).set_params(**{key: n_epochs, "n_iter_no_change": n_epochs})
+
+    # One fit of each cell per round, in a random order each round, so that the differences of
+    # medians (per epoch, fixed) do not pick up the machine's drift between blocks of fits.
+    cells = [(estimator, n_epochs) for estimator in (ours, mlp) for n_epochs in (1, epochs)]
+    cell_times, _ = c.interleaved_fit_times(
+        [with_epochs(estimator, n_epochs) for estimator, n_epochs in cells], X, y, args.fits
+    )
     costs = []
     for estimator in (ours, mlp):
-        medians = {}
-        for n_epochs in (1, epochs):
-            settings = (
-                dict(epochs=n_epochs, n_iter_no_change=n_epochs)
-                if estimator is ours
-                else dict(max_iter=n_epochs, n_iter_no_change=n_epochs)
-            )
-            times = []
-            for _ in range(args.fits):
-                fresh = clone(estimator).set_params(**settings)
-                start = time.perf_counter()
-                fresh.fit(X, y)
-                times.append(time.perf_counter() - start)
-            medians[n_epochs] = statistics.median(times)
+        medians = {
+            n_epochs: statistics.median(times)
+            for (cell, n_epochs), times in zip(cells, cell_times)
+            if cell is estimator
+        }
         per_epoch = (medians[epochs] - medians[1]) / (epochs - 1)
         costs.append((estimator, medians, per_epoch, medians[1] - per_epoch))
 
@@ -711,8 +746,9 @@ def run_breakdown(args):
     c.emit(package)
     c.emit()
     c.emit(
-        f"#### Fixed and per-epoch cost (median of {args.fits} fits at 1 and at {epochs} epochs; "
-        f"fixed = fit(1) − per epoch)"
+        f"#### Fixed and per-epoch cost (median of {args.fits} fits at 1 and at {epochs} epochs, "
+        "the four kinds of fit interleaved: one of each per round, in a random order each round; "
+        "fixed = fit(1) − per epoch)"
     )
     c.emit()
     rows = []
