@@ -1249,3 +1249,26 @@ def test_a_stream_closed_at_start_is_not_a_traceback(tmp_path):
         assert done.returncode == 0, done.stderr
         assert "Traceback" not in done.stderr
     assert saved.is_file()
+
+
+def test_save_falls_back_to_writing_in_place_where_it_cannot_replace(capsys, tmp_path,
+                                                                     monkeypatch):
+    """A file that may be written but not replaced (another user's, in a folder such as /tmp:
+    os.replace raises PermissionError), and a name too long for the temporary file's, are
+    written in place, as before the temporary file; a device is written as it is."""
+    # A name of 250 bytes: the temporary file's had been 10 bytes longer, past the limit of 255.
+    for saved in (tmp_path / "model.joblib", tmp_path / ("m" * 247 + ".jl")):
+        assert run_cli(capsys, *FAST, "--epochs", "2", "--save", str(saved))[0] == 0
+        assert joblib.load(saved).predict(np.zeros((1, 20))).shape == (1,)
+
+    def refused(source, target):
+        raise PermissionError(1, "Operation not permitted", source, None, target)
+
+    monkeypatch.setattr(_run.os, "replace", refused)
+    saved = tmp_path / "model.joblib"
+    earlier = saved.read_bytes()
+    assert run_cli(capsys, *FAST, "--epochs", "3", "--save", str(saved))[0] == 0
+    assert saved.read_bytes() != earlier
+    assert joblib.load(saved).predict(np.zeros((1, 20))).shape == (1,)
+    assert not [path for path in tmp_path.iterdir() if path.name.startswith(".")]
+    assert run_cli(capsys, *FAST, "--epochs", "2", "--save", os.devnull)[0] == 0

@@ -352,6 +352,16 @@ def test_a_callable_refit_returning_no_row_is_refused(wine, refit, error, messag
     assert search.best_score_ == before["best_score_"]
 
 
+def test_penalties_of_a_narrow_float_dtype_are_checked_in_float64(binary_data):
+    """np.float16's inf passed "at most float32's largest" compared in float16 (with NumPy's
+    overflow warning, an exception where warnings are errors), and its members diverged."""
+    X, y = binary_data
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match="l1s must be a non-empty list of numbers >= 0"):
+            L1L2ClassifierCV(l1s=np.array([0, np.inf], dtype=np.float16), cv=2).fit(X, y)
+
+
 def test_diverging_members_score_nan_and_lose():
     """A huge L2 factor under SGD makes those members diverge (a single fit raises): they score
     NaN and rank last, as GridSearchCV's failed fits do."""

@@ -1129,3 +1129,42 @@ def test_names_and_labels_with_dollar_signs_are_drawn_as_written(tmp_path):
     importance_ax.figure.canvas.draw()
     legend = importance_ax.get_legend().get_texts()
     assert r"price_\$_total_\$" in [text.get_text() for text in legend]
+
+
+def test_a_search_of_another_library_is_drawn_through_its_best_estimator(split):
+    """Searches built on BaseEstimator alone (not scikit-learn's BaseSearchCV) keep a
+    best_estimator_ too: they were unwrapped by their params before, and must still be."""
+    from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin
+
+    class OtherSearchCV(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
+        def __init__(self, estimator, refit=True):
+            self.estimator, self.refit = estimator, refit
+
+        def fit(self, X, y):
+            self.best_estimator_ = clone(self.estimator).set_params(l1=1e-3).fit(X, y)
+            self.classes_ = self.best_estimator_.classes_
+            return self
+
+        def predict(self, X):
+            return self.best_estimator_.predict(X)
+
+    X_train, y_train, X_test, y_test = split
+    search = OtherSearchCV(L1L2Classifier(**{**FAST, "epochs": 3})).fit(X_train, y_train)
+    path = plots.regularization_path(search, X_train, y_train, X_test, y_test, [0, 1e-3])
+    assert path.l1_values.tolist() == [0, 1e-3]
+    assert plots.plot_loss_curve(search).get_title().startswith("Training loss")
+
+
+def test_dollar_signs_are_left_alone_where_matplotlib_parses_no_math():
+    """With rcParams["text.parse_math"] off, matplotlib draws every text as written: the escape
+    would show its backslash."""
+    path = plots.RegularizationPath(
+        l1_values=[0, 1e-3], train_scores=[0.9, 0.8], test_scores=[0.8, 0.7],
+        feature_importances=[[3, 2], [2, 1]], feature_names=["price_$_total_$", "b"],
+        n_iter=[5, 5],
+    )
+    with matplotlib.rc_context({"text.parse_math": False}):
+        _, importance_ax = plots.plot_regularization_path(path, n_labeled=2)
+        importance_ax.figure.canvas.draw()
+    legend = [text.get_text() for text in importance_ax.get_legend().get_texts()]
+    assert legend == ["price_$_total_$", "b"]

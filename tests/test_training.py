@@ -44,8 +44,9 @@ def test_split_warm_start_equals_one_fit(binary_data):
 def test_warm_fits_carry_the_stopping_rule_as_mlp_classifier_does(binary_data, path):
     """Each warm fit had started the tol rule afresh: fits of 3 epochs with n_iter_no_change=3
     could never stop, and warned every time. MLPClassifier keeps its best loss and count between
-    warm fits; so do we now: the fits stop at the epoch one long fit stops at, with its network,
-    and a warm fit after that trains one epoch, as MLPClassifier's does."""
+    warm fits; so do we now, within one training: the fits stop at the epoch one long fit stops
+    at, with its network. A warm fit after that starts the rule afresh (MLPClassifier's would
+    train one epoch and stop, also on new data or under other penalties)."""
     X, y = binary_data
     settings = dict(FAST, hidden_layer_sizes=(8,), learning_rate=0.05, tol=2e-2,
                     n_iter_no_change=3)
@@ -66,9 +67,24 @@ def test_warm_fits_carry_the_stopping_rule_as_mlp_classifier_does(binary_data, p
     np.testing.assert_array_equal(warm.loss_curve_, one.loss_curve_)
     np.testing.assert_array_equal(warm.predict_proba(X), one.predict_proba(X))
     with warnings.catch_warnings():
-        warnings.simplefilter("error")
+        warnings.simplefilter("ignore")
         warm.fit(X, y)
-    assert warm.n_iter_ == one.n_iter_ + 1
+    assert warm.n_iter_ == one.n_iter_ + 3  # a fresh rule cannot stop within 3 epochs
+
+
+def test_the_rule_is_not_carried_to_other_penalties(binary_data):
+    """A loss under other penalties cannot be compared with the fitted one: a warm fit after
+    set_params(l1=...) starts the rule afresh (a step along a path had stopped at once)."""
+    X, y = binary_data
+    warm = L1L2Classifier(**{**FAST, "epochs": 3}, tol=2e-2, n_iter_no_change=3, warm_start=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        warm.fit(X, y)
+    assert warm._carried_rule(warm.loss_curve_) is not None  # the same training goes on
+    warm.set_params(l1=1e-2)
+    assert warm._carried_rule(warm.loss_curve_) is None
+    warm.set_params(l1=1e-5, l2=1e-2)  # l1 back to the default, l2 another
+    assert warm._carried_rule(warm.loss_curve_) is None
 
 
 def test_the_replayed_rule_stops_where_the_graph_stopped(binary_data):

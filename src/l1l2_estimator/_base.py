@@ -497,12 +497,7 @@ class L1L2Network(RoutedParams):
                 seed=state["shuffle_seed"],
                 initial_epoch=len(losses),
                 stopping=stopping,
-                # A warm start continues the rule where the fitted epochs left it, as
-                # MLPClassifier carries its best loss and count between warm fits.
-                rule_state=(
-                    loss_rule_state(losses, self.tol)
-                    if continuing and stopping is not None else None
-                ),
+                rule_state=self._carried_rule(losses) if continuing and stopping else None,
                 validation=validation,
                 callbacks=self._fit_callbacks,
                 verbose=self.verbose,
@@ -541,6 +536,21 @@ class L1L2Network(RoutedParams):
                 validated=validated,
             )
         return self
+
+    def _carried_rule(self, losses):
+        """The loss rule's state for a warm-started fit to continue from, or None for a fresh
+        rule. Carried, as MLPClassifier carries its best loss and count between warm fits, so
+        that fits of a few epochs each stop where one long fit would; but only across fits of
+        one training: where the last one ran out of epochs, and under the penalties it was
+        fitted with. After a fit the rule stopped, or with other ``l1``/``l2`` (whose loss
+        cannot be compared with the fitted one), the rule starts afresh: MLPClassifier's would
+        train one epoch and stop, which made a warm fit on new data, or a step along a path of
+        penalties, end at once."""
+        best_loss, count = loss_rule_state(losses, self.tol)
+        fitted_penalties = tuple(map(float, self._penalties))
+        if count > self.n_iter_no_change or fitted_penalties != (float(self.l1), float(self.l2)):
+            return None
+        return best_loss, count
 
     def _continued_state(self, incremental):
         """The fitted state that continued training starts from, under the current params: the

@@ -152,8 +152,10 @@ def penalty_values(name, given):
     the order given; refused unless a non-empty list of numbers from 0 to float32's largest
     (as ``l1`` and ``l2``)."""
     values = list(given) if np.ndim(given) == 1 else None
+    # Compared as float64 (see RealInterval: np.float16(inf) passed a comparison in float16).
     if not values or not all(
-        isinstance(value, Real) and not isinstance(value, bool) and 0 <= value <= FLOAT32_LARGEST
+        isinstance(value, Real) and not isinstance(value, (bool, np.bool_))
+        and 0 <= float(value) <= FLOAT32_LARGEST
         for value in values
     ):
         raise ValueError(

@@ -284,10 +284,15 @@ def is_search(estimator):
 def is_any_search(estimator):
     """Whether ``estimator`` is a search that may keep a refitted ``best_estimator_``: ours,
     ``GridSearchCV``, ``RandomizedSearchCV``, ... (scikit-learn's searches and those built on
-    them; not ``RidgeCV``, whose ``cv_results_`` come with no ``best_estimator_``, nor
-    ``TunedThresholdClassifierCV``, which has ``refit`` and ``estimator`` params but is a
-    classifier of its own)."""
-    return isinstance(estimator, BaseSearchCV) or is_search(estimator)
+    them), or any other estimator that holds a fitted ``best_estimator_`` (searches of other
+    libraries built on ``BaseEstimator`` alone); not ``RidgeCV``, whose ``cv_results_`` come
+    with no ``best_estimator_``, nor ``TunedThresholdClassifierCV``, which has ``refit`` and
+    ``estimator`` params but is a classifier of its own."""
+    return (
+        isinstance(estimator, BaseSearchCV)
+        or is_search(estimator)
+        or (_is_estimator(estimator) and hasattr(estimator, "best_estimator_"))
+    )
 
 
 def path_estimator(estimator):

@@ -600,8 +600,12 @@ class RegularizationPathDisplay:
 def _literal(value):
     """``value`` as text that matplotlib draws as written: a name or label between two ``$``
     (``price_$_total_$``) is mathtext to it, drawn as a formula or refused as one after all the
-    fits (``Double subscript``)."""
-    return str(value).replace("$", r"\$")
+    fits (``Double subscript``). Unchanged where ``rcParams["text.parse_math"]`` is off, as
+    matplotlib then draws every text as written (and would draw the escape's backslash)."""
+    import matplotlib
+
+    text = str(value)
+    return text.replace("$", r"\$") if matplotlib.rcParams["text.parse_math"] else text
 
 
 def _two_axes(axes):
