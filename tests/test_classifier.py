@@ -12,6 +12,7 @@ import joblib
 import keras
 import numpy as np
 import pytest
+import scipy.special
 from sklearn.base import clone, is_classifier
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.metrics import confusion_matrix
@@ -1007,3 +1008,27 @@ def test_class_weight_equals_the_same_sample_weight(binary_data):
     both.fit(X, y, sample_weight=np.full(len(y), 2.0))
     doubled = L1L2Classifier(**FAST).fit(X, y, sample_weight=np.where(y == 1, 6.0, 2.0))
     np.testing.assert_allclose(both.predict_proba(X), doubled.predict_proba(X), rtol=1e-6)
+
+
+def test_binary_probabilities_keep_float64_precision_in_both_columns(binary_data):
+    """The negative class's probability was 1 - expit(z): exactly 0 from a logit of about 37 on,
+    so predict_log_proba gave -inf there (with NumPy's divide-by-zero warning, an exception
+    where warnings are errors), while the other column kept values down to 1e-300."""
+    X, y = binary_data
+    clf = L1L2Classifier(**{**FAST, "epochs": 20}).fit(X, y)
+    # Logits of tens to hundreds, both signs (within float64's expit, which is 0 below -745).
+    extreme = X[:20] * 30
+    z = (
+        np.maximum(extreme @ clf.coefs_[0] + clf.intercepts_[0], 0) @ clf.coefs_[1]
+        + clf.intercepts_[1]
+    )[:, 0]
+    assert (z > 40).any() and (z < -40).any() and np.abs(z).max() < 700
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        proba = clf.predict_proba(extreme)
+        log_proba = clf.predict_log_proba(extreme)
+    assert np.all(proba > 0)
+    np.testing.assert_allclose(log_proba[:, 0], scipy.special.log_expit(-z), rtol=1e-9, atol=1e-15)
+    np.testing.assert_allclose(log_proba[:, 1], scipy.special.log_expit(z), rtol=1e-9, atol=1e-15)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=0, atol=1e-15)
+    np.testing.assert_array_equal(clf.predict(extreme), clf.classes_[np.argmax(proba, axis=1)])

@@ -1032,14 +1032,16 @@ class L1L2Network(RoutedParams):
         view.__dict__ = vars(self)
         return view
 
-    def _network_output(self, X):
-        """The network's output for ``X`` (NumPy forward pass over ``coefs_``/``intercepts_``);
-        call it on a ``_fitted_view``."""
+    def _network_output(self, X, logits=False):
+        """The network's output for ``X`` (NumPy forward pass over ``coefs_``/``intercepts_``),
+        or with ``logits`` its output layer's values before the output activation; call it on a
+        ``_fitted_view``."""
         X = validate_data(
             self, X, reset=False, dtype=(np.float64, np.float32), accept_sparse=SPARSE_FORMATS
         )
         return forward(
-            X, self.coefs_, self.intercepts_, self._hidden_activation, self.out_activation_
+            X, self.coefs_, self.intercepts_, self._hidden_activation,
+            "linear" if logits else self.out_activation_,
         )
 
     # -- fitted attributes ---------------------------------------------------------------------

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+from scipy import special
 from scikeras.utils.transformers import ClassifierLabelEncoder
 from scikeras.wrappers import KerasClassifier
 from sklearn.base import ClassifierMixin, clone
@@ -308,12 +309,15 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
             Probability of each class (of each label, for multilabel targets).
         """
         fitted = self._fitted_view()  # one fit's network and classes, whatever another thread does
-        output = fitted._network_output(X)
-        if isinstance(fitted._fitted_targets(), Multilabel):  # a sigmoid unit per label
-            return output
-        if output.shape[1] == 1:  # one sigmoid unit: the positive class's probability
-            return np.column_stack([1.0 - output[:, 0], output[:, 0]])
-        return output
+        if fitted.out_activation_ == "sigmoid" and not isinstance(
+            fitted._fitted_targets(), Multilabel
+        ):
+            # One sigmoid unit, for the positive class: each class's probability from the logit
+            # z, as expit(-z) and expit(z), each to float64's precision (1 - expit(z) was 0 from
+            # z of about 37 on, and its log -inf, where expit(-z) is 1e-16 or more below).
+            z = fitted._network_output(X, logits=True)[:, 0]
+            return np.column_stack([special.expit(-z), special.expit(z)])
+        return fitted._network_output(X)  # softmax, or a sigmoid unit per label
 
     def predict_log_proba(self, X):
         """Logarithm of ``predict_proba``, as ``MLPClassifier.predict_log_proba``.
