@@ -1378,6 +1378,25 @@ def test_a_sparse_column_of_labels_is_scored_as_the_dense_one():
     )
 
 
+@pytest.mark.parametrize("kind", ["SciPy column", "DataFrame of a sparse column"])
+def test_score_takes_the_sparse_column_of_labels_that_fit_took(kind):
+    """fit takes a sparse single column of labels as 1-D y; score had passed it to
+    accuracy_score as it was, which refused it (a TypeError), for the single classifier and the
+    search alike."""
+    import pandas as pd
+
+    X, y = _small_data(30)
+    column = scipy.sparse.csr_matrix(y[:, None])
+    if kind != "SciPy column":
+        column = pd.DataFrame.sparse.from_spmatrix(column)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the column vector's DataConversionWarning
+        single = L1L2Classifier(**SMALL).fit(X, column)
+        search = L1L2ClassifierCV(l1s=[0, 1e-3], l2s=[0], cv=3, **SMALL).fit(X, column)
+    assert single.score(X, column) == single.score(X, y)
+    assert search.score(X, column) == search.score(X, y)
+
+
 def test_empty_folds_given_as_python_lists_are_failed_fits_or_nan_scores():
     """np.asarray([]) is float64: an empty list as a split's fold raised NumPy's IndexError."""
     X, y = _small_data(30)

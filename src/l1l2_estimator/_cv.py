@@ -57,7 +57,12 @@ from ._params import (
 )
 from ._path import no_refit_error
 from ._stopping import divergence_advice, warnings_point_higher
-from .classifier import L1L2Classifier, Multilabel, classification_targets
+from .classifier import (
+    L1L2Classifier,
+    Multilabel,
+    classification_targets,
+    dense_label_column,
+)
 from .regressor import LOSS_CONSTRAINT, L1L2Regressor, check_poisson_targets
 
 # No penalty, then three decades: the range in which L1 and L2 change what these networks learn
@@ -617,6 +622,8 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         weights = {}
         if sample_weight is not None and self._scorer_takes_weights(scorer, "score"):
             weights = {"sample_weight": sample_weight}
+        if is_classifier(self):  # a sparse column of labels, as fit takes it
+            y = dense_label_column(y)
         score = scorer(best, X, y, **weights)
         return score if metric is None else score[metric]
 

@@ -19,7 +19,7 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import column_or_1d, validate_data
 
 from . import _docs
-from ._base import L1L2Network, checks_continued_params, float32_features
+from ._base import L1L2Network, checks_continued_params, float32_features, is_sparse
 from ._compat import fit_context
 from ._params import CLASS_WEIGHT_CONSTRAINT, PARAMETER_CONSTRAINTS, SPARSE_FORMATS
 
@@ -62,7 +62,25 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
         tags.estimator_type = "classifier"
         tags.classifier_tags = ClassifierTags(multi_label=True)
 
-    score = ClassifierMixin.score
+    def score(self, X, y, sample_weight=None):
+        """Mean accuracy of ``predict(X)`` against ``y``, as ``ClassifierMixin.score`` (subset
+        accuracy for multilabel targets).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+        y : {array-like, sparse matrix} of shape (n_samples,) or (n_samples, n_labels)
+            True labels; a sparse single column of labels is made dense, as ``fit`` makes it.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        score : float
+            Accuracy.
+        """
+        return ClassifierMixin.score(self, X, dense_label_column(y), sample_weight=sample_weight)
 
     # -- fitting -----------------------------------------------------------------------------
 
@@ -353,6 +371,18 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
         """
         fitted = self._fitted_view()  # one fit's network and classes, whatever another thread does
         return _labels(fitted._network_output(X), fitted._fitted_targets())
+
+
+def dense_label_column(y):
+    """``y`` as 1-D labels if it is a sparse single column of labels (a SciPy matrix or array,
+    or a DataFrame of one sparse column), which ``fit`` takes as 1-D ``y`` and scikit-learn's
+    metrics refuse (``accuracy_score``: "Sparse input is only supported when targets are of
+    multilabel type"); anything else unchanged (a sparse indicator of several labels is one
+    that the metrics take)."""
+    if not is_sparse(y) or np.ndim(y) != 2 or y.shape[1] != 1:
+        return y
+    dense = y.toarray() if sp.issparse(y) else y.sparse.to_dense().to_numpy()
+    return dense.ravel()
 
 
 @dataclass(frozen=True)

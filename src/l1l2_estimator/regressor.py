@@ -229,7 +229,9 @@ for ``MLPRegressor``: the penalty competes with the squared error in ``y``'s uni
     # MLPRegressor's loss is half the squared error (plus 0.5 * alpha * sum(W²) / batch_size).
     alpha_mapping="MLPRegressor's ``alpha`` corresponds to ``l2 = alpha / batch_size`` (its loss "
     "is half the\n    squared error); with ``loss=\"poisson\"``, to "
-    "``l2 = alpha / (2 * batch_size)`` (its Poisson\n    loss is not halved).",
+    "``l2 = alpha / (2 * batch_size)`` (its Poisson\n    loss is not halved; with several "
+    "outputs, divided by their number too: MLPRegressor\n    sums its Poisson loss over them, "
+    "Keras averages it).",
     target_attributes="""\
 n_outputs_ : int
     Number of targets (columns of a 2-D ``y``; 1 for a 1-D ``y``).""",
