@@ -63,8 +63,9 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
         tags.classifier_tags = ClassifierTags(multi_label=True)
 
     def score(self, X, y, sample_weight=None):
-        """Mean accuracy of ``predict(X)`` against ``y``, as ``ClassifierMixin.score`` (subset
-        accuracy for multilabel targets).
+        """Mean accuracy of ``predict(X)`` against ``y``, as ``ClassifierMixin.score``.
+
+        For multilabel targets, the subset accuracy.
 
         Parameters
         ----------
