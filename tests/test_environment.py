@@ -51,10 +51,11 @@ def test_import_prints_nothing():
     done = _run()
     assert done.stderr == ""
     # The intra-op pool: one thread on a machine of at most 2 cores, else TensorFlow's default
-    # (0: one thread per core); the inter-op pool at its default; our log level, scikeras' tags,
-    # oneDNN's kernels on (x86-64)
+    # (0: one thread per core); the inter-op pool at its default; our log level, set for the
+    # import and removed after it (it had stayed, and silenced TensorFlow in every child
+    # process); scikeras' tags, oneDNN's kernels on (x86-64)
     intra = "1" if usable_cores() <= SMALL_MACHINE_CORES else "0"
-    expected = [intra, "0", "3", "True", "True"] + (["1", "True"] if X86 else ["None"])
+    expected = [intra, "0", "None", "True", "True"] + (["1", "True"] if X86 else ["None"])
     assert done.stdout.split()[: len(expected)] == expected
 
 
@@ -85,8 +86,38 @@ def test_thread_pool_sizes(environ, cores, sizes):
 
 
 def test_import_is_quiet_when_the_level_is_inherited():
-    """joblib workers inherit the level the parent set; they must be quiet too."""
-    assert _run(TF_CPP_MIN_LOG_LEVEL="3").stderr == ""
+    """A level the user set is kept (and left in the environment)."""
+    done = _run(TF_CPP_MIN_LOG_LEVEL="3")
+    assert done.stderr == ""
+    assert done.stdout.split()[2] == "3"
+
+
+def test_a_tensorflow_imported_first_is_left_alone():
+    """Its import read the log level and the oneDNN switch already: setting them then changes
+    nothing in the process and reached only child processes; and freezing would keep the
+    user's own models and data, in reference cycles, forever."""
+    done = _run(prelude="import tensorflow; ")
+    fields = done.stdout.split()
+    assert fields[2] == "None" and fields[4] == "False"  # no log level; nothing frozen
+    if X86:
+        assert fields[5] == "None"  # TF_ENABLE_ONEDNN_OPTS not set
+
+
+def test_the_users_objects_in_cycles_are_reclaimed_where_tensorflow_came_first():
+    """gc.freeze() had frozen every object alive at the package's import, the user's Keras
+    models (which hold reference cycles) included: deleted later, they were never reclaimed."""
+    probe = (
+        "import gc, weakref, keras; "
+        "m = keras.Sequential([keras.Input((10,)), keras.layers.Dense(10)]); "
+        "alive = weakref.ref(m); "
+        "from l1l2_estimator import L1L2Classifier; "
+        "del m; gc.collect(); print(alive() is None, gc.get_freeze_count())"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True,
+        env={k: v for k, v in os.environ.items() if not k.startswith("L1L2_ESTIMATOR_")},
+    )
+    assert done.stdout.split() == ["True", "0"]
 
 
 def test_joblib_thread_hint_sizes_tensorflow_pools():
@@ -199,16 +230,17 @@ def test_a_process_forked_after_tensorflow_ran_refuses_to_run_it():
 
 def test_optimizers_pickle_with_their_modules_unless_switched_off():
     """An optimizer pickles through the package's reducer (unpickling imports the modules its
-    config names); switched off, scikeras' own stays."""
+    config names); switched off, scikeras' own stays. Keras' own optimizers pickle as scikeras
+    pickles them: their pickles had named the package, and failed to load without it."""
     probe = (
         "import pickle, keras; from l1l2_estimator import L1L2Classifier; "
         "reducer = keras.optimizers.Optimizer.__reduce__; "
-        "print(reducer.__module__, type(pickle.loads(pickle.dumps(keras.optimizers.SGD(0.1))))"
-        ".__name__)"
+        "blob = pickle.dumps(keras.optimizers.SGD(0.1)); "
+        "print(reducer.__module__, type(pickle.loads(blob)).__name__, b'l1l2_estimator' in blob)"
     )
     for switch, module in (("1", "l1l2_estimator._environment"), ("0", "scikeras._saving_utils")):
         done = subprocess.run(
             [sys.executable, "-c", probe], capture_output=True, text=True, check=True,
             env={**os.environ, "L1L2_ESTIMATOR_OPTIMIZER_PICKLE": switch},
         )
-        assert done.stdout.split() == [module, "SGD"]
+        assert done.stdout.split() == [module, "SGD", "False"]

@@ -7,16 +7,20 @@ at that moment; the value ``0`` switches it off.
 
 The effects, why, and their switches:
 
-- ``TF_CPP_MIN_LOG_LEVEL=3``, unless the user set it: TensorFlow's C++ start-up chatter (oneDNN
-  notices, CUDA probing) would bury the user's own output. Switch: ``L1L2_ESTIMATOR_QUIET=0``.
+- ``TF_CPP_MIN_LOG_LEVEL=3`` while TensorFlow imports, unless the user set it: TensorFlow's C++
+  start-up chatter (oneDNN notices, CUDA probing) would bury the user's own output. TensorFlow
+  reads the level once, so its C++ logs stay at that level, errors included, for the rest of the
+  process; the variable itself is removed again after the import, so that child processes keep
+  their own default. Switch: ``L1L2_ESTIMATOR_QUIET=0``.
 - ``TF_ENABLE_ONEDNN_OPTS=1`` on x86-64, unless the user set it: TensorFlow turns its oneDNN
   kernels on by itself only on CPUs with AVX-512 VNNI/BF16 or AMX features; elsewhere (AVX2-only
   CPUs) it runs Eigen's kernels, whose batched matrix products round differently from their plain
   ones, so that the members of the search estimators' ensembles no longer equal single fits bit
   for bit, and those ensembles train up to 2 times slower. Switch: ``L1L2_ESTIMATOR_ONEDNN=0``.
 - File descriptor 2 muted while TensorFlow imports (Python errors from the import are still
-  raised): TensorFlow 2.2x logs a few lines before it reads that variable. Switch:
-  ``L1L2_ESTIMATOR_QUIET=0``, or ``TF_CPP_MIN_LOG_LEVEL=0``.
+  raised): TensorFlow 2.2x logs a few lines before it reads that variable. What other threads
+  write to it in those seconds is lost too. Switch: ``L1L2_ESTIMATOR_QUIET=0``, or
+  ``TF_CPP_MIN_LOG_LEVEL=0``.
 - TensorFlow's intra- and inter-op thread pools sized to ``OMP_NUM_THREADS`` when it is set:
   joblib tells each worker its share of the cores there; TensorFlow ignores it and would start a
   thread per core in every worker. Otherwise, when the process may run on at most 2 cores, the
@@ -30,17 +34,31 @@ The effects, why, and their switches:
   already inherits (no scikeras class changes behaviour): scikit-learn's
   ``check_estimator_tags_renamed`` rejects any class whose bases define the pre-1.6
   ``_more_tags`` without ``__sklearn_tags__``. Switch: ``L1L2_ESTIMATOR_SCIKERAS_TAGS=0``.
-- ``gc.freeze()`` once TensorFlow, Keras and scikeras are imported (the objects existing then move
-  to the permanent generation): they leave ~400,000 long-lived objects that every full garbage
-  collection would scan again, 0.15-0.2 s a time (a first fit triggers one). Switch:
+- ``gc.freeze()`` once TensorFlow, Keras and scikeras are imported, after a ``gc.collect()`` (the
+  objects alive then move to the permanent generation): they leave ~400,000 long-lived objects
+  that every full garbage collection would scan again, 0.15-0.2 s a time (a first fit triggers
+  one). Frozen objects are freed when no reference is left to them, but the cycle collector no
+  longer looks at them: one in a reference cycle, the user's included, is never reclaimed. So it
+  is done only where importing the package is what imports TensorFlow (early in a process, before
+  the user's own models and data exist, as a rule); ``gc.unfreeze()`` undoes it. Switch:
   ``L1L2_ESTIMATOR_GC_FREEZE=0``.
 
-- A Keras optimizer pickles as scikeras makes it pickle (its serialized config), and unpickling
-  first imports the modules that the config names for the optimizer's class and its learning-rate
-  schedule (not Keras' own, nor ``__main__``): an optimizer or schedule class of the user's own,
+- A Keras optimizer whose config names a module of the user's own (for its class or its
+  learning-rate schedule) pickles as its serialized config, as scikeras pickles every optimizer,
+  and unpickling first imports those modules: an optimizer or schedule class of the user's own,
   registered with ``register_keras_serializable`` in a module of theirs, came back from a fresh
   process (a ``n_jobs`` worker of ``cross_val_score`` or ``GridSearchCV``) as its name, a string,
-  since nothing had imported that module there. Switch: ``L1L2_ESTIMATOR_OPTIMIZER_PICKLE=0``.
+  since nothing had imported that module there. Keras' own optimizers pickle exactly as scikeras
+  pickles them, so their pickles do not need this package to load. Switch:
+  ``L1L2_ESTIMATOR_OPTIMIZER_PICKLE=0``.
+
+Where TensorFlow was imported before the package, the effects that act on its import (the log
+level, oneDNN, the muted descriptor, the thread pools once it ran an operation) can no longer
+apply, and are not attempted: no variable is set, and nothing is frozen.
+
+``_compat`` registers a handler for ``os.fork`` (``os.register_at_fork``) that marks a child
+forked from a process where TensorFlow had started, so that training there is refused rather
+than left to hang; it changes nothing else.
 
 Importing scikeras also changes the process, beyond our control: it sets ``__reduce__`` on
 ``keras.Model``, ``keras.losses.Loss``, ``keras.metrics.Metric`` and ``keras.optimizers.Optimizer``
@@ -97,16 +115,28 @@ def _wrong_backend(backend):
 
 def _import_tensorflow():
     """Import TensorFlow and Keras, with oneDNN's kernels, quietly unless the user asked for the
-    noise; refuse a Keras set to another backend than TensorFlow."""
+    noise; refuse a Keras set to another backend than TensorFlow. Where TensorFlow is already
+    imported, its settings are left alone: they are read at its import."""
     requested = os.environ.get("KERAS_BACKEND")
     if "keras" not in sys.modules and requested and requested != "tensorflow":
         raise _wrong_backend(repr(requested))
-    quiet = enabled("quiet")
-    if quiet:
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    if enabled("onednn") and platform.machine().lower() in ("x86_64", "amd64"):
+    first = not TENSORFLOW_ALREADY_IMPORTED
+    quiet = first and enabled("quiet")
+    set_level = quiet and "TF_CPP_MIN_LOG_LEVEL" not in os.environ
+    if set_level:
+        os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+    if first and enabled("onednn") and platform.machine().lower() in ("x86_64", "amd64"):
         os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
     muted = quiet and os.environ.get("TF_CPP_MIN_LOG_LEVEL") != "0"
+    try:
+        tensorflow = _import_quietly(muted)
+    finally:
+        if set_level:  # read by now; child processes keep their own default
+            os.environ.pop("TF_CPP_MIN_LOG_LEVEL", None)
+    return tensorflow
+
+
+def _import_quietly(muted):
     with _stderr_muted() if muted else contextlib.nullcontext():
         try:
             import keras
@@ -178,10 +208,26 @@ def _declare_scikeras_tags():
 
 def _reduce_optimizer(optimizer):
     """Pickle a Keras optimizer as its serialized config (as scikeras does), to be rebuilt by
-    ``_unpickled_optimizer``."""
+    ``_unpickled_optimizer`` where the config names a module of the user's own; Keras' own
+    optimizers as scikeras pickles them (their pickles then load without this package)."""
     import keras
 
-    return _unpickled_optimizer, (keras.optimizers.serialize(optimizer),)
+    serialized = keras.optimizers.serialize(optimizer)
+    if not _user_modules(serialized) and _SCIKERAS_REDUCE is not None:
+        return _SCIKERAS_REDUCE(optimizer)
+    return _unpickled_optimizer, (serialized,)
+
+
+def _user_modules(serialized):
+    """The modules that the serialized optimizer names for its class and its learning-rate
+    schedule, but Keras' own and ``__main__``."""
+    schedule = serialized.get("config", {}).get("learning_rate")
+    modules = []
+    for item in (serialized, schedule):
+        module = item.get("module") if isinstance(item, dict) else None
+        if module and module != "__main__" and module.partition(".")[0] != "keras":
+            modules.append(module)
+    return modules
 
 
 def _unpickled_optimizer(serialized):
@@ -190,26 +236,35 @@ def _unpickled_optimizer(serialized):
     user's own with Keras, which finds it by its registered name)."""
     import keras
 
-    schedule = serialized.get("config", {}).get("learning_rate")
-    for item in (serialized, schedule):
-        module = item.get("module") if isinstance(item, dict) else None
-        if module and module != "__main__" and module.partition(".")[0] != "keras":
-            with contextlib.suppress(ImportError):
-                importlib.import_module(module)
+    for module in _user_modules(serialized):
+        with contextlib.suppress(ImportError):
+            importlib.import_module(module)
     return keras.optimizers.deserialize(serialized)
 
 
+# scikeras' reducer of Keras optimizers, which ``_reduce_optimizer`` uses for Keras' own.
+_SCIKERAS_REDUCE = None
+
+
 def _pickle_optimizers_with_their_modules():
+    global _SCIKERAS_REDUCE
     import keras
+    import scikeras.wrappers  # noqa: F401  (sets its reducers on Keras' classes)
 
     if enabled("optimizer_pickle"):
+        current = vars(keras.optimizers.Optimizer).get("__reduce__")
+        if current is not _reduce_optimizer:
+            _SCIKERAS_REDUCE = current
         keras.optimizers.Optimizer.__reduce__ = _reduce_optimizer
 
+
+# Whether TensorFlow was imported before this module (by the user, or another library).
+TENSORFLOW_ALREADY_IMPORTED = "tensorflow" in sys.modules
 
 _size_thread_pools(_import_tensorflow())
 _declare_scikeras_tags()
 _pickle_optimizers_with_their_modules()
-if enabled("gc_freeze"):
-    # Objects frozen here are still freed when their reference count drops to zero; only the
-    # cycle collector stops scanning them.
+if enabled("gc_freeze") and not TENSORFLOW_ALREADY_IMPORTED:
+    # Garbage first, which freezing would keep forever; then the objects alive now (see above).
+    gc.collect()
     gc.freeze()
