@@ -1378,7 +1378,7 @@ def test_a_sparse_column_of_labels_is_scored_as_the_dense_one():
     )
 
 
-@pytest.mark.parametrize("kind", ["SciPy column", "DataFrame of a sparse column"])
+@pytest.mark.parametrize("kind", ["SciPy column", "DataFrame of a sparse column", "1-D coo_array"])
 def test_score_takes_the_sparse_column_of_labels_that_fit_took(kind):
     """fit takes a sparse single column of labels as 1-D y; score had passed it to
     accuracy_score as it was, which refused it (a TypeError), for the single classifier and the
@@ -1387,8 +1387,10 @@ def test_score_takes_the_sparse_column_of_labels_that_fit_took(kind):
 
     X, y = _small_data(30)
     column = scipy.sparse.csr_matrix(y[:, None])
-    if kind != "SciPy column":
+    if kind == "DataFrame of a sparse column":
         column = pd.DataFrame.sparse.from_spmatrix(column)
+    elif kind == "1-D coo_array":  # fit takes it; score had failed inside scikit-learn
+        column = scipy.sparse.coo_array(y)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the column vector's DataConversionWarning
         single = L1L2Classifier(**SMALL).fit(X, column)

@@ -228,6 +228,20 @@ def test_a_process_forked_after_tensorflow_ran_refuses_to_run_it():
     ], done.stdout + done.stderr
 
 
+def test_optimizers_still_pickle_after_the_module_is_reloaded():
+    """A reload found the package's own reducer installed and took it for scikeras': pickling
+    any Keras optimizer then recursed forever."""
+    probe = (
+        "import importlib, pickle, keras; from l1l2_estimator import L1L2Classifier; "
+        "from l1l2_estimator import _environment; importlib.reload(_environment); "
+        "blob = pickle.dumps(keras.optimizers.Adam(1e-3)); "
+        "print(type(pickle.loads(blob)).__name__, b'l1l2_estimator' in blob)"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.split() == ["Adam", "False"]
+
+
 def test_optimizers_pickle_with_their_modules_unless_switched_off():
     """An optimizer pickles through the package's reducer (unpickling imports the modules its
     config names); switched off, scikeras' own stays. Keras' own optimizers pickle as scikeras

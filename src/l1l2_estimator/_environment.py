@@ -242,8 +242,9 @@ def _unpickled_optimizer(serialized):
     return keras.optimizers.deserialize(serialized)
 
 
-# scikeras' reducer of Keras optimizers, which ``_reduce_optimizer`` uses for Keras' own.
-_SCIKERAS_REDUCE = None
+# scikeras' reducer of Keras optimizers, which ``_reduce_optimizer`` uses for Keras' own (kept
+# across an ``importlib.reload`` of this module, which finds its own reducer installed).
+_SCIKERAS_REDUCE = globals().get("_SCIKERAS_REDUCE")
 
 
 def _pickle_optimizers_with_their_modules():
@@ -253,7 +254,7 @@ def _pickle_optimizers_with_their_modules():
 
     if enabled("optimizer_pickle"):
         current = vars(keras.optimizers.Optimizer).get("__reduce__")
-        if current is not _reduce_optimizer:
+        if getattr(current, "__module__", None) != __name__:  # not ours, from an earlier load
             _SCIKERAS_REDUCE = current
         keras.optimizers.Optimizer.__reduce__ = _reduce_optimizer
 

@@ -380,10 +380,11 @@ def dense_label_column(y):
     metrics refuse (``accuracy_score``: "Sparse input is only supported when targets are of
     multilabel type"); anything else unchanged (a sparse indicator of several labels is one
     that the metrics take)."""
-    if not is_sparse(y) or np.ndim(y) != 2 or y.shape[1] != 1:
+    if not is_sparse(y) or np.ndim(y) > 2 or (np.ndim(y) == 2 and y.shape[1] != 1):
         return y
-    dense = y.toarray() if sp.issparse(y) else y.sparse.to_dense().to_numpy()
-    return dense.ravel()
+    if sp.issparse(y):  # a column, or a 1-D sparse array (scipy's coo_array)
+        return y.toarray().ravel()
+    return (y.sparse.to_dense() if hasattr(y, "sparse") else y).to_numpy().ravel()
 
 
 @dataclass(frozen=True)
