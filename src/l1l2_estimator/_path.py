@@ -299,13 +299,13 @@ def path_estimator(estimator):
     """``(estimator, network, what its score measures)`` for a regularization path of
     ``estimator``: a fitted search in it replaced by its ``best_estimator_``; TypeError if it has
     no network with an ``l1`` param."""
-    estimator = _through_search(estimator) if _is_estimator(final_step(estimator)) else estimator
+    estimator = _through_search(estimator)
     network = final_step(estimator, fitted=False)
     scored_by = score_name(estimator)
     params = network.get_params(deep=False) if _is_estimator(network) else {}
     if "l1" not in params or scored_by is None:
         # A search not fitted (a fitted one was replaced, or said it has no best_estimator_).
-        unfitted_search = _is_estimator(network) and is_any_search(network)
+        unfitted_search = is_any_search(network)
         raise TypeError(
             "regularization_path needs an estimator with an l1 parameter (L1L2Classifier or "
             "L1L2Regressor, or a Pipeline ending in one"

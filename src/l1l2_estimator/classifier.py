@@ -384,7 +384,7 @@ def dense_label_column(y):
         return y
     if sp.issparse(y):  # a column, or a 1-D sparse array (scipy's coo_array)
         return y.toarray().ravel()
-    return (y.sparse.to_dense() if hasattr(y, "sparse") else y).to_numpy().ravel()
+    return y.sparse.to_dense().to_numpy().ravel()  # a DataFrame of one sparse column
 
 
 @dataclass(frozen=True)
