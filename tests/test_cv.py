@@ -8,6 +8,7 @@ import subprocess
 import sys
 import warnings
 
+import keras
 import numpy as np
 import pytest
 import scipy.sparse
@@ -169,6 +170,47 @@ def test_refit_trainer_prepared_while_the_grid_trains(wine, prepare_refit):
     assert len(trainers) == 1 + prepare_refit
     clone(base).fit(X, y)
     assert len(trainers) == 2
+
+
+def test_several_architectures_trace_no_refit_network_they_do_not_refit(wine):
+    """Each architecture had traced a refit network in the background, though only the best
+    is refitted: five architectures then took ten trainers, more than the cache keeps, and
+    every later search traced all of them again."""
+    X, y = wine
+    trainers.clear()
+    search = L1L2ClassifierCV(**{**NETWORK, "epochs": 3, "hidden_layer_sizes": [(5,), (6,)]},
+                              l1s=[0], l2s=[0], cv=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search.fit(X, y)
+    assert len(trainers) == 3  # one ensemble per architecture, and the refit's network
+    traced = set(map(id, trainers.idle()))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clone(search).fit(X, y)
+    assert set(map(id, trainers.idle())) == traced
+
+
+def test_score_does_not_mix_a_search_refitted_meanwhile(wine, monkeypatch):
+    """score read best_estimator_, then scorer_: a refit published in between (by another
+    thread) scored the old network by the new search's metric."""
+    X, y = wine
+    network = {**NETWORK, "epochs": 3}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search = L1L2ClassifierCV(l1s=[0], l2s=[0], cv=2, **network).fit(X, y)
+        other = L1L2ClassifierCV(l1s=[0], l2s=[0], cv=2, scoring="neg_log_loss",
+                                 **network).fit(X, y)
+    expected = search.best_estimator_.score(X, y)
+    reading = L1L2ClassifierCV._fitted_best
+
+    def refitted_meanwhile(self, *args):
+        best = reading(self, *args)
+        vars(self).update(vars(other))  # another thread's refit lands here
+        return best
+
+    monkeypatch.setattr(L1L2ClassifierCV, "_fitted_best", refitted_meanwhile)
+    assert search.score(X, y) == expected
 
 
 def test_regressor_equals_grid_search_multi_output():
@@ -523,6 +565,10 @@ def test_a_callable_of_several_metrics_that_raises_scores_error_score_for_each(w
     [
         ({"optimizer__clipnorm": 1.0}, "optimizer__clipnorm clips by a norm over all"),
         ({"optimizer": "ftrl"}, "Ftrl's update raises its accumulators to a power"),
+        # A Keras optimizer, but its steps scale by statistics of whole weight arrays.
+        ({"optimizer": keras.optimizers.Adafactor()},
+         r"update each weight from its own gradient and state alone \(Adadelta, .*\); got "
+         "'Adafactor'"),
         ({"l1s": []}, "l1s must be a non-empty list"),
         ({"l2s": [0, -1]}, "l2s must be a non-empty list"),
         ({"hidden_layer_sizes": [(4,), (0,)]}, "hidden_layer_sizes must be one architecture"),
@@ -787,6 +833,51 @@ def test_a_callable_must_return_the_same_metrics_every_time(wine):
         warnings.simplefilter("ignore", ConvergenceWarning)
         with pytest.raises(ValueError, match=r"same metrics for every fold and pair, got \['a'\]"):
             search.fit(*wine)
+
+
+def test_a_callable_may_return_its_metrics_in_any_order(wine):
+    """GridSearchCV gathers a callable's scores by name; the search had refused the same
+    metrics in another order."""
+
+    def reordered(estimator, X, y):
+        accuracy = estimator.score(X, y)
+        scores = {"acc": accuracy, "err": 1 - accuracy}
+        return scores if estimator.l1 == 0 else dict(reversed(scores.items()))
+
+    network = {**NETWORK, "epochs": 3}
+    ours = L1L2ClassifierCV(l1s=[0, 1e-2], l2s=[0], cv=2, scoring=reordered, refit=False,
+                            **network)
+    theirs = GridSearchCV(L1L2Classifier(**network), {"l1": [0, 1e-2], "l2": [0]}, cv=2,
+                          scoring=reordered, refit=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours.fit(*wine)
+        theirs.fit(*wine)
+    for key in ("mean_test_acc", "mean_test_err", "rank_test_err"):
+        np.testing.assert_allclose(ours.cv_results_[key], theirs.cv_results_[key], atol=1e-6)
+
+
+def test_infinite_and_nan_means_rank_as_in_grid_search_cv(wine):
+    """GridSearchCV ranks a NaN mean below the worst score, -inf included (it counts -inf as
+    the smallest float); the search had tied them, and could choose the NaN pair."""
+    by_l1 = {0.0: np.nan, 1e-2: -np.inf, 1e-3: np.inf, 1e-4: 0.5}
+
+    def scorer(estimator, X, y):
+        return by_l1[estimator.l1]
+
+    network = {**NETWORK, "epochs": 2}
+    l1s = list(by_l1)
+    ours = L1L2ClassifierCV(l1s=l1s, l2s=[0], cv=2, scoring=scorer, **network)
+    theirs = GridSearchCV(L1L2Classifier(**network), {"l1": l1s, "l2": [0]}, cv=2,
+                          scoring=scorer)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours.fit(*wine)
+        theirs.fit(*wine)
+    np.testing.assert_array_equal(
+        ours.cv_results_["rank_test_score"], theirs.cv_results_["rank_test_score"]
+    )
+    assert ours.best_index_ == theirs.best_index_
 
 
 @pytest.mark.parametrize("scoring", [[], ["accuracy", "no_such_metric"], {"a": 3}])

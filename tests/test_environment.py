@@ -228,6 +228,39 @@ def test_a_process_forked_after_tensorflow_ran_refuses_to_run_it():
     ], done.stdout + done.stderr
 
 
+_FORK_AFTER_TENSORFLOW_RAN = """
+import os, sys, warnings
+warnings.simplefilter("ignore")
+import numpy as np
+import l1l2_estimator  # the package only: no estimator used before the fork
+import tensorflow as tf
+tf.constant(1.0) + 1.0  # TensorFlow's runtime starts in the parent
+assert "l1l2_estimator._compat" not in sys.modules
+X = np.random.RandomState(0).normal(size=(40, 3))
+y = (X[:, 0] > 0).astype(int)
+pid = os.fork()
+if pid == 0:
+    from l1l2_estimator import L1L2Classifier
+    try:
+        L1L2Classifier(hidden_layer_sizes=(4,), epochs=3).fit(X, y)
+        print("fit ran", flush=True)
+    except RuntimeError as error:
+        print("refused", "forked from one where it had already run" in str(error), flush=True)
+    os._exit(0)
+os.waitpid(pid, 0)
+"""
+
+
+def test_a_fork_is_noticed_when_the_parent_ran_tensorflow_before_any_estimator():
+    """The fork handler had been registered with the estimators: a parent that ran TensorFlow
+    and had only imported the package forked unnoticed, and the child's fit hung."""
+    done = subprocess.run(
+        [sys.executable, "-c", _FORK_AFTER_TENSORFLOW_RAN], capture_output=True, text=True,
+        timeout=120,
+    )
+    assert done.stdout.split() == ["refused", "True"], done.stdout + done.stderr
+
+
 def test_optimizers_still_pickle_after_the_module_is_reloaded():
     """A reload found the package's own reducer installed and took it for scikeras': pickling
     any Keras optimizer then recursed forever."""

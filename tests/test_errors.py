@@ -9,6 +9,7 @@ import keras
 import numpy as np
 import pytest
 import scipy.sparse
+from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
 from l1l2_estimator import L1L2Classifier, L1L2Regressor
@@ -432,8 +433,14 @@ def test_failed_fit_keeps_fitted_estimator(case):
 
 def test_continued_training_refuses_labels_that_do_not_fit(fitted):
     clf = L1L2Classifier(**FAST).fit(X8, Y)
-    with pytest.raises(ValueError, match=r"labels \[2\] that are not in classes_"):
+    with pytest.raises(ValueError, match=r"labels \[2\] that are not in classes_ .*first "
+                       "partial_fit call"):
         clf.partial_fit(X8, np.where(Y, 2, 0))
+    # A warm-started fit had been told about partial_fit, which it never called.
+    with pytest.raises(ValueError, match=r"labels \[2\] that are not in classes_ .*a warm start "
+                       "keeps the classes") as caught:
+        clone(clf).set_params(warm_start=True).fit(X8, Y).fit(X8, np.where(Y, 2, 0))
+    assert "partial_fit" not in str(caught.value)
     with pytest.raises(ValueError, match="warm_start can only be used where y has the same"):
         clf.set_params(warm_start=True).fit(X8, np.zeros(40, dtype=int))
     clf.partial_fit(X8[:5], np.zeros(5, dtype=int))  # a subset is fine for partial_fit
@@ -663,8 +670,6 @@ def test_an_estimator_fitted_with_callbacks_copies_without_keras_warnings():
     for optimizer" while reloading it (in every worker of a GridSearchCV with n_jobs)."""
     import copy
     import pickle
-
-    from sklearn.base import clone
 
     X = rng.normal(size=(60, 3))
     y = (X[:, 0] > 0).astype(int)

@@ -1,5 +1,7 @@
 """The compiled training loop and its cache of traced trainers."""
 
+import concurrent.futures
+import threading
 import warnings
 
 import keras
@@ -16,7 +18,7 @@ EXACT = dict(FAST, epochs=4, tol=0, n_iter_no_change=4)
 
 
 def _only_trainer():
-    (trainer,) = _trainer_cache.trainers._idle.values()
+    (trainer,) = _trainer_cache.trainers.idle()
     return trainer
 
 
@@ -114,6 +116,44 @@ def test_cache_is_bounded(binary_data):
     for units in range(1, _trainer_cache.MAX_CACHED_TRAINERS + 4):
         L1L2Classifier(**{**FAST, "hidden_layer_sizes": (units,), "epochs": 1}).fit(X, y)
     assert len(_trainer_cache.trainers) == _trainer_cache.MAX_CACHED_TRAINERS
+
+
+def test_cache_keeps_every_idle_trainer_of_a_key():
+    """Concurrent fits of one structure each check out a trainer of their own; all are kept
+    for the next such fits (one per key had dropped the others: every threaded search traced
+    again), within the cache's bound, least recently used out first."""
+    cache = _trainer_cache.TrainerCache(3)
+    cache.checkin("a", "a1")
+    cache.checkin("a", "a2")
+    cache.checkin("b", "b1")
+    assert len(cache) == 3
+    cache.checkin("c", "c1")  # "a" was used least recently: its older trainer goes
+    assert cache.idle() == ["a2", "b1", "c1"]
+    assert [cache.checkout("a"), cache.checkout("a")] == ["a2", None]
+    cache.checkin("b", "b2")
+    assert [cache.checkout("b"), cache.checkout("b"), cache.checkout("b")] == ["b2", "b1", None]
+
+
+def test_concurrent_fits_leave_their_trainers_for_the_next_ones(binary_data):
+    X, y = binary_data
+    _trainer_cache.trainers.clear()
+    barrier = threading.Barrier(2)
+
+    class Together(keras.callbacks.Callback):  # both fits hold a trainer at once
+        def on_train_begin(self, logs=None):
+            barrier.wait(timeout=60)
+
+    def fit(_):
+        return L1L2Classifier(**EXACT, callbacks=[Together()]).fit(X, y)
+
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        first = list(pool.map(fit, range(2)))
+    assert len(_trainer_cache.trainers) == 2
+    traced = set(map(id, _trainer_cache.trainers.idle()))
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        again = list(pool.map(fit, range(2)))
+    assert set(map(id, _trainer_cache.trainers.idle())) == traced  # no new trace
+    np.testing.assert_array_equal(again[0].coefs_[0], first[0].coefs_[0])
 
 
 def _key(**changes):
@@ -276,7 +316,7 @@ def test_amsgrad_proximal_step_uses_the_largest_second_moment():
     assert float(velocity_hat[0]) > float(optimizer._velocities[0][0])
     steps = float(optimizer.iterations)
     expected = 0.1 / (np.sqrt(float(velocity_hat[0]) / (1 - 0.999**steps)) + optimizer.epsilon)
-    step = _training._step_size(optimizer, variable)
+    step = _training._step_size(optimizer, variable, optimizer.learning_rate)
     np.testing.assert_allclose(step.numpy(), expected, rtol=1e-5)
 
 
@@ -288,3 +328,38 @@ def test_stopping_rule_matches_mlp():
         decisions.append(bool(stop[0]))
     assert decisions == [False, False, False, False, True]
     assert float(best[0]) == pytest.approx(0.43)
+
+
+def _soft_threshold(weights, threshold):
+    return np.sign(weights) * np.maximum(np.abs(weights) - np.float32(threshold), 0)
+
+
+@pytest.mark.parametrize("accumulation", [None, 2])
+def test_proximal_step_follows_each_update_at_its_rate(binary_data, accumulation):
+    """The proximal step soft-thresholds by the rate of the update it follows (a schedule's rate
+    moves on with the step count inside apply) and, with gradient accumulation, follows only
+    the calls of apply that update the weights (it had shrunk the weights on every batch, and
+    under Adam, before its first update, divided 0 by 0: every fit 'diverged')."""
+    X, y = binary_data
+    schedule = keras.optimizers.schedules.ExponentialDecay(0.1, decay_steps=1, decay_rate=0.5)
+    # One batch per epoch: with accumulation 2, epoch 2 makes the one update.
+    params = dict(FAST, epochs=2 if accumulation else 1, tol=0, n_iter_no_change=2,
+                  batch_size=len(X), optimizer="sgd", optimizer__learning_rate=schedule,
+                  optimizer__gradient_accumulation_steps=accumulation, l2=1e-3)
+    # Under the proximal step the L1 term adds nothing to the gradient: the update is the one
+    # without L1, then every kernel entry shrinks by rate * l1, at the update's rate (Keras
+    # evaluates a schedule at its count of apply calls, 1 at the update under accumulation 2).
+    rate = np.float32(0.1 * 0.5 ** (1 if accumulation else 0))
+    plain = L1L2Classifier(**params, l1=0.0).fit(X, y)
+    proximal = L1L2Classifier(**params, l1=0.05, proximal_l1=True).fit(X, y)
+    for ours, before in zip(proximal.coefs_, plain.coefs_):
+        np.testing.assert_allclose(
+            ours, _soft_threshold(before, rate * np.float32(0.05)), rtol=0, atol=1e-7
+        )
+
+
+def test_proximal_adam_with_gradient_accumulation_trains(binary_data):
+    X, y = binary_data
+    clf = L1L2Classifier(**FAST, proximal_l1=True, l1=1e-3,
+                         optimizer__gradient_accumulation_steps=2).fit(X, y)
+    assert clf.score(X, y) > 0.8

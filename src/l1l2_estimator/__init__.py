@@ -7,6 +7,8 @@ L1L2Classifier`` imports it (a few seconds).
 
 import importlib as _importlib
 import importlib.metadata as _metadata
+import os as _os
+import sys as _sys
 
 __all__ = [
     "L1L2Classifier",
@@ -32,6 +34,19 @@ _HOMES = {
 }
 
 
+
+
+def _after_fork_in_child():
+    """TensorFlow's thread pools do not survive a fork: a child forked after its runtime had
+    started would wait forever at its first operation, so training there is refused
+    (``_compat.refuse_forked_tensorflow``). Registered here, at the package's import, rather
+    than with the estimators: a parent that had run TensorFlow and only imported the package
+    forked unnoticed, and the child's fit hung."""
+    if "tensorflow.python.eager.context" in _sys.modules:  # imported: it may have run
+        _importlib.import_module("._compat", __name__).mark_forked_child()
+
+
+_os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _installed_version():

@@ -258,9 +258,10 @@ def batch_refusal(optimizer_config):
             "batched ensemble than in a single fit; search it with GridSearchCV"
         )
     if optimizer_config.get("module") != "keras.optimizers" or name not in _ELEMENTWISE_OPTIMIZERS:
+        names = ", ".join(sorted(_ELEMENTWISE_OPTIMIZERS))
         return (
-            f"networks trained together need one of Keras' built-in optimizers "
-            f"({', '.join(sorted(_ELEMENTWISE_OPTIMIZERS))}); got {name!r}"
+            "networks trained together need one of the Keras optimizers that update each "
+            f"weight from its own gradient and state alone ({names}); got {name!r}"
         )
     for option in ("clipnorm", "global_clipnorm"):
         if config.get(option) is not None:
@@ -453,6 +454,12 @@ class L1L2Network(RoutedParams):
             targets, hidden_activation = state["targets"], state["hidden_activation"]
             units, output_activation, loss = self._output_layer(targets)
             self._initialize_callbacks()
+            callbacks = self._fit_callbacks
+            # scikeras leaves this fit's callbacks, and predict's, on the estimator; training
+            # takes them from here and the NumPy predict needs none. Kept, they rode along in
+            # every pickle and copy (after set_params(callbacks=None) too: a lambda's callback
+            # made the fitted estimator unpicklable).
+            del self._fit_callbacks, self._predict_callbacks
             sample_weight = self._training_weights(X, y, sample_weight, targets)
             X, y, sample_weight = self._validate_sample_weight(X, y, sample_weight)
             validation = None
@@ -499,7 +506,7 @@ class L1L2Network(RoutedParams):
                 stopping=stopping,
                 rule_state=self._carried_rule(losses) if continuing and stopping else None,
                 validation=validation,
-                callbacks=self._fit_callbacks,
+                callbacks=callbacks,
                 verbose=self.verbose,
                 # The callbacks' network carries this fit's penalties, not the fitted ones.
                 keras_model=lambda: self._keras_model(

@@ -15,7 +15,6 @@ from . import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start
 import contextlib
 import functools
 import inspect
-import os
 
 # scikit-learn: the decorator that validates params once per fit (nested estimators skip it), the
 # constraint types of ``_parameter_constraints``, and the sample-weight check with its
@@ -126,12 +125,12 @@ def _tensorflow_running():
 _forked_from_running_tensorflow = False
 
 
-def _after_fork_in_child():
+def mark_forked_child():
+    """Called in a child process just forked (the package's ``os.register_at_fork`` handler,
+    registered when the package is imported, so that a parent which ran TensorFlow before it
+    used an estimator is covered too): note whether TensorFlow's runtime had started."""
     global _forked_from_running_tensorflow
     _forked_from_running_tensorflow = _forked_from_running_tensorflow or _tensorflow_running()
-
-
-os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def refuse_forked_tensorflow():

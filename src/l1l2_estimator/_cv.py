@@ -156,10 +156,21 @@ def _failures_summary(failures):
 _CHOICE = ("best_index_", "best_score_", "best_params_", "l1_", "l2_", "hidden_layer_sizes_")
 
 
+def _ranks(means):
+    """Ranks of mean scores, as GridSearchCV ranks them: the best first, ties sharing the best
+    rank; a NaN mean ties with the worst score minus 1, where infinite means count as the
+    largest and smallest float (so a NaN ranks below -inf); all NaN: all first."""
+    if np.isnan(means).all():
+        return np.ones(len(means), np.int32)
+    filled = np.nan_to_num(means, nan=np.nanmin(means) - 1)
+    return rankdata(-filled, method="min").astype(np.int32)
+
+
 class _L1L2NetworkCV(RoutedParams, BaseEstimator):
     """What both cross-validated estimators share; each sets ``_estimator_class``."""
 
     _estimator_class = None
+    _fit_prefixes = frozenset({"optimizer"})  # callbacks are refused (_check_not_search_params)
     error_score = np.nan  # the param of a search pickled before it existed
     # With metadata routing on, groups goes to the splitter (get_metadata_routing), as
     # GridSearchCV and LogisticRegressionCV route it, not to a request of this search's own.
@@ -241,7 +252,7 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
 
     def _search(self, X, y, sample_weight, groups):
         self._check_not_search_params()
-        self._check_extra_params(prefixes={"optimizer"})
+        self._check_extra_params()
         l1s, l2s = penalty_values("l1s", self.l1s), penalty_values("l2s", self.l2s)
         architectures, several = self._architectures()
         # What the search learns (``fitted``) is published at its end, all at once.
@@ -312,6 +323,10 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         failed = {"diverged": 0, "unweighted": 0, "empty": 0, "folds": set()}
         empty = {fold for fold, (train, _) in enumerate(splits) if not len(train)}
         score_failures = {"test": [], "train": []}
+        # The refit's network is traced in the background while the grid trains, where it is
+        # known: with several architectures, each had traced one that only the best would use
+        # (and 5 of them filled the trainer cache, so that every later search traced again).
+        prepare_refit = bool(self.refit) and len({a for a, _ in architectures}) == 1
         for architecture, given in architectures:
             template = clone(base).set_params(hidden_layer_sizes=architecture)
             started = time.perf_counter()
@@ -319,7 +334,7 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
             # members are failed fits.
             members, diverged, converged = template._fit_members(
                 X_checked, y_checked, sample_weight, [train for train, _ in splits], penalties,
-                prepare_refit=bool(self.refit), name=type(self).__name__,
+                prepare_refit=prepare_refit, name=type(self).__name__,
                 splits="raise" if raising else "skip", sparse_targets=sparse_y,
             )
             per_member = (time.perf_counter() - started) / (len(splits) * len(penalties))
@@ -482,7 +497,10 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
             self._check_refit_names_a_metric(names)
         for score in given:
             found = list(score) if isinstance(score, dict) else "a single number"
-            if found != (names if several else "a single number"):
+            # In any order, as GridSearchCV gathers them by name (in the first one's order).
+            if (set(found) if several and isinstance(score, dict) else found) != (
+                set(names) if several else "a single number"
+            ):
                 raise ValueError(
                     "scoring must return the same metrics for every fold and pair, got "
                     f"{names if several else 'a single number'} for one and {found} for "
@@ -600,12 +618,15 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
             The score by ``scoring``: the estimator's own ``score`` (accuracy or R²) when
             ``scoring`` is None.
         """
-        best = self._fitted_best()
+        # One snapshot of the fitted state: a search refitted meanwhile (in another thread)
+        # publishes all of its state at once, and is not mixed in (its metric with this network).
+        fitted = dict(vars(self))
+        best = self._fitted_best(fitted)
         # As GridSearchCV: the scorer and the metric fixed by the fit, whatever set_params has
         # changed since (a scoring set after the fit would score by a metric the search did not
         # choose by, or fail).
-        scorer, metric = self.scorer_, self._fitted_score_choice()[0]
-        if self.multimetric_ and metric is None:
+        (metric, own), scorer = self._fitted_score_choice(fitted), fitted["scorer_"]
+        if fitted["multimetric_"] and metric is None:
             how = (
                 "search.scorer_[name](search.best_estimator_, X, y)"
                 if isinstance(scorer, dict)
@@ -620,7 +641,7 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
             # Several metrics: the one refit names, as GridSearchCV (scoring only that one).
             scorer, metric = scorer[metric], None
         weights = {}
-        if sample_weight is not None and self._scorer_takes_weights(scorer, "score"):
+        if sample_weight is not None and self._scorer_takes_weights(scorer, "score", own):
             weights = {"sample_weight": sample_weight}
         if is_classifier(self):  # a sparse column of labels, as fit takes it
             y = dense_label_column(y)
@@ -634,24 +655,24 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
             return self._get_metadata_request().score.requests
         return get_routing_for_object(owner).score.requests
 
-    def _fitted_score_choice(self):
+    def _fitted_score_choice(self, fitted):
         """The metric ``score`` returns (of several; None for one, or with a callable refit)
-        and whether the scorer is the estimators' own ``score``: as the fit recorded them, or,
-        for a search pickled before it did, as the params say."""
-        fitted = vars(self)
+        and whether the scorer is the estimators' own ``score``: as the fit recorded them in
+        ``fitted`` (the estimator's attributes), or, for a search pickled before it did, as the
+        params say."""
         if "_refit_metric" in fitted:
             return fitted["_refit_metric"], fitted["_own_scorer"]
-        metric = self.refit if self.multimetric_ and isinstance(self.refit, str) else None
-        return metric, self.scoring is None
+        refit = fitted["refit"]
+        metric = refit if fitted["multimetric_"] and isinstance(refit, str) else None
+        return metric, fitted["scoring"] is None
 
-    def _scorer_takes_weights(self, scorer, method):
+    def _scorer_takes_weights(self, scorer, method, own):
         """Outside metadata routing, True: ``score`` passes ``sample_weight`` to its scorer, as
         ``LogisticRegressionCV.score``. With routing on, what the scorer's score request says
         (with ``scoring=None``, this search's own ``set_score_request``), as ``GridSearchCV``
         routes it: an unset request is refused, and so are weights that no one takes."""
         if not get_config().get("enable_metadata_routing", False):
             return True
-        own = self._fitted_score_choice()[1]
         requests = self._score_requests(self if own else scorer)
         request = requests.get("sample_weight", False)  # a plain function takes none
         if request is None:
@@ -780,9 +801,7 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                 results[f"mean_{split}_{name}"] = means
                 results[f"std_{split}_{name}"] = values.std(axis=1)
                 if split == "test":
-                    # As GridSearchCV: a NaN mean ranks last; ties share the best rank.
-                    ranks = rankdata(np.where(np.isnan(means), np.inf, -means), method="min")
-                    results[f"rank_test_{name}"] = ranks.astype(np.int32)
+                    results[f"rank_test_{name}"] = _ranks(means)
                 if not np.all(np.isfinite(means)):
                     warnings.warn(
                         f"One or more of the {split} scores are non-finite: {means}",
@@ -845,10 +864,13 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
             )
         return {name: bool(request.get("sample_weight")) for name, request in requests.items()}
 
-    def _fitted_best(self):
-        """``best_estimator_``, by what the fit kept (not by ``refit`` as set since)."""
-        check_is_fitted(self, "cv_results_")
-        best = vars(self).get("best_estimator_")
+    def _fitted_best(self, fitted=None):
+        """``best_estimator_``, by what the fit kept in ``fitted`` (the estimator's attributes,
+        by default as they are now; not by ``refit`` as set since)."""
+        fitted = vars(self) if fitted is None else fitted
+        if "cv_results_" not in fitted:
+            check_is_fitted(self, "cv_results_")
+        best = fitted.get("best_estimator_")
         if best is None:
             raise no_refit_error(self)
         return best

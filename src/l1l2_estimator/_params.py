@@ -652,6 +652,9 @@ class RoutedParams:
     that a clone still fails in ``fit`` (scikit-learn estimators do not raise in ``__init__``).
     """
 
+    # What fit takes routed arguments for (``optimizer__beta_1``, ...).
+    _fit_prefixes = ROUTING_PREFIXES
+
     def _store_params(self, arguments):
         """Store ``__init__``'s arguments (its ``locals()``) as params, as scikit-learn
         requires: ``__init__`` only stores, ``fit`` validates."""
@@ -677,9 +680,10 @@ class RoutedParams:
             return [name for name in vars(self) if is_routed(name)]
         return list(extra)
 
-    def _check_extra_params(self, prefixes=ROUTING_PREFIXES):
-        """Refuse an extra keyword argument that is not routed to one of ``prefixes``: a typo such
-        as ``epoch=10`` fails in ``fit`` instead of passing silently."""
+    def _check_extra_params(self):
+        """Refuse an extra keyword argument that is not routed to one of ``_fit_prefixes``: a
+        typo such as ``epoch=10`` fails in ``fit`` instead of passing silently."""
+        prefixes = self._fit_prefixes
         for name in self._extra_param_names():
             if not is_routed(name) or name.partition("__")[0] not in prefixes:
                 raise TypeError(
@@ -739,4 +743,15 @@ class RoutedParams:
         vars(self).update(routed)
         extra = self._extra_param_names()
         self._extra_params = (*extra, *(name for name in routed if name not in extra))
+        valid = self.get_params(deep=False)
+        for name in params:
+            if name.partition("__")[0] not in valid:
+                # scikeras' message would advise passing it to the constructor, where fit then
+                # refuses it.
+                raise ValueError(
+                    f"Invalid parameter {name!r} for estimator {type(self).__name__}. Valid "
+                    f"parameters are: {sorted(n for n in valid if not is_routed(n))!r}, and "
+                    "routed arguments starting with "
+                    f"{' or '.join(sorted(p + '__' for p in self._fit_prefixes))}."
+                )
         return super().set_params(**params) if params else self

@@ -136,30 +136,47 @@ def trainer_key(spec, optimizer):
 
 
 class TrainerCache:
-    """Trainers by key, least recently used first out."""
+    """Idle trainers by key, at most ``max_size`` in all, least recently used first out. A key
+    may hold several: concurrent fits of one structure (threads) each check out their own, and
+    each is kept for the next such fits (one per key had dropped all but one at check-in, so
+    every threaded search traced again)."""
 
     def __init__(self, max_size):
         self.max_size = max_size
-        self._idle = collections.OrderedDict()
+        self._idle = collections.OrderedDict()  # key -> its idle trainers, last in first out
         self._lock = threading.Lock()
 
     def checkout(self, key):
         with self._lock:
-            return self._idle.pop(key, None)
+            waiting = self._idle.get(key)
+            if not waiting:
+                return None
+            trainer = waiting.pop()
+            if not waiting:
+                del self._idle[key]
+            return trainer
 
     def checkin(self, key, trainer):
         with self._lock:
-            self._idle[key] = trainer
+            self._idle.setdefault(key, []).append(trainer)
             self._idle.move_to_end(key)
-            while len(self._idle) > self.max_size:
-                self._idle.popitem(last=False)
+            while len(self) > self.max_size:
+                oldest = next(iter(self._idle))
+                waiting = self._idle[oldest]
+                del waiting[0]
+                if not waiting:
+                    del self._idle[oldest]
+
+    def idle(self):
+        """Every idle trainer, least recently used key first."""
+        return [trainer for waiting in self._idle.values() for trainer in waiting]
 
     def clear(self):
         with self._lock:
             self._idle.clear()
 
     def __len__(self):
-        return len(self._idle)
+        return sum(len(waiting) for waiting in self._idle.values())
 
 
 trainers = TrainerCache(MAX_CACHED_TRAINERS)

@@ -87,9 +87,10 @@ _ROW_LOSSES = {
 }
 
 
-def _step_size(optimizer, variable):
+def _step_size(optimizer, variable, learning_rate):
     """The step the optimizer took per unit of (first-moment) gradient for each entry of
-    ``variable``, after its update: what the proximal step multiplies ``l1`` by.
+    ``variable``, after its update at ``learning_rate`` (read before the update: a schedule's
+    rate moves on with the step count): what the proximal step multiplies ``l1`` by.
 
     The proximal step must shrink by ``step * l1`` in the optimizer's own metric (a coordinate
     whose gradients are small moves, and is shrunk, more): the learning rate for SGD; the learning
@@ -99,7 +100,7 @@ def _step_size(optimizer, variable):
     refuses the others.
     """
     kind = type(optimizer).__name__
-    learning_rate = tf.cast(optimizer.learning_rate, variable.dtype)
+    learning_rate = tf.cast(learning_rate, variable.dtype)
     epsilon = getattr(optimizer, "epsilon", None)
     if kind == "SGD":
         return learning_rate
@@ -307,11 +308,22 @@ def compile_functions(trainer):
     n_targets = spec.n_targets
     variables, optimizer = trainer.variables, trainer.optimizer
 
-    def proximal_step(l1):
+    def proximal_step(l1, learning_rate, updates_before):
+        """Soft-threshold every kernel after the optimizer's step at ``learning_rate``; with
+        gradient accumulation, only after the calls of ``apply`` that updated the weights (the
+        others only add up gradients, and ``iterations`` counts the updates)."""
         factors = tf.reshape(l1, (-1, 1, 1)) if ensemble else l1[0]
-        for kernel in trainer.kernels:
-            threshold = _step_size(optimizer, kernel) * factors
-            kernel.assign(tf.sign(kernel) * tf.maximum(tf.abs(kernel) - threshold, 0.0))
+
+        def shrink():
+            for kernel in trainer.kernels:
+                threshold = _step_size(optimizer, kernel, learning_rate) * factors
+                kernel.assign(tf.sign(kernel) * tf.maximum(tf.abs(kernel) - threshold, 0.0))
+            return tf.constant(True)
+
+        if not optimizer.gradient_accumulation_steps:
+            shrink()
+        else:
+            tf.cond(optimizer.iterations > updates_before, shrink, lambda: tf.constant(False))
 
     @tf.function(
         autograph=False,
@@ -394,9 +406,15 @@ def compile_functions(trainer):
                     # As Keras' train_step: scaled by the optimizer's loss_scale_factor (if any),
                     # which its apply divides out of the gradients.
                     objective = optimizer.scale_loss(tf.reduce_sum(losses))
+                if spec.proximal:  # read before apply moves the step count on
+                    rate = tf.identity(optimizer.learning_rate)
+                    updates_before = (
+                        tf.identity(optimizer.iterations)
+                        if optimizer.gradient_accumulation_steps else None
+                    )
                 optimizer.apply(tape.gradient(objective, variables), variables)
                 if spec.proximal:
-                    proximal_step(l1)
+                    proximal_step(l1, rate, updates_before)
                 counts = tf.cast(counts, tf.float32)
                 counts = tf.repeat(counts, n_members // streams) if ensemble else counts
                 return index + 1, total + losses * counts

@@ -287,10 +287,14 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
         labels = np.unique(y)
         unseen = np.setdiff1d(labels, self.classes_)
         if unseen.size:
+            advice = (
+                "pass every class to the first partial_fit call (classes=...)"
+                if incremental
+                else "a warm start keeps the classes of the fit it continues"
+            )
             raise ValueError(
                 f"y has labels {unseen.tolist()} that are not in classes_ "
-                f"{self.classes_.tolist()}; pass every class to the first partial_fit call "
-                "(classes=...) or refit with warm_start=False."
+                f"{self.classes_.tolist()}; {advice}, or refit with warm_start=False."
             )
         if not incremental and labels.size != self.classes_.size:
             raise ValueError(
