@@ -213,6 +213,30 @@ def test_score_does_not_mix_a_search_refitted_meanwhile(wine, monkeypatch):
     assert search.score(X, y) == expected
 
 
+def test_no_hidden_layer_is_an_architecture_as_in_mlp(wine):
+    """hidden_layer_sizes=() (the output layer on the features, a penalized softmax
+    regression), as MLPClassifier takes it: it had been refused. The search over it and a
+    hidden layer equals GridSearchCV over single fits."""
+    X, y = wine
+    network = {**NETWORK, "epochs": 20, "hidden_layer_sizes": ()}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        single = L1L2Classifier(**network).fit(X, y)
+        ours = L1L2ClassifierCV(**{**network, "hidden_layer_sizes": [(), (4,)]}, l1s=L1S,
+                                l2s=[0], cv=2).fit(X, y)
+        theirs = GridSearchCV(
+            L1L2Classifier(**network),
+            {"hidden_layer_sizes": [(), (4,)], "l1": L1S, "l2": [0]}, cv=2, refit=False,
+        ).fit(X, y)
+    assert [kernel.shape for kernel in single.coefs_] == [(X.shape[1], 3)]
+    np.testing.assert_allclose(single.model_.predict(X, verbose=0), single.predict_proba(X),
+                               atol=1e-6)
+    np.testing.assert_allclose(ours.cv_results_["mean_test_score"],
+                               theirs.cv_results_["mean_test_score"], atol=1e-6)
+    with pytest.raises(ValueError, match=r"\(empty for no hidden layer"):
+        L1L2Classifier(hidden_layer_sizes=(4, 0)).fit(X, y)
+
+
 def test_regressor_equals_grid_search_multi_output():
     X, y = make_regression(n_samples=161, n_features=6, n_targets=2, noise=5.0, random_state=0)
     y = y / y.std()

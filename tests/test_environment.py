@@ -232,7 +232,8 @@ _FORK_AFTER_TENSORFLOW_RAN = """
 import os, sys, warnings
 warnings.simplefilter("ignore")
 import numpy as np
-import l1l2_estimator  # the package only: no estimator used before the fork
+if sys.argv[1] == "package imported":
+    import l1l2_estimator  # the package only: no estimator used before the fork
 import tensorflow as tf
 tf.constant(1.0) + 1.0  # TensorFlow's runtime starts in the parent
 assert "l1l2_estimator._compat" not in sys.modules
@@ -248,17 +249,64 @@ if pid == 0:
         print("refused", "forked from one where it had already run" in str(error), flush=True)
     os._exit(0)
 os.waitpid(pid, 0)
+from l1l2_estimator import L1L2Classifier
+L1L2Classifier(hidden_layer_sizes=(4,), epochs=3).fit(X, y)  # where TensorFlow ran first: fine
+print("parent fit ran", flush=True)
 """
 
 
-def test_a_fork_is_noticed_when_the_parent_ran_tensorflow_before_any_estimator():
+@pytest.mark.parametrize("parent", ["package imported", "package not imported"])
+def test_a_fork_is_noticed_when_the_parent_ran_tensorflow_before_any_estimator(parent):
     """The fork handler had been registered with the estimators: a parent that ran TensorFlow
-    and had only imported the package forked unnoticed, and the child's fit hung."""
+    and had only imported the package, or not at all, forked unnoticed, and the child's fit
+    hung. The parent's runtime shows in the child as one without its threads."""
     done = subprocess.run(
-        [sys.executable, "-c", _FORK_AFTER_TENSORFLOW_RAN], capture_output=True, text=True,
-        timeout=120,
+        [sys.executable, "-c", _FORK_AFTER_TENSORFLOW_RAN, parent], capture_output=True,
+        text=True, timeout=120,
     )
-    assert done.stdout.split() == ["refused", "True"], done.stdout + done.stderr
+    assert done.stdout.split("\n")[:2] == ["refused True", "parent fit ran"], (
+        done.stdout + done.stderr
+    )
+
+
+_FORK_AFTER_TENSORFLOW_IMPORT = """
+import os, sys, warnings
+warnings.simplefilter("ignore")
+import numpy as np
+import l1l2_estimator
+import tensorflow as tf  # imported, never run: a child can start a runtime of its own
+X = np.random.RandomState(0).normal(size=(40, 3))
+y = (X[:, 0] > 0).astype(int)
+pid = os.fork()
+if pid == 0:
+    lines = [f"nothing imported at the fork {'l1l2_estimator._compat' not in sys.modules}"]
+    if sys.argv[1] == "own runtime":
+        tf.constant(1.0) + 1.0  # the child's own runtime, started before any estimator
+    from l1l2_estimator import L1L2Classifier
+    try:
+        L1L2Classifier(hidden_layer_sizes=(4,), epochs=3).fit(X, y)
+        lines.append("fit ran")
+    except RuntimeError as error:
+        lines.append(f"refused: {error}")
+    print("\\n".join(lines), flush=True)
+    os._exit(0)
+os.waitpid(pid, 0)
+"""
+
+
+@pytest.mark.parametrize("child", ["no runtime", "own runtime"])
+def test_a_child_forked_before_tensorflow_ran_trains(child):
+    """The fork handler imports nothing in the child (an import there waited forever on a
+    module lock that a thread of the parent held at the fork, and gave every forked child the
+    package's process effects); a child forked where TensorFlow was only imported trains,
+    also after starting a runtime of its own."""
+    done = subprocess.run(
+        [sys.executable, "-c", _FORK_AFTER_TENSORFLOW_IMPORT, child], capture_output=True,
+        text=True, timeout=120,
+    )
+    assert done.stdout.split("\n")[:2] == ["nothing imported at the fork True", "fit ran"], (
+        done.stdout + done.stderr
+    )
 
 
 def test_optimizers_still_pickle_after_the_module_is_reloaded():

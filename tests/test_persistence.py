@@ -100,6 +100,14 @@ def test_a_deep_network_round_trips(binary_data, tmp_path):
     loaded = _round_trip(fitted, tmp_path)
     np.testing.assert_array_equal(loaded.predict_proba(X), fitted.predict_proba(X))
 
+def test_a_network_without_hidden_layers_round_trips(binary_data, tmp_path):
+    X, y = binary_data
+    fitted = L1L2Classifier(hidden_layer_sizes=(), epochs=2, random_state=0).fit(X, y)
+    loaded = _round_trip(fitted, tmp_path)
+    assert loaded.hidden_layer_sizes == ()
+    np.testing.assert_array_equal(loaded.predict_proba(X), fitted.predict_proba(X))
+
+
 def test_restores_every_fitted_attribute(fitted_multiclass, tmp_path):
     loaded = _round_trip(fitted_multiclass, tmp_path)
     original = vars(fitted_multiclass)

@@ -363,3 +363,30 @@ def test_proximal_adam_with_gradient_accumulation_trains(binary_data):
     clf = L1L2Classifier(**FAST, proximal_l1=True, l1=1e-3,
                          optimizer__gradient_accumulation_steps=2).fit(X, y)
     assert clf.score(X, y) > 0.8
+
+
+def test_n_iter_no_change_inf_never_stops_as_in_mlp(binary_data, tmp_path):
+    """np.inf, as MLPClassifier takes it, turns the rule off (it had been refused): every epoch
+    trains, as with the largest patience the graph holds, also under early_stopping, in the
+    cross-validated search, and it survives dump and load."""
+    from sklearn.neural_network import MLPClassifier
+
+    from l1l2_estimator import L1L2ClassifierCV, dump, load
+
+    X, y = binary_data
+    params = dict(FAST, epochs=12, tol=10.0)  # no epoch improves by 10: the rule would stop
+    never = L1L2Classifier(**params, n_iter_no_change=np.inf).fit(X, y)
+    largest = L1L2Classifier(**params, n_iter_no_change=2**31 - 1).fit(X, y)
+    assert never.n_iter_ == largest.n_iter_ == 12
+    np.testing.assert_array_equal(never.coefs_[0], largest.coefs_[0])
+    assert L1L2Classifier(**params, n_iter_no_change=3).fit(X, y).n_iter_ < 12
+    mlp = MLPClassifier(hidden_layer_sizes=(16,), max_iter=12, tol=10.0, n_iter_no_change=np.inf)
+    assert mlp.fit(X, y).n_iter_ == 12
+    early = L1L2Classifier(**params, n_iter_no_change=np.inf, early_stopping=True).fit(X, y)
+    assert early.n_iter_ == 12
+    search = L1L2ClassifierCV(**params, n_iter_no_change=np.inf, l1s=[0], l2s=[0, 1e-3], cv=2)
+    np.testing.assert_array_equal(search.fit(X, y).cv_results_["mean_n_iter"], [12, 12])
+    dump(never, tmp_path / "never.zip")
+    assert load(tmp_path / "never.zip").n_iter_no_change == np.inf
+    with pytest.raises(ValueError, match="n_iter_no_change"):
+        L1L2Classifier(**params, n_iter_no_change=2.5).fit(X, y)

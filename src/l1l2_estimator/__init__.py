@@ -36,14 +36,24 @@ _HOMES = {
 
 
 
+# Set in a child forked, while TensorFlow was imported, from a process that had not yet loaded
+# the package's module that checks forks (``_compat``), which checks on its import.
+_forked_after_tensorflow_import = False
+
+
 def _after_fork_in_child():
     """TensorFlow's thread pools do not survive a fork: a child forked after its runtime had
     started would wait forever at its first operation, so training there is refused
     (``_compat.refuse_forked_tensorflow``). Registered here, at the package's import, rather
     than with the estimators: a parent that had run TensorFlow and only imported the package
-    forked unnoticed, and the child's fit hung."""
-    if "tensorflow.python.eager.context" in _sys.modules:  # imported: it may have run
-        _importlib.import_module("._compat", __name__).mark_forked_child()
+    forked unnoticed, and the child's fit hung. Nothing is imported here: an import in a fork
+    handler can wait forever on a module lock that a thread of the parent held at the fork."""
+    global _forked_after_tensorflow_import
+    compat = _sys.modules.get(__name__ + "._compat")
+    if compat is not None:
+        compat.mark_forked_child()
+    elif "tensorflow.python.eager.context" in _sys.modules:
+        _forked_after_tensorflow_import = True
 
 
 _os.register_at_fork(after_in_child=_after_fork_in_child)

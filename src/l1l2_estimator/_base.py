@@ -453,13 +453,15 @@ class L1L2Network(RoutedParams):
                 )
             targets, hidden_activation = state["targets"], state["hidden_activation"]
             units, output_activation, loss = self._output_layer(targets)
-            self._initialize_callbacks()
-            callbacks = self._fit_callbacks
-            # scikeras leaves this fit's callbacks, and predict's, on the estimator; training
-            # takes them from here and the NumPy predict needs none. Kept, they rode along in
-            # every pickle and copy (after set_params(callbacks=None) too: a lambda's callback
-            # made the fitted estimator unpicklable).
-            del self._fit_callbacks, self._predict_callbacks
+            # scikeras sets this fit's callbacks, and predict's, on the estimator it is called
+            # on; kept there, they rode along in every pickle and copy (after
+            # set_params(callbacks=None) too: a lambda's callback made the fitted estimator
+            # unpicklable). Set on a stand-in, nothing of the estimator changes (a concurrent
+            # fit of the same estimator in another thread is not disturbed either); training
+            # takes them from it, and the NumPy predict needs none.
+            routed = stand_in(self)
+            routed._initialize_callbacks()
+            callbacks = routed._fit_callbacks
             sample_weight = self._training_weights(X, y, sample_weight, targets)
             X, y, sample_weight = self._validate_sample_weight(X, y, sample_weight)
             validation = None

@@ -15,12 +15,14 @@ from . import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start
 import contextlib
 import functools
 import inspect
+import os
+import sys
 
 # scikit-learn: the decorator that validates params once per fit (nested estimators skip it), the
 # constraint types of ``_parameter_constraints``, and the sample-weight check with its
 # non-negativity option. Third-party estimators use all three; none is public yet.
 from sklearn.base import _fit_context as fit_context  # noqa: F401
-from sklearn.utils._param_validation import Interval, StrOptions  # noqa: F401
+from sklearn.utils._param_validation import Interval, Options, StrOptions  # noqa: F401
 from sklearn.utils.validation import _check_sample_weight as check_sample_weight  # noqa: F401
 
 # scikit-learn: rows of any array-like (a DataFrame stays one), as GridSearchCV hands each fold's
@@ -127,10 +129,35 @@ _forked_from_running_tensorflow = False
 
 def mark_forked_child():
     """Called in a child process just forked (the package's ``os.register_at_fork`` handler,
-    registered when the package is imported, so that a parent which ran TensorFlow before it
-    used an estimator is covered too): note whether TensorFlow's runtime had started."""
+    registered when the package is imported): note whether TensorFlow's runtime had started."""
     global _forked_from_running_tensorflow
     _forked_from_running_tensorflow = _forked_from_running_tensorflow or _tensorflow_running()
+
+
+def _runtime_without_its_threads():
+    """Whether TensorFlow's runtime has started but none of its threads (named ``tf_...``) run
+    in this process: the runtime of a parent, inherited through a fork. None where the threads
+    cannot be listed (no ``/proc``)."""
+    if not _tensorflow_running():
+        return False
+    try:
+        names = []
+        for task in os.listdir("/proc/self/task"):
+            with open(f"/proc/self/task/{task}/comm") as comm:
+                names.append(comm.read())
+    except OSError:
+        return None
+    return not any(name.startswith("tf_") for name in names)
+
+
+# A process that loads this module after TensorFlow's runtime started: a parent's runtime,
+# inherited through a fork, has none of its threads here (one the process started itself has).
+# Without /proc, the package's fork handler tells: it notes a fork while TensorFlow was
+# imported and this module was not yet loaded (where it was, ``mark_forked_child`` ran).
+_inherited = _runtime_without_its_threads()
+if _inherited is None:
+    _inherited = getattr(sys.modules[__package__], "_forked_after_tensorflow_import", False)
+_forked_from_running_tensorflow = bool(_inherited)
 
 
 def refuse_forked_tensorflow():

@@ -158,8 +158,9 @@ _CHOICE = ("best_index_", "best_score_", "best_params_", "l1_", "l2_", "hidden_l
 
 def _ranks(means):
     """Ranks of mean scores, as GridSearchCV ranks them: the best first, ties sharing the best
-    rank; a NaN mean ties with the worst score minus 1, where infinite means count as the
-    largest and smallest float (so a NaN ranks below -inf); all NaN: all first."""
+    rank; a NaN mean counts as the lowest mean minus 1, and infinite means as the largest and
+    smallest float (so a NaN ranks below -inf, but above the largest float when every other
+    mean is +inf); all NaN: all first."""
     if np.isnan(means).all():
         return np.ones(len(means), np.int32)
     filled = np.nan_to_num(means, nan=np.nanmin(means) - 1)
@@ -215,9 +216,9 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
             return [(layer_sizes(candidate), candidate) for candidate in candidates], several
         except (TypeError, ValueError):
             raise ValueError(
-                "hidden_layer_sizes must be one architecture (a positive integer or a non-empty "
-                "sequence of positive integers) or a list of architectures, such as "
-                f"[(32,), (64, 32)], got {sizes!r}."
+                "hidden_layer_sizes must be one architecture (a positive integer or a sequence "
+                "of positive integers, () for no hidden layer) or a list of architectures, such "
+                f"as [(32,), (64, 32)], got {sizes!r}."
             ) from None
 
     @fit_context(prefer_skip_nested_validation=True)

@@ -54,8 +54,9 @@ tol : float, default=1e-4
     ``n_iter_no_change`` consecutive epochs (with ``early_stopping``, the validation {score}).
     Set ``tol=0`` and ``n_iter_no_change=epochs`` to always train all epochs.""",
     "n_iter_no_change": """\
-n_iter_no_change : int, default=10
-    Number of epochs without ``tol`` improvement tolerated before stopping.""",
+n_iter_no_change : int or np.inf, default=10
+    Number of epochs without ``tol`` improvement tolerated before stopping; ``np.inf``: the
+    rule never stops training.""",
     "shuffle": """\
 shuffle : bool, default=True
     Whether to shuffle the samples at each epoch.""",

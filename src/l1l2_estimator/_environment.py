@@ -56,9 +56,10 @@ Where TensorFlow was imported before the package, the effects that act on its im
 level, oneDNN, the muted descriptor, the thread pools once it ran an operation) can no longer
 apply, and are not attempted: no variable is set, and nothing is frozen.
 
-``_compat`` registers a handler for ``os.fork`` (``os.register_at_fork``) that marks a child
-forked from a process where TensorFlow had started, so that training there is refused rather
-than left to hang; it changes nothing else.
+The package's ``__init__`` registers a handler for ``os.fork`` (``os.register_at_fork``) that
+marks a child forked from a process where TensorFlow had started (``_compat`` also recognizes
+such a child by a runtime without its threads), so that training there is refused rather than
+left to hang; it imports nothing in the child and changes nothing else.
 
 Importing scikeras also changes the process, beyond our control: it sets ``__reduce__`` on
 ``keras.Model``, ``keras.losses.Loss``, ``keras.metrics.Metric`` and ``keras.optimizers.Optimizer``

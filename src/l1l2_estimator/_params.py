@@ -20,7 +20,7 @@ from numbers import Integral, Real
 import keras
 import numpy as np
 
-from ._compat import Interval, StrOptions, refuse_forked_tensorflow
+from ._compat import Interval, Options, StrOptions, refuse_forked_tensorflow
 
 # Accepted ``activation`` names -> the Keras activation they build. The MLPClassifier names
 # ("logistic", "identity") are aliases so that users switching over keep their grids.
@@ -99,7 +99,8 @@ PARAMETER_CONSTRAINTS = {
     "epochs": [Interval(Integral, 1, 2**31 - 1, closed="both")],
     "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, 2**31 - 1, closed="both")],
     "tol": [RealInterval(0, None, closed="left")],
-    "n_iter_no_change": [Interval(Integral, 1, 2**31 - 1, closed="both")],
+    # np.inf, as MLPClassifier takes it: the rule never stops training.
+    "n_iter_no_change": [Interval(Integral, 1, 2**31 - 1, closed="both"), Options(Real, {np.inf})],
     "shuffle": ["boolean"],
     "early_stopping": ["boolean"],
     "validation_fraction": [RealInterval(0, 1, closed="neither")],
@@ -120,18 +121,20 @@ SPARSE_FORMATS = ("csr", "csc")
 def layer_sizes(hidden_layer_sizes):
     """``hidden_layer_sizes`` as a tuple of Python ints, or ValueError.
 
-    An int is one layer; NumPy integers (a grid built with ``np.arange``) become Python ints, which
-    Keras expects.
+    An int is one layer and an empty sequence none (the output layer on the features, as
+    ``MLPClassifier(hidden_layer_sizes=())`` takes it: a penalized linear model); NumPy integers
+    (a grid built with ``np.arange``) become Python ints, which Keras expects.
     """
     sizes = hidden_layer_sizes
     sizes = [sizes] if isinstance(sizes, Integral) else list(sizes)
-    if not sizes or not all(
+    if not all(
         isinstance(size, Integral) and not isinstance(size, bool) and 0 < size < 2**63
         for size in sizes
     ):
         raise ValueError(
-            "hidden_layer_sizes must be a positive integer or a non-empty sequence of "
-            "positive integers (TensorFlow's dimensions are 64-bit: each below 2**63), got "
+            "hidden_layer_sizes must be a positive integer or a sequence of positive integers "
+            "(empty for no hidden layer; TensorFlow's dimensions are 64-bit: each below 2**63), "
+            "got "
             f"{_short_repr(hidden_layer_sizes)}."
         )
     return tuple(int(size) for size in sizes)
@@ -739,13 +742,16 @@ class RoutedParams:
                     f"Invalid parameter {name!r} for estimator {type(self).__name__}: a routed "
                     "argument names what it sets after the prefix (optimizer__beta_1, ...)."
                 )
-        routed = {name: params.pop(name) for name in list(params) if is_routed(name)}
-        vars(self).update(routed)
-        extra = self._extra_param_names()
-        self._extra_params = (*extra, *(name for name in routed if name not in extra))
         valid = self.get_params(deep=False)
-        for name in params:
-            if name.partition("__")[0] not in valid:
+        # In the order given, as scikit-learn's set_params: the names before one it refuses
+        # are set.
+        for name, value in params.items():
+            if is_routed(name):
+                vars(self)[name] = value
+                extra = self._extra_param_names()
+                if name not in extra:
+                    self._extra_params = (*extra, name)
+            elif name.partition("__")[0] not in valid:
                 # scikeras' message would advise passing it to the constructor, where fit then
                 # refuses it.
                 raise ValueError(
@@ -754,4 +760,6 @@ class RoutedParams:
                     "routed arguments starting with "
                     f"{' or '.join(sorted(p + '__' for p in self._fit_prefixes))}."
                 )
-        return super().set_params(**params) if params else self
+            else:
+                super().set_params(**{name: value})
+        return self

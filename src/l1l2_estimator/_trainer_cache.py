@@ -160,7 +160,7 @@ class TrainerCache:
         with self._lock:
             self._idle.setdefault(key, []).append(trainer)
             self._idle.move_to_end(key)
-            while len(self) > self.max_size:
+            while self._count() > self.max_size:
                 oldest = next(iter(self._idle))
                 waiting = self._idle[oldest]
                 del waiting[0]
@@ -169,14 +169,19 @@ class TrainerCache:
 
     def idle(self):
         """Every idle trainer, least recently used key first."""
-        return [trainer for waiting in self._idle.values() for trainer in waiting]
+        with self._lock:
+            return [trainer for waiting in self._idle.values() for trainer in waiting]
 
     def clear(self):
         with self._lock:
             self._idle.clear()
 
-    def __len__(self):
+    def _count(self):  # under the lock
         return sum(len(waiting) for waiting in self._idle.values())
+
+    def __len__(self):
+        with self._lock:
+            return self._count()
 
 
 trainers = TrainerCache(MAX_CACHED_TRAINERS)

@@ -499,6 +499,13 @@ def _tol(stopping):
     return tf.constant(tol, tf.float32)
 
 
+def _patience(stopping):
+    """The rule's ``n_iter_no_change`` as the graph's 32-bit input: ``np.inf`` (the rule never
+    stops) becomes the largest, which no epoch count exceeds."""
+    patience = 0 if stopping is None else min(stopping[1], 2**31 - 1)
+    return tf.constant(int(patience), tf.int32)
+
+
 def all_finite(arrays):
     """Whether every value of every array is finite."""
     return all(np.isfinite(array).all() for array in arrays)
@@ -580,7 +587,7 @@ def train(
             l1=tf.constant([l1], tf.float32),
             l2=tf.constant([l2], tf.float32),
             tol=_tol(stopping),
-            n_iter_no_change=tf.constant(0 if stopping is None else stopping[1], tf.int32),
+            n_iter_no_change=_patience(stopping),
             use_rule=tf.constant(stopping is not None),
             best_loss=tf.constant([np.inf if rule_state is None else rule_state[0]], tf.float32),
             no_improvement=tf.constant([0 if rule_state is None else rule_state[1]], tf.int32),
@@ -858,7 +865,7 @@ def _train_group(spec, optimizer, weights, X, y, streams, sizes, penalties, epoc
         seed=tf.constant(seed, tf.int64),
         shuffle=tf.constant(bool(shuffle)),
         tol=_tol(stopping),
-        n_iter_no_change=tf.constant(0 if stopping is None else stopping[1], tf.int32),
+        n_iter_no_change=_patience(stopping),
         use_rule=tf.constant(stopping is not None),
     )
     penalties = np.asarray(penalties, np.float32)
