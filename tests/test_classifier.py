@@ -339,6 +339,9 @@ def test_params_are_the_signature_and_routed_arguments():
     with pytest.raises(ValueError, match="Invalid parameter 'foo'"):
         clf.set_params(epochs=7, foo=1, l1=0.5)
     assert (clf.epochs, clf.l1) == (7, l1)
+    with pytest.raises(ValueError, match="Invalid parameter 'optimizer__'"):
+        clf.set_params(l1=0.3, optimizer__=1)
+    assert clf.l1 == 0.3
 
 
 def test_routed_params_survive_pickle_and_refused_set_params():

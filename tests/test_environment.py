@@ -269,6 +269,20 @@ def test_a_fork_is_noticed_when_the_parent_ran_tensorflow_before_any_estimator(p
     )
 
 
+def test_a_fork_is_noticed_whatever_the_forking_thread_is_named(tmp_path):
+    """The child's one thread keeps the name of the thread that forked: a script named tf_...,
+    run as a program, named it like one of TensorFlow's threads, and the child's fit hung."""
+    script = tmp_path / "tf_job.py"
+    script.write_text(f"#!{sys.executable}\n{_FORK_AFTER_TENSORFLOW_RAN}")
+    script.chmod(0o755)
+    done = subprocess.run(
+        [str(script), "package imported"], capture_output=True, text=True, timeout=120
+    )
+    assert done.stdout.split("\n")[:2] == ["refused True", "parent fit ran"], (
+        done.stdout + done.stderr
+    )
+
+
 _FORK_AFTER_TENSORFLOW_IMPORT = """
 import os, sys, warnings
 warnings.simplefilter("ignore")

@@ -17,6 +17,7 @@ import functools
 import inspect
 import os
 import sys
+import threading
 
 # scikit-learn: the decorator that validates params once per fit (nested estimators skip it), the
 # constraint types of ``_parameter_constraints``, and the sample-weight check with its
@@ -137,14 +138,17 @@ def mark_forked_child():
 def _runtime_without_its_threads():
     """Whether TensorFlow's runtime has started but none of its threads (named ``tf_...``) run
     in this process: the runtime of a parent, inherited through a fork. None where the threads
-    cannot be listed (no ``/proc``)."""
+    cannot be listed (no ``/proc``). This thread does not count: a fork's one thread keeps its
+    name, which is the script's (``tf_job.py``, run as a program) or a TensorFlow pool thread's."""
     if not _tensorflow_running():
         return False
+    this_thread = str(threading.get_native_id())
     try:
         names = []
         for task in os.listdir("/proc/self/task"):
-            with open(f"/proc/self/task/{task}/comm") as comm:
-                names.append(comm.read())
+            if task != this_thread:
+                with open(f"/proc/self/task/{task}/comm") as comm:
+                    names.append(comm.read())
     except OSError:
         return None
     return not any(name.startswith("tf_") for name in names)

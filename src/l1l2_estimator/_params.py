@@ -735,17 +735,16 @@ class RoutedParams:
         self : object
             The estimator.
         """
-        for name in params:
+        valid = self.get_params(deep=False)
+        # In the order given, as scikit-learn's set_params: the names before one it refuses
+        # are set.
+        for name, value in params.items():
             prefix, separator, rest = name.partition("__")
             if separator and not rest and prefix in ROUTING_PREFIXES:
                 raise ValueError(
                     f"Invalid parameter {name!r} for estimator {type(self).__name__}: a routed "
                     "argument names what it sets after the prefix (optimizer__beta_1, ...)."
                 )
-        valid = self.get_params(deep=False)
-        # In the order given, as scikit-learn's set_params: the names before one it refuses
-        # are set.
-        for name, value in params.items():
             if is_routed(name):
                 vars(self)[name] = value
                 extra = self._extra_param_names()

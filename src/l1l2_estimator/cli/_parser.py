@@ -113,7 +113,7 @@ def build_parser():
         type=_layer_sizes,
         default=_layer_sizes(DEFAULT_HIDDEN),
         metavar="SIZES",
-        help=f"comma-separated hidden layer sizes (default {DEFAULT_HIDDEN})",
+        help=f"comma-separated hidden layer sizes, at least one (default {DEFAULT_HIDDEN})",
     )
     defaults, regression = ESTIMATOR_DEFAULTS, TASK_PENALTIES["regression"]
     model.add_argument(
