@@ -496,12 +496,11 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
             # A callable scoring that returns a dict: checked once its names are known, as
             # GridSearchCV checks it.
             self._check_refit_names_a_metric(names)
+        # In any order, as GridSearchCV gathers them by name (in the first one's order).
+        expected = sorted(names) if several else "a single number"
         for score in given:
-            found = list(score) if isinstance(score, dict) else "a single number"
-            # In any order, as GridSearchCV gathers them by name (in the first one's order).
-            if (set(found) if several and isinstance(score, dict) else found) != (
-                set(names) if several else "a single number"
-            ):
+            found = sorted(score) if isinstance(score, dict) else "a single number"
+            if found != expected:
                 raise ValueError(
                     "scoring must return the same metrics for every fold and pair, got "
                     f"{names if several else 'a single number'} for one and {found} for "

@@ -134,8 +134,7 @@ def layer_sizes(hidden_layer_sizes):
         raise ValueError(
             "hidden_layer_sizes must be a positive integer or a sequence of positive integers "
             "(empty for no hidden layer; TensorFlow's dimensions are 64-bit: each below 2**63), "
-            "got "
-            f"{_short_repr(hidden_layer_sizes)}."
+            f"got {_short_repr(hidden_layer_sizes)}."
         )
     return tuple(int(size) for size in sizes)
 
@@ -750,7 +749,7 @@ class RoutedParams:
                 extra = self._extra_param_names()
                 if name not in extra:
                     self._extra_params = (*extra, name)
-            elif name.partition("__")[0] not in valid:
+            elif prefix not in valid:
                 # scikeras' message would advise passing it to the constructor, where fit then
                 # refuses it.
                 raise ValueError(
