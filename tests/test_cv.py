@@ -19,7 +19,13 @@ from sklearn.metrics import f1_score
 from sklearn.model_selection import GridSearchCV, GroupKFold, KFold, StratifiedKFold
 from sklearn.preprocessing import StandardScaler
 
-from l1l2_estimator import L1L2Classifier, L1L2ClassifierCV, L1L2Regressor, L1L2RegressorCV
+from l1l2_estimator import (
+    L1L2Classifier,
+    L1L2ClassifierCV,
+    L1L2Regressor,
+    L1L2RegressorCV,
+    _training,
+)
 from l1l2_estimator._trainer_cache import trainers
 
 # Small and quick, with the stopping rule active: members stop at different epochs.
@@ -156,6 +162,65 @@ def test_members_equal_single_fits_when_operations_are_split_among_threads():
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.split() == ["equal"]
+
+
+@pytest.mark.parametrize("chains", [1, 2, 3])
+def test_members_equal_whatever_the_number_of_chains(wine, monkeypatch, chains):
+    """An ensemble split into chains (operations of their own per group of members, run side
+    by side on 2 cores) trains every member as one chain does, bit for bit, the stopping rule,
+    L1, a short last batch and 5 members per stream (chains of 3 and 2, or 2, 2 and 1)
+    included."""
+    X, y = wine
+    folds = [train for train, _ in StratifiedKFold(2).split(X, y)]
+    penalties = [(0.0, 0.0), (1e-3, 0.0), (0.0, 1e-2), (1e-2, 1e-3), (1e-3, 1e-3)]
+    base = L1L2Classifier(**{**NETWORK, "epochs": 60, "batch_size": 40})
+
+    monkeypatch.setattr(_training, "CHAIN_MIN_FLOP", 0)
+
+    def members(n):
+        monkeypatch.setattr(_training, "_parallel_chains", lambda: n)
+        trainers.clear()
+        fitted, _, _ = clone(base)._fit_members(X, y, None, folds, penalties)
+        return fitted, {trainer.spec.chains for trainer in trainers.idle()}
+
+    expected, one = members(1)
+    got, used = members(chains)
+    assert one == {1} and used == {chains}
+    assert len({len(m["loss_curve"]) for fold in got for m in fold}) > 1  # some stopped early
+    for fold_expected, fold_got in zip(expected, got):
+        for want, have in zip(fold_expected, fold_got):
+            assert have["loss_curve"] == want["loss_curve"]
+            for a, b in zip(have["weights"], want["weights"]):
+                np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize(
+    "intra, inter, cores, chains",
+    [(1, 0, 2, 2), (1, 0, 1, 1), (1, 1, 2, 1), (1, 4, 2, 2), (1, 3, 8, 3), (2, 0, 2, 1),
+     (0, 0, 8, 1)],
+)
+def test_chains_follow_the_thread_pools(monkeypatch, intra, inter, cores, chains):
+    """Chains where each operation runs on one thread: one per inter-op thread (TensorFlow's
+    default: one per core), at most one per core; none where operations are shared out."""
+    monkeypatch.delenv("TF_NUM_INTEROP_THREADS", raising=False)
+    monkeypatch.setattr(_training, "_intra_op_threads", lambda: intra or cores)
+    monkeypatch.setattr(_training.tf.config.threading, "get_inter_op_parallelism_threads",
+                        lambda: inter)
+    monkeypatch.setattr(_training._environment, "usable_cores", lambda: cores)
+    assert _training._parallel_chains() == chains
+
+
+def test_small_ensembles_stay_one_chain(monkeypatch):
+    """A second chain costs its first run about 0.2 s of tracing: only ensembles with enough
+    arithmetic left (products of 6 FLOP per weight and row, every member, every epoch) take
+    it, as many as the machine runs side by side, at most one per member."""
+    monkeypatch.setattr(_training, "_parallel_chains", lambda: 2)
+    layers = (30, 64, 2)  # 6 * (30 * 64 + 64 * 2) = 12,288 FLOP per row
+    assert _training._ensemble_chains(layers, [455] * 5, 16, 100) == 2  # 44.7 GFLOP
+    assert _training._ensemble_chains(layers, [455] * 5, 16, 50) == 1  # 22.4 GFLOP
+    assert _training._ensemble_chains(layers, [455] * 5, 1, 10_000) == 1  # one member each
+    monkeypatch.setattr(_training, "_parallel_chains", lambda: 3)
+    assert _training._ensemble_chains(layers, [455] * 5, 2, 10_000) == 2
 
 
 @pytest.mark.parametrize("prepare_refit", [False, True])

@@ -177,6 +177,7 @@ def test_key_separates_what_the_graph_depends_on():
         {"optimizer": {"beta_1": 0.5}},
     ]:
         assert _key(**change) != key, change
+    assert _key(members=(2, 3), chains=2) != _key(members=(2, 3))
 
 
 def test_seeds_and_penalties_do_not_retrace(binary_data):

@@ -45,7 +45,8 @@ class NetworkSpec:
     layer's activation and the Keras loss. ``members`` is None for one network with
     model-shaped variables, or ``(n_streams, n_per_stream)`` for an ensemble whose variables carry
     a leading member axis (members ``s * n_per_stream .. (s + 1) * n_per_stream - 1`` learn from
-    row stream ``s``). ``proximal`` applies L1 by soft-thresholding.
+    row stream ``s``); its ``chains`` split each stream's members into that many groups whose
+    operations TensorFlow may run side by side. ``proximal`` applies L1 by soft-thresholding.
     ``sparse`` takes ``X`` as a ``tf.SparseTensor`` (one network only), whose batches are built
     row by row and multiplied by the first kernel without densifying them.
     """
@@ -55,6 +56,7 @@ class NetworkSpec:
     output: str
     loss: str
     members: tuple = None
+    chains: int = 1
     proximal: bool = False
     sparse: bool = False
 

@@ -15,9 +15,10 @@ The same loop trains an *ensemble* (``NetworkSpec.members``): variables with a l
 axis, several row streams (one per cross-validation fold, each shuffled and batched exactly as a
 single fit on that fold's rows would be), per-member penalties, and the sum of the members' losses
 as the objective, so that every member follows the path of its own single fit. A member that stops
-keeps the weights of its last epoch while the others go on. The two layouts differ only in how
-a batch reaches the members (``_SingleLayout``, ``_EnsembleLayout``); one network uses plain 2-D
-products, which take fewer operations per step.
+keeps the weights of its last epoch while the others go on. One ``_Layout`` serves both: one
+network uses plain 2-D products, which take fewer operations per step; an ensemble batched
+products, split into chains of members that TensorFlow runs side by side where it runs each
+operation on one thread.
 
 When Keras callbacks, a progress bar or ``early_stopping`` need to see every epoch, ``train``
 calls the graph one epoch at a time.
@@ -151,6 +152,9 @@ class _Layout:
         self.single = trainer.spec.members is None
         self.sparse = trainer.spec.sparse
         self.streams, self.per_stream = trainer.spec.members or (1, 1)
+        chains = trainer.spec.chains
+        self.chain_sizes = [self.per_stream // chains + (i < self.per_stream % chains)
+                            for i in range(chains)]
         self.activation = keras.activations.get(trainer.spec.activation)
         self.row_loss = _ROW_LOSSES[trainer.spec.loss]
 
@@ -196,34 +200,57 @@ class _Layout:
         rows = variable.shape[-2] if len(variable.shape) == 3 else 1
         return tf.reshape(variable, (self.streams, self.per_stream, rows, units))
 
+    def _chains(self, values):
+        """``values`` with a stream and a member axis, ``(streams, per_stream, ...)``, split
+        along the members into the ensemble's chains."""
+        if len(self.chain_sizes) == 1:
+            return [values]
+        return tf.split(values, self.chain_sizes, axis=1)
+
     def member_losses(self, batch, counts, l1, l2, proximal):
         """Each member's mini-batch loss, shape ``(members,)``: Keras' reduction (the weighted
         sum over the batch's rows divided by their number; padding rows weigh 0) plus the
-        penalty."""
+        penalty.
+
+        An ensemble of several chains (``NetworkSpec.chains``) computes each chain's members
+        with operations of their own, which depend on no other chain's, so that TensorFlow's
+        inter-op threads run the chains side by side; the losses are joined at the end."""
         X, y, sample_weight = batch
-        kernels, biases = self.trainer.kernels, self.trainer.biases
         # One network: its stream's rows; an ensemble: a stream's rows, broadcast over its members
         # by the products below; sparse rows: a SparseTensor.
-        values = X if self.sparse else X[0] if self.single else X[:, None]
-        for index, (kernel, bias) in enumerate(zip(kernels, biases)):
-            if index:
-                values = self.activation(values)
-            if index == 0 and self.sparse:
-                values = _add_bias(tf.sparse.sparse_dense_matmul(values, kernel), bias)
-            elif kernel.shape[-1] == 1:  # one unit: the same element-wise sums in every layout
-                values = _one_unit(values, self._view(kernel), self._view(bias))
-            else:
-                values = _add_bias(tf.matmul(values, self._view(kernel)), self._view(bias))
-        row_losses = self.row_loss(y[0] if self.single else y[:, None], values)
-        grid = (self.streams, self.per_stream)
-        # Sums over a member's trailing axes, the same reduction whatever the grid.
-        row_losses = tf.reshape(row_losses, (*grid, -1))
+        inputs = X if self.sparse else X[0] if self.single else X[:, None]
+        targets = y[0] if self.single else y[:, None]
         row_weights = tf.reshape(sample_weight, (self.streams, 1, -1))
-        data_loss = tf.reduce_sum(row_losses * row_weights, axis=-1)
-        data_loss /= tf.cast(counts, tf.float32)[:, None]
-        blocks = [tf.reshape(kernel, (*grid, *kernel.shape[-2:])) for kernel in kernels]
-        penalty = _penalty(blocks, tf.reshape(l1, grid), tf.reshape(l2, grid), proximal)
-        return tf.reshape(data_loss + penalty, (-1,))
+        row_counts = tf.cast(counts, tf.float32)[:, None]
+        grid = (self.streams, self.per_stream)
+        if self.single:
+            views = [[v] for v in self.trainer.variables]
+        else:
+            views = [self._chains(self._view(v)) for v in self.trainer.variables]
+        kernels, biases = views[0::2], views[1::2]
+        rates = [self._chains(tf.reshape(rate, grid)) for rate in (l1, l2)]
+        losses = []
+        for chain, width in enumerate(self.chain_sizes):
+            values = inputs
+            for index, (kernel, bias) in enumerate(zip(kernels, biases)):
+                kernel, bias = kernel[chain], bias[chain]
+                if index:
+                    values = self.activation(values)
+                if index == 0 and self.sparse:
+                    values = _add_bias(tf.sparse.sparse_dense_matmul(values, kernel), bias)
+                elif kernel.shape[-1] == 1:  # one unit: the same element-wise sums in every layout
+                    values = _one_unit(values, kernel, bias)
+                else:
+                    values = _add_bias(tf.matmul(values, kernel), bias)
+            # Sums over a member's trailing axes, the same reduction whatever the grid.
+            row_losses = tf.reshape(self.row_loss(targets, values), (self.streams, width, -1))
+            data_loss = tf.reduce_sum(row_losses * row_weights, axis=-1) / row_counts
+            blocks = [kernel[chain] for kernel in kernels]
+            if self.single:  # one network's kernels as the blocks of one member
+                blocks = [tf.reshape(block, (1, 1, *block.shape)) for block in blocks]
+            penalty = _penalty(blocks, rates[0][chain], rates[1][chain], proximal)
+            losses.append(data_loss + penalty)
+        return tf.reshape(losses[0] if len(losses) == 1 else tf.concat(losses, axis=1), (-1,))
 
 
 @tf.custom_gradient
@@ -872,7 +899,14 @@ def _train_group(spec, optimizer, weights, X, y, streams, sizes, penalties, epoc
     while packing.busy():
         slots = packing.slots()
         n_streams, per_stream = len(packing.streams), len(slots) // len(packing.streams)
-        group_spec = NetworkSpec(**{**vars(spec), "members": (n_streams, per_stream)})
+        group_spec = NetworkSpec(**{
+            **vars(spec),
+            "members": (n_streams, per_stream),
+            "chains": _ensemble_chains(
+                spec.layer_sizes, [len(streams[s][0]) for s in packing.streams], per_stream,
+                epochs - packing.epochs_done,
+            ),
+        })
         key = trainer_key(group_spec, optimizer)
         started = time.perf_counter()
         trainer = trainers.checkout(key) or Trainer(
@@ -998,6 +1032,41 @@ def _intra_op_threads():
     if from_environment.isdigit() and int(from_environment) > 0:
         return int(from_environment)
     return _environment.usable_cores()
+
+
+# Below this much arithmetic (the products of every member's forward and backward passes, all
+# epochs), an ensemble stays one chain: a second makes its first run trace and instantiate
+# about 0.2 s more (2-core machine), which 2 chains' 0.7 of the time per epoch repays from
+# about 0.6 s of training, some 30-40 GFLOP at the rate one chain reached (the 4 × 4 searches of
+# benchmarks/bench_cv.py: 33-364 GFLOP; wine's with hidden (100,) and 100 epochs: 10).
+CHAIN_MIN_FLOP = 3e10
+
+
+def _ensemble_chains(layer_sizes, stream_rows, per_stream, epochs):
+    """The chains of an ensemble of ``per_stream`` members on each stream of ``stream_rows``
+    rows, training at most ``epochs`` epochs: ``_parallel_chains()`` (at most one per member)
+    where its work repays their cost, else 1."""
+    per_row = 6 * sum(a * b for a, b in zip(layer_sizes[:-1], layer_sizes[1:]))
+    if per_row * sum(stream_rows) * per_stream * epochs < CHAIN_MIN_FLOP:
+        return 1
+    return min(per_stream, _parallel_chains())
+
+
+def _parallel_chains():
+    """Into how many chains of operations an ensemble splits its members (``_Layout``): where
+    TensorFlow runs each operation on one thread, as many as its inter-op pool has threads to
+    run them side by side, at most one per core; else 1 (the operations themselves are shared
+    out among threads). On 2 cores, 2 chains trained an epoch of the 80-member searches of
+    breast_cancer, 1,000×20 rows and digits in 0.67-0.73 of the time of 1 chain (3 or 4
+    chains were slower than 2)."""
+    if _intra_op_threads() != 1:
+        return 1
+    configured = tf.config.threading.get_inter_op_parallelism_threads()
+    from_environment = os.environ.get("TF_NUM_INTEROP_THREADS", "")
+    if not configured and from_environment.isdigit() and int(from_environment) > 0:
+        configured = int(from_environment)
+    cores = _environment.usable_cores()
+    return max(1, min(configured or cores, cores))
 
 
 class _Packing:
