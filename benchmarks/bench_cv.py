@@ -272,10 +272,11 @@ def breakdown(names, quick):
     c.emit()
     c.emit("One epoch of the whole ensemble (every member training, no stopping rule) against "
            "the matrix products of its steps alone, and the rate those products reach against "
-           "this machine's best (a 2,048 × 2,048 product).")
+           "one 2,048 × 2,048 product's (under this process's threads: with one thread per "
+           "operation, one core's best).")
     c.emit(c.markdown_table(
         ["setting", "members", "steps per epoch", "epoch", "its products alone", "share",
-         "products GFLOP/s", "machine's best GFLOP/s"],
+         "products GFLOP/s", "one product's GFLOP/s"],
         epoch_rows,
     ))
 

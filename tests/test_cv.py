@@ -164,16 +164,23 @@ def test_members_equal_single_fits_when_operations_are_split_among_threads():
     assert done.stdout.split() == ["equal"]
 
 
-@pytest.mark.parametrize("chains", [1, 2, 3])
-def test_members_equal_whatever_the_number_of_chains(wine, monkeypatch, chains):
+@pytest.mark.parametrize("output", ["softmax", "sigmoid", "linear"])
+@pytest.mark.parametrize("chains", [2, 3])
+def test_members_equal_whatever_the_number_of_chains(wine, monkeypatch, chains, output):
     """An ensemble split into chains (operations of their own per group of members, run side
     by side on 2 cores) trains every member as one chain does, bit for bit, the stopping rule,
     L1, a short last batch and 5 members per stream (chains of 3 and 2, or 2, 2 and 1)
-    included."""
+    included, for each kind of output layer."""
     X, y = wine
     folds = [train for train, _ in StratifiedKFold(2).split(X, y)]
     penalties = [(0.0, 0.0), (1e-3, 0.0), (0.0, 1e-2), (1e-2, 1e-3), (1e-3, 1e-3)]
-    base = L1L2Classifier(**{**NETWORK, "epochs": 60, "batch_size": 40})
+    network = {**NETWORK, "epochs": 60, "batch_size": 40}
+    if output == "linear":
+        base, y = L1L2Regressor(**network, tol=3e-2), X[:, 0] + X[:, 1] ** 2
+        X = X[:, 2:]
+    else:
+        base = L1L2Classifier(**network)
+        y = y if output == "softmax" else y == 0
 
     monkeypatch.setattr(_training, "CHAIN_MIN_FLOP", 0)
 
