@@ -164,6 +164,24 @@ def test_members_equal_single_fits_when_operations_are_split_among_threads():
     assert done.stdout.split() == ["equal"]
 
 
+def _members_in_chains(monkeypatch, base, X, y, folds, penalties, chains, sample_weight=None):
+    """Members trained with ``chains`` chains wherever an ensemble has that many members per
+    stream, and the (members, chains) of every ensemble built."""
+    monkeypatch.setattr(_training, "CHAIN_MIN_FLOP", 0)
+    monkeypatch.setattr(_training, "_parallel_chains", lambda: chains)
+    trainers.clear()
+    fitted, _, _ = clone(base)._fit_members(X, y, sample_weight, folds, penalties)
+    return fitted, {(trainer.spec.members, trainer.spec.chains) for trainer in trainers.idle()}
+
+
+def _assert_same_members(got, expected):
+    for fold_expected, fold_got in zip(expected, got):
+        for want, have in zip(fold_expected, fold_got):
+            assert have["loss_curve"] == want["loss_curve"]
+            for a, b in zip(have["weights"], want["weights"]):
+                np.testing.assert_array_equal(a, b)
+
+
 @pytest.mark.parametrize("output", ["softmax", "sigmoid", "linear"])
 @pytest.mark.parametrize("chains", [2, 3])
 def test_members_equal_whatever_the_number_of_chains(wine, monkeypatch, chains, output):
@@ -181,40 +199,57 @@ def test_members_equal_whatever_the_number_of_chains(wine, monkeypatch, chains, 
     else:
         base = L1L2Classifier(**network)
         y = y if output == "softmax" else y == 0
-
-    monkeypatch.setattr(_training, "CHAIN_MIN_FLOP", 0)
-
-    def members(n):
-        monkeypatch.setattr(_training, "_parallel_chains", lambda: n)
-        trainers.clear()
-        fitted, _, _ = clone(base)._fit_members(X, y, None, folds, penalties)
-        return fitted, {trainer.spec.chains for trainer in trainers.idle()}
-
-    expected, one = members(1)
-    got, used = members(chains)
-    assert one == {1} and used == {chains}
+    expected, one = _members_in_chains(monkeypatch, base, X, y, folds, penalties, 1)
+    got, used = _members_in_chains(monkeypatch, base, X, y, folds, penalties, chains)
+    assert one == {((2, 5), 1)} and used == {((2, 5), chains)}  # one ensemble each
     assert len({len(m["loss_curve"]) for fold in got for m in fold}) > 1  # some stopped early
-    for fold_expected, fold_got in zip(expected, got):
-        for want, have in zip(fold_expected, fold_got):
-            assert have["loss_curve"] == want["loss_curve"]
-            for a, b in zip(have["weights"], want["weights"]):
-                np.testing.assert_array_equal(a, b)
+    _assert_same_members(got, expected)
+
+
+@pytest.mark.parametrize("chains", [2, 3])
+def test_members_equal_in_chains_when_packed_tighter(wine, monkeypatch, chains):
+    """Members still training are packed into smaller ensembles (here whenever half of a
+    stream's have stopped), each with its own number of chains, the weights, optimizer state
+    and stopping rule carried over: still every member as in one chain, with deep layers,
+    proximal L1, sample and class weights."""
+    X, y = wine
+    folds = [train for train, _ in StratifiedKFold(3).split(X, y)]
+    penalties = [(0.0, 0.0), (1e-3, 0.0), (0.0, 1e-2), (1e-2, 1e-3), (1e-3, 1e-3), (3e-2, 0.0),
+                 (1e-2, 0.0)]
+    base = L1L2Classifier(**{**NETWORK, "epochs": 200, "hidden_layer_sizes": (16, 8, 5),
+                             "activation": "tanh", "proximal_l1": True,
+                             "class_weight": "balanced"})
+    weights = np.random.default_rng(0).uniform(0.5, 2.0, len(y))
+    monkeypatch.setattr(_training._Packing, "worth_packing",
+                        lambda self, per_stream: per_stream >= 2)
+    arguments = (base, X, y, folds, penalties)
+    expected, one = _members_in_chains(monkeypatch, *arguments, 1, sample_weight=weights)
+    got, used = _members_in_chains(monkeypatch, *arguments, chains, sample_weight=weights)
+    assert len(used) > 1 and {c for _, c in one} == {1}  # packed: several ensembles
+    assert max(c for _, c in used) > 1
+    assert all(c == min(chains, per_stream) for (_, per_stream), c in used)
+    _assert_same_members(got, expected)
 
 
 @pytest.mark.parametrize(
-    "intra, inter, cores, chains",
-    [(1, 0, 2, 2), (1, 0, 1, 1), (1, 1, 2, 1), (1, 4, 2, 2), (1, 3, 8, 3), (2, 0, 2, 1),
-     (0, 0, 8, 1)],
+    "intra, inter, variable, cores, chains",
+    [(1, 0, None, 2, 2), (1, 0, None, 1, 1), (1, 1, None, 2, 1), (1, 4, None, 2, 2),
+     (1, 3, None, 8, 3), (2, 0, None, 2, 1), (0, 0, None, 8, 1), (1, 0, " 1", 2, 1),
+     (1, 0, "3", 4, 3), (1, 2, "1", 4, 2)],
 )
-def test_chains_follow_the_thread_pools(monkeypatch, intra, inter, cores, chains):
+def test_chains_follow_the_thread_pools(monkeypatch, intra, inter, variable, cores, chains):
     """Chains where each operation runs on one thread: one per inter-op thread (TensorFlow's
-    default: one per core), at most one per core; none where operations are shared out."""
-    monkeypatch.delenv("TF_NUM_INTEROP_THREADS", raising=False)
+    config, else its TF_NUM_INTEROP_THREADS as its runtime parses it, else a thread per core), at
+    most one per core; none where operations are shared out."""
+    if variable is None:
+        monkeypatch.delenv("TF_NUM_INTEROP_THREADS", raising=False)
+    else:
+        monkeypatch.setenv("TF_NUM_INTEROP_THREADS", variable)
     monkeypatch.setattr(_training, "_intra_op_threads", lambda: intra or cores)
     monkeypatch.setattr(_training.tf.config.threading, "get_inter_op_parallelism_threads",
                         lambda: inter)
     monkeypatch.setattr(_training._environment, "usable_cores", lambda: cores)
-    assert _training._parallel_chains() == chains
+    assert _training._parallel_chains.__wrapped__() == chains
 
 
 def test_small_ensembles_stay_one_chain(monkeypatch):

@@ -60,8 +60,9 @@ _ELEMENTWISE_OPTIMIZERS = frozenset(
 
 
 # Bytes per weight while training: the float32 weight, up to three optimizer slots, its gradient,
-# the copies read back (float32) and published (float64 coefs_).
-_BYTES_PER_WEIGHT = 4 * (1 + 3 + 1 + 1 + 2)
+# the copies read back (float32) and published (float64 coefs_), and in an ensemble of several
+# chains each step's split copy of the weights and the joined gradient.
+_BYTES_PER_WEIGHT = 4 * (1 + 3 + 1 + 1 + 2 + 2)
 # Bytes per unit and batch row of each member in a step: float32 activations, their gradients
 # and one temporary.
 _BYTES_PER_ACTIVATION = 4 * 3

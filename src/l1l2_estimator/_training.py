@@ -26,6 +26,7 @@ calls the graph one epoch at a time.
 
 from . import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start)
 
+import functools
 import os
 import sys
 import threading
@@ -1024,14 +1025,18 @@ def _idle_inputs(n_features, n_targets):
 def _intra_op_threads():
     """The threads TensorFlow shares an operation out among (its default: one per core this
     process may run on)."""
-    configured = tf.config.threading.get_intra_op_parallelism_threads()
-    if configured:
-        return configured
-    # TensorFlow's runtime reads this variable itself; its config does not show it.
-    from_environment = os.environ.get("TF_NUM_INTRAOP_THREADS", "")
-    if from_environment.isdigit() and int(from_environment) > 0:
-        return int(from_environment)
-    return _environment.usable_cores()
+    return (
+        tf.config.threading.get_intra_op_parallelism_threads()
+        or _threads_from_environment("TF_NUM_INTRAOP_THREADS")
+        or _environment.usable_cores()
+    )
+
+
+def _threads_from_environment(variable):
+    """A thread pool's size as TensorFlow's runtime reads it from ``variable`` (its config does
+    not show it), or 0."""
+    value = os.environ.get(variable, "").strip()
+    return int(value) if value.isdigit() else 0
 
 
 # Below this much arithmetic (the products of every member's forward and backward passes, all
@@ -1052,21 +1057,25 @@ def _ensemble_chains(layer_sizes, stream_rows, per_stream, epochs):
     return min(per_stream, _parallel_chains())
 
 
+@functools.cache
 def _parallel_chains():
     """Into how many chains of operations an ensemble splits its members (``_Layout``): where
     TensorFlow runs each operation on one thread, as many as its inter-op pool has threads to
     run them side by side, at most one per core; else 1 (the operations themselves are shared
     out among threads). On 2 cores, 2 chains trained an epoch of the 80-member searches of
     breast_cancer, 1,000×20 rows and digits in 0.67-0.73 of the time of 1 chain (3 or 4
-    chains were slower than 2)."""
+    chains were slower than 2). Read once: TensorFlow sizes its pools once, when it starts
+    (which the first ensemble's inputs have made it do), and a key that changed with the
+    environment afterwards would only trace again."""
     if _intra_op_threads() != 1:
         return 1
-    configured = tf.config.threading.get_inter_op_parallelism_threads()
-    from_environment = os.environ.get("TF_NUM_INTEROP_THREADS", "")
-    if not configured and from_environment.isdigit() and int(from_environment) > 0:
-        configured = int(from_environment)
     cores = _environment.usable_cores()
-    return max(1, min(configured or cores, cores))
+    inter = (
+        tf.config.threading.get_inter_op_parallelism_threads()
+        or _threads_from_environment("TF_NUM_INTEROP_THREADS")
+        or cores
+    )
+    return max(1, min(inter, cores))
 
 
 class _Packing:
