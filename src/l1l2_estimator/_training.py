@@ -1043,7 +1043,7 @@ def _threads_from_environment(variable):
 # epochs), an ensemble stays one chain: a second makes its first run trace and instantiate
 # about 0.2 s more (2-core machine), which 2 chains' 0.7 of the time per epoch repays from
 # about 0.6 s of training, some 30-40 GFLOP at the rate one chain reached (the 4 × 4 searches of
-# benchmarks/bench_cv.py: 33-364 GFLOP; wine's with hidden (100,) and 100 epochs: 10).
+# benchmarks/bench_cv.py: 33-327 GFLOP; wine's with hidden (100,) and 100 epochs: 10).
 CHAIN_MIN_FLOP = 3e10
 
 
