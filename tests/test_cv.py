@@ -1072,16 +1072,135 @@ def test_a_search_too_large_for_memory_is_refused_before_training(wine, monkeypa
     assert not hasattr(search, "cv_results_")
 
 
-@pytest.mark.parametrize(
-    "labels, named", [([0, 1], "1"), (np.array(["a", "b"], dtype=object), "'b'")]
-)
-def test_a_fold_missing_a_class_is_refused(labels, named):
-    # Object labels (strings from pandas) raised AttributeError while naming the class.
-    X = np.arange(20, dtype=float).reshape(10, 2)
-    y = np.repeat(labels, [8, 2])
-    with pytest.raises(ValueError, match="Every training fold must hold every class.*no rows "
-                       f"of class {named}. Use a stratified splitter"):
-        L1L2ClassifierCV(**NETWORK, cv=KFold(2)).fit(X, y)
+def _folds_missing_classes(wine):
+    """wine sorted by class (59, 71 and 48 rows) and split in order: training folds of all
+    three classes, and folds that miss class 0 or class 2 (a binary network, one output)."""
+    X, y = wine
+    order = np.argsort(y, kind="stable")
+    X, y = X[order], y[order]
+    rows = np.arange(len(y))
+    splits = [
+        (rows[60:], rows[:60]),  # classes 1 and 2
+        (np.r_[rows[:40], rows[100:]], rows[40:100]),  # all three
+        (rows[:130], rows[130:]),  # classes 0 and 1
+        (np.r_[rows[:20], rows[60:140]], np.r_[rows[20:60], rows[140:]]),  # all three
+        (rows[90:], rows[:90]),  # classes 1 and 2, a second fold of them
+    ]
+    return X, y, splits
+
+
+@pytest.mark.parametrize("labels", [None, np.array(["a", "b", "c"], dtype=object)])
+def test_folds_missing_a_class_train_their_own_classes_as_in_grid_search(wine, labels):
+    """GridSearchCV fits a fold that misses a class as a network of the classes it holds; the
+    search trains one ensemble per set of classes (it had refused such folds). Object labels
+    (strings from pandas) too."""
+    X, y, splits = _folds_missing_classes(wine)
+    if labels is not None:
+        y = labels[y]
+    params = dict(NETWORK, epochs=40)
+    ours = L1L2ClassifierCV(l1s=L1S, l2s=L2S, cv=splits, return_train_score=True, **params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours.fit(X, y)
+    theirs = _grid_search(
+        L1L2Classifier(**params), X, y, L1S, L2S, splits, return_train_score=True
+    )
+    _assert_same_results(ours, theirs)
+    # A fold without class 0 scores at most the share of its held-out rows of other classes
+    # (1 of 60); the refit, on every row, learned all three classes.
+    assert np.all(ours.cv_results_["split0_test_score"] <= 1 / 60)
+    assert np.all(ours.cv_results_["split1_test_score"] > 0.5)
+    assert list(ours.best_estimator_.classes_) == list(np.unique(y))
+    assert ours.predict_proba(X).shape == (len(y), 3)
+
+
+def test_a_scorer_needing_every_class_fails_on_folds_missing_one_as_in_grid_search(wine):
+    X, y, splits = _folds_missing_classes(wine)
+    params = dict(NETWORK, epochs=20)
+    ours = L1L2ClassifierCV(l1s=[0, 1e-2], l2s=[0], cv=splits, scoring="neg_log_loss",
+                            refit=False, **params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        # scikit-learn's log_loss refuses fold 1 (three columns of probabilities for held-out
+        # rows of two classes) and fold 2 (held-out rows of one class); folds 0 and 4 learned
+        # classes 1 and 2 and hold out rows of classes 0 and 1: log_loss takes the two columns
+        # for those, in GridSearchCV too.
+        with pytest.warns(UserWarning, match="Scoring failed for 4 test scores"):
+            with pytest.warns(UserWarning, match="test scores are non-finite"):
+                ours.fit(X, y)
+        warnings.simplefilter("ignore", UserWarning)
+        theirs = GridSearchCV(
+            L1L2Classifier(**params), {"l1": [0, 1e-2], "l2": [0]}, cv=splits, refit=False,
+            scoring="neg_log_loss",
+        ).fit(X, y)
+    _assert_same_results(ours, theirs)
+    for fold, finite in enumerate([True, False, False, True, True]):
+        assert np.all(np.isfinite(ours.cv_results_[f"split{fold}_test_score"]) == finite)
+
+
+def _last_column(estimator, X, y):
+    """A score that follows every bit of the weights: the sum of the last class's
+    probabilities."""
+    return float(np.sum(estimator.predict_proba(X)[:, -1]))
+
+
+@pytest.mark.parametrize("which", [[0, 1, 2], [0, 2]], ids=["with-all-classes", "none-with-all"])
+def test_members_of_a_fold_missing_a_class_are_its_single_fits(wine, which):
+    """Also where no fold holds every class: the refit's network (all the classes) is then
+    not prepared while the grid trains, and is what the refit learns."""
+    X, y, splits = _folds_missing_classes(wine)
+    splits = [splits[fold] for fold in which]
+    params = dict(NETWORK, epochs=30)
+    base = L1L2Classifier(**params)
+    folds = [train for train, _ in splits]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search = L1L2ClassifierCV(l1s=[0, 1e-2], l2s=[0], cv=splits, scoring=_last_column,
+                                  **params).fit(X, y)
+        refit = clone(base).set_params(l1=search.l1_, l2=search.l2_).fit(X, y)
+        for fold, train in enumerate(folds):
+            single = clone(base).set_params(l1=1e-2, l2=0).fit(X[train], y[train])
+            # The member scored on the held-out rows is that single fit, bit for bit.
+            assert search.cv_results_[f"split{fold}_test_score"][1] == _last_column(
+                single, X[splits[fold][1]], y[splits[fold][1]]
+            )
+    np.testing.assert_array_equal(search.predict_proba(X), refit.predict_proba(X))
+    assert [len(np.unique(y[train])) for train in folds] == [[2, 3, 2], [2, 2]][len(which) == 2]
+
+
+@pytest.mark.parametrize("error_score", [np.nan, -1.0])
+def test_a_fold_of_one_class_is_a_failed_fit_as_in_grid_search(wine, error_score):
+    X, y, _ = _folds_missing_classes(wine)
+    rows = np.arange(len(y))
+    # Fold 0 trains on class 2 alone.
+    splits = [(rows[130:], rows[:130]), (rows[:100], rows[100:]), (rows[50:], rows[:50])]
+    params = dict(NETWORK, epochs=20, tol=0, n_iter_no_change=20)
+    ours = L1L2ClassifierCV(l1s=[0, 1e-2], l2s=[0], cv=splits, error_score=error_score,
+                            **params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("ignore", UserWarning)  # NaN means
+        with pytest.warns(FitFailedWarning, match=(
+            r"2 of the 6 member fits failed.*2 had a training fold of a single class "
+            r"\(training fold 0; a classifier needs 2 classes or more\)"
+        )):
+            ours.fit(X, y)
+        for category in (FitFailedWarning, UserWarning):
+            warnings.simplefilter("ignore", category)
+        theirs = GridSearchCV(
+            L1L2Classifier(**params), {"l1": [0, 1e-2], "l2": [0]}, cv=splits, refit=False,
+            error_score=error_score,
+        ).fit(X, y)
+    _assert_same_results(ours, theirs)
+    np.testing.assert_array_equal(ours.cv_results_["split0_test_score"], error_score)
+    np.testing.assert_array_equal(ours.cv_results_["mean_n_iter"], [20, 20])
+    search = clone(ours).set_params(error_score="raise")
+    with pytest.raises(ValueError, match="training fold 0 of the splits cv gave has only rows "
+                       "of class 2, where a classifier needs 2 classes or more"):
+        search.fit(X, y)
+    assert not hasattr(search, "cv_results_")
+    with pytest.raises(ValueError, match="All the 2 member fits failed.*single class"):
+        clone(ours).set_params(cv=splits[:1]).fit(X, y)
 
 
 def test_params_round_trip_through_clone():

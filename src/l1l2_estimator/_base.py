@@ -588,7 +588,7 @@ class L1L2Network(RoutedParams):
         return state
 
     def _fit_members(self, X, y, sample_weight, folds, penalties, *, prepare_refit=False,
-                     name=None, splits=False, sparse_targets=False):
+                     name=None, splits=False, sparse_targets=False, fold_targets=False):
         """Cross-validation's training, for ``L1L2ClassifierCV``/``L1L2RegressorCV``.
 
         For every training fold (an array of row indices of ``X``) and every ``(l1, l2)`` pair,
@@ -605,7 +605,10 @@ class L1L2Network(RoutedParams):
         it is named by its number, and with "skip" it is not trained: its members are None (the
         fits GridSearchCV's ``error_score`` scores); so is a training fold without rows, which
         "raise" refuses. ``sparse_targets``: ``y`` was given sparse (a multilabel
-        indicator the members then predict sparse, as a single fit on it does).
+        indicator the members then predict sparse, as a single fit on it does). ``fold_targets``:
+        the members learn what the given folds hold (a classifier's classes, the same in each of
+        them), not what the whole ``y`` holds: for folds that miss a class. A fold given as None
+        is left to another call (its members are None).
         """
         self._check_params()
         if self.early_stopping:
@@ -626,17 +629,20 @@ class L1L2Network(RoutedParams):
                 "cross-validated estimators, regularization_path's batched fits); fit "
                 f"{type(self).__name__} itself, e.g. in GridSearchCV."
             )
-        targets = self._targets_from(y, None, sparse_targets)
-        for fold in folds:
+        given_folds = [fold for fold in folds if fold is not None]
+        targets = self._targets_from(
+            y[np.concatenate(given_folds)] if fold_targets else y, None, sparse_targets
+        )
+        for fold in given_folds:
             if len(fold):
                 self._check_fold_targets(y[fold], targets)
         state = self._initial_state(
             targets,
             X.shape[1],
-            members=len(folds) * len(penalties),
-            rows=sum(len(fold) for fold in folds),
+            members=len(given_folds) * len(penalties),
+            rows=sum(len(fold) for fold in given_folds),
             # A batch never holds more than a fold's rows (batch_size=10**9 asks for full batches).
-            batch=min(batch_rows(self.batch_size), max(1, *map(len, folds))),
+            batch=min(batch_rows(self.batch_size), max([1, *map(len, given_folds)])),
             name=name,
         )
         _check_elementwise(state["optimizer_config"])
@@ -644,6 +650,9 @@ class L1L2Network(RoutedParams):
             sample_weight = check_sample_weight(sample_weight, X, dtype=np.float64)
         streams = []
         for index, fold in enumerate(folds):
+            if fold is None:  # trained by another call
+                streams.append(None)
+                continue
             if not len(fold):  # a failed fit in GridSearchCV ("Found array with 0 sample(s)")
                 if splits == "skip":
                     streams.append(None)

@@ -281,6 +281,8 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                 "to train or score: was the CV iterator empty (a generator is used up by the "
                 "first fit)?"
             )
+        raising = isinstance(self.error_score, str)  # "raise"
+        groups, one_class = self._fold_groups(y_checked, splits, raising)
         params = self._network_params()
         if params["random_state"] is None:
             # One seed for every member and the refit: a search over fresh seeds would compare
@@ -317,11 +319,12 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
 
         candidates, scores, fit_times, score_times, n_iters = [], [], [], [], []
         train_scores = [] if self.return_train_score else None
-        raising = isinstance(self.error_score, str)  # "raise"
         unconverged = 0
         # folds: the unweighted ones. A training fold without rows is a failed fit, as
-        # GridSearchCV's fit on it fails ("Found array with 0 sample(s)").
-        failed = {"diverged": 0, "unweighted": 0, "empty": 0, "folds": set()}
+        # GridSearchCV's fit on it fails ("Found array with 0 sample(s)"), and so is one of a
+        # single class.
+        failed = {"diverged": 0, "unweighted": 0, "empty": 0, "one class": 0, "folds": set(),
+                  "one-class folds": one_class}
         empty = {fold for fold, (train, _) in enumerate(splits) if not len(train)}
         score_failures = {"test": [], "train": []}
         # The refit's network is traced in the background while the grid trains, where it is
@@ -331,13 +334,35 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         for architecture, given in architectures:
             template = clone(base).set_params(hidden_layer_sizes=architecture)
             started = time.perf_counter()
-            # As GridSearchCV's error_score: a fold with nothing to train on is refused, or its
-            # members are failed fits.
-            members, diverged, converged = template._fit_members(
-                X_checked, y_checked, sample_weight, [train for train, _ in splits], penalties,
-                prepare_refit=prepare_refit, name=type(self).__name__,
-                splits="raise" if raising else "skip", sparse_targets=sparse_y,
-            )
+            members = [[None] * len(penalties) for _ in splits]
+            diverged = [[False] * len(penalties) for _ in splits]
+            converged = np.zeros((len(splits), len(penalties)), dtype=bool)
+            # Every member of a group has the same targets and features: one set of fitted
+            # encoders serves them all.
+            encoders = [None] * len(splits)
+            for own_targets, numbers in groups:
+                # As GridSearchCV's error_score: a fold with nothing to train on is refused, or
+                # its members are failed fits.
+                trained, group_diverged, group_converged = template._fit_members(
+                    X_checked, y_checked, sample_weight,
+                    [train if fold in numbers else None for fold, (train, _) in enumerate(splits)],
+                    penalties,
+                    # The refit's network is the one of all the classes.
+                    prepare_refit=prepare_refit and not own_targets, name=type(self).__name__,
+                    splits="raise" if raising else "skip", sparse_targets=sparse_y,
+                    fold_targets=own_targets,
+                )
+                first = next(
+                    (state for fold in numbers for state in trained[fold] if state is not None),
+                    None,
+                )
+                group_encoders = None if first is None else template._encoder_state(
+                    first["targets"], first["n_features_in"]
+                )
+                for fold in numbers:
+                    members[fold], diverged[fold] = trained[fold], group_diverged[fold]
+                    converged[fold] = group_converged[fold]
+                    encoders[fold] = group_encoders
             per_member = (time.perf_counter() - started) / (len(splits) * len(penalties))
             trained = np.array([[state is not None for state in row] for row in members])
             unconverged += int(np.sum(~np.asarray(converged) & ~np.asarray(diverged) & trained))
@@ -352,12 +377,6 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                     f"fit: {divergence_advice(self.get_params(deep=False))}, or search smaller "
                     "l1s and l2s."
                 )
-            # Every member has the same targets and features: one set of fitted encoders serves
-            # them all.
-            first = next((state for row in members for state in row if state is not None), None)
-            encoders = None if first is None else template._encoder_state(
-                first["targets"], first["n_features_in"]
-            )
             for pair, (l1, l2) in enumerate(penalties):
                 candidate = {"l1": l1, "l2": l2}
                 if several:
@@ -377,6 +396,8 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                     if state is None or diverged[fold][pair]:
                         if fold in empty:
                             failed["empty"] += 1
+                        elif fold in one_class:
+                            failed["one class"] += 1
                         elif state is None:
                             failed["unweighted"] += 1
                             failed["folds"].add(fold)
@@ -391,7 +412,7 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                     # scorer may keep the estimators it scores).
                     member = clone(template).set_params(l1=l1, l2=l2)
                     member._set_fitted_state(
-                        **{**state, "feature_names_in": feature_names}, encoders=encoders
+                        **{**state, "feature_names_in": feature_names}, encoders=encoders[fold]
                     )
                     started = time.perf_counter()
                     scores[-1].append(_score(
@@ -451,6 +472,39 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         if feature_names is None:
             absent.append("feature_names_in_")
         publish(self, fitted, absent=absent)
+
+    def _fold_groups(self, y, splits, raising):
+        """The training folds grouped by what their fits learn, as ``[(own, folds)]`` (``own``:
+        they learn the classes they hold rather than the whole ``y``'s), and the set of folds
+        that cannot be fitted.
+
+        As GridSearchCV's separate fits, a classifier's training fold that misses a class
+        trains a network of the classes it holds (a binary one if two are left), so each set of
+        classes trains as an ensemble of its own; a fold of a single class is a failed fit
+        (refused with ``error_score="raise"``). A multilabel ``y``'s folds keep every label
+        column, and a regressor's folds all learn the same outputs."""
+        everything = [(False, set(range(len(splits))))]
+        if not is_classifier(self) or y.ndim != 1:
+            return everything, set()
+        full = tuple(np.unique(y).tolist())
+        groups, one_class = {}, set()
+        for fold, (train, _) in enumerate(splits):
+            held = np.unique(y[train])
+            if len(train) and len(held) < 2:
+                if raising:
+                    raise ValueError(
+                        f"{type(self).__name__}: training fold {fold} of the splits cv gave has "
+                        f"only rows of class {held.tolist()[0]!r}, where a classifier needs 2 "
+                        "classes or more, and error_score='raise' stops the search at a failed "
+                        "fit."
+                    )
+                one_class.add(fold)
+                continue
+            # An empty fold is left to the whole data's group (a failed fit there too). The
+            # classes a fold holds are what a single fit on it learns (np.unique of its labels).
+            key = tuple(held.tolist()) if len(train) else full
+            groups.setdefault(key, set()).add(fold)
+        return [(key != full, folds) for key, folds in groups.items()], one_class
 
     def _metric_scorers(self, base):
         """With several metrics in ``scoring``, a scorer per metric name (in the order given, as
@@ -718,7 +772,14 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
             )
         if failed["empty"]:
             reasons.append(f"{failed['empty']} had a training fold without rows")
-        n_failed = failed["diverged"] + failed["unweighted"] + failed["empty"]
+        if failed["one class"]:
+            folds = sorted(failed["one-class folds"])
+            reasons.append(
+                f"{failed['one class']} had a training fold of a single class (training fold"
+                f"{'s' if len(folds) > 1 else ''} {', '.join(map(str, folds))}; a classifier "
+                "needs 2 classes or more)"
+            )
+        n_failed = sum(failed[cause] for cause in ("diverged", "unweighted", "empty", "one class"))
         if n_failed == total:
             raise ValueError(
                 f"All the {total} member fits failed, as GridSearchCV refuses a search whose "
@@ -1049,7 +1110,10 @@ too; an int ``cv`` then splits it with ``KFold``.
     splitter="StratifiedKFold",
     default_penalties=DEFAULT_L1S,
     default_reason="",
-    fold_rule="\n    Every training fold must hold every class.",
+    fold_rule="""
+    A training fold that misses a class trains, as ``GridSearchCV``'s fit on it does, a
+    network of the classes it holds; one of a single class is a failed fit
+    (``error_score``).""",
     estimator="L1L2Classifier",
     target_attributes="""\
 classes_ : ndarray of shape (n_classes,)
