@@ -1181,8 +1181,9 @@ def test_a_fold_of_one_class_is_a_failed_fit_as_in_grid_search(wine, error_score
         warnings.simplefilter("ignore", ConvergenceWarning)
         warnings.simplefilter("ignore", UserWarning)  # NaN means
         with pytest.warns(FitFailedWarning, match=(
-            r"2 of the 6 member fits failed.*2 had a training fold of a single class "
-            r"\(training fold 0; a classifier needs 2 classes or more\)"
+            r"2 of the 6 member fits failed.*2 could not be fitted \(training fold 0: "
+            r"L1L2Classifier needs samples of at least 2 classes in the data, but the data "
+            r"contains only one class: 2\.\)"
         )):
             ours.fit(X, y)
         for category in (FitFailedWarning, UserWarning):
@@ -1195,12 +1196,77 @@ def test_a_fold_of_one_class_is_a_failed_fit_as_in_grid_search(wine, error_score
     np.testing.assert_array_equal(ours.cv_results_["split0_test_score"], error_score)
     np.testing.assert_array_equal(ours.cv_results_["mean_n_iter"], [20, 20])
     search = clone(ours).set_params(error_score="raise")
-    with pytest.raises(ValueError, match="training fold 0 of the splits cv gave has only rows "
-                       "of class 2, where a classifier needs 2 classes or more"):
+    with pytest.raises(ValueError, match=r"the fit on training fold 0 of the splits cv gave "
+                       r"fails \(L1L2Classifier needs samples of at least 2 classes.*only one "
+                       r"class: 2\.\), and error_score='raise' stops"):
         search.fit(X, y)
     assert not hasattr(search, "cv_results_")
-    with pytest.raises(ValueError, match="All the 2 member fits failed.*single class"):
+    with pytest.raises(ValueError, match="All the 2 member fits failed, .*: 2 could not be fitted"):
         clone(ours).set_params(cv=splits[:1]).fit(X, y)
+
+
+def test_class_weights_that_do_not_fit_a_fold_fail_its_fits_as_in_grid_search(wine):
+    """A dict naming class 0 alone: scikit-learn's compute_class_weight refuses it for a fold
+    of classes 1 and 2, where the single fit fails (the search had stopped at the error)."""
+    X, y, splits = _folds_missing_classes(wine)
+    splits = splits[:2]  # classes 1 and 2; all three
+    params = dict(NETWORK, epochs=20, class_weight={0: 2.0})
+    ours = L1L2ClassifierCV(l1s=[0, 1e-2], l2s=[0], cv=splits, refit=False, **params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("ignore", UserWarning)  # NaN means
+        with pytest.warns(FitFailedWarning, match=(
+            r"2 of the 4 member fits failed.*2 could not be fitted \(training fold 0: The "
+            r"classes, \[1, 2\], are not in class_weight\)"
+        )):
+            ours.fit(X, y)
+        warnings.simplefilter("ignore", FitFailedWarning)
+        theirs = _grid_search(L1L2Classifier(**params), X, y, [0, 1e-2], [0], splits)
+    _assert_same_results(ours, theirs)
+    with pytest.raises(ValueError, match=r"the fit on training fold 0 of the splits cv gave fails "
+                       r"\(The classes, \[1, 2\], are not in class_weight\)"):
+        clone(ours).set_params(error_score="raise").fit(X, y)
+
+
+@pytest.mark.parametrize("order", [[1, 0], [0, 1]], ids=["all-classes-first", "missing-first"])
+def test_a_random_state_instance_starts_every_fold_as_its_single_fit(wine, order):
+    """Each set of classes trains from a fresh copy of the RandomState, as clone gives each of
+    GridSearchCV's fits (the second set had drawn on where the first left it)."""
+    X, y, splits = _folds_missing_classes(wine)
+    splits = [splits[fold] for fold in order]
+    params = dict(NETWORK, epochs=20, random_state=np.random.RandomState(0))
+    ours = L1L2ClassifierCV(l1s=[0, 1e-2], l2s=[0], cv=splits, refit=False,
+                            scoring=_last_column, **params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours.fit(X, y)
+        theirs = GridSearchCV(L1L2Classifier(**params), {"l1": [0, 1e-2], "l2": [0]}, cv=splits,
+                              refit=False, scoring=_last_column).fit(X, y)
+    _assert_same_results(ours, theirs)
+
+
+def test_error_score_raise_names_the_first_failing_fold(wine):
+    """As GridSearchCV stops at its first failed fit: the empty fold 1, not the fold 2 of one
+    class (checked first, it had been named)."""
+    X, y, _ = _folds_missing_classes(wine)
+    rows = np.arange(len(y))
+    splits = [(rows[40:], rows[:40]), (rows[:0], rows[:10]), (rows[130:], rows[:130])]
+    with pytest.raises(ValueError, match="training fold 1 of the splits cv gave has no rows"):
+        L1L2ClassifierCV(**NETWORK, cv=splits, error_score="raise").fit(X, y)
+
+
+def test_folds_of_several_class_sets_are_refused_for_memory_before_any_trains(wine, monkeypatch):
+    """Every set of classes together: the ensemble of the folds that miss a class had trained
+    before the others were refused."""
+    from l1l2_estimator import _base
+
+    X, y, splits = _folds_missing_classes(wine)
+    trained = []
+    monkeypatch.setattr(_base, "train_ensemble", lambda *args, **kwargs: trained.append(args))
+    monkeypatch.setattr(_base, "available_memory", lambda: 60 * 1024)
+    with pytest.raises(MemoryError, match="10 networks"):  # 5 folds, 2 pairs
+        L1L2ClassifierCV(l1s=[0, 1e-2], l2s=[0], cv=splits, **NETWORK).fit(X, y)
+    assert trained == []
 
 
 def test_params_round_trip_through_clone():

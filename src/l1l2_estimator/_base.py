@@ -18,7 +18,7 @@ import keras
 import numpy as np
 import scipy.sparse as sp
 from sklearn import get_config
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, clone
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state, compute_class_weight, compute_sample_weight
 from sklearn.utils.metaestimators import available_if
@@ -588,7 +588,7 @@ class L1L2Network(RoutedParams):
         return state
 
     def _fit_members(self, X, y, sample_weight, folds, penalties, *, prepare_refit=False,
-                     name=None, splits=False, sparse_targets=False, fold_targets=False):
+                     name=None, splits=False, sparse_targets=False, failures=None):
         """Cross-validation's training, for ``L1L2ClassifierCV``/``L1L2RegressorCV``.
 
         For every training fold (an array of row indices of ``X``) and every ``(l1, l2)`` pair,
@@ -598,17 +598,23 @@ class L1L2Network(RoutedParams):
         ``members[f][p]`` is a fitted state for ``_set_fitted_state`` (without optimizer state:
         continuing to train a member starts a fresh optimizer), ``diverged[f][p]`` tells whether
         that fit would have raised, ``converged[f][p]`` whether it stopped by the ``tol`` rule.
-        ``prepare_refit`` traces the training graph of one such network meanwhile, for the refit
-        that follows. ``name`` names the estimator in messages (by default this one's class).
-        A fold whose rows all weigh 0 (by ``sample_weight`` and ``class_weight``) is refused; if
-        the folds are the training folds of cross-validation ``splits`` ("raise" or "skip"),
-        it is named by its number, and with "skip" it is not trained: its members are None (the
-        fits GridSearchCV's ``error_score`` scores); so is a training fold without rows, which
-        "raise" refuses. ``sparse_targets``: ``y`` was given sparse (a multilabel
-        indicator the members then predict sparse, as a single fit on it does). ``fold_targets``:
-        the members learn what the given folds hold (a classifier's classes, the same in each of
-        them), not what the whole ``y`` holds: for folds that miss a class. A fold given as None
-        is left to another call (its members are None).
+        ``prepare_refit`` traces the training graph of the network of the whole data meanwhile,
+        for the refit that follows. ``name`` names the estimator in messages (by default this
+        one's class). ``sparse_targets``: ``y`` was given sparse (a multilabel indicator the
+        members then predict sparse, as a single fit on it does).
+
+        A fold's members learn what the fold holds (``_fold_targets``: a classifier's fold that
+        misses a class, the classes it has, as its single fit does); each set of targets trains
+        as an ensemble of its own, and all of them are checked for memory before any trains.
+        A fold whose single fit would fail before training is refused: one whose rows all
+        weigh 0 (by ``sample_weight`` and ``class_weight``), and, if the folds are the training
+        folds of cross-validation ``splits`` ("raise" or "skip"), one without rows, or that the
+        single fit refuses (one class, class weights that do not fit its classes). Folds are
+        checked in order, so that "raise" names the first, as GridSearchCV stops at its first
+        failed fit; with "skip" such a fold is not trained: its members are None (the fits
+        GridSearchCV's ``error_score`` scores) and ``failures[fold]`` is ``(cause, message)``,
+        the cause one of "empty", "unweighted" and "error" (the message of the single fit's
+        error).
         """
         self._check_params()
         if self.early_stopping:
@@ -629,109 +635,141 @@ class L1L2Network(RoutedParams):
                 "cross-validated estimators, regularization_path's batched fits); fit "
                 f"{type(self).__name__} itself, e.g. in GridSearchCV."
             )
-        given_folds = [fold for fold in folds if fold is not None]
-        targets = self._targets_from(
-            y[np.concatenate(given_folds)] if fold_targets else y, None, sparse_targets
-        )
-        for fold in given_folds:
-            if len(fold):
-                self._check_fold_targets(y[fold], targets)
-        state = self._initial_state(
-            targets,
-            X.shape[1],
-            members=len(given_folds) * len(penalties),
-            rows=sum(len(fold) for fold in given_folds),
-            # A batch never holds more than a fold's rows (batch_size=10**9 asks for full batches).
-            batch=min(batch_rows(self.batch_size), max([1, *map(len, given_folds)])),
-            name=name,
-        )
-        _check_elementwise(state["optimizer_config"])
+        name = name or type(self).__name__
+        targets = self._targets_from(y, None, sparse_targets)
         if sample_weight is not None:
             sample_weight = check_sample_weight(sample_weight, X, dtype=np.float64)
+        # Each fold's row stream and targets, or why its fit fails.
         streams = []
         for index, fold in enumerate(folds):
-            if fold is None:  # trained by another call
-                streams.append(None)
-                continue
+            cause = None
             if not len(fold):  # a failed fit in GridSearchCV ("Found array with 0 sample(s)")
-                if splits == "skip":
-                    streams.append(None)
-                    continue
-                raise ValueError(
-                    f"{name or type(self).__name__}: training fold {index} of the splits cv gave "
-                    "has no rows, and error_score='raise' stops the search at a failed fit."
-                )
-            given = None if sample_weight is None else sample_weight[fold]
-            # check_sample_weight refuses weights that are all 0 with a message of its own.
-            weights = (
-                given if given is not None and not np.any(given)
-                else self._training_weights(X[fold], y[fold], given, targets)
-            )
-            if not np.any(weights):
-                if splits == "skip":
-                    streams.append(None)
-                    continue
-                which = f"Training fold {index}" if splits else "The training data"
-                raise ValueError(
-                    f"{which} has only rows of weight 0 (by "
-                    f"{weight_sources(self.get_params(deep=False))}): "
-                    "there is nothing to train on."
-                )
-            # A single fit drops rows of weight 0 (scikeras' _validate_sample_weight).
-            streams.append((np.asarray(fold)[weights != 0], unit_mean(weights[weights != 0])))
-        trained = [index for index, stream in enumerate(streams) if stream is not None]
-        if not trained:
-            return (
-                [[None] * len(penalties) for _ in folds],
-                [[False] * len(penalties) for _ in folds],
-                np.zeros((len(folds), len(penalties)), dtype=bool),
-            )
-        units, output_activation, loss = self._output_layer(targets)
-        spec = NetworkSpec(
-            layer_sizes=(X.shape[1], *(w.shape[1] for w in state["weights"][::2])),
-            activation=state["hidden_activation"],
-            output=output_activation,
-            loss=loss,
-            proximal=bool(self.proximal_l1),
-        )
-        result = train_ensemble(
-            spec,
-            state["optimizer_config"],
-            state["weights"],
-            X,
-            self._encode_targets(targets, y),
-            [streams[index] for index in trained],
-            penalties=penalties,
-            epochs=self.epochs,
-            batch_size=batch_rows(self.batch_size),
-            shuffle=self.shuffle,
-            seed=state["shuffle_seed"],
-            stopping=(self.tol, self.n_iter_no_change),
-            prepare_single=prepare_refit,
-        )
+                cause = ("empty", None)
+            else:
+                try:
+                    fold_targets = self._fold_targets(y[fold], targets)
+                    given = None if sample_weight is None else sample_weight[fold]
+                    # check_sample_weight refuses weights that are all 0 with a message of its
+                    # own.
+                    weights = (
+                        given if given is not None and not np.any(given)
+                        else self._training_weights(X[fold], y[fold], given, fold_targets)
+                    )
+                except ValueError as error:
+                    if not splits:
+                        raise
+                    cause = ("error", str(error))
+                else:
+                    if not np.any(weights):
+                        cause = ("unweighted", None)
+            if cause is None:
+                # A single fit drops rows of weight 0 (scikeras' _validate_sample_weight).
+                streams.append((np.asarray(fold)[weights != 0], unit_mean(weights[weights != 0]),
+                                fold_targets))
+                continue
+            if splits != "skip":
+                raise self._fold_failure(name, index, cause, splits) from None
+            streams.append(None)
+            if failures is not None:
+                failures[index] = cause
         members = [[None] * len(penalties) for _ in folds]
         diverged = [[False] * len(penalties) for _ in folds]
         converged = np.zeros((len(folds), len(penalties)), dtype=bool)
-        converged[trained] = result.converged.reshape(len(trained), len(penalties))
-        for stream, fold in enumerate(trained):
-            for pair in range(len(penalties)):
-                member = stream * len(penalties) + pair
-                members[fold][pair] = {
-                    **state,
-                    "weights": result.weights[member],
-                    "optimizer_state": None,
-                    "loss_curve": result.loss_curves[member],
-                    "n_features_in": X.shape[1],
-                    "feature_names_in": getattr(self, "feature_names_in_", None),
-                }
-                diverged[fold][pair] = (
-                    bool(result.diverged[member]) or not all_finite(result.weights[member])
-                )
+        trained = [index for index, stream in enumerate(streams) if stream is not None]
+        if not trained:
+            return members, diverged, converged
+        # Every ensemble at once, before any trains (the whole data's output layer is the
+        # widest; a step's activations are those of the largest ensemble at most).
+        _check_memory(
+            name,
+            (X.shape[1], *layer_sizes(self.hidden_layer_sizes), self._output_layer(targets)[0]),
+            len(trained) * len(penalties),
+            rows=sum(len(streams[index][0]) for index in trained),
+            # A batch never holds more than a fold's rows (batch_size=10**9 asks for full
+            # batches).
+            batch=min(batch_rows(self.batch_size), max(len(folds[index]) for index in trained)),
+        )
+        groups = {}  # the folds of each set of targets, the whole data's first
+        for index in trained:
+            fold_targets = streams[index][2]
+            key = None if fold_targets is targets else tuple(fold_targets.tolist())
+            groups.setdefault(key, []).append(index)
+        for key, group in sorted(groups.items(), key=lambda item: item[0] is not None):
+            # Every group starts from what its single fits start from: a RandomState given as
+            # random_state is drawn from afresh (as clone gives each single fit a copy).
+            starter = self if len(groups) == 1 else clone(self)
+            fold_targets = streams[group[0]][2]
+            state = starter._initial_state(
+                fold_targets, X.shape[1], members=len(group) * len(penalties),
+                rows=sum(len(streams[index][0]) for index in group),
+                batch=min(batch_rows(self.batch_size), max(len(folds[index]) for index in group)),
+                name=name,
+            )
+            _check_elementwise(state["optimizer_config"])
+            units, output_activation, loss = self._output_layer(fold_targets)
+            spec = NetworkSpec(
+                layer_sizes=(X.shape[1], *(w.shape[1] for w in state["weights"][::2])),
+                activation=state["hidden_activation"],
+                output=output_activation,
+                loss=loss,
+                proximal=bool(self.proximal_l1),
+            )
+            result = train_ensemble(
+                spec,
+                state["optimizer_config"],
+                state["weights"],
+                X,
+                self._encode_targets(fold_targets, y),
+                [streams[index][:2] for index in group],
+                penalties=penalties,
+                epochs=self.epochs,
+                batch_size=batch_rows(self.batch_size),
+                shuffle=self.shuffle,
+                seed=state["shuffle_seed"],
+                stopping=(self.tol, self.n_iter_no_change),
+                # The refit learns the whole data's targets.
+                prepare_single=prepare_refit and key is None,
+            )
+            converged[group] = result.converged.reshape(len(group), len(penalties))
+            for stream, fold in enumerate(group):
+                for pair in range(len(penalties)):
+                    member = stream * len(penalties) + pair
+                    members[fold][pair] = {
+                        **state,
+                        "weights": result.weights[member],
+                        "optimizer_state": None,
+                        "loss_curve": result.loss_curves[member],
+                        "n_features_in": X.shape[1],
+                        "feature_names_in": getattr(self, "feature_names_in_", None),
+                    }
+                    diverged[fold][pair] = (
+                        bool(result.diverged[member]) or not all_finite(result.weights[member])
+                    )
         return members, diverged, converged
 
-    def _check_fold_targets(self, y, targets):
-        """Refuse a training fold whose targets call for another output layer than the whole
-        data's (a classifier's fold missing a class)."""
+    def _fold_failure(self, name, index, cause, splits):
+        """The error that stops training at fold ``index``, whose fit fails by ``cause``."""
+        kind, message = cause
+        if kind == "empty":
+            return ValueError(
+                f"{name}: training fold {index} of the splits cv gave has no rows, and "
+                "error_score='raise' stops the search at a failed fit."
+            )
+        if kind == "unweighted":
+            which = f"Training fold {index}" if splits else "The training data"
+            return ValueError(
+                f"{which} has only rows of weight 0 (by "
+                f"{weight_sources(self.get_params(deep=False))}): there is nothing to train on."
+            )
+        return ValueError(
+            f"{name}: the fit on training fold {index} of the splits cv gave fails ({message}), "
+            "and error_score='raise' stops the search at a failed fit."
+        )
+
+    def _fold_targets(self, y, targets):
+        """What the single fit on a fold's targets ``y`` learns, where the whole data's are
+        ``targets``: those, or (a classifier's fold that misses a class) its own."""
+        return targets
 
     def _divergence_message(self, epoch):
         return (

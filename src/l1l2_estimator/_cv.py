@@ -156,6 +156,11 @@ def _failures_summary(failures):
 _CHOICE = ("best_index_", "best_score_", "best_params_", "l1_", "l2_", "hidden_layer_sizes_")
 
 
+def _targets_key(targets):
+    """What a member learns, as a dict key: a classifier's classes as a tuple of labels."""
+    return tuple(targets.tolist()) if isinstance(targets, np.ndarray) else targets
+
+
 def _ranks(means):
     """Ranks of mean scores, as GridSearchCV ranks them: the best first, ties sharing the best
     rank; a NaN mean counts as the lowest mean minus 1, and infinite means as the largest and
@@ -281,8 +286,6 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                 "to train or score: was the CV iterator empty (a generator is used up by the "
                 "first fit)?"
             )
-        raising = isinstance(self.error_score, str)  # "raise"
-        groups, one_class = self._fold_groups(y_checked, splits, raising)
         params = self._network_params()
         if params["random_state"] is None:
             # One seed for every member and the refit: a search over fresh seeds would compare
@@ -318,14 +321,13 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         ] if self.return_train_score else None
 
         candidates, scores, fit_times, score_times, n_iters = [], [], [], [], []
+        raising = isinstance(self.error_score, str)  # "raise"
         train_scores = [] if self.return_train_score else None
         unconverged = 0
-        # folds: the unweighted ones. A training fold without rows is a failed fit, as
-        # GridSearchCV's fit on it fails ("Found array with 0 sample(s)"), and so is one of a
-        # single class.
-        failed = {"diverged": 0, "unweighted": 0, "empty": 0, "one class": 0, "folds": set(),
-                  "one-class folds": one_class}
-        empty = {fold for fold, (train, _) in enumerate(splits) if not len(train)}
+        # Failed member fits by cause, and the causes of the folds not trained (fold -> (cause,
+        # message)). A training fold without rows is a failed fit, as GridSearchCV's fit on it
+        # fails ("Found array with 0 sample(s)").
+        failed = {"diverged": 0, "unweighted": 0, "empty": 0, "error": 0, "causes": {}}
         score_failures = {"test": [], "train": []}
         # The refit's network is traced in the background while the grid trains, where it is
         # known: with several architectures, each had traced one that only the best would use
@@ -334,35 +336,29 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         for architecture, given in architectures:
             template = clone(base).set_params(hidden_layer_sizes=architecture)
             started = time.perf_counter()
-            members = [[None] * len(penalties) for _ in splits]
-            diverged = [[False] * len(penalties) for _ in splits]
-            converged = np.zeros((len(splits), len(penalties)), dtype=bool)
-            # Every member of a group has the same targets and features: one set of fitted
-            # encoders serves them all.
+            # As GridSearchCV's error_score: a fold whose fit would fail (nothing to train on,
+            # one class, class weights that do not fit its classes) is refused, or its members
+            # are failed fits, their causes in ``causes``.
+            causes = {}
+            members, diverged, converged = template._fit_members(
+                X_checked, y_checked, sample_weight, [train for train, _ in splits], penalties,
+                prepare_refit=prepare_refit, name=type(self).__name__,
+                splits="raise" if raising else "skip", sparse_targets=sparse_y, failures=causes,
+            )
+            # The members of a fold learn what it holds (a fold that misses a class, its own
+            # classes): one set of fitted encoders serves all members of the same targets.
             encoders = [None] * len(splits)
-            for own_targets, numbers in groups:
-                # As GridSearchCV's error_score: a fold with nothing to train on is refused, or
-                # its members are failed fits.
-                trained, group_diverged, group_converged = template._fit_members(
-                    X_checked, y_checked, sample_weight,
-                    [train if fold in numbers else None for fold, (train, _) in enumerate(splits)],
-                    penalties,
-                    # The refit's network is the one of all the classes.
-                    prepare_refit=prepare_refit and not own_targets, name=type(self).__name__,
-                    splits="raise" if raising else "skip", sparse_targets=sparse_y,
-                    fold_targets=own_targets,
-                )
-                first = next(
-                    (state for fold in numbers for state in trained[fold] if state is not None),
-                    None,
-                )
-                group_encoders = None if first is None else template._encoder_state(
-                    first["targets"], first["n_features_in"]
-                )
-                for fold in numbers:
-                    members[fold], diverged[fold] = trained[fold], group_diverged[fold]
-                    converged[fold] = group_converged[fold]
-                    encoders[fold] = group_encoders
+            shared = {}
+            for fold, row in enumerate(members):
+                state = next((state for state in row if state is not None), None)
+                if state is not None:
+                    key = _targets_key(state["targets"])
+                    if key not in shared:
+                        shared[key] = template._encoder_state(
+                            state["targets"], state["n_features_in"]
+                        )
+                    encoders[fold] = shared[key]
+            failed["causes"].update(causes)
             per_member = (time.perf_counter() - started) / (len(splits) * len(penalties))
             trained = np.array([[state is not None for state in row] for row in members])
             unconverged += int(np.sum(~np.asarray(converged) & ~np.asarray(diverged) & trained))
@@ -394,15 +390,7 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                     # A fold not trained has no epochs to count (NaN, left out of the mean).
                     n_iters[-1].append(np.nan if state is None else len(state["loss_curve"]))
                     if state is None or diverged[fold][pair]:
-                        if fold in empty:
-                            failed["empty"] += 1
-                        elif fold in one_class:
-                            failed["one class"] += 1
-                        elif state is None:
-                            failed["unweighted"] += 1
-                            failed["folds"].add(fold)
-                        else:
-                            failed["diverged"] += 1
+                        failed[causes[fold][0] if state is None else "diverged"] += 1
                         scores[-1].append(None)  # error_score for every metric
                         if train_scores is not None:
                             train_scores[-1].append(None)
@@ -472,39 +460,6 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         if feature_names is None:
             absent.append("feature_names_in_")
         publish(self, fitted, absent=absent)
-
-    def _fold_groups(self, y, splits, raising):
-        """The training folds grouped by what their fits learn, as ``[(own, folds)]`` (``own``:
-        they learn the classes they hold rather than the whole ``y``'s), and the set of folds
-        that cannot be fitted.
-
-        As GridSearchCV's separate fits, a classifier's training fold that misses a class
-        trains a network of the classes it holds (a binary one if two are left), so each set of
-        classes trains as an ensemble of its own; a fold of a single class is a failed fit
-        (refused with ``error_score="raise"``). A multilabel ``y``'s folds keep every label
-        column, and a regressor's folds all learn the same outputs."""
-        everything = [(False, set(range(len(splits))))]
-        if not is_classifier(self) or y.ndim != 1:
-            return everything, set()
-        full = tuple(np.unique(y).tolist())
-        groups, one_class = {}, set()
-        for fold, (train, _) in enumerate(splits):
-            held = np.unique(y[train])
-            if len(train) and len(held) < 2:
-                if raising:
-                    raise ValueError(
-                        f"{type(self).__name__}: training fold {fold} of the splits cv gave has "
-                        f"only rows of class {held.tolist()[0]!r}, where a classifier needs 2 "
-                        "classes or more, and error_score='raise' stops the search at a failed "
-                        "fit."
-                    )
-                one_class.add(fold)
-                continue
-            # An empty fold is left to the whole data's group (a failed fit there too). The
-            # classes a fold holds are what a single fit on it learns (np.unique of its labels).
-            key = tuple(held.tolist()) if len(train) else full
-            groups.setdefault(key, set()).add(fold)
-        return [(key != full, folds) for key, folds in groups.items()], one_class
 
     def _metric_scorers(self, base):
         """With several metrics in ``scoring``, a scorer per metric name (in the order given, as
@@ -763,23 +718,30 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                 f"{divergence_advice(self.get_params(deep=False))}, or search smaller l1s and "
                 "l2s)"
             )
+        def folds(cause, message=None):
+            numbers = sorted(
+                fold for fold, (kind, text) in failed["causes"].items()
+                if kind == cause and (message is None or text == message)
+            )
+            return f"training fold{'s' if len(numbers) > 1 else ''} {', '.join(map(str, numbers))}"
+
         if failed["unweighted"]:
-            folds = ", ".join(map(str, sorted(failed["folds"])))
             reasons.append(
-                f"{failed['unweighted']} had nothing to train on (training fold"
-                f"{'s' if len(failed['folds']) > 1 else ''} {folds}: only rows of weight 0, "
-                f"by {weight_sources(self.get_params(deep=False))})"
+                f"{failed['unweighted']} had nothing to train on ({folds('unweighted')}: only "
+                f"rows of weight 0, by {weight_sources(self.get_params(deep=False))})"
             )
         if failed["empty"]:
             reasons.append(f"{failed['empty']} had a training fold without rows")
-        if failed["one class"]:
-            folds = sorted(failed["one-class folds"])
-            reasons.append(
-                f"{failed['one class']} had a training fold of a single class (training fold"
-                f"{'s' if len(folds) > 1 else ''} {', '.join(map(str, folds))}; a classifier "
-                "needs 2 classes or more)"
+        if failed["error"]:
+            # As a single fit on the fold would raise (e.g. a fold of one class).
+            messages = dict.fromkeys(
+                text for kind, text in failed["causes"].values() if kind == "error"
             )
-        n_failed = sum(failed[cause] for cause in ("diverged", "unweighted", "empty", "one class"))
+            reasons.append(
+                f"{failed['error']} could not be fitted ("
+                + "; ".join(f"{folds('error', text)}: {text}" for text in messages) + ")"
+            )
+        n_failed = sum(failed[cause] for cause in ("diverged", "unweighted", "empty", "error"))
         if n_failed == total:
             raise ValueError(
                 f"All the {total} member fits failed, as GridSearchCV refuses a search whose "

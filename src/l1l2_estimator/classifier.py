@@ -168,18 +168,13 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
             return Multilabel(n_labels=self.n_outputs_, dtype=indicator_dtype, sparse=sparse)
         return self.classes_
 
-    def _check_fold_targets(self, y, classes):
-        if isinstance(classes, Multilabel):  # every fold has every label column
-            return
-        missing = np.setdiff1d(classes, y)
-        if missing.size:
-            raise ValueError(
-                "Every training fold must hold every class of the data, so that all folds train "
-                f"the same network; a training fold has no rows of class {missing.tolist()[0]!r}. "
-                "Use a stratified splitter (as cv=<int> is for a classifier), and more rows of "
-                "that class or fewer folds: a class with too few rows leaves some training fold "
-                "without it, also under a stratified splitter."
-            )
+    def _fold_targets(self, y, classes):
+        # A fold that misses a class learns the classes it holds, as a single fit on it does
+        # (which refuses a fold of one class); a multilabel fold keeps every label column.
+        if isinstance(classes, Multilabel):
+            return classes
+        held = self._targets_from(y, None)
+        return classes if np.array_equal(held, classes) else held
 
     def _target_state(self, classes):
         # scikeras' fitted encoder, target_encoder_, is built when first asked for (neither fit
