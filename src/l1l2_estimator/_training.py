@@ -606,7 +606,8 @@ def train(
         inputs = dict(
             X=_as_tensor(X),
             y=tf.convert_to_tensor(np.asarray(y, np.float32).reshape(n_rows, -1)),
-            rows=tf.range(n_rows, dtype=tf.int32)[None],
+            # From NumPy: an eager tf.range and its slice took 0.14 ms, 1% of a small fit.
+            rows=tf.convert_to_tensor(np.arange(n_rows, dtype=np.int32)[None]),
             weights=tf.convert_to_tensor(np.asarray(sample_weight, np.float32)[None]),
             lengths=tf.constant([n_rows], tf.int32),
             batch_sizes=tf.constant([min(batch_size, n_rows)], tf.int32),
@@ -635,8 +636,9 @@ def train(
                 **inputs,
             )
             result.losses = out["losses"].numpy()[:, 0].tolist()
-            result.converged = bool(out["converged"][0])
-            result.diverged = bool(out["diverged"][0])
+            # Read through NumPy: indexing an eager tensor costs tens of microseconds.
+            result.converged = bool(out["converged"].numpy()[0])
+            result.diverged = bool(out["diverged"].numpy()[0])
             result.weights = [w.numpy() for w in out["weights"]]
         result.optimizer_state = [v.numpy() for v in trainer.read()]
         # The last step may leave non-finite weights behind a finite epoch loss (an optimizer
@@ -705,7 +707,7 @@ def _run_epochs(trainer, result, inputs, initial_epoch, epochs, validation, call
         model=model,
         verbose=verbose,
         epochs=initial_epoch + epochs,
-        steps=-(-int(inputs["lengths"][0]) // int(inputs["batch_sizes"][0])),
+        steps=-(-int(inputs["lengths"].numpy()[0]) // int(inputs["batch_sizes"].numpy()[0])),
     )
     if model is not None:
         model.stop_training = False
@@ -731,16 +733,17 @@ def _run_epochs(trainer, result, inputs, initial_epoch, epochs, validation, call
         out = trainer.run(first_epoch=tf.constant(epoch, tf.int64), epochs=tf.constant(1),
                           **inputs)
         inputs.update(best_loss=out["best_loss"], no_improvement=out["no_improvement"])
-        loss = float(out["losses"][0, 0])
+        # Read through NumPy: indexing an eager tensor costs tens of microseconds.
+        loss = float(out["losses"].numpy()[0, 0])
         result.losses.append(loss)
         result.weights = [w.numpy() for w in out["weights"]]
-        if bool(out["diverged"][0]):
+        if bool(out["diverged"].numpy()[0]):
             result.diverged = True
             break
         if verbose and not bar:
             print(f"Iteration {epoch + 1}, loss = {loss:.8f}", flush=True)
         logs = {"loss": loss}
-        converged = bool(out["converged"][0])
+        converged = bool(out["converged"].numpy()[0])
         if not converged and validation is not None:
             # Scored before the callbacks, so that they (and the progress bar) see the score.
             converged = validation.update(result.weights)
