@@ -103,8 +103,9 @@ def _check_split(test_size, n_rows, classes, hint="", advice=""):
 
 
 def _check_grid_folds(y_train, test_size, regression):
-    """--grid's folds: stratified, each trains on every class only with 2 training rows of
-    each; for regression, each scores R² only on 2 rows or more."""
+    """--grid's folds: stratified, which needs a class of as many training rows as folds (a
+    fold that misses a rarer class trains on the others, as GridSearchCV's fit on it would);
+    for regression, each scores R² only on 2 rows or more."""
     if regression:
         if len(y_train) < 2 * CV_FOLDS:
             raise UsageError(
@@ -114,13 +115,6 @@ def _check_grid_folds(y_train, test_size, regression):
             )
         return
     counts = _class_counts(y_train)
-    single = [label for label, count in counts.items() if count < 2]
-    if single:
-        raise UsageError(
-            f"--grid: class {single[0]!r} has a single row in the training split; its "
-            f"{CV_FOLDS}-fold cross-validation needs 2 or more rows of every class there "
-            f"(lower --test-size {test_size}, or add rows of that class)"
-        )
     if max(counts.values()) < CV_FOLDS:  # as StratifiedKFold refuses it
         raise UsageError(
             f"--grid: no class has {CV_FOLDS} rows in the training split (the largest has "
