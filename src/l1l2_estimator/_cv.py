@@ -321,8 +321,8 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         ] if self.return_train_score else None
 
         candidates, scores, fit_times, score_times, n_iters = [], [], [], [], []
-        raising = isinstance(self.error_score, str)  # "raise"
         train_scores = [] if self.return_train_score else None
+        raising = isinstance(self.error_score, str)  # "raise"
         unconverged = 0
         # Failed member fits by cause, and the causes of the folds not trained (fold -> (cause,
         # message)). A training fold without rows is a failed fit, as GridSearchCV's fit on it
@@ -718,6 +718,7 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                 f"{divergence_advice(self.get_params(deep=False))}, or search smaller l1s and "
                 "l2s)"
             )
+
         def folds(cause, message=None):
             numbers = sorted(
                 fold for fold, (kind, text) in failed["causes"].items()
@@ -1074,8 +1075,8 @@ too; an int ``cv`` then splits it with ``KFold``.
     default_reason="",
     fold_rule="""
     A training fold that misses a class trains, as ``GridSearchCV``'s fit on it does, a
-    network of the classes it holds; one of a single class is a failed fit
-    (``error_score``).""",
+    network of the classes it holds; one whose single fit fails (a single class, class
+    weights that do not fit its classes) is a failed fit (``error_score``).""",
     estimator="L1L2Classifier",
     target_attributes="""\
 classes_ : ndarray of shape (n_classes,)
