@@ -1168,6 +1168,25 @@ def test_members_of_a_fold_missing_a_class_are_its_single_fits(wine, which):
     assert [len(np.unique(y[train])) for train in folds] == [[2, 3, 2], [2, 2]][len(which) == 2]
 
 
+def _failing_as_in_grid_search(X, y, splits, params, error_score, failures):
+    """The search over l1 in {0, 1e-2} whose FitFailedWarning matches ``failures``, after
+    checking that its results equal GridSearchCV's."""
+    ours = L1L2ClassifierCV(l1s=[0, 1e-2], l2s=[0], cv=splits, refit=False,
+                            error_score=error_score, **params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("ignore", UserWarning)  # NaN means
+        with pytest.warns(FitFailedWarning, match=failures):
+            ours.fit(X, y)
+        warnings.simplefilter("ignore", FitFailedWarning)
+        theirs = GridSearchCV(
+            L1L2Classifier(**params), {"l1": [0, 1e-2], "l2": [0]}, cv=splits, refit=False,
+            error_score=error_score,
+        ).fit(X, y)
+    _assert_same_results(ours, theirs)
+    return ours
+
+
 @pytest.mark.parametrize("error_score", [np.nan, -1.0])
 def test_a_fold_of_one_class_is_a_failed_fit_as_in_grid_search(wine, error_score):
     X, y, _ = _folds_missing_classes(wine)
@@ -1175,24 +1194,12 @@ def test_a_fold_of_one_class_is_a_failed_fit_as_in_grid_search(wine, error_score
     # Fold 0 trains on class 2 alone.
     splits = [(rows[130:], rows[:130]), (rows[:100], rows[100:]), (rows[50:], rows[:50])]
     params = dict(NETWORK, epochs=20, tol=0, n_iter_no_change=20)
-    ours = L1L2ClassifierCV(l1s=[0, 1e-2], l2s=[0], cv=splits, error_score=error_score,
-                            **params)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        warnings.simplefilter("ignore", UserWarning)  # NaN means
-        with pytest.warns(FitFailedWarning, match=(
-            r"2 of the 6 member fits failed.*2 could not be fitted \(training fold 0: "
-            r"L1L2Classifier needs samples of at least 2 classes in the data, but the data "
-            r"contains only one class: 2\.\)"
-        )):
-            ours.fit(X, y)
-        for category in (FitFailedWarning, UserWarning):
-            warnings.simplefilter("ignore", category)
-        theirs = GridSearchCV(
-            L1L2Classifier(**params), {"l1": [0, 1e-2], "l2": [0]}, cv=splits, refit=False,
-            error_score=error_score,
-        ).fit(X, y)
-    _assert_same_results(ours, theirs)
+    ours = _failing_as_in_grid_search(
+        X, y, splits, params, error_score,
+        r"2 of the 6 member fits failed.*2 could not be fitted \(training fold 0: "
+        r"L1L2Classifier needs samples of at least 2 classes in the data, but the data "
+        r"contains only one class: 2\.\)",
+    )
     np.testing.assert_array_equal(ours.cv_results_["split0_test_score"], error_score)
     np.testing.assert_array_equal(ours.cv_results_["mean_n_iter"], [20, 20])
     search = clone(ours).set_params(error_score="raise")
@@ -1211,18 +1218,11 @@ def test_class_weights_that_do_not_fit_a_fold_fail_its_fits_as_in_grid_search(wi
     X, y, splits = _folds_missing_classes(wine)
     splits = splits[:2]  # classes 1 and 2; all three
     params = dict(NETWORK, epochs=20, class_weight={0: 2.0})
-    ours = L1L2ClassifierCV(l1s=[0, 1e-2], l2s=[0], cv=splits, refit=False, **params)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        warnings.simplefilter("ignore", UserWarning)  # NaN means
-        with pytest.warns(FitFailedWarning, match=(
-            r"2 of the 4 member fits failed.*2 could not be fitted \(training fold 0: The "
-            r"classes, \[1, 2\], are not in class_weight\)"
-        )):
-            ours.fit(X, y)
-        warnings.simplefilter("ignore", FitFailedWarning)
-        theirs = _grid_search(L1L2Classifier(**params), X, y, [0, 1e-2], [0], splits)
-    _assert_same_results(ours, theirs)
+    ours = _failing_as_in_grid_search(
+        X, y, splits, params, np.nan,
+        r"2 of the 4 member fits failed.*2 could not be fitted \(training fold 0: The "
+        r"classes, \[1, 2\], are not in class_weight\)",
+    )
     with pytest.raises(ValueError, match=r"the fit on training fold 0 of the splits cv gave fails "
                        r"\(The classes, \[1, 2\], are not in class_weight\)"):
         clone(ours).set_params(error_score="raise").fit(X, y)
