@@ -120,7 +120,7 @@ import numpy as np
 import tensorflow as tf
 from sklearn.model_selection import check_cv
 import l1l2_estimator._trainer_cache as cache
-import l1l2_estimator._training as training
+import l1l2_estimator._ensemble as ensemble
 from l1l2_estimator import L1L2ClassifierCV
 
 phases = {}
@@ -143,7 +143,7 @@ def timed(label, function, inside_group):
     return call
 
 cache.Trainer.__init__ = timed("ensemble traces", cache.Trainer.__init__, True)
-training._train_group = timed("ensemble group", training._train_group, False)
+ensemble._train_group = timed("ensemble group", ensemble._train_group, False)
 
 def search(**overrides):
     return L1L2ClassifierCV(l1s=setting["l1s"], l2s=setting["l2s"], cv=setting["folds"],
@@ -165,7 +165,7 @@ for label in ("first", "again"):
 # the difference of two searches over different numbers of epochs, both in the chains of the
 # whole search (the shorter one has less work ahead, which alone would keep it in one chain).
 epochs = (max(2, setting["epochs"] // 10), setting["epochs"])
-training.CHAIN_MIN_FLOP = 0
+ensemble.CHAIN_MIN_FLOP = 0
 seconds = []
 for n_epochs in epochs:
     fixed = search(epochs=n_epochs, tol=0.0, n_iter_no_change=n_epochs, refit=False)

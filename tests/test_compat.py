@@ -185,7 +185,7 @@ def test_every_optimizer_load_reads_is_sorted_by_the_sign_of_its_state():
 
 
 def test_every_proximal_optimizer_but_sgd_has_its_slots():
-    from l1l2_estimator._training import PROXIMAL_OPTIMIZERS
+    from l1l2_estimator._graph import PROXIMAL_OPTIMIZERS
 
     assert set(_compat.OPTIMIZER_SLOTS) == PROXIMAL_OPTIMIZERS - {"SGD"}
 
@@ -256,12 +256,12 @@ def test_tensorflow_keeps_custom_gradients_in_its_registry_until_forgotten():
     longer need it once traced."""
     import tensorflow as tf
 
-    from l1l2_estimator import _training
+    from l1l2_estimator import _graph
 
     def traced(x, bias):
         with tf.GradientTape() as tape:
             tape.watch(bias)
-            y = tf.reduce_sum(_training._add_bias(x, bias))
+            y = tf.reduce_sum(_graph._add_bias(x, bias))
         return tape.gradient(y, bias)
 
     before = _compat.custom_gradient_names()

@@ -24,7 +24,7 @@ from l1l2_estimator import (
     L1L2ClassifierCV,
     L1L2Regressor,
     L1L2RegressorCV,
-    _training,
+    _ensemble,
 )
 from l1l2_estimator._trainer_cache import trainers
 
@@ -147,9 +147,9 @@ def test_members_equal_single_fits_when_operations_are_split_among_threads():
     evenly among them: without padding slots, the middle member's products were split between
     two threads and rounded differently from its single fit. Checked in a process with two."""
     code = (
-        "from l1l2_estimator import _training; import tensorflow as tf; "
+        "from l1l2_estimator import _ensemble; import tensorflow as tf; "
         "tf.config.threading.set_intra_op_parallelism_threads(2); "
-        "assert _training._intra_op_threads() == 2; "
+        "assert _ensemble._intra_op_threads() == 2; "
         "from sklearn.datasets import load_wine; from sklearn.preprocessing import StandardScaler; "
         "import tests.test_cv as t; "
         "X, y = load_wine(return_X_y=True); X = StandardScaler().fit_transform(X); "
@@ -167,8 +167,8 @@ def test_members_equal_single_fits_when_operations_are_split_among_threads():
 def _members_in_chains(monkeypatch, base, X, y, folds, penalties, chains, sample_weight=None):
     """Members trained with ``chains`` chains wherever an ensemble has that many members per
     stream, and the (members, chains) of every ensemble built."""
-    monkeypatch.setattr(_training, "CHAIN_MIN_FLOP", 0)
-    monkeypatch.setattr(_training, "_parallel_chains", lambda: chains)
+    monkeypatch.setattr(_ensemble, "CHAIN_MIN_FLOP", 0)
+    monkeypatch.setattr(_ensemble, "_parallel_chains", lambda: chains)
     trainers.clear()
     fitted, _, _ = clone(base)._fit_members(X, y, sample_weight, folds, penalties)
     return fitted, {(trainer.spec.members, trainer.spec.chains) for trainer in trainers.idle()}
@@ -220,7 +220,7 @@ def test_members_equal_in_chains_when_packed_tighter(wine, monkeypatch, chains):
                              "activation": "tanh", "proximal_l1": True,
                              "class_weight": "balanced"})
     weights = np.random.default_rng(0).uniform(0.5, 2.0, len(y))
-    monkeypatch.setattr(_training._Packing, "worth_packing",
+    monkeypatch.setattr(_ensemble._Packing, "worth_packing",
                         lambda self, per_stream: per_stream >= 2)
     arguments = (base, X, y, folds, penalties)
     expected, one = _members_in_chains(monkeypatch, *arguments, 1, sample_weight=weights)
@@ -245,24 +245,24 @@ def test_chains_follow_the_thread_pools(monkeypatch, intra, inter, variable, cor
         monkeypatch.delenv("TF_NUM_INTEROP_THREADS", raising=False)
     else:
         monkeypatch.setenv("TF_NUM_INTEROP_THREADS", variable)
-    monkeypatch.setattr(_training, "_intra_op_threads", lambda: intra or cores)
-    monkeypatch.setattr(_training.tf.config.threading, "get_inter_op_parallelism_threads",
+    monkeypatch.setattr(_ensemble, "_intra_op_threads", lambda: intra or cores)
+    monkeypatch.setattr(_ensemble.tf.config.threading, "get_inter_op_parallelism_threads",
                         lambda: inter)
-    monkeypatch.setattr(_training._environment, "usable_cores", lambda: cores)
-    assert _training._parallel_chains.__wrapped__() == chains
+    monkeypatch.setattr(_ensemble._environment, "usable_cores", lambda: cores)
+    assert _ensemble._parallel_chains.__wrapped__() == chains
 
 
 def test_small_ensembles_stay_one_chain(monkeypatch):
     """A second chain costs its first run about 0.2 s of tracing: only ensembles with enough
     arithmetic left (products of 6 FLOP per weight and row, every member, every epoch) take
     it, as many as the machine runs side by side, at most one per member."""
-    monkeypatch.setattr(_training, "_parallel_chains", lambda: 2)
+    monkeypatch.setattr(_ensemble, "_parallel_chains", lambda: 2)
     layers = (30, 64, 2)  # 6 * (30 * 64 + 64 * 2) = 12,288 FLOP per row
-    assert _training._ensemble_chains(layers, [455] * 5, 16, 100) == 2  # 44.7 GFLOP
-    assert _training._ensemble_chains(layers, [455] * 5, 16, 50) == 1  # 22.4 GFLOP
-    assert _training._ensemble_chains(layers, [455] * 5, 1, 10_000) == 1  # one member each
-    monkeypatch.setattr(_training, "_parallel_chains", lambda: 3)
-    assert _training._ensemble_chains(layers, [455] * 5, 2, 10_000) == 2
+    assert _ensemble._ensemble_chains(layers, [455] * 5, 16, 100) == 2  # 44.7 GFLOP
+    assert _ensemble._ensemble_chains(layers, [455] * 5, 16, 50) == 1  # 22.4 GFLOP
+    assert _ensemble._ensemble_chains(layers, [455] * 5, 1, 10_000) == 1  # one member each
+    monkeypatch.setattr(_ensemble, "_parallel_chains", lambda: 3)
+    assert _ensemble._ensemble_chains(layers, [455] * 5, 2, 10_000) == 2
 
 
 @pytest.mark.parametrize("prepare_refit", [False, True])

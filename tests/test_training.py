@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from l1l2_estimator import L1L2Classifier, L1L2Regressor, _stopping, _trainer_cache, _training
+from l1l2_estimator import L1L2Classifier, L1L2Regressor, _graph, _stopping, _trainer_cache
 from l1l2_estimator._base import unit_mean
 
 from .conftest import FAST
@@ -210,7 +210,7 @@ def test_penalty_equals_keras_l1l2(fitted_binary):
     """The penalty in the training graph is what keras.regularizers.L1L2 adds to model_'s loss."""
     model = fitted_binary.model_
     kernels = [layer.kernel.value[None, None] for layer in model.layers]  # one member
-    ours = _training._penalty(kernels, 1e-5, 1e-4, proximal=False)[0, 0]
+    ours = _graph._penalty(kernels, 1e-5, 1e-4, proximal=False)[0, 0]
     assert float(ours) == pytest.approx(float(sum(model.losses)), rel=1e-6)
     for layer in model.layers:
         assert type(layer.kernel_regularizer) is keras.regularizers.L1L2
@@ -224,7 +224,7 @@ def test_softmax_loss_and_gradient_equal_keras(n_classes):
     rng = np.random.default_rng(n_classes)
     logits = tf.constant(rng.normal(0, 30, (2, 3, 48, n_classes)), tf.float32)  # streams, members
     codes = rng.integers(0, n_classes, (2, 1, 48, 1)).astype(np.float32)  # one column per stream
-    row_loss = _training._ROW_LOSSES["sparse_categorical_crossentropy"]
+    row_loss = _graph._ROW_LOSSES["sparse_categorical_crossentropy"]
     with tf.GradientTape(persistent=True) as tape:
         tape.watch(logits)
         ours = row_loss(tf.constant(codes), logits)
@@ -317,7 +317,7 @@ def test_amsgrad_proximal_step_uses_the_largest_second_moment():
     assert float(velocity_hat[0]) > float(optimizer._velocities[0][0])
     steps = float(optimizer.iterations)
     expected = 0.1 / (np.sqrt(float(velocity_hat[0]) / (1 - 0.999**steps)) + optimizer.epsilon)
-    step = _training._step_size(optimizer, variable, optimizer.learning_rate)
+    step = _graph._step_size(optimizer, variable, optimizer.learning_rate)
     np.testing.assert_allclose(step.numpy(), expected, rtol=1e-5)
 
 

@@ -45,7 +45,9 @@ from ._stopping import (
     warn_not_converged,
 )
 from ._trainer_cache import NetworkSpec
-from ._training import PROXIMAL_OPTIMIZERS, all_finite, train, train_ensemble
+from ._ensemble import train_ensemble
+from ._graph import PROXIMAL_OPTIMIZERS
+from ._training import all_finite, train
 
 
 # Keras optimizers whose update of each weight depends only on that weight's own gradient and
@@ -594,7 +596,7 @@ class L1L2Network(RoutedParams):
         For every training fold (an array of row indices of ``X``) and every ``(l1, l2)`` pair,
         the fitted state that ``clone(self).set_params(l1=l1, l2=l2).fit(X[fold], y[fold],
         sample_weight[fold])`` would publish, all trained at once as one ensemble
-        (``_training.train_ensemble``). Returns ``(members, diverged, converged)``:
+        (``_ensemble.train_ensemble``). Returns ``(members, diverged, converged)``:
         ``members[f][p]`` is a fitted state for ``_set_fitted_state`` (without optimizer state:
         continuing to train a member starts a fresh optimizer), ``diverged[f][p]`` tells whether
         that fit would have raised, ``converged[f][p]`` whether it stopped by the ``tol`` rule.

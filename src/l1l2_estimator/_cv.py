@@ -3,7 +3,7 @@
 
 ``GridSearchCV`` fits one network per (penalty pair, fold); on small data each fit is mostly fixed
 cost and tiny steps. These estimators train all of them as one *ensemble* (see
-``L1L2Network._fit_members`` and ``_training.train_ensemble``): every member has its own weights,
+``L1L2Network._fit_members`` and ``_ensemble.train_ensemble``): every member has its own weights,
 penalties and row stream (its fold's training rows, shuffled and batched as a single fit would
 shuffle and batch them), and follows the path of the corresponding single fit. Scoring, the
 ``cv_results_`` table and the refit are scikit-learn's, as in ``GridSearchCV``.

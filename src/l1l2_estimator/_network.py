@@ -61,7 +61,7 @@ def build_network(
         )
     if weights is not None:
         model.set_weights(weights)
-    # Training runs in our own compiled loop (see _training.py), so Keras' XLA switch for
+    # Training runs in our own compiled loop (see _graph.py), so Keras' XLA switch for
     # ``model.fit`` is left off: it would only add compile time if a user calls ``model_.fit``.
     # No loss scaling either (a mixed_float16 policy wraps the optimizer in Keras'
     # LossScaleOptimizer, whose variables are not the trained optimizer's).

@@ -73,7 +73,7 @@ class NetworkSpec:
 
 class Trainer:
     """The variables of one network structure, a Keras optimizer built on them, and the compiled
-    functions that load, train and read them (see ``_training.compile_functions``)."""
+    functions that load, train and read them (see ``_graph.compile_functions``)."""
 
     def __init__(self, spec, optimizer, compile_functions):
         self.spec = spec
