@@ -1063,9 +1063,9 @@ def test_held_out_rows_are_scored_in_float64_as_grid_search_scores_them():
 def test_a_search_too_large_for_memory_is_refused_before_training(wine, monkeypatch):
     """The weights of 20 members fit in 200 KiB here, but their activations on a batch do not:
     the check counts both (and the rows gathered each epoch)."""
-    from l1l2_estimator import _base
+    from l1l2_estimator import _memory
 
-    monkeypatch.setattr(_base, "available_memory", lambda: 200 * 1024)
+    monkeypatch.setattr(_memory, "available_memory", lambda: 200 * 1024)
     search = L1L2ClassifierCV(l1s=[0, 1e-3], l2s=[0, 1e-3], cv=5, **NETWORK)
     with pytest.raises(MemoryError, match="20 networks .* or fewer l1s, l2s or folds"):
         search.fit(*wine)
@@ -1258,12 +1258,12 @@ def test_error_score_raise_names_the_first_failing_fold(wine):
 def test_folds_of_several_class_sets_are_refused_for_memory_before_any_trains(wine, monkeypatch):
     """Every set of classes together: the ensemble of the folds that miss a class had trained
     before the others were refused."""
-    from l1l2_estimator import _base
+    from l1l2_estimator import _base, _memory
 
     X, y, splits = _folds_missing_classes(wine)
     trained = []
     monkeypatch.setattr(_base, "train_ensemble", lambda *args, **kwargs: trained.append(args))
-    monkeypatch.setattr(_base, "available_memory", lambda: 60 * 1024)
+    monkeypatch.setattr(_memory, "available_memory", lambda: 60 * 1024)
     with pytest.raises(MemoryError, match="10 networks"):  # 5 folds, 2 pairs
         L1L2ClassifierCV(l1s=[0, 1e-2], l2s=[0], cv=splits, **NETWORK).fit(X, y)
     assert trained == []
@@ -1311,7 +1311,7 @@ def test_full_batches_are_not_counted_as_the_batch_size_asked_for(wine, monkeypa
     """batch_size=10**9 asks for one batch per fold: the memory check counts a fold's rows (it
     counted 10**9 rows of activations and refused a search of a few MiB), and its message names
     the search."""
-    from l1l2_estimator import _base
+    from l1l2_estimator import _memory
 
     X, y = wine
     search = L1L2ClassifierCV(l1s=[0, 1e-3], l2s=[0], cv=2, **{**NETWORK, "epochs": 5},
@@ -1320,7 +1320,7 @@ def test_full_batches_are_not_counted_as_the_batch_size_asked_for(wine, monkeypa
         warnings.simplefilter("ignore", ConvergenceWarning)
         search.fit(X, y)
     assert search.best_estimator_.n_iter_ == 5
-    monkeypatch.setattr(_base, "available_memory", lambda: 1024)
+    monkeypatch.setattr(_memory, "available_memory", lambda: 1024)
     with pytest.raises(MemoryError, match="^L1L2ClassifierCV: 4 networks .* a smaller batch_size"):
         search.fit(X, y)
 

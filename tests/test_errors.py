@@ -904,7 +904,7 @@ def test_a_failing_refit_never_leaves_predict_an_empty_estimator():
     """The fitted state was restored by clearing the attribute dict and refilling it: a predict
     in another thread in between found no coefs_ (NotFittedError, AttributeError). Failing
     fits are simulated by the block every fit runs in, failing at once, as fast as possible."""
-    from l1l2_estimator._base import restored_on_failure
+    from l1l2_estimator._fitted import restored_on_failure
 
     X = rng.normal(size=(80, 4))
     y = (X[:, 0] > 0).astype(int)

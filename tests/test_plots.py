@@ -997,14 +997,14 @@ def test_regularization_path_trains_one_value_at_a_time_when_the_batch_does_not_
     """The ensemble of every l1 value needs their memory together; when that is more than is
     available, each value is trained by itself (each fit checked alone), as for the settings the
     ensemble does not train. It had raised MemoryError asking for "fewer l1s, l2s or folds"."""
-    from l1l2_estimator import _base
+    from l1l2_estimator import _memory
 
     X_train, y_train, X_test, y_test = split
     estimator = L1L2Classifier(**{**FAST, "epochs": 5})
     expected = plots.regularization_path(estimator, X_train, y_train, X_test, y_test, [0, 1e-2])
     weights = 8 * 16 + 16 + 16 + 1  # one network of layer sizes [8, 16, 1]
     # Room for one network with its optimizer, not for two.
-    monkeypatch.setattr(_base, "available_memory", lambda: int(weights * 32 * 1.5))
+    monkeypatch.setattr(_memory, "available_memory", lambda: int(weights * 32 * 1.5))
     clone(estimator).fit(X_train, y_train)
     path = plots.regularization_path(estimator, X_train, y_train, X_test, y_test, [0, 1e-2])
     np.testing.assert_array_equal(path.test_scores, expected.test_scores)

@@ -10,7 +10,7 @@ import pytest
 import tensorflow as tf
 
 from l1l2_estimator import L1L2Classifier, L1L2Regressor, _graph, _stopping, _trainer_cache
-from l1l2_estimator._base import unit_mean
+from l1l2_estimator._inputs import unit_mean
 
 from .conftest import FAST
 

@@ -9,7 +9,6 @@ the output layer is, and how held-out rows are scored.
 
 from . import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start)
 
-import contextlib
 import functools
 import math
 from numbers import Real
@@ -25,8 +24,12 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._compat import check_sample_weight, fit_context, validate_params
+from ._ensemble import check_elementwise, train_ensemble
+from ._fitted import changes, publish, restored_on_failure, stand_in
+from ._graph import PROXIMAL_OPTIMIZERS
 from ._inference import forward
-from ._memory import available_memory
+from ._inputs import float32_weights, is_sparse, unit_mean, weight_sources
+from ._memory import check_training_memory
 from ._network import build_network
 from ._params import (
     ACTIVATIONS,
@@ -45,148 +48,12 @@ from ._stopping import (
     warn_not_converged,
 )
 from ._trainer_cache import NetworkSpec
-from ._ensemble import train_ensemble
-from ._graph import PROXIMAL_OPTIMIZERS
 from ._training import all_finite, train
-
-
-# Keras optimizers whose update of each weight depends only on that weight's own gradient and
-# state, and rounds the same wherever the weight sits, so that networks stacked on a member axis
-# train bit for bit as if alone. Gradient clipping by norm couples the members. Ftrl raises its
-# accumulators to a power, which TensorFlow's vectorized kernels round differently depending on
-# where an element falls in the array (tested: members then differ from single fits in the last
-# bit, and their paths drift apart).
-_ELEMENTWISE_OPTIMIZERS = frozenset(
-    {"Adam", "AdamW", "Adamax", "Nadam", "SGD", "RMSprop", "Adagrad", "Adadelta", "Lion"}
-)
-
-
-# Bytes per weight while training: the float32 weight, up to three optimizer slots, its gradient,
-# the copies read back (float32) and published (float64 coefs_), and in an ensemble of several
-# chains each step's split copy of the weights and the joined gradient.
-_BYTES_PER_WEIGHT = 4 * (1 + 3 + 1 + 1 + 2 + 2)
-# Bytes per unit and batch row of each member in a step: float32 activations, their gradients
-# and one temporary.
-_BYTES_PER_ACTIVATION = 4 * 3
 
 
 def _but_learning_rate(config):
     """A serialized optimizer without its learning rate."""
     return {**config, "config": {**config["config"], "learning_rate": None}}
-
-
-@contextlib.contextmanager
-def float32_features(X):
-    """Run ``validate_data``'s cast of ``X`` to float32 in this block; where it fails because
-    finite values of ``X`` are beyond float32's range (they become inf, and scikit-learn reports
-    "infinity"), say so instead."""
-    try:
-        # (NumPy's warnings about the overflowing cast: the error below says it better.)
-        with np.errstate(over="ignore", invalid="ignore"):
-            yield
-    except ValueError as error:
-        # Only where scikit-learn found "infinity": any other error (a NaN, y's length) is
-        # raised as it is, without reading X again (a DataFrame of sparse columns would be
-        # densified by np.asarray).
-        if "infinity" not in str(error):
-            raise
-        try:
-            if sp.issparse(X):
-                values = X.data
-            elif is_sparse(X):  # a DataFrame of sparse columns: its stored values
-                values = X.sparse.to_coo().data
-            else:
-                # As float64 (numbers in an object array too: 10**40 is finite there).
-                values = np.asarray(X, dtype=np.float64)
-        except (TypeError, ValueError, OverflowError):
-            values = np.asarray([])
-        # Real numbers only (strings, complex values: scikit-learn's own message).
-        beyond = values.dtype.kind == "f" and bool(
-            np.all(np.isfinite(values)) and np.any(np.abs(values) > np.finfo(np.float32).max)
-        )
-        if not beyond:
-            raise
-        raise ValueError(
-            f"X holds finite values beyond float32's range (±{np.finfo(np.float32).max:.3g}), "
-            "in which the network trains (predict computes in float64); rescale the features, "
-            "e.g. with StandardScaler."
-        ) from None
-
-
-def is_sparse(X):
-    """Whether ``X`` is sparse as scikit-learn's validation reads it: a SciPy sparse matrix or
-    array, or a pandas DataFrame of sparse columns (it has the ``.sparse`` accessor, which
-    ``check_array`` turns into a SciPy matrix)."""
-    return sp.issparse(X) or (hasattr(X, "sparse") and getattr(X, "ndim", 0) == 2)
-
-
-def weight_sources(params):
-    """What sets the training rows' weights for an estimator with ``params``, for messages."""
-    return "sample_weight and class_weight" if "class_weight" in params else "sample_weight"
-
-
-def float32_weights(weights, params):
-    """``weights`` (float64) as the float32 the training takes, or ValueError where float32
-    cannot hold them (``partial_fit`` takes its weights as given, not scaled); ``params`` those
-    of the estimator, for the message."""
-    with np.errstate(over="ignore"):
-        converted = np.asarray(weights, dtype=np.float32)
-    if not np.all(np.isfinite(converted)):
-        raise ValueError(
-            f"The training weights (by {weight_sources(params)}) hold values beyond float32's "
-            f"range (±{np.finfo(np.float32).max:.3g}), in which the network trains; "
-            "partial_fit takes the weights as given: scale them down."
-        )
-    if not np.any(converted):
-        # Every weight below float32's smallest number: the data would count for nothing.
-        raise ValueError(
-            f"The training weights (by {weight_sources(params)}) are all below float32's "
-            f"smallest number ({np.finfo(np.float32).smallest_subnormal:.3g}), in which the "
-            "network trains, and would train on nothing; partial_fit takes the weights as "
-            "given: scale them up."
-        )
-    return converted
-
-
-def unit_mean(weights):
-    """The training rows' weights (float64, none zero) scaled to a mean of 1, as float32.
-
-    Weights set how much each row counts against the others, never how much the data counts
-    against the penalties: ``sample_weight`` and ``c * sample_weight`` train the same network (as
-    in MLPClassifier), and uniform weights train the network of no weights. Keras' loss, the
-    weighted sum divided by the batch's rows, is otherwise kept: weights of mean 1 train as in
-    ``keras.Model.fit``. Computed in float64: tiny weights (a mean below float32's smallest
-    normal number) would make a float32 factor infinite.
-    """
-    weights = np.asarray(weights, dtype=np.float64)
-    # Divided by the largest first: the sum of weights near float64's largest number overflows
-    # (every weight would become 0), and that of weights near its smallest makes the factor
-    # infinite.
-    weights = weights / np.max(weights)
-    return (weights * (len(weights) / np.sum(weights))).astype(np.float32)
-
-
-def stand_in(estimator):
-    """A shallow copy of ``estimator`` for scikit-learn's ``validate_data(..., reset=True)`` to
-    write ``n_features_in_`` and ``feature_names_in_`` to: a fit publishes them together with
-    the network they describe (``publish``), so that ``predict`` in another thread, or a copy
-    taken meanwhile, never sees the new feature count beside the old network."""
-    twin = object.__new__(type(estimator))
-    vars(twin).update(vars(estimator))
-    return twin
-
-
-_UNSET = object()
-
-
-def changes(estimator, twin):
-    """What ``twin`` (a ``stand_in`` of ``estimator``) has that ``estimator`` does not: the
-    attributes it set (``{name: value}``) and the names it removed."""
-    before, after = vars(estimator), vars(twin)
-    return (
-        {name: value for name, value in after.items() if before.get(name, _UNSET) is not value},
-        [name for name in before if name not in after],
-    )
 
 
 def _finite_non_negative(weight):
@@ -196,89 +63,6 @@ def _finite_non_negative(weight):
         return 0 <= float(weight) < float("inf")
     except OverflowError:
         return False
-
-
-def publish(estimator, attributes, absent=()):
-    """Set ``attributes`` on ``estimator`` and remove the attributes named in ``absent``, in one
-    step: the estimator's attribute dict is replaced by an updated copy, so that another thread
-    sees either every old attribute or every new one."""
-    updated = {**vars(estimator), **attributes}
-    for name in absent:
-        updated.pop(name, None)
-    estimator.__dict__ = updated
-
-
-@contextlib.contextmanager
-def restored_on_failure(estimator):
-    """Leave ``estimator`` exactly as it was if the block raises (a failed fit).
-
-    Restoring the attributes suffices: training works on a trainer's variables, and a fitted
-    state is published only once training has succeeded.
-    """
-    saved_state = dict(vars(estimator))
-    try:
-        yield
-    except BaseException:
-        # In one step (a predict in another thread never sees an empty estimator).
-        estimator.__dict__ = saved_state
-        raise
-
-
-def _check_memory(name, sizes, members, *, rows=0, batch=0):
-    """Refuse, before allocating anything, training that cannot fit in the memory available:
-    the weights and optimizer state of ``members`` networks of layer ``sizes``, the ``rows``
-    gathered each epoch (every training fold's, for a cross-validation) and a step's activations
-    on ``batch`` rows. An allocation failure deep in NumPy or TensorFlow says little, and the
-    operating system may kill the process first."""
-    n_weights = sum(fan_in * fan_out + fan_out for fan_in, fan_out in zip(sizes[:-1], sizes[1:]))
-    needed = (
-        n_weights * members * _BYTES_PER_WEIGHT
-        + rows * sizes[0] * 4
-        + batch * members * sum(sizes[1:]) * _BYTES_PER_ACTIVATION
-    )
-    available = available_memory()
-    if available is None:  # not on this platform: let allocation decide
-        return
-    if needed > available:
-        what = f"{members} networks" if members > 1 else "the network"
-        verb = "need" if members > 1 else "needs"
-        raise MemoryError(
-            f"{name}: {what} with layer sizes {list(sizes)} ({n_weights * members:,} weights) "
-            f"{verb} about {needed / 2**30:.1f} GiB to train, but {available / 2**30:.1f} GiB of "
-            "memory are available. Use smaller hidden_layer_sizes (or fewer features)"
-            + (", a smaller batch_size, or fewer l1s, l2s or folds." if members > 1 else ".")
-        )
-
-
-def batch_refusal(optimizer_config):
-    """Why networks trained by ``optimizer_config`` (serialized) cannot train together as
-    members of one ensemble, or None if they can."""
-    name = optimizer_config.get("class_name")
-    config = optimizer_config.get("config", {})
-    if name == "Ftrl" and optimizer_config.get("module") == "keras.optimizers":
-        return (
-            "Ftrl's update raises its accumulators to a power, which rounds differently in a "
-            "batched ensemble than in a single fit; search it with GridSearchCV"
-        )
-    if optimizer_config.get("module") != "keras.optimizers" or name not in _ELEMENTWISE_OPTIMIZERS:
-        names = ", ".join(sorted(_ELEMENTWISE_OPTIMIZERS))
-        return (
-            "networks trained together need one of the Keras optimizers that update each "
-            f"weight from its own gradient and state alone ({names}); got {name!r}"
-        )
-    for option in ("clipnorm", "global_clipnorm"):
-        if config.get(option) is not None:
-            return (
-                f"optimizer__{option} clips by a norm over all the networks trained together; "
-                "use optimizer__clipvalue, or GridSearchCV"
-            )
-    return None
-
-
-def _check_elementwise(optimizer_config):
-    refusal = batch_refusal(optimizer_config)
-    if refusal is not None:
-        raise ValueError(f"Not supported by the cross-validated estimators: {refusal}.")
 
 
 def _is_callback(item):
@@ -682,7 +466,7 @@ class L1L2Network(RoutedParams):
             return members, diverged, converged
         # Every ensemble at once, before any trains (the whole data's output layer is the
         # widest; a step's activations are those of the largest ensemble at most).
-        _check_memory(
+        check_training_memory(
             name,
             (X.shape[1], *layer_sizes(self.hidden_layer_sizes), self._output_layer(targets)[0]),
             len(trained) * len(penalties),
@@ -707,7 +491,7 @@ class L1L2Network(RoutedParams):
                 batch=min(batch_rows(self.batch_size), max(len(folds[index]) for index in group)),
                 name=name,
             )
-            _check_elementwise(state["optimizer_config"])
+            check_elementwise(state["optimizer_config"])
             units, output_activation, loss = self._output_layer(fold_targets)
             spec = NetworkSpec(
                 layer_sizes=(X.shape[1], *(w.shape[1] for w in state["weights"][::2])),
@@ -825,7 +609,7 @@ class L1L2Network(RoutedParams):
         rng = check_random_state(self.random_state)
         n_outputs = self._output_layer(targets)[0]
         sizes = (n_features, *layer_sizes(self.hidden_layer_sizes), n_outputs)
-        _check_memory(name or type(self).__name__, sizes, members, rows=rows, batch=batch)
+        check_training_memory(name or type(self).__name__, sizes, members, rows=rows, batch=batch)
         weights = []
         for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
             limit = np.sqrt(6.0 / (fan_in + fan_out))

@@ -40,7 +40,8 @@ from sklearn.utils.metadata_routing import (
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _docs
-from ._base import is_sparse, publish, restored_on_failure, stand_in, weight_sources
+from ._fitted import publish, restored_on_failure, stand_in
+from ._inputs import is_sparse, weight_sources
 from ._compat import (
     StrOptions,
     check_sample_weight,

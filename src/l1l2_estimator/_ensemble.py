@@ -1,7 +1,8 @@
 """Training an ensemble: one member per (row stream, penalty pair), all stepped by one compiled
 graph (``_graph``), each exactly as ``_training.train`` would train it alone on its stream's rows;
 members that stop are packed into smaller ensembles when that pays, and the graph's members are
-split into chains that run side by side on a machine's cores.
+split into chains that run side by side on a machine's cores. ``batch_refusal`` says which
+optimizers cannot train members together.
 """
 
 from . import _environment  # noqa: I001  (first: TensorFlow's quiet start)
@@ -19,6 +20,48 @@ from ._compat import refuse_forked_tensorflow
 from ._graph import compile_functions, patience_input, tol_input
 from ._params import new_optimizer
 from ._trainer_cache import NetworkSpec, Trainer, trainer_key, trainers
+
+
+# Keras optimizers whose update of each weight depends only on that weight's own gradient and
+# state, and rounds the same wherever the weight sits, so that networks stacked on a member axis
+# train bit for bit as if alone. Gradient clipping by norm couples the members. Ftrl raises its
+# accumulators to a power, which TensorFlow's vectorized kernels round differently depending on
+# where an element falls in the array (tested: members then differ from single fits in the last
+# bit, and their paths drift apart).
+_ELEMENTWISE_OPTIMIZERS = frozenset(
+    {"Adam", "AdamW", "Adamax", "Nadam", "SGD", "RMSprop", "Adagrad", "Adadelta", "Lion"}
+)
+
+
+def batch_refusal(optimizer_config):
+    """Why networks trained by ``optimizer_config`` (serialized) cannot train together as
+    members of one ensemble, or None if they can."""
+    name = optimizer_config.get("class_name")
+    config = optimizer_config.get("config", {})
+    if name == "Ftrl" and optimizer_config.get("module") == "keras.optimizers":
+        return (
+            "Ftrl's update raises its accumulators to a power, which rounds differently in a "
+            "batched ensemble than in a single fit; search it with GridSearchCV"
+        )
+    if optimizer_config.get("module") != "keras.optimizers" or name not in _ELEMENTWISE_OPTIMIZERS:
+        names = ", ".join(sorted(_ELEMENTWISE_OPTIMIZERS))
+        return (
+            "networks trained together need one of the Keras optimizers that update each "
+            f"weight from its own gradient and state alone ({names}); got {name!r}"
+        )
+    for option in ("clipnorm", "global_clipnorm"):
+        if config.get(option) is not None:
+            return (
+                f"optimizer__{option} clips by a norm over all the networks trained together; "
+                "use optimizer__clipvalue, or GridSearchCV"
+            )
+    return None
+
+
+def check_elementwise(optimizer_config):
+    refusal = batch_refusal(optimizer_config)
+    if refusal is not None:
+        raise ValueError(f"Not supported by the cross-validated estimators: {refusal}.")
 
 
 @dataclass

@@ -16,8 +16,9 @@ from sklearn.frozen import FrozenEstimator
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_consistent_length
 
-from ._base import batch_refusal, is_sparse
 from ._compat import BaseSearchCV, validate_params
+from ._ensemble import batch_refusal
+from ._inputs import is_sparse
 from ._params import optimizer_config, penalty_values
 from ._stopping import divergence_advice, warn_not_converged, warnings_point_higher
 

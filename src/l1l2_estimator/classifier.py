@@ -19,7 +19,8 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import column_or_1d, validate_data
 
 from . import _docs
-from ._base import L1L2Network, checks_continued_params, float32_features, is_sparse
+from ._base import L1L2Network, checks_continued_params
+from ._inputs import float32_features, is_sparse
 from ._compat import fit_context
 from ._params import CLASS_WEIGHT_CONSTRAINT, PARAMETER_CONSTRAINTS, SPARSE_FORMATS
 

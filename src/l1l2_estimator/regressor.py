@@ -11,7 +11,8 @@ from sklearn.utils import RegressorTags
 from sklearn.utils.validation import validate_data
 
 from . import _docs
-from ._base import L1L2Network, checks_continued_params, float32_features, is_sparse
+from ._base import L1L2Network, checks_continued_params
+from ._inputs import float32_features, is_sparse
 from ._compat import StrOptions, fit_context
 from ._params import PARAMETER_CONSTRAINTS, SPARSE_FORMATS
 

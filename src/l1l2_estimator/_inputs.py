@@ -1,0 +1,98 @@
+"""The data and row weights as training takes them: float32 features, sparse input as
+scikit-learn reads it, and the weights' scale."""
+
+import contextlib
+
+import numpy as np
+import scipy.sparse as sp
+
+
+@contextlib.contextmanager
+def float32_features(X):
+    """Run ``validate_data``'s cast of ``X`` to float32 in this block; where it fails because
+    finite values of ``X`` are beyond float32's range (they become inf, and scikit-learn reports
+    "infinity"), say so instead."""
+    try:
+        # (NumPy's warnings about the overflowing cast: the error below says it better.)
+        with np.errstate(over="ignore", invalid="ignore"):
+            yield
+    except ValueError as error:
+        # Only where scikit-learn found "infinity": any other error (a NaN, y's length) is
+        # raised as it is, without reading X again (a DataFrame of sparse columns would be
+        # densified by np.asarray).
+        if "infinity" not in str(error):
+            raise
+        try:
+            if sp.issparse(X):
+                values = X.data
+            elif is_sparse(X):  # a DataFrame of sparse columns: its stored values
+                values = X.sparse.to_coo().data
+            else:
+                # As float64 (numbers in an object array too: 10**40 is finite there).
+                values = np.asarray(X, dtype=np.float64)
+        except (TypeError, ValueError, OverflowError):
+            values = np.asarray([])
+        # Real numbers only (strings, complex values: scikit-learn's own message).
+        beyond = values.dtype.kind == "f" and bool(
+            np.all(np.isfinite(values)) and np.any(np.abs(values) > np.finfo(np.float32).max)
+        )
+        if not beyond:
+            raise
+        raise ValueError(
+            f"X holds finite values beyond float32's range (±{np.finfo(np.float32).max:.3g}), "
+            "in which the network trains (predict computes in float64); rescale the features, "
+            "e.g. with StandardScaler."
+        ) from None
+
+
+def is_sparse(X):
+    """Whether ``X`` is sparse as scikit-learn's validation reads it: a SciPy sparse matrix or
+    array, or a pandas DataFrame of sparse columns (it has the ``.sparse`` accessor, which
+    ``check_array`` turns into a SciPy matrix)."""
+    return sp.issparse(X) or (hasattr(X, "sparse") and getattr(X, "ndim", 0) == 2)
+
+
+def weight_sources(params):
+    """What sets the training rows' weights for an estimator with ``params``, for messages."""
+    return "sample_weight and class_weight" if "class_weight" in params else "sample_weight"
+
+
+def float32_weights(weights, params):
+    """``weights`` (float64) as the float32 the training takes, or ValueError where float32
+    cannot hold them (``partial_fit`` takes its weights as given, not scaled); ``params`` those
+    of the estimator, for the message."""
+    with np.errstate(over="ignore"):
+        converted = np.asarray(weights, dtype=np.float32)
+    if not np.all(np.isfinite(converted)):
+        raise ValueError(
+            f"The training weights (by {weight_sources(params)}) hold values beyond float32's "
+            f"range (±{np.finfo(np.float32).max:.3g}), in which the network trains; "
+            "partial_fit takes the weights as given: scale them down."
+        )
+    if not np.any(converted):
+        # Every weight below float32's smallest number: the data would count for nothing.
+        raise ValueError(
+            f"The training weights (by {weight_sources(params)}) are all below float32's "
+            f"smallest number ({np.finfo(np.float32).smallest_subnormal:.3g}), in which the "
+            "network trains, and would train on nothing; partial_fit takes the weights as "
+            "given: scale them up."
+        )
+    return converted
+
+
+def unit_mean(weights):
+    """The training rows' weights (float64, none zero) scaled to a mean of 1, as float32.
+
+    Weights set how much each row counts against the others, never how much the data counts
+    against the penalties: ``sample_weight`` and ``c * sample_weight`` train the same network (as
+    in MLPClassifier), and uniform weights train the network of no weights. Keras' loss, the
+    weighted sum divided by the batch's rows, is otherwise kept: weights of mean 1 train as in
+    ``keras.Model.fit``. Computed in float64: tiny weights (a mean below float32's smallest
+    normal number) would make a float32 factor infinite.
+    """
+    weights = np.asarray(weights, dtype=np.float64)
+    # Divided by the largest first: the sum of weights near float64's largest number overflows
+    # (every weight would become 0), and that of weights near its smallest makes the factor
+    # infinite.
+    weights = weights / np.max(weights)
+    return (weights * (len(weights) / np.sum(weights))).astype(np.float32)
