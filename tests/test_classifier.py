@@ -276,6 +276,24 @@ def test_estimators_with_an_optimizer_of_a_local_class_copy_and_pickle():
     assert joblib.hash(estimator) == joblib.hash(clone(estimator))
 
 
+@pytest.mark.parametrize("optimizer_class", [keras.optimizers.Lamb, keras.optimizers.Adam])
+def test_every_keras_optimizer_survives_clone_copy_and_pickle(binary_data, optimizer_class):
+    """Keras' own optimizers pickled as scikeras pickles them, through
+    ``keras.optimizers.deserialize``, which returned Keras 3.15's Lamb as the string "Lamb": a
+    clone, copy or unpickled estimator then refused its own optimizer param (GridSearchCV failed
+    every fit), and L1L2ClassifierCV raised a bare KeyError."""
+    import copy
+
+    X, y = binary_data
+    estimator = L1L2Classifier(hidden_layer_sizes=(4,), epochs=2, random_state=0,
+                               optimizer=optimizer_class(learning_rate=0.01))
+    expected = estimator.fit(X, y).predict_proba(X)
+    for twin in (clone(estimator), copy.deepcopy(estimator), pickle.loads(pickle.dumps(estimator))):
+        assert type(twin.optimizer) is optimizer_class
+        assert twin.optimizer.get_config()["learning_rate"] == pytest.approx(0.01)
+        np.testing.assert_array_equal(twin.fit(X, y).predict_proba(X), expected)
+
+
 def test_parallel_cross_validation_and_grid_search(binary_data):
     X, y = binary_data
     clf = L1L2Classifier(hidden_layer_sizes=(8,), epochs=10, random_state=0)

@@ -243,8 +243,11 @@ def test_grid_verbose_on_iris_reports_only_the_refit(capsys, tmp_path):
 
 ERROR_CASES = {
     "hidden 0": (["--hidden", "0"], "argument --hidden: expected comma-separated positive"),
-    "negative l1": (["--l1", "-1"], "argument --l1: expected a number >= 0, got '-1'"),
-    "nan l2": (["--l2", "nan"], "argument --l2: expected a number >= 0, got 'nan'"),
+    "negative l1": (["--l1", "-1"], "argument --l1: expected a number from 0 to float32's "
+                    "largest, 3.403e+38, got '-1'"),
+    "nan l2": (["--l2", "nan"], "argument --l2: expected a number from 0 to float32's"),
+    # It passed the parser, and the estimator refused it after TensorFlow's import.
+    "l2 beyond float32": (["--l2", "1e39"], "argument --l2: expected a number from 0 to float32's"),
     "epochs 0": (["--epochs", "0"], "argument --epochs: expected a whole number >= 1, got '0'"),
     "test size 1.5": (
         ["--test-size", "1.5"], "argument --test-size: expected a fraction in (0, 1)"
@@ -420,7 +423,7 @@ ERROR_CASES.update({
         "is the --csv file the data comes from; writing the model there would replace the data",
     ),
     "--hidden with an underscore": (["--hidden", "1_0"], "got '1_0'"),
-    "--l1 with an underscore": (["--l1", "1_0.5"], "argument --l1: expected a number >= 0"),
+    "--l1 with an underscore": (["--l1", "1_0.5"], "argument --l1: expected a number from 0"),
     "--seed in other digits": (["--seed", "\u0661"], "argument --seed: expected a whole number"),
 })
 

@@ -700,6 +700,8 @@ def test_a_callable_of_several_metrics_that_raises_scores_error_score_for_each(w
         ({"optimizer": keras.optimizers.Adafactor()},
          r"update each weight from its own gradient and state alone \(Adadelta, .*\); got "
          "'Adafactor'"),
+        # (Keras' optimizer deserializer returned Lamb as a string: a bare KeyError here.)
+        ({"optimizer": keras.optimizers.Lamb()}, r"alone \(Adadelta, .*\); got 'Lamb'"),
         ({"l1s": []}, "l1s must be a non-empty list"),
         ({"l2s": [0, -1]}, "l2s must be a non-empty list"),
         ({"hidden_layer_sizes": [(4,), (0,)]}, "hidden_layer_sizes must be one architecture"),
@@ -1434,10 +1436,12 @@ def _assert_routed_like_grid_search(X, y, weights, scoring, settings):
     )
 
 
-@pytest.mark.parametrize("request_weights", [True, False])
+@pytest.mark.parametrize("request_weights", [True, False, "other_name"])
 def test_routing_weights_the_scores_as_the_scorer_requests(wine, request_weights):
     """With metadata routing on, the held-out scores took the weights even when the scorer
-    declined them; GridSearchCV follows the scorer's request."""
+    declined them, or asked for them under another name (an alias, which GridSearchCV routes
+    from metadata of that name, not from sample_weight); GridSearchCV follows the scorer's
+    request."""
     import sklearn
     from sklearn.metrics import accuracy_score, make_scorer
 
@@ -1452,6 +1456,28 @@ def test_routing_weights_the_scores_as_the_scorer_requests(wine, request_weights
         with pytest.raises(ValueError, match="set_score_request"):
             unset.fit(X, y, sample_weight=weights)
         unset.set_score_request(sample_weight=request_weights).fit(X, y, sample_weight=weights)
+
+
+def test_routing_an_aliased_own_score_request_scores_as_grid_search(wine):
+    """scoring=None with set_score_request(sample_weight="other_name"): the search weighted its
+    held-out scores by sample_weight; GridSearchCV leaves them unweighted (its scorer takes
+    metadata named other_name, which was not passed)."""
+    import sklearn
+
+    X, y = wine
+    weights = np.where(y == 0, 5.0, 0.2)
+    settings = {**NETWORK, "epochs": 5}
+    with sklearn.config_context(enable_metadata_routing=True), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search = L1L2ClassifierCV(l1s=[0, 1e-3], l2s=[0], cv=3, **settings)
+        search.set_fit_request(sample_weight=True).set_score_request(sample_weight="other_name")
+        search.fit(X, y, sample_weight=weights)
+        single = L1L2Classifier(**settings, l2=0).set_fit_request(sample_weight=True)
+        grid = GridSearchCV(single.set_score_request(sample_weight="other_name"),
+                            {"l1": [0, 1e-3]}, cv=3).fit(X, y, sample_weight=weights)
+    np.testing.assert_array_equal(
+        search.cv_results_["mean_test_score"], grid.cv_results_["mean_test_score"]
+    )
 
 
 def test_routing_calls_a_plain_function_scorer_without_weights_as_grid_search(wine):
@@ -1657,6 +1683,9 @@ def test_routing_weights_score_as_its_scorer_requests(wine):
         own = L1L2ClassifierCV(**settings).fit(X, y)
         with pytest.raises(UnsetMetadataPassedError, match="set_score_request"):
             own.score(X, y, sample_weight=weights)
+        own.set_score_request(sample_weight="other_name")
+        with pytest.raises(TypeError, match="aliases it to 'other_name', metadata this search"):
+            own.score(X, y, sample_weight=weights)
         own.set_score_request(sample_weight=True)
         expected = accuracy_score(y, own.predict(X), sample_weight=weights)
         assert own.score(X, y, sample_weight=weights) == pytest.approx(expected)
@@ -1804,6 +1833,32 @@ def test_score_takes_the_sparse_column_of_labels_that_fit_took(kind):
         search = L1L2ClassifierCV(l1s=[0, 1e-3], l2s=[0], cv=3, **SMALL).fit(X, column)
     assert single.score(X, column) == single.score(X, y)
     assert search.score(X, column) == search.score(X, y)
+
+
+@pytest.mark.parametrize(
+    "split, message",
+    [
+        # 2-D indices had failed inside the training with an AttributeError ('Multilabel'
+        # object has no attribute 'tolist'); GridSearchCV's fits fail on a 3-D X.
+        ((np.arange(20).reshape(10, 2), np.arange(20, 40)),
+         r"split 0 gave training indices of shape \(10, 2\) and dtype int64: each must be a 1-D"),
+        ((np.arange(20), np.arange(20, 40).reshape(10, 2)), r"split 0 gave test indices of shape"),
+        # Floats and strings had raised NumPy's IndexError.
+        ((np.arange(20) + 0.0, np.arange(20, 40)), r"training indices of shape \(20,\) and dtype "
+         "float64"),
+        ((np.arange(20).astype(str), np.arange(20, 40)), r"training indices .* dtype <U"),
+        ((np.arange(20), np.arange(30, 41)), r"split 0 gave test indices outside the 40 rows"),
+        ((np.arange(20) - 41, np.arange(20, 40)), r"training indices outside the 40 rows"),
+        ((np.arange(39) < 20, np.arange(40) >= 20), r"training mask of 39 values for 40 rows"),
+    ],
+)
+def test_splits_that_are_not_row_indices_are_clear_errors(split, message):
+    X, y = _small_data()
+    search = L1L2ClassifierCV(l1s=[0], l2s=[0], cv=[(np.arange(20, 40), np.arange(20)), split],
+                              **SMALL)
+    with pytest.raises(ValueError, match=message.replace("split 0", "split 1")):
+        search.fit(X, y)
+    assert not hasattr(search, "cv_results_")
 
 
 def test_empty_folds_given_as_python_lists_are_failed_fits_or_nan_scores():

@@ -838,7 +838,14 @@ def test_partial_fit_refuses_a_bad_param_set_after_fitting(Estimator, bad):
      ({"optimizer": "sgd", "optimizer__momentum": np.float32(0.5)},
       {"optimizer": "sgd", "optimizer__momentum": 0.5}),
      ({"optimizer": "sgd", "optimizer__momentum": 0},
-      {"optimizer": "sgd", "optimizer__momentum": 0.0})],
+      {"optimizer": "sgd", "optimizer__momentum": 0.0}),
+     # A bool is the number it stands for, as for l1 and epochs (and MLPClassifier's
+     # learning_rate_init): these were refused in Keras' words, as "optimizer__" arguments.
+     ({"learning_rate": True}, {"learning_rate": 1.0}),
+     ({"optimizer": "sgd", "optimizer__momentum": np.True_},
+      {"optimizer": "sgd", "optimizer__momentum": 1.0}),
+     # ... but for the arguments that are bools.
+     ({"optimizer__amsgrad": 1}, {"optimizer__amsgrad": True})],
 )
 def test_numpy_scalars_and_ints_train_as_the_floats_they_are(given, plain):
     """Keras takes only Python floats for learning_rate (and SGD's momentum): np.float32(0.01)

@@ -265,6 +265,22 @@ def test_dump_other_estimator_raises_type_error(binary_data, tmp_path):
         dump(LogisticRegression().fit(X, y), tmp_path / "model.l1l2")
 
 
+@pytest.mark.parametrize("path", [None, 1.5, True, "descriptor"])
+def test_dump_and_load_take_only_a_path(fitted_binary, tmp_path, path):
+    """Python's open takes an int (True included) as a file descriptor: dump wrote the file into
+    whatever that descriptor was, and closed it."""
+    with open(tmp_path / "other.txt", "wb") as other:
+        path = other.fileno() if path == "descriptor" else path
+        with pytest.raises(TypeError, match=r"path must be a str or os.PathLike, got"):
+            dump(fitted_binary, path)
+        with pytest.raises(TypeError, match=r"path must be a str or os.PathLike, got"):
+            load(path)
+        other.write(b"still open")  # the descriptor was neither written to nor closed
+    assert (tmp_path / "other.txt").read_bytes() == b"still open"
+    dump(fitted_binary, str(tmp_path / "model.l1l2").encode())  # bytes, as open takes them
+    assert load(tmp_path / "model.l1l2").n_features_in_ == fitted_binary.n_features_in_
+
+
 def test_dump_points_a_search_to_its_best_estimator(binary_data, tmp_path):
     from l1l2_estimator import L1L2ClassifierCV
 

@@ -107,11 +107,29 @@ def _number(score, name=None):
     return float(score)
 
 
-def _rows(positions, fold):
+def _rows(positions, fold, split, part):
     """A split's ``fold`` (row numbers, negative ones included, or a boolean mask; an empty
-    list too, which NumPy reads as floats) as row numbers of ``positions``."""
+    list too, which NumPy reads as floats) as row numbers of ``positions``; ValueError naming
+    the ``split`` and its ``part`` ("training" or "test") for anything else (2-D indices had
+    failed deep inside the training, float or string ones with NumPy's IndexError)."""
     fold = np.asarray(fold)
-    return positions[fold if fold.size else fold.astype(np.intp)]
+    if not fold.size:
+        fold = fold.reshape(0).astype(np.intp)
+    if fold.ndim != 1 or fold.dtype.kind not in "iub":
+        raise ValueError(
+            f"cv's split {split} gave {part} indices of shape {fold.shape} and dtype "
+            f"{fold.dtype}: each must be a 1-D array of integer row numbers or a boolean mask."
+        )
+    if fold.dtype.kind == "b" and len(fold) != len(positions):
+        raise ValueError(
+            f"cv's split {split} gave a {part} mask of {len(fold)} values for "
+            f"{len(positions)} rows."
+        )
+    if fold.dtype.kind != "b" and np.any((fold >= len(positions)) | (fold < -len(positions))):
+        raise ValueError(
+            f"cv's split {split} gave {part} indices outside the {len(positions)} rows."
+        )
+    return positions[fold]
 
 
 def _score(scoring, several, member, rows, weights, picked, error_score, failures):
@@ -276,10 +294,10 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         # GridSearchCV's indexing selects; the members' row streams are positions).
         positions = np.arange(X_checked.shape[0])
         splits = [
-            (_rows(positions, train), _rows(positions, test))
-            for train, test in check_cv(
+            (_rows(positions, train, split, "training"), _rows(positions, test, split, "test"))
+            for split, (train, test) in enumerate(check_cv(
                 self.cv, y_checked, classifier=is_classifier(self)
-            ).split(X_checked, y_checked, groups)
+            ).split(X_checked, y_checked, groups))
         ]
         if not splits:
             raise ValueError(
@@ -701,11 +719,16 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                 routed_params={},
             )
         if request is not True:
+            why = (
+                f"its score request aliases it to {request!r}, metadata this search does not "
+                "route"
+                if isinstance(request, str)
+                else "its score request is False, or it is a plain function"
+            )
             raise TypeError(
                 f"{type(self).__name__}.{method} got sample_weight, but with metadata routing on "
-                "its scorer does not take it (its score request is False, or it is a plain "
-                "function): leave sample_weight out, or request it with "
-                "set_score_request(sample_weight=True), as GridSearchCV routes it."
+                f"its scorer does not take it ({why}): leave sample_weight out, or request it "
+                "with set_score_request(sample_weight=True), as GridSearchCV routes it."
             )
         return True
 
@@ -887,7 +910,10 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                 unrequested_params={"sample_weight": None},
                 routed_params={},
             )
-        return {name: bool(request.get("sample_weight")) for name, request in requests.items()}
+        # Only True takes sample_weight: an alias (set_score_request(sample_weight="v")) takes
+        # the metadata of that name, which GridSearchCV routes, and this search does not (it
+        # had weighted the scores by sample_weight, as GridSearchCV does not).
+        return {name: request.get("sample_weight") is True for name, request in requests.items()}
 
     def _fitted_best(self, fitted=None):
         """``best_estimator_``, by what the fit kept in ``fitted`` (the estimator's attributes,

@@ -67,6 +67,7 @@ so that they pickle (the optimizer's, the package replaces as above).
 """
 
 import contextlib
+import copy
 import gc
 import importlib
 import os
@@ -209,14 +210,37 @@ def _declare_scikeras_tags():
 
 def _reduce_optimizer(optimizer):
     """Pickle a Keras optimizer as its serialized config (as scikeras does), to be rebuilt by
-    ``_unpickled_optimizer`` where the config names a module of the user's own; Keras' own
-    optimizers as scikeras pickles them (their pickles then load without this package)."""
+    ``_unpickled_optimizer`` where the config names a module of the user's own or Keras'
+    optimizer deserializer does not rebuild the class; Keras' own optimizers as scikeras pickles
+    them (their pickles then load without this package)."""
     import keras
 
     serialized = keras.optimizers.serialize(optimizer)
-    if not _user_modules(serialized) and _SCIKERAS_REDUCE is not None:
+    if (
+        not _user_modules(serialized)
+        and _SCIKERAS_REDUCE is not None
+        and _keras_rebuilds(type(optimizer), serialized)
+    ):
         return _SCIKERAS_REDUCE(optimizer)
     return _unpickled_optimizer, (serialized,)
+
+
+_KERAS_REBUILDS = {}
+
+
+def _keras_rebuilds(optimizer_class, serialized):
+    """Whether ``keras.optimizers.deserialize``, which scikeras' unpickler calls, rebuilds an
+    optimizer of ``optimizer_class`` from its config ``serialized`` (one try per class): it
+    returned Keras 3.15's ``Lamb`` as the string "Lamb", which fits then refused."""
+    import keras
+
+    if optimizer_class not in _KERAS_REBUILDS:
+        try:
+            rebuilt = keras.optimizers.deserialize(copy.deepcopy(serialized))
+        except Exception:  # noqa: BLE001  (any failure: not rebuilt)
+            rebuilt = None
+        _KERAS_REBUILDS[optimizer_class] = isinstance(rebuilt, optimizer_class)
+    return _KERAS_REBUILDS[optimizer_class]
 
 
 def _user_modules(serialized):
@@ -240,7 +264,8 @@ def _unpickled_optimizer(serialized):
     for module in _user_modules(serialized):
         with contextlib.suppress(ImportError):
             importlib.import_module(module)
-    return keras.optimizers.deserialize(serialized)
+    # (keras.saving's deserializer knows every Keras optimizer; keras.optimizers' misses some.)
+    return keras.saving.deserialize_keras_object(serialized)
 
 
 # scikeras' reducer of Keras optimizers, which ``_reduce_optimizer`` uses for Keras' own (kept

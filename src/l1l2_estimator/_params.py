@@ -366,7 +366,9 @@ def _check_optimizer_arguments(routed):
             _check_none(f"optimizer__{name}", name)
             continue
         if isinstance(value, (bool, np.bool_)):
-            continue
+            if name in _BOOLEAN_ARGUMENTS:
+                continue
+            value = int(value)  # the number it stands for (``_plain_number``)
         if not isinstance(value, Real):
             raise TypeError(
                 f"optimizer__{name} must be a number, a bool or None"
@@ -395,6 +397,17 @@ _NONE_TAKERS = frozenset(
 )
 
 
+# The optimizer arguments that are bools (amsgrad, nesterov, centered, use_ema); a bool given
+# for any other is the number it stands for, as in scikit-learn (MLPClassifier trains with
+# ``learning_rate_init=True``; Keras refused ``learning_rate=True`` in its own words).
+_BOOLEAN_ARGUMENTS = frozenset(
+    name
+    for optimizer_class in OPTIMIZER_CLASSES.values()
+    for name, parameter in inspect.signature(optimizer_class.__init__).parameters.items()
+    if isinstance(parameter.default, bool)
+)
+
+
 # The optimizer arguments that count steps (Keras takes them as integers or None). Keras refuses
 # the others unless they are Python floats where it checks them (``learning_rate``, SGD's
 # ``momentum``), so every other number is passed as one.
@@ -404,8 +417,13 @@ _INTEGER_ARGUMENTS = frozenset({"gradient_accumulation_steps", "ema_overwrite_fr
 def _plain_number(name, value):
     """The optimizer argument ``name``'s ``value`` as Keras takes it: a number (a NumPy scalar,
     or an int where Keras expects a float: ``learning_rate=1``, ``np.float32(1e-3)``) as a
-    Python float, or as an int for the arguments that count steps; anything else as it is."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Real):
+    Python float, or as an int for the arguments that count steps; a bool as it is for the
+    arguments that are bools, else as the number it stands for; anything else as it is."""
+    if isinstance(value, (bool, np.bool_)):
+        if name in _BOOLEAN_ARGUMENTS:
+            return value
+        value = int(value)
+    if not isinstance(value, Real):
         return value
     if name in _INTEGER_ARGUMENTS:
         return int(value) if isinstance(value, Integral) else value

@@ -248,9 +248,17 @@ def _seed(text):
     return _number(text, _int, lambda value: 0 <= value < 2**32, "a whole number in [0, 2**32)")
 
 
+# float32's largest number (NumPy's ``finfo(float32).max``, not imported here): the networks
+# train in float32, and the estimators refuse a larger penalty.
+FLOAT32_LARGEST = 3.4028234663852886e38
+
+
 def _penalty(text):
-    # ``value == value`` refuses NaN; inf is no penalty factor either.
-    return _number(text, _float, lambda v: 0 <= v < float("inf"), "a number >= 0")
+    # The comparisons refuse NaN; inf is no penalty factor either.
+    return _number(
+        text, _float, lambda v: 0 <= v <= FLOAT32_LARGEST,
+        f"a number from 0 to float32's largest, {FLOAT32_LARGEST:.4g}",
+    )
 
 
 def _test_size(text):

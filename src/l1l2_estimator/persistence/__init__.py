@@ -81,7 +81,9 @@ def dump(estimator, path):
     Raises
     ------
     TypeError
-        If ``estimator`` is not an ``L1L2Classifier`` or ``L1L2Regressor`` (subclasses included:
+        If ``path`` is not a str or os.PathLike (an int would be taken as an open file
+        descriptor), or ``estimator`` is not an ``L1L2Classifier`` or ``L1L2Regressor``
+        (subclasses included:
         they would load back as their base class; a cross-validated estimator is told to dump its
         ``best_estimator_``).
     sklearn.exceptions.NotFittedError
@@ -120,6 +122,7 @@ def dump(estimator, path):
     >>> bool((load(path).predict_proba(X) == clf.predict_proba(X)).all())
     True
     """
+    path = _file_path(path)
     if type(estimator) not in ESTIMATORS.values():
         hint = (
             " Dump its best_estimator_ (fitted with refit=True)."
@@ -171,6 +174,8 @@ def load(path):
 
     Raises
     ------
+    TypeError
+        If ``path`` is not a str or os.PathLike.
     ValueError
         If the file is not a complete, consistent file of this format (empty, truncated, another
         format, a plain ``.keras`` or pickle file, not a regular file, anything outside the
@@ -183,6 +188,7 @@ def load(path):
     --------
     dump : Write the file; its docstring has an example.
     """
+    path = _file_path(path)
     try:
         archive = open_saved_file(read_file(path))
         content = parse_metadata(archive.read(METADATA_MEMBER, MAX_METADATA_BYTES), ESTIMATORS)
@@ -197,3 +203,12 @@ def load(path):
     except Refused as refused:
         raise ValueError(f"Cannot load {os.fspath(path)}: {refused}") from refused.__cause__
     return estimator
+
+
+def _file_path(path):
+    """``path`` as a file system path (str or bytes); TypeError for anything else. Python's
+    ``open`` and ``os.stat`` take an int (True included) as an open file descriptor: ``dump``
+    wrote into whatever file that was and closed it."""
+    if isinstance(path, (str, bytes, os.PathLike)):
+        return os.fspath(path)
+    raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}: {path!r}.")
