@@ -83,9 +83,8 @@ def dump(estimator, path):
     TypeError
         If ``path`` is not a str or os.PathLike (an int would be taken as an open file
         descriptor), or ``estimator`` is not an ``L1L2Classifier`` or ``L1L2Regressor``
-        (subclasses included:
-        they would load back as their base class; a cross-validated estimator is told to dump its
-        ``best_estimator_``).
+        (subclasses included: they would load back as their base class; a cross-validated
+        estimator is told to dump its ``best_estimator_``).
     sklearn.exceptions.NotFittedError
         If ``estimator`` is not fitted.
     ValueError
