@@ -1246,6 +1246,14 @@ MALFORMED = {
     "validation_start without validation scores": (
         dict(metadata=_set("training_state", "validation_start", 0)),
         "validation_start must be an integer from 0 to the epochs"),
+    # Where the loss rule of the current training started: within loss_curve_, an int.
+    "rule_start beyond the loss curve": (
+        dict(metadata=_set("training_state", "rule_start", 10**6)),
+        "rule_start must be an integer from 0 to the epochs of loss_curve_"),
+    "rule_start negative": (dict(metadata=_set("training_state", "rule_start", -1)),
+                            "rule_start must be an integer from 0"),
+    "rule_start a bool": (dict(metadata=_set("training_state", "rule_start", True)),
+                          "rule_start must be an integer from 0"),
     "legacy random_state of another type": (
         dict(metadata=_set("training_state", "random_state", [1] * 10_000)),
         "random_state must be null or an integer"),

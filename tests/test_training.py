@@ -82,11 +82,67 @@ def test_the_rule_is_not_carried_to_other_penalties(binary_data):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         warm.fit(X, y)
-    assert warm._carried_rule(warm.loss_curve_) is not None  # the same training goes on
+    assert warm._carried_rule(warm.loss_curve_, 0) is not None  # the same training goes on
     warm.set_params(l1=1e-2)
-    assert warm._carried_rule(warm.loss_curve_) is None
+    assert warm._carried_rule(warm.loss_curve_, 0) is None
     warm.set_params(l1=1e-5, l2=1e-2)  # l1 back to the default, l2 another
-    assert warm._carried_rule(warm.loss_curve_) is None
+    assert warm._carried_rule(warm.loss_curve_, 0) is None
+
+
+def _warm_fits_until_stopped(estimator, X, y, most=60):
+    """Warm fits of ``estimator`` until one ends without a ConvergenceWarning (stopped by the
+    rule); fails after ``most``."""
+    for _ in range(most):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            estimator.fit(X, y)
+        if not caught:
+            return estimator
+    pytest.fail(f"{most} warm fits of {estimator.epochs} epochs never stopped by the rule")
+
+
+@pytest.mark.parametrize("change", ["none", "penalty"])
+def test_the_rule_carries_over_fits_of_every_later_training(binary_data, change):
+    """The rule was replayed over the whole loss curve: once a training had stopped (or after
+    set_params(l1=...), over the losses under the old penalty), every later training in fits of
+    a few epochs never stopped (or stopped at once), where one long warm fit stops."""
+    X, y = binary_data
+    settings = {**FAST, "hidden_layer_sizes": (8,), "learning_rate": 0.05, "tol": 2e-2,
+                "n_iter_no_change": 2, "warm_start": True}
+    del settings["epochs"]
+    first = dict(epochs=60) if change == "none" else dict(epochs=5)
+    later = dict(l1=1e-2) if change == "penalty" else {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        one = L1L2Classifier(**settings, **first).fit(X, y)
+        one.set_params(**later, epochs=300).fit(X, y)  # the second training, one long fit
+        chunks = L1L2Classifier(**settings, **first).fit(X, y)
+    start = chunks.n_iter_
+    chunks.set_params(**later, epochs=2)
+    _warm_fits_until_stopped(chunks, X, y)
+    assert chunks.n_iter_ == one.n_iter_ > start + 2
+    np.testing.assert_array_equal(chunks.loss_curve_, one.loss_curve_)
+    np.testing.assert_array_equal(chunks.predict_proba(X), one.predict_proba(X))
+
+
+def test_the_rule_start_survives_dump_and_load(binary_data, tmp_path):
+    """A loaded file continues the current training's rule as the estimator would have."""
+    from l1l2_estimator import dump, load
+
+    X, y = binary_data
+    settings = {**FAST, "hidden_layer_sizes": (8,), "learning_rate": 0.05, "tol": 2e-2,
+                "n_iter_no_change": 2, "warm_start": True}
+    del settings["epochs"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fitted = L1L2Classifier(**settings, epochs=60).fit(X, y)
+        fitted.set_params(epochs=2).fit(X, y)  # a second training, restarted after the stop
+    dump(fitted, tmp_path / "model.l1l2")
+    loaded = load(tmp_path / "model.l1l2")
+    assert loaded._get_fitted_state()["rule_start"] == fitted._get_fitted_state()["rule_start"] > 0
+    for estimator in (fitted, loaded):
+        _warm_fits_until_stopped(estimator, X, y)
+    np.testing.assert_array_equal(loaded.loss_curve_, fitted.loss_curve_)
 
 
 def test_the_replayed_rule_stops_where_the_graph_stopped(binary_data):

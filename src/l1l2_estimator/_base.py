@@ -277,6 +277,10 @@ class L1L2Network(RoutedParams):
                 None if incremental or validation is not None
                 else (self.tol, self.n_iter_no_change)
             )
+            rule_start = state["rule_start"]
+            carried = self._carried_rule(losses, rule_start) if continuing and stopping else None
+            if continuing and not incremental and carried is None:
+                rule_start = len(losses)  # the rule starts afresh with this fit's epochs
             result = train(
                 spec,
                 state["optimizer_config"],
@@ -293,7 +297,7 @@ class L1L2Network(RoutedParams):
                 seed=state["shuffle_seed"],
                 initial_epoch=len(losses),
                 stopping=stopping,
-                rule_state=self._carried_rule(losses) if continuing and stopping else None,
+                rule_state=carried,
                 validation=validation,
                 callbacks=callbacks,
                 verbose=self.verbose,
@@ -326,6 +330,7 @@ class L1L2Network(RoutedParams):
                     "loss_curve": losses + result.losses,
                     "validation_scores": validation_scores,
                     "validation_start": validation_start,
+                    "rule_start": rule_start,
                 },
                 n_features_in=features[0],
                 feature_names_in=features[1],
@@ -333,7 +338,7 @@ class L1L2Network(RoutedParams):
             )
         return self
 
-    def _carried_rule(self, losses):
+    def _carried_rule(self, losses, rule_start):
         """The loss rule's state for a warm-started fit to continue from, or None for a fresh
         rule. Carried, as MLPClassifier carries its best loss and count between warm fits, so
         that fits of a few epochs each stop where one long fit would; but only across fits of
@@ -341,8 +346,11 @@ class L1L2Network(RoutedParams):
         fitted with. After a fit the rule stopped, or with other ``l1``/``l2`` (whose loss
         cannot be compared with the fitted one), the rule starts afresh: MLPClassifier's would
         train one epoch and stop, which made a warm fit on new data, or a step along a path of
-        penalties, end at once."""
-        best_loss, count = loss_rule_state(losses, self.tol)
+        penalties, end at once. The rule is replayed over the epochs of ``losses`` from
+        ``rule_start``, where it last started (replayed from the first epoch, a rule that had
+        stopped once, or a loss under the earlier penalties, stopped or restarted every later
+        fit)."""
+        best_loss, count = loss_rule_state(losses[rule_start:], self.tol)
         fitted_penalties = tuple(map(float, self._penalties))
         if count > self.n_iter_no_change or fitted_penalties != (float(self.l1), float(self.l2)):
             return None
@@ -625,6 +633,7 @@ class L1L2Network(RoutedParams):
             "shuffle_seed": int(rng.randint(np.iinfo(np.int32).max)),
             "validation_scores": None,
             "validation_start": None,
+            "rule_start": 0,
         }
 
     def _set_fitted_state(
@@ -641,6 +650,7 @@ class L1L2Network(RoutedParams):
         shuffle_seed,
         validation_scores,
         validation_start=None,
+        rule_start=0,
         encoders=None,
         validated=None,
         penalties=None,
@@ -655,7 +665,9 @@ class L1L2Network(RoutedParams):
         shuffling of continued training; ``validation_scores`` come with ``early_stopping``,
         and score the epochs from ``validation_start`` on (the epochs of ``loss_curve`` before
         the fit that recorded them; default: they score its last epochs; ``partial_fit`` after
-        that fit goes on adding epochs but no scores).
+        that fit goes on adding epochs but no scores). ``rule_start`` is the epoch of
+        ``loss_curve`` where the loss rule of the current training started (a ``warm_start``
+        fit continues it from there).
         ``encoders``, from ``_encoder_state(targets, n_features_in)``, shares fitted encoders
         among estimators (the cross-validated estimators' members) instead of fitting new ones.
         ``validated`` is ``(attributes, removed)``, what this fit's validation set and removed
@@ -677,6 +689,7 @@ class L1L2Network(RoutedParams):
                 None if optimizer_state is None else [np.asarray(v) for v in optimizer_state]
             ),
             "_shuffle_seed": int(shuffle_seed),
+            "_rule_start": int(rule_start),
             # The penalties the weights were fitted with, for model_'s regularizers (set_params
             # may change l1 and l2 before model_ is first built).
             "_penalties": penalties or (float(self.l1), float(self.l2)),
@@ -735,6 +748,8 @@ class L1L2Network(RoutedParams):
             "validation_scores": getattr(self, "validation_scores_", None),
             # (An estimator pickled before it was kept has none: its scores end the curve.)
             "validation_start": vars(self).get("_validation_start"),
+            # (Nor this: its rule replays from the first epoch, as it did then.)
+            "rule_start": vars(self).get("_rule_start", 0),
         }
 
     @property

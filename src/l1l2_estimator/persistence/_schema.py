@@ -518,6 +518,10 @@ def metadata(estimator, *, library_version):
         last = len(state["loss_curve"]) - len(content["validation_scores_"])
         if start is not None and start != last:
             content["training_state"]["validation_start"] = int(start)
+    # Where the loss rule of the current training started, written only when a warm_start fit
+    # restarted it (after a stop, or under other penalties): every other file stays as it was.
+    if state["rule_start"]:
+        content["training_state"]["rule_start"] = int(state["rule_start"])
     return content
 
 
@@ -727,7 +731,7 @@ def _check_top_level(content, estimator):
     training_state = content["training_state"]
     check_keys(
         training_state, "its training_state", ("shuffle_seed", "random_state"),
-        optional=("validation_start",),
+        optional=("validation_start", "rule_start"),
     )
     # random_state: the seed that version 0.1.0 stored (an int or null), unused since.
     legacy_seed = training_state["random_state"]
@@ -829,6 +833,12 @@ def fitted_fields(content, estimator, budget):
                 "of loss_curve_ before the last len(validation_scores_), with validation_scores_; "
                 f"got {show(validation_start)}."
             )
+    rule_start = content["training_state"].get("rule_start", 0)
+    if not (type(rule_start) is int and 0 <= rule_start <= len(loss_curve)):
+        raise Refused(
+            "its training_state's rule_start must be an integer from 0 to the epochs of "
+            f"loss_curve_, got {show(rule_start)}."
+        )
     shuffle_seed = field(content["training_state"], "shuffle_seed", int)
     if not 0 <= shuffle_seed <= MAX_SHUFFLE_SEED:
         raise Refused(
@@ -843,4 +853,5 @@ def fitted_fields(content, estimator, budget):
         "shuffle_seed": shuffle_seed,
         "validation_scores": validation_scores,
         "validation_start": validation_start,
+        "rule_start": rule_start,
     }
