@@ -145,6 +145,19 @@ def test_the_rule_start_survives_dump_and_load(binary_data, tmp_path):
     np.testing.assert_array_equal(loaded.loss_curve_, fitted.loss_curve_)
 
 
+def test_the_largest_epochs_cap_costs_only_the_epochs_trained(binary_data):
+    """The graph reserved room for every allowed epoch's loss up front: epochs=2**31 - 1 (the
+    command line's limit too) aborted the process in TensorFlow (std::bad_alloc), and 1e8 took
+    9.5 GB, for a fit the rule stopped after a few hundred epochs."""
+    from l1l2_estimator import L1L2ClassifierCV
+
+    X, y = binary_data
+    settings = dict(hidden_layer_sizes=(4,), epochs=2**31 - 1, random_state=0, tol=1e-2)
+    assert L1L2Classifier(**settings).fit(X, y).n_iter_ < 1000
+    search = L1L2ClassifierCV(l1s=[0, 1e-3], l2s=[0], cv=2, **settings).fit(X, y)
+    assert search.cv_results_["mean_n_iter"].max() < 1000
+
+
 def test_the_replayed_rule_stops_where_the_graph_stopped(binary_data):
     """The rule's state replayed in float32 from a loss curve says "stop" exactly at the epoch
     the graph stopped, and not before."""

@@ -480,7 +480,9 @@ def compile_functions(trainer):
             epoch_step,
             (
                 tf.constant(0, tf.int32),
-                tf.TensorArray(tf.float32, size=epochs),
+                # Grown as epochs run: sized to ``epochs`` up front, a cap of 2**31 - 1 epochs
+                # (which the rule stops long before) reserved gigabytes, and aborted the process.
+                tf.TensorArray(tf.float32, size=tf.minimum(epochs, 1024), dynamic_size=True),
                 best_loss,
                 no_improvement,
                 stopped,
