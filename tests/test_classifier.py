@@ -448,6 +448,22 @@ def test_verbose_prints_mlp_lines_when_output_is_not_a_terminal(binary_data, cap
     assert all(line.startswith("Iteration ") for line in lines[::2])
 
 
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_verbose_says_why_the_rule_stopped_as_mlp_classifier(binary_data, capsys, early_stopping):
+    """MLPClassifier prints "... did not improve more than tol=... for N consecutive epochs.
+    Stopping." when its rule ends training; ours stopped without a word."""
+    X, y = binary_data
+    mlp_like = dict(tol=0.5, n_iter_no_change=2, early_stopping=early_stopping)
+    clf = L1L2Classifier(**{**FAST, "epochs": 50}, verbose=1, **mlp_like).fit(X, y)
+    assert clf.n_iter_ < 50
+    what = "Validation score" if early_stopping else "Training loss"
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        f"{what} did not improve more than tol=0.500000 for 2 consecutive epochs. Stopping."
+    )
+    L1L2Classifier(**{**FAST, "epochs": 2}, verbose=1, **mlp_like).fit(X, y)  # ran out
+    assert "Stopping." not in capsys.readouterr().out
+
+
 def test_verbose_shows_keras_progress_bar_on_a_terminal(binary_data, capsys, monkeypatch):
     monkeypatch.setattr(_training, "_interactive_output", lambda: True)
     X, y = binary_data

@@ -230,12 +230,22 @@ def _run_epochs(trainer, result, inputs, initial_epoch, epochs, validation, call
             print(f"Iteration {epoch + 1}, loss = {loss:.8f}", flush=True)
         logs = {"loss": loss}
         converged = bool(out["converged"].numpy()[0])
+        stopped_by = "Training loss" if converged else None
         if not converged and validation is not None:
             # Scored before the callbacks, so that they (and the progress bar) see the score.
             converged = validation.update(result.weights)
+            stopped_by = "Validation score" if converged else None
             logs["validation_score"] = validation.scores[-1]
             if verbose and not bar:
                 print(f"Validation score: {validation.scores[-1]:.6f}", flush=True)
+        if verbose and stopped_by:
+            # MLPClassifier's line when its rule stops training.
+            tol, patience = (
+                (validation.tol, validation.n_iter_no_change) if stopped_by[0] == "V"
+                else (inputs["tol"].numpy(), inputs["n_iter_no_change"].numpy())
+            )
+            print(f"{stopped_by} did not improve more than tol={float(tol):f} for "
+                  f"{int(patience)} consecutive epochs. Stopping.", flush=True)
         if model is not None:
             pushed = _push_state(model, result.weights, trainer, out["weights"])
         callback_list.on_epoch_end(epoch, logs)
