@@ -106,6 +106,32 @@ def test_confusion_matrix_counts_every_row_also_of_a_label_never_fitted(
         plots.plot_confusion_matrix(fitted_multiclass, X, np.arange(len(y)))
 
 
+def test_many_classes_keep_the_confusion_matrix_small_and_fast(tmp_path):
+    """save_plots grew the figure with the classes (250 made a 9,400-pixel square that took
+    7.5 GB and 81 s, most of it writing 62,500 cell numbers); its side is capped now, and the
+    cells get numbers for at most 30 classes unless asked for."""
+    rng = np.random.default_rng(0)
+    n_classes = 60
+    y = np.repeat(np.arange(n_classes), 3)
+    X = rng.normal(size=(len(y), 4)) + y[:, None] / 10
+    model = L1L2Classifier(hidden_layer_sizes=(4,), epochs=1, random_state=0).fit(X, y)
+    many = plots.plot_confusion_matrix(model, X, y)
+    assert many.text_ is None  # no numbers in 3,600 cells
+    assert plots.plot_confusion_matrix(model, X, y, include_values=True).text_.shape == (60, 60)
+    plt.close("all")
+    path = plots.regularization_path(model, X, y, X, y, [0])
+    plots.save_plots(model, X, y, X, y, tmp_path, path=path)
+    width, height = png_size(tmp_path / plots.FILE_NAMES["confusion_matrix"])
+    assert max(width, height) <= 2500 < 0.6 * n_classes * 100  # uncapped: 3,900 by 3,800
+
+
+def test_a_few_classes_get_numbers_in_their_cells(fitted_multiclass, multiclass_data):
+    X, y = multiclass_data
+    y = np.array(["ant", "bee", "cat"])[y]
+    assert plots.plot_confusion_matrix(fitted_multiclass, X, y).text_.shape == (3, 3)
+    assert plots.plot_confusion_matrix(fitted_multiclass, X, y, include_values=False).text_ is None
+
+
 def test_loss_curve_draws_loss_curve_(fitted_binary):
     ax = plots.plot_loss_curve(fitted_binary)
     (line,) = ax.get_lines()

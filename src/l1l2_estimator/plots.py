@@ -120,8 +120,17 @@ def _check_one_target(y, regression, function):
         )
 
 
+# The largest side of save_plots' confusion matrix, in inches (2,400 pixels at the default dpi).
+MAX_FIGURE_INCHES = 24
+
+# Above this many classes, a confusion matrix's cells get no numbers unless asked for: they are
+# unreadable there, and drawing one text per cell took most of the time (250 classes: 62,500).
+MAX_ANNOTATED_CLASSES = 30
+
+
 def plot_confusion_matrix(
-    estimator, X, y, ax=None, *, sample_weight=None, normalize=None, cmap="Blues"
+    estimator, X, y, ax=None, *, sample_weight=None, normalize=None, cmap="Blues",
+    include_values=None,
 ):
     """Draw the confusion matrix of a fitted classifier on ``(X, y)``, rows labelled by class.
 
@@ -146,6 +155,9 @@ def plot_confusion_matrix(
         As in :func:`sklearn.metrics.confusion_matrix`; None shows counts.
     cmap : str or matplotlib colormap, default="Blues"
         Colormap of the cells.
+    include_values : bool or None, default=None
+        Whether to write each cell's value in it (``ConfusionMatrixDisplay``'s option); None:
+        for at most 30 classes.
 
     Returns
     -------
@@ -176,6 +188,9 @@ def plot_confusion_matrix(
         normalize=normalize,
         cmap=cmap,
         xticks_rotation=rotation,
+        include_values=(
+            len(labels) <= MAX_ANNOTATED_CLASSES if include_values is None else include_values
+        ),
         ax=ax,
     )
     accuracy = accuracy_score(y, y_pred, sample_weight=sample_weight)
@@ -769,7 +784,9 @@ def save_plots(
                 estimator, X_test, y_test, ax=ax, kind=kind, sample_weight=test_sample_weight
             )
     else:
-        side = max(4.5, 0.6 * len(estimator.classes_) + 3)
+        # At most 24 inches a side: grown with the classes, 250 of them made a 9,400-pixel
+        # square that took 7.5 GB (and their cells' numbers 81 s) to draw.
+        side = min(max(4.5, 0.6 * len(estimator.classes_) + 3), MAX_FIGURE_INCHES)
         figures["confusion_matrix"] = new_figure((side + 1, side))
         ax = figures["confusion_matrix"].add_subplot()
         plot_confusion_matrix(estimator, X_test, y_test, ax=ax, sample_weight=test_sample_weight)
