@@ -193,7 +193,7 @@ def test_grid_prints_best_pair_and_a_row_per_pair(capsys, monkeypatch):
         ("0.001", "0"),
         ("0.001", "0.001"),
     ]
-    assert sum("<- best" in row for row in table) >= 1
+    assert sum("<- best" in row for row in table) == 1  # the refit pair, also among ties
     best_l1, best_l2 = (part.split("=")[1] for part in best_line[6:].split(" (")[0].split(", "))
     assert f"l1={best_l1}, l2={best_l2}" in out.split("Model: ")[1]  # the refit best model
     # Nine fits (4 pairs x 2 folds + refit), at most one line about running out of epochs.
@@ -223,6 +223,22 @@ def test_verbose_shows_the_keras_progress_bar_on_a_terminal(capsys, monkeypatch)
     code, out, _ = run_cli(capsys, *FAST, "--epochs", "2", "--verbose")
     assert code == 0
     assert "Epoch 1/2" in out and "Iteration 1" not in out
+
+
+def test_grid_table_marks_only_the_refit_pair_among_ties():
+    """Every pair tied at rank 1 was marked "<- best", though only one is refit."""
+    from types import SimpleNamespace
+
+    from l1l2_estimator.cli._reports import format_grid_results
+
+    pairs = [{"l1": l1, "l2": 0.0} for l1 in (0.0, 1e-3, 1e-2)]
+    search = SimpleNamespace(
+        cv_results_={"params": pairs, "mean_test_score": np.array([0.9, 0.9, 0.8]),
+                     "std_test_score": np.zeros(3), "rank_test_score": np.array([1, 1, 3])},
+        best_params_=pairs[0], best_index_=0, best_score_=0.9, n_splits_=2,
+    )
+    rows = format_grid_results(search).splitlines()[-3:]
+    assert [row.endswith("<- best") for row in rows] == [True, False, False]
 
 
 def test_grid_verbose_on_iris_reports_only_the_refit(capsys, tmp_path):
@@ -297,6 +313,9 @@ ERROR_CASES = {
         "empty cell in feature column 'sepal width' on line 6",
     ),
     "short row": (["--csv", "{short}", "--target", "species"], "line 3: expected 3 fields as in"),
+    # (It said "expected 1 fields".)
+    "one column, a row of two": (["--csv", "{one_column}", "--target", "species"],
+                                 "line 3: expected 1 field as in the header, got 2"),
     "long row": (
         ["--csv", "{long}", "--target", "species"],
         "line 3: expected 3 fields as in the header, got 4",
@@ -433,6 +452,7 @@ def broken_csv_files(folder):
     texts = {
         "empty": None,
         "short": "sepal length,sepal width,species\n1,2,setosa\n3,4\n",
+        "one_column": "species\nsetosa\nsetosa,4\n",
         "long": "sepal length,sepal width,species\n1,2,setosa\n3,4,setosa,5\n",
         "inf": None,
         "semicolon": "sepal length;sepal width;species\n0,5;1,5;setosa\n",

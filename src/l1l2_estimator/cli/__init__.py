@@ -19,7 +19,8 @@ extra).
 
 Problems with the input (a missing file or column, an empty or non-numeric cell, a parameter the
 estimator rejects, a network or data set too large for memory) are reported as one line,
-``l1l2-estimator: error: <message>``, with exit code 2; Ctrl-C prints ``interrupted`` and exits
+``l1l2-estimator: error: <message>``, with exit code 2; Ctrl-C prints ``l1l2-estimator: error:
+interrupted`` and exits
 with 130. A reader of the report that stops reading (``l1l2-estimator ... | head``, also with
 ``2>&1``) does not stop the run: the rest of the report (and of the notes on stderr) is dropped,
 and ``--save`` and ``--plot`` are still written.

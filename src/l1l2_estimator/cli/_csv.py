@@ -76,7 +76,7 @@ def _read_csv(path, target, numeric_target, sep):
         header = [str(name).strip() for name in frame.columns]
         line, fields = records.first_longer_than(len(header))
         raise UsageError(
-            f"{path}, line {line}: expected {len(header)} fields as in the header, got {fields}"
+            f"{path}, line {line}: expected {_fields(len(header))} as in the header, got {fields}"
             f"{_separator_hint(header, sep)}"
         )
     parsed_names = [str(name).strip() for name in frame.columns]
@@ -292,7 +292,7 @@ def _parser_error(path, error, records):
         # pandas counts records from 1, the header, and the blank lines skipped before it; a
         # cell may span lines.
         line = records.line(int(record) - 1 - records.leading_blank_lines)
-        return f"{path}, line {line}: expected {expected} fields as in the header, got {got}"
+        return f"{path}, line {line}: expected {_fields(int(expected))} as in the header, got {got}"
     unclosed = re.search(r"EOF inside string starting at row (\d+)", message)
     if unclosed:
         line = records.line(int(unclosed.group(1)))  # pandas counts records from 0, the header
@@ -462,9 +462,13 @@ def _refuse_empty_cells(frame, rows, path, target):
     fields = len(rows.fields(int(incomplete[0])))
     if fields < len(frame.columns):
         raise UsageError(
-            f"{path}, line {line}: expected {len(frame.columns)} fields as in the header, "
+            f"{path}, line {line}: expected {_fields(len(frame.columns))} as in the header, "
             f"got {fields}"
         )
     name = row.index[np.flatnonzero(row.isna().to_numpy())[0]]
     kind = "target column" if name == target else "feature column"
     raise UsageError(f"empty cell in {kind} {name!r} on line {line}")
+
+
+def _fields(count):
+    return "1 field" if count == 1 else f"{count} fields"

@@ -86,13 +86,14 @@ def format_grid_results(search, metric="accuracy"):
         "",
         f"{'l1':>8} {'l2':>8} {'mean':>7} {'std':>7} {'rank':>5}",
     ]
-    for params, mean, std, rank in zip(
+    for index, (params, mean, std, rank) in enumerate(zip(
         results["params"],
         results["mean_test_score"],
         results["std_test_score"],
         results["rank_test_score"],
-    ):
-        marker = "  <- best" if rank == 1 else ""
+    )):
+        # The pair refit (of several tied at rank 1, every one of them had been marked).
+        marker = "  <- best" if index == search.best_index_ else ""
         lines.append(
             f"{params['l1']:>8g} {params['l2']:>8g} "
             f"{mean:>7.3f} {std:>7.3f} {rank:>5d}{marker}"
