@@ -253,6 +253,17 @@ def test_routed_callback_arguments_without_callbacks_round_trip(fitted_binary, t
 # -- what dump refuses -------------------------------------------------------------------------
 
 
+def test_dump_and_load_raise_no_warning_where_warnings_are_errors(fitted_binary, tmp_path):
+    """Keras' saver let NumPy 2's DeprecationWarning about TensorFlow variables' __array__
+    through: under python -W error, dump failed."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        dump(fitted_binary, tmp_path / "model.l1l2")
+        load(tmp_path / "model.l1l2")
+
+
 def test_dump_unfitted_raises_not_fitted(tmp_path):
     with pytest.raises(NotFittedError):
         dump(L1L2Classifier(), tmp_path / "model.l1l2")

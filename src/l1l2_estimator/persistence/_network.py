@@ -18,6 +18,7 @@ from .. import _environment  # noqa: F401, I001  (first: TensorFlow's quiet star
 import io
 import os
 import tempfile
+import warnings
 import zipfile
 from numbers import Integral
 from typing import NamedTuple
@@ -76,7 +77,15 @@ def keras_bytes(model):
     # keras.saving.save_model writes only to a path ending in ".keras".
     with tempfile.TemporaryDirectory() as folder:
         file = os.path.join(folder, MODEL_MEMBER)
-        keras.saving.save_model(model, file)
+        with warnings.catch_warnings():
+            # Keras' saver converts TensorFlow's variables with np.array, whose __array__ takes
+            # no copy keyword: NumPy 2's DeprecationWarning, which made dump fail where warnings
+            # are errors (python -W error), though nothing of ours or the user's is at fault.
+            warnings.filterwarnings(
+                "ignore", "__array__ implementation doesn't accept a copy keyword",
+                DeprecationWarning,
+            )
+            keras.saving.save_model(model, file)
         with open(file, "rb") as handle:
             data = handle.read()
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
