@@ -157,15 +157,20 @@ def test_loss_curve_adds_validation_scores_on_a_second_axis(binary_data):
 
 
 def test_loss_curve_lines_validation_scores_up_with_the_last_epochs(binary_data):
-    # After a warm-started fit, loss_curve_ holds every epoch and validation_scores_ the last
-    # fit's.
+    # After a warm-started fit that starts a new training (here: other penalties),
+    # loss_curve_ holds every epoch and validation_scores_ the last fit's.
     X, y = binary_data
     fitted = L1L2Classifier(**{**FAST, "epochs": 3}, early_stopping=True).fit(X, y)
-    fitted.set_params(warm_start=True, epochs=2).fit(X, y)
+    fitted.set_params(warm_start=True, epochs=2, l1=1e-3).fit(X, y)
     assert (len(fitted.loss_curve_), len(fitted.validation_scores_)) == (5, 2)
     scores, best = plots.plot_loss_curve(fitted).figure.axes[1].get_lines()
     np.testing.assert_array_equal(scores.get_xdata(), [4, 5])
     assert best.get_xdata()[0] == 4 + int(np.argmax(fitted.validation_scores_))
+    # One that continues the training: its scores go on from the first epoch.
+    fitted.fit(X, y)
+    assert (len(fitted.loss_curve_), len(fitted.validation_scores_)) == (7, 4)
+    scores, _ = plots.plot_loss_curve(fitted).figure.axes[1].get_lines()
+    np.testing.assert_array_equal(scores.get_xdata(), [4, 5, 6, 7])
 
 
 def test_loss_curve_keeps_validation_scores_at_their_epochs_after_partial_fit(binary_data):

@@ -145,6 +145,44 @@ def test_the_rule_start_survives_dump_and_load(binary_data, tmp_path):
     np.testing.assert_array_equal(loaded.loss_curve_, fitted.loss_curve_)
 
 
+def test_warm_fits_carry_the_held_out_rule_as_mlp_classifier_does(binary_data):
+    """With early_stopping, each warm fit started the held-out rule afresh: fits of at most
+    n_iter_no_change epochs never stopped and warned every time. MLPClassifier carries its best
+    validation score and count between warm fits; so do we now, within one training, with the
+    scores of the whole training in validation_scores_."""
+    X, y = binary_data
+    chunks = L1L2Classifier(hidden_layer_sizes=(8,), epochs=2, random_state=0, learning_rate=0.01,
+                            early_stopping=True, n_iter_no_change=2, warm_start=True)
+    _warm_fits_until_stopped(chunks, X, y, most=40)
+    assert len(chunks.validation_scores_) == chunks.n_iter_ > 4  # one training, every epoch
+    assert chunks.best_validation_score_ == max(chunks.validation_scores_)
+    stopped_at = chunks.n_iter_
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        chunks.fit(X, y)  # after the stop, a fresh rule: this fit's scores alone
+    assert chunks.n_iter_ == stopped_at + 2 and len(chunks.validation_scores_) == 2
+
+
+@pytest.mark.parametrize("between", ["partial_fit", "penalty"])
+def test_the_held_out_rule_starts_afresh_after_partial_fit_or_new_penalties(binary_data, between):
+    """partial_fit moves the weights off the best ones the rule would restore, and a step to
+    other penalties goes on as for the loss rule: the next warm fit starts the rule afresh."""
+    X, y = binary_data
+    estimator = L1L2Classifier(hidden_layer_sizes=(8,), epochs=2, random_state=0,
+                               early_stopping=True, n_iter_no_change=5, warm_start=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        estimator.fit(X, y)
+        if between == "partial_fit":  # (which refuses early_stopping, as MLPClassifier's)
+            estimator.set_params(early_stopping=False).partial_fit(X, y)
+            estimator.set_params(early_stopping=True)
+        else:
+            estimator.set_params(l1=1e-3)
+        estimator.fit(X, y)
+    assert len(estimator.validation_scores_) == 2
+    assert estimator._get_fitted_state()["validation_start"] == estimator.n_iter_ - 2
+
+
 def test_the_largest_epochs_cap_costs_only_the_epochs_trained(binary_data):
     """The graph reserved room for every allowed epoch's loss up front: epochs=2**31 - 1 (the
     command line's limit too) aborted the process in TensorFlow (std::bad_alloc), and 1e8 took

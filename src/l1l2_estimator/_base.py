@@ -252,10 +252,15 @@ class L1L2Network(RoutedParams):
             sample_weight = self._training_weights(X, y, sample_weight, targets)
             X, y, sample_weight = self._validate_sample_weight(X, y, sample_weight)
             validation = None
+            validation_carried = False
             if not incremental and self.early_stopping:
                 X, y, sample_weight, validation = self._hold_out_validation(
                     X, y, sample_weight, state, output_activation
                 )
+                if continuing and self._validation_continues(state):
+                    validation_carried = validation.continue_from(
+                        state["validation_scores"], state["weights"]
+                    )
             if not incremental:
                 # partial_fit takes them as given (Keras' train_on_batch does): scaled per call,
                 # a class weight would cancel out in a call of one class.
@@ -309,7 +314,12 @@ class L1L2Network(RoutedParams):
             if result.diverged:
                 raise ValueError(self._divergence_message(len(losses) + len(result.losses)))
             if validation is not None:
-                validation_scores, validation_start = validation.scores, len(losses)
+                # The scores of this training: of the fits before too, where the rule carried.
+                validation_scores = validation.scores
+                validation_start = (
+                    len(losses) - len(state["validation_scores"]) if validation_carried
+                    else len(losses)
+                )
             elif incremental:  # kept, as MLPClassifier keeps them, at the epochs they scored
                 validation_scores = state["validation_scores"]
                 validation_start = state["validation_start"]
@@ -355,6 +365,20 @@ class L1L2Network(RoutedParams):
         if count > self.n_iter_no_change or fitted_penalties != (float(self.l1), float(self.l2)):
             return None
         return best_loss, count
+
+    def _validation_continues(self, state):
+        """Whether a warm fit with ``early_stopping`` continues the held-out rule of the fitted
+        ``state``'s training (``ValidationStoppingRule.continue_from``): where its scores end
+        the loss curve (``partial_fit`` since has moved the weights off the best ones) and under
+        the penalties it was fitted with (a step along a path of penalties goes on, as for the
+        loss rule)."""
+        scores = state["validation_scores"]
+        if scores is None:
+            return False
+        start = state["validation_start"]
+        ends_curve = start is None or start + len(scores) == len(state["loss_curve"])
+        fitted_penalties = tuple(map(float, self._penalties))
+        return ends_curve and fitted_penalties == (float(self.l1), float(self.l2))
 
     def _continued_state(self, incremental):
         """The fitted state that continued training starts from, under the current params: the

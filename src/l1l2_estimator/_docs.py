@@ -128,8 +128,8 @@ best_loss_ : float or None
 validation_scores_ : list of float or None
     Held-out {score} after each epoch of a ``fit`` with ``early_stopping=True``, else None, as
     in scikit-learn's MLP estimators (whose ``partial_fit`` refuses ``early_stopping=True``, as
-    this one's does). Under ``warm_start`` it holds the last fit's epochs, while
-    ``loss_curve_`` holds every fit's.
+    this one's does). Under ``warm_start`` it holds the epochs of the current training (the
+    warm fits whose held-out rule carried over), while ``loss_curve_`` holds every fit's.
 best_validation_score_ : float or None
     Best of ``validation_scores_``, whose weights the estimator keeps; None without
     ``early_stopping``.

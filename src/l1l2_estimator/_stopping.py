@@ -129,7 +129,9 @@ class ValidationStoppingRule:
 
     def update(self, weights):
         """Score one epoch's weights; return True when training should stop."""
-        score = self.score(weights)
+        return self._record(self.score(weights), weights)
+
+    def _record(self, score, weights):
         self.scores.append(score)
         if score < self.best_score + self.tol:
             self.no_improvement_count += 1
@@ -137,5 +139,23 @@ class ValidationStoppingRule:
             self.no_improvement_count = 0
         if score > self.best_score:
             self.best_score = score
-            self.best_weights = [np.array(w) for w in weights]
+            self.best_weights = None if weights is None else [np.array(w) for w in weights]
         return self.no_improvement_count > self.n_iter_no_change
+
+    def continue_from(self, scores, weights):
+        """Carry the rule over from the fits before, as MLPClassifier carries its best
+        validation score and count between warm fits: replay the held-out ``scores`` of their
+        training, whose best weights are ``weights`` (a fit ends on its best weights). Return
+        whether it was carried: not where that training's rule had stopped it (nothing is
+        changed then, and the rule starts afresh, as the loss rule does)."""
+        replay = ValidationStoppingRule(None, self.tol, self.n_iter_no_change)
+        stopped = False
+        for score in scores:
+            stopped = replay._record(float(score), None)
+        if stopped:
+            return False
+        self.scores = replay.scores
+        self.best_score = replay.best_score
+        self.no_improvement_count = replay.no_improvement_count
+        self.best_weights = [np.array(w) for w in weights]
+        return True
