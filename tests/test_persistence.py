@@ -282,9 +282,9 @@ def test_dump_and_load_take_only_a_path(fitted_binary, tmp_path, path):
     whatever that descriptor was, and closed it."""
     with open(tmp_path / "other.txt", "wb") as other:
         path = other.fileno() if path == "descriptor" else path
-        with pytest.raises(TypeError, match=r"path must be a str or os.PathLike, got"):
+        with pytest.raises(TypeError, match=r"path must be a str, bytes or os.PathLike, got"):
             dump(fitted_binary, path)
-        with pytest.raises(TypeError, match=r"path must be a str or os.PathLike, got"):
+        with pytest.raises(TypeError, match=r"path must be a str, bytes or os.PathLike, got"):
             load(path)
         other.write(b"still open")  # the descriptor was neither written to nor closed
     assert (tmp_path / "other.txt").read_bytes() == b"still open"

@@ -125,6 +125,28 @@ def test_the_rule_carries_over_fits_of_every_later_training(binary_data, change)
     np.testing.assert_array_equal(chunks.predict_proba(X), one.predict_proba(X))
 
 
+def test_partial_fit_under_new_penalties_starts_a_new_rule(binary_data):
+    """partial_fit under other penalties records them as the fitted ones without restarting the
+    rule: the next warm fit compared its losses with the best under the old penalty and
+    stopped at once, where the same step made by a warm fit trains on."""
+    X, y = binary_data
+    settings = dict(hidden_layer_sizes=(8,), random_state=0, tol=1e-4, n_iter_no_change=5,
+                    warm_start=True)
+    trained = []
+    for step in ("partial_fit", "fit"):
+        estimator = L1L2Classifier(**settings, l2=0.0, epochs=30)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            estimator.fit(X, y)
+            if step == "partial_fit":
+                estimator.set_params(l2=0.1).partial_fit(X, y)
+            else:
+                estimator.set_params(l2=0.1, epochs=1).fit(X, y)
+            estimator.set_params(epochs=40).fit(X, y)
+        trained.append(estimator.n_iter_ - 31)
+    assert trained[0] > 5 and trained[0] == trained[1]
+
+
 def test_the_rule_start_survives_dump_and_load(binary_data, tmp_path):
     """A loaded file continues the current training's rule as the estimator would have."""
     from l1l2_estimator import dump, load

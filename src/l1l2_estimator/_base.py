@@ -284,8 +284,10 @@ class L1L2Network(RoutedParams):
             )
             rule_start = state["rule_start"]
             carried = self._carried_rule(losses, rule_start) if continuing and stopping else None
-            if continuing and not incremental and carried is None:
-                rule_start = len(losses)  # the rule starts afresh with this fit's epochs
+            if continuing and (carried is None if not incremental else self._penalties_changed()):
+                # The rule starts afresh with this fit's epochs (partial_fit's epochs count in
+                # the training's rule, but under other penalties they start a new one).
+                rule_start = len(losses)
             result = train(
                 spec,
                 state["optimizer_config"],
@@ -361,8 +363,7 @@ class L1L2Network(RoutedParams):
         stopped once, or a loss under the earlier penalties, stopped or restarted every later
         fit)."""
         best_loss, count = loss_rule_state(losses[rule_start:], self.tol)
-        fitted_penalties = tuple(map(float, self._penalties))
-        if count > self.n_iter_no_change or fitted_penalties != (float(self.l1), float(self.l2)):
+        if count > self.n_iter_no_change or self._penalties_changed():
             return None
         return best_loss, count
 
@@ -377,8 +378,12 @@ class L1L2Network(RoutedParams):
             return False
         start = state["validation_start"]
         ends_curve = start is None or start + len(scores) == len(state["loss_curve"])
-        fitted_penalties = tuple(map(float, self._penalties))
-        return ends_curve and fitted_penalties == (float(self.l1), float(self.l2))
+        return ends_curve and not self._penalties_changed()
+
+    def _penalties_changed(self):
+        """Whether ``l1`` or ``l2`` differ from the penalties the fitted weights were trained
+        under: a loss under other penalties cannot be compared with the fitted ones."""
+        return tuple(map(float, self._penalties)) != (float(self.l1), float(self.l2))
 
     def _continued_state(self, incremental):
         """The fitted state that continued training starts from, under the current params: the

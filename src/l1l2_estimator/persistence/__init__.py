@@ -81,8 +81,8 @@ def dump(estimator, path):
     Raises
     ------
     TypeError
-        If ``path`` is not a str or os.PathLike (an int would be taken as an open file
-        descriptor), or ``estimator`` is not an ``L1L2Classifier`` or ``L1L2Regressor``
+        If ``path`` is not a str, bytes or os.PathLike (an int would be taken as an open
+        file descriptor), or ``estimator`` is not an ``L1L2Classifier`` or ``L1L2Regressor``
         (subclasses included: they would load back as their base class; a cross-validated
         estimator is told to dump its ``best_estimator_``).
     sklearn.exceptions.NotFittedError
@@ -174,7 +174,7 @@ def load(path):
     Raises
     ------
     TypeError
-        If ``path`` is not a str or os.PathLike.
+        If ``path`` is not a str, bytes or os.PathLike.
     ValueError
         If the file is not a complete, consistent file of this format (empty, truncated, another
         format, a plain ``.keras`` or pickle file, not a regular file, anything outside the
@@ -210,4 +210,6 @@ def _file_path(path):
     wrote into whatever file that was and closed it."""
     if isinstance(path, (str, bytes, os.PathLike)):
         return os.fspath(path)
-    raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}: {path!r}.")
+    raise TypeError(
+        f"path must be a str, bytes or os.PathLike, got {type(path).__name__}: {path!r}."
+    )

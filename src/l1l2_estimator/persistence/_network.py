@@ -18,6 +18,7 @@ from .. import _environment  # noqa: F401, I001  (first: TensorFlow's quiet star
 import io
 import os
 import tempfile
+import threading
 import warnings
 import zipfile
 from numbers import Integral
@@ -70,6 +71,9 @@ KERAS_METADATA_BYTES = 1 << 12  # 4 KiB
 MAX_STEPS = (1 << 53) - 1
 
 
+_SAVING = threading.Lock()
+
+
 def keras_bytes(model):
     """``model`` in Keras' native ``.keras`` format, as bytes, refused (``ValueError``) if its
     weights file is not in the HDF5 layout that ``load`` reads (a newer h5py or HDF5 writing
@@ -77,7 +81,9 @@ def keras_bytes(model):
     # keras.saving.save_model writes only to a path ending in ".keras".
     with tempfile.TemporaryDirectory() as folder:
         file = os.path.join(folder, MODEL_MEMBER)
-        with warnings.catch_warnings():
+        # (One dump at a time here: catch_warnings swaps the process's filters, and two
+        # overlapping blocks could restore each other's.)
+        with _SAVING, warnings.catch_warnings():
             # Keras' saver converts TensorFlow's variables with np.array, whose __array__ takes
             # no copy keyword: NumPy 2's DeprecationWarning, which made dump fail where warnings
             # are errors (python -W error), though nothing of ours or the user's is at fault.
