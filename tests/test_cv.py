@@ -1458,6 +1458,44 @@ def test_routing_weights_the_scores_as_the_scorer_requests(wine, request_weights
         unset.set_score_request(sample_weight=request_weights).fit(X, y, sample_weight=weights)
 
 
+@pytest.mark.parametrize("Search, Single", [(L1L2ClassifierCV, L1L2Classifier),
+                                            (L1L2RegressorCV, L1L2Regressor)])
+def test_scorers_run_with_scikit_learns_checks_as_in_grid_search(Search, Single):
+    """The search ran its scorers with scikit-learn's param checks skipped: a metric given an
+    invalid param scored (and could be chosen) where GridSearchCV's fits score NaN."""
+    from sklearn.metrics import fbeta_score, make_scorer, mean_pinball_loss
+
+    X, y = _small_data(60)
+    if Search is L1L2ClassifierCV:
+        scoring = make_scorer(fbeta_score, beta=-1.0)
+    else:
+        y = X[:, 0]
+        scoring = make_scorer(mean_pinball_loss, alpha=2.0, greater_is_better=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours = Search(l1s=[0], l2s=[0], cv=3, scoring=scoring, refit=False, **SMALL).fit(X, y)
+        theirs = GridSearchCV(Single(**SMALL, l1=0, l2=0), {"l1": [0]}, cv=3,
+                              scoring=scoring).fit(X, y)
+    assert np.isnan(theirs.cv_results_["mean_test_score"]).all()
+    np.testing.assert_array_equal(ours.cv_results_["mean_test_score"],
+                                  theirs.cv_results_["mean_test_score"])
+
+
+def test_a_poisson_search_takes_numeric_strings_as_grid_search_does():
+    """Numeric strings as y: the Poisson search compared the strings with 0 (NumPy's
+    UFuncTypeError); L1L2Regressor and GridSearchCV read them as numbers."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 3))
+    y = np.array([str(v) for v in rng.poisson(2.0, 30)])
+    settings = dict(hidden_layer_sizes=(4,), epochs=3, random_state=0, loss="poisson")
+    ours = L1L2RegressorCV(l1s=[0], l2s=[0], cv=3, refit=False, **settings).fit(X, y)
+    theirs = GridSearchCV(L1L2Regressor(**settings, l1=0, l2=0), {"l1": [0]}, cv=3).fit(X, y)
+    np.testing.assert_array_equal(ours.cv_results_["mean_test_score"],
+                                  theirs.cv_results_["mean_test_score"])
+    with pytest.raises(ValueError, match="could not convert string to float"):
+        L1L2RegressorCV(l1s=[0], l2s=[0], cv=3, **settings).fit(X, np.array(["a"] * 30))
+
+
 def test_routing_an_aliased_own_score_request_scores_as_grid_search(wine):
     """scoring=None with set_score_request(sample_weight="other_name"): the search weighted its
     held-out scores by sample_weight; GridSearchCV leaves them unweighted (its scorer takes

@@ -180,7 +180,10 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                 f"as [(32,), (64, 32)], got {sizes!r}."
             ) from None
 
-    @fit_context(prefer_skip_nested_validation=True)
+    # As GridSearchCV: the scorers are the user's, and scikit-learn checks the params of the
+    # metrics they call (skipped, a scorer of fbeta_score with beta=-1 scored where
+    # GridSearchCV's fails, and sparse multilabel targets reached log_loss, which refuses them).
+    @fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, sample_weight=None, groups=None):
         """Train the grid on every fold at once, choose the best pair, refit it on all the data.
 

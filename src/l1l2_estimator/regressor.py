@@ -28,11 +28,16 @@ LOSS_CONSTRAINT = [StrOptions(set(OUTPUTS))]
 
 def check_poisson_targets(y, loss):
     """Refuse negative targets for ``loss="poisson"`` (counts, rates: its log link predicts
-    positive values only)."""
-    if loss == "poisson" and np.any(np.asarray(y) < 0):
+    positive values only). ``y`` as numbers: numeric strings, which scikit-learn's validation
+    leaves as strings in a str array, are read as the numbers they write (comparing the
+    strings with 0 had failed with NumPy's UFuncTypeError in ``L1L2RegressorCV``)."""
+    if loss != "poisson":
+        return
+    values = np.asarray(y, dtype=np.float64)
+    if np.any(values < 0):
         raise ValueError(
             "loss='poisson' needs y >= 0 (counts or rates), but y holds negative values, such as "
-            f"{float(np.min(y)):g}; use loss='squared_error' for such a target."
+            f"{float(np.min(values)):g}; use loss='squared_error' for such a target."
         )
 
 
