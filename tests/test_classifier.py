@@ -3,6 +3,7 @@
 import json
 import os
 import pickle
+import re
 import subprocess
 import sys
 import textwrap
@@ -378,6 +379,17 @@ def test_unknown_keyword_still_fails_after_clone():
     assert clf.get_params()["epoch"] == 1
     with pytest.raises(TypeError, match="unexpected keyword argument 'epoch'"):
         clf.fit(*_TINY)
+
+
+@pytest.mark.parametrize("given, hint", [
+    ("hidden_layer_size", "(did you mean 'hidden_layer_sizes'?)"),
+    ("max_iter", "(here: epochs)"),  # MLPClassifier's names
+    ("alpha", "(here: l2)"),
+    ("validation_split", "(here: early_stopping=True, validation_fraction)"),  # Keras' name
+])
+def test_an_unknown_keyword_says_which_param_is_meant(given, hint):
+    with pytest.raises(TypeError, match=re.escape(f"argument {given!r} {hint}; routed")):
+        L1L2Classifier(**FAST, **{given: 1}).fit(*_TINY)
 
 
 def test_routed_optimizer_argument_reaches_optimizer(binary_data):

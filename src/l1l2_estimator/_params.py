@@ -11,6 +11,7 @@ the proximal step's optimizers) are ``L1L2Network._check_params``.
 from . import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start)
 
 import copy
+import difflib
 import functools
 import inspect
 import math
@@ -663,6 +664,16 @@ _SCHEDULE_RANGES = {
 }
 
 
+# What scikit-learn's MLP estimators and Keras call some of the params.
+_OTHER_NAMES = {
+    "max_iter": "epochs",
+    "alpha": "l2",
+    "learning_rate_init": "learning_rate",
+    "validation_split": "early_stopping=True, validation_fraction",
+    "solver": "optimizer",
+}
+
+
 @functools.cache
 def _init_params(init):
     """The named arguments of an ``__init__``, sorted: read once per class (reading them with
@@ -715,9 +726,20 @@ class RoutedParams:
         for name in self._extra_param_names():
             if not is_routed(name) or name.partition("__")[0] not in prefixes:
                 raise TypeError(
-                    f"{type(self).__name__} got an unexpected keyword argument {name!r}; routed "
-                    f"arguments start with {' or '.join(sorted(p + '__' for p in prefixes))}."
+                    f"{type(self).__name__} got an unexpected keyword argument {name!r}"
+                    f"{self._param_hint(name)}; routed arguments start with "
+                    f"{' or '.join(sorted(p + '__' for p in prefixes))}."
                 )
+
+    def _param_hint(self, name):
+        """What ``name`` (an unknown keyword argument) is likely meant as: the param of
+        MLPClassifier's or Keras' name, or a param spelled alike."""
+        params = self._signature_params()
+        meant = _OTHER_NAMES.get(name)
+        if meant is not None and meant.split("=")[0] in params:
+            return f" (here: {meant})"
+        close = difflib.get_close_matches(name, params, n=1)
+        return f" (did you mean {close[0]!r}?)" if close else ""
 
     def get_params(self, deep=True):
         """Get the parameters of this estimator.
