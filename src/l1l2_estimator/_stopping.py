@@ -129,9 +129,11 @@ class ValidationStoppingRule:
 
     def update(self, weights):
         """Score one epoch's weights; return True when training should stop."""
-        return self._record(self.score(weights), weights)
+        return self.record(self.score(weights), weights)
 
-    def _record(self, score, weights):
+    def record(self, score, weights):
+        """Record one epoch's ``score`` (of ``weights``; None: not kept); return True when training
+        should stop."""
         self.scores.append(score)
         if score < self.best_score + self.tol:
             self.no_improvement_count += 1
@@ -151,7 +153,7 @@ class ValidationStoppingRule:
         replay = ValidationStoppingRule(None, self.tol, self.n_iter_no_change)
         stopped = False
         for score in scores:
-            stopped = replay._record(float(score), None)
+            stopped = replay.record(float(score), None)
         if stopped:
             return False
         self.scores = replay.scores
