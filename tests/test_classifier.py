@@ -632,6 +632,25 @@ def test_model_is_float32_under_a_mixed_precision_policy(binary_data, tmp_path):
                                atol=1e-6)
 
 
+@pytest.mark.parametrize("keras_name", ["Adam", "RMSprop", "SGD", "AdamW"])
+def test_an_optimizer_named_as_keras_names_its_class_trains_as_the_lowercase_name(
+    binary_data, keras_name, tmp_path
+):
+    """Keras users write optimizer="Adam": it was refused, where "adam" trains."""
+    from l1l2_estimator import dump, load
+
+    X, y = binary_data
+    settings = dict(hidden_layer_sizes=(4,), epochs=3, random_state=0)
+    keras_named = L1L2Classifier(**settings, optimizer=keras_name).fit(X, y)
+    lowercase = L1L2Classifier(**settings, optimizer=keras_name.lower()).fit(X, y)
+    assert keras_named.get_params()["optimizer"] == keras_name
+    np.testing.assert_array_equal(keras_named.predict_proba(X), lowercase.predict_proba(X))
+    dump(keras_named, tmp_path / "model.l1l2")
+    assert load(tmp_path / "model.l1l2").get_params()["optimizer"] == keras_name
+    with pytest.raises(ValueError, match="'optimizer' parameter"):
+        L1L2Classifier(**settings, optimizer=keras_name.upper() + "X").fit(X, y)
+
+
 def test_an_unregistered_optimizer_or_schedule_class_is_refused_by_name(binary_data):
     # Keras' Model.fit takes them; every fit here builds a fresh optimizer from the config,
     # and Keras' deserializer failed inside the fit ("Could not locate class").

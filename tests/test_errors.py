@@ -813,7 +813,7 @@ def test_a_refit_while_model_is_built_gets_a_model_of_its_own(monkeypatch, attri
 @pytest.mark.parametrize(
     "bad",
     [{"l1": -1.0}, {"l2": -5.0}, {"learning_rate": -0.5}, {"batch_size": 0},
-     {"activation": "bogus"}, {"optimizer": "Adam"}, {"tol": "x"}, {"shuffle": "no"}],
+     {"activation": "bogus"}, {"optimizer": "Adamm"}, {"tol": "x"}, {"shuffle": "no"}],
 )
 def test_partial_fit_refuses_a_bad_param_set_after_fitting(Estimator, bad):
     """scikit-learn's fit_context skips the param constraints when partial_fit continues a

@@ -419,8 +419,9 @@ def test_regularization_path_rejects_bad_input(split):
             y_test,
         )
     # The network's params are checked as its fit checks them, before the batched fits read
-    # them: an optimizer named "Adam" raised a bare KeyError, and an invalid l2 trained.
-    for bad in ({"optimizer": "Adam"}, {"l2": -1.0}):
+    # them: an unknown optimizer name ("Adam", before it was taken) raised a bare KeyError,
+    # and an invalid l2 trained.
+    for bad in ({"optimizer": "Adamm"}, {"l2": -1.0}):
         for model in (L1L2Classifier(**FAST, **bad),
                       make_pipeline(StandardScaler(), L1L2Classifier(**FAST, **bad))):
             with pytest.raises(ValueError, match=f"The '{next(iter(bad))}' parameter of "

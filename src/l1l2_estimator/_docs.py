@@ -32,7 +32,8 @@ l2 : float, default=1e-4
     {alpha_mapping}""",
     "optimizer": """\
 optimizer : str or keras.optimizers.Optimizer, default="adam"
-    A Keras optimizer name, or an optimizer instance whose configuration is copied on each fit.
+    A Keras optimizer name, lowercase or as Keras names the class (``"adam"`` or ``"Adam"``),
+    or an optimizer instance whose configuration is copied on each fit.
     Optimizer arguments can be routed as ``optimizer__<name>``, e.g. ``optimizer__beta_1``.""",
     "learning_rate": """\
 learning_rate : float, default=3e-3

@@ -57,7 +57,9 @@ OPTIMIZER_CLASSES = {
         keras.optimizers.Lion,
     )
 }
-OPTIMIZERS = frozenset(OPTIMIZER_CLASSES)
+# Each by its lowercase name, as scikit-learn's solvers are named, or by its Keras class name
+# ("Adam", "RMSprop"), as Keras users write it (it had been refused).
+OPTIMIZERS = frozenset(OPTIMIZER_CLASSES) | {cls.__name__ for cls in OPTIMIZER_CLASSES.values()}
 
 # Keyword arguments of the form ``<prefix>__<name>`` that are passed on rather than validated here:
 # ``optimizer__beta_1=0.95`` reaches the optimizer, ``callbacks__<...>`` scikeras' callback routing.
@@ -222,7 +224,7 @@ def optimizer_config(params):
     # state that would then grow with every optimizer built (see _network.build_network).
     routed.setdefault("name", OPTIMIZER_NAME)
     try:
-        key = (optimizer, tuple(sorted(routed.items())))
+        key = (optimizer.lower(), tuple(sorted(routed.items())))
         hash(key)
     except TypeError:  # an unhashable argument (a learning-rate schedule): not remembered
         return _check_denominators(_serialized_optimizer(optimizer, routed))
@@ -338,7 +340,7 @@ def _serialized_optimizer(optimizer_class, arguments, routed=None):
     config values); ValueError quoting the ``routed`` ones (default: all) if Keras refuses
     them."""
     if isinstance(optimizer_class, str):
-        optimizer_class = OPTIMIZER_CLASSES[optimizer_class]
+        optimizer_class = OPTIMIZER_CLASSES[optimizer_class.lower()]
     try:
         config = keras.optimizers.serialize(optimizer_class.from_config(dict(arguments)))
     except (TypeError, ValueError) as error:
