@@ -392,23 +392,25 @@ _REFUSED_ARGUMENTS = {
 # or a bool (None reads as False: amsgrad, nesterov, centered, use_ema). Any other (beta_1,
 # epsilon, rho, ...) Keras accepts as None and then fails inside training with TensorFlow's
 # "None values not supported", naming no argument.
-_NONE_TAKERS = frozenset(
-    name
-    for optimizer_class in OPTIMIZER_CLASSES.values()
-    for name, parameter in inspect.signature(optimizer_class.__init__).parameters.items()
-    if parameter.default is None or isinstance(parameter.default, bool)
+def _arguments_whose_default(test):
+    """The names of the optimizers' arguments whose default passes ``test``."""
+    return frozenset(
+        name
+        for optimizer_class in OPTIMIZER_CLASSES.values()
+        for name, parameter in inspect.signature(optimizer_class.__init__).parameters.items()
+        if test(parameter.default)
+    )
+
+
+_NONE_TAKERS = _arguments_whose_default(
+    lambda default: default is None or isinstance(default, bool)
 )
 
 
 # The optimizer arguments that are bools (amsgrad, nesterov, centered, use_ema); a bool given
 # for any other is the number it stands for, as in scikit-learn (MLPClassifier trains with
 # ``learning_rate_init=True``; Keras refused ``learning_rate=True`` in its own words).
-_BOOLEAN_ARGUMENTS = frozenset(
-    name
-    for optimizer_class in OPTIMIZER_CLASSES.values()
-    for name, parameter in inspect.signature(optimizer_class.__init__).parameters.items()
-    if isinstance(parameter.default, bool)
-)
+_BOOLEAN_ARGUMENTS = _arguments_whose_default(lambda default: isinstance(default, bool))
 
 
 # The optimizer arguments that count steps (Keras takes them as integers or None). Keras refuses
