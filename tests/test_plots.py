@@ -2,7 +2,9 @@
 regularization path's numbers behave, and a missing matplotlib is one clear ImportError."""
 
 import importlib
+import os
 import struct
+import subprocess
 import sys
 
 import matplotlib
@@ -1018,6 +1020,54 @@ def test_package_and_cli_work_without_matplotlib(no_matplotlib, monkeypatch, cap
         "l1l2-estimator: error: --plot needs matplotlib: pip install 'l1l2-estimator[plot]'\n"
     )
     assert not folder.exists()
+
+
+def test_cli_reports_a_broken_matplotlib_before_fitting(tmp_path):
+    """A matplotlib that is installed but fails to import (built for another NumPy, say) was
+    found only when the plots were drawn, after every fit had run; it is now a usage error
+    before the estimator is imported."""
+    fake = tmp_path / "site" / "matplotlib"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text(
+        "raise ImportError('numpy.core.multiarray failed to import')\n"
+    )
+    folder = tmp_path / "pictures"
+    probe = (
+        "import sys; from l1l2_estimator import cli; code = cli.main(sys.argv[1:]); "
+        "print('tensorflow' in sys.modules); sys.exit(code)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, "--epochs", "5", "--plot", str(folder)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(tmp_path / "site")},
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert done.stderr == (
+        "l1l2-estimator: error: --plot needs matplotlib, which is installed but fails to "
+        "import (ImportError: numpy.core.multiarray failed to import)\n"
+    )
+    assert done.stdout == "False\n"  # nothing was fitted: TensorFlow was never imported
+    assert not folder.exists()
+
+    # The library's own plotting functions say the same, rather than "not installed".
+    probe = (
+        "from l1l2_estimator import plots\n"
+        "try:\n    plots.plot_loss_curve(None)\n"
+        "except ImportError as error:\n    print(error)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(tmp_path / "site")},
+        timeout=120,
+    )
+    assert done.stdout == (
+        "matplotlib is installed but fails to import "
+        "(ImportError: numpy.core.multiarray failed to import)\n"
+    )
 
 
 # -- the path's fallbacks, searches told apart, early refusals -----------------------------------

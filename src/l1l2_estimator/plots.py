@@ -70,11 +70,16 @@ MATPLOTLIB_MISSING = "matplotlib is required for plotting: pip install 'l1l2-est
 
 
 def _require_matplotlib():
-    """Import matplotlib, or raise ImportError saying how to install it."""
+    """Import matplotlib, or raise ImportError saying how to install it (or, where it is
+    installed but fails to import, why)."""
     try:
         import matplotlib
     except ImportError as error:
-        raise ImportError(MATPLOTLIB_MISSING) from error
+        if isinstance(error, ModuleNotFoundError) and error.name == "matplotlib":
+            raise ImportError(MATPLOTLIB_MISSING) from error
+        raise ImportError(
+            f"matplotlib is installed but fails to import ({type(error).__name__}: {error})"
+        ) from error
     return matplotlib
 
 

@@ -66,6 +66,8 @@ def prepare(args):
         raise UsageError(f"cannot split the data with --test-size {args.test_size}: {error}")
     if args.grid:
         _check_grid_folds(y_train, args.test_size, regression)
+    if args.plot is not None:
+        _check_matplotlib_imports()
     return Job(args, regression, params, description, X_train, X_test, y_train, y_test)
 
 
@@ -245,6 +247,20 @@ def _check_plot_folder(folder, csv, regression):
             )
         if problem is not None:
             raise UsageError(f"cannot write {name} to --plot {folder!r}: {problem}")
+
+
+def _check_matplotlib_imports():
+    """Import what --plot draws with, so that a matplotlib that is installed but broken (built
+    for another NumPy, say) is reported before fitting rather than after it. This is done last:
+    the import takes a fraction of a second, which a usage error should not wait for."""
+    try:
+        import matplotlib.pyplot  # noqa: F401  (scikit-learn's Display classes import it)
+        from matplotlib.backends import backend_agg  # noqa: F401
+    except Exception as error:
+        raise UsageError(
+            "--plot needs matplotlib, which is installed but fails to import "
+            f"({type(error).__name__}: {error})"
+        ) from None
 
 
 def _check_save_outside_plots(save, folder, regression):
