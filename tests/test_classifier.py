@@ -801,6 +801,17 @@ def test_unknown_keyword_is_a_type_error(name):
         L1L2Classifier().set_params(**{name: 1})
 
 
+@pytest.mark.parametrize("name", ["epochs", "callbacks", "verbose"])
+def test_training_settings_given_to_fit_are_a_type_error(name, binary_data, fitted_binary):
+    """scikeras forwards fit's keyword arguments to Keras; here, as in scikit-learn, they are
+    params (README, "How it relates to scikeras"), and a fitted estimator is left as it was."""
+    X, y = binary_data
+    before = fitted_binary.predict_proba(X)
+    with pytest.raises(TypeError, match=f"unexpected keyword argument '{name}'"):
+        fitted_binary.fit(X, y, **{name: 1})
+    np.testing.assert_array_equal(fitted_binary.predict_proba(X), before)
+
+
 def test_bad_input_errors(binary_data, fitted_binary):
     X, y = binary_data
     clf = L1L2Classifier(**FAST)
