@@ -177,6 +177,8 @@ def test_every_param_rejects_a_wrong_type(name):
         ({"l1": 1e39}, ValueError, "'l1' parameter .* range"),
         ({"l2": 1e39}, ValueError, "'l2' parameter .* range"),
         ({"learning_rate": 1e-40}, ValueError, "'learning_rate' parameter .* range"),
+        # An integer no float holds: it passed, and the fit failed with Python's OverflowError.
+        ({"tol": 10**400}, ValueError, "'tol' parameter .* range"),
         # NumPy 2 compared them with the bounds in float16, where float32's largest number is
         # inf and its smallest normal one 0: an infinite l1 and a learning rate of 0 passed.
         ({"l1": np.float16(np.inf)}, ValueError, "'l1' parameter .* range"),

@@ -80,7 +80,11 @@ def _deflated_zeros(size):
 def _assert_refused(tmp_path, data, reason, *, bound=MEMORY_BOUND_MIB):
     path = tmp_path / "crafted.l1l2"
     path.write_bytes(data)
-    error, growth = peak_memory_growth(lambda: load(path))
+    # Warnings as errors: load refuses without a warning (README), also where warnings are
+    # errors (a cast's RuntimeWarning had escaped load so).
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        error, growth = peak_memory_growth(lambda: load(path))
     assert type(error) is ValueError, repr(error)
     assert str(error).startswith(f"Cannot load {path}: "), str(error)
     assert re.search(reason, str(error)), str(error)
@@ -815,6 +819,22 @@ def test_centered_rmsprop_mean_gradients_beyond_the_running_squares_are_refused(
     assert all(np.isfinite(weights).all() for weights in close.coefs_)
 
 
+def test_centered_rmsprop_mean_gradients_whose_squares_overflow_are_refused_without_a_warning(
+    centered_rmsprop, tmp_path
+):
+    """The check squares in float32, as Keras' step does: a finite mean gradient of 1e20 squares
+    to inf there, and NumPy's overflow warning escaped load where warnings are errors."""
+    _, good, pairs = centered_rmsprop
+    mean, second = pairs[0]
+
+    def edit(file):
+        file[f"optimizer/vars/{mean}"][...] = np.float32(1e20)
+        file[f"optimizer/vars/{second}"][...] = np.float32(3e38)
+
+    _assert_refused(tmp_path, rebuild(good, h5=edit),
+                    r"holds mean gradients whose squares reach the running squares")
+
+
 def test_centered_rmsprop_state_that_load_refuses_makes_the_next_step_nan(centered_rmsprop,
                                                                          binary_data):
     # Why the relation is checked: the same state set in memory makes a warm start diverge.
@@ -888,6 +908,29 @@ def test_a_step_count_that_no_training_reaches_is_refused(fitted_under, binary_d
     loaded = _loads_and_trains(tmp_path, rebuild(good, h5=_assigned(vars_0=2**53 - 1)),
                                binary_data)
     assert int(loaded.model_.optimizer.iterations.numpy()) == 2**53 + 1  # two more steps
+
+
+def test_a_step_count_beyond_the_steps_a_schedule_is_checked_at_is_refused(
+    binary_data, tmp_path
+):
+    """A fit checks a learning-rate schedule's rate at steps up to 2**31 - 1. This one is NaN
+    from step 2**32 - 1: a file counting 2**33 steps loaded, and its next partial_fit
+    "diverged", with advice about the schedule's rates."""
+    schedule = keras.optimizers.schedules.CosineDecayRestarts(
+        1e-3, first_decay_steps=2**31, t_mul=0.5
+    )
+    assert np.isnan(float(schedule(2**33)))
+    fitted = L1L2Classifier(hidden_layer_sizes=(4,), epochs=2, random_state=0,
+                            optimizer__learning_rate=schedule).fit(*binary_data)
+    path = tmp_path / "scheduled.l1l2"
+    dump(fitted, path)
+    good = path.read_bytes()
+    _assert_refused(tmp_path, rebuild(good, h5=_assigned(vars_0=2**33)),
+                    r"its optimizer state /optimizer/vars/0 \(iteration\) holds 8589934592: under "
+                    r"a learning-rate schedule load reads step counts of at most 2\*\*31 - 1")
+    loaded = _loads_and_trains(tmp_path, rebuild(good, h5=_assigned(vars_0=2**31 - 3)),
+                               binary_data)
+    assert int(loaded.model_.optimizer.iterations.numpy()) == 2**31 - 1  # two more steps
 
 
 def _dead_ftrl_unit(names, accumulators):
@@ -1320,6 +1363,11 @@ MALFORMED = {
     "continuous labels": (
         dict(metadata=_set("classes_", {"dtype": "<f8", "shape": [2], "items": [0.5, 1.5]})),
         "classes_ are not labels a classifier takes: Unknown label type"),
+    # scikit-learn's label check casts float labels to int64: NumPy's warning about labels
+    # beyond its range escaped load where warnings are errors (_assert_refused makes them so).
+    "float labels beyond int64": (
+        dict(metadata=_set("classes_", {"dtype": "<f8", "shape": [2], "items": [0.0, 1e300]})),
+        "classes_ are not labels a classifier takes: Unknown label type"),
 }
 
 
@@ -1588,6 +1636,13 @@ def test_a_class_weight_beyond_floats_range_is_refused(good, binary_data, tmp_pa
     stored = {"type": "dict", "items": [[0, 10**400], [1, 1.0]]}
     _assert_refused(tmp_path, rebuild(good, metadata=_set("params", "class_weight", stored)),
                     "class_weight must map classes to finite weights >= 0")
+
+
+def test_a_tol_beyond_floats_range_is_refused(good, tmp_path):
+    """A JSON integer of 401 digits is a valid number: the file loaded, predicted, and its next
+    fit failed with Python's OverflowError."""
+    _assert_refused(tmp_path, rebuild(good, metadata=_set("params", "tol", 10**400)),
+                    "'tol' parameter of L1L2Classifier must be a float in the range")
 
 
 @pytest.fixture(scope="module")

@@ -77,13 +77,20 @@ class RealInterval(Interval):
     NumPy 2 compares a NumPy float with a Python float in the NumPy float's precision: float32's
     largest number is inf in float16, so ``np.float16(1e10)`` (inf) passed as an ``l1`` at most
     that largest number, and float32's smallest normal number is 0 there, so
-    ``np.float16(1e-9)`` (0) passed as a learning rate above it, and trained nothing.
+    ``np.float16(1e-9)`` (0) passed as a learning rate above it, and trained nothing. An integer
+    that no float holds (``10**400``) is outside: it passed as a ``tol``, also from a file, and
+    the fit failed with Python's ``OverflowError``.
     """
 
     def __init__(self, left, right, *, closed):
         super().__init__(Real, left, right, closed=closed)
 
     def __contains__(self, val):
+        if isinstance(val, Integral) and not isinstance(val, (bool, np.bool_)):
+            try:
+                float(val)
+            except OverflowError:
+                return False
         return super().__contains__(float(val) if isinstance(val, np.floating) else val)
 
 
@@ -494,7 +501,10 @@ def _check_range(said, name, value):
 
 # Steps at which a learning-rate schedule of another kind than Keras' own is sampled: from the
 # first step to far beyond any training.
-_SCHEDULE_STEPS = (0, 1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 2**31 - 1)
+# The last step at which a learning-rate schedule's rate is checked (load refuses a file whose
+# optimizer, under a schedule, counted more steps: its next step's rate is unchecked).
+SCHEDULE_LAST_CHECKED_STEP = 2**31 - 1
+_SCHEDULE_STEPS = (0, 1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, SCHEDULE_LAST_CHECKED_STEP)
 
 
 # The names TensorFlow takes for a name scope opened outside any other (its op-name rule), less

@@ -36,7 +36,13 @@ from .._compat import (
     non_negative_state,
     step_count,
 )
-from .._params import ACTIVATIONS, layer_sizes, new_optimizer, optimizer_config
+from .._params import (
+    ACTIVATIONS,
+    SCHEDULE_LAST_CHECKED_STEP,
+    layer_sizes,
+    new_optimizer,
+    optimizer_config,
+)
 from ._archive import MODEL_MEMBER, Archive, Refused
 from ._keras_config import check_network_config
 from ._keras_objects import (
@@ -393,11 +399,21 @@ def _state_bounds(optimizer):
     keeps within bounds beyond its sign: state outside them makes the next step NaN or infinite,
     and training then fails with advice about the learning rate that has nothing to do with the
     cause."""
-    bounds = {id(step_count(optimizer)): (
-        None, np.int64(MAX_STEPS),
-        "load reads step counts of at most 2**53 - 1, more than any training takes (a count "
-        "near 2**63 wraps to a negative one at the next step)",
-    )}
+    if isinstance(optimizer.get_config()["learning_rate"], dict):  # a learning-rate schedule
+        # Its rate is checked up to that step only: CosineDecayRestarts(first_decay_steps=2**31,
+        # t_mul=0.5) is NaN from step 2**32 - 1, and a file counting 2**33 steps loaded.
+        bounds = {id(step_count(optimizer)): (
+            None, np.int64(SCHEDULE_LAST_CHECKED_STEP),
+            "under a learning-rate schedule load reads step counts of at most 2**31 - 1, the "
+            "steps at which a fit checks the schedule's rate (its next step would take an "
+            "unchecked rate)",
+        )}
+    else:
+        bounds = {id(step_count(optimizer)): (
+            None, np.int64(MAX_STEPS),
+            "load reads step counts of at most 2**53 - 1, more than any training takes (a count "
+            "near 2**63 wraps to a negative one at the next step)",
+        )}
     for accumulator, initial in accumulator_state(optimizer):
         bounds[id(accumulator)] = (
             np.float32(initial), None,

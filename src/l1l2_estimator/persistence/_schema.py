@@ -773,7 +773,10 @@ def fitted_fields(content, estimator, budget):
         if classes.dtype.kind == "f" and not np.isfinite(classes).all():
             raise Refused("classes_ must be finite numbers or strings, as class labels are.")
         try:  # what a fit checks its labels by
-            check_classification_targets(classes)
+            # (It casts float labels to int64: for those beyond its range, NumPy's warning
+            # escaped load where warnings are errors; the labels are then refused.)
+            with np.errstate(invalid="ignore"):
+                check_classification_targets(classes)
         except ValueError as error:
             raise Refused(f"classes_ are not labels a classifier takes: {first_line(error)}")
         targets = classes

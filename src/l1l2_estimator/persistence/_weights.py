@@ -93,8 +93,12 @@ def read_weights(data, kernel_shapes, optimizer_layout, optimizer_variable_count
             continue
         index, epsilon = variable.square_bound
         # What Keras' step takes the square root of, as it computes it (float32); the next
-        # step's value is at least rho times this plus (1 - rho) * epsilon.
-        if not (optimizer_state[index] - np.square(value) + np.float32(epsilon) > 0).all():
+        # step's value is at least rho times this plus (1 - rho) * epsilon. A square beyond
+        # float32's range is inf, and refused, without NumPy's warning (which escaped load where
+        # warnings are errors).
+        with np.errstate(over="ignore"):
+            room = optimizer_state[index] - np.square(value) + np.float32(epsilon)
+        if not (room > 0).all():
             raise Refused(
                 f"its optimizer state {dataset.path} ({variable.name}) holds mean gradients "
                 f"whose squares reach the running squares in {optimizer_datasets[index].path} "
