@@ -928,9 +928,11 @@ saves time. Training folds with different batch counts or sizes form separate en
 
 Memory grows with the members: the weights and optimizer state of ``len(l1s) * len(l2s) *
 n_splits`` networks, and each step's activations for all of them (rows per batch × members ×
-hidden units × 4 bytes per layer). Supported optimizers: Keras' built-in ones, without
-``clipnorm``/``global_clipnorm`` (which would couple the members); ``early_stopping``, callbacks
-and ``warm_start`` are not parameters of the search.
+hidden units × 4 bytes per layer). Supported optimizers: the Keras ones that update each weight
+from its own gradient and state alone (Adadelta, Adagrad, Adam, AdamW, Adamax, Lion, Nadam,
+RMSprop, SGD), without ``clipnorm``/``global_clipnorm`` (which would couple the members); the
+others (Ftrl, Adafactor, Lamb, Muon, ...) are refused with a ``ValueError`` saying why.
+``early_stopping``, callbacks and ``warm_start`` are not parameters of the search.
 """
 
 L1L2ClassifierCV.__doc__ = _docs.compose(

@@ -75,7 +75,7 @@ def dump(estimator, path):
         fitted ``L1L2ClassifierCV`` or ``L1L2RegressorCV``, dump its ``best_estimator_``; for a
         ``Pipeline``, its last step (the steps before it are not networks: save them with
         joblib).
-    path : str or os.PathLike
+    path : str, bytes or os.PathLike
         Where to write the file.
 
     Raises
@@ -161,7 +161,7 @@ def load(path):
 
     Parameters
     ----------
-    path : str or os.PathLike
+    path : str, bytes or os.PathLike
         A file written by :func:`dump`.
 
     Returns
