@@ -27,6 +27,7 @@ from sklearn.preprocessing import StandardScaler
 
 import l1l2_estimator
 from l1l2_estimator import L1L2Classifier, L1L2ClassifierCV, L1L2Regressor, cli, plots
+from l1l2_estimator._path import final_step
 from l1l2_estimator.cli import _settings
 
 from .conftest import FAST
@@ -124,7 +125,8 @@ def test_many_classes_keep_the_confusion_matrix_small_and_fast(tmp_path):
     path = plots.regularization_path(model, X, y, X, y, [0])
     plots.save_plots(model, X, y, X, y, tmp_path, path=path)
     width, height = png_size(tmp_path / plots.FILE_NAMES["confusion_matrix"])
-    assert max(width, height) <= 2500 < 0.6 * n_classes * 100  # uncapped: 3,900 by 3,800
+    # 24 inches a side at 100 dpi, the colour bar included (it had been 2,500 wide).
+    assert max(width, height) == 2400 < 0.6 * n_classes * 100  # uncapped: 3,900 by 3,800
 
 
 def test_a_few_classes_get_numbers_in_their_cells(fitted_multiclass, multiclass_data):
@@ -233,6 +235,21 @@ def test_save_plots_checks_dpi_before_anything(fitted_binary, binary_data, tmp_p
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("dpi", [0.01, 1e5, 1e300])
+def test_save_plots_refuses_a_dpi_that_matplotlib_cannot_draw_before_fitting(
+    fitted_binary, binary_data, tmp_path, monkeypatch, dpi
+):
+    """Numbers > 0 that make a picture less than a pixel or more than Agg's 65,535 pixels a
+    side: savefig had failed after the path's fits, leaving an empty folder ("cannot write
+    empty image", std::bad_alloc, a TypeError from the renderer)."""
+    X, y = binary_data
+    monkeypatch.setattr(plots, "regularization_path", None)  # not to be called
+    with pytest.raises(ValueError, match=r"where matplotlib draws 1 to 65535: give a dpi from "
+                                         r"0\.238 to 5958"):
+        plots.save_plots(fitted_binary, X, y, X, y, tmp_path / "out", dpi=dpi)
+    assert not (tmp_path / "out").exists()
+
+
 @pytest.mark.parametrize("dpi", [None, "figure", 72.5])
 def test_save_plots_takes_the_dpi_matplotlib_takes(fitted_binary, binary_data, tmp_path,
                                                     monkeypatch, dpi):
@@ -245,6 +262,49 @@ def test_save_plots_takes_the_dpi_matplotlib_takes(fitted_binary, binary_data, t
     path = plots.regularization_path(fitted_binary, X, y, X, y, [0])
     plots.save_plots(fitted_binary, X, y, X, y, tmp_path / "out", path=path, dpi=dpi)
     assert saved == [dpi] * 3
+
+
+def test_the_loss_curve_of_another_estimator_is_a_type_error(binary_data):
+    """A fitted LogisticRegression had been called not fitted, and MLPClassifier (which has a
+    loss_curve_) failed with an AttributeError; a wrapper that is not a search, as
+    TunedThresholdClassifierCV, is not looked into either."""
+    from sklearn.model_selection import TunedThresholdClassifierCV
+    from sklearn.neural_network import MLPClassifier
+
+    X, y = binary_data
+    others = [
+        LogisticRegression().fit(X, y),
+        make_pipeline(StandardScaler(), LogisticRegression()).fit(X, y),
+        MLPClassifier(hidden_layer_sizes=(4,), max_iter=300, random_state=0).fit(X, y),
+        TunedThresholdClassifierCV(L1L2Classifier(**FAST), cv=2).fit(X, y),
+    ]
+    for other in others:
+        name = type(final_step(other)).__name__
+        with pytest.raises(TypeError, match=f"plot_loss_curve draws the loss curve of an "
+                                            f"L1L2Classifier or L1L2Regressor .*; got {name}"):
+            plots.plot_loss_curve(other)
+
+
+def test_a_path_with_a_1d_x_test_beside_a_2d_x_train_is_refused_before_fitting(
+    binary_data, monkeypatch
+):
+    """df["f"] for df[["f"]]: the fits ran, then scoring failed in scikit-learn's words. A
+    Pipeline may take 1-D X (documents for a text vectorizer), so only the mismatch is refused."""
+    X, y = binary_data
+    monkeypatch.setattr(L1L2Classifier, "_fit_members", None)  # not to be called
+    monkeypatch.setattr(L1L2Classifier, "fit", None)
+    with pytest.raises(ValueError, match=r"X_test is 1-D, but X_train is 2-D \(1 features\): "
+                                         r"give both alike"):
+        plots.regularization_path(L1L2Classifier(**FAST), X[:, :1], y, X[:, 0], y, [0, 1e-3])
+
+
+def test_a_hand_built_path_of_ragged_or_non_numeric_fields_names_the_field():
+    fields = dict(l1_values=[0, 1e-3], train_scores=[0.9, 0.8], test_scores=[0.8, 0.7],
+                  feature_importances=[[3, 2], [2, 1]], feature_names=["a", "b"], n_iter=[5, 5])
+    for name, value in (("feature_importances", [[3, 2], [2]]), ("train_scores", ["a", "b"])):
+        with pytest.raises(ValueError, match=f"RegularizationPath: {name} must be numbers in a "
+                                             "regular shape; NumPy could not read it"):
+            plots.RegularizationPath(**{**fields, name: value})
 
 
 def test_an_unfitted_wrapper_around_a_fitted_network_is_not_fitted(split, tmp_path):

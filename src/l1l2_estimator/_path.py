@@ -119,7 +119,15 @@ class RegularizationPath:
             ("test_scores", np.float64), ("feature_importances", np.float64),
             ("feature_names", None), ("n_iter", None),
         ):
-            object.__setattr__(self, name, np.asarray(getattr(self, name), dtype=dtype))
+            try:
+                value = np.asarray(getattr(self, name), dtype=dtype)
+            except (TypeError, ValueError) as error:  # ragged rows, strings as numbers
+                raise ValueError(
+                    f"RegularizationPath: {name} must be "
+                    + ("numbers" if dtype is not None else "an array")
+                    + f" in a regular shape; NumPy could not read it: {error}"
+                ) from None
+            object.__setattr__(self, name, value)
         # A path built by hand is checked here, not where matplotlib or NumPy would fail on it.
         if self.l1_values.ndim != 1:
             raise ValueError(
@@ -239,22 +247,33 @@ def checked_path_inputs(
     l1_values = np.unique(np.asarray(penalty_values("l1_values", l1_values), dtype=np.float64))
     check_consistent_length(X_train, y_train, sample_weight)
     check_consistent_length(X_test, y_test, test_sample_weight)
-    train_columns, test_columns = _columns(X_train), _columns(X_test)
-    if None not in (train_columns, test_columns) and train_columns != test_columns:
-        raise ValueError(f"X_test has {test_columns} features, but X_train has {train_columns}.")
+    train_shape, test_shape = _shape(X_train), _shape(X_test)
+    if None not in (train_shape, test_shape):
+        # A Pipeline may take 1-D X (documents for a text vectorizer), but both alike: a 1-D
+        # X_test beside a 2-D X_train (df["f"] for df[["f"]]) had failed after the fits.
+        if len(train_shape) != len(test_shape):
+            raise ValueError(
+                f"X_test is {len(test_shape)}-D, but X_train is {len(train_shape)}-D"
+                + (f" ({train_shape[1]} features)" if len(train_shape) == 2 else "")
+                + ": give both alike (a DataFrame's column as df[['f']], not df['f'])."
+            )
+        if len(train_shape) == 2 and train_shape[1] != test_shape[1]:
+            raise ValueError(
+                f"X_test has {test_shape[1]} features, but X_train has {train_shape[1]}."
+            )
     return estimator, path, scored_by, l1_values
 
 
-def _columns(X):
-    """The number of columns of a 2-D ``X`` (array, DataFrame, sparse matrix, nested lists),
-    else None."""
+def _shape(X):
+    """The shape of ``X`` (array, DataFrame, sparse matrix, nested lists), or None for ragged
+    lists."""
     shape = getattr(X, "shape", None)
     if shape is None:
         try:
             shape = np.shape(X)
         except ValueError:  # ragged lists
             return None
-    return shape[1] if len(shape) == 2 else None
+    return tuple(shape)
 
 
 def searched_best(search):

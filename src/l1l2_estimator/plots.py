@@ -34,7 +34,6 @@ import os
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.exceptions import NotFittedError
 from sklearn.metrics import accuracy_score
 from sklearn.utils.multiclass import type_of_target, unique_labels
 from sklearn.utils.validation import check_consistent_length, check_is_fitted, check_scalar
@@ -344,15 +343,19 @@ class LossCurveDisplay:
             The display, drawn.
         """
         _require_matplotlib()
+        from ._base import L1L2Network
+
         network = _fitted_network(estimator)
-        losses = getattr(network, "loss_curve_", None)
-        if losses is None:  # a search fitted with refit=False
-            raise NotFittedError(
-                f"plot_loss_curve needs a fitted estimator with loss_curve_; this "
-                f"{type(network).__name__} has none."
+        if not isinstance(network, L1L2Network):
+            # (A fitted LogisticRegression had been called not fitted, and MLPClassifier, which
+            # has a loss_curve_, failed with an AttributeError.)
+            raise TypeError(
+                "plot_loss_curve draws the loss curve of an L1L2Classifier or L1L2Regressor "
+                "(alone, at the end of a Pipeline, in a TransformedTargetRegressor, or as a "
+                f"search's best_estimator_); got {type(network).__name__}."
             )
         return cls(
-            loss_curve=losses,
+            loss_curve=network.loss_curve_,
             validation_scores=getattr(network, "validation_scores_", None),
             validation_start=network._get_fitted_state()["validation_start"],
             score_name="R²" if score_name(estimator) == "R²" else "accuracy",
@@ -751,6 +754,8 @@ def save_plots(
             f"{dpi!r}."
         )
     _fitted_network(estimator)
+    sizes = _figure_sizes(estimator, regression)
+    _check_pixels(dpi, sizes)
     _check_one_target(y_test, regression, "save_plots")
     check_consistent_length(X_test, y_test, test_sample_weight)
     if path is not None and not isinstance(path, RegularizationPath):
@@ -780,7 +785,7 @@ def save_plots(
 
     figures = {}
     if regression:
-        figures["prediction_error"] = new_figure((11, 4.6))
+        figures["prediction_error"] = new_figure(sizes["prediction_error"])
         for ax, kind in zip(
             figures["prediction_error"].subplots(1, 2),
             ("actual_vs_predicted", "residual_vs_predicted"),
@@ -789,17 +794,14 @@ def save_plots(
                 estimator, X_test, y_test, ax=ax, kind=kind, sample_weight=test_sample_weight
             )
     else:
-        # At most 24 inches a side: grown with the classes, 250 of them made a 9,400-pixel
-        # square that took 7.5 GB (and their cells' numbers 81 s) to draw.
-        side = min(max(4.5, 0.6 * len(estimator.classes_) + 3), MAX_FIGURE_INCHES)
-        figures["confusion_matrix"] = new_figure((side + 1, side))
+        figures["confusion_matrix"] = new_figure(sizes["confusion_matrix"])
         ax = figures["confusion_matrix"].add_subplot()
         plot_confusion_matrix(estimator, X_test, y_test, ax=ax, sample_weight=test_sample_weight)
 
-    figures["loss_curve"] = new_figure((6.4, 4.2))
+    figures["loss_curve"] = new_figure(sizes["loss_curve"])
     plot_loss_curve(estimator, ax=figures["loss_curve"].add_subplot())
 
-    figures["regularization_path"] = new_figure((11, 4.2))
+    figures["regularization_path"] = new_figure(sizes["regularization_path"])
     plot_regularization_path(path, axes=figures["regularization_path"].subplots(1, 2))
 
     files = {}
@@ -807,3 +809,36 @@ def save_plots(
         files[name] = os.path.join(os.fspath(directory), FILE_NAMES[name])
         figure.savefig(files[name], dpi=dpi)
     return files
+
+
+def _figure_sizes(estimator, regression):
+    """The size in inches of each figure ``save_plots`` draws of the fitted ``estimator``."""
+    if regression:
+        sizes = {"prediction_error": (11, 4.6)}
+    else:
+        # At most 24 inches a side (the colour bar's inch included): grown with the classes,
+        # 250 of them made a 9,400-pixel square that took 7.5 GB (and their cells' numbers
+        # 81 s) to draw.
+        side = min(max(4.5, 0.6 * len(estimator.classes_) + 3), MAX_FIGURE_INCHES - 1)
+        sizes = {"confusion_matrix": (side + 1, side)}
+    return {**sizes, "loss_curve": (6.4, 4.2), "regularization_path": (11, 4.2)}
+
+
+# Matplotlib's Agg canvas draws images of less than 2**16 pixels a side.
+_MAX_PIXELS = 2**16 - 1
+
+
+def _check_pixels(dpi, sizes):
+    """Refuse, before the path's fits, a numeric ``dpi`` that makes a figure of ``sizes``
+    (inches) less than a pixel or more than Agg's largest image a side (savefig had failed after
+    the fits: "cannot write empty image" at dpi=0.01, std::bad_alloc at 1e5)."""
+    if isinstance(dpi, str) or dpi is None:
+        return
+    sides = [side for size in sizes.values() for side in size]
+    low, high = 1 / min(sides), _MAX_PIXELS / max(sides)
+    if not low <= dpi <= high:
+        raise ValueError(
+            f"dpi={dpi!r} would draw the pictures {min(sides) * dpi:.4g} to "
+            f"{max(sides) * dpi:.4g} pixels a side, where matplotlib draws 1 to {_MAX_PIXELS}: "
+            f"give a dpi from {low:.3g} to {high:.4g}."
+        )
