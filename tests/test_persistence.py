@@ -678,3 +678,25 @@ def test_dump_refuses_a_network_larger_than_load_reads(fitted_binary, tmp_path, 
     with pytest.raises(ValueError, match="Cannot save the estimator: its network takes"):
         dump(fitted_binary, tmp_path / "m.l1l2")
     assert not (tmp_path / "m.l1l2").exists()
+
+
+def test_dump_saves_one_fit_while_another_thread_refits(binary_data, tmp_path, monkeypatch):
+    """dump read the estimator attribute by attribute: a refit in another thread between the
+    reads made a file of one fit's loss curve and another's weights (or one load refused, where
+    the refit saw other columns). Here the refit lands, deterministically, between dump's reads
+    of the fitted state and of the network."""
+    X, y = binary_data
+    first = L1L2Classifier(**{**FAST, "epochs": 3}).fit(X, y)
+    expected = first.predict_proba(X), list(first.loss_curve_)
+    check = persistence.check_params_describe_state
+
+    def refit_meanwhile(estimator, state):
+        first.fit(X[:, ::-1], y)  # other data: another fit, published in one step
+        return check(estimator, state)
+
+    monkeypatch.setattr(persistence, "check_params_describe_state", refit_meanwhile)
+    dump(first, tmp_path / "m.l1l2")
+    loaded = load(tmp_path / "m.l1l2")
+    np.testing.assert_array_equal(loaded.predict_proba(X), expected[0])
+    assert list(loaded.loss_curve_) == expected[1]
+    assert not np.array_equal(first.predict_proba(X), expected[0])  # the refit did happen

@@ -25,8 +25,6 @@ from .. import _environment  # noqa: F401, I001  (first: TensorFlow's quiet star
 import json
 import os
 
-from sklearn.utils.validation import check_is_fitted
-
 from .. import __version__
 from ..classifier import L1L2Classifier
 from ..regressor import L1L2Regressor
@@ -132,12 +130,15 @@ def dump(estimator, path):
             "dump saves L1L2Classifier and L1L2Regressor estimators, got "
             f"{type(estimator).__qualname__}.{hint}"
         )
-    check_is_fitted(estimator)
-    content = metadata(estimator, library_version=__version__)
-    state = estimator._get_fitted_state()
-    check_params_describe_state(estimator, state)
-    network = keras_bytes(estimator.model_)
-    limit = ExpectedNetwork(estimator, state).byte_limit()
+    # Everything is read from one fit's attributes: a refit in another thread meanwhile had
+    # made files of one fit's loss curve and another's weights (or refused ones, where the
+    # refit saw other columns).
+    fitted = estimator._fitted_view()
+    content = metadata(fitted, library_version=__version__)
+    state = fitted._get_fitted_state()
+    check_params_describe_state(fitted, state)
+    network = keras_bytes(fitted.model_)
+    limit = ExpectedNetwork(fitted, state).byte_limit()
     if len(network) > limit:
         # load reads at most this much of it: such a file was written and then refused.
         raise ValueError(
