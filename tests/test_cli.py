@@ -593,6 +593,15 @@ def test_csv_may_be_compressed(tmp_path, module):
     path.write_text(text)  # not compressed after all
     with pytest.raises(cli.UsageError, match=f"^cannot read --csv '{path}': "):
         _data.read_csv(str(path), "y")
+    # Corrupt inside (a corrupt .gz had ended in zlib's error and a traceback) or cut short.
+    whole = importlib.import_module(module).compress(("a,b,y\n" + "1,2,x\n3,4,z\n" * 2000).encode())
+    for broken in (
+        whole[:30] + bytes(byte ^ 0xFF for byte in whole[30:60]) + whole[60:],
+        whole[: len(whole) // 2],
+    ):
+        path.write_bytes(broken)
+        with pytest.raises(cli.UsageError, match=f"^cannot read --csv '{path}': "):
+            _data.read_csv(str(path), "y")
 
 
 def test_csv_path_may_start_with_the_home_folder(tmp_path, monkeypatch):
@@ -1288,6 +1297,47 @@ def test_a_stream_closed_at_start_is_not_a_traceback(tmp_path):
         assert done.returncode == 0, done.stderr
         assert "Traceback" not in done.stderr
     assert saved.is_file()
+
+
+def test_text_the_terminal_cannot_encode_is_escaped_not_a_failure(tmp_path):
+    """Under PYTHONIOENCODING=ascii (or a C locale without UTF-8), --help failed on "R²" with a
+    traceback, and a regression run failed after its fit on "Test R²", before --save."""
+    env = {**os.environ, "PYTHONIOENCODING": "ascii"}
+    done = subprocess.run([sys.executable, "-m", "l1l2_estimator", "--help"],
+                          capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0 and "R\\xb2" in done.stdout and done.stderr == ""
+    saved = tmp_path / "model.joblib"
+    done = subprocess.run(
+        [sys.executable, "-m", "l1l2_estimator", *FAST, "--epochs", "2", "--task", "regression",
+         "--save", str(saved)],
+        capture_output=True, text=True, timeout=300, env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Test R\\xb2" in done.stdout
+    assert saved.is_file()
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs Linux's /dev/full")
+def test_a_report_that_cannot_be_written_still_saves_and_says_so(tmp_path):
+    """stdout on a full disk: the run had stopped at the first print, with a message that did
+    not say it was stdout, before --save; a usage error with stderr on a full disk had exited
+    with 1 (an unseen traceback) rather than 2."""
+    saved = tmp_path / "model.joblib"
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "l1l2_estimator", *FAST, "--epochs", "2", "--save",
+             str(saved)],
+            stdout=full, stderr=subprocess.PIPE, text=True, timeout=300,
+        )
+        assert done.returncode == 2
+        assert done.stderr.endswith(
+            "l1l2-estimator: error: could not write the report to stdout: No space left on "
+            "device\n"
+        )
+        assert saved.is_file()
+        done = subprocess.run([sys.executable, "-m", "l1l2_estimator", "--bogus"],
+                              stderr=full, timeout=120)
+        assert done.returncode == 2
 
 
 def test_save_falls_back_to_writing_in_place_where_it_cannot_replace(capsys, tmp_path,

@@ -62,18 +62,25 @@ def main(argv=None):
         print one line to stderr.
     """
     try:
-        with _report_reader_may_leave():
-            return _main(argv)
+        with _report_reader_may_leave() as report:
+            code = _main(argv)
+            if code == 0 and report.failure is not None:
+                # The run went on (--save and --plot are written); its report did not reach
+                # stdout, which the exit code says.
+                _error(f"could not write the report to stdout: {report.failure}")
+                return 2
+            return code
     except KeyboardInterrupt:
         _error("interrupted")
         return 130
 
 
 def _error(message):
-    """Print the one line of an error to stderr (whose reader may have left)."""
+    """Print the one line of an error to stderr (whose reader may have left, or which cannot be
+    written: the exit code still says what happened)."""
     try:
         print(f"{PROG}: error: {message}", file=sys.stderr, flush=True)
-    except BrokenPipeError:
+    except OSError:
         pass
 
 
@@ -111,7 +118,10 @@ def _report_reader_may_leave():
     meets a broken pipe (``| head`` has read enough, ``2>&1 | head`` for stderr), the stream's
     file descriptor is pointed at os.devnull, as Python's documentation advises ("Note on
     SIGPIPE"), and the run goes on to write --save and --plot rather than stopping at the print
-    that failed."""
+    that failed; so it does after any other failed write (a full disk), which the stdout
+    stream yielded keeps as ``failure``. Text the stream's encoding lacks (``R²``, a class
+    label in another script, under ``PYTHONIOENCODING=ascii``) is written escaped, as Python
+    writes it to stderr (it had failed, after the fits)."""
     stdout, stderr = sys.stdout, sys.stderr
     # A stream that was closed when the process started (``>&-``) is None: its output goes to
     # os.devnull, as after a broken pipe (printing to None had failed with a traceback).
@@ -123,7 +133,7 @@ def _report_reader_may_leave():
             for stream in (stdout, stderr)
         )
         try:
-            yield
+            yield sys.stdout
             sys.stdout.flush()
             sys.stderr.flush()
         finally:
@@ -131,23 +141,36 @@ def _report_reader_may_leave():
 
 
 class _ForgivingStream:
-    """``stream``, whose writes and flushes go to os.devnull after the pipe behind it broke."""
+    """``stream``, whose writes and flushes go to os.devnull once one failed (a broken pipe, a
+    full disk: the error's text is kept as ``failure``, but for a broken pipe, whose reader
+    chose to leave), and which escapes what its encoding cannot write."""
 
     def __init__(self, stream):
         self._stream = stream
+        self.failure = None
 
     def write(self, text):
         try:
-            return self._stream.write(text)
-        except BrokenPipeError:
-            self._to_devnull()
+            try:
+                return self._stream.write(text)
+            except UnicodeEncodeError:
+                encoding = getattr(self._stream, "encoding", None) or "ascii"
+                escaped = text.encode(encoding, "backslashreplace").decode(encoding)
+                return self._stream.write(escaped)
+        except OSError as error:
+            self._failed(error)
             return len(text)
 
     def flush(self):
         try:
             self._stream.flush()
-        except BrokenPipeError:
-            self._to_devnull()
+        except OSError as error:
+            self._failed(error)
+
+    def _failed(self, error):
+        if not isinstance(error, BrokenPipeError) and self.failure is None:
+            self.failure = error.strerror or str(error)
+        self._to_devnull()
 
     def _to_devnull(self):
         # The descriptor, not just this object: the stream's buffer is flushed again at exit.

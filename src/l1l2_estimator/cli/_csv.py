@@ -8,6 +8,7 @@ import io
 import itertools
 import os
 import re
+import zlib
 
 import numpy as np
 
@@ -148,8 +149,11 @@ def _read_text(path):
     ends are kept as written (``newline=""``), as both pandas and the csv module expect."""
     module = _DECOMPRESSORS.get(os.path.splitext(path)[1].lower())
     decompressor = None if module is None else importlib.import_module(module)
-    # EOFError: a truncated compressed file; LZMAError: an .xz file that is not one.
-    unreadable = (OSError, EOFError, getattr(decompressor, "LZMAError", OSError))
+    # EOFError: a truncated compressed file; LZMAError: an .xz file that is not one; zlib's
+    # error: a .gz file whose compressed data is corrupt (it had ended in a traceback).
+    unreadable = (
+        OSError, EOFError, getattr(decompressor, "LZMAError", OSError), zlib.error,
+    )
     # pandas holds a few copies of the text while it parses: a file (or a device such as
     # /dev/zero, or a pipe, which never ends) beyond a quarter of the free memory is refused
     # when read that far, before it fills the memory.
