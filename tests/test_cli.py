@@ -1199,6 +1199,21 @@ def test_grid_needs_a_class_with_as_many_training_rows_as_folds(capsys):
     )
 
 
+def test_grid_needs_two_classes_of_two_training_rows_or_more(capsys, tmp_path):
+    """Two classes, one of a single training row: the fold holding it out trained on one class
+    and failed, every pair's mean score was NaN, and a "best" pair was reported (exit code 0)."""
+    path = tmp_path / "two.csv"
+    path.write_text("a,b,y\n1,2,A\n2,3,A\n3,1,A\n4,4,A\n9,9,B\n8,7,B\n")
+    code, _, err = run_cli(capsys, "--csv", str(path), "--target", "y", "--grid",
+                           "--test-size", "2", "--epochs", "3", "--hidden", "4")
+    assert code == 2
+    assert err == (
+        "l1l2-estimator: error: --grid: only the class 'A' has 2 or more rows in the training "
+        "split (the other 1 class has one), so a fold holding out that row trains on one class "
+        "and scores nothing; lower --test-size 2, or add rows\n"
+    )
+
+
 def test_csv_cells_beyond_the_csv_modules_field_limit(tmp_path):
     """The csv module refuses fields above 128 KiB by default: an unclosed quote early in a large
     file, or a long label, raised its _csv.Error (a traceback, exit code 1)."""

@@ -123,6 +123,18 @@ def _check_grid_folds(y_train, test_size, regression):
             f"{max(counts.values())}); its stratified {CV_FOLDS}-fold cross-validation needs "
             f"one with {CV_FOLDS} or more (lower --test-size {test_size}, or add rows)"
         )
+    # A class of one training row is held out whole by one fold, whose training part then
+    # lacks it: with a single class of 2 rows or more, that fold trains on one class, fails,
+    # and every pair's mean score is NaN (a "best" pair had been reported from them).
+    several = [label for label, count in counts.items() if count >= 2]
+    if len(several) < 2:
+        singles = len(counts) - len(several)
+        raise UsageError(
+            f"--grid: only the class {several[0]!r} has 2 or more rows in the training split "
+            f"(the other {singles} class{'es have' if singles > 1 else ' has'} one), so a fold "
+            f"holding out {'such a' if singles > 1 else 'that'} row trains on one class and "
+            f"scores nothing; lower --test-size {test_size}, or add rows"
+        )
 
 
 def _continuous_advice(class_counts):
