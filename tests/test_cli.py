@@ -1355,6 +1355,40 @@ def test_a_report_that_cannot_be_written_still_saves_and_says_so(tmp_path):
         assert done.returncode == 2
 
 
+def test_output_names_the_system_cannot_look_up_are_refused_before_fitting(capsys, tmp_path,
+                                                                            monkeypatch):
+    """A name longer than the file system takes, a loop of links: found when writing, after
+    the fits (for --plot, in a bare "[Errno 36]" message that did not name the flag)."""
+    monkeypatch.setattr(_run, "run", None)  # nothing is fitted
+    long_name = str(tmp_path / ("x" * 300))
+    (tmp_path / "loop1").symlink_to(tmp_path / "loop2")
+    (tmp_path / "loop2").symlink_to(tmp_path / "loop1")
+    for flag, path, problem in (
+        ("--save", long_name + ".joblib", "File name too long"),
+        ("--save", str(tmp_path / "loop1"), "Too many levels of symbolic links"),
+        ("--plot", long_name, "File name too long"),
+    ):
+        code, _, err = run_cli(capsys, *FAST, flag, path)
+        assert code == 2
+        assert err.endswith(f"{flag} {path!r}: {problem}\n"), err
+
+
+def test_plots_that_cannot_be_written_name_the_flag(capsys, tmp_path, monkeypatch):
+    """What the checks before fitting cannot see, such as a full disk."""
+    from l1l2_estimator import plots
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(plots, "save_plots", full)
+    folder = str(tmp_path / "pictures")
+    code, _, err = run_cli(capsys, *FAST, "--epochs", "2", "--plot", folder)
+    assert code == 2
+    assert err.endswith(
+        f"l1l2-estimator: error: cannot write --plot {folder!r}: No space left on device\n"
+    )
+
+
 def test_save_falls_back_to_writing_in_place_where_it_cannot_replace(capsys, tmp_path,
                                                                      monkeypatch):
     """A file that may be written but not replaced (another user's, in a folder such as /tmp:

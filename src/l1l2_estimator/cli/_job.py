@@ -3,6 +3,7 @@ combinations, the output folders, the data and its split. A usage or data error 
 within a second: before the estimator (and TensorFlow) is imported, and before scikit-learn is
 (its import alone takes most of a second), except for what only the split can tell."""
 
+import errno
 import importlib.util
 import math
 import os
@@ -301,7 +302,14 @@ def _check_save_outside_plots(save, folder, regression):
 def _unwritable(path, csv):
     """Why the file ``path`` cannot be written before fitting, or None: a link into a folder that
     does not exist, a folder, ``"the --csv file"`` (which it would replace), or no permission.
-    (A folder that does not exist yet is fine: the plots' folder is made when they are written.)"""
+    (A folder that does not exist yet is fine: the plots' folder is made when they are written.)
+    What the system refuses to look up is refused too: a name longer than the file system
+    takes, a loop of links (they had been found when writing, after the fits)."""
+    try:
+        os.stat(path)
+    except OSError as error:
+        if error.errno in (errno.ENAMETOOLONG, errno.ELOOP):
+            return error.strerror
     target = os.path.realpath(path)
     if os.path.islink(path) and not os.path.isdir(os.path.dirname(target)):
         return f"it is a link to {target!r}, whose folder does not exist"

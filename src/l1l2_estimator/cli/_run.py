@@ -77,7 +77,14 @@ def run(job):
             path = regularization_path(
                 model, X_train, y_train, X_test, y_test, PLOT_L1_VALUES[args.task]
             )
-        files = plots.save_plots(model, X_train, y_train, X_test, y_test, args.plot, path=path)
+        try:
+            files = plots.save_plots(
+                model, X_train, y_train, X_test, y_test, args.plot, path=path
+            )
+        except OSError as error:  # what the checks before fitting cannot see (a full disk)
+            raise UsageError(
+                f"cannot write --plot {args.plot!r}: {error.strerror or error}"
+            ) from None
         print()
         print(format_regularization_path(path))
         names = ", ".join(os.path.basename(name) for name in files.values())
