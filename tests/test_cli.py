@@ -1373,6 +1373,27 @@ def test_output_names_the_system_cannot_look_up_are_refused_before_fitting(capsy
         assert err.endswith(f"{flag} {path!r}: {problem}\n"), err
 
 
+def test_save_asking_for_a_compressor_that_is_not_installed_is_refused_before_fitting(
+    capsys, tmp_path, monkeypatch
+):
+    """joblib compresses model.joblib.lz4 with the lz4 package: without it, the run failed after
+    the fits ("LZ4 is not installed"), not naming --save."""
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *args: None if name == "lz4" else real(name, *args))
+    monkeypatch.setattr(_run, "run", None)  # nothing is fitted
+    path = str(tmp_path / "model.joblib.lz4")
+    code, _, err = run_cli(capsys, *FAST, "--save", path)
+    assert code == 2
+    assert err == (
+        f"l1l2-estimator: error: --save {path!r}: joblib compresses a .lz4 file with the lz4 "
+        "package, which is not installed (pip install lz4); or use .gz, .bz2 or .xz, or no "
+        "compression\n"
+    )
+
+
 def test_plots_that_cannot_be_written_name_the_flag(capsys, tmp_path, monkeypatch):
     """What the checks before fitting cannot see, such as a full disk."""
     from l1l2_estimator import plots

@@ -209,6 +209,12 @@ def _check_save_file(path, csv):
             f"cannot write --save {path!r}: it names a folder; give a file name, such as "
             f"{os.path.join(path, 'model.joblib')!r}"
         )
+    if path.endswith(".lz4") and importlib.util.find_spec("lz4") is None:
+        # joblib compresses by the extension; without the package, it failed after the fits.
+        raise UsageError(
+            f"--save {path!r}: joblib compresses a .lz4 file with the lz4 package, which is not "
+            "installed (pip install lz4); or use .gz, .bz2 or .xz, or no compression"
+        )
     target = os.path.realpath(path)
     if not os.path.isdir(os.path.dirname(target)):
         where = "its folder" if target == os.path.abspath(path) else f"the folder of {target!r}"
