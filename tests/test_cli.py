@@ -166,6 +166,15 @@ def test_csv_separators(tmp_path):
     assert X.shape == (2, 1) and y.tolist() == ["a", "b"]
 
 
+def test_a_separator_pandas_cannot_read_is_a_usage_error(capsys):
+    """pandas' reader takes a one-byte separator: "é" had failed after the file was read, in
+    pandas' words about its engines."""
+    code, _, err = run_cli(capsys, "--csv", "x.csv", "--target", "y", "--sep", "é")
+    assert code == 2
+    assert err == ("l1l2-estimator: error: argument --sep: expected one ASCII character such "
+                   "as ';' or the word tab, got 'é'\n")
+
+
 def test_whole_number_test_size_is_a_row_count(capsys):
     code, out, err = run_cli(capsys, *FAST, "--test-size", "2")
     assert code == 0, err

@@ -271,11 +271,13 @@ def _test_size(text):
 
 
 def _separator(text):
-    """One character that separates columns; ``tab`` (or ``\\t``) for a tab."""
+    """One ASCII character that separates columns; ``tab`` (or ``\\t``) for a tab. (pandas'
+    reader takes a separator of one byte: ``é`` had failed in its words, after the file was
+    read.)"""
     separator = "\t" if text in ("tab", "\\t", "\t") else text
-    if len(separator) != 1 or separator in "\"\r\n":
+    if len(separator) != 1 or separator in "\"\r\n" or not separator.isascii():
         raise argparse.ArgumentTypeError(
-            f"expected one character such as ';' or the word tab, got {text!r}"
+            f"expected one ASCII character such as ';' or the word tab, got {text!r}"
         )
     return separator
 
