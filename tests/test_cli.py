@@ -527,12 +527,18 @@ def test_argparse_errors_exit_2_without_traceback(capsys):
     assert "Traceback" not in err
 
 
-def test_a_network_too_large_for_memory_is_one_line(capsys):
-    # The estimator refuses it before allocating anything (a MemoryError that names the sizes).
+def test_a_network_too_large_for_memory_is_one_line_before_fitting(capsys, monkeypatch):
+    """Refused before TensorFlow is imported, naming the flag (the estimator had refused it,
+    some seconds later, naming hidden_layer_sizes)."""
+    monkeypatch.setattr(_run, "run", None)  # nothing is fitted
     code, _, err = run_cli(capsys, *FAST, "--hidden", "1000000,1000000", "--epochs", "1")
     assert code == 2
-    assert err.startswith("l1l2-estimator: error: L1L2Classifier: the network with layer sizes")
-    assert "GiB" in err and err.count("\n") == 1
+    assert err.startswith(
+        "l1l2-estimator: error: --hidden 1000000,1000000: the network with layer sizes "
+        "[20, 1000000, 1000000, 1] (1,000,023,000,001 weights) needs about"
+    )
+    assert err.endswith("memory are available. Use smaller --hidden sizes (or fewer features).\n")
+    assert err.count("\n") == 1
 
 
 @pytest.mark.parametrize("problem", ["bad cell", "empty cell", "short row", "long row"])

@@ -22,12 +22,13 @@ _BYTES_PER_WEIGHT = 4 * (1 + 3 + 1 + 1 + 2 + 2)
 _BYTES_PER_ACTIVATION = 4 * 3
 
 
-def check_training_memory(name, sizes, members, *, rows=0, batch=0):
+def check_training_memory(name, sizes, members, *, rows=0, batch=0, remedy=None):
     """Refuse, before allocating anything, training that cannot fit in the memory available:
     the weights and optimizer state of ``members`` networks of layer ``sizes``, the ``rows``
     gathered each epoch (every training fold's, for a cross-validation) and a step's activations
     on ``batch`` rows. An allocation failure deep in NumPy or TensorFlow says little, and the
-    operating system may kill the process first."""
+    operating system may kill the process first. ``remedy`` replaces the message's advice (the
+    command line names its flags)."""
     n_weights = sum(fan_in * fan_out + fan_out for fan_in, fan_out in zip(sizes[:-1], sizes[1:]))
     needed = (
         n_weights * members * _BYTES_PER_WEIGHT
@@ -40,9 +41,12 @@ def check_training_memory(name, sizes, members, *, rows=0, batch=0):
     if needed > available:
         what = f"{members} networks" if members > 1 else "the network"
         verb = "need" if members > 1 else "needs"
+        if remedy is None:
+            remedy = "Use smaller hidden_layer_sizes (or fewer features)" + (
+                ", a smaller batch_size, or fewer l1s, l2s or folds." if members > 1 else "."
+            )
         raise MemoryError(
             f"{name}: {what} with layer sizes {list(sizes)} ({n_weights * members:,} weights) "
             f"{verb} about {needed / 2**30:.1f} GiB to train, but {available / 2**30:.1f} GiB of "
-            "memory are available. Use smaller hidden_layer_sizes (or fewer features)"
-            + (", a smaller batch_size, or fewer l1s, l2s or folds." if members > 1 else ".")
+            f"memory are available. {remedy}"
         )

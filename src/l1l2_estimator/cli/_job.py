@@ -9,7 +9,7 @@ import math
 import os
 from dataclasses import dataclass
 
-from .._memory import available_memory
+from .._memory import available_memory, check_training_memory
 from .._plot_files import written_by_save_plots
 from ._data import load_data, simulated_informative
 from ._settings import CV_FOLDS, SIMULATION_DEFAULTS, TASK_PENALTIES, UsageError
@@ -50,6 +50,7 @@ def prepare(args):
         _check_split(args.test_size, samples, _simulated_classes(samples, classes), hint)
     X, y, description = load_data(args)
     class_counts = None if regression else _class_counts(y)
+    _check_network_memory(args.hidden, X.shape[1], 1 if regression else len(class_counts))
     _check_split(
         args.test_size, len(y), _classes(class_counts), advice=_continuous_advice(class_counts)
     )
@@ -339,6 +340,20 @@ def _writable(path):
         return os.access(path, os.W_OK)
     folder = os.path.dirname(path)
     return not os.path.exists(folder) or os.access(folder, os.W_OK | os.X_OK)
+
+
+def _check_network_memory(hidden, n_features, n_classes):
+    """Refuse --hidden sizes whose network cannot train in the memory available, as the
+    estimator would (it had been found after TensorFlow was imported, some seconds later, in
+    words naming hidden_layer_sizes); ``n_classes`` 1 for regression."""
+    sizes = (n_features, *hidden, n_classes if n_classes > 2 else 1)
+    try:
+        check_training_memory(
+            f"--hidden {','.join(map(str, hidden))}", sizes, 1,
+            remedy="Use smaller --hidden sizes (or fewer features).",
+        )
+    except MemoryError as error:
+        raise UsageError(str(error)) from None
 
 
 def _check_simulated_memory(samples, features):
