@@ -350,9 +350,15 @@ ERROR_CASES = {
         ["--sep", ";", "--task", "regression"],
         "--sep is the separator of --csv",
     ),
-    "sep of two characters": (["--sep", "ab"], "argument --sep: expected one character"),
+    "sep of two characters": (["--sep", "ab"], "argument --sep: expected one ASCII character"),
     "single class": (["--csv", "{one_class}", "--target", "species"], "single class, 'setosa';"),
     "single integer class": (["--csv", "{one_code}", "--target", "code"], "single class, 3;"),
+    # R² is undefined: it had been reported as 0.0000.
+    "constant regression target": (
+        ["--csv", "{one_code}", "--target", "code", "--task", "regression"],
+        "target column 'code' holds one value, 3, in every row; a regressor needs values that "
+        "vary",
+    ),
     "fractional labels": (
         ["--csv", "{fractional}", "--target", "code"],
         "numbers that are not whole, such as '0.50' on line 3: class labels are expected; for a "

@@ -122,6 +122,12 @@ def _read_csv(path, target, numeric_target, sep):
     )
     if numeric_target:
         y = _numeric_column(frame[target], target, rows, kind="target column")
+        if len(y) > 1 and np.all(y == y[0]):
+            # Nothing to learn, and R² is undefined (it had been reported as 0.0000).
+            raise UsageError(
+                f"target column {target!r} holds one value, {y[0]:g}, in every row; a "
+                "regressor needs values that vary"
+            )
         summary = "numeric"
     else:
         y = _label_column(frame[target], target, rows)
