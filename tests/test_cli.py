@@ -1452,3 +1452,24 @@ def test_save_falls_back_to_writing_in_place_where_it_cannot_replace(capsys, tmp
     assert joblib.load(saved).predict(np.zeros((1, 20))).shape == (1,)
     assert not [path for path in tmp_path.iterdir() if path.name.startswith(".")]
     assert run_cli(capsys, *FAST, "--epochs", "2", "--save", os.devnull)[0] == 0
+
+
+def test_characters_the_pictures_font_lacks_are_one_note(capsys):
+    """matplotlib warns once per character its font lacks, two lines each: labels in another
+    script printed a dozen such warnings under --plot."""
+    from l1l2_estimator.cli._reports import warnings_summarized
+
+    with warnings_summarized(5):
+        for character in "猫狗猫":
+            warnings.warn(
+                f"Glyph {ord(character)} "
+                f"({character.encode('ascii', 'namereplace').decode('ascii')}) "
+                "missing from font(s) DejaVu Sans.",
+                UserWarning,
+            )
+        warnings.warn("something else", UserWarning)
+    assert capsys.readouterr().err == (
+        "l1l2-estimator: warning: something else\n"
+        "l1l2-estimator: note: the pictures' font (DejaVu Sans) has no 猫狗, drawn as boxes: "
+        "set matplotlib's font.family to a font that has them\n"
+    )

@@ -45,12 +45,25 @@ def warnings_summarized(epochs, noun="fit"):
             f"{PROG}: note: {fits} stopped at --epochs {epochs} before converging",
             file=sys.stderr,
         )
-    shown = set()
+    shown, glyphs = set(), {}
     for warning in caught:
         message = " ".join(str(warning.message).split())
-        if not issubclass(warning.category, ConvergenceWarning) and message not in shown:
+        missing = _MISSING_GLYPH.fullmatch(message)
+        if missing:  # matplotlib warns once per character its font lacks
+            glyphs.setdefault(missing.group(2), {})[chr(int(missing.group(1)))] = None
+        elif not issubclass(warning.category, ConvergenceWarning) and message not in shown:
             shown.add(message)
             print(f"{PROG}: warning: {message}", file=sys.stderr)
+    for font, characters in glyphs.items():
+        print(
+            f"{PROG}: note: the pictures' font ({font}) has no {''.join(characters)}, "
+            "drawn as boxes: set matplotlib's font.family to a font that has them",
+            file=sys.stderr,
+        )
+
+
+# matplotlib's warning about a character its font lacks (one per character, each two lines).
+_MISSING_GLYPH = re.compile(r"Glyph (\d+) \(.*\) missing from font\(s\) (.*)\.")
 
 
 def _fits_reported(warning):

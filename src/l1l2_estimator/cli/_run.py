@@ -78,9 +78,10 @@ def run(job):
                 model, X_train, y_train, X_test, y_test, PLOT_L1_VALUES[args.task]
             )
         try:
-            files = plots.save_plots(
-                model, X_train, y_train, X_test, y_test, args.plot, path=path
-            )
+            with warnings_summarized(network.epochs, "regularization-path fit"):
+                files = plots.save_plots(
+                    model, X_train, y_train, X_test, y_test, args.plot, path=path
+                )
         except OSError as error:  # what the checks before fitting cannot see (a full disk)
             raise UsageError(
                 f"cannot write --plot {args.plot!r}: {error.strerror or error}"
