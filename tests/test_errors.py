@@ -160,6 +160,10 @@ def test_every_param_rejects_a_wrong_type(name):
         ({"optimizer": "ftrl", "optimizer__initial_accumulator_value": 0.0}, ValueError,
          "Ftrl's initial_accumulator_value must be > 0"),
         ({"optimizer__clipnorm": -1.0}, ValueError, "optimizer__clipnorm must be > 0"),
+        # Keras trains with twice it, in float32: 3e38 overflowed there.
+        ({"optimizer": "ftrl", "optimizer__l2_shrinkage_regularization_strength": 3e38},
+         ValueError, "l2_shrinkage_regularization_strength must be >= 0 and at most half of "
+         "float32's largest"),
         ({"optimizer__weight_decay": -0.1}, ValueError, "optimizer__weight_decay must be >= 0"),
         ({"optimizer__beta_2": 1.5}, ValueError, r"optimizer__beta_2 must be in \[0, 1\]"),
         # Keras keeps them in float32: an epsilon of 1e300 (infinite there) silently stopped all

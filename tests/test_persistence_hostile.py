@@ -1353,6 +1353,11 @@ MALFORMED = {
             "dtype": "object", "shape": [8], "items": ["a", "a", "b", "c", "d", "e", "f", "g"],
         })),
         "feature_names_in_ names a feature twice"),
+    # Losses are float32: 1e39 loaded, and the next warm fit's replay of the stopping rule
+    # let NumPy's overflow warning out; 1e308 (and scores of 1e308) broke the loss curve's plot.
+    "loss beyond float32": (dict(metadata=_set("loss_curve_", [1e39, 0.5])),
+                            "loss_curve_ must be a non-empty list of finite numbers within "
+                            "float32's range"),
     "empty loss curve": (dict(metadata=_set("loss_curve_", [])),
                          "loss_curve_ must be a non-empty list"),
     # Labels that decode as arrays but that no classifier takes: refused with the path (the
@@ -1681,6 +1686,12 @@ def test_the_regressors_files_load_in_their_formats(good_regressors, tmp_path):
         path = tmp_path / f"{loss}.l1l2"
         path.write_bytes(data)
         assert load(path).loss == loss
+
+
+def test_validation_scores_above_one_are_refused(good, tmp_path):
+    """Accuracy and R² are at most 1: scores of 1e308 loaded and broke the loss curve's plot."""
+    _assert_refused(tmp_path, rebuild(good, metadata=_set("validation_scores_", [1e308, 0.5])),
+                    r"validation_scores_ must be a non-empty list of finite numbers of at most 1")
 
 
 def test_more_validation_scores_than_epochs_are_refused(good, tmp_path):

@@ -509,6 +509,11 @@ def test_n_iter_no_change_inf_never_stops_as_in_mlp(binary_data, tmp_path):
     largest = L1L2Classifier(**params, n_iter_no_change=2**31 - 1).fit(X, y)
     assert never.n_iter_ == largest.n_iter_ == 12
     np.testing.assert_array_equal(never.coefs_[0], largest.coefs_[0])
+    # Any float's inf (float16's had raised OverflowError: 2**31 - 1 is inf in float16, so the
+    # graph's cap kept the inf).
+    for inf in (np.float16(np.inf), np.float32(np.inf)):
+        narrow = L1L2Classifier(**params, n_iter_no_change=inf).fit(X, y)
+        np.testing.assert_array_equal(narrow.coefs_[0], never.coefs_[0])
     assert L1L2Classifier(**params, n_iter_no_change=3).fit(X, y).n_iter_ < 12
     mlp = MLPClassifier(hidden_layer_sizes=(16,), max_iter=12, tol=10.0, n_iter_no_change=np.inf)
     assert mlp.fit(X, y).n_iter_ == 12

@@ -520,7 +520,8 @@ def tol_input(stopping):
 
 def patience_input(stopping):
     """The rule's ``n_iter_no_change`` as the graph's 32-bit input: ``np.inf`` (the rule never
-    stops) becomes the largest, which no epoch count exceeds."""
-    patience = 0 if stopping is None else min(stopping[1], 2**31 - 1)
+    stops) becomes the largest, which no epoch count exceeds. Compared as a Python number: a
+    ``np.float16(inf)`` kept 2**31 - 1 (inf in float16) from replacing it."""
+    patience = 0 if stopping is None else min(float(stopping[1]), 2**31 - 1)
     return tf.constant(int(patience), tf.int32)
 

@@ -635,7 +635,6 @@ _ARGUMENT_RANGES = {
             "initial_accumulator_value",
             "l1_regularization_strength",
             "l2_regularization_strength",
-            "l2_shrinkage_regularization_strength",
             # Ftrl's: its steps divide by (beta + the root of the accumulated squares) / rate;
             # beta=-10 drove the weights to about 0 without a word.
             "beta",
@@ -644,6 +643,11 @@ _ARGUMENT_RANGES = {
     ),
     **dict.fromkeys(["clipnorm", "clipvalue", "global_clipnorm", "loss_scale_factor"], _POSITIVE),
     "learning_rate_power": ("<= 0", lambda value: value <= 0),
+    # Keras doubles it, in float32: above half of float32's largest number, training overflowed.
+    "l2_shrinkage_regularization_strength": (
+        ">= 0 and at most half of float32's largest number (Keras trains with twice it)",
+        lambda value: 0 <= value <= FLOAT32_LARGEST / 2,
+    ),
     # Keras takes any number and counts steps modulo it in int64: 2.5 (or 2.0) failed inside
     # TensorFlow at the first step. 0, as None, accumulates nothing.
     "gradient_accumulation_steps": (

@@ -33,7 +33,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 
 from .._compat import validate_params
-from .._params import is_routed
+from .._params import FLOAT32_LARGEST, is_routed
 from ..classifier import Multilabel
 from ._archive import METADATA_MEMBER, Refused
 from ._keras_objects import (
@@ -806,17 +806,28 @@ def fitted_fields(content, estimator, budget):
     loss_curve = field(content, "loss_curve_", list)
     # Counted with the arrays: as Python floats in a list, each entry takes 32 bytes.
     _spend_on_list(budget, loss_curve, "loss_curve_")
-    if not loss_curve or not all(is_finite_number(loss) for loss in loss_curve):
+    # Losses are computed in float32: one beyond its range (1e39) loaded, and the next warm fit
+    # replayed the stopping rule over it with NumPy's overflow warning; 1e308 broke the loss
+    # curve's plot.
+    if not loss_curve or not all(
+        is_finite_number(loss) and abs(loss) <= FLOAT32_LARGEST for loss in loss_curve
+    ):
         raise Refused(
-            "loss_curve_ must be a non-empty list of finite numbers (a fit trains at least one "
-            "epoch)."
+            "loss_curve_ must be a non-empty list of finite numbers within float32's range, in "
+            "which the losses are computed (a fit trains at least one epoch)."
         )
     validation_scores = None
     if "validation_scores_" in content:
         validation_scores = field(content, "validation_scores_", list)
         _spend_on_list(budget, validation_scores, "validation_scores_")
-        if not validation_scores or not all(is_finite_number(s) for s in validation_scores):
-            raise Refused("validation_scores_ must be a non-empty list of finite numbers.")
+        # Accuracy or R², at most 1 (1e308 and -1e308 broke the loss curve's plot).
+        if not validation_scores or not all(
+            is_finite_number(s) and s <= 1 for s in validation_scores
+        ):
+            raise Refused(
+                "validation_scores_ must be a non-empty list of finite numbers of at most 1 "
+                "(accuracy or R²)."
+            )
         if len(validation_scores) > len(loss_curve):
             # One score per epoch of the last fit, whose epochs loss_curve_ holds too.
             raise Refused(
