@@ -14,10 +14,12 @@ PACKAGE = Path(l1l2_estimator.__file__).parent
 ESTIMATOR_MODULES = {"_base.py", "classifier.py", "regressor.py"}
 
 # The methods through which other modules talk to an estimator: get and set the whole fitted
-# state (with encoders fitted once for many members), check params, describe the output layer,
-# train the members of a cross-validation.
+# state (with encoders fitted once for many members), read one fit's attributes together (a
+# refit in another thread cannot change them between reads), check params, describe the output
+# layer, train the members of a cross-validation.
 PROTOCOL = {
     "_get_fitted_state",
+    "_fitted_view",
     "_set_fitted_state",
     "_encoder_state",
     "_check_params",
