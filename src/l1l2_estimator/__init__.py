@@ -6,7 +6,6 @@ L1L2Classifier`` imports it (a few seconds).
 """
 
 import importlib as _importlib
-import importlib.metadata as _metadata
 import os as _os
 import sys as _sys
 
@@ -34,8 +33,6 @@ _HOMES = {
 }
 
 
-
-
 # Set in a child forked, while TensorFlow was imported, from a process that had not yet loaded
 # the package's module that checks forks (``_compat``), which checks on its import.
 _forked_after_tensorflow_import = False
@@ -60,9 +57,13 @@ _os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _installed_version():
+    # importlib.metadata is imported here, when the version is asked for: it takes about 40 ms
+    # to import, four times the rest of the package's import.
+    from importlib import metadata
+
     try:
-        return _metadata.version("l1l2-estimator")
-    except _metadata.PackageNotFoundError:  # imported from a source tree, not installed
+        return metadata.version("l1l2-estimator")
+    except metadata.PackageNotFoundError:  # imported from a source tree, not installed
         return "0+unknown"
 
 
