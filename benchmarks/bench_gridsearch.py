@@ -136,9 +136,12 @@ def main(argv=None):
     if not args.no_mlp:
         estimators.append(("mlp", "sklearn MLPClassifier", c.mlp(epochs=args.epochs)))
 
-    # The rows: (estimator's name, estimator, grid, n_jobs, threads).
+    # The rows: (estimator's name, estimator, grid, n_jobs, threads). With --tf-threads the
+    # workers' pools are that size (TF_NUM_* turns the package's sizing off), and the row of
+    # TensorFlow's default pools is left out, which the output says.
+    pools = PACKAGE if args.tf_threads is None else f"--tf-threads {args.tf_threads}"
     specs = [
-        (name, estimator, grid_for(key, args.grid), n_jobs, PACKAGE)
+        (name, estimator, grid_for(key, args.grid), n_jobs, pools)
         for key, name, estimator in estimators
         for n_jobs in (1, args.n_jobs)
     ]
@@ -150,8 +153,10 @@ def main(argv=None):
              TF_DEFAULT)
         )
 
+    elif not args.no_oversubscribed:
+        c.emit(f"(--tf-threads {args.tf_threads}: no row of TensorFlow's default pools)")
     c.progress(f"starting {args.n_jobs} workers ...")
-    probes = {PACKAGE: probe_workers(args.n_jobs)}
+    probes = {pools: probe_workers(args.n_jobs)}
     results = [dict(seconds=[], best=[], n_fits=None) for _ in specs]
     for repeat in range(args.repeats):
         # The rows take turns, repeat r starting with row r (mod the rows), so that each goes

@@ -63,7 +63,10 @@ def main(argv=None):
     )
     rows = [[k, f"{v:.1f}"] for k, v in readings.items()]
     c.emit(c.markdown_table(["after fit", "RSS (MiB)"], rows))
-    c.emit(f"growth from fit 10 to fit {args.fits}: {readings[args.fits] - readings[10]:.1f} MiB")
+    if 10 in readings and args.fits > 10:
+        c.emit(
+            f"growth from fit 10 to fit {args.fits}: {readings[args.fits] - readings[10]:.1f} MiB"
+        )
 
 
 if __name__ == "__main__":
