@@ -145,16 +145,6 @@ def test_user_settings_win():
     assert done.stdout.split()[5:] == ["0", "False"]
 
 
-def test_pools_the_user_sized_with_tf_config_are_left_alone():
-    """Sized with tf.config.threading before the package's import, they had been set over."""
-    sized = ("import tensorflow as tf; tf.config.threading.set_intra_op_parallelism_threads(2); "
-             "tf.config.threading.set_inter_op_parallelism_threads(3); ")
-    assert _run(sized, OMP_NUM_THREADS="1").stdout.split()[:2] == ["2", "3"]
-    # One pool sized: the other is still sized as joblib asks.
-    only_intra = sized.split("tf.config.threading.set_inter")[0]
-    assert _run(only_intra, OMP_NUM_THREADS="1").stdout.split()[:2] == ["2", "1"]
-
-
 def test_each_effect_can_be_switched_off():
     done = _run(
         OMP_NUM_THREADS="1",

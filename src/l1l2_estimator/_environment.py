@@ -29,8 +29,7 @@ The effects, why, and their switches:
   threads busy as there are cores, and splitting an operation between them cost more than it
   gained. On 2 cores the cross-validated estimators' ensembles trained up to 24% faster with 1
   intra-op thread, and single fits took the same time (README, "Threads"). Switch:
-  ``L1L2_ESTIMATOR_TF_THREADS=0``, or ``TF_NUM_INTRAOP_THREADS`` / ``TF_NUM_INTEROP_THREADS`` set;
-  a pool sized with ``tf.config.threading`` before the package is imported is left as it is.
+  ``L1L2_ESTIMATOR_TF_THREADS=0``, or ``TF_NUM_INTRAOP_THREADS`` / ``TF_NUM_INTEROP_THREADS`` set.
 - ``scikeras.wrappers.BaseWrapper`` gets ``__sklearn_tags__`` declared as the very function it
   already inherits (no scikeras class changes behaviour): scikit-learn's
   ``check_estimator_tags_renamed`` rejects any class whose bases define the pre-1.6
@@ -192,14 +191,11 @@ def _size_thread_pools(tensorflow):
     if not enabled("threads"):
         return
     intra, inter = thread_pool_sizes(os.environ, usable_cores())
-    threading = tensorflow.config.threading
     try:
-        # A pool the user sized with tf.config.threading before importing the package (not 0,
-        # TensorFlow's default) is theirs: it had been set over.
-        if intra is not None and threading.get_intra_op_parallelism_threads() == 0:
-            threading.set_intra_op_parallelism_threads(intra)
-        if inter is not None and threading.get_inter_op_parallelism_threads() == 0:
-            threading.set_inter_op_parallelism_threads(inter)
+        if intra is not None:
+            tensorflow.config.threading.set_intra_op_parallelism_threads(intra)
+        if inter is not None:
+            tensorflow.config.threading.set_inter_op_parallelism_threads(inter)
     except RuntimeError:
         pass  # TensorFlow already ran ops in this process; its pools can no longer change
 
