@@ -1220,7 +1220,7 @@ def test_grid_needs_a_class_with_as_many_training_rows_as_folds(capsys):
     )
 
 
-def test_grid_needs_two_classes_of_two_training_rows_or_more(capsys, tmp_path):
+def test_grid_refuses_two_classes_one_of_a_single_training_row(capsys, tmp_path):
     """Two classes, one of a single training row: the fold holding it out trained on one class
     and failed, every pair's mean score was NaN, and a "best" pair was reported (exit code 0)."""
     path = tmp_path / "two.csv"
@@ -1229,10 +1229,16 @@ def test_grid_needs_two_classes_of_two_training_rows_or_more(capsys, tmp_path):
                            "--test-size", "2", "--epochs", "3", "--hidden", "4")
     assert code == 2
     assert err == (
-        "l1l2-estimator: error: --grid: only the class 'A' has 2 or more rows in the training "
-        "split (the other 1 class has one), so a fold holding out that row trains on one class "
-        "and scores nothing; lower --test-size 2, or add rows\n"
+        "l1l2-estimator: error: --grid: the class 'B' has one row in the training split, so "
+        "the fold that holds it out trains on the class 'A' alone and scores nothing; lower "
+        "--test-size 2, or add rows\n"
     )
+    # Two classes of one row each go to different folds: every fold trains on two classes.
+    path.write_text("a,b,y\n" + "".join(f"{i},{i},A\n" for i in range(10)) + "1,1,B\n2,2,B\n"
+                    "3,3,C\n4,4,C\n")
+    code, out, _ = run_cli(capsys, "--csv", str(path), "--target", "y", "--grid",
+                           "--test-size", "7", "--epochs", "3", "--hidden", "4")
+    assert code == 0 and "Best: l1=" in out and "nan" not in out
 
 
 def test_csv_cells_beyond_the_csv_modules_field_limit(tmp_path):
@@ -1359,11 +1365,18 @@ def test_a_report_that_cannot_be_written_still_saves_and_says_so(tmp_path):
     not say it was stdout, before --save; a usage error with stderr on a full disk had exited
     with 1 (an unseen traceback) rather than 2."""
     saved = tmp_path / "model.joblib"
+    # Buffered, as stdout to a file is by default: the write fails only at a flush.
+    env = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
     with open("/dev/full", "w") as full:
+        for args in (["--version"], ["--help"]):
+            done = subprocess.run([sys.executable, "-m", "l1l2_estimator", *args], stdout=full,
+                                  stderr=subprocess.PIPE, text=True, timeout=120, env=env)
+            assert done.returncode == 2, args
+            assert done.stderr.endswith("No space left on device\n"), args
         done = subprocess.run(
             [sys.executable, "-m", "l1l2_estimator", *FAST, "--epochs", "2", "--save",
              str(saved)],
-            stdout=full, stderr=subprocess.PIPE, text=True, timeout=300,
+            stdout=full, stderr=subprocess.PIPE, text=True, timeout=300, env=env,
         )
         assert done.returncode == 2
         assert done.stderr.endswith(

@@ -245,9 +245,14 @@ def test_save_plots_refuses_a_dpi_that_matplotlib_cannot_draw_before_fitting(
     X, y = binary_data
     monkeypatch.setattr(plots, "regularization_path", None)  # not to be called
     with pytest.raises(ValueError, match=r"where matplotlib draws 1 to 65535: give a dpi from "
-                                         r"0\.238 to 5958"):
+                                         r"0\.239 to 5957\.$"):
         plots.save_plots(fitted_binary, X, y, X, y, tmp_path / "out", dpi=dpi)
     assert not (tmp_path / "out").exists()
+    # The bounds the message gives are taken (shown rounded inwards; 0.238 and 5958 are not).
+    monkeypatch.setattr(plots, "regularization_path", lambda *args, **kwargs: 1 / 0)
+    for taken in (0.239, 5957):
+        with pytest.raises(ZeroDivisionError):  # past the check: on to the path's fits
+            plots.save_plots(fitted_binary, X, y, X, y, tmp_path / "out", dpi=taken)
 
 
 @pytest.mark.parametrize("dpi", [None, "figure", 72.5])

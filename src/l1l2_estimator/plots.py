@@ -837,8 +837,9 @@ def _check_pixels(dpi, sizes):
     sides = [side for size in sizes.values() for side in size]
     low, high = 1 / min(sides), _MAX_PIXELS / max(sides)
     if not low <= dpi <= high:
+        # The bounds shown rounded inwards: each shown is one the check takes.
         raise ValueError(
             f"dpi={dpi!r} would draw the pictures {min(sides) * dpi:.4g} to "
             f"{max(sides) * dpi:.4g} pixels a side, where matplotlib draws 1 to {_MAX_PIXELS}: "
-            f"give a dpi from {low:.3g} to {high:.4g}."
+            f"give a dpi from {math.ceil(low * 1000) / 1000:g} to {math.floor(high)}."
         )

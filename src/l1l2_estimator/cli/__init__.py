@@ -64,6 +64,10 @@ def main(argv=None):
     try:
         with _report_reader_may_leave() as report:
             code = _main(argv)
+            # Flushed before the check: a report to a file or a full disk stays in the stream's
+            # buffer, whose write fails only when it is flushed (it had exited 0, but where
+            # PYTHONUNBUFFERED was set).
+            report.flush()
             if code == 0 and report.failure is not None:
                 # The run went on (--save and --plot are written); its report did not reach
                 # stdout, which the exit code says.

@@ -126,16 +126,17 @@ def _check_grid_folds(y_train, test_size, regression):
             f"one with {CV_FOLDS} or more (lower --test-size {test_size}, or add rows)"
         )
     # A class of one training row is held out whole by one fold, whose training part then
-    # lacks it: with a single class of 2 rows or more, that fold trains on one class, fails,
-    # and every pair's mean score is NaN (a "best" pair had been reported from them).
+    # lacks it: with two classes, the other of 2 rows or more, that fold trains on one class,
+    # fails, and every pair's mean score is NaN (a "best" pair had been reported from them).
+    # Several classes of one row go to different folds (the stratified folds deal the rows out
+    # in turn), so every training part keeps two classes or more.
     several = [label for label, count in counts.items() if count >= 2]
-    if len(several) < 2:
-        singles = len(counts) - len(several)
+    if len(counts) == 2 and len(several) == 1:
+        single = next(label for label in counts if label not in several)
         raise UsageError(
-            f"--grid: only the class {several[0]!r} has 2 or more rows in the training split "
-            f"(the other {singles} class{'es have' if singles > 1 else ' has'} one), so a fold "
-            f"holding out {'such a' if singles > 1 else 'that'} row trains on one class and "
-            f"scores nothing; lower --test-size {test_size}, or add rows"
+            f"--grid: the class {single!r} has one row in the training split, so the fold that "
+            f"holds it out trains on the class {several[0]!r} alone and scores nothing; lower "
+            f"--test-size {test_size}, or add rows"
         )
 
 
