@@ -250,6 +250,81 @@ def test_tensorflow_thread_local_call_options_skip_grappler():
     assert context.context().function_call_options is before
 
 
+def _flat_test_function():
+    import tensorflow as tf
+
+    variable = tf.Variable(np.zeros(3, np.float32))
+
+    @tf.function(
+        autograph=False,
+        input_signature=[
+            tf.TensorSpec((None, 3), tf.float32),
+            [tf.TensorSpec((3,), tf.float32), tf.TensorSpec((), tf.int64)],
+            tf.SparseTensorSpec((None, 3), tf.float32),
+        ],
+    )
+    def function(rows, pair, sparse):
+        variable.assign(pair[0])
+        return {
+            "sum": tf.reduce_sum(rows, axis=0) + variable,
+            "step": pair[1] + 1,
+            "nonzeros": tf.sparse.reduce_sum(sparse),
+        }
+
+    return function.get_concrete_function()
+
+
+def test_tensorflow_concrete_function_calls_flat_tensors():
+    """flat_caller binds the inputs itself and hands ConcreteFunction._call_flat the flat
+    tensors: it gives what the function's own call gives, converting arrays to the specs'
+    dtypes."""
+    import tensorflow as tf
+
+    function = _flat_test_function()
+    call = _compat.flat_caller(function)
+    assert call is not function  # ``_call_flat`` is there: no fallback
+    rows = np.arange(6, dtype=np.float32).reshape(2, 3)
+    sparse = tf.SparseTensor([[0, 1], [1, 2]], [2.0, 5.0], [2, 3])
+    pair = [np.array([1.0, 2.0, 3.0], np.float32), np.int64(4)]
+    ours = call(rows, pair, sparse=sparse)
+    theirs = function(tf.constant(rows), [tf.constant(pair[0]), tf.constant(pair[1])], sparse)
+    assert sorted(ours) == ["nonzeros", "step", "sum"]
+    for key in ours:
+        np.testing.assert_array_equal(ours[key].numpy(), theirs[key].numpy())
+    assert ours["step"].numpy() == 5 and ours["nonzeros"].numpy() == 7.0
+
+
+def test_flat_caller_refuses_what_the_signature_does_not_allow():
+    """TensorFlow checks no shapes in an eager ``_call_flat``: a wrong shape would reach the
+    graph (a variable assigned another shape)."""
+    import tensorflow as tf
+
+    function = _flat_test_function()
+    call = _compat.flat_caller(function)
+    rows = np.zeros((2, 3), np.float32)
+    sparse = tf.SparseTensor(np.zeros((0, 2), np.int64), np.zeros(0, np.float32), [2, 3])
+    pair = [np.zeros(3, np.float32), np.int64(0)]
+    with pytest.raises(ValueError, match=r"rows: expected shape \(None, 3\), got \(2, 4\)"):
+        call(np.zeros((2, 4), np.float32), pair, sparse)
+    with pytest.raises(ValueError, match=r"pair: expected shape \(3,\), got \(4,\)"):
+        call(rows, [np.zeros(4, np.float32), np.int64(0)], sparse)
+    with pytest.raises(ValueError, match="pair: 1 inputs, expected 2"):
+        call(rows, [np.zeros(3, np.float32)], sparse)
+    with pytest.raises(TypeError, match="rows: expected float32, got float64"):
+        call(tf.zeros((2, 3), tf.float64), pair, sparse)
+    with pytest.raises(TypeError, match="sparse: expected a float32 SparseTensor"):
+        call(rows, pair, rows)
+    with pytest.raises(ValueError, match="sparse: expected a SparseTensor of rank 2"):
+        call(rows, pair, tf.SparseTensor([[0, 0, 0]], [1.0], [1, 1, 3]))
+
+
+def test_flat_caller_falls_back_without_call_flat():
+    def plain(x):
+        return x
+
+    assert _compat.flat_caller(plain) is plain
+
+
 def test_tensorflow_keeps_custom_gradients_in_its_registry_until_forgotten():
     """What forget_custom_gradients relies on: a traced tf.custom_gradient registers its
     gradient function under CustomGradient-<n> in the registry, and a trace's gradients no

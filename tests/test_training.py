@@ -238,6 +238,25 @@ def test_epoch_by_epoch_path_equals_one_call(binary_data):
     stepped = L1L2Classifier(**EXACT, callbacks=[keras.callbacks.History()]).fit(X, y)
     np.testing.assert_array_equal(stepped.loss_curve_, whole.loss_curve_)
     np.testing.assert_array_equal(stepped.predict_proba(X), whole.predict_proba(X))
+    # The optimizer's state too (one call returns it with the weights; the epochs read it).
+    states = [e._get_fitted_state()["optimizer_state"] for e in (whole, stepped)]
+    assert len(states[0]) == len(states[1]) > 2
+    for mine, theirs in zip(*states, strict=True):
+        np.testing.assert_array_equal(mine, theirs)
+
+
+def test_a_fit_leaves_the_optimizer_state_of_its_last_step(binary_data):
+    """The state a fit keeps (for warm starts and ``dump``) is the trainer's after the fit, step
+    count included."""
+    X, y = binary_data
+    _trainer_cache.trainers.clear()
+    clf = L1L2Classifier(**EXACT).fit(X, y)
+    state = clf._get_fitted_state()["optimizer_state"]
+    steps = -(-len(X) // EXACT["batch_size"]) * clf.n_iter_
+    counts = [int(v) for v in state if np.ndim(v) == 0 and np.issubdtype(v.dtype, np.integer)]
+    assert steps in counts
+    for kept, now in zip(state, _only_trainer().read(), strict=True):
+        np.testing.assert_array_equal(kept, now.numpy())
 
 
 def test_cache_is_bounded(binary_data):

@@ -19,6 +19,8 @@ import os
 import sys
 import threading
 
+import tensorflow as tf
+
 # scikit-learn: the decorator that validates params once per fit (nested estimators skip it), the
 # constraint types of ``_parameter_constraints``, and the sample-weight check with its
 # non-negativity option. Third-party estimators use all three; none is public yet.
@@ -42,6 +44,7 @@ from tensorflow.python.eager import context
 
 # TensorFlow: the registry of gradient functions (see forget_custom_gradients).
 from tensorflow.python.framework import ops as tf_ops
+
 
 
 @contextlib.contextmanager
@@ -71,6 +74,66 @@ def _call_options_without_rewrites():
     config.allow_soft_placement = True
     config.graph_options.rewrite_options.disable_meta_optimizer = True
     return context.FunctionCallOptions(config_proto=config)
+
+
+def flat_caller(function):
+    """A caller of the concrete TensorFlow ``function`` (traced with an ``input_signature`` of
+    tensor specs and lists of them) that binds its inputs itself: each is converted to its
+    spec's dtype, and a tensor of another dtype or of a shape the spec does not allow is refused
+    (``TypeError``, ``ValueError``), then the flat tensors go to ``ConcreteFunction._call_flat``,
+    which runs the function (it checks shapes only while a graph is built, not in eager calls).
+    TensorFlow's own binding matches every input against the signature through its generic
+    type system: about 0.5 ms per call of the training function, 0.15 ms of a load, a sizeable
+    share of a small fit. Without ``_call_flat`` (a TensorFlow that renamed it), the function
+    itself."""
+    call_flat = getattr(type(function), "_call_flat", None)
+    if call_flat is None:
+        return function
+    names = list(function.function_type.parameters)
+    specs = dict(zip(names, function.structured_input_signature[0], strict=True))
+    expected = {
+        name: [(spec, _dims(spec)) for spec in tf.nest.flatten(specs[name])] for name in names
+    }
+
+    def call(*args, **kwargs):
+        bound = dict(zip(names, args))
+        bound.update(kwargs)
+        flat = []
+        for name in names:
+            value = bound[name]
+            values = value if isinstance(value, (list, tuple)) else [value]
+            if len(values) != len(expected[name]):
+                raise ValueError(f"{name}: {len(values)} inputs, expected {len(expected[name])}")
+            for (spec, dims), value in zip(expected[name], values):
+                flat.extend(_flat_input(name, spec, dims, value))
+        return call_flat(function, flat, function.captured_inputs)
+
+    return call
+
+
+def _dims(spec):
+    return tuple(spec.shape.as_list())
+
+
+def _flat_input(name, spec, dims, value):
+    """``value`` as the flat tensors of ``spec`` (a sparse tensor's three)."""
+    if isinstance(spec, tf.SparseTensorSpec):
+        if not isinstance(value, tf.SparseTensor) or value.values.dtype != spec.dtype:
+            raise TypeError(f"{name}: expected a {spec.dtype.name} SparseTensor")
+        tensors, dims = [value.indices, value.values, value.dense_shape], None
+    else:
+        if not isinstance(value, tf.Tensor):
+            value = tf.convert_to_tensor(value, spec.dtype)
+        elif value.dtype != spec.dtype:
+            raise TypeError(f"{name}: expected {spec.dtype.name}, got {value.dtype.name}")
+        tensors = [value]
+    if dims is not None:
+        shape = tuple(value.shape)
+        if len(shape) != len(dims) or any(d is not None and d != n for d, n in zip(dims, shape)):
+            raise ValueError(f"{name}: expected shape {dims}, got {shape}")
+    elif len(tuple(value.dense_shape.shape)) != 1 or value.dense_shape.shape[0] != len(spec.shape):
+        raise ValueError(f"{name}: expected a SparseTensor of rank {len(spec.shape)}")
+    return tensors
 
 
 def custom_gradient_names():

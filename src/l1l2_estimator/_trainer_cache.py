@@ -26,8 +26,14 @@ from dataclasses import dataclass
 
 import keras
 import numpy as np
+import tensorflow as tf
 
-from ._compat import custom_gradient_names, forget_custom_gradients, without_graph_rewrites
+from ._compat import (
+    custom_gradient_names,
+    flat_caller,
+    forget_custom_gradients,
+    without_graph_rewrites,
+)
 
 MAX_CACHED_TRAINERS = 8
 
@@ -92,8 +98,11 @@ class Trainer:
         self.optimizer = optimizer
         optimizer.build(self.variables)
         # The optimizer's state before any step: not all zeros (Adagrad and Ftrl start their
-        # accumulators at 0.1). A fresh fit starts from it, with its own learning rate.
-        self.fresh_optimizer_state = [np.array(v.numpy()) for v in optimizer.variables]
+        # accumulators at 0.1). A fresh fit starts from it, with its own learning rate. Kept as
+        # tensors: converting the arrays anew cost every fit about 0.2 ms.
+        fresh = [v.numpy() for v in optimizer.variables]
+        self.fresh_optimizer_state = [tf.constant(v) for v in fresh]
+        self._state_shapes = [v.shape for v in fresh]
         names = [v.name for v in optimizer.variables]
         self.learning_rate_index = (
             names.index("learning_rate") if "learning_rate" in names else None
@@ -102,17 +111,14 @@ class Trainer:
             registered = custom_gradient_names()
             functions = compile_functions(self)
             forget_custom_gradients(custom_gradient_names() - registered)
-        self.load, self.run, self.read = (_without_rewrites(f) for f in functions)
+        self.load, self.run, self.read = (_without_rewrites(flat_caller(f)) for f in functions)
 
     def optimizer_state(self, learning_rate, continued=None):
         """The optimizer state a fit starts from: ``continued`` (what an earlier fit left) if it
         holds this optimizer's variables, else a fresh state (a setting such as ``amsgrad``
         changed them); with ``learning_rate`` if the optimizer keeps one."""
-        fresh = self.fresh_optimizer_state
-        fits = continued is not None and [np.shape(v) for v in continued] == [
-            v.shape for v in fresh
-        ]
-        state = list(continued if fits else fresh)
+        fits = continued is not None and [np.shape(v) for v in continued] == self._state_shapes
+        state = list(continued if fits else self.fresh_optimizer_state)
         if self.learning_rate_index is not None:
             state[self.learning_rate_index] = np.asarray(learning_rate, dtype=np.float32)
         return state

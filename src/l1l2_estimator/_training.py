@@ -115,6 +115,8 @@ def train(
                 trainer, result, inputs, initial_epoch, epochs, validation, callbacks, verbose,
                 keras_model,
             )
+            # After the callbacks: they may have set the state.
+            result.optimizer_state = [v.numpy() for v in trainer.read()]
         else:
             out = trainer.run(
                 first_epoch=tf.constant(initial_epoch, tf.int64),
@@ -126,7 +128,7 @@ def train(
             result.converged = bool(out["converged"].numpy()[0])
             result.diverged = bool(out["diverged"].numpy()[0])
             result.weights = [w.numpy() for w in out["weights"]]
-        result.optimizer_state = [v.numpy() for v in trainer.read()]
+            result.optimizer_state = [v.numpy() for v in out["optimizer_state"]]
         # The last step may leave non-finite weights behind a finite epoch loss (an optimizer
         # setting that divides by zero): no later epoch would report it.
         result.diverged = result.diverged or not all_finite(result.weights)
