@@ -259,6 +259,16 @@ def test_a_fit_leaves_the_optimizer_state_of_its_last_step(binary_data):
         np.testing.assert_array_equal(kept, now.numpy())
 
 
+def test_a_fit_in_one_call_does_not_trace_the_read_function(binary_data):
+    X, y = binary_data
+    _trainer_cache.trainers.clear()
+    L1L2Classifier(**EXACT).fit(X, y)
+    trainer = _only_trainer()
+    assert trainer._read is None
+    L1L2Classifier(**EXACT, callbacks=[keras.callbacks.History()]).fit(X, y)
+    assert _only_trainer() is trainer and trainer._read is not None
+
+
 def test_cache_is_bounded(binary_data):
     X, y = binary_data
     for units in range(1, _trainer_cache.MAX_CACHED_TRAINERS + 4):

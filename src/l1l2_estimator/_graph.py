@@ -315,7 +315,8 @@ def _along_members(flags, variable):
 
 
 def compile_functions(trainer):
-    """The ``load``, ``run`` and ``read`` functions of ``trainer`` (see ``Trainer``)."""
+    """The ``load`` and ``run`` concrete functions of ``trainer`` and its ``read`` function (see
+    ``Trainer``)."""
     spec = trainer.spec
     ensemble = spec.members is not None
     layout = _Layout(trainer)
@@ -511,7 +512,8 @@ def compile_functions(trainer):
         return outputs
 
     # Concrete functions: calling them skips tf.function's per-call signature matching.
-    return load.get_concrete_function(), run.get_concrete_function(), read.get_concrete_function()
+    # ``read`` is traced at its first call (``Trainer.read``): a fit in one call never needs it.
+    return load.get_concrete_function(), run.get_concrete_function(), read
 
 
 
