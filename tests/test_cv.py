@@ -1729,6 +1729,53 @@ def test_routing_weights_score_as_its_scorer_requests(wine):
         assert own.score(X, y, sample_weight=weights) == pytest.approx(expected)
 
 
+def test_routing_names_the_scorers_as_logistic_regression_cv(wine):
+    """A Pipeline and cross_validate pass the weights a scorer asks for to the search, as they
+    pass them to LogisticRegressionCV: its routing names the scorers (they had been left out,
+    so that Pipeline.score and cross_validate refused the weights as unrequested)."""
+    import sklearn
+    from sklearn.exceptions import UnsetMetadataPassedError
+    from sklearn.metrics import accuracy_score, make_scorer
+    from sklearn.model_selection import cross_validate
+    from sklearn.pipeline import make_pipeline
+
+    X, y = wine
+    weights = np.where(y == 0, 5.0, 0.2)
+    settings = dict(l1s=[0], l2s=[0], cv=2, **{**NETWORK, "epochs": 3})
+    with sklearn.config_context(enable_metadata_routing=True), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        weighted = make_scorer(accuracy_score).set_score_request(sample_weight=True)
+        routing = L1L2ClassifierCV(scoring=weighted, **settings).get_metadata_routing()
+        assert routing.consumes("score", ["sample_weight"]) == {"sample_weight"}
+        assert routing.consumes("fit", ["sample_weight"]) == {"sample_weight"}
+        search = L1L2ClassifierCV(scoring=weighted, **settings).set_fit_request(sample_weight=True)
+        piped = make_pipeline(StandardScaler().set_fit_request(sample_weight=False), search)
+        piped.fit(X, y, sample_weight=weights)
+        scaled = piped[0].transform(X)
+        expected = accuracy_score(y, search.predict(scaled), sample_weight=weights)
+        assert piped.score(X, y, sample_weight=weights) == pytest.approx(expected)
+        assert piped.score(X, y, sample_weight=weights) != pytest.approx(search.score(scaled, y))
+        scores = cross_validate(
+            L1L2ClassifierCV(scoring=weighted, **settings).set_fit_request(sample_weight=True),
+            X, y, params={"sample_weight": weights}, cv=2, scoring=weighted,
+        )["test_score"]
+        assert scores.shape == (2,)
+        # Several metrics: each scorer by its own request (an unset one is refused).
+        both = L1L2ClassifierCV(scoring={"w": weighted, "plain": "accuracy"}, refit="w",
+                                **settings)
+        assert set(both.get_metadata_routing()._route_mappings) == {
+            "splitter", "scorer_w", "scorer_plain"
+        }
+        with pytest.raises(UnsetMetadataPassedError):
+            make_pipeline(StandardScaler().set_fit_request(sample_weight=False),
+                          both.set_fit_request(sample_weight=True)).fit(X, y, sample_weight=weights)
+        # scoring=None: the search's own score request, as before.
+        own = L1L2ClassifierCV(**settings).set_score_request(sample_weight=True)
+        own = own.get_metadata_routing()
+        assert own.consumes("score", ["sample_weight"]) == {"sample_weight"}
+        assert "scorer" not in own._route_mappings
+
+
 SMALL = dict(hidden_layer_sizes=(4,), epochs=3, random_state=0)
 
 

@@ -139,20 +139,50 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
     def get_metadata_routing(self):
         """Get the metadata routing of this search.
 
-        Its own requests (``sample_weight`` for ``fit`` and ``score``), and ``groups`` to the
-        ``cv`` splitter's ``split``, as ``LogisticRegressionCV`` routes it: a ``Pipeline`` or
-        ``cross_validate`` with routing on passes a group splitter its groups without a request.
+        Its own requests (``sample_weight`` for ``fit`` and ``score``), ``groups`` to the
+        ``cv`` splitter's ``split``, and the requests of the ``scoring`` scorers (of each
+        metric's, with several) to their ``score`` from ``fit`` and ``score``, as
+        ``LogisticRegressionCV`` routes them: a ``Pipeline`` or ``cross_validate`` with
+        routing on passes a group splitter its groups, and the search the weights its scorer
+        asks for, without a request of the search's own. (With ``scoring=None`` the search
+        scores by its estimator's ``score``, whose request is the search's own.)
 
         Returns
         -------
         routing : MetadataRouter
             The routing information.
         """
-        return (
+        own = self._get_metadata_request()
+        scorers = self._routed_scorers()
+        if scorers and "sample_weight" in own.score.requests:
+            # Scored by its scorers, the search's own score request is theirs: as
+            # LogisticRegressionCV, whose score leaves sample_weight to its scorer.
+            own = own.__sklearn_clone__()
+            own.score.add_request(param="sample_weight", alias=UNUSED)
+        router = (
             MetadataRouter(owner=self)
-            .add_self_request(self)
+            .add_self_request(own)
             .add(splitter=self.cv, method_mapping=MethodMapping().add(caller="fit", callee="split"))
         )
+        if scorers:
+            mapping = MethodMapping().add(caller="score", callee="score")
+            router.add(method_mapping=mapping.add(caller="fit", callee="score"), **scorers)
+        return router
+
+    def _routed_scorers(self):
+        """The scorers ``get_metadata_routing`` names, by name (``scorer``, or ``scorer_`` and
+        the metric's name for several); none for ``scoring=None`` or a scoring that ``fit``
+        will refuse (routing is asked for before the fit that says why)."""
+        if self.scoring is None:
+            return {}
+        base = self._estimator_class()
+        try:
+            metrics = self._metric_scorers(base)
+            if metrics is None:
+                return {"scorer": check_scoring(base, scoring=self.scoring)}
+        except (TypeError, ValueError):
+            return {}
+        return {f"scorer_{name}": scorer for name, scorer in metrics.items()}
 
     def _network_params(self):
         """The params of the single estimator every member (and the refit) is made from."""
