@@ -943,6 +943,7 @@ class L1L2RegressorCV(RegressorMixin, _L1L2NetworkCV):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
+        tags.target_tags.positive_only = self.loss == "poisson"
         return tags
 
 

@@ -75,6 +75,8 @@ class L1L2Regressor(L1L2Network, KerasRegressor):
         tags.estimator_type = "regressor"
         tags.regressor_tags = RegressorTags()
         tags.target_tags.multi_output = True
+        # Poisson's loss refuses a negative y, as PoissonRegressor says with this tag.
+        tags.target_tags.positive_only = self.loss == "poisson"
 
     def score(self, X, y, sample_weight=None):
         """R² of ``predict(X)`` against ``y``, as ``RegressorMixin.score``.
