@@ -982,6 +982,8 @@ def test_partial_fit_reads_a_class_weight_dict_against_all_classes():
     [
         ([0, 1, np.nan], "classes must hold class labels, as y must: classes contains NaN"),
         ([0, 1, None], "classes must hold class labels, as y must: Unknown label type"),
+        # NumPy made them all strings: classes '0', '1' and '2' (y's 0 and 1 "not in classes").
+        ([0, 1, "2"], r"as y must: Mix of label input types \(string and number\)"),
         (3, r"1-D array-like of labels, got an array of shape \(\)"),
         ([[0, 1]], r"1-D array-like of labels, got an array of shape \(1, 2\)"),
     ],
@@ -989,7 +991,8 @@ def test_partial_fit_reads_a_class_weight_dict_against_all_classes():
 @pytest.mark.filterwarnings("ignore:invalid value encountered in cast:RuntimeWarning")  # sklearn's
 def test_partial_fit_checks_classes_as_it_checks_labels(binary_data, classes, message):
     # NaN became a class (predict returned NaN, and dump wrote a file load refused); None failed
-    # in NumPy's sort; a scalar or a 2-D list was taken as labels.
+    # in NumPy's sort; a scalar or a 2-D list was taken as labels; a mix of strings and numbers
+    # became strings, as MLPClassifier refuses it.
     X, y = binary_data
     clf = L1L2Classifier(**FAST)
     with pytest.raises(ValueError, match=message):

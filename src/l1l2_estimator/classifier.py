@@ -15,7 +15,7 @@ from sklearn.base import ClassifierMixin, clone
 from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import ClassifierTags
-from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.multiclass import check_classification_targets, type_of_target, unique_labels
 from sklearn.utils.validation import column_or_1d, validate_data
 
 from . import _docs
@@ -122,7 +122,7 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
 
     def _targets_from(self, y, classes, sparse=False, partial=False):
         if classes is not None:  # partial_fit's: labels as y's are checked (NaN, None, ...)
-            classes = np.asarray(classes)
+            given, classes = classes, np.asarray(classes)
             if classes.ndim != 1:
                 raise ValueError(
                     f"classes must be a 1-D array-like of labels, got an array of shape "
@@ -130,6 +130,9 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
                 )
             try:
                 check_classification_targets(classes)
+                # As given: NumPy makes ["a", "b", 3] all strings, which MLPClassifier refuses
+                # as a mix of strings and numbers.
+                unique_labels(given)
             except (ValueError, TypeError) as error:  # it says "y" and means these labels
                 # (TypeError: NumPy cannot sort labels of mixed types, e.g. a str and NaN.)
                 message = str(error).replace("Input y", "classes")
