@@ -1093,3 +1093,32 @@ def test_regressor_scores_a_dataframe_of_sparse_columns_as_fit_takes_it():
     sparse = pd.DataFrame({"a": pd.arrays.SparseArray(column, fill_value=0.0)})
     reg = L1L2Regressor(**FAST).fit(X, sparse)
     assert reg.score(X, sparse) == reg.score(X, column)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_non_finite_data_let_through_by_assume_finite_is_named_when_training_diverges(sparse):
+    """scikit-learn's assume_finite=True skips the check of X and y (as for MLPClassifier): the
+    fit then diverges, and said to lower the learning rate or standardize the features."""
+    import sklearn
+
+    from l1l2_estimator import L1L2ClassifierCV
+
+    X = _with(np.nan, row=3, column=1)
+    X = scipy.sparse.csr_matrix(X) if sparse else X
+    with sklearn.config_context(assume_finite=True):
+        with pytest.raises(ValueError, match="X or y holds NaN or infinite values, which "
+                           "assume_finite=True") as error:
+            L1L2Classifier(**FAST).fit(X, Y)
+        assert "learning_rate" not in str(error.value)
+        y = X8[:, 0].copy()
+        y[5] = np.nan
+        with pytest.raises(ValueError, match="X or y holds NaN or infinite values"):
+            L1L2Regressor(**FAST).fit(X8, y)
+        search = L1L2ClassifierCV(hidden_layer_sizes=(4,), l1s=[0], l2s=[0], cv=2, epochs=2,
+                                  error_score="raise")
+        with pytest.raises(ValueError, match="failed fit: X or y holds NaN") as error:
+            search.fit(X.toarray() if sparse else X, Y)
+        assert "search smaller" not in str(error.value)
+    # Finite data that diverges keeps the advice about the learning rate.
+    with pytest.raises(ValueError, match="lower learning_rate"):
+        L1L2Classifier(**{**FAST, "learning_rate": 1e30}, optimizer="sgd").fit(X8 * 1e15, Y)

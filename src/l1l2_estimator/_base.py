@@ -314,7 +314,9 @@ class L1L2Network(RoutedParams):
                 ),
             )
             if result.diverged:
-                raise ValueError(self._divergence_message(len(losses) + len(result.losses)))
+                raise ValueError(
+                    self._divergence_message(len(losses) + len(result.losses), X, y)
+                )
             if validation is not None:
                 # The scores of this training: of the fits before too, where the rule carried.
                 validation_scores = validation.scores
@@ -594,12 +596,12 @@ class L1L2Network(RoutedParams):
         ``targets``: those, or (a classifier's fold that misses a class) its own."""
         return targets
 
-    def _divergence_message(self, epoch):
+    def _divergence_message(self, epoch, X, y):
+        advice = divergence_advice(self.get_params(deep=False), X, y)
         return (
             f"{type(self).__name__}: training diverged at epoch {epoch}: the loss or the "
-            "weights became infinite or NaN: "
-            f"{divergence_advice(self.get_params(deep=False))}. The estimator was left as "
-            "it was before this fit."
+            f"weights became infinite or NaN: {advice}. The estimator was left as it was "
+            "before this fit."
         )
 
     def _check_params(self):
@@ -975,3 +977,4 @@ class L1L2Network(RoutedParams):
         """Fraction of exactly-zero kernel weights in each Dense layer, first layer first."""
         check_is_fitted(self)
         return [float(np.mean(kernel == 0.0)) for kernel in self.coefs_]
+

@@ -55,7 +55,7 @@ from ._params import (
     penalty_values,
 )
 from ._path import no_refit_error
-from ._stopping import divergence_advice, warnings_point_higher
+from ._stopping import divergence_advice, finite_values, warnings_point_higher
 from .classifier import (
     L1L2Classifier,
     Multilabel,
@@ -357,8 +357,7 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                     f"{type(self).__name__}: the fit of {which}l1={penalties[pair][0]:g}, "
                     f"l2={penalties[pair][1]:g} on training fold {fold} diverged (its loss became "
                     f"infinite or NaN), and error_score='raise' stops the search at a failed "
-                    f"fit: {divergence_advice(self.get_params(deep=False))}, or search smaller "
-                    "l1s and l2s."
+                    f"fit: {self._divergence_advice(X_checked, y_checked)}."
                 )
             for pair, (l1, l2) in enumerate(penalties):
                 candidate = {"l1": l1, "l2": l2}
@@ -402,7 +401,8 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                                    score_weights, train, self.error_score,
                                    score_failures["train"])
                         )
-        self._warn(unconverged, failed, len(candidates) * len(splits), score_failures)
+        self._warn(unconverged, failed, len(candidates) * len(splits), score_failures,
+                   (X_checked, y_checked))
         names, multimetric = self._metric_names(scores, metrics)
         results = cv_results(
             candidates, scores, names, fit_times, score_times, n_iters, several,
@@ -672,15 +672,19 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
             )
         return True
 
-    def _warn(self, unconverged, failed, total, score_failures):
+    def _divergence_advice(self, X, y):
+        """What to change where members diverged, training on ``X`` and ``y``."""
+        advice = divergence_advice(self.get_params(deep=False), X, y)
+        return advice + ", or search smaller l1s and l2s" if finite_values(X, y) else advice
+
+    def _warn(self, unconverged, failed, total, score_failures, data):
         """Warn, as GridSearchCV, about failed fits (or refuse a search whose fits all
         failed), about scorers that raised, and about members that reached ``epochs``."""
         reasons = []
         if failed["diverged"]:
             reasons.append(
                 f"{failed['diverged']} diverged (their loss became infinite or NaN: "
-                f"{divergence_advice(self.get_params(deep=False))}, or search smaller l1s and "
-                "l2s)"
+                f"{self._divergence_advice(*data)})"
             )
 
         def folds(cause, message=None):

@@ -15,17 +15,24 @@ from numbers import Real
 from dataclasses import dataclass, field
 
 import numpy as np
+import scipy.sparse as sp
 import tensorflow as tf
 from sklearn.exceptions import ConvergenceWarning
 
 from ._params import optimizer_config
 
 
-def divergence_advice(params):
+def divergence_advice(params, X=None, y=None):
     """What to change when training with the estimator params ``params`` (``get_params``)
     diverged: the loss became infinite or NaN. Names the learning rate the optimizer used (the
     param that set it: ``learning_rate``, ``optimizer__learning_rate`` or an optimizer
-    instance's own)."""
+    instance's own). Where the training data ``X`` or ``y`` hold NaN or infinite values (only
+    under scikit-learn's ``assume_finite=True``, which skips the check), says so instead."""
+    if X is not None and not finite_values(X, y):
+        return (
+            "X or y holds NaN or infinite values, which assume_finite=True (scikit-learn's "
+            "config) let through unchecked: remove or impute them"
+        )
     config = optimizer_config(params)
     rate = config["config"].get("learning_rate")
     if "optimizer__learning_rate" in params:
@@ -161,3 +168,12 @@ class ValidationStoppingRule:
         self.no_improvement_count = replay.no_improvement_count
         self.best_weights = [np.array(w) for w in weights]
         return True
+
+
+def finite_values(X, y):
+    """Whether ``X`` (dense or sparse) and a numeric ``y`` hold only finite values."""
+    values = [X.data if sp.issparse(X) else X]
+    target = np.asarray(y.data if sp.issparse(y) else y)
+    if target.dtype.kind in "fc":
+        values.append(target)
+    return all(np.isfinite(v).all() for v in values)
