@@ -481,19 +481,46 @@ def test_a_member_declaring_2_gib_is_refused_before_inflating(good, tmp_path):
                                     r"\d+ bytes it may hold here", bound=MEMORY_BOUND_MIB + 23)
 
 
-def test_a_member_inflating_more_than_100_times_beyond_64_mib_is_refused(good, tmp_path):
-    # A network of 10 MB of weights may take up to ~80 MB; 70 MiB from 70 kB is a bomb.
+def test_a_member_inflating_more_than_4_times_beyond_64_mib_is_refused(good, tmp_path):
+    """Under the 100-times rule (Keras' for its archives), a 10.7 MB file inflated to 1 GiB of
+    zero weights that its params called for (268 million features): load took 11 s and 3 GiB,
+    and the estimator kept 2 GiB. Genuine weights deflate 1.1-1.6 times, and dump stores a
+    member that would deflate more."""
     def big(metadata):
         metadata["params"]["hidden_layer_sizes"] = {"type": "tuple", "items": [2500]}
-        metadata["n_features_in_"] = 1000
+        metadata["n_features_in_"] = 6000  # 60 MB of weights: 70 MiB may hold them
 
     metadata = edit_json(members(good)[METADATA], big)
-    bomb = _deflated_zeros(70 << 20)
+    # 14 MiB stored declaring 70 MiB (5 times): refused before anything is inflated.
+    stored = np.random.RandomState(0).bytes(14 << 20)
     data = _raw_zip([
         (METADATA, zipfile.ZIP_DEFLATED, zlib.crc32(metadata), _deflated(metadata), len(metadata)),
-        (MODEL, zipfile.ZIP_DEFLATED, 0, bomb, 70 << 20),
+        (MODEL, zipfile.ZIP_DEFLATED, 0, stored, 70 << 20),
     ])
-    _assert_refused(tmp_path, data, "refusing a likely decompression bomb")
+    _assert_refused(tmp_path, data, "refusing a likely decompression bomb",
+                    bound=MEMORY_BOUND_MIB + 14)
+
+
+def test_dump_stores_a_member_that_would_deflate_like_a_bomb():
+    """What dump writes, load reads back: a member beyond 64 MiB that deflates more than 4
+    times (the weights of a huge, mostly zero network without optimizer state) is stored."""
+    from l1l2_estimator.persistence._archive import Archive, Refused, likely_bomb, zip_bytes
+
+    zeros, text = bytes(65 << 20), b"{}"
+    data = zip_bytes({METADATA: text, MODEL: zeros})
+    infos = {info.filename: info for info in zipfile.ZipFile(io.BytesIO(data)).infolist()}
+    assert infos[MODEL].compress_type == zipfile.ZIP_STORED
+    assert infos[METADATA].compress_type == zipfile.ZIP_DEFLATED
+    assert not any(likely_bomb(info) for info in infos.values())
+    assert Archive(data, [METADATA, MODEL], "the file").read(MODEL, len(zeros)) == zeros
+    # Deflated, the same member is refused.
+    deflated = _raw_zip([
+        (METADATA, zipfile.ZIP_DEFLATED, zlib.crc32(text), _deflated(text), len(text)),
+        (MODEL, zipfile.ZIP_DEFLATED, zlib.crc32(zeros), _deflated(zeros), len(zeros)),
+    ])
+    with pytest.raises(Refused, match="likely decompression bomb"):
+        Archive(deflated, [METADATA, MODEL], "the file").read(MODEL, len(zeros))
+
 
 
 def test_a_member_inflating_to_less_than_it_declares_is_refused(good, tmp_path):
