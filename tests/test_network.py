@@ -73,3 +73,25 @@ def test_weights_and_optimizer_state_are_loaded():
         np.testing.assert_array_equal(a, b)
     for variable, value in zip(model.optimizer.variables, state):
         np.testing.assert_array_equal(variable.numpy(), value)
+
+
+def test_a_deep_network_builds_and_saves_within_the_recursion_limit():
+    """Keras builds and saves a model by recursing once per layer: past about 980 layers (load
+    takes files of up to 1,024) model_ and dump raised RecursionError under Python's default
+    limit of 1,000. Here the limit is set low, so that 150 layers pass it."""
+    import inspect
+    import sys
+
+    from l1l2_estimator.persistence._network import keras_bytes
+
+    depth = len(inspect.stack(0))
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(depth + 120)
+    try:
+        model = _build(n_outputs=1, hidden=(2,) * 150, l1=0.0, l2=0.0)
+        data = keras_bytes(model)
+        assert sys.getrecursionlimit() == depth + 120  # set back
+    finally:
+        sys.setrecursionlimit(limit)
+    assert len(model.layers) == 151 and model.layers[-1].units == 1
+    assert data.startswith(b"PK")

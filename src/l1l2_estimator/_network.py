@@ -2,9 +2,37 @@
 
 from . import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start)
 
+import contextlib
+import sys
+import threading
+
 import keras
 
 from ._compat import refuse_forked_tensorflow
+
+# Keras builds a model (and serializes it) by recursing once per layer (Functional's
+# ``_build_map_helper``): past about 980 layers Python's default recursion limit of 1,000 raised
+# a RecursionError from ``model_`` and ``dump``. Networks of more layers than this build with
+# the limit raised (``room_for_layers``), one at a time.
+DEEP_NETWORK_LAYERS = 100
+_DEEP_BUILDS = threading.Lock()
+
+
+@contextlib.contextmanager
+def room_for_layers(n_layers):
+    """Python's recursion limit raised by four frames a layer for the block, for a network of
+    ``n_layers`` layers past ``DEEP_NETWORK_LAYERS`` (one such block at a time, so that each sets
+    back the limit it found), then set back."""
+    if n_layers <= DEEP_NETWORK_LAYERS:
+        yield
+        return
+    with _DEEP_BUILDS:
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(limit + 4 * n_layers)
+        try:
+            yield
+        finally:
+            sys.setrecursionlimit(limit)
 
 
 def build_network(
@@ -35,6 +63,15 @@ def build_network(
     seeds) building the network must leave alone; ``weights`` replace what they draw.
     """
     refuse_forked_tensorflow()
+    with room_for_layers(len(hidden_layer_sizes) + 1):
+        return _build(
+            n_features, n_outputs, hidden_layer_sizes, activation, output_activation, loss, l1,
+            l2, optimizer, weights, optimizer_state, seed,
+        )
+
+
+def _build(n_features, n_outputs, hidden_layer_sizes, activation, output_activation, loss, l1,
+           l2, optimizer, weights, optimizer_state, seed):
     layer_sizes = [*hidden_layer_sizes, n_outputs]
     activations = [activation] * len(hidden_layer_sizes) + [output_activation]
     names = [f"hidden_{i}" for i in range(1, len(hidden_layer_sizes) + 1)] + ["output"]
@@ -49,6 +86,8 @@ def build_network(
     for index, (units, layer_activation, name) in enumerate(
         zip(layer_sizes, activations, names, strict=True)
     ):
+        # Built once, when the last layer is added: a build after every layer took time
+        # quadratic in the layers (174 s for 1,000).
         model.add(
             keras.layers.Dense(
                 units,
@@ -57,7 +96,8 @@ def build_network(
                 kernel_initializer=keras.initializers.GlorotUniform(seed=seed + index),
                 name=name,
                 dtype="float32",
-            )
+            ),
+            rebuild=index == len(layer_sizes) - 1,
         )
     if weights is not None:
         model.set_weights(weights)

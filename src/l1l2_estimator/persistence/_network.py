@@ -43,6 +43,7 @@ from .._params import (
     new_optimizer,
     optimizer_config,
 )
+from .._network import room_for_layers
 from ._archive import MODEL_MEMBER, Archive, Refused
 from ._keras_config import check_network_config
 from ._keras_objects import (
@@ -97,7 +98,8 @@ def keras_bytes(model):
                 "ignore", "__array__ implementation doesn't accept a copy keyword",
                 DeprecationWarning,
             )
-            keras.saving.save_model(model, file)
+            with room_for_layers(len(model.layers)):
+                keras.saving.save_model(model, file)
         with open(file, "rb") as handle:
             data = handle.read()
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
