@@ -292,6 +292,14 @@ def test_dump_and_load_take_only_a_path(fitted_binary, tmp_path, path):
     assert load(tmp_path / "model.l1l2").n_features_in_ == fitted_binary.n_features_in_
 
 
+@pytest.mark.parametrize("path", ["model\0.l1l2", b"model\0.l1l2"])
+def test_a_path_with_a_nul_character_is_named(fitted_binary, path):
+    # os.stat's bare "embedded null byte" named neither the path nor the problem's place.
+    for call in (lambda: dump(fitted_binary, path), lambda: load(path)):
+        with pytest.raises(ValueError, match=r"path .*model.*\.l1l2.* holds a NUL character"):
+            call()
+
+
 def test_dump_points_a_search_to_its_best_estimator(binary_data, tmp_path):
     from l1l2_estimator import L1L2ClassifierCV
 
