@@ -154,9 +154,15 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         """
         own = self._get_metadata_request()
         scorers = self._routed_scorers()
-        if scorers and "sample_weight" in own.score.requests:
-            # Scored by its scorers, the search's own score request is theirs: as
-            # LogisticRegressionCV, whose score leaves sample_weight to its scorer.
+        weighing = any(
+            "sample_weight" in get_routing_for_object(scorer).score.requests
+            for scorer in scorers.values()
+        )
+        if weighing and "sample_weight" in own.score.requests:
+            # Scored by scorers that take sample_weight, the search's own score request is
+            # theirs: as LogisticRegressionCV, whose score leaves sample_weight to its scorer.
+            # (Where none takes it, the search keeps its own: Pipeline.score routes the name
+            # even when it passes no weights, and refused it when nothing knew it.)
             own = own.__sklearn_clone__()
             own.score.add_request(param="sample_weight", alias=UNUSED)
         router = (
