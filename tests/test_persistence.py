@@ -708,3 +708,15 @@ def test_dump_saves_one_fit_while_another_thread_refits(binary_data, tmp_path, m
     np.testing.assert_array_equal(loaded.predict_proba(X), expected[0])
     assert list(loaded.loss_curve_) == expected[1]
     assert not np.array_equal(first.predict_proba(X), expected[0])  # the refit did happen
+
+
+def test_dump_refuses_a_file_larger_than_load_reads(fitted_binary, tmp_path, monkeypatch):
+    """A network just under the 1 GiB that load reads of it, stored uncompressed (it deflated
+    more than load takes from a genuine file), made a file over the 1 GiB that load reads at
+    all; dump wrote it. (Here the file limit is lowered, so that a small file passes it.)"""
+    from l1l2_estimator import persistence
+
+    monkeypatch.setattr(persistence, "MAX_FILE_BYTES", 2000)
+    with pytest.raises(ValueError, match=r"its file would take \d+ bytes, more than the 2000 "):
+        dump(fitted_binary, tmp_path / "model.l1l2")
+    assert not (tmp_path / "model.l1l2").exists()

@@ -29,6 +29,7 @@ from .. import __version__
 from ..classifier import L1L2Classifier
 from ..regressor import L1L2Regressor
 from ._archive import (
+    MAX_FILE_BYTES,
     METADATA_MEMBER,
     MODEL_MEMBER,
     Refused,
@@ -147,6 +148,13 @@ def dump(estimator, path):
             f"at most {MAX_NETWORK_BYTES} for any network). Use fewer hidden units or features."
         )
     data = zip_bytes({METADATA_MEMBER: json.dumps(content), MODEL_MEMBER: network})
+    if len(data) > MAX_FILE_BYTES:
+        # A network near the limit above, stored uncompressed where it deflates too well to be
+        # told from a decompression bomb, with the metadata beside it.
+        raise ValueError(
+            f"Cannot save the estimator: its file would take {len(data)} bytes, more than the "
+            f"{MAX_FILE_BYTES} bytes load reads. Use fewer hidden units or features."
+        )
     with open(path, "wb") as handle:
         handle.write(data)
 
