@@ -1106,19 +1106,26 @@ def test_non_finite_data_let_through_by_assume_finite_is_named_when_training_div
     X = _with(np.nan, row=3, column=1)
     X = scipy.sparse.csr_matrix(X) if sparse else X
     with sklearn.config_context(assume_finite=True):
-        with pytest.raises(ValueError, match="X or y holds NaN or infinite values, which "
-                           "assume_finite=True") as error:
+        with pytest.raises(ValueError, match="X, y or sample_weight holds NaN or infinite "
+                           "values, which assume_finite=True") as error:
             L1L2Classifier(**FAST).fit(X, Y)
         assert "learning_rate" not in str(error.value)
         y = X8[:, 0].copy()
         y[5] = np.nan
-        with pytest.raises(ValueError, match="X or y holds NaN or infinite values"):
+        with pytest.raises(ValueError, match="X, y or sample_weight holds NaN or infinite"):
             L1L2Regressor(**FAST).fit(X8, y)
+        weights = np.ones(len(Y))
+        weights[7] = np.nan
+        with pytest.raises(ValueError, match="X, y or sample_weight holds NaN or infinite"):
+            L1L2Regressor(**FAST).fit(X8, X8[:, 0], sample_weight=weights)
         search = L1L2ClassifierCV(hidden_layer_sizes=(4,), l1s=[0], l2s=[0], cv=2, epochs=2,
                                   error_score="raise")
-        with pytest.raises(ValueError, match="failed fit: X or y holds NaN") as error:
+        nan_data = "failed fit: X, y or sample_weight holds NaN"
+        with pytest.raises(ValueError, match=nan_data) as error:
             search.fit(X.toarray() if sparse else X, Y)
         assert "search smaller" not in str(error.value)
+        with pytest.raises(ValueError, match=nan_data):
+            search.fit(X8, Y, sample_weight=weights)
     # Finite data that diverges keeps the advice about the learning rate.
     with pytest.raises(ValueError, match="lower learning_rate"):
         L1L2Classifier(**{**FAST, "learning_rate": 1e30}, optimizer="sgd").fit(X8 * 1e15, Y)

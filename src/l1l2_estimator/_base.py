@@ -315,7 +315,9 @@ class L1L2Network(RoutedParams):
             )
             if result.diverged:
                 raise ValueError(
-                    self._divergence_message(len(losses) + len(result.losses), X, y)
+                    self._divergence_message(
+                        len(losses) + len(result.losses), X, y, sample_weight
+                    )
                 )
             if validation is not None:
                 # The scores of this training: of the fits before too, where the rule carried.
@@ -596,8 +598,8 @@ class L1L2Network(RoutedParams):
         ``targets``: those, or (a classifier's fold that misses a class) its own."""
         return targets
 
-    def _divergence_message(self, epoch, X, y):
-        advice = divergence_advice(self.get_params(deep=False), X, y)
+    def _divergence_message(self, epoch, X, y, sample_weight):
+        advice = divergence_advice(self.get_params(deep=False), X, y, sample_weight)
         return (
             f"{type(self).__name__}: training diverged at epoch {epoch}: the loss or the "
             f"weights became infinite or NaN: {advice}. The estimator was left as it was "

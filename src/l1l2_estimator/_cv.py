@@ -363,7 +363,7 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                     f"{type(self).__name__}: the fit of {which}l1={penalties[pair][0]:g}, "
                     f"l2={penalties[pair][1]:g} on training fold {fold} diverged (its loss became "
                     f"infinite or NaN), and error_score='raise' stops the search at a failed "
-                    f"fit: {self._divergence_advice(X_checked, y_checked)}."
+                    f"fit: {self._divergence_advice(X_checked, y_checked, sample_weight)}."
                 )
             for pair, (l1, l2) in enumerate(penalties):
                 candidate = {"l1": l1, "l2": l2}
@@ -408,7 +408,7 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                                    score_failures["train"])
                         )
         self._warn(unconverged, failed, len(candidates) * len(splits), score_failures,
-                   (X_checked, y_checked))
+                   (X_checked, y_checked, sample_weight))
         names, multimetric = self._metric_names(scores, metrics)
         results = cv_results(
             candidates, scores, names, fit_times, score_times, n_iters, several,
@@ -678,10 +678,11 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
             )
         return True
 
-    def _divergence_advice(self, X, y):
-        """What to change where members diverged, training on ``X`` and ``y``."""
-        advice = divergence_advice(self.get_params(deep=False), X, y)
-        return advice + ", or search smaller l1s and l2s" if finite_values(X, y) else advice
+    def _divergence_advice(self, X, y, sample_weight):
+        """What to change where members diverged, training on ``X``, ``y`` and ``sample_weight``."""
+        advice = divergence_advice(self.get_params(deep=False), X, y, sample_weight)
+        finite = finite_values(X, y, sample_weight)
+        return advice + ", or search smaller l1s and l2s" if finite else advice
 
     def _warn(self, unconverged, failed, total, score_failures, data):
         """Warn, as GridSearchCV, about failed fits (or refuse a search whose fits all

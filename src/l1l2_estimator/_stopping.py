@@ -22,16 +22,17 @@ from sklearn.exceptions import ConvergenceWarning
 from ._params import optimizer_config
 
 
-def divergence_advice(params, X=None, y=None):
+def divergence_advice(params, X=None, y=None, sample_weight=None):
     """What to change when training with the estimator params ``params`` (``get_params``)
     diverged: the loss became infinite or NaN. Names the learning rate the optimizer used (the
     param that set it: ``learning_rate``, ``optimizer__learning_rate`` or an optimizer
-    instance's own). Where the training data ``X`` or ``y`` hold NaN or infinite values (only
-    under scikit-learn's ``assume_finite=True``, which skips the check), says so instead."""
-    if X is not None and not finite_values(X, y):
+    instance's own). Where the training data ``X``, ``y`` or ``sample_weight`` hold NaN or
+    infinite values (only under scikit-learn's ``assume_finite=True``, which skips the check),
+    says so instead."""
+    if X is not None and not finite_values(X, y, sample_weight):
         return (
-            "X or y holds NaN or infinite values, which assume_finite=True (scikit-learn's "
-            "config) let through unchecked: remove or impute them"
+            "X, y or sample_weight holds NaN or infinite values, which assume_finite=True "
+            "(scikit-learn's config) let through unchecked: remove or impute them"
         )
     config = optimizer_config(params)
     rate = config["config"].get("learning_rate")
@@ -170,10 +171,12 @@ class ValidationStoppingRule:
         return True
 
 
-def finite_values(X, y):
-    """Whether ``X`` (dense or sparse) and a numeric ``y`` hold only finite values."""
+def finite_values(X, y, sample_weight=None):
+    """Whether ``X`` (dense or sparse), a numeric ``y`` and ``sample_weight`` (if any) hold only
+    finite values."""
     values = [X.data if sp.issparse(X) else X]
-    target = np.asarray(y.data if sp.issparse(y) else y)
-    if target.dtype.kind in "fc":
-        values.append(target)
+    for other in (y, sample_weight):
+        other = np.asarray(other.data if sp.issparse(other) else other)
+        if other.dtype.kind in "fc":
+            values.append(other)
     return all(np.isfinite(v).all() for v in values)
