@@ -285,9 +285,9 @@ def test_tensorflow_concrete_function_calls_flat_tensors():
     assert call is not function  # ``_call_flat`` is there: no fallback
     rows = np.arange(6, dtype=np.float32).reshape(2, 3)
     sparse = tf.SparseTensor([[0, 1], [1, 2]], [2.0, 5.0], [2, 3])
-    pair = [np.array([1.0, 2.0, 3.0], np.float32), np.int64(4)]
+    pair = [[1.0, 2.0, 3.0], 4]  # a Python list as a single input, as TensorFlow takes it
     ours = call(rows, pair, sparse=sparse)
-    theirs = function(tf.constant(rows), [tf.constant(pair[0]), tf.constant(pair[1])], sparse)
+    theirs = function(rows, pair, sparse)
     assert sorted(ours) == ["nonzeros", "step", "sum"]
     for key in ours:
         np.testing.assert_array_equal(ours[key].numpy(), theirs[key].numpy())
@@ -308,8 +308,16 @@ def test_flat_caller_refuses_what_the_signature_does_not_allow():
         call(np.zeros((2, 4), np.float32), pair, sparse)
     with pytest.raises(ValueError, match=r"pair: expected shape \(3,\), got \(4,\)"):
         call(rows, [np.zeros(4, np.float32), np.int64(0)], sparse)
-    with pytest.raises(ValueError, match="pair: 1 inputs, expected 2"):
+    with pytest.raises(ValueError, match="pair: expected a list of 2 inputs"):
         call(rows, [np.zeros(3, np.float32)], sparse)
+    with pytest.raises(ValueError, match="pair: expected a list of 2 inputs"):
+        call(rows, (np.zeros(3, np.float32), np.int64(0)), sparse)  # as TensorFlow: a list
+    with pytest.raises(TypeError, match="unexpected or repeated input 'bogus'"):
+        call(rows, pair, sparse, bogus=1)
+    with pytest.raises(TypeError, match="unexpected or repeated input 'rows'"):
+        call(rows, pair, sparse, rows=rows)
+    with pytest.raises(TypeError, match=r"missing inputs \['sparse'\]"):
+        call(rows, pair)
     with pytest.raises(TypeError, match="rows: expected float32, got float64"):
         call(tf.zeros((2, 3), tf.float64), pair, sparse)
     with pytest.raises(TypeError, match="sparse: expected a float32 SparseTensor"):

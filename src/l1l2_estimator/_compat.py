@@ -91,19 +91,28 @@ def flat_caller(function):
         return function
     names = list(function.function_type.parameters)
     specs = dict(zip(names, function.structured_input_signature[0], strict=True))
+    # A list of specs takes a list of values; a single spec one value (which may be a list).
+    lists = {name: isinstance(specs[name], (list, tuple)) for name in names}
     expected = {
         name: [(spec, _dims(spec)) for spec in tf.nest.flatten(specs[name])] for name in names
     }
 
     def call(*args, **kwargs):
+        if len(args) > len(names):
+            raise TypeError(f"{len(args)} positional inputs, expected at most {len(names)}")
         bound = dict(zip(names, args))
-        bound.update(kwargs)
+        for name, value in kwargs.items():
+            if name not in expected or name in bound:
+                raise TypeError(f"unexpected or repeated input {name!r}")
+            bound[name] = value
+        missing = [name for name in names if name not in bound]
+        if missing:
+            raise TypeError(f"missing inputs {missing}")
         flat = []
         for name in names:
-            value = bound[name]
-            values = value if isinstance(value, (list, tuple)) else [value]
-            if len(values) != len(expected[name]):
-                raise ValueError(f"{name}: {len(values)} inputs, expected {len(expected[name])}")
+            values = bound[name] if lists[name] else [bound[name]]
+            if not isinstance(values, list) or len(values) != len(expected[name]):
+                raise ValueError(f"{name}: expected a list of {len(expected[name])} inputs")
             for (spec, dims), value in zip(expected[name], values):
                 flat.extend(_flat_input(name, spec, dims, value))
         return call_flat(function, flat, function.captured_inputs)
