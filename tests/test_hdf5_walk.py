@@ -313,9 +313,8 @@ def test_an_empty_string_attribute_walks():
 @given(st.lists(st.tuples(st.integers(0, 60), st.integers(-2, 12)), max_size=25))
 @settings(max_examples=200, deadline=None)
 def test_claims_never_overlap_whatever_their_order(claims):
-    """The walk keeps its claims as sorted intervals (a map of a byte per byte of the file had
-    cost a 1 GiB weights file another GiB): a claim is refused exactly when it leaves the file
-    or shares a byte with an earlier one, as a byte map says."""
+    """A claim is refused exactly when it leaves the file or shares a byte with an earlier one,
+    whatever the order of the claims."""
     walk = _hdf5._Walk(bytes(64), WHERE, 10)
     taken = np.zeros(64, bool)
     for start, size in claims:

@@ -979,4 +979,3 @@ class L1L2Network(RoutedParams):
         """Fraction of exactly-zero kernel weights in each Dense layer, first layer first."""
         check_is_fitted(self)
         return [float(np.mean(kernel == 0.0)) for kernel in self.coefs_]
-

@@ -46,7 +46,6 @@ from tensorflow.python.eager import context
 from tensorflow.python.framework import ops as tf_ops
 
 
-
 @contextlib.contextmanager
 def without_graph_rewrites():
     """Run TensorFlow functions called in this block (in this thread) without Grappler's graph

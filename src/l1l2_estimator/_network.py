@@ -63,15 +63,6 @@ def build_network(
     seeds) building the network must leave alone; ``weights`` replace what they draw.
     """
     refuse_forked_tensorflow()
-    with room_for_layers(len(hidden_layer_sizes) + 1):
-        return _build(
-            n_features, n_outputs, hidden_layer_sizes, activation, output_activation, loss, l1,
-            l2, optimizer, weights, optimizer_state, seed,
-        )
-
-
-def _build(n_features, n_outputs, hidden_layer_sizes, activation, output_activation, loss, l1,
-           l2, optimizer, weights, optimizer_state, seed):
     layer_sizes = [*hidden_layer_sizes, n_outputs]
     activations = [activation] * len(hidden_layer_sizes) + [output_activation]
     names = [f"hidden_{i}" for i in range(1, len(hidden_layer_sizes) + 1)] + ["output"]
@@ -83,22 +74,24 @@ def _build(n_features, n_outputs, hidden_layer_sizes, activation, output_activat
     # float32 whatever global policy the user set (mixed_float16 made model_ compute in float16,
     # 1e-3 from predict_proba, and wrote files that load refuses): the network was trained so.
     model.dtype_policy = "float32"
-    for index, (units, layer_activation, name) in enumerate(
-        zip(layer_sizes, activations, names, strict=True)
-    ):
-        # Built once, when the last layer is added: a build after every layer took time
-        # quadratic in the layers (174 s for 1,000).
-        model.add(
-            keras.layers.Dense(
-                units,
-                activation=layer_activation,
-                kernel_regularizer=keras.regularizers.L1L2(l1=l1, l2=l2),
-                kernel_initializer=keras.initializers.GlorotUniform(seed=seed + index),
-                name=name,
-                dtype="float32",
-            ),
-            rebuild=index == len(layer_sizes) - 1,
+    layers = [
+        keras.layers.Dense(
+            units,
+            activation=layer_activation,
+            kernel_regularizer=keras.regularizers.L1L2(l1=l1, l2=l2),
+            kernel_initializer=keras.initializers.GlorotUniform(seed=seed + index),
+            name=name,
+            dtype="float32",
         )
+        for index, (units, layer_activation, name) in enumerate(
+            zip(layer_sizes, activations, names, strict=True)
+        )
+    ]
+    with room_for_layers(len(layers)):
+        for layer in layers:
+            # Built once, when the last layer is added: a build after every layer took time
+            # quadratic in the layers (174 s for 1,000).
+            model.add(layer, rebuild=layer is layers[-1])
     if weights is not None:
         model.set_weights(weights)
     # Training runs in our own compiled loop (see _graph.py), so Keras' XLA switch for

@@ -215,9 +215,8 @@ def load(path):
 
 def _file_path(path):
     """``path`` as a file system path (str or bytes); TypeError for anything else, ValueError for
-    a path with a NUL character. Python's
-    ``open`` and ``os.stat`` take an int (True included) as an open file descriptor: ``dump``
-    wrote into whatever file that was and closed it."""
+    a path with a NUL character. Python's ``open`` and ``os.stat`` take an int (True included)
+    as an open file descriptor: ``dump`` wrote into whatever file that was and closed it."""
     if isinstance(path, (str, bytes, os.PathLike)):
         path = os.fspath(path)
         if ("\0" if isinstance(path, str) else b"\0") in path:  # os.stat: "embedded null byte"

@@ -23,7 +23,6 @@ claimed again), and each object holds a bounded number of messages, continuation
 and free blocks.
 """
 
-import bisect
 import math
 from collections import deque
 from typing import NamedTuple
@@ -96,11 +95,12 @@ def walk(data, where, max_objects):
 class _Walk:
     def __init__(self, data, where, max_objects):
         self.data, self.where, self.max_objects = data, where, max_objects
-        # Which bytes are claimed, and by what (start -> (end, what)), with the starts in order:
-        # claims never overlap, so a new one can only meet the claims on either side of its start.
-        # (A map of a byte per byte of the file had cost a 1 GiB weights file another GiB.)
+        # Which bytes are claimed, and by what (start -> (end, what)): claims never overlap, so
+        # checking and marking them takes time linear in the file, whatever it holds, and in any
+        # order. (Claims kept as sorted ranges took a list insertion each, which a file that
+        # claims its structures from the end backwards makes quadratic in their number.)
+        self.claimed = np.zeros(len(data), bool)
         self.regions = {}
-        self.starts = []
         self.items = {}
         self.strings = []  # (collection address, index, length, what) of each attribute value
 
@@ -118,13 +118,12 @@ class _Walk:
         end = start + size
         if size <= 0 or start < 0 or end > len(self.data):
             self.refuse(f": {what} lies outside the file.")
-        index = bisect.bisect_right(self.starts, start)
-        for other_start in self.starts[max(index - 1, 0) : index + 1]:
-            other_end, other = self.regions[other_start]
-            if other_start < end and start < other_end:
-                self.refuse(f": {what} overlaps {other}; each part of the file must be its own "
-                            "bytes.")
-        self.starts.insert(index, start)
+        if self.claimed[start:end].any():
+            other = next(other for other_start, (other_end, other) in self.regions.items()
+                         if other_start < end and start < other_end)
+            self.refuse(f": {what} overlaps {other}; each part of the file must be its own "
+                        "bytes.")
+        self.claimed[start:end] = True
         self.regions[start] = (end, what)
 
     def zero(self, start, end, what):
@@ -171,8 +170,7 @@ class _Walk:
 
     def check_unclaimed(self):
         position = 0
-        for start, (end, _) in [*((s, self.regions[s]) for s in self.starts),
-                                (len(self.data), (None, None))]:
+        for start, (end, _) in [*sorted(self.regions.items()), (len(self.data), (None, None))]:
             if self.data.count(0, position, start) != start - position:
                 self.refuse(f" holds bytes (between {position} and {start}) that no part of it "
                             "uses.")
