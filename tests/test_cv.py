@@ -1769,13 +1769,16 @@ def test_routing_names_the_scorers_as_logistic_regression_cv(wine):
         with pytest.raises(UnsetMetadataPassedError):
             make_pipeline(StandardScaler().set_fit_request(sample_weight=False),
                           both.set_fit_request(sample_weight=True)).fit(X, y, sample_weight=weights)
-        # Scorers that take no weights (a metric without sample_weight, a plain function):
+        # Scorers that take no weights (a metric without sample_weight, a plain function, one
+        # that declines them):
         # Pipeline.score routes the name sample_weight even when it passes none, and refused it
         # when nothing in the search knew it.
         def hits(y_true, y_pred):
             return float(np.mean(y_true == y_pred))
 
-        for scoring in (make_scorer(hits), lambda estimator, X, y: estimator.score(X, y)):
+        declined = make_scorer(accuracy_score).set_score_request(sample_weight=False)
+        for scoring in (make_scorer(hits), lambda estimator, X, y: estimator.score(X, y),
+                        declined):
             piped = make_pipeline(StandardScaler(), L1L2ClassifierCV(scoring=scoring, **settings))
             piped.fit(X, y)
             assert piped.score(X, y) == pytest.approx(piped[-1].score(piped[0].transform(X), y))

@@ -155,14 +155,15 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         own = self._get_metadata_request()
         scorers = self._routed_scorers()
         weighing = any(
-            "sample_weight" in get_routing_for_object(scorer).score.requests
+            get_routing_for_object(scorer).score.requests.get("sample_weight", False) is not False
             for scorer in scorers.values()
         )
         if weighing and "sample_weight" in own.score.requests:
-            # Scored by scorers that take sample_weight, the search's own score request is
-            # theirs: as LogisticRegressionCV, whose score leaves sample_weight to its scorer.
-            # (Where none takes it, the search keeps its own: Pipeline.score routes the name
-            # even when it passes no weights, and refused it when nothing knew it.)
+            # Scored by scorers that may take sample_weight (or whose request is unset, which
+            # routing then names), the search's own score request is theirs: as
+            # LogisticRegressionCV, whose score leaves sample_weight to its scorer. (Where every
+            # scorer takes none or declines it, the search keeps its own: Pipeline.score routes
+            # the name even when it passes no weights, and refused it when nothing knew it.)
             own = own.__sklearn_clone__()
             own.score.add_request(param="sample_weight", alias=UNUSED)
         router = (
