@@ -120,3 +120,37 @@ def test_the_left_out_block_differs_from_its_local_twin_only_in_the_cluster():
 @pytest.mark.parametrize("language", ["python", "bash"])
 def test_readme_has_blocks_of(language):
     assert any(found == language for found, _, _ in readme_blocks())
+
+
+def _slug(heading):
+    """The anchor GitHub gives a heading: lower case, punctuation but ``-`` and ``_`` dropped,
+    spaces as ``-``."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def _prose(path):
+    """A Markdown file without its fenced blocks (a ``#`` comment there is no heading)."""
+    return FENCE.sub("", path.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("path", [README, README.parent / "benchmarks" / "README.md"])
+def test_every_link_within_the_docs_names_a_heading(path):
+    headings = {
+        document: {_slug(title) for title in re.findall(r"^#+ (.*)$", _prose(document), re.M)}
+        for document in (README, README.parent / "benchmarks" / "README.md")
+    }
+    broken = []
+    for target, anchor in re.findall(r"\]\(([\w./]*?)#([^)\s]+)\)", _prose(path)):
+        document = (path.parent / target).resolve() if target else path
+        if anchor not in headings.get(document, set()):
+            broken.append(f"{target}#{anchor}")
+    assert broken == []
+
+
+def test_the_contents_list_every_section_in_order():
+    prose = _prose(README)
+    contents = prose.split("## Contents\n", 1)[1].split("\n## ", 1)[0]
+    listed = re.findall(r"^ *- \[(.*)\]\(#(.*)\)$", contents, re.M)
+    sections = re.findall(r"^##{1,2} (.*)$", prose.split("## Contents\n", 1)[1], re.M)
+    assert [title for title, _ in listed] == sections
+    assert all(anchor == _slug(title) for title, anchor in listed)
