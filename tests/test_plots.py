@@ -26,7 +26,14 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 import l1l2_estimator
-from l1l2_estimator import L1L2Classifier, L1L2ClassifierCV, L1L2Regressor, cli, plots
+from l1l2_estimator import (
+    L1L2Classifier,
+    L1L2ClassifierCV,
+    L1L2Regressor,
+    L1L2RegressorCV,
+    cli,
+    plots,
+)
 from l1l2_estimator._path import final_step
 from l1l2_estimator.cli import _settings
 
@@ -1315,3 +1322,58 @@ def test_dollar_signs_are_left_alone_where_matplotlib_parses_no_math():
         importance_ax.figure.canvas.draw()
     legend = [text.get_text() for text in importance_ax.get_legend().get_texts()]
     assert legend == ["price_$_total_$", "b"]
+
+
+@pytest.mark.parametrize("inner", ["search", "target-transformed pipeline"])
+def test_pictures_of_a_search_over_a_search_reach_the_network(split, tmp_path, inner):
+    """A GridSearchCV whose best_estimator_ is a fitted L1L2ClassifierCV (or L1L2RegressorCV in a
+    TransformedTargetRegressor's Pipeline): its loss curve was refused as not a network's, and
+    its path called the fitted inner search "unfitted"."""
+    X_train, y_train, X_test, y_test = split
+    cv = dict(**{**FAST, "epochs": 4}, l1s=[0, 1e-3], l2s=[0], cv=2)
+    if inner == "search":
+        estimator, grid = L1L2ClassifierCV(**cv), {"learning_rate": [1e-3, 1e-2]}
+    else:
+        y_train, y_test = X_train[:, 0] * 2.0 + 1.0, X_test[:, 0] * 2.0 + 1.0
+        estimator = TransformedTargetRegressor(
+            make_pipeline(StandardScaler(), L1L2RegressorCV(**cv)), transformer=StandardScaler()
+        )
+        grid = {"regressor__l1l2regressorcv__learning_rate": [1e-3, 1e-2]}
+    search = GridSearchCV(estimator, grid, cv=2).fit(X_train, y_train)
+    network = final_step(final_step(search.best_estimator_).best_estimator_)
+    np.testing.assert_array_equal(plots.plot_loss_curve(search).lines[0].get_ydata(),
+                                  network.loss_curve_)
+    path = plots.regularization_path(search, X_train, y_train, X_test, y_test, [0, 1e-2])
+    inner_search = final_step(search.best_estimator_)
+    through = search.best_estimator_
+    if inner != "search":
+        through = clone(through).set_params(
+            regressor__l1l2regressorcv=inner_search.best_estimator_
+        )
+    else:
+        through = inner_search.best_estimator_
+    expected = plots.regularization_path(through, X_train, y_train, X_test, y_test, [0, 1e-2])
+    np.testing.assert_array_equal(path.test_scores, expected.test_scores)
+    plots.save_plots(search, X_train, y_train, X_test, y_test, tmp_path, l1_values=[0])
+    assert len(list(tmp_path.iterdir())) == 3
+
+
+def test_a_hand_built_loss_curve_with_more_scores_than_epochs_is_refused():
+    display = plots.LossCurveDisplay(loss_curve=[3.0, 2.0], validation_scores=[0.5, 0.6, 0.7])
+    with pytest.raises(ValueError, match=r"3 validation_scores for 2 epochs of loss_curve"):
+        display.plot()
+
+
+def test_a_loss_curve_given_a_label_shows_it_in_a_legend():
+    ax = plots.LossCurveDisplay(loss_curve=[3.0, 2.0]).plot(label="run A").ax_
+    assert [text.get_text() for text in ax.get_legend().get_texts()] == ["run A"]
+    assert plots.LossCurveDisplay(loss_curve=[3.0, 2.0]).plot().ax_.get_legend() is None
+
+
+@pytest.mark.parametrize("l1_values", [[-1e-2, 1e-3], [np.nan, 0.0], [1e-3, 0.0], [0.0, np.inf]])
+def test_a_hand_built_path_needs_ascending_finite_l1_values_of_at_least_0(l1_values):
+    fields = dict(train_scores=[0.9, 0.8], test_scores=[0.8, 0.7],
+                  feature_importances=[[3, 2], [2, 1]], feature_names=["a", "b"], n_iter=[5, 5])
+    with pytest.raises(ValueError, match="RegularizationPath: l1_values must be finite, >= 0 "
+                                         "and ascending"):
+        plots.RegularizationPath(l1_values=l1_values, **fields)

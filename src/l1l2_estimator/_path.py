@@ -89,7 +89,7 @@ class RegularizationPath:
     Parameters
     ----------
     l1_values : ndarray of shape (n_values,)
-        The ``l1`` values, ascending.
+        The ``l1`` values: finite, at least 0, ascending.
     train_scores : ndarray of shape (n_values,)
         Score on the training split (the estimator's ``score``: accuracy or R²).
     test_scores : ndarray of shape (n_values,)
@@ -132,6 +132,15 @@ class RegularizationPath:
         if self.l1_values.ndim != 1:
             raise ValueError(
                 f"RegularizationPath: l1_values must be 1-D; got shape {self.l1_values.shape}."
+            )
+        l1_values = self.l1_values
+        if not (np.isfinite(l1_values).all() and (l1_values >= 0).all()
+                and (np.diff(l1_values) >= 0).all()):
+            # (A negative value was drawn outside the symlog axis' limits, unsorted ones as a
+            # zig-zag.)
+            raise ValueError(
+                "RegularizationPath: l1_values must be finite, >= 0 and ascending, as "
+                f"regularization_path returns them; got {l1_values.tolist()}."
             )
         n_values = self.l1_values.shape[0]
         for name in ("train_scores", "test_scores", "n_iter"):
@@ -359,7 +368,8 @@ def _through_search(estimator):
     if best is None:
         return estimator
     path = network_path(estimator)
-    return clone(estimator).set_params(**{path: best}) if path else best
+    # Again for a search over a search (a GridSearchCV over an L1L2ClassifierCV).
+    return _through_search(clone(estimator).set_params(**{path: best}) if path else best)
 
 
 def _weight_param(estimator):

@@ -98,9 +98,13 @@ def _fitted_network(estimator):
     (a TransformedTargetRegressor is fitted by its own fit, even around a fitted regressor), or
     is a search fitted with ``refit=False``."""
     network = final_step(estimator)
-    # Any search's best_estimator_ (GridSearchCV's too, maybe a Pipeline), or why it has none.
-    best = searched_best(network) if is_any_search(network) else None
-    network = network if best is None else final_step(best)
+    # Any search's best_estimator_ (GridSearchCV's too, maybe a Pipeline), or why it has none;
+    # and so on down a search over a search (a GridSearchCV over an L1L2ClassifierCV).
+    while is_any_search(network):
+        best = searched_best(network)
+        if best is None or final_step(best) is network:  # (one that holds itself: no loop)
+            break
+        network = final_step(best)
     check_is_fitted(network)
     check_is_fitted(estimator)
     return network
@@ -297,7 +301,8 @@ class LossCurveDisplay:
     loss_curve : array-like of shape (n_epochs,)
         The training loss of each epoch.
     validation_scores : array-like of shape (n_scored_epochs,), default=None
-        The validation score of each scored epoch, or None.
+        The validation score of each scored epoch (at most one per epoch of ``loss_curve``),
+        or None.
     validation_start : int, default=None
         The epochs of ``loss_curve`` before the first scored one; None: the scores belong to
         the last ``len(validation_scores)`` epochs.
@@ -398,7 +403,14 @@ class LossCurveDisplay:
         ax.grid(alpha=0.3)
         if scores is None or len(scores) == 0:
             ax.set_title(f"Training loss per epoch ({len(losses)} epochs)")
+            if "label" in kwargs:  # a label of the caller's, shown as scikit-learn's displays do
+                ax.legend()
             return self
+        if len(scores) > len(losses):
+            raise ValueError(
+                f"LossCurveDisplay: {len(scores)} validation_scores for {len(losses)} epochs of "
+                "loss_curve; an epoch has at most one score."
+            )
 
         score_ax = self.score_ax_ = ax.twinx()
         # loss_curve_ counts the epochs of earlier warm-started fits and of later partial_fit
