@@ -915,6 +915,23 @@ def test_weights_beyond_float32_train_as_their_ratios(binary_data, scale):
         np.testing.assert_array_equal(got, want)
 
 
+@pytest.mark.parametrize(
+    "class_weight, scale", [({0: 1e-200, 1: 2e-200}, 1e-200), ({0: 2e300, 1: 1e300}, 1e300)]
+)
+def test_class_and_sample_weights_train_as_their_ratios_whatever_their_product(
+    binary_data, class_weight, scale
+):
+    """Each finite, but multiplied before being scaled: 1e-200 · 1e-200 became 0 ("no training
+    row has any weight") and 1e300 · 1e300 inf (a divergence blamed on assume_finite)."""
+    X, y = binary_data
+    ratios = {label: weight / max(class_weight.values()) for label, weight in class_weight.items()}
+    expected = L1L2Classifier(**FAST, class_weight=ratios).fit(X, y)
+    both = L1L2Classifier(**FAST, class_weight=class_weight)
+    both.fit(X, y, sample_weight=np.full(len(y), scale))
+    for got, want in zip(both.coefs_, expected.coefs_):
+        np.testing.assert_array_equal(got, want)
+
+
 def test_partial_fit_weights_beyond_float32_are_a_clear_error(binary_data):
     X, y = binary_data
     beyond = r"training weights \(by sample_weight and class_weight\) hold values beyond float32"

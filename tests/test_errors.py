@@ -12,7 +12,7 @@ import scipy.sparse
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
-from l1l2_estimator import L1L2Classifier, L1L2Regressor
+from l1l2_estimator import L1L2Classifier, L1L2ClassifierCV, L1L2Regressor
 
 from .conftest import FAST
 
@@ -1129,3 +1129,21 @@ def test_non_finite_data_let_through_by_assume_finite_is_named_when_training_div
     # Finite data that diverges keeps the advice about the learning rate.
     with pytest.raises(ValueError, match="lower learning_rate"):
         L1L2Classifier(**{**FAST, "learning_rate": 1e30}, optimizer="sgd").fit(X8 * 1e15, Y)
+
+
+@pytest.mark.parametrize(
+    "sizes", [np.array(8), {8: "x"}, {8, 4}, (size for size in (8,)), "8", [[8]]]
+)
+def test_hidden_layer_sizes_that_are_no_sequence_of_sizes_are_named(sizes):
+    """A 0-d array had failed in NumPy ("iteration over a 0-d array", no param named), and a
+    dict or set had trained on its keys in whatever order they held."""
+    # (scikit-learn's own validation names the generator and the string.)
+    with pytest.raises(ValueError, match=r"hidden_layer_sizes('? parameter of L1L2Classifier)? "
+                                         "must be"):
+        L1L2Classifier(**{**FAST, "hidden_layer_sizes": sizes}).fit(X8, Y)
+    if isinstance(sizes, list):  # a search takes [[8]] as a list of one architecture, (8,)
+        return
+    search = L1L2ClassifierCV(**{**FAST, "hidden_layer_sizes": sizes}, l1s=[0], l2s=[0], cv=2)
+    with pytest.raises(ValueError, match=r"hidden_layer_sizes('? parameter of L1L2ClassifierCV)? "
+                                         "must be"):
+        search.fit(X8, Y)

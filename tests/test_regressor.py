@@ -307,3 +307,32 @@ def test_divergence_advice_for_poisson_keeps_the_target_non_negative(counts):
     model = L1L2Regressor(hidden_layer_sizes=(4,), epochs=2, random_state=0).fit(X, y - 1)
     with pytest.raises(ValueError, match="continues training the network fitted with loss='sq"):
         model.set_params(warm_start=True, loss="poisson").fit(X, y - 1)
+
+
+@pytest.mark.parametrize("estimator", ["L1L2Regressor", "L1L2RegressorCV"])
+@pytest.mark.parametrize("text", ["nan", "inf", "-inf", "1e39"])
+@pytest.mark.parametrize("dtype", [str, object])
+def test_numeric_strings_that_are_not_finite_numbers_are_refused_as_numbers_are(
+    regression_split, estimator, text, dtype
+):
+    """scikit-learn checks a target of text for NaN and infinity before it reads the numbers:
+    "nan" trained, diverged, and was blamed on assume_finite; "inf" was called a value beyond
+    float32's range; and the search trained every member on them."""
+    from l1l2_estimator import L1L2RegressorCV
+
+    X_train, _, y_train, _ = regression_split
+    y = y_train.astype(str).astype(dtype)
+    y[3] = text
+    if estimator == "L1L2Regressor":
+        model = L1L2Regressor(**FAST)
+    else:
+        model = L1L2RegressorCV(**FAST, l1s=[0], l2s=[0], cv=2)
+    expected = {"nan": "Input y contains NaN", "1e39": "y holds values beyond float32's range"}
+    with pytest.raises(ValueError, match=expected.get(text, "Input y contains infinity")):
+        model.fit(X_train, y)
+    if estimator == "L1L2Regressor":
+        fitted = L1L2Regressor(**FAST).fit(X_train, y_train)
+        before = fitted.predict(X_train)
+        with pytest.raises(ValueError, match=expected.get(text, "Input y contains infinity")):
+            fitted.partial_fit(X_train, y)
+        np.testing.assert_array_equal(fitted.predict(X_train), before)

@@ -28,7 +28,7 @@ from ._ensemble import check_elementwise, train_ensemble
 from ._fitted import changes, publish, restored_on_failure, stand_in
 from ._graph import PROXIMAL_OPTIMIZERS
 from ._inference import forward
-from ._inputs import float32_weights, is_sparse, unit_mean, weight_sources
+from ._inputs import float32_weights, is_sparse, to_largest_1, unit_mean, weight_sources
 from ._memory import check_training_memory
 from ._network import build_network
 from ._params import (
@@ -249,7 +249,9 @@ class L1L2Network(RoutedParams):
             routed = stand_in(self)
             routed._initialize_callbacks()
             callbacks = routed._fit_callbacks
-            sample_weight = self._training_weights(X, y, sample_weight, targets)
+            sample_weight = self._training_weights(
+                X, y, sample_weight, targets, relative=not incremental
+            )
             X, y, sample_weight = self._validate_sample_weight(X, y, sample_weight)
             validation = None
             validation_carried = False
@@ -885,13 +887,15 @@ class L1L2Network(RoutedParams):
         kept = sample_weight != 0
         return X[kept], y[kept], sample_weight[kept]
 
-    def _training_weights(self, X, y, sample_weight, targets):
+    def _training_weights(self, X, y, sample_weight, targets, relative=True):
         """Sample weights for the loss: user weights times class weights, never None.
 
         A dict of class weights is read against all the classes (``targets``), as
         SGDClassifier's ``partial_fit`` reads it: a ``partial_fit`` call whose rows lack a class
         that the dict leaves out raised scikit-learn's error (it read the dict against the call's
-        own labels)."""
+        own labels). ``relative``: only the weights' ratios count (a fit, which ``unit_mean``
+        scales), so each factor is divided by its largest before they are multiplied; else
+        (``partial_fit``) they are taken as given."""
         # float64 until unit_mean scales them: w and c * w train alike even where c * w is
         # beyond float32's range or below its smallest number.
         sample_weight = check_sample_weight(
@@ -903,12 +907,18 @@ class L1L2Network(RoutedParams):
                 "class_weight as a dict weights the classes of single-label targets; for a "
                 "multilabel indicator y use class_weight='balanced' or sample_weight."
             )
+        if class_weight is None:
+            return sample_weight
         if isinstance(class_weight, dict):
             per_class = compute_class_weight(class_weight, classes=targets, y=y)
-            sample_weight *= per_class[np.searchsorted(targets, y)]
-        elif class_weight is not None:
-            sample_weight *= compute_sample_weight(class_weight, y)
-        return sample_weight
+            factors = per_class[np.searchsorted(targets, y)]
+        else:
+            factors = compute_sample_weight(class_weight, y)
+        if relative:
+            # (Weights of 1e-200 under class weights of 1e-200 had multiplied to 0, "no row has
+            # any weight"; 1e300 under 1e300 to inf, a divergence.)
+            sample_weight, factors = to_largest_1(sample_weight), to_largest_1(factors)
+        return sample_weight * factors
 
     # -- prediction ----------------------------------------------------------------------------
 

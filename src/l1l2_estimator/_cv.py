@@ -62,7 +62,12 @@ from .classifier import (
     classification_targets,
     dense_label_column,
 )
-from .regressor import LOSS_CONSTRAINT, L1L2Regressor, check_poisson_targets
+from .regressor import (
+    LOSS_CONSTRAINT,
+    L1L2Regressor,
+    check_poisson_targets,
+    regression_targets,
+)
 
 # No penalty, then three decades: the range in which L1 and L2 change what these networks learn
 # on standardized features (see README: l1/l2 versus MLPClassifier's alpha).
@@ -204,11 +209,11 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         one (an int or a sequence of ints), or several (a sequence of those, in which an int is
         one layer)."""
         sizes = self.hidden_layer_sizes
-        several = not isinstance(sizes, (Integral, str)) and any(
-            not isinstance(item, Integral) for item in sizes
-        )
-        candidates = list(sizes) if several else [sizes]
-        try:
+        try:  # (iterating a 0-d array had raised NumPy's TypeError)
+            several = not isinstance(sizes, (Integral, str)) and any(
+                not isinstance(item, Integral) for item in sizes
+            )
+            candidates = list(sizes) if several else [sizes]
             return [(layer_sizes(candidate), candidate) for candidate in candidates], several
         except (TypeError, ValueError):
             raise ValueError(
@@ -543,8 +548,7 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                 )
             fitted["classes_"] = classes
         else:
-            if sp.issparse(y):  # as L1L2Regressor takes it
-                y = y.toarray()
+            y = regression_targets(y, self.loss)  # as L1L2Regressor takes it
             check_poisson_targets(y, self.loss)
         return X, y, fitted
 

@@ -80,6 +80,12 @@ def float32_weights(weights, params):
     return converted
 
 
+def to_largest_1(weights):
+    """``weights`` (float64) divided by the largest of them; unchanged if none is above 0."""
+    largest = np.max(weights, initial=0.0)
+    return weights / largest if largest > 0 else weights
+
+
 def unit_mean(weights):
     """The training rows' weights (float64, none zero) scaled to a mean of 1, as float32.
 
@@ -94,5 +100,5 @@ def unit_mean(weights):
     # Divided by the largest first: the sum of weights near float64's largest number overflows
     # (every weight would become 0), and that of weights near its smallest makes the factor
     # infinite.
-    weights = weights / np.max(weights)
+    weights = to_largest_1(weights)
     return (weights * (len(weights) / np.sum(weights))).astype(np.float32)

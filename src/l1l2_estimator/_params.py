@@ -16,6 +16,7 @@ import functools
 import inspect
 import math
 import re
+from collections.abc import Sequence
 from numbers import Integral, Real
 
 import keras
@@ -136,7 +137,12 @@ def layer_sizes(hidden_layer_sizes):
     (a grid built with ``np.arange``) become Python ints, which Keras expects.
     """
     sizes = hidden_layer_sizes
-    sizes = [sizes] if isinstance(sizes, Integral) else list(sizes)
+    if isinstance(sizes, Integral):
+        sizes = [sizes]
+    elif isinstance(sizes, Sequence) or (isinstance(sizes, np.ndarray) and sizes.ndim == 1):
+        sizes = list(sizes)
+    else:  # a 0-d array failed inside NumPy; a dict or a set gave its keys in its own order
+        sizes = [None]
     if not all(
         isinstance(size, Integral) and not isinstance(size, bool) and 0 < size < 2**63
         for size in sizes

@@ -8,7 +8,7 @@ from scikeras.wrappers import KerasRegressor
 from sklearn.base import RegressorMixin
 from sklearn.metrics import r2_score
 from sklearn.utils import RegressorTags
-from sklearn.utils.validation import validate_data
+from sklearn.utils.validation import assert_all_finite, validate_data
 
 from . import _docs
 from ._base import L1L2Network, checks_continued_params
@@ -39,6 +39,27 @@ def check_poisson_targets(y, loss):
             "loss='poisson' needs y >= 0 (counts or rates), but y holds negative values, such as "
             f"{float(np.min(values)):g}; use loss='squared_error' for such a target."
         )
+
+
+def regression_targets(y, loss):
+    """A validated ``y`` as the dense float64 numbers the network trains on: finite (as
+    scikit-learn says it; it checks a target of text before it reads the numbers, so "nan" and
+    "inf" had trained, diverged and been blamed on ``assume_finite``) and within float32's range
+    (the network's); ``loss`` words the advice. (``check_poisson_targets`` checks the sign.)"""
+    y = y.toarray() if sp.issparse(y) else np.asarray(y, dtype=np.float64)
+    assert_all_finite(y, input_name="y")
+    largest = np.finfo(np.float32).max
+    if np.any(np.abs(y) > largest):
+        how = (
+            "divide it by a positive constant (loss='poisson' needs y >= 0)"
+            if loss == "poisson"
+            else "e.g. with TransformedTargetRegressor(transformer=StandardScaler())"
+        )
+        raise ValueError(
+            f"y holds values beyond float32's range (±{largest:.3g}), in which the network "
+            f"trains; rescale the target, {how}."
+        )
+    return y
 
 
 class L1L2Regressor(L1L2Network, KerasRegressor):
@@ -181,19 +202,7 @@ class L1L2Regressor(L1L2Network, KerasRegressor):
         if y is None:
             return validated
         X, y = validated
-        y = y.toarray() if sp.issparse(y) else np.asarray(y, dtype=np.float64)
-        largest = np.finfo(np.float32).max
-        if np.any(np.abs(y) > largest):
-            how = (
-                "divide it by a positive constant (loss='poisson' needs y >= 0)"
-                if self.loss == "poisson"
-                else "e.g. with TransformedTargetRegressor(transformer=StandardScaler())"
-            )
-            raise ValueError(
-                f"y holds values beyond float32's range (±{largest:.3g}), in which the network "
-                f"trains; rescale the target, {how}."
-            )
-        return X, y
+        return X, regression_targets(y, self.loss)
 
     # -- prediction -----------------------------------------------------------------------------
 
