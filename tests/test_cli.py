@@ -1131,6 +1131,8 @@ _WHAT_WAS_IMPORTED = (
         (["--task", "regression", "--samples", "7", "--test-size", "2", "--grid"],
          "2 False True"),
         (["--samples", "6", "--grid"], "2 False True"),
+        (["--hidden", "1000000000"], "2 False False"),
+        (["--task", "regression", "--hidden", "1000000000"], "2 False False"),
     ],
     ids=[
         "help", "version", "bad flag", "flag combination", "missing csv", "bad csv",
@@ -1147,6 +1149,8 @@ _WHAT_WAS_IMPORTED = (
         "regression grid folds of one row",
         # StratifiedKFold's own refusal, after TensorFlow was imported.
         "grid folds without a class of 3 rows",
+        # Simulated (1.3-1.8 s, scikit-learn imported) before the network's size was checked.
+        "a network too large for memory", "a regression network too large for memory",
     ],
 )
 def test_answers_and_usage_errors_come_before_tensorflow_and_sklearn(tmp_path, args, expected):
@@ -1486,3 +1490,75 @@ def test_characters_the_pictures_font_lacks_are_one_note(capsys):
         "l1l2-estimator: note: the pictures' font (DejaVu Sans) has no 猫狗, drawn as boxes: "
         "set matplotlib's font.family to a font that has them\n"
     )
+
+
+def test_a_regression_test_split_of_one_target_value_is_refused_before_fitting(
+    capsys, tmp_path, monkeypatch
+):
+    """Its R² is undefined, and was reported as 0.0000 (scikit-learn's r2_score returns 0 for
+    imperfect predictions of a constant target)."""
+    from sklearn.model_selection import train_test_split
+
+    rows = 40
+    y = np.zeros(rows)
+    y[[5, 17, 31]] = [1.0, 2.0, 3.0]
+    seed = next(
+        seed for seed in range(100)
+        if np.ptp(train_test_split(y, test_size=0.25, random_state=seed)[1]) == 0
+    )
+    path = tmp_path / "zeros.csv"
+    frame = pd.DataFrame(np.random.default_rng(0).normal(size=(rows, 3)), columns=["a", "b", "c"])
+    frame.assign(target=y).to_csv(path, index=False)
+    monkeypatch.setattr(_run, "run", None)  # refused before anything is fitted
+    code, _, err = run_cli(capsys, "--csv", str(path), "--target", "target", "--task",
+                           "regression", "--seed", str(seed))
+    assert code == 2
+    assert err == (
+        "l1l2-estimator: error: the test split's target is 0 in all of its 10 rows, so its R² "
+        "is undefined; use a larger --test-size or another --seed\n"
+    )
+
+
+def test_scores_far_from_0_and_1_print_in_a_few_digits():
+    """An R² of -4.6e303 (a feature cell of 1e150 in the test split) printed as 300 digits."""
+    from types import SimpleNamespace
+
+    from l1l2_estimator.cli._reports import (
+        format_grid_results,
+        format_regression_evaluation,
+        format_regularization_path,
+    )
+    from l1l2_estimator.plots import RegularizationPath
+
+    y_test = np.array([0.0, 1.0, 2.0])
+    model = SimpleNamespace(predict=lambda X: np.array([1e150, 0.0, 0.0]))
+    report = format_regression_evaluation(model, np.zeros((3, 1)), y_test)
+    assert report.splitlines()[0] == "Test R²: -5e+299"
+    assert format_regression_evaluation(
+        SimpleNamespace(predict=lambda X: np.array([0.5, 1.0, 2.0])), np.zeros((3, 1)), y_test
+    ).splitlines()[0] == "Test R²: 0.8750"
+    path = RegularizationPath(
+        l1_values=[0.0, 1e-3], train_scores=[0.5, -1e200], test_scores=[0.25, -1e200],
+        feature_importances=[[1.0], [0.0]], feature_names=["x0"], n_iter=[5, 5], score_name="R²",
+    )
+    assert format_regularization_path(path).splitlines()[-2:] == [
+        "       0     0.250       5", "   0.001   -1e+200       5"
+    ]
+    search = SimpleNamespace(
+        cv_results_={"params": [{"l1": 0.0, "l2": 0.0}], "mean_test_score": np.array([-3e100]),
+                     "std_test_score": np.array([1e99]), "rank_test_score": np.array([1])},
+        best_params_={"l1": 0.0, "l2": 0.0}, best_index_=0, best_score_=-3e100, n_splits_=2,
+    )
+    lines = format_grid_results(search, "R²").splitlines()
+    assert "(mean CV R² -3e+100)" in lines[1]
+    assert lines[-1] == "       0        0 -3e+100   1e+99     1  <- best"
+
+
+def test_a_csv_of_one_feature_column_says_column(tmp_path):
+    """It said "1 feature columns"."""
+    from l1l2_estimator.cli._csv import read_csv
+
+    path = tmp_path / "one.csv"
+    path.write_text("x,label\n" + "".join(f"{i},{i % 2}\n" for i in range(8)))
+    description = read_csv(str(path), "label", numeric_target=False, sep=",")[2]
+    assert "(8 rows, 1 feature column, target 'label'" in description

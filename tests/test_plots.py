@@ -905,6 +905,19 @@ def test_cli_plot_writes_three_pngs(capsys, tmp_path):
     assert err.count("\n") <= 2  # at most a note for the run and one for the path's fits
 
 
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_cli_verbose_with_plot_reports_the_final_fit_alone(capsys, tmp_path, task):
+    """The regularization path's refits had printed their epochs after the report, unlabelled."""
+    code = cli.main(["--task", task, "--samples", "120", "--epochs", "3", "--hidden", "4",
+                     "--verbose", "--plot", str(tmp_path / "pictures")])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    iterations = [line for line in out.splitlines() if line.startswith("Iteration ")]
+    assert [line.split(",")[0] for line in iterations] == ["Iteration 1", "Iteration 2",
+                                                           "Iteration 3"]
+    assert out.index("Iteration 3") < out.index("Test ")
+
+
 def test_cli_plot_to_a_file_is_a_usage_error(capsys, tmp_path):
     existing = tmp_path / "file.png"
     existing.write_bytes(b"")

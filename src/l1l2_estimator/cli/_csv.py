@@ -139,7 +139,8 @@ def _read_csv(path, target, numeric_target, sep):
             )
         summary = f"with {len(classes)} classes"
     description = (
-        f"{path} ({len(y)} rows, {len(features)} feature columns, target {target!r} {summary})"
+        f"{path} ({len(y)} rows, {len(features)} feature column{'s' * (len(features) != 1)}, "
+        f"target {target!r} {summary})"
     )
     return X, y, description
 

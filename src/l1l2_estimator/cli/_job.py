@@ -46,11 +46,14 @@ def prepare(args):
         classes = None if regression else args.classes or SIMULATION_DEFAULTS["classes"]
         _check_simulated_memory(samples, features)
         _check_simulation(features, classes)
+        # (It had been checked after simulating: a second or more, scikit-learn imported.)
+        _check_network_memory(args.hidden, features, 1 if regression else classes)
         hint = f" of the --samples {samples} shared by {classes} classes" if classes else ""
         _check_split(args.test_size, samples, _simulated_classes(samples, classes), hint)
     X, y, description = load_data(args)
     class_counts = None if regression else _class_counts(y)
-    _check_network_memory(args.hidden, X.shape[1], 1 if regression else len(class_counts))
+    if args.csv is not None:
+        _check_network_memory(args.hidden, X.shape[1], 1 if regression else len(class_counts))
     _check_split(
         args.test_size, len(y), _classes(class_counts), advice=_continuous_advice(class_counts)
     )
@@ -66,6 +69,8 @@ def prepare(args):
         )
     except ValueError as error:  # e.g. a class with a single row cannot be stratified
         raise UsageError(f"cannot split the data with --test-size {args.test_size}: {error}")
+    if regression:
+        _check_test_target(y_test)
     if args.grid:
         _check_grid_folds(y_train, args.test_size, regression)
     if args.plot is not None:
@@ -103,6 +108,20 @@ def _check_split(test_size, n_rows, classes, hint="", advice=""):
             f"--test-size {test_size} splits the {n_rows} rows into {n_train} training and "
             f"{n_test} test rows; the stratified split needs at least one row of each of the "
             f"{n_classes} classes in each part"
+        )
+
+
+def _check_test_target(y_test):
+    """Refuse a regression test split whose target is one value: its R² is undefined
+    (scikit-learn's ``r2_score`` gives 0 for imperfect predictions, and it had been reported
+    so)."""
+    import numpy as np
+
+    values = np.unique(y_test)
+    if len(values) == 1:
+        raise UsageError(
+            f"the test split's target is {values[0]:g} in all of its {len(y_test)} rows, so its "
+            "R² is undefined; use a larger --test-size or another --seed"
         )
 
 
@@ -357,18 +376,26 @@ def _check_network_memory(hidden, n_features, n_classes):
         raise UsageError(str(error)) from None
 
 
+# How many times the simulated X (float64) a run holds at its peak, rounded up.
+SIMULATED_COPIES = 4
+
+
 def _check_simulated_memory(samples, features):
     """Refuse simulated data larger than the memory free now (NumPy would fail to allocate it,
     or the operating system kill the process); where the platform does not say, let it try."""
     available = available_memory()
     if available is None:
         return
-    needed = samples * features * 8  # X as float64; its copies come on top
-    if needed > available:
+    # X as float64, and the copies a run makes of it (the split, the standardized and the
+    # float32 ones): a run's peak grew by 3.3 times X (300,000 × 100 values). Counted once, X
+    # had passed the check at half the memory, and the run was killed minutes later.
+    size = samples * features * 8
+    if SIMULATED_COPIES * size > available:
         raise UsageError(
             f"--samples {samples} and --features {features} make {samples * features:,} "
-            f"simulated values, about {needed / 2**30:.1f} GiB, but {available / 2**30:.1f} GiB "
-            "of memory are available; simulate fewer"
+            f"simulated values, about {size / 2**30:.1f} GiB, and a run holds about "
+            f"{SIMULATED_COPIES} times that, but {available / 2**30:.1f} GiB of memory are "
+            "available; simulate fewer"
         )
 
 

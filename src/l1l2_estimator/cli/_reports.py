@@ -95,7 +95,7 @@ def format_grid_results(search, metric="accuracy"):
         f"Grid search: {len(results['params'])} (l1, l2) pairs, {search.n_splits_}-fold "
         f"cross-validation on the training split (all trained at once), scored by {metric}",
         f"Best: l1={best['l1']:g}, l2={best['l2']:g} "
-        f"(mean CV {metric} {search.best_score_:.3f}); refit on the whole training split",
+        f"(mean CV {metric} {_score(search.best_score_, 3)}); refit on the whole training split",
         "",
         f"{'l1':>8} {'l2':>8} {'mean':>7} {'std':>7} {'rank':>5}",
     ]
@@ -109,7 +109,7 @@ def format_grid_results(search, metric="accuracy"):
         marker = "  <- best" if index == search.best_index_ else ""
         lines.append(
             f"{params['l1']:>8g} {params['l2']:>8g} "
-            f"{mean:>7.3f} {std:>7.3f} {rank:>5d}{marker}"
+            f"{_score(mean, 3):>7} {_score(std, 3):>7} {rank:>5d}{marker}"
         )
     return "\n".join(lines)
 
@@ -125,8 +125,14 @@ def format_regularization_path(path):
         f"{'l1':>8} {metric:>9} {'epochs':>7}",
     ]
     for l1, score, epochs in zip(path.l1_values, path.test_scores, path.n_iter):
-        lines.append(f"{l1:>8g} {score:>9.3f} {epochs:>7d}")
+        lines.append(f"{l1:>8g} {_score(score, 3):>9} {epochs:>7d}")
     return "\n".join(lines)
+
+
+def _score(value, decimals):
+    """A score with ``decimals`` decimals, or as many significant digits far from 0 and 1 (an R²
+    of -5e299 had printed as 300 digits)."""
+    return f"{value:.{decimals}{'g' if abs(value) >= 1e6 else 'f'}}"
 
 
 def format_regression_evaluation(model, X_test, y_test):
@@ -134,7 +140,7 @@ def format_regression_evaluation(model, X_test, y_test):
     y_pred = model.predict(X_test)
     return "\n".join(
         [
-            f"Test R²: {r2_score(y_test, y_pred):.4f}",
+            f"Test R²: {_score(r2_score(y_test, y_pred), 4)}",
             f"Test mean absolute error: {mean_absolute_error(y_test, y_pred):.4g}",
             f"Test root mean squared error: {root_mean_squared_error(y_test, y_pred):.4g}",
         ]

@@ -73,10 +73,16 @@ def run(job):
         print(f"\nSaved the fitted pipeline to {args.save} (read it back with joblib.load).")
 
     if args.plot is not None:
-        with warnings_summarized(network.epochs, "regularization-path fit"):
-            path = regularization_path(
-                model, X_train, y_train, X_test, y_test, PLOT_L1_VALUES[args.task]
-            )
+        # --verbose reports the final fit's epochs, not the path's refits' (they had followed
+        # the report, unlabelled).
+        model.set_params(**{f"{prefix}verbose": 0})
+        try:
+            with warnings_summarized(network.epochs, "regularization-path fit"):
+                path = regularization_path(
+                    model, X_train, y_train, X_test, y_test, PLOT_L1_VALUES[args.task]
+                )
+        finally:
+            model.set_params(**{f"{prefix}verbose": job.params["verbose"]})
         try:
             with warnings_summarized(network.epochs, "regularization-path fit"):
                 files = plots.save_plots(
