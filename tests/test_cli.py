@@ -1562,3 +1562,16 @@ def test_a_csv_of_one_feature_column_says_column(tmp_path):
     path.write_text("x,label\n" + "".join(f"{i},{i % 2}\n" for i in range(8)))
     description = read_csv(str(path), "label", numeric_target=False, sep=",")[2]
     assert "(8 rows, 1 feature column, target 'label'" in description
+
+
+def test_simulated_data_is_counted_with_the_copies_a_run_makes(capsys, monkeypatch):
+    """Counted once, 7.5 GiB of simulated values passed the check with 15 GiB free, and the run
+    was killed 150 s later: a run holds about 3.3 times them at its peak."""
+    from l1l2_estimator.cli import _job
+
+    values = 1000 * 20
+    monkeypatch.setattr(_job, "available_memory", lambda: 3 * values * 8)
+    monkeypatch.setattr(_run, "run", None)  # refused before anything is fitted
+    code, _, err = run_cli(capsys, "--samples", "1000")
+    assert code == 2
+    assert "make 20,000 simulated values, about 0.0 GiB, and a run holds about 4 times that" in err
