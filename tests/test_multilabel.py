@@ -1,6 +1,7 @@
 """Multilabel targets, as MLPClassifier takes them: a 0/1 indicator matrix, one sigmoid output
 per label, binary cross-entropy, indicator predictions."""
 
+import re
 import warnings
 
 import numpy as np
@@ -174,7 +175,9 @@ def test_partial_fit_classes_are_the_label_columns(labels):
     clf = L1L2Classifier(**FAST).partial_fit(X_train, Y_train, classes=list(range(n_labels)))
     np.testing.assert_array_equal(clf.classes_, np.arange(n_labels))
     for classes in (["a", "b", "c", "d"], [0, 1]):
-        with pytest.raises(ValueError, match="does not fit y's 4 label columns"):
+        # (Named as given: it had said [np.int64(0), np.int64(1)].)
+        with pytest.raises(ValueError, match=re.escape(f"classes={classes!r} does not fit y's 4 "
+                                                       "label columns")):
             L1L2Classifier(**FAST).partial_fit(X_train, Y_train, classes=classes)
     with pytest.raises(ValueError, match="is not the same as on the first call"):
         clf.partial_fit(X_train, Y_train, classes=[0, 1])
@@ -241,3 +244,24 @@ def _set_multilabel(value):
         content["multilabel"] = value
 
     return edit
+
+
+@pytest.mark.parametrize("dtype", ["Int64", "boolean"])
+def test_a_frame_of_nullable_label_columns_is_scored_and_searched(labels, dtype):
+    """fit and predict took it, but score failed inside scikit-learn's accuracy_score ("scipy.
+    sparse does not support dtype object"), and L1L2ClassifierCV scored every member NaN and
+    refit l1=0, l2=0 with a warning."""
+    X, _, Y, _ = labels
+    frame = pd.DataFrame(Y).astype(dtype)
+    params = {**FAST, "epochs": 5}
+    model = L1L2Classifier(**params).fit(X, frame)
+    assert model.score(X, frame) == accuracy_score(Y, model.predict(X))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.filterwarnings("error", message="Scoring failed")
+        search = L1L2ClassifierCV(**params, l1s=[0, 1e-2], l2s=[0], cv=2).fit(X, frame)
+        expected = L1L2ClassifierCV(**params, l1s=[0, 1e-2], l2s=[0], cv=2).fit(X, Y)
+    np.testing.assert_array_equal(
+        search.cv_results_["mean_test_score"], expected.cv_results_["mean_test_score"]
+    )
+    assert search.score(X, frame) == expected.score(X, Y)

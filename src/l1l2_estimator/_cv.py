@@ -60,7 +60,7 @@ from .classifier import (
     L1L2Classifier,
     Multilabel,
     classification_targets,
-    dense_label_column,
+    scored_labels,
 )
 from .regressor import (
     LOSS_CONSTRAINT,
@@ -311,6 +311,8 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         # sparse indicator matrix too); a regressor's sparse y dense, as L1L2Regressor takes it.
         # indexable: as GridSearchCV, anything that only has __array__ becomes an array.
         X_given, y_given = indexable(X, y_checked if sp.issparse(y) and not sparse_y else y)
+        if is_classifier(self):  # a frame of nullable labels, which the metrics refuse
+            y_given = scored_labels(y_given)
         held_out = [
             (safe_indexing(X_given, test), safe_indexing(y_given, test)) for _, test in splits
         ]
@@ -622,8 +624,8 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         weights = {}
         if sample_weight is not None and self._scorer_takes_weights(scorer, "score", own):
             weights = {"sample_weight": sample_weight}
-        if is_classifier(self):  # a sparse column of labels, as fit takes it
-            y = dense_label_column(y)
+        if is_classifier(self):  # a sparse column of labels, as fit takes it, and so on
+            y = scored_labels(y)
         score = scorer(best, X, y, **weights)
         return score if metric is None else score[metric]
 

@@ -82,7 +82,7 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
         score : float
             Accuracy.
         """
-        return ClassifierMixin.score(self, X, dense_label_column(y), sample_weight=sample_weight)
+        return ClassifierMixin.score(self, X, scored_labels(y), sample_weight=sample_weight)
 
     # -- fitting -----------------------------------------------------------------------------
 
@@ -143,7 +143,7 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
                 np.unique(np.asarray(classes)), targets.classes
             ):
                 raise ValueError(
-                    f"classes={list(classes)!r} does not fit y's {targets.n_labels} label "
+                    f"classes={classes.tolist()!r} does not fit y's {targets.n_labels} label "
                     f"columns: for a multilabel indicator y, classes are the columns' numbers "
                     f"{targets.classes.tolist()} (as classes_), or leave classes out."
                 )
@@ -377,13 +377,20 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
         return _labels(fitted._network_output(X), fitted._fitted_targets())
 
 
-def dense_label_column(y):
-    """``y`` as 1-D labels if it is a sparse single column of labels (a SciPy matrix or array,
-    or a DataFrame of one sparse column), which ``fit`` takes as 1-D ``y`` and scikit-learn's
-    metrics refuse (``accuracy_score``: "Sparse input is only supported when targets are of
-    multilabel type"); anything else unchanged (a sparse indicator of several labels is one
-    that the metrics take)."""
-    if not is_sparse(y) or np.ndim(y) > 2 or (np.ndim(y) == 2 and y.shape[1] != 1):
+def scored_labels(y):
+    """``y`` as scikit-learn's metrics take it, where they refuse what ``fit`` takes: 1-D labels
+    for a sparse single column of labels (a SciPy matrix or array, or a DataFrame of one sparse
+    column; ``accuracy_score``: "Sparse input is only supported when targets are of multilabel
+    type"); a NumPy float64 indicator matrix for a DataFrame of pandas' nullable columns
+    (``Int64``, ``boolean``: ``accuracy_score`` made it an object array and failed, "scipy.sparse
+    does not support dtype object"); anything else unchanged (a sparse indicator of several
+    labels is one that the metrics take)."""
+    if not is_sparse(y):
+        nullable = np.ndim(y) == 2 and any(
+            not isinstance(dtype, np.dtype) for dtype in getattr(y, "dtypes", ())
+        )
+        return y.to_numpy(dtype=np.float64) if nullable else y
+    if np.ndim(y) > 2 or (np.ndim(y) == 2 and y.shape[1] != 1):
         return y
     if sp.issparse(y):  # a column, or a 1-D sparse array (scipy's coo_array)
         return y.toarray().ravel()
