@@ -1,5 +1,6 @@
 """Behaviour users rely on: the recipe, sklearn tools, params, errors, reproducibility, pickling."""
 
+import copy
 import json
 import os
 import pickle
@@ -544,6 +545,48 @@ def test_callbacks_that_set_the_learning_rate_train_at_it(binary_data):
     assert clf.loss_curve_[0] != clf.loss_curve_[1]
     np.testing.assert_allclose(clf.loss_curve_[1:], clf.loss_curve_[1], rtol=1e-6)
     assert float(clf.model_.optimizer.learning_rate) == 0.0
+
+
+def test_a_used_csv_logger_is_named_when_the_fitted_estimator_cannot_be_copied(
+    binary_data, tmp_path
+):
+    """Keras' CSVLogger keeps its closed file after a fit: cloning or pickling the fitted
+    estimator failed with "cannot pickle '_io.TextIOWrapper' object", naming neither; passed as
+    a class with callbacks__filename, a fresh one logs every fit, and all copies work."""
+    X, y = binary_data
+    log = tmp_path / "log.csv"
+    clf = L1L2Classifier(**{**FAST, "epochs": 2},
+                         callbacks=[keras.callbacks.CSVLogger(str(log))]).fit(X, y)
+    clone(L1L2Classifier(**FAST, callbacks=[keras.callbacks.CSVLogger(str(log))]))  # unused: fine
+    message = r"L1L2Classifier's CSVLogger callback cannot be copied or pickled .*callbacks=\[keras"
+    for copy_it in (clone, pickle.dumps, copy.deepcopy):
+        with pytest.raises(TypeError, match=message):
+            copy_it(clf)
+    as_class = L1L2Classifier(**{**FAST, "epochs": 2}, callbacks=[keras.callbacks.CSVLogger],
+                              callbacks__filename=str(log)).fit(X, y)
+    assert len(log.read_text().splitlines()) == 3  # a header and 2 epochs
+    for copy_it in (clone, copy.deepcopy, lambda model: pickle.loads(pickle.dumps(model))):
+        copy_it(as_class)
+    # A callback of lambdas copies (pickle refuses it on its own, naming the lambda).
+    lambdas = keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: None)
+    copy.deepcopy(L1L2Classifier(**{**FAST, "epochs": 2}, callbacks=[lambdas]).fit(X, y))
+
+
+def test_a_diverged_fit_calls_no_on_train_end_and_keeps_a_backup(binary_data, tmp_path):
+    """As Model.fit when training raises: on_train_end had been called, and BackupAndRestore
+    deleted the backup that it keeps for a fit that fails."""
+    X, y = binary_data
+    ends = []
+    backup = keras.callbacks.BackupAndRestore(str(tmp_path / "backup"))
+    spy = keras.callbacks.LambdaCallback(on_train_end=lambda logs: ends.append(logs))
+    # Two epochs that back up, then a rate that diverges.
+    rate = keras.callbacks.LearningRateScheduler(lambda epoch, _: 1e-3 if epoch < 2 else 1e9)
+    clf = L1L2Classifier(**{**FAST, "epochs": 30}, optimizer="sgd",
+                         callbacks=[backup, rate, spy])
+    with pytest.raises(ValueError, match="training diverged at epoch 3"):
+        clf.fit(X * 1e3, y)
+    assert ends == []
+    assert (tmp_path / "backup").exists()
 
 
 @pytest.mark.parametrize("event", ["on_train_begin", "on_epoch_begin"])

@@ -231,6 +231,31 @@ def test_the_replayed_rule_stops_where_the_graph_stopped(binary_data):
         assert stops[len(curve) - 1] == (fitted.n_iter_ < 40)
 
 
+@pytest.mark.parametrize("scale", [1.0, 100.0])
+def test_an_unchanged_loss_is_no_improvement_also_where_float32_cannot_subtract_tol(scale):
+    """Above a loss of 2048, best - tol rounds to best in float32: an unchanged loss had counted
+    as an improvement, and training ran every epoch (the search's members too), where
+    MLPClassifier's float64 rule stops."""
+    from l1l2_estimator import L1L2RegressorCV
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(100, 2)).astype(np.float32)
+    y = scale * rng.normal(size=100)
+    # A rate that moves no weight: the same loss every epoch.
+    settings = dict(hidden_layer_sizes=(), epochs=50, n_iter_no_change=5, tol=1e-4,
+                    learning_rate=1e-30, l1=0.0, l2=0.0, batch_size=100, shuffle=False,
+                    random_state=0)
+    fitted = L1L2Regressor(**settings).fit(X, y)
+    assert len(set(fitted.loss_curve_)) == 1 and (fitted.loss_curve_[0] > 2048) == (scale > 1)
+    assert fitted.n_iter_ == 7  # the first epoch, then 6 without an improvement
+    search_settings = {k: v for k, v in settings.items() if k not in ("l1", "l2")}
+    search = L1L2RegressorCV(**search_settings, l1s=[0.0], l2s=[0.0], cv=2).fit(X, y)
+    assert search.cv_results_["mean_n_iter"].tolist() == [7.0]
+    assert _stopping.loss_rule_state([fitted.loss_curve_[0]] * 20, 1e-4)[1] == 19
+    # With tol = 0, as in MLPClassifier, an equal loss is not worse: it counts as one.
+    assert _stopping.loss_rule_state([fitted.loss_curve_[0]] * 20, 0.0)[1] == 0
+
+
 def test_epoch_by_epoch_path_equals_one_call(binary_data):
     """Callbacks make train call the graph once per epoch; the arithmetic is the same."""
     X, y = binary_data

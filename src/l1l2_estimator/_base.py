@@ -9,6 +9,7 @@ the output layer is, and how held-out rows are scored.
 
 from . import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start)
 
+import copy
 import functools
 import math
 from numbers import Real
@@ -83,6 +84,31 @@ def _check_callbacks(callbacks):
             "callbacks must be a list of keras.callbacks.Callback instances or classes (built "
             f"with callbacks__* arguments), or lists of them; got {bad[0]!r} in it."
         )
+
+
+def _uncopyable_callback_error(estimator):
+    """A ``TypeError`` naming the first callback instance of ``estimator`` (nested lists
+    flattened) that cannot be copied, and what to do; None if every one can. Keras' CSVLogger
+    keeps its closed log file after a fit and TensorBoard its writers and modules, so that
+    cloning or pickling the fitted estimator failed with pickle's "cannot pickle
+    '_io.TextIOWrapper' object", naming neither. (Copied as ``clone`` copies them: a callback of
+    lambdas copies, and only pickle refuses it, naming the lambda.)"""
+    for callback in keras.tree.flatten(list(getattr(estimator, "callbacks", None) or [])):
+        if isinstance(callback, type):
+            continue
+        try:
+            copy.deepcopy(callback)
+        except Exception as error:  # whatever the callback's own state raises
+            name = type(callback).__name__
+            return TypeError(
+                f"{type(estimator).__name__}'s {name} callback cannot be copied or pickled "
+                f"({type(error).__name__}: {error}), which cloning (GridSearchCV, "
+                f"cross_val_score) and pickling the estimator need: pass the class, "
+                f"callbacks=[{type(callback).__module__}.{name}] with its arguments as "
+                "callbacks__<argument>=..., which builds a fresh one for every fit, or "
+                "set_params(callbacks=None) first."
+            )
+    return None
 
 
 def checks_continued_params(partial_fit):
@@ -824,11 +850,23 @@ class L1L2Network(RoutedParams):
         )
 
     def __getstate__(self):
+        error = _uncopyable_callback_error(self)
+        if error is not None:
+            raise error
         # The Keras model is rebuilt from the fitted state where it is needed: unpickling is fast
         # and the pickle holds arrays, not a serialized Keras model.
         state = dict(super().__getstate__())
         state.pop("_model", None)
         return state
+
+    def __sklearn_clone__(self):
+        try:
+            return super().__sklearn_clone__()
+        except Exception:
+            error = _uncopyable_callback_error(self)
+            if error is None:
+                raise
+            raise error from None
 
     def _hold_out_validation(self, X, y, sample_weight, state, output_activation):
         """Split off ``validation_fraction`` of the rows (stratified for classifiers, seeded like

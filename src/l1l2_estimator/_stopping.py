@@ -102,7 +102,10 @@ def warn_not_converged(name, epochs, stacklevel, by="training loss"):
 def loss_rule(loss, best_loss, no_improvement, tol, n_iter_no_change):
     """One epoch of MLPClassifier's rule, element-wise over members: returns the new best loss,
     the new count of epochs without an improvement by ``tol``, and whether to stop."""
-    improved = loss <= best_loss - tol
+    # In float32, best_loss - tol is best_loss itself once tol is below half its spacing (a
+    # loss above 2048 under the default tol): an unchanged loss had counted as an improvement,
+    # and training ran on. As MLPClassifier's float64 rule, it is one only with tol = 0.
+    improved = (loss <= best_loss - tol) & ((loss < best_loss) | (tol <= 0))
     no_improvement = tf.where(improved, tf.zeros_like(no_improvement), no_improvement + 1)
     return tf.minimum(best_loss, loss), no_improvement, no_improvement > n_iter_no_change
 
@@ -117,7 +120,7 @@ def loss_rule_state(losses, tol):
     tol = np.float32(min(float(tol), float(np.finfo(np.float32).max)))
     best, count = np.float32(np.inf), 0
     for loss in np.asarray(losses, dtype=np.float32):
-        count = 0 if loss <= best - tol else count + 1
+        count = 0 if loss <= best - tol and (loss < best or tol <= 0) else count + 1
         best = min(best, loss)
     return float(best), count
 

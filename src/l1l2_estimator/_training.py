@@ -226,8 +226,10 @@ def _run_epochs(trainer, result, inputs, initial_epoch, epochs, validation, call
         result.losses.append(loss)
         result.weights = [w.numpy() for w in out["weights"]]
         if bool(out["diverged"].numpy()[0]):
+            # The fit raises: as in Model.fit when training raises, the callbacks get no
+            # on_train_end (BackupAndRestore had deleted the backup it keeps for a failed fit).
             result.diverged = True
-            break
+            return
         if verbose and not bar:
             print(f"Iteration {epoch + 1}, loss = {loss:.8f}", flush=True)
         logs = {"loss": loss}
