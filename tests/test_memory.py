@@ -4,6 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
 PROBE = """
@@ -98,3 +100,65 @@ def test_a_trace_leaves_no_custom_gradient_registered():
         L1L2ClassifierCV(epochs=1, hidden_layer_sizes=hidden, l1s=[0], l2s=[0], cv=2).fit(X, y)
     after = {n for n in custom_gradient_names() if n.startswith("CustomGradient-")}
     assert after <= before
+
+
+GIB = 2**30
+
+
+def _linux(tmp_path, monkeypatch, cgroup=None, groups=()):
+    """A /proc and /sys/fs/cgroup of our own: 1 GiB free, 5 GiB available, ``cgroup`` as
+    /proc/self/cgroup, and ``groups`` as {folder: (limit file, limit, usage file, usage)}."""
+    from l1l2_estimator import _memory
+
+    proc, cgroups = tmp_path / "proc", tmp_path / "cgroup"
+    (proc / "self").mkdir(parents=True)
+    (proc / "meminfo").write_text(
+        f"MemTotal: {16 * GIB // 1024} kB\nMemFree: {GIB // 1024} kB\n"
+        f"MemAvailable: {5 * GIB // 1024} kB\n"
+    )
+    if cgroup is not None:
+        (proc / "self" / "cgroup").write_text(cgroup)
+    for folder, (limit_file, limit, usage_file, usage) in dict(groups).items():
+        (cgroups / folder).mkdir(parents=True, exist_ok=True)
+        (cgroups / folder / limit_file).write_text(f"{limit}\n")
+        (cgroups / folder / usage_file).write_text(f"{usage}\n")
+    monkeypatch.setattr(_memory, "PROC", proc)
+    monkeypatch.setattr(_memory, "CGROUPS", cgroups)
+    return _memory.available_memory
+
+
+def test_memory_available_counts_the_reclaimable_cache(tmp_path, monkeypatch):
+    """The free pages alone (1 GiB here) had been counted: fits that the cache's memory would
+    take were refused."""
+    assert _linux(tmp_path, monkeypatch)() == 5 * GIB
+
+
+def test_memory_available_stays_within_a_cgroup_v2_limit(tmp_path, monkeypatch):
+    available = _linux(tmp_path, monkeypatch, "0::/user.slice/app.scope\n", {
+        "user.slice": ("memory.max", "max", "memory.current", 3 * GIB),
+        "user.slice/app.scope": ("memory.max", 2 * GIB, "memory.current", GIB // 2),
+    })
+    assert available() == 3 * GIB // 2
+
+
+def test_memory_available_stays_within_a_containers_cgroup_v1_limit(tmp_path, monkeypatch):
+    """The container sees its own group as the memory hierarchy's root, under another name."""
+    available = _linux(tmp_path, monkeypatch, "5:cpu:/\n4:memory:/docker/abc\n0::/\n", {
+        "memory": ("memory.limit_in_bytes", 3 * GIB, "memory.usage_in_bytes", GIB),
+    })
+    assert available() == 2 * GIB
+
+
+def test_memory_available_ignores_cgroup_v1s_no_limit(tmp_path, monkeypatch):
+    available = _linux(tmp_path, monkeypatch, "4:memory:/\n", {
+        "memory": ("memory.limit_in_bytes", 9223372036854771712, "memory.usage_in_bytes", GIB),
+    })
+    assert available() == 5 * GIB
+
+
+def test_memory_check_refuses_by_the_containers_room(tmp_path, monkeypatch):
+    from l1l2_estimator._memory import check_training_memory
+
+    _linux(tmp_path, monkeypatch, "0::/\n", {"": ("memory.max", GIB, "memory.current", 0)})
+    with pytest.raises(MemoryError, match=r"needs about 1\.6 GiB to train, but 1\.0 GiB"):
+        check_training_memory("L1L2Classifier", (4, 2**22, 5), 1)

@@ -3,14 +3,77 @@ TensorFlow (the command line checks its simulated data against it before anythin
 imported)."""
 
 import os
+from pathlib import Path
+
+# Where Linux says what memory there is: moved by the tests.
+PROC = Path("/proc")
+CGROUPS = Path("/sys/fs/cgroup")
 
 
 def available_memory():
-    """Bytes of memory free now, or None where the platform does not say."""
+    """Bytes of memory a process can take now, or None where the platform does not say: Linux'
+    ``MemAvailable`` (free memory and the file cache it can reclaim at once: the free pages
+    alone, which had been counted, left out a cache that a long-running machine fills), within
+    the room the process' memory control groups leave (a container's limit, of which the
+    machine-wide figures know nothing); elsewhere the free pages."""
+    available = _meminfo("MemAvailable")
+    if available is None:
+        try:
+            available = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        except (AttributeError, ValueError, OSError):
+            return None
+    room = _cgroup_room()
+    return available if room is None else min(available, room)
+
+
+def _meminfo(key):
+    """A ``/proc/meminfo`` figure in bytes, or None."""
     try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (AttributeError, ValueError, OSError):
+        for line in (PROC / "meminfo").read_text().splitlines():
+            name, _, value = line.partition(":")
+            if name == key:
+                return int(value.split()[0]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def _cgroup_room():
+    """The least room (limit minus use) of this process' memory cgroup and those above it, in
+    cgroup v2 (``memory.max``, ``memory.current``) or v1 (``memory.limit_in_bytes``,
+    ``memory.usage_in_bytes``); None without a limit, or where it cannot be read."""
+    try:
+        lines = (PROC / "self" / "cgroup").read_text().splitlines()
+    except OSError:
         return None
+    rooms = []
+    for line in lines:
+        _, controllers, path = line.split(":", 2)
+        if controllers == "":
+            base, files = CGROUPS, ("memory.max", "memory.current")
+        elif "memory" in controllers.split(","):
+            base, files = CGROUPS / "memory", ("memory.limit_in_bytes", "memory.usage_in_bytes")
+        else:
+            continue
+        # The group and each above it (a container sees its own group as the root).
+        parts = [part for part in path.split("/") if part]
+        for depth in range(len(parts), -1, -1):
+            room = _room(base.joinpath(*parts[:depth]), *files)
+            if room is not None:
+                rooms.append(room)
+    return min(rooms) if rooms else None
+
+
+def _room(folder, limit_file, usage_file):
+    try:
+        limit = (folder / limit_file).read_text().strip()
+        usage = int((folder / usage_file).read_text().strip())
+        limit = int(limit)
+    except (OSError, ValueError):  # absent, or "max": no limit there
+        return None
+    if limit >= 2**62:  # v1's "no limit" (the largest page-aligned number)
+        return None
+    return max(limit - usage, 0)
 
 
 # Bytes per weight while training: the float32 weight, up to three optimizer slots, its gradient,
