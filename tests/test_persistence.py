@@ -720,3 +720,43 @@ def test_dump_refuses_a_file_larger_than_load_reads(fitted_binary, tmp_path, mon
     with pytest.raises(ValueError, match=r"its file would take \d+ bytes, more than the 2000 "):
         dump(fitted_binary, tmp_path / "model.l1l2")
     assert not (tmp_path / "model.l1l2").exists()
+
+
+def test_dump_saves_the_estimators_network_not_a_changed_model_copy(multiclass_data, tmp_path):
+    """dump wrote model_, a copy that changing does not change the estimator: after
+    model_.set_weights the file held those weights, and after model_.compile with another
+    optimizer a file that load refused."""
+    X, y = multiclass_data
+    for change in ("set_weights", "compile"):
+        clf = L1L2Classifier(**{**FAST, "epochs": 3}).fit(X, y)
+        expected = clf.predict_proba(X)
+        if change == "set_weights":
+            clf.model_.set_weights([np.zeros_like(w) for w in clf.model_.get_weights()])
+        else:
+            clf.model_.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+            clf.model_.fit(X, np.searchsorted(clf.classes_, y), epochs=1, verbose=0)
+        np.testing.assert_array_equal(clf.predict_proba(X), expected)
+        dump(clf, tmp_path / f"{change}.l1l2")
+        loaded = load(tmp_path / f"{change}.l1l2")
+        np.testing.assert_array_equal(loaded.predict_proba(X), expected)
+        for got, want in zip(loaded._optimizer_state, clf._optimizer_state):
+            np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize(
+    "change, reason",
+    [
+        ({"class_weight": {0: 1.0, 7: 2.0}}, "its class_weight does not fit its classes_"),
+        ({"tol": -1.0}, "its params are invalid: The 'tol' parameter"),
+        ({"epochs": 0}, "its params are invalid: The 'epochs' parameter"),
+        ({"l1": float("inf")}, "its params are invalid"),
+    ],
+)
+def test_dump_refuses_params_set_after_fitting_that_load_would_refuse(
+    fitted_multiclass, tmp_path, change, reason
+):
+    """They were written, and load refused the file: the weights were lost."""
+    clf = pickle.loads(pickle.dumps(fitted_multiclass)).set_params(**change)
+    with pytest.raises(ValueError, match=f"Cannot save the estimator: {reason}"):
+        dump(clf, tmp_path / "model.l1l2")
+    assert not (tmp_path / "model.l1l2").exists()

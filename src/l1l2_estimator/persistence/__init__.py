@@ -49,6 +49,7 @@ from ._schema import (
     FORMAT_VERSION,
     MAX_METADATA_BYTES,
     ArrayBudget,
+    check_stored_params,
     estimator_from_metadata,
     fitted_fields,
     metadata,
@@ -138,7 +139,17 @@ def dump(estimator, path):
     content = metadata(fitted, library_version=__version__)
     state = fitted._get_fitted_state()
     check_params_describe_state(fitted, state)
-    network = keras_bytes(fitted.model_)
+    text = json.dumps(content)
+    try:
+        check_stored_params(json.loads(text), type(fitted), fitted._fitted_targets())
+    except Refused as reason:
+        raise ValueError(
+            f"Cannot save the estimator: {reason} load would refuse the file: set them to values "
+            "a fit takes, or fit again."
+        ) from None
+    # The network of the fitted state, not model_: a copy that the user may have changed
+    # (model_.fit, set_weights), which the file had held instead of the estimator's weights.
+    network = keras_bytes(fitted._keras_model(state))
     limit = ExpectedNetwork(fitted, state).byte_limit()
     if len(network) > limit:
         # load reads at most this much of it: such a file was written and then refused.
@@ -147,7 +158,7 @@ def dump(estimator, path):
             f"(weights and optimizer state), more than this format reads for it ({limit} bytes; "
             f"at most {MAX_NETWORK_BYTES} for any network). Use fewer hidden units or features."
         )
-    data = zip_bytes({METADATA_MEMBER: json.dumps(content), MODEL_MEMBER: network})
+    data = zip_bytes({METADATA_MEMBER: text, MODEL_MEMBER: network})
     if len(data) > MAX_FILE_BYTES:
         # A network near the limit above, stored uncompressed where it deflates too well to be
         # told from a decompression bomb, with the metadata beside it.

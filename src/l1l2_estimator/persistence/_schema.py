@@ -744,6 +744,16 @@ def _check_top_level(content, estimator):
         )
 
 
+def check_stored_params(content, estimator_class, targets):
+    """What ``load`` checks of the params of ``content`` (the file's metadata, as parsed from
+    its JSON), against the fitted ``targets``: for ``dump``, whose estimator may hold params set
+    after fitting that no fit would take (``tol=-1``, a class weight of a class it never saw),
+    which it had written and ``load`` then refused. Refused says why."""
+    estimator = estimator_from_metadata(content, estimator_class, ArrayBudget())
+    if isinstance(getattr(estimator, "class_weight", None), dict):
+        _check_class_weight(estimator.class_weight, targets)
+
+
 def _check_class_weight(class_weight, targets):
     """Refuse a dict of class weights that the next fit would refuse against the labels: one
     for a multilabel classifier, or one that leaves a class out while naming others."""
