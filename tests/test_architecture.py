@@ -16,9 +16,11 @@ ESTIMATOR_MODULES = {"_base.py", "classifier.py", "regressor.py"}
 # The methods through which other modules talk to an estimator: get and set the whole fitted
 # state (with encoders fitted once for many members), read one fit's attributes together (a
 # refit in another thread cannot change them between reads), check params, describe the output
-# layer, train the members of a cross-validation.
+# layer, build the Keras network of a fitted state (``dump``: not ``model_``, a copy the user
+# may have changed), train the members of a cross-validation.
 PROTOCOL = {
     "_get_fitted_state",
+    "_keras_model",
     "_fitted_view",
     "_set_fitted_state",
     "_encoder_state",

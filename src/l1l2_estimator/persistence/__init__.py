@@ -141,7 +141,7 @@ def dump(estimator, path):
     check_params_describe_state(fitted, state)
     text = json.dumps(content)
     try:
-        check_stored_params(json.loads(text), type(fitted), fitted._fitted_targets())
+        check_stored_params(json.loads(text), type(fitted), state["targets"])
     except Refused as reason:
         raise ValueError(
             f"Cannot save the estimator: {reason} load would refuse the file: set them to values "
