@@ -366,8 +366,9 @@ def mlp_alpha(l2=L2, batch_size=BATCH_SIZE):
 
     MLPClassifier adds ``alpha * W / n`` to each step's gradient, ``n`` being the rows of the
     mini-batch (``sw_sum`` in ``_backprop``); Keras adds ``2 * l2 * W``. With mini-batches the
-    equivalent is therefore ``alpha = 2 * batch_size * l2``. (``2 * n_samples * l2``, the rule in
-    L1L2Classifier's docstring, holds for full-batch training, e.g. ``solver="lbfgs"``.)
+    equivalent is therefore ``alpha = 2 * batch_size * l2``, the rule in L1L2Classifier's
+    docstring (``l2 = alpha / (2 * batch_size)``); with full-batch training, e.g.
+    ``solver="lbfgs"``, the batch is all ``n_samples`` rows.
     MLPClassifier has no L1 term.
     """
     return 2 * batch_size * l2
