@@ -572,6 +572,26 @@ def test_a_used_csv_logger_is_named_when_the_fitted_estimator_cannot_be_copied(
     copy.deepcopy(L1L2Classifier(**{**FAST, "epochs": 2}, callbacks=[lambdas]).fit(X, y))
 
 
+class Recorder(keras.callbacks.Callback):
+    """A callback of a module (so that pickle finds it) that may refer to anything."""
+
+
+def test_a_callback_that_refers_to_its_estimator_copies_and_pickles(binary_data):
+    """Checking whether callbacks copy had copied such an estimator afresh at every level, until
+    a RecursionError, reported as a 40 KB TypeError about the callback."""
+    X, y = binary_data
+    recorder = Recorder()
+    clf = L1L2Classifier(**{**FAST, "epochs": 2}, callbacks=[recorder])
+    recorder.owner = clf
+    for fitted in (False, True):
+        if fitted:
+            clf.fit(X, y)
+        copied = copy.deepcopy(clf)
+        assert copied.callbacks[0].owner is copied
+        assert pickle.loads(pickle.dumps(clf)).callbacks[0].owner is not None
+        clone(clf)
+
+
 def test_a_diverged_fit_calls_no_on_train_end_and_keeps_a_backup(binary_data, tmp_path):
     """As Model.fit when training raises: on_train_end had been called, and BackupAndRestore
     deleted the backup that it keeps for a fit that fails."""

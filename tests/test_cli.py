@@ -1574,4 +1574,4 @@ def test_simulated_data_is_counted_with_the_copies_a_run_makes(capsys, monkeypat
     monkeypatch.setattr(_run, "run", None)  # refused before anything is fitted
     code, _, err = run_cli(capsys, "--samples", "1000")
     assert code == 2
-    assert "make 20,000 simulated values, about 0.0 GiB, and a run holds about 4 times that" in err
+    assert "make 20,000 simulated values, about 0 MiB, and a run holds about 4 times that" in err

@@ -7,6 +7,7 @@ import warnings
 
 import keras
 import numpy as np
+import pandas as pd
 import pytest
 import scipy.sparse
 from sklearn.base import clone
@@ -1147,3 +1148,13 @@ def test_hidden_layer_sizes_that_are_no_sequence_of_sizes_are_named(sizes):
     with pytest.raises(ValueError, match=r"hidden_layer_sizes('? parameter of L1L2ClassifierCV)? "
                                          "must be"):
         search.fit(X8, Y)
+
+
+@pytest.mark.parametrize(
+    "sizes", [pd.Series([8, 4]), pd.Index([8, 4]), range(8, 10), np.array([8])]
+)
+def test_hidden_layer_sizes_as_any_1d_array_like(sizes):
+    """A pandas Series or Index is taken as MLPClassifier takes it (the check for a sequence
+    had refused them)."""
+    clf = L1L2Classifier(**{**FAST, "epochs": 1, "hidden_layer_sizes": sizes}).fit(X8, Y)
+    assert [coef.shape[1] for coef in clf.coefs_[:-1]] == list(sizes)

@@ -105,9 +105,10 @@ def test_a_trace_leaves_no_custom_gradient_registered():
 GIB = 2**30
 
 
-def _linux(tmp_path, monkeypatch, cgroup=None, groups=()):
+def _linux(tmp_path, monkeypatch, cgroup=None, groups=(), stats=()):
     """A /proc and /sys/fs/cgroup of our own: 1 GiB free, 5 GiB available, ``cgroup`` as
-    /proc/self/cgroup, and ``groups`` as {folder: (limit file, limit, usage file, usage)}."""
+    /proc/self/cgroup (bytes: as written), ``groups`` as {folder: (limit file, limit, usage
+    file, usage)} and ``stats`` as {folder: memory.stat's text}."""
     from l1l2_estimator import _memory
 
     proc, cgroups = tmp_path / "proc", tmp_path / "cgroup"
@@ -117,11 +118,15 @@ def _linux(tmp_path, monkeypatch, cgroup=None, groups=()):
         f"MemAvailable: {5 * GIB // 1024} kB\n"
     )
     if cgroup is not None:
-        (proc / "self" / "cgroup").write_text(cgroup)
+        (proc / "self" / "cgroup").write_bytes(
+            cgroup if isinstance(cgroup, bytes) else cgroup.encode()
+        )
     for folder, (limit_file, limit, usage_file, usage) in dict(groups).items():
         (cgroups / folder).mkdir(parents=True, exist_ok=True)
         (cgroups / folder / limit_file).write_text(f"{limit}\n")
         (cgroups / folder / usage_file).write_text(f"{usage}\n")
+    for folder, text in dict(stats).items():
+        (cgroups / folder / "memory.stat").write_text(text)
     monkeypatch.setattr(_memory, "PROC", proc)
     monkeypatch.setattr(_memory, "CGROUPS", cgroups)
     return _memory.available_memory
@@ -162,3 +167,37 @@ def test_memory_check_refuses_by_the_containers_room(tmp_path, monkeypatch):
     _linux(tmp_path, monkeypatch, "0::/\n", {"": ("memory.max", GIB, "memory.current", 0)})
     with pytest.raises(MemoryError, match=r"needs about 1\.6 GiB to train, but 1\.0 GiB"):
         check_training_memory("L1L2Classifier", (4, 2**22, 5), 1)
+
+
+@pytest.mark.parametrize("version", ["v2", "v1"])
+def test_a_cgroups_reclaimable_cache_counts_as_room(tmp_path, monkeypatch, version):
+    """A group's use counts the file cache (a container fills it by reading its data): counted
+    as used, a full group had left 0 bytes of room, and every fit was refused."""
+    folder, files, counter = {
+        "v2": ("", ("memory.max", "memory.current"), "inactive_file"),
+        "v1": ("memory", ("memory.limit_in_bytes", "memory.usage_in_bytes"),
+               "total_inactive_file"),
+    }[version]
+    available = _linux(
+        tmp_path, monkeypatch, "0::/\n" if version == "v2" else "4:memory:/\n",
+        {folder: (files[0], 4 * GIB, files[1], 4 * GIB)},
+        {folder: f"anon {GIB}\n{counter} {3 * GIB}\nactive_file 0\n"},
+    )
+    assert available() == 3 * GIB
+
+
+@pytest.mark.parametrize(
+    "cgroup", [b"4:memory:/\n\n0::/\n", b"garbage\n", b"0::/caf\xe9\n", b"0::/../../x\n"]
+)
+def test_odd_cgroup_files_leave_the_machine_wide_figure(tmp_path, monkeypatch, cgroup):
+    """A blank line had raised ValueError (and so had every fit), a path that is not UTF-8 a
+    UnicodeDecodeError."""
+    assert _linux(tmp_path, monkeypatch, cgroup)() == 5 * GIB
+
+
+def test_memory_in_a_message_is_in_mib_below_a_gib(tmp_path, monkeypatch):
+    from l1l2_estimator._memory import check_training_memory
+
+    _linux(tmp_path, monkeypatch, "0::/\n", {"": ("memory.max", 80 * 2**20, "memory.current", 0)})
+    with pytest.raises(MemoryError, match=r"needs about 175 MiB to train, but 80 MiB of memory"):
+        check_training_memory("L1L2Classifier", (4, 2**18 * 3 // 2 + 2**16, 5), 1)

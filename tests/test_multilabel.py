@@ -265,3 +265,24 @@ def test_a_frame_of_nullable_label_columns_is_scored_and_searched(labels, dtype)
         search.cv_results_["mean_test_score"], expected.cv_results_["mean_test_score"]
     )
     assert search.score(X, frame) == expected.score(X, Y)
+
+
+@pytest.mark.parametrize("dtype", ["str", "string", "category"])
+def test_a_one_column_frame_of_text_labels_is_scored_as_labels(dtype):
+    """Converting frames of pandas' own column types to numbers (for nullable indicators) had
+    taken a column of text labels along: score, L1L2ClassifierCV and GridSearchCV failed with
+    "could not convert string to float"."""
+    X, y = make_multilabel_classification(n_samples=120, n_features=6, n_classes=2,
+                                          random_state=0)
+    labels = pd.DataFrame({"t": np.array(["a", "b"])[y[:, 0]]}).astype(dtype)
+    params = {**FAST, "epochs": 3}
+    clf = L1L2Classifier(**params).fit(X, labels)
+    assert clf.score(X, labels) == accuracy_score(labels["t"].astype(str), clf.predict(X))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search = L1L2ClassifierCV(**params, l1s=[0, 1e-3], l2s=[0], cv=2).fit(X, labels)
+        grid = GridSearchCV(L1L2Classifier(**params), {"l1": [0, 1e-3]}, cv=2).fit(X, labels)
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    np.testing.assert_array_equal(
+        search.cv_results_["mean_test_score"], grid.cv_results_["mean_test_score"]
+    )

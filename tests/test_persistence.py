@@ -757,6 +757,7 @@ def test_dump_refuses_params_set_after_fitting_that_load_would_refuse(
 ):
     """They were written, and load refused the file: the weights were lost."""
     clf = pickle.loads(pickle.dumps(fitted_multiclass)).set_params(**change)
-    with pytest.raises(ValueError, match=f"Cannot save the estimator: {reason}"):
+    with pytest.raises(ValueError, match=rf"Cannot save the estimator \(load would refuse the "
+                                         rf"file\): {reason}"):
         dump(clf, tmp_path / "model.l1l2")
     assert not (tmp_path / "model.l1l2").exists()

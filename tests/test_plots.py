@@ -6,6 +6,7 @@ import os
 import struct
 import subprocess
 import sys
+import warnings
 
 import matplotlib
 import matplotlib.figure
@@ -1381,6 +1382,11 @@ def test_a_loss_curve_given_a_label_shows_it_in_a_legend():
     ax = plots.LossCurveDisplay(loss_curve=[3.0, 2.0]).plot(label="run A").ax_
     assert [text.get_text() for text in ax.get_legend().get_texts()] == ["run A"]
     assert plots.LossCurveDisplay(loss_curve=[3.0, 2.0]).plot().ax_.get_legend() is None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # matplotlib's "No artists with labels found"
+        for label in (None, "_hidden"):
+            ax = plots.LossCurveDisplay(loss_curve=[3.0, 2.0]).plot(label=label).ax_
+            assert ax.get_legend() is None
 
 
 @pytest.mark.parametrize("l1_values", [[-1e-2, 1e-3], [np.nan, 0.0], [1e-3, 0.0], [0.0, np.inf]])

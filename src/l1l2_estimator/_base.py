@@ -12,6 +12,7 @@ from . import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start
 import copy
 import functools
 import math
+import threading
 from numbers import Real
 
 import keras
@@ -93,6 +94,21 @@ def _uncopyable_callback_error(estimator):
     cloning or pickling the fitted estimator failed with pickle's "cannot pickle
     '_io.TextIOWrapper' object", naming neither. (Copied as ``clone`` copies them: a callback of
     lambdas copies, and only pickle refuses it, naming the lambda.)"""
+    if getattr(_COPY_CHECK, "running", False):
+        # A callback that refers to its estimator copies it, which checks again: once is enough
+        # (each check had copied afresh, until a RecursionError was taken for the callback's).
+        return None
+    _COPY_CHECK.running = True
+    try:
+        return _first_uncopyable(estimator)
+    finally:
+        _COPY_CHECK.running = False
+
+
+_COPY_CHECK = threading.local()
+
+
+def _first_uncopyable(estimator):
     for callback in keras.tree.flatten(list(getattr(estimator, "callbacks", None) or [])):
         if isinstance(callback, type):
             continue

@@ -26,6 +26,12 @@ def available_memory():
     return available if room is None else min(available, room)
 
 
+def in_words(size):
+    """A number of bytes for a message: in GiB, or in MiB below one (a container's room of 80
+    MiB had read "0.0 GiB")."""
+    return f"{size / 2**30:.1f} GiB" if size >= 2**30 else f"{size / 2**20:.0f} MiB"
+
+
 def _meminfo(key):
     """A ``/proc/meminfo`` figure in bytes, or None."""
     try:
@@ -38,25 +44,34 @@ def _meminfo(key):
     return None
 
 
+# The files of a memory cgroup, v2 and v1: its limit, its use, and the counter of its use that
+# is file cache the kernel can reclaim at once (in its ``memory.stat``).
+_V2 = ("memory.max", "memory.current", "inactive_file")
+_V1 = ("memory.limit_in_bytes", "memory.usage_in_bytes", "total_inactive_file")
+
+
 def _cgroup_room():
-    """The least room (limit minus use) of this process' memory cgroup and those above it, in
-    cgroup v2 (``memory.max``, ``memory.current``) or v1 (``memory.limit_in_bytes``,
-    ``memory.usage_in_bytes``); None without a limit, or where it cannot be read."""
+    """The least room (limit minus use, less the reclaimable cache) of this process' memory
+    cgroup and those above it, in cgroup v2 or v1; None without a limit, or where it cannot be
+    read (a check that cannot tell lets the fit try)."""
     try:
         lines = (PROC / "self" / "cgroup").read_text().splitlines()
-    except OSError:
+    except (OSError, ValueError):  # unreadable, or not text
         return None
     rooms = []
     for line in lines:
-        _, controllers, path = line.split(":", 2)
+        fields = line.split(":", 2)
+        if len(fields) != 3:
+            continue
+        _, controllers, path = fields
         if controllers == "":
-            base, files = CGROUPS, ("memory.max", "memory.current")
+            base, files = CGROUPS, _V2
         elif "memory" in controllers.split(","):
-            base, files = CGROUPS / "memory", ("memory.limit_in_bytes", "memory.usage_in_bytes")
+            base, files = CGROUPS / "memory", _V1
         else:
             continue
         # The group and each above it (a container sees its own group as the root).
-        parts = [part for part in path.split("/") if part]
+        parts = [part for part in path.split("/") if part and part not in (".", "..")]
         for depth in range(len(parts), -1, -1):
             room = _room(base.joinpath(*parts[:depth]), *files)
             if room is not None:
@@ -64,16 +79,26 @@ def _cgroup_room():
     return min(rooms) if rooms else None
 
 
-def _room(folder, limit_file, usage_file):
+def _room(folder, limit_file, usage_file, cache_counter):
+    """A group's limit minus its use, less its reclaimable cache (the use counts the file
+    cache, which a container filled by reading its data: counted as used, fits that would fit
+    were refused); None without a limit there."""
     try:
-        limit = (folder / limit_file).read_text().strip()
+        limit = int((folder / limit_file).read_text().strip())
         usage = int((folder / usage_file).read_text().strip())
-        limit = int(limit)
-    except (OSError, ValueError):  # absent, or "max": no limit there
+    except (OSError, ValueError):  # absent, unreadable, or "max": no limit there
         return None
     if limit >= 2**62:  # v1's "no limit" (the largest page-aligned number)
         return None
-    return max(limit - usage, 0)
+    cache = 0
+    try:
+        for line in (folder / "memory.stat").read_text().splitlines():
+            name, _, value = line.partition(" ")
+            if name == cache_counter:
+                cache = int(value)
+    except (OSError, ValueError):  # no counter: the use as it is
+        cache = 0
+    return max(limit - (usage - min(cache, usage)), 0)
 
 
 # Bytes per weight while training: the float32 weight, up to three optimizer slots, its gradient,
@@ -110,6 +135,6 @@ def check_training_memory(name, sizes, members, *, rows=0, batch=0, remedy=None)
             )
         raise MemoryError(
             f"{name}: {what} with layer sizes {list(sizes)} ({n_weights * members:,} weights) "
-            f"{verb} about {needed / 2**30:.1f} GiB to train, but {available / 2**30:.1f} GiB of "
+            f"{verb} about {in_words(needed)} to train, but {in_words(available)} of "
             f"memory are available. {remedy}"
         )

@@ -16,7 +16,6 @@ import functools
 import inspect
 import math
 import re
-from collections.abc import Sequence
 from numbers import Integral, Real
 
 import keras
@@ -139,7 +138,7 @@ def layer_sizes(hidden_layer_sizes):
     sizes = hidden_layer_sizes
     if isinstance(sizes, Integral):
         sizes = [sizes]
-    elif isinstance(sizes, Sequence) or (isinstance(sizes, np.ndarray) and sizes.ndim == 1):
+    elif _one_dimensional(sizes):
         sizes = list(sizes)
     else:  # a 0-d array failed inside NumPy; a dict or a set gave its keys in its own order
         sizes = [None]
@@ -153,6 +152,15 @@ def layer_sizes(hidden_layer_sizes):
             f"got {_short_repr(hidden_layer_sizes)}."
         )
     return tuple(int(size) for size in sizes)
+
+
+def _one_dimensional(value):
+    """Whether ``value`` is a 1-D array-like (a list, tuple, range, 1-D array or pandas Series),
+    not a scalar, 0-d array, dict or set (NumPy sees those as 0-d) or a ragged list."""
+    try:
+        return np.ndim(value) == 1
+    except ValueError:  # ragged
+        return False
 
 
 def _short_repr(value, limit=200):

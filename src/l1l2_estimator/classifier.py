@@ -386,8 +386,13 @@ def scored_labels(y):
     does not support dtype object"); anything else unchanged (a sparse indicator of several
     labels is one that the metrics take)."""
     if not is_sparse(y):
-        nullable = np.ndim(y) == 2 and any(
-            not isinstance(dtype, np.dtype) for dtype in getattr(y, "dtypes", ())
+        # Only an indicator frame (several columns, all of numbers or booleans): a column of
+        # text labels (pandas' str or category) is labels, not numbers.
+        dtypes = list(getattr(y, "dtypes", ())) if np.ndim(y) == 2 else []
+        nullable = (
+            len(dtypes) > 1
+            and any(not isinstance(dtype, np.dtype) for dtype in dtypes)
+            and all(getattr(dtype, "kind", "O") in "biuf" for dtype in dtypes)
         )
         return y.to_numpy(dtype=np.float64) if nullable else y
     if np.ndim(y) > 2 or (np.ndim(y) == 2 and y.shape[1] != 1):

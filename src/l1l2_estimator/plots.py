@@ -403,7 +403,10 @@ class LossCurveDisplay:
         ax.grid(alpha=0.3)
         if scores is None or len(scores) == 0:
             ax.set_title(f"Training loss per epoch ({len(losses)} epochs)")
-            if "label" in kwargs:  # a label of the caller's, shown as scikit-learn's displays do
+            label = kwargs.get("label")
+            # A label of the caller's, shown as scikit-learn's displays do (None, or one that
+            # starts with "_", is none: matplotlib leaves it out of a legend).
+            if label is not None and not str(label).startswith("_"):
                 ax.legend()
             return self
         if len(scores) > len(losses):

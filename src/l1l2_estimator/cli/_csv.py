@@ -12,7 +12,7 @@ import zlib
 
 import numpy as np
 
-from .._memory import available_memory
+from .._memory import available_memory, in_words
 from ._settings import UsageError
 
 
@@ -176,8 +176,8 @@ def _read_text(path):
                 size += len(chunk)
                 if limit is not None and size > limit:
                     raise UsageError(
-                        f"--csv {path!r} holds more than {limit / 2**30:.1f} GiB of text, a "
-                        f"quarter of the {available / 2**30:.1f} GiB of memory available "
+                        f"--csv {path!r} holds more than {in_words(limit)} of text, a "
+                        f"quarter of the {in_words(available)} of memory available "
                         "(reading it takes a few copies); use a smaller file"
                     )
             return "".join(chunks)

@@ -9,7 +9,7 @@ import math
 import os
 from dataclasses import dataclass
 
-from .._memory import available_memory, check_training_memory
+from .._memory import available_memory, check_training_memory, in_words
 from .._plot_files import written_by_save_plots
 from ._data import load_data, simulated_informative
 from ._settings import CV_FOLDS, SIMULATION_DEFAULTS, TASK_PENALTIES, UsageError
@@ -393,8 +393,8 @@ def _check_simulated_memory(samples, features):
     if SIMULATED_COPIES * size > available:
         raise UsageError(
             f"--samples {samples} and --features {features} make {samples * features:,} "
-            f"simulated values, about {size / 2**30:.1f} GiB, and a run holds about "
-            f"{SIMULATED_COPIES} times that, but {available / 2**30:.1f} GiB of memory are "
+            f"simulated values, about {in_words(size)}, and a run holds about "
+            f"{SIMULATED_COPIES} times that, but {in_words(available)} of memory are "
             "available; simulate fewer"
         )
 

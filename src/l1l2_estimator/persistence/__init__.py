@@ -144,8 +144,8 @@ def dump(estimator, path):
         check_stored_params(json.loads(text), type(fitted), state["targets"])
     except Refused as reason:
         raise ValueError(
-            f"Cannot save the estimator: {reason} load would refuse the file: set them to values "
-            "a fit takes, or fit again."
+            f"Cannot save the estimator (load would refuse the file): {reason} Set them to "
+            "values a fit takes, or fit again."
         ) from None
     # The network of the fitted state, not model_: a copy that the user may have changed
     # (model_.fit, set_weights), which the file had held instead of the estimator's weights.
