@@ -576,7 +576,7 @@ class Recorder(keras.callbacks.Callback):
     """A callback of a module (so that pickle finds it) that may refer to anything."""
 
 
-def test_a_callback_that_refers_to_its_estimator_copies_and_pickles(binary_data):
+def test_a_callback_that_refers_to_its_estimator_copies_and_pickles(binary_data, tmp_path):
     """Checking whether callbacks copy had copied such an estimator afresh at every level, until
     a RecursionError, reported as a 40 KB TypeError about the callback."""
     X, y = binary_data
@@ -590,6 +590,12 @@ def test_a_callback_that_refers_to_its_estimator_copies_and_pickles(binary_data)
         assert copied.callbacks[0].owner is copied
         assert pickle.loads(pickle.dumps(clf)).callbacks[0].owner is not None
         clone(clf)
+    # Beside one that does not copy, the one that does not copy is named (it had been this one,
+    # which copied the estimator and so the other).
+    clf.set_params(callbacks=[recorder, keras.callbacks.CSVLogger(str(tmp_path / "log.csv"))])
+    clf.fit(X, y)
+    with pytest.raises(TypeError, match="L1L2Classifier's CSVLogger callback cannot be copied"):
+        pickle.dumps(clf)
 
 
 def test_a_diverged_fit_calls_no_on_train_end_and_keeps_a_backup(binary_data, tmp_path):

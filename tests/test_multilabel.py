@@ -246,6 +246,13 @@ def _set_multilabel(value):
     return edit
 
 
+def test_a_frame_of_a_categorical_and_a_nullable_label_column_is_scored(labels):
+    X, _, Y, _ = labels
+    frame = pd.DataFrame({"a": pd.Categorical(Y[:, 0]), "b": pd.array(Y[:, 1], dtype="Int64")})
+    model = L1L2Classifier(**{**FAST, "epochs": 3}).fit(X, frame)
+    assert model.score(X, frame) == accuracy_score(Y[:, :2], model.predict(X))
+
+
 @pytest.mark.parametrize("dtype", ["Int64", "boolean"])
 def test_a_frame_of_nullable_label_columns_is_scored_and_searched(labels, dtype):
     """fit and predict took it, but score failed inside scikit-learn's accuracy_score ("scipy.

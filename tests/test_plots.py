@@ -1384,9 +1384,15 @@ def test_a_loss_curve_given_a_label_shows_it_in_a_legend():
     assert plots.LossCurveDisplay(loss_curve=[3.0, 2.0]).plot().ax_.get_legend() is None
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # matplotlib's "No artists with labels found"
-        for label in (None, "_hidden"):
+        for label in (None, "", "_hidden"):
             ax = plots.LossCurveDisplay(loss_curve=[3.0, 2.0]).plot(label=label).ax_
             assert ax.get_legend() is None
+            # With scores, the legend names the loss line as it does by default (it had read
+            # "_child0").
+            ax = plots.LossCurveDisplay(loss_curve=[3.0, 2.0], validation_scores=[0.5]).plot(
+                label=label
+            ).ax_
+            assert ax.get_legend().get_texts()[0].get_text() == "training loss"
 
 
 @pytest.mark.parametrize("l1_values", [[-1e-2, 1e-3], [np.nan, 0.0], [1e-3, 0.0], [0.0, np.inf]])

@@ -113,7 +113,9 @@ def _first_uncopyable(estimator):
         if isinstance(callback, type):
             continue
         try:
-            copy.deepcopy(callback)
+            # The estimator itself is not copied along (a callback that refers to it would
+            # otherwise be blamed for another callback of it that does not copy).
+            copy.deepcopy(callback, {id(estimator): estimator})
         except Exception as error:  # whatever the callback's own state raises
             name = type(callback).__name__
             return TypeError(

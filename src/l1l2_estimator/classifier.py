@@ -392,7 +392,7 @@ def scored_labels(y):
         nullable = (
             len(dtypes) > 1
             and any(not isinstance(dtype, np.dtype) for dtype in dtypes)
-            and all(getattr(dtype, "kind", "O") in "biuf" for dtype in dtypes)
+            and all(_holds_numbers(dtype) for dtype in dtypes)
         )
         return y.to_numpy(dtype=np.float64) if nullable else y
     if np.ndim(y) > 2 or (np.ndim(y) == 2 and y.shape[1] != 1):
@@ -400,6 +400,13 @@ def scored_labels(y):
     if sp.issparse(y):  # a column, or a 1-D sparse array (scipy's coo_array)
         return y.toarray().ravel()
     return y.sparse.to_dense().to_numpy().ravel()  # a DataFrame of one sparse column
+
+
+def _holds_numbers(dtype):
+    """Whether a pandas column of ``dtype`` holds numbers or booleans (a categorical one: by its
+    categories)."""
+    categories = getattr(dtype, "categories", None)
+    return getattr(dtype if categories is None else categories.dtype, "kind", "O") in "biuf"
 
 
 @dataclass(frozen=True)

@@ -394,7 +394,12 @@ class LossCurveDisplay:
 
         epochs = np.arange(1, len(losses) + 1)
         # Aliases (c, lw, ...) under their full names, so that they override the defaults.
-        style = {"color": "C0", "label": "training loss", **cbook.normalize_kwargs(kwargs, Line2D)}
+        given = cbook.normalize_kwargs(kwargs, Line2D)
+        # A label of the caller's, shown as scikit-learn's displays show it; None, "" or one
+        # starting with "_" is none (matplotlib leaves it out of a legend): the default's then.
+        label = given.pop("label", None)
+        labelled = bool(label) and not str(label).startswith("_")
+        style = {"color": "C0", "label": label if labelled else "training loss", **given}
         loss_color, score_color = style["color"], "C1"
         (self.loss_line_,) = ax.plot(epochs, losses, **style)
         ax.set_xlabel("epoch")
@@ -403,10 +408,7 @@ class LossCurveDisplay:
         ax.grid(alpha=0.3)
         if scores is None or len(scores) == 0:
             ax.set_title(f"Training loss per epoch ({len(losses)} epochs)")
-            label = kwargs.get("label")
-            # A label of the caller's, shown as scikit-learn's displays do (None, or one that
-            # starts with "_", is none: matplotlib leaves it out of a legend).
-            if label is not None and not str(label).startswith("_"):
+            if labelled:
                 ax.legend()
             return self
         if len(scores) > len(losses):
