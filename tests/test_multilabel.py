@@ -10,7 +10,7 @@ import pytest
 import scipy.sparse
 from sklearn.base import clone
 from sklearn.datasets import make_multilabel_classification
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
 from sklearn.metrics import accuracy_score, hamming_loss
 from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.neural_network import MLPClassifier
@@ -283,10 +283,12 @@ def test_a_one_column_frame_of_text_labels_is_scored_as_labels(dtype):
                                           random_state=0)
     labels = pd.DataFrame({"t": np.array(["a", "b"])[y[:, 0]]}).astype(dtype)
     params = {**FAST, "epochs": 3}
-    clf = L1L2Classifier(**params).fit(X, labels)
-    assert clf.score(X, labels) == accuracy_score(labels["t"].astype(str), clf.predict(X))
     with warnings.catch_warnings():
+        # A column of labels: scikit-learn's column-vector warning, as MLPClassifier gives it.
+        warnings.simplefilter("ignore", DataConversionWarning)
         warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = L1L2Classifier(**params).fit(X, labels)
+        assert clf.score(X, labels) == accuracy_score(labels["t"].astype(str), clf.predict(X))
         search = L1L2ClassifierCV(**params, l1s=[0, 1e-3], l2s=[0], cv=2).fit(X, labels)
         grid = GridSearchCV(L1L2Classifier(**params), {"l1": [0, 1e-3]}, cv=2).fit(X, labels)
     assert np.isfinite(search.cv_results_["mean_test_score"]).all()
