@@ -28,3 +28,27 @@ def test_one_row_equals_batch(fitted_multiclass, multiclass_data):
     batch = fitted_multiclass.predict_proba(X[:20])
     rows = np.vstack([fitted_multiclass.predict_proba(X[i : i + 1]) for i in range(20)])
     np.testing.assert_allclose(rows, batch, rtol=1e-12)
+
+
+def test_wide_networks_predict_within_scikit_learns_working_memory(binary_data):
+    # The forward pass held every row's hidden values at once (in float64, with temporaries):
+    # a layer of 5,000,000 units took 76 MiB a row, so a file of 62 KB made predicting 1,000
+    # rows ask for 75 GB. Rows now go through in chunks that fit scikit-learn's
+    # ``working_memory``, as its pairwise functions do, with the same output.
+    import tracemalloc
+
+    from sklearn import config_context
+
+    X, y = binary_data
+    wide = L1L2Classifier(hidden_layer_sizes=(4000,), epochs=1, random_state=0).fit(X[:40], y[:40])
+    rows = np.tile(X, (4, 1))  # 1,200 rows: 37 MiB for each array of hidden values
+    whole = wide.predict_proba(rows)
+    tracemalloc.start()
+    try:
+        with config_context(working_memory=4):
+            chunked = wide.predict_proba(rows)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    np.testing.assert_allclose(chunked, whole, rtol=1e-12)
+    assert peak < 12 * 2**20, f"peak {peak / 2**20:.0f} MiB"

@@ -8,6 +8,8 @@ whole-batch predictions agree exactly enough for scikit-learn's invariance check
 
 import numpy as np
 from scipy import sparse, special
+from sklearn import get_config
+from sklearn.utils import gen_batches
 
 
 def _elu(z):
@@ -43,8 +45,25 @@ def forward(X, coefs, intercepts, activation, output_activation):
 
     ``X`` may be dense or a SciPy sparse matrix or array. ``activation`` is the Keras name of the
     hidden activation, ``output_activation`` that of the output layer ("sigmoid", "softmax",
-    "linear" or "exponential").
+    "linear" or "exponential"). Rows go through in chunks whose float64 values fit
+    scikit-learn's ``working_memory`` (``sklearn.set_config``), as its pairwise functions do, so
+    a wide network costs memory per chunk, not per row of ``X``.
     """
+    widest = max([kernel.shape[0] for kernel in coefs] + [coefs[-1].shape[1]])
+    # A layer's input, its product and the activation's temporaries, in float64; at least one
+    # row, as scikit-learn's chunking takes one row that does not fit.
+    rows = max(1, int(get_config()["working_memory"] * 2**20) // (4 * 8 * widest))
+    if rows >= X.shape[0]:
+        return _forward(X, coefs, intercepts, activation, output_activation)
+    if sparse.issparse(X):
+        X = X.tocsr()  # other formats (COO) cannot be sliced by rows
+    return np.concatenate([
+        _forward(X[chunk], coefs, intercepts, activation, output_activation)
+        for chunk in gen_batches(X.shape[0], rows)
+    ])
+
+
+def _forward(X, coefs, intercepts, activation, output_activation):
     hidden = ACTIVATION_FUNCTIONS[activation]
     # A sparse X stays sparse: its product with the first kernel is a dense array.
     values = X.astype(np.float64) if sparse.issparse(X) else np.asarray(X, dtype=np.float64)
