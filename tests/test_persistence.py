@@ -354,6 +354,21 @@ def test_dump_refuses_what_load_would_not_read_back(fitted_binary, binary_data, 
     assert not any(tmp_path.iterdir())
 
 
+def test_dump_refuses_validation_scores_load_refuses(binary_data, tmp_path):
+    # load reads scores from -1e300 to 1 (R² of a fitted network lies far above); dump checks
+    # the same, so that it never writes a file load refuses. No real fit scores so low: the
+    # scores are set by hand.
+    X, y = binary_data
+    fitted = L1L2Classifier(hidden_layer_sizes=(4,), epochs=3, early_stopping=True,
+                            random_state=0).fit(X, y)
+    dump(fitted, tmp_path / "scored.l1l2")
+    assert load(tmp_path / "scored.l1l2").validation_scores_ == fitted.validation_scores_
+    fitted.validation_scores_ = [-1e301, *fitted.validation_scores_[1:]]
+    with pytest.raises(ValueError, match=r"Cannot save the estimator: validation_scores_ must"):
+        dump(fitted, tmp_path / "low.l1l2")
+    assert not (tmp_path / "low.l1l2").exists()
+
+
 @pytest.mark.skipif(np.dtype(np.longdouble).itemsize <= 8, reason="long double is float64 here")
 def test_dump_refuses_long_double_values_with_a_value_error(binary_data, tmp_path):
     # json raised TypeError ("Object of type longdouble is not JSON serializable"); JSON numbers

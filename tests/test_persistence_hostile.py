@@ -1403,6 +1403,47 @@ MALFORMED = {
 }
 
 
+# Every key of a stored value is checked as the top-level ones are: a key its kind does not
+# define had been ignored, so that a file could carry megabytes that load never looked at, and
+# a value could read otherwise to another reader (a scalar's "items" beside its "value").
+UNDEFINED_KEYS = {
+    "beside a label array": (_set("classes_", "payload", "A" * 10_000),
+                             "classes_ has unexpected 'payload'"),
+    "beside feature names": (
+        _set("feature_names_in_", {"dtype": "object", "shape": [8], "note": 1,
+                                   "items": ["a", "b", "c", "d", "e", "f", "g", "h"]}),
+        "feature_names_in_ has unexpected 'note'"),
+    "an array's in a tuple": (_set("params", "hidden_layer_sizes", "shape", [7, 7]),
+                              "parameter 'hidden_layer_sizes' .*has unexpected 'shape'"),
+    "items beside a scalar's value": (
+        _set("params", "l1", {"type": "numpy_scalar", "dtype": "<f8", "shape": [],
+                              "value": 1e-5, "items": [1.0]}),
+        "parameter 'l1' .*has unexpected 'items'"),
+    "a note in a dict": (_set("params", "class_weight", {"type": "dict", "items": [],
+                                                         "note": {"x": [1, 2, 3]}}),
+                         "parameter 'class_weight' .*has unexpected 'note'"),
+    "beside a stored array param": (
+        _set("params", "hidden_layer_sizes", {"type": "ndarray", "dtype": "<i8", "shape": [1],
+                                              "items": [16], "x": 0}),
+        "parameter 'hidden_layer_sizes' .*has unexpected 'x'"),
+    "a seed beside a RandomState": (
+        _set("params", "random_state", {"type": "random_state", "keys": [1] * 624, "pos": 624,
+                                        "has_gauss": 0, "cached_gaussian": 0.0, "seed": 5}),
+        "parameter 'random_state' .*has unexpected 'seed'"),
+    "beside a Keras object's config": (
+        _set("params", "optimizer", {"type": "keras_object", "config": {}, "module": "os"}),
+        "parameter 'optimizer' .*has unexpected 'module'"),
+    "a tuple without items": (_set("params", "hidden_layer_sizes", {"type": "tuple"}),
+                              "parameter 'hidden_layer_sizes' .*lacks 'items'"),
+}
+
+
+@pytest.mark.parametrize("case", list(UNDEFINED_KEYS))
+def test_a_key_a_stored_value_does_not_define_is_refused(case, good, tmp_path):
+    edit, reason = UNDEFINED_KEYS[case]
+    _assert_refused(tmp_path, rebuild(good, metadata=edit), reason)
+
+
 @pytest.mark.parametrize("case", list(MALFORMED))
 def test_malformed_values_are_refused_with_the_path(case, good, tmp_path):
     edits, reason = MALFORMED[case]
@@ -1718,7 +1759,28 @@ def test_the_regressors_files_load_in_their_formats(good_regressors, tmp_path):
 def test_validation_scores_above_one_are_refused(good, tmp_path):
     """Accuracy and R² are at most 1: scores of 1e308 loaded and broke the loss curve's plot."""
     _assert_refused(tmp_path, rebuild(good, metadata=_set("validation_scores_", [1e308, 0.5])),
-                    r"validation_scores_ must be a non-empty list of finite numbers of at most 1")
+                    r"validation_scores_ must be a non-empty list of numbers from -1e\+300 to 1")
+
+
+@pytest.mark.parametrize("low", [-1.7e308, -1e301])
+def test_validation_scores_far_below_any_fits_are_refused(low, good, tmp_path):
+    """-1.7e308 loaded, and the loss curve's plot then failed inside matplotlib (an axis
+    spanning float64's range); R² of a fitted network lies far above -1e300."""
+    _assert_refused(tmp_path, rebuild(good, metadata=_set("validation_scores_", [low, 0.5])),
+                    r"validation_scores_ must be a non-empty list of numbers from -1e\+300 to 1")
+
+
+@pytest.mark.parametrize("loss", [
+    {"type": "ndarray", "dtype": "<U7", "shape": [2], "items": ["poisson", "poisson"]},
+    {"type": "ndarray", "dtype": "<i8", "shape": [0], "items": []},
+], ids=["two strings", "empty"])
+def test_a_loss_stored_as_an_array_is_refused_with_the_path(loss, good_regressors, tmp_path):
+    """NumPy's "truth value of an array is ambiguous" escaped load without the file's name."""
+    def edit(content):
+        content["format_version"] = 2
+        content["params"]["loss"] = loss
+
+    _assert_refused(tmp_path, rebuild(good_regressors["squared_error"], metadata=edit), "loss")
 
 
 def test_more_validation_scores_than_epochs_are_refused(good, tmp_path):

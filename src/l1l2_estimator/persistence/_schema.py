@@ -195,7 +195,7 @@ def encode_value(value, *, keras_object=False):
         return value
     if isinstance(value, list):
         return [encode_value(item) for item in value]
-    for tag, (kind, encode, _) in TAGS.items():
+    for tag, (kind, encode, _, _) in TAGS.items():
         if isinstance(value, kind):
             if tag == "keras_object" and not keras_object:
                 raise Unstorable(_KERAS_OBJECT_PLACES)
@@ -215,13 +215,16 @@ def decode_value(value, name, budget, *, keras_object=False):
         raise Refused(f"parameter {name!r} holds an unreadable value {show(value)}.")
     if tag == "keras_object" and not keras_object:
         raise Refused(f"parameter {name!r} holds a Keras object: {_KERAS_OBJECT_PLACES}")
-    return TAGS[tag][2](value, name, budget)
+    _, _, decode, keys = TAGS[tag]
+    # Every key, as at the top level: one the tag does not define is refused, not ignored.
+    check_keys(value, f"parameter {name!r} (a stored {tag})", ("type", *keys))
+    return decode(value, name, budget)
 
 
 def _items(value, name):
-    items = value.get("items")
+    items = value["items"]
     if type(items) is not list:
-        raise Refused(f"parameter {name!r} holds a {show(value.get('type'))} without items.")
+        raise Refused(f"parameter {name!r} holds a {value['type']} whose items are not a list.")
     return items
 
 
@@ -248,7 +251,9 @@ def _decode_dict(value, name, budget):
 
 
 def _decode_numpy_scalar(value, name, budget):
-    array = decode_array({**value, "items": value.get("value")}, name, budget)
+    array = decode_array(
+        {"dtype": value["dtype"], "shape": value["shape"], "items": value["value"]}, name, budget
+    )
     if array.ndim != 0:
         raise Refused(f"parameter {name!r} holds a NumPy scalar with a shape.")
     return array[()]
@@ -265,7 +270,7 @@ def _encode_random_state(random_state):
 
 
 def _decode_random_state(value, name, budget):
-    keys = value.get("keys")
+    keys = value["keys"]
     try:
         if (
             type(keys) is not list
@@ -275,8 +280,8 @@ def _decode_random_state(value, name, budget):
             raise ValueError("keys must be a list of 624 integers in [0, 2**32)")
         # NumPy's set_state does not check the position: one outside the key array makes the
         # generator read (and write) memory beyond it.
-        pos, has_gauss = value.get("pos"), value.get("has_gauss")
-        cached = value.get("cached_gaussian")
+        pos, has_gauss = value["pos"], value["has_gauss"]
+        cached = value["cached_gaussian"]
         if type(pos) is not int or not 0 <= pos <= 624:
             raise ValueError("pos must be an integer in [0, 624]")
         if type(has_gauss) is not int or has_gauss not in (0, 1):
@@ -314,16 +319,21 @@ def _encode_keras_object(value):
 
 
 def _decode_keras_object(value, name, budget):
-    return keras_object_from_config(value.get("config"), f"parameter {name!r}")
+    return keras_object_from_config(value["config"], f"parameter {name!r}")
 
 
-# tag -> (Python type, encode(value) -> dict, decode(dict, param name, ArrayBudget) -> value).
+# The keys of a stored array (and of a NumPy scalar, with "value" for "items").
+_ARRAY_KEYS = ("dtype", "shape", "items")
+
+# tag -> (Python type, encode(value) -> dict, decode(dict, param name, ArrayBudget) -> value,
+# the keys encode writes beside "type", which decode may rely on).
 # Checked in order: NumPy scalars before the Python types they subclass (np.float64 is a float).
 TAGS = {
     "numpy_scalar": (
         np.generic,
         lambda value: encode_array(np.asarray(value), "value", key="value"),
         _decode_numpy_scalar,
+        ("dtype", "shape", "value"),
     ),
     "tuple": (
         tuple,
@@ -331,19 +341,29 @@ TAGS = {
         lambda value, name, budget: tuple(
             decode_value(item, name, budget) for item in _items(value, name)
         ),
+        ("items",),
     ),
     "dict": (
         dict,
         lambda value: {"items": [[encode_value(k), encode_value(v)] for k, v in value.items()]},
         _decode_dict,
+        ("items",),
     ),
     "ndarray": (
         np.ndarray,
         lambda value: encode_array(value, "value"),
-        lambda value, name, budget: decode_array(value, name, budget),
+        lambda value, name, budget: decode_array(
+            {key: value[key] for key in _ARRAY_KEYS}, name, budget
+        ),
+        _ARRAY_KEYS,
     ),
-    "random_state": (np.random.RandomState, _encode_random_state, _decode_random_state),
-    "keras_object": (_KERAS_OBJECTS, _encode_keras_object, _decode_keras_object),
+    "random_state": (
+        np.random.RandomState,
+        _encode_random_state,
+        _decode_random_state,
+        ("keys", "pos", "has_gauss", "cached_gaussian"),
+    ),
+    "keras_object": (_KERAS_OBJECTS, _encode_keras_object, _decode_keras_object, ("config",)),
 }
 
 
@@ -377,7 +397,8 @@ def encode_array(array, what, key="items"):
 def decode_array(value, what, budget):
     """The array stored by :func:`encode_array`; its dtype, shape and size are checked before
     NumPy allocates it, its size counted in ``budget`` (an ``ArrayBudget``)."""
-    dtype_name, shape, items = value.get("dtype"), value.get("shape"), value.get("items")
+    check_keys(value, what, _ARRAY_KEYS)
+    dtype_name, shape, items = value["dtype"], value["shape"], value["items"]
     if (
         type(dtype_name) is not str
         or len(dtype_name) > 32
@@ -512,6 +533,8 @@ def metadata(estimator, *, library_version):
         raise ValueError(f"Cannot save the estimator: {reason}") from None
     if state["validation_scores"] is not None:
         content["validation_scores_"] = [float(score) for score in state["validation_scores"]]
+        if not _storable_validation_scores(content["validation_scores_"]):
+            raise ValueError(f"Cannot save the estimator: {_VALIDATION_SCORES_STORED}")
         # Where the scores start, written only when they do not end the loss curve (partial_fit
         # continued the fit that scored them): every other file stays as it was.
         start = state["validation_start"]
@@ -523,6 +546,21 @@ def metadata(estimator, *, library_version):
     if state["rule_start"]:
         content["training_state"]["rule_start"] = int(state["rule_start"])
     return content
+
+
+# Accuracy or R², at most 1; R² of a fitted network lies far above -1e300, and matplotlib cannot
+# draw an axis spanning float64's range (scores of -1.7e308 broke the loss curve's plot).
+_LOWEST_VALIDATION_SCORE = -1e300
+_VALIDATION_SCORES_STORED = (
+    f"validation_scores_ must be a non-empty list of numbers from {_LOWEST_VALIDATION_SCORE:g} to "
+    "1 (accuracy or R²)."
+)
+
+
+def _storable_validation_scores(scores):
+    return bool(scores) and all(
+        is_finite_number(score) and _LOWEST_VALIDATION_SCORE <= score <= 1 for score in scores
+    )
 
 
 def _storable_label_count(n_labels):
@@ -642,7 +680,9 @@ def estimator_from_metadata(content, estimator_class, budget):
     # dump writes format 2 exactly for a loss other than the squared error (a Poisson
     # regressor), the only files whose params hold loss.
     expected = 2 if "loss" in params else 1
-    if content["format_version"] != expected or params.get("loss") == "squared_error":
+    if content["format_version"] != expected or (
+        type(params.get("loss")) is str and params["loss"] == "squared_error"
+    ):
         raise Refused(
             f"its format_version is {content['format_version']} with "
             f"{'loss ' + show(params['loss']) if 'loss' in params else 'no loss'} in its params; "
@@ -830,14 +870,8 @@ def fitted_fields(content, estimator, budget):
     if "validation_scores_" in content:
         validation_scores = field(content, "validation_scores_", list)
         _spend_on_list(budget, validation_scores, "validation_scores_")
-        # Accuracy or R², at most 1 (1e308 and -1e308 broke the loss curve's plot).
-        if not validation_scores or not all(
-            is_finite_number(s) and s <= 1 for s in validation_scores
-        ):
-            raise Refused(
-                "validation_scores_ must be a non-empty list of finite numbers of at most 1 "
-                "(accuracy or R²)."
-            )
+        if not _storable_validation_scores(validation_scores):
+            raise Refused(_VALIDATION_SCORES_STORED)
         if len(validation_scores) > len(loss_curve):
             # One score per epoch of the last fit, whose epochs loss_curve_ holds too.
             raise Refused(
