@@ -701,6 +701,46 @@ def test_model_is_float32_under_a_mixed_precision_policy(binary_data, tmp_path):
                                atol=1e-6)
 
 
+@pytest.mark.parametrize("floatx", ["float16", "float64"])
+def test_keras_floatx_changes_neither_training_nor_model_nor_files(floatx, binary_data, tmp_path):
+    # Keras makes an optimizer's learning-rate variable in keras.config.floatx() and an Input of
+    # no dtype in it: under float16 the fits trained at a rounded learning rate (and the
+    # trainers kept it after floatx was set back), model_ took float16 input (1e-4 from
+    # predict_proba), and dump and load refused the learning rate's float16 or float64 as a
+    # layout of h5py's.
+    from l1l2_estimator import _trainer_cache
+
+    X, y = binary_data
+    settings = dict(hidden_layer_sizes=(5,), epochs=20, random_state=0)
+    reference = L1L2Classifier(**settings).fit(X, y)
+    dump(reference, tmp_path / "float32.l1l2")
+    _trainer_cache.trainers.clear()  # so that the fit below builds its trainer under floatx
+    keras.config.set_floatx(floatx)
+    try:
+        fitted = L1L2Classifier(**settings).fit(X, y)
+        model = fitted.model_
+        dump(fitted, tmp_path / "m.l1l2")
+        loaded = load(tmp_path / "m.l1l2")
+        from_float32 = load(tmp_path / "float32.l1l2")
+        continued = copy.deepcopy(reference).set_params(warm_start=True).fit(X, y)
+        assert keras.config.floatx() == floatx  # the user's setting, left as it was
+    finally:
+        keras.config.set_floatx("float32")
+        _trainer_cache.trainers.clear()
+    expected = reference.predict_proba(X)
+    np.testing.assert_array_equal(fitted.predict_proba(X), expected)
+    np.testing.assert_array_equal(loaded.predict_proba(X), expected)
+    np.testing.assert_array_equal(from_float32.predict_proba(X), expected)
+    assert model.inputs[0].dtype == "float32"
+    assert all(variable.dtype == "float32" for variable in model.optimizer.variables
+               if "iteration" not in variable.path)
+    np.testing.assert_allclose(model.predict(X, verbose=0)[:, 0], expected[:, 1], atol=1e-6)
+    np.testing.assert_array_equal(
+        continued.predict_proba(X),
+        copy.deepcopy(reference).set_params(warm_start=True).fit(X, y).predict_proba(X),
+    )
+
+
 @pytest.mark.parametrize("keras_name", ["Adam", "RMSprop", "SGD", "AdamW"])
 def test_an_optimizer_named_as_keras_names_its_class_trains_as_the_lowercase_name(
     binary_data, keras_name, tmp_path

@@ -264,8 +264,11 @@ def _unpickled_optimizer(serialized):
     for module in _user_modules(serialized):
         with contextlib.suppress(ImportError):
             importlib.import_module(module)
+    from ._params import float32_floatx
+
     # (keras.saving's deserializer knows every Keras optimizer; keras.optimizers' misses some.)
-    return keras.saving.deserialize_keras_object(serialized)
+    with float32_floatx():
+        return keras.saving.deserialize_keras_object(serialized)
 
 
 # scikeras' reducer of Keras optimizers, which ``_reduce_optimizer`` uses for Keras' own (kept

@@ -9,6 +9,7 @@ import threading
 import keras
 
 from ._compat import refuse_forked_tensorflow
+from ._params import float32_floatx
 
 # Keras builds a model (and serializes it) by recursing once per layer (Functional's
 # ``_build_map_helper``): past about 980 layers Python's default recursion limit of 1,000 raised
@@ -69,7 +70,8 @@ def build_network(
     # Fixed names: Keras makes automatic names unique per process ("dense_1234"), and TensorFlow
     # keeps per-name state that then grows with every model built (~0.5 MiB a fit).
     model = keras.Sequential(
-        [keras.Input(shape=(n_features,), name="features")], name="l1l2_network"
+        [keras.Input(shape=(n_features,), dtype="float32", name="features")],
+        name="l1l2_network",
     )
     # float32 whatever global policy the user set (mixed_float16 made model_ compute in float16,
     # 1e-3 from predict_proba, and wrote files that load refuses): the network was trained so.
@@ -98,7 +100,8 @@ def build_network(
     # ``model.fit`` is left off: it would only add compile time if a user calls ``model_.fit``.
     # No loss scaling either (a mixed_float16 policy wraps the optimizer in Keras'
     # LossScaleOptimizer, whose variables are not the trained optimizer's).
-    model.compile(optimizer=optimizer, loss=loss, jit_compile=False, auto_scale_loss=False)
+    with float32_floatx():  # its loss and metrics in float32 too, as the network
+        model.compile(optimizer=optimizer, loss=loss, jit_compile=False, auto_scale_loss=False)
     if optimizer_state is not None:
         optimizer.build(model.trainable_variables)
         for variable, value in zip(optimizer.variables, optimizer_state, strict=True):

@@ -21,7 +21,7 @@ import math
 import keras
 
 from .. import _params
-from .._params import OPTIMIZER_NAME
+from .._params import OPTIMIZER_NAME, float32_floatx
 from ._archive import Refused
 
 MAX_NAME_CHARACTERS = 256
@@ -155,7 +155,8 @@ def _check_arguments(cls, arguments, where):
 
 def _build(cls, arguments, where):
     try:
-        return cls(**arguments)
+        with float32_floatx():
+            return cls(**arguments)
     except Exception as error:  # Keras raises many types for arguments it refuses
         raise Refused(
             f"{where}: Keras cannot build {cls.__name__} from it: {first_line(error)}"
