@@ -362,6 +362,32 @@ def test_regressor_equals_grid_search_multi_output():
     )
 
 
+@pytest.mark.parametrize("form", ["SciPy matrix", "frame of sparse columns", "1-D SciPy array"])
+def test_a_regressors_sparse_y_is_scored_as_the_dense_one(form):
+    """A DataFrame of sparse columns trained but reached the scorer sparse: every member scored
+    NaN and the first pair was refit; and score() with a scoring refused both sparse forms that
+    fit takes (L1L2Regressor.score makes them dense)."""
+    import pandas as pd
+
+    X, y = make_regression(n_samples=60, n_features=4, noise=5.0, random_state=0)
+    y = np.where(y > 0, y, 0) / y.std()
+    sparse = {
+        "SciPy matrix": lambda: scipy.sparse.csr_matrix(y[:, None]),
+        "frame of sparse columns": lambda: pd.DataFrame(
+            {"y": pd.arrays.SparseArray(y, fill_value=0.0)}),
+        "1-D SciPy array": lambda: scipy.sparse.coo_array(y),
+    }[form]()
+    dense = y[:, None] if form != "1-D SciPy array" else y
+    search = L1L2RegressorCV(l1s=[0, 1e-2], l2s=[0, 1e-2], cv=3, scoring="r2", **NETWORK)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours = clone(search).fit(X, sparse)
+        expected = clone(search).fit(X, dense)
+    np.testing.assert_array_equal(ours.cv_results_["mean_test_score"],
+                                  expected.cv_results_["mean_test_score"])
+    assert ours.score(X, sparse) == expected.score(X, dense)
+
+
 def test_poisson_regressor_equals_grid_search():
     """The exponential output and Poisson loss, members as single fits, scored by the Poisson
     deviance."""

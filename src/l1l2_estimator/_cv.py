@@ -67,6 +67,7 @@ from .regressor import (
     L1L2Regressor,
     check_poisson_targets,
     regression_targets,
+    scored_targets,
 )
 
 # No penalty, then three decades: the range in which L1 and L2 change what these networks learn
@@ -311,8 +312,8 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         # sparse indicator matrix too); a regressor's sparse y dense, as L1L2Regressor takes it.
         # indexable: as GridSearchCV, anything that only has __array__ becomes an array.
         X_given, y_given = indexable(X, y_checked if sp.issparse(y) and not sparse_y else y)
-        if is_classifier(self):  # a frame of nullable labels, which the metrics refuse
-            y_given = scored_labels(y_given)
+        # A frame of nullable labels, a frame of sparse columns: what the metrics refuse.
+        y_given = (scored_labels if is_classifier(self) else scored_targets)(y_given)
         held_out = [
             (safe_indexing(X_given, test), safe_indexing(y_given, test)) for _, test in splits
         ]
@@ -624,8 +625,8 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         weights = {}
         if sample_weight is not None and self._scorer_takes_weights(scorer, "score", own):
             weights = {"sample_weight": sample_weight}
-        if is_classifier(self):  # a sparse column of labels, as fit takes it, and so on
-            y = scored_labels(y)
+        # A sparse column of labels, a sparse y of a regressor, as fit takes them, and so on.
+        y = (scored_labels if is_classifier(self) else scored_targets)(y)
         score = scorer(best, X, y, **weights)
         return score if metric is None else score[metric]
 

@@ -41,6 +41,17 @@ def check_poisson_targets(y, loss):
         )
 
 
+def scored_targets(y):
+    """``y`` as scikit-learn's metrics take it: a sparse ``y`` (a SciPy matrix or array, or a
+    DataFrame of sparse columns), which ``fit`` takes, made dense (the metrics refuse it);
+    anything else unchanged."""
+    if sp.issparse(y):
+        return y.toarray()
+    if is_sparse(y):
+        return y.sparse.to_dense()
+    return y
+
+
 def regression_targets(y, loss):
     """A validated ``y`` as the dense float64 numbers the network trains on: finite (as
     scikit-learn says it; it checks a target of text before it reads the numbers, so "nan" and
@@ -116,11 +127,7 @@ class L1L2Regressor(L1L2Network, KerasRegressor):
         score : float
             R² (uniform average over the outputs).
         """
-        if sp.issparse(y):
-            y = y.toarray()
-        elif is_sparse(y):  # a DataFrame of sparse columns, as fit takes it
-            y = y.sparse.to_dense()
-        return RegressorMixin.score(self, X, y, sample_weight=sample_weight)
+        return RegressorMixin.score(self, X, scored_targets(y), sample_weight=sample_weight)
 
     @checks_continued_params
     @fit_context(prefer_skip_nested_validation=True)
