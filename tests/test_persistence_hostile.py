@@ -85,6 +85,11 @@ def _assert_refused(tmp_path, data, reason, *, bound=MEMORY_BOUND_MIB):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         error, growth = peak_memory_growth(lambda: load(path))
+        if growth >= bound:
+            # Measured once more: refusing the same bytes takes the same path, so a load that
+            # allocates does so again, while the resident set can also grow for reasons outside
+            # the load (139 MiB once in a parallel run, never when the same tests ran alone).
+            error, growth = peak_memory_growth(lambda: load(path))
     assert type(error) is ValueError, repr(error)
     assert str(error).startswith(f"Cannot load {path}: "), str(error)
     assert re.search(reason, str(error)), str(error)
