@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 import textwrap
+import threading
 import warnings
 
 import joblib
@@ -716,6 +717,15 @@ def test_keras_floatx_changes_neither_training_nor_model_nor_files(floatx, binar
     dump(reference, tmp_path / "float32.l1l2")
     _trainer_cache.trainers.clear()  # so that the fit below builds its trainer under floatx
     keras.config.set_floatx(floatx)
+    # The package never sets floatx, not even for a moment: another thread sees the user's.
+    seen, done = set(), threading.Event()
+
+    def watch():
+        while not done.is_set():
+            seen.add(keras.config.floatx())
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
     try:
         fitted = L1L2Classifier(**settings).fit(X, y)
         model = fitted.model_
@@ -723,10 +733,12 @@ def test_keras_floatx_changes_neither_training_nor_model_nor_files(floatx, binar
         loaded = load(tmp_path / "m.l1l2")
         from_float32 = load(tmp_path / "float32.l1l2")
         continued = copy.deepcopy(reference).set_params(warm_start=True).fit(X, y)
-        assert keras.config.floatx() == floatx  # the user's setting, left as it was
     finally:
+        done.set()
+        watcher.join()
         keras.config.set_floatx("float32")
         _trainer_cache.trainers.clear()
+    assert seen == {floatx}
     expected = reference.predict_proba(X)
     np.testing.assert_array_equal(fitted.predict_proba(X), expected)
     np.testing.assert_array_equal(loaded.predict_proba(X), expected)

@@ -368,3 +368,22 @@ def test_keras_callbacks_keep_their_model_in_model_attribute():
     assert callback.model is model
     _compat.detach_model(callback, model)
     assert callback.model is None
+
+
+def test_keras_optimizer_learning_rate_variable_follows_floatx_and_can_be_replaced():
+    """``float32_learning_rate`` relies on Keras making the rate a variable in floatx, held in
+    ``_learning_rate`` and tracked among the optimizer's variables, and on the tracker's
+    ``replace_tracked_value``."""
+    from l1l2_estimator._compat import float32_learning_rate
+
+    keras.config.set_floatx("float64")
+    try:
+        optimizer = keras.optimizers.Adam(3e-3)
+    finally:
+        keras.config.set_floatx("float32")
+    assert optimizer._learning_rate.dtype == "float64"
+    assert optimizer.variables[1] is optimizer._learning_rate
+    float32_learning_rate(optimizer, 3e-3)
+    assert [variable.dtype for variable in optimizer.variables] == ["int64", "float32"]
+    assert optimizer.variables[1] is optimizer._learning_rate
+    assert optimizer.get_config()["learning_rate"] == np.float32(3e-3)

@@ -19,6 +19,7 @@ import os
 import sys
 import threading
 
+import keras
 import tensorflow as tf
 
 # scikit-learn: the decorator that validates params once per fit (nested estimators skip it), the
@@ -298,6 +299,35 @@ NON_NEGATIVE_STATE = {
     "Ftrl": ("_accumulators",),
     "Adamax": ("_u",),
 }
+
+
+def float32_learning_rate(optimizer, learning_rate):
+    """``optimizer`` with its learning-rate variable in float32, holding ``learning_rate`` (the
+    number its config gives; a schedule, which keeps no variable, is left alone).
+
+    Keras makes that variable in ``keras.config.floatx()``: under a user's float16 the fits
+    trained at a rounded rate, and a float16 or float64 variable made ``dump`` write, and
+    ``load`` expect, a layout of another type. The package trains, saves and loads in float32
+    whatever ``floatx`` says, without setting that process-wide value itself; the new variable
+    takes the old one's place among the optimizer's variables (Keras' tracker), so that their
+    order is Keras' own.
+    """
+    variable = getattr(optimizer, "_learning_rate", None)
+    if (
+        not isinstance(variable, keras.Variable)
+        or variable.dtype == "float32"
+        or isinstance(learning_rate, (bool, dict))
+        or not isinstance(learning_rate, (int, float))
+    ):
+        return optimizer
+    with keras.name_scope(optimizer.name, caller=optimizer):
+        fresh = keras.Variable(
+            float(learning_rate), name="learning_rate", dtype="float32", trainable=False,
+            aggregation="only_first_replica",
+        )
+    optimizer._tracker.replace_tracked_value("variables", variable, fresh)
+    optimizer._learning_rate = fresh
+    return optimizer
 
 
 def step_count(optimizer):

@@ -264,11 +264,11 @@ def _unpickled_optimizer(serialized):
     for module in _user_modules(serialized):
         with contextlib.suppress(ImportError):
             importlib.import_module(module)
-    from ._params import float32_floatx
+    from ._compat import float32_learning_rate
 
     # (keras.saving's deserializer knows every Keras optimizer; keras.optimizers' misses some.)
-    with float32_floatx():
-        return keras.saving.deserialize_keras_object(serialized)
+    optimizer = keras.saving.deserialize_keras_object(serialized)
+    return float32_learning_rate(optimizer, serialized.get("config", {}).get("learning_rate"))
 
 
 # scikeras' reducer of Keras optimizers, which ``_reduce_optimizer`` uses for Keras' own (kept

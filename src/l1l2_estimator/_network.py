@@ -9,7 +9,6 @@ import threading
 import keras
 
 from ._compat import refuse_forked_tensorflow
-from ._params import float32_floatx
 
 # Keras builds a model (and serializes it) by recursing once per layer (Functional's
 # ``_build_map_helper``): past about 980 layers Python's default recursion limit of 1,000 raised
@@ -100,8 +99,7 @@ def build_network(
     # ``model.fit`` is left off: it would only add compile time if a user calls ``model_.fit``.
     # No loss scaling either (a mixed_float16 policy wraps the optimizer in Keras'
     # LossScaleOptimizer, whose variables are not the trained optimizer's).
-    with float32_floatx():  # its loss and metrics in float32 too, as the network
-        model.compile(optimizer=optimizer, loss=loss, jit_compile=False, auto_scale_loss=False)
+    model.compile(optimizer=optimizer, loss=loss, jit_compile=False, auto_scale_loss=False)
     if optimizer_state is not None:
         optimizer.build(model.trainable_variables)
         for variable, value in zip(optimizer.variables, optimizer_state, strict=True):

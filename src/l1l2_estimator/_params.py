@@ -10,20 +10,24 @@ the proximal step's optimizers) are ``L1L2Network._check_params``.
 
 from . import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start)
 
-import contextlib
 import copy
 import difflib
 import functools
 import inspect
 import math
 import re
-import threading
 from numbers import Integral, Real
 
 import keras
 import numpy as np
 
-from ._compat import Interval, Options, StrOptions, refuse_forked_tensorflow
+from ._compat import (
+    Interval,
+    Options,
+    StrOptions,
+    float32_learning_rate,
+    refuse_forked_tensorflow,
+)
 
 # Accepted ``activation`` names -> the Keras activation they build. The MLPClassifier names
 # ("logistic", "identity") are aliases so that users switching over keep their grids.
@@ -347,32 +351,8 @@ def new_optimizer(config):
     (``keras.optimizers.deserialize`` rewrites the config it is given, and knows fewer classes
     than ``keras.saving``)."""
     refuse_forked_tensorflow()
-    with float32_floatx():
-        return keras.saving.deserialize_keras_object(copy.deepcopy(config))
-
-
-_FLOATX = threading.RLock()
-
-
-@contextlib.contextmanager
-def float32_floatx():
-    """Keras' ``floatx`` as float32 while the package builds an optimizer, set back after.
-
-    Keras makes an optimizer's learning-rate variable in ``keras.config.floatx()``; the package
-    trains, saves and loads in float32 whatever the user set there (under float16 the learning
-    rate was rounded, and float16 or float64 variables made ``dump`` and ``load`` refuse). One
-    build at a time, since ``floatx`` is process-wide.
-    """
-    with _FLOATX:
-        users = keras.config.floatx()
-        if users == "float32":
-            yield
-            return
-        keras.config.set_floatx("float32")
-        try:
-            yield
-        finally:
-            keras.config.set_floatx(users)
+    optimizer = keras.saving.deserialize_keras_object(copy.deepcopy(config))
+    return float32_learning_rate(optimizer, config["config"].get("learning_rate"))
 
 
 @functools.lru_cache(maxsize=64)
@@ -390,8 +370,10 @@ def _serialized_optimizer(optimizer_class, arguments, routed=None):
     if isinstance(optimizer_class, str):
         optimizer_class = OPTIMIZER_CLASSES[optimizer_class.lower()]
     try:
-        with float32_floatx():  # the learning rate as float32 holds it, not float16
-            config = keras.optimizers.serialize(optimizer_class.from_config(dict(arguments)))
+        optimizer = float32_learning_rate(
+            optimizer_class.from_config(dict(arguments)), arguments.get("learning_rate")
+        )
+        config = keras.optimizers.serialize(optimizer)
     except (TypeError, ValueError) as error:
         quoted = arguments if routed is None else routed
         raise ValueError(f"Invalid optimizer__ arguments {quoted!r}: {error}") from None

@@ -21,7 +21,8 @@ import math
 import keras
 
 from .. import _params
-from .._params import OPTIMIZER_NAME, float32_floatx
+from .._compat import float32_learning_rate
+from .._params import OPTIMIZER_NAME
 from ._archive import Refused
 
 MAX_NAME_CHARACTERS = 256
@@ -155,8 +156,12 @@ def _check_arguments(cls, arguments, where):
 
 def _build(cls, arguments, where):
     try:
-        with float32_floatx():
-            return cls(**arguments)
+        built = cls(**arguments)
+        return (
+            float32_learning_rate(built, arguments.get("learning_rate"))
+            if isinstance(built, keras.optimizers.Optimizer)
+            else built
+        )
     except Exception as error:  # Keras raises many types for arguments it refuses
         raise Refused(
             f"{where}: Keras cannot build {cls.__name__} from it: {first_line(error)}"
