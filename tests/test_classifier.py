@@ -1053,6 +1053,30 @@ def test_class_and_sample_weights_train_as_their_ratios_whatever_their_product(
         np.testing.assert_array_equal(got, want)
 
 
+@pytest.mark.parametrize("how", ["fit", "class_weight", "partial_fit", "search"])
+def test_tiny_weights_train_under_numpys_errors_raised(binary_data, how):
+    """Weights spanning 65 decades underflow where they are scaled and cast to float32, as
+    intended; under np.seterr(all="raise") that underflow raised FloatingPointError (and under
+    "warn" with warnings as errors, a RuntimeWarning), where MLPClassifier trains."""
+    X, y = binary_data
+    weights = np.exp(-np.linspace(0, 150, len(y)))
+    settings = dict(FAST, epochs=3)
+
+    def train():
+        if how == "partial_fit":
+            return L1L2Classifier(**settings).partial_fit(X, y, classes=[0, 1],
+                                                          sample_weight=weights ** (2 / 3))
+        if how == "search":
+            return L1L2ClassifierCV(l1s=[0], l2s=[0], cv=2, **settings).fit(
+                X, y, sample_weight=weights)
+        extra = {"class_weight": {0: 1.0, 1: 2.0}} if how == "class_weight" else {}
+        return L1L2Classifier(**settings, **extra).fit(X, y, sample_weight=weights)
+
+    expected = train().predict_proba(X)
+    with np.errstate(all="raise"):
+        np.testing.assert_array_equal(train().predict_proba(X), expected)
+
+
 def test_partial_fit_weights_beyond_float32_are_a_clear_error(binary_data):
     X, y = binary_data
     beyond = r"training weights \(by sample_weight and class_weight\) hold values beyond float32"

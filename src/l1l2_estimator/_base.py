@@ -974,7 +974,8 @@ class L1L2Network(RoutedParams):
             # (Weights of 1e-200 under class weights of 1e-200 had multiplied to 0, "no row has
             # any weight"; 1e300 under 1e300 to inf, a divergence.)
             sample_weight, factors = to_largest_1(sample_weight), to_largest_1(factors)
-        return sample_weight * factors
+        with np.errstate(under="ignore"):  # a product below float64's range: 0, as it means
+            return sample_weight * factors
 
     # -- prediction ----------------------------------------------------------------------------
 

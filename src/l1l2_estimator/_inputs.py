@@ -61,7 +61,9 @@ def float32_weights(weights, params):
     """``weights`` (float64) as the float32 the training takes, or ValueError where float32
     cannot hold them (``partial_fit`` takes its weights as given, not scaled); ``params`` those
     of the estimator, for the message."""
-    with np.errstate(over="ignore"):
+    # Overflow is refused below; underflow to float32's subnormal numbers or 0 is what the cast
+    # means (and no error, whatever np.seterr the user set).
+    with np.errstate(over="ignore", under="ignore"):
         converted = np.asarray(weights, dtype=np.float32)
     if not np.all(np.isfinite(converted)):
         raise ValueError(
@@ -83,7 +85,8 @@ def float32_weights(weights, params):
 def to_largest_1(weights):
     """``weights`` (float64) divided by the largest of them; unchanged if none is above 0."""
     largest = np.max(weights, initial=0.0)
-    return weights / largest if largest > 0 else weights
+    with np.errstate(under="ignore"):  # weights far below the largest: as small as they are
+        return weights / largest if largest > 0 else weights
 
 
 def unit_mean(weights):
@@ -101,4 +104,7 @@ def unit_mean(weights):
     # (every weight would become 0), and that of weights near its smallest makes the factor
     # infinite.
     weights = to_largest_1(weights)
-    return (weights * (len(weights) / np.sum(weights))).astype(np.float32)
+    # Weights far below the others become float32's subnormal numbers or 0, as the cast means;
+    # no error, whatever np.seterr the user set (MLPClassifier trains there).
+    with np.errstate(under="ignore"):
+        return (weights * (len(weights) / np.sum(weights))).astype(np.float32)
