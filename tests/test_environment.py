@@ -368,3 +368,46 @@ def test_optimizers_pickle_with_their_modules_unless_switched_off():
             env={**os.environ, "L1L2_ESTIMATOR_OPTIMIZER_PICKLE": switch},
         )
         assert done.stdout.split() == [module, "SGD", "False"]
+
+
+def test_graph_mode_is_refused_in_one_sentence(fitted_binary, binary_data, tmp_path):
+    """Under tf.compat.v1.disable_eager_execution() fits failed inside TensorFlow ("Attempting
+    to capture an EagerTensor", "numpy() is only available when eager execution is enabled"),
+    and load blamed the file; predict, which is NumPy, works."""
+    import pickle
+    import textwrap
+
+    import numpy as np
+
+    from l1l2_estimator import dump
+
+    X, _ = binary_data
+    (tmp_path / "fitted.pkl").write_bytes(pickle.dumps(fitted_binary))
+    np.save(tmp_path / "X.npy", X)
+    dump(fitted_binary, tmp_path / "fitted.l1l2")
+    script = textwrap.dedent(f"""
+        import pickle, numpy as np, tensorflow as tf
+        tf.compat.v1.disable_eager_execution()
+        from l1l2_estimator import L1L2Classifier, L1L2ClassifierCV, dump, load
+        folder = {str(tmp_path)!r}
+        X = np.load(folder + "/X.npy"); y = (X[:, 0] > 0).astype(int)
+        fitted = pickle.loads(open(folder + "/fitted.pkl", "rb").read())
+        print(fitted.predict(X[:3]).shape)
+        for call in (lambda: L1L2Classifier(epochs=2).fit(X, y),
+                     lambda: L1L2Classifier(epochs=2).partial_fit(X, y, classes=[0, 1]),
+                     lambda: L1L2ClassifierCV(l1s=[0], l2s=[0], cv=2, epochs=2).fit(X, y),
+                     lambda: fitted.model_,
+                     lambda: dump(fitted, folder + "/again.l1l2"),
+                     lambda: load(folder + "/fitted.l1l2")):
+            try:
+                call()
+                print("no error")
+            except RuntimeError as error:
+                print(str(error).split(";")[0])
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=True)
+    lines = done.stdout.splitlines()
+    assert lines[0] == "(3,)"
+    assert lines[1:] == ["l1l2-estimator needs TensorFlow's eager execution, which "
+                         "tf.compat.v1.disable_eager_execution() turned off in this process"] * 6

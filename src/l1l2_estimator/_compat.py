@@ -251,6 +251,27 @@ def refuse_forked_tensorflow():
         )
 
 
+def require_eager_execution():
+    """RuntimeError where TensorFlow's eager execution is off in this process
+    (``tf.compat.v1.disable_eager_execution()``, which cannot be undone): the package calls its
+    traced functions eagerly and reads their results as NumPy arrays, which failed inside
+    TensorFlow there."""
+    if not tf.compat.v1.executing_eagerly_outside_functions():
+        raise RuntimeError(
+            "l1l2-estimator needs TensorFlow's eager execution, which "
+            "tf.compat.v1.disable_eager_execution() turned off in this process; train, build "
+            "model_, dump and load in a process that leaves it on (TensorFlow 2's default). "
+            "predict works here: it is NumPy."
+        )
+
+
+def require_usable_tensorflow():
+    """RuntimeError where the package cannot run TensorFlow: in graph mode, or in a process
+    forked from one where TensorFlow had run."""
+    require_eager_execution()
+    refuse_forked_tensorflow()
+
+
 def validate_params(estimator):
     """Check ``estimator``'s params against its ``_parameter_constraints`` (scikit-learn's
     ``BaseEstimator._validate_params``, what ``fit_context`` calls), raising scikit-learn's

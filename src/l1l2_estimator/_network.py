@@ -8,7 +8,7 @@ import threading
 
 import keras
 
-from ._compat import refuse_forked_tensorflow
+from ._compat import require_usable_tensorflow
 
 # Keras builds a model (and serializes it) by recursing once per layer (Functional's
 # ``_build_map_helper``): past about 980 layers Python's default recursion limit of 1,000 raised
@@ -62,7 +62,7 @@ def build_network(
     draw its seed from Python's ``random``, whose stream (what ``keras.utils.set_random_seed``
     seeds) building the network must leave alone; ``weights`` replace what they draw.
     """
-    refuse_forked_tensorflow()
+    require_usable_tensorflow()
     layer_sizes = [*hidden_layer_sizes, n_outputs]
     activations = [activation] * len(hidden_layer_sizes) + [output_activation]
     names = [f"hidden_{i}" for i in range(1, len(hidden_layer_sizes) + 1)] + ["output"]

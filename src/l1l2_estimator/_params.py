@@ -26,7 +26,8 @@ from ._compat import (
     Options,
     StrOptions,
     float32_learning_rate,
-    refuse_forked_tensorflow,
+    require_eager_execution,
+    require_usable_tensorflow,
 )
 
 # Accepted ``activation`` names -> the Keras activation they build. The MLPClassifier names
@@ -350,7 +351,7 @@ def new_optimizer(config):
     """A fresh Keras optimizer from its serialized ``config``, which is left as it is
     (``keras.optimizers.deserialize`` rewrites the config it is given, and knows fewer classes
     than ``keras.saving``)."""
-    refuse_forked_tensorflow()
+    require_usable_tensorflow()
     optimizer = keras.saving.deserialize_keras_object(copy.deepcopy(config))
     return float32_learning_rate(optimizer, config["config"].get("learning_rate"))
 
@@ -369,6 +370,7 @@ def _serialized_optimizer(optimizer_class, arguments, routed=None):
     them."""
     if isinstance(optimizer_class, str):
         optimizer_class = OPTIMIZER_CLASSES[optimizer_class.lower()]
+    require_eager_execution()  # Keras builds it, and reads its variables back
     try:
         optimizer = float32_learning_rate(
             optimizer_class.from_config(dict(arguments)), arguments.get("learning_rate")

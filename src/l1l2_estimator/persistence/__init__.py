@@ -26,6 +26,7 @@ import json
 import os
 
 from .. import __version__
+from .._compat import require_eager_execution
 from ..classifier import L1L2Classifier
 from ..regressor import L1L2Regressor
 from ._archive import (
@@ -208,6 +209,7 @@ def load(path):
     dump : Write the file; its docstring has an example.
     """
     path = _file_path(path)
+    require_eager_execution()  # Keras builds the optimizer: not the file's fault in graph mode
     try:
         archive = open_saved_file(read_file(path))
         content = parse_metadata(archive.read(METADATA_MEMBER, MAX_METADATA_BYTES), ESTIMATORS)
