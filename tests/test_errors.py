@@ -916,20 +916,19 @@ def test_classifier_target_encoder_is_scikerass_encoder_of_its_classes():
 
 def test_a_failing_refit_never_leaves_predict_an_empty_estimator():
     """The fitted state was restored by clearing the attribute dict and refilling it: a predict
-    in another thread in between found no coefs_ (NotFittedError, AttributeError). Failing
-    fits are simulated by the block every fit runs in, failing at once, as fast as possible."""
-    from l1l2_estimator._fitted import restored_on_failure
-
+    in another thread in between found no coefs_ (NotFittedError, AttributeError). Fits that
+    fail at once (NaN in X) run as fast as they can beside the predictions."""
     X = rng.normal(size=(80, 4))
     y = (X[:, 0] > 0).astype(int)
     clf = L1L2Classifier(hidden_layer_sizes=(4,), epochs=2, random_state=0).fit(X, y)
     expected = clf.predict_proba(X[:2])
     stop = threading.Event()
+    broken = np.where(X > 1, np.nan, X)
 
     def fail_forever():
         while not stop.is_set():
-            with contextlib.suppress(RuntimeError), restored_on_failure(clf):
-                raise RuntimeError("a failed fit")
+            with contextlib.suppress(ValueError):
+                clf.fit(broken, y)
 
     thread = threading.Thread(target=fail_forever)
     thread.start()
@@ -1158,3 +1157,83 @@ def test_hidden_layer_sizes_as_any_1d_array_like(sizes):
     had refused them)."""
     clf = L1L2Classifier(**{**FAST, "epochs": 1, "hidden_layer_sizes": sizes}).fit(X8, Y)
     assert [coef.shape[1] for coef in clf.coefs_[:-1]] == list(sizes)
+
+
+@pytest.mark.parametrize("search", [False, True], ids=["fit", "search"])
+def test_a_failed_fit_keeps_what_another_thread_did_meanwhile(binary_data, search):
+    """A failed fit put back the whole attribute dict it had found: a set_params and a fit that
+    another thread made while it ran were undone (here, the estimator became unfitted again)."""
+    X, y = binary_data
+    inside, other_done = threading.Event(), threading.Event()
+
+    def fail_in_a():
+        if threading.current_thread().name == "A":
+            inside.set()
+            assert other_done.wait(60)
+            raise RuntimeError("A's fit fails")
+
+    class FailsInA(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            fail_in_a()
+
+    def refit(results):  # the search's choice, made after its members trained
+        fail_in_a()
+        return 0
+
+    settings = dict(hidden_layer_sizes=(4,), epochs=2, random_state=0)
+    estimator = (
+        L1L2ClassifierCV(l1s=[0], l2s=[0], cv=2, refit=refit, **settings) if search
+        else L1L2Classifier(**settings, callbacks=[FailsInA()])
+    )
+    failures = []
+
+    def fit_in_a():
+        try:
+            estimator.fit(X[:, :5], y)
+        except RuntimeError as error:
+            failures.append(str(error))
+
+    a = threading.Thread(target=fit_in_a, name="A")
+    a.start()
+    try:
+        assert inside.wait(60)
+        estimator.set_params(epochs=3)
+        estimator.fit(X, y)
+        expected = estimator.predict_proba(X)
+    finally:
+        other_done.set()
+        a.join()
+    assert failures == ["A's fit fails"]
+    assert estimator.epochs == 3
+    assert estimator.n_features_in_ == X.shape[1]
+    np.testing.assert_array_equal(estimator.predict_proba(X), expected)
+
+
+def test_partial_fit_continues_one_fit_while_another_thread_refits(binary_data, monkeypatch):
+    """partial_fit read the fit it continues attribute by attribute: a refit published in
+    between made it train one fit's weights and publish them beside the other's loss curve."""
+    import copy
+
+    X, y = binary_data
+    estimator = L1L2Classifier(hidden_layer_sizes=(4,), epochs=2, random_state=0).fit(X, y)
+    expected = copy.deepcopy(estimator).partial_fit(X, y)
+    reading, refitted = threading.Event(), threading.Event()
+    loss_curve = L1L2Classifier.loss_curve_
+
+    def paused(self):  # A reads the loss curve after the weights: a refit lands in between
+        if threading.current_thread().name == "A":
+            reading.set()
+            assert refitted.wait(60)
+        return loss_curve.fget(self)
+
+    monkeypatch.setattr(L1L2Classifier, "loss_curve_", property(paused))
+    a = threading.Thread(target=lambda: estimator.partial_fit(X, y), name="A")
+    a.start()
+    try:
+        assert reading.wait(60)
+        estimator.set_params(epochs=5, random_state=1).fit(X, y)
+    finally:
+        refitted.set()
+        a.join()
+    assert estimator.loss_curve_ == expected.loss_curve_
+    np.testing.assert_array_equal(estimator.predict_proba(X), expected.predict_proba(X))

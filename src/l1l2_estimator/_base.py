@@ -27,7 +27,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._compat import check_sample_weight, fit_context, validate_params
 from ._ensemble import check_elementwise, train_ensemble
-from ._fitted import changes, publish, restored_on_failure, stand_in
+from ._fitted import changes, publish, stand_in
 from ._graph import PROXIMAL_OPTIMIZERS
 from ._inference import forward
 from ._inputs import float32_weights, is_sparse, to_largest_1, unit_mean, weight_sources
@@ -265,139 +265,141 @@ class L1L2Network(RoutedParams):
                 "it)."
             )
         continuing = (incremental or self.warm_start) and self.__sklearn_is_fitted__()
-        with restored_on_failure(self):
-            if continuing:
-                X, y = self._validate_data(X, y)
-                self._check_targets_continue(y, incremental, classes)
-                state = self._continued_state(incremental)
-                features = self.n_features_in_, getattr(self, "feature_names_in_", None)
-                validated = {}, []
-            else:
-                sparse_y = is_sparse(y)  # a SciPy matrix, or a DataFrame of sparse columns
-                checked = stand_in(self)  # the feature count is published with the network
-                X, y = checked._validate_data(X, y, reset=True)
-                features = checked.n_features_in_, getattr(checked, "feature_names_in_", None)
-                # And whatever else validation recorded (a subclass's _validate_data may).
-                validated = changes(self, checked)
-                state = self._initial_state(
-                    self._targets_from(y, classes, sparse_y, partial=incremental), X.shape[1]
-                )
-            targets, hidden_activation = state["targets"], state["hidden_activation"]
-            units, output_activation, loss = self._output_layer(targets)
-            # scikeras sets this fit's callbacks, and predict's, on the estimator it is called
-            # on; kept there, they rode along in every pickle and copy (after
-            # set_params(callbacks=None) too: a lambda's callback made the fitted estimator
-            # unpicklable). Set on a stand-in, nothing of the estimator changes (a concurrent
-            # fit of the same estimator in another thread is not disturbed either); training
-            # takes them from it, and the NumPy predict needs none.
-            routed = stand_in(self)
-            routed._initialize_callbacks()
-            callbacks = routed._fit_callbacks
-            sample_weight = self._training_weights(
-                X, y, sample_weight, targets, relative=not incremental
+        # What a continued fit starts from, read from one fit's attributes (a refit in another
+        # thread, published meanwhile, had mixed one fit's weights with another's loss curve).
+        source = self._fitted_view() if continuing else self
+        if continuing:
+            X, y = source._validate_data(X, y)
+            source._check_targets_continue(y, incremental, classes)
+            state = source._continued_state(incremental)
+            features = source.n_features_in_, getattr(source, "feature_names_in_", None)
+            validated = {}, []
+        else:
+            sparse_y = is_sparse(y)  # a SciPy matrix, or a DataFrame of sparse columns
+            checked = stand_in(self)  # the feature count is published with the network
+            X, y = checked._validate_data(X, y, reset=True)
+            features = checked.n_features_in_, getattr(checked, "feature_names_in_", None)
+            # And whatever else validation recorded (a subclass's _validate_data may).
+            validated = changes(self, checked)
+            state = self._initial_state(
+                self._targets_from(y, classes, sparse_y, partial=incremental), X.shape[1]
             )
-            X, y, sample_weight = self._validate_sample_weight(X, y, sample_weight)
-            validation = None
-            validation_carried = False
-            if not incremental and self.early_stopping:
-                X, y, sample_weight, validation = self._hold_out_validation(
-                    X, y, sample_weight, state, output_activation
-                )
-                if continuing and self._validation_continues(state):
-                    validation_carried = validation.continue_from(
-                        state["validation_scores"], state["weights"]
-                    )
-            if not incremental:
-                # partial_fit takes them as given (Keras' train_on_batch does): scaled per call,
-                # a class weight would cancel out in a call of one class.
-                sample_weight = unit_mean(sample_weight)
-            else:
-                sample_weight = float32_weights(sample_weight, self.get_params(deep=False))
-            spec = NetworkSpec(
-                layer_sizes=(X.shape[1], *(w.shape[1] for w in state["weights"][::2])),
-                activation=hidden_activation,
-                output=output_activation,
-                loss=loss,
-                proximal=bool(self.proximal_l1),
-                sparse=sp.issparse(X),
+        targets, hidden_activation = state["targets"], state["hidden_activation"]
+        units, output_activation, loss = self._output_layer(targets)
+        # scikeras sets this fit's callbacks, and predict's, on the estimator it is called
+        # on; kept there, they rode along in every pickle and copy (after
+        # set_params(callbacks=None) too: a lambda's callback made the fitted estimator
+        # unpicklable). Set on a stand-in, nothing of the estimator changes (a concurrent
+        # fit of the same estimator in another thread is not disturbed either); training
+        # takes them from it, and the NumPy predict needs none.
+        routed = stand_in(self)
+        routed._initialize_callbacks()
+        callbacks = routed._fit_callbacks
+        sample_weight = self._training_weights(
+            X, y, sample_weight, targets, relative=not incremental
+        )
+        X, y, sample_weight = self._validate_sample_weight(X, y, sample_weight)
+        validation = None
+        validation_carried = False
+        if not incremental and self.early_stopping:
+            X, y, sample_weight, validation = self._hold_out_validation(
+                X, y, sample_weight, state, output_activation
             )
-            losses = state["loss_curve"]
-            # With early_stopping, the held-out score alone stops training, as in
-            # MLPClassifier; partial_fit trains its one epoch.
-            stopping = (
-                None if incremental or validation is not None
-                else (self.tol, self.n_iter_no_change)
-            )
-            rule_start = state["rule_start"]
-            carried = self._carried_rule(losses, rule_start) if continuing and stopping else None
-            if continuing and (carried is None if not incremental else self._penalties_changed()):
-                # The rule starts afresh with this fit's epochs (partial_fit's epochs count in
-                # the training's rule, but under other penalties they start a new one).
-                rule_start = len(losses)
-            result = train(
-                spec,
-                state["optimizer_config"],
-                state["weights"],
-                state["optimizer_state"],
-                X,
-                self._encode_targets(targets, y),
-                sample_weight,
-                l1=float(self.l1),
-                l2=float(self.l2),
-                epochs=1 if incremental else self.epochs,
-                batch_size=batch_rows(self.batch_size),
-                shuffle=self.shuffle,
-                seed=state["shuffle_seed"],
-                initial_epoch=len(losses),
-                stopping=stopping,
-                rule_state=carried,
-                validation=validation,
-                callbacks=callbacks,
-                verbose=self.verbose,
-                # The callbacks' network carries this fit's penalties, not the fitted ones.
-                keras_model=lambda: self._keras_model(
-                    {**state, "optimizer_state": None}, penalties=(self.l1, self.l2)
-                ),
-            )
-            if result.diverged:
-                raise ValueError(
-                    self._divergence_message(
-                        len(losses) + len(result.losses), X, y, sample_weight
-                    )
+            if continuing and source._validation_continues(state):
+                validation_carried = validation.continue_from(
+                    state["validation_scores"], state["weights"]
                 )
-            if validation is not None:
-                # The scores of this training: of the fits before too, where the rule carried.
-                validation_scores = validation.scores
-                validation_start = (
-                    len(losses) - len(state["validation_scores"]) if validation_carried
-                    else len(losses)
+        if not incremental:
+            # partial_fit takes them as given (Keras' train_on_batch does): scaled per call,
+            # a class weight would cancel out in a call of one class.
+            sample_weight = unit_mean(sample_weight)
+        else:
+            sample_weight = float32_weights(sample_weight, self.get_params(deep=False))
+        spec = NetworkSpec(
+            layer_sizes=(X.shape[1], *(w.shape[1] for w in state["weights"][::2])),
+            activation=hidden_activation,
+            output=output_activation,
+            loss=loss,
+            proximal=bool(self.proximal_l1),
+            sparse=sp.issparse(X),
+        )
+        losses = state["loss_curve"]
+        # With early_stopping, the held-out score alone stops training, as in
+        # MLPClassifier; partial_fit trains its one epoch.
+        stopping = (
+            None if incremental or validation is not None
+            else (self.tol, self.n_iter_no_change)
+        )
+        rule_start = state["rule_start"]
+        carried = source._carried_rule(losses, rule_start) if continuing and stopping else None
+        if continuing and (carried is None if not incremental else source._penalties_changed()):
+            # The rule starts afresh with this fit's epochs (partial_fit's epochs count in
+            # the training's rule, but under other penalties they start a new one).
+            rule_start = len(losses)
+        result = train(
+            spec,
+            state["optimizer_config"],
+            state["weights"],
+            state["optimizer_state"],
+            X,
+            self._encode_targets(targets, y),
+            sample_weight,
+            l1=float(self.l1),
+            l2=float(self.l2),
+            epochs=1 if incremental else self.epochs,
+            batch_size=batch_rows(self.batch_size),
+            shuffle=self.shuffle,
+            seed=state["shuffle_seed"],
+            initial_epoch=len(losses),
+            stopping=stopping,
+            rule_state=carried,
+            validation=validation,
+            callbacks=callbacks,
+            verbose=self.verbose,
+            # The callbacks' network carries this fit's penalties, not the fitted ones.
+            keras_model=lambda: self._keras_model(
+                {**state, "optimizer_state": None}, penalties=(self.l1, self.l2)
+            ),
+        )
+        if result.diverged:
+            raise ValueError(
+                self._divergence_message(
+                    len(losses) + len(result.losses), X, y, sample_weight
                 )
-            elif incremental:  # kept, as MLPClassifier keeps them, at the epochs they scored
-                validation_scores = state["validation_scores"]
-                validation_start = state["validation_start"]
-            else:
-                validation_scores = validation_start = None
-            # Before the new state is published: a ConvergenceWarning turned into an error
-            # (``-W error``) fails the fit, which then leaves the estimator as it was.
-            if not incremental and not result.converged and not result.stopped_by_callback:
-                warn_not_converged(
-                    type(self).__name__, self.epochs, stacklevel=4,
-                    by="training loss" if validation is None else "validation score",
-                )
-            self._set_fitted_state(
-                **{
-                    **state,
-                    "weights": result.weights,
-                    "optimizer_state": result.optimizer_state,
-                    "loss_curve": losses + result.losses,
-                    "validation_scores": validation_scores,
-                    "validation_start": validation_start,
-                    "rule_start": rule_start,
-                },
-                n_features_in=features[0],
-                feature_names_in=features[1],
-                validated=validated,
             )
+        if validation is not None:
+            # The scores of this training: of the fits before too, where the rule carried.
+            validation_scores = validation.scores
+            validation_start = (
+                len(losses) - len(state["validation_scores"]) if validation_carried
+                else len(losses)
+            )
+        elif incremental:  # kept, as MLPClassifier keeps them, at the epochs they scored
+            validation_scores = state["validation_scores"]
+            validation_start = state["validation_start"]
+        else:
+            validation_scores = validation_start = None
+        # Before the new state is published: a ConvergenceWarning turned into an error
+        # (``-W error``) fails the fit, which then leaves the estimator as it was.
+        if not incremental and not result.converged and not result.stopped_by_callback:
+            warn_not_converged(
+                type(self).__name__, self.epochs, stacklevel=4,
+                by="training loss" if validation is None else "validation score",
+            )
+        self._set_fitted_state(
+            **{
+                **state,
+                "weights": result.weights,
+                "optimizer_state": result.optimizer_state,
+                "loss_curve": losses + result.losses,
+                "validation_scores": validation_scores,
+                "validation_start": validation_start,
+                "rule_start": rule_start,
+            },
+            n_features_in=features[0],
+            feature_names_in=features[1],
+            validated=validated,
+        )
         return self
 
     def _carried_rule(self, losses, rule_start):

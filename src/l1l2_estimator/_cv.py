@@ -45,7 +45,7 @@ from ._compat import (
     scorer_accepts_sample_weight,
 )
 from ._cv_results import chosen_pair, cv_results, failures_summary, score_member
-from ._fitted import publish, restored_on_failure, stand_in
+from ._fitted import publish, stand_in
 from ._inputs import is_sparse, weight_sources
 from ._params import (
     CLASS_WEIGHT_CONSTRAINT,
@@ -251,9 +251,9 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         self : object
             The fitted estimator.
         """
-        # A search that fails leaves a fitted one exactly as it was, as a failed fit does.
-        with restored_on_failure(self):
-            self._search(X, y, sample_weight, groups)
+        # A search that fails leaves a fitted one exactly as it was, as a failed fit does: it
+        # publishes its attributes only once everything has succeeded.
+        self._search(X, y, sample_weight, groups)
         return self
 
     def _search(self, X, y, sample_weight, groups):

@@ -1,7 +1,11 @@
 """A fit's attributes published in one step: a stand-in for scikit-learn's validation to write
-to, what it changed, the swap that publishes them, and the restore after a failed fit."""
+to, what it changed, and the swap that publishes them.
 
-import contextlib
+A fit writes nothing to its estimator but that last swap, made once training has succeeded, so
+a fit that fails leaves the estimator as it was without restoring anything: restoring the
+attributes found at the start had undone whatever another thread did meanwhile (its
+``set_params``, its whole fit).
+"""
 
 
 def stand_in(estimator):
@@ -35,19 +39,3 @@ def publish(estimator, attributes, absent=()):
     for name in absent:
         updated.pop(name, None)
     estimator.__dict__ = updated
-
-
-@contextlib.contextmanager
-def restored_on_failure(estimator):
-    """Leave ``estimator`` exactly as it was if the block raises (a failed fit).
-
-    Restoring the attributes suffices: training works on a trainer's variables, and a fitted
-    state is published only once training has succeeded.
-    """
-    saved_state = dict(vars(estimator))
-    try:
-        yield
-    except BaseException:
-        # In one step (a predict in another thread never sees an empty estimator).
-        estimator.__dict__ = saved_state
-        raise
