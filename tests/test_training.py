@@ -8,6 +8,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from sklearn.exceptions import ConvergenceWarning
 
 from l1l2_estimator import L1L2Classifier, L1L2Regressor, _graph, _stopping, _trainer_cache
 from l1l2_estimator._inputs import unit_mean
@@ -579,3 +580,37 @@ def test_n_iter_no_change_inf_never_stops_as_in_mlp(binary_data, tmp_path):
     assert load(tmp_path / "never.zip").n_iter_no_change == np.inf
     with pytest.raises(ValueError, match="n_iter_no_change"):
         L1L2Classifier(**params, n_iter_no_change=2.5).fit(X, y)
+
+
+def test_fits_train_under_tensorflows_check_numerics(binary_data):
+    """The loss rule started from an infinite best loss, and its best loss minus tol was an
+    infinity in the graph: under tf.debugging.enable_check_numerics() every fit traced there
+    failed ("Tensor had +Inf values"), and its trainer stayed cached after the checks were off.
+    The rule now starts from a finite best loss and a count of -1."""
+    from l1l2_estimator import L1L2ClassifierCV
+
+    X, y = binary_data
+    settings = dict(hidden_layer_sizes=(3,), epochs=15, random_state=0)
+
+    def fits():
+        return [
+            L1L2Classifier(**settings).fit(X, y).predict_proba(X),
+            L1L2Classifier(**settings, tol=1e39).fit(X, y).loss_curve_,
+            L1L2Classifier(**settings).partial_fit(X, y).predict_proba(X),
+            L1L2Regressor(**settings, early_stopping=True).fit(X, X[:, 0]).predict(X),
+            L1L2ClassifierCV(l1s=[0, 1e-3], l2s=[0], cv=2, **settings).fit(X, y)
+            .cv_results_["mean_test_score"],
+        ]
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        expected = fits()
+        _trainer_cache.trainers.clear()
+        tf.debugging.enable_check_numerics()
+        try:
+            checked = fits()
+        finally:
+            tf.debugging.disable_check_numerics()
+            _trainer_cache.trainers.clear()
+    for got, want in zip(checked, expected, strict=True):
+        np.testing.assert_array_equal(got, want)

@@ -19,6 +19,7 @@ import tensorflow as tf
 from ._compat import require_usable_tensorflow
 from ._graph import compile_functions, patience_input, tol_input
 from ._params import new_optimizer
+from ._stopping import FRESH_RULE
 from ._trainer_cache import NetworkSpec, Trainer, trainer_key, trainers
 
 
@@ -273,8 +274,8 @@ def _idle_inputs(n_features, n_targets):
         tol=tf.constant(0.0),
         n_iter_no_change=tf.constant(1),
         use_rule=tf.constant(False),
-        best_loss=tf.constant([np.inf]),
-        no_improvement=tf.constant([0]),
+        best_loss=tf.constant([FRESH_RULE[0]]),
+        no_improvement=tf.constant([FRESH_RULE[1]]),
         stopped=tf.constant([False]),
         return_at_most=tf.constant(-1),
     )
@@ -345,7 +346,7 @@ class _Packing:
         n_members = n_streams * n_pairs
         self.weights = [[np.asarray(w, np.float32) for w in weights] for _ in range(n_members)]
         self.curves = [[] for _ in range(n_members)]
-        self.rule = np.array([[np.inf, 0]] * n_members, dtype=np.float64)
+        self.rule = np.array([FRESH_RULE] * n_members, dtype=np.float64)
         self.finished = np.zeros(n_members, bool)
         self.converged = np.zeros(n_members, bool)
         self.diverged = np.zeros(n_members, bool)

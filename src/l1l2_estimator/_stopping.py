@@ -99,13 +99,23 @@ def warn_not_converged(name, epochs, stacklevel, by="training loss"):
     )
 
 
+# The rule before its first epoch: no best loss yet, which a count of -1 says (the first epoch
+# always improves, as on MLPClassifier's infinite best loss), beside a finite best loss, so that
+# the training graph computes no infinity (under ``tf.debugging.enable_check_numerics`` an
+# infinite best loss minus ``tol`` failed every fit).
+FRESH_RULE = (float(np.finfo(np.float32).max), -1)
+
+
 def loss_rule(loss, best_loss, no_improvement, tol, n_iter_no_change):
     """One epoch of MLPClassifier's rule, element-wise over members: returns the new best loss,
-    the new count of epochs without an improvement by ``tol``, and whether to stop."""
+    the new count of epochs without an improvement by ``tol``, and whether to stop (a count of
+    -1 is a rule that has no best loss yet: ``FRESH_RULE``)."""
     # In float32, best_loss - tol is best_loss itself once tol is below half its spacing (a
     # loss above 2048 under the default tol): an unchanged loss had counted as an improvement,
     # and training ran on. As MLPClassifier's float64 rule, it is one only with tol = 0.
-    improved = (loss <= best_loss - tol) & ((loss < best_loss) | (tol <= 0))
+    improved = (no_improvement < 0) | (
+        (loss <= best_loss - tol) & ((loss < best_loss) | (tol <= 0))
+    )
     no_improvement = tf.where(improved, tf.zeros_like(no_improvement), no_improvement + 1)
     return tf.minimum(best_loss, loss), no_improvement, no_improvement > n_iter_no_change
 
@@ -118,9 +128,10 @@ def loss_rule_state(losses, tol):
     fit would; each of ours had started the rule afresh, and never stopped when ``epochs`` was
     at most ``n_iter_no_change``."""
     tol = np.float32(min(float(tol), float(np.finfo(np.float32).max)))
-    best, count = np.float32(np.inf), 0
+    best, count = np.float32(FRESH_RULE[0]), FRESH_RULE[1]
     for loss in np.asarray(losses, dtype=np.float32):
-        count = 0 if loss <= best - tol and (loss < best or tol <= 0) else count + 1
+        improved = count < 0 or (loss <= best - tol and (loss < best or tol <= 0))
+        count = 0 if improved else count + 1
         best = min(best, loss)
     return float(best), count
 

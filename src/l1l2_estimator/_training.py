@@ -17,6 +17,7 @@ from keras.callbacks import CallbackList
 from ._compat import detach_model, require_usable_tensorflow
 from ._graph import compile_functions, patience_input, tol_input
 from ._params import new_optimizer
+from ._stopping import FRESH_RULE
 from ._trainer_cache import Trainer, trainer_key, trainers
 
 
@@ -104,8 +105,8 @@ def train(
             tol=tol_input(stopping),
             n_iter_no_change=patience_input(stopping),
             use_rule=tf.constant(stopping is not None),
-            best_loss=tf.constant([np.inf if rule_state is None else rule_state[0]], tf.float32),
-            no_improvement=tf.constant([0 if rule_state is None else rule_state[1]], tf.int32),
+            best_loss=tf.constant([(rule_state or FRESH_RULE)[0]], tf.float32),
+            no_improvement=tf.constant([(rule_state or FRESH_RULE)[1]], tf.int32),
             stopped=tf.constant([False]),
             return_at_most=tf.constant(-1, tf.int32),
         )
