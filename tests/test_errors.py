@@ -557,6 +557,26 @@ def test_divergence_under_a_huge_penalty_names_the_penalty():
     assert "smaller penalties" not in str(raised.value)  # the defaults are not named
 
 
+def test_divergence_from_huge_values_names_their_size_not_the_learning_rate():
+    """Features or a regressor's target of about 1e19 and more have squares beyond float32's
+    range (in the gradients, Adam's moments, the squared error): the fit diverges whatever the
+    learning rate, and the advice said to lower it (it was 1e-10)."""
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(n_samples=300, n_features=5, random_state=0)
+    with pytest.raises(ValueError, match="diverged") as raised:
+        L1L2Classifier(hidden_layer_sizes=(4,), epochs=30, random_state=0,
+                       learning_rate=1e-10).fit(X * 1e20, y)
+    message = str(raised.value)
+    largest = f"{np.abs(X * 1e20).max():.3g}"
+    assert f"X holds values as large as {largest}, whose squares overflow float32" in message
+    assert "lower learning_rate" not in message
+    with pytest.raises(ValueError, match="diverged") as raised:
+        L1L2Regressor(hidden_layer_sizes=(4,), epochs=30, random_state=0).fit(X, X[:, 0] * 1e20)
+    assert "y holds values as large as" in str(raised.value)
+    assert "lower learning_rate" not in str(raised.value)
+
+
 def test_non_finite_weights_after_the_last_step_are_divergence_too():
     """A step beyond float32's range: the epoch's loss (of its one batch, before the step) is
     finite but the weights after its last step are not. partial_fit refuses them as fit does,

@@ -34,6 +34,19 @@ def divergence_advice(params, X=None, y=None, sample_weight=None):
             "X, y or sample_weight holds NaN or infinite values, which assume_finite=True "
             "(scikit-learn's config) let through unchecked: remove or impute them"
         )
+    huge = _values_whose_squares_overflow(X, y if "loss" in params else None)
+    if huge:
+        # Gradients, Adam's moments and the squared error hold their squares: no learning
+        # rate helps (1e-10 diverged as 3e-3 did), while MLPClassifier computes in float64.
+        regressor = "TransformedTargetRegressor(regressor=..., transformer=StandardScaler())"
+        fixes = {"X": "standardize the features (StandardScaler)",
+                 "y": f"scale the target ({regressor})"}
+        return "; ".join(
+            f"{name} holds values as large as {largest:.3g}, whose squares overflow float32 "
+            f"(beyond {_SQUARE_OVERFLOWS:.3g}), in which the network trains, whatever the "
+            f"learning rate: {fixes[name]}"
+            for name, largest in huge
+        )
     config = optimizer_config(params)
     rate = config["config"].get("learning_rate")
     if "optimizer__learning_rate" in params:
@@ -69,6 +82,25 @@ def divergence_advice(params, X=None, y=None, sample_weight=None):
     if large:
         advice += f", or use smaller penalties ({', '.join(large)})"
     return advice if config["class_name"] == "Adam" else f"{advice}, or choose optimizer='adam'"
+
+
+# The largest float32 whose square float32 holds.
+_SQUARE_OVERFLOWS = float(np.sqrt(np.finfo(np.float32).max))
+
+
+def _values_whose_squares_overflow(X, y):
+    """``[(name, largest magnitude)]`` of ``X`` and a regressor's ``y`` (None for a classifier)
+    whose largest magnitude has a square beyond float32's range."""
+    found = []
+    for name, values in (("X", X), ("y", y)):
+        if values is None:
+            continue
+        values = values.data if sp.issparse(values) else np.asarray(values)
+        if values.size and values.dtype.kind in "fiu":
+            largest = float(np.max(np.abs(values)))
+            if largest > _SQUARE_OVERFLOWS:
+                found.append((name, largest))
+    return found
 
 
 # Frames of the package between a fit and the user's line, when the package itself calls fit
