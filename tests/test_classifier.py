@@ -1053,7 +1053,8 @@ def test_class_and_sample_weights_train_as_their_ratios_whatever_their_product(
         np.testing.assert_array_equal(got, want)
 
 
-@pytest.mark.parametrize("how", ["fit", "class_weight", "partial_fit", "search"])
+@pytest.mark.parametrize("how", ["fit", "class_weight", "partial_fit", "search",
+                                 "early_stopping"])
 def test_tiny_weights_train_under_numpys_errors_raised(binary_data, how):
     """Weights spanning 65 decades underflow where they are scaled and cast to float32, as
     intended; under np.seterr(all="raise") that underflow raised FloatingPointError (and under
@@ -1066,6 +1067,10 @@ def test_tiny_weights_train_under_numpys_errors_raised(binary_data, how):
         if how == "partial_fit":
             return L1L2Classifier(**settings).partial_fit(X, y, classes=[0, 1],
                                                           sample_weight=weights ** (2 / 3))
+        if how == "early_stopping":  # held-out weights scaled to a largest of 1
+            spread = np.where(np.arange(len(y)) % 2, 1e10, 1e-300)
+            return L1L2Classifier(**settings, early_stopping=True).fit(
+                X, y, sample_weight=spread)
         if how == "search":
             return L1L2ClassifierCV(l1s=[0], l2s=[0], cv=2, **settings).fit(
                 X, y, sample_weight=weights)

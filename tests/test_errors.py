@@ -1257,3 +1257,33 @@ def test_partial_fit_continues_one_fit_while_another_thread_refits(binary_data, 
         a.join()
     assert estimator.loss_curve_ == expected.loss_curve_
     np.testing.assert_array_equal(estimator.predict_proba(X), expected.predict_proba(X))
+
+
+@pytest.mark.parametrize("how", ["fit", "warm_start", "partial_fit"])
+def test_what_a_subclass_records_in_validation_is_published_only_with_the_fit(how):
+    """A continued fit ran its checks on a view that shares the estimator's attributes: what a
+    subclass's _validate_data recorded there stayed after the fit failed."""
+
+    class Recording(L1L2Classifier):
+        def _validate_data(self, X=None, y=None, reset=False, y_numeric=False):
+            X, y = super()._validate_data(X, y, reset=reset, y_numeric=y_numeric)
+            self.rows_seen_ = len(X)
+            return X, y
+
+    X = rng.normal(size=(90, 3))
+    y = (X[:, 0] > 0).astype(int)
+    estimator = Recording(hidden_layer_sizes=(4,), epochs=2, random_state=0).fit(X, y)
+    assert estimator.rows_seen_ == 90
+    estimator.set_params(warm_start=how == "warm_start", learning_rate=1e30)
+    with pytest.raises(ValueError, match="diverged"):
+        if how == "partial_fit":
+            estimator.partial_fit(X[:50] * 1e30, y[:50])
+        else:
+            estimator.fit(X[:50] * 1e30, y[:50])
+    assert estimator.rows_seen_ == 90  # as it was
+    estimator.set_params(learning_rate=1e-3)
+    if how == "partial_fit":
+        estimator.partial_fit(X[:60], y[:60])
+    else:
+        estimator.fit(X[:60], y[:60])
+    assert estimator.rows_seen_ == 60  # published with the fit

@@ -299,6 +299,12 @@ def test_divergence_advice_for_poisson_keeps_the_target_non_negative(counts):
     X, y, _, _ = counts
     with pytest.raises(ValueError, match="for loss='poisson', divide the target by a positive"):
         L1L2Regressor(loss="poisson", learning_rate=0.5, epochs=50, random_state=0).fit(
+            X, y * 1e10
+        )
+    # Beyond 1.84e19 the gradients' squares overflow float32 whatever the rate.
+    with pytest.raises(ValueError, match=r"y holds values as large as .* divide the target by a "
+                                         r"positive constant \(loss='poisson' needs y >= 0\)"):
+        L1L2Regressor(loss="poisson", learning_rate=0.5, epochs=50, random_state=0).fit(
             X, y * 1e30
         )
     with pytest.raises(ValueError, match="divide it by a positive constant"):

@@ -265,15 +265,19 @@ class L1L2Network(RoutedParams):
                 "it)."
             )
         continuing = (incremental or self.warm_start) and self.__sklearn_is_fitted__()
-        # What a continued fit starts from, read from one fit's attributes (a refit in another
-        # thread, published meanwhile, had mixed one fit's weights with another's loss curve).
-        source = self._fitted_view() if continuing else self
+        source = self
         if continuing:
+            # What a continued fit starts from, read from a copy of one fit's attributes (a
+            # refit in another thread, published meanwhile, had mixed one fit's weights with
+            # another's loss curve); what its checks record there (a subclass's
+            # _validate_data may) is published with the fit, as a fresh fit's validation is.
+            found = stand_in(self)
+            source = stand_in(found)
             X, y = source._validate_data(X, y)
             source._check_targets_continue(y, incremental, classes)
             state = source._continued_state(incremental)
             features = source.n_features_in_, getattr(source, "feature_names_in_", None)
-            validated = {}, []
+            validated = changes(found, source)
         else:
             sparse_y = is_sparse(y)  # a SciPy matrix, or a DataFrame of sparse columns
             checked = stand_in(self)  # the feature count is published with the network
@@ -920,7 +924,7 @@ class L1L2Network(RoutedParams):
         targets, activation = state["targets"], state["hidden_activation"]
         # Scaled to a largest weight of 1: accuracy and R² do not change, and weights near
         # float64's largest number no longer overflow their sums (NaN scores, kept silently).
-        weight_val = weight_val / np.max(weight_val)
+        weight_val = to_largest_1(weight_val)
 
         def score(weights):
             output = forward(X_val, weights[::2], weights[1::2], activation, output_activation)

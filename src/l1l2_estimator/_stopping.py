@@ -39,8 +39,12 @@ def divergence_advice(params, X=None, y=None, sample_weight=None):
         # Gradients, Adam's moments and the squared error hold their squares: no learning
         # rate helps (1e-10 diverged as 3e-3 did), while MLPClassifier computes in float64.
         regressor = "TransformedTargetRegressor(regressor=..., transformer=StandardScaler())"
-        fixes = {"X": "standardize the features (StandardScaler)",
-                 "y": f"scale the target ({regressor})"}
+        fixes = {
+            "X": "standardize the features (StandardScaler)",
+            # Its y must stay >= 0: scaled, not standardized.
+            "y": "divide the target by a positive constant (loss='poisson' needs y >= 0)"
+            if params.get("loss") == "poisson" else f"scale the target ({regressor})",
+        }
         return "; ".join(
             f"{name} holds values as large as {largest:.3g}, whose squares overflow float32 "
             f"(beyond {_SQUARE_OVERFLOWS:.3g}), in which the network trains, whatever the "
