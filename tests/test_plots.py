@@ -985,6 +985,40 @@ def test_each_task_refuses_the_other_tasks_picture(fitted_regression, fitted_bin
         plots.plot_confusion_matrix(fitted_regression, X[:, :6], y)
 
 
+@pytest.mark.parametrize("form", ["numbers as text", "sparse column"])
+def test_prediction_error_takes_the_targets_fit_takes(fitted_regression, regression_split, form):
+    """A target of numbers written as text, or a sparse column, which fit and score take, failed
+    inside NumPy (a ufunc without a loop for '<U32'; len() of an unsized object)."""
+    _, _, X_test, y_test = regression_split
+    given = (y_test.astype(str) if form == "numbers as text"
+             else scipy.sparse.csr_matrix(y_test[:, None]))
+    display = plots.plot_prediction_error(fitted_regression, X_test, given)
+    np.testing.assert_allclose(display.y_true, y_test)
+    assert f"R² {fitted_regression.score(X_test, y_test):.3f}" in display.ax_.get_title()
+
+
+def test_save_plots_refuses_a_regressor_of_several_outputs_before_its_folder(
+    regression_split, tmp_path
+):
+    """Given one test column, save_plots made its folder and fitted the whole path before
+    failing inside r2_score; the README says it refuses several targets first."""
+    X_train, y_train, X_test, y_test = regression_split
+    Y = np.column_stack([y_train, -y_train]) / y_train.std()
+    reg = L1L2Regressor(**{**FAST, "epochs": 2}).fit(X_train, Y)
+    with pytest.raises(ValueError, match="save_plots draws one target; the estimator predicts 2"):
+        plots.save_plots(reg, X_train, Y, X_test, y_test / y_train.std(), tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("function", ["plot_prediction_error", "plot_confusion_matrix"])
+def test_a_class_given_for_an_estimator_is_named_so(function, binary_data):
+    """The class L1L2Regressor was called 'not a regressor (got type)'."""
+    X, y = binary_data
+    estimator = L1L2Regressor if function == "plot_prediction_error" else L1L2Classifier
+    with pytest.raises(TypeError, match=rf"the class {estimator.__name__} \(an instance is "):
+        getattr(plots, function)(estimator, X, y)
+
+
 def test_prediction_error_of_several_targets_says_to_draw_each(regression_split):
     X_train, y_train, _, _ = regression_split
     Y = np.column_stack([y_train, -y_train]) / y_train.std()

@@ -340,7 +340,7 @@ def path_estimator(estimator):
             "L1L2Regressor, or a Pipeline ending in one"
             + (", or a fitted search over one with refit, such as L1L2ClassifierCV or "
                "GridSearchCV" if unfitted_search else "")
-            + f"); got {'an unfitted ' if unfitted_search else ''}{_described(network)}."
+            + f"); got {'an unfitted ' if unfitted_search else ''}{described(network)}."
         )
     return estimator, network, scored_by
 
@@ -350,7 +350,7 @@ def _is_estimator(value):
     return hasattr(value, "get_params") and not isinstance(value, type)
 
 
-def _described(value):
+def described(value):
     """How a message names what was given instead of an estimator."""
     if isinstance(value, type):
         return f"the class {value.__name__} (an instance is needed: {value.__name__}())"

@@ -42,6 +42,7 @@ from ._path import (
     DEFAULT_L1_VALUES,
     RegularizationPath,
     checked_path_inputs,
+    described,
     final_step,
     is_any_search,
     regularization_path,
@@ -50,6 +51,7 @@ from ._path import (
 )
 from ._plot_files import FILE_NAMES
 from ._stopping import warnings_point_higher
+from .regressor import scored_targets
 
 __all__ = [
     "DEFAULT_L1_VALUES",
@@ -108,6 +110,32 @@ def _fitted_network(estimator):
     check_is_fitted(network)
     check_is_fitted(estimator)
     return network
+
+
+def _check_task(estimator, task, function):
+    """TypeError unless ``estimator`` is an instance whose ``score`` measures ``task``
+    ("accuracy" for a classifier, "R²" for a regressor), naming the picture of the other."""
+    network = final_step(estimator)
+    if isinstance(network, type):
+        raise TypeError(f"{function} needs a fitted estimator; got {described(network)}.")
+    if score_name(estimator) != task:
+        needs, other, instead = (
+            ("a classifier", "a regressor", "plot_prediction_error") if task == "accuracy"
+            else ("a regressor", "a classifier", "plot_confusion_matrix")
+        )
+        raise TypeError(
+            f"{function} needs {needs}; for {other}, use {instead} (got "
+            f"{type(network).__name__})."
+        )
+
+
+def _one_output(n_outputs, function):
+    """ValueError for a regressor of ``n_outputs`` > 1, which ``function`` cannot draw."""
+    if n_outputs > 1:
+        raise ValueError(
+            f"{function} draws one target; the estimator predicts {n_outputs}. Draw each column, "
+            "e.g. PredictionErrorDisplay.from_predictions(y[:, 0], estimator.predict(X)[:, 0])."
+        )
 
 
 def _check_one_target(y, regression, function):
@@ -175,11 +203,7 @@ def plot_confusion_matrix(
     _require_matplotlib()
     from sklearn.metrics import ConfusionMatrixDisplay
 
-    if score_name(estimator) != "accuracy":
-        raise TypeError(
-            "plot_confusion_matrix needs a classifier; for a regressor, use "
-            f"plot_prediction_error (got {type(final_step(estimator)).__name__})."
-        )
+    _check_task(estimator, "accuracy", "plot_confusion_matrix")
     _fitted_network(estimator)
     _check_one_target(y, regression=False, function="plot_confusion_matrix")
     check_consistent_length(X, y, sample_weight)
@@ -255,22 +279,14 @@ def plot_prediction_error(
     _require_matplotlib()
     from sklearn.metrics import PredictionErrorDisplay, r2_score
 
-    if score_name(estimator) != "R²":
-        raise TypeError(
-            "plot_prediction_error needs a regressor; for a classifier, use "
-            f"plot_confusion_matrix (got {type(final_step(estimator)).__name__})."
-        )
+    _check_task(estimator, "R²", "plot_prediction_error")
     _fitted_network(estimator)
     _check_one_target(y, regression=True, function="plot_prediction_error")
     check_consistent_length(X, y, sample_weight)
     y_pred = np.asarray(estimator.predict(X))
-    if y_pred.ndim > 1 and y_pred.shape[1] > 1:
-        raise ValueError(
-            f"plot_prediction_error draws one target; the estimator predicts {y_pred.shape[1]}. "
-            "Draw each column, e.g. PredictionErrorDisplay.from_predictions(y[:, 0], "
-            "estimator.predict(X)[:, 0])."
-        )
-    y = np.asarray(y)
+    _one_output(y_pred.shape[1] if y_pred.ndim > 1 else 1, "plot_prediction_error")
+    # As fit and score take it: a sparse column made dense, numbers written as text read.
+    y = np.asarray(scored_targets(y), dtype=np.float64)
     y_pred, y = y_pred.reshape(len(y_pred)), y.reshape(len(y))
     display = PredictionErrorDisplay.from_predictions(
         y, y_pred, kind=kind, subsample=subsample, random_state=random_state, ax=ax
@@ -770,7 +786,9 @@ def save_plots(
             f"dpi must be a number > 0, 'figure' or None, as matplotlib's savefig takes it; got "
             f"{dpi!r}."
         )
-    _fitted_network(estimator)
+    network = _fitted_network(estimator)
+    if regression:
+        _one_output(getattr(network, "n_outputs_", 1), "save_plots")
     sizes = _figure_sizes(estimator, regression)
     _check_pixels(dpi, sizes)
     _check_one_target(y_test, regression, "save_plots")
