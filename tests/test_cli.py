@@ -431,6 +431,16 @@ ERROR_CASES.update({
         ["--csv", "{huge}", "--target", "y"],
         "feature column 'a' holds numbers too large to standardize, such as '2.4e200' on line 3",
     ),
+    # Their variance underflows to 0: StandardScaler left them unscaled, a feature became 0 in
+    # float32 (accuracy at chance) and a target's R² was printed as 0.0000.
+    "numbers too small to standardize": (
+        ["--csv", "{tiny}", "--target", "y"],
+        "feature column 'a' holds numbers too small to standardize, such as '2.4e-200' on line 3",
+    ),
+    "a target too small to standardize": (
+        ["--csv", "{tiny_target}", "--target", "y", "--task", "regression"],
+        "target column 'y' holds numbers too small to standardize, such as '3e-200' on line 3",
+    ),
     "a thousands separator": (
         ["--csv", "{thousands}", "--target", "y"],
         "got '1,000' on line 3 (a thousands separator, or a decimal comma?",
@@ -487,6 +497,8 @@ def broken_csv_files(folder):
         "row_names": '"a","b","y"\n"1",1,3,"x"\n"2",2,4,"z"\n"3",5,6,"x"\n',
         "counted": "a,b,y\n0,1,3,x\n1,2,4,z\n2,5,6,x\n",
         "huge": "a,b,y\n1,2,x\n2.4e200,4,z\n-2e200,6,x\n7,8,z\n",
+        "tiny": "a,b,y\n1e-201,2,x\n2.4e-200,4,z\n-2e-200,6,x\n0,8,z\n",
+        "tiny_target": "a,b,y\n1,2,1e-200\n3,4,3e-200\n5,6,-2e-200\n7,8,0\n",
         "huge_integer": f"a,b,y\n{'9' * 400},2,x\n3,4,z\n5,6,x\n7,8,z\n",
         "empty_row": "a,b,y\n" + "1,2,x\n3,4,z\n" * 4 + ",,\n" + "5,6,x\n7,8,z\n" * 4,
         "thousands": "a,b,y\n1,2,x\n\"1,000\",4,z\n",

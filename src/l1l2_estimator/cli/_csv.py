@@ -383,17 +383,21 @@ def _number(value):
 
 
 def _refuse_unscalable(values, column, name, rows, kind):
-    """UsageError for a column so large that standardizing it overflows float64 (its variance
-    becomes infinite: StandardScaler would make it NaN), naming its largest value."""
-    with np.errstate(over="ignore", invalid="ignore"):
+    """UsageError for a column that standardizing cannot scale, naming its largest value: so
+    large that its variance overflows float64 (StandardScaler would make it NaN), or so small
+    that the variance of differing values underflows to 0 (StandardScaler would leave them as
+    they are: a feature then becomes 0 in float32, and a target's R² is undefined)."""
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
         spread = np.var(values)
-    if not np.isfinite(spread):
-        index = int(np.argmax(np.abs(values)))
-        text = rows.cell(index, name, column.iloc[index])
-        raise UsageError(
-            f"{kind} {name!r} holds numbers too large to standardize, such as {text!r} on line "
-            f"{rows.line(index)} (their variance overflows float64); rescale the column"
-        )
+    if np.isfinite(spread) and (spread > 0 or np.ptp(values) == 0):
+        return
+    index = int(np.argmax(np.abs(values)))
+    text = rows.cell(index, name, column.iloc[index])
+    size, how = ("large", "overflows float64") if spread else ("small", "underflows to 0")
+    raise UsageError(
+        f"{kind} {name!r} holds numbers too {size} to standardize, such as {text!r} on line "
+        f"{rows.line(index)} (their variance {how}); rescale the column"
+    )
 
 
 def _refuse_non_finite(values, column, name, rows, kind):
