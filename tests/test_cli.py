@@ -1587,3 +1587,22 @@ def test_simulated_data_is_counted_with_the_copies_a_run_makes(capsys, monkeypat
     code, _, err = run_cli(capsys, "--samples", "1000")
     assert code == 2
     assert "make 20,000 simulated values, about 0 MiB, and a run holds about 4 times that" in err
+
+
+def test_a_class_without_test_rows_is_named_and_left_out_of_the_report(capsys, tmp_path):
+    """A class of 2 rows in 200 can land wholly in the training split: the report scored it
+    0.000 with support 0, so its macro average read 0.500 with every test row right."""
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame(rng.normal(size=(200, 3)), columns=["a", "b", "c"])
+    frame["label"] = "common"
+    frame.loc[[5, 9], "label"] = "rare"
+    path = tmp_path / "two_rare.csv"
+    frame.to_csv(path, index=False)
+    code, out, err = run_cli(capsys, "--csv", str(path), "--target", "label", "--epochs", "20")
+    assert code == 0, err
+    header, rows = confusion_rows(out)
+    assert list(rows) == ["common", "rare"]  # the matrix keeps every class
+    assert rows["common"][1] == 0  # (never predicted, else its precision is a result)
+    report = out.split("Classification report:")[1]
+    assert "rare" not in report.split("accuracy")[0]
+    assert "Class 'rare' has no rows in the test split: left out of the report." in report
