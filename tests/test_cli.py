@@ -1531,6 +1531,33 @@ def test_a_regression_test_split_of_one_target_value_is_refused_before_fitting(
     )
 
 
+def test_a_regression_training_split_of_one_target_value_is_refused_before_fitting(
+    capsys, tmp_path, monkeypatch
+):
+    """A target that is 0 but in one row, which the split put in the test part: the network
+    trained on a constant and the run printed an R² without a word."""
+    from sklearn.model_selection import train_test_split
+
+    rows = 40
+    y = np.zeros(rows)
+    y[7] = 1.0
+    seed = next(
+        seed for seed in range(100)
+        if np.ptp(train_test_split(y, test_size=0.25, random_state=seed)[0]) == 0
+    )
+    path = tmp_path / "one_value.csv"
+    frame = pd.DataFrame(np.random.default_rng(0).normal(size=(rows, 3)), columns=["a", "b", "c"])
+    frame.assign(target=y).to_csv(path, index=False)
+    monkeypatch.setattr(_run, "run", None)  # refused before anything is fitted
+    code, _, err = run_cli(capsys, "--csv", str(path), "--target", "target", "--task",
+                           "regression", "--seed", str(seed))
+    assert code == 2
+    assert err == (
+        "l1l2-estimator: error: the training split's target is 0 in all of its 30 rows, so "
+        "there is nothing to learn; use a smaller --test-size or another --seed\n"
+    )
+
+
 def test_scores_far_from_0_and_1_print_in_a_few_digits():
     """An R² of -4.6e303 (a feature cell of 1e150 in the test split) printed as 300 digits."""
     from types import SimpleNamespace

@@ -70,7 +70,7 @@ def prepare(args):
     except ValueError as error:  # e.g. a class with a single row cannot be stratified
         raise UsageError(f"cannot split the data with --test-size {args.test_size}: {error}")
     if regression:
-        _check_test_target(y_test)
+        _check_split_targets(y_train, y_test)
     if args.grid:
         _check_grid_folds(y_train, args.test_size, regression)
     if args.plot is not None:
@@ -111,18 +111,22 @@ def _check_split(test_size, n_rows, classes, hint="", advice=""):
         )
 
 
-def _check_test_target(y_test):
-    """Refuse a regression test split whose target is one value: its R² is undefined
-    (scikit-learn's ``r2_score`` gives 0 for imperfect predictions, and it had been reported
-    so)."""
+def _check_split_targets(y_train, y_test):
+    """Refuse a regression split whose target is one value in either part: in the training
+    split there is nothing to learn (the network would predict a constant), and in the test
+    split R² is undefined (scikit-learn's ``r2_score`` gives 0 for imperfect predictions)."""
     import numpy as np
 
-    values = np.unique(y_test)
-    if len(values) == 1:
-        raise UsageError(
-            f"the test split's target is {values[0]:g} in all of its {len(y_test)} rows, so its "
-            "R² is undefined; use a larger --test-size or another --seed"
-        )
+    for part, y, what, advice in (
+        ("training", y_train, "there is nothing to learn", "a smaller --test-size"),
+        ("test", y_test, "its R² is undefined", "a larger --test-size"),
+    ):
+        values = np.unique(y)
+        if len(values) == 1:
+            raise UsageError(
+                f"the {part} split's target is {values[0]:g} in all of its {len(y)} rows, so "
+                f"{what}; use {advice} or another --seed"
+            )
 
 
 def _check_grid_folds(y_train, test_size, regression):
