@@ -1504,46 +1504,27 @@ def test_characters_the_pictures_font_lacks_are_one_note(capsys):
     )
 
 
-def test_a_regression_test_split_of_one_target_value_is_refused_before_fitting(
-    capsys, tmp_path, monkeypatch
+@pytest.mark.parametrize("part, nonzero, message", [
+    # Its R² is undefined, and was reported as 0.0000 (scikit-learn's r2_score returns 0 for
+    # imperfect predictions of a constant target).
+    ("test", [5, 17, 31], "the test split's target is 0 in all of its 10 rows, so its R² is "
+                          "undefined; use a larger --test-size or another --seed"),
+    # The network trained on a constant and the run printed an R² without a word.
+    ("training", [7], "the training split's target is 0 in all of its 30 rows, so there is "
+                      "nothing to learn; use a smaller --test-size or another --seed"),
+])
+def test_a_regression_split_of_one_target_value_is_refused_before_fitting(
+    capsys, tmp_path, monkeypatch, part, nonzero, message
 ):
-    """Its R² is undefined, and was reported as 0.0000 (scikit-learn's r2_score returns 0 for
-    imperfect predictions of a constant target)."""
     from sklearn.model_selection import train_test_split
 
     rows = 40
     y = np.zeros(rows)
-    y[[5, 17, 31]] = [1.0, 2.0, 3.0]
+    y[nonzero] = np.arange(1.0, len(nonzero) + 1)
+    which = 0 if part == "training" else 1
     seed = next(
         seed for seed in range(100)
-        if np.ptp(train_test_split(y, test_size=0.25, random_state=seed)[1]) == 0
-    )
-    path = tmp_path / "zeros.csv"
-    frame = pd.DataFrame(np.random.default_rng(0).normal(size=(rows, 3)), columns=["a", "b", "c"])
-    frame.assign(target=y).to_csv(path, index=False)
-    monkeypatch.setattr(_run, "run", None)  # refused before anything is fitted
-    code, _, err = run_cli(capsys, "--csv", str(path), "--target", "target", "--task",
-                           "regression", "--seed", str(seed))
-    assert code == 2
-    assert err == (
-        "l1l2-estimator: error: the test split's target is 0 in all of its 10 rows, so its R² "
-        "is undefined; use a larger --test-size or another --seed\n"
-    )
-
-
-def test_a_regression_training_split_of_one_target_value_is_refused_before_fitting(
-    capsys, tmp_path, monkeypatch
-):
-    """A target that is 0 but in one row, which the split put in the test part: the network
-    trained on a constant and the run printed an R² without a word."""
-    from sklearn.model_selection import train_test_split
-
-    rows = 40
-    y = np.zeros(rows)
-    y[7] = 1.0
-    seed = next(
-        seed for seed in range(100)
-        if np.ptp(train_test_split(y, test_size=0.25, random_state=seed)[0]) == 0
+        if np.ptp(train_test_split(y, test_size=0.25, random_state=seed)[which]) == 0
     )
     path = tmp_path / "one_value.csv"
     frame = pd.DataFrame(np.random.default_rng(0).normal(size=(rows, 3)), columns=["a", "b", "c"])
@@ -1552,10 +1533,7 @@ def test_a_regression_training_split_of_one_target_value_is_refused_before_fitti
     code, _, err = run_cli(capsys, "--csv", str(path), "--target", "target", "--task",
                            "regression", "--seed", str(seed))
     assert code == 2
-    assert err == (
-        "l1l2-estimator: error: the training split's target is 0 in all of its 30 rows, so "
-        "there is nothing to learn; use a smaller --test-size or another --seed\n"
-    )
+    assert err == f"l1l2-estimator: error: {message}\n"
 
 
 def test_scores_far_from_0_and_1_print_in_a_few_digits():
