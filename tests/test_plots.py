@@ -101,6 +101,22 @@ def test_confusion_matrix_is_labelled_by_class(fitted_multiclass, multiclass_dat
     assert f"accuracy {accuracy:.3f}" in ax.get_title()
 
 
+@pytest.mark.parametrize(
+    "labels, ticks",
+    [(pd.array([True, False] * 20, dtype="boolean"), ["False", "True"]),
+     (pd.array([1, 2] * 20, dtype="Int64"), ["1", "2"])],
+)
+def test_confusion_matrix_names_nullable_labels_as_given(labels, ticks):
+    """classes_ of nullable labels are float64 (as MLPClassifier's); the ticks had read 0.0 and
+    1.0 where scikit-learn's ConfusionMatrixDisplay writes the labels of y."""
+    X = np.random.default_rng(0).normal(size=(40, 2))
+    y = pd.Series(labels)
+    model = L1L2Classifier(**{**FAST, "epochs": 2}).fit(X, y)
+    display = plots.plot_confusion_matrix(model, X, y)
+    assert [tick.get_text() for tick in display.ax_.get_xticklabels()] == ticks
+    assert display.confusion_matrix.sum() == len(y)
+
+
 def test_confusion_matrix_counts_every_row_also_of_a_label_never_fitted(
     fitted_multiclass, multiclass_data
 ):
@@ -1010,13 +1026,24 @@ def test_save_plots_refuses_a_regressor_of_several_outputs_before_its_folder(
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize("function", ["plot_prediction_error", "plot_confusion_matrix"])
-def test_a_class_given_for_an_estimator_is_named_so(function, binary_data):
-    """The class L1L2Regressor was called 'not a regressor (got type)'."""
+@pytest.mark.parametrize(
+    "function",
+    ["plot_prediction_error", "plot_confusion_matrix", "plot_loss_curve", "save_plots",
+     "LossCurveDisplay.from_estimator"],
+)
+def test_a_class_given_for_an_estimator_is_named_so(function, binary_data, tmp_path):
+    """The class L1L2Regressor was called 'not a regressor (got type)'; save_plots and the loss
+    curve gave scikit-learn's "<class '...'> is a class, not an instance"."""
     X, y = binary_data
     estimator = L1L2Regressor if function == "plot_prediction_error" else L1L2Classifier
+    call = {
+        "plot_loss_curve": lambda: plots.plot_loss_curve(estimator),
+        "LossCurveDisplay.from_estimator": lambda: plots.LossCurveDisplay.from_estimator(estimator),
+        "save_plots": lambda: plots.save_plots(estimator, X, y, X, y, tmp_path / "out"),
+    }.get(function, lambda: getattr(plots, function)(estimator, X, y))
     with pytest.raises(TypeError, match=rf"the class {estimator.__name__} \(an instance is "):
-        getattr(plots, function)(estimator, X, y)
+        call()
+    assert not (tmp_path / "out").exists()
 
 
 def test_prediction_error_of_several_targets_says_to_draw_each(regression_split):

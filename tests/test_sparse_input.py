@@ -147,6 +147,16 @@ def test_a_dataframe_of_sparse_columns_takes_the_sparse_path(mostly_zero):
 
 
 @pytest.mark.parametrize("search", [L1L2ClassifierCV, L1L2RegressorCV])
+def test_a_frame_without_columns_is_not_called_sparse(search):
+    """pandas' .sparse accessor takes a DataFrame of no columns (all of its none are sparse): the
+    searches told the user to densify it; GridSearchCV and the single estimators say why."""
+    X = pd.DataFrame(index=range(20))
+    y = np.arange(20) % 2
+    with pytest.raises(ValueError, match="at least one array or dtype is required"):
+        search(l1s=[0], l2s=[0], cv=2).fit(X, y)
+
+
+@pytest.mark.parametrize("search", [L1L2ClassifierCV, L1L2RegressorCV])
 def test_cross_validated_estimators_refuse_sparse_clearly(mostly_zero, search):
     X, y = mostly_zero
     with pytest.raises(TypeError, match=r"does not take sparse X.*GridSearchCV.*\(X.toarray\(\)\)"):

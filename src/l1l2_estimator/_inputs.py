@@ -48,8 +48,11 @@ def float32_features(X):
 def is_sparse(X):
     """Whether ``X`` is sparse as scikit-learn's validation reads it: a SciPy sparse matrix or
     array, or a pandas DataFrame of sparse columns (it has the ``.sparse`` accessor, which
-    ``check_array`` turns into a SciPy matrix)."""
-    return sp.issparse(X) or (hasattr(X, "sparse") and getattr(X, "ndim", 0) == 2)
+    ``check_array`` turns into a SciPy matrix; the accessor also takes a frame of no columns,
+    which is not sparse but empty)."""
+    return sp.issparse(X) or (
+        hasattr(X, "sparse") and getattr(X, "ndim", 0) == 2 and X.shape[1] > 0
+    )
 
 
 def weight_sources(params):

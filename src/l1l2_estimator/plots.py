@@ -94,11 +94,12 @@ def _pyplot():
 # -- confusion matrix ------------------------------------------------------------------------------
 
 
-def _fitted_network(estimator):
+def _fitted_network(estimator, function):
     """The fitted network inside ``estimator`` (a fitted ``L1L2ClassifierCV`` or
     ``L1L2RegressorCV``: its ``best_estimator_``); NotFittedError if ``estimator`` is not fitted
     (a TransformedTargetRegressor is fitted by its own fit, even around a fitted regressor), or
     is a search fitted with ``refit=False``."""
+    _check_instance(estimator, function)
     network = final_step(estimator)
     # Any search's best_estimator_ (GridSearchCV's too, maybe a Pipeline), or why it has none;
     # and so on down a search over a search (a GridSearchCV over an L1L2ClassifierCV).
@@ -112,12 +113,19 @@ def _fitted_network(estimator):
     return network
 
 
-def _check_task(estimator, task, function):
-    """TypeError unless ``estimator`` is an instance whose ``score`` measures ``task``
-    ("accuracy" for a classifier, "R²" for a regressor), naming the picture of the other."""
+def _check_instance(estimator, function):
+    """TypeError naming the class where a class is given for an estimator (scikit-learn's
+    ``check_is_fitted`` calls it "<class '...'> is a class, not an instance")."""
     network = final_step(estimator)
     if isinstance(network, type):
         raise TypeError(f"{function} needs a fitted estimator; got {described(network)}.")
+
+
+def _check_task(estimator, task, function):
+    """TypeError unless ``estimator`` is an instance whose ``score`` measures ``task``
+    ("accuracy" for a classifier, "R²" for a regressor), naming the picture of the other."""
+    _check_instance(estimator, function)
+    network = final_step(estimator)
     if score_name(estimator) != task:
         needs, other, instead = (
             ("a classifier", "a regressor", "plot_prediction_error") if task == "accuracy"
@@ -204,10 +212,12 @@ def plot_confusion_matrix(
     from sklearn.metrics import ConfusionMatrixDisplay
 
     _check_task(estimator, "accuracy", "plot_confusion_matrix")
-    _fitted_network(estimator)
+    _fitted_network(estimator, "plot_confusion_matrix")
     _check_one_target(y, regression=False, function="plot_confusion_matrix")
     check_consistent_length(X, y, sample_weight)
-    labels = unique_labels(estimator.classes_, y)
+    # y's labels first: of equal labels, the set keeps the first, and classes_ of nullable
+    # labels are floats (True, 1 written 1.0), as scikit-learn's display writes y's.
+    labels = unique_labels(y, estimator.classes_)
     y_pred = estimator.predict(X)
     # Long class names overlap when written side by side under the columns.
     rotation = 45 if max(len(str(label)) for label in labels) > 6 else "horizontal"
@@ -280,7 +290,7 @@ def plot_prediction_error(
     from sklearn.metrics import PredictionErrorDisplay, r2_score
 
     _check_task(estimator, "R²", "plot_prediction_error")
-    _fitted_network(estimator)
+    _fitted_network(estimator, "plot_prediction_error")
     _check_one_target(y, regression=True, function="plot_prediction_error")
     check_consistent_length(X, y, sample_weight)
     y_pred = np.asarray(estimator.predict(X))
@@ -366,7 +376,7 @@ class LossCurveDisplay:
         _require_matplotlib()
         from ._base import L1L2Network
 
-        network = _fitted_network(estimator)
+        network = _fitted_network(estimator, "plot_loss_curve")
         if not isinstance(network, L1L2Network):
             # (A fitted LogisticRegression had been called not fitted, and MLPClassifier, which
             # has a loss_curve_, failed with an AttributeError.)
@@ -775,6 +785,7 @@ def save_plots(
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
+    _check_instance(estimator, "save_plots")
     regression = score_name(estimator) == "R²"
     # Checked before the path's fits, which take longer than all the drawing.
     if not (
@@ -786,7 +797,7 @@ def save_plots(
             f"dpi must be a number > 0, 'figure' or None, as matplotlib's savefig takes it; got "
             f"{dpi!r}."
         )
-    network = _fitted_network(estimator)
+    network = _fitted_network(estimator, "save_plots")
     if regression:
         _one_output(getattr(network, "n_outputs_", 1), "save_plots")
     sizes = _figure_sizes(estimator, regression)
