@@ -856,6 +856,27 @@ def test_continued_training_follows_changed_params(binary_data, tmp_path):
     rmsprop.fit(X, y).set_params(optimizer__momentum=0.0, optimizer__centered=True).fit(X, y)
 
 
+def test_the_optimizer_state_carries_over_a_changed_rate_but_not_a_switch_to_a_schedule(
+    binary_data,
+):
+    """A new number or a new schedule continues Adam's state (its step count goes on); a switch
+    between a number and a schedule starts a fresh state, as any other change of the optimizer
+    does (it had done so only because the variables' shapes differed)."""
+    X, y = binary_data
+    clf = L1L2Classifier(**{**FAST, "epochs": 1, "batch_size": len(X)})
+    steps = lambda: int(clf._get_fitted_state()["optimizer_state"][0])  # noqa: E731
+    clf.partial_fit(X, y, classes=[0, 1])
+    clf.set_params(learning_rate=0.02).partial_fit(X, y)
+    assert steps() == 2
+    decay = keras.optimizers.schedules.ExponentialDecay
+    clf.set_params(optimizer__learning_rate=decay(0.01, 10, 0.9)).partial_fit(X, y)
+    assert steps() == 1
+    clf.set_params(optimizer__learning_rate=decay(0.02, 10, 0.5)).partial_fit(X, y)
+    assert steps() == 2
+    clf.set_params(optimizer__learning_rate=0.01).partial_fit(X, y)
+    assert steps() == 1
+
+
 def test_class_weight_shifts_predictions_toward_weighted_class(binary_data):
     X, y = binary_data
     plain = L1L2Classifier(**FAST).fit(X, y)
@@ -1152,19 +1173,31 @@ def test_partial_fit_reads_a_class_weight_dict_against_all_classes():
         # NumPy made them all strings: classes '0', '1' and '2' (y's 0 and 1 "not in classes").
         ([0, 1, "2"], r"as y must: Mix of label input types \(string and number\)"),
         (3, r"1-D array-like of labels, got an array of shape \(\)"),
+        ({0: 1, 1: 2}, r"1-D array-like of labels, got an array of shape \(\)"),
         ([[0, 1]], r"1-D array-like of labels, got an array of shape \(1, 2\)"),
     ],
 )
+@pytest.mark.parametrize("call", ["first", "later"])
 @pytest.mark.filterwarnings("ignore:invalid value encountered in cast:RuntimeWarning")  # sklearn's
-def test_partial_fit_checks_classes_as_it_checks_labels(binary_data, classes, message):
+def test_partial_fit_checks_classes_as_it_checks_labels(binary_data, classes, message, call):
     # NaN became a class (predict returned NaN, and dump wrote a file load refused); None failed
     # in NumPy's sort; a scalar or a 2-D list was taken as labels; a mix of strings and numbers
-    # became strings, as MLPClassifier refuses it.
+    # became strings, as MLPClassifier refuses it. On a later call, only np.unique had read them:
+    # None failed in NumPy's sort, a scalar in list(), a dict "[0, 1] is not the same as [0, 1]",
+    # and [[0, 1]] was taken.
     X, y = binary_data
     clf = L1L2Classifier(**FAST)
+    if call == "later":
+        clf.set_params(epochs=1).partial_fit(X, y, classes=[0, 1])
+        coefs = [c.copy() for c in clf.coefs_]
     with pytest.raises(ValueError, match=message):
         clf.partial_fit(X, y, classes=classes)
-    assert not hasattr(clf, "classes_")
+    if call == "first":
+        assert not hasattr(clf, "classes_")
+    else:
+        assert clf.n_iter_ == 1
+        for got, expected in zip(clf.coefs_, coefs):
+            np.testing.assert_array_equal(got, expected)
 
 
 def test_partial_fit_refuses_early_stopping_as_mlp_does(binary_data):

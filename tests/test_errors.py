@@ -577,6 +577,30 @@ def test_divergence_from_huge_values_names_their_size_not_the_learning_rate():
     assert "lower learning_rate" not in str(raised.value)
 
 
+def test_divergence_from_huge_partial_fit_weights_names_them():
+    """partial_fit takes each call's weights as given: weights of 3e38, within float32's range,
+    overflow the weighted loss, and the advice blamed the learning rate (fit scales weights to
+    a mean of 1, where the same weights train)."""
+    X = rng.normal(size=(60, 4))
+    y = (X[:, 0] > 0).astype(int)
+    clf = L1L2Classifier(hidden_layer_sizes=(4,), random_state=0, epochs=2).fit(X, y)
+    with pytest.raises(ValueError, match="diverged") as raised:
+        clf.partial_fit(X, y, sample_weight=np.full(len(y), 3e38))
+    message = str(raised.value)
+    assert "sample_weight holds values as large as 3e+38, whose squares overflow" in message
+    assert "partial_fit takes each call's weights as given" in message
+    assert "lower learning_rate" not in message
+    assert clf.n_iter_ == 2
+    clf.fit(X, y, sample_weight=np.full(len(y), 3e38))  # scaled to a mean of 1: it trains
+    # A search's members train on weights scaled to a mean of 1: its advice does not name them.
+    search = L1L2ClassifierCV((4,), l1s=[0], l2s=[0], cv=2, epochs=20, random_state=0,
+                              optimizer="sgd", learning_rate=1e3, error_score="raise")
+    with pytest.raises(ValueError, match="diverged") as raised:
+        search.fit(X * 100, y, sample_weight=np.full(len(y), 3e38))
+    assert "lower learning_rate" in str(raised.value)
+    assert "sample_weight holds" not in str(raised.value)
+
+
 def test_non_finite_weights_after_the_last_step_are_divergence_too():
     """A step beyond float32's range: the epoch's loss (of its one batch, before the step) is
     finite but the weights after its last step are not. partial_fit refuses them as fit does,

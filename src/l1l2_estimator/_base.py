@@ -54,8 +54,12 @@ from ._training import all_finite, train
 
 
 def _but_learning_rate(config):
-    """A serialized optimizer without its learning rate."""
-    return {**config, "config": {**config["config"], "learning_rate": None}}
+    """A serialized optimizer without its learning rate's value, keeping only whether it is a
+    schedule: a Keras optimizer keeps its state in other variables when the rate is a schedule
+    (no variable for the rate), so a switch between a number and a schedule is another
+    optimizer."""
+    rate = config["config"].get("learning_rate")
+    return {**config, "config": {**config["config"], "learning_rate": isinstance(rate, dict)}}
 
 
 def _finite_non_negative(weight):

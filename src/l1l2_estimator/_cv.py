@@ -688,7 +688,9 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
 
     def _divergence_advice(self, X, y, sample_weight):
         """What to change where members diverged, training on ``X``, ``y`` and ``sample_weight``."""
-        advice = divergence_advice(self.get_params(deep=False), X, y, sample_weight)
+        advice = divergence_advice(
+            self.get_params(deep=False), X, y, sample_weight, weights_scaled=True
+        )
         finite = finite_values(X, y, sample_weight)
         return advice + ", or search smaller l1s and l2s" if finite else advice
 

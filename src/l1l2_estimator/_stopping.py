@@ -22,19 +22,23 @@ from sklearn.exceptions import ConvergenceWarning
 from ._params import optimizer_config
 
 
-def divergence_advice(params, X=None, y=None, sample_weight=None):
+def divergence_advice(params, X=None, y=None, sample_weight=None, *, weights_scaled=False):
     """What to change when training with the estimator params ``params`` (``get_params``)
     diverged: the loss became infinite or NaN. Names the learning rate the optimizer used (the
     param that set it: ``learning_rate``, ``optimizer__learning_rate`` or an optimizer
     instance's own). Where the training data ``X``, ``y`` or ``sample_weight`` hold NaN or
     infinite values (only under scikit-learn's ``assume_finite=True``, which skips the check),
-    says so instead."""
+    says so instead; so too where values are so large that their squares overflow float32:
+    ``sample_weight``'s only where it is what the network trained on (``weights_scaled``: the
+    user's weights, which training scales to a mean of 1, are not)."""
     if X is not None and not finite_values(X, y, sample_weight):
         return (
             "X, y or sample_weight holds NaN or infinite values, which assume_finite=True "
             "(scikit-learn's config) let through unchecked: remove or impute them"
         )
-    huge = _values_whose_squares_overflow(X, y if "loss" in params else None)
+    huge = _values_whose_squares_overflow(
+        X, y if "loss" in params else None, None if weights_scaled else sample_weight
+    )
     if huge:
         # Gradients, Adam's moments and the squared error hold their squares: no learning
         # rate helps (1e-10 diverged as 3e-3 did), while MLPClassifier computes in float64.
@@ -44,6 +48,9 @@ def divergence_advice(params, X=None, y=None, sample_weight=None):
             # Its y must stay >= 0: scaled, not standardized.
             "y": "divide the target by a positive constant (loss='poisson' needs y >= 0)"
             if params.get("loss") == "poisson" else f"scale the target ({regressor})",
+            # fit trains on weights scaled to a mean of 1: only partial_fit's can be this large.
+            "sample_weight": "partial_fit takes each call's weights as given (fit scales them to "
+            "a mean of 1), so divide them by a constant",
         }
         return "; ".join(
             f"{name} holds values as large as {largest:.3g}, whose squares overflow float32 "
@@ -92,11 +99,11 @@ def divergence_advice(params, X=None, y=None, sample_weight=None):
 _SQUARE_OVERFLOWS = float(np.sqrt(np.finfo(np.float32).max))
 
 
-def _values_whose_squares_overflow(X, y):
-    """``[(name, largest magnitude)]`` of ``X`` and a regressor's ``y`` (None for a classifier)
-    whose largest magnitude has a square beyond float32's range."""
+def _values_whose_squares_overflow(X, y, sample_weight=None):
+    """``[(name, largest magnitude)]`` of ``X``, a regressor's ``y`` (None for a classifier) and
+    the weights trained on, whose largest magnitude has a square beyond float32's range."""
     found = []
-    for name, values in (("X", X), ("y", y)):
+    for name, values in (("X", X), ("y", y), ("sample_weight", sample_weight)):
         if values is None:
             continue
         values = values.data if sp.issparse(values) else np.asarray(values)

@@ -121,26 +121,12 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
     # -- task hooks of L1L2Network --------------------------------------------------------------
 
     def _targets_from(self, y, classes, sparse=False, partial=False):
-        if classes is not None:  # partial_fit's: labels as y's are checked (NaN, None, ...)
-            given, classes = classes, np.asarray(classes)
-            if classes.ndim != 1:
-                raise ValueError(
-                    f"classes must be a 1-D array-like of labels, got an array of shape "
-                    f"{classes.shape}."
-                )
-            try:
-                check_classification_targets(classes)
-                # As given: NumPy makes ["a", "b", 3] all strings, which MLPClassifier refuses
-                # as a mix of strings and numbers.
-                unique_labels(given)
-            except (ValueError, TypeError) as error:  # it says "y" and means these labels
-                # (TypeError: NumPy cannot sort labels of mixed types, e.g. a str and NaN.)
-                message = str(error).replace("Input y", "classes")
-                raise ValueError(f"classes must hold class labels, as y must: {message}") from None
+        if classes is not None:
+            classes = _checked_classes(classes)
         if y.ndim == 2:  # a multilabel indicator matrix (``_validate_data`` checked it)
             targets = Multilabel.of(y, sparse)
             if classes is not None and not np.array_equal(
-                np.unique(np.asarray(classes)), targets.classes
+                np.unique(classes), targets.classes
             ):
                 raise ValueError(
                     f"classes={classes.tolist()!r} does not fit y's {targets.n_labels} label "
@@ -148,7 +134,7 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
                     f"{targets.classes.tolist()} (as classes_), or leave classes out."
                 )
             return targets
-        labels = np.unique(y if classes is None else np.asarray(classes))
+        labels = np.unique(y if classes is None else classes)
         unseen = np.setdiff1d(np.unique(y), labels)
         if unseen.size:
             raise ValueError(
@@ -262,12 +248,13 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
         rules: ``partial_fit`` takes a subset of ``classes_``, a warm-started ``fit`` all of them,
         and ``classes``, if given again, must be the first call's; multilabel targets keep their
         number of labels)."""
-        if classes is not None and not np.array_equal(
-            np.unique(np.asarray(classes)), self.classes_
-        ):
+        if classes is not None:
+            classes = _checked_classes(classes)
+        if classes is not None and not np.array_equal(np.unique(classes), self.classes_):
             raise ValueError(
-                f"classes={list(classes)!r} is not the same as on the first call to partial_fit, "
-                f"which gave classes_ {self.classes_.tolist()}; refit to change the classes."
+                f"classes={classes.tolist()!r} is not the same as on the first call to "
+                f"partial_fit, which gave classes_ {self.classes_.tolist()}; refit to change the "
+                "classes."
             )
         fitted = self._fitted_targets()
         if isinstance(fitted, Multilabel) or y.ndim == 2:
@@ -439,6 +426,26 @@ def label_encoder(classes):
     if isinstance(classes, Multilabel):
         return LabelBinarizer().fit(np.eye(1, classes.n_labels, dtype=int))
     return ClassifierLabelEncoder(categories=[classes]).fit(classes)
+
+
+def _checked_classes(classes):
+    """``partial_fit``'s ``classes`` as a 1-D array, its labels checked as ``y``'s are (NaN,
+    None, a mix of strings and numbers are refused, as MLPClassifier refuses them)."""
+    given, classes = classes, np.asarray(classes)
+    if classes.ndim != 1:
+        raise ValueError(
+            f"classes must be a 1-D array-like of labels, got an array of shape {classes.shape}."
+        )
+    try:
+        check_classification_targets(classes)
+        # As given: NumPy makes ["a", "b", 3] all strings, which MLPClassifier refuses as a mix
+        # of strings and numbers.
+        unique_labels(given)
+    except (ValueError, TypeError) as error:  # it says "y" and means these labels
+        # (TypeError: NumPy cannot sort labels of mixed types, e.g. a str and NaN.)
+        message = str(error).replace("Input y", "classes")
+        raise ValueError(f"classes must hold class labels, as y must: {message}") from None
+    return classes
 
 
 def classification_targets(y):
