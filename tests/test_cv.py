@@ -448,6 +448,15 @@ def test_an_int_among_architectures_is_one_layer(wine):
         search.fit(X, y)
     assert [p["hidden_layer_sizes"] for p in search.cv_results_["params"]] == [[4], [3, 2]]
     assert search.hidden_layer_sizes_ in [(4,), (3, 2)]
+    # The refit is made with best_params_, as given (as GridSearchCV's best_estimator_ is): it
+    # had the tuple of hidden_layer_sizes_.
+    assert search.best_estimator_.hidden_layer_sizes == search.best_params_["hidden_layer_sizes"]
+    assert isinstance(search.best_estimator_.hidden_layer_sizes, list)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search.set_params(hidden_layer_sizes=[3, 2]).fit(X, y)  # one architecture, as a list
+    assert search.best_estimator_.hidden_layer_sizes == [3, 2]
+    assert search.hidden_layer_sizes_ == (3, 2)
 
 
 def test_fitted_attributes_and_prediction(wine):
@@ -739,6 +748,14 @@ def test_bad_settings_are_clear_errors(change, message, wine):
     X, y = wine
     with pytest.raises(ValueError, match=message):
         L1L2ClassifierCV(**{**NETWORK, "cv": 2, **change}).fit(X, y)
+    # Also where a fold could not train: the folds' failures had been named instead (and a
+    # search whose folds all failed had reported only that).
+    weights = np.where(np.arange(len(y)) < len(y) // 2, 0.0, 1.0)
+    for settings in ({"error_score": "raise"}, {}):
+        with pytest.raises(ValueError, match=message):
+            L1L2ClassifierCV(**{**NETWORK, "cv": KFold(2), **settings, **change}).fit(
+                X, y, sample_weight=weights
+            )
 
 
 @pytest.mark.parametrize(

@@ -511,6 +511,8 @@ class L1L2Network(RoutedParams):
                 "callbacks are not supported by the cross-validated estimators, which train "
                 "every fold and penalty pair at once; pass them to the refitted estimator."
             )
+        # Before the folds are checked: whatever they hold, the optimizer cannot train members.
+        check_elementwise(optimizer_config(self.get_params(deep=False)))
         X, y = self._validate_data(X, y, reset=True)
         if sp.issparse(X):
             raise TypeError(
@@ -588,7 +590,6 @@ class L1L2Network(RoutedParams):
                 batch=min(batch_rows(self.batch_size), max(len(folds[index]) for index in group)),
                 name=name,
             )
-            check_elementwise(state["optimizer_config"])
             units, output_activation, loss = self._output_layer(fold_targets)
             spec = NetworkSpec(
                 layer_sizes=(X.shape[1], *(w.shape[1] for w in state["weights"][::2])),

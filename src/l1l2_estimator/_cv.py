@@ -449,9 +449,10 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
             started = time.perf_counter()
             # Its ConvergenceWarning points at the line that called this search's fit.
             with warnings_point_higher(3):  # _search, fit, fit_context
+                # With best_params_ as given (the architecture too, as GridSearchCV's refit
+                # has it; base has it already where there is one).
                 fitted["best_estimator_"] = clone(base).set_params(
-                    l1=fitted["l1_"], l2=fitted["l2_"],
-                    hidden_layer_sizes=fitted["hidden_layer_sizes_"],
+                    **candidates[fitted["best_index_"]]
                 ).fit(X, y, sample_weight=sample_weight)
             fitted["refit_time_"] = time.perf_counter() - started
         # Everything at once: predict (through best_estimator_) and cv_results_ describe the same
