@@ -1026,6 +1026,41 @@ def test_save_plots_refuses_a_regressor_of_several_outputs_before_its_folder(
     assert not (tmp_path / "out").exists()
 
 
+def test_save_plots_refuses_a_multilabel_classifier_before_its_folder(tmp_path):
+    """Given one label column, save_plots made its folder and fitted the whole path before
+    scikit-learn refused "a mix of binary and multilabel-indicator targets"."""
+    X, Y = make_multilabel_classification(n_samples=80, n_features=8, n_classes=3, random_state=0)
+    clf = L1L2Classifier(**{**FAST, "epochs": 2}).fit(X, Y)
+    with pytest.raises(ValueError, match="save_plots draws one label per row; the estimator "
+                       "was fitted on a multilabel indicator of 3 labels"):
+        plots.save_plots(clf, X, Y[:, 0], X, Y[:, 0], tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+    with pytest.raises(ValueError, match="plot_confusion_matrix draws one label per row"):
+        plots.plot_confusion_matrix(clf, X, Y[:, 0])
+
+
+@pytest.mark.parametrize("form", ["SciPy column", "1-D SciPy array", "frame of a sparse column"])
+def test_confusion_matrix_takes_the_sparse_column_of_labels_fit_takes(form, tmp_path):
+    """fit and score take a sparse column of labels; the confusion matrix failed inside
+    scikit-learn (unhashable type: 'csr_matrix'), and save_plots after its path's fits."""
+    X = np.random.default_rng(0).normal(size=(60, 4))
+    y = (X[:, 0] > 0).astype(int)
+    sparse = {
+        "SciPy column": lambda: scipy.sparse.csr_matrix(y[:, None]),
+        "1-D SciPy array": lambda: scipy.sparse.coo_array(y),
+        "frame of a sparse column": lambda: pd.DataFrame(
+            {"y": pd.arrays.SparseArray(y, fill_value=0)}),
+    }[form]()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # DataConversionWarning: a column taken as 1-D
+        clf = L1L2Classifier(**{**FAST, "epochs": 2}).fit(X, y)
+        display = plots.plot_confusion_matrix(clf, X, sparse)
+        files = plots.save_plots(clf, X, y, X, sparse, tmp_path / "out", l1_values=[0])
+    expected = plots.plot_confusion_matrix(clf, X, y)
+    np.testing.assert_array_equal(display.confusion_matrix, expected.confusion_matrix)
+    assert {name.rsplit("/", 1)[-1] for name in files.values()} == PLOT_FILES
+
+
 @pytest.mark.parametrize(
     "function",
     ["plot_prediction_error", "plot_confusion_matrix", "plot_loss_curve", "save_plots",

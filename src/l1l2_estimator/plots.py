@@ -51,6 +51,7 @@ from ._path import (
 )
 from ._plot_files import FILE_NAMES
 from ._stopping import warnings_point_higher
+from .classifier import scored_labels
 from .regressor import scored_targets
 
 __all__ = [
@@ -137,8 +138,16 @@ def _check_task(estimator, task, function):
         )
 
 
-def _one_output(n_outputs, function):
-    """ValueError for a regressor of ``n_outputs`` > 1, which ``function`` cannot draw."""
+def _one_output(n_outputs, function, regression=True):
+    """ValueError for a regressor of ``n_outputs`` > 1, or a classifier fitted on a multilabel
+    indicator (``n_outputs_``: its number of labels), which ``function`` cannot draw."""
+    if n_outputs > 1 and not regression:
+        raise ValueError(
+            f"{function} draws one label per row; the estimator was fitted on a multilabel "
+            f"indicator of {n_outputs} labels. Draw each label's with "
+            "sklearn.metrics.multilabel_confusion_matrix (or "
+            "ConfusionMatrixDisplay.from_predictions(y[:, k], estimator.predict(X)[:, k]))."
+        )
     if n_outputs > 1:
         raise ValueError(
             f"{function} draws one target; the estimator predicts {n_outputs}. Draw each column, "
@@ -156,7 +165,7 @@ def _check_one_target(y, regression, function):
                 f"{function} draws one target; y has {n_targets}. Draw each column, e.g. "
                 "PredictionErrorDisplay.from_predictions(y[:, 0], estimator.predict(X)[:, 0])."
             )
-    elif type_of_target(y) == "multilabel-indicator":
+    elif type_of_target(scored_labels(y)) == "multilabel-indicator":
         raise ValueError(
             f"{function} draws the confusion matrix of one label per row; y is a multilabel "
             "indicator matrix. Draw each label's with sklearn.metrics.multilabel_confusion_matrix "
@@ -212,9 +221,12 @@ def plot_confusion_matrix(
     from sklearn.metrics import ConfusionMatrixDisplay
 
     _check_task(estimator, "accuracy", "plot_confusion_matrix")
-    _fitted_network(estimator, "plot_confusion_matrix")
+    network = _fitted_network(estimator, "plot_confusion_matrix")
     _check_one_target(y, regression=False, function="plot_confusion_matrix")
+    _one_output(getattr(network, "n_outputs_", 1), "plot_confusion_matrix", regression=False)
     check_consistent_length(X, y, sample_weight)
+    # As fit and score take it: a sparse column of labels made dense.
+    y = scored_labels(y)
     # y's labels first: of equal labels, the set keeps the first, and classes_ of nullable
     # labels are floats (True, 1 written 1.0), as scikit-learn's display writes y's.
     labels = unique_labels(y, estimator.classes_)
@@ -798,11 +810,10 @@ def save_plots(
             f"{dpi!r}."
         )
     network = _fitted_network(estimator, "save_plots")
-    if regression:
-        _one_output(getattr(network, "n_outputs_", 1), "save_plots")
+    _check_one_target(y_test, regression, "save_plots")
+    _one_output(getattr(network, "n_outputs_", 1), "save_plots", regression)
     sizes = _figure_sizes(estimator, regression)
     _check_pixels(dpi, sizes)
-    _check_one_target(y_test, regression, "save_plots")
     check_consistent_length(X_test, y_test, test_sample_weight)
     if path is not None and not isinstance(path, RegularizationPath):
         raise TypeError(
