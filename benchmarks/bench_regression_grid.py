@@ -7,9 +7,10 @@ default, the classifier's default, and a five-value grid spanning both), scored 
 5-fold ``KFold(shuffle=True, random_state=0)``; ``RidgeCV`` and ``MLPRegressor()`` (target
 standardized the same way) on the same folds for reference. Prints the outer folds' mean and
 standard deviation of R², the penalties each search chose most often, and the wall time, as a
-Markdown table. Figures: README, "Cross-validated penalties".
+Markdown table. Also ``L1L2Regressor(random_state=0)`` with its defaults (the classifier's
+penalties), target standardized the same way. Figures: README, "Cross-validated penalties".
 
-    python benchmarks/bench_regression_grid.py [--quick]
+    python benchmarks/bench_regression_grid.py [--quick] [--models SUBSTRING,...]
 """
 
 import _common as c  # noqa: I001  (first: quiet TensorFlow start-up)
@@ -27,7 +28,7 @@ from sklearn.neural_network import MLPRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from l1l2_estimator import L1L2ClassifierCV, L1L2RegressorCV
+from l1l2_estimator import L1L2ClassifierCV, L1L2Regressor, L1L2RegressorCV
 
 GRIDS = {
     "regressor's default": L1L2RegressorCV().l1s,
@@ -59,6 +60,7 @@ def models(quick):
         )
         for name, grid in GRIDS.items()
     }
+    out["L1L2Regressor() (its defaults)"] = standardized(L1L2Regressor(random_state=0, **epochs))
     out["RidgeCV"] = make_pipeline(StandardScaler(), RidgeCV())
     out["MLPRegressor()"] = standardized(MLPRegressor(random_state=0))
     return out
@@ -73,11 +75,18 @@ def chosen(fitted):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="2 outer folds, 20 epochs")
+    parser.add_argument(
+        "--models", default="",
+        help="comma-separated substrings: only the models whose names hold one (default: all)",
+    )
     args = parser.parse_args(argv)
+    wanted = [part for part in args.models.split(",") if part]
     outer = KFold(2 if args.quick else 5, shuffle=True, random_state=0)
     rows = []
     for data_name, (X, y) in datasets().items():
         for name, model in models(args.quick).items():
+            if wanted and not any(part in name for part in wanted):
+                continue
             c.progress(f"{data_name}: {name}")
             start = time.perf_counter()
             with warnings.catch_warnings():
