@@ -369,6 +369,25 @@ def test_dump_refuses_validation_scores_load_refuses(binary_data, tmp_path):
     assert not (tmp_path / "low.l1l2").exists()
 
 
+def test_dump_refuses_an_optimizer_state_that_overflowed(tmp_path):
+    """Adagrad's accumulated squares overflow float32 on huge gradients; its steps there are 0,
+    so the fit succeeds and pickles. dump wrote the file, and load refused it (its optimizer
+    state holds infinite values): dump now reads its own values back as load does."""
+    from l1l2_estimator import L1L2Regressor
+
+    X = np.array([[1e6], [-1e6], [2e6], [-2e6]])
+    y = np.array([1e15, -1e15, 2e15, -2e15])
+    fitted = L1L2Regressor(hidden_layer_sizes=(), optimizer="adagrad", learning_rate=1e-3,
+                           epochs=3, batch_size=4, random_state=0).fit(X, y)
+    assert not all(np.isfinite(v).all() for v in fitted._get_fitted_state()["optimizer_state"])
+    with pytest.raises(ValueError, match=r"Cannot save the estimator \(load would refuse the "
+                       r"file\): its optimizer state hold NaN or infinite values \(/optimizer/"
+                       r"vars/\d\).*scale the features"):
+        dump(fitted, tmp_path / "overflowed.l1l2")
+    assert not any(tmp_path.iterdir())
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(fitted)).predict(X), fitted.predict(X))
+
+
 @pytest.mark.skipif(np.dtype(np.longdouble).itemsize <= 8, reason="long double is float64 here")
 def test_dump_refuses_long_double_values_with_a_value_error(binary_data, tmp_path):
     # json raised TypeError ("Object of type longdouble is not JSON serializable"); JSON numbers

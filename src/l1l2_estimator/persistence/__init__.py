@@ -42,6 +42,7 @@ from ._network import (
     MAX_NETWORK_BYTES,
     ExpectedNetwork,
     check_params_describe_state,
+    check_stored_values,
     keras_bytes,
     read_network,
 )
@@ -151,7 +152,17 @@ def dump(estimator, path):
     # The network of the fitted state, not model_: a copy that the user may have changed
     # (model_.fit, set_weights), which the file had held instead of the estimator's weights.
     network = keras_bytes(fitted._keras_model(state))
-    limit = ExpectedNetwork(fitted, state).byte_limit()
+    expected = ExpectedNetwork(fitted, state)
+    try:
+        check_stored_values(network, fitted, expected.kernel_shapes)
+    except Refused as reason:
+        raise ValueError(
+            f"Cannot save the estimator (load would refuse the file): {reason} Its training "
+            "left values that load does not read (an optimizer that accumulates squared "
+            "gradients, such as Adagrad, overflows float32 on huge ones): scale the features "
+            "(StandardScaler) and the target, and fit again; pickle keeps it as it is."
+        ) from None
+    limit = expected.byte_limit()
     if len(network) > limit:
         # load reads at most this much of it: such a file was written and then refused.
         raise ValueError(

@@ -115,6 +115,23 @@ def keras_bytes(model):
     return data
 
 
+def check_stored_values(network, estimator, kernel_shapes):
+    """Refused where ``load`` would refuse the values of the weights and optimizer state in
+    ``network`` (what ``keras_bytes`` wrote for ``estimator``, whose kernels have
+    ``kernel_shapes``): values that are not finite, or beyond what the optimizer keeps. Training
+    can leave such an optimizer state (Adagrad's accumulated squares overflow float32 on huge
+    gradients, and its steps there become 0 rather than diverge)."""
+    with zipfile.ZipFile(io.BytesIO(network)) as archive:
+        weights = archive.read(WEIGHTS_MEMBER)
+    config = params_optimizer_config(estimator)
+    read_weights(
+        weights,
+        kernel_shapes,
+        lambda shapes: optimizer_layout(config, shapes),
+        lambda n_variables: optimizer_variable_count(config, n_variables),
+    )
+
+
 def check_params_describe_state(estimator, state):
     """``dump`` refuses an estimator whose params were changed after fitting in a way that no
     longer describes its network: ``load`` rebuilds the network and its optimizer from the
