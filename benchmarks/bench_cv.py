@@ -13,7 +13,10 @@ GridSearchCV with n_jobs=2, starting two worker processes that import TensorFlow
 * ``GridSearchCV(MLPClassifier(...), {"alpha": 16 values}, cv, n_jobs=2)``.
 
 The kinds take turns, the order rotating from repeat to repeat (repeat ``r`` starts with kind
-``r`` mod the number of kinds), so that each kind goes first equally often.
+``r`` mod the number of kinds), so that each kind goes first equally often when ``--repeats`` is
+a multiple of their number (4, or 3 with ``--no-serial``; with the default 3 repeats the
+MLPClassifier search never goes first: every search runs in a fresh process, so the order
+matters little).
 
 It prints the wall times, the ratios to ours (first search against first search, and again
 against again), our peak resident memory (and how much of it the search added to the process
@@ -32,6 +35,7 @@ import _common as c  # noqa: I001  (first: imports l1l2_estimator before keras)
 
 import argparse
 import json
+import math
 
 import numpy as np
 
@@ -286,7 +290,8 @@ def breakdown(names, quick):
 def run_setting(name, quick, repeats, blas_threads, serial=True):
     """Each kind of search ``repeats`` times, the kinds taking turns (so that a slow spell of a
     shared machine does not fall on one of them), repeat ``r`` starting with kind ``r`` mod the
-    number of kinds (so that each goes first equally often); the median of each figure.
+    number of kinds (so that each goes first equally often over a multiple of their number of
+    repeats); the median of each figure.
     ``serial``: also GridSearchCV(L1L2Classifier) with n_jobs=1."""
     data, hidden, folds, epochs = SETTINGS[name]
     if quick:
@@ -351,8 +356,10 @@ def main(argv=None):
         # Over every search of every run (each run searches twice), ours against GridSearchCV's
         # (n_jobs=2, and n_jobs=1 unless skipped: the same cv_results_ either way).
         theirs_all = grid["means"] + (serial["means"] if serial else [])
+        # A score NaN on one side only (a candidate one search failed) is a difference, inf;
+        # NaN on both sides is agreement (max() skipped a NaN difference unless it came first).
         difference = max(
-            abs(a - b)
+            (math.inf if math.isnan(a) != math.isnan(b) else 0.0 if math.isnan(a) else abs(a - b))
             for mine in ours["means"] for theirs in theirs_all
             for a, b in zip(mine, theirs, strict=True)
         )

@@ -159,8 +159,9 @@ def main(argv=None):
     probes = {pools: probe_workers(args.n_jobs)}
     results = [dict(seconds=[], best=[], n_fits=None) for _ in specs]
     for repeat in range(args.repeats):
-        # The rows take turns, repeat r starting with row r (mod the rows), so that each goes
-        # first equally often and a slow spell of the shared machine falls on all of them.
+        # The rows take turns, repeat r starting with row r (mod the rows), so that a slow
+        # spell of the shared machine falls on all of them, and each goes first equally often
+        # over a multiple of the rows' number of repeats (not with fewer repeats than rows).
         first = repeat % len(specs)
         for index in [*range(first, len(specs)), *range(first)]:
             name, estimator, grid, n_jobs, threads = specs[index]
