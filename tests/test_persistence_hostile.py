@@ -1925,3 +1925,54 @@ def test_a_group_with_more_entries_than_shown_says_so(good, tmp_path):
         tmp_path, rebuild(good, h5=fewer_optimizer_variables),
         r"/optimizer/vars holds \['0', '1', '2', '3', '4'\] and 2 more; exactly \['0', '1', '2'",
     )
+
+
+def _extreme_weights(file):
+    """Every kernel and bias entry ±3e38: finite in float32, as load checks them, but a forward
+    pass through them overflows float64 within a few layers."""
+    def extreme(name, item):
+        if isinstance(item, h5py.Dataset) and name.startswith("layers/"):
+            signs = np.where(np.arange(item.size).reshape(item.shape) % 2, 1, -1)
+            item[...] = (3e38 * signs).astype(np.float32)
+
+    file.visititems(extreme)
+
+
+@pytest.mark.parametrize("kind", ["deep classifier", "poisson regressor"])
+def test_weights_whose_forward_pass_overflows_predict_with_a_clear_error(kind, tmp_path):
+    """The loaded network's float64 forward pass overflowed: predict_proba returned NaN and
+    predict an arbitrary class (a Poisson regressor, inf), with NumPy's overflow warning only.
+    No training reaches such weights (it runs in float32 and would diverge); a file can set
+    them, and predicting now names the overflow."""
+    from l1l2_estimator import L1L2Regressor
+
+    X = np.random.default_rng(0).normal(size=(40, 3))
+    if kind == "deep classifier":
+        estimator = L1L2Classifier(hidden_layer_sizes=(4,) * 9, epochs=2, random_state=0)
+        y = np.array(list("abc"))[np.arange(40) % 3]
+    else:
+        estimator = L1L2Regressor(hidden_layer_sizes=(4,), epochs=2, loss="poisson",
+                                  random_state=0)
+        y = np.abs(X[:, 0])
+    dump(estimator.fit(X, y), tmp_path / "genuine.l1l2")
+    path = tmp_path / "extreme.l1l2"
+    path.write_bytes(rebuild((tmp_path / "genuine.l1l2").read_bytes(), h5=_extreme_weights))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no NumPy warning first
+        loaded = load(path)
+        methods = ["predict", "predict_proba", "predict_log_proba"] if kind == "deep classifier" \
+            else ["predict"]
+        for method in methods:
+            with pytest.raises(ValueError, match=r"output is not finite for \d+ of 40 rows: "
+                               r"its forward pass overflowed float64"):
+                getattr(loaded, method)(X)
+        with pytest.raises(ValueError, match="overflowed float64"):
+            loaded.score(X, y)
+
+
+def test_a_huge_newer_format_version_is_quoted_short(good, tmp_path):
+    """A 4,000-digit format_version went whole into the message (about 4 KB); other fields are
+    cut to 80 characters."""
+    error = _assert_refused(tmp_path, rebuild(good, metadata=_set("format_version", 10**4000)),
+                            r"it was written in format version 1000000000.*\.\.\. \(by")
+    assert len(str(error)) < 400

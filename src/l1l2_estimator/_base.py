@@ -1008,10 +1008,24 @@ class L1L2Network(RoutedParams):
         X = validate_data(
             self, X, reset=False, dtype=(np.float64, np.float32), accept_sparse=SPARSE_FORMATS
         )
-        return forward(
-            X, self.coefs_, self.intercepts_, self._hidden_activation,
-            "linear" if logits else self.out_activation_,
-        )
+        # Overflow is named below, not warned of by NumPy on the way.
+        with np.errstate(over="ignore", invalid="ignore"):
+            output = forward(
+                X, self.coefs_, self.intercepts_, self._hidden_activation,
+                "linear" if logits else self.out_activation_,
+            )
+        finite = np.isfinite(output).all(axis=1)
+        if not finite.all():
+            # No training reaches such a network (it trains in float32 and would diverge); X far
+            # beyond the training data's scale does, and a file given to load can set weights
+            # near float32's largest number, whose float64 products overflow a few layers on.
+            raise ValueError(
+                f"{type(self).__name__}: the network's output is not finite for "
+                f"{np.count_nonzero(~finite)} of {len(finite)} rows: its forward pass overflowed "
+                "float64 (X holds values far beyond those it was trained on, or its weights are "
+                "extreme, as a file given to load can set them)."
+            )
+        return output
 
     # -- fitted attributes ---------------------------------------------------------------------
 

@@ -603,7 +603,7 @@ def parse_metadata(data, estimators):
         raise Refused(f"its format_version {show(version)} is not a positive integer.")
     if version > FORMAT_VERSION:
         raise Refused(
-            f"it was written in format version {version} (by l1l2-estimator "
+            f"it was written in format version {show(version)} (by l1l2-estimator "
             f"{show(content.get('library_version'))}), newer than the versions up to "
             f"{FORMAT_VERSION} that this l1l2-estimator reads; upgrade l1l2-estimator to load it."
         )
