@@ -943,14 +943,25 @@ def test_unknown_keyword_is_a_type_error(name):
         L1L2Classifier().set_params(**{name: 1})
 
 
-@pytest.mark.parametrize("name", ["epochs", "callbacks", "verbose"])
-def test_training_settings_given_to_fit_are_a_type_error(name, binary_data, fitted_binary):
+@pytest.mark.parametrize("name, advice", [
+    ("epochs", r"set_params\(epochs=\.\.\.\) or L1L2Classifier\(epochs=\.\.\.\)"),
+    ("callbacks", r"set_params\(callbacks=\.\.\.\)"),
+    ("verbose", r"set_params\(verbose=\.\.\.\)"),
+    ("validation_split", r"early_stopping=True and validation_fraction"),
+    ("shuffled", r"fit takes X, y(, classes)? and sample_weight"),
+])
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+def test_training_settings_given_to_fit_are_a_type_error(
+    name, advice, method, binary_data, fitted_binary
+):
     """scikeras forwards fit's keyword arguments to Keras; here, as in scikit-learn, they are
-    params (README, "How it relates to scikeras"), and a fitted estimator is left as it was."""
+    params (README, "How it relates to scikeras"), and a fitted estimator is left as it was. The
+    TypeError had been Python's bare "L1L2Network.fit() got an unexpected keyword argument"."""
     X, y = binary_data
     before = fitted_binary.predict_proba(X)
-    with pytest.raises(TypeError, match=f"unexpected keyword argument '{name}'"):
-        fitted_binary.fit(X, y, **{name: 1})
+    with pytest.raises(TypeError, match=rf"L1L2Classifier.{method}\(\) got an unexpected "
+                       rf"keyword argument '{name}': .*{advice}"):
+        getattr(fitted_binary, method)(X, y, **{name: 1})
     np.testing.assert_array_equal(fitted_binary.predict_proba(X), before)
 
 

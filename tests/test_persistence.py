@@ -311,6 +311,19 @@ def test_dump_points_a_search_to_its_best_estimator(binary_data, tmp_path):
     np.testing.assert_array_equal(load(tmp_path / "model.l1l2").predict(X), search.predict(X))
 
 
+def test_dump_points_a_pipeline_to_its_last_step_and_its_other_steps(fitted_binary, tmp_path):
+    """A Pipeline, the recipe's form, was refused without a hint; dumping its last step alone
+    leaves the scaler behind, which a user must keep (the network predicts wrong on raw X)."""
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    pipe = make_pipeline(StandardScaler(), fitted_binary)
+    with pytest.raises(TypeError, match=r"got Pipeline. Dump its last step \(pipeline\[-1\]\) "
+                       r"and keep the steps before it .*pickle or joblib"):
+        dump(pipe, tmp_path / "model.l1l2")
+    assert not any(tmp_path.iterdir())
+
+
 def test_dump_refuses_callbacks_and_writes_nothing(fitted_binary, tmp_path):
     estimator = _copy(fitted_binary).set_params(callbacks=[keras.callbacks.EarlyStopping()])
     with pytest.raises(ValueError, match=r"callbacks.*set_params\(callbacks=None\)"):

@@ -11,6 +11,7 @@ from . import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start
 
 import copy
 import functools
+import inspect
 import math
 import threading
 from numbers import Real
@@ -51,6 +52,12 @@ from ._stopping import (
 )
 from ._trainer_cache import NetworkSpec
 from ._training import all_finite, train
+
+
+# Keras' Model.fit arguments that scikeras forwards from fit, and that are params here.
+_KERAS_FIT_SETTINGS = frozenset(
+    {"epochs", "batch_size", "verbose", "callbacks", "shuffle", "initial_epoch"}
+)
 
 
 def _but_learning_rate(config):
@@ -237,7 +244,7 @@ class L1L2Network(RoutedParams):
     # -- fitting -----------------------------------------------------------------------------
 
     @fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, **fit_params):
         """Fit the network to ``(X, y)``; with ``warm_start=True``, continue training it.
 
         Parameters
@@ -249,13 +256,44 @@ class L1L2Network(RoutedParams):
             for the regressor.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weight of each sample in the loss.
+        **fit_params : dict
+            Not taken: a TypeError says where each setting goes (training settings such as
+            ``epochs`` are params, as in scikit-learn; scikeras forwards them to Keras).
 
         Returns
         -------
         self : object
             The fitted estimator.
         """
+        self._refuse_keywords("fit", fit_params)
         return self._fit(X, y, sample_weight, incremental=False)
+
+    def _refuse_keywords(self, method, keywords):
+        """TypeError for keyword arguments ``method`` does not take, saying where the first goes:
+        Keras' and scikeras' ``fit`` arguments are params here, as in scikit-learn."""
+        if not keywords:
+            return
+        name = next(iter(keywords))
+        estimator = type(self).__name__
+        if name in self.get_params(deep=False) or name in _KERAS_FIT_SETTINGS:
+            advice = (
+                "training settings are params, as in scikit-learn: "
+                f"set_params({name}=...) or {estimator}({name}=...)"
+            )
+        elif name in ("validation_split", "validation_data"):
+            advice = (
+                "hold rows out with early_stopping=True and validation_fraction, as "
+                "MLPClassifier does"
+            )
+        else:
+            taken = [
+                parameter for parameter in inspect.signature(getattr(self, method)).parameters
+                if parameter != "fit_params"
+            ]
+            advice = f"{method} takes {', '.join(taken[:-1])} and {taken[-1]}"
+        raise TypeError(
+            f"{estimator}.{method}() got an unexpected keyword argument {name!r}: {advice}."
+        )
 
     def _fit(self, X, y, sample_weight, *, incremental, classes=None):
         """Fit (or, with ``incremental`` or ``warm_start``, continue fitting) and publish the

@@ -88,7 +88,7 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
 
     @checks_continued_params
     @fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, classes=None, sample_weight=None):
+    def partial_fit(self, X, y, classes=None, sample_weight=None, **fit_params):
         """Train for one epoch on ``(X, y)``, keeping the network and its optimizer state.
 
         Parameters
@@ -101,12 +101,16 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
             All classes across calls; required on the first call if ``y`` lacks some of them.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weight of each sample in the loss.
+        **fit_params : dict
+            Not taken: a TypeError says where each setting goes (training settings such as
+            ``epochs`` are params, as in scikit-learn; scikeras forwards them to Keras).
 
         Returns
         -------
         self : L1L2Classifier
             The fitted estimator.
         """
+        self._refuse_keywords("partial_fit", fit_params)
         if isinstance(self.class_weight, str):  # "balanced", the only string it takes
             # As SGDClassifier.partial_fit: a chunk's class counts are not the data's.
             raise ValueError(
@@ -507,7 +511,11 @@ classes_ : ndarray of shape (n_classes,)
     Class labels; for a multilabel indicator ``y``, the numbers of its label columns (as
     ``MLPClassifier``'s).
 n_classes_ : int
-    Number of classes (of labels, for a multilabel ``y``).""",
+    Number of classes (of labels, for a multilabel ``y``).
+n_outputs_ : int
+    Number of targets, as scikeras counts them: 1 for class labels, the number of labels for a
+    multilabel ``y`` (``MLPClassifier``'s counts its output units: ``n_classes_`` for more than
+    two classes).""",
     see_also="""\
 L1L2Regressor : The regression twin of this estimator.
 sklearn.neural_network.MLPClassifier : The multi-layer perceptron of scikit-learn (L2 only).

@@ -131,7 +131,7 @@ class L1L2Regressor(L1L2Network, KerasRegressor):
 
     @checks_continued_params
     @fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, sample_weight=None):
+    def partial_fit(self, X, y, sample_weight=None, **fit_params):
         """Train for one epoch on ``(X, y)``, keeping the network and its optimizer state.
 
         Parameters
@@ -142,12 +142,16 @@ class L1L2Regressor(L1L2Network, KerasRegressor):
             Targets.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weight of each sample in the loss.
+        **fit_params : dict
+            Not taken: a TypeError says where each setting goes (training settings such as
+            ``epochs`` are params, as in scikit-learn; scikeras forwards them to Keras).
 
         Returns
         -------
         self : L1L2Regressor
             The fitted estimator.
         """
+        self._refuse_keywords("partial_fit", fit_params)
         return self._fit(X, y, sample_weight, incremental=True)
 
     # -- task hooks of L1L2Network --------------------------------------------------------------

@@ -125,11 +125,16 @@ def dump(estimator, path):
     """
     path = _file_path(path)
     if type(estimator) not in ESTIMATORS.values():
-        hint = (
-            " Dump its best_estimator_ (fitted with refit=True)."
-            if hasattr(estimator, "l1s")
-            else ""
-        )
+        if hasattr(estimator, "l1s"):
+            hint = " Dump its best_estimator_ (fitted with refit=True)."
+        elif hasattr(estimator, "steps"):  # a Pipeline
+            hint = (
+                " Dump its last step (pipeline[-1]) and keep the steps before it another way, "
+                "e.g. with pickle or joblib: the network predicts on their output, and wrongly "
+                "on raw X."
+            )
+        else:
+            hint = ""
         raise TypeError(
             "dump saves L1L2Classifier and L1L2Regressor estimators, got "
             f"{type(estimator).__qualname__}.{hint}"
