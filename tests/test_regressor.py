@@ -342,3 +342,26 @@ def test_numeric_strings_that_are_not_finite_numbers_are_refused_as_numbers_are(
         with pytest.raises(ValueError, match=expected.get(text, "Input y contains infinity")):
             fitted.partial_fit(X_train, y)
         np.testing.assert_array_equal(fitted.predict(X_train), before)
+
+
+def test_a_warning_of_an_unscaled_target_says_to_scale_it():
+    """A target in large units (load_diabetes' spans 25-346) made every fit run to its epoch cap
+    (the network starts near 0, and the penalties compete with the squared error in y's units),
+    and the ConvergenceWarning did not say why; a scaled target gets no such advice."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    from l1l2_estimator import L1L2RegressorCV
+
+    X, y = make_regression(n_samples=80, n_features=4, noise=10.0, random_state=0)
+    raw = 150 + 80 * y / y.std()
+    settings = dict(hidden_layer_sizes=(4,), epochs=3, random_state=0)
+    advice = r"y's standard deviation is 80: scale the target \(TransformedTargetRegressor"
+    with pytest.warns(ConvergenceWarning, match=advice):
+        L1L2Regressor(**settings).fit(X, raw)
+    with pytest.warns(ConvergenceWarning, match=advice):
+        L1L2RegressorCV(l1s=[0], l2s=[0], cv=2, **settings).fit(X, raw)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        L1L2Regressor(**settings).fit(X, y / y.std())
+    messages = [str(w.message) for w in caught if w.category is ConvergenceWarning]
+    assert messages and not any("standard deviation" in m for m in messages)

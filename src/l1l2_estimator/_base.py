@@ -48,6 +48,7 @@ from ._stopping import (
     ValidationStoppingRule,
     divergence_advice,
     loss_rule_state,
+    target_scale_advice,
     warn_not_converged,
 )
 from ._trainer_cache import NetworkSpec
@@ -431,6 +432,7 @@ class L1L2Network(RoutedParams):
             warn_not_converged(
                 type(self).__name__, self.epochs, stacklevel=4,
                 by="training loss" if validation is None else "validation score",
+                advice=target_scale_advice(y, getattr(self, "loss", None)),
             )
         self._set_fitted_state(
             **{

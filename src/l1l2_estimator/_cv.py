@@ -55,7 +55,12 @@ from ._params import (
     penalty_values,
 )
 from ._path import no_refit_error
-from ._stopping import divergence_advice, finite_values, warnings_point_higher
+from ._stopping import (
+    divergence_advice,
+    finite_values,
+    target_scale_advice,
+    warnings_point_higher,
+)
 from .classifier import (
     L1L2Classifier,
     Multilabel,
@@ -757,7 +762,8 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         if unconverged:
             warnings.warn(
                 f"{type(self).__name__}: {unconverged} of the {total} member fits reached the "
-                f"maximum number of epochs ({self.epochs}) before the training loss converged.",
+                f"maximum number of epochs ({self.epochs}) before the training loss converged."
+                + target_scale_advice(data[1], getattr(self, "loss", None)),
                 ConvergenceWarning,
                 stacklevel=5,  # _warn, _search, fit, fit_context, the caller
             )

@@ -130,13 +130,35 @@ def warnings_point_higher(frames):
         _FRAMES_ABOVE.reset(token)
 
 
-def warn_not_converged(name, epochs, stacklevel, by="training loss"):
+# A squared-error target whose standard deviation exceeds this gets advice to scale it in the
+# ConvergenceWarning (load_diabetes' is 77: every fit ran to its epoch cap unscaled).
+_LARGE_TARGET_SCALE = 10.0
+
+
+def target_scale_advice(y, loss):
+    """Advice to scale a squared-error regressor's target ``y`` whose standard deviation is
+    large (the network starts near 0, and the penalties compete with the squared error in y's
+    units), for a ConvergenceWarning; "" otherwise (a classifier: ``loss`` None)."""
+    if loss != "squared_error" or y is None or not np.size(y):
+        return ""
+    y = y.toarray() if sp.issparse(y) else y
+    spread = float(np.max(np.std(np.asarray(y, dtype=np.float64), axis=0)))
+    if not spread > _LARGE_TARGET_SCALE:
+        return ""
+    return (
+        f" y's standard deviation is {spread:.3g}: scale the target (TransformedTargetRegressor("
+        "regressor=..., transformer=StandardScaler())); the network starts near 0, and the "
+        "penalties compete with the squared error in y's units."
+    )
+
+
+def warn_not_converged(name, epochs, stacklevel, by="training loss", advice=""):
     """MLPClassifier's ``ConvergenceWarning`` for a fit of estimator ``name`` that trained
     ``epochs`` epochs (its maximum) without its rule stopping it: the rule of the ``training
-    loss``, or with early_stopping of the ``validation score``."""
+    loss``, or with early_stopping of the ``validation score``; ``advice`` follows."""
     warnings.warn(
         f"{name}: the maximum number of epochs ({epochs}) was reached and the {by} has not "
-        "converged yet.",
+        f"converged yet.{advice}",
         ConvergenceWarning,
         stacklevel=stacklevel + 1 + _FRAMES_ABOVE.get(),
     )
