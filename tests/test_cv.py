@@ -777,6 +777,13 @@ def test_a_single_estimator_param_is_refused_with_what_to_use(name, advice, wine
 def test_an_unknown_keyword_is_a_type_error(wine):
     with pytest.raises(TypeError, match="unexpected keyword argument 'epoch'"):
         L1L2ClassifierCV(epoch=10).fit(*wine)
+    # Given to fit, as Keras takes them: Python's bare TypeError had named _L1L2NetworkCV.fit.
+    with pytest.raises(TypeError, match=r"L1L2ClassifierCV.fit\(\) got an unexpected keyword "
+                       r"argument 'epochs': training settings are params.*"
+                       r"L1L2ClassifierCV\(epochs=\.\.\.\)"):
+        L1L2ClassifierCV().fit(*wine, epochs=5)
+    with pytest.raises(TypeError, match=r"fit takes X, y, sample_weight and groups"):
+        L1L2ClassifierCV().fit(*wine, shuffled=True)
 
 
 def _multi_metric_pair(X, y, scoring, refit, **search):

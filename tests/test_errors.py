@@ -587,11 +587,17 @@ def test_divergence_from_huge_partial_fit_weights_names_them():
     with pytest.raises(ValueError, match="diverged") as raised:
         clf.partial_fit(X, y, sample_weight=np.full(len(y), 3e38))
     message = str(raised.value)
-    assert "sample_weight holds values as large as 3e+38, whose squares overflow" in message
+    assert "sample_weight and class_weight hold values as large as 3e+38, whose squares " \
+        "overflow" in message
     assert "partial_fit takes each call's weights as given" in message
     assert "lower learning_rate" not in message
     assert clf.n_iter_ == 2
     clf.fit(X, y, sample_weight=np.full(len(y), 3e38))  # scaled to a mean of 1: it trains
+    # Weights set by class_weight are named by what sets them, not as sample_weight alone.
+    weighted = L1L2Classifier(hidden_layer_sizes=(4,), random_state=0, epochs=2,
+                              class_weight={0: 3e38, 1: 3e38}).fit(X, y)
+    with pytest.raises(ValueError, match="sample_weight and class_weight hold values as large"):
+        weighted.partial_fit(X, y)
     # A search's members train on weights scaled to a mean of 1: its advice does not name them.
     search = L1L2ClassifierCV((4,), l1s=[0], l2s=[0], cv=2, epochs=20, random_state=0,
                               optimizer="sgd", learning_rate=1e3, error_score="raise")
@@ -1137,6 +1143,19 @@ def test_regressor_scores_a_dataframe_of_sparse_columns_as_fit_takes_it():
     sparse = pd.DataFrame({"a": pd.arrays.SparseArray(column, fill_value=0.0)})
     reg = L1L2Regressor(**FAST).fit(X, sparse)
     assert reg.score(X, sparse) == reg.score(X, column)
+
+
+def test_non_finite_x_let_through_by_assume_finite_is_named_when_predicting(fitted_binary):
+    """The output's finiteness check blamed an overflow for NaN that assume_finite=True let
+    through (MLPClassifier returns a NaN row; a clear error names the config)."""
+    import sklearn
+
+    X = np.ones((3, fitted_binary.n_features_in_))
+    X[1, 0] = np.nan
+    with sklearn.config_context(assume_finite=True):
+        with pytest.raises(ValueError, match=r"not finite for 1 of 3 rows: X holds NaN or "
+                           r"infinite values, which assume_finite=True"):
+            fitted_binary.predict_proba(X)
 
 
 @pytest.mark.parametrize("sparse", [False, True])

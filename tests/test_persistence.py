@@ -321,6 +321,14 @@ def test_dump_points_a_pipeline_to_its_last_step_and_its_other_steps(fitted_bina
     with pytest.raises(TypeError, match=r"got Pipeline. Dump its last step \(pipeline\[-1\]\) "
                        r"and keep the steps before it .*pickle or joblib"):
         dump(pipe, tmp_path / "model.l1l2")
+    # A Pipeline ending in another estimator gets no such hint; a GridSearchCV over ours does.
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GridSearchCV
+
+    with pytest.raises(TypeError, match=r"got Pipeline\.$"):
+        dump(make_pipeline(StandardScaler(), LogisticRegression()), tmp_path / "model.l1l2")
+    with pytest.raises(TypeError, match="got GridSearchCV. Dump its best_estimator_"):
+        dump(GridSearchCV(fitted_binary, {"l1": [0]}), tmp_path / "model.l1l2")
     assert not any(tmp_path.iterdir())
 
 

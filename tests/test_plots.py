@@ -18,7 +18,7 @@ import scipy.sparse
 from sklearn.base import clone
 from sklearn.compose import TransformedTargetRegressor
 from sklearn.datasets import make_multilabel_classification, make_regression
-from sklearn.exceptions import NotFittedError
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.metrics import r2_score
@@ -1037,6 +1037,16 @@ def test_save_plots_refuses_a_multilabel_classifier_before_its_folder(tmp_path):
     assert not (tmp_path / "out").exists()
     with pytest.raises(ValueError, match="plot_confusion_matrix draws one label per row"):
         plots.plot_confusion_matrix(clf, X, Y[:, 0])
+    # MLPClassifier's n_outputs_ counts output units (3 for 3 classes): not labels per row.
+    from sklearn.datasets import load_iris
+    from sklearn.neural_network import MLPClassifier
+
+    X, y = load_iris(return_X_y=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        mlp = MLPClassifier(hidden_layer_sizes=(4,), max_iter=5, random_state=0).fit(X, y)
+    assert mlp.n_outputs_ == 3
+    assert plots.plot_confusion_matrix(mlp, X, y).confusion_matrix.sum() == len(y)
 
 
 @pytest.mark.parametrize("form", ["SciPy column", "1-D SciPy array", "frame of a sparse column"])

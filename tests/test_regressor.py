@@ -360,6 +360,10 @@ def test_a_warning_of_an_unscaled_target_says_to_scale_it():
         L1L2Regressor(**settings).fit(X, raw)
     with pytest.warns(ConvergenceWarning, match=advice):
         L1L2RegressorCV(l1s=[0], l2s=[0], cv=2, **settings).fit(X, raw)
+    from l1l2_estimator.plots import regularization_path
+
+    with pytest.warns(ConvergenceWarning, match=advice):  # its batched fits
+        regularization_path(L1L2Regressor(**settings), X, raw, X, raw, [0, 1e-3])
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         L1L2Regressor(**settings).fit(X, y / y.std())

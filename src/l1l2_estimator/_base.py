@@ -47,6 +47,7 @@ from ._params import (
 from ._stopping import (
     ValidationStoppingRule,
     divergence_advice,
+    finite_values,
     loss_rule_state,
     target_scale_advice,
     warn_not_converged,
@@ -59,6 +60,32 @@ from ._training import all_finite, train
 _KERAS_FIT_SETTINGS = frozenset(
     {"epochs", "batch_size", "verbose", "callbacks", "shuffle", "initial_epoch"}
 )
+
+
+def refuse_keywords(estimator, method, keywords):
+    """TypeError for keyword arguments ``estimator.method`` does not take, saying where the first
+    goes: Keras' and scikeras' ``fit`` arguments are params here, as in scikit-learn."""
+    if not keywords:
+        return
+    name = next(iter(keywords))
+    kind = type(estimator).__name__
+    if name in estimator.get_params(deep=False) or name in _KERAS_FIT_SETTINGS:
+        advice = (
+            "training settings are params, as in scikit-learn: "
+            f"set_params({name}=...) or {kind}({name}=...)"
+        )
+    elif name in ("validation_split", "validation_data"):
+        advice = (
+            "hold rows out with early_stopping=True and validation_fraction, as MLPClassifier "
+            "does"
+        )
+    else:
+        taken = [
+            parameter for parameter in inspect.signature(getattr(estimator, method)).parameters
+            if parameter != "fit_params"
+        ]
+        advice = f"{method} takes {', '.join(taken[:-1])} and {taken[-1]}"
+    raise TypeError(f"{kind}.{method}() got an unexpected keyword argument {name!r}: {advice}.")
 
 
 def _but_learning_rate(config):
@@ -266,35 +293,8 @@ class L1L2Network(RoutedParams):
         self : object
             The fitted estimator.
         """
-        self._refuse_keywords("fit", fit_params)
+        refuse_keywords(self, "fit", fit_params)
         return self._fit(X, y, sample_weight, incremental=False)
-
-    def _refuse_keywords(self, method, keywords):
-        """TypeError for keyword arguments ``method`` does not take, saying where the first goes:
-        Keras' and scikeras' ``fit`` arguments are params here, as in scikit-learn."""
-        if not keywords:
-            return
-        name = next(iter(keywords))
-        estimator = type(self).__name__
-        if name in self.get_params(deep=False) or name in _KERAS_FIT_SETTINGS:
-            advice = (
-                "training settings are params, as in scikit-learn: "
-                f"set_params({name}=...) or {estimator}({name}=...)"
-            )
-        elif name in ("validation_split", "validation_data"):
-            advice = (
-                "hold rows out with early_stopping=True and validation_fraction, as "
-                "MLPClassifier does"
-            )
-        else:
-            taken = [
-                parameter for parameter in inspect.signature(getattr(self, method)).parameters
-                if parameter != "fit_params"
-            ]
-            advice = f"{method} takes {', '.join(taken[:-1])} and {taken[-1]}"
-        raise TypeError(
-            f"{estimator}.{method}() got an unexpected keyword argument {name!r}: {advice}."
-        )
 
     def _fit(self, X, y, sample_weight, *, incremental, classes=None):
         """Fit (or, with ``incremental`` or ``warm_start``, continue fitting) and publish the
@@ -1055,6 +1055,13 @@ class L1L2Network(RoutedParams):
                 "linear" if logits else self.out_activation_,
             )
         finite = np.isfinite(output).all(axis=1)
+        if not finite.all() and not finite_values(X, None):
+            # Only scikit-learn's assume_finite=True lets NaN or inf reach here.
+            raise ValueError(
+                f"{type(self).__name__}: the network's output is not finite for "
+                f"{np.count_nonzero(~finite)} of {len(finite)} rows: X holds NaN or infinite "
+                "values, which assume_finite=True (scikit-learn's config) let through unchecked."
+            )
         if not finite.all():
             # No training reaches such a network (it trains in float32 and would diverge); X far
             # beyond the training data's scale does, and a file given to load can set weights

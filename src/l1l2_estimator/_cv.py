@@ -44,6 +44,7 @@ from ._compat import (
     safe_indexing,
     scorer_accepts_sample_weight,
 )
+from ._base import refuse_keywords
 from ._cv_results import chosen_pair, cv_results, failures_summary, score_member
 from ._fitted import publish, stand_in
 from ._inputs import is_sparse, weight_sources
@@ -232,7 +233,7 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
     # metrics they call (skipped, a scorer of fbeta_score with beta=-1 scored where
     # GridSearchCV's fails, and sparse multilabel targets reached log_loss, which refuses them).
     @fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y, sample_weight=None, groups=None):
+    def fit(self, X, y, sample_weight=None, groups=None, **fit_params):
         """Train the grid on every fold at once, choose the best pair, refit it on all the data.
 
         The best pair is the one with the best mean cross-validated score; it is refitted on the
@@ -250,12 +251,16 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         groups : array-like of shape (n_samples,), default=None
             Group labels of the samples, for a group splitter as ``cv`` (``GroupKFold``, ...),
             as ``GridSearchCV.fit`` takes them.
+        **fit_params : dict
+            Not taken: a TypeError says where each setting goes (training settings such as
+            ``epochs`` are params, as in scikit-learn).
 
         Returns
         -------
         self : object
             The fitted estimator.
         """
+        refuse_keywords(self, "fit", fit_params)
         # A search that fails leaves a fitted one exactly as it was, as a failed fit does: it
         # publishes its attributes only once everything has succeeded.
         self._search(X, y, sample_weight, groups)

@@ -20,7 +20,12 @@ from ._compat import BaseSearchCV, validate_params
 from ._ensemble import batch_refusal
 from ._inputs import is_sparse
 from ._params import optimizer_config, penalty_values
-from ._stopping import divergence_advice, warn_not_converged, warnings_point_higher
+from ._stopping import (
+    divergence_advice,
+    target_scale_advice,
+    warn_not_converged,
+    warnings_point_higher,
+)
 
 __all__ = ["DEFAULT_L1_VALUES", "RegularizationPath", "regularization_path"]
 
@@ -429,6 +434,8 @@ def _fit_each_l1(estimator, path, X, y, l1_values, sample_weight):
     if is_sparse(inputs.X_):  # sparse rows train one network at a time
         return one_at_a_time()
     penalties = [(float(l1), network.l2) for l1 in l1_values]
+    # Read before the inputs are let go (the fits' ConvergenceWarning gives it).
+    advice = target_scale_advice(inputs.y_, getattr(network, "loss", None))
     try:
         trained = network._fit_members(
             inputs.X_, inputs.y_, inputs.sample_weight_, [np.arange(np.shape(inputs.y_)[0])],
@@ -440,10 +447,10 @@ def _fit_each_l1(estimator, path, X, y, l1_values, sample_weight):
         return one_at_a_time()
     finally:
         inputs.X_ = inputs.y_ = inputs.sample_weight_ = None  # no longer needed
-    return _batched(network, prepared, inputs, penalties, *trained)
+    return _batched(network, prepared, inputs, penalties, advice, *trained)
 
 
-def _batched(network, prepared, inputs, penalties, members, diverged, converged):
+def _batched(network, prepared, inputs, penalties, advice, members, diverged, converged):
     for (l1, _), failed in zip(penalties, diverged[0]):
         if failed:
             raise ValueError(
@@ -454,7 +461,9 @@ def _batched(network, prepared, inputs, penalties, members, diverged, converged)
     for done in converged[0]:
         if not done:
             # _batched, its caller (regularization_path), the caller's line.
-            warn_not_converged(type(network).__name__, network.epochs, stacklevel=3)
+            warn_not_converged(
+                type(network).__name__, network.epochs, stacklevel=3, advice=advice
+            )
     for (l1, _), state in zip(penalties, members[0]):
         fitted = clone(network).set_params(l1=l1)
         fitted._set_fitted_state(**state)

@@ -19,6 +19,7 @@ import scipy.sparse as sp
 import tensorflow as tf
 from sklearn.exceptions import ConvergenceWarning
 
+from ._inputs import weight_sources
 from ._params import optimizer_config
 
 
@@ -37,7 +38,8 @@ def divergence_advice(params, X=None, y=None, sample_weight=None, *, weights_sca
             "(scikit-learn's config) let through unchecked: remove or impute them"
         )
     huge = _values_whose_squares_overflow(
-        X, y if "loss" in params else None, None if weights_scaled else sample_weight
+        X, y if "loss" in params else None, None if weights_scaled else sample_weight,
+        weights_name=weight_sources(params),
     )
     if huge:
         # Gradients, Adam's moments and the squared error hold their squares: no learning
@@ -49,13 +51,14 @@ def divergence_advice(params, X=None, y=None, sample_weight=None, *, weights_sca
             "y": "divide the target by a positive constant (loss='poisson' needs y >= 0)"
             if params.get("loss") == "poisson" else f"scale the target ({regressor})",
             # fit trains on weights scaled to a mean of 1: only partial_fit's can be this large.
-            "sample_weight": "partial_fit takes each call's weights as given (fit scales them to "
-            "a mean of 1), so divide them by a constant",
+            "weights": "partial_fit takes each call's weights as given (fit scales them to a "
+            "mean of 1), so divide them by a constant",
         }
         return "; ".join(
-            f"{name} holds values as large as {largest:.3g}, whose squares overflow float32 "
+            f"{name} {'hold' if ' and ' in name else 'holds'} values as large as "
+            f"{largest:.3g}, whose squares overflow float32 "
             f"(beyond {_SQUARE_OVERFLOWS:.3g}), in which the network trains, whatever the "
-            f"learning rate: {fixes[name]}"
+            f"learning rate: {fixes[name if name in fixes else 'weights']}"
             for name, largest in huge
         )
     config = optimizer_config(params)
@@ -99,11 +102,12 @@ def divergence_advice(params, X=None, y=None, sample_weight=None, *, weights_sca
 _SQUARE_OVERFLOWS = float(np.sqrt(np.finfo(np.float32).max))
 
 
-def _values_whose_squares_overflow(X, y, sample_weight=None):
+def _values_whose_squares_overflow(X, y, sample_weight=None, weights_name="sample_weight"):
     """``[(name, largest magnitude)]`` of ``X``, a regressor's ``y`` (None for a classifier) and
-    the weights trained on, whose largest magnitude has a square beyond float32's range."""
+    the weights trained on (named ``weights_name``: what set them), whose largest magnitude has
+    a square beyond float32's range."""
     found = []
-    for name, values in (("X", X), ("y", y), ("sample_weight", sample_weight)):
+    for name, values in (("X", X), ("y", y), (weights_name, sample_weight)):
         if values is None:
             continue
         values = values.data if sp.issparse(values) else np.asarray(values)

@@ -19,7 +19,7 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import column_or_1d, validate_data
 
 from . import _docs
-from ._base import L1L2Network, checks_continued_params
+from ._base import L1L2Network, checks_continued_params, refuse_keywords
 from ._inputs import float32_features, is_sparse
 from ._compat import fit_context
 from ._params import CLASS_WEIGHT_CONSTRAINT, PARAMETER_CONSTRAINTS, SPARSE_FORMATS
@@ -110,7 +110,7 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
         self : L1L2Classifier
             The fitted estimator.
         """
-        self._refuse_keywords("partial_fit", fit_params)
+        refuse_keywords(self, "partial_fit", fit_params)
         if isinstance(self.class_weight, str):  # "balanced", the only string it takes
             # As SGDClassifier.partial_fit: a chunk's class counts are not the data's.
             raise ValueError(

@@ -155,6 +155,15 @@ def _one_output(n_outputs, function, regression=True):
         )
 
 
+def _labels_fitted(network):
+    """The number of labels a classifier was fitted on per row: those of a multilabel indicator
+    for one of ours, else 1 (``MLPClassifier``'s ``n_outputs_`` counts output units: 3 for 3
+    classes)."""
+    from ._base import L1L2Network
+
+    return network.n_outputs_ if isinstance(network, L1L2Network) else 1
+
+
 def _check_one_target(y, regression, function):
     """Refuse the ``y`` of a task that ``function``'s pictures do not draw: a multilabel
     indicator matrix, or several regression targets."""
@@ -223,7 +232,7 @@ def plot_confusion_matrix(
     _check_task(estimator, "accuracy", "plot_confusion_matrix")
     network = _fitted_network(estimator, "plot_confusion_matrix")
     _check_one_target(y, regression=False, function="plot_confusion_matrix")
-    _one_output(getattr(network, "n_outputs_", 1), "plot_confusion_matrix", regression=False)
+    _one_output(_labels_fitted(network), "plot_confusion_matrix", regression=False)
     check_consistent_length(X, y, sample_weight)
     # As fit and score take it: a sparse column of labels made dense.
     y = scored_labels(y)
@@ -811,7 +820,10 @@ def save_plots(
         )
     network = _fitted_network(estimator, "save_plots")
     _check_one_target(y_test, regression, "save_plots")
-    _one_output(getattr(network, "n_outputs_", 1), "save_plots", regression)
+    _one_output(
+        getattr(network, "n_outputs_", 1) if regression else _labels_fitted(network),
+        "save_plots", regression,
+    )
     sizes = _figure_sizes(estimator, regression)
     _check_pixels(dpi, sizes)
     check_consistent_length(X_test, y_test, test_sample_weight)

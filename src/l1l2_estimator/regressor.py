@@ -11,7 +11,7 @@ from sklearn.utils import RegressorTags
 from sklearn.utils.validation import assert_all_finite, validate_data
 
 from . import _docs
-from ._base import L1L2Network, checks_continued_params
+from ._base import L1L2Network, checks_continued_params, refuse_keywords
 from ._inputs import float32_features, is_sparse
 from ._compat import StrOptions, fit_context
 from ._params import PARAMETER_CONSTRAINTS, SPARSE_FORMATS
@@ -151,7 +151,7 @@ class L1L2Regressor(L1L2Network, KerasRegressor):
         self : L1L2Regressor
             The fitted estimator.
         """
-        self._refuse_keywords("partial_fit", fit_params)
+        refuse_keywords(self, "partial_fit", fit_params)
         return self._fit(X, y, sample_weight, incremental=True)
 
     # -- task hooks of L1L2Network --------------------------------------------------------------

@@ -125,9 +125,13 @@ def dump(estimator, path):
     """
     path = _file_path(path)
     if type(estimator) not in ESTIMATORS.values():
-        if hasattr(estimator, "l1s"):
+        ours = tuple(ESTIMATORS.values())
+        steps = getattr(estimator, "steps", None)
+        if hasattr(estimator, "l1s") or isinstance(
+            getattr(estimator, "estimator", None), ours
+        ):  # our search, or scikit-learn's over one of ours
             hint = " Dump its best_estimator_ (fitted with refit=True)."
-        elif hasattr(estimator, "steps"):  # a Pipeline
+        elif isinstance(steps, list) and steps and isinstance(steps[-1][-1], ours):
             hint = (
                 " Dump its last step (pipeline[-1]) and keep the steps before it another way, "
                 "e.g. with pickle or joblib: the network predicts on their output, and wrongly "
