@@ -1055,22 +1055,21 @@ class L1L2Network(RoutedParams):
                 "linear" if logits else self.out_activation_,
             )
         finite = np.isfinite(output).all(axis=1)
-        if not finite.all() and not finite_values(X, None):
-            # Only scikit-learn's assume_finite=True lets NaN or inf reach here.
-            raise ValueError(
-                f"{type(self).__name__}: the network's output is not finite for "
-                f"{np.count_nonzero(~finite)} of {len(finite)} rows: X holds NaN or infinite "
-                "values, which assume_finite=True (scikit-learn's config) let through unchecked."
-            )
         if not finite.all():
-            # No training reaches such a network (it trains in float32 and would diverge); X far
-            # beyond the training data's scale does, and a file given to load can set weights
-            # near float32's largest number, whose float64 products overflow a few layers on.
+            # No training reaches a network whose output overflows (it trains in float32 and
+            # would diverge); X far beyond the training data's scale does, and a file given to
+            # load can set weights near float32's largest number, whose float64 products
+            # overflow a few layers on. NaN or inf in X reach here only under assume_finite.
+            cause = (
+                "its forward pass overflowed float64 (X holds values far beyond those it was "
+                "trained on, or its weights are extreme, as a file given to load can set them)"
+                if finite_values(X, None)
+                else "X holds NaN or infinite values, which assume_finite=True (scikit-learn's "
+                "config) let through unchecked"
+            )
             raise ValueError(
                 f"{type(self).__name__}: the network's output is not finite for "
-                f"{np.count_nonzero(~finite)} of {len(finite)} rows: its forward pass overflowed "
-                "float64 (X holds values far beyond those it was trained on, or its weights are "
-                "extreme, as a file given to load can set them)."
+                f"{np.count_nonzero(~finite)} of {len(finite)} rows: {cause}."
             )
         return output
 
