@@ -1611,3 +1611,71 @@ def test_a_class_without_test_rows_is_named_and_left_out_of_the_report(capsys, t
     report = out.split("Classification report:")[1]
     assert "rare" not in report.split("accuracy")[0]
     assert "Class 'rare' has no rows in the test split: left out of the report." in report
+
+
+def test_save_through_a_link_compresses_by_the_name_given_not_the_link_target(capsys, tmp_path):
+    """joblib compresses by PATH's extension (README): through a link, the temporary file took
+    the extension of the file linked to, so latest.gz -> model.bin was written uncompressed,
+    and latest.joblib -> model.lz4 failed after the fits for want of the lz4 package."""
+    for name, target_name, gzip in (("latest.gz", "model.bin", True),
+                                    ("latest.joblib", "model.lz4", False)):
+        target = tmp_path / target_name
+        link = tmp_path / name
+        link.symlink_to(target)
+        code, _, err = run_cli(capsys, *FAST, "--epochs", "2", "--save", str(link))
+        assert code == 0, err
+        assert (target.read_bytes()[:2] == b"\x1f\x8b") is gzip
+        assert joblib.load(link).predict(np.zeros((1, 20))).shape == (1,)
+
+
+def test_a_long_run_of_digits_is_refused_at_once(tmp_path, capsys):
+    """The number patterns let a run of digits split two ways: a cell (or a flag) of 20,000
+    digits followed by a letter took 15 s to refuse, the time growing with the square of its
+    length. A cell of a million is refused as any other, quoted short."""
+    cell = "9" * 1_000_000 + "x"
+    path = tmp_path / "data.csv"
+    path.write_text(f"a,b,y\n1,{cell},x\n3,4,z\n")
+    with pytest.raises(cli.UsageError) as raised:
+        _data.read_csv(str(path), "y")
+    message = str(raised.value)
+    assert message.startswith("feature column 'b' must be numeric, got '9999")
+    assert message.endswith("... (1,000,001 characters) on line 2")
+    assert len(message) < 200
+    code, _, err = run_cli(capsys, "--l1", cell)
+    assert code == 2 and "--l1" in err and len(err) < 300
+
+
+def test_control_characters_from_the_file_are_printed_escaped(capsys, tmp_path):
+    """A column name or a label from the file went to the terminal as written: an escape
+    sequence in it (clearing the screen) was sent to the terminal, and a newline broke the
+    table."""
+    path = tmp_path / "data.csv"
+    rng = np.random.RandomState(0)
+    rows = "\n".join(f"{a:.3f},{b:.3f},{label}" for a, b, label in zip(
+        rng.normal(size=60), rng.normal(size=60), ['"lab\nel"', "x\x1b[2J"] * 30))
+    path.write_text(f"a,b\x1b[31mRED,y\n{rows}\n")
+    code, _, err = run_cli(capsys, "--csv", str(path), "--target", "zz")
+    assert code == 2 and "\x1b" not in err
+    assert "its columns are: a, b\\x1b[31mRED, y" in err
+    code, out, err = run_cli(capsys, "--csv", str(path), "--target", "y", "--epochs", "2",
+                             "--hidden", "4")
+    assert code == 0, err
+    assert "\x1b" not in out and "lab\\nel" in out and "x\\x1b[2J" in out
+    header, table = confusion_rows(out)
+    assert header[-2:] == ["lab\\nel", "x\\x1b[2J"] and len(table) == 2
+
+
+def test_one_epoch_is_one_epoch(capsys):
+    code, out, _ = run_cli(capsys, *FAST, "--epochs", "1")
+    assert code == 0 and "trained for 1 epoch\n" in out
+
+
+def test_a_label_of_thousands_of_digits_is_too_large_for_class_labels(tmp_path):
+    """Python refuses to convert integers of more than 4,300 digits: such a label gave its
+    "Exceeds the limit (4300 digits)" error, naming no column or line."""
+    path = tmp_path / "data.csv"
+    big = "1" + "0" * 5000
+    path.write_text(f"a,y\n1,0\n2,{big}\n3,-{big}\n")
+    with pytest.raises(cli.UsageError, match=r"^target column 'y' holds numbers too large for "
+                       r"class labels, such as '1000.*\.\.\. \(5,001 characters\) on line 3"):
+        _data.read_csv(str(path), "y")

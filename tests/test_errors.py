@@ -2,6 +2,7 @@
 changes an already fitted estimator."""
 
 import contextlib
+import itertools
 import threading
 import warnings
 
@@ -14,6 +15,7 @@ from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
 from l1l2_estimator import L1L2Classifier, L1L2ClassifierCV, L1L2Regressor
+from l1l2_estimator._inference import forward
 
 from .conftest import FAST
 
@@ -549,7 +551,7 @@ def test_divergence_under_a_huge_penalty_names_the_penalty():
     the learning rate and the data."""
     X = rng.normal(size=(60, 4))
     y = (X[:, 0] > 0).astype(int)
-    with pytest.raises(ValueError, match=r"or use smaller penalties \(l1=3e\+38\)"):
+    with pytest.raises(ValueError, match=r"use a smaller l1 \(it is 3e\+38: "):
         L1L2Classifier(hidden_layer_sizes=(8,), epochs=5, random_state=0, l1=3e38).fit(X, y)
     with pytest.raises(ValueError, match="diverged") as raised:
         L1L2Classifier(hidden_layer_sizes=(8,), epochs=50, random_state=0,
@@ -615,10 +617,65 @@ def test_non_finite_weights_after_the_last_step_are_divergence_too():
     y = (X[:, 0] > 0).astype(int)
     clf = L1L2Classifier(hidden_layer_sizes=(8,), random_state=0, optimizer="sgd",
                          learning_rate=3e38)
-    with pytest.raises(ValueError, match="the loss or the weights became infinite or NaN"):
+    with pytest.raises(ValueError, match="the loss, the weights or the optimizer's state "
+                       "became infinite or NaN"):
         clf.partial_fit(X, y, classes=[0, 1])
     with pytest.raises(NotFittedError):
         clf.predict(X)
+
+
+def test_an_optimizer_state_that_overflowed_is_divergence_too():
+    """Features of 1e20 have gradients whose squares overflow float32: one epoch left Adam's
+    running squares infinite behind finite weights and loss, and the fit succeeded. Every later
+    partial_fit or warm start then diverged, whatever the learning rate (the state carries over
+    when only the rate changes), and dump refused the estimator. Now such a fit is a divergence
+    that names the features' size, leaves the estimator as it was, and fails the same members of
+    a search."""
+    X = np.random.RandomState(0).normal(size=(200, 3))
+    y = (X[:, 0] > 0).astype(int)
+    clf = L1L2Classifier(hidden_layer_sizes=(4,), random_state=0, epochs=1).fit(X, y)
+    before = clf.predict_proba(X)
+    for call in (lambda: clf.fit(X * 1e20, y), lambda: clf.partial_fit(X * 1e20, y)):
+        with pytest.raises(ValueError, match=r"training diverged at epoch \d: the loss, the "
+                           "weights or the optimizer's state became infinite or NaN: X holds "
+                           "values as large as"):
+            call()
+        np.testing.assert_array_equal(clf.predict_proba(X), before)
+        assert all(np.isfinite(v).all() for v in clf._get_fitted_state()["optimizer_state"])
+    search = L1L2ClassifierCV((4,), l1s=[0], l2s=[0], cv=2, epochs=1, random_state=0,
+                              error_score="raise")
+    with pytest.raises(ValueError, match="diverged"):
+        search.fit(X * 1e20, y)
+
+
+def test_a_target_whose_squares_sum_beyond_float32_is_named_not_the_learning_rate():
+    """The epoch's loss sums its rows' squared errors in float32, as Keras' does: a target of
+    5e17 (each square 2.5e35) on 2,000 rows diverged at any learning rate, and the advice was
+    to lower it."""
+    X = rng.normal(size=(2000, 3))
+    y = np.where(X[:, 0] > 0, 5e17, -5e17)
+    with pytest.raises(ValueError, match="diverged") as raised:
+        L1L2Regressor(hidden_layer_sizes=(4,), epochs=2, random_state=0,
+                      learning_rate=1e-20).fit(X, y)
+    message = str(raised.value)
+    assert ("y's squares sum to 5e+38 over its 2000 rows, beyond float32's largest number "
+            "(3.4e+38), in which the network sums an epoch's loss, whatever the learning "
+            "rate: scale the target") in message
+    assert "lower learning_rate" not in message
+
+
+@pytest.mark.parametrize("penalty", [{"l1": 1e30}, {"l2": 1e30}])
+def test_a_penalty_whose_gradients_overflow_is_named_first(penalty):
+    """l1 or l2 of 1e30 give gradients whose squares overflow Adam's running squares in float32:
+    every fit diverged, at a learning rate of 1e-30 too, and the advice led with lowering it."""
+    X = rng.normal(size=(60, 3))
+    y = (X[:, 0] > 0).astype(int)
+    with pytest.raises(ValueError, match="diverged") as raised:
+        L1L2Classifier(hidden_layer_sizes=(4,), epochs=3, random_state=0, learning_rate=1e-30,
+                       **penalty).fit(X, y)
+    name = next(iter(penalty))
+    assert f"use a smaller {name} (it is 1e+30: from about 1.84e+19 on" in str(raised.value)
+    assert "lower learning_rate" not in str(raised.value)
 
 
 def test_predict_while_refitting_in_another_thread_never_fails():
@@ -1131,6 +1188,30 @@ def test_a_tol_beyond_float32_counts_the_first_epoch_as_an_improvement():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             assert ours.fit(X, X[:, 0]).n_iter_ == mlp.fit(X, X[:, 0]).n_iter_ == 3, tol
+
+
+def test_a_binary_logit_that_overflows_to_infinity_has_probabilities_0_and_1():
+    """A row whose logit overflows float64 to +-inf: predict gave its class (the sigmoid is 0 or
+    1 there) and predict_proba raised, where MLPClassifier gives [0, 1]. A NaN logit still
+    raises."""
+    X = rng.normal(size=(60, 3))
+    y = (X[:, 0] > 0).astype(int)
+    clf = L1L2Classifier(hidden_layer_sizes=(8,), epochs=3, random_state=0).fit(X, y)
+    candidates = 1.7e308 * np.array(list(itertools.product([-1, 0, 1], repeat=3)))
+    with np.errstate(over="ignore", invalid="ignore"):
+        z = forward(candidates, clf.coefs_, clf.intercepts_, "relu", "linear")[:, 0]
+    overflowing = candidates[np.isinf(z)]
+    assert len(overflowing), z  # some row's logit is +-inf
+    rows = np.vstack([X[:2], overflowing])
+    # scikit-learn's finiteness check sums X first (NumPy warns of inf - inf); the log of 0 is
+    # -inf (MLPClassifier's predict_log_proba warns so too).
+    with np.errstate(invalid="ignore", divide="ignore"):
+        proba = clf.predict_proba(rows)
+        expected = np.where(np.isposinf(z[np.isinf(z)]), 1.0, 0.0)
+        np.testing.assert_array_equal(proba[2:, 1], expected)
+        np.testing.assert_array_equal(proba[2:, 0], 1 - expected)
+        np.testing.assert_array_equal(clf.predict(rows), clf.classes_[proba.argmax(axis=1)])
+        assert (clf.predict_log_proba(rows)[2:].max(axis=1) == 0).all()
 
 
 def test_regressor_scores_a_dataframe_of_sparse_columns_as_fit_takes_it():

@@ -392,15 +392,23 @@ def test_dump_refuses_validation_scores_load_refuses(binary_data, tmp_path):
 
 def test_dump_refuses_an_optimizer_state_that_overflowed(tmp_path):
     """Adagrad's accumulated squares overflow float32 on huge gradients; its steps there are 0,
-    so the fit succeeds and pickles. dump wrote the file, and load refused it (its optimizer
-    state holds infinite values): dump now reads its own values back as load does."""
+    so the fit succeeded and pickled. dump wrote the file, and load refused it (its optimizer
+    state holds infinite values): dump now reads its own values back as load does. Such a fit
+    is now a divergence; an estimator pickled before can still hold such a state."""
     from l1l2_estimator import L1L2Regressor
 
     X = np.array([[1e6], [-1e6], [2e6], [-2e6]])
     y = np.array([1e15, -1e15, 2e15, -2e15])
-    fitted = L1L2Regressor(hidden_layer_sizes=(), optimizer="adagrad", learning_rate=1e-3,
-                           epochs=3, batch_size=4, random_state=0).fit(X, y)
-    assert not all(np.isfinite(v).all() for v in fitted._get_fitted_state()["optimizer_state"])
+    settings = dict(hidden_layer_sizes=(), optimizer="adagrad", learning_rate=1e-3, epochs=3,
+                    batch_size=4, random_state=0)
+    with pytest.raises(ValueError, match="training diverged at epoch 3: the loss, the weights "
+                       "or the optimizer's state became infinite or NaN"):
+        L1L2Regressor(**settings).fit(X, y)
+    state = L1L2Regressor(**settings).fit(X / 1e6, y / 1e15).__getstate__()
+    state["_optimizer_state"] = [np.full_like(v, np.inf) if np.ndim(v) == 2 else v
+                                 for v in state["_optimizer_state"]]
+    fitted = pickle.loads(pickle.dumps(L1L2Regressor()))
+    fitted.__setstate__(state)  # as unpickling an estimator fitted before
     with pytest.raises(ValueError, match=r"Cannot save the estimator \(load would refuse the "
                        r"file\): its optimizer state hold NaN or infinite values \(/optimizer/"
                        r"vars/\d\).*scale the features"):

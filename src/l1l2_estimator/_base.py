@@ -698,9 +698,9 @@ class L1L2Network(RoutedParams):
     def _divergence_message(self, epoch, X, y, sample_weight):
         advice = divergence_advice(self.get_params(deep=False), X, y, sample_weight)
         return (
-            f"{type(self).__name__}: training diverged at epoch {epoch}: the loss or the "
-            f"weights became infinite or NaN: {advice}. The estimator was left as it was "
-            "before this fit."
+            f"{type(self).__name__}: training diverged at epoch {epoch}: the loss, the "
+            f"weights or the optimizer's state became infinite or NaN: {advice}. The estimator "
+            "was left as it was before this fit."
         )
 
     def _check_params(self):
@@ -1054,7 +1054,9 @@ class L1L2Network(RoutedParams):
                 X, self.coefs_, self.intercepts_, self._hidden_activation,
                 "linear" if logits else self.out_activation_,
             )
-        finite = np.isfinite(output).all(axis=1)
+        # A logit of +-inf (asked for by the binary predict_proba) is a probability of exactly 0
+        # or 1, as the sigmoid that predict applies gives it (MLPClassifier's too); NaN is none.
+        finite = (~np.isnan(output) if logits else np.isfinite(output)).all(axis=1)
         if not finite.all():
             # No training reaches a network whose output overflows (it trains in float32 and
             # would diverge); X far beyond the training data's scale does, and a file given to

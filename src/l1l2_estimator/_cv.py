@@ -380,9 +380,10 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                 which = f"hidden_layer_sizes={given!r}, " if several else ""
                 raise ValueError(
                     f"{type(self).__name__}: the fit of {which}l1={penalties[pair][0]:g}, "
-                    f"l2={penalties[pair][1]:g} on training fold {fold} diverged (its loss became "
-                    f"infinite or NaN), and error_score='raise' stops the search at a failed "
-                    f"fit: {self._divergence_advice(X_checked, y_checked, sample_weight)}."
+                    f"l2={penalties[pair][1]:g} on training fold {fold} diverged (its loss, "
+                    f"weights or optimizer state became infinite or NaN), and error_score="
+                    f"'raise' stops the search at a failed fit: "
+                    f"{self._divergence_advice(X_checked, y_checked, sample_weight)}."
                 )
             for pair, (l1, l2) in enumerate(penalties):
                 candidate = {"l1": l1, "l2": l2}
@@ -711,7 +712,8 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         reasons = []
         if failed["diverged"]:
             reasons.append(
-                f"{failed['diverged']} diverged (their loss became infinite or NaN: "
+                f"{failed['diverged']} diverged (their loss, weights or optimizer state became "
+                f"infinite or NaN: "
                 f"{self._divergence_advice(*data)})"
             )
 

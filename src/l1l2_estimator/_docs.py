@@ -186,9 +186,9 @@ return_train_score : bool, default=False
     same.""",
     "error_score": """\
 error_score : 'raise' or float, default=np.nan
-    The score of a member fit that failed, as in ``GridSearchCV``: one that diverged (its loss
-    became infinite or NaN), one whose training fold has only rows of weight 0, or one whose
-    scorer raised (then for that metric). Failed fits are summed up in a
+    The score of a member fit that failed, as in ``GridSearchCV``: one that diverged (its loss,
+    weights or optimizer state became infinite or NaN), one whose training fold has only rows
+    of weight 0, or one whose scorer raised (then for that metric). Failed fits are summed up in a
     ``FitFailedWarning`` and scorer errors in a ``UserWarning``; a search whose fits all
     failed is refused. ``'raise'`` stops the search at the first failure with its error.""",
     "tol": """\
@@ -244,7 +244,10 @@ multimetric_ : bool
 n_features_in_ : int
     Number of features seen during ``fit``.
 feature_names_in_ : ndarray of shape (n_features_in_,)
-    Names of features seen during ``fit``, when X has string column names."""
+    Names of features seen during ``fit``, when X has string column names.
+feature_importances_ : ndarray of shape (n_features_in_,)
+    ``best_estimator_.feature_importances_`` (needs ``refit``): the L2 norm of each feature's
+    row of the first-layer kernel; use with ``SelectFromModel``."""
 
 
 def compose(summary, cls_init, *, see_also, notes, examples, search=False, **words):

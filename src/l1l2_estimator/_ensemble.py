@@ -442,10 +442,13 @@ class _Packing:
             self.curves[member].extend(out["losses"][:trained, slot].tolist())
             self.weights[member] = [w[slot] for w in out["weights"]]
             self.rule[member] = (out["best_loss"][slot], out["no_improvement"][slot])
-            if out["diverged"][slot] or out["converged"][slot]:
+            # An optimizer state that overflowed never becomes finite again: a divergence, as
+            # for the single fit (_training.train), whichever run of the member's ends it.
+            diverged = out["diverged"][slot] or not out["state_finite"][slot]
+            if diverged or out["converged"][slot]:
                 self.finished[member] = True
-                self.converged[member] = bool(out["converged"][slot])
-                self.diverged[member] = bool(out["diverged"][slot])
+                self.converged[member] = bool(out["converged"][slot]) and not diverged
+                self.diverged[member] = bool(diverged)
         self.epochs_done += n_run
         if n_run and active_slots:
             self.seconds_per_member_epoch = seconds / (n_run * len(self._layout))

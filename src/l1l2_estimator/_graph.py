@@ -505,7 +505,18 @@ def compile_functions(trainer):
             "epochs": tf.minimum(stop_epochs, index),
             "weights": weights,
         }
-        if not ensemble:
+        if ensemble:
+            # Whether each member's optimizer state is finite (a single fit checks its own in
+            # NumPy): gradients beyond 1.84e19 overflow Adam's running squares behind finite
+            # weights, and the next step makes them NaN.
+            finite = tf.ones((n_members,), tf.bool)
+            for v in optimizer.variables:
+                if len(v.shape) and v.shape[0] == n_members:
+                    finite &= tf.reduce_all(
+                        tf.math.is_finite(v), axis=list(range(1, len(v.shape)))
+                    )
+            outputs["state_finite"] = finite
+        else:
             # One network's optimizer state too, where a call of ``read`` cost a fit 0.15 ms (an
             # ensemble reads it only when it packs its members tighter).
             outputs["optimizer_state"] = [tf.identity(v) for v in optimizer.variables]

@@ -25,13 +25,15 @@ from ._params import optimizer_config
 
 def divergence_advice(params, X=None, y=None, sample_weight=None, *, weights_scaled=False):
     """What to change when training with the estimator params ``params`` (``get_params``)
-    diverged: the loss became infinite or NaN. Names the learning rate the optimizer used (the
-    param that set it: ``learning_rate``, ``optimizer__learning_rate`` or an optimizer
-    instance's own). Where the training data ``X``, ``y`` or ``sample_weight`` hold NaN or
-    infinite values (only under scikit-learn's ``assume_finite=True``, which skips the check),
-    says so instead; so too where values are so large that their squares overflow float32:
-    ``sample_weight``'s only where it is what the network trained on (``weights_scaled``: the
-    user's weights, which training scales to a mean of 1, are not)."""
+    diverged: the loss, the weights or the optimizer's state became infinite or NaN. Names the
+    learning rate the optimizer used (the param that set it: ``learning_rate``,
+    ``optimizer__learning_rate`` or an optimizer instance's own). Where the training data
+    ``X``, ``y`` or ``sample_weight`` hold NaN or infinite values (only under scikit-learn's
+    ``assume_finite=True``, which skips the check), says so instead; so too where values are so
+    large that their squares overflow float32 (``sample_weight``'s only where it is what the
+    network trained on; ``weights_scaled``: the user's weights, which training scales to a mean
+    of 1, are not), where a squared-error target's squares sum beyond float32's range, and
+    where a penalty's gradients overflow an optimizer's running squares."""
     if X is not None and not finite_values(X, y, sample_weight):
         return (
             "X, y or sample_weight holds NaN or infinite values, which assume_finite=True "
@@ -61,7 +63,29 @@ def divergence_advice(params, X=None, y=None, sample_weight=None, *, weights_sca
             f"learning rate: {fixes[name if name in fixes else 'weights']}"
             for name, largest in huge
         )
+    summed = _squares_summed(y) if params.get("loss") == "squared_error" else None
+    if summed is not None:
+        # Each square is within float32, their sum over an epoch is not (Keras' epoch loss sums
+        # them so too): a target of 5e17 on 2,000 rows diverged at a learning rate of 1e-20.
+        return (
+            f"y's squares sum to {summed:.3g} over its {len(y)} rows, beyond float32's largest "
+            f"number ({_FLOAT32_MAX:.3g}), in which the network sums an epoch's loss, whatever "
+            "the learning rate: scale the target "
+            "(TransformedTargetRegressor(regressor=..., transformer=StandardScaler()))"
+        )
     config = optimizer_config(params)
+    # From about 1.84e19 on, a penalty's gradients (l1 per weight, 2 * l2 * weight) have squares
+    # beyond float32's range, which the optimizers that keep running squares overflow whatever
+    # the learning rate (l1=1e30 and l2=1e30 diverged at 1e-30).
+    overflowing = [
+        f"use a smaller {name} (it is {params[name]:g}: from about {_SQUARE_OVERFLOWS:.3g} on, "
+        "its gradients' squares overflow float32, in which the optimizer keeps its running "
+        "squares, whatever the learning rate; useful penalties are at most about 1e-2)"
+        for name in ("l1", "l2")
+        if isinstance(params.get(name), Real) and params[name] >= _SQUARE_OVERFLOWS
+    ]
+    if overflowing and config["class_name"] in _RUNNING_SQUARES:
+        return "; ".join(overflowing)
     rate = config["config"].get("learning_rate")
     if "optimizer__learning_rate" in params:
         name = "optimizer__learning_rate"
@@ -98,8 +122,23 @@ def divergence_advice(params, X=None, y=None, sample_weight=None, *, weights_sca
     return advice if config["class_name"] == "Adam" else f"{advice}, or choose optimizer='adam'"
 
 
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
 # The largest float32 whose square float32 holds.
-_SQUARE_OVERFLOWS = float(np.sqrt(np.finfo(np.float32).max))
+_SQUARE_OVERFLOWS = float(np.sqrt(_FLOAT32_MAX))
+# Keras' optimizers that keep running squares (or accumulated squares) of the gradients.
+_RUNNING_SQUARES = {"Adam", "AdamW", "Nadam", "RMSprop", "Adagrad", "Adadelta", "Ftrl"}
+
+
+def _squares_summed(y):
+    """The sum of a regressor's target's squares where it overflows float32 (each square may
+    not), else None."""
+    if y is None or sp.issparse(y):
+        return None
+    values = np.asarray(y)
+    if not values.size or values.dtype.kind not in "fiu":
+        return None
+    summed = float(np.sum(np.square(values, dtype=np.float64)))
+    return summed if summed > _FLOAT32_MAX else None
 
 
 def _values_whose_squares_overflow(X, y, sample_weight=None, weights_name="sample_weight"):

@@ -131,8 +131,12 @@ def train(
             result.weights = [w.numpy() for w in out["weights"]]
             result.optimizer_state = [v.numpy() for v in out["optimizer_state"]]
         # The last step may leave non-finite weights behind a finite epoch loss (an optimizer
-        # setting that divides by zero): no later epoch would report it.
-        result.diverged = result.diverged or not all_finite(result.weights)
+        # setting that divides by zero): no later epoch would report it. So may the optimizer's
+        # state: gradients beyond 1.84e19 overflow Adam's running squares in float32 behind
+        # finite weights, and the next step, of this fit or a later one, makes them NaN.
+        result.diverged = result.diverged or not (
+            all_finite(result.weights) and all_finite(result.optimizer_state)
+        )
         return result
     except tf.errors.ResourceExhaustedError as error:
         raise _out_of_memory(spec, error) from None

@@ -13,7 +13,7 @@ import zlib
 import numpy as np
 
 from .._memory import available_memory, in_words
-from ._settings import UsageError
+from ._settings import UsageError, printable, quoted
 
 
 def read_csv(path, target, numeric_target=False, sep=","):
@@ -104,7 +104,7 @@ def _read_csv(path, target, numeric_target, sep):
     if target not in header:
         raise UsageError(
             f"--target {target!r} is not a column of {path}; its columns are: "
-            f"{', '.join(header)}{_separator_hint(header, sep)}"
+            f"{', '.join(map(printable, header))}{_separator_hint(header, sep)}"
         )
     if len(header) < 2:
         raise UsageError(
@@ -358,7 +358,8 @@ def _numeric_column(column, name, rows, kind="feature column"):
                 elif re.fullmatch(r"\s*[+-]?\d*,\d+\s*", value):
                     hint = " (a decimal comma? write numbers with a decimal point)"
                 raise UsageError(
-                    f"{kind} {name!r} must be numeric, got {value!r} on line {rows.line(index)}"
+                    f"{kind} {name!r} must be numeric, got {quoted(value)} on line "
+                    f"{rows.line(index)}"
                     f"{hint}"
                 ) from None
     _refuse_non_finite(values, column, name, rows, kind)
@@ -368,8 +369,10 @@ def _numeric_column(column, name, rows, kind="feature column"):
 
 # What pandas reads as a number: plain ASCII digits (Python's float() also reads "1_000" and other
 # scripts' digits, which pandas leaves as text), or the words for infinity and NaN.
+# (A run of digits has one way through it: with "[0-9]+\.?[0-9]*" it had one per split of the
+# run, and a cell of 20,000 digits and a letter took 15 s to refuse.)
 _NUMBER = re.compile(
-    r"\s*[+-]?(([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?|inf(inity)?|nan)\s*", re.IGNORECASE
+    r"\s*[+-]?(([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?|inf(inity)?|nan)\s*", re.IGNORECASE
 )
 
 
@@ -395,7 +398,7 @@ def _refuse_unscalable(values, column, name, rows, kind):
     text = rows.cell(index, name, column.iloc[index])
     size, how = ("large", "overflows float64") if spread else ("small", "underflows to 0")
     raise UsageError(
-        f"{kind} {name!r} holds numbers too {size} to standardize, such as {text!r} on line "
+        f"{kind} {name!r} holds numbers too {size} to standardize, such as {quoted(text)} on line "
         f"{rows.line(index)} (their variance {how}); rescale the column"
     )
 
@@ -408,7 +411,8 @@ def _refuse_non_finite(values, column, name, rows, kind):
         index = int(np.flatnonzero(~finite)[0])
         text = rows.cell(index, name, column.iloc[index])
         raise UsageError(
-            f"{kind} {name!r} must hold finite numbers, got {text!r} on line {rows.line(index)}"
+            f"{kind} {name!r} must hold finite numbers, got {quoted(text)} on line "
+            f"{rows.line(index)}"
         )
 
 
@@ -427,7 +431,8 @@ def _label_column(column, name, rows):
             index = int(np.flatnonzero(fractional)[0])
             raise UsageError(
                 f"target column {name!r} holds numbers that are not whole, such as "
-                f"{rows.cell(index, name, values[index])!r} on line {rows.line(index)}: class "
+                f"{quoted(rows.cell(index, name, values[index]))} on line {rows.line(index)}: "
+                "class "
                 "labels are expected; for a "
                 "numeric target, pass --task regression"
             )
@@ -438,7 +443,8 @@ def _label_column(column, name, rows):
             index = int(np.flatnonzero(too_large)[0])
             raise UsageError(
                 f"target column {name!r} holds numbers too large for class labels, such as "
-                f"{rows.cell(index, name, values[index])!r} on line {rows.line(index)}: class "
+                f"{quoted(rows.cell(index, name, values[index]))} on line {rows.line(index)}: "
+                "class "
                 "labels are text or whole numbers below 2**63; for a numeric target, pass "
                 "--task regression"
             )
@@ -447,8 +453,9 @@ def _label_column(column, name, rows):
     labels = np.array([str(label).strip() for label in column], dtype=object)
     if all(re.fullmatch(r"[+-]?[0-9]+", label) for label in labels):
         # Whole numbers, sorted as numbers, where 64 bits hold them all (pandas gives the column
-        # an integer type then, unless spaces surround them).
-        numbers = [int(label) for label in labels]
+        # an integer type then, unless spaces surround them). Beyond 20 digits none is (Python
+        # refuses to convert more than 4,300).
+        numbers = [int(label) if len(label.lstrip("+-0")) <= 20 else 2**64 for label in labels]
         if -(2**63) <= min(numbers) and max(numbers) < 2**63:
             return np.array(numbers, dtype=np.int64)
         if 0 <= min(numbers) and max(numbers) < 2**64:
@@ -458,7 +465,7 @@ def _label_column(column, name, rows):
         index = outside[0] if outside else next(i for i, n in enumerate(numbers) if n >= 2**63)
         raise UsageError(
             f"target column {name!r} holds numbers too large for class labels, such as "
-            f"{labels[index]!r} on line {rows.line(index)}: class labels are text or whole "
+            f"{quoted(labels[index])} on line {rows.line(index)}: class labels are text or whole "
             "numbers within 64 bits; for a numeric target, pass --task regression"
         )
     if not all(label for label in labels):  # a cell of spaces only

@@ -16,6 +16,7 @@ from ._settings import (
     SIMULATION_DEFAULTS,
     TASK_PENALTIES,
     UsageError,
+    quoted,
 )
 
 
@@ -190,7 +191,8 @@ def build_parser():
 
 # Plain ASCII numbers: Python's int() and float() also read "1_0" and other scripts' digits.
 _WHOLE = re.compile(r"\s*[+-]?[0-9]+\s*")
-_DECIMAL = re.compile(r"\s*[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?\s*")
+# (One way through a run of digits: see cli/_csv.py's _NUMBER.)
+_DECIMAL = re.compile(r"\s*[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?\s*")
 
 
 def _int(text):
@@ -214,7 +216,7 @@ def _layer_sizes(text):
     if not sizes or min(sizes) < 1 or max(sizes) > MAX_COUNT:
         raise argparse.ArgumentTypeError(
             f"expected comma-separated positive integers such as 64,32 (each at most 2**63 - 1), "
-            f"got {text!r}"
+            f"got {quoted(text)}"
         )
     return sizes
 
@@ -225,7 +227,7 @@ def _number(text, kind, check, expected):
     except ValueError:
         value = None
     if value is None or not check(value):
-        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {quoted(text)}")
     return value
 
 
@@ -240,7 +242,7 @@ def _epochs(text):
     epochs = _number(text, _int, lambda value: value >= 1, "a whole number >= 1")
     if epochs > MAX_EPOCHS:
         raise argparse.ArgumentTypeError(
-            f"expected a whole number <= {MAX_EPOCHS} (2**31 - 1), got {text!r}"
+            f"expected a whole number <= {MAX_EPOCHS} (2**31 - 1), got {quoted(text)}"
         )
     return epochs
 
@@ -255,7 +257,7 @@ def _path(text):
     """A file or folder path, ``~`` expanded; an empty one is refused (it would be taken for the
     flag left out)."""
     if not text:
-        raise argparse.ArgumentTypeError(f"expected a path, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected a path, got {quoted(text)}")
     return os.path.expanduser(text)
 
 
@@ -292,7 +294,7 @@ def _separator(text):
     separator = "\t" if text in ("tab", "\\t", "\t") else text
     if len(separator) != 1 or separator in "\"\r\n" or not separator.isascii():
         raise argparse.ArgumentTypeError(
-            f"expected one ASCII character such as ';' or the word tab, got {text!r}"
+            f"expected one ASCII character such as ';' or the word tab, got {quoted(text)}"
         )
     return separator
 

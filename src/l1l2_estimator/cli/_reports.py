@@ -18,7 +18,7 @@ from sklearn.metrics import (
 )
 
 from .._path import final_step
-from ._settings import PROG
+from ._settings import PROG, printable
 
 
 @contextlib.contextmanager
@@ -83,7 +83,7 @@ def describe_model(model):
         f"StandardScaler + {type(network).__name__}("
         f"hidden_layer_sizes={params['hidden_layer_sizes']}, l1={params['l1']:g}, "
         f"l2={params['l2']:g}, epochs={params['epochs']}), trained for {network.n_iter_} "
-        f"epochs{target}"
+        f"epoch{'' if network.n_iter_ == 1 else 's'}{target}"
     )
 
 
@@ -170,7 +170,8 @@ def format_evaluation(model, X_test, y_test):
             "Classification report:",
             # zero_division=0: a class never predicted by a weak model is a result, not a warning.
             classification_report(
-                y_test, y_pred, labels=labels[seen], digits=3, zero_division=0
+                y_test, y_pred, labels=labels[seen], digits=3, zero_division=0,
+                target_names=[printable(str(label)) for label in labels[seen]],
             ).rstrip(),
             *absent,
         ]
@@ -180,7 +181,7 @@ def format_evaluation(model, X_test, y_test):
 def format_confusion_matrix(matrix, labels):
     """Text table of ``matrix`` with ``labels`` as row (true) and column (predicted) headers."""
     corner = "true \\ predicted"
-    names = [str(label) for label in labels]
+    names = [printable(str(label)) for label in labels]
     row_width = max(len(corner), *(len(name) for name in names))
     column_width = max(5, *(len(name) for name in names), *(len(str(n)) for n in matrix.flat))
     lines = [corner.ljust(row_width) + "".join(f" {name:>{column_width}}" for name in names)]

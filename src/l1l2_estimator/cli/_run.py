@@ -112,10 +112,11 @@ def save_model(model, path):
         return
     target = os.path.realpath(path)  # through a link: the file it points to is replaced
     try:
-        # The name ends as the target's does: joblib chooses its compression by the extension.
+        # The name ends as PATH does (not the file a link names, as --save's check of .lz4
+        # reads it): joblib chooses its compression by the extension.
         handle, temporary = tempfile.mkstemp(
             dir=os.path.dirname(target), prefix=".l1l2-estimator-",
-            suffix=os.path.splitext(target)[1],
+            suffix=os.path.splitext(path)[1],
         )
     except OSError:
         joblib.dump(model, path)

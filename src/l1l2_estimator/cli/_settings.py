@@ -42,3 +42,22 @@ MAX_COUNT = 2**63 - 1
 
 class UsageError(Exception):
     """A problem with the user's input; reported as one line on stderr with exit code 2."""
+
+
+def printable(text):
+    """``text`` with the characters a terminal would act on (control characters: escape
+    sequences, newlines) escaped as Python writes them, ``\\x1b``, ``\\n``; the rest, other
+    scripts included, as written."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+# The characters of a cell or label that a message quotes: a file's cell may be megabytes long.
+QUOTED_LENGTH = 80
+
+
+def quoted(text):
+    """``repr(text)``, cut to its first ``QUOTED_LENGTH`` characters and its length where it is
+    longer."""
+    if len(text) <= QUOTED_LENGTH:
+        return repr(text)
+    return f"{text[:QUOTED_LENGTH]!r}... ({len(text):,} characters)"
