@@ -1665,6 +1665,13 @@ def test_control_characters_from_the_file_are_printed_escaped(capsys, tmp_path):
     assert header[-2:] == ["lab\\nel", "x\\x1b[2J"] and len(table) == 2
 
 
+def test_a_split_of_one_row_says_so(capsys):
+    code, _, err = run_cli(capsys, "--task", "regression", "--samples", "6", "--test-size", "5")
+    assert code == 2
+    assert "the training split holds a single row (its target is " in err
+    assert err.rstrip().endswith("so there is nothing to learn; use a smaller --test-size")
+
+
 def test_one_epoch_is_one_epoch(capsys):
     code, out, _ = run_cli(capsys, *FAST, "--epochs", "1")
     assert code == 0 and "trained for 1 epoch\n" in out

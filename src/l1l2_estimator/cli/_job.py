@@ -122,6 +122,11 @@ def _check_split_targets(y_train, y_test):
         ("test", y_test, "its R² is undefined", "a larger --test-size"),
     ):
         values = np.unique(y)
+        if len(y) == 1:  # no seed helps ("is 167.353 in all of its 1 rows" had said so)
+            raise UsageError(
+                f"the {part} split holds a single row (its target is {values[0]:g}), so "
+                f"{what}; use {advice}"
+            )
         if len(values) == 1:
             raise UsageError(
                 f"the {part} split's target is {values[0]:g} in all of its {len(y)} rows, so "
