@@ -1411,3 +1411,23 @@ def test_what_a_subclass_records_in_validation_is_published_only_with_the_fit(ho
     else:
         estimator.fit(X[:60], y[:60])
     assert estimator.rows_seen_ == 60  # published with the fit
+
+
+def test_a_fraction_is_a_number_like_any_other():
+    """scikit-learn's Interval checks NaN with NumPy, which refuses a Fraction: a valid
+    l1=Fraction(1, 10000) failed with "ufunc 'isnan' not supported", naming no param."""
+    from fractions import Fraction
+
+    X = rng.normal(size=(40, 3))
+    y = (X[:, 0] > 0).astype(int)
+    exact = dict(hidden_layer_sizes=(4,), epochs=3, random_state=0)
+    as_fractions = L1L2Classifier(**exact, l1=Fraction(1, 10000), l2=Fraction(1, 1000),
+                                  learning_rate=Fraction(3, 1000), tol=Fraction(1, 10**4),
+                                  validation_fraction=Fraction(1, 5))
+    as_floats = L1L2Classifier(**exact, l1=1e-4, l2=1e-3, learning_rate=3e-3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        np.testing.assert_array_equal(as_fractions.fit(X, y).predict_proba(X),
+                                      as_floats.fit(X, y).predict_proba(X))
+    with pytest.raises(ValueError, match="The 'l1' parameter"):
+        L1L2Classifier(l1=Fraction(-1, 2)).fit(X, y)

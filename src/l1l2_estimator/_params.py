@@ -86,7 +86,9 @@ class RealInterval(Interval):
     that largest number, and float32's smallest normal number is 0 there, so
     ``np.float16(1e-9)`` (0) passed as a learning rate above it, and trained nothing. An integer
     that no float holds (``10**400``) is outside: it passed as a ``tol``, also from a file, and
-    the fit failed with Python's ``OverflowError``.
+    the fit failed with Python's ``OverflowError``. A real number of another type
+    (``fractions.Fraction``) is compared as its float: scikit-learn's check of NaN failed on it
+    with NumPy's ``TypeError``, naming no param.
     """
 
     def __init__(self, left, right, *, closed):
@@ -98,7 +100,8 @@ class RealInterval(Interval):
                 float(val)
             except OverflowError:
                 return False
-        return super().__contains__(float(val) if isinstance(val, np.floating) else val)
+        exotic = isinstance(val, Real) and not isinstance(val, (Integral, float))
+        return super().__contains__(float(val) if exotic else val)
 
 
 PARAMETER_CONSTRAINTS = {
