@@ -96,13 +96,20 @@ def _dependency_private_uses(path):
             yield node.lineno, f"{node.func.id}(..., {node.args[1].value!r})"
 
 
+# The package's fork handler runs in the child before anything may be imported there (an import
+# can wait forever on a module lock held at the fork), and the package's import loads no
+# TensorFlow: it reads the lock of TensorFlow's eager context itself (README, "Private APIs").
+FORK_HANDLER_USES = {("__init__.py", "getattr(..., '_initialize_lock')")}
+
+
 def test_private_dependency_apis_only_in_compat():
     offending = []
     for path in sorted(PACKAGE.rglob("*.py")):
         if path.name == "_compat.py":
             continue
         for line, what in _dependency_private_uses(path):
-            offending.append(f"{path.relative_to(PACKAGE)}:{line} {what}")
+            if (str(path.relative_to(PACKAGE)), what) not in FORK_HANDLER_USES:
+                offending.append(f"{path.relative_to(PACKAGE)}:{line} {what}")
     assert offending == []
 
 

@@ -387,3 +387,19 @@ def test_keras_optimizer_learning_rate_variable_follows_floatx_and_can_be_replac
     assert [variable.dtype for variable in optimizer.variables] == ["int64", "float32"]
     assert optimizer.variables[1] is optimizer._learning_rate
     assert optimizer.get_config()["learning_rate"] == np.float32(3e-3)
+
+
+def test_tensorflow_eager_context_start_up_state():
+    """The fork checks read the eager context: ``context_safe()`` (None before any context),
+    its ``_context_handle`` (set once the runtime started) and its ``_initialize_lock`` (held
+    while a thread starts the runtime), in ``_compat`` and the package's fork handler."""
+    import tensorflow as tf
+    from tensorflow.python.eager import context
+
+    tf.constant(1.0) + 1.0
+    started = context.context_safe()
+    assert started is context.context() and started._context_handle is not None
+    assert not started._initialize_lock.locked()
+    with started._initialize_lock:
+        assert _compat._tensorflow_starting()
+    assert not _compat._tensorflow_starting() and _compat._tensorflow_running()

@@ -411,3 +411,43 @@ def test_graph_mode_is_refused_in_one_sentence(fitted_binary, binary_data, tmp_p
     assert lines[0] == "(3,)"
     assert lines[1:] == ["l1l2-estimator needs TensorFlow's eager execution, which "
                          "tf.compat.v1.disable_eager_execution() turned off in this process"] * 6
+
+
+_FORK_WHILE_TENSORFLOW_STARTS = """
+import os, warnings
+warnings.simplefilter("ignore")
+import sys
+import numpy as np
+import l1l2_estimator
+if sys.argv[1] == "checks loaded":
+    import l1l2_estimator._compat  # the module that notes forks, loaded before the fork
+from tensorflow.python.eager import context
+X = np.random.RandomState(0).normal(size=(40, 3))
+y = (X[:, 0] > 0).astype(int)
+starting = context.context()._initialize_lock  # held while another thread starts the runtime
+starting.acquire()
+pid = os.fork()
+if pid == 0:
+    from l1l2_estimator import L1L2Classifier
+    try:
+        L1L2Classifier(hidden_layer_sizes=(4,), epochs=3).fit(X, y)
+        print("fit ran", flush=True)
+    except RuntimeError as error:
+        print("refused", "forked from one where it had already run" in str(error), flush=True)
+    os._exit(0)
+starting.release()
+os.waitpid(pid, 0)
+"""
+
+
+@pytest.mark.parametrize("loaded", ["checks loaded", "checks not loaded"])
+def test_a_fork_while_another_thread_starts_tensorflow_is_noticed(loaded):
+    """A fork while another thread of the parent started TensorFlow's runtime (its first
+    operation) copied the runtime's start-up lock held, but no runtime yet: the child was not
+    marked, and its fit waited for that lock forever (building the optimizer, before the check
+    of forks)."""
+    done = subprocess.run(
+        [sys.executable, "-c", _FORK_WHILE_TENSORFLOW_STARTS, loaded], capture_output=True,
+        text=True, timeout=120,
+    )
+    assert done.stdout.split("\n")[:1] == ["refused True"], done.stdout + done.stderr

@@ -34,8 +34,10 @@ _HOMES = {
 
 
 # Set in a child forked, while TensorFlow was imported, from a process that had not yet loaded
-# the package's module that checks forks (``_compat``), which checks on its import.
+# the package's module that checks forks (``_compat``), which checks on its import; the second
+# where another thread of the parent was starting TensorFlow's runtime at the fork.
 _forked_after_tensorflow_import = False
+_forked_while_tensorflow_started = False
 
 
 def _after_fork_in_child():
@@ -45,12 +47,17 @@ def _after_fork_in_child():
     than with the estimators: a parent that had run TensorFlow and only imported the package
     forked unnoticed, and the child's fit hung. Nothing is imported here: an import in a fork
     handler can wait forever on a module lock that a thread of the parent held at the fork."""
-    global _forked_after_tensorflow_import
+    global _forked_after_tensorflow_import, _forked_while_tensorflow_started
     compat = _sys.modules.get(__name__ + "._compat")
+    context = _sys.modules.get("tensorflow.python.eager.context")
     if compat is not None:
         compat.mark_forked_child()
-    elif "tensorflow.python.eager.context" in _sys.modules:
+    elif context is not None:
         _forked_after_tensorflow_import = True
+        # The start-up lock of TensorFlow's runtime, copied held where another thread of the
+        # parent was starting it: the child's first operation would wait for it forever.
+        lock = getattr(context.context_safe(), "_initialize_lock", None)
+        _forked_while_tensorflow_started = lock is not None and lock.locked()
 
 
 _os.register_at_fork(after_in_child=_after_fork_in_child)

@@ -200,11 +200,24 @@ def _tensorflow_running():
 _forked_from_running_tensorflow = False
 
 
+def _tensorflow_starting():
+    """Whether a thread is starting TensorFlow's runtime now: its eager context's start-up lock
+    is held (a fork then copies it held, and the child's first operation waits for it
+    forever)."""
+    started = context.context_safe()
+    lock = getattr(started, "_initialize_lock", None)
+    return lock is not None and lock.locked()
+
+
 def mark_forked_child():
     """Called in a child process just forked (the package's ``os.register_at_fork`` handler,
-    registered when the package is imported): note whether TensorFlow's runtime had started."""
-    global _forked_from_running_tensorflow
-    _forked_from_running_tensorflow = _forked_from_running_tensorflow or _tensorflow_running()
+    registered when the package is imported): note whether TensorFlow's runtime had started,
+    or was starting in another thread."""
+    global _forked_from_running_tensorflow, _forked_while_tensorflow_started
+    _forked_while_tensorflow_started = _forked_while_tensorflow_started or _tensorflow_starting()
+    _forked_from_running_tensorflow = (
+        _forked_from_running_tensorflow or _tensorflow_running() or _forked_while_tensorflow_started
+    )
 
 
 def _runtime_without_its_threads():
@@ -233,7 +246,12 @@ def _runtime_without_its_threads():
 _inherited = _runtime_without_its_threads()
 if _inherited is None:
     _inherited = getattr(sys.modules[__package__], "_forked_after_tensorflow_import", False)
-_forked_from_running_tensorflow = bool(_inherited)
+# Forked while another thread of the parent was starting TensorFlow's runtime: its start-up lock
+# was copied held, and every operation here, even building an optimizer, would wait for it.
+_forked_while_tensorflow_started = getattr(
+    sys.modules[__package__], "_forked_while_tensorflow_started", False
+)
+_forked_from_running_tensorflow = bool(_inherited) or _forked_while_tensorflow_started
 
 
 def refuse_forked_tensorflow():
@@ -242,13 +260,15 @@ def refuse_forked_tensorflow():
     its thread pools do not survive a fork, and the first operation in the child waits for them
     forever (a fit hung there, where ``MLPClassifier`` trains)."""
     if _forked_from_running_tensorflow:
-        raise RuntimeError(
-            "TensorFlow cannot run in a process forked from one where it had already run (its "
-            "thread pools do not survive the fork, and training would wait for them forever). "
-            "Use joblib's default backend (loky), or multiprocessing with the 'spawn' or "
-            "'forkserver' start method (multiprocessing.get_context('spawn')). predict works "
-            "here: it is NumPy."
-        )
+        raise RuntimeError(_FORKED)
+
+
+_FORKED = (
+    "TensorFlow cannot run in a process forked from one where it had already run (its thread "
+    "pools do not survive the fork, and training would wait for them forever). Use joblib's "
+    "default backend (loky), or multiprocessing with the 'spawn' or 'forkserver' start method "
+    "(multiprocessing.get_context('spawn')). predict works here: it is NumPy."
+)
 
 
 def require_eager_execution():
@@ -256,6 +276,8 @@ def require_eager_execution():
     (``tf.compat.v1.disable_eager_execution()``, which cannot be undone): the package calls its
     traced functions eagerly and reads their results as NumPy arrays, which failed inside
     TensorFlow there."""
+    if _forked_while_tensorflow_started:  # any operation would wait forever (see above)
+        raise RuntimeError(_FORKED)
     if not tf.compat.v1.executing_eagerly_outside_functions():
         raise RuntimeError(
             "l1l2-estimator needs TensorFlow's eager execution, which "
