@@ -1686,3 +1686,9 @@ def test_a_label_of_thousands_of_digits_is_too_large_for_class_labels(tmp_path):
     with pytest.raises(cli.UsageError, match=r"^target column 'y' holds numbers too large for "
                        r"class labels, such as '1000.*\.\.\. \(5,001 characters\) on line 3"):
         _data.read_csv(str(path), "y")
+    # Leading zeros count for Python's limit too: 5,000 of them before a 1 is the label 1.
+    path.write_text(f"a,y\n1,0\n2,{'0' * 5000}1\n3,{2**64}\n")
+    with pytest.raises(cli.UsageError, match=f"such as '{2**64}' on line 4"):
+        _data.read_csv(str(path), "y")
+    path.write_text(f"a,y\n1,0\n2,{'0' * 5000}1\n3,-7\n")
+    assert _data.read_csv(str(path), "y")[1].tolist() == [0, 1, -7]

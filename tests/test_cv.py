@@ -570,6 +570,47 @@ def test_penalties_of_a_narrow_float_dtype_are_checked_in_float64(binary_data):
             L1L2ClassifierCV(l1s=np.array([0, np.inf], dtype=np.float16), cv=2).fit(X, y)
 
 
+def test_members_whose_optimizer_state_overflows_fail_as_their_single_fits_do():
+    """A member the loss rule stops keeps being stepped (only its weights are kept) while the
+    others of its stream train: its optimizer state, judged at the end, overflowed there and it
+    was counted diverged where its single fit had stopped with a finite state and scored. And a
+    member whose state overflows while it trains fails as its single fit does."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(100, 3))
+    y = X @ [1.0, -2.0, 0.5]
+    net = dict(hidden_layer_sizes=(), optimizer="sgd", optimizer__momentum=0.9,
+               learning_rate=0.001, tol=0.0, batch_size=50, random_state=0, epochs=300)
+    l2s = [0.0, 1e-4, 1e-3, 2500.0]  # the last stops at epoch 12; continued, it diverges
+    cv = KFold(2)
+    theirs = GridSearchCV(L1L2Regressor(**net), {"l1": [0.0], "l2": l2s}, cv=cv, refit=False)
+    ours = L1L2RegressorCV(l1s=[0.0], l2s=l2s, cv=cv, refit=False, **net)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no failed fit on either side
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        theirs.fit(X, y)
+        ours.fit(X, y)
+    for split in ("split0_test_score", "split1_test_score"):
+        np.testing.assert_array_equal(ours.cv_results_[split], theirs.cv_results_[split])
+    # Features of 1e20 overflow Adam's running squares in the first epoch, behind finite
+    # weights: the single fit raises, and the search's members fail where GridSearchCV's do.
+    classes = (X[:, 0] > 0).astype(int)
+    with pytest.raises(ValueError, match="training diverged at epoch 1"):
+        L1L2Classifier(hidden_layer_sizes=(4,), epochs=1, random_state=0).fit(X * 1e20, classes)
+    net = dict(hidden_layer_sizes=(4,), epochs=1, random_state=0)
+    l1s = [0.0, 1e-4, 1e-3]
+    theirs = GridSearchCV(L1L2Classifier(**net), {"l1": l1s, "l2": [0.0]}, cv=cv, refit=False)
+    ours = L1L2ClassifierCV(l1s=l1s, l2s=[0.0], cv=cv, refit=False, **net)
+    with warnings.catch_warnings(record=True):
+        warnings.simplefilter("always")
+        theirs.fit(X * 1e20, classes)
+        ours.fit(X * 1e20, classes)
+    failed = [np.isnan(theirs.cv_results_[f"split{i}_test_score"]) for i in range(2)]
+    assert np.any(failed)
+    for i in range(2):
+        np.testing.assert_array_equal(ours.cv_results_[f"split{i}_test_score"],
+                                      theirs.cv_results_[f"split{i}_test_score"])
+
+
 def test_diverging_members_score_nan_and_lose():
     """A huge L2 factor under SGD makes those members diverge (a single fit raises): they score
     NaN and rank last, as GridSearchCV's failed fits do."""

@@ -662,6 +662,21 @@ def test_a_target_whose_squares_sum_beyond_float32_is_named_not_the_learning_rat
             "(3.4e+38), in which the network sums an epoch's loss, whatever the learning "
             "rate: scale the target") in message
     assert "lower learning_rate" not in message
+    # A row's squared error is its mean over the outputs: 4 outputs of 3e17 on 1,000 rows sum
+    # to 9e37 (their squares to 3.6e38) and train; a divergence there is the rate's.
+    X = X[:1000]
+    y = np.where(X[:, :1] > 0, 3e17, -3e17) * np.ones((1, 4))
+    L1L2Regressor(hidden_layer_sizes=(4,), epochs=2, random_state=0,
+                  learning_rate=1e-20).fit(X, y)
+    with pytest.raises(ValueError, match="diverged") as raised:
+        L1L2Regressor(hidden_layer_sizes=(4,), epochs=2, random_state=0, optimizer="sgd",
+                      learning_rate=1e10).fit(X, y)
+    assert "y's squares" not in str(raised.value)
+    assert "lower learning_rate (it is 1e+10)" in str(raised.value)
+    with pytest.raises(ValueError, match=r"y's squares \(each row's mean over its 4 outputs\) "
+                       r"sum to 5e\+38 over its 1000 rows"):
+        L1L2Regressor(hidden_layer_sizes=(4,), epochs=2, random_state=0,
+                      learning_rate=1e-20).fit(X, y * np.sqrt(5e38 / 9e37))
 
 
 @pytest.mark.parametrize("penalty", [{"l1": 1e30}, {"l2": 1e30}])
@@ -676,6 +691,14 @@ def test_a_penalty_whose_gradients_overflow_is_named_first(penalty):
     name = next(iter(penalty))
     assert f"use a smaller {name} (it is 1e+30: from about 1.84e+19 on" in str(raised.value)
     assert "lower learning_rate" not in str(raised.value)
+    if name == "l1":  # proximal_l1 keeps l1 out of the gradients: it trains, and is not blamed
+        L1L2Classifier(hidden_layer_sizes=(4,), epochs=3, random_state=0, proximal_l1=True,
+                       **penalty).fit(X, y)
+        with pytest.raises(ValueError, match="diverged") as raised:
+            L1L2Classifier(hidden_layer_sizes=(4,), epochs=3, random_state=0,
+                           proximal_l1=True, learning_rate=1e38, **penalty).fit(X * 1e3, y)
+        assert "lower learning_rate (it is 1e+38)" in str(raised.value)
+        assert "smaller l1 (it is" not in str(raised.value)
 
 
 def test_predict_while_refitting_in_another_thread_never_fails():
@@ -1237,6 +1260,15 @@ def test_non_finite_x_let_through_by_assume_finite_is_named_when_predicting(fitt
         with pytest.raises(ValueError, match=r"not finite for 1 of 3 rows: X holds NaN or "
                            r"infinite values, which assume_finite=True"):
             fitted_binary.predict_proba(X)
+    # An infinite feature whose logit is +-inf, which finite X may give (probabilities 0 and
+    # 1), is refused as NaN is: a network of no hidden layer, whose logit is then infinite.
+    linear = L1L2Classifier(hidden_layer_sizes=(), epochs=2, random_state=0).fit(
+        X8, (X8[:, 0] > 0).astype(int))
+    rows = np.zeros((1, 8))
+    rows[0, 0] = np.inf
+    with sklearn.config_context(assume_finite=True):
+        with pytest.raises(ValueError, match=r"X holds NaN or infinite values, which "):
+            linear.predict_proba(rows)
 
 
 @pytest.mark.parametrize("sparse", [False, True])
@@ -1431,3 +1463,9 @@ def test_a_fraction_is_a_number_like_any_other():
                                       as_floats.fit(X, y).predict_proba(X))
     with pytest.raises(ValueError, match="The 'l1' parameter"):
         L1L2Classifier(l1=Fraction(-1, 2)).fit(X, y)
+    # One no float holds is out of range, as 10**400 is (it raised OverflowError).
+    with pytest.raises(ValueError, match="The 'tol' parameter"):
+        L1L2Classifier(tol=Fraction(10**400)).fit(X, y)
+    # The advice formats it (Python 3.11's Fraction has no 'g' format: a TypeError).
+    with pytest.raises(ValueError, match=r"use a smaller l1 \(it is 1e\+20: "):
+        L1L2Classifier(**exact, l1=Fraction(10**20)).fit(X, y)

@@ -154,3 +154,15 @@ def test_the_contents_list_every_section_in_order():
     sections = re.findall(r"^##{1,2} (.*)$", prose.split("## Contents\n", 1)[1], re.M)
     assert [title for title, _ in listed] == sections
     assert all(anchor == _slug(title) for title, anchor in listed)
+
+
+@pytest.mark.parametrize("name", ["README.md", "benchmarks/README.md"])
+def test_markdown_table_rows_are_one_line_each(name):
+    """A line break inside a table row ends the row there: GitHub renders the rest as rows of
+    one cell (two of README's rows had been broken by edits)."""
+    text = _prose(README.parent / name)
+    broken = [
+        number for number, line in enumerate(text.splitlines(), 1)
+        if line.startswith("|") and not line.rstrip().endswith("|")
+    ]
+    assert broken == []

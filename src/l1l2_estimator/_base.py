@@ -1054,9 +1054,12 @@ class L1L2Network(RoutedParams):
                 X, self.coefs_, self.intercepts_, self._hidden_activation,
                 "linear" if logits else self.out_activation_,
             )
-        # A logit of +-inf (asked for by the binary predict_proba) is a probability of exactly 0
-        # or 1, as the sigmoid that predict applies gives it (MLPClassifier's too); NaN is none.
-        finite = (~np.isnan(output) if logits else np.isfinite(output)).all(axis=1)
+        finite = np.isfinite(output).all(axis=1)
+        if logits and not finite.all() and finite_values(X, None):
+            # A logit of +-inf (asked for by the binary predict_proba) from finite X is a
+            # probability of exactly 0 or 1, as the sigmoid that predict applies gives it
+            # (MLPClassifier's too); NaN is none.
+            finite = ~np.isnan(output).any(axis=1)
         if not finite.all():
             # No training reaches a network whose output overflows (it trains in float32 and
             # would diverge); X far beyond the training data's scale does, and a file given to

@@ -379,8 +379,8 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                 pair, fold = np.argwhere(np.transpose(diverged))[0]
                 which = f"hidden_layer_sizes={given!r}, " if several else ""
                 raise ValueError(
-                    f"{type(self).__name__}: the fit of {which}l1={penalties[pair][0]:g}, "
-                    f"l2={penalties[pair][1]:g} on training fold {fold} diverged (its loss, "
+                    f"{type(self).__name__}: the fit of {which}l1={float(penalties[pair][0]):g}, "
+                    f"l2={float(penalties[pair][1]):g} on training fold {fold} diverged (its loss, "
                     f"weights or optimizer state became infinite or NaN), and error_score="
                     f"'raise' stops the search at a failed fit: "
                     f"{self._divergence_advice(X_checked, y_checked, sample_weight)}."

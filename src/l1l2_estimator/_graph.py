@@ -447,7 +447,20 @@ def compile_functions(trainer):
 
         snapshot_variables = variables if ensemble else []
 
-        def epoch_step(index, losses, best, count, stopped, diverged, stop_epochs, snapshots):
+        def state_finite():
+            """Whether each member's optimizer state is finite (an ensemble's; a single fit
+            checks its own in NumPy): gradients beyond 1.84e19 overflow Adam's running squares
+            behind finite weights, and the next step makes them NaN."""
+            finite = tf.ones((n_members,), tf.bool)
+            for v in optimizer.variables:
+                if len(v.shape) and v.shape[0] == n_members:
+                    finite &= tf.reduce_all(
+                        tf.math.is_finite(v), axis=list(range(1, len(v.shape)))
+                    )
+            return finite
+
+        def epoch_step(index, losses, best, count, stopped, diverged, stop_epochs, state_ok,
+                       snapshots):
             epoch_losses = train_epoch(first_epoch + tf.cast(index, tf.int64))
             active = tf.logical_not(stopped)
             new_best, new_count, converged = loss_rule(
@@ -460,6 +473,14 @@ def compile_functions(trainer):
                 tf.where(_along_members(newly_stopped, v), v, snapshot)
                 for v, snapshot in zip(snapshot_variables, snapshots)
             ]
+            if ensemble:
+                # A stopped member's optimizer state goes on moving with the others' steps (only
+                # its weights are kept): judged at the epoch it stops, as its single fit ends.
+                state_ok = tf.cond(
+                    tf.reduce_any(newly_stopped),
+                    lambda: tf.where(newly_stopped, state_finite(), state_ok),
+                    lambda: state_ok,
+                )
             return (
                 index + 1,
                 losses.write(index, epoch_losses),
@@ -468,6 +489,7 @@ def compile_functions(trainer):
                 stopped | newly_stopped,
                 diverged | newly_diverged,
                 tf.where(newly_stopped, index + 1, stop_epochs),
+                state_ok,
                 snapshots,
             )
 
@@ -476,7 +498,9 @@ def compile_functions(trainer):
             busiest = tf.reduce_max(tf.reduce_sum(tf.cast(training, tf.int32), axis=1))
             return (index < epochs) & (busiest > 0) & ((index == 0) | (busiest > return_at_most))
 
-        index, losses, best, count, stopped, diverged, stop_epochs, snapshots = tf.while_loop(
+        (
+            index, losses, best, count, stopped_now, diverged, stop_epochs, state_ok, snapshots
+        ) = tf.while_loop(
             go_on,
             epoch_step,
             (
@@ -489,9 +513,12 @@ def compile_functions(trainer):
                 stopped,
                 tf.zeros((n_members,), tf.bool),
                 tf.fill((n_members,), epochs),
+                tf.ones((n_members,), tf.bool),
                 [tf.identity(v) for v in snapshot_variables],
             ),
         )
+        newly = stopped_now & tf.logical_not(stopped)  # stopped during this call
+        stopped = stopped_now
         weights = [
             tf.where(_along_members(stopped, v), snapshot, v)
             for v, snapshot in zip(variables, snapshots)
@@ -506,16 +533,8 @@ def compile_functions(trainer):
             "weights": weights,
         }
         if ensemble:
-            # Whether each member's optimizer state is finite (a single fit checks its own in
-            # NumPy): gradients beyond 1.84e19 overflow Adam's running squares behind finite
-            # weights, and the next step makes them NaN.
-            finite = tf.ones((n_members,), tf.bool)
-            for v in optimizer.variables:
-                if len(v.shape) and v.shape[0] == n_members:
-                    finite &= tf.reduce_all(
-                        tf.math.is_finite(v), axis=list(range(1, len(v.shape)))
-                    )
-            outputs["state_finite"] = finite
+            # Each member's, at the epoch it stopped, or now for those still training.
+            outputs["state_finite"] = tf.where(newly, state_ok, state_finite())
         else:
             # One network's optimizer state too, where a call of ``read`` cost a fit 0.15 ms (an
             # ensemble reads it only when it packs its members tighter).

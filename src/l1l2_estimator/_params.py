@@ -100,8 +100,12 @@ class RealInterval(Interval):
                 float(val)
             except OverflowError:
                 return False
-        exotic = isinstance(val, Real) and not isinstance(val, (Integral, float))
-        return super().__contains__(float(val) if exotic else val)
+        if isinstance(val, Real) and not isinstance(val, (Integral, float)):
+            try:
+                val = float(val)
+            except OverflowError:  # Fraction(10**400): no float holds it
+                return False
+        return super().__contains__(val)
 
 
 PARAMETER_CONSTRAINTS = {

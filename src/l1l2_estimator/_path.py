@@ -455,7 +455,7 @@ def _batched(network, prepared, inputs, penalties, advice, members, diverged, co
         if failed:
             raise ValueError(
                 f"{type(network).__name__}: training diverged (the loss, the weights or the "
-                f"optimizer's state became infinite or NaN) with l1={l1:g}: "
+                f"optimizer's state became infinite or NaN) with l1={float(l1):g}: "
                 f"{divergence_advice({**network.get_params(deep=False), 'l1': l1})}."
             )
     for done in converged[0]:

@@ -67,8 +67,11 @@ def divergence_advice(params, X=None, y=None, sample_weight=None, *, weights_sca
     if summed is not None:
         # Each square is within float32, their sum over an epoch is not (Keras' epoch loss sums
         # them so too): a target of 5e17 on 2,000 rows diverged at a learning rate of 1e-20.
+        outputs = np.shape(y)[1] if np.ndim(y) == 2 and np.shape(y)[1] > 1 else None
+        each = f" (each row's mean over its {outputs} outputs)" if outputs else ""
         return (
-            f"y's squares sum to {summed:.3g} over its {len(y)} rows, beyond float32's largest "
+            f"y's squares{each} sum to {summed:.3g} over its {len(y)} rows, beyond float32's "
+            "largest "
             f"number ({_FLOAT32_MAX:.3g}), in which the network sums an epoch's loss, whatever "
             "the learning rate: scale the target "
             "(TransformedTargetRegressor(regressor=..., transformer=StandardScaler()))"
@@ -78,10 +81,12 @@ def divergence_advice(params, X=None, y=None, sample_weight=None, *, weights_sca
     # beyond float32's range, which the optimizers that keep running squares overflow whatever
     # the learning rate (l1=1e30 and l2=1e30 diverged at 1e-30).
     overflowing = [
-        f"use a smaller {name} (it is {params[name]:g}: from about {_SQUARE_OVERFLOWS:.3g} on, "
+        f"use a smaller {name} (it is {float(params[name]):g}: from about "
+        f"{_SQUARE_OVERFLOWS:.3g} on, "
         "its gradients' squares overflow float32, in which the optimizer keeps its running "
         "squares, whatever the learning rate; useful penalties are at most about 1e-2)"
-        for name in ("l1", "l2")
+        # Under proximal_l1, l1 never enters the gradients (l1=1e30 trained).
+        for name in (("l2",) if params.get("proximal_l1") else ("l1", "l2"))
         if isinstance(params.get(name), Real) and params[name] >= _SQUARE_OVERFLOWS
     ]
     if overflowing and config["class_name"] in _RUNNING_SQUARES:
@@ -114,7 +119,7 @@ def divergence_advice(params, X=None, y=None, sample_weight=None, *, weights_sca
     # Penalties of 1 and more are far beyond useful ones (up to about 1e-2), and a huge one
     # overflows the loss in float32 whatever the learning rate (l1=3e38 did at once).
     large = [
-        f"{name}={params[name]:g}" for name in ("l1", "l2")
+        f"{name}={float(params[name]):g}" for name in ("l1", "l2")
         if isinstance(params.get(name), Real) and params[name] >= 1
     ]
     if large:
@@ -137,7 +142,9 @@ def _squares_summed(y):
     values = np.asarray(y)
     if not values.size or values.dtype.kind not in "fiu":
         return None
-    summed = float(np.sum(np.square(values, dtype=np.float64)))
+    # Each row's squared error is its mean over the outputs.
+    outputs = values.shape[1] if values.ndim == 2 else 1
+    summed = float(np.sum(np.square(values, dtype=np.float64))) / outputs
     return summed if summed > _FLOAT32_MAX else None
 
 

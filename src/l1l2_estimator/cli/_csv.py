@@ -453,9 +453,8 @@ def _label_column(column, name, rows):
     labels = np.array([str(label).strip() for label in column], dtype=object)
     if all(re.fullmatch(r"[+-]?[0-9]+", label) for label in labels):
         # Whole numbers, sorted as numbers, where 64 bits hold them all (pandas gives the column
-        # an integer type then, unless spaces surround them). Beyond 20 digits none is (Python
-        # refuses to convert more than 4,300).
-        numbers = [int(label) if len(label.lstrip("+-0")) <= 20 else 2**64 for label in labels]
+        # an integer type then, unless spaces surround them).
+        numbers = [_whole_number(label) for label in labels]
         if -(2**63) <= min(numbers) and max(numbers) < 2**63:
             return np.array(numbers, dtype=np.int64)
         if 0 <= min(numbers) and max(numbers) < 2**64:
@@ -472,6 +471,15 @@ def _label_column(column, name, rows):
         line = rows.line([bool(label) for label in labels].index(False))
         raise UsageError(f"empty cell in target column {name!r} on line {line}")
     return labels
+
+
+def _whole_number(text):
+    """The integer that the digits ``text`` (a sign, then ASCII digits) write; one beyond 2**64 in
+    size for more than 20 digits, leading zeros aside (Python refuses to convert more than
+    4,300 digits, zeros included)."""
+    sign = -1 if text.startswith("-") else 1
+    digits = text.lstrip("+-").lstrip("0") or "0"
+    return sign * (int(digits) if len(digits) <= 20 else 2**64)
 
 
 def _refuse_empty_cells(frame, rows, path, target):
