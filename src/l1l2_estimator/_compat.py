@@ -267,7 +267,9 @@ _FORKED = (
     "TensorFlow cannot run in a process forked from one where it had already run (its thread "
     "pools do not survive the fork, and training would wait for them forever). Use joblib's "
     "default backend (loky), or multiprocessing with the 'spawn' or 'forkserver' start method "
-    "(multiprocessing.get_context('spawn')). predict works here: it is NumPy."
+    "(multiprocessing.get_context('spawn'); for joblib's 'multiprocessing' backend, which forks "
+    "whatever context parallel_config names, multiprocessing.set_start_method('spawn', "
+    "force=True) at the start of the program). predict works here: it is NumPy."
 )
 
 
