@@ -614,3 +614,33 @@ def test_fits_train_under_tensorflows_check_numerics(binary_data):
             _trainer_cache.trainers.clear()
     for got, want in zip(checked, expected, strict=True):
         np.testing.assert_array_equal(got, want)
+
+
+def test_an_interrupt_that_tracing_turned_into_a_system_error_is_an_interrupt(monkeypatch):
+    """A Ctrl-C landing in a generator that TensorFlow's tracing drives from C came out as
+    ``SystemError: Objects/listobject.c:338: bad argument to internal function`` (1 in 30
+    interrupts of a first fit), which ``except KeyboardInterrupt`` missed. The estimator keeps
+    its fitted state, as after any interrupt."""
+    from l1l2_estimator import _training
+
+    def interrupted(trainer):
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            raise SystemError("Objects/listobject.c:338: bad argument to internal function")
+
+    X = np.random.RandomState(0).normal(size=(40, 3))
+    y = (X[:, 0] > 0).astype(int)
+    clf = L1L2Classifier(hidden_layer_sizes=(3, 2), epochs=2, random_state=0).fit(X, y)
+    before = clf.predict_proba(X)
+    monkeypatch.setattr(_training, "compile_functions", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        clf.set_params(hidden_layer_sizes=(5, 3, 2)).fit(X, y)  # a new shape: it traces
+    np.testing.assert_array_equal(clf.predict_proba(X), before)
+
+    def broken(trainer):
+        raise SystemError("another SystemError")
+
+    monkeypatch.setattr(_training, "compile_functions", broken)
+    with pytest.raises(SystemError, match="another"):
+        clf.set_params(hidden_layer_sizes=(5, 3, 3)).fit(X, y)

@@ -20,6 +20,7 @@ their own.
 from . import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start)
 
 import collections
+import contextlib
 import json
 import threading
 from dataclasses import dataclass
@@ -40,6 +41,20 @@ MAX_CACHED_TRAINERS = 8
 # One trace at a time (tracing holds the GIL anyway): the gradient-registry entries a trace adds
 # are then its own (see ``_compat.forget_custom_gradients``).
 _TRACING = threading.Lock()
+
+
+@contextlib.contextmanager
+def _interrupts_as_such():
+    """A Ctrl-C that lands while TensorFlow's C code drives a generator of its tracing (its
+    automatic control dependencies) came out as ``SystemError: ... bad argument to internal
+    function``, the ``KeyboardInterrupt`` its context (about 1 in 30 interrupts of a first
+    fit): raised as that ``KeyboardInterrupt``, which ``except KeyboardInterrupt`` catches."""
+    try:
+        yield
+    except SystemError as error:
+        if isinstance(error.__context__, KeyboardInterrupt):
+            raise error.__context__ from None
+        raise
 
 
 @dataclass(frozen=True)
@@ -107,7 +122,7 @@ class Trainer:
         self.learning_rate_index = (
             names.index("learning_rate") if "learning_rate" in names else None
         )
-        with _TRACING, without_graph_rewrites():
+        with _TRACING, without_graph_rewrites(), _interrupts_as_such():
             registered = custom_gradient_names()
             functions = compile_functions(self)
             forget_custom_gradients(custom_gradient_names() - registered)
@@ -119,7 +134,7 @@ class Trainer:
         first fit's tracing): a fit in one call gets them from ``run``; callbacks and
         ensembles that pack their members read them here."""
         if self._read is None:
-            with _TRACING, without_graph_rewrites():
+            with _TRACING, without_graph_rewrites(), _interrupts_as_such():
                 function = self._read_function.get_concrete_function()
             self._read = _without_rewrites(flat_caller(function))
         return self._read()
