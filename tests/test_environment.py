@@ -243,6 +243,20 @@ def test_a_process_forked_after_tensorflow_ran_refuses_to_run_it():
     ], done.stdout + done.stderr
 
 
+# A forked child fits, and prints "fit ran" or whether it was refused for the fork.
+_FORK_AND_FIT_IN_THE_CHILD = """
+pid = os.fork()
+if pid == 0:
+    from l1l2_estimator import L1L2Classifier
+    try:
+        L1L2Classifier(hidden_layer_sizes=(4,), epochs=3).fit(X, y)
+        print("fit ran", flush=True)
+    except RuntimeError as error:
+        print("refused", "forked from one where it had already run" in str(error), flush=True)
+    os._exit(0)
+"""
+
+
 _FORK_AFTER_TENSORFLOW_RAN = """
 import os, sys, warnings
 warnings.simplefilter("ignore")
@@ -254,15 +268,7 @@ tf.constant(1.0) + 1.0  # TensorFlow's runtime starts in the parent
 assert "l1l2_estimator._compat" not in sys.modules
 X = np.random.RandomState(0).normal(size=(40, 3))
 y = (X[:, 0] > 0).astype(int)
-pid = os.fork()
-if pid == 0:
-    from l1l2_estimator import L1L2Classifier
-    try:
-        L1L2Classifier(hidden_layer_sizes=(4,), epochs=3).fit(X, y)
-        print("fit ran", flush=True)
-    except RuntimeError as error:
-        print("refused", "forked from one where it had already run" in str(error), flush=True)
-    os._exit(0)
+""" + _FORK_AND_FIT_IN_THE_CHILD + """
 os.waitpid(pid, 0)
 from l1l2_estimator import L1L2Classifier
 L1L2Classifier(hidden_layer_sizes=(4,), epochs=3).fit(X, y)  # where TensorFlow ran first: fine
@@ -426,15 +432,7 @@ X = np.random.RandomState(0).normal(size=(40, 3))
 y = (X[:, 0] > 0).astype(int)
 starting = context.context()._initialize_lock  # held while another thread starts the runtime
 starting.acquire()
-pid = os.fork()
-if pid == 0:
-    from l1l2_estimator import L1L2Classifier
-    try:
-        L1L2Classifier(hidden_layer_sizes=(4,), epochs=3).fit(X, y)
-        print("fit ran", flush=True)
-    except RuntimeError as error:
-        print("refused", "forked from one where it had already run" in str(error), flush=True)
-    os._exit(0)
+""" + _FORK_AND_FIT_IN_THE_CHILD + """
 starting.release()
 os.waitpid(pid, 0)
 """
