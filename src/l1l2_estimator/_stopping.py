@@ -63,12 +63,13 @@ def divergence_advice(params, X=None, y=None, sample_weight=None, *, weights_sca
             f"learning rate: {fixes[name if name in fixes else 'weights']}"
             for name, largest in huge
         )
-    summed = _squares_summed(y) if params.get("loss") == "squared_error" else None
+    summed, outputs = (
+        _squares_summed(y) if params.get("loss") == "squared_error" else (None, 1)
+    )
     if summed is not None:
         # Each square is within float32, their sum over an epoch is not (Keras' epoch loss sums
         # them so too): a target of 5e17 on 2,000 rows diverged at a learning rate of 1e-20.
-        outputs = np.shape(y)[1] if np.ndim(y) == 2 and np.shape(y)[1] > 1 else None
-        each = f" (each row's mean over its {outputs} outputs)" if outputs else ""
+        each = f" (each row's mean over its {outputs} outputs)" if outputs > 1 else ""
         return (
             f"y's squares{each} sum to {summed:.3g} over its {len(y)} rows, beyond float32's "
             "largest "
@@ -135,17 +136,16 @@ _RUNNING_SQUARES = {"Adam", "AdamW", "Nadam", "RMSprop", "Adagrad", "Adadelta", 
 
 
 def _squares_summed(y):
-    """The sum of a regressor's target's squares where it overflows float32 (each square may
-    not), else None."""
+    """``(sum, n_outputs)``: the sum over the rows of a regressor's target of each row's mean
+    square over its outputs, where it overflows float32 (each square may not), else None."""
     if y is None or sp.issparse(y):
-        return None
+        return None, 1
     values = np.asarray(y)
-    if not values.size or values.dtype.kind not in "fiu":
-        return None
-    # Each row's squared error is its mean over the outputs.
     outputs = values.shape[1] if values.ndim == 2 else 1
+    if not values.size or values.dtype.kind not in "fiu":
+        return None, outputs
     summed = float(np.sum(np.square(values, dtype=np.float64))) / outputs
-    return summed if summed > _FLOAT32_MAX else None
+    return (summed if summed > _FLOAT32_MAX else None), outputs
 
 
 def _values_whose_squares_overflow(X, y, sample_weight=None, weights_name="sample_weight"):
