@@ -20,6 +20,11 @@ from sklearn.preprocessing import StandardScaler
 from l1l2_estimator import L1L2Classifier
 from l1l2_estimator.plots import regularization_path, save_plots
 
+try:  # said before the fits, not after them
+    import matplotlib  # noqa: F401
+except ImportError:
+    raise SystemExit("This example draws pictures: pip install 'l1l2-estimator[plot]'") from None
+
 parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
 parser.add_argument("folder", nargs="?", default="plots", help="where to write (default ./plots)")
 folder = parser.parse_args().folder

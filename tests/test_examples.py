@@ -129,3 +129,20 @@ def test_plots(outputs, plot_folder):
         assert f"Wrote {plot_folder / name}" in out
         data = (plot_folder / name).read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
+
+
+def test_the_plots_example_without_matplotlib_says_so_before_fitting(tmp_path):
+    """It had fitted and printed for seconds, then failed at save_plots."""
+    blocked = (
+        "import runpy, sys; sys.modules['matplotlib'] = None; sys.argv = [sys.argv[1], "
+        "sys.argv[2]]; runpy.run_path(sys.argv[0], run_name='__main__')"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", blocked, str(EXAMPLES / "plots.py"), str(tmp_path / "plots")],
+        capture_output=True, text=True, timeout=300, cwd=EXAMPLES.parent,
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "This example draws pictures: pip install 'l1l2-estimator[plot]'"
+    )
+    assert result.stdout == "" and not (tmp_path / "plots").exists()

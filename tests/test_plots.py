@@ -35,7 +35,7 @@ from l1l2_estimator import (
     cli,
     plots,
 )
-from l1l2_estimator._path import final_step
+from l1l2_estimator._path import checked_path_inputs, final_step
 from l1l2_estimator.cli import _settings
 
 from .conftest import FAST
@@ -293,7 +293,7 @@ def test_save_plots_takes_the_dpi_matplotlib_takes(fitted_binary, binary_data, t
     assert saved == [dpi] * 3
 
 
-def test_the_loss_curve_of_another_estimator_is_a_type_error(binary_data):
+def test_the_loss_curve_of_another_estimator_is_a_type_error(binary_data, tmp_path):
     """A fitted LogisticRegression had been called not fitted, and MLPClassifier (which has a
     loss_curve_) failed with an AttributeError; a wrapper that is not a search, as
     TunedThresholdClassifierCV, is not looked into either."""
@@ -312,6 +312,13 @@ def test_the_loss_curve_of_another_estimator_is_a_type_error(binary_data):
         with pytest.raises(TypeError, match=f"plot_loss_curve draws the loss curve of an "
                                             f"L1L2Classifier or L1L2Regressor .*; got {name}"):
             plots.plot_loss_curve(other)
+        # save_plots draws that curve too: refused before its folder is made (it had been made,
+        # and left empty, before the loss curve's error named plot_loss_curve).
+        folder = tmp_path / name
+        with pytest.raises(TypeError, match=f"save_plots draws the pictures of an "
+                                            f"L1L2Classifier or L1L2Regressor .*; got {name}"):
+            plots.save_plots(other, X, y, X, y, folder, l1_values=[0])
+        assert not folder.exists()
 
 
 def test_a_path_with_a_1d_x_test_beside_a_2d_x_train_is_refused_before_fitting(
@@ -403,6 +410,58 @@ def test_loss_curve_takes_line_keywords(fitted_binary):
     assert display.ax_.yaxis.label.get_color() == "red"
 
 
+def test_loss_curves_drawn_on_one_axes_can_be_told_apart():
+    """Each curve takes the Axes' next colours (both had been C0 and C1), their validation
+    scores share one right-hand axis (each had drawn a scale of its own over the other's), and
+    the legend names them all (the second had replaced the first's)."""
+    _, ax = plt.subplots()
+    first = plots.LossCurveDisplay(
+        loss_curve=[0.9, 0.6, 0.5], validation_scores=[0.5, 0.7, 0.6]
+    ).plot(ax=ax, label="l1=0")
+    second = plots.LossCurveDisplay(
+        loss_curve=[0.8, 0.7, 0.65], validation_scores=[0.4, np.nan, 0.9]
+    ).plot(ax=ax, label="l1=0.01", color=None)  # None: the next colour (had been a ValueError)
+    colors = [matplotlib.colors.to_hex(line.get_color()) for line in (
+        first.loss_line_, *first.score_ax_.get_lines()[:1], second.loss_line_,
+        *second.score_ax_.get_lines()[2:3],
+    )]
+    assert colors == [matplotlib.colors.to_hex(f"C{i}") for i in range(4)]
+    assert first.score_ax_ is second.score_ax_ and len(ax.figure.axes) == 2
+    assert second.score_ax_.get_ylim()[0] <= 0.4 and second.score_ax_.get_ylim()[1] >= 0.9
+    legend = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert legend == [
+        "l1=0", "l1=0.01", "l1=0: validation accuracy", "l1=0: best: 0.700 at epoch 2",
+        "l1=0.01: validation accuracy", "l1=0.01: best: 0.900 at epoch 3",  # NaN is not best
+    ]
+
+
+def test_regularization_paths_drawn_on_one_pair_of_axes_keep_their_places(pipeline_path):
+    """A second path on the same axes had reset the l1 axis to its own values, squeezing the
+    first path's points together, and drawn its scores in the first one's colours."""
+    _, axes = plt.subplots(1, 2)
+    plots.plot_regularization_path(pipeline_path, axes, name="first")
+    l1 = pipeline_path.l1_values
+    shorter = plots.RegularizationPath(
+        l1_values=l1[[0, -1]] * [1, 10], train_scores=[0.9, 0.8], test_scores=[0.8, 0.7],
+        feature_importances=pipeline_path.feature_importances[[0, -1]],
+        feature_names=pipeline_path.feature_names, n_iter=[5, 5],
+    )
+    plots.plot_regularization_path(shorter, axes, name="second")
+    score_ax = axes[0]
+    assert score_ax.get_xscale() == "symlog"
+    low, high = score_ax.get_xlim()
+    assert low < 0 and high > 10 * l1[-1]
+    # The symlog axis stays linear up to the first path's smallest positive l1.
+    assert score_ax.xaxis.get_transform().linthresh == l1[l1 > 0].min()
+    labels = [line.get_label() for line in score_ax.get_lines()]
+    assert labels == [
+        "first: held-out split", "first: training split",
+        "second: held-out split", "second: training split",
+    ]
+    colors = [matplotlib.colors.to_hex(line.get_color()) for line in score_ax.get_lines()]
+    assert colors == [matplotlib.colors.to_hex(c) for c in ("C0", "C7", "C1", "C1")]
+
+
 @pytest.mark.parametrize(
     "n_labeled, error", [(2.5, TypeError), ("3", TypeError), (-1, ValueError)]
 )
@@ -423,7 +482,7 @@ def test_a_path_built_from_lists_draws_as_a_computed_one(pipeline_path):
         np.testing.assert_array_equal(getattr(by_hand, name), getattr(pipeline_path, name))
         assert isinstance(getattr(by_hand, name), np.ndarray)
     score_ax, _ = plots.plot_regularization_path(by_hand)
-    np.testing.assert_array_equal(score_ax.lines[1].get_ydata(), pipeline_path.test_scores)
+    np.testing.assert_array_equal(score_ax.lines[0].get_ydata(), pipeline_path.test_scores)
 
 
 def test_regularization_path_numbers(pipeline_path):
@@ -698,7 +757,8 @@ def test_pictures_of_a_grid_search_are_its_best_estimators(split, tmp_path, over
         with pytest.raises(NotFittedError, match="GridSearchCV was fitted with refit=False"):
             draw()
     other = GridSearchCV(LogisticRegression(), {"C": [1.0]}, cv=2).fit(X_train, y_train)
-    with pytest.raises(TypeError, match="needs an estimator with an l1 parameter.*LogisticReg"):
+    with pytest.raises(TypeError, match="save_plots draws the pictures of an L1L2Classifier or "
+                                        "L1L2Regressor .*; got LogisticRegression"):
         plots.save_plots(other, X_train, y_train, X_test, y_test, tmp_path / "not")
     assert not (tmp_path / "not").exists()
 
@@ -772,6 +832,37 @@ def test_regularization_path_checks_its_data_before_fitting(split, monkeypatch):
         plots.regularization_path(
             estimator, X_train, y_train, X_test, y_test, sample_weight=np.ones(3)
         )
+    # A y_test that the held-out score would refuse after every fit: refused before them.
+    for y_wrong, why in [
+        (np.array(["no", "yes"])[y_test], "Mix of label input types"),
+        (y_test + 0.5, "Mix type of y"),
+        (np.c_[y_test, y_test], "Mix type of y"),
+    ]:
+        with pytest.raises(ValueError, match=f"y_test does not hold labels like y_train's: {why}"):
+            plots.regularization_path(estimator, X_train, y_train, X_test, y_wrong)
+    # Labels of one kind, though not all of them fitted, are scored.
+    checked_path_inputs(
+        estimator, X_train, y_train, X_test, np.where(y_test == 0, 2, 1), [0], None, None
+    )
+    # Sorted, without duplicates, and -0.0 as 0.0 (a table of the path had printed "-0").
+    *_, values = checked_path_inputs(
+        estimator, X_train, y_train, X_test, y_test, [1e-3, -0.0, 1e-3], None, None
+    )
+    assert values.tolist() == [0.0, 1e-3] and not np.signbit(values[0])
+
+
+def test_regularization_path_checks_a_regressors_y_test_before_fitting(
+    regression_split, monkeypatch
+):
+    X_train, y_train, X_test, y_test = regression_split
+    monkeypatch.setattr(L1L2Regressor, "_fit_members", None)  # any fit would fail differently
+    estimator = L1L2Regressor(**FAST)
+    with pytest.raises(ValueError, match="y_test has 2 outputs, but y_train has 1"):
+        plots.regularization_path(estimator, X_train, y_train, X_test, np.c_[y_test, y_test])
+    with pytest.raises(ValueError, match="y_test must hold numbers, as y_train does"):
+        plots.regularization_path(estimator, X_train, y_train, X_test, y_test.astype(str) + "x")
+    # One column is one output, as the score takes it.
+    checked_path_inputs(estimator, X_train, y_train, X_test, y_test[:, None], [0], None, None)
 
 
 @pytest.mark.parametrize("how", ["batched", "one at a time", "save_plots"])
@@ -824,6 +915,27 @@ def test_confusion_matrix_and_prediction_error_take_sample_weight(
         plots.plot_prediction_error(fitted_regression, X_test[:5], y_test)
 
 
+def test_confusion_matrix_takes_scikit_learns_display_options(fitted_binary, binary_data):
+    """values_format, display_labels, xticks_rotation, colorbar, im_kw and text_kw reach
+    ConfusionMatrixDisplay (they had been TypeErrors: a weighted cell read "1e+02", unfixable)."""
+    X, y = binary_data
+    w = np.full(len(y), 1.25)
+    display = plots.plot_confusion_matrix(
+        fitted_binary, X, y, sample_weight=w, values_format=".1f",
+        display_labels=["negative", "positive"], xticks_rotation=30, colorbar=False,
+        im_kw={"cmap": "Greens"}, text_kw={"fontsize": 7},
+    )
+    cells = display.confusion_matrix
+    assert [t.get_text() for t in display.text_.ravel()] == [f"{v:.1f}" for v in cells.ravel()]
+    assert {t.get_fontsize() for t in display.text_.ravel()} == {7}
+    assert [t.get_text() for t in display.ax_.get_xticklabels()] == ["negative", "positive"]
+    assert display.ax_.get_xticklabels()[0].get_rotation() == 30
+    assert display.im_.get_cmap().name == "Greens"
+    assert len(display.figure_.axes) == 1  # no colour bar
+    with pytest.raises(ValueError, match="display_labels has 3 names, but the matrix has 2 rows"):
+        plots.plot_confusion_matrix(fitted_binary, X, y, display_labels=["a", "b", "c"])
+
+
 def test_prediction_error_of_a_two_target_regressor_says_to_draw_each(regression_split):
     X_train, y_train, X_test, y_test = regression_split
     two = L1L2Regressor(**{**FAST, "epochs": 3}).fit(X_train, np.c_[y_train, y_train])
@@ -853,7 +965,9 @@ def test_displays_follow_scikit_learns_display_api(split, pipeline_path, binary_
         X_train, y_train, X_test, y_test, [1e-2, 0, 1e-3, 0.0, 3e-2],
     )
     np.testing.assert_array_equal(drawn.path.test_scores, pipeline_path.test_scores)
-    assert len(drawn.axes_[1].get_lines()) == pipeline_path.feature_importances.shape[1]
+    # The 5 named features as lines, the other 3 as one collection of lines.
+    assert len(drawn.axes_[1].get_lines()) == 5
+    assert len(drawn.other_lines_.get_segments()) == pipeline_path.feature_importances.shape[1] - 5
     with pytest.raises(TypeError, match="path must be the RegularizationPath"):
         plots.RegularizationPathDisplay({"l1_values": [0]})
 
@@ -866,7 +980,14 @@ def test_plot_regularization_path_panels(pipeline_path):
         assert ax.get_xlabel() == "l1"
     held_out = next(line for line in score_ax.get_lines() if line.get_label() == "held-out split")
     np.testing.assert_allclose(held_out.get_ydata(), pipeline_path.test_scores)
-    assert len(importance_ax.get_lines()) == 8  # one per feature
+    assert len(importance_ax.get_lines()) == 3  # one per named feature
+    (others,) = importance_ax.collections  # the other 5 features' grey lines, as one
+    ranked = np.argsort(-pipeline_path.feature_importances.sum(axis=0), kind="stable")
+    for segment, feature in zip(others.get_segments(), ranked[3:], strict=True):
+        np.testing.assert_array_equal(segment[:, 0], pipeline_path.l1_values)
+        np.testing.assert_array_equal(segment[:, 1], pipeline_path.feature_importances[:, feature])
+    bottom, top_of_axis = importance_ax.get_ylim()
+    assert bottom == 0 and top_of_axis >= pipeline_path.feature_importances.max()
     legend = [text.get_text() for text in importance_ax.get_legend().get_texts()]
     top = np.argsort(-pipeline_path.feature_importances.sum(axis=0))[:3]
     assert legend == ["other features (5)", *(f"x{i}" for i in top)]
@@ -1368,7 +1489,13 @@ def test_the_importance_legend_names_features_that_start_with_an_underscore():
     [
         ({"test_scores": [0.8]}, r"test_scores must be 1-D with one entry per l1 value \(2\)"),
         ({"n_iter": [[5, 5]]}, "n_iter must be 1-D"),
-        ({"l1_values": [[0, 1e-3]]}, r"l1_values must be 1-D; got shape \(1, 2\)"),
+        ({"l1_values": [[0, 1e-3]]}, r"l1_values must be 1-D and hold at least one value; got "
+                                     r"shape \(1, 2\)"),
+        (  # (had drawn a blank figure)
+            {"l1_values": [], "train_scores": [], "test_scores": [], "n_iter": [],
+             "feature_importances": np.empty((0, 2))},
+            r"l1_values must be 1-D and hold at least one value; got shape \(0,\)",
+        ),
         ({"feature_importances": [3, 2]}, r"feature_importances must have shape \(n_values"),
         ({"feature_names": ["a"]}, "feature_names must name the 2 features"),
         ({"score_name": ""}, "score_name must be a non-empty str"),

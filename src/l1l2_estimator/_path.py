@@ -14,6 +14,7 @@ from sklearn.compose import TransformedTargetRegressor
 from sklearn.exceptions import NotFittedError
 from sklearn.frozen import FrozenEstimator
 from sklearn.pipeline import Pipeline
+from sklearn.utils.multiclass import unique_labels
 from sklearn.utils.validation import check_consistent_length
 
 from ._compat import BaseSearchCV, validate_params
@@ -26,6 +27,8 @@ from ._stopping import (
     warn_not_converged,
     warnings_point_higher,
 )
+from .classifier import scored_labels
+from .regressor import scored_targets
 
 __all__ = ["DEFAULT_L1_VALUES", "RegularizationPath", "regularization_path"]
 
@@ -134,9 +137,11 @@ class RegularizationPath:
                 ) from None
             object.__setattr__(self, name, value)
         # A path built by hand is checked here, not where matplotlib or NumPy would fail on it.
-        if self.l1_values.ndim != 1:
+        if self.l1_values.ndim != 1 or self.l1_values.size == 0:
+            # (An empty one had drawn a blank figure, where regularization_path refuses [].)
             raise ValueError(
-                f"RegularizationPath: l1_values must be 1-D; got shape {self.l1_values.shape}."
+                "RegularizationPath: l1_values must be 1-D and hold at least one value; got "
+                f"shape {self.l1_values.shape}."
             )
         l1_values = self.l1_values
         if not (np.isfinite(l1_values).all() and (l1_values >= 0).all()
@@ -202,7 +207,8 @@ def regularization_path(
         Held-out data for the scores. To choose ``l1``, use a validation split or
         ``GridSearchCV`` rather than the final test split.
     l1_values : array-like of float, default=DEFAULT_L1_VALUES
-        Values of ``l1`` to fit, each >= 0; they are sorted and duplicates dropped.
+        Values of ``l1`` to fit, each >= 0; they are sorted, duplicates dropped and -0.0 read
+        as 0.0.
     sample_weight : array-like of shape (n_train_samples,), default=None
         Weights of the training rows: passed to every fit (to the network's ``fit``, through a
         Pipeline or TransformedTargetRegressor) and to the training score.
@@ -258,7 +264,9 @@ def checked_path_inputs(
     with a fitted search in ``estimator`` replaced by its ``best_estimator_``."""
     estimator, _, scored_by = path_estimator(estimator)
     path = network_path(estimator)  # refuses a FrozenEstimator, which is never fitted again
-    l1_values = np.unique(np.asarray(penalty_values("l1_values", l1_values), dtype=np.float64))
+    # (+ 0.0: -0.0 as 0.0, which a table of the path had printed as "-0".)
+    values = np.asarray(penalty_values("l1_values", l1_values), dtype=np.float64)
+    l1_values = np.unique(values) + 0.0
     check_consistent_length(X_train, y_train, sample_weight)
     check_consistent_length(X_test, y_test, test_sample_weight)
     train_shape, test_shape = _shape(X_train), _shape(X_test)
@@ -275,7 +283,28 @@ def checked_path_inputs(
             raise ValueError(
                 f"X_test has {test_shape[1]} features, but X_train has {train_shape[1]}."
             )
+    _check_test_targets(y_train, y_test, scored_by)
     return estimator, path, scored_by, l1_values
+
+
+def _check_test_targets(y_train, y_test, scored_by):
+    """ValueError, before the fits, for a ``y_test`` that the held-out score would refuse after
+    them: labels of another kind than ``y_train``'s (text beside numbers, numbers with fractions
+    beside classes, an indicator matrix beside one column), or targets of another number of
+    outputs, or not numbers, for a regressor."""
+    if scored_by != "R²":
+        try:
+            unique_labels(scored_labels(y_train), scored_labels(y_test))
+        except ValueError as error:
+            raise ValueError(f"y_test does not hold labels like y_train's: {error}") from error
+        return
+    outputs = [1 if len(_shape(y) or ()) < 2 else _shape(y)[1] for y in (y_train, y_test)]
+    if outputs[0] != outputs[1]:
+        raise ValueError(f"y_test has {outputs[1]} outputs, but y_train has {outputs[0]}.")
+    try:
+        np.asarray(scored_targets(y_test), dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"y_test must hold numbers, as y_train does: {error}") from error
 
 
 def _shape(X):
