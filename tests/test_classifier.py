@@ -376,6 +376,42 @@ def test_routed_params_survive_pickle_and_refused_set_params():
     assert {"optimizer__beta_1", "optimizer__beta_2"} <= set(clf.get_params())
 
 
+def test_a_routed_argument_is_removed_with_del(binary_data):
+    """No value given to set_params removes a routed argument: an argument of Adam's had made
+    every fit with optimizer="sgd" fail, and routed callback arguments (a loaded file's) every
+    fit with callback instances."""
+    X, y = binary_data
+    clf = L1L2Classifier(**{**FAST, "epochs": 2}, optimizer__beta_1=0.8, optimizer__beta_2=0.9)
+    clf.fit(X, y).set_params(optimizer="sgd")
+    with pytest.raises(ValueError, match="Invalid optimizer__ arguments"):
+        clf.fit(X, y)
+    del clf.optimizer__beta_1, clf.optimizer__beta_2
+    assert not any(name.startswith("optimizer__") for name in clf.get_params())
+    assert not hasattr(clf, "optimizer__beta_1")
+    assert isinstance(clf.fit(X, y).model_.optimizer, keras.optimizers.SGD)
+    assert clone(clf).get_params() == clf.get_params()
+    assert pickle.loads(pickle.dumps(clf)).get_params() == clf.get_params()
+    with pytest.raises(AttributeError):
+        del clf.optimizer__beta_1  # no longer there
+    with pytest.raises(AttributeError):
+        del clf.not_an_attribute
+
+    # Routed callback arguments beside an instance: said so, with the way out.
+    clf.set_params(callbacks__monitor="loss", callbacks=[keras.callbacks.History()])
+    before = clf.predict_proba(X)
+    with pytest.raises(ValueError, match=r"The callbacks__\* arguments \['callbacks__monitor'\] "
+                                         r"build callback classes, but reach a callback instance.*"
+                                         r"del estimator.callbacks__monitor"):
+        clf.fit(X, y)
+    np.testing.assert_array_equal(clf.predict_proba(X), before)
+    del clf.callbacks__monitor
+    clf.fit(X, y)
+    # With a class, they build it.
+    clf.set_params(callbacks__monitor="loss", callbacks__patience=1,
+                   callbacks=[keras.callbacks.EarlyStopping])
+    clf.fit(X, y)
+
+
 def test_unknown_keyword_still_fails_after_clone():
     clf = clone(L1L2Classifier(**FAST, epoch=1))
     assert clf.get_params()["epoch"] == 1
@@ -987,6 +1023,11 @@ def test_bad_input_errors(binary_data, fitted_binary):
         clone(clf).partial_fit(X, np.full(len(y), "setosa"))
     with pytest.raises(NotFittedError):
         L1L2Classifier().predict(X)
+    # The fitted attributes that are computed say so too (they had named history_ or coefs_).
+    for name in ("loss_curve_", "best_loss_", "loss_", "n_iter_", "n_layers_"):
+        with pytest.raises(NotFittedError, match="This L1L2Classifier instance is not fitted"):
+            getattr(L1L2Classifier(), name)
+        assert not hasattr(L1L2Regressor(), name)
     with pytest.raises(ValueError, match=r"X has 3 features, but L1L2Classifier is expecting 8"):
         fitted_binary.predict(X[:, :3])
     with pytest.raises(ValueError, match="NaN"):

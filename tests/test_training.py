@@ -90,6 +90,57 @@ def test_the_rule_is_not_carried_to_other_penalties(binary_data):
     assert warm._carried_rule(warm.loss_curve_, 0) is None
 
 
+def test_a_fit_records_the_penalties_it_trained_with_whatever_set_params_does_meanwhile(
+    binary_data,
+):
+    """set_params(l1=...) during a fit (from a callback here; another thread alike) applies to
+    the next fit. The fit had recorded the new l1 as the one it trained with: model_'s
+    regularizers, dump's penalties and the warm start's rule (carried on under the new l1, so
+    the next warm fit stopped at once) all followed it."""
+    X, y = binary_data
+
+    class SetL1(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 0:
+                changed.set_params(l1=5e-2, epochs=7)
+
+    settings = {**FAST, "epochs": 4, "tol": 1e-4, "n_iter_no_change": 3, "warm_start": True}
+    changed = L1L2Classifier(**settings, callbacks=[SetL1()])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        changed.fit(X, y)
+    control = L1L2Classifier(**settings)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        control.fit(X, y)
+    np.testing.assert_array_equal(changed.loss_curve_, control.loss_curve_)
+    assert changed.n_iter_ == 4 and "number of epochs (4) was reached" in str(caught[-1].message)
+    defaults = L1L2Classifier()
+    assert changed._penalties == control._penalties == (defaults.l1, defaults.l2)
+    assert changed.model_.layers[0].kernel_regularizer.l1 == pytest.approx(control._penalties[0])
+    # The warm fit under the new l1 starts a fresh rule, as the control's does.
+    control.set_params(l1=5e-2, epochs=7)
+    assert changed._carried_rule(changed.loss_curve_, 0) is None
+    assert control._carried_rule(control.loss_curve_, 0) is None
+
+
+def test_best_loss_is_the_current_rules_best(binary_data):
+    """After a warm fit under a larger l1, best_loss_ had stayed the lowest loss under the old
+    penalty, which the new rule cannot compare with (nor reach)."""
+    X, y = binary_data
+    warm = L1L2Classifier(**{**FAST, "epochs": 5}, l1=0.0, warm_start=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        warm.fit(X, y)
+        assert warm.best_loss_ == min(warm.loss_curve_)
+        warm.set_params(l1=1e-1).fit(X, y)
+        assert warm.best_loss_ == min(warm.loss_curve_[5:]) > min(warm.loss_curve_)
+        warm.partial_fit(X, y)  # one training goes on: its epoch counts in the rule
+        assert warm.best_loss_ == min(warm.loss_curve_[5:])
+        warm.set_params(l1=0.0).partial_fit(X, y)  # a new rule, of one epoch
+        assert warm.best_loss_ == warm.loss_curve_[-1]
+
+
 def _warm_fits_until_stopped(estimator, X, y, most=60):
     """Warm fits of ``estimator`` until one ends without a ConvergenceWarning (stopped by the
     rule); fails after ``most``."""

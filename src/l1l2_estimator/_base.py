@@ -126,6 +126,27 @@ def _check_callbacks(callbacks):
         )
 
 
+def _initialize_callbacks(estimator):
+    """scikeras' ``_initialize_callbacks`` (which builds callback classes with the
+    ``callbacks__*`` arguments), with its TypeError for arguments that reach a callback
+    instance (a loaded file's, beside the instances passed again after loading) as a
+    ValueError saying what to do."""
+    try:
+        estimator._initialize_callbacks()
+    except TypeError as error:
+        routed = [
+            name for name in estimator._extra_param_names() if name.startswith("callbacks__")
+        ]
+        if not routed or "does not accept parameters because it's not a class" not in str(error):
+            raise
+        raise ValueError(
+            f"The callbacks__* arguments {routed} build callback classes, but reach a callback "
+            "instance in callbacks, which takes none: pass the class (keras.callbacks."
+            "EarlyStopping, not EarlyStopping(...)), or remove the arguments (del "
+            f"estimator.{routed[0]})."
+        ) from None
+
+
 def _uncopyable_callback_error(estimator):
     """A ``TypeError`` naming the first callback instance of ``estimator`` (nested lists
     flattened) that cannot be copied, and what to do; None if every one can. Keras' CSVLogger
@@ -300,6 +321,10 @@ class L1L2Network(RoutedParams):
         """Fit (or, with ``incremental`` or ``warm_start``, continue fitting) and publish the
         fitted state once training has succeeded."""
         self._check_params()
+        # Read once: a set_params during training (from a callback, or another thread) applies
+        # to the next fit; the published state records what this one trained with (it had
+        # recorded the penalties in force when training ended, as if trained under them).
+        penalties, epochs = (float(self.l1), float(self.l2)), 1 if incremental else self.epochs
         if incremental and self.early_stopping:
             raise ValueError(
                 "partial_fit does not support early_stopping=True, as MLPClassifier's does not: "
@@ -340,7 +365,7 @@ class L1L2Network(RoutedParams):
         # fit of the same estimator in another thread is not disturbed either); training
         # takes them from it, and the NumPy predict needs none.
         routed = stand_in(self)
-        routed._initialize_callbacks()
+        _initialize_callbacks(routed)
         callbacks = routed._fit_callbacks
         sample_weight = self._training_weights(
             X, y, sample_weight, targets, relative=not incremental
@@ -391,9 +416,9 @@ class L1L2Network(RoutedParams):
             X,
             self._encode_targets(targets, y),
             sample_weight,
-            l1=float(self.l1),
-            l2=float(self.l2),
-            epochs=1 if incremental else self.epochs,
+            l1=penalties[0],
+            l2=penalties[1],
+            epochs=epochs,
             batch_size=batch_rows(self.batch_size),
             shuffle=self.shuffle,
             seed=state["shuffle_seed"],
@@ -405,7 +430,7 @@ class L1L2Network(RoutedParams):
             verbose=self.verbose,
             # The callbacks' network carries this fit's penalties, not the fitted ones.
             keras_model=lambda: self._keras_model(
-                {**state, "optimizer_state": None}, penalties=(self.l1, self.l2)
+                {**state, "optimizer_state": None}, penalties=penalties
             ),
         )
         if result.diverged:
@@ -430,7 +455,7 @@ class L1L2Network(RoutedParams):
         # (``-W error``) fails the fit, which then leaves the estimator as it was.
         if not incremental and not result.converged and not result.stopped_by_callback:
             warn_not_converged(
-                type(self).__name__, self.epochs, stacklevel=4,
+                type(self).__name__, epochs, stacklevel=4,
                 by="training loss" if validation is None else "validation score",
                 advice=target_scale_advice(y, getattr(self, "loss", None)),
             )
@@ -447,6 +472,7 @@ class L1L2Network(RoutedParams):
             n_features_in=features[0],
             feature_names_in=features[1],
             validated=validated,
+            penalties=penalties,
         )
         return self
 
@@ -1080,27 +1106,38 @@ class L1L2Network(RoutedParams):
 
     # -- fitted attributes ---------------------------------------------------------------------
 
+    # Each checks that the estimator is fitted first: unfitted, they had raised an
+    # AttributeError naming history_ (or coefs_), not the NotFittedError the others raise.
+
     @property
     def loss_curve_(self):
+        check_is_fitted(self)
         return self.history_["loss"]
 
     @property
     def best_loss_(self):
+        check_is_fitted(self)
         # As MLPClassifier's: None where the held-out score decided (early_stopping).
         if getattr(self, "validation_scores_", None) is not None:
             return None
-        return min(self.history_["loss"])
+        # The loss rule's best: over the epochs of the current training, from where its rule
+        # started (a loss under earlier penalties, which cannot be compared, had counted).
+        losses = self.history_["loss"]
+        return min(losses[self._rule_start:] or losses)
 
     @property
     def loss_(self):
+        check_is_fitted(self)
         return self.history_["loss"][-1]
 
     @property
     def n_layers_(self):
+        check_is_fitted(self)
         return len(self.coefs_) + 1
 
     @property
     def n_iter_(self):
+        check_is_fitted(self)
         return len(self.history_["loss"])
 
     @property

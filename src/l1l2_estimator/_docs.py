@@ -123,7 +123,9 @@ n_layers_ : int
     Number of layers, input and output included (``len(hidden_layer_sizes) + 2``), as
     ``MLPClassifier``'s.
 best_loss_ : float or None
-    Lowest value of ``loss_curve_``; None after a fit with ``early_stopping=True`` (see
+    Lowest value of ``loss_curve_`` since the current training's loss rule started (a
+    ``warm_start`` fit or ``partial_fit`` under other ``l1`` or ``l2`` starts a new one: a loss
+    under other penalties cannot be compared); None after a fit with ``early_stopping=True`` (see
     ``best_validation_score_``; also once ``partial_fit`` continues it), as in scikit-learn's
     MLP estimators.
 validation_scores_ : list of float or None

@@ -384,8 +384,14 @@ def _serialized_optimizer(optimizer_class, arguments, routed=None):
         )
         config = keras.optimizers.serialize(optimizer)
     except (TypeError, ValueError) as error:
-        quoted = arguments if routed is None else routed
-        raise ValueError(f"Invalid optimizer__ arguments {quoted!r}: {error}") from None
+        # The package's fixed name is no argument of the user's.
+        quoted = {k: v for k, v in (arguments if routed is None else routed).items() if k != "name"}
+        given = sorted(name for name in quoted if name != "learning_rate")
+        remove = f" (remove one with del estimator.optimizer__{given[0]})" if given else ""
+        raise ValueError(
+            f"Invalid optimizer__ arguments {quoted!r} for {optimizer_class.__name__}{remove}: "
+            f"{error}"
+        ) from None
     return _rebuildable(config)
 
 
@@ -792,6 +798,18 @@ class RoutedParams:
         close = difflib.get_close_matches(name, params, n=1)
         return f" (did you mean {close[0]!r}?)" if close else ""
 
+    def __delattr__(self, name):
+        """``del estimator.optimizer__beta_1`` removes a routed argument, so that its
+        optimizer's (or callback's) default applies again: no value given to ``set_params``
+        does that, and an argument of one optimizer class had made every fit with another
+        fail (``optimizer="sgd"`` after ``optimizer__beta_1``), as had a loaded file's
+        ``callbacks__*`` arguments beside callback instances."""
+        if is_routed(name) and name in self._extra_param_names():
+            self._extra_params = tuple(n for n in self._extra_param_names() if n != name)
+            vars(self).pop(name, None)
+            return
+        super().__delattr__(name)
+
     def get_params(self, deep=True):
         """Get the parameters of this estimator.
 
@@ -820,8 +838,8 @@ class RoutedParams:
     def set_params(self, **params):
         """Set the parameters of this estimator.
 
-        Routed arguments (``optimizer__beta_1=0.9``) may be added; any other name must be a
-        param already.
+        Routed arguments (``optimizer__beta_1=0.9``) may be added (and removed with ``del
+        estimator.optimizer__beta_1``); any other name must be a param already.
 
         Parameters
         ----------
