@@ -570,6 +570,21 @@ def test_penalties_of_a_narrow_float_dtype_are_checked_in_float64(binary_data):
             L1L2ClassifierCV(l1s=np.array([0, np.inf], dtype=np.float16), cv=2).fit(X, y)
 
 
+def test_the_chosen_penalties_are_floats_whatever_the_grid_holds(binary_data):
+    """l1_ and l2_ had been the grid's values as given: an int 0, np.float32 (which json.dumps
+    refuses), a Fraction; cv_results_' params keep them as given, as GridSearchCV's do."""
+    import json
+    from fractions import Fraction
+
+    X, y = binary_data
+    l1s, l2s = [0], [np.float32(1e-3), Fraction(1, 10**4)]
+    search = L1L2ClassifierCV(l1s=l1s, l2s=l2s, cv=2, **{**NETWORK, "epochs": 2}).fit(X, y)
+    assert type(search.l1_) is float and type(search.l2_) is float
+    assert search.l2_ == float(search.cv_results_["params"][search.best_index_]["l2"])
+    json.dumps({"l1": search.l1_, "l2": search.l2_})
+    assert [type(p["l1"]) for p in search.cv_results_["params"]] == [int, int]
+
+
 def test_members_whose_optimizer_state_overflows_fail_as_their_single_fits_do():
     """A member the loss rule stops keeps being stepped (only its weights are kept) while the
     others of its stream train: its optimizer state, judged at the end, overflowed there and it
@@ -640,6 +655,28 @@ def test_diverging_members_score_nan_and_lose():
         search.set_params(error_score="raise").fit(X, y)
     with pytest.raises(ValueError, match=r"of hidden_layer_sizes=\(4,\), l1=0, l2=1000 on"):
         search.set_params(hidden_layer_sizes=[(4,), (8,)]).fit(X, y)
+
+
+def test_error_score_raise_stops_at_the_first_failure_in_grid_search_order(binary_data):
+    """GridSearchCV fits and scores by candidate, then fold: a scorer's error on the first pair
+    is raised before the second pair's divergence (every divergence had been raised before any
+    member was scored)."""
+    X, y = binary_data
+
+    def scorer(estimator, X_, y_):
+        if estimator.l1 == 0:
+            raise ZeroDivisionError("the scorer fails on l1=0")
+        return 0.5
+
+    params = dict(NETWORK, epochs=3)
+    grid = {"l1": [0, 1e38], "l2": [0]}  # l1=1e38 diverges
+    for search in (
+        L1L2ClassifierCV(l1s=grid["l1"], l2s=grid["l2"], cv=2, scoring=scorer,
+                         error_score="raise", **params),
+        GridSearchCV(L1L2Classifier(**params), grid, cv=2, scoring=scorer, error_score="raise"),
+    ):
+        with pytest.raises(ZeroDivisionError, match="the scorer fails on l1=0"):
+            search.fit(X, y)
 
 
 def _regression_with_an_unweighted_fold():

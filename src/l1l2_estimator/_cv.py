@@ -374,17 +374,6 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
             per_member = (time.perf_counter() - started) / (len(splits) * len(penalties))
             trained = np.array([[state is not None for state in row] for row in members])
             unconverged += int(np.sum(~np.asarray(converged) & ~np.asarray(diverged) & trained))
-            if raising and np.any(diverged):
-                # The first in GridSearchCV's order: by pair, then by fold.
-                pair, fold = np.argwhere(np.transpose(diverged))[0]
-                which = f"hidden_layer_sizes={given!r}, " if several else ""
-                raise ValueError(
-                    f"{type(self).__name__}: the fit of {which}l1={float(penalties[pair][0]):g}, "
-                    f"l2={float(penalties[pair][1]):g} on training fold {fold} diverged (its loss, "
-                    f"weights or optimizer state became infinite or NaN), and error_score="
-                    f"'raise' stops the search at a failed fit: "
-                    f"{self._divergence_advice(X_checked, y_checked, sample_weight)}."
-                )
             for pair, (l1, l2) in enumerate(penalties):
                 candidate = {"l1": l1, "l2": l2}
                 if several:
@@ -401,6 +390,18 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                     state = members[fold][pair]
                     # A fold not trained has no epochs to count (NaN, left out of the mean).
                     n_iters[-1].append(np.nan if state is None else len(state["loss_curve"]))
+                    if raising and diverged[fold][pair]:
+                        # Here, in GridSearchCV's order (by pair, then by fold), so that a
+                        # scorer's error in an earlier fit is raised first, as there (every
+                        # divergence had been raised before any member was scored).
+                        which = f"hidden_layer_sizes={given!r}, " if several else ""
+                        raise ValueError(
+                            f"{type(self).__name__}: the fit of {which}l1={float(l1):g}, "
+                            f"l2={float(l2):g} on training fold {fold} diverged (its loss, "
+                            "weights or optimizer state became infinite or NaN), and "
+                            "error_score='raise' stops the search at a failed fit: "
+                            f"{self._divergence_advice(X_checked, y_checked, sample_weight)}."
+                        )
                     if state is None or diverged[fold][pair]:
                         failed[causes[fold][0] if state is None else "diverged"] += 1
                         scores[-1].append(None)  # error_score for every metric
@@ -450,8 +451,10 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         if "best_index_" in chosen:
             best = candidates[chosen["best_index_"]]
             fitted.update(
-                l1_=best["l1"],
-                l2_=best["l2"],
+                # Floats, as documented, whatever the grid held (0, np.float32, Fraction,
+                # which json.dumps refuses); cv_results_' params keep them as given.
+                l1_=float(best["l1"]),
+                l2_=float(best["l2"]),
                 hidden_layer_sizes_=layer_sizes(
                     best.get("hidden_layer_sizes", architectures[0][0])
                 ),

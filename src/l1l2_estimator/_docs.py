@@ -176,7 +176,8 @@ refit : bool, str or callable, default=True
     Refit the best pair on the whole data as ``best_estimator_``, through which ``predict``
     works. As in ``GridSearchCV``, a callable chooses the pair instead of the best mean score:
     it takes ``cv_results_`` and returns the index of the chosen row (for instance the largest
-    ``l1`` whose mean score is within one standard error of the best, for a sparser network);
+    ``l1`` whose mean score is within one standard deviation of the best, for a sparser
+    network);
     that pair is refitted, and ``best_score_`` is then not set. With several metrics in
     ``scoring``, a str names the metric whose best mean score chooses the pair (``True`` is
     refused); ``False`` then chooses none (no ``best_*``, ``l1_``, ``l2_``).""",
@@ -189,10 +190,14 @@ return_train_score : bool, default=False
     "error_score": """\
 error_score : 'raise' or float, default=np.nan
     The score of a member fit that failed, as in ``GridSearchCV``: one that diverged (its loss,
-    weights or optimizer state became infinite or NaN), one whose training fold has only rows
-    of weight 0, or one whose scorer raised (then for that metric). Failed fits are summed up in a
-    ``FitFailedWarning`` and scorer errors in a ``UserWarning``; a search whose fits all
-    failed is refused. ``'raise'`` stops the search at the first failure with its error.""",
+    weights or optimizer state became infinite or NaN), one whose training fold is empty, has
+    only rows of weight 0 or is refused by the single fit (a classifier's: one class, a
+    ``class_weight`` that does not fit its classes), or one whose scorer raised (then for that
+    metric). Failed fits are summed up in a ``FitFailedWarning`` and scorer errors in a
+    ``UserWarning``; a search whose fits all failed is refused. ``'raise'`` stops the search
+    at the first failure with its error: a failing training fold before anything trains, then
+    the first diverged member or scorer error in ``GridSearchCV``'s order (by pair, then by
+    fold).""",
     "tol": """\
 tol : float, default=1e-4
     Each member stops training once its epoch loss has not improved by at least ``tol`` for
@@ -211,10 +216,11 @@ random_state : int, RandomState instance or None, default=None
 
 SEARCH_ATTRIBUTES = """\
 l1_, l2_ : float
-    The chosen penalties: the pair with the best mean cross-validated score (the first of
-    equals, in ``cv_results_`` order; with several metrics, of the one ``refit`` names), or
-    the one a callable ``refit`` chose. Not set by a multi-metric search with
-    ``refit=False``, nor are ``hidden_layer_sizes_`` and the ``best_*`` attributes.
+    The chosen penalties, as floats (``cv_results_["params"]`` keeps them as given): the pair
+    with the best mean cross-validated score (the first of equals, in ``cv_results_`` order;
+    with several metrics, of the one ``refit`` names), or the one a callable ``refit`` chose.
+    Not set by a multi-metric search with ``refit=False``, nor are ``hidden_layer_sizes_`` and
+    the ``best_*`` attributes.
 hidden_layer_sizes_ : tuple of int
     The chosen architecture.
 best_score_ : float
