@@ -383,8 +383,14 @@ def test_a_routed_argument_is_removed_with_del(binary_data):
     X, y = binary_data
     clf = L1L2Classifier(**{**FAST, "epochs": 2}, optimizer__beta_1=0.8, optimizer__beta_2=0.9)
     clf.fit(X, y).set_params(optimizer="sgd")
-    with pytest.raises(ValueError, match="Invalid optimizer__ arguments"):
+    with pytest.raises(ValueError, match=r"Invalid optimizer__ arguments .* for SGD \(remove it "
+                                         r"with del estimator.optimizer__beta_1\)"):
         clf.fit(X, y)
+    # The advice names an argument the optimizer refuses, not one it takes.
+    with pytest.raises(ValueError, match=r"for Adam \(remove it with del "
+                                         r"estimator.optimizer__momentum\)"):
+        clone(clf).set_params(optimizer="adam", optimizer__momentum=0.5,
+                              optimizer__amsgrad=True).fit(X, y)
     del clf.optimizer__beta_1, clf.optimizer__beta_2
     assert not any(name.startswith("optimizer__") for name in clf.get_params())
     assert not hasattr(clf, "optimizer__beta_1")

@@ -433,6 +433,16 @@ def test_loss_curves_drawn_on_one_axes_can_be_told_apart():
         "l1=0", "l1=0.01", "l1=0: validation accuracy", "l1=0: best: 0.700 at epoch 2",
         "l1=0.01: validation accuracy", "l1=0.01: best: 0.900 at epoch 3",  # NaN is not best
     ]
+    # A colour given to the loss leaves the scores theirs, also the loss's own default.
+    for given in ("C0", "tab:blue", "red"):
+        drawn = first.plot(ax=plt.subplots()[1], color=given)
+        scores = drawn.score_ax_.get_lines()[0].get_color()
+        assert matplotlib.colors.same_color(drawn.loss_line_.get_color(), given)
+        assert matplotlib.colors.same_color(scores, "C1")
+    # Axes that share an x axis are not twins: each curve of subplots(sharex=True) has its own.
+    _, (top, bottom) = plt.subplots(2, 1, sharex=True)
+    upper, lower = first.plot(ax=top), second.plot(ax=bottom)
+    assert upper.score_ax_ is not lower.score_ax_ and len(top.figure.axes) == 4
 
 
 def test_regularization_paths_drawn_on_one_pair_of_axes_keep_their_places(pipeline_path):
@@ -447,12 +457,27 @@ def test_regularization_paths_drawn_on_one_pair_of_axes_keep_their_places(pipeli
         feature_names=pipeline_path.feature_names, n_iter=[5, 5],
     )
     plots.plot_regularization_path(shorter, axes, name="second")
-    score_ax = axes[0]
+    score_ax, importance_ax = axes
     assert score_ax.get_xscale() == "symlog"
     low, high = score_ax.get_xlim()
     assert low < 0 and high > 10 * l1[-1]
     # The symlog axis stays linear up to the first path's smallest positive l1.
     assert score_ax.xaxis.get_transform().linthresh == l1[l1 > 0].min()
+    # A narrower path after a wider one leaves the wider one's range, on both axes, also where
+    # the importances are one collection (n_labeled=0); the importance axis reaches the top
+    # of every path's lines; the Axes' other lines (a chance level) are not the path's.
+    _, axes = plt.subplots(1, 2)
+    axes[0].axhline(0.5)
+    plots.plot_regularization_path(pipeline_path, axes, n_labeled=0)
+    taller = plots.RegularizationPath(
+        l1_values=l1[:2], train_scores=[0.9, 0.8], test_scores=[0.8, 0.7],
+        feature_importances=pipeline_path.feature_importances[:2] * 10,
+        feature_names=pipeline_path.feature_names, n_iter=[5, 5],
+    )
+    plots.plot_regularization_path(taller, axes, n_labeled=0)
+    for ax in axes:
+        assert ax.get_xlim() == pytest.approx((-0.2 * l1[1], 1.5 * l1[-1]))
+    assert axes[1].get_ylim() == pytest.approx((0, 1.05 * taller.feature_importances.max()))
     labels = [line.get_label() for line in score_ax.get_lines()]
     assert labels == [
         "first: held-out split", "first: training split",
@@ -840,6 +865,10 @@ def test_regularization_path_checks_its_data_before_fitting(split, monkeypatch):
     ]:
         with pytest.raises(ValueError, match=f"y_test does not hold labels like y_train's: {why}"):
             plots.regularization_path(estimator, X_train, y_train, X_test, y_wrong)
+    # A y_train the fit refuses is left to the fit to name (it had been blamed on y_test).
+    with pytest.raises(ValueError, match="Unknown label type: continuous"):
+        checked_path_inputs(estimator, X_train, y_train + 0.5, X_test, y_test, [0], None, None)
+        L1L2Classifier(**FAST).fit(X_train, y_train + 0.5)
     # Labels of one kind, though not all of them fitted, are scored.
     checked_path_inputs(
         estimator, X_train, y_train, X_test, np.where(y_test == 0, 2, 1), [0], None, None

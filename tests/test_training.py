@@ -139,6 +139,9 @@ def test_best_loss_is_the_current_rules_best(binary_data):
         assert warm.best_loss_ == min(warm.loss_curve_[5:])
         warm.set_params(l1=0.0).partial_fit(X, y)  # a new rule, of one epoch
         assert warm.best_loss_ == warm.loss_curve_[-1]
+    # Pickled before the rule's start was kept: the rule started at the first epoch.
+    del vars(warm)["_rule_start"]
+    assert warm.best_loss_ == min(warm.loss_curve_)
 
 
 def _warm_fits_until_stopped(estimator, X, y, most=60):

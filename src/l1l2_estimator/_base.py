@@ -126,7 +126,7 @@ def _check_callbacks(callbacks):
         )
 
 
-def _initialize_callbacks(estimator):
+def _build_callbacks(estimator):
     """scikeras' ``_initialize_callbacks`` (which builds callback classes with the
     ``callbacks__*`` arguments), with its TypeError for arguments that reach a callback
     instance (a loaded file's, beside the instances passed again after loading) as a
@@ -324,7 +324,8 @@ class L1L2Network(RoutedParams):
         # Read once: a set_params during training (from a callback, or another thread) applies
         # to the next fit; the published state records what this one trained with (it had
         # recorded the penalties in force when training ended, as if trained under them).
-        penalties, epochs = (float(self.l1), float(self.l2)), 1 if incremental else self.epochs
+        penalties = (float(self.l1), float(self.l2))
+        epochs = 1 if incremental else self.epochs
         if incremental and self.early_stopping:
             raise ValueError(
                 "partial_fit does not support early_stopping=True, as MLPClassifier's does not: "
@@ -365,7 +366,7 @@ class L1L2Network(RoutedParams):
         # fit of the same estimator in another thread is not disturbed either); training
         # takes them from it, and the NumPy predict needs none.
         routed = stand_in(self)
-        _initialize_callbacks(routed)
+        _build_callbacks(routed)
         callbacks = routed._fit_callbacks
         sample_weight = self._training_weights(
             X, y, sample_weight, targets, relative=not incremental
@@ -1116,14 +1117,15 @@ class L1L2Network(RoutedParams):
 
     @property
     def best_loss_(self):
-        check_is_fitted(self)
+        fitted = vars(self._fitted_view())  # one fit's, even while another thread refits
         # As MLPClassifier's: None where the held-out score decided (early_stopping).
-        if getattr(self, "validation_scores_", None) is not None:
+        if fitted.get("validation_scores_") is not None:
             return None
         # The loss rule's best: over the epochs of the current training, from where its rule
-        # started (a loss under earlier penalties, which cannot be compared, had counted).
-        losses = self.history_["loss"]
-        return min(losses[self._rule_start:] or losses)
+        # started (a loss under earlier penalties, which cannot be compared, had counted;
+        # estimators pickled before the rule's start was kept started it at the first epoch).
+        losses = fitted["history_"]["loss"]
+        return min(losses[fitted.get("_rule_start", 0):] or losses)
 
     @property
     def loss_(self):

@@ -386,13 +386,25 @@ def _serialized_optimizer(optimizer_class, arguments, routed=None):
     except (TypeError, ValueError) as error:
         # The package's fixed name is no argument of the user's.
         quoted = {k: v for k, v in (arguments if routed is None else routed).items() if k != "name"}
-        given = sorted(name for name in quoted if name != "learning_rate")
-        remove = f" (remove one with del estimator.optimizer__{given[0]})" if given else ""
+        unknown = sorted(set(quoted) - _optimizer_arguments(optimizer_class))
+        remove = f" (remove it with del estimator.optimizer__{unknown[0]})" if unknown else ""
         raise ValueError(
             f"Invalid optimizer__ arguments {quoted!r} for {optimizer_class.__name__}{remove}: "
             f"{error}"
         ) from None
     return _rebuildable(config)
+
+
+def _optimizer_arguments(optimizer_class):
+    """The names of the arguments ``optimizer_class`` takes: its own and its base classes'
+    (Keras' optimizers pass the shared ones, ``clipnorm`` and the like, on as ``**kwargs``)."""
+    return {
+        parameter.name
+        for cls in optimizer_class.__mro__
+        if "__init__" in vars(cls)
+        for parameter in inspect.signature(cls.__init__).parameters.values()
+        if parameter.kind not in (parameter.VAR_KEYWORD, parameter.VAR_POSITIONAL)
+    } - {"self"}
 
 
 def _check_optimizer_arguments(routed):

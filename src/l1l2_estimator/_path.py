@@ -294,8 +294,12 @@ def _check_test_targets(y_train, y_test, scored_by):
     outputs, or not numbers, for a regressor."""
     if scored_by != "R²":
         try:
+            unique_labels(scored_labels(y_train))
+        except (TypeError, ValueError):
+            return  # y_train's own problem, which the fit names
+        try:
             unique_labels(scored_labels(y_train), scored_labels(y_test))
-        except ValueError as error:
+        except (TypeError, ValueError) as error:
             raise ValueError(f"y_test does not hold labels like y_train's: {error}") from error
         return
     outputs = [1 if len(_shape(y) or ()) < 2 else _shape(y)[1] for y in (y_train, y_test)]

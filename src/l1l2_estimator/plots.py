@@ -31,6 +31,7 @@ Examples
 
 import math
 import os
+import weakref
 from numbers import Integral, Real
 
 import numpy as np
@@ -463,7 +464,7 @@ class LossCurveDisplay:
         display : LossCurveDisplay
             The display, drawn (``ax_``, ``figure_``, ...).
         """
-        _require_matplotlib()
+        matplotlib = _require_matplotlib()
         from matplotlib import cbook
         from matplotlib.lines import Line2D
 
@@ -480,10 +481,13 @@ class LossCurveDisplay:
         # starting with "_" is none (matplotlib leaves it out of a legend): the default's then.
         label = given.pop("label", None)
         labelled = bool(label) and not str(label).startswith("_")
-        if given.get("color") is None:
-            given.pop("color", None)  # the Axes' next colour: C0 on fresh Axes, C2 on a curve
+        color = given.pop("color", None)
         style = {"label": label if labelled else "training loss", **given}
+        # The Axes' next colour (C0 on fresh Axes, C2 after a curve with scores), taken also
+        # where a colour is given, so that the scores' colour after it is the same either way.
         (self.loss_line_,) = ax.plot(epochs, losses, **style)
+        if color is not None:
+            self.loss_line_.set_color(color)
         loss_color = self.loss_line_.get_color()
         ax.set_xlabel("epoch")
         ax.set_ylabel("training loss (penalty included)", color=loss_color)
@@ -501,10 +505,14 @@ class LossCurveDisplay:
             )
 
         # The Axes' next colour after the loss's (C1 on fresh Axes), taken by a line drawn and
-        # removed: matplotlib has no public way to read it otherwise.
-        (probe,) = ax.plot([], [])
-        score_color = probe.get_color()
-        probe.remove()
+        # removed (matplotlib has no public way to read it otherwise); not the loss's own (a
+        # loss given C1 on fresh Axes).
+        for _ in range(len(matplotlib.rcParams["axes.prop_cycle"]) + 1):
+            (probe,) = ax.plot([], [])
+            score_color = probe.get_color()
+            probe.remove()
+            if not matplotlib.colors.same_color(score_color, loss_color):
+                break
         # A second curve drawn on these Axes shares the first one's score axis (a twin each had
         # drawn two right-hand scales over each other).
         score_ax = self.score_ax_ = _score_twin(ax)
@@ -552,18 +560,16 @@ class LossCurveDisplay:
         return self
 
 
-# The label of the twin Axes that holds the validation scores, by which a second curve on the
-# same Axes finds it.
-_SCORE_AXES_LABEL = "validation scores"
+# The twin of each Axes that holds validation scores, by which a second curve on the same
+# Axes finds it (the Axes sharing its x axis are not its twins alone: subplots(sharex=True)).
+_SCORE_TWINS = weakref.WeakKeyDictionary()
 
 
 def _score_twin(ax):
     """The twin of ``ax`` that holds validation scores, made on first use."""
-    for other in ax.get_shared_x_axes().get_siblings(ax):
-        if other is not ax and other.get_label() == _SCORE_AXES_LABEL and other.figure is ax.figure:
-            return other
-    twin = ax.twinx()
-    twin.set_label(_SCORE_AXES_LABEL)
+    twin = _SCORE_TWINS.get(ax)
+    if twin is None or twin.figure is not ax.figure or twin not in ax.figure.axes:
+        twin = _SCORE_TWINS[ax] = ax.twinx()
     return twin
 
 
@@ -714,12 +720,14 @@ class RegularizationPathDisplay:
 
         # The first path on these axes: held-out scores in the Axes' first colour, training
         # scores in grey; each later one gets the next colour for both, so that they differ.
-        earlier = bool(score_ax.get_lines())
+        earlier = _drawn_path(score_ax)[0].size > 0
         whose = f"{name}: " if name else ""
-        (held_out,) = score_ax.plot(l1, path.test_scores, "o-", label=f"{whose}held-out split")
+        (held_out,) = score_ax.plot(
+            l1, path.test_scores, "o-", label=f"{whose}held-out split", gid=_PATH_GID
+        )
         score_ax.plot(
             l1, path.train_scores, "o--", color=held_out.get_color() if earlier else "C7",
-            label=f"{whose}training split", zorder=held_out.get_zorder() - 0.1,
+            label=f"{whose}training split", zorder=held_out.get_zorder() - 0.1, gid=_PATH_GID,
         )
         metric = _literal(path.score_name)
         score_ax.set_ylabel(metric)
@@ -739,7 +747,7 @@ class RegularizationPathDisplay:
             label = f"other features ({len(others)})"
             self.other_lines_ = LineCollection(
                 [np.column_stack([l1, importances[:, feature]]) for feature in others],
-                colors="0.7", linewidths=0.8, label=label, zorder=1,
+                colors="0.7", linewidths=0.8, label=label, zorder=1, gid=_PATH_GID,
             )
             importance_ax.add_collection(self.other_lines_)
             handles.append(self.other_lines_)
@@ -755,24 +763,45 @@ class RegularizationPathDisplay:
                 color=f"C{index % 10}",
                 label=_literal(path.feature_names[feature]),
                 zorder=2,
+                gid=_PATH_GID,
             )
             handles.append(line)
             labels.append(_literal(path.feature_names[feature]))
-        importance_ax.autoscale_view()  # (a collection is not autoscaled as lines are)
         importance_ax.set_ylabel("feature importance\n(L2 norm of first-layer weights)")
         importance_ax.set_title("Feature importances against the L1 penalty")
-        importance_ax.set_ylim(bottom=0)
+        # From 0 to the largest importance of every path drawn here, with matplotlib's margin
+        # (a limit set by an earlier path had cut a later one's off).
+        top = np.nanmax(_drawn_path(importance_ax)[1], initial=-np.inf)
+        importance_ax.set_ylim(0, top * 1.05 if 0 < top < np.inf else None)
         # Outside the axes: the lines fill the panel from top left to bottom right.
         importance_ax.legend(
             handles, labels, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0
         )
 
         for ax in flat:
-            # Over the l1 values of every path drawn here: a second path had reset the first's.
-            _use_l1_scale(ax, np.concatenate([l1, *(line.get_xdata() for line in ax.get_lines())]))
+            # Over the l1 values of every path drawn here: a second path had reset the first's
+            # (and the Axes' other lines, a chance level's axhline, are not the path's).
+            _use_l1_scale(ax, _drawn_path(ax)[0])
             ax.set_xlabel("l1")
             ax.grid(alpha=0.3)
         return self
+
+
+# The gid of every line a path display draws, by which a later path on the same axes finds them.
+_PATH_GID = "l1l2_estimator.regularization_path"
+
+
+def _drawn_path(ax):
+    """The ``(l1, y)`` values, flattened, of every path line drawn on ``ax``."""
+    points = [
+        np.column_stack([line.get_xdata(), line.get_ydata()]).astype(np.float64)
+        for line in ax.get_lines() if line.get_gid() == _PATH_GID
+    ] + [
+        segment for collection in ax.collections if collection.get_gid() == _PATH_GID
+        for segment in collection.get_segments()
+    ]
+    points = np.concatenate(points) if points else np.empty((0, 2))
+    return points[:, 0], points[:, 1]
 
 
 def _literal(value):
