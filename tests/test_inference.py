@@ -52,3 +52,30 @@ def test_wide_networks_predict_within_scikit_learns_working_memory(binary_data):
         tracemalloc.stop()
     np.testing.assert_allclose(chunked, whole, rtol=1e-12)
     assert peak < 12 * 2**20, f"peak {peak / 2**20:.0f} MiB"
+
+
+def test_sparse_rows_are_chunked_by_the_dense_layers_alone(monkeypatch):
+    """A sparse X's rows never become dense: counting its features as a dense width had cut
+    100,000 rows of 2**23 features into chunks of a few rows (29 times slower)."""
+    import scipy.sparse
+    from sklearn import config_context
+
+    from l1l2_estimator import _inference
+
+    rng = np.random.RandomState(0)
+    X = scipy.sparse.random(200, 2**17, density=2e-4, format="csr", random_state=rng)
+    y = np.arange(200) % 2
+    clf = L1L2Classifier(hidden_layer_sizes=(4,), epochs=1, random_state=0).fit(X, y)
+    calls = []
+    forward = _inference._forward
+    monkeypatch.setattr(
+        _inference, "_forward", lambda X, *args: calls.append(X.shape[0]) or forward(X, *args)
+    )
+    with config_context(working_memory=1):  # 1 MiB: not one dense row of 2**17 features (4 MiB)
+        sparse_proba = clf.predict_proba(X)
+    assert calls == [200]  # one chunk: the widest dense array is 4 wide
+    calls.clear()
+    with config_context(working_memory=1):
+        dense_proba = clf.predict_proba(X[:20].toarray())
+    assert len(calls) == 20  # a dense row a chunk
+    np.testing.assert_array_equal(dense_proba, sparse_proba[:20])

@@ -253,13 +253,18 @@ def test_a_frame_of_a_categorical_and_a_nullable_label_column_is_scored(labels):
     assert model.score(X, frame) == accuracy_score(Y[:, :2], model.predict(X))
 
 
-@pytest.mark.parametrize("dtype", ["Int64", "boolean"])
+@pytest.mark.parametrize("dtype", ["Int64", "boolean", "bool beside int64"])
 def test_a_frame_of_nullable_label_columns_is_scored_and_searched(labels, dtype):
     """fit and predict took it, but score failed inside scikit-learn's accuracy_score ("scipy.
     sparse does not support dtype object"), and L1L2ClassifierCV scored every member NaN and
-    refit l1=0, l2=0 with a warning."""
+    refit l1=0, l2=0 with a warning: for pandas' nullable columns, and for NumPy columns of
+    different dtypes."""
     X, _, Y, _ = labels
-    frame = pd.DataFrame(Y).astype(dtype)
+    if dtype == "bool beside int64":
+        frame = pd.DataFrame(Y).astype({0: bool})
+        assert {str(d) for d in frame.dtypes} == {"bool", "int64"}
+    else:
+        frame = pd.DataFrame(Y).astype(dtype)
     params = {**FAST, "epochs": 5}
     model = L1L2Classifier(**params).fit(X, frame)
     assert model.score(X, frame) == accuracy_score(Y, model.predict(X))

@@ -353,9 +353,11 @@ def test_a_warning_of_an_unscaled_target_says_to_scale_it():
     from l1l2_estimator import L1L2RegressorCV
 
     X, y = make_regression(n_samples=80, n_features=4, noise=10.0, random_state=0)
-    raw = 150 + 80 * y / y.std()
+    standard = (y - y.mean()) / y.std()
+    raw = 150 + 80 * standard
     settings = dict(hidden_layer_sizes=(4,), epochs=3, random_state=0)
-    advice = r"y's standard deviation is 80: scale the target \(TransformedTargetRegressor"
+    advice = (r"y's mean is 150 and its standard deviation 80: centre and scale the target "
+              r"\(TransformedTargetRegressor")
     with pytest.warns(ConvergenceWarning, match=advice):
         L1L2Regressor(**settings).fit(X, raw)
     with pytest.warns(ConvergenceWarning, match=advice):
@@ -369,3 +371,7 @@ def test_a_warning_of_an_unscaled_target_says_to_scale_it():
         L1L2Regressor(**settings).fit(X, y / y.std())
     messages = [str(w.message) for w in caught if w.category is ConvergenceWarning]
     assert messages and not any("standard deviation" in m for m in messages)
+    # Far from 0 by its mean alone (kelvins: 290 ± 5), a target never reached got no advice.
+    with pytest.warns(ConvergenceWarning, match=r"y's mean is 290 and its standard deviation 5: "
+                                                r"centre and scale the target"):
+        L1L2Regressor(**settings).fit(X, 290 + 5 * standard)

@@ -49,7 +49,11 @@ def forward(X, coefs, intercepts, activation, output_activation):
     scikit-learn's ``working_memory`` (``sklearn.set_config``), as its pairwise functions do, so
     a wide network costs memory per chunk, not per row of ``X``.
     """
-    widest = max([kernel.shape[0] for kernel in coefs] + [coefs[-1].shape[1]])
+    # A sparse X's rows stay sparse (their product with the first kernel is the first dense
+    # array): its width counted as dense had cut 100,000 rows of 2**23 features into chunks of
+    # a few rows each, 29 times slower.
+    dense = [kernel.shape[0] for kernel in coefs[1 if sparse.issparse(X) else 0:]]
+    widest = max(dense + [coefs[-1].shape[1]])
     # A layer's input, its product and the activation's temporaries, in float64; at least one
     # row, as scikit-learn's chunking takes one row that does not fit.
     rows = max(1, int(get_config()["working_memory"] * 2**20) // (4 * 8 * widest))

@@ -180,25 +180,30 @@ def warnings_point_higher(frames):
         _FRAMES_ABOVE.reset(token)
 
 
-# A squared-error target whose standard deviation exceeds this gets advice to scale it in the
-# ConvergenceWarning (load_diabetes' is 77: every fit ran to its epoch cap unscaled).
+# A squared-error target whose root mean square (of its most distant output) exceeds this gets
+# advice to scale it in the ConvergenceWarning (load_diabetes' standard deviation is 77: every
+# fit ran to its epoch cap unscaled; a target of 290 ± 5, kelvins, never got near).
 _LARGE_TARGET_SCALE = 10.0
 
 
 def target_scale_advice(y, loss):
-    """Advice to scale a squared-error regressor's target ``y`` whose standard deviation is
-    large (the network starts near 0, and the penalties compete with the squared error in y's
-    units), for a ConvergenceWarning; "" otherwise (a classifier: ``loss`` None)."""
+    """Advice to centre and scale a squared-error regressor's target ``y`` that lies far from 0,
+    by its spread or by its mean (the network starts near 0, its output bias moves by about a
+    learning rate a step, and the penalties compete with the squared error in y's units), for a
+    ConvergenceWarning; "" otherwise (a classifier: ``loss`` None)."""
     if loss != "squared_error" or y is None or not np.size(y):
         return ""
-    y = y.toarray() if sp.issparse(y) else y
-    spread = float(np.max(np.std(np.asarray(y, dtype=np.float64), axis=0)))
-    if not spread > _LARGE_TARGET_SCALE:
+    y = np.asarray(y.toarray() if sp.issparse(y) else y, dtype=np.float64)
+    y = y.reshape(len(y), -1)
+    mean, spread = np.mean(y, axis=0), np.std(y, axis=0)
+    farthest = int(np.argmax(np.hypot(mean, spread)))  # each output's root mean square
+    if not np.hypot(mean[farthest], spread[farthest]) > _LARGE_TARGET_SCALE:
         return ""
     return (
-        f" y's standard deviation is {spread:.3g}: scale the target (TransformedTargetRegressor("
-        "regressor=..., transformer=StandardScaler())); the network starts near 0, and the "
-        "penalties compete with the squared error in y's units."
+        f" y's mean is {mean[farthest]:.3g} and its standard deviation {spread[farthest]:.3g}: "
+        "centre and scale the target (TransformedTargetRegressor(regressor=..., transformer="
+        "StandardScaler())); the network starts near 0, and the penalties compete with the "
+        "squared error in y's units."
     )
 
 

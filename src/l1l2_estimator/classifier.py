@@ -372,20 +372,17 @@ def scored_labels(y):
     """``y`` as scikit-learn's metrics take it, where they refuse what ``fit`` takes: 1-D labels
     for a sparse single column of labels (a SciPy matrix or array, or a DataFrame of one sparse
     column; ``accuracy_score``: "Sparse input is only supported when targets are of multilabel
-    type"); a NumPy float64 indicator matrix for a DataFrame of pandas' nullable columns
-    (``Int64``, ``boolean``: ``accuracy_score`` made it an object array and failed, "scipy.sparse
-    does not support dtype object"); anything else unchanged (a sparse indicator of several
-    labels is one that the metrics take)."""
+    type"); a NumPy float64 indicator matrix for a DataFrame of several columns of numbers or
+    booleans (pandas' nullable ``Int64`` and ``boolean``, or NumPy columns of different dtypes,
+    ``bool`` beside ``int64``: ``accuracy_score`` made either an object array and failed,
+    "scipy.sparse does not support dtype object"); anything else unchanged (a sparse indicator
+    of several labels is one that the metrics take)."""
     if not is_sparse(y):
         # Only an indicator frame (several columns, all of numbers or booleans): a column of
         # text labels (pandas' str or category) is labels, not numbers.
         dtypes = list(getattr(y, "dtypes", ())) if np.ndim(y) == 2 else []
-        nullable = (
-            len(dtypes) > 1
-            and any(not isinstance(dtype, np.dtype) for dtype in dtypes)
-            and all(_holds_numbers(dtype) for dtype in dtypes)
-        )
-        return y.to_numpy(dtype=np.float64) if nullable else y
+        indicator = len(dtypes) > 1 and all(_holds_numbers(dtype) for dtype in dtypes)
+        return y.to_numpy(dtype=np.float64) if indicator else y
     if np.ndim(y) > 2 or (np.ndim(y) == 2 and y.shape[1] != 1):
         return y
     if sp.issparse(y):  # a column, or a 1-D sparse array (scipy's coo_array)
@@ -496,7 +493,8 @@ L1L2Classifier.__doc__ = _docs.compose(
 Multi-layer perceptron classifier with L1-L2 weight penalties, built on Keras.
 
 A ``keras.Sequential`` of ``Dense`` layers, one per entry of ``hidden_layer_sizes`` and then an
-output layer (sigmoid for two classes, softmax otherwise). Every kernel, the output layer's
+output layer (sigmoid for two classes, softmax for more; one sigmoid unit per label for a
+multilabel indicator ``y``). Every kernel, the output layer's
 included, carries ``keras.regularizers.L1L2(l1, l2)``; biases are not penalized. The estimator
 follows scikit-learn's API: params are set in ``__init__`` and validated in ``fit``; learned
 state ends with ``_``; it works in ``Pipeline``, ``GridSearchCV``, ``clone``, pickle and joblib.
@@ -504,7 +502,10 @@ state ends with ``_``; it works in ``Pipeline``, ``GridSearchCV``, ``clone``, pi
     L1L2Classifier.__init__,
     score="accuracy",
     stratified=" (stratified)",
-    out_activation='"sigmoid" for two classes, "softmax" for more',
+    out_activation=(
+        '"sigmoid" for two classes and for a multilabel indicator ``y`` (a unit per label), '
+        '"softmax" for more classes'
+    ),
     alpha_mapping="MLPClassifier's ``alpha`` corresponds to ``l2 = alpha / (2 * batch_size)``.",
     target_attributes="""\
 classes_ : ndarray of shape (n_classes,)
