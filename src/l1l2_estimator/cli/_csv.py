@@ -8,6 +8,7 @@ import io
 import itertools
 import os
 import re
+import shlex
 import zlib
 
 import numpy as np
@@ -16,13 +17,16 @@ from .._memory import available_memory, in_words
 from ._settings import UsageError, printable, quoted
 
 
-def read_csv(path, target, numeric_target=False, sep=","):
+def read_csv(path, target, numeric_target=False, sep=",", drop=(), decimal="."):
     """Read a CSV file with a header row into ``(X, y, description)`` with ``pandas.read_csv``.
 
     ``X`` is a DataFrame of the numeric feature columns, named by the header (so that a pipeline
     fitted on it has ``feature_names_in_``); ``y`` is a NumPy array: numbers with
     ``numeric_target``, else class labels (integers when every label is one, so that ``10`` sorts
     after ``9``, else strings). Every problem is a UsageError naming the column and the line.
+
+    The columns named in ``drop`` are left out of the features; ``decimal`` is the numbers'
+    decimal mark ("." or ",").
 
     ``~`` in ``path`` is the home folder, and a ``.gz``, ``.bz2`` or ``.xz`` file is decompressed.
     The file is read once: pandas parses that text, and the messages quote it.
@@ -32,7 +36,7 @@ def read_csv(path, target, numeric_target=False, sep=","):
     # large file, raised its _csv.Error. Set for the reading, then restored.
     previous_limit = csv.field_size_limit(_FIELD_SIZE_LIMIT)
     try:
-        return _read_csv(path, target, numeric_target, sep)
+        return _read_csv(path, target, numeric_target, sep, drop, decimal)
     finally:
         csv.field_size_limit(previous_limit)
 
@@ -41,7 +45,7 @@ def read_csv(path, target, numeric_target=False, sep=","):
 _FIELD_SIZE_LIMIT = 2**31 - 1
 
 
-def _read_csv(path, target, numeric_target, sep):
+def _read_csv(path, target, numeric_target, sep, drop, decimal):
     import pandas as pd
 
     text = _read_text(path)
@@ -51,6 +55,7 @@ def _read_csv(path, target, numeric_target, sep):
             io.StringIO(text),
             sep=sep,
             skipinitialspace=True,
+            decimal=decimal,
             # Only an empty cell is missing: "NA" or "n/a" in a feature column is a mistake to
             # report, not a value to guess.
             keep_default_na=False,
@@ -106,22 +111,32 @@ def _read_csv(path, target, numeric_target, sep):
             f"--target {target!r} is not a column of {path}; its columns are: "
             f"{', '.join(map(printable, header))}{_separator_hint(header, sep)}"
         )
-    if len(header) < 2:
+    unknown = [name for name in drop if name not in header]
+    if unknown:
+        raise UsageError(
+            f"--drop {printable(unknown[0])} is not a column of {path}; its columns are: "
+            f"{', '.join(map(printable, header))}"
+        )
+    if target in drop:
+        raise UsageError(f"--drop names --target {target!r}, the column to predict")
+    if len(header) - len(set(drop)) < 2:
         raise UsageError(
             f"--csv {path!r} has no feature columns besides --target {target!r}"
-            f"{_separator_hint(header, sep)}"
+            + (" once --drop leaves its columns out" if drop else _separator_hint(header, sep))
         )
     if frame.empty:
         raise UsageError(f"--csv {path!r} has a header row but no data rows")
+    frame = frame[[name for name in header if name not in drop]]
     _refuse_empty_cells(frame, rows, path, target)
 
-    features = [name for name in header if name != target]
+    features = [name for name in frame.columns if name != target]
+    _refuse_text_columns(frame[features], rows, decimal)
     X = pd.DataFrame(
-        {name: _numeric_column(frame[name], name, rows) for name in features},
+        {name: _numeric_column(frame[name], name, rows, decimal=decimal) for name in features},
         index=range(len(frame)),
     )
     if numeric_target:
-        y = _numeric_column(frame[target], target, rows, kind="target column")
+        y = _numeric_column(frame[target], target, rows, kind="target column", decimal=decimal)
         if len(y) > 1 and np.all(y == y[0]):
             # Nothing to learn, and R² is undefined (it had been reported as 0.0000).
             raise UsageError(
@@ -138,9 +153,12 @@ def _read_csv(path, target, numeric_target, sep):
                 "needs two or more"
             )
         summary = f"with {len(classes)} classes"
+    left_out = (
+        f" ({', '.join(map(printable, dict.fromkeys(drop)))} left out)" if drop else ""
+    )
     description = (
-        f"{path} ({len(y)} rows, {len(features)} feature column{'s' * (len(features) != 1)}, "
-        f"target {target!r} {summary})"
+        f"{path} ({len(y)} rows, {len(features)} feature column{'s' * (len(features) != 1)}"
+        f"{left_out}, target {target!r} {summary})"
     )
     return X, y, description
 
@@ -334,7 +352,57 @@ def _separator_hint(header, sep):
     return ""
 
 
-def _numeric_column(column, name, rows, kind="feature column"):
+def _refuse_text_columns(features, rows, decimal):
+    """UsageError naming every feature column that holds text (dates, categories, IDs written
+    with letters), with --drop's advice, where there are two or more (one is named, with its
+    cell, by ``_numeric_column``): they had been reported one per run."""
+    import pandas as pd
+
+    text = []
+    for name in features.columns:
+        column = features[name]
+        if pd.api.types.is_numeric_dtype(column):
+            continue
+        for index, value in enumerate(column):
+            try:
+                _number(_decimal_point(value, decimal))
+            except (ValueError, OverflowError) as error:
+                # A number written another way is named alone, with its hint.
+                if isinstance(error, ValueError):
+                    if not _number_hint(value):
+                        text.append((name, index, value))
+                    break
+    if len(text) < 2:
+        return
+    cells = "; ".join(
+        f"{printable(name)} ({quoted(value)} on line {rows.line(index)})"
+        for name, index, value in text
+    )
+    raise UsageError(
+        f"{len(text)} feature columns hold text, not numbers: {cells}. Leave them out with "
+        f"--drop {shlex.quote(','.join(name for name, _, _ in text))}, or write them as numbers"
+    )
+
+
+def _number_hint(value):
+    """What a cell that is no number may be meant as: a number with a thousands separator or a
+    decimal comma; "" otherwise."""
+    if re.fullmatch(r"\s*[+-]?\d{1,3}(,\d{3})+(\.\d*)?\s*", value):
+        return (
+            " (a thousands separator, or a decimal comma? write plain numbers such as 1000 or "
+            "1.5)"
+        )
+    if re.fullmatch(r"\s*[+-]?\d*,\d+\s*", value):
+        return " (a decimal comma? pass --decimal ',')"
+    return ""
+
+
+def _decimal_point(value, decimal):
+    """The cell ``value`` with its decimal mark written as a point."""
+    return value.replace(",", ".") if decimal == "," and isinstance(value, str) else value
+
+
+def _numeric_column(column, name, rows, kind="feature column", decimal="."):
     """``column`` (without empty cells) as float64, or a UsageError naming the first non-numeric
     or non-finite cell."""
     import pandas as pd
@@ -345,18 +413,11 @@ def _numeric_column(column, name, rows, kind="feature column"):
         values = np.empty(len(column))
         for index, value in enumerate(column):
             try:
-                values[index] = _number(value)
+                values[index] = _number(_decimal_point(value, decimal))
             except OverflowError:  # an integer beyond float64, such as 10**400: as 1e400 reads
                 values[index] = np.inf
             except ValueError:
-                hint = ""
-                if re.fullmatch(r"\s*[+-]?\d{1,3}(,\d{3})+(\.\d*)?\s*", value):
-                    hint = (
-                        " (a thousands separator, or a decimal comma? write plain numbers such "
-                        "as 1000 or 1.5)"
-                    )
-                elif re.fullmatch(r"\s*[+-]?\d*,\d+\s*", value):
-                    hint = " (a decimal comma? write numbers with a decimal point)"
+                hint = _number_hint(value)
                 raise UsageError(
                     f"{kind} {name!r} must be numeric, got {quoted(value)} on line "
                     f"{rows.line(index)}"
@@ -451,6 +512,7 @@ def _label_column(column, name, rows):
         return values.astype(np.int64)
     # Python strings in an object array: printed and repr'd as themselves, not as np.str_('a').
     labels = np.array([str(label).strip() for label in column], dtype=object)
+    _refuse_missing_markers(labels, name, rows)
     if all(re.fullmatch(r"[+-]?[0-9]+", label) for label in labels):
         # Whole numbers, sorted as numbers, where 64 bits hold them all (pandas gives the column
         # an integer type then, unless spaces surround them).
@@ -471,6 +533,32 @@ def _label_column(column, name, rows):
         line = rows.line([bool(label) for label in labels].index(False))
         raise UsageError(f"empty cell in target column {name!r} on line {line}")
     return labels
+
+
+# What spreadsheets and pandas write for a missing value (pandas reads these as NaN by default;
+# --csv reads only empty cells so).
+_MISSING_MARKERS = frozenset({
+    "NA", "N/A", "n/a", "#N/A", "#NA", "NaN", "nan", "-NaN", "-nan", "<NA>", "NULL", "null",
+    "?",
+})
+
+
+def _refuse_missing_markers(labels, name, rows):
+    """UsageError for a target cell written as a missing value (``NA``, ``?``, ...) beside
+    labels that are all whole numbers: it had become a class of its own, and the numbers text
+    labels (a saved model predicted '1', not 1). Beside text labels such a cell may be a class
+    ("NA", North America), so it stays one."""
+    missing = np.array([label in _MISSING_MARKERS for label in labels])
+    if not missing.any() or missing.all():
+        return
+    if all(re.fullmatch(r"[+-]?[0-9]+", label) for label in labels[~missing]):
+        index = int(np.flatnonzero(missing)[0])
+        more = f" (and on {int(missing.sum()) - 1} more rows)" if missing.sum() > 1 else ""
+        raise UsageError(
+            f"target column {name!r} has a missing label, {quoted(labels[index])}, on line "
+            f"{rows.line(index)}{more}, beside whole-number labels: drop those rows, or fill "
+            "them in"
+        )
 
 
 def _whole_number(text):

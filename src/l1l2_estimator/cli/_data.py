@@ -11,8 +11,12 @@ def load_data(args):
     if args.csv is None:
         if args.target is not None:
             raise UsageError("--target names a column of --csv; give --csv PATH as well")
-        if args.sep is not None:
-            raise UsageError("--sep is the separator of --csv; give --csv PATH as well")
+        for flag, what in (
+            ("sep", "is the separator of"), ("drop", "names columns of"),
+            ("decimal", "is the decimal mark of"),
+        ):
+            if getattr(args, flag) is not None:
+                raise UsageError(f"--{flag} {what} --csv; give --csv PATH as well")
         settings = {
             name: default if getattr(args, name) is None else getattr(args, name)
             for name, default in SIMULATION_DEFAULTS.items()
@@ -31,11 +35,17 @@ def load_data(args):
         which = "them" if len(simulation_flags) > 1 else "it"
         verb = "shape" if len(simulation_flags) > 1 else "shapes"
         raise UsageError(f"{flags} {verb} simulated data only; drop {which} when reading --csv")
+    if args.decimal == "," and args.sep in (None, ","):
+        raise UsageError(
+            "--decimal ',' needs columns separated by something else: pass --sep ';' (or tab)"
+        )
     return read_csv(
         args.csv,
         args.target,
         numeric_target=args.task == "regression",
         sep="," if args.sep is None else args.sep,
+        drop=args.drop or (),
+        decimal="." if args.decimal is None else args.decimal,
     )
 
 

@@ -83,6 +83,21 @@ def build_parser():
         help="the column separator of --csv (default ','; ';' or 'tab' for files that use them)",
     )
     data.add_argument(
+        "--drop",
+        type=_column_names,
+        metavar="COLUMN[,COLUMN...]",
+        action="extend",
+        help="CSV columns to leave out of the features (an ID or row number, dates, text), "
+        "comma-separated or given again",
+    )
+    data.add_argument(
+        "--decimal",
+        type=_decimal,
+        metavar="CHAR",
+        help="the decimal mark of --csv's numbers (default '.'; ',' for files such as Excel's in "
+        "European settings, with --sep ';')",
+    )
+    data.add_argument(
         "--task",
         choices=("classification", "regression"),
         default="classification",
@@ -297,6 +312,23 @@ def _separator(text):
             f"expected one ASCII character such as ';' or the word tab, got {quoted(text)}"
         )
     return separator
+
+
+def _column_names(text):
+    """Column names separated by commas (spaces around each ignored), at least one."""
+    names = [name.strip() for name in text.split(",")]
+    if not all(names):
+        raise argparse.ArgumentTypeError(
+            f"expected column names separated by commas, got {quoted(text)}"
+        )
+    return names
+
+
+def _decimal(text):
+    """The decimal mark: '.' or ','."""
+    if text not in (".", ","):
+        raise argparse.ArgumentTypeError(f"expected '.' or ',', got {quoted(text)}")
+    return text
 
 
 def _grid_text(values):
