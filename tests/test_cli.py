@@ -246,6 +246,22 @@ def test_drop_and_decimal_read_a_european_spreadsheets_export(capsys, tmp_path):
     assert set(model.predict(frame)) <= {0, 1}
 
 
+def test_csv_dash_reads_standard_input(capsys, monkeypatch, tmp_path):
+    """`--csv -` had been "No such file" (`--csv /dev/stdin` worked)."""
+    import io
+    import sys
+
+    path = write_csv(tmp_path / "flowers.csv")
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(path.read_bytes())))
+    code, out, _ = run_cli(capsys, "--csv", "-", "--target", "species", "--epochs", "2",
+                           "--hidden", "4")
+    from_file = run_cli(capsys, "--csv", str(path), "--target", "species", "--epochs", "2",
+                        "--hidden", "4")[1]
+    assert code == 0 and out.startswith("Data: standard input (")
+    assert out.split("\n", 1)[1] == from_file.split("\n", 1)[1]
+    assert not sys.stdin.closed  # left open for whoever reads it next
+
+
 def test_verbose_prints_a_line_per_epoch_when_not_a_terminal(capsys):
     code, out, _ = run_cli(capsys, *FAST, "--epochs", "2", "--verbose")
     assert code == 0
@@ -396,6 +412,21 @@ ERROR_CASES = {
         ["--csv", "{text_columns}", "--target", "y"],
         "2 feature columns hold text, not numbers: signup ('2024-01-01' on line 2); plan "
         "('basic' on line 2). Leave them out with --drop signup,plan, or write them as numbers",
+    ),
+    "a file without a header row": (
+        ["--csv", "{headerless}", "--target", "species"],
+        "its columns are: 5.1, 3.5, setosa (the header reads as numbers: does the file have a "
+        "header row? --csv needs one, naming its columns)",
+    ),
+    "a percent sign": (
+        ["--csv", "{percent}", "--target", "y"],
+        "got '25%' on line 3 (a percent sign: write the number alone, 25 or 0.25 for 25%)",
+    ),
+    # It looked like a valid number, with no hint.
+    "a Unicode minus sign": (
+        ["--csv", "{unicode_minus}", "--target", "y"],
+        "got '\u22121.5' on line 3 (MINUS SIGN, U+2212, is not part of a number as written in "
+        "ASCII: write '-')",
     ),
     # It had become a class of its own, and the numbers text labels.
     "a missing label beside whole numbers": (
@@ -566,6 +597,9 @@ def broken_csv_files(folder):
         "unclosed": 'a,b,y\n1,2,"x\ny"\n3,4,z\n5,6,"x\n7,8,z\n',
         "text_columns": "signup,plan,a,y\n2024-01-01,basic,1,0\n2024-01-02,pro,2,1\n",
         "missing_label": "a,y\n1,0\n2,NA\n3,1\n4,?\n5,0\n",
+        "headerless": "5.1,3.5,setosa\n4.9,3.0,setosa\n",
+        "percent": "a,b,y\n1,2,x\n25%,4,z\n",
+        "unicode_minus": "a,b,y\n1,2,x\n\u22121.5,4,z\n",
     }
     files = {}
     for name, text in texts.items():
@@ -593,6 +627,21 @@ def test_errors_are_one_line_and_exit_code_2(capsys, tmp_path, args, message):
     assert message in err
     assert err.count("\n") == 1
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("data, message", [
+    # Python's own message had given a byte's position within a block of the file.
+    ("a,b,y\n1,2,x\n3,4,z\u00b0\n".encode("cp1252"),
+     "as UTF-8 text: byte 0xb0 on line 3 is not UTF-8 (a file saved in another encoding, such "
+     "as Windows-1252); save it as 'CSV UTF-8'"),
+    ("a,b,y\n1,2,x\n".encode("utf-16"), "is UTF-16 text (Excel's 'Unicode Text'), not UTF-8"),
+    (b"PK\x03\x04\x14\x00\x06\x00\xff\xfe", "is a zip archive (an .xlsx workbook?), not CSV text"),
+], ids=["windows-1252", "utf-16", "xlsx"])
+def test_a_file_that_is_not_utf8_says_what_it_is(capsys, tmp_path, data, message):
+    path = tmp_path / "data.csv"
+    path.write_bytes(data)
+    code, _, err = run_cli(capsys, "--csv", str(path), "--target", "y")
+    assert code == 2 and message in err and err.count("\n") == 1
 
 
 def test_argparse_errors_exit_2_without_traceback(capsys):
@@ -657,13 +706,19 @@ def test_a_row_of_empty_cells_is_refused_with_its_line(tmp_path, row):
         _data.read_csv(str(path), "y")
 
 
-@pytest.mark.parametrize("cell", ["1_000", "\u0661\u0662", "\uff11"])
-def test_numbers_only_as_pandas_reads_them(tmp_path, cell):
+@pytest.mark.parametrize("cell, hint", [
+    ("1_000", ""),
+    # Other scripts' digits are named, as a character not part of an ASCII number.
+    ("\u0661\u0662", r" \(ARABIC-INDIC DIGIT ONE, U\+0661, is not part of a number as written in "
+                     r"ASCII\)"),
+    ("\uff11", r" \(FULLWIDTH DIGIT ONE, U\+FF11, is not part of a number as written in ASCII\)"),
+])
+def test_numbers_only_as_pandas_reads_them(tmp_path, cell, hint):
     # Python's float() read "1_000" as 1000 and other scripts' digits; pandas leaves them text,
     # as the flags refuse them.
     path = tmp_path / "data.csv"
     path.write_text(f"a,b,y\n1,2,x\n{cell},4,z\n", encoding="utf-8")
-    with pytest.raises(cli.UsageError, match=f"must be numeric, got '{cell}' on line 3$"):
+    with pytest.raises(cli.UsageError, match=f"must be numeric, got '{cell}' on line 3{hint}$"):
         _data.read_csv(str(path), "y")
 
 

@@ -1,7 +1,9 @@
 """The command line's CSV data: read once, parsed by pandas, and every problem reported with the
 column and the line of the file (a quoted cell may span lines)."""
 
+import codecs
 import collections
+import contextlib
 import csv
 import importlib
 import io
@@ -9,6 +11,8 @@ import itertools
 import os
 import re
 import shlex
+import sys
+import unicodedata
 import zlib
 
 import numpy as np
@@ -109,7 +113,8 @@ def _read_csv(path, target, numeric_target, sep, drop, decimal):
     if target not in header:
         raise UsageError(
             f"--target {target!r} is not a column of {path}; its columns are: "
-            f"{', '.join(map(printable, header))}{_separator_hint(header, sep)}"
+            f"{', '.join(map(printable, header))}"
+            f"{_separator_hint(header, sep) or _headerless_hint(header, decimal)}"
         )
     unknown = [name for name in drop if name not in header]
     if unknown:
@@ -157,8 +162,8 @@ def _read_csv(path, target, numeric_target, sep, drop, decimal):
         f" ({', '.join(map(printable, dict.fromkeys(drop)))} left out)" if drop else ""
     )
     description = (
-        f"{path} ({len(y)} rows, {len(features)} feature column{'s' * (len(features) != 1)}"
-        f"{left_out}, target {target!r} {summary})"
+        f"{'standard input' if path == '-' else path} ({len(y)} rows, {len(features)} "
+        f"feature column{'s' * (len(features) != 1)}{left_out}, target {target!r} {summary})"
     )
     return X, y, description
 
@@ -185,9 +190,7 @@ def _read_text(path):
     available = available_memory()
     limit = None if available is None else available // 4
     try:
-        with (open if decompressor is None else decompressor.open)(
-            os.path.expanduser(path), "rt", encoding="utf-8-sig", newline=""
-        ) as file:
+        with _opened(path, decompressor) as file:
             chunks, size = [], 0
             while chunk := file.read(1 << 24):
                 chunks.append(chunk)
@@ -201,11 +204,58 @@ def _read_text(path):
             return "".join(chunks)
     except FileNotFoundError:
         raise UsageError(f"cannot read --csv {path!r}: No such file") from None
-    except UnicodeDecodeError as error:
-        raise UsageError(f"cannot read --csv {path!r} as UTF-8 text: {error}") from None
+    except UnicodeDecodeError:
+        raise UsageError(
+            _not_utf8(path, decompressor, limit)
+        ) from None
     except unreadable as error:
         reason = getattr(error, "strerror", None) or error
         raise UsageError(f"cannot read --csv {path!r}: {reason}") from None
+
+
+@contextlib.contextmanager
+def _opened(path, decompressor):
+    """The text file ``path`` (decompressed by ``decompressor``), or standard input for ``-``
+    (left open, for whoever reads it next)."""
+    if path != "-":
+        with (open if decompressor is None else decompressor.open)(
+            os.path.expanduser(path), "rt", encoding="utf-8-sig", newline=""
+        ) as file:
+            yield file
+        return
+    file = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", newline="")
+    try:
+        yield file
+    finally:
+        file.detach()
+
+
+def _not_utf8(path, decompressor, limit):
+    """Why the file ``path`` is not UTF-8 text, and what to do, for a UsageError: what it is, when
+    its first bytes say so (UTF-16 text, a zip archive such as an .xlsx workbook), else the line
+    of its first byte that is not UTF-8 (Python's own message gave a position in bytes within
+    a block of the file)."""
+    save = "save it as 'CSV UTF-8' (Excel: File > Save As > CSV UTF-8)"
+    if path == "-":  # read once, and gone
+        return f"cannot read --csv - (standard input) as UTF-8 text; {save}"
+    with (open if decompressor is None else decompressor.open)(
+        os.path.expanduser(path), "rb"
+    ) as file:
+        data = file.read(limit if limit is not None else -1)
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return f"--csv {path!r} is UTF-16 text (Excel's 'Unicode Text'), not UTF-8: {save}"
+    if data.startswith(b"PK\x03\x04"):
+        return f"--csv {path!r} is a zip archive (an .xlsx workbook?), not CSV text: {save}"
+    try:
+        data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        return (
+            f"cannot read --csv {path!r} as UTF-8 text: byte 0x{data[error.start]:02x} on line "
+            f"{line} is not UTF-8 (a file saved in another encoding, such as Windows-1252); "
+            f"{save}"
+        )
+    return f"cannot read --csv {path!r} as UTF-8 text; {save}"  # (a file that changed since)
 
 
 class _Records:
@@ -384,9 +434,28 @@ def _refuse_text_columns(features, rows, decimal):
     )
 
 
+def _headerless_hint(header, decimal):
+    """A hint where every name of the header reads as a number: the file has no header row,
+    and its first row of data was taken for one (and would have been lost)."""
+    numbers = 0
+    for name in header:
+        try:
+            _number(_decimal_point(name.strip(), decimal))
+            numbers += 1
+        except (ValueError, OverflowError):
+            pass
+    if numbers < max(2, len(header) / 2):  # (the labels' column may be text)
+        return ""
+    return (
+        " (the header reads as numbers: does the file have a header row? --csv needs one, "
+        "naming its columns)"
+    )
+
+
 def _number_hint(value):
-    """What a cell that is no number may be meant as: a number with a thousands separator or a
-    decimal comma; "" otherwise."""
+    """What a cell that is no number may be meant as: a number with a thousands separator, a
+    decimal comma, a percent sign, or a character that looks like one of a number's (a Unicode
+    minus sign); "" otherwise."""
     if re.fullmatch(r"\s*[+-]?\d{1,3}(,\d{3})+(\.\d*)?\s*", value):
         return (
             " (a thousands separator, or a decimal comma? write plain numbers such as 1000 or "
@@ -394,6 +463,19 @@ def _number_hint(value):
         )
     if re.fullmatch(r"\s*[+-]?\d*,\d+\s*", value):
         return " (a decimal comma? pass --decimal ',')"
+    # (Each pattern matches in time linear in the cell's length: a hostile CSV's cell of
+    # 20,000 digits and a letter must not take quadratic time.)
+    if re.fullmatch(r"\s*[+-]?(\d+(\.\d*)?|\.\d+)\s*%\s*", value):
+        return " (a percent sign: write the number alone, 25 or 0.25 for 25%)"
+    foreign = next((c for c in value if not c.isascii() and not c.isspace()), None)
+    if foreign is not None and any(c.isdigit() for c in value):
+        name = unicodedata.name(foreign, "a character")
+        return (
+            f" ({name}, U+{ord(foreign):04X}, is not part of a number as written in ASCII"
+            + (": write '-'" if unicodedata.category(foreign) == "Pd" or foreign == "\u2212"
+               else "")
+            + ")"
+        )
     return ""
 
 
