@@ -7,12 +7,19 @@ import errno
 import importlib.util
 import math
 import os
+import sys
 from dataclasses import dataclass
 
 from .._memory import available_memory, check_training_memory, in_words
 from .._plot_files import written_by_save_plots
 from ._data import load_data, simulated_informative
-from ._settings import CV_FOLDS, SIMULATION_DEFAULTS, TASK_PENALTIES, UsageError
+from ._settings import (
+    CV_FOLDS,
+    PROG,
+    SIMULATION_DEFAULTS,
+    TASK_PENALTIES,
+    UsageError,
+)
 
 
 @dataclass
@@ -57,6 +64,8 @@ def prepare(args):
     _check_split(
         args.test_size, len(y), _classes(class_counts), advice=_continuous_advice(class_counts)
     )
+    if args.csv is not None:
+        _note_quantity_labels(args.target, class_counts)
     from sklearn.model_selection import train_test_split
 
     try:
@@ -182,6 +191,26 @@ def _continuous_advice(class_counts):
     return (
         f"; {single} of the {len(class_counts)} classes have a single row: if the target is a "
         "quantity rather than a class, pass --task regression"
+    )
+
+
+# More whole-number classes than this in a CSV target get a note that it may be a quantity (digits
+# are 10 classes).
+_MANY_NUMBER_CLASSES = 10
+
+
+def _note_quantity_labels(target, class_counts):
+    """A note on standard error where a CSV target read as class labels holds many whole
+    numbers: a count (items bought) fitted as 16 classes had scored an accuracy of 0.26 where
+    --task regression scored R² 0.91, without a word."""
+    if class_counts is None or len(class_counts) <= _MANY_NUMBER_CLASSES:
+        return
+    if not all(isinstance(label, int) and not isinstance(label, bool) for label in class_counts):
+        return
+    print(
+        f"{PROG}: note: target {target!r} holds {len(class_counts)} whole-number "
+        "classes; if it is a quantity rather than a class, pass --task regression",
+        file=sys.stderr,
     )
 
 
