@@ -719,7 +719,8 @@ def test_a_row_of_empty_cells_is_refused_with_its_line(tmp_path, row):
     # A row whose cells were all empty was dropped as if it were a blank line.
     path = tmp_path / "data.csv"
     path.write_text(f"a,b,y\n1,2,x\n3,4,z\n{row}\n5,6,x\n")
-    with pytest.raises(cli.UsageError, match="^empty cell in feature column 'a' on line 4$"):
+    with pytest.raises(cli.UsageError, match=r"^empty cells only on line 4 \(a row of separators, "
+                       r"as a spreadsheet may write below its data\): delete the row$"):
         _data.read_csv(str(path), "y")
 
 

@@ -665,6 +665,12 @@ def _refuse_empty_cells(frame, rows, path, target):
             f"{path}, line {line}: expected {_fields(len(frame.columns))} as in the header, "
             f"got {fields}"
         )
+    if row.isna().all() and len(frame.columns) > 1:
+        # As spreadsheets write below the data: said so (it had read as one empty cell).
+        raise UsageError(
+            f"empty cells only on line {line} (a row of separators, as a spreadsheet may write "
+            "below its data): delete the row"
+        )
     name = row.index[np.flatnonzero(row.isna().to_numpy())[0]]
     kind = "target column" if name == target else "feature column"
     raise UsageError(f"empty cell in {kind} {name!r} on line {line}")
