@@ -277,6 +277,13 @@ def test_csv_dash_reads_standard_input(capsys, monkeypatch, tmp_path):
     assert code == 0 and out.startswith("Data: standard input (")
     assert out.split("\n", 1)[1] == from_file.split("\n", 1)[1]
     assert not sys.stdin.closed  # left open for whoever reads it next
+    # Standard input redirected from the file --save names: refused, as for --csv that file.
+    fstat = os.fstat
+    with open(path, "rb") as redirected:
+        monkeypatch.setattr(os, "fstat", lambda fd: fstat(redirected.fileno() if fd == 0 else fd))
+        code, _, err = run_cli(capsys, "--csv", "-", "--target", "species", "--save", str(path))
+        monkeypatch.setattr(os, "fstat", fstat)
+    assert code == 2 and "is the --csv file the data comes from" in err
 
 
 def test_verbose_prints_a_line_per_epoch_when_not_a_terminal(capsys):
@@ -404,9 +411,27 @@ ERROR_CASES = {
         ["--csv", "{semicolon}", "--target", "species", "--sep", ";"],
         "must be numeric, got '0,5' on line 2 (a decimal comma? pass --decimal ',')",
     ),
-    "--decimal ',' with commas between columns": (
-        ["--csv", "{semicolon}", "--target", "species", "--decimal", ","],
-        "--decimal ',' needs columns separated by something else: pass --sep ';' (or tab)",
+    # Read as 1.5, where a file of decimal commas writes 1500 so.
+    "a point beside --decimal ','": (
+        ["--csv", "{thousands_points}", "--target", "y", "--sep", ";", "--decimal", ","],
+        "got '1.500' on line 2 (a point in a number read with --decimal ',': a thousands mark? "
+        "write numbers without it, such as 1500,5)",
+    ),
+    # The header's names have spaces after the commas: --drop takes them without.
+    "text columns of a header with spaces": (
+        ["--csv", "{spaced_text}", "--target", "y"],
+        "Leave them out with --drop signup,plan, or write them as numbers",
+    ),
+    # --drop splits at commas: no --drop is suggested for a name with one.
+    "a text column named with a comma": (
+        ["--csv", "{comma_name}", "--target", "y"],
+        "2 feature columns hold text, not numbers: a,b ('x' on line 2); c ('y' on line 2). "
+        "Write them as numbers",
+    ),
+    # Not taken for a number written oddly (a character of another script beside digits).
+    "text of another script beside digits": (
+        ["--csv", "{street}", "--target", "y"],
+        "feature column 'street' must be numeric, got 'Hauptstraße 5' on line 2\n",
     ),
     "--decimal of another mark": (["--decimal", ";"], "argument --decimal: expected '.' or ','"),
     "decimal without csv": (["--decimal", ","], "--decimal is the decimal mark of --csv"),
@@ -615,6 +640,10 @@ def broken_csv_files(folder):
         "text_columns": "signup,plan,a,y\n2024-01-01,basic,1,0\n2024-01-02,pro,2,1\n",
         "missing_label": "a,y\n1,0\n2,NA\n3,1\n4,?\n5,0\n",
         "headerless": "5.1,3.5,setosa\n4.9,3.0,setosa\n",
+        "thousands_points": "a;b;y\n1.500;2,5;x\n3,5;4;z\n",
+        "spaced_text": "id, signup, plan,y\n1,2024-01-01,basic,0\n2,2024-01-02,pro,1\n",
+        "comma_name": '"a,b",c,d,y\nx,y,1,0\nz,w,2,1\n',
+        "street": "street,d,y\nHauptstraße 5,1,0\nGasse 2,2,1\n",
         "percent": "a,b,y\n1,2,x\n25%,4,z\n",
         "unicode_minus": "a,b,y\n1,2,x\n\u22121.5,4,z\n",
     }
@@ -651,9 +680,12 @@ def test_errors_are_one_line_and_exit_code_2(capsys, tmp_path, args, message):
     ("a,b,y\n1,2,x\n3,4,z\u00b0\n".encode("cp1252"),
      "as UTF-8 text: byte 0xb0 on line 3 is not UTF-8 (a file saved in another encoding, such "
      "as Windows-1252); save it as 'CSV UTF-8'"),
+    # After a byte-order mark: the bad byte's line, not the BOM-less text's (it had named a
+    # comma on line 1).
+    (b"\xef\xbb\xbfa,b,y\n\xe9,2,x\n", "byte 0xe9 on line 2 is not UTF-8"),
     ("a,b,y\n1,2,x\n".encode("utf-16"), "is UTF-16 text (Excel's 'Unicode Text'), not UTF-8"),
     (b"PK\x03\x04\x14\x00\x06\x00\xff\xfe", "is a zip archive (an .xlsx workbook?), not CSV text"),
-], ids=["windows-1252", "utf-16", "xlsx"])
+], ids=["windows-1252", "windows-1252 after a BOM", "utf-16", "xlsx"])
 def test_a_file_that_is_not_utf8_says_what_it_is(capsys, tmp_path, data, message):
     path = tmp_path / "data.csv"
     path.write_bytes(data)

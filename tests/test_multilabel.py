@@ -279,6 +279,24 @@ def test_a_frame_of_nullable_label_columns_is_scored_and_searched(labels, dtype)
     assert search.score(X, frame) == expected.score(X, Y)
 
 
+def test_a_frame_of_one_numpy_dtype_reaches_a_scorer_as_a_frame(labels):
+    """Only a frame NumPy would make an object array is converted for the metrics: a scorer
+    reading a column by name gets the frame, as GridSearchCV hands it."""
+    X, _, Y, _ = labels
+    frame = pd.DataFrame(Y, columns=[f"label{k}" for k in range(Y.shape[1])])
+    seen = []
+
+    def scorer(estimator, X_, y_):
+        seen.append(type(y_))
+        return float(np.mean(estimator.predict(X_)[:, 0] == y_["label0"]))
+
+    search = L1L2ClassifierCV(**{**FAST, "epochs": 2}, l1s=[0], l2s=[0], cv=2, scoring=scorer)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search.fit(X, frame)
+    assert set(seen) == {pd.DataFrame} and np.isfinite(search.best_score_)
+
+
 @pytest.mark.parametrize("dtype", ["str", "string", "category"])
 def test_a_one_column_frame_of_text_labels_is_scored_as_labels(dtype):
     """Converting frames of pandas' own column types to numbers (for nullable indicators) had

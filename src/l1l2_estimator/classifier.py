@@ -381,7 +381,13 @@ def scored_labels(y):
         # Only an indicator frame (several columns, all of numbers or booleans): a column of
         # text labels (pandas' str or category) is labels, not numbers.
         dtypes = list(getattr(y, "dtypes", ())) if np.ndim(y) == 2 else []
-        indicator = len(dtypes) > 1 and all(_holds_numbers(dtype) for dtype in dtypes)
+        indicator = (
+            len(dtypes) > 1
+            and all(_holds_numbers(dtype) for dtype in dtypes)
+            # Only where NumPy would make it an object array: a frame of one NumPy dtype stays
+            # a frame, as GridSearchCV hands it to a scorer.
+            and (len(set(map(str, dtypes))) > 1 or any(not isinstance(d, np.dtype) for d in dtypes))
+        )
         return y.to_numpy(dtype=np.float64) if indicator else y
     if np.ndim(y) > 2 or (np.ndim(y) == 2 and y.shape[1] != 1):
         return y

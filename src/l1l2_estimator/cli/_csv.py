@@ -116,6 +116,12 @@ def _read_csv(path, target, numeric_target, sep, drop, decimal):
             f"{', '.join(map(printable, header))}"
             f"{_separator_hint(header, sep) or _headerless_hint(header, decimal)}"
         )
+    # Matched as --target is: the header's name may have spaces around it ("id, signup").
+    drop = [
+        name if name in header
+        else next((given for given in header if given.strip() == name.strip()), name)
+        for name in drop
+    ]
     unknown = [name for name in drop if name not in header]
     if unknown:
         raise UsageError(
@@ -173,10 +179,14 @@ _DECOMPRESSORS = {".gz": "gzip", ".bz2": "bz2", ".xz": "lzma"}
 
 
 def _read_text(path):
-    """The text of the file ``path`` (``~`` expanded, decompressed by extension), or a UsageError.
+    """The text of the file ``path`` (``~`` expanded, decompressed by extension; ``-`` for
+    standard input), or a UsageError.
 
-    utf-8-sig: spreadsheet programs often write a byte-order mark before the header. The line
-    ends are kept as written (``newline=""``), as both pandas and the csv module expect."""
+    Read as bytes and decoded as UTF-8 in the same pass, a byte-order mark (which spreadsheet
+    programs often write before the header) dropped: so that the first byte that is not UTF-8
+    is named by its line, and a file that is UTF-16 text or a zip archive (an .xlsx workbook)
+    by what it is. The line ends are kept as written, as both pandas and the csv module
+    expect."""
     module = _DECOMPRESSORS.get(os.path.splitext(path)[1].lower())
     decompressor = None if module is None else importlib.import_module(module)
     # EOFError: a truncated compressed file; LZMAError: an .xz file that is not one; zlib's
@@ -189,73 +199,77 @@ def _read_text(path):
     # when read that far, before it fills the memory.
     available = available_memory()
     limit = None if available is None else available // 4
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    chunks, size, lines = [], 0, 0
     try:
         with _opened(path, decompressor) as file:
-            chunks, size = [], 0
-            while chunk := file.read(1 << 24):
-                chunks.append(chunk)
-                size += len(chunk)
+            while data := file.read(1 << 24):
+                if not size:
+                    _refuse_other_formats(path, data)
+                    data = data.removeprefix(codecs.BOM_UTF8)
+                size += len(data)
                 if limit is not None and size > limit:
                     raise UsageError(
                         f"--csv {path!r} holds more than {in_words(limit)} of text, a "
                         f"quarter of the {in_words(available)} of memory available "
                         "(reading it takes a few copies); use a smaller file"
                     )
+                try:
+                    chunks.append(decoder.decode(data))
+                except UnicodeDecodeError as error:
+                    # The decoder's input: the bytes it held back (part of a character) and
+                    # this block.
+                    line = lines + error.object[: error.start].count(b"\n") + 1
+                    raise UsageError(
+                        f"cannot read --csv {path!r} as UTF-8 text: byte "
+                        f"0x{error.object[error.start]:02x} on line {line} is not UTF-8 (a file "
+                        f"saved in another encoding, such as Windows-1252); {_SAVE_AS_UTF8}"
+                    ) from None
+                lines += chunks[-1].count("\n")
+            try:
+                chunks.append(decoder.decode(b"", final=True))
+            except UnicodeDecodeError:
+                raise UsageError(
+                    f"cannot read --csv {path!r} as UTF-8 text: it ends inside a character "
+                    f"(a file saved in another encoding?); {_SAVE_AS_UTF8}"
+                ) from None
             return "".join(chunks)
     except FileNotFoundError:
         raise UsageError(f"cannot read --csv {path!r}: No such file") from None
-    except UnicodeDecodeError:
-        raise UsageError(
-            _not_utf8(path, decompressor, limit)
-        ) from None
     except unreadable as error:
         reason = getattr(error, "strerror", None) or error
         raise UsageError(f"cannot read --csv {path!r}: {reason}") from None
 
 
+_SAVE_AS_UTF8 = "save it as 'CSV UTF-8' (Excel: File > Save As > CSV UTF-8)"
+
+
+def _refuse_other_formats(path, data):
+    """UsageError where the first bytes of ``path``, ``data``, say that it is no UTF-8 text:
+    UTF-16 text (Excel's 'Unicode Text'), or a zip archive (an .xlsx workbook)."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise UsageError(
+            f"--csv {path!r} is UTF-16 text (Excel's 'Unicode Text'), not UTF-8: {_SAVE_AS_UTF8}"
+        )
+    if data.startswith(b"PK\x03\x04"):
+        raise UsageError(
+            f"--csv {path!r} is a zip archive (an .xlsx workbook?), not CSV text: {_SAVE_AS_UTF8}"
+        )
+
+
 @contextlib.contextmanager
 def _opened(path, decompressor):
-    """The text file ``path`` (decompressed by ``decompressor``), or standard input for ``-``
-    (left open, for whoever reads it next)."""
+    """The file ``path`` in binary (decompressed by ``decompressor``), or standard input's for
+    ``-`` (left open, for whoever reads it next)."""
     if path != "-":
         with (open if decompressor is None else decompressor.open)(
-            os.path.expanduser(path), "rt", encoding="utf-8-sig", newline=""
+            os.path.expanduser(path), "rb"
         ) as file:
             yield file
         return
-    file = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", newline="")
-    try:
-        yield file
-    finally:
-        file.detach()
-
-
-def _not_utf8(path, decompressor, limit):
-    """Why the file ``path`` is not UTF-8 text, and what to do, for a UsageError: what it is, when
-    its first bytes say so (UTF-16 text, a zip archive such as an .xlsx workbook), else the line
-    of its first byte that is not UTF-8 (Python's own message gave a position in bytes within
-    a block of the file)."""
-    save = "save it as 'CSV UTF-8' (Excel: File > Save As > CSV UTF-8)"
-    if path == "-":  # read once, and gone
-        return f"cannot read --csv - (standard input) as UTF-8 text; {save}"
-    with (open if decompressor is None else decompressor.open)(
-        os.path.expanduser(path), "rb"
-    ) as file:
-        data = file.read(limit if limit is not None else -1)
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return f"--csv {path!r} is UTF-16 text (Excel's 'Unicode Text'), not UTF-8: {save}"
-    if data.startswith(b"PK\x03\x04"):
-        return f"--csv {path!r} is a zip archive (an .xlsx workbook?), not CSV text: {save}"
-    try:
-        data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        return (
-            f"cannot read --csv {path!r} as UTF-8 text: byte 0x{data[error.start]:02x} on line "
-            f"{line} is not UTF-8 (a file saved in another encoding, such as Windows-1252); "
-            f"{save}"
-        )
-    return f"cannot read --csv {path!r} as UTF-8 text; {save}"  # (a file that changed since)
+    if sys.stdin is None:  # (a process started with it closed)
+        raise UsageError("--csv - reads standard input, which this process does not have")
+    yield sys.stdin.buffer
 
 
 class _Records:
@@ -419,7 +433,7 @@ def _refuse_text_columns(features, rows, decimal):
             except (ValueError, OverflowError) as error:
                 # A number written another way is named alone, with its hint.
                 if isinstance(error, ValueError):
-                    if not _number_hint(value):
+                    if not _number_hint(value, decimal):
                         text.append((name, index, value))
                     break
     if len(text) < 2:
@@ -428,10 +442,13 @@ def _refuse_text_columns(features, rows, decimal):
         f"{printable(name)} ({quoted(value)} on line {rows.line(index)})"
         for name, index, value in text
     )
-    raise UsageError(
-        f"{len(text)} feature columns hold text, not numbers: {cells}. Leave them out with "
-        f"--drop {shlex.quote(','.join(name for name, _, _ in text))}, or write them as numbers"
+    names = [name.strip() for name, _, _ in text]
+    # (--drop splits its names at commas: a name with one cannot be given.)
+    drop = (
+        f"Leave them out with --drop {shlex.quote(','.join(names))}, or write them as numbers"
+        if not any("," in name for name in names) else "Write them as numbers"
     )
+    raise UsageError(f"{len(text)} feature columns hold text, not numbers: {cells}. {drop}")
 
 
 def _headerless_hint(header, decimal):
@@ -452,10 +469,15 @@ def _headerless_hint(header, decimal):
     )
 
 
-def _number_hint(value):
+def _number_hint(value, decimal="."):
     """What a cell that is no number may be meant as: a number with a thousands separator, a
     decimal comma, a percent sign, or a character that looks like one of a number's (a Unicode
     minus sign); "" otherwise."""
+    if decimal == "," and re.fullmatch(r"\s*[+-]?[0-9.]*\.[0-9.]*(,\d*)?\s*", value):
+        return (
+            " (a point in a number read with --decimal ',': a thousands mark? write numbers "
+            "without it, such as 1500,5)"
+        )
     if re.fullmatch(r"\s*[+-]?\d{1,3}(,\d{3})+(\.\d*)?\s*", value):
         return (
             " (a thousands separator, or a decimal comma? write plain numbers such as 1000 or "
@@ -467,7 +489,12 @@ def _number_hint(value):
     # 20,000 digits and a letter must not take quadratic time.)
     if re.fullmatch(r"\s*[+-]?(\d+(\.\d*)?|\.\d+)\s*%\s*", value):
         return " (a percent sign: write the number alone, 25 or 0.25 for 25%)"
-    foreign = next((c for c in value if not c.isascii() and not c.isspace()), None)
+    # Only a character that may stand for one of a number's: a dash or minus sign, another
+    # script's digit (not the letters of text beside digits: "Hauptstraße 5").
+    foreign = next(
+        (c for c in value if not c.isascii() and unicodedata.category(c) in ("Pd", "Sm", "Nd")),
+        None,
+    )
     if foreign is not None and any(c.isdigit() for c in value):
         name = unicodedata.name(foreign, "a character")
         return (
@@ -480,8 +507,14 @@ def _number_hint(value):
 
 
 def _decimal_point(value, decimal):
-    """The cell ``value`` with its decimal mark written as a point."""
-    return value.replace(",", ".") if decimal == "," and isinstance(value, str) else value
+    """The cell ``value`` with its decimal mark written as a point; ValueError for a point in a
+    cell read with a decimal comma (there a thousands mark: ``1.500`` is 1500, which a point
+    for the comma would read as 1.5)."""
+    if decimal != "," or not isinstance(value, str):
+        return value
+    if "." in value:
+        raise ValueError(value)
+    return value.replace(",", ".")
 
 
 def _numeric_column(column, name, rows, kind="feature column", decimal="."):
@@ -499,7 +532,7 @@ def _numeric_column(column, name, rows, kind="feature column", decimal="."):
             except OverflowError:  # an integer beyond float64, such as 10**400: as 1e400 reads
                 values[index] = np.inf
             except ValueError:
-                hint = _number_hint(value)
+                hint = _number_hint(value, decimal)
                 raise UsageError(
                     f"{kind} {name!r} must be numeric, got {quoted(value)} on line "
                     f"{rows.line(index)}"

@@ -35,10 +35,6 @@ def load_data(args):
         which = "them" if len(simulation_flags) > 1 else "it"
         verb = "shape" if len(simulation_flags) > 1 else "shapes"
         raise UsageError(f"{flags} {verb} simulated data only; drop {which} when reading --csv")
-    if args.decimal == "," and args.sep in (None, ","):
-        raise UsageError(
-            "--decimal ',' needs columns separated by something else: pass --sep ';' (or tab)"
-        )
     return read_csv(
         args.csv,
         args.target,

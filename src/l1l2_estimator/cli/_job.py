@@ -388,8 +388,17 @@ def _unwritable(path, csv):
 
 
 def _same_file(path, other):
-    """Whether ``path`` and ``other`` both exist and are one file."""
-    return os.path.exists(path) and os.path.exists(other) and os.path.samefile(path, other)
+    """Whether ``path`` and ``other`` both exist and are one file; ``other`` may be ``-``, the
+    --csv of standard input, which is the file ``path`` where the shell redirected it
+    (``--csv - < data.csv --save data.csv`` had replaced the data)."""
+    if not os.path.exists(path):
+        return False
+    if other == "-":
+        try:
+            return os.path.samestat(os.stat(path), os.fstat(0))
+        except OSError:  # no standard input
+            return False
+    return os.path.exists(other) and os.path.samefile(path, other)
 
 
 def _writable(path):
