@@ -455,6 +455,18 @@ ERROR_CASES = {
         "2 feature columns hold text, not numbers: signup ('2024-01-01' on line 2); plan "
         "('basic' on line 2). Leave them out with --drop signup,plan, or write them as numbers",
     ),
+    # The hint had been given for the last column alone.
+    "two empty columns right of the data": (
+        ["--csv", "{two_trailing}", "--target", "y"],
+        "column 4 of the header has no name (a separator at the end of every line, or empty "
+        "columns right of the data? remove them)",
+    ),
+    # Blamed on the next line ("expected 1 field as in the header, got 3").
+    "Excel's separator line": (
+        ["--csv", "{excel_sep_line}", "--target", "y"],
+        "starts with Excel's 'sep=;' line, which names the separator but is no header: delete "
+        "that line, and pass --sep ';'",
+    ),
     "a file without a header row": (
         ["--csv", "{headerless}", "--target", "species"],
         "its columns are: 5.1, 3.5, setosa (the header reads as numbers: does the file have a "
@@ -538,7 +550,8 @@ ERROR_CASES = {
     ),
     "trailing separator": (
         ["--csv", "{trailing}", "--target", "y"],
-        "column 4 of the header has no name (a separator at the end of every line? remove it)",
+        "column 4 of the header has no name (a separator at the end of every line, or empty "
+        "columns right of the data? remove them)",
     ),
     "numeric labels of single rows": (
         ["--csv", "{quantities}", "--target", "y"],
@@ -640,6 +653,8 @@ def broken_csv_files(folder):
         "text_columns": "signup,plan,a,y\n2024-01-01,basic,1,0\n2024-01-02,pro,2,1\n",
         "missing_label": "a,y\n1,0\n2,NA\n3,1\n4,?\n5,0\n",
         "headerless": "5.1,3.5,setosa\n4.9,3.0,setosa\n",
+        "two_trailing": "a,b,y,,\n1,2,x,,\n3,4,z,,\n",
+        "excel_sep_line": "sep=;\na;b;y\n1;2;x\n3;4;z\n",
         "thousands_points": "a;b;y\n1.500;2,5;x\n3,5;4;z\n",
         "spaced_text": "id, signup, plan,y\n1,2024-01-01,basic,0\n2,2024-01-02,pro,1\n",
         "comma_name": '"a,b",c,d,y\nx,y,1,0\nz,w,2,1\n',

@@ -53,6 +53,7 @@ def _read_csv(path, target, numeric_target, sep, drop, decimal):
     import pandas as pd
 
     text = _read_text(path)
+    _refuse_separator_line(path, text, sep)
     records = _Records(text, sep)
     try:
         frame = pd.read_csv(
@@ -95,7 +96,7 @@ def _read_csv(path, target, numeric_target, sep, drop, decimal):
     if unnamed:
         raise UsageError(
             f"--csv {path!r}: column {unnamed[0]} of the header has no name"
-            f"{_unnamed_column_hint(unnamed[0], len(header))}"
+            f"{_unnamed_column_hint(unnamed, len(header))}"
         )
     if target not in header:  # the header's name may have spaces around it, or quotes after them
         spaced = [
@@ -394,15 +395,34 @@ def _parser_error(path, error, records):
     return f"cannot read --csv {path!r} as CSV text: {message}"
 
 
-def _unnamed_column_hint(column, n_columns):
-    """Why a column of the header may have no name, where that can be guessed."""
-    if column == 1:
+def _refuse_separator_line(path, text, sep):
+    """UsageError for a file whose first line is Excel's ``sep=;``, which says the separator
+    but is no header (the header, read as one column, had been blamed on the next line)."""
+    first = text.lstrip("\r\n").split("\n", 1)[0].strip()
+    if re.fullmatch(r"sep=.", first):
+        given = "tab" if first[4] == "\t" else repr(first[4])
+        advice = "" if first[4] == sep else f", and pass --sep {given}"
+        raise UsageError(
+            f"--csv {path!r} starts with Excel's {first!r} line, which names the separator but "
+            f"is no header: delete that line{advice}"
+        )
+
+
+def _unnamed_column_hint(unnamed, n_columns):
+    """Why the columns ``unnamed`` (numbered from 1) of the header may have no name, where that
+    can be guessed."""
+    if unnamed[0] == 1:
         return (
             " (a DataFrame's index, as DataFrame.to_csv writes by default? write the file with "
             "index=False)"
         )
-    if column == n_columns:
-        return " (a separator at the end of every line? remove it)"
+    if unnamed == list(range(unnamed[0], n_columns + 1)):
+        # The last, or the last few: a spreadsheet's empty columns right of the data (the hint
+        # had been given for the last alone).
+        return (
+            " (a separator at the end of every line, or empty columns right of the data? "
+            "remove them)"
+        )
     return ""
 
 
