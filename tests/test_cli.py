@@ -1872,3 +1872,19 @@ def test_a_label_of_thousands_of_digits_is_too_large_for_class_labels(tmp_path):
         _data.read_csv(str(path), "y")
     path.write_text(f"a,y\n1,0\n2,{'0' * 5000}1\n3,-7\n")
     assert _data.read_csv(str(path), "y")[1].tolist() == [0, 1, -7]
+
+
+def test_long_labels_head_the_confusion_matrix_columns_by_number():
+    """Three labels of 60 characters had made the table 283 characters wide; the rows keep the
+    whole labels, numbered, and the columns their numbers."""
+    from l1l2_estimator.cli._reports import format_confusion_matrix
+
+    labels = np.array([f"{word} " * 10 for word in ("alpha", "beta", "gamma")], dtype=object)
+    table = format_confusion_matrix(np.array([[5, 1, 0], [0, 6, 0], [2, 0, 4]]), labels)
+    lines = table.splitlines()
+    assert lines[0].split()[-3:] == ["[0]", "[1]", "[2]"]
+    assert lines[1].startswith(f"[0] {labels[0].strip()}") and lines[1].split()[-3:] == [
+        "5", "1", "0"]
+    assert max(map(len, lines)) < 90
+    short = format_confusion_matrix(np.eye(2, dtype=int), np.array(["setosa", "virginica"]))
+    assert short.splitlines()[0].split()[-2:] == ["setosa", "virginica"]

@@ -178,13 +178,24 @@ def format_evaluation(model, X_test, y_test):
     ).rstrip()
 
 
+# Above this many characters, a label heads its column by its number alone (the row gives the
+# whole label): three labels of 60 characters had made a table 283 characters wide.
+LONGEST_COLUMN_LABEL = 20
+
+
 def format_confusion_matrix(matrix, labels):
-    """Text table of ``matrix`` with ``labels`` as row (true) and column (predicted) headers."""
+    """Text table of ``matrix`` with ``labels`` as row (true) and column (predicted) headers;
+    where a label is long, the columns are headed by numbers and each row's label by its
+    number too."""
     corner = "true \\ predicted"
     names = [printable(str(label)) for label in labels]
+    columns = names
+    if max(len(name) for name in names) > LONGEST_COLUMN_LABEL:
+        columns = [f"[{index}]" for index in range(len(names))]
+        names = [f"[{index}] {name}" for index, name in enumerate(names)]
     row_width = max(len(corner), *(len(name) for name in names))
-    column_width = max(5, *(len(name) for name in names), *(len(str(n)) for n in matrix.flat))
-    lines = [corner.ljust(row_width) + "".join(f" {name:>{column_width}}" for name in names)]
+    column_width = max(5, *(len(name) for name in columns), *(len(str(n)) for n in matrix.flat))
+    lines = [corner.ljust(row_width) + "".join(f" {name:>{column_width}}" for name in columns)]
     for name, row in zip(names, matrix):
         lines.append(name.ljust(row_width) + "".join(f" {count:>{column_width}d}" for count in row))
     return "\n".join(lines)
