@@ -486,7 +486,12 @@ ERROR_CASES = {
     "a missing label beside whole numbers": (
         ["--csv", "{missing_label}", "--target", "y"],
         "target column 'y' has a missing label, 'NA', on line 3 (and on 1 more rows), beside "
-        "whole-number labels: drop those rows, or fill them in",
+        "labels that are numbers: drop those rows, or fill them in",
+    ),
+    "a missing label beside numbers written as decimals": (
+        ["--csv", "{missing_decimal_label}", "--target", "y"],
+        "target column 'y' has a missing label, 'None', on line 4, beside labels that are "
+        "numbers",
     ),
     "sep without csv": (["--sep", ";"], "--sep is the separator of --csv"),
     "sep without csv, regression": (
@@ -652,6 +657,7 @@ def broken_csv_files(folder):
         "unclosed": 'a,b,y\n1,2,"x\ny"\n3,4,z\n5,6,"x\n7,8,z\n',
         "text_columns": "signup,plan,a,y\n2024-01-01,basic,1,0\n2024-01-02,pro,2,1\n",
         "missing_label": "a,y\n1,0\n2,NA\n3,1\n4,?\n5,0\n",
+        "missing_decimal_label": "a,y\n1,1.0\n2,2.0\n3,None\n4,1.0\n",
         "headerless": "5.1,3.5,setosa\n4.9,3.0,setosa\n",
         "two_trailing": "a,b,y,,\n1,2,x,,\n3,4,z,,\n",
         "excel_sep_line": "sep=;\na;b;y\n1;2;x\n3;4;z\n",

@@ -673,27 +673,36 @@ def _label_column(column, name, rows):
 # What spreadsheets and pandas write for a missing value (pandas reads these as NaN by default;
 # --csv reads only empty cells so).
 _MISSING_MARKERS = frozenset({
-    "NA", "N/A", "n/a", "#N/A", "#NA", "NaN", "nan", "-NaN", "-nan", "<NA>", "NULL", "null",
-    "?",
+    "NA", "N/A", "n/a", "na", "#N/A", "#NA", "NaN", "nan", "-NaN", "-nan", "<NA>", "NULL", "null",
+    "None", "none", "?",
 })
 
 
 def _refuse_missing_markers(labels, name, rows):
     """UsageError for a target cell written as a missing value (``NA``, ``?``, ...) beside
-    labels that are all whole numbers: it had become a class of its own, and the numbers text
-    labels (a saved model predicted '1', not 1). Beside text labels such a cell may be a class
-    ("NA", North America), so it stays one."""
+    labels that are all numbers (``1``, ``1.0``): it had become a class of its own, and the
+    numbers text labels (a saved model predicted '1', not 1). Beside text labels such a cell
+    may be a class ("NA", North America; "None"), so it stays one."""
     missing = np.array([label in _MISSING_MARKERS for label in labels])
     if not missing.any() or missing.all():
         return
-    if all(re.fullmatch(r"[+-]?[0-9]+", label) for label in labels[~missing]):
+    if all(_is_number(label) for label in labels[~missing]):
         index = int(np.flatnonzero(missing)[0])
         more = f" (and on {int(missing.sum()) - 1} more rows)" if missing.sum() > 1 else ""
         raise UsageError(
             f"target column {name!r} has a missing label, {quoted(labels[index])}, on line "
-            f"{rows.line(index)}{more}, beside whole-number labels: drop those rows, or fill "
-            "them in"
+            f"{rows.line(index)}{more}, beside labels that are numbers: drop those rows, or "
+            "fill them in"
         )
+
+
+def _is_number(text):
+    """Whether ``text`` is a number as pandas reads one."""
+    try:
+        _number(text)
+    except (ValueError, OverflowError):
+        return False
+    return True
 
 
 def _whole_number(text):
