@@ -488,6 +488,16 @@ ERROR_CASES = {
         "target column 'y' has a missing label, 'NA', on line 3 (and on 1 more rows), beside "
         "labels that are numbers: drop those rows, or fill them in",
     ),
+    # Excel's line for a tab: the strip of the line had taken the tab too.
+    "Excel's separator line of a tab": (
+        ["--csv", "{excel_tab_line}", "--target", "y", "--sep", "tab"],
+        "starts with Excel's 'sep=\\t' line, which names the separator but is no header: delete "
+        "that line\n",
+    ),
+    "a missing label beside numbers written with a decimal comma": (
+        ["--csv", "{missing_comma_label}", "--target", "y", "--sep", ";", "--decimal", ","],
+        "target column 'y' has a missing label, 'NA', on line 4, beside labels that are numbers",
+    ),
     "a missing label beside numbers written as decimals": (
         ["--csv", "{missing_decimal_label}", "--target", "y"],
         "target column 'y' has a missing label, 'None', on line 4, beside labels that are "
@@ -658,6 +668,8 @@ def broken_csv_files(folder):
         "text_columns": "signup,plan,a,y\n2024-01-01,basic,1,0\n2024-01-02,pro,2,1\n",
         "missing_label": "a,y\n1,0\n2,NA\n3,1\n4,?\n5,0\n",
         "missing_decimal_label": "a,y\n1,1.0\n2,2.0\n3,None\n4,1.0\n",
+        "excel_tab_line": "sep=\t\na\ty\n1\tx\n3\tz\n",
+        "missing_comma_label": "a;y\n1;1,0\n2;2,0\n3;NA\n4;1,0\n",
         "headerless": "5.1,3.5,setosa\n4.9,3.0,setosa\n",
         "two_trailing": "a,b,y,,\n1,2,x,,\n3,4,z,,\n",
         "excel_sep_line": "sep=;\na;b;y\n1;2;x\n3;4;z\n",
@@ -1880,8 +1892,20 @@ def test_a_label_of_thousands_of_digits_is_too_large_for_class_labels(tmp_path):
     assert _data.read_csv(str(path), "y")[1].tolist() == [0, 1, -7]
 
 
+def test_a_header_sep_of_two_columns_and_text_labels_infinity_and_none_are_read(tmp_path):
+    """With --sep '=', "sep=y" is a header of two columns, not Excel's line; "Infinity" and
+    "None" beside each other are two text labels, not a number and a missing one."""
+    path = tmp_path / "equals.csv"
+    path.write_text("sep=y\n" + "".join(f"{i}={i % 2}\n" for i in range(8)))
+    X, y, _ = _data.read_csv(str(path), "y", sep="=")
+    assert list(X.columns) == ["sep"] and sorted(set(y)) == [0, 1]
+    path = tmp_path / "words.csv"
+    path.write_text("a,y\n" + "".join(f"{i},{('Infinity', 'None')[i % 2]}\n" for i in range(8)))
+    assert sorted(set(_data.read_csv(str(path), "y")[1])) == ["Infinity", "None"]
+
+
 def test_long_labels_head_the_confusion_matrix_columns_by_number():
-    """Three labels of 60 characters had made the table 283 characters wide; the rows keep the
+    """Three labels of 60 characters had made the table 243 characters wide; the rows keep the
     whole labels, numbered, and the columns their numbers."""
     from l1l2_estimator.cli._reports import format_confusion_matrix
 

@@ -157,7 +157,7 @@ def _read_csv(path, target, numeric_target, sep, drop, decimal):
             )
         summary = "numeric"
     else:
-        y = _label_column(frame[target], target, rows)
+        y = _label_column(frame[target], target, rows, decimal)
         classes = np.unique(y).tolist()  # Python values: repr'd as 'setosa', not np.str_(...)
         if len(classes) < 2:
             raise UsageError(
@@ -398,8 +398,10 @@ def _parser_error(path, error, records):
 def _refuse_separator_line(path, text, sep):
     """UsageError for a file whose first line is Excel's ``sep=;``, which says the separator
     but is no header (the header, read as one column, had been blamed on the next line)."""
-    first = text.lstrip("\r\n").split("\n", 1)[0].strip()
-    if re.fullmatch(r"sep=.", first):
+    # Only " \r" stripped: the separator may be a tab (or a space). Not with a separator of
+    # "sep=", where "sep=y" is a header of two columns.
+    first = text.lstrip("\r\n").split("\n", 1)[0].rstrip("\r")
+    if sep not in "sep=" and re.fullmatch(r"sep=.", first):
         given = "tab" if first[4] == "\t" else repr(first[4])
         advice = "" if first[4] == sep else f", and pass --sep {given}"
         raise UsageError(
@@ -612,7 +614,7 @@ def _refuse_non_finite(values, column, name, rows, kind):
         )
 
 
-def _label_column(column, name, rows):
+def _label_column(column, name, rows, decimal="."):
     """Class labels: integers if every label is an integer, else strings (whitespace stripped);
     whole numbers written as floats (``1.0``) count as integers, if int64 holds them."""
     import pandas as pd
@@ -647,7 +649,7 @@ def _label_column(column, name, rows):
         return values.astype(np.int64)
     # Python strings in an object array: printed and repr'd as themselves, not as np.str_('a').
     labels = np.array([str(label).strip() for label in column], dtype=object)
-    _refuse_missing_markers(labels, name, rows)
+    _refuse_missing_markers(labels, name, rows, decimal)
     if all(re.fullmatch(r"[+-]?[0-9]+", label) for label in labels):
         # Whole numbers, sorted as numbers, where 64 bits hold them all (pandas gives the column
         # an integer type then, unless spaces surround them).
@@ -678,7 +680,7 @@ _MISSING_MARKERS = frozenset({
 })
 
 
-def _refuse_missing_markers(labels, name, rows):
+def _refuse_missing_markers(labels, name, rows, decimal):
     """UsageError for a target cell written as a missing value (``NA``, ``?``, ...) beside
     labels that are all numbers (``1``, ``1.0``): it had become a class of its own, and the
     numbers text labels (a saved model predicted '1', not 1). Beside text labels such a cell
@@ -686,7 +688,7 @@ def _refuse_missing_markers(labels, name, rows):
     missing = np.array([label in _MISSING_MARKERS for label in labels])
     if not missing.any() or missing.all():
         return
-    if all(_is_number(label) for label in labels[~missing]):
+    if all(_is_number(label, decimal) for label in labels[~missing]):
         index = int(np.flatnonzero(missing)[0])
         more = f" (and on {int(missing.sum()) - 1} more rows)" if missing.sum() > 1 else ""
         raise UsageError(
@@ -696,13 +698,13 @@ def _refuse_missing_markers(labels, name, rows):
         )
 
 
-def _is_number(text):
-    """Whether ``text`` is a number as pandas reads one."""
+def _is_number(text, decimal="."):
+    """Whether ``text`` is a finite number as pandas reads one, with the decimal mark
+    ``decimal`` (``inf`` and ``Infinity`` are text labels too)."""
     try:
-        _number(text)
+        return bool(np.isfinite(_number(_decimal_point(text, decimal))))
     except (ValueError, OverflowError):
         return False
-    return True
 
 
 def _whole_number(text):

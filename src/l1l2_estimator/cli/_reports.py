@@ -179,7 +179,7 @@ def format_evaluation(model, X_test, y_test):
 
 
 # Above this many characters, a label heads its column by its number alone (the row gives the
-# whole label): three labels of 60 characters had made a table 283 characters wide.
+# whole label): three labels of 60 characters had made a table 243 characters wide.
 LONGEST_COLUMN_LABEL = 20
 
 
