@@ -142,9 +142,14 @@ def _read_csv(path, target, numeric_target, sep, drop, decimal):
     _refuse_empty_cells(frame, rows, path, target)
 
     features = [name for name in frame.columns if name != target]
-    _refuse_text_columns(frame[features], rows, decimal)
+    # Each column parsed once: for the text-columns check, then for the features.
+    parsed = {name: _parsed_numbers(frame[name], decimal) for name in features}
+    _refuse_text_columns(frame, parsed, rows, decimal)
     X = pd.DataFrame(
-        {name: _numeric_column(frame[name], name, rows, decimal=decimal) for name in features},
+        {
+            name: _numeric_column(frame[name], name, rows, decimal=decimal, parsed=parsed[name])
+            for name in features
+        },
         index=range(len(frame)),
     )
     if numeric_target:
@@ -438,26 +443,18 @@ def _separator_hint(header, sep):
     return ""
 
 
-def _refuse_text_columns(features, rows, decimal):
+def _refuse_text_columns(frame, parsed, rows, decimal):
     """UsageError naming every feature column that holds text (dates, categories, IDs written
     with letters), with --drop's advice, where there are two or more (one is named, with its
-    cell, by ``_numeric_column``): they had been reported one per run."""
-    import pandas as pd
-
+    cell, by ``_numeric_column``): they had been reported one per run. ``parsed`` maps each
+    feature's name to what ``_parsed_numbers`` made of its column."""
     text = []
-    for name in features.columns:
-        column = features[name]
-        if pd.api.types.is_numeric_dtype(column):
-            continue
-        for index, value in enumerate(column):
-            try:
-                _number(_decimal_point(value, decimal))
-            except (ValueError, OverflowError) as error:
-                # A number written another way is named alone, with its hint.
-                if isinstance(error, ValueError):
-                    if not _number_hint(value, decimal):
-                        text.append((name, index, value))
-                    break
+    for name, (_, bad) in parsed.items():
+        # A number written another way is named alone, with its hint.
+        if bad is not None:
+            value = frame[name].iloc[bad]
+            if not _number_hint(value, decimal):
+                text.append((name, bad, value))
     if len(text) < 2:
         return
     cells = "; ".join(
@@ -539,30 +536,38 @@ def _decimal_point(value, decimal):
     return value.replace(",", ".")
 
 
-def _numeric_column(column, name, rows, kind="feature column", decimal="."):
+def _numeric_column(column, name, rows, kind="feature column", decimal=".", parsed=None):
     """``column`` (without empty cells) as float64, or a UsageError naming the first non-numeric
-    or non-finite cell."""
-    import pandas as pd
-
-    if pd.api.types.is_numeric_dtype(column):  # bool included: True is 1
-        values = column.to_numpy(dtype=np.float64)
-    else:
-        values = np.empty(len(column))
-        for index, value in enumerate(column):
-            try:
-                values[index] = _number(_decimal_point(value, decimal))
-            except OverflowError:  # an integer beyond float64, such as 10**400: as 1e400 reads
-                values[index] = np.inf
-            except ValueError:
-                hint = _number_hint(value, decimal)
-                raise UsageError(
-                    f"{kind} {name!r} must be numeric, got {quoted(value)} on line "
-                    f"{rows.line(index)}"
-                    f"{hint}"
-                ) from None
+    or non-finite cell; ``parsed``: what ``_parsed_numbers`` made of it, if done already."""
+    values, bad = _parsed_numbers(column, decimal) if parsed is None else parsed
+    if bad is not None:
+        value = column.iloc[bad]
+        raise UsageError(
+            f"{kind} {name!r} must be numeric, got {quoted(value)} on line {rows.line(bad)}"
+            f"{_number_hint(value, decimal)}"
+        )
     _refuse_non_finite(values, column, name, rows, kind)
     _refuse_unscalable(values, column, name, rows, kind)
     return values
+
+
+def _parsed_numbers(column, decimal):
+    """``column`` (without empty cells) read as float64, and the position of its first cell that
+    is not a number (None if none is: the values are then complete); an integer beyond float64,
+    such as 10**400, reads as inf, as 1e400 does."""
+    import pandas as pd
+
+    if pd.api.types.is_numeric_dtype(column):  # bool included: True is 1
+        return column.to_numpy(dtype=np.float64), None
+    values = np.empty(len(column))
+    for index, value in enumerate(column):
+        try:
+            values[index] = _number(_decimal_point(value, decimal))
+        except OverflowError:
+            values[index] = np.inf
+        except ValueError:
+            return values, index
+    return values, None
 
 
 # What pandas reads as a number: plain ASCII digits (Python's float() also reads "1_000" and other
