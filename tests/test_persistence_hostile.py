@@ -1021,6 +1021,49 @@ def test_a_nadam_momentum_product_of_1_or_more_is_refused(fitted_under, binary_d
                           binary_data)
 
 
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_gradients_accumulated_at_a_step_that_applied_them_are_refused(optimizer, binary_data,
+                                                                        tmp_path):
+    # Keras applies the accumulated gradients and zeroes the accumulators at every step that
+    # brings the step count to a multiple of gradient_accumulation_steps. Accumulators of 1e30
+    # there loaded; the next partial_fit took SGD's weights to about 1e27 without a word, and
+    # made Adam's "diverge" with advice to lower the learning rate.
+    X, y = binary_data
+    for steps in (2, 3):
+        estimator = L1L2Classifier(hidden_layer_sizes=(4,), epochs=1, random_state=0,
+                                   optimizer=optimizer,
+                                   optimizer__gradient_accumulation_steps=steps).fit(X, y)
+        dump(estimator, tmp_path / "good.l1l2")
+        good = (tmp_path / "good.l1l2").read_bytes()
+        names = [variable.name for variable in _network.optimizer_layout(
+            _network.params_optimizer_config(estimator), [(X.shape[1], 4), (4, 1)])]
+        indices = [i for i, name in enumerate(names) if name.endswith("_gradient_accumulator")]
+        assert len(indices) == 4 and names[0] == "iteration"
+        state = estimator.model_.optimizer.variables
+        count = int(np.asarray(state[0]))  # (its iterations is this count // steps)
+        held = any(np.asarray(state[i]).any() for i in indices)
+        assert held == (count % steps != 0)  # (this fit: 2 steps)
+        # A genuine file loads and trains on, whether its accumulators are zero or not.
+        _loads_and_trains(tmp_path, good, binary_data)
+        hostile = rebuild(good, h5=_assigned(**{f"vars_{i}": lambda old: old + 1e30
+                                                for i in indices}))
+        if count % steps:
+            # Between two updates they hold a sum of raw gradients, which nothing bounds
+            # (README): only finite values are asked of them.
+            (tmp_path / "between.l1l2").write_bytes(hostile)
+            np.testing.assert_array_equal(load(tmp_path / "between.l1l2").predict_proba(X),
+                                          estimator.predict_proba(X))
+            continue
+        _assert_refused(tmp_path, hostile,
+                        rf"its optimizer state /optimizer/vars/{indices[0]} "
+                        r"\(kernel_0_gradient_accumulator\) holds gradients accumulated at a "
+                        rf"step count of {count}, a multiple of its gradient_accumulation_steps "
+                        rf"{steps}, "
+                        r"where the optimizer has just applied them and set them to zero")
+        one = rebuild(good, h5=_assigned(**{f"vars_{indices[-1]}": lambda old: old + 1e-8}))
+        _assert_refused(tmp_path, one, r"\(bias_1_gradient_accumulator\) holds gradients")
+
+
 @pytest.mark.parametrize("optimizer", ["adam", "ftrl", "nadam"])
 def test_optimizer_state_that_load_refuses_makes_the_next_step_nan(optimizer, fitted_under,
                                                                   binary_data):

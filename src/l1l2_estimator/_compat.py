@@ -410,6 +410,18 @@ def accumulator_state(optimizer):
             for accumulator in optimizer._accumulators]
 
 
+def gradient_accumulators(optimizer):
+    """The built ``optimizer``'s gradient accumulators (one per trained variable) and its
+    ``gradient_accumulation_steps`` n, or ``([], None)`` without accumulation. Keras adds each
+    step's gradients to them and, at every step that brings the step count to a multiple of n,
+    applies their mean and sets them back to zero: whenever the count is a multiple of n, they
+    are all zero."""
+    steps = optimizer.gradient_accumulation_steps
+    if not steps:
+        return [], None
+    return list(optimizer._accumulated_gradients), int(steps)
+
+
 def momentum_product(optimizer):
     """The built ``optimizer``'s running product of momentum factors if it is a Nadam (else None):
     a scalar that Keras starts at 1 and multiplies by ``beta_1 * (1 - 0.5 * 0.96 ** step)`` each

@@ -31,6 +31,7 @@ import numpy as np
 from .._compat import (
     accumulator_state,
     centered_state,
+    gradient_accumulators,
     moment_state,
     momentum_product,
     non_negative_state,
@@ -297,6 +298,10 @@ class StateVariable(NamedTuple):
     # For a first moment (Adam, AdamW, Nadam, Adamax): the index of the state that bounds it in
     # the layout, and how: ``(index, power, factor, floor)`` (``_moment_bounds``).
     moment_bound: tuple | None = None
+    # For a gradient accumulator: the index of the step count in the layout and the optimizer's
+    # gradient_accumulation_steps n (all accumulators are zero when the count is a multiple of n:
+    # ``_compat.gradient_accumulators``).
+    accumulates: tuple | None = None
 
 
 def optimizer_variable_count(config, n_variables):
@@ -347,6 +352,11 @@ def optimizer_layout(config, kernel_shapes):
             for second, mean in centered_state(optimizer)
         }
         bounds = _state_bounds(optimizer)
+        accumulators, accumulation_steps = gradient_accumulators(optimizer)
+        accumulates = {
+            id(accumulator): (position[id(step_count(optimizer))], accumulation_steps)
+            for accumulator in accumulators
+        }
         moment_bounds = {
             id(first): (position[id(second)], *rule)
             for first, second, rule in _moment_bounds(optimizer)
@@ -365,7 +375,8 @@ def optimizer_layout(config, kernel_shapes):
                                         id(variable) in non_negative,
                                         square_bounds.get(id(variable)),
                                         bounds.get(id(variable)),
-                                        moment_bounds.get(id(variable))))
+                                        moment_bounds.get(id(variable)),
+                                        accumulates.get(id(variable))))
     except Refused:
         raise
     except Exception as error:  # TensorFlow raises many types for resources it lacks

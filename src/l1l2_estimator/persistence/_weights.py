@@ -17,8 +17,9 @@ it into arrays of the expected size, and it must hold only finite numbers, and n
 where the optimizer keeps only non-negative ones; a centered RMSprop's mean gradients must keep
 their squares below its running squares plus epsilon; the step count, Adagrad's and Ftrl's
 accumulators and Nadam's product of momentum factors must lie within the bounds that the optimizer
-keeps them in, and the first moments of Adam, AdamW, Nadam and Adamax within the bound their
-second state sets. HDF5's C library never reads the file.
+keeps them in, the first moments of Adam, AdamW, Nadam and Adamax within the bound their
+second state sets, and gradient accumulators zero where the step count is a multiple of the
+accumulation steps. HDF5's C library never reads the file.
 """
 
 import math
@@ -104,6 +105,17 @@ def read_weights(data, kernel_shapes, optimizer_layout, optimizer_variable_count
                 f"whose squares reach the running squares in {optimizer_datasets[index].path} "
                 f"({layout[index].name}) plus epsilon, which the optimizer never keeps (its steps "
                 "divide by the square root of that difference)."
+            )
+    for variable, dataset, value in zip(layout, optimizer_datasets, optimizer_state):
+        if variable.accumulates is None:
+            continue
+        index, steps = variable.accumulates
+        if optimizer_state[index] % steps == 0 and value.any():
+            raise Refused(
+                f"its optimizer state {dataset.path} ({variable.name}) holds gradients accumulated "
+                f"at a step count of {int(optimizer_state[index])}, a multiple of its "
+                f"gradient_accumulation_steps {steps}, where the optimizer has just applied them "
+                "and set them to zero."
             )
     for variable, dataset, value in zip(layout, optimizer_datasets, optimizer_state):
         if variable.moment_bound is not None:
