@@ -125,6 +125,11 @@ def test_plots(outputs, plot_folder):
     # The strongest l1 shrinks the weights and switches some features off entirely.
     assert totals[-1] < 0.5 * totals[0]
     assert in_use[0] == 12 and in_use[-1] < 12
+    # The informative features (x0 to x3) keep more importance than any noise feature.
+    kept = re.search(r"informative features x0 to x3 keep importances of ([\d.]+) to ([\d.]+); "
+                     r"(\d) of the 8 noise features are exactly zero, the largest noise "
+                     r"importance is ([\d.]+)", out)
+    assert kept and float(kept[1]) > 10 * float(kept[4]) and int(kept[3]) == 12 - in_use[-1]
     for name in PLOT_FILES:
         assert f"Wrote {plot_folder / name}" in out
         data = (plot_folder / name).read_bytes()
@@ -143,6 +148,6 @@ def test_the_plots_example_without_matplotlib_says_so_before_fitting(tmp_path):
     )
     assert result.returncode == 1
     assert result.stderr.strip() == (
-        "This example draws pictures: pip install 'l1l2-estimator[plot]'"
+        "This example draws pictures: pip install matplotlib"
     )
     assert result.stdout == "" and not (tmp_path / "plots").exists()

@@ -226,10 +226,11 @@ def regularization_path(
     :class:`~l1l2_estimator.L1L2ClassifierCV`); each equals, bit for bit, what
     ``clone(estimator).set_params(l1=value).fit(X_train, y_train)`` would fit, and warns as it would
     (``ConvergenceWarning``). The preprocessing steps of a Pipeline or TransformedTargetRegressor
-    are fitted once, and every network is scored behind that same fit. A network with
-    ``early_stopping=True`` or callbacks, or one that sees sparse input, is fitted once per value
-    instead, each clone with its own preprocessing. The fitted networks keep no optimizer state:
-    continued training of one starts a fresh optimizer.
+    are fitted once, and every network is scored behind that same fit. Where the ensemble cannot
+    train them (``early_stopping=True``, callbacks, ``verbose``, sparse input, an optimizer or
+    optimizer argument it refuses, or more memory than it may take: README, "Pictures"), the
+    networks are fitted once per value instead, each clone with its own
+    preprocessing, with the same results.
     """
     estimator, path, scored_by, l1_values = checked_path_inputs(
         estimator, X_train, y_train, X_test, y_test, l1_values, sample_weight, test_sample_weight
