@@ -61,7 +61,8 @@ def add_thread_args(parser, blas_default=None):
         "--blas-threads",
         type=int,
         default=blas_default,
-        help="limit NumPy/SciPy BLAS and OpenMP threads (threadpoolctl) in this process; "
+        help="limit NumPy/SciPy BLAS and OpenMP threads (threadpoolctl) in this process and "
+        "in the processes it starts; "
         f"0: the libraries' own choice; default: {default}. On a busy 2-core machine, "
         "multi-threaded OpenBLAS makes small matrix products (predict) jitter from ~50 µs to "
         "~8 ms; 1 is steadier.",
@@ -346,15 +347,18 @@ def median(values):
     return statistics.median(values) if values else None
 
 
-def warm_up():
-    """Pay the once-per-process costs (TensorFlow runtime start, Keras' first model build, first
-    ``model.fit``/``predict``, lazy imports) before anything is timed, so that they are not
-    charged to whichever estimator happens to run first."""
+def warm_up(keras_model=False):
+    """Pay the once-per-process costs (TensorFlow runtime start, lazy imports) before anything is
+    timed, so that they are not charged to whichever estimator happens to run first; with
+    ``keras_model``, also Keras' first model build and ``model.fit``/``predict``, for the Keras
+    peers. (Until 2026-12-06 every script fitted that plain Keras model: it slowed the package's
+    later fits in the process by 2-4%, which its users, who fit no such model, do not pay.)"""
     X, y = make_xy(n_samples=60, n_features=4, n_classes=3)
     L1L2Classifier(hidden_layer_sizes=(4,), epochs=1).fit(X, y).predict(X)
-    model = _sequential(4, 3, "sparse_categorical_crossentropy")
-    model.fit(X, y, epochs=1, verbose=0)
-    model.predict(X, verbose=0)
+    if keras_model:
+        model = _sequential(4, 3, "sparse_categorical_crossentropy")
+        model.fit(X, y, epochs=1, verbose=0)
+        model.predict(X, verbose=0)
     MLPClassifier(hidden_layer_sizes=(4,), max_iter=1).fit(X, y).predict(X)
 
 

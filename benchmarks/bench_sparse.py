@@ -78,7 +78,10 @@ print(json.dumps({
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="20,000 rows × 5,000 features")
+    parser.add_argument(
+        "--quick", action="store_true",
+        help="20,000 rows × 5,000 features at density 0.005 (25 nonzeros a row, as the default)",
+    )
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--features", type=int, default=50_000)
     parser.add_argument("--density", type=float, default=0.0005)

@@ -122,7 +122,8 @@ def main():
         b = _common.median([r[key] for r in theirs])
         rows.append([key, _common.fmt_seconds(a), _common.fmt_seconds(b), f"{a / b:.2f}×"])
     _common.emit(_common.markdown_table(
-        ["work", "package (1 intra-op thread)", "TensorFlow's defaults", "ratio"], rows
+        ["work", "package (1 intra-op thread)", "TensorFlow's defaults", "package / defaults"],
+        rows
     ))
     # Per search, NaN (a failed candidate) equals NaN here: both settings failed it.
     same = all(
