@@ -7,6 +7,7 @@ import struct
 import subprocess
 import sys
 import warnings
+from pathlib import Path
 
 import matplotlib
 import matplotlib.figure
@@ -158,6 +159,43 @@ def test_a_few_classes_get_numbers_in_their_cells(fitted_multiclass, multiclass_
     y = np.array(["ant", "bee", "cat"])[y]
     assert plots.plot_confusion_matrix(fitted_multiclass, X, y).text_.shape == (3, 3)
     assert plots.plot_confusion_matrix(fitted_multiclass, X, y, include_values=False).text_ is None
+
+
+LONG_LABELS = np.array([
+    "a very long category name number one for the confusion matrix test",
+    "another extremely long category label that goes on and on and on",
+    "short",
+])
+
+
+def test_long_labels_head_the_columns_by_number(fitted_multiclass, multiclass_data, tmp_path):
+    """Two labels of 66 characters had squeezed save_plots' matrix to nothing (matplotlib:
+    "constrained_layout not applied because axes sizes collapsed to zero") and written the
+    column labels across each other."""
+    X, y = multiclass_data
+    model = clone(fitted_multiclass).fit(X, LONG_LABELS[y])
+    display = plots.plot_confusion_matrix(model, X, LONG_LABELS[y])
+    ax = display.ax_
+    assert [tick.get_text() for tick in ax.get_xticklabels()] == ["[0]", "[1]", "[2]"]
+    assert [tick.get_text() for tick in ax.get_yticklabels()] == [
+        "[0] a very long category name number one fo\u2026",  # 40 characters of each label
+        "[1] another extremely long category label t\u2026",
+        "[2] short",
+    ]
+    assert ax.get_xlabel() == "Predicted label (numbered as the rows)"
+    assert all(tick.get_rotation() == 0 for tick in ax.get_xticklabels())
+    # Names given are drawn as given.
+    given = plots.plot_confusion_matrix(model, X, LONG_LABELS[y], display_labels=LONG_LABELS)
+    assert [tick.get_text() for tick in given.ax_.get_xticklabels()] == list(LONG_LABELS)
+    plt.close("all")
+    path = plots.regularization_path(model, X, LONG_LABELS[y], X, LONG_LABELS[y], [0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the collapse was a UserWarning
+        files = plots.save_plots(model, X, LONG_LABELS[y], X, LONG_LABELS[y], tmp_path,
+                                 path=path)
+    width, height = png_size(Path(files["confusion_matrix"]))
+    # Widened by the row labels' room: 4.8 + 1 inches wide for 3 short labels.
+    assert height == 480 and width > 580 + 200
 
 
 def test_loss_curve_draws_loss_curve_(fitted_binary):

@@ -202,6 +202,12 @@ def _check_one_target(y, regression, function):
 # The largest side of save_plots' confusion matrix, in inches (2,400 pixels at the default dpi).
 MAX_FIGURE_INCHES = 24
 
+# Where a class's label is longer than this, a confusion matrix heads its columns by number and
+# its rows by number and label, the label cut to LONGEST_ROW_LABEL characters: two labels of 66
+# characters had squeezed save_plots' matrix to nothing (matplotlib's "axes sizes collapsed").
+LONGEST_TICK_LABEL = 20
+LONGEST_ROW_LABEL = 40
+
 # Above this many classes, a confusion matrix's cells get no numbers unless asked for: they are
 # unreadable there, and drawing one text per cell took most of the time (250 classes: 62,500).
 MAX_ANNOTATED_CLASSES = 30
@@ -240,7 +246,9 @@ def plot_confusion_matrix(
         for at most 30 classes.
     display_labels : array-like of shape (n_labels,), default=None
         The names of the rows and columns, one per label of ``y`` and ``estimator.classes_``
-        in sorted order; None: the labels as written.
+        in sorted order; None: the labels as written, or, where one is longer than 20
+        characters, the columns numbered ``[0]``, ``[1]``, ... and each row ``[i]`` and its
+        label (cut to 40 characters, ending in "…").
     values_format : str, default=None
         Format of the cells' values, e.g. ``".1f"`` for weighted counts; None: scikit-learn's
         (``"d"`` or ``".2g"``, whichever is shorter).
@@ -272,7 +280,13 @@ def plot_confusion_matrix(
     # labels are floats (True, 1 written 1.0), as scikit-learn's display writes y's.
     labels = unique_labels(y, estimator.classes_)
     y_pred = estimator.predict(X)
-    if display_labels is None:
+    numbered = display_labels is None and max(len(str(label)) for label in labels) > (
+        LONGEST_TICK_LABEL
+    )
+    if numbered:
+        display_labels = [_literal(f"[{index}] {_cut(str(label), LONGEST_ROW_LABEL)}")
+                          for index, label in enumerate(labels)]
+    elif display_labels is None:
         display_labels = [_literal(label) for label in labels]
     elif len(display_labels) != len(labels):
         raise ValueError(
@@ -282,7 +296,7 @@ def plot_confusion_matrix(
     if xticks_rotation is None:
         # Long class names overlap when written side by side under the columns.
         longest = max(len(str(label)) for label in display_labels)
-        xticks_rotation = 45 if longest > 6 else "horizontal"
+        xticks_rotation = 45 if longest > 6 and not numbered else "horizontal"
     display = ConfusionMatrixDisplay.from_predictions(
         y,
         y_pred,
@@ -301,6 +315,9 @@ def plot_confusion_matrix(
         text_kw=text_kw,
         ax=ax,
     )
+    if numbered:
+        display.ax_.set_xticks(range(len(labels)), [f"[{index}]" for index in range(len(labels))])
+        display.ax_.set_xlabel("Predicted label (numbered as the rows)")
     accuracy = accuracy_score(y, y_pred, sample_weight=sample_weight)
     display.ax_.set_title(f"Confusion matrix ({len(y)} samples, accuracy {accuracy:.3f})")
     return display
@@ -804,6 +821,11 @@ def _drawn_path(ax):
     return points[:, 0], points[:, 1]
 
 
+def _cut(text, length):
+    """``text`` cut to at most ``length`` characters, the last an ellipsis where it was cut."""
+    return text if len(text) <= length else text[: length - 1] + "\u2026"
+
+
 def _literal(value):
     """``value`` as text that matplotlib draws as written: a name or label between two ``$``
     (``price_$_total_$``) is mathtext to it, drawn as a formula or refused as one after all the
@@ -1012,7 +1034,13 @@ def _figure_sizes(estimator, regression):
         # 250 of them made a 9,400-pixel square that took 7.5 GB (and their cells' numbers
         # 81 s) to draw.
         side = min(max(4.5, 0.6 * len(estimator.classes_) + 3), MAX_FIGURE_INCHES - 1)
-        sizes = {"confusion_matrix": (side + 1, side)}
+        # Wider by what long row labels take beyond an inch (about 0.085 inch a character at
+        # matplotlib's default 10 points), so that the matrix keeps its size beside them.
+        longest = max(len(str(label)) for label in estimator.classes_)
+        if longest > LONGEST_TICK_LABEL:  # "[i] " and the label, cut
+            longest = len(f"[{len(estimator.classes_) - 1}] ") + min(longest, LONGEST_ROW_LABEL)
+        extra = max(0.0, 0.085 * longest - 1)
+        sizes = {"confusion_matrix": (min(side + 1 + extra, MAX_FIGURE_INCHES), side)}
     return {**sizes, "loss_curve": (6.4, 4.2), "regularization_path": (11, 4.2)}
 
 
