@@ -435,6 +435,13 @@ ERROR_CASES = {
     ),
     "--decimal of another mark": (["--decimal", ";"], "argument --decimal: expected '.' or ','"),
     "decimal without csv": (["--decimal", ","], "--decimal is the decimal mark of --csv"),
+    "an encoding Python does not know": (
+        ["--encoding", "klingon"],
+        "argument --encoding: expected a text encoding such as utf-8, cp1252 or latin-1, got "
+        "'klingon'",
+    ),
+    "a codec that is no text encoding": (["--encoding", "base64"], "got 'base64'"),
+    "encoding without csv": (["--encoding", "cp1252"], "--encoding is the text encoding of --csv"),
     "drop without csv": (["--drop", "id"], "--drop names columns of --csv"),
     "--drop of no name": (["--drop", "a,,b"], "argument --drop: expected column names separated"),
     "--drop of a column not there": (
@@ -712,11 +719,12 @@ def test_errors_are_one_line_and_exit_code_2(capsys, tmp_path, args, message):
     # Python's own message had given a byte's position within a block of the file.
     ("a,b,y\n1,2,x\n3,4,z\u00b0\n".encode("cp1252"),
      "as UTF-8 text: byte 0xb0 on line 3 is not UTF-8 (a file saved in another encoding, such "
-     "as Windows-1252); save it as 'CSV UTF-8'"),
+     "as Windows-1252); pass its encoding, such as --encoding cp1252, or save it as 'CSV UTF-8'"),
     # After a byte-order mark: the bad byte's line, not the BOM-less text's (it had named a
     # comma on line 1).
     (b"\xef\xbb\xbfa,b,y\n\xe9,2,x\n", "byte 0xe9 on line 2 is not UTF-8"),
-    ("a,b,y\n1,2,x\n".encode("utf-16"), "is UTF-16 text (Excel's 'Unicode Text'), not UTF-8"),
+    ("a,b,y\n1,2,x\n".encode("utf-16"),
+     "is UTF-16 text (Excel's 'Unicode Text'), not UTF-8: pass --encoding utf-16, or save it"),
     (b"PK\x03\x04\x14\x00\x06\x00\xff\xfe", "is a zip archive (an .xlsx workbook?), not CSV text"),
 ], ids=["windows-1252", "windows-1252 after a BOM", "utf-16", "xlsx"])
 def test_a_file_that_is_not_utf8_says_what_it_is(capsys, tmp_path, data, message):
@@ -724,6 +732,41 @@ def test_a_file_that_is_not_utf8_says_what_it_is(capsys, tmp_path, data, message
     path.write_bytes(data)
     code, _, err = run_cli(capsys, "--csv", str(path), "--target", "y")
     assert code == 2 and message in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("encoding, given", [
+    ("cp1252", "cp1252"), ("cp1252", "Windows-1252"), ("latin-1", "latin-1"),
+    ("utf-16", "utf-16"), ("utf-8-sig", "utf-8"),
+])
+def test_encoding_reads_a_file_saved_in_another_encoding(capsys, tmp_path, encoding, given):
+    """Excel's 'CSV (Comma delimited)' on Windows writes cp1252: such a file had to be saved
+    again as 'CSV UTF-8' before it could be read. An explicit utf-8 drops a byte-order mark as
+    the default does (the first column would be named '\ufeffLänge')."""
+    rng = np.random.default_rng(0)
+    lines = ["Länge,Größe,Klasse"] + [
+        f"{a:.3f},{b:.3f},{'Café' if a > 0 else 'Thé'}" for a, b in rng.normal(size=(30, 2))
+    ]
+    path = tmp_path / "export.csv"
+    path.write_bytes(("\n".join(lines) + "\n").encode(encoding))
+    saved = tmp_path / "model.joblib"
+    code, out, err = run_cli(capsys, "--csv", str(path), "--target", "Klasse", "--encoding",
+                             given, "--epochs", "2", "--hidden", "4", "--save", str(saved))
+    assert code == 0, err
+    assert "(30 rows, 2 feature columns, target 'Klasse' with 2 classes)" in out
+    model = joblib.load(saved)
+    assert list(model.feature_names_in_) == ["Länge", "Größe"]
+    assert set(model.classes_) == {"Café", "Thé"}
+
+
+def test_a_wrong_encoding_names_the_line_of_the_first_byte_it_cannot_read(capsys, tmp_path):
+    path = tmp_path / "data.csv"
+    # UTF-16 (2 bytes a character): a lone low surrogate on line 3.
+    path.write_bytes("a,b,y\n1,2,x\n3,4,".encode("utf-16-le") + b"\x00\xdc" + "\n".encode(
+        "utf-16-le"))
+    code, _, err = run_cli(capsys, "--csv", str(path), "--target", "y", "--encoding", "utf-16-le")
+    assert code == 2 and err.count("\n") == 1
+    assert ("cannot read --csv" in err and "as utf-16-le text: byte 0x00 on line 3 is not "
+            "utf-16-le (is --encoding the file's?)" in err), err
 
 
 def test_argparse_errors_exit_2_without_traceback(capsys):

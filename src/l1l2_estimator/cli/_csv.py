@@ -21,7 +21,7 @@ from .._memory import available_memory, in_words
 from ._settings import UsageError, printable, quoted
 
 
-def read_csv(path, target, numeric_target=False, sep=",", drop=(), decimal="."):
+def read_csv(path, target, numeric_target=False, sep=",", drop=(), decimal=".", encoding=None):
     """Read a CSV file with a header row into ``(X, y, description)`` with ``pandas.read_csv``.
 
     ``X`` is a DataFrame of the numeric feature columns, named by the header (so that a pipeline
@@ -30,7 +30,8 @@ def read_csv(path, target, numeric_target=False, sep=",", drop=(), decimal="."):
     after ``9``, else strings). Every problem is a UsageError naming the column and the line.
 
     The columns named in ``drop`` are left out of the features; ``decimal`` is the numbers'
-    decimal mark ("." or ",").
+    decimal mark ("." or ","); ``encoding`` the file's text encoding (None: UTF-8, with or
+    without a byte-order mark).
 
     ``~`` in ``path`` is the home folder, and a ``.gz``, ``.bz2`` or ``.xz`` file is decompressed.
     The file is read once: pandas parses that text, and the messages quote it.
@@ -40,7 +41,7 @@ def read_csv(path, target, numeric_target=False, sep=",", drop=(), decimal="."):
     # large file, raised its _csv.Error. Set for the reading, then restored.
     previous_limit = csv.field_size_limit(_FIELD_SIZE_LIMIT)
     try:
-        return _read_csv(path, target, numeric_target, sep, drop, decimal)
+        return _read_csv(path, target, numeric_target, sep, drop, decimal, encoding)
     finally:
         csv.field_size_limit(previous_limit)
 
@@ -49,10 +50,10 @@ def read_csv(path, target, numeric_target=False, sep=",", drop=(), decimal="."):
 _FIELD_SIZE_LIMIT = 2**31 - 1
 
 
-def _read_csv(path, target, numeric_target, sep, drop, decimal):
+def _read_csv(path, target, numeric_target, sep, drop, decimal, encoding):
     import pandas as pd
 
-    text = _read_text(path)
+    text = _read_text(path, encoding)
     _refuse_separator_line(path, text, sep)
     records = _Records(text, sep)
     try:
@@ -184,15 +185,15 @@ def _read_csv(path, target, numeric_target, sep, drop, decimal):
 _DECOMPRESSORS = {".gz": "gzip", ".bz2": "bz2", ".xz": "lzma"}
 
 
-def _read_text(path):
+def _read_text(path, encoding=None):
     """The text of the file ``path`` (``~`` expanded, decompressed by extension; ``-`` for
     standard input), or a UsageError.
 
-    Read as bytes and decoded as UTF-8 in the same pass, a byte-order mark (which spreadsheet
-    programs often write before the header) dropped: so that the first byte that is not UTF-8
-    is named by its line, and a file that is UTF-16 text or a zip archive (an .xlsx workbook)
-    by what it is. The line ends are kept as written, as both pandas and the csv module
-    expect."""
+    Read as bytes and decoded in the same pass, as ``encoding`` (a codec's canonical name) or, if
+    None, as UTF-8 with a byte-order mark (which spreadsheet programs often write before the
+    header) dropped: so that the first byte that is not of the encoding is named by its line,
+    a zip archive (an .xlsx workbook) by what it is, and, reading UTF-8, UTF-16 text too. The
+    line ends are kept as written, as both pandas and the csv module expect."""
     module = _DECOMPRESSORS.get(os.path.splitext(path)[1].lower())
     decompressor = None if module is None else importlib.import_module(module)
     # EOFError: a truncated compressed file; LZMAError: an .xz file that is not one; zlib's
@@ -205,14 +206,18 @@ def _read_text(path):
     # when read that far, before it fills the memory.
     available = available_memory()
     limit = None if available is None else available // 4
-    decoder = codecs.getincrementaldecoder("utf-8")()
+    if encoding == "utf-8":  # given as the default is: its byte-order mark dropped too
+        encoding = None
+    decoder = codecs.getincrementaldecoder(encoding or "utf-8")()
+    name = "UTF-8" if encoding is None else encoding
     chunks, size, lines = [], 0, 0
     try:
         with _opened(path, decompressor) as file:
             while data := file.read(1 << 24):
                 if not size:
-                    _refuse_other_formats(path, data)
-                    data = data.removeprefix(codecs.BOM_UTF8)
+                    _refuse_other_formats(path, data, encoding)
+                    if encoding is None:
+                        data = data.removeprefix(codecs.BOM_UTF8)
                 size += len(data)
                 if limit is not None and size > limit:
                     raise UsageError(
@@ -224,20 +229,25 @@ def _read_text(path):
                     chunks.append(decoder.decode(data))
                 except UnicodeDecodeError as error:
                     # The decoder's input: the bytes it held back (part of a character) and
-                    # this block.
-                    line = lines + error.object[: error.start].count(b"\n") + 1
+                    # this block; what precedes the bad byte decodes (in UTF-16 too, whose
+                    # line ends are two bytes).
+                    before = error.object[: error.start].decode(encoding or "utf-8", "replace")
+                    line = lines + before.count("\n") + 1
                     raise UsageError(
-                        f"cannot read --csv {path!r} as UTF-8 text: byte "
-                        f"0x{error.object[error.start]:02x} on line {line} is not UTF-8 (a file "
-                        f"saved in another encoding, such as Windows-1252); {_SAVE_AS_UTF8}"
+                        f"cannot read --csv {path!r} as {name} text: byte "
+                        f"0x{error.object[error.start]:02x} on line {line} is not {name} "
+                        + (f"(a file saved in another encoding, such as Windows-1252); "
+                           f"{_SAVE_AS_UTF8}" if encoding is None else
+                           "(is --encoding the file's?)")
                     ) from None
                 lines += chunks[-1].count("\n")
             try:
                 chunks.append(decoder.decode(b"", final=True))
             except UnicodeDecodeError:
                 raise UsageError(
-                    f"cannot read --csv {path!r} as UTF-8 text: it ends inside a character "
-                    f"(a file saved in another encoding?); {_SAVE_AS_UTF8}"
+                    f"cannot read --csv {path!r} as {name} text: it ends inside a character "
+                    + ("(a file saved in another encoding?); " + _SAVE_AS_UTF8
+                       if encoding is None else "(is --encoding the file's?)")
                 ) from None
             return "".join(chunks)
     except FileNotFoundError:
@@ -247,19 +257,25 @@ def _read_text(path):
         raise UsageError(f"cannot read --csv {path!r}: {reason}") from None
 
 
-_SAVE_AS_UTF8 = "save it as 'CSV UTF-8' (Excel: File > Save As > CSV UTF-8)"
+_SAVE_AS_UTF8 = (
+    "pass its encoding, such as --encoding cp1252, or save it as 'CSV UTF-8' (Excel: File > "
+    "Save As > CSV UTF-8)"
+)
 
 
-def _refuse_other_formats(path, data):
-    """UsageError where the first bytes of ``path``, ``data``, say that it is no UTF-8 text:
-    UTF-16 text (Excel's 'Unicode Text'), or a zip archive (an .xlsx workbook)."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+def _refuse_other_formats(path, data, encoding=None):
+    """UsageError where the first bytes of ``path``, ``data``, say that it is no text of
+    ``encoding`` (None: UTF-8): UTF-16 text (Excel's 'Unicode Text'), or a zip archive (an .xlsx
+    workbook)."""
+    if encoding is None and data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise UsageError(
-            f"--csv {path!r} is UTF-16 text (Excel's 'Unicode Text'), not UTF-8: {_SAVE_AS_UTF8}"
+            f"--csv {path!r} is UTF-16 text (Excel's 'Unicode Text'), not UTF-8: pass "
+            "--encoding utf-16, or save it as 'CSV UTF-8' (Excel: File > Save As > CSV UTF-8)"
         )
     if data.startswith(b"PK\x03\x04"):
         raise UsageError(
-            f"--csv {path!r} is a zip archive (an .xlsx workbook?), not CSV text: {_SAVE_AS_UTF8}"
+            f"--csv {path!r} is a zip archive (an .xlsx workbook?), not CSV text: save it as "
+            "'CSV UTF-8' (Excel: File > Save As > CSV UTF-8)"
         )
 
 

@@ -13,7 +13,7 @@ def load_data(args):
             raise UsageError("--target names a column of --csv; give --csv PATH as well")
         for flag, what in (
             ("sep", "is the separator of"), ("drop", "names columns of"),
-            ("decimal", "is the decimal mark of"),
+            ("decimal", "is the decimal mark of"), ("encoding", "is the text encoding of"),
         ):
             if getattr(args, flag) is not None:
                 raise UsageError(f"--{flag} {what} --csv; give --csv PATH as well")
@@ -42,6 +42,7 @@ def load_data(args):
         sep="," if args.sep is None else args.sep,
         drop=args.drop or (),
         decimal="." if args.decimal is None else args.decimal,
+        encoding=args.encoding,
     )
 
 

@@ -98,6 +98,13 @@ def build_parser():
         "European settings, with --sep ';')",
     )
     data.add_argument(
+        "--encoding",
+        type=_encoding,
+        metavar="NAME",
+        help="the text encoding of --csv (default UTF-8, a byte-order mark allowed; such as "
+        "cp1252 for Excel's 'CSV (Comma delimited)' on Windows, latin-1, utf-16)",
+    )
+    data.add_argument(
         "--task",
         choices=("classification", "regression"),
         default="classification",
@@ -329,6 +336,22 @@ def _decimal(text):
     if text not in (".", ","):
         raise argparse.ArgumentTypeError(f"expected '.' or ',', got {quoted(text)}")
     return text
+
+
+def _encoding(text):
+    """A text encoding Python knows, by its canonical name (``cp1252`` for ``windows-1252``)."""
+    import codecs
+
+    try:
+        name = codecs.lookup(text).name
+        # A codec of bytes to bytes (base64, zlib) or of text to text (rot13) is no encoding.
+        if not isinstance(codecs.decode(b"", name), str):
+            raise LookupError(text)
+    except (LookupError, TypeError, ValueError):
+        raise argparse.ArgumentTypeError(
+            f"expected a text encoding such as utf-8, cp1252 or latin-1, got {quoted(text)}"
+        ) from None
+    return name
 
 
 def _grid_text(values):
