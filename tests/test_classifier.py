@@ -1357,6 +1357,30 @@ def test_class_weight_equals_the_same_sample_weight(binary_data):
     np.testing.assert_allclose(both.predict_proba(X), doubled.predict_proba(X), rtol=1e-6)
 
 
+def test_balanced_class_weight_counts_the_classes_by_their_sample_weight(binary_data):
+    """As LogisticRegression's: 'balanced' makes each class's rows weigh as much in all. Counted
+    by rows, weights of 10 on every row of class 1 had left it ten times class 0's weight (its
+    probabilities moved by up to 0.6); rows of weight 0 had counted too."""
+    X, y = binary_data
+    balanced = L1L2Classifier(**FAST, class_weight="balanced")
+    plain = clone(balanced).fit(X, y).predict_proba(X)
+    # A constant weight per class is what balancing takes away.
+    per_class = clone(balanced).fit(X, y, sample_weight=np.where(y == 1, 10.0, 1.0))
+    np.testing.assert_allclose(per_class.predict_proba(X), plain, rtol=1e-6, atol=1e-7)
+    # Rows of weight 0 count for nothing: as if they were not there.
+    extra = np.flatnonzero(y == 0)[:50]
+    padded = clone(balanced).fit(
+        np.vstack([X, X[extra]]), np.concatenate([y, y[extra]]),
+        sample_weight=np.concatenate([np.ones(len(y)), np.zeros(len(extra))]),
+    )
+    np.testing.assert_allclose(padded.predict_proba(X), plain, rtol=1e-6, atol=1e-7)
+    # The weights a balanced fit trains with: each class's total equal.
+    weights = np.random.default_rng(0).uniform(0.1, 3.0, len(y))
+    trained = balanced._training_weights(X, y, weights, np.array([0, 1]))
+    totals = [trained[y == label].sum() for label in (0, 1)]
+    np.testing.assert_allclose(totals[0], totals[1], rtol=1e-12)
+
+
 def test_binary_probabilities_keep_float64_precision_in_both_columns(binary_data):
     """The negative class's probability was 1 - expit(z): exactly 0 from a logit of about 37 on,
     so predict_log_proba gave -inf there (with NumPy's divide-by-zero warning, an exception

@@ -14,7 +14,7 @@ import scipy.sparse
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
-from l1l2_estimator import L1L2Classifier, L1L2ClassifierCV, L1L2Regressor
+from l1l2_estimator import L1L2Classifier, L1L2ClassifierCV, L1L2Regressor, L1L2RegressorCV
 from l1l2_estimator._inference import forward
 
 from .conftest import FAST
@@ -646,6 +646,39 @@ def test_an_optimizer_state_that_overflowed_is_divergence_too():
                               error_score="raise")
     with pytest.raises(ValueError, match="diverged"):
         search.fit(X * 1e20, y)
+
+
+@pytest.mark.parametrize("estimator_class", [L1L2Classifier, L1L2Regressor])
+def test_finite_weights_whose_loss_overflows_after_the_last_step_are_divergence_too(
+    estimator_class,
+):
+    """learning_rate=1e30 for one epoch of one batch: the epoch's loss, taken before the step,
+    was finite, and so were the weights after it (about 1e30); the fit published them, with
+    predictions of 1e61, where a second epoch reported the divergence, and every later
+    partial_fit then diverged. A set_params(learning_rate=1e30).partial_fit on a fitted
+    estimator replaced its network so."""
+    X = np.random.RandomState(0).normal(size=(60, 4))
+    y = (X[:, 0] > 0).astype(int) if estimator_class is L1L2Classifier else 2 * X[:, 0]
+    blown = dict(hidden_layer_sizes=(8,), epochs=1, random_state=0, learning_rate=1e30)
+    with pytest.raises(ValueError, match="training diverged at epoch 1: .*lower learning_rate"):
+        estimator_class(**blown).fit(X, y)
+    fitted = estimator_class(hidden_layer_sizes=(8,), epochs=3, random_state=0).fit(X, y)
+    before = fitted.predict(X)
+    with pytest.raises(ValueError, match="training diverged at epoch 4"):
+        fitted.set_params(learning_rate=1e30).partial_fit(X, y)
+    np.testing.assert_array_equal(fitted.predict(X), before)
+    assert fitted.n_iter_ == 3
+    # Weights that grow large while the loss stays within float32 still train (1e6 a step).
+    large = estimator_class(**{**blown, "learning_rate": 1e6}).fit(X, y)
+    assert max(np.abs(kernel).max() for kernel in large.coefs_) > 1e5
+    # A search's members are checked as the single fits are: each diverges, as each fit of
+    # GridSearchCV does.
+    search = (L1L2ClassifierCV if estimator_class is L1L2Classifier else L1L2RegressorCV)(
+        (8,), l1s=[0], l2s=[0, 1e-3], cv=3, epochs=1, random_state=0, learning_rate=1e30,
+        refit=False,
+    )
+    with pytest.raises(ValueError, match="All the 6 member fits failed.*6 diverged"):
+        search.fit(X, y)
 
 
 def test_a_target_whose_squares_sum_beyond_float32_is_named_not_the_learning_rate():

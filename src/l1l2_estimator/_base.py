@@ -22,7 +22,7 @@ import scipy.sparse as sp
 from sklearn import get_config
 from sklearn.base import BaseEstimator, clone
 from sklearn.model_selection import train_test_split
-from sklearn.utils import check_random_state, compute_class_weight, compute_sample_weight
+from sklearn.utils import check_random_state, compute_class_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -30,7 +30,7 @@ from ._compat import check_sample_weight, fit_context, validate_params
 from ._ensemble import check_elementwise, train_ensemble
 from ._fitted import changes, publish, stand_in
 from ._graph import PROXIMAL_OPTIMIZERS
-from ._inference import forward
+from ._inference import LOSS_CHECKED_ROWS, forward, training_loss_overflows
 from ._inputs import float32_weights, is_sparse, to_largest_1, unit_mean, weight_sources
 from ._memory import check_training_memory
 from ._network import build_network
@@ -53,7 +53,7 @@ from ._stopping import (
     warn_not_converged,
 )
 from ._trainer_cache import NetworkSpec
-from ._training import all_finite, train
+from ._training import train
 
 
 # Keras' Model.fit arguments that scikeras forwards from fit, and that are params here.
@@ -665,12 +665,13 @@ class L1L2Network(RoutedParams):
                 loss=loss,
                 proximal=bool(self.proximal_l1),
             )
+            encoded = self._encode_targets(fold_targets, y)
             result = train_ensemble(
                 spec,
                 state["optimizer_config"],
                 state["weights"],
                 X,
-                self._encode_targets(fold_targets, y),
+                encoded,
                 [streams[index][:2] for index in group],
                 penalties=penalties,
                 epochs=self.epochs,
@@ -683,6 +684,9 @@ class L1L2Network(RoutedParams):
             )
             converged[group] = result.converged.reshape(len(group), len(penalties))
             for stream, fold in enumerate(group):
+                # As the single fit on the fold checks its weights: on its first rows.
+                rows = streams[fold][0][:LOSS_CHECKED_ROWS]
+                X_rows, y_rows = X[rows], encoded[rows]
                 for pair in range(len(penalties)):
                     member = stream * len(penalties) + pair
                     members[fold][pair] = {
@@ -693,8 +697,9 @@ class L1L2Network(RoutedParams):
                         "n_features_in": X.shape[1],
                         "feature_names_in": getattr(self, "feature_names_in_", None),
                     }
-                    diverged[fold][pair] = (
-                        bool(result.diverged[member]) or not all_finite(result.weights[member])
+                    diverged[fold][pair] = bool(result.diverged[member]) or (
+                        training_loss_overflows(result.weights[member], X_rows, y_rows,
+                                                spec.activation, spec.output)
                     )
         return members, diverged, converged
 
@@ -1047,7 +1052,7 @@ class L1L2Network(RoutedParams):
             per_class = compute_class_weight(class_weight, classes=targets, y=y)
             factors = per_class[np.searchsorted(targets, y)]
         else:
-            factors = compute_sample_weight(class_weight, y)
+            factors = _balanced_factors(y, sample_weight)
         if relative:
             # (Weights of 1e-200 under class weights of 1e-200 had multiplied to 0, "no row has
             # any weight"; 1e300 under 1e300 to inf, a divergence.)
@@ -1161,3 +1166,26 @@ class L1L2Network(RoutedParams):
         """Fraction of exactly-zero kernel weights in each Dense layer, first layer first."""
         check_is_fitted(self)
         return [float(np.mean(kernel == 0.0)) for kernel in self.coefs_]
+
+
+def _balanced_factors(y, sample_weight):
+    """Each row's ``class_weight="balanced"`` factor, the classes counted by their rows'
+    ``sample_weight``, as ``LogisticRegression`` counts them (``compute_class_weight`` with
+    ``sample_weight``): a class's rows weigh as much in all as any other's. Rows of weight 0
+    count for nothing (and get 0: they are dropped). For a multilabel indicator, the product
+    of each label's factors. Counted by rows instead, weights of 10 on every row of one class
+    had left that class ten times the other's weight in all."""
+    factors = np.zeros(len(sample_weight))
+    kept = sample_weight > 0
+    if not kept.any():
+        return factors  # refused afterwards: no row has any weight
+    y = y.toarray() if sp.issparse(y) else np.asarray(y)
+    weights = sample_weight[kept]
+    product = np.ones(len(weights))
+    for column in (y[kept].T if y.ndim == 2 else [y[kept]]):
+        classes, index = np.unique(column, return_inverse=True)
+        product *= compute_class_weight(
+            "balanced", classes=classes, y=column, sample_weight=weights
+        )[index]
+    factors[kept] = product
+    return factors

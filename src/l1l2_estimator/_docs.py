@@ -78,7 +78,10 @@ proximal_l1 : bool, default=False
     ``feature_importances_``).""",
     "class_weight": """\
 class_weight : dict, "balanced" or None, default=None
-    Weights associated with classes, multiplied into ``sample_weight``.""",
+    Weights associated with classes, multiplied into ``sample_weight``. ``"balanced"`` weights
+    each class by the inverse of its total ``sample_weight`` (its row count without
+    ``sample_weight``), as ``LogisticRegression`` does, so that every class weighs as much in
+    all.""",
     "warm_start": """\
 warm_start : bool, default=False
     When True, ``fit`` continues training the current network instead of building a new one.""",

@@ -40,6 +40,57 @@ OUTPUT_FUNCTIONS = {
 }
 
 
+# float32's largest number: values beyond it are infinite in the float32 network that trains.
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+# Weights up to this magnitude are not checked further by ``training_loss_overflows``: the
+# check costs a forward pass, and training at a sensible learning rate stays far below it (Adam
+# moves a weight by about the learning rate a step).
+_UNREMARKABLE_WEIGHT = 1e4
+
+# The training rows that ``training_loss_overflows`` passes forward.
+LOSS_CHECKED_ROWS = 1000
+
+
+def training_loss_overflows(weights, X, y, activation, output_activation):
+    """Whether the network of ``weights`` (kernel, bias, kernel, bias, ...) holds a non-finite
+    value, or, where a weight exceeds 1e4 in magnitude, whether its float32 training loss on
+    the first 1,000 rows of its training data ``X`` (targets ``y`` as trained on) is beyond
+    float32: a layer's values, the output's logits, a squared error, or a Poisson rate overflow
+    there.
+
+    A fit's last step can take finite weights to about 1e30 behind a finite epoch loss (which
+    is the loss before each step): learning_rate=1e30 for one epoch had published them, with
+    predictions of 1e61, where a second epoch would have reported the divergence. Passed the
+    same rows, a single fit and its member of a cross-validated ensemble agree."""
+    largest = max(float(np.max(np.abs(w))) if np.size(w) else 0.0 for w in weights)
+    if not np.isfinite(largest):
+        return True
+    if largest <= _UNREMARKABLE_WEIGHT:
+        return False
+    if sparse.issparse(X):
+        values = sparse.csr_matrix(X)[:LOSS_CHECKED_ROWS].astype(np.float64)
+    else:
+        values = np.asarray(X[:LOSS_CHECKED_ROWS], dtype=np.float64)
+    kernels, biases = weights[::2], weights[1::2]
+    hidden = ACTIVATION_FUNCTIONS[activation]
+    with np.errstate(all="ignore"):  # an overflow is the answer, not a warning
+        for kernel, bias in zip(kernels[:-1], biases[:-1]):
+            values = values @ np.asarray(kernel, np.float64) + bias
+            if not np.abs(values).max(initial=0) <= _FLOAT32_MAX:
+                return True
+            values = hidden(values)
+        logits = values @ np.asarray(kernels[-1], np.float64) + biases[-1]
+        if output_activation == "linear":  # the squared error
+            targets = np.asarray(y, np.float64).reshape(len(y), -1)[:LOSS_CHECKED_ROWS]
+            worst = np.square(logits - targets).max(initial=0)
+        elif output_activation == "exponential":  # the Poisson rate exp(z)
+            worst = np.exp(logits.max(initial=-np.inf))
+        else:  # logits of a sigmoid or softmax
+            worst = np.abs(logits).max(initial=0)
+    return not worst <= _FLOAT32_MAX
+
+
 def forward(X, coefs, intercepts, activation, output_activation):
     """The network's output, of shape (n_samples, n_outputs), for a fitted Dense stack.
 

@@ -16,6 +16,7 @@ from keras.callbacks import CallbackList
 
 from ._compat import detach_model, require_usable_tensorflow
 from ._graph import compile_functions, patience_input, tol_input
+from ._inference import training_loss_overflows
 from ._params import new_optimizer
 from ._stopping import FRESH_RULE
 from ._trainer_cache import Trainer, trainer_key, trainers
@@ -134,8 +135,12 @@ def train(
         # setting that divides by zero): no later epoch would report it. So may the optimizer's
         # state: gradients beyond 1.84e19 overflow Adam's running squares in float32 behind
         # finite weights, and the next step, of this fit or a later one, makes them NaN.
-        result.diverged = result.diverged or not (
-            all_finite(result.weights) and all_finite(result.optimizer_state)
+        # And the last step may take finite weights so far (learning_rate=1e30) that the loss
+        # at them overflows float32, which no later epoch reports either.
+        result.diverged = (
+            result.diverged
+            or not all_finite(result.optimizer_state)
+            or training_loss_overflows(result.weights, X, y, spec.activation, spec.output)
         )
         return result
     except tf.errors.ResourceExhaustedError as error:
