@@ -1,5 +1,6 @@
 """The command line, ``python -m l1l2_estimator``: the report it prints and how it fails."""
 
+import codecs
 import os
 import subprocess
 import sys
@@ -441,6 +442,7 @@ ERROR_CASES = {
         "'klingon'",
     ),
     "a codec that is no text encoding": (["--encoding", "base64"], "got 'base64'"),
+    "a codec of domain names": (["--encoding", "punycode"], "got 'punycode'"),
     "encoding without csv": (["--encoding", "cp1252"], "--encoding is the text encoding of --csv"),
     "drop without csv": (["--drop", "id"], "--drop names columns of --csv"),
     "--drop of no name": (["--drop", "a,,b"], "argument --drop: expected column names separated"),
@@ -767,6 +769,25 @@ def test_a_wrong_encoding_names_the_line_of_the_first_byte_it_cannot_read(capsys
     assert code == 2 and err.count("\n") == 1
     assert ("cannot read --csv" in err and "as utf-16-le text: byte 0x00 on line 3 is not "
             "utf-16-le (is --encoding the file's?)" in err), err
+
+
+@pytest.mark.parametrize("order", ["le", "be"])
+def test_a_wrong_byte_past_the_first_block_is_named_by_its_line_in_either_byte_order(
+    capsys, tmp_path, order
+):
+    """The file is decoded in blocks of 16 MiB: the line of a bad byte in a later block of a
+    big-endian UTF-16 file was counted as little-endian (its block has no byte-order mark), and
+    came out 1,398,102 for 1,500,002."""
+    rows = "".join(f"{i % 7},{i % 5},{'x' if i % 2 else 'z'}\n" for i in range(1_500_000))
+    bad = b"\x00\xdc" if order == "le" else b"\xdc\x00"  # a lone low surrogate
+    encoding = f"utf-16-{order}"
+    bom = codecs.BOM_UTF16_LE if order == "le" else codecs.BOM_UTF16_BE
+    path = tmp_path / "big.csv"
+    path.write_bytes(bom + ("a,b,y\n" + rows + "3,4,").encode(encoding) + bad
+                     + "\n".encode(encoding))
+    assert path.stat().st_size > 1 << 24
+    code, _, err = run_cli(capsys, "--csv", str(path), "--target", "y", "--encoding", "utf-16")
+    assert code == 2 and "on line 1500002 is not utf-16 (is --encoding the file's?)" in err, err
 
 
 def test_argparse_errors_exit_2_without_traceback(capsys):

@@ -14,7 +14,13 @@ import scipy.sparse
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
-from l1l2_estimator import L1L2Classifier, L1L2ClassifierCV, L1L2Regressor, L1L2RegressorCV
+from l1l2_estimator import (
+    L1L2Classifier,
+    L1L2ClassifierCV,
+    L1L2Regressor,
+    L1L2RegressorCV,
+    _inference,
+)
 from l1l2_estimator._inference import forward
 
 from .conftest import FAST
@@ -679,6 +685,24 @@ def test_finite_weights_whose_loss_overflows_after_the_last_step_are_divergence_
     )
     with pytest.raises(ValueError, match="All the 6 member fits failed.*6 diverged"):
         search.fit(X, y)
+
+
+@pytest.mark.parametrize("activation, kernel, overflows", [
+    ("tanh", 2e4, False),  # float32's inf, and tanh(inf) = 1: the loss is finite
+    ("relu", -2e4, False),  # relu(-inf) = 0
+    ("relu", 2e4, True),  # relu(inf) = inf
+    ("linear", -2e4, True),
+])
+def test_an_activation_that_saturates_a_float32_overflow_is_no_divergence(activation, kernel,
+                                                                           overflows):
+    """A hidden unit's pre-activation beyond float32's range is infinite in training; tanh,
+    sigmoid, relu of -inf, ... make it finite again, and training goes on: the check had called
+    a fit of a feature near float32's limit (which trained with a finite loss) diverged."""
+    X = np.array([[1e35], [1.0]])
+    weights = [np.array([[kernel]], np.float32), np.zeros(1, np.float32),
+               np.ones((1, 1), np.float32), np.zeros(1, np.float32)]
+    assert _inference.training_loss_overflows(weights, X, np.array([1.0, 0.0]), activation,
+                                              "sigmoid") is overflows
 
 
 def test_a_target_whose_squares_sum_beyond_float32_is_named_not_the_learning_rate():

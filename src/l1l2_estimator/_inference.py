@@ -77,9 +77,13 @@ def training_loss_overflows(weights, X, y, activation, output_activation):
     with np.errstate(all="ignore"):  # an overflow is the answer, not a warning
         for kernel, bias in zip(kernels[:-1], biases[:-1]):
             values = values @ np.asarray(kernel, np.float64) + bias
-            if not np.abs(values).max(initial=0) <= _FLOAT32_MAX:
-                return True
+            # As float32 holds them: beyond its range, infinite. An activation may take that
+            # back to a finite value (tanh to 1, relu of -inf to 0), and float32 training then
+            # goes on; an infinite or NaN activation is the overflow.
+            values[np.abs(values) > _FLOAT32_MAX] *= np.inf
             values = hidden(values)
+            if not np.isfinite(values).all():
+                return True
         logits = values @ np.asarray(kernels[-1], np.float64) + biases[-1]
         if output_activation == "linear":  # the squared error
             targets = np.asarray(y, np.float64).reshape(len(y), -1)[:LOSS_CHECKED_ROWS]

@@ -225,14 +225,17 @@ def _read_text(path, encoding=None):
                         f"quarter of the {in_words(available)} of memory available "
                         "(reading it takes a few copies); use a smaller file"
                     )
+                # (The byte order a UTF-16 or UTF-32 decoder took from the file's first bytes.)
+                _, flag = decoder.getstate()
                 try:
                     chunks.append(decoder.decode(data))
                 except UnicodeDecodeError as error:
                     # The decoder's input: the bytes it held back (part of a character) and
-                    # this block; what precedes the bad byte decodes (in UTF-16 too, whose
-                    # line ends are two bytes).
-                    before = error.object[: error.start].decode(encoding or "utf-8", "replace")
-                    line = lines + before.count("\n") + 1
+                    # this block. What precedes the bad byte decodes, in the decoder's byte
+                    # order (a big-endian UTF-16 file's later blocks have no byte-order mark).
+                    probe = codecs.getincrementaldecoder(encoding or "utf-8")("replace")
+                    probe.setstate((b"", flag))
+                    line = lines + probe.decode(error.object[: error.start]).count("\n") + 1
                     raise UsageError(
                         f"cannot read --csv {path!r} as {name} text: byte "
                         f"0x{error.object[error.start]:02x} on line {line} is not {name} "
@@ -250,6 +253,8 @@ def _read_text(path, encoding=None):
                        if encoding is None else "(is --encoding the file's?)")
                 ) from None
             return "".join(chunks)
+    except UnicodeError as error:  # a codec's own error, without the bytes (punycode)
+        raise UsageError(f"cannot read --csv {path!r} as {name} text: {error}") from None
     except FileNotFoundError:
         raise UsageError(f"cannot read --csv {path!r}: No such file") from None
     except unreadable as error:

@@ -338,14 +338,18 @@ def _decimal(text):
     return text
 
 
+_NOT_TEXT_ENCODINGS = {"idna", "punycode", "unicode-escape", "raw-unicode-escape"}
+
+
 def _encoding(text):
     """A text encoding Python knows, by its canonical name (``cp1252`` for ``windows-1252``)."""
     import codecs
 
     try:
         name = codecs.lookup(text).name
-        # A codec of bytes to bytes (base64, zlib) or of text to text (rot13) is no encoding.
-        if not isinstance(codecs.decode(b"", name), str):
+        # A codec of bytes to bytes (base64, zlib) or of text to text (rot13) is no encoding,
+        # nor one of domain names (idna, punycode) or of Python's escapes.
+        if not isinstance(codecs.decode(b"", name), str) or name in _NOT_TEXT_ENCODINGS:
             raise LookupError(text)
     except (LookupError, TypeError, ValueError):
         raise argparse.ArgumentTypeError(
