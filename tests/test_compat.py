@@ -164,6 +164,27 @@ def test_keras_accumulators_start_at_their_initial_value_and_only_grow(name):
     assert _compat.accumulator_state(adam) == []
 
 
+@pytest.mark.parametrize("name", ["SGD", "Adam"])
+def test_keras_gradient_accumulators_are_zero_whenever_the_step_count_is_a_multiple(name):
+    variable = keras.Variable(np.zeros((2, 3), dtype="float32"))
+    optimizer = getattr(keras.optimizers, name)(gradient_accumulation_steps=3)
+    optimizer.build([variable])
+    accumulators, steps = _compat.gradient_accumulators(optimizer)
+    assert steps == 3 and [a.name for a in accumulators] == [
+        f"{variable.name}_gradient_accumulator"
+    ]
+    assert any(v is accumulators[0] for v in optimizer.variables)
+    count = _compat.step_count(optimizer)
+    for step in range(1, 7):
+        optimizer.apply([np.ones((2, 3), dtype="float32")], [variable])
+        assert int(count.numpy()) == step
+        held = accumulators[0].numpy()
+        np.testing.assert_array_equal(held, np.full((2, 3), step % 3, dtype="float32"))
+    plain = getattr(keras.optimizers, name)()
+    plain.build([variable])
+    assert _compat.gradient_accumulators(plain) == ([], None)
+
+
 def test_keras_nadam_momentum_product_starts_at_1_and_shrinks():
     variable = keras.Variable(np.zeros((2, 3), dtype="float32"))
     nadam = keras.optimizers.Nadam(beta_1=0.9)
