@@ -107,21 +107,25 @@ def read_weights(data, kernel_shapes, optimizer_layout, optimizer_variable_count
                 "divide by the square root of that difference)."
             )
     for variable, dataset, value in zip(layout, optimizer_datasets, optimizer_state):
-        if variable.accumulates is None:
-            continue
-        index, steps = variable.accumulates
-        if optimizer_state[index] % steps == 0 and value.any():
-            raise Refused(
-                f"its optimizer state {dataset.path} ({variable.name}) holds gradients accumulated "
-                f"at a step count of {int(optimizer_state[index])}, a multiple of its "
-                f"gradient_accumulation_steps {steps}, where the optimizer has just applied them "
-                "and set them to zero."
-            )
-    for variable, dataset, value in zip(layout, optimizer_datasets, optimizer_state):
+        if variable.accumulates is not None:
+            _check_accumulated(value, variable.accumulates, optimizer_state,
+                               f"{dataset.path} ({variable.name})")
         if variable.moment_bound is not None:
             _check_moment(value, variable.moment_bound, optimizer_state, dataset.path,
                           optimizer_datasets, layout)
     return weights, optimizer_state
+
+
+def _check_accumulated(value, accumulates, state, where):
+    """Gradient accumulators are zero whenever the step count is a multiple of the accumulation
+    steps: Keras applies them at such a step and sets them to zero."""
+    index, steps = accumulates
+    if state[index] % steps == 0 and value.any():
+        raise Refused(
+            f"its optimizer state {where} holds gradients accumulated at a step count of "
+            f"{int(state[index])}, a multiple of its gradient_accumulation_steps {steps}, where "
+            "the optimizer has just applied them and set them to zero."
+        )
 
 
 # How far a first moment may exceed its bound relatively, for float32 rounding (the bound's own
