@@ -687,6 +687,30 @@ def test_finite_weights_whose_loss_overflows_after_the_last_step_are_divergence_
         search.fit(X, y)
 
 
+def test_continuing_from_weights_whose_loss_overflows_names_them_not_the_learning_rate():
+    """A network whose weights (a file's, say: load takes weights up to float32's largest)
+    already overflow the loss cannot be trained on at any learning rate: the advice had been to
+    lower it."""
+    X = np.random.RandomState(0).normal(size=(60, 4))
+    y = (X[:, 0] > 0).astype(int)
+    fitted = L1L2Classifier(hidden_layer_sizes=(8,), epochs=2, random_state=0).fit(X, y)
+    state = fitted._get_fitted_state()
+    state["weights"] = [w * np.float32(1e20) if w.ndim == 2 else w for w in state["weights"]]
+    fitted._set_fitted_state(**state)
+    before = fitted.predict_proba(X)
+    for call in (lambda: fitted.partial_fit(X, y),
+                 lambda: fitted.set_params(warm_start=True).fit(X, y)):
+        with pytest.raises(ValueError, match=r"training diverged at epoch 3: the network it "
+                           r"continues from already makes the loss on these rows overflow "
+                           r"float32 \(its largest weight is [\d.e+]+\), whatever the learning "
+                           r"rate: fit a new network") as raised:
+            call()
+        assert "lower learning_rate" not in str(raised.value)
+        np.testing.assert_array_equal(fitted.predict_proba(X), before)
+    # A fresh fit trains.
+    fitted.set_params(warm_start=False).fit(X, y)
+
+
 @pytest.mark.parametrize("activation, kernel, overflows", [
     ("tanh", 2e4, False),  # float32's inf, and tanh(inf) = 1: the loss is finite
     ("relu", -2e4, False),  # relu(-inf) = 0
