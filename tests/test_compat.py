@@ -151,6 +151,7 @@ def test_keras_accumulators_start_at_their_initial_value_and_only_grow(name):
     optimizer = getattr(keras.optimizers, name)(initial_accumulator_value=0.25)
     optimizer.build([kernel, bias])
     pairs = _compat.accumulator_state(optimizer)
+    # Named after their variables (Keras 3.10 on, the package's floor; all "accumulator" before).
     assert [(accumulator.name, initial) for accumulator, initial in pairs] == [
         (f"{v.name}_accumulator", 0.25) for v in (kernel, bias)
     ]

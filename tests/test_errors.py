@@ -64,7 +64,9 @@ FIT_CASES = {
     "y with NaN": (X8, np.where(Y, np.nan, 0.0), None, ValueError, "NaN"),
     "sample_weight length": (X8, Y, np.ones(30), ValueError, "sample_weight.shape"),
     "negative sample_weight": (X8, Y, -np.ones(40), ValueError, "Negative values in data"),
-    "all-zero sample_weight": (X8, Y, np.zeros(40), ValueError, "at least one non-zero"),
+    # scikit-learn's message from 1.8 on; the package's own where scikit-learn lets them pass.
+    "all-zero sample_weight": (X8, Y, np.zeros(40), ValueError,
+                               "at least one non-zero|No training row has any weight"),
     "2-D sample_weight": (X8, Y, np.ones((40, 2)), ValueError, "Sample weights must be 1D"),
     "NaN in sparse X": (_sparse_with(np.nan), Y, None, ValueError, "NaN"),
 }
@@ -283,7 +285,9 @@ def test_new_optimizer_arguments_build_no_optimizer_of_a_new_name():
     for epsilon in (1.1e-7, 1.2e-7, 1.3e-7):
         L1L2Classifier(**FAST, optimizer__epsilon=epsilon).fit(X8, Y)
     following = keras.optimizers.Adam().name
-    assert number(following) == number(first) + 1, (first, following)
+    # The next number, or the same name where Keras numbers no names (TensorFlow 2.16 with
+    # Keras 3.10): no optimizer of a new name was built between.
+    assert number(following) <= number(first) + 1, (first, following)
 
 
 @pytest.mark.parametrize(

@@ -359,7 +359,9 @@ def float32_learning_rate(optimizer, learning_rate):
     """
     variable = getattr(optimizer, "_learning_rate", None)
     if (
-        not isinstance(variable, keras.Variable)
+        # A variable (Keras 3.5 and 3.6 export a subclass of the optimizer's own variables'
+        # class as keras.Variable: by class, this was skipped there), not a schedule.
+        not hasattr(variable, "assign")
         or variable.dtype == "float32"
         or isinstance(learning_rate, (bool, dict))
         or not isinstance(learning_rate, (int, float))

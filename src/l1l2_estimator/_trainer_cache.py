@@ -102,13 +102,15 @@ class Trainer:
         self.kernels, self.biases = [], []
         for index, (n_in, n_out) in enumerate(zip(spec.layer_sizes[:-1], spec.layer_sizes[1:])):
             # Fixed names: Keras makes automatic names unique per process, and TensorFlow keeps
-            # per-name state that would then grow with every trainer built.
-            self.kernels.append(
-                keras.Variable(np.zeros((*leading, n_in, n_out), "float32"), name=f"kernel_{index}")
-            )
-            self.biases.append(
-                keras.Variable(np.zeros((*leading, n_out), "float32"), name=f"bias_{index}")
-            )
+            # per-name state that would then grow with every trainer built. float32 named: before
+            # 3.8, Keras made a variable in floatx whatever its initial value's dtype.
+            self.kernels.append(keras.Variable(
+                np.zeros((*leading, n_in, n_out), "float32"), dtype="float32",
+                name=f"kernel_{index}",
+            ))
+            self.biases.append(keras.Variable(
+                np.zeros((*leading, n_out), "float32"), dtype="float32", name=f"bias_{index}"
+            ))
         self.variables = [v for pair in zip(self.kernels, self.biases) for v in pair]
         self.optimizer = optimizer
         optimizer.build(self.variables)

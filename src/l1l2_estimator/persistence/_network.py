@@ -313,7 +313,9 @@ def optimizer_variable_count(config, n_variables):
     refused)."""
     optimizer = keras_object_from_config(config, "the optimizer that its params describe")
     try:
-        optimizer.build([keras.Variable(np.zeros((1,), "float32"), name="kernel_0")])
+        optimizer.build([
+            keras.Variable(np.zeros((1,), "float32"), dtype="float32", name="kernel_0")
+        ])
     except Exception as error:  # TensorFlow raises many types for resources it lacks
         raise Refused(
             f"the optimizer that its params describe cannot be built: {first_line(error)}"
@@ -340,7 +342,7 @@ def optimizer_layout(config, kernel_shapes):
             # Fixed names, as the trainers use: TensorFlow keeps per-name state.
             kind, stand_in_shape = ("kernel", (1, index + 1)) if len(shape) == 2 else (
                 "bias", (index + 1,))
-            variable = keras.Variable(np.zeros(stand_in_shape, "float32"),
+            variable = keras.Variable(np.zeros(stand_in_shape, "float32"), dtype="float32",
                                       name=f"{kind}_{index // 2}")
             stand_ins.append(variable)
             real_shapes[stand_in_shape] = shape
