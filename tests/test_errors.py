@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse
+import sklearn
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
@@ -704,13 +705,18 @@ def test_continuing_from_weights_whose_loss_overflows_names_them_not_the_learnin
     before = fitted.predict_proba(X)
     for call in (lambda: fitted.partial_fit(X, y),
                  lambda: fitted.set_params(warm_start=True).fit(X, y)):
-        with pytest.raises(ValueError, match=r"training diverged at epoch 3: the network it "
-                           r"continues from already makes the loss on these rows overflow "
+        with pytest.raises(ValueError, match=r"training diverged at epoch 3: the loss, the "
+                           r"weights or the optimizer's state became infinite or NaN: the network "
+                           r"it continues from already makes the loss on these rows overflow "
                            r"float32 \(its largest weight is [\d.e+]+\), whatever the learning "
                            r"rate: fit a new network") as raised:
             call()
         assert "lower learning_rate" not in str(raised.value)
         np.testing.assert_array_equal(fitted.predict_proba(X), before)
+    # Where the rows themselves are the cause, they are named, as for a new network.
+    with sklearn.config_context(assume_finite=True):
+        with pytest.raises(ValueError, match="X, y or sample_weight holds NaN or infinite"):
+            fitted.set_params(warm_start=False).partial_fit(np.where(X > 2, np.nan, X), y)
     # A fresh fit trains.
     fitted.set_params(warm_start=False).fit(X, y)
 

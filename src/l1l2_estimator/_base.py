@@ -435,21 +435,15 @@ class L1L2Network(RoutedParams):
             ),
         )
         if result.diverged:
-            epoch = len(losses) + len(result.losses)
+            start_weight = None
             if continuing and training_loss_overflows(
                 state["weights"], X, self._encode_targets(targets, y), spec.activation,
                 spec.output,
             ):
-                # No learning rate helps: the weights it starts from (a file's, say) already
-                # overflow the loss (the advice had been to lower the learning rate).
-                raise ValueError(
-                    f"{type(self).__name__}: training diverged at epoch {epoch}: the network it "
-                    "continues from already makes the loss on these rows overflow float32 (its "
-                    f"largest weight is {max(np.abs(w).max() for w in state['weights']):.3g}), "
-                    "whatever the learning rate: fit a new network (warm_start=False, or a new "
-                    "estimator). The estimator was left as it was before this fit."
-                )
-            raise ValueError(self._divergence_message(epoch, X, y, sample_weight))
+                start_weight = float(max(np.abs(w).max() for w in state["weights"]))
+            raise ValueError(self._divergence_message(
+                len(losses) + len(result.losses), X, y, sample_weight, start_weight=start_weight
+            ))
         if validation is not None:
             # The scores of this training: of the fits before too, where the rule carried.
             validation_scores = validation.scores
@@ -737,8 +731,10 @@ class L1L2Network(RoutedParams):
         ``targets``: those, or (a classifier's fold that misses a class) its own."""
         return targets
 
-    def _divergence_message(self, epoch, X, y, sample_weight):
-        advice = divergence_advice(self.get_params(deep=False), X, y, sample_weight)
+    def _divergence_message(self, epoch, X, y, sample_weight, start_weight=None):
+        advice = divergence_advice(
+            self.get_params(deep=False), X, y, sample_weight, start_weight=start_weight
+        )
         return (
             f"{type(self).__name__}: training diverged at epoch {epoch}: the loss, the "
             f"weights or the optimizer's state became infinite or NaN: {advice}. The estimator "

@@ -23,7 +23,8 @@ from ._inputs import weight_sources
 from ._params import optimizer_config
 
 
-def divergence_advice(params, X=None, y=None, sample_weight=None, *, weights_scaled=False):
+def divergence_advice(params, X=None, y=None, sample_weight=None, *, weights_scaled=False,
+                      start_weight=None):
     """What to change when training with the estimator params ``params`` (``get_params``)
     diverged: the loss, the weights or the optimizer's state became infinite or NaN. Names the
     learning rate the optimizer used (the param that set it: ``learning_rate``,
@@ -32,8 +33,10 @@ def divergence_advice(params, X=None, y=None, sample_weight=None, *, weights_sca
     ``assume_finite=True``, which skips the check), says so instead; so too where values are so
     large that their squares overflow float32 (``sample_weight``'s only where it is what the
     network trained on; ``weights_scaled``: the user's weights, which training scales to a mean
-    of 1, are not), where a squared-error target's squares sum beyond float32's range, and
-    where a penalty's gradients overflow an optimizer's running squares."""
+    of 1, are not), where a squared-error target's squares sum beyond float32's range, where a
+    continued fit starts from weights at which the loss on its rows already overflows
+    (``start_weight``: their largest magnitude, else None), and where a penalty's gradients
+    overflow an optimizer's running squares."""
     if X is not None and not finite_values(X, y, sample_weight):
         return (
             "X, y or sample_weight holds NaN or infinite values, which assume_finite=True "
@@ -76,6 +79,14 @@ def divergence_advice(params, X=None, y=None, sample_weight=None, *, weights_sca
             f"number ({_FLOAT32_MAX:.3g}), in which the network sums an epoch's loss, whatever "
             "the learning rate: scale the target "
             "(TransformedTargetRegressor(regressor=..., transformer=StandardScaler()))"
+        )
+    if start_weight is not None:
+        # No learning rate helps: the weights it starts from (a file's, say) already overflow
+        # the loss on these rows (the advice had been to lower the learning rate).
+        return (
+            "the network it continues from already makes the loss on these rows overflow "
+            f"float32 (its largest weight is {start_weight:.3g}), whatever the learning rate: fit "
+            "a new network (warm_start=False, or a new estimator)"
         )
     config = optimizer_config(params)
     # From about 1.84e19 on, a penalty's gradients (l1 per weight, 2 * l2 * weight) have squares
