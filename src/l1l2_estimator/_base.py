@@ -290,6 +290,11 @@ class L1L2Network(RoutedParams):
     def _stratify(self, y):
         return None
 
+    def _output_bias(self, targets, encoded, sample_weight):
+        """The output layer's starting bias for a fresh fit on the training rows' ``encoded``
+        targets and ``sample_weight``, or None for zeros (Keras' and scikit-learn's start)."""
+        return None
+
     # -- fitting -----------------------------------------------------------------------------
 
     @fit_context(prefer_skip_nested_validation=True)
@@ -388,6 +393,11 @@ class L1L2Network(RoutedParams):
             sample_weight = unit_mean(sample_weight)
         else:
             sample_weight = float32_weights(sample_weight, self.get_params(deep=False))
+        encoded = self._encode_targets(targets, y)
+        if not continuing:  # from the rows it trains on (after early_stopping's hold-out)
+            bias = self._output_bias(targets, encoded, sample_weight)
+            if bias is not None:
+                state = {**state, "weights": [*state["weights"][:-1], bias]}
         spec = NetworkSpec(
             layer_sizes=(X.shape[1], *(w.shape[1] for w in state["weights"][::2])),
             activation=hidden_activation,
@@ -415,7 +425,7 @@ class L1L2Network(RoutedParams):
             state["weights"],
             state["optimizer_state"],
             X,
-            self._encode_targets(targets, y),
+            encoded,
             sample_weight,
             l1=penalties[0],
             l2=penalties[1],
@@ -437,8 +447,7 @@ class L1L2Network(RoutedParams):
         if result.diverged:
             start_weight = None
             if continuing and training_loss_overflows(
-                state["weights"], X, self._encode_targets(targets, y), spec.activation,
-                spec.output,
+                state["weights"], X, encoded, spec.activation, spec.output
             ):
                 start_weight = float(max(np.abs(w).max() for w in state["weights"]))
             raise ValueError(self._divergence_message(
@@ -670,6 +679,11 @@ class L1L2Network(RoutedParams):
                 proximal=bool(self.proximal_l1),
             )
             encoded = self._encode_targets(fold_targets, y)
+            # Each fold's members start from its single fit's output bias.
+            output_biases = [
+                self._output_bias(fold_targets, encoded[streams[index][0]], streams[index][1])
+                for index in group
+            ]
             result = train_ensemble(
                 spec,
                 state["optimizer_config"],
@@ -678,6 +692,7 @@ class L1L2Network(RoutedParams):
                 encoded,
                 [streams[index][:2] for index in group],
                 penalties=penalties,
+                output_biases=output_biases,
                 epochs=self.epochs,
                 batch_size=batch_rows(self.batch_size),
                 shuffle=self.shuffle,

@@ -90,6 +90,7 @@ def train_ensemble(
     shuffle,
     seed,
     stopping,
+    output_biases=None,
     prepare_single=False,
 ):
     """Train one member per (stream, penalty pair), all at once, each exactly as ``train`` would
@@ -97,10 +98,11 @@ def train_ensemble(
 
     ``spec`` has ``members=None``; ``weights`` are every member's starting weights (one network,
     model-shaped). ``streams`` is a list of ``(rows, sample_weight)``: the rows of ``X``/``y``
-    a member learns from, in order, with their weights. ``penalties`` is a list of
-    ``(l1, l2)``. Streams are grouped by their number of batches per epoch (one graph steps
-    every member at once) and their batch size (a batch padded beyond its own size would sum in
-    another order); each group is one ensemble.
+    a member learns from, in order, with their weights; ``output_biases``, if given, has for
+    each stream the output bias its members start from instead of ``weights``' (None keeps
+    it). ``penalties`` is a list of ``(l1, l2)``. Streams are grouped by their number of
+    batches per epoch (one graph steps every member at once) and their batch size (a batch
+    padded beyond its own size would sum in another order); each group is one ensemble.
 
     With ``prepare_single``, the trainer of one network of this structure (what a refit of the
     chosen member trains with) is traced and run once in a background thread while the ensemble
@@ -111,13 +113,18 @@ def train_ensemble(
     groups = {}
     for index, ((rows, _), size) in enumerate(zip(streams, sizes)):
         groups.setdefault((-(-len(rows) // size), size), []).append(index)
+    output_biases = output_biases or [None] * len(streams)
     members = [None] * (len(streams) * len(penalties))
     single = NetworkSpec(**{**vars(spec), "members": None})
     preparation = _Preparation(single, optimizer) if prepare_single else None
     try:
         for indices in groups.values():
+            starts = [
+                weights if output_biases[i] is None else [*weights[:-1], output_biases[i]]
+                for i in indices
+            ]
             weights_, curves, converged, diverged = _train_group(
-                spec, optimizer, weights, X, y, [streams[i] for i in indices],
+                spec, optimizer, starts, X, y, [streams[i] for i in indices],
                 [sizes[i] for i in indices], penalties, epochs, shuffle, seed, stopping,
                 preparation,
             )
@@ -134,9 +141,10 @@ def train_ensemble(
     return EnsembleResult(list(weights), list(curves), np.array(converged), np.array(diverged))
 
 
-def _train_group(spec, optimizer, weights, X, y, streams, sizes, penalties, epochs, shuffle, seed,
+def _train_group(spec, optimizer, starts, X, y, streams, sizes, penalties, epochs, shuffle, seed,
                  stopping, preparation=None):
-    """Train every (stream, penalty pair) member of one group of streams.
+    """Train every (stream, penalty pair) member of one group of streams, each stream's members
+    from its ``starts`` (weights).
 
     The members run as one ensemble, ``streams × pairs``, until no stream has more than half of
     its members still training; then, if the time it saves outweighs tracing a smaller graph,
@@ -145,7 +153,7 @@ def _train_group(spec, optimizer, weights, X, y, streams, sizes, penalties, epoc
     than the busiest one is padded with copies, which train but are ignored.
     """
     n_pairs = len(penalties)
-    packing = _Packing(len(streams), n_pairs, weights, epochs)
+    packing = _Packing(n_pairs, starts, epochs)
     inputs = dict(
         X=tf.convert_to_tensor(X, tf.float32),
         y=tf.convert_to_tensor(np.asarray(y, np.float32).reshape(X.shape[0], -1)),
@@ -341,10 +349,14 @@ class _Packing:
     """Which members of a group are still training, how they are packed into an ensemble
     (streams × slots per stream), and what each member has become so far."""
 
-    def __init__(self, n_streams, n_pairs, weights, epochs):
+    def __init__(self, n_pairs, starts, epochs):
         self.n_pairs, self.epochs = n_pairs, epochs
+        n_streams = len(starts)
         n_members = n_streams * n_pairs
-        self.weights = [[np.asarray(w, np.float32) for w in weights] for _ in range(n_members)]
+        # Stream-major: member s * n_pairs + p starts from its stream's weights.
+        self.weights = [
+            [np.asarray(w, np.float32) for w in start] for start in starts for _ in range(n_pairs)
+        ]
         self.curves = [[] for _ in range(n_members)]
         self.rule = np.array([FRESH_RULE] * n_members, dtype=np.float64)
         self.finished = np.zeros(n_members, bool)
