@@ -281,6 +281,27 @@ def test_poisson_partial_fit_starts_at_its_first_rows_mean_and_continues_from_it
     np.testing.assert_allclose(warm.intercepts_[-1], first, rtol=1e-6)
 
 
+def test_poisson_partial_fit_whose_first_rows_are_all_zero_starts_at_zero():
+    # At log(1e-7), where a fit on zeros alone starts, a stream of rate 5 whose first 20 rows
+    # were zeros still predicted 1.6 thirty calls later (review).
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(5020, 3))
+    y = rng.poisson(5 * np.exp(0.3 * X[:, 0])).astype(float)
+    y[:20] = 0
+    network = L1L2Regressor(hidden_layer_sizes=(16,), loss="poisson", batch_size=50,
+                            random_state=0)
+    network.partial_fit(X[:20], np.column_stack([y[:20], y[20:40]]))
+    # Per output: the output of zeros at 0, the other at its log mean.
+    np.testing.assert_allclose(network.intercepts_[-1], [0, np.log(y[20:40].mean())], atol=1e-2)
+    stream = L1L2Regressor(hidden_layer_sizes=(16,), loss="poisson", batch_size=50,
+                           random_state=0)
+    stream.partial_fit(X[:20], y[:20])
+    for _ in range(3):
+        for start in range(20, 5020, 500):
+            stream.partial_fit(X[start:start + 500], y[start:start + 500])
+    assert abs(stream.predict(X[20:]).mean() / y[20:].mean() - 1) < 0.15
+
+
 def test_poisson_fits_large_counts():
     """Counts near 10,000 whose log-rate is linear: the held-out deviance was 14-63 over three
     seeds (PoissonRegressor's about 0.95, MLPRegressor(loss='poisson')'s 32-94) while the output

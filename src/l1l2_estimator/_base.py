@@ -290,9 +290,10 @@ class L1L2Network(RoutedParams):
     def _stratify(self, y):
         return None
 
-    def _output_bias(self, targets, encoded, sample_weight):
+    def _output_bias(self, targets, encoded, sample_weight, partial=False):
         """The output layer's starting bias for a fresh fit on the training rows' ``encoded``
-        targets and ``sample_weight``, or None for zeros (Keras' and scikit-learn's start)."""
+        targets and ``sample_weight`` (``partial``: the rows of a first ``partial_fit`` call),
+        or None for zeros (Keras' and scikit-learn's start)."""
         return None
 
     # -- fitting -----------------------------------------------------------------------------
@@ -395,7 +396,7 @@ class L1L2Network(RoutedParams):
             sample_weight = float32_weights(sample_weight, self.get_params(deep=False))
         encoded = self._encode_targets(targets, y)
         if not continuing:  # from the rows it trains on (after early_stopping's hold-out)
-            bias = self._output_bias(targets, encoded, sample_weight)
+            bias = self._output_bias(targets, encoded, sample_weight, partial=incremental)
             if bias is not None:
                 state = {**state, "weights": [*state["weights"][:-1], bias]}
         spec = NetworkSpec(

@@ -46,17 +46,25 @@ def check_poisson_targets(y, loss):
 POISSON_LEAST_MEAN = 1e-7
 
 
-def poisson_start_bias(y, sample_weight):
+def poisson_start_bias(y, sample_weight, partial=False):
     """The bias at which an exponential output predicts the weighted mean of ``y`` (the training
     rows' float32 targets, one column per output) for every row: its log, per output, as
     scikit-learn's Poisson GLMs start their intercept. A network that starts at zero bias
     predicts about 1, and a target whose counts are in the thousands then took Adam thousands of
     steps to reach (held-out deviance 50 where ``PoissonRegressor`` scored 0.95). Computed from
-    float32 values in float64, the same in a single fit and in a cross-validation member."""
+    float32 values in float64, the same in a single fit and in a cross-validation member.
+
+    ``partial``: ``y`` is a first ``partial_fit`` call's, a part of a stream. An output whose
+    counts there are all 0 then starts at 0, as before any data: at ``log(POISSON_LEAST_MEAN)``
+    the counts that follow took the output hundreds of steps to climb to (a stream of rate 5
+    whose first 20 rows were zeros ended 30 calls later predicting 1.6)."""
     y = np.asarray(y, np.float32).astype(np.float64)
     weights = None if sample_weight is None else np.asarray(sample_weight, np.float32)
     mean = np.average(y, axis=0, weights=weights)
-    return np.log(np.maximum(mean, POISSON_LEAST_MEAN)).astype(np.float32)
+    bias = np.log(np.maximum(mean, POISSON_LEAST_MEAN))
+    if partial:
+        bias = np.where(mean > 0, bias, 0.0)
+    return bias.astype(np.float32)
 
 
 def scored_targets(y):
@@ -198,12 +206,12 @@ class L1L2Regressor(L1L2Network, KerasRegressor):
     def _output_layer(self, targets):
         return (targets[0], *OUTPUTS[targets[2]])
 
-    def _output_bias(self, targets, encoded, sample_weight):
+    def _output_bias(self, targets, encoded, sample_weight, partial=False):
         """Poisson's output starts at the training rows' weighted mean target (``poisson_start_
         bias``); a linear output at zero, as in Keras and MLPRegressor."""
         if targets[2] != "poisson":
             return None
-        return poisson_start_bias(encoded, sample_weight)
+        return poisson_start_bias(encoded, sample_weight, partial)
 
     def _validation_score(self, targets, y_true, output, sample_weight):
         return r2_score(y_true, output.reshape(np.shape(y_true)), sample_weight=sample_weight)
