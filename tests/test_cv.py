@@ -459,6 +459,27 @@ def test_an_int_among_architectures_is_one_layer(wine):
     assert search.hidden_layer_sizes_ == (3, 2)
 
 
+@pytest.mark.parametrize("form", ["array", "frame"])
+def test_a_column_of_labels_warns_once_and_refits_on_the_same_classes(form):
+    # The search took the column as 1-D with scikit-learn's DataConversionWarning, and its
+    # refit, given the column, warned again (LogisticRegressionCV warns once).
+    from sklearn.exceptions import DataConversionWarning
+
+    pd = pytest.importorskip("pandas")
+    X, y = make_classification(n_samples=60, n_features=4, random_state=0)
+    labels = np.array(["no", "yes"])[y]
+    column = labels[:, None] if form == "array" else pd.DataFrame({"label": labels})
+    search = L1L2ClassifierCV(l1s=[0], l2s=[0, 1e-3], cv=2, hidden_layer_sizes=(4,), epochs=3,
+                              random_state=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        search.fit(X, column)
+    assert [w.category for w in caught].count(DataConversionWarning) == 1
+    np.testing.assert_array_equal(search.classes_, ["no", "yes"])
+    np.testing.assert_array_equal(search.best_estimator_.classes_, ["no", "yes"])
+    assert set(search.predict(X)) <= {"no", "yes"}
+
+
 def test_fitted_attributes_and_prediction(wine):
     pd = pytest.importorskip("pandas")
     X, y = wine

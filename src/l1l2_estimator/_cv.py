@@ -138,6 +138,23 @@ def _targets_key(targets):
     return tuple(targets.tolist()) if isinstance(targets, np.ndarray) else targets
 
 
+def label_column(y):
+    """A single column of class labels (a NumPy array or a pandas or polars frame) as that
+    column, 1-D, for the refit: the search took it as 1-D with scikit-learn's
+    ``DataConversionWarning``, which the refit, given the column, gave a second time. Anything
+    else as given."""
+    shape = getattr(y, "shape", None)  # a polars frame has no ndim
+    if shape is None or len(shape) != 2 or shape[1] != 1 or is_sparse(y):
+        return y
+    if isinstance(y, np.ndarray):
+        return y[:, 0]
+    if hasattr(y, "iloc"):  # pandas
+        return y.iloc[:, 0]
+    if hasattr(y, "to_series"):  # polars
+        return y.to_series()
+    return y
+
+
 class _L1L2NetworkCV(RoutedParams, BaseEstimator):
     """What both cross-validated estimators share; each sets ``_estimator_class``."""
 
@@ -467,7 +484,8 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                 # has it; base has it already where there is one).
                 fitted["best_estimator_"] = clone(base).set_params(
                     **candidates[fitted["best_index_"]]
-                ).fit(X, y, sample_weight=sample_weight)
+                ).fit(X, label_column(y) if is_classifier(self) else y,
+                      sample_weight=sample_weight)
             fitted["refit_time_"] = time.perf_counter() - started
         # Everything at once: predict (through best_estimator_) and cv_results_ describe the same
         # search, also to another thread.
