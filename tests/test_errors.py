@@ -164,6 +164,10 @@ def test_every_param_rejects_a_wrong_type(name):
         ({"optimizer__learning_rate": "1e-3"}, TypeError, "or a Keras learning-rate schedule"),
         ({"optimizer__betas": 0.9}, ValueError, "Invalid optimizer__ arguments"),
         ({"optimizer__use_ema": True}, ValueError, "use_ema=True is not supported"),
+        # It trained, then the fit was refused as diverged, advising a learning-rate schedule.
+        ({"optimizer": keras.optimizers.LossScaleOptimizer(keras.optimizers.SGD(0.05))},
+         ValueError, r"optimizer=LossScaleOptimizer\(...\) is not supported: .* float32 .* "
+         r"Pass the optimizer it wraps \(its inner_optimizer\)"),
         # Values Keras takes and trains on wrongly (a negative epsilon wrecked accuracy).
         ({"optimizer__epsilon": -1.0}, ValueError, r"optimizer__epsilon must be > 0 \(.*got -1.0"),
         # As MLPClassifier's: a weight whose gradients were all 0 made Adam's step 0 / 0.

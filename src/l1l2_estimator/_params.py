@@ -245,6 +245,15 @@ def optimizer_config(params):
             "weights in place at the end of Model.fit, which these estimators' training does "
             "not do. Leave use_ema off."
         )
+    if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+        # It trained, but its config has no learning rate, and the fit was then refused as
+        # diverged, advising a learning-rate schedule the user had not given.
+        raise ValueError(
+            "optimizer=LossScaleOptimizer(...) is not supported: loss scaling keeps float16 "
+            "gradients from underflowing, and these networks train in float32 whatever Keras' "
+            "dtype policy (mixed_float16 included). Pass the optimizer it wraps "
+            "(its inner_optimizer)."
+        )
     if isinstance(optimizer, keras.optimizers.Optimizer):
         config = _rebuildable(keras.optimizers.serialize(optimizer))
         if routed:  # over the instance's own arguments (its learning rate stays its own)

@@ -147,7 +147,7 @@ class Trainer:
         changed them); with ``learning_rate`` if the optimizer keeps one."""
         fits = continued is not None and [np.shape(v) for v in continued] == self._state_shapes
         state = list(continued if fits else self.fresh_optimizer_state)
-        if self.learning_rate_index is not None:
+        if self.learning_rate_index is not None and learning_rate is not None:
             state[self.learning_rate_index] = np.asarray(learning_rate, dtype=np.float32)
         return state
 
