@@ -641,6 +641,30 @@ def test_a_callback_that_refers_to_its_estimator_copies_and_pickles(binary_data,
         pickle.dumps(clf)
 
 
+@pytest.mark.parametrize("kind", ["ModelCheckpoint", "BackupAndRestore", "class"])
+def test_a_callback_that_counts_batches_is_refused(binary_data, tmp_path, kind):
+    # Training sends epoch events only: a save_freq in batches never saved, without a word.
+    X, y = binary_data
+    path = str(tmp_path / ("m.keras" if kind != "BackupAndRestore" else "backup"))
+    clf = L1L2Classifier(**FAST).fit(X, y)
+    before = clf.predict_proba(X)
+    if kind == "class":
+        clf.set_params(callbacks=[keras.callbacks.ModelCheckpoint],
+                       callbacks__filepath=path, callbacks__save_freq=3)
+    else:
+        callback = getattr(keras.callbacks, kind)(path, save_freq=3)
+        clf.set_params(callbacks=[keras.callbacks.History(), [callback]])
+    name = "BackupAndRestore" if kind == "BackupAndRestore" else "ModelCheckpoint"
+    for fit in (lambda: clf.fit(X, y), lambda: clf.partial_fit(X, y)):
+        with pytest.raises(ValueError, match=f"callbacks: {name}'s save_freq=3 counts batches"):
+            fit()
+        np.testing.assert_array_equal(clf.predict_proba(X), before)
+    # Per epoch, it saves.
+    callback = keras.callbacks.ModelCheckpoint(str(tmp_path / "e.keras"), save_freq="epoch")
+    L1L2Classifier(**FAST, callbacks=[callback]).fit(X, y)
+    assert (tmp_path / "e.keras").exists()
+
+
 def test_a_diverged_fit_calls_no_on_train_end_and_keeps_a_backup(binary_data, tmp_path):
     """As Model.fit when training raises: on_train_end had been called, and BackupAndRestore
     deleted the backup that it keeps for a fit that fails."""

@@ -14,7 +14,7 @@ import functools
 import inspect
 import math
 import threading
-from numbers import Real
+from numbers import Integral, Real
 
 import keras
 import numpy as np
@@ -145,6 +145,23 @@ def _build_callbacks(estimator):
             "EarlyStopping, not EarlyStopping(...)), or remove the arguments (del "
             f"estimator.{routed[0]})."
         ) from None
+
+
+def _check_batch_counting(callbacks):
+    """Refuse built ``callbacks`` that count batches to act (``ModelCheckpoint``'s and
+    ``BackupAndRestore``'s integer ``save_freq``): training sends callbacks epoch events only,
+    so they never acted, without a word."""
+    for callback in keras.tree.flatten(list(callbacks or [])):
+        save_freq = getattr(callback, "save_freq", "epoch")
+        if isinstance(callback, (keras.callbacks.ModelCheckpoint,
+                                 keras.callbacks.BackupAndRestore)) and (
+            isinstance(save_freq, Integral) and not isinstance(save_freq, bool)
+        ):
+            raise ValueError(
+                f"callbacks: {type(callback).__name__}'s save_freq={save_freq} counts batches, "
+                "and these estimators send callbacks epoch events only (it would never save): "
+                "use save_freq='epoch'."
+            )
 
 
 def _uncopyable_callback_error(estimator):
@@ -374,6 +391,7 @@ class L1L2Network(RoutedParams):
         routed = stand_in(self)
         _build_callbacks(routed)
         callbacks = routed._fit_callbacks
+        _check_batch_counting(callbacks)
         sample_weight = self._training_weights(
             X, y, sample_weight, targets, relative=not incremental
         )
