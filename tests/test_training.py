@@ -144,6 +144,32 @@ def test_best_loss_is_the_current_rules_best(binary_data):
     assert warm.best_loss_ == min(warm.loss_curve_)
 
 
+@pytest.mark.parametrize("between", ["nothing", "partial_fit"])
+def test_a_warm_fit_after_early_stopping_starts_the_loss_rule_afresh(between):
+    """An early_stopping training runs no loss rule; a warm fit without it had replayed the
+    rule over its losses (on the rows left after the hold-out, of epochs whose weights were
+    set back), compared its own with their best and stopped after n_iter_no_change + 1 epochs
+    while its loss still fell by 30 tol an epoch, reporting their best as best_loss_ (review)."""
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(n_samples=300, n_features=10, flip_y=0.3, random_state=0)
+    clf = L1L2Classifier(hidden_layer_sizes=(8,), epochs=200, learning_rate=0.02,
+                         random_state=0, warm_start=True, early_stopping=True,
+                         validation_fraction=0.3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+        held_out = len(clf.loss_curve_)
+        clf.set_params(early_stopping=False, epochs=30)
+        if between == "partial_fit":  # its epoch counts in the rule that starts after them
+            clf.partial_fit(X, y)
+        before = len(clf.loss_curve_)
+        clf.fit(X, y)
+    assert len(clf.loss_curve_) - before == 30  # the loss still falling: no stop
+    # The rule's best: of the epochs since the early_stopping training.
+    assert clf.best_loss_ == min(clf.loss_curve_[held_out:])
+
+
 def _warm_fits_until_stopped(estimator, X, y, most=60):
     """Warm fits of ``estimator`` until one ends without a ConvergenceWarning (stopped by the
     rule); fails after ``most``."""

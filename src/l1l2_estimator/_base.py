@@ -492,6 +492,13 @@ class L1L2Network(RoutedParams):
                 by="training loss" if validation is None else "validation score",
                 advice=target_scale_advice(y, getattr(self, "loss", None)),
             )
+        if validation is not None:
+            # The held-out score decided, and no loss rule ran: the losses of this training (on
+            # the rows left after the hold-out, of epochs whose weights it may have set back)
+            # leave nothing for a later fit's loss rule to carry on, which starts after them (a
+            # warm fit without early_stopping had replayed them, compared its losses with their
+            # best and stopped after n_iter_no_change + 1 epochs while its loss still fell).
+            rule_start = len(losses) + len(result.losses)
         self._set_fitted_state(
             **{
                 **state,
