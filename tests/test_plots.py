@@ -525,6 +525,48 @@ def test_regularization_paths_drawn_on_one_pair_of_axes_keep_their_places(pipeli
     assert colors == [matplotlib.colors.to_hex(c) for c in ("C0", "C7", "C1", "C1")]
 
 
+def test_paths_on_one_pair_of_axes_have_their_own_feature_colours_and_legend_entries():
+    """Each path had coloured its features from C0 again, and the importance legend listed only
+    the last path's features: it named the first path's C0 line by the second's feature. Long
+    names (ColumnTransformer's) are cut, as the confusion matrix cuts its labels: 77 characters
+    had drawn the two titles over each other, 137 collapsed the figure (review)."""
+    def path(names, seed):
+        rng = np.random.RandomState(seed)
+        return plots.RegularizationPath(
+            [0, 1e-3, 1e-2], rng.rand(3), rng.rand(3), rng.rand(3, len(names)), names, [5] * 3
+        )
+
+    _, axes = plt.subplots(1, 2)
+    plots.plot_regularization_path(path(["age", "bmi"], 0), axes, name="A")
+    plots.plot_regularization_path(path(["age", "bmi"], 1), axes, name="B", n_labeled=1)
+    importance_ax = axes[1]
+    lines = [line for line in importance_ax.get_lines()]
+    assert sorted(line.get_label() for line in lines[:2]) == ["A: age", "A: bmi"]
+    assert lines[2].get_label() in ("B: age", "B: bmi")
+    colours = [matplotlib.colors.to_hex(line.get_color()) for line in lines]
+    assert colours == [matplotlib.colors.to_hex(f"C{i}") for i in range(3)]
+    legend = importance_ax.get_legend()
+    texts = [text.get_text() for text in legend.get_texts()]
+    assert texts == [line.get_label() for line in lines[:2]] + [
+        "B: other features (1)", lines[2].get_label()
+    ]
+    # Each legend entry in its line's colour.
+    by_label = {line.get_label(): matplotlib.colors.to_hex(line.get_color()) for line in lines}
+    for handle, text in zip(legend.legend_handles, texts):
+        if text in by_label:
+            assert matplotlib.colors.to_hex(handle.get_color()) == by_label[text]
+
+    long = "onehotencoder__" + "x" * 120
+    figure, axes = plt.subplots(1, 2, figsize=(11, 4.2), layout="constrained")
+    plots.plot_regularization_path(path([long, "short"], 2), axes)
+    texts = [text.get_text() for text in axes[1].get_legend().get_texts()]
+    assert long[:39] + "\u2026" in texts and max(map(len, texts)) == 40
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "axes sizes collapsed to zero"
+        figure.canvas.draw()
+    assert all(ax.get_position().width > 0.15 for ax in axes)
+
+
 @pytest.mark.parametrize(
     "n_labeled, error", [(2.5, TypeError), ("3", TypeError), (-1, ValueError)]
 )

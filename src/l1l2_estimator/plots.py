@@ -756,12 +756,18 @@ class RegularizationPathDisplay:
         ranked = np.argsort(-importances.sum(axis=0), kind="stable")
         labeled, others = ranked[:n_labeled], ranked[n_labeled:]
         # The legend's lines and labels, given to it explicitly: matplotlib leaves out of an
-        # automatic legend every line whose label starts with "_", as a column "_id" does.
-        handles, labels = [], []
+        # automatic legend every line whose label starts with "_", as a column "_id" does. Those
+        # of the paths drawn here before come first, and this path's colours follow theirs (each
+        # path had started again at C0 and the legend listed only the last path's features, so
+        # that it named an earlier path's lines wrongly).
+        handles, labels = _path_legend(importance_ax)
+        first_colour = sum(
+            1 for line in importance_ax.get_lines() if line.get_gid() == _PATH_GID
+        )
         if len(others):
             # All the grey lines as one collection, under one legend entry: a line each took
             # 6.4 s to draw and 4.5 s to save for 20,000 features (a bag of words).
-            label = f"other features ({len(others)})"
+            label = f"{whose}other features ({len(others)})"
             self.other_lines_ = LineCollection(
                 [np.column_stack([l1, importances[:, feature]]) for feature in others],
                 colors="0.7", linewidths=0.8, label=label, zorder=1, gid=_PATH_GID,
@@ -772,18 +778,22 @@ class RegularizationPathDisplay:
         else:
             self.other_lines_ = None
         for index, feature in enumerate(labeled):
+            # Cut as the confusion matrix cuts its labels: ColumnTransformer's names of 77
+            # characters had drawn the two titles over each other, and of 137 collapsed the
+            # figure (matplotlib's "axes sizes collapsed to zero").
+            label = whose + _literal(_cut(str(path.feature_names[feature]), LONGEST_ROW_LABEL))
             (line,) = importance_ax.plot(
                 l1,
                 importances[:, feature],
                 "o-",
                 markersize=4,
-                color=f"C{index % 10}",
-                label=_literal(path.feature_names[feature]),
+                color=f"C{(first_colour + index) % 10}",
+                label=label,
                 zorder=2,
                 gid=_PATH_GID,
             )
             handles.append(line)
-            labels.append(_literal(path.feature_names[feature]))
+            labels.append(label)
         importance_ax.set_ylabel("feature importance\n(L2 norm of first-layer weights)")
         importance_ax.set_title("Feature importances against the L1 penalty")
         # From 0 to the largest importance of every path drawn here, with matplotlib's margin
@@ -806,6 +816,17 @@ class RegularizationPathDisplay:
 
 # The gid of every line a path display draws, by which a later path on the same axes finds them.
 _PATH_GID = "l1l2_estimator.regularization_path"
+
+
+def _path_legend(ax):
+    """The handles and labels of the path legend already on ``ax`` (of the paths drawn there
+    before), or two empty lists."""
+    legend = ax.get_legend()
+    if legend is None:
+        return [], []
+    # legendHandles before matplotlib 3.7.
+    handles = getattr(legend, "legend_handles", None) or legend.legendHandles
+    return list(handles), [text.get_text() for text in legend.get_texts()]
 
 
 def _drawn_path(ax):
