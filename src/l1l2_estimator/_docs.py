@@ -128,10 +128,11 @@ n_layers_ : int
     ``MLPClassifier``'s.
 best_loss_ : float or None
     Lowest value of ``loss_curve_`` since the current training's loss rule started (a
-    ``warm_start`` fit or ``partial_fit`` under other ``l1`` or ``l2`` starts a new one: a loss
-    under other penalties cannot be compared); None after a fit with ``early_stopping=True`` (see
-    ``best_validation_score_``; also once ``partial_fit`` continues it), as in scikit-learn's
-    MLP estimators.
+    ``warm_start`` fit starts a new one after a fit the rule stopped or after an
+    ``early_stopping`` training, and a ``warm_start`` fit or ``partial_fit`` under other ``l1``
+    or ``l2`` does too: a loss under other penalties cannot be compared); None after a fit
+    with ``early_stopping=True`` (see ``best_validation_score_``; also once ``partial_fit``
+    continues it), as in scikit-learn's MLP estimators.
 validation_scores_ : list of float or None
     Held-out {score} after each epoch of a ``fit`` with ``early_stopping=True``, else None, as
     in scikit-learn's MLP estimators (whose ``partial_fit`` refuses ``early_stopping=True``, as

@@ -685,8 +685,8 @@ class RegularizationPathDisplay:
         n_labeled : int, default=5
             How many features to name.
         name : str, default=None
-            Put before the score lines' legend entries, to tell paths drawn on the same
-            axes apart.
+            Put before the legend entries of both panels (the score lines and the
+            features), to tell paths drawn on the same axes apart.
 
         Returns
         -------
@@ -715,8 +715,8 @@ class RegularizationPathDisplay:
         n_labeled : int, default=5
             How many features to name.
         name : str, default=None
-            Put before the score lines' legend entries, to tell paths drawn on the same
-            axes apart.
+            Put before the legend entries of both panels (the score lines and the
+            features), to tell paths drawn on the same axes apart.
 
         Returns
         -------
@@ -886,7 +886,8 @@ def plot_regularization_path(path, axes=None, *, n_labeled=5, name=None):
     n_labeled : int, default=5
         How many features to name.
     name : str, default=None
-        Put before the score lines' legend entries, to tell paths drawn on the same axes apart.
+        Put before the legend entries of both panels (the score lines and the features), to
+        tell paths drawn on the same axes apart.
 
     Returns
     -------

@@ -541,8 +541,10 @@ def metadata(estimator, *, library_version):
         last = len(state["loss_curve"]) - len(content["validation_scores_"])
         if start is not None and start != last:
             content["training_state"]["validation_start"] = int(start)
-    # Where the loss rule of the current training started, written only when a warm_start fit
-    # restarted it (after a stop, or under other penalties): every other file stays as it was.
+    # Where the loss rule of the current training started, written only when it starts after
+    # the first epoch (a warm_start fit restarted it after a stop or under other penalties, a
+    # partial_fit under other penalties did, or an early_stopping training came before): every
+    # other file stays as it was.
     if state["rule_start"]:
         content["training_state"]["rule_start"] = int(state["rule_start"])
     return content
