@@ -120,6 +120,40 @@ def test_score_with_mismatched_y(fitted):
         fitted.score(X8, Y[:10])
 
 
+_TEXT = np.where(Y, "yes", "no").astype(object)
+MISSING_LABELS = {
+    "None": np.where(np.arange(40) == 3, None, _TEXT),
+    "NaN": np.where(np.arange(40) == 3, np.nan, _TEXT),
+    "pandas NA, string dtype": pd.Series(np.where(np.arange(40) == 3, None, _TEXT),
+                                         dtype="string"),
+    "pandas NA, Int64": pd.array(np.where(np.arange(40) == 3, None, Y), dtype="Int64"),
+    "a category left out": pd.Categorical(np.where(np.arange(40) == 3, None, _TEXT)),
+    "a one-column frame": pd.DataFrame({"y": pd.Series(
+        np.where(np.arange(40) == 3, None, _TEXT), dtype="string")}),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MISSING_LABELS))
+@pytest.mark.parametrize("call", ["fit", "partial_fit", "score", "search"])
+def test_missing_labels_are_named_as_such(fitted, case, call):
+    # scikit-learn's validation failed with "boolean value of NA is ambiguous" or "'<' not
+    # supported between instances of 'NoneType' and 'str'", naming neither y nor the cause.
+    y = MISSING_LABELS[case]
+    before = fitted.predict_proba(X8)
+    with pytest.raises(ValueError, match=r"y has 1 missing label \(None, NaN or pandas' NA; "
+                                         r"in row 3\)") as raised:
+        if call == "score":
+            fitted.score(X8, y)
+        elif call == "search":
+            L1L2ClassifierCV(**FAST, l1s=[0], l2s=[0], cv=2).fit(X8, y)
+        elif call == "partial_fit":
+            fitted.partial_fit(X8, y)
+        else:
+            fitted.fit(X8, y)
+    _assert_not_from_keras(raised.value)
+    np.testing.assert_array_equal(fitted.predict_proba(X8), before)
+
+
 @pytest.mark.parametrize("method", ["predict", "predict_proba", "score"])
 def test_use_before_fit(method):
     with pytest.raises(NotFittedError, match="not fitted yet"):

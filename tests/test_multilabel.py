@@ -83,6 +83,17 @@ def test_indicator_dtype_is_kept(labels, dtype):
     assert clf.predict(X_test).dtype == np.dtype(dtype)
 
 
+def test_float16_indicators_predict_float32_that_the_metrics_take(labels):
+    # scikit-learn's metrics refuse float16 ("scipy.sparse does not support dtype float16"), so
+    # predictions in it could not be scored against any y, nor a search score its folds.
+    X_train, X_test, Y_train, Y_test = labels
+    clf = L1L2Classifier(**FAST).fit(X_train, Y_train.astype(np.float16))
+    predicted = clf.predict(X_test)
+    assert predicted.dtype == np.float32
+    np.testing.assert_array_equal(predicted, (clf.predict_proba(X_test) > 0.5))
+    assert clf.score(X_test, Y_test) == accuracy_score(Y_test, predicted)
+
+
 def test_sparse_indicator_and_sparse_X(labels):
     X_train, X_test, Y_train, Y_test = labels
     dense = L1L2Classifier(**FAST).fit(X_train, Y_train)

@@ -66,6 +66,7 @@ from .classifier import (
     L1L2Classifier,
     Multilabel,
     classification_targets,
+    refuse_missing_labels,
     scored_labels,
 )
 from .regressor import (
@@ -567,6 +568,8 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         # validate_data writes the feature count and names to: returned, to be published with
         # the rest of the search.
         checked = stand_in(self)
+        if is_classifier(self):
+            refuse_missing_labels(y)
         X, y = validate_data(
             checked, X, y, reset=True, dtype=(np.float64, np.float32), multi_output=True,
             y_numeric=not is_classifier(self),

@@ -7,6 +7,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 from scipy import special
 from scikeras.utils.transformers import ClassifierLabelEncoder
@@ -82,6 +83,7 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
         score : float
             Accuracy.
         """
+        refuse_missing_labels(y)
         return ClassifierMixin.score(self, X, scored_labels(y), sample_weight=sample_weight)
 
     # -- fitting -----------------------------------------------------------------------------
@@ -174,7 +176,8 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
         # scikeras' fitted encoder, target_encoder_, is built when first asked for (neither fit
         # nor predict needs it; fitting it took a fifth of a small fit's fixed cost).
         if isinstance(classes, Multilabel):
-            # predict returns indicators of the dtype fit saw (MLPClassifier's are int64).
+            # predict returns indicators of the dtype fit saw, float16 as float32 (MLPClassifier's
+            # are int64).
             return {
                 "classes_": classes.classes,
                 "n_classes_": classes.n_labels,
@@ -297,6 +300,7 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
     def _validate_data(self, X=None, y=None, reset=False, y_numeric=False):
         """scikit-learn's ``validate_data`` in place of scikeras' own checks (which miss the
         feature-count message, feature names and label-type checks)."""
+        refuse_missing_labels(y)
         with float32_features(X):
             X, y = validate_data(
                 self, X, y, reset=reset, dtype=np.float32, accept_sparse=SPARSE_FORMATS,
@@ -361,8 +365,9 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
         Returns
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_labels), or sparse matrix
-            Predicted class labels (multilabel: 0/1 indicators, of the dtype ``fit`` saw; a CSR
-            matrix if ``fit`` saw a sparse one, as ``MLPClassifier``).
+            Predicted class labels (multilabel: 0/1 indicators, of the dtype ``fit`` saw,
+            float16 as float32; a CSR matrix if ``fit`` saw a sparse one, as
+            ``MLPClassifier``).
         """
         fitted = self._fitted_view()  # one fit's network and classes, whatever another thread does
         return _labels(fitted._network_output(X), fitted._fitted_targets())
@@ -455,6 +460,33 @@ def _checked_classes(classes):
     return classes
 
 
+def refuse_missing_labels(y):
+    """Refuse labels that are missing (None, NaN, pandas' NA or NaT) with a ``ValueError`` that
+    says so and where. scikit-learn's validation fails on them with "boolean value of NA is
+    ambiguous" or "'<' not supported between instances of 'NoneType' and 'str'", naming neither
+    y nor the cause; NumPy numbers are left to its own "Input y contains NaN"."""
+    dtype = getattr(y, "dtype", None)
+    if y is None or is_sparse(y) or (isinstance(dtype, np.dtype) and dtype.kind != "O"):
+        return
+    try:
+        values = np.asarray(y, dtype=object)
+    except ValueError:  # ragged: scikit-learn's validation says so
+        return
+    if values.ndim > 2:
+        return
+    missing = pd.isna(values)
+    if missing.ndim == 2:
+        missing = missing.any(axis=1)
+    rows = np.flatnonzero(missing)
+    if rows.size:
+        raise ValueError(
+            f"y has {rows.size} missing label{'s' if rows.size > 1 else ''} (None, NaN or "
+            f"pandas' NA; in row{'s' if rows.size > 1 else ''} "
+            f"{', '.join(map(str, rows[:5].tolist()))}{', ...' if rows.size > 5 else ''}): "
+            "drop those rows, or give them a label of their own."
+        )
+
+
 def classification_targets(y):
     """Validated class labels (1-D) or multilabel indicator matrix (2-D, dense): a single
     column becomes 1-D with scikit-learn's ``DataConversionWarning``."""
@@ -487,7 +519,10 @@ def _labels(output, classes):
     """Class labels from the network's output (one sigmoid unit, one unit per class, or one
     sigmoid unit per label)."""
     if isinstance(classes, Multilabel):
-        indicators = (output > 0.5).astype(classes.dtype)
+        # float16 indicators come back as float32: scikit-learn's metrics refuse float16
+        # ("scipy.sparse does not support dtype float16"), so they could not be scored.
+        dtype = np.float32 if classes.dtype == np.float16 else classes.dtype
+        indicators = (output > 0.5).astype(dtype)
         return sp.csr_matrix(indicators) if classes.sparse else indicators
     if output.shape[1] == 1:
         return classes[(output[:, 0] > 0.5).astype(int)]
