@@ -873,6 +873,19 @@ def test_a_single_estimator_param_is_refused_with_what_to_use(name, advice, wine
         search.fit(*wine)
 
 
+@pytest.mark.parametrize("search_class", [L1L2ClassifierCV, L1L2RegressorCV])
+def test_set_params_refuses_callbacks_arguments_that_a_search_does_not_route(search_class):
+    # Accepted, and listed by get_params, then refused by fit ("routed arguments start with
+    # optimizer__"), where every other name a search does not take fails in set_params.
+    search = search_class()
+    with pytest.raises(ValueError, match=r"Invalid parameter 'callbacks__patience' for "
+                       rf"estimator {search_class.__name__}.*starting with optimizer__\."):
+        search.set_params(callbacks__patience=3)
+    assert "callbacks__patience" not in search.get_params()
+    search.set_params(optimizer__beta_1=0.8)
+    assert search.get_params()["optimizer__beta_1"] == 0.8
+
+
 def test_an_unknown_keyword_is_a_type_error(wine):
     with pytest.raises(TypeError, match="unexpected keyword argument 'epoch'"):
         L1L2ClassifierCV(epoch=10).fit(*wine)

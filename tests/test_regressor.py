@@ -15,8 +15,9 @@ from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.neural_network import MLPRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import check_fit2d_1sample
 
-from l1l2_estimator import L1L2Regressor
+from l1l2_estimator import L1L2Classifier, L1L2Regressor
 
 FAST = dict(hidden_layer_sizes=(32,), epochs=60, batch_size=32, learning_rate=0.01, random_state=0)
 
@@ -110,6 +111,12 @@ def test_early_stopping_refuses_a_validation_set_of_one_row():
     X = np.random.RandomState(0).randn(10, 3)
     with pytest.raises(ValueError, match="too small: early_stopping would hold out 1 of the 10"):
         L1L2Regressor(**FAST, early_stopping=True).fit(X, X[:, 0])
+
+
+@pytest.mark.parametrize("estimator", [L1L2Regressor, L1L2Classifier])
+def test_early_stopping_on_one_row_passes_scikit_learns_check(estimator):
+    # The check wants n_samples=1 named, as MLPRegressor(early_stopping=True) names it.
+    check_fit2d_1sample(estimator.__name__, estimator(**FAST, early_stopping=True))
 
 
 def test_early_stopping_that_leaves_no_row_to_train_says_to_decrease_the_fraction():

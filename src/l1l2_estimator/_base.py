@@ -1032,7 +1032,7 @@ class L1L2Network(RoutedParams):
             )
             raise ValueError(
                 f"The validation set is {what}: early_stopping would hold out {n_held_out} "
-                f"of the {n_rows} rows it trains on (validation_fraction="
+                f"of the {n_rows} rows it trains on (n_samples={n_rows}, validation_fraction="
                 f"{self.validation_fraction}; rows of zero sample_weight do not count) and "
                 f"needs at least 2, with at least 1 left to train on. {change} "
                 "validation_fraction, or add rows to the data set."

@@ -877,12 +877,13 @@ class RoutedParams:
         # are set.
         for name, value in params.items():
             prefix, separator, rest = name.partition("__")
-            if separator and not rest and prefix in ROUTING_PREFIXES:
+            if separator and not rest and prefix in self._fit_prefixes:
                 raise ValueError(
                     f"Invalid parameter {name!r} for estimator {type(self).__name__}: a routed "
                     "argument names what it sets after the prefix (optimizer__beta_1, ...)."
                 )
-            if is_routed(name):
+            # Only the prefixes fit routes: a search took callbacks__* here, then refused it.
+            if is_routed(name) and prefix in self._fit_prefixes:
                 vars(self)[name] = value
                 extra = self._extra_param_names()
                 if name not in extra:
