@@ -417,6 +417,23 @@ def test_dump_refuses_an_optimizer_state_that_overflowed(tmp_path):
     np.testing.assert_array_equal(pickle.loads(pickle.dumps(fitted)).predict(X), fitted.predict(X))
 
 
+def test_dump_refuses_a_degenerate_random_state_that_load_would_refuse(tmp_path):
+    X = np.random.RandomState(0).normal(size=(40, 4))
+    y = (X[:, 0] > 0).astype(int)
+    fitted = L1L2Classifier(hidden_layer_sizes=(4,), epochs=1, random_state=0).fit(X, y)
+    degenerate = np.random.RandomState()
+    degenerate.set_state(("MT19937", np.array([0] * 623 + [1], dtype=np.uint32), 624, 0, 0.0))
+    with pytest.raises(ValueError, match=r"Cannot save parameter random_state=.*load would "
+                       r"refuse it: its keys hold 1 set bit of the Mersenne Twister's 19,937"):
+        dump(fitted.set_params(random_state=degenerate), tmp_path / "degenerate.l1l2")
+    assert not any(tmp_path.iterdir())
+    seeded = np.random.RandomState(7)
+    seeded.random_sample(1000)
+    dump(fitted.set_params(random_state=seeded), tmp_path / "seeded.l1l2")
+    loaded = load(tmp_path / "seeded.l1l2")
+    np.testing.assert_array_equal(loaded.random_state.get_state()[1], seeded.get_state()[1])
+
+
 @pytest.mark.skipif(np.dtype(np.longdouble).itemsize <= 8, reason="long double is float64 here")
 def test_dump_refuses_long_double_values_with_a_value_error(binary_data, tmp_path):
     # json raised TypeError ("Object of type longdouble is not JSON serializable"); JSON numbers

@@ -1409,6 +1409,19 @@ MALFORMED = {
                                                       "pos": 624, "has_gauss": 0,
                                                       "cached_gaussian": 0.0})),
         "the all-zero state of the Mersenne Twister"),
+    # One bit set passed that check, and the generator drew 0 for most of its first 100,000
+    # numbers: a fresh fit of the loaded estimator gave every hidden unit the same weights.
+    "RandomState of one set bit": (
+        dict(metadata=_set("params", "random_state", {"type": "random_state",
+                                                      "keys": [0] * 623 + [1], "pos": 624,
+                                                      "has_gauss": 0, "cached_gaussian": 0.0})),
+        r"keys hold 1 set bit of the Mersenne Twister's 19,937"),
+    # All ones is as degenerate: 55 distinct numbers in its first 2,000 draws.
+    "RandomState of all bits set": (
+        dict(metadata=_set("params", "random_state", {"type": "random_state",
+                                                      "keys": [2**32 - 1] * 624, "pos": 624,
+                                                      "has_gauss": 0, "cached_gaussian": 0.0})),
+        r"keys hold 19,937 set bits of the Mersenne Twister's 19,937"),
     # The package trains every layer whatever the config says: false loaded and was ignored.
     "a layer not trainable": (dict(config=_dense(1, "trainable", False)),
                               "trainable must be True"),

@@ -259,8 +259,34 @@ def _decode_numpy_scalar(value, name, budget):
     return array[()]
 
 
+# The Mersenne Twister's state: the top bit of the first key and every bit of the other 623.
+_MERSENNE_BITS = 19_937
+
+
+def _mersenne_state_problem(keys):
+    """Why the Mersenne Twister state of ``keys`` (624 integers) is degenerate, or None. All
+    zero, it stays zero: every draw is 0, and a normal draw (the initial weights) never returns.
+    Nearly so (one bit set), or nearly all ones, it recovers over tens of thousands of draws,
+    drawing 0 (or few distinct numbers) meanwhile: every hidden unit of a fit then started with
+    the same weights. The states that seeding and drawing reach hold about half their bits
+    set (0.497-0.501 over seeds; a quarter is some 70 standard deviations away)."""
+    set_bits = (keys[0] >> 31) + sum(key.bit_count() for key in keys[1:])
+    if not set_bits:
+        return "keys hold the all-zero state of the Mersenne Twister"
+    if not _MERSENNE_BITS // 4 <= set_bits <= 3 * _MERSENNE_BITS // 4:
+        return (
+            f"keys hold {set_bits:,} set bit{'s' if set_bits != 1 else ''} of the Mersenne "
+            f"Twister's {_MERSENNE_BITS:,}, a degenerate state that draws zeros or few distinct "
+            "numbers for thousands of draws (seeded states hold about half)"
+        )
+    return None
+
+
 def _encode_random_state(random_state):
     _, keys, position, has_gauss, cached_gaussian = random_state.get_state(legacy=True)
+    problem = _mersenne_state_problem(keys.tolist())
+    if problem is not None:
+        raise Unstorable(f"load would refuse it: its {problem}.")
     return {
         "keys": keys.tolist(),
         "pos": int(position),
@@ -288,11 +314,9 @@ def _decode_random_state(value, name, budget):
             raise ValueError("has_gauss must be 0 or 1")
         if not is_finite_number(cached):
             raise ValueError("cached_gaussian must be a finite number")
-        # Mersenne Twister's state is the top bit of the first key and every bit of the others;
-        # all zero, it stays zero: every draw is 0, and a normal draw (the initial weights)
-        # never returns. No seeding makes it.
-        if not keys[0] >> 31 and not any(keys[1:]):
-            raise ValueError("keys hold the all-zero state of the Mersenne Twister")
+        problem = _mersenne_state_problem(keys)
+        if problem is not None:
+            raise ValueError(problem)
         random_state = np.random.RandomState()
         random_state.set_state(("MT19937", np.array(keys, dtype=np.uint32), pos, has_gauss, cached))
     except (TypeError, ValueError, OverflowError, IndexError) as error:
