@@ -92,6 +92,15 @@ def test_float16_indicators_predict_float32_that_the_metrics_take(labels):
     assert predicted.dtype == np.float32
     np.testing.assert_array_equal(predicted, (clf.predict_proba(X_test) > 0.5))
     assert clf.score(X_test, Y_test) == accuracy_score(Y_test, predicted)
+    # float16 truth too: held-out scores, score and a search's folds (MLPClassifier.score fails).
+    Y16 = Y_test.astype(np.float16)
+    assert clf.score(X_test, Y16) == accuracy_score(Y_test, predicted)
+    assert clf.score(X_test, pd.DataFrame(Y16)) == accuracy_score(Y_test, predicted)
+    stopped = L1L2Classifier(**FAST, early_stopping=True).fit(X_train, Y_train.astype(np.float16))
+    assert np.isfinite(stopped.validation_scores_).all()
+    search = L1L2ClassifierCV(**FAST, l1s=[0], l2s=[0], cv=2).fit(X_train,
+                                                                   Y_train.astype(np.float16))
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
 
 
 def test_sparse_indicator_and_sparse_X(labels):

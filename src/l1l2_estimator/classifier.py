@@ -234,7 +234,9 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
     def _validation_score(self, classes, y_true, output, sample_weight):
         if isinstance(classes, Multilabel):  # y_true is dense here: compare dense indicators
             classes = dataclasses.replace(classes, sparse=False)
-        return accuracy_score(y_true, _labels(output, classes), sample_weight=sample_weight)
+        return accuracy_score(
+            scored_labels(y_true), _labels(output, classes), sample_weight=sample_weight
+        )
 
     def _stratify(self, y):
         """The labels that early_stopping's held-out rows are stratified by: single-label ``y``
@@ -381,7 +383,10 @@ def scored_labels(y):
     booleans (pandas' nullable ``Int64`` and ``boolean``, or NumPy columns of different dtypes,
     ``bool`` beside ``int64``: ``accuracy_score`` made either an object array and failed,
     "scipy.sparse does not support dtype object"); anything else unchanged (a sparse indicator
-    of several labels is one that the metrics take)."""
+    of several labels is one that the metrics take); float16 indicators as float32 (the
+    metrics' sparse matrices refuse float16: "scipy.sparse does not support dtype float16")."""
+    if isinstance(y, np.ndarray) and y.ndim == 2 and y.dtype == np.float16:
+        return y.astype(np.float32)
     if not is_sparse(y):
         # Only an indicator frame (several columns, all of numbers or booleans): a column of
         # text labels (pandas' str or category) is labels, not numbers.
@@ -391,7 +396,10 @@ def scored_labels(y):
             and all(_holds_numbers(dtype) for dtype in dtypes)
             # Only where NumPy would make it an object array: a frame of one NumPy dtype stays
             # a frame, as GridSearchCV hands it to a scorer.
-            and (len(set(map(str, dtypes))) > 1 or any(not isinstance(d, np.dtype) for d in dtypes))
+            and (
+                len(set(map(str, dtypes))) > 1
+                or any(not isinstance(d, np.dtype) or d == np.float16 for d in dtypes)
+            )
         )
         return y.to_numpy(dtype=np.float64) if indicator else y
     if np.ndim(y) > 2 or (np.ndim(y) == 2 and y.shape[1] != 1):
