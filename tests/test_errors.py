@@ -731,6 +731,23 @@ def test_finite_weights_whose_loss_overflows_after_the_last_step_are_divergence_
         search.fit(X, y)
 
 
+def test_continuing_from_a_poisson_bias_whose_rate_overflows_names_it_not_the_learning_rate():
+    """A Poisson rate exp(z) overflows float32 from z of about 88.7, far below the weights of
+    1e4 beyond which the check had looked (a file's output bias of 89 was blamed on the
+    learning rate)."""
+    X = np.random.RandomState(0).normal(size=(60, 4))
+    y = np.random.RandomState(1).poisson(3.0, size=60)
+    fitted = L1L2Regressor(hidden_layer_sizes=(4,), loss="poisson", epochs=2,
+                           random_state=0).fit(X, y)
+    state = fitted._get_fitted_state()
+    state["weights"] = [*state["weights"][:-1], np.full_like(state["weights"][-1], 89.0)]
+    fitted._set_fitted_state(**state)
+    with pytest.raises(ValueError, match=r"already makes the loss on these rows overflow "
+                       r"float32 \(its largest weight is 89") as raised:
+        fitted.partial_fit(X, y)
+    assert "lower learning_rate" not in str(raised.value)
+
+
 def test_continuing_from_weights_whose_loss_overflows_names_them_not_the_learning_rate():
     """A network whose weights (a file's, say: load takes weights up to float32's largest)
     already overflow the loss cannot be trained on at any learning rate: the advice had been to

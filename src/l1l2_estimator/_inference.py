@@ -54,7 +54,8 @@ LOSS_CHECKED_ROWS = 1000
 
 def training_loss_overflows(weights, X, y, activation, output_activation):
     """Whether the network of ``weights`` (kernel, bias, kernel, bias, ...) holds a non-finite
-    value, or, where a weight exceeds 1e4 in magnitude, whether its float32 training loss on
+    value, or, where a weight exceeds 1e4 in magnitude (any weight, for a Poisson rate, which
+    overflows from a logit of about 88.7), whether its float32 training loss on
     the first 1,000 rows of its training data ``X`` (targets ``y`` as trained on) is beyond
     float32: a layer's values, the output's logits, a squared error, or a Poisson rate overflow
     there.
@@ -66,7 +67,8 @@ def training_loss_overflows(weights, X, y, activation, output_activation):
     largest = max(float(np.max(np.abs(w))) if np.size(w) else 0.0 for w in weights)
     if not np.isfinite(largest):
         return True
-    if largest <= _UNREMARKABLE_WEIGHT:
+    # A Poisson rate exp(z) overflows float32 from z of about 88.7: no weight is unremarkable.
+    if largest <= _UNREMARKABLE_WEIGHT and output_activation != "exponential":
         return False
     if sparse.issparse(X):
         values = sparse.csr_matrix(X)[:LOSS_CHECKED_ROWS].astype(np.float64)
