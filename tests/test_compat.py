@@ -425,3 +425,32 @@ def test_tensorflow_eager_context_start_up_state():
     with started._initialize_lock:
         assert _compat._tensorflow_starting()
     assert not _compat._tensorflow_starting() and _compat._tensorflow_running()
+
+
+def test_keras_save_skipsets_are_found_after_the_first_save(tmp_path):
+    """Keras' saver stores each skip set under saving_attr_skipset_<kind> and reads
+    saving_attr_skiplist_<kind>; the package stores them under the second name after a save,
+    so later saves build no fresh reference Optimizer (about 70 KB each that TensorFlow
+    keeps). On a thread of its own: Keras' global attributes are per thread."""
+    import threading
+
+    from keras.src.backend.common import global_state
+    from keras.src.saving import saving_lib
+
+    from l1l2_estimator._compat import cache_keras_save_skipsets
+
+    found = {}
+
+    def save():
+        model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+        model.compile(optimizer="adam", loss="mse")
+        keras.saving.save_model(model, tmp_path / "model.keras")
+        cache_keras_save_skipsets()
+        for kind in ("Sequential", "Layer", "Optimizer"):
+            built = global_state.get_global_attribute(f"saving_attr_skipset_{kind}")
+            found[kind] = built is not None and saving_lib.get_attr_skipset(kind) is built
+
+    thread = threading.Thread(target=save)
+    thread.start()
+    thread.join()
+    assert found == {"Sequential": True, "Layer": True, "Optimizer": True}

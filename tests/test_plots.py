@@ -448,6 +448,22 @@ def test_loss_curve_takes_line_keywords(fitted_binary):
     assert display.ax_.yaxis.label.get_color() == "red"
 
 
+def test_a_closed_loss_curve_with_scores_is_freed():
+    """The validation scores' twin had been kept in a module-level WeakKeyDictionary by its
+    Axes, which the twin refers back to: no entry ever went, and every figure drawn with scores
+    stayed in memory (60 MiB per 100 curves), as did save_plots' figures."""
+    import gc
+    import weakref
+
+    display = plots.LossCurveDisplay(loss_curve=[0.9, 0.6, 0.5],
+                                     validation_scores=[0.5, 0.7, 0.6]).plot()
+    figure = weakref.ref(display.figure_)
+    plt.close(display.figure_)
+    del display
+    gc.collect()
+    assert figure() is None
+
+
 def test_loss_curves_drawn_on_one_axes_can_be_told_apart():
     """Each curve takes the Axes' next colours (both had been C0 and C1), their validation
     scores share one right-hand axis (each had drawn a scale of its own over the other's), and

@@ -465,3 +465,24 @@ def detach_model(callback, model):
     model it is given (TensorBoard writes its graph), and None is no model."""
     if getattr(callback, "_model", None) is model:
         callback._model = None
+
+
+# The kinds of object whose attribute skip sets Keras' saver builds (saving_lib).
+_SKIPSET_KINDS = ("Operation", "Layer", "Functional", "Sequential", "Metric", "Optimizer", "Loss")
+
+
+def cache_keras_save_skipsets():
+    """Keras (3.15 and earlier): ``saving_lib.get_attr_skipset`` stores each set it builds as
+    the global attribute ``saving_attr_skipset_<kind>`` but looks for
+    ``saving_attr_skiplist_<kind>``, so it never finds it, and every save builds its reference
+    objects again: a fresh, automatically named ``Optimizer``, about 70 KB that TensorFlow's
+    runtime keeps, per ``dump``. After a save, the sets it built are stored under the name it
+    reads too (Keras' global attributes are per thread, as are these). Where a Keras reads
+    the name it writes, this finds the name already set and changes nothing."""
+    from keras.src.backend.common import global_state
+
+    for kind in _SKIPSET_KINDS:
+        built = global_state.get_global_attribute(f"saving_attr_skipset_{kind}", None)
+        read = f"saving_attr_skiplist_{kind}"
+        if built is not None and global_state.get_global_attribute(read, None) is None:
+            global_state.set_global_attribute(read, built)

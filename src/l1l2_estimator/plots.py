@@ -31,7 +31,6 @@ Examples
 
 import math
 import os
-import weakref
 from numbers import Integral, Real
 
 import numpy as np
@@ -577,16 +576,19 @@ class LossCurveDisplay:
         return self
 
 
-# The twin of each Axes that holds validation scores, by which a second curve on the same
-# Axes finds it (the Axes sharing its x axis are not its twins alone: subplots(sharex=True)).
-_SCORE_TWINS = weakref.WeakKeyDictionary()
+# The attribute of an Axes that holds the twin with its validation scores, by which a second
+# curve on the same Axes finds it (the Axes sharing its x axis are not its twins alone:
+# subplots(sharex=True)). On the Axes itself, so that both go with their figure: a module-level
+# WeakKeyDictionary never dropped an entry, as its value, the twin, refers back to its key.
+_SCORE_TWIN = "_l1l2_estimator_score_twin"
 
 
 def _score_twin(ax):
     """The twin of ``ax`` that holds validation scores, made on first use."""
-    twin = _SCORE_TWINS.get(ax)
+    twin = getattr(ax, _SCORE_TWIN, None)
     if twin is None or twin.figure is not ax.figure or twin not in ax.figure.axes:
-        twin = _SCORE_TWINS[ax] = ax.twinx()
+        twin = ax.twinx()
+        setattr(ax, _SCORE_TWIN, twin)
     return twin
 
 

@@ -30,6 +30,7 @@ import numpy as np
 
 from .._compat import (
     accumulator_state,
+    cache_keras_save_skipsets,
     centered_state,
     gradient_accumulators,
     moment_state,
@@ -101,6 +102,7 @@ def keras_bytes(model):
             )
             with room_for_layers(len(model.layers)):
                 keras.saving.save_model(model, file)
+            cache_keras_save_skipsets()
         with open(file, "rb") as handle:
             data = handle.read()
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
