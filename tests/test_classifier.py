@@ -601,7 +601,9 @@ def test_a_used_csv_logger_is_named_when_the_fitted_estimator_cannot_be_copied(
     clf = L1L2Classifier(**{**FAST, "epochs": 2},
                          callbacks=[keras.callbacks.CSVLogger(str(log))]).fit(X, y)
     clone(L1L2Classifier(**FAST, callbacks=[keras.callbacks.CSVLogger(str(log))]))  # unused: fine
-    message = r"L1L2Classifier's CSVLogger callback cannot be copied or pickled .*callbacks=\[keras"
+    # Named by its public path (its __module__ is keras.src.callbacks.csv_logger).
+    message = (r"L1L2Classifier's CSVLogger callback cannot be copied or pickled .*"
+               r"callbacks=\[keras\.callbacks\.CSVLogger\]")
     for copy_it in (clone, pickle.dumps, copy.deepcopy):
         with pytest.raises(TypeError, match=message):
             copy_it(clf)
@@ -663,6 +665,44 @@ def test_a_callback_that_counts_batches_is_refused(binary_data, tmp_path, kind):
     callback = keras.callbacks.ModelCheckpoint(str(tmp_path / "e.keras"), save_freq="epoch")
     L1L2Classifier(**FAST, callbacks=[callback]).fit(X, y)
     assert (tmp_path / "e.keras").exists()
+
+
+class BatchCounter(keras.callbacks.Callback):
+    """Counts batches, as in Model.fit: a hook these estimators never call."""
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.batches = getattr(self, "batches", 0) + 1
+
+
+@pytest.mark.parametrize("kind", ["own", "lambda", "TerminateOnNaN"])
+def test_a_callback_that_acts_on_batch_or_test_events_is_warned_of(binary_data, kind, tmp_path):
+    """Training sends epoch events only: a callback's batch or test hooks (TerminateOnNaN is
+    one) did nothing, without a word. The warning names them and points at the caller's
+    line; Keras' own epoch-level callbacks and a subclass that adds nothing get none."""
+    X, y = binary_data
+    callback = {
+        "own": BatchCounter(),
+        "lambda": keras.callbacks.LambdaCallback(on_test_end=lambda logs: None),
+        "TerminateOnNaN": keras.callbacks.TerminateOnNaN(),
+    }[kind]
+    named = {"own": "BatchCounter's on_train_batch_end", "lambda": "LambdaCallback's on_test_end",
+             "TerminateOnNaN": "TerminateOnNaN .a fit whose loss turns NaN"}[kind]
+    clf = L1L2Classifier(**FAST, callbacks=[keras.callbacks.History(), [callback]])
+    for fit in (clf.fit, clf.partial_fit):
+        with pytest.warns(UserWarning, match=f"never batch or test events.*{named}") as caught:
+            fit(X, y)
+        assert [w.filename for w in caught if w.category is UserWarning] == [__file__]
+    assert not hasattr(callback, "batches")
+
+    class Checkpoint(keras.callbacks.ModelCheckpoint):
+        pass
+
+    quiet = [keras.callbacks.EarlyStopping(monitor="loss"), keras.callbacks.ProgbarLogger(),
+             keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: None),
+             Checkpoint(str(tmp_path / "c.keras"))]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        L1L2Classifier(**FAST, callbacks=quiet).fit(X, y)
 
 
 def test_a_diverged_fit_calls_no_on_train_end_and_keeps_a_backup(binary_data, tmp_path):

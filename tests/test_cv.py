@@ -2136,3 +2136,31 @@ def test_empty_folds_given_as_python_lists_are_failed_fits_or_nan_scores():
         assert np.isnan(trained.fit(X, y).cv_results_["split0_test_score"]).all()
         assert np.isnan(scored.fit(X, y).cv_results_["split0_test_score"]).all()
         assert not np.isnan(scored.cv_results_["split1_test_score"]).any()
+
+
+@pytest.mark.parametrize("edits", ["X", "y"])
+def test_a_scorer_that_edits_its_rows_in_place_changes_no_other_pairs_scores(edits):
+    """Each member is scored on rows of its own, as GridSearchCV indexes them for every fit: the
+    fold's held-out (and training) rows had been shared by its pairs, so that a scorer that
+    edits them in place changed the scores of the pairs after it."""
+    X, y = _small_data(60)
+
+    def accuracy(estimator, X_scored, y_scored):
+        return float(np.mean(estimator.predict(X_scored) == y_scored))
+
+    def editing(estimator, X_scored, y_scored):
+        score = accuracy(estimator, X_scored, y_scored)
+        if edits == "X":
+            X_scored *= -1.0
+        else:
+            y_scored[:] = 1 - y_scored
+        return score
+
+    settings = dict(SMALL, l1s=[0.0, 1e-4], l2s=[0.0, 1e-4], cv=3, return_train_score=True)
+    clean = L1L2ClassifierCV(**settings, scoring=accuracy).fit(X, y).cv_results_
+    edited = L1L2ClassifierCV(**settings, scoring=editing).fit(X, y).cv_results_
+    for part in ("test", "train"):
+        for fold in range(3):
+            key = f"split{fold}_{part}_score"
+            np.testing.assert_array_equal(edited[key], clean[key])
+    assert np.array_equal(X, _small_data(60)[0])  # the caller's rows are never the scorer's

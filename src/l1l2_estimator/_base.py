@@ -14,6 +14,7 @@ import functools
 import inspect
 import math
 import threading
+import warnings
 from numbers import Integral, Real
 
 import keras
@@ -48,6 +49,7 @@ from ._stopping import (
     ValidationStoppingRule,
     divergence_advice,
     finite_values,
+    frames_above,
     loss_rule_state,
     target_scale_advice,
     warn_not_converged,
@@ -147,21 +149,67 @@ def _build_callbacks(estimator):
         ) from None
 
 
-def _check_batch_counting(callbacks):
+# The events Model.fit sends that these estimators' training never does: it runs whole epochs
+# in compiled code and scores its held-out rows without Keras' evaluate.
+_UNSENT_EVENTS = (
+    "on_train_batch_begin", "on_train_batch_end", "on_batch_begin", "on_batch_end",
+    "on_test_begin", "on_test_end", "on_test_batch_begin", "on_test_batch_end",
+)
+
+
+def _check_callback_events(callbacks, stacklevel):
     """Refuse built ``callbacks`` that count batches to act (``ModelCheckpoint``'s and
     ``BackupAndRestore``'s integer ``save_freq``): training sends callbacks epoch events only,
-    so they never acted, without a word."""
+    so they never acted, without a word. Warn of a callback of the user's own (or a
+    ``LambdaCallback``) that handles a batch or test event, of ``TerminateOnNaN`` (a batch
+    event's) and of ``TensorBoard`` with an integer ``update_freq``: each would do nothing of
+    it, silently (a warning at ``stacklevel`` from here)."""
+    idle = []
     for callback in keras.tree.flatten(list(callbacks or [])):
+        name = type(callback).__name__
         save_freq = getattr(callback, "save_freq", "epoch")
         if isinstance(callback, (keras.callbacks.ModelCheckpoint,
                                  keras.callbacks.BackupAndRestore)) and (
             isinstance(save_freq, Integral) and not isinstance(save_freq, bool)
         ):
             raise ValueError(
-                f"callbacks: {type(callback).__name__}'s save_freq={save_freq} counts batches, "
+                f"callbacks: {name}'s save_freq={save_freq} counts batches, "
                 "and these estimators send callbacks epoch events only (it would never save): "
                 "use save_freq='epoch'."
             )
+        if isinstance(callback, keras.callbacks.TerminateOnNaN):
+            idle.append(f"{name} (a fit whose loss turns NaN or infinite raises a ValueError, "
+                        "'training diverged', anyway)")
+        elif isinstance(callback, keras.callbacks.TensorBoard) and isinstance(
+            callback.update_freq, Integral
+        ):
+            idle.append(f"{name}'s update_freq={callback.update_freq} (it logs each epoch only)")
+        else:
+            events = [event for event in _UNSENT_EVENTS if _users_handler(callback, event)]
+            if events:
+                idle.append(f"{name}'s {', '.join(events)}")
+    if idle:
+        warnings.warn(
+            "callbacks: these estimators send callbacks epoch events only (on_train_begin, "
+            "on_epoch_begin, on_epoch_end, on_train_end), never batch or test events, so these "
+            f"never act: {'; '.join(idle)}. Do the work in on_epoch_end.",
+            UserWarning,
+            stacklevel=stacklevel + frames_above(),
+        )
+
+
+def _users_handler(callback, event):
+    """Whether ``callback`` handles ``event`` with code of its own: set on the instance (as
+    ``LambdaCallback`` sets the functions it is given), or in a class of its that is not Keras'
+    (Keras' checkpoints handle batch events for their batch ``save_freq`` only, refused above,
+    and its progress bar and TensorBoard's validation logs have the estimator's own
+    counterparts)."""
+    if event in vars(callback):
+        return True
+    for cls in type(callback).__mro__:
+        if event in vars(cls):
+            return cls is not keras.callbacks.Callback and not cls.__module__.startswith("keras")
+    return False
 
 
 def _uncopyable_callback_error(estimator):
@@ -199,11 +247,19 @@ def _first_uncopyable(estimator):
                 f"{type(estimator).__name__}'s {name} callback cannot be copied or pickled "
                 f"({type(error).__name__}: {error}), which cloning (GridSearchCV, "
                 f"cross_val_score) and pickling the estimator need: pass the class, "
-                f"callbacks=[{type(callback).__module__}.{name}] with its arguments as "
+                f"callbacks=[{_public_path(type(callback))}] with its arguments as "
                 "callbacks__<argument>=..., which builds a fresh one for every fit, or "
                 "set_params(callbacks=None) first."
             )
     return None
+
+
+def _public_path(cls):
+    """Where to import ``cls`` from: ``keras.callbacks.CSVLogger`` for Keras' own callbacks
+    (their ``__module__`` is a private ``keras.src`` one), else its module's path."""
+    if getattr(keras.callbacks, cls.__name__, None) is cls:
+        return f"keras.callbacks.{cls.__name__}"
+    return f"{cls.__module__}.{cls.__qualname__}"
 
 
 def checks_continued_params(partial_fit):
@@ -391,7 +447,8 @@ class L1L2Network(RoutedParams):
         routed = stand_in(self)
         _build_callbacks(routed)
         callbacks = routed._fit_callbacks
-        _check_batch_counting(callbacks)
+        # Warnings point at the caller: fit's frames, and partial_fit's one more (its check).
+        _check_callback_events(callbacks, stacklevel=5 + incremental)
         sample_weight = self._training_weights(
             X, y, sample_weight, targets, relative=not incremental
         )

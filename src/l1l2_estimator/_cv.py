@@ -342,13 +342,11 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         X_given, y_given = indexable(X, y_checked if sp.issparse(y) and not sparse_y else y)
         # A frame of nullable labels, a frame of sparse columns: what the metrics refuse.
         y_given = (scored_labels if is_classifier(self) else scored_targets)(y_given)
-        held_out = [
-            (safe_indexing(X_given, test), safe_indexing(y_given, test)) for _, test in splits
-        ]
-        trained_on = [
-            (safe_indexing(X_given, train), safe_indexing(y_given, train))
-            for train, _ in splits
-        ] if self.return_train_score else None
+
+        def rows(indices):
+            # Indexed afresh for every member, as GridSearchCV indexes them for every fit: a
+            # scorer that edits its rows in place had changed the rows of the fold's later pairs.
+            return safe_indexing(X_given, indices), safe_indexing(y_given, indices)
 
         candidates, scores, fit_times, score_times, n_iters = [], [], [], [], []
         train_scores = [] if self.return_train_score else None
@@ -433,16 +431,17 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                     member._set_fitted_state(
                         **{**state, "feature_names_in": feature_names}, encoders=encoders[fold]
                     )
+                    held_out = rows(test)
                     started = time.perf_counter()
                     scores[-1].append(score_member(
-                        scoring, metrics is not None, member, held_out[fold], score_weights, test,
+                        scoring, metrics is not None, member, held_out, score_weights, test,
                         self.error_score, score_failures["test"],
                     ))
                     # As GridSearchCV's score_time: the held-out scores alone.
                     score_times[-1].append(time.perf_counter() - started)
                     if train_scores is not None:
                         train_scores[-1].append(
-                            score_member(scoring, metrics is not None, member, trained_on[fold],
+                            score_member(scoring, metrics is not None, member, rows(train),
                                    score_weights, train, self.error_score,
                                    score_failures["train"])
                         )

@@ -93,8 +93,10 @@ random_state : int, RandomState instance or None, default=None
 callbacks : list of keras.callbacks.Callback, default=None
     Keras callbacks. They receive train and epoch events (``logs={{"loss": ...}}``, with
     ``"validation_score"`` under ``early_stopping``) and may stop training through
-    ``model.stop_training``; per-batch events are not sent (a ``ModelCheckpoint`` or
-    ``BackupAndRestore`` whose integer ``save_freq`` counts batches is refused).""",
+    ``model.stop_training``; batch and test events are not sent (a ``ModelCheckpoint`` or
+    ``BackupAndRestore`` whose integer ``save_freq`` counts batches is refused, and a
+    callback that handles those events, ``TerminateOnNaN`` among them, is warned of). A
+    learning rate a callback sets lasts for that fit.""",
     "verbose": """\
 verbose : int, default=0
     0 is silent; 1 reports every epoch: with Keras' progress bar on a terminal or in a notebook,

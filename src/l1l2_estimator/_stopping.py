@@ -180,6 +180,11 @@ def _values_whose_squares_overflow(X, y, sample_weight=None, weights_name="sampl
 _FRAMES_ABOVE = contextvars.ContextVar("l1l2_estimator_frames_above", default=0)
 
 
+def frames_above():
+    """The frames ``warnings_point_higher`` adds to the fits' warnings' ``stacklevel`` here."""
+    return _FRAMES_ABOVE.get()
+
+
 @contextlib.contextmanager
 def warnings_point_higher(frames):
     """Make the fits' warnings inside the block point ``frames`` more frames up the stack: at
@@ -226,7 +231,7 @@ def warn_not_converged(name, epochs, stacklevel, by="training loss", advice=""):
         f"{name}: the maximum number of epochs ({epochs}) was reached and the {by} has not "
         f"converged yet.{advice}",
         ConvergenceWarning,
-        stacklevel=stacklevel + 1 + _FRAMES_ABOVE.get(),
+        stacklevel=stacklevel + 1 + frames_above(),
     )
 
 
