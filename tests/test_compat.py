@@ -22,6 +22,21 @@ def test_sklearn_param_validation_types():
     assert _compat.StrOptions({"auto"}).is_satisfied_by("auto")
 
 
+def test_sklearn_param_validation_options():
+    assert _compat.Options(numbers.Real, {0.5}).is_satisfied_by(0.5)
+    assert not _compat.Options(numbers.Real, {0.5}).is_satisfied_by(0.25)
+
+
+def test_sklearn_own_metadata_request_holds_the_estimators_own_requests():
+    from sklearn import config_context
+
+    from l1l2_estimator import L1L2ClassifierCV
+
+    with config_context(enable_metadata_routing=True):
+        search = L1L2ClassifierCV().set_score_request(sample_weight=True)
+        assert _compat.own_metadata_request(search).score.requests == {"sample_weight": True}
+
+
 def test_sklearn_safe_indexing_keeps_the_container():
     pd = pytest.importorskip("pandas")
     frame = pd.DataFrame({"a": [1.0, 2.0, 3.0]}, index=[10, 11, 12])

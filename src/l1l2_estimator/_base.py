@@ -663,26 +663,13 @@ class L1L2Network(RoutedParams):
         error).
         """
         self._check_params()
-        if self.early_stopping:
-            raise ValueError(
-                "early_stopping=True is not supported by the cross-validated estimators: every "
-                "member is scored on its own held-out fold. Use GridSearchCV with "
-                f"{type(self).__name__}(early_stopping=True) to combine both."
-            )
-        if self.callbacks:
-            raise ValueError(
-                "callbacks are not supported by the cross-validated estimators, which train "
-                "every fold and penalty pair at once; pass them to the refitted estimator."
-            )
+        # Both callers (the searches, regularization_path's batched fits) refuse early_stopping,
+        # callbacks and sparse X, or fit one network at a time there, before they get here.
+        assert not self.early_stopping and not self.callbacks
         # Before the folds are checked: whatever they hold, the optimizer cannot train members.
         check_elementwise(optimizer_config(self.get_params(deep=False)))
         X, y = self._validate_data(X, y, reset=True)
-        if sp.issparse(X):
-            raise TypeError(
-                "Sparse X is not supported when several networks train at once (the "
-                "cross-validated estimators, regularization_path's batched fits); fit "
-                f"{type(self).__name__} itself, e.g. in GridSearchCV."
-            )
+        assert not sp.issparse(X)
         name = name or type(self).__name__
         targets = self._targets_from(y, None, sparse_targets)
         if sample_weight is not None:
@@ -843,7 +830,8 @@ class L1L2Network(RoutedParams):
         """What ``_parameter_constraints`` cannot express: element-wise layer sizes, that every
         extra keyword argument is routed, non-negative class weights, and an optimizer the
         proximal L1 step knows. Checked in ``fit`` (after ``_fit_context`` has checked the
-        constraints) and by ``load``."""
+        constraints), in the batched fits of the searches and ``regularization_path``
+        (``_fit_members``), and by ``load``."""
         layer_sizes(self.hidden_layer_sizes)
         _check_callbacks(self.callbacks)
         class_weight = getattr(self, "class_weight", None)

@@ -1,4 +1,5 @@
-"""Every private API of scikit-learn, Keras and scikeras that the package relies on, in one place.
+"""Every private API of scikit-learn, Keras, TensorFlow and scikeras that the package relies on,
+in one place.
 
 Each name below is imported or reached only here, so that a dependency upgrade that removes one
 breaks this module (and ``tests/test_compat.py``, which checks each of them) rather than a fit deep
@@ -6,8 +7,8 @@ inside the package. README's "Private APIs we rely on" section says why each is 
 
 Methods of scikeras' ``BaseWrapper`` that the estimators override or call as a subclass
 (``_validate_data``, ``_initialize_callbacks``, ``_fit_callbacks``, ``_validate_sample_weight``,
-``target_encoder``, ``_routing_prefixes``) are scikeras' documented extension points for
-subclasses; ``tests/test_compat.py`` checks those too.
+``target_encoder``, ``feature_encoder``, ``_routing_prefixes``, ``current_epoch``) are scikeras'
+documented extension points for subclasses; ``tests/test_compat.py`` checks those too.
 """
 
 from . import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start)
@@ -45,6 +46,14 @@ from tensorflow.python.eager import context
 
 # TensorFlow: the registry of gradient functions (see forget_custom_gradients).
 from tensorflow.python.framework import ops as tf_ops
+
+
+def own_metadata_request(estimator):
+    """scikit-learn's ``MetadataRequest`` of ``estimator`` itself (its own ``set_*_request``
+    calls), which a router's ``get_metadata_routing`` starts from: scikit-learn's routers build
+    theirs with this method, which has no public counterpart (``get_metadata_routing`` of a
+    router returns the router)."""
+    return estimator._get_metadata_request()
 
 
 @contextlib.contextmanager

@@ -41,6 +41,7 @@ from ._compat import (
     StrOptions,
     check_sample_weight,
     fit_context,
+    own_metadata_request,
     safe_indexing,
     scorer_accepts_sample_weight,
 )
@@ -182,7 +183,7 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         routing : MetadataRouter
             The routing information.
         """
-        own = self._get_metadata_request()
+        own = own_metadata_request(self)
         scorers = self._routed_scorers()
         weighing = any(
             get_routing_for_object(scorer).score.requests.get("sample_weight", False) is not False
@@ -669,7 +670,7 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         """The score requests of a scorer, or of this search's own score (``owner`` is self:
         its routing is a router's, which holds them as its self request)."""
         if owner is self:
-            return self._get_metadata_request().score.requests
+            return own_metadata_request(self).score.requests
         return get_routing_for_object(owner).score.requests
 
     def _fitted_score_choice(self, fitted):

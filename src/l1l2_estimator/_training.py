@@ -168,8 +168,8 @@ def _interactive_output():
 
 def _out_of_memory(spec, error):
     return MemoryError(
-        f"TensorFlow ran out of memory training a network of layer sizes {list(spec.layer_sizes)} "
-        f"({spec.n_members} at once): use smaller hidden_layer_sizes or batch_size. "
+        f"TensorFlow ran out of memory training a network of layer sizes {list(spec.layer_sizes)}: "
+        "use smaller hidden_layer_sizes or batch_size. "
         f"({str(error).splitlines()[0][:200]})"
     )
 

@@ -543,14 +543,12 @@ class LossCurveDisplay:
         )
         score_epochs = np.arange(1, len(scores) + 1) + start
         whose = f"{label}: " if labelled else ""
-        (score_line,) = score_ax.plot(
+        score_ax.plot(
             score_epochs, scores, color=score_color, label=f"{whose}validation {metric}"
         )
-        if np.all(np.isnan(scores)):
-            best_marker = None
-        else:
+        if not np.all(np.isnan(scores)):
             best = int(np.nanargmax(scores))
-            (best_marker,) = score_ax.plot(
+            score_ax.plot(
                 score_epochs[best],
                 scores[best],
                 "o",

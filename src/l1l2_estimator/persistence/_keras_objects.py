@@ -94,9 +94,9 @@ def check_schedule(config, where):
     return cls, arguments
 
 
-def _keras_object(config, where, classes, module, extra_keys=()):
+def _keras_object(config, where, classes, module):
     """``(class, config)`` of ``{"module", "class_name", "config", "registered_name"}``."""
-    check_keys(config, where, IDENTITY_KEYS, extra_keys)
+    check_keys(config, where, IDENTITY_KEYS)
     class_name = config["class_name"]
     if type(class_name) is not str or class_name not in classes:
         raise Refused(
