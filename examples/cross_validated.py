@@ -17,6 +17,8 @@ from l1l2_estimator import L1L2Classifier, L1L2ClassifierCV
 
 X, y = load_breast_cancer(return_X_y=True)
 X_train, X_test, y_train, y_test = train_test_split(X, y, stratify=y, random_state=0)
+# Scaled once, outside the searches, so that both get identical inputs (the test quarter stays
+# unseen; inside a pipeline each fold would scale by its own training rows).
 scaler = StandardScaler().fit(X_train)
 X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
 
@@ -26,6 +28,7 @@ cv = StratifiedKFold(3, shuffle=True, random_state=0)
 
 search = L1L2ClassifierCV(l1s=l1s, l2s=l2s, cv=cv, **network).fit(X_train, y_train)
 
+# A tie in mean score goes to the first pair in the grid's order, as in GridSearchCV.
 print(f"Best pair: l1={search.l1_:g}, l2={search.l2_:g}")
 print(f"Best mean CV accuracy: {search.best_score_:.3f}")
 print(f"Held-out accuracy of the refit network: {search.score(X_test, y_test):.3f}")

@@ -3,10 +3,11 @@ three PNG files.
 
 The path refits the pipeline for seven values of ``l1`` and shows the held-out accuracy and each
 feature's importance (the L2 norm of its first-layer weights) against ``l1``: as the penalty grows,
-every importance shrinks, and at the strongest penalty most of the noise features' are exactly
-zero (the network applies the penalty by a proximal step, ``proximal_l1=True``) while the four
-informative features keep theirs. Needs matplotlib (``pip install matplotlib``). Run it with
-``python examples/plots.py [FOLDER]`` (default ``./plots``); it takes a few seconds.
+the importances shrink overall (the weakest penalties may raise a few a little), and at the
+strongest penalty most of the noise features' are exactly zero (the network applies the penalty
+by a proximal step, ``proximal_l1=True``) while the four informative features keep theirs. Needs
+matplotlib (``pip install matplotlib``). Run it with ``python examples/plots.py [FOLDER]`` (default
+``./plots``); it takes a few seconds.
 """
 
 import argparse

@@ -46,6 +46,7 @@ from ._params import (
     optimizer_config,
 )
 from ._stopping import (
+    DIVERGED,
     ValidationStoppingRule,
     divergence_advice,
     finite_values,
@@ -821,9 +822,8 @@ class L1L2Network(RoutedParams):
             self.get_params(deep=False), X, y, sample_weight, start_weight=start_weight
         )
         return (
-            f"{type(self).__name__}: training diverged at epoch {epoch}: the loss, the "
-            f"weights or the optimizer's state became infinite or NaN: {advice}. The estimator "
-            "was left as it was before this fit."
+            f"{type(self).__name__}: training diverged at epoch {epoch}: {DIVERGED}: {advice}. "
+            "The estimator was left as it was before this fit."
         )
 
     def _check_params(self):

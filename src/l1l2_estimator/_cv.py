@@ -58,6 +58,7 @@ from ._params import (
 )
 from ._path import no_refit_error
 from ._stopping import (
+    DIVERGED,
     divergence_advice,
     finite_values,
     target_scale_advice,
@@ -414,8 +415,8 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                         which = f"hidden_layer_sizes={given!r}, " if several else ""
                         raise ValueError(
                             f"{type(self).__name__}: the fit of {which}l1={float(l1):g}, "
-                            f"l2={float(l2):g} on training fold {fold} diverged (its loss, "
-                            "weights or optimizer state became infinite or NaN), and "
+                            f"l2={float(l2):g} on training fold {fold} diverged ({DIVERGED}), "
+                            "and "
                             "error_score='raise' stops the search at a failed fit: "
                             f"{self._divergence_advice(X_checked, y_checked, sample_weight)}."
                         )
@@ -736,8 +737,7 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         reasons = []
         if failed["diverged"]:
             reasons.append(
-                f"{failed['diverged']} diverged (their loss, weights or optimizer state became "
-                f"infinite or NaN: "
+                f"{failed['diverged']} diverged ({DIVERGED}: "
                 f"{self._divergence_advice(*data)})"
             )
 

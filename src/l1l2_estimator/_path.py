@@ -22,6 +22,7 @@ from ._ensemble import batch_refusal
 from ._inputs import is_sparse
 from ._params import optimizer_config, penalty_values
 from ._stopping import (
+    DIVERGED,
     divergence_advice,
     target_scale_advice,
     warn_not_converged,
@@ -488,8 +489,8 @@ def _batched(network, prepared, inputs, penalties, advice, members, diverged, co
     for (l1, _), failed in zip(penalties, diverged[0]):
         if failed:
             raise ValueError(
-                f"{type(network).__name__}: training diverged (the loss, the weights or the "
-                f"optimizer's state became infinite or NaN) with l1={float(l1):g}: "
+                f"{type(network).__name__}: training diverged ({DIVERGED}) with "
+                f"l1={float(l1):g}: "
                 f"{divergence_advice({**network.get_params(deep=False), 'l1': l1})}."
             )
     for done in converged[0]:

@@ -180,6 +180,10 @@ def _values_whose_squares_overflow(X, y, sample_weight=None, weights_name="sampl
 _FRAMES_ABOVE = contextvars.ContextVar("l1l2_estimator_frames_above", default=0)
 
 
+# What "diverged" means in every message that says a fit diverged.
+DIVERGED = "the loss, the weights or the optimizer's state became infinite or NaN"
+
+
 def frames_above():
     """The frames ``warnings_point_higher`` adds to the fits' warnings' ``stacklevel`` here."""
     return _FRAMES_ABOVE.get()
