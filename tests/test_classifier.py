@@ -1467,3 +1467,34 @@ def test_binary_probabilities_keep_float64_precision_in_both_columns(binary_data
     np.testing.assert_allclose(log_proba[:, 1], scipy.special.log_expit(z), rtol=1e-9, atol=1e-15)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=0, atol=1e-15)
     np.testing.assert_array_equal(clf.predict(extreme), clf.classes_[np.argmax(proba, axis=1)])
+
+
+@pytest.mark.parametrize("failure", ["ConvergenceWarning as an error", "divergence"])
+def test_a_failed_fit_does_not_move_a_random_state_param_on(binary_data, failure):
+    """A RandomState param is drawn from through a copy that it follows only when the fit
+    succeeds: a fit that failed after drawing had moved it on, so that the next fit differed
+    from the one it would have been. A fit that succeeds moves it on, as MLPClassifier's."""
+    X, y = binary_data
+    settings = {**FAST, "epochs": 2, "tol": 0, "optimizer": "adam"}
+    del settings["random_state"]
+    clf = L1L2Classifier(**settings, random_state=np.random.RandomState(3))
+    with warnings.catch_warnings():
+        if failure == "divergence":
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            clf.set_params(optimizer="sgd", learning_rate=1e30)
+        else:
+            warnings.simplefilter("error", ConvergenceWarning)
+        with pytest.raises((ValueError, ConvergenceWarning)):
+            clf.fit(X, y)
+    clf.set_params(**settings)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        untouched = L1L2Classifier(**settings, random_state=np.random.RandomState(3))
+        for _ in range(2):  # the second fit draws on from where the first left the generator
+            clf.fit(X, y)
+            untouched.fit(X, y)
+            np.testing.assert_array_equal(clf.coefs_[0], untouched.coefs_[0])
+        assert not np.array_equal(
+            clf.coefs_[0],
+            L1L2Classifier(**settings, random_state=np.random.RandomState(3)).fit(X, y).coefs_[0],
+        )

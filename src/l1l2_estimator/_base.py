@@ -415,6 +415,7 @@ class L1L2Network(RoutedParams):
             )
         continuing = (incremental or self.warm_start) and self.__sklearn_is_fitted__()
         source = self
+        generator = None  # a fresh fit's copy of a RandomState param, below
         if continuing:
             # What a continued fit starts from, read from a copy of one fit's attributes (a
             # refit in another thread, published meanwhile, had mixed one fit's weights with
@@ -434,8 +435,16 @@ class L1L2Network(RoutedParams):
             features = checked.n_features_in_, getattr(checked, "feature_names_in_", None)
             # And whatever else validation recorded (a subclass's _validate_data may).
             validated = changes(self, checked)
+            # A RandomState param is drawn from through a copy, whose state it takes only once
+            # the fit succeeds: a failed fit had moved it on, so that the next fit differed
+            # from the one it would have been.
+            generator = (
+                copy.deepcopy(self.random_state)
+                if isinstance(self.random_state, np.random.RandomState) else None
+            )
             state = self._initial_state(
-                self._targets_from(y, classes, sparse_y, partial=incremental), X.shape[1]
+                self._targets_from(y, classes, sparse_y, partial=incremental), X.shape[1],
+                random_state=generator,
             )
         targets, hidden_activation = state["targets"], state["hidden_activation"]
         units, output_activation, loss = self._output_layer(targets)
@@ -572,6 +581,8 @@ class L1L2Network(RoutedParams):
             validated=validated,
             penalties=penalties,
         )
+        if generator is not None:
+            self.random_state.set_state(generator.get_state())
         return self
 
     def _carried_rule(self, losses, rule_start):
@@ -861,14 +872,15 @@ class L1L2Network(RoutedParams):
                 )
         self._check_extra_params()
 
-    def _initial_state(self, targets, n_features, members=1, *, rows=0, batch=0, name=None):
+    def _initial_state(self, targets, n_features, members=1, *, rows=0, batch=0, name=None,
+                       random_state=None):
         """A fresh fit's starting point for ``n_features`` inputs: Glorot-uniform kernels and
-        zero biases drawn from ``random_state`` (kernel by kernel, then the shuffling seed), a
-        fresh optimizer.
+        zero biases drawn from ``random_state`` (kernel by kernel, then the shuffling seed; by
+        default the param's), a fresh optimizer.
         ``members`` networks of this shape will train at once (cross-validation), on ``rows``
         rows gathered each epoch in batches of ``batch`` rows (for the memory check, whose message
         names ``name``, by default this class)."""
-        rng = check_random_state(self.random_state)
+        rng = check_random_state(self.random_state if random_state is None else random_state)
         n_outputs = self._output_layer(targets)[0]
         sizes = (n_features, *layer_sizes(self.hidden_layer_sizes), n_outputs)
         check_training_memory(name or type(self).__name__, sizes, members, rows=rows, batch=batch)
