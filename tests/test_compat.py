@@ -442,6 +442,22 @@ def test_tensorflow_eager_context_start_up_state():
     assert not _compat._tensorflow_starting() and _compat._tensorflow_running()
 
 
+def test_tensorflow_threads_tell_an_inherited_runtime_by_name_where_they_have_one():
+    """TensorFlow 2.21 names its runtime's threads tf_...; 2.16 to 2.20 leave them the name of
+    the thread that started them, and every process that had run TensorFlow before the package
+    was taken for a fork's child there (refused to train)."""
+    import tensorflow as tf
+
+    tf.constant(1.0) + 1.0
+    assert _compat._runtime_without_its_threads() is False  # this process's own runtime
+    for named in (True, False):
+        assert not _compat._threads_inherited(["python\n", "tf_Compute\n"], named)
+        assert _compat._threads_inherited([], named)  # a fork's child: its one thread alone
+    assert _compat._threads_inherited(["python\n", "python\n"], named=True)
+    assert not _compat._threads_inherited(["python\n", "python\n"], named=False)
+    assert _compat._NAMES_ITS_THREADS == (tuple(map(int, tf.__version__.split(".")[:2])) >= (2, 21))
+
+
 def test_keras_save_skipsets_are_found_after_the_first_save(tmp_path):
     """Keras' saver stores each skip set under saving_attr_skipset_<kind> and reads
     saving_attr_skiplist_<kind>; the package stores them under the second name after a save,

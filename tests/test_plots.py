@@ -985,7 +985,8 @@ def test_regularization_path_checks_a_regressors_y_test_before_fitting(
     with pytest.raises(ValueError, match="y_test has 2 outputs, but y_train has 1"):
         plots.regularization_path(estimator, X_train, y_train, X_test, np.c_[y_test, y_test])
     with pytest.raises(ValueError, match="y_test must hold numbers, as y_train does"):
-        plots.regularization_path(estimator, X_train, y_train, X_test, y_test.astype(str) + "x")
+        plots.regularization_path(estimator, X_train, y_train, X_test,
+                                  np.char.add(y_test.astype(str), "x"))
     # One column is one output, as the score takes it.
     checked_path_inputs(estimator, X_train, y_train, X_test, y_test[:, None], [0], None, None)
 

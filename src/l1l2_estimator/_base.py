@@ -209,7 +209,8 @@ def _users_handler(callback, event):
         return True
     for cls in type(callback).__mro__:
         if event in vars(cls):
-            return cls is not keras.callbacks.Callback and not cls.__module__.startswith("keras")
+            keras_own = cls.__module__ == "keras" or cls.__module__.startswith("keras.")
+            return cls is not keras.callbacks.Callback and not keras_own
     return False
 
 

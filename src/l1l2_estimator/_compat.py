@@ -230,10 +230,16 @@ def mark_forked_child():
 
 
 def _runtime_without_its_threads():
-    """Whether TensorFlow's runtime has started but none of its threads (named ``tf_...``) run
-    in this process: the runtime of a parent, inherited through a fork. None where the threads
-    cannot be listed (no ``/proc``). This thread does not count: a fork's one thread keeps its
-    name, which is the script's (``tf_job.py``, run as a program) or a TensorFlow pool thread's."""
+    """Whether TensorFlow's runtime has started but none of its threads run in this process: the
+    runtime of a parent, inherited through a fork. None where the threads cannot be listed (no
+    ``/proc``). This thread does not count: a fork's one thread keeps its name, which is the
+    script's (``tf_job.py``, run as a program) or a TensorFlow pool thread's.
+
+    The runtime's threads are told by their names (``tf_...``) where TensorFlow names them
+    (2.21); 2.16 to 2.20 leave them the name of the thread that started them, so there only a
+    process with no other thread at all is known to be a fork's (one with other threads, its
+    own or the runtime's, cannot be told, and is let train: the runtime's had been taken for
+    none, and every process that ran TensorFlow before the package was refused)."""
     if not _tensorflow_running():
         return False
     this_thread = str(threading.get_native_id())
@@ -245,7 +251,20 @@ def _runtime_without_its_threads():
                     names.append(comm.read())
     except OSError:
         return None
-    return not any(name.startswith("tf_") for name in names)
+    return _threads_inherited(names, _NAMES_ITS_THREADS)
+
+
+def _threads_inherited(names, named):
+    """Whether the other threads of a process, by their ``names``, say that its running
+    TensorFlow runtime is a parent's: none of them is the runtime's (``tf_...``, where its
+    threads are ``named``), or, where they are not, there is none at all."""
+    if any(name.startswith("tf_") for name in names):
+        return False
+    return not names or named
+
+
+# Whether this TensorFlow names its runtime's threads tf_... (2.21 does; 2.16 to 2.20 do not).
+_NAMES_ITS_THREADS = tuple(int(part) for part in tf.__version__.split(".")[:2]) >= (2, 21)
 
 
 # A process that loads this module after TensorFlow's runtime started: a parent's runtime,

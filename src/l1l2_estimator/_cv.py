@@ -11,6 +11,7 @@ shuffle and batch them), and follows the path of the corresponding single fit. S
 
 from . import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start)
 
+import copy
 import time
 import warnings
 from numbers import Integral, Real
@@ -196,7 +197,8 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
             # LogisticRegressionCV, whose score leaves sample_weight to its scorer. (Where every
             # scorer takes none or declines it, the search keeps its own: Pipeline.score routes
             # the name even when it passes no weights, and refused it when nothing knew it.)
-            own = own.__sklearn_clone__()
+            # A copy (scikit-learn 1.7's MetadataRequest has no __sklearn_clone__ of its own).
+            own = copy.deepcopy(own)
             own.score.add_request(param="sample_weight", alias=UNUSED)
         router = (
             MetadataRouter(owner=self)
@@ -416,8 +418,7 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                         raise ValueError(
                             f"{type(self).__name__}: the fit of {which}l1={float(l1):g}, "
                             f"l2={float(l2):g} on training fold {fold} diverged ({DIVERGED}), "
-                            "and "
-                            "error_score='raise' stops the search at a failed fit: "
+                            "and error_score='raise' stops the search at a failed fit: "
                             f"{self._divergence_advice(X_checked, y_checked, sample_weight)}."
                         )
                     if state is None or diverged[fold][pair]:
