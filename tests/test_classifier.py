@@ -1498,3 +1498,26 @@ def test_a_failed_fit_does_not_move_a_random_state_param_on(binary_data, failure
             clf.coefs_[0],
             L1L2Classifier(**settings, random_state=np.random.RandomState(3)).fit(X, y).coefs_[0],
         )
+
+
+def test_fits_sharing_a_random_state_in_threads_draw_distinct_weights(binary_data):
+    """Each fit draws from the shared generator itself, as MLPClassifier's do, under a lock:
+    drawn from copies of it, two fits started together had drawn the same weights."""
+    X, y = binary_data
+    shared = np.random.RandomState(0)
+    settings = {**FAST, "epochs": 2, "tol": 0, "random_state": shared}
+    estimators = [L1L2Classifier(**settings) for _ in range(2)]
+    start = threading.Barrier(2)
+
+    def fit(estimator):
+        start.wait()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            estimator.fit(X, y)
+
+    threads = [threading.Thread(target=fit, args=(estimator,)) for estimator in estimators]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not np.array_equal(estimators[0].coefs_[0], estimators[1].coefs_[0])

@@ -2170,3 +2170,23 @@ def test_a_scorer_that_edits_its_rows_in_place_changes_no_other_pairs_scores(edi
             key = f"split{fold}_{part}_score"
             np.testing.assert_array_equal(edited[key], clean[key])
     assert np.array_equal(X, _small_data(60)[0])  # the caller's rows are never the scorer's
+
+
+def test_routing_changes_and_copies_nothing_of_the_search():
+    """The routing's own request is the search's, changed for its scorers: it had been a deep
+    copy, whose owner, the search itself, was copied along (a fitted search whose refit held a
+    used CSVLogger could not be routed), and it leaves the search's requests as they were."""
+    import threading
+
+    import sklearn
+    from sklearn.metrics import accuracy_score, make_scorer
+
+    from l1l2_estimator._compat import own_metadata_request
+
+    with sklearn.config_context(enable_metadata_routing=True):
+        weighted = make_scorer(accuracy_score).set_score_request(sample_weight=True)
+        search = L1L2ClassifierCV(scoring=weighted, **SMALL).set_score_request(sample_weight=True)
+        search.lock = threading.Lock()  # what deepcopy refuses
+        routing = search.get_metadata_routing()
+        assert routing.consumes("score", ["sample_weight"]) == {"sample_weight"}
+        assert own_metadata_request(search).score.requests == {"sample_weight": True}

@@ -209,8 +209,7 @@ def _users_handler(callback, event):
         return True
     for cls in type(callback).__mro__:
         if event in vars(cls):
-            keras_own = cls.__module__ == "keras" or cls.__module__.startswith("keras.")
-            return cls is not keras.callbacks.Callback and not keras_own
+            return not (cls.__module__ == "keras" or cls.__module__.startswith("keras."))
     return False
 
 
@@ -262,6 +261,46 @@ def _public_path(cls):
     if getattr(keras.callbacks, cls.__name__, None) is cls:
         return f"keras.callbacks.{cls.__name__}"
     return f"{cls.__module__}.{cls.__qualname__}"
+
+
+class _Draws:
+    """What a fit draws from a ``RandomState`` param, given back if the fit fails: a failed fit
+    had moved the param on, so that the next fit differed from the one it would have been
+    (``MLPClassifier`` moves it on in some such cases, not in others). Drawn from the param
+    itself, under a lock, so that fits sharing one generator, in threads too, draw distinct
+    numbers; given back only while nothing has drawn from it since."""
+
+    _lock = threading.Lock()
+
+    def __init__(self, random_state):
+        self.generator = random_state if isinstance(random_state, np.random.RandomState) else None
+        self._before = self._after = None
+
+    def __enter__(self):
+        if self.generator is not None:
+            self._lock.acquire()
+            self._before = self.generator.get_state()
+        return self
+
+    def __exit__(self, *exc_info):
+        if self.generator is not None:
+            self._after = self.generator.get_state()
+            self._lock.release()
+
+    def give_back(self):
+        if self._after is None:
+            return
+        with self._lock:
+            if _same_state(self.generator.get_state(), self._after):
+                self.generator.set_state(self._before)
+
+
+def _same_state(state, other):
+    """Whether two ``RandomState.get_state()`` tuples are the same state."""
+    return all(
+        np.array_equal(a, b) if isinstance(a, np.ndarray) else a == b
+        for a, b in zip(state, other, strict=True)
+    )
 
 
 def checks_continued_params(partial_fit):
@@ -400,7 +439,18 @@ class L1L2Network(RoutedParams):
 
     def _fit(self, X, y, sample_weight, *, incremental, classes=None):
         """Fit (or, with ``incremental`` or ``warm_start``, continue fitting) and publish the
-        fitted state once training has succeeded."""
+        fitted state once training has succeeded. A fit that fails gives back what it drew from
+        a ``RandomState`` param (see ``_Draws``)."""
+        draws = _Draws(self.random_state)
+        try:
+            return self._fit_drawing(X, y, sample_weight, draws, incremental=incremental,
+                                     classes=classes)
+        except BaseException:
+            draws.give_back()
+            raise
+
+    def _fit_drawing(self, X, y, sample_weight, draws, *, incremental, classes):
+        """``_fit``'s work; a fresh fit draws its initial state under ``draws``."""
         self._check_params()
         # Read once: a set_params during training (from a callback, or another thread) applies
         # to the next fit; the published state records what this one trained with (it had
@@ -416,7 +466,6 @@ class L1L2Network(RoutedParams):
             )
         continuing = (incremental or self.warm_start) and self.__sklearn_is_fitted__()
         source = self
-        generator = None  # a fresh fit's copy of a RandomState param, below
         if continuing:
             # What a continued fit starts from, read from a copy of one fit's attributes (a
             # refit in another thread, published meanwhile, had mixed one fit's weights with
@@ -436,17 +485,9 @@ class L1L2Network(RoutedParams):
             features = checked.n_features_in_, getattr(checked, "feature_names_in_", None)
             # And whatever else validation recorded (a subclass's _validate_data may).
             validated = changes(self, checked)
-            # A RandomState param is drawn from through a copy, whose state it takes only once
-            # the fit succeeds: a failed fit had moved it on, so that the next fit differed
-            # from the one it would have been.
-            generator = (
-                copy.deepcopy(self.random_state)
-                if isinstance(self.random_state, np.random.RandomState) else None
-            )
-            state = self._initial_state(
-                self._targets_from(y, classes, sparse_y, partial=incremental), X.shape[1],
-                random_state=generator,
-            )
+            targets = self._targets_from(y, classes, sparse_y, partial=incremental)
+            with draws:
+                state = self._initial_state(targets, X.shape[1], random_state=draws.generator)
         targets, hidden_activation = state["targets"], state["hidden_activation"]
         units, output_activation, loss = self._output_layer(targets)
         # scikeras sets this fit's callbacks, and predict's, on the estimator it is called
@@ -458,8 +499,8 @@ class L1L2Network(RoutedParams):
         routed = stand_in(self)
         _build_callbacks(routed)
         callbacks = routed._fit_callbacks
-        # Warnings point at the caller: fit's frames, and partial_fit's one more (its check).
-        _check_callback_events(callbacks, stacklevel=5 + incremental)
+        # Warnings point at the caller: _fit's and fit's frames, and partial_fit's one more.
+        _check_callback_events(callbacks, stacklevel=6 + incremental)
         sample_weight = self._training_weights(
             X, y, sample_weight, targets, relative=not incremental
         )
@@ -556,7 +597,7 @@ class L1L2Network(RoutedParams):
         # (``-W error``) fails the fit, which then leaves the estimator as it was.
         if not incremental and not result.converged and not result.stopped_by_callback:
             warn_not_converged(
-                type(self).__name__, epochs, stacklevel=4,
+                type(self).__name__, epochs, stacklevel=5,
                 by="training loss" if validation is None else "validation score",
                 advice=target_scale_advice(y, getattr(self, "loss", None)),
             )
@@ -582,8 +623,6 @@ class L1L2Network(RoutedParams):
             validated=validated,
             penalties=penalties,
         )
-        if generator is not None:
-            self.random_state.set_state(generator.get_state())
         return self
 
     def _carried_rule(self, losses, rule_start):

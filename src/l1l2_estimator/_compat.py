@@ -52,7 +52,8 @@ def own_metadata_request(estimator):
     """scikit-learn's ``MetadataRequest`` of ``estimator`` itself (its own ``set_*_request``
     calls), which a router's ``get_metadata_routing`` starts from: scikit-learn's routers build
     theirs with this method, which has no public counterpart (``get_metadata_routing`` of a
-    router returns the router)."""
+    router returns the router). A fresh one at each call: changing it changes no request of
+    the estimator."""
     return estimator._get_metadata_request()
 
 

@@ -11,7 +11,6 @@ shuffle and batch them), and follows the path of the corresponding single fit. S
 
 from . import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start)
 
-import copy
 import time
 import warnings
 from numbers import Integral, Real
@@ -197,8 +196,6 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
             # LogisticRegressionCV, whose score leaves sample_weight to its scorer. (Where every
             # scorer takes none or declines it, the search keeps its own: Pipeline.score routes
             # the name even when it passes no weights, and refused it when nothing knew it.)
-            # A copy (scikit-learn 1.7's MetadataRequest has no __sklearn_clone__ of its own).
-            own = copy.deepcopy(own)
             own.score.add_request(param="sample_weight", alias=UNUSED)
         router = (
             MetadataRouter(owner=self)
