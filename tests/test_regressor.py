@@ -231,6 +231,30 @@ def test_poisson_loss_has_a_log_link_and_fits_counts_better(counts, poisson_fitt
     )
 
 
+def test_poisson_loss_ignores_keras_epsilon_setting(counts):
+    # Keras' Poisson loss reads keras.config.epsilon() when the graph is traced: a user's
+    # set_epsilon changed the loss of networks traced after it but not of those cached before,
+    # so the same fit gave other weights depending on what the process had fitted earlier.
+    import keras
+
+    from l1l2_estimator import _trainer_cache
+
+    X, y = counts[0][:200], counts[1][:200]
+    settings = dict(hidden_layer_sizes=(3,), loss="poisson", epochs=5, tol=0, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # 5 epochs: not converged
+        reference = L1L2Regressor(**settings).fit(X, y)
+        _trainer_cache.trainers.clear()  # so that the fit below traces under the setting
+        keras.config.set_epsilon(1e-2)
+        try:
+            fitted = L1L2Regressor(**settings).fit(X, y)
+        finally:
+            keras.config.set_epsilon(1e-7)
+            _trainer_cache.trainers.clear()
+    assert fitted.loss_curve_ == reference.loss_curve_
+    np.testing.assert_array_equal(fitted.predict(X), reference.predict(X))
+
+
 def _starting_output_bias(X, y, **fit_kwargs):
     """The output bias a fit starts from, read after one step of a vanishing learning rate
     (Adam moves every weight by about the learning rate)."""

@@ -72,9 +72,21 @@ _ROW_LOSSES = {
     "mean_squared_error": lambda y, logits: keras.losses.mean_squared_error(
         _broadcast(y, logits), logits
     ),
-    # The exponential output's Poisson loss, as Keras computes it on the exponential's values.
-    "poisson": lambda y, logits: keras.losses.poisson(_broadcast(y, logits), tf.exp(logits)),
+    # The exponential output's Poisson loss on the exponential's values.
+    "poisson": lambda y, logits: _poisson(_broadcast(y, logits), tf.exp(logits)),
 }
+
+# Keras' default epsilon, which ``keras.losses.poisson`` adds to the rate before its log.
+POISSON_EPSILON = 1e-7
+
+
+def _poisson(y, rate):
+    """``keras.losses.poisson`` with its epsilon fixed at Keras' default (the same operations,
+    so the same rounding). Keras reads ``keras.config.epsilon()`` when the graph is traced, so
+    a user's ``keras.config.set_epsilon`` changed the loss of the networks traced after it and
+    not of those cached before: the same fit gave other weights depending on what the process
+    had fitted earlier, and a search stopped equalling ``GridSearchCV``."""
+    return tf.reduce_mean(rate - y * tf.math.log(rate + POISSON_EPSILON), axis=-1)
 
 
 def _step_size(optimizer, variable, learning_rate):

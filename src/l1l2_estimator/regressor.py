@@ -14,6 +14,7 @@ from . import _docs
 from ._base import L1L2Network, checks_continued_params, refuse_keywords
 from ._inputs import float32_features, is_sparse
 from ._compat import StrOptions, fit_context
+from ._graph import POISSON_EPSILON
 from ._params import PARAMETER_CONSTRAINTS, SPARSE_FORMATS
 
 
@@ -41,9 +42,9 @@ def check_poisson_targets(y, loss):
         )
 
 
-# The least mean a Poisson output starts from (its bias then starts at about -16): Keras' Poisson
+# The least mean a Poisson output starts from (its bias then starts at about -16): the Poisson
 # loss adds this epsilon to a prediction before taking its log, so nothing smaller is told apart.
-POISSON_LEAST_MEAN = 1e-7
+POISSON_LEAST_MEAN = POISSON_EPSILON
 
 
 def poisson_start_bias(y, sample_weight, partial=False):
