@@ -412,14 +412,65 @@ def test_graph_mode_is_refused_in_one_sentence(fitted_binary, binary_data, tmp_p
                 call()
                 print("no error")
             except RuntimeError as error:
-                print(str(error).split(";")[0])
+                print(str(error).split(":")[0])
     """)
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           check=True)
     lines = done.stdout.splitlines()
     assert lines[0] == "(3,)"
-    assert lines[1:] == ["l1l2-estimator needs TensorFlow's eager execution, which "
-                         "tf.compat.v1.disable_eager_execution() turned off in this process"] * 6
+    assert lines[1:] == ["l1l2-estimator needs TensorFlow's eager execution, which is off "
+                         "here"] * 6
+
+
+@pytest.mark.parametrize("where", ["tf.function", "tf.Graph"])
+def test_graph_code_is_refused_in_one_sentence(where, fitted_binary, binary_data, tmp_path):
+    """Inside a tf.function a fit failed with "Invalid optimizer__ arguments {'learning_rate':
+    0.003}", blaming a default the user never set; inside `with tf.Graph().as_default():` the
+    message said disable_eager_execution() had turned eager execution off for the process.
+    predict works there, and leaving the block is enough."""
+    import copy
+
+    import numpy as np
+    import tensorflow as tf
+
+    from l1l2_estimator import L1L2Classifier, L1L2ClassifierCV, dump, load
+
+    X, y = binary_data
+    fitted = copy.deepcopy(fitted_binary)
+    dump(fitted, tmp_path / "fitted.l1l2")
+    expected = fitted.predict_proba(X)
+    calls = {
+        "fit": lambda: L1L2Classifier(epochs=2).fit(X, y),
+        "warm fit": lambda: fitted.set_params(warm_start=True).fit(X, y),
+        "partial_fit": lambda: fitted.partial_fit(X, y),
+        "search": lambda: L1L2ClassifierCV(l1s=[0], l2s=[0], cv=2, epochs=2).fit(X, y),
+        "dump": lambda: dump(fitted, tmp_path / "again.l1l2"),
+        "load": lambda: load(tmp_path / "fitted.l1l2"),
+    }
+    messages, predicted = {}, []
+
+    def attempt():
+        predicted.append(fitted.predict_proba(X))
+        for name, call in calls.items():
+            try:
+                call()
+                messages[name] = "no error"
+            except RuntimeError as error:
+                messages[name] = str(error)
+
+    if where == "tf.function":
+        tf.function(lambda: attempt() or tf.constant(0))()
+    else:
+        with tf.Graph().as_default():
+            attempt()
+    assert set(messages) == set(calls)
+    for name, message in messages.items():
+        assert message.startswith("l1l2-estimator needs TensorFlow's eager execution, which is "
+                                  "off here: inside a tf.function, inside a `with "
+                                  "tf.Graph().as_default():` block"), (name, message)
+    np.testing.assert_array_equal(predicted[0], expected)
+    np.testing.assert_array_equal(fitted.predict_proba(X), expected)
+    assert load(tmp_path / "fitted.l1l2").predict_proba(X).shape == expected.shape
 
 
 _FORK_WHILE_TENSORFLOW_STARTS = """

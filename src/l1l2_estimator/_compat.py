@@ -303,18 +303,21 @@ _FORKED = (
 
 
 def require_eager_execution():
-    """RuntimeError where TensorFlow's eager execution is off in this process
-    (``tf.compat.v1.disable_eager_execution()``, which cannot be undone): the package calls its
-    traced functions eagerly and reads their results as NumPy arrays, which failed inside
-    TensorFlow there."""
+    """RuntimeError where TensorFlow's eager execution is off here: in a process where
+    ``tf.compat.v1.disable_eager_execution()`` ran (which cannot be undone), inside a
+    ``tf.Graph().as_default()`` block, or while a ``tf.function`` is traced. The package calls
+    its traced functions eagerly and reads their results as NumPy arrays, which failed inside
+    TensorFlow there (inside a ``tf.function``, with an error that blamed the optimizer's
+    params)."""
     if _forked_while_tensorflow_started:  # any operation would wait forever (see above)
         raise RuntimeError(_FORKED)
-    if not tf.compat.v1.executing_eagerly_outside_functions():
+    if not tf.executing_eagerly():
         raise RuntimeError(
-            "l1l2-estimator needs TensorFlow's eager execution, which "
-            "tf.compat.v1.disable_eager_execution() turned off in this process; train, build "
-            "model_, dump and load in a process that leaves it on (TensorFlow 2's default). "
-            "predict works here: it is NumPy."
+            "l1l2-estimator needs TensorFlow's eager execution, which is off here: inside a "
+            "tf.function, inside a `with tf.Graph().as_default():` block, or in a process where "
+            "tf.compat.v1.disable_eager_execution() ran. Train, build model_, dump and load "
+            "outside them (eager execution is TensorFlow 2's default). predict works anywhere: "
+            "it is NumPy."
         )
 
 
