@@ -473,6 +473,46 @@ def test_graph_code_is_refused_in_one_sentence(where, fitted_binary, binary_data
     assert load(tmp_path / "fitted.l1l2").predict_proba(X).shape == expected.shape
 
 
+@pytest.mark.parametrize("strategy", ["MirroredStrategy", "OneDeviceStrategy"])
+def test_training_in_a_strategy_scope_is_refused_in_one_sentence(strategy, fitted_binary,
+                                                                 binary_data, tmp_path):
+    """A fit whose trainer was built inside `with strategy.scope():` failed inside TensorFlow
+    ("DistributedVariable.handle is not available outside the replica context"), and one whose
+    trainer an earlier fit had cached trained: the outcome hung on the process' history."""
+    import copy
+
+    import numpy as np
+    import tensorflow as tf
+
+    from l1l2_estimator import L1L2Classifier, L1L2ClassifierCV, dump, load
+
+    X, y = binary_data
+    fitted = copy.deepcopy(fitted_binary)
+    expected = fitted.predict_proba(X)
+    settings = dict(hidden_layer_sizes=(3,), epochs=2, random_state=0)
+    trainings = {
+        "fit": lambda: L1L2Classifier(**settings).fit(X, y),
+        "warm fit": lambda: copy.deepcopy(fitted).set_params(warm_start=True).fit(X, y),
+        "partial_fit": lambda: fitted.partial_fit(X, y),
+        "search": lambda: L1L2ClassifierCV(l1s=[0], l2s=[0], cv=2, **settings).fit(X, y),
+    }
+    scope = (tf.distribute.MirroredStrategy() if strategy == "MirroredStrategy"
+             else tf.distribute.OneDeviceStrategy("/cpu:0")).scope()
+    with scope:
+        for name, call in trainings.items():
+            with pytest.raises(RuntimeError, match=(
+                "l1l2-estimator trains on one device and cannot train inside a tf.distribute "
+                rf"strategy's scope \({strategy}\); call fit")):
+                call()
+        np.testing.assert_array_equal(fitted.predict_proba(X), expected)
+        assert fitted.model_.predict(X[:2], verbose=0).shape == (2, 1)
+        dump(fitted, tmp_path / "m.l1l2")
+        np.testing.assert_array_equal(load(tmp_path / "m.l1l2").predict_proba(X), expected)
+    trained = L1L2Classifier(**settings).fit(X, y)
+    np.testing.assert_array_equal(trained.predict_proba(X),
+                                  L1L2Classifier(**settings).fit(X, y).predict_proba(X))
+
+
 _FORK_WHILE_TENSORFLOW_STARTS = """
 import os, warnings
 warnings.simplefilter("ignore")

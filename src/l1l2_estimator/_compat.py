@@ -292,6 +292,21 @@ def refuse_forked_tensorflow():
         raise RuntimeError(_FORKED)
 
 
+def refuse_strategy_scope():
+    """RuntimeError inside a ``tf.distribute`` strategy's scope (``with strategy.scope():``, a
+    common Keras habit around a whole script): the package trains on one device, and a fit
+    that built its trainer there failed inside TensorFlow ("DistributedVariable.handle is not
+    available outside the replica context", or ``'NoneType' object has no attribute
+    'merge_call'``), while one whose trainer an earlier fit had cached trained."""
+    if tf.distribute.has_strategy():
+        raise RuntimeError(
+            "l1l2-estimator trains on one device and cannot train inside a tf.distribute "
+            f"strategy's scope ({type(tf.distribute.get_strategy()).__name__}); call fit, "
+            "partial_fit and the searches outside `with strategy.scope():`. predict, model_, "
+            "dump and load work there."
+        )
+
+
 _FORKED = (
     "TensorFlow cannot run in a process forked from one where it had already run (its thread "
     "pools do not survive the fork, and training would wait for them forever). Use joblib's "
