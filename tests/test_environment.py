@@ -513,6 +513,41 @@ def test_training_in_a_strategy_scope_is_refused_in_one_sentence(strategy, fitte
                                   L1L2Classifier(**settings).fit(X, y).predict_proba(X))
 
 
+def test_training_inside_a_gradient_tape_trains_as_outside(binary_data):
+    """Inside `with tf.GradientTape():` every fit failed with TensorFlow's "LookupError: No
+    gradient defined for operation": the tape recorded the training function's call and looked
+    up gradients that the package had removed from TensorFlow's registry. The user's tape keeps
+    recording the user's own operations."""
+    import warnings
+
+    import numpy as np
+    import tensorflow as tf
+
+    from l1l2_estimator import L1L2Classifier, L1L2ClassifierCV, _trainer_cache
+
+    X, y = binary_data
+    settings = dict(hidden_layer_sizes=(7, 2), epochs=3, random_state=0)
+    trainings = {
+        "fit": lambda: L1L2Classifier(**settings).fit(X, y),
+        "early_stopping": lambda: L1L2Classifier(early_stopping=True, **settings).fit(X, y),
+        "partial_fit": lambda: L1L2Classifier(**settings).partial_fit(X, y, classes=[0, 1]),
+        "warm fit": lambda: L1L2Classifier(warm_start=True, **settings).fit(X, y).fit(X, y),
+        "search": lambda: L1L2ClassifierCV(l1s=[0, 1e-3], l2s=[0], cv=2, **settings).fit(X, y),
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # 3 epochs: not converged
+        expected = {name: train().predict_proba(X) for name, train in trainings.items()}
+        _trainer_cache.trainers.clear()  # so that the fits below also trace inside the tape
+        x = tf.Variable(3.0)
+        with tf.GradientTape() as tape:
+            before = x * x
+            got = {name: train().predict_proba(X) for name, train in trainings.items()}
+            after = before * x
+    for name in trainings:
+        np.testing.assert_array_equal(got[name], expected[name], err_msg=name)
+    assert float(tape.gradient(after, x)) == 27.0
+
+
 _FORK_WHILE_TENSORFLOW_STARTS = """
 import os, warnings
 warnings.simplefilter("ignore")

@@ -44,6 +44,9 @@ from sklearn.model_selection._search import BaseSearchCV  # noqa: F401
 from tensorflow.core.protobuf import config_pb2
 from tensorflow.python.eager import context
 
+# TensorFlow: the thread's gradient tapes (see untaped).
+from tensorflow.python.eager import record
+
 # TensorFlow: the registry of gradient functions (see forget_custom_gradients).
 from tensorflow.python.framework import ops as tf_ops
 
@@ -75,6 +78,25 @@ def without_graph_rewrites():
         yield
     finally:
         eager.function_call_options = saved
+
+
+def untaped(function):
+    """``function`` called out of the sight of any ``tf.GradientTape`` the caller has open in
+    this thread (``with tf.GradientTape():`` around a fit, a Keras habit): a tape recorded the
+    training function's call and looked up the gradients of its operations, which
+    ``forget_custom_gradients`` had removed, and the fit failed with TensorFlow's
+    ``LookupError: No gradient defined``. Nothing that a fit computes is differentiable to the
+    caller anyway (the package's training loop takes its own gradients). TensorFlow's public
+    ``GradientTape.stop_recording`` pauses one tape, which the package cannot see; this pauses
+    them all."""
+
+    def call(*args, **kwargs):
+        if not record.could_possibly_record():
+            return function(*args, **kwargs)
+        with record.stop_recording():
+            return function(*args, **kwargs)
+
+    return call
 
 
 @functools.cache

@@ -33,6 +33,7 @@ from ._compat import (
     custom_gradient_names,
     flat_caller,
     forget_custom_gradients,
+    untaped,
     without_graph_rewrites,
 )
 
@@ -153,6 +154,8 @@ class Trainer:
 
 
 def _without_rewrites(function):
+    function = untaped(function)
+
     def call(*args, **kwargs):
         with without_graph_rewrites():
             return function(*args, **kwargs)
