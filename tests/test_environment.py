@@ -147,6 +147,15 @@ def test_user_settings_win():
     assert done.stdout.split()[5:] == ["0", "False"]
 
 
+def test_pools_sized_with_tf_config_before_the_import_are_kept():
+    # They were set over: 1 and 1 under OMP_NUM_THREADS=1 (joblib's worker share).
+    sized = ("import tensorflow as tf; tf.config.threading.set_intra_op_parallelism_threads(3); "
+             "tf.config.threading.set_inter_op_parallelism_threads(5); ")
+    assert _run(sized, OMP_NUM_THREADS="1").stdout.split()[:2] == ["3", "5"]
+    one = "import tensorflow as tf; tf.config.threading.set_inter_op_parallelism_threads(5); "
+    assert _run(one, OMP_NUM_THREADS="1").stdout.split()[:2] == ["1", "5"]
+
+
 def test_each_effect_can_be_switched_off():
     done = _run(
         OMP_NUM_THREADS="1",

@@ -191,13 +191,30 @@ def _size_thread_pools(tensorflow):
     if not enabled("threads"):
         return
     intra, inter = thread_pool_sizes(os.environ, usable_cores())
+    user_intra, user_inter = _pools_sized_by_user()
     try:
-        if intra is not None:
+        if intra is not None and not user_intra:
             tensorflow.config.threading.set_intra_op_parallelism_threads(intra)
-        if inter is not None:
+        if inter is not None and not user_inter:
             tensorflow.config.threading.set_inter_op_parallelism_threads(inter)
     except RuntimeError:
         pass  # TensorFlow already ran ops in this process; its pools can no longer change
+
+
+def _pools_sized_by_user():
+    """Whether the user sized TensorFlow's intra-op and inter-op pools with
+    ``tf.config.threading`` before the package was imported: those sizes are kept (they were set
+    over until 2026-12-06). Read from the eager context's own attributes, where the setters
+    keep them: the public getters build TensorFlow's configuration, which discovers its devices,
+    which the import should not. (This module runs before ``_compat`` can be imported: README,
+    "Private APIs".)"""
+    from tensorflow.python.eager import context
+
+    eager = context.context_safe()
+    return (
+        getattr(eager, "_intra_op_parallelism_threads", None) is not None,
+        getattr(eager, "_inter_op_parallelism_threads", None) is not None,
+    )
 
 
 def _declare_scikeras_tags():
