@@ -264,6 +264,26 @@ def test_dump_and_load_raise_no_warning_where_warnings_are_errors(fitted_binary,
         load(tmp_path / "model.l1l2")
 
 
+def test_load_of_many_classes_raises_no_warning(tmp_path):
+    """load checked classes_ as a fit checks its y: given once each, more than 20 labels are all
+    unique, and scikit-learn warned that they "could represent a regression problem", so a
+    genuine file of 21 classes failed to load where warnings are errors."""
+    import warnings
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(84, 3)), np.arange(84) % 21
+    fitted = L1L2Classifier(hidden_layer_sizes=(3,), epochs=1, tol=0, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # 1 epoch: not converged
+        fitted.fit(X, y)
+    dump(fitted, tmp_path / "model.l1l2")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loaded = load(tmp_path / "model.l1l2")
+    np.testing.assert_array_equal(loaded.classes_, np.arange(21))
+    np.testing.assert_array_equal(loaded.predict_proba(X), fitted.predict_proba(X))
+
+
 def test_dump_unfitted_raises_not_fitted(tmp_path):
     with pytest.raises(NotFittedError):
         dump(L1L2Classifier(), tmp_path / "model.l1l2")

@@ -850,9 +850,13 @@ def fitted_fields(content, estimator, budget):
             raise Refused("classes_ must be finite numbers or strings, as class labels are.")
         try:  # what a fit checks its labels by
             # (It casts float labels to int64: for those beyond its range, NumPy's warning
-            # escaped load where warnings are errors; the labels are then refused.)
+            # escaped load where warnings are errors; the labels are then refused. Each label
+            # twice, as in the least y a fit could have seen them in: given once each, more
+            # than 20 labels are all unique, and scikit-learn warned that they "could represent
+            # a regression problem", so a genuine file of 21 classes warned, or failed to load
+            # where warnings are errors.)
             with np.errstate(invalid="ignore"):
-                check_classification_targets(classes)
+                check_classification_targets(np.repeat(classes, 2))
         except ValueError as error:
             raise Refused(f"classes_ are not labels a classifier takes: {first_line(error)}")
         targets = classes
