@@ -21,7 +21,6 @@ import tempfile
 import threading
 import warnings
 import zipfile
-from numbers import Integral
 from typing import NamedTuple
 
 import h5py
@@ -55,14 +54,12 @@ from ._keras_objects import (
     is_name,
     keras_object_from_config,
 )
-from ._schema import parse_json
+from ._schema import MAX_LAYERS, parse_json
 from ._weights import WEIGHTS_MEMBER, read_weights, walk_weights
 
 KERAS_MEMBERS = ("config.json", "metadata.json", WEIGHTS_MEMBER)
 
 MAX_NETWORK_BYTES = 1 << 30  # 1 GiB
-# Dense layers (hidden and output) of a network that this format stores.
-MAX_LAYERS = 1024
 # model.keras and its weights file hold the weights and the optimizer's state (up to ~6 times the
 # weights: Adam with amsgrad, EMA and gradient accumulation) plus HDF5's and Keras' bookkeeping.
 NETWORK_BYTES_PER_WEIGHT_BYTE = 8
@@ -216,13 +213,7 @@ def read_network(archive, estimator, fields):
     ``_set_fitted_state``): weights, optimizer state and the penalties the weights were fitted
     with read from the file, the optimizer configuration and hidden activation from the
     params."""
-    # Counted before the expected network's per-layer lists are built.
-    hidden = estimator.hidden_layer_sizes
-    n_layers = 1 + (1 if isinstance(hidden, Integral) else len(hidden))
-    if n_layers > MAX_LAYERS:
-        raise Refused(
-            f"its params call for {n_layers} layers; load reads networks of at most {MAX_LAYERS}."
-        )
+    # (The params' layers were counted before they were decoded: _schema._check_layer_count.)
     expected = ExpectedNetwork(estimator, fields)
     declared = archive.declared_size(MODEL_MEMBER)
     if expected.weight_bytes > MAX_NETWORK_BYTES:

@@ -77,6 +77,8 @@ MAX_LABELS = 1_000_000
 # param took 1.3 GiB before its params were refused (``ArrayBudget``).
 MAX_ARRAY_BYTES = 1 << 26  # 64 MiB
 MAX_ARRAY_DIMENSIONS = 32
+# Dense layers (hidden and output) of a network that this format stores.
+MAX_LAYERS = 1024
 # The metadata nests about 6 deep (an array param of MAX_ARRAY_DIMENSIONS a little deeper), Keras'
 # config about 7; decoding recurses, so deeper nesting is refused before.
 MAX_JSON_DEPTH = 64
@@ -699,10 +701,40 @@ def field(content, key, *types):
 _JSON_TYPE_NAMES = {dict: "an object", list: "a list", int: "an integer", type(None): "null"}
 
 
+def _check_layer_count(stored):
+    """Refuse a stored ``hidden_layer_sizes`` (its JSON, not yet decoded) of more than
+    ``MAX_LAYERS`` - 1 hidden layers, counted from a list's or tuple's items or an array's
+    shape. Counted before anything of it is decoded or checked: a 10.8 KB file whose
+    hidden_layer_sizes listed 4,000,000 ones (8 MiB of JSON) took 2.4-3.2 s and up to 240 MiB
+    to decode and validate before the count refused it. Anything else (an int, a NumPy scalar:
+    one layer) is left to the params' own checks."""
+    if type(stored) is dict and stored.get("type") == "tuple":
+        stored = stored.get("items")
+    if type(stored) is list:
+        count = len(stored)
+    elif (
+        type(stored) is dict
+        and stored.get("type") == "ndarray"
+        and type(stored.get("shape")) is list
+        and 0 < len(stored["shape"]) <= MAX_ARRAY_DIMENSIONS
+        and all(type(size) is int and size >= 0 for size in stored["shape"])
+    ):
+        count = math.prod(stored["shape"])
+    else:
+        return
+    if count + 1 > MAX_LAYERS:
+        raise Refused(
+            f"its params call for {count + 1} layers; load reads networks of at most "
+            f"{MAX_LAYERS}."
+        )
+
+
 def estimator_from_metadata(content, estimator_class, budget):
     """An unfitted estimator with the stored params, refused if they are invalid; their arrays
     are counted in ``budget`` (an ``ArrayBudget``)."""
-    params = decode_params(field(content, "params", dict), estimator_class, budget)
+    encoded = field(content, "params", dict)
+    _check_layer_count(encoded.get("hidden_layer_sizes"))
+    params = decode_params(encoded, estimator_class, budget)
     # dump writes format 2 exactly for a loss other than the squared error (a Poisson
     # regressor), the only files whose params hold loss.
     expected = 2 if "loss" in params else 1
