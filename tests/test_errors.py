@@ -369,6 +369,24 @@ def test_a_callbacks_entry_that_is_no_callback_is_refused_by_name(callbacks):
 
 
 @pytest.mark.parametrize(
+    "settings, said",
+    [
+        ({"optimizer__amsgrad": 1}, "optimizer__amsgrad"),
+        ({"optimizer__amsgrad": 0.0}, "optimizer__amsgrad"),
+        ({"optimizer": "sgd", "optimizer__nesterov": 1}, "optimizer__nesterov"),
+        ({"optimizer": "rmsprop", "optimizer__centered": "yes"}, "optimizer__centered"),
+        ({"optimizer": keras.optimizers.Adam(amsgrad=1)}, "The optimizer's amsgrad"),
+    ],
+)
+def test_a_switch_of_the_optimizer_takes_only_a_bool(settings, said):
+    """Keras trained with amsgrad=1 as with True, and dump then refused to write the file (load
+    takes switches as true or false), blaming the training's values; scikit-learn's "boolean"
+    constraint refuses MLPClassifier(nesterovs_momentum=1) too."""
+    with pytest.raises(TypeError, match=rf"^{said} must be a bool \(or None for False\), got "):
+        L1L2Classifier(**FAST, **settings).fit(X8, Y)
+
+
+@pytest.mark.parametrize(
     "optimizer, message",
     [
         (lambda: keras.optimizers.Adam(learning_rate=-0.05), "learning_rate must be > 0"),
@@ -1128,8 +1146,9 @@ def test_partial_fit_refuses_a_bad_param_set_after_fitting(Estimator, bad):
      ({"learning_rate": True}, {"learning_rate": 1.0}),
      ({"optimizer": "sgd", "optimizer__momentum": np.True_},
       {"optimizer": "sgd", "optimizer__momentum": 1.0}),
-     # ... but for the arguments that are bools.
-     ({"optimizer__amsgrad": 1}, {"optimizer__amsgrad": True})],
+     # ... but for the arguments that are bools, which take only bools (a number is refused:
+     # test_a_switch_of_the_optimizer_takes_only_a_bool).
+     ({"optimizer__amsgrad": np.True_}, {"optimizer__amsgrad": True})],
 )
 def test_numpy_scalars_and_ints_train_as_the_floats_they_are(given, plain):
     """Keras takes only Python floats for learning_rate (and SGD's momentum): np.float32(0.01)

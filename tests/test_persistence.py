@@ -7,6 +7,7 @@ import pickle
 import subprocess
 import sys
 import textwrap
+import warnings
 import zipfile
 
 import h5py
@@ -240,6 +241,26 @@ def test_a_schedule_routed_as_the_learning_rate_round_trips(binary_data, tmp_pat
     restored = loaded.get_params()["optimizer__learning_rate"]
     assert type(restored) is type(schedule) and restored.get_config() == schedule.get_config()
     np.testing.assert_array_equal(loaded.predict_proba(X), fitted.predict_proba(X))
+
+
+@pytest.mark.parametrize("settings", [
+    {"optimizer__amsgrad": None},
+    {"optimizer": "sgd", "optimizer__nesterov": None},
+    {"optimizer": "rmsprop", "optimizer__centered": None},
+    {"optimizer": "adam", "optimizer__amsgrad": np.True_},
+])
+def test_optimizer_switches_a_fit_takes_round_trip(settings, binary_data, tmp_path):
+    """A fit takes None for a switch (Keras trains it as False), and load refused it as "must be
+    true or false", so dump refused to write the file, blaming the training's values."""
+    X, y = binary_data
+    fitted = L1L2Classifier(hidden_layer_sizes=(4,), epochs=2, random_state=0, **settings)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # 2 epochs: not converged
+        fitted.fit(X, y)
+        loaded = _round_trip(fitted, tmp_path)
+        np.testing.assert_array_equal(loaded.predict_proba(X), fitted.predict_proba(X))
+        np.testing.assert_array_equal(loaded.partial_fit(X, y).predict_proba(X),
+                                      fitted.partial_fit(X, y).predict_proba(X))
 
 
 def test_routed_callback_arguments_without_callbacks_round_trip(fitted_binary, tmp_path):

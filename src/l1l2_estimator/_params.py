@@ -439,6 +439,8 @@ def _check_optimizer_arguments(routed):
             if name in _BOOLEAN_ARGUMENTS:
                 continue
             value = int(value)  # the number it stands for (``_plain_number``)
+        if name in _BOOLEAN_ARGUMENTS:
+            _refuse_non_boolean(f"optimizer__{name}", value)
         if not isinstance(value, Real):
             raise TypeError(
                 f"optimizer__{name} must be a number, a bool or None"
@@ -518,8 +520,18 @@ def _check_instance_arguments(config):
             _check_none(f"The optimizer's {name}", name)
         elif isinstance(value, dict) and name == "learning_rate":  # a serialized schedule
             _check_schedule(keras.optimizers.schedules.deserialize(value))
+        elif name in _BOOLEAN_ARGUMENTS and not isinstance(value, (bool, np.bool_)):
+            _refuse_non_boolean(f"The optimizer's {name}", value)
         elif isinstance(value, Real) and not isinstance(value, bool):
             _check_number(f"The optimizer's {name}", name, value)
+
+
+def _refuse_non_boolean(said, value):
+    """TypeError for ``value`` (not a bool) given to an optimizer argument that is a switch, as
+    scikit-learn's "boolean" constraint refuses ``MLPClassifier(nesterovs_momentum=1)``: Keras
+    trained with ``amsgrad=1`` as with True, and ``load`` then refused the file (``dump``
+    refused to write it, blaming the training's values)."""
+    raise TypeError(f"{said} must be a bool (or None for False), got {value!r}.")
 
 
 def _check_number(said, name, value):

@@ -133,7 +133,9 @@ def _check_arguments(cls, arguments, where):
         if key == "name":
             ok, kind = value is None or is_name(value), "a short string"
         elif type(default) is bool:
-            ok, kind = type(value) is bool, "true or false"
+            # null as a fit takes it (Keras trains a switch of None as False): dump refused to
+            # write the file of optimizer__amsgrad=None, blaming the training's values.
+            ok, kind = type(value) is bool or value is None, "true, false or null"
         elif key in ("boundaries", "values"):
             ok = (
                 type(value) is list
