@@ -285,14 +285,17 @@ def test_dump_and_load_raise_no_warning_where_warnings_are_errors(fitted_binary,
         load(tmp_path / "model.l1l2")
 
 
-def test_load_of_many_classes_raises_no_warning(tmp_path):
+@pytest.mark.parametrize("kind", ["int", "float", "str"])
+def test_load_of_many_classes_raises_no_warning(kind, tmp_path):
     """load checked classes_ as a fit checks its y: given once each, more than 20 labels are all
     unique, and scikit-learn warned that they "could represent a regression problem", so a
     genuine file of 21 classes failed to load where warnings are errors."""
     import warnings
 
     rng = np.random.default_rng(0)
-    X, y = rng.normal(size=(84, 3)), np.arange(84) % 21
+    codes = np.arange(84) % 21
+    X = rng.normal(size=(84, 3))
+    y = np.char.add("c", codes.astype(str)) if kind == "str" else codes.astype(kind)
     fitted = L1L2Classifier(hidden_layer_sizes=(3,), epochs=1, tol=0, random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # 1 epoch: not converged
@@ -301,7 +304,8 @@ def test_load_of_many_classes_raises_no_warning(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         loaded = load(tmp_path / "model.l1l2")
-    np.testing.assert_array_equal(loaded.classes_, np.arange(21))
+    np.testing.assert_array_equal(loaded.classes_, fitted.classes_)
+    assert len(loaded.classes_) == 21
     np.testing.assert_array_equal(loaded.predict_proba(X), fitted.predict_proba(X))
 
 

@@ -719,7 +719,17 @@ def _check_layer_count(stored):
         and 0 < len(stored["shape"]) <= MAX_ARRAY_DIMENSIONS
         and all(type(size) is int and size >= 0 for size in stored["shape"])
     ):
-        count = math.prod(stored["shape"])
+        shape = stored["shape"]
+        # Multiplied only while the product is small: a shape may hold integers of thousands
+        # of digits, whose product Python cannot quote.
+        count = 0 if 0 in shape else 1
+        for size in shape:
+            count *= size
+            if count >= MAX_LAYERS:
+                raise Refused(
+                    f"its params call for more than {MAX_LAYERS} layers; load reads networks of "
+                    f"at most {MAX_LAYERS}."
+                )
     else:
         return
     if count + 1 > MAX_LAYERS:
@@ -880,15 +890,19 @@ def fitted_fields(content, estimator, budget):
             raise Refused("classes_ must be at least 2 distinct labels in sorted order.")
         if classes.dtype.kind == "f" and not np.isfinite(classes).all():
             raise Refused("classes_ must be finite numbers or strings, as class labels are.")
-        try:  # what a fit checks its labels by
+        # What a fit checks its labels by, on labels as a y could hold them: given once each,
+        # more than 20 labels are all unique, and scikit-learn warned that they "could represent
+        # a regression problem" (a genuine file of 21 classes failed to load where warnings are
+        # errors). Float labels, the only kind it can refuse once they are distinct and sorted
+        # (continuous ones), are given twice each (at most 16 bytes a label); any other kind is
+        # decided by its first 20, a view (twice each, a file of long strings had doubled
+        # load's memory).
+        sample = np.repeat(classes, 2) if classes.dtype.kind == "f" else classes[:20]
+        try:
             # (It casts float labels to int64: for those beyond its range, NumPy's warning
-            # escaped load where warnings are errors; the labels are then refused. Each label
-            # twice, as in the least y a fit could have seen them in: given once each, more
-            # than 20 labels are all unique, and scikit-learn warned that they "could represent
-            # a regression problem", so a genuine file of 21 classes warned, or failed to load
-            # where warnings are errors.)
+            # escaped load where warnings are errors; the labels are then refused.)
             with np.errstate(invalid="ignore"):
-                check_classification_targets(np.repeat(classes, 2))
+                check_classification_targets(sample)
         except ValueError as error:
             raise Refused(f"classes_ are not labels a classifier takes: {first_line(error)}")
         targets = classes
