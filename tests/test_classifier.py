@@ -1225,6 +1225,46 @@ def test_tiny_weights_train_under_numpys_errors_raised(binary_data, how):
         np.testing.assert_array_equal(train().predict_proba(X), expected)
 
 
+@pytest.mark.parametrize("how", ["fit", "sparse", "partial_fit", "search", "regressor",
+                                 "poisson", "softplus"])
+def test_tiny_values_train_and_predict_under_numpys_errors_raised(binary_data, how):
+    """Features (p-values of 1e-60) or targets below float32's smallest number underflow where
+    they are cast to float32, as intended; under np.seterr(all="raise") that underflow raised
+    FloatingPointError from the cast (and the softplus forward pass of a far-out row, from
+    log(1 + e^z)), where MLPClassifier trains and predicts."""
+    import scipy.sparse as sp
+
+    from l1l2_estimator import L1L2Regressor
+
+    X, y = binary_data
+    X = np.c_[X, np.geomspace(1e-60, 1e-3, len(y))]
+    settings = dict(FAST, epochs=3)
+
+    def train():
+        if how == "sparse":
+            return L1L2Classifier(**settings).fit(sp.csr_matrix(X), y)
+        if how == "partial_fit":
+            return L1L2Classifier(**settings).partial_fit(X, y, classes=[0, 1])
+        if how == "search":
+            return L1L2ClassifierCV(l1s=[0], l2s=[0], cv=2, **settings).fit(X, y)
+        if how in ("regressor", "poisson"):
+            loss = "poisson" if how == "poisson" else "squared_error"
+            return L1L2Regressor(**settings, loss=loss).fit(X, np.geomspace(1e-60, 1, len(y)))
+        if how == "softplus":
+            return L1L2Classifier(**settings, activation="softplus").fit(X, y)
+        return L1L2Classifier(**settings).fit(X, y)
+
+    def output(fitted):
+        if how in ("regressor", "poisson"):
+            return fitted.predict(X)
+        # A row far out: softplus of a very negative z underflows.
+        return fitted.predict_proba(np.r_[X, 1e5 * X[:1]])
+
+    expected = output(train())
+    with np.errstate(all="raise"):
+        np.testing.assert_array_equal(output(train()), expected)
+
+
 def test_partial_fit_weights_beyond_float32_are_a_clear_error(binary_data):
     X, y = binary_data
     beyond = r"training weights \(by sample_weight and class_weight\) hold values beyond float32"

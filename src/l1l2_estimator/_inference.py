@@ -16,6 +16,11 @@ def _elu(z):
     return np.where(z > 0, z, np.expm1(np.minimum(z, 0)))
 
 
+def _softplus(z):
+    with np.errstate(under="ignore"):  # log(1 + e^z) of a very negative z: 0, as it is
+        return np.logaddexp(0.0, z)
+
+
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
 
@@ -27,7 +32,7 @@ ACTIVATION_FUNCTIONS = {
     "elu": _elu,
     "selu": lambda z: _SELU_SCALE * np.where(z > 0, z, _SELU_ALPHA * np.expm1(np.minimum(z, 0))),
     "gelu": lambda z: 0.5 * z * (1.0 + special.erf(z / np.sqrt(2.0))),
-    "softplus": lambda z: np.logaddexp(0.0, z),
+    "softplus": _softplus,
     "silu": lambda z: z * special.expit(z),
 }
 

@@ -13,8 +13,11 @@ def float32_features(X):
     finite values of ``X`` are beyond float32's range (they become inf, and scikit-learn reports
     "infinity"), say so instead."""
     try:
-        # (NumPy's warnings about the overflowing cast: the error below says it better.)
-        with np.errstate(over="ignore", invalid="ignore"):
+        # (NumPy's warnings about the overflowing cast: the error below says it better. Values
+        # below float32's smallest become 0 or its subnormals, as a float32 network reads them:
+        # under np.seterr(all="raise") NumPy's underflow error had failed the fit, where
+        # MLPClassifier trains.)
+        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
             yield
     except ValueError as error:
         # Only where scikit-learn found "infinity": any other error (a NaN, y's length) is

@@ -59,8 +59,9 @@ def poisson_start_bias(y, sample_weight, partial=False):
     counts there are all 0 then starts at 0, as before any data: at ``log(POISSON_LEAST_MEAN)``
     the counts that follow took the output hundreds of steps to climb to (a stream of rate 5
     whose first 20 rows were zeros ended 30 calls later predicting 1.6)."""
-    y = np.asarray(y, np.float32).astype(np.float64)
-    weights = None if sample_weight is None else np.asarray(sample_weight, np.float32)
+    with np.errstate(under="ignore"):  # values below float32's smallest: 0, as trained on
+        y = np.asarray(y, np.float32).astype(np.float64)
+        weights = None if sample_weight is None else np.asarray(sample_weight, np.float32)
     mean = np.average(y, axis=0, weights=weights)
     bias = np.log(np.maximum(mean, POISSON_LEAST_MEAN))
     if partial:
@@ -202,7 +203,8 @@ class L1L2Regressor(L1L2Network, KerasRegressor):
         return {"target_encoder_": encoder, **encoder.get_metadata(), "_y_ndim": y_ndim}
 
     def _encode_targets(self, targets, y):
-        return np.asarray(y, dtype=np.float32).reshape(len(y), -1)
+        with np.errstate(under="ignore"):  # targets below float32's smallest: 0, as trained on
+            return np.asarray(y, dtype=np.float32).reshape(len(y), -1)
 
     def _output_layer(self, targets):
         return (targets[0], *OUTPUTS[targets[2]])
