@@ -1637,6 +1637,32 @@ def test_text_the_terminal_cannot_encode_is_escaped_not_a_failure(tmp_path):
     assert saved.is_file()
 
 
+def test_tables_of_labels_the_terminal_cannot_encode_line_up(tmp_path):
+    """Under PYTHONIOENCODING=ascii the stream escaped non-ASCII labels (\\xe7) after the
+    confusion matrix and the classification report had measured their columns on the labels
+    themselves: the columns no longer lined up."""
+    path = tmp_path / "iris.csv"
+    frame = load_iris(as_frame=True).frame
+    names = np.array(["Borsçlü", "größe ✓", "çiçek İ"])
+    frame.assign(target=names[frame["target"]]).to_csv(path, index=False, encoding="utf-8")
+    env = {**os.environ, "PYTHONIOENCODING": "ascii"}
+    done = subprocess.run(
+        [sys.executable, "-m", "l1l2_estimator", "--csv", str(path), "--target", "target",
+         "--epochs", "20"],
+        capture_output=True, text=True, timeout=300, env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    start = lines.index("Confusion matrix (rows: true class, columns: predicted class):") + 1
+    matrix = lines[start:start + 4]
+    assert "Bors\\xe7l\\xfc" in matrix[0]
+    assert len({len(line) for line in matrix}) == 1, matrix
+    start = lines.index("Classification report:") + 1
+    report = [line for line in lines[start:start + 6] if "\\x" in line or "\\u" in line]
+    assert len(report) == 3
+    assert len({len(line) for line in report}) == 1, report
+
+
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs Linux's /dev/full")
 def test_a_report_that_cannot_be_written_still_saves_and_says_so(tmp_path):
     """stdout on a full disk: the run had stopped at the first print, with a message that did

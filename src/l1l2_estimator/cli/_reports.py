@@ -171,11 +171,20 @@ def format_evaluation(model, X_test, y_test):
             # zero_division=0: a class never predicted by a weak model is a result, not a warning.
             classification_report(
                 y_test, y_pred, labels=labels[seen], digits=3, zero_division=0,
-                target_names=[printable(str(label)) for label in labels[seen]],
+                target_names=[_shown(str(label)) for label in labels[seen]],
             ).rstrip(),
             *absent,
         ]
     ).rstrip()
+
+
+def _shown(text):
+    """``printable(text)`` as standard output will write it: characters its encoding lacks
+    escaped here (``\\xe7``), so that tables measure their columns on what is written (under
+    PYTHONIOENCODING=ascii the stream escaped them after the widths were set, and the columns
+    of non-ASCII labels no longer lined up)."""
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    return printable(text).encode(encoding, "backslashreplace").decode(encoding)
 
 
 # Above this many characters, a label heads its column by its number alone (the row gives the
@@ -188,7 +197,7 @@ def format_confusion_matrix(matrix, labels):
     where a label is long, the columns are headed by numbers and each row's label by its
     number too."""
     corner = "true \\ predicted"
-    names = [printable(str(label)) for label in labels]
+    names = [_shown(str(label)) for label in labels]
     columns = names
     if max(len(name) for name in names) > LONGEST_COLUMN_LABEL:
         columns = [f"[{index}]" for index in range(len(names))]
