@@ -285,6 +285,20 @@ def test_dump_and_load_raise_no_warning_where_warnings_are_errors(fitted_binary,
         load(tmp_path / "model.l1l2")
 
 
+def test_big_endian_labels_predict_the_same_dtype_before_and_after_load(binary_data, tmp_path):
+    """classes_ kept y's big-endian '>i4', and load gave them back as native int32: predict's
+    dtype changed across dump and load (MLPClassifier's classes_ are native)."""
+    X, y = binary_data
+    fitted = L1L2Classifier(hidden_layer_sizes=(3,), epochs=2, tol=0, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # 2 epochs: not converged
+        fitted.fit(X, y.astype(">i4"))
+    loaded = _round_trip(fitted, tmp_path)
+    assert fitted.classes_.dtype == loaded.classes_.dtype == np.dtype("int32")
+    assert fitted.predict(X).dtype == loaded.predict(X).dtype == np.dtype("int32")
+    np.testing.assert_array_equal(loaded.predict(X), fitted.predict(X))
+
+
 @pytest.mark.parametrize("kind", ["int", "float", "str"])
 def test_load_of_many_classes_raises_no_warning(kind, tmp_path):
     """load checked classes_ as a fit checks its y: given once each, more than 20 labels are all

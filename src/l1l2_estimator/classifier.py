@@ -141,6 +141,9 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
                 )
             return targets
         labels = np.unique(y if classes is None else classes)
+        if not labels.dtype.isnative:  # big-endian labels ('>i4'): as MLPClassifier's, and as
+            # load gives them back (predict's dtype had changed across dump and load)
+            labels = labels.astype(labels.dtype.newbyteorder("="))
         unseen = np.setdiff1d(np.unique(y), labels)
         if unseen.size:
             raise ValueError(
