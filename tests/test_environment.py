@@ -7,6 +7,7 @@ import os
 import platform
 import subprocess
 import sys
+import textwrap
 
 import pytest
 
@@ -354,6 +355,53 @@ def test_a_child_forked_before_tensorflow_ran_trains(child):
     assert done.stdout.split("\n")[:2] == ["nothing imported at the fork True", "fit ran"], (
         done.stdout + done.stderr
     )
+
+
+def test_a_pickled_optimizer_class_that_is_missing_here_is_named(tmp_path):
+    """A registered optimizer class defined in the pickling script (__main__), or in a module
+    the loading process cannot import, failed to unpickle with Keras' "please register it" (it
+    was registered) or "Could not locate class" (leaving out the ImportError)."""
+    (tmp_path / "mine.py").write_text(textwrap.dedent("""
+        import keras
+        @keras.saving.register_keras_serializable(package="mine")
+        class ModuleSGD(keras.optimizers.SGD):
+            pass
+    """))
+    make = textwrap.dedent(f"""
+        import pickle, sys, warnings
+        import numpy as np, keras
+        from l1l2_estimator import L1L2Classifier
+        from mine import ModuleSGD
+        @keras.saving.register_keras_serializable(package="main")
+        class MainSGD(keras.optimizers.SGD):
+            pass
+        X = np.random.default_rng(0).normal(size=(40, 3)); y = (X[:, 0] > 0).astype(int)
+        warnings.simplefilter("ignore")  # 2 epochs: not converged
+        for name, optimizer in (("main", MainSGD(0.05)), ("module", ModuleSGD(0.05))):
+            fitted = L1L2Classifier(hidden_layer_sizes=(3,), epochs=2, optimizer=optimizer)
+            blob = pickle.dumps(fitted.fit(X, y))
+            assert type(pickle.loads(blob).optimizer) is type(optimizer)  # here: rebuilt
+            open({str(tmp_path)!r} + f"/{{name}}.pkl", "wb").write(blob)
+    """)
+    subprocess.run([sys.executable, "-c", make], check=True, cwd=tmp_path,
+                   env={**os.environ, "PYTHONPATH": str(tmp_path)})
+    load = textwrap.dedent(f"""
+        import pickle
+        for name in ("main", "module"):
+            try:
+                pickle.loads(open({str(tmp_path)!r} + f"/{{name}}.pkl", "rb").read())
+            except TypeError as error:
+                print(error)
+    """)
+    done = subprocess.run([sys.executable, "-c", load], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.splitlines() == [
+        "The pickled estimator's optimizer is of the class 'MainSGD', which the script that "
+        "pickled it defined (its __main__), so this process cannot rebuild it: define the class "
+        "in a module that both processes import.",
+        "The pickled estimator's optimizer uses the class 'ModuleSGD' of the module 'mine', "
+        "which this process cannot import: No module named 'mine'",
+    ]
 
 
 def test_optimizers_still_pickle_after_the_module_is_reloaded():

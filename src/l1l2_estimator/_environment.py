@@ -233,13 +233,17 @@ def _reduce_optimizer(optimizer):
     import keras
 
     serialized = keras.optimizers.serialize(optimizer)
+    # A class of the pickling script: its serialization names no module, and where it is
+    # registered Keras' unpickler elsewhere said to register it.
+    main = type(optimizer).__module__ == "__main__"
     if (
-        not _user_modules(serialized)
+        not main
+        and not _user_modules(serialized)
         and _SCIKERAS_REDUCE is not None
         and _keras_rebuilds(type(optimizer), serialized)
     ):
         return _SCIKERAS_REDUCE(optimizer)
-    return _unpickled_optimizer, (serialized,)
+    return _unpickled_optimizer, (serialized, "__main__") if main else (serialized,)
 
 
 _KERAS_REBUILDS = {}
@@ -272,20 +276,53 @@ def _user_modules(serialized):
     return modules
 
 
-def _unpickled_optimizer(serialized):
+def _unpickled_optimizer(serialized, defined_in=None):
     """The optimizer ``serialized`` describes, once the modules it names for its class and its
     learning-rate schedule are imported (importing such a module registers a class of the
-    user's own with Keras, which finds it by its registered name)."""
+    user's own with Keras, which finds it by its registered name). ``defined_in``: the module
+    of a class that the pickling process defined in ``__main__`` (Keras' serialization names
+    none), so that its absence here is said as such."""
     import keras
 
+    failed = {}
     for module in _user_modules(serialized):
-        with contextlib.suppress(ImportError):
+        try:
             importlib.import_module(module)
+        except ImportError as error:
+            failed[module] = error
     from ._compat import float32_learning_rate
 
-    # (keras.saving's deserializer knows every Keras optimizer; keras.optimizers' misses some.)
-    optimizer = keras.saving.deserialize_keras_object(serialized)
+    try:
+        # (keras.saving's deserializer knows every Keras optimizer; keras.optimizers' misses
+        # some.)
+        optimizer = keras.saving.deserialize_keras_object(serialized)
+    except (TypeError, ValueError) as error:
+        raise _unpickling_error(serialized, defined_in, failed) or error
     return float32_learning_rate(optimizer, serialized.get("config", {}).get("learning_rate"))
+
+
+def _unpickling_error(serialized, defined_in, failed):
+    """Why a pickled optimizer of the user's own class cannot be rebuilt here, or None: a class
+    defined in the script that pickled it (Keras said to register it, which it was), or a
+    module that did not import here (the ``ImportError``, which Keras' "Could not locate
+    class" left out)."""
+    if defined_in == "__main__":
+        return TypeError(
+            f"The pickled estimator's optimizer is of the class {serialized.get('class_name')!r}, "
+            "which the script that pickled it defined (its __main__), so this process cannot "
+            "rebuild it: define the class in a module that both processes import."
+        )
+    schedule = serialized.get("config", {}).get("learning_rate")
+    for item in (serialized, schedule):
+        module = item.get("module") if isinstance(item, dict) else None
+        if module in failed:
+            error = TypeError(
+                f"The pickled estimator's optimizer uses the class {item.get('class_name')!r} of "
+                f"the module {module!r}, which this process cannot import: {failed[module]}"
+            )
+            error.__cause__ = failed[module]
+            return error
+    return None
 
 
 # scikeras' reducer of Keras optimizers, which ``_reduce_optimizer`` uses for Keras' own (kept
