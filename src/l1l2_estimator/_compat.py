@@ -365,6 +365,13 @@ def require_usable_tensorflow():
     refuse_forked_tensorflow()
 
 
+def require_training_tensorflow():
+    """``require_usable_tensorflow``, and ``refuse_strategy_scope``: what training a network
+    (one, or an ensemble) needs."""
+    require_usable_tensorflow()
+    refuse_strategy_scope()
+
+
 def validate_params(estimator):
     """Check ``estimator``'s params against its ``_parameter_constraints`` (scikit-learn's
     ``BaseEstimator._validate_params``, what ``fit_context`` calls), raising scikit-learn's

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import tensorflow as tf
 
-from ._compat import refuse_strategy_scope, require_usable_tensorflow
+from ._compat import require_training_tensorflow
 from ._graph import compile_functions, patience_input, tol_input
 from ._params import new_optimizer
 from ._stopping import FRESH_RULE
@@ -108,8 +108,7 @@ def train_ensemble(
     chosen member trains with) is traced and run once in a background thread while the ensemble
     trains, so that the refit does not pay for its trace afterwards.
     """
-    require_usable_tensorflow()
-    refuse_strategy_scope()
+    require_training_tensorflow()
     sizes = [min(batch_size, len(rows)) for rows, _ in streams]
     groups = {}
     for index, ((rows, _), size) in enumerate(zip(streams, sizes)):

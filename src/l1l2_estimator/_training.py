@@ -14,7 +14,7 @@ import scipy.sparse as sp
 import tensorflow as tf
 from keras.callbacks import CallbackList
 
-from ._compat import detach_model, refuse_strategy_scope, require_usable_tensorflow
+from ._compat import detach_model, require_training_tensorflow
 from ._graph import compile_functions, patience_input, tol_input
 from ._inference import training_loss_overflows
 from ._params import new_optimizer
@@ -77,8 +77,7 @@ def train(
     the progress bar see ``keras_model()``, a Keras model that holds the weights of the epoch.
     Nothing outside the trainer is changed if anything raises.
     """
-    require_usable_tensorflow()
-    refuse_strategy_scope()
+    require_training_tensorflow()
     key = trainer_key(spec, optimizer)
     try:
         trainer = trainers.checkout(key) or Trainer(
