@@ -131,6 +131,57 @@ def test_model_penalizes_with_the_fitted_l1_and_l2_after_set_params(binary_data)
     assert clf.model_.layers[0].kernel_regularizer.l1 == pytest.approx(0.5)
 
 
+def test_two_fitted_networks_can_be_called_in_one_keras_model(binary_data):
+    """Every model_ was named "l1l2_network", and a Keras model that averaged two fitted
+    networks refused them: 'The name "l1l2_network" is used 2 times in the model'."""
+    X, y = binary_data
+    first = L1L2Classifier(**{**FAST, "epochs": 2}).fit(X, y)
+    second = L1L2Classifier(**{**FAST, "epochs": 2, "random_state": 1}).fit(X, y)
+    features = keras.Input((X.shape[1],))
+    averaged = keras.Model(
+        features, keras.layers.Average()([first.model_(features), second.model_(features)])
+    )
+    assert first.model_.name != second.model_.name
+    expected = (first.predict_proba(X)[:, 1] + second.predict_proba(X)[:, 1]) / 2
+    np.testing.assert_allclose(averaged(X[:5]).numpy().ravel(), expected[:5], atol=1e-6)
+
+
+@pytest.mark.parametrize("change", ["in place", "replaced"])
+def test_model_follows_coefs_changed_after_it_was_built(change, binary_data):
+    """model_, once built, was kept while coefs_ and intercepts_ changed (in place, or assigned
+    as MLPClassifier's may be): it then disagreed with predict, until a pickle round trip. Left
+    unchanged, they keep the same model_ (and what model_.fit taught it)."""
+    X, y = binary_data
+    clf = L1L2Classifier(**{**FAST, "epochs": 2}).fit(X, y)
+    model = clf.model_
+    assert clf.model_ is model
+    if change == "in place":
+        clf.coefs_[0][:] = 0
+    else:
+        clf.coefs_ = [np.zeros_like(clf.coefs_[0]), *clf.coefs_[1:]]
+    rebuilt = clf.model_
+    assert rebuilt is not model
+    np.testing.assert_allclose(
+        rebuilt.predict(X[:5], verbose=0).ravel(), clf.predict_proba(X[:5])[:, 1], atol=1e-6
+    )
+    rebuilt.fit(X, y, epochs=1, verbose=0)
+    assert clf.model_ is rebuilt  # model_.fit changes the copy, not coefs_
+
+
+@pytest.mark.parametrize("labels", [[3, 7], ["ant", "bee", "cat"]])
+def test_model_learns_and_predicts_in_the_target_encoders_terms(labels, multiclass_data):
+    """What the model_ docstring and README say: Keras' own fit and evaluate on model_ take
+    target_encoder_.transform(y), whose inverse maps model_.predict back to predict's labels."""
+    X, y = multiclass_data
+    y = np.asarray(labels)[y % len(labels)]
+    clf = L1L2Classifier(**{**FAST, "epochs": 3}).fit(X, y)
+    outputs = clf.model_.predict(X, verbose=0)
+    assert outputs.shape == (len(X), 1 if len(labels) == 2 else len(labels))
+    np.testing.assert_array_equal(clf.target_encoder_.inverse_transform(outputs), clf.predict(X))
+    loss = clf.model_.evaluate(X, clf.target_encoder_.transform(y), verbose=0)
+    assert 0 < loss < 5
+
+
 def test_same_seed_same_probabilities_and_other_seed_differs(binary_data, fitted_binary):
     X, y = binary_data
     again = L1L2Classifier(**FAST).fit(X, y)

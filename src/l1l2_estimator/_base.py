@@ -11,6 +11,7 @@ from . import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start
 
 import copy
 import functools
+import hashlib
 import inspect
 import math
 import threading
@@ -34,7 +35,7 @@ from ._graph import PROXIMAL_OPTIMIZERS
 from ._inference import LOSS_CHECKED_ROWS, forward, training_loss_overflows
 from ._inputs import float32_weights, is_sparse, to_largest_1, unit_mean, weight_sources
 from ._memory import check_training_memory
-from ._network import build_network
+from ._network import build_network, distinct_network_name
 from ._params import (
     ACTIVATIONS,
     ROUTING_PREFIXES,
@@ -261,6 +262,18 @@ def _public_path(cls):
     if getattr(keras.callbacks, cls.__name__, None) is cls:
         return f"keras.callbacks.{cls.__name__}"
     return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _weights_digest(coefs, intercepts):
+    """A digest of the weights ``coefs`` and ``intercepts`` (their values and shapes): whether
+    ``model_`` still holds the estimator's weights, which may have been replaced or changed in
+    place since it was built (as ``MLPClassifier``'s may)."""
+    digest = hashlib.blake2b(digest_size=16)
+    for array in (*coefs, *intercepts):
+        array = np.ascontiguousarray(array, dtype=np.float64)
+        digest.update(repr(array.shape).encode())
+        digest.update(array.data)
+    return digest.digest()
 
 
 class _Draws:
@@ -999,7 +1012,9 @@ class L1L2Network(RoutedParams):
             # The penalties the weights were fitted with, for model_'s regularizers (set_params
             # may change l1 and l2 before model_ is first built).
             "_penalties": penalties or (float(self.l1), float(self.l2)),
-            "_model": None,  # model_, built from the state above when first asked for
+            # model_, built from the state above when first asked for: (the weights' digest,
+            # the Keras model).
+            "_model": None,
         }
         # As MLPClassifier's: None without early_stopping.
         state["validation_scores_"] = (
@@ -1061,19 +1076,22 @@ class L1L2Network(RoutedParams):
     @property
     def model_(self):
         """The fitted network as a compiled ``keras.Sequential`` (weights and optimizer state),
-        built from the fitted state the first time it is asked for (and kept with that fit's
-        attributes: a refit in another thread meanwhile gets a model of its own)."""
+        built from the fitted state the first time it is asked for, and again when
+        ``coefs_`` or ``intercepts_`` have changed since (kept with that fit's attributes: a
+        refit in another thread meanwhile gets a model of its own)."""
         fitted = self._fitted_view()
-        model = vars(fitted).get("_model")
-        if model is None:
-            model = fitted._keras_model(fitted._get_fitted_state())
-            fitted._model = model
+        digest = _weights_digest(fitted.coefs_, fitted.intercepts_)
+        built = vars(fitted).get("_model")
+        if built is not None and built[0] == digest:
+            return built[1]
+        model = fitted._keras_model(fitted._get_fitted_state(), name=distinct_network_name())
+        fitted._model = (digest, model)
         return model
 
-    def _keras_model(self, state, penalties=None):
-        """A compiled Keras network holding ``state``'s weights (and optimizer state, if any),
-        with the ``(l1, l2)`` ``penalties`` (by default those the fitted weights were fitted
-        with)."""
+    def _keras_model(self, state, penalties=None, name="l1l2_network"):
+        """A compiled Keras network named ``name`` holding ``state``'s weights (and optimizer
+        state, if any), with the ``(l1, l2)`` ``penalties`` (by default those the fitted weights
+        were fitted with)."""
         units, output_activation, loss = self._output_layer(state["targets"])
         kernels = state["weights"][::2]
         # (An estimator pickled by an earlier version has no _penalties: its params.)
@@ -1092,6 +1110,7 @@ class L1L2Network(RoutedParams):
             optimizer_state=state["optimizer_state"],
             # Distinct, fixed seeds per estimator (see build_network), never Python's random.
             seed=int(state["shuffle_seed"]) % 2**30,
+            name=name,
         )
 
     def __getstate__(self):

@@ -114,7 +114,11 @@ n_features_in_ : int
 feature_names_in_ : ndarray of shape (n_features_in_,)
     Names of features seen during ``fit``, when X has string column names.
 model_ : keras.Sequential
-    The fitted Keras network.
+    The fitted network as a compiled Keras model: a copy, built the first time it is asked for
+    and again after ``coefs_`` or ``intercepts_`` change. Changing it (``model_.fit``,
+    ``set_weights``) does not change ``predict``, pickles or files; continue training with
+    ``partial_fit``. Keras' own ``fit`` and ``evaluate`` on it take
+    ``target_encoder_.transform(y)``{model_outputs}.
 coefs_ : list of ndarray
     Kernel of each Dense layer (float64 copy taken at the end of ``fit``; predictions use it).
 intercepts_ : list of ndarray

@@ -3,6 +3,7 @@
 from . import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start)
 
 import contextlib
+import itertools
 import sys
 import threading
 
@@ -35,6 +36,19 @@ def room_for_layers(n_layers):
             sys.setrecursionlimit(limit)
 
 
+# The numbers of the networks ``model_`` has built in this process (``itertools.count``'s
+# ``next`` is atomic: threads never share one).
+_MODEL_NUMBERS = itertools.count()
+
+
+def distinct_network_name():
+    """``"l1l2_network"``, then ``"l1l2_network_1"``, ``"l1l2_network_2"``, ...: a name of its
+    own for each ``model_`` of the process, as Keras names its own models, so that two fitted
+    networks can be called in one Keras model (which refuses two operations of one name)."""
+    number = next(_MODEL_NUMBERS)
+    return f"l1l2_network_{number}" if number else "l1l2_network"
+
+
 def build_network(
     *,
     n_features,
@@ -49,6 +63,7 @@ def build_network(
     weights=None,
     optimizer_state=None,
     seed=0,
+    name="l1l2_network",
 ):
     """Return a compiled ``keras.Sequential`` of Dense layers, ``n_outputs`` output units with
     ``output_activation``, trained with ``loss``.
@@ -60,17 +75,17 @@ def build_network(
     values of ``optimizer.variables``, in order) is loaded into the built optimizer. The layers'
     ``GlorotUniform`` initializers are seeded ``seed``, ``seed + 1``, ...: an unseeded one would
     draw its seed from Python's ``random``, whose stream (what ``keras.utils.set_random_seed``
-    seeds) building the network must leave alone; ``weights`` replace what they draw.
+    seeds) building the network must leave alone; ``weights`` replace what they draw. ``name``
+    is the model's (its layers are ``hidden_1``, ``hidden_2``, ..., ``output``).
     """
     require_usable_tensorflow()
     layer_sizes = [*hidden_layer_sizes, n_outputs]
     activations = [activation] * len(hidden_layer_sizes) + [output_activation]
     names = [f"hidden_{i}" for i in range(1, len(hidden_layer_sizes) + 1)] + ["output"]
-    # Fixed names: Keras makes automatic names unique per process ("dense_1234"), and TensorFlow
-    # keeps per-name state that then grows with every model built (~0.5 MiB a fit).
+    # Fixed layer names: Keras makes automatic names unique per process ("dense_1234"), and
+    # TensorFlow keeps per-name state that then grows with every model built (~0.5 MiB a fit).
     model = keras.Sequential(
-        [keras.Input(shape=(n_features,), dtype="float32", name="features")],
-        name="l1l2_network",
+        [keras.Input(shape=(n_features,), dtype="float32", name="features")], name=name
     )
     # float32 whatever global policy the user set (mixed_float16 made model_ compute in float16,
     # 1e-3 from predict_proba, and wrote files that load refuses): the network was trained so.

@@ -559,6 +559,9 @@ state ends with ``_``; it works in ``Pipeline``, ``GridSearchCV``, ``clone``, pi
         '"softmax" for more classes'
     ),
     alpha_mapping="MLPClassifier's ``alpha`` corresponds to ``l2 = alpha / (2 * batch_size)``.",
+    model_outputs=(
+        "; a binary classifier's has one output, the probability of\n    ``classes_[1]``"
+    ),
     target_attributes="""\
 classes_ : ndarray of shape (n_classes,)
     Class labels; for a multilabel indicator ``y``, the numbers of its label columns (as

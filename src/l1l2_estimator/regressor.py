@@ -291,6 +291,7 @@ for ``MLPRegressor``: the penalty competes with the squared error in ``y``'s uni
     score="R²",
     stratified="",
     out_activation='"linear"; "exponential" with ``loss="poisson"``',
+    model_outputs="",
     # MLPRegressor's loss is half the squared error (plus 0.5 * alpha * sum(W²) / batch_size).
     alpha_mapping="MLPRegressor's ``alpha`` corresponds to ``l2 = alpha / batch_size`` (its loss "
     "is half the\n    squared error); with ``loss=\"poisson\"``, to "
