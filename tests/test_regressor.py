@@ -470,6 +470,47 @@ def test_numeric_strings_that_are_not_finite_numbers_are_refused_as_numbers_are(
         np.testing.assert_array_equal(fitted.predict(X_train), before)
 
 
+def test_a_stop_where_float32_cannot_register_tol_warns_and_says_to_scale_the_target():
+    """A target of standard deviation 1.45e8 has a squared error whose float32 spacing (2e9)
+    dwarfs tol: no epoch's loss registered as lower, the rule stopped after 21 epochs, and the
+    untrained network (R² 0) was published as converged without a word, where MLPRegressor's
+    float64 rule runs on and warns. A fit, a search and a regularization path now warn so."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    from l1l2_estimator import L1L2RegressorCV
+    from l1l2_estimator.plots import regularization_path
+
+    X, y = make_regression(n_samples=100, n_features=5, noise=1.0, random_state=0)
+    huge = y * 1e6
+    settings = dict(hidden_layer_sizes=(8,), epochs=500, random_state=0)
+    blind = (r"stopped improving by tol .*float32, in which the stopping rule runs, cannot "
+             r"register a change of less than 2\.15e\+09 in a loss of .*so the loss may still "
+             r"have been falling\. y's mean is -1\.54e\+07 .*centre and scale the target")
+    with pytest.warns(ConvergenceWarning, match=blind):
+        reg = L1L2Regressor(**settings).fit(X, huge)
+    assert reg.n_iter_ < 500
+    with pytest.warns(ConvergenceWarning, match="4 of the 4 member fits " + blind):
+        L1L2RegressorCV(l1s=[0, 1e-3], l2s=[0], cv=2, **settings).fit(X, huge)
+    with pytest.warns(ConvergenceWarning, match=blind):
+        regularization_path(L1L2Regressor(**settings), X, huge, X, huge, [0, 1e-3])
+    # A scaled target converges by the rule, and no warning says it may not have.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        scaled = L1L2Regressor(**{**settings, "epochs": 2000}).fit(X, y / y.std())
+    assert scaled.n_iter_ < 2000
+
+
+def test_float32_blind_best_is_the_loss_where_float32_cannot_register_tol():
+    from l1l2_estimator._stopping import float32_blind_best
+
+    assert float32_blind_best([3000.0, 2100.0], 1e-4) == 2100.0  # spacing 2.4e-4
+    assert float32_blind_best([3000.0, 1000.0], 1e-4) is None  # spacing 6.1e-5
+    assert float32_blind_best([5.0, 3000.0, 2100.0], 1e-4) is None  # the best is 5
+    assert float32_blind_best([3000.0, 2100.0], 1e-3) is None
+    assert float32_blind_best([3000.0, 2100.0], 0.0) is None  # tol 0: an unchanged loss counts
+    assert float32_blind_best([], 1e-4) is None
+
+
 def test_a_warning_of_an_unscaled_target_says_to_scale_it():
     """A target in large units (load_diabetes' spans 25-346) made every fit run to its epoch cap
     (the network starts near 0, and the penalties compete with the squared error in y's units),

@@ -51,9 +51,11 @@ from ._stopping import (
     ValidationStoppingRule,
     divergence_advice,
     finite_values,
+    float32_blind_best,
     frames_above,
     loss_rule_state,
     target_scale_advice,
+    warn_blind_stop,
     warn_not_converged,
 )
 from ._trainer_cache import NetworkSpec
@@ -614,6 +616,13 @@ class L1L2Network(RoutedParams):
                 by="training loss" if validation is None else "validation score",
                 advice=target_scale_advice(y, getattr(self, "loss", None)),
             )
+        elif stopping and result.converged and not result.stopped_by_callback:
+            best = float32_blind_best((losses + result.losses)[rule_start:], self.tol)
+            if best is not None:
+                warn_blind_stop(
+                    type(self).__name__, len(result.losses), best, self.tol, stacklevel=5,
+                    advice=target_scale_advice(y, getattr(self, "loss", None)),
+                )
         if validation is not None:
             # The held-out score decided, and no loss rule ran: the losses of this training (on
             # the rows left after the hold-out, of epochs whose weights it may have set back)

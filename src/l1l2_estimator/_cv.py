@@ -59,8 +59,10 @@ from ._params import (
 from ._path import no_refit_error
 from ._stopping import (
     DIVERGED,
+    blind_stop_message,
     divergence_advice,
     finite_values,
+    float32_blind_best,
     target_scale_advice,
     warnings_point_higher,
 )
@@ -353,6 +355,7 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         train_scores = [] if self.return_train_score else None
         raising = isinstance(self.error_score, str)  # "raise"
         unconverged = 0
+        blind = []  # the best losses of members stopped where float32 cannot register tol
         # Failed member fits by cause, and the causes of the folds not trained (fold -> (cause,
         # message)). A training fold without rows is a failed fit, as GridSearchCV's fit on it
         # fails ("Found array with 0 sample(s)").
@@ -391,6 +394,12 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
             per_member = (time.perf_counter() - started) / (len(splits) * len(penalties))
             trained = np.array([[state is not None for state in row] for row in members])
             unconverged += int(np.sum(~np.asarray(converged) & ~np.asarray(diverged) & trained))
+            blind.extend(
+                best for row, row_converged, row_diverged in zip(members, converged, diverged)
+                for state, stopped, failed_ in zip(row, row_converged, row_diverged)
+                if state is not None and stopped and not failed_
+                and (best := float32_blind_best(state["loss_curve"], self.tol)) is not None
+            )
             for pair, (l1, l2) in enumerate(penalties):
                 candidate = {"l1": l1, "l2": l2}
                 if several:
@@ -446,7 +455,7 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                                    score_failures["train"])
                         )
         self._warn(unconverged, failed, len(candidates) * len(splits), score_failures,
-                   (X_checked, y_checked, sample_weight))
+                   (X_checked, y_checked, sample_weight), blind)
         names, multimetric = self._metric_names(scores, metrics)
         results = cv_results(
             candidates, scores, names, fit_times, score_times, n_iters, several,
@@ -729,9 +738,11 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         finite = finite_values(X, y, sample_weight)
         return advice + ", or search smaller l1s and l2s" if finite else advice
 
-    def _warn(self, unconverged, failed, total, score_failures, data):
+    def _warn(self, unconverged, failed, total, score_failures, data, blind=()):
         """Warn, as GridSearchCV, about failed fits (or refuse a search whose fits all
-        failed), about scorers that raised, and about members that reached ``epochs``."""
+        failed), about scorers that raised, about members that reached ``epochs``, and about
+        members the loss rule stopped at the best losses ``blind``, where float32 cannot
+        register an improvement of ``tol`` (``float32_blind_best``)."""
         reasons = []
         if failed["diverged"]:
             reasons.append(
@@ -788,11 +799,20 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                     UserWarning,
                     stacklevel=5,  # _warn, _search, fit, fit_context, the caller
                 )
+        advice = target_scale_advice(data[1], getattr(self, "loss", None))
         if unconverged:
             warnings.warn(
                 f"{type(self).__name__}: {unconverged} of the {total} member fits reached the "
                 f"maximum number of epochs ({self.epochs}) before the training loss converged."
-                + target_scale_advice(data[1], getattr(self, "loss", None)),
+                + ("" if blind else advice),
+                ConvergenceWarning,
+                stacklevel=5,  # _warn, _search, fit, fit_context, the caller
+            )
+        if blind:
+            warnings.warn(
+                f"{type(self).__name__}: the training loss of {len(blind)} of the {total} member "
+                f"fits stopped improving by tol at {min(blind):.3g} or more, but "
+                f"{blind_stop_message(min(blind), self.tol)}." + advice,
                 ConvergenceWarning,
                 stacklevel=5,  # _warn, _search, fit, fit_context, the caller
             )

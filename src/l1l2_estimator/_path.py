@@ -24,7 +24,9 @@ from ._params import optimizer_config, penalty_values
 from ._stopping import (
     DIVERGED,
     divergence_advice,
+    float32_blind_best,
     target_scale_advice,
+    warn_blind_stop,
     warn_not_converged,
     warnings_point_higher,
 )
@@ -493,11 +495,16 @@ def _batched(network, prepared, inputs, penalties, advice, members, diverged, co
                 f"l1={float(l1):g}: "
                 f"{divergence_advice({**network.get_params(deep=False), 'l1': l1})}."
             )
-    for done in converged[0]:
+    for done, state in zip(converged[0], members[0]):
         if not done:
             # _batched, its caller (regularization_path), the caller's line.
             warn_not_converged(
                 type(network).__name__, network.epochs, stacklevel=3, advice=advice
+            )
+        elif (best := float32_blind_best(state["loss_curve"], network.tol)) is not None:
+            warn_blind_stop(
+                type(network).__name__, len(state["loss_curve"]), best, network.tol,
+                stacklevel=3, advice=advice,
             )
     for (l1, _), state in zip(penalties, members[0]):
         fitted = clone(network).set_params(l1=l1)

@@ -227,6 +227,41 @@ def target_scale_advice(y, loss):
     )
 
 
+def float32_blind_best(losses, tol):
+    """The best (smallest) of a training's epoch ``losses`` if MLPClassifier's loss rule, which
+    the training graph runs in float32, cannot register an improvement of ``tol`` on it (``tol``
+    is below half its float32 spacing: a loss above 2048 under the default ``tol``), else None.
+    A training the rule stopped there may have stopped while its loss still fell, by less than
+    float32 tells apart: a squared-error target of standard deviation 1.3e8 stopped after 21
+    epochs, untrained, where ``MLPRegressor``'s float64 rule ran on and warned."""
+    tol = np.float32(min(float(tol), float(np.finfo(np.float32).max)))
+    if not len(losses) or not tol > 0:
+        return None
+    best = np.float32(np.min(np.asarray(losses, dtype=np.float32)))
+    return float(best) if np.isfinite(best) and best - tol == best else None
+
+
+def blind_stop_message(best, tol):
+    """Why a stop at the best loss ``best`` (``float32_blind_best``) may not be convergence."""
+    return (
+        f"float32, in which the stopping rule runs, cannot register a change of less than "
+        f"{float(np.spacing(np.float32(best))):.3g} in a loss of {best:.3g} (tol is {tol:g}), "
+        "so the loss may still have been falling"
+    )
+
+
+def warn_blind_stop(name, epochs, best, tol, stacklevel, advice=""):
+    """A ``ConvergenceWarning`` for a fit of estimator ``name`` that the loss rule stopped after
+    ``epochs`` epochs at a best loss ``best`` that float32 cannot tell from ``best - tol``
+    (``float32_blind_best``); ``advice`` follows."""
+    warnings.warn(
+        f"{name}: the training loss stopped improving by tol after {epochs} epochs, but "
+        f"{blind_stop_message(best, tol)}.{advice}",
+        ConvergenceWarning,
+        stacklevel=stacklevel + 1 + frames_above(),
+    )
+
+
 def warn_not_converged(name, epochs, stacklevel, by="training loss", advice=""):
     """MLPClassifier's ``ConvergenceWarning`` for a fit of estimator ``name`` that trained
     ``epochs`` epochs (its maximum) without its rule stopping it: the rule of the ``training
