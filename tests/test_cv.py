@@ -593,6 +593,26 @@ def test_penalties_of_a_narrow_float_dtype_are_checked_in_float64(binary_data):
             L1L2ClassifierCV(l1s=np.array([0, np.inf], dtype=np.float16), cv=2).fit(X, y)
 
 
+def test_penalty_lists_refuse_ints_beyond_float64_and_take_bools_as_l1_does(binary_data):
+    """An int beyond float64 in l1s, l2s or l1_values escaped as a bare OverflowError ("int
+    too large to convert to float") naming no param; True, which l1=True and GridSearchCV's
+    grid take as 1, was refused."""
+    from l1l2_estimator.plots import regularization_path
+
+    X, y = binary_data
+    for params in ({"l1s": [0, 10**400]}, {"l2s": [-(10**400)]}, {"l1s": [0, 10**5000]}):
+        name = next(iter(params))
+        with pytest.raises(ValueError, match=f"{name} must be a non-empty list of numbers"):
+            L1L2ClassifierCV(**params, cv=2, epochs=2).fit(X, y)
+    with pytest.raises(ValueError, match="l1_values must be a non-empty list of numbers"):
+        regularization_path(L1L2Classifier(epochs=2), X, y, X, y, l1_values=[0, 10**400])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search = L1L2ClassifierCV(l1s=[True, 0], l2s=[0], cv=2, **{**NETWORK, "epochs": 2})
+        search.fit(X, y)
+    assert [params["l1"] for params in search.cv_results_["params"]] == [True, 0]
+
+
 def test_the_chosen_penalties_are_floats_whatever_the_grid_holds(binary_data):
     """l1_ and l2_ had been the grid's values as given: an int 0, np.float32 (which json.dumps
     refuses), a Fraction; cv_results_' params keep them as given, as GridSearchCV's do."""

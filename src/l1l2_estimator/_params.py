@@ -187,20 +187,25 @@ def _short_repr(value, limit=200):
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def _is_penalty(value):
+    """Whether ``value`` is a number from 0 to float32's largest, compared as float64 (see
+    RealInterval: np.float16(inf) passed a comparison in float16). A bool is its number, as
+    ``l1=True`` is in scikit-learn's constraints and in ``GridSearchCV``'s grid."""
+    try:
+        return isinstance(value, Real) and 0 <= float(value) <= FLOAT32_LARGEST
+    except OverflowError:  # an int beyond float64 (10**400)
+        return False
+
+
 def penalty_values(name, given):
     """The penalties that the list param ``name`` (``l1s``, ``l2s``, ``l1_values``) gives, in
     the order given; refused unless a non-empty list of numbers from 0 to float32's largest
     (as ``l1`` and ``l2``)."""
     values = list(given) if np.ndim(given) == 1 else None
-    # Compared as float64 (see RealInterval: np.float16(inf) passed a comparison in float16).
-    if not values or not all(
-        isinstance(value, Real) and not isinstance(value, (bool, np.bool_))
-        and 0 <= float(value) <= FLOAT32_LARGEST
-        for value in values
-    ):
+    if not values or not all(_is_penalty(value) for value in values):
         raise ValueError(
             f"{name} must be a non-empty list of numbers >= 0 and at most float32's largest "
-            f"({FLOAT32_LARGEST:.4g}), in which the networks train; got {given!r}."
+            f"({FLOAT32_LARGEST:.4g}), in which the networks train; got {_short_repr(given)}."
         )
     return values
 
