@@ -669,6 +669,30 @@ def test_members_whose_optimizer_state_overflows_fail_as_their_single_fits_do():
                                       theirs.cv_results_[f"split{i}_test_score"])
 
 
+def test_members_diverging_by_their_penalty_are_told_so_not_to_lower_the_learning_rate():
+    """A single fit of l1=1e20 says that no learning rate helps (the penalty's gradients'
+    squares overflow Adam's float32 running squares); the search's messages about the same
+    members said to lower learning_rate first. Each pair now gets a single fit's advice."""
+    X, y = make_classification(n_samples=60, n_features=5, random_state=0)
+    params = dict(NETWORK, epochs=5)
+    penalty = r"use a smaller l1 \(it is 1e\+20: from about 1\.84e\+19 on"
+    with pytest.raises(ValueError, match="All the 2 member fits failed.*: 2 diverged .*" + penalty):
+        L1L2ClassifierCV(l1s=[1e20], l2s=[0], cv=2, **params).fit(X, y)
+    with pytest.raises(ValueError, match="'raise' stops the search at a failed fit: " + penalty):
+        L1L2ClassifierCV(l1s=[1e20], l2s=[0], cv=2, error_score="raise", **params).fit(X, y)
+    with pytest.warns(FitFailedWarning, match="2 of the 4 member fits failed") as caught:
+        L1L2ClassifierCV(l1s=[0, 1e20], l2s=[0], cv=2, **params).fit(X, y)
+    message = next(str(w.message) for w in caught if w.category is FitFailedWarning)
+    assert "lower learning_rate" not in message and "use a smaller l1 (it is 1e+20" in message
+    # Pairs that diverge for different reasons each get their own advice.
+    with pytest.warns(FitFailedWarning, match="6 of the 8 member fits failed") as caught:
+        L1L2ClassifierCV(l1s=[0, 1e20], l2s=[0, 1e20], cv=2, **params).fit(X, y)
+    message = next(str(w.message) for w in caught if w.category is FitFailedWarning)
+    assert "l1=0, l2=1e+20: use a smaller l2 (it is 1e+20" in message
+    assert "l1=1e+20, l2=0: use a smaller l1 (it is 1e+20" in message
+    assert "lower learning_rate" not in message
+
+
 def test_diverging_members_score_nan_and_lose():
     """A huge L2 factor under SGD makes those members diverge (a single fit raises): they score
     NaN and rank last, as GridSearchCV's failed fits do."""

@@ -359,7 +359,8 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         # Failed member fits by cause, and the causes of the folds not trained (fold -> (cause,
         # message)). A training fold without rows is a failed fit, as GridSearchCV's fit on it
         # fails ("Found array with 0 sample(s)").
-        failed = {"diverged": 0, "unweighted": 0, "empty": 0, "error": 0, "causes": {}}
+        failed = {"diverged": 0, "unweighted": 0, "empty": 0, "error": 0, "causes": {},
+                  "diverged_at": []}  # the (l1, l2) of each diverged member
         score_failures = {"test": [], "train": []}
         # The refit's network is traced in the background while the grid trains, where it is
         # known: with several architectures, each had traced one that only the best would use
@@ -421,14 +422,19 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                         # scorer's error in an earlier fit is raised first, as there (every
                         # divergence had been raised before any member was scored).
                         which = f"hidden_layer_sizes={given!r}, " if several else ""
+                        advice = self._divergence_advice(
+                            X_checked, y_checked, sample_weight, [(l1, l2)]
+                        )
                         raise ValueError(
                             f"{type(self).__name__}: the fit of {which}l1={float(l1):g}, "
                             f"l2={float(l2):g} on training fold {fold} diverged ({DIVERGED}), "
                             "and error_score='raise' stops the search at a failed fit: "
-                            f"{self._divergence_advice(X_checked, y_checked, sample_weight)}."
+                            f"{advice}."
                         )
                     if state is None or diverged[fold][pair]:
                         failed[causes[fold][0] if state is None else "diverged"] += 1
+                        if state is not None:
+                            failed["diverged_at"].append((l1, l2))
                         scores[-1].append(None)  # error_score for every metric
                         if train_scores is not None:
                             train_scores[-1].append(None)
@@ -730,11 +736,22 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
             )
         return True
 
-    def _divergence_advice(self, X, y, sample_weight):
-        """What to change where members diverged, training on ``X``, ``y`` and ``sample_weight``."""
-        advice = divergence_advice(
-            self.get_params(deep=False), X, y, sample_weight, weights_scaled=True
-        )
+    def _divergence_advice(self, X, y, sample_weight, penalties):
+        """What to change where members of the ``(l1, l2)`` ``penalties`` diverged, training on
+        ``X``, ``y`` and ``sample_weight``: the advice a single fit of each pair gives (a
+        penalty whose gradients overflow float32 is the cause whatever the learning rate), by
+        pair where it differs."""
+        params = self.get_params(deep=False)
+        pairs = {}
+        for l1, l2 in dict.fromkeys((float(l1), float(l2)) for l1, l2 in penalties):
+            advice = divergence_advice(
+                {**params, "l1": l1, "l2": l2}, X, y, sample_weight, weights_scaled=True
+            )
+            pairs.setdefault(advice, []).append(f"l1={l1:g}, l2={l2:g}")
+        if len(pairs) == 1:
+            advice = next(iter(pairs))
+        else:
+            advice = "; ".join(f"{' and '.join(at)}: {text}" for text, at in pairs.items())
         finite = finite_values(X, y, sample_weight)
         return advice + ", or search smaller l1s and l2s" if finite else advice
 
@@ -747,7 +764,7 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         if failed["diverged"]:
             reasons.append(
                 f"{failed['diverged']} diverged ({DIVERGED}: "
-                f"{self._divergence_advice(*data)})"
+                f"{self._divergence_advice(*data, failed['diverged_at'])})"
             )
 
         def folds(cause, message=None):
