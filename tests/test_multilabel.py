@@ -338,3 +338,22 @@ def test_a_one_column_frame_of_text_labels_is_scored_as_labels(dtype):
     np.testing.assert_array_equal(
         search.cv_results_["mean_test_score"], grid.cv_results_["mean_test_score"]
     )
+
+
+@pytest.mark.parametrize("dtype", [">i8", ">f8"])
+def test_a_big_endian_indicator_predicts_native_indicators(dtype, labels, tmp_path):
+    """Single-label big-endian labels gave native classes_; a big-endian indicator matrix kept
+    its byte order in predict, whose indicators scikit-learn's metrics refuse ("scipy.sparse
+    does not support dtype >i8"): score, accuracy_score and every fit with early_stopping
+    failed, and dump and load changed predict's dtype. MLPClassifier predicts native ones."""
+    X_train, X_test, Y_train, Y_test = labels
+    swapped = Y_train.astype(dtype)
+    clf = L1L2Classifier(**{**FAST, "epochs": 2}).fit(X_train, swapped)
+    predicted = clf.predict(X_test)
+    assert predicted.dtype == np.dtype(dtype).newbyteorder("=")
+    assert clf.score(X_test, Y_test) == accuracy_score(Y_test, predicted)
+    assert clf.score(X_test, Y_test.astype(dtype)) == accuracy_score(Y_test, predicted)
+    dump(clf, tmp_path / "big.l1l2")
+    assert load(tmp_path / "big.l1l2").predict(X_test).dtype == predicted.dtype
+    early = L1L2Classifier(**{**FAST, "epochs": 3}, early_stopping=True).fit(X_train, swapped)
+    assert len(early.validation_scores_) == early.n_iter_

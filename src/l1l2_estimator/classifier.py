@@ -387,9 +387,12 @@ def scored_labels(y):
     ``bool`` beside ``int64``: ``accuracy_score`` made either an object array and failed,
     "scipy.sparse does not support dtype object"); anything else unchanged (a sparse indicator
     of several labels is one that the metrics take); float16 indicators as float32 (the
-    metrics' sparse matrices refuse float16: "scipy.sparse does not support dtype float16")."""
+    metrics' sparse matrices refuse float16: "scipy.sparse does not support dtype float16"),
+    and in native byte order (they refuse ``'>i8'`` too)."""
     if isinstance(y, np.ndarray) and y.ndim == 2 and y.dtype == np.float16:
         return y.astype(np.float32)
+    if isinstance(y, np.ndarray) and y.ndim == 2 and not y.dtype.isnative:
+        return y.astype(y.dtype.newbyteorder("="))
     if not is_sparse(y):
         # Only an indicator frame (several columns, all of numbers or booleans): a column of
         # text labels (pandas' str or category) is labels, not numbers.
@@ -431,8 +434,11 @@ class Multilabel:
 
     @classmethod
     def of(cls, y, sparse=False):
-        """The description of an indicator matrix ``y`` (validated, made dense)."""
-        return cls(n_labels=y.shape[1], dtype=y.dtype, sparse=sparse)
+        """The description of an indicator matrix ``y`` (validated, made dense). Its dtype in
+        native byte order, as ``MLPClassifier`` predicts: a big-endian ``y`` (``'>i8'``) had
+        ``predict`` return indicators that scikit-learn's metrics refuse ("scipy.sparse does not
+        support dtype >i8"), which failed ``score`` and every fit with ``early_stopping``."""
+        return cls(n_labels=y.shape[1], dtype=y.dtype.newbyteorder("="), sparse=sparse)
 
     @property
     def classes(self):
