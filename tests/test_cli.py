@@ -380,6 +380,18 @@ ERROR_CASES = {
         ["--csv", "{good}", "--target", "label"],
         "--target 'label' is not a column",
     ),
+    # The last --target had been taken silently, the other column becoming a feature.
+    "--target given twice": (
+        ["--csv", "{good}", "--target", "species", "--target", "sepal width"],
+        "argument --target: given twice ('species', then 'sepal width'): the command line fits "
+        "one target column (for several labels or targets, fit L1L2Classifier or L1L2Regressor "
+        "in Python;",
+    ),
+    "--target of several columns": (
+        ["--csv", "{good}", "--target", "species, sepal width"],
+        "its columns are: sepal length, sepal width, species; the command line fits one target "
+        "column (for several labels or targets",
+    ),
     "non-numeric feature": (
         ["--csv", "{bad}", "--target", "species"],
         "feature column 'sepal width' must be numeric, got 'n/a' on line 6",

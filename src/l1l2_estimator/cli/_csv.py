@@ -113,10 +113,16 @@ def _read_csv(path, target, numeric_target, sep, drop, decimal, encoding):
     frame = frame[~np.isin(np.arange(len(frame)), records.blank_rows())]
     rows = _Rows(records, header, frame.index.to_numpy())
     if target not in header:
+        several = [name.strip() for name in target.split(",")]
         raise UsageError(
             f"--target {target!r} is not a column of {path}; its columns are: "
             f"{', '.join(map(printable, header))}"
-            f"{_separator_hint(header, sep) or _headerless_hint(header, decimal)}"
+            + (
+                "; the command line fits one target column (for several labels or targets, "
+                "fit L1L2Classifier or L1L2Regressor in Python)"
+                if len(several) > 1 and all(name in header for name in several)
+                else _separator_hint(header, sep) or _headerless_hint(header, decimal)
+            )
         )
     # Matched as --target is: the header's name may have spaces around it ("id, signup").
     drop = [

@@ -36,6 +36,23 @@ class _VersionAction(argparse.Action):
         parser.exit()
 
 
+class _OneTargetAction(argparse.Action):
+    """``--target``, refused when given again: the command line fits one target column, and the
+    last of several had been taken silently, the others becoming features (label columns of a
+    multilabel CSV among them), beside ``--drop``, which does take several."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        earlier = getattr(namespace, self.dest, None)
+        if earlier is not None:
+            raise argparse.ArgumentError(
+                self,
+                f"given twice ({quoted(earlier)}, then {quoted(values)}): the command line "
+                f"fits one target column (for several labels or targets, fit L1L2Classifier "
+                "or L1L2Regressor in Python; --drop leaves other columns out of the features)",
+            )
+        setattr(namespace, self.dest, values)
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse's parser, whose errors are UsageErrors: one line on stderr, exit code 2, like
     every other error of the command line."""
@@ -73,8 +90,9 @@ def build_parser():
     data.add_argument(
         "--target",
         metavar="COLUMN",
+        action=_OneTargetAction,
         help="the CSV column holding the class labels (or the numeric target with --task "
-        "regression)",
+        "regression); one column: the command line fits no multilabel or multi-output target",
     )
     data.add_argument(
         "--sep",
