@@ -259,6 +259,19 @@ def test_load_checks_the_stored_labels(labels, multilabel, reason, tmp_path):
         load(tmp_path / "crafted.l1l2")
 
 
+def test_a_file_lacking_its_labels_names_both_kinds(labels, tmp_path):
+    """A multilabel file without its 'multilabel' key was refused for lacking 'classes_', which
+    only a single-label classifier's file holds."""
+    X_train, _, Y_train, _ = labels
+    dump(L1L2Classifier(**{**FAST, "epochs": 2}).fit(X_train, Y_train), tmp_path / "good.l1l2")
+    data = rebuild((tmp_path / "good.l1l2").read_bytes(),
+                   metadata=lambda content: content.pop("multilabel"))
+    (tmp_path / "crafted.l1l2").write_bytes(data)
+    with pytest.raises(ValueError, match=r"lacks 'classes_' \(a classifier's labels\) or "
+                                         r"'multilabel' \(a multilabel classifier's\)\.$"):
+        load(tmp_path / "crafted.l1l2")
+
+
 def _set_multilabel(value):
     def edit(content):
         content["multilabel"] = value

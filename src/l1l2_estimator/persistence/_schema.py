@@ -826,8 +826,13 @@ def _check_top_level(content, estimator):
         own = ("n_outputs_", "y_ndim")
     elif "multilabel" in content:
         own = ("multilabel",)  # and no classes_: the labels are the indicator's columns
-    else:
+    elif "classes_" in content or type(content) is not dict:
         own = ("classes_",)
+    else:
+        raise Refused(
+            f"its {METADATA_MEMBER} lacks 'classes_' (a classifier's labels) or 'multilabel' (a "
+            "multilabel classifier's)."
+        )
     check_keys(content, f"its {METADATA_MEMBER}", _COMMON_KEYS + own, _OPTIONAL_KEYS)
     for key in ("library_version", "keras_version"):
         value = content[key]
