@@ -693,6 +693,38 @@ def test_members_diverging_by_their_penalty_are_told_so_not_to_lower_the_learnin
     assert "lower learning_rate" not in message
 
 
+def test_a_loss_that_rose_from_the_start_is_not_called_converged():
+    """At a learning rate of 10 (Adam) the loss rose from 0.888 to 8.03 and the rule stopped
+    the fit after 12 epochs, published as converged without a word (MLPClassifier's too). A
+    fit, a search's members and a regularization path now warn, naming the learning rate."""
+    from l1l2_estimator.plots import regularization_path
+
+    X, y = make_classification(n_samples=60, n_features=5, n_informative=3, random_state=0)
+    settings = dict(hidden_layer_sizes=(4,), learning_rate=10.0, epochs=200, random_state=0)
+    with pytest.warns(ConvergenceWarning, match=r"after 12 epochs without ever falling below "
+                                                r"its first epoch's \(0\.888; the last was "
+                                                r"8\.03\), so the network learned nothing "
+                                                r"after its first epoch; lower learning_rate "
+                                                r"\(it is 10\)"):
+        clf = L1L2Classifier(**settings).fit(X, y)
+    assert clf.n_iter_ == 12 and clf.loss_curve_[-1] > clf.loss_curve_[0]
+    faster = {**settings, "learning_rate": 1e3}  # every fold's loss rises too
+    with pytest.warns(ConvergenceWarning, match=(
+        r"2 of the 2 member fits stopped improving by tol without ever falling below their first "
+        r"epoch's, so they learned nothing after it; lower learning_rate \(it is 1000\)"
+    )):
+        L1L2ClassifierCV(l1s=[0], l2s=[0], cv=2, **faster).fit(X, y)
+    with pytest.warns(ConvergenceWarning, match=(
+        r"without ever falling below its first epoch's .*; lower learning_rate \(it is 1000\)"
+    )):
+        regularization_path(L1L2Classifier(**faster), X, y, X, y, [0, 1e-3])
+    # A learning rate that trains: no such warning, nor for a warm start that cannot improve.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        fitted = L1L2Classifier(**{**settings, "learning_rate": 0.01, "epochs": 2000}).fit(X, y)
+        fitted.set_params(warm_start=True).fit(X, y)
+
+
 def test_diverging_members_score_nan_and_lose():
     """A huge L2 factor under SGD makes those members diverge (a single fit raises): they score
     NaN and rank last, as GridSearchCV's failed fits do."""

@@ -54,9 +54,11 @@ from ._stopping import (
     float32_blind_best,
     frames_above,
     loss_rule_state,
+    rose_from_the_start,
     target_scale_advice,
     warn_blind_stop,
     warn_not_converged,
+    warn_rose,
 )
 from ._trainer_cache import NetworkSpec
 from ._training import train
@@ -622,6 +624,11 @@ class L1L2Network(RoutedParams):
                 warn_blind_stop(
                     type(self).__name__, len(result.losses), best, self.tol, stacklevel=5,
                     advice=target_scale_advice(y, getattr(self, "loss", None)),
+                )
+            elif not continuing and rose_from_the_start(result.losses):
+                warn_rose(
+                    type(self).__name__, result.losses, stacklevel=5,
+                    advice=divergence_advice(self.get_params(deep=False), X, y, sample_weight),
                 )
         if validation is not None:
             # The held-out score decided, and no loss rule ran: the losses of this training (on

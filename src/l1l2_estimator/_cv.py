@@ -63,6 +63,7 @@ from ._stopping import (
     divergence_advice,
     finite_values,
     float32_blind_best,
+    rose_from_the_start,
     target_scale_advice,
     warnings_point_higher,
 )
@@ -356,6 +357,7 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         raising = isinstance(self.error_score, str)  # "raise"
         unconverged = 0
         blind = []  # the best losses of members stopped where float32 cannot register tol
+        rose = []  # the (l1, l2) of members stopped whose loss rose from the start
         # Failed member fits by cause, and the causes of the folds not trained (fold -> (cause,
         # message)). A training fold without rows is a failed fit, as GridSearchCV's fit on it
         # fails ("Found array with 0 sample(s)").
@@ -395,12 +397,18 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
             per_member = (time.perf_counter() - started) / (len(splits) * len(penalties))
             trained = np.array([[state is not None for state in row] for row in members])
             unconverged += int(np.sum(~np.asarray(converged) & ~np.asarray(diverged) & trained))
-            blind.extend(
-                best for row, row_converged, row_diverged in zip(members, converged, diverged)
-                for state, stopped, failed_ in zip(row, row_converged, row_diverged)
-                if state is not None and stopped and not failed_
-                and (best := float32_blind_best(state["loss_curve"], self.tol)) is not None
-            )
+            # Members the loss rule stopped where it may not have converged.
+            for row, row_converged, row_diverged in zip(members, converged, diverged):
+                for pair, state, stopped, failed_ in zip(
+                    penalties, row, row_converged, row_diverged
+                ):
+                    if state is None or not stopped or failed_:
+                        continue
+                    best = float32_blind_best(state["loss_curve"], self.tol)
+                    if best is not None:
+                        blind.append(best)
+                    elif rose_from_the_start(state["loss_curve"]):
+                        rose.append(pair)
             for pair, (l1, l2) in enumerate(penalties):
                 candidate = {"l1": l1, "l2": l2}
                 if several:
@@ -461,7 +469,7 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                                    score_failures["train"])
                         )
         self._warn(unconverged, failed, len(candidates) * len(splits), score_failures,
-                   (X_checked, y_checked, sample_weight), blind)
+                   (X_checked, y_checked, sample_weight), blind, rose)
         names, multimetric = self._metric_names(scores, metrics)
         results = cv_results(
             candidates, scores, names, fit_times, score_times, n_iters, several,
@@ -755,11 +763,13 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         finite = finite_values(X, y, sample_weight)
         return advice + ", or search smaller l1s and l2s" if finite else advice
 
-    def _warn(self, unconverged, failed, total, score_failures, data, blind=()):
+    def _warn(self, unconverged, failed, total, score_failures, data, blind=(), rose=()):
         """Warn, as GridSearchCV, about failed fits (or refuse a search whose fits all
-        failed), about scorers that raised, about members that reached ``epochs``, and about
+        failed), about scorers that raised, about members that reached ``epochs``, about
         members the loss rule stopped at the best losses ``blind``, where float32 cannot
-        register an improvement of ``tol`` (``float32_blind_best``)."""
+        register an improvement of ``tol`` (``float32_blind_best``), and about members of the
+        ``(l1, l2)`` pairs ``rose`` whose loss it stopped rising from the start
+        (``rose_from_the_start``)."""
         reasons = []
         if failed["diverged"]:
             reasons.append(
@@ -830,6 +840,15 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                 f"{type(self).__name__}: the training loss of {len(blind)} of the {total} member "
                 f"fits stopped improving by tol at {min(blind):.3g} or more, but "
                 f"{blind_stop_message(min(blind), self.tol)}." + advice,
+                ConvergenceWarning,
+                stacklevel=5,  # _warn, _search, fit, fit_context, the caller
+            )
+        if rose:
+            warnings.warn(
+                f"{type(self).__name__}: the training loss of {len(rose)} of the {total} member "
+                "fits stopped improving by tol without ever falling below their first epoch's, "
+                "so they learned nothing after it; "
+                f"{self._divergence_advice(*data, rose)}.",
                 ConvergenceWarning,
                 stacklevel=5,  # _warn, _search, fit, fit_context, the caller
             )

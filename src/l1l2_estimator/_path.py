@@ -25,9 +25,11 @@ from ._stopping import (
     DIVERGED,
     divergence_advice,
     float32_blind_best,
+    rose_from_the_start,
     target_scale_advice,
     warn_blind_stop,
     warn_not_converged,
+    warn_rose,
     warnings_point_higher,
 )
 from .classifier import scored_labels
@@ -495,7 +497,7 @@ def _batched(network, prepared, inputs, penalties, advice, members, diverged, co
                 f"l1={float(l1):g}: "
                 f"{divergence_advice({**network.get_params(deep=False), 'l1': l1})}."
             )
-    for done, state in zip(converged[0], members[0]):
+    for (l1, _), done, state in zip(penalties, converged[0], members[0]):
         if not done:
             # _batched, its caller (regularization_path), the caller's line.
             warn_not_converged(
@@ -505,6 +507,11 @@ def _batched(network, prepared, inputs, penalties, advice, members, diverged, co
             warn_blind_stop(
                 type(network).__name__, len(state["loss_curve"]), best, network.tol,
                 stacklevel=3, advice=advice,
+            )
+        elif rose_from_the_start(state["loss_curve"]):
+            warn_rose(
+                type(network).__name__, state["loss_curve"], stacklevel=3,
+                advice=divergence_advice({**network.get_params(deep=False), "l1": l1}),
             )
     for (l1, _), state in zip(penalties, members[0]):
         fitted = clone(network).set_params(l1=l1)
