@@ -681,12 +681,14 @@ def test_members_diverging_by_their_penalty_are_told_so_not_to_lower_the_learnin
     with pytest.raises(ValueError, match="'raise' stops the search at a failed fit: " + penalty):
         L1L2ClassifierCV(l1s=[1e20], l2s=[0], cv=2, error_score="raise", **params).fit(X, y)
     with pytest.warns(FitFailedWarning, match="2 of the 4 member fits failed") as caught:
-        L1L2ClassifierCV(l1s=[0, 1e20], l2s=[0], cv=2, **params).fit(X, y)
+        with pytest.warns(UserWarning, match="test scores are non-finite"):
+            L1L2ClassifierCV(l1s=[0, 1e20], l2s=[0], cv=2, **params).fit(X, y)
     message = next(str(w.message) for w in caught if w.category is FitFailedWarning)
     assert "lower learning_rate" not in message and "use a smaller l1 (it is 1e+20" in message
     # Pairs that diverge for different reasons each get their own advice.
     with pytest.warns(FitFailedWarning, match="6 of the 8 member fits failed") as caught:
-        L1L2ClassifierCV(l1s=[0, 1e20], l2s=[0, 1e20], cv=2, **params).fit(X, y)
+        with pytest.warns(UserWarning, match="test scores are non-finite"):
+            L1L2ClassifierCV(l1s=[0, 1e20], l2s=[0, 1e20], cv=2, **params).fit(X, y)
     message = next(str(w.message) for w in caught if w.category is FitFailedWarning)
     assert "l1=0, l2=1e+20: use a smaller l2 (it is 1e+20" in message
     assert "l1=1e+20, l2=0: use a smaller l1 (it is 1e+20" in message
