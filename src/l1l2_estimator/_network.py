@@ -44,7 +44,8 @@ _MODEL_NUMBERS = itertools.count()
 def distinct_network_name():
     """``"l1l2_network"``, then ``"l1l2_network_1"``, ``"l1l2_network_2"``, ...: a name of its
     own for each ``model_`` of the process, as Keras names its own models, so that two fitted
-    networks can be called in one Keras model (which refuses two operations of one name)."""
+    networks can be called in one Keras model (which refuses two operations of one name). Given
+    once the model is built (``build_network`` builds every model under one name: see there)."""
     number = next(_MODEL_NUMBERS)
     return f"l1l2_network_{number}" if number else "l1l2_network"
 
@@ -63,7 +64,6 @@ def build_network(
     weights=None,
     optimizer_state=None,
     seed=0,
-    name="l1l2_network",
 ):
     """Return a compiled ``keras.Sequential`` of Dense layers, ``n_outputs`` output units with
     ``output_activation``, trained with ``loss``.
@@ -75,8 +75,8 @@ def build_network(
     values of ``optimizer.variables``, in order) is loaded into the built optimizer. The layers'
     ``GlorotUniform`` initializers are seeded ``seed``, ``seed + 1``, ...: an unseeded one would
     draw its seed from Python's ``random``, whose stream (what ``keras.utils.set_random_seed``
-    seeds) building the network must leave alone; ``weights`` replace what they draw. ``name``
-    is the model's (its layers are ``hidden_1``, ``hidden_2``, ..., ``output``).
+    seeds) building the network must leave alone; ``weights`` replace what they draw. The
+    model is ``l1l2_network``, its layers ``hidden_1``, ``hidden_2``, ..., ``output``.
     """
     require_usable_tensorflow()
     layer_sizes = [*hidden_layer_sizes, n_outputs]
@@ -85,7 +85,8 @@ def build_network(
     # Fixed layer names: Keras makes automatic names unique per process ("dense_1234"), and
     # TensorFlow keeps per-name state that then grows with every model built (~0.5 MiB a fit).
     model = keras.Sequential(
-        [keras.Input(shape=(n_features,), dtype="float32", name="features")], name=name
+        [keras.Input(shape=(n_features,), dtype="float32", name="features")],
+        name="l1l2_network",
     )
     # float32 whatever global policy the user set (mixed_float16 made model_ compute in float16,
     # 1e-3 from predict_proba, and wrote files that load refuses): the network was trained so.
