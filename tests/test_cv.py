@@ -713,7 +713,8 @@ def test_a_loss_that_rose_from_the_start_is_not_called_converged():
     faster = {**settings, "learning_rate": 1e3}  # every fold's loss rises too
     with pytest.warns(ConvergenceWarning, match=(
         r"2 of the 2 member fits stopped improving by tol without ever falling below their first "
-        r"epoch's, so they learned nothing after it; lower learning_rate \(it is 1000\)"
+        r"epoch's, so they learned nothing after it; lower learning_rate \(it is 1000\), "
+        r"standardize the features \(StandardScaler\)\.$"  # no smaller penalties: all are 0
     )):
         L1L2ClassifierCV(l1s=[0], l2s=[0], cv=2, **faster).fit(X, y)
     with pytest.warns(ConvergenceWarning, match=(

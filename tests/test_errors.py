@@ -569,6 +569,10 @@ def test_divergence_is_a_clear_error_and_keeps_the_fitted_state(estimator_class)
         fitted.fit(X * 100, y)
     _assert_not_from_keras(e.value)
     assert "or choose optimizer='adam'" in str(e.value)  # SGD diverged
+    # A classifier was told "and, for a regressor, the target" too.
+    target = "standardize the features (StandardScaler) and the target, or choose"
+    assert (target in str(e.value)) is (estimator_class is L1L2Regressor)
+    assert "for a regressor" not in str(e.value)
     np.testing.assert_array_equal(fitted.predict(X), before)
     assert all(np.isfinite(w).all() for w in fitted.coefs_)
 

@@ -493,6 +493,17 @@ def test_a_stop_where_float32_cannot_register_tol_warns_and_says_to_scale_the_ta
         L1L2RegressorCV(l1s=[0, 1e-3], l2s=[0], cv=2, **settings).fit(X, huge)
     with pytest.warns(ConvergenceWarning, match=blind):
         regularization_path(L1L2Regressor(**settings), X, huge, X, huge, [0, 1e-3])
+    # A Poisson loss of large counts is large and negative: its step was printed negative, and
+    # no advice followed.
+    rng = np.random.RandomState(0)
+    X_counts = rng.randn(200, 3)
+    counts = rng.poisson(np.exp(7 + 0.3 * X_counts[:, 0])).astype(float)
+    with pytest.warns(ConvergenceWarning, match=(
+        r"cannot register a change of less than 0\.000488 in a loss of -7\.1e\+03 .*y's mean is "
+        r"1\.16e\+03: divide the target by a positive constant"
+    )):
+        L1L2Regressor(loss="poisson", hidden_layer_sizes=(8,), learning_rate=0.03,
+                      random_state=0).fit(X_counts, counts)
     # A scaled target converges by the rule, and no warning says it may not have.
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
@@ -501,14 +512,37 @@ def test_a_stop_where_float32_cannot_register_tol_warns_and_says_to_scale_the_ta
 
 
 def test_float32_blind_best_is_the_loss_where_float32_cannot_register_tol():
+    """Only a loss that stayed flat within a float32 step after its best: one that rose by more
+    (load_diabetes' raw target, by thousands of steps) stopped as a float64 rule would stop
+    it, and had been warned about too."""
     from l1l2_estimator._stopping import float32_blind_best
 
-    assert float32_blind_best([3000.0, 2100.0], 1e-4) == 2100.0  # spacing 2.4e-4
-    assert float32_blind_best([3000.0, 1000.0], 1e-4) is None  # spacing 6.1e-5
-    assert float32_blind_best([5.0, 3000.0, 2100.0], 1e-4) is None  # the best is 5
-    assert float32_blind_best([3000.0, 2100.0], 1e-3) is None
-    assert float32_blind_best([3000.0, 2100.0], 0.0) is None  # tol 0: an unchanged loss counts
+    step = float(np.spacing(np.float32(2100.0)))  # 2.4e-4, beyond 2 * tol
+    assert float32_blind_best([3000.0, 2100.0, 2100.0, 2100.0 + step], 1e-4) == 2100.0
+    assert float32_blind_best([3000.0, 2100.0, 2100.0, 2100.5], 1e-4) is None  # it rose
+    assert float32_blind_best([3000.0, 2100.0], 1e-4) is None  # nothing after the best
+    assert float32_blind_best([3000.0, 1000.0, 1000.0], 1e-4) is None  # step 6.1e-5
+    assert float32_blind_best([-7000.0, -7100.0, -7100.0], 1e-4) == -7100.0  # Poisson's
+    assert float32_blind_best([3000.0, 2100.0, 2100.0], 1e-3) is None
+    assert float32_blind_best([3000.0, 2100.0, 2100.0], 0.0) is None  # unchanged counts
     assert float32_blind_best([], 1e-4) is None
+
+
+def test_a_loss_that_rose_after_its_best_is_no_blind_stop():
+    """load_diabetes' raw target: the loss rose by thousands of float32 steps after its best
+    (2131 at epoch 382), and the warning said that it may still have been falling."""
+    from sklearn.datasets import load_diabetes
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, y = load_diabetes(return_X_y=True)
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        L1L2Regressor(hidden_layer_sizes=(16,), learning_rate=0.03, random_state=0).fit(
+            X[:250], y[:250]
+        )
+    assert not [w for w in caught if w.category is ConvergenceWarning
+                and "may still have been falling" in str(w.message)]
 
 
 def test_a_warning_of_an_unscaled_target_says_to_scale_it():

@@ -49,10 +49,12 @@ from ._params import (
 from ._stopping import (
     DIVERGED,
     ValidationStoppingRule,
+    blind_stop_advice,
     divergence_advice,
     finite_values,
     float32_blind_best,
     frames_above,
+    large_penalty_advice,
     loss_rule_state,
     rose_from_the_start,
     target_scale_advice,
@@ -624,7 +626,8 @@ class L1L2Network(RoutedParams):
             if best is not None:
                 warn_blind_stop(
                     type(self).__name__, len(result.losses), best, self.tol, stacklevel=5,
-                    advice=target_scale_advice(y, getattr(self, "loss", None)),
+                    advice=blind_stop_advice(y, getattr(self, "loss", None))
+                    + large_penalty_advice([penalties]),
                 )
             elif not continuing and rose_from_the_start(result.losses):
                 warn_rose(

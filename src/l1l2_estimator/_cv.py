@@ -59,10 +59,12 @@ from ._params import (
 from ._path import no_refit_error
 from ._stopping import (
     DIVERGED,
+    blind_stop_advice,
     blind_stop_message,
     divergence_advice,
     finite_values,
     float32_blind_best,
+    large_penalty_advice,
     rose_from_the_start,
     target_scale_advice,
     warnings_point_higher,
@@ -356,7 +358,8 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         train_scores = [] if self.return_train_score else None
         raising = isinstance(self.error_score, str)  # "raise"
         unconverged = 0
-        blind = []  # the best losses of members stopped where float32 cannot register tol
+        # The (best loss, (l1, l2)) of members stopped where float32 cannot register tol.
+        blind = []
         rose = []  # the (l1, l2) of members stopped whose loss rose from the start
         # Failed member fits by cause, and the causes of the folds not trained (fold -> (cause,
         # message)). A training fold without rows is a failed fit, as GridSearchCV's fit on it
@@ -406,7 +409,7 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                         continue
                     best = float32_blind_best(state["loss_curve"], self.tol)
                     if best is not None:
-                        blind.append(best)
+                        blind.append((best, pair))
                     elif rose_from_the_start(state["loss_curve"]):
                         rose.append(pair)
             for pair, (l1, l2) in enumerate(penalties):
@@ -760,14 +763,16 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
             advice = next(iter(pairs))
         else:
             advice = "; ".join(f"{' and '.join(at)}: {text}" for text, at in pairs.items())
+        # Smaller penalties only where some are to be had (not for a grid of zeros).
+        penalized = any(l1 or l2 for l1, l2 in penalties)
         finite = finite_values(X, y, sample_weight)
-        return advice + ", or search smaller l1s and l2s" if finite else advice
+        return advice + ", or search smaller l1s and l2s" if finite and penalized else advice
 
     def _warn(self, unconverged, failed, total, score_failures, data, blind=(), rose=()):
         """Warn, as GridSearchCV, about failed fits (or refuse a search whose fits all
         failed), about scorers that raised, about members that reached ``epochs``, about
-        members the loss rule stopped at the best losses ``blind``, where float32 cannot
-        register an improvement of ``tol`` (``float32_blind_best``), and about members of the
+        members the loss rule stopped where float32 cannot register an improvement of ``tol``
+        (``blind``: their best losses and penalties, ``float32_blind_best``), about members of the
         ``(l1, l2)`` pairs ``rose`` whose loss it stopped rising from the start
         (``rose_from_the_start``)."""
         reasons = []
@@ -831,15 +836,18 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
             warnings.warn(
                 f"{type(self).__name__}: {unconverged} of the {total} member fits reached the "
                 f"maximum number of epochs ({self.epochs}) before the training loss converged."
-                + ("" if blind else advice),
+                + advice,
                 ConvergenceWarning,
                 stacklevel=5,  # _warn, _search, fit, fit_context, the caller
             )
         if blind:
+            lowest = min(best for best, _ in blind)
             warnings.warn(
                 f"{type(self).__name__}: the training loss of {len(blind)} of the {total} member "
-                f"fits stopped improving by tol at {min(blind):.3g} or more, but "
-                f"{blind_stop_message(min(blind), self.tol)}." + advice,
+                f"fits stopped improving by tol at {lowest:.3g} or more, but "
+                f"{blind_stop_message(lowest, self.tol)}."
+                + blind_stop_advice(data[1], getattr(self, "loss", None))
+                + large_penalty_advice([pair for _, pair in blind]),
                 ConvergenceWarning,
                 stacklevel=5,  # _warn, _search, fit, fit_context, the caller
             )

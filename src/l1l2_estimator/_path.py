@@ -23,8 +23,10 @@ from ._inputs import is_sparse
 from ._params import optimizer_config, penalty_values
 from ._stopping import (
     DIVERGED,
+    blind_stop_advice,
     divergence_advice,
     float32_blind_best,
+    large_penalty_advice,
     rose_from_the_start,
     target_scale_advice,
     warn_blind_stop,
@@ -475,6 +477,7 @@ def _fit_each_l1(estimator, path, X, y, l1_values, sample_weight):
     penalties = [(float(l1), network.l2) for l1 in l1_values]
     # Read before the inputs are let go (the fits' ConvergenceWarning gives it).
     advice = target_scale_advice(inputs.y_, getattr(network, "loss", None))
+    blind_advice = blind_stop_advice(inputs.y_, getattr(network, "loss", None))
     try:
         trained = network._fit_members(
             inputs.X_, inputs.y_, inputs.sample_weight_, [np.arange(np.shape(inputs.y_)[0])],
@@ -486,10 +489,11 @@ def _fit_each_l1(estimator, path, X, y, l1_values, sample_weight):
         return one_at_a_time()
     finally:
         inputs.X_ = inputs.y_ = inputs.sample_weight_ = None  # no longer needed
-    return _batched(network, prepared, inputs, penalties, advice, *trained)
+    return _batched(network, prepared, inputs, penalties, (advice, blind_advice), *trained)
 
 
 def _batched(network, prepared, inputs, penalties, advice, members, diverged, converged):
+    advice, blind_advice = advice  # for fits that reached epochs, and for blind stops
     for (l1, _), failed in zip(penalties, diverged[0]):
         if failed:
             raise ValueError(
@@ -506,7 +510,7 @@ def _batched(network, prepared, inputs, penalties, advice, members, diverged, co
         elif (best := float32_blind_best(state["loss_curve"], network.tol)) is not None:
             warn_blind_stop(
                 type(network).__name__, len(state["loss_curve"]), best, network.tol,
-                stacklevel=3, advice=advice,
+                stacklevel=3, advice=blind_advice + large_penalty_advice([(l1, network.l2)]),
             )
         elif rose_from_the_start(state["loss_curve"]):
             warn_rose(

@@ -124,10 +124,12 @@ def divergence_advice(params, X=None, y=None, sample_weight=None, *, weights_sca
     else:
         lower = f"lower the rates of the learning-rate schedule ({name})"
     if params.get("loss") == "poisson":  # its y must stay >= 0: scaled, not standardized
-        target = "for loss='poisson', divide the target by a positive constant"
+        target = " and, for loss='poisson', divide the target by a positive constant"
+    elif "loss" in params:  # a regressor's
+        target = " and the target"
     else:
-        target = "for a regressor, the target"
-    advice = f"{lower}, standardize the features (StandardScaler) and, {target}"
+        target = ""
+    advice = f"{lower}, standardize the features (StandardScaler){target}"
     # Penalties of 1 and more are far beyond useful ones (up to about 1e-2), and a huge one
     # overflows the loss in float32 whatever the learning rate (l1=3e38 did at once).
     large = [
@@ -228,25 +230,32 @@ def target_scale_advice(y, loss):
 
 
 def float32_blind_best(losses, tol):
-    """The best (smallest) of a training's epoch ``losses`` if MLPClassifier's loss rule, which
-    the training graph runs in float32, cannot register an improvement of ``tol`` on it (``tol``
-    is below half its float32 spacing: a loss above 2048 under the default ``tol``), else None.
-    A training the rule stopped there may have stopped while its loss still fell, by less than
-    float32 tells apart: a squared-error target of standard deviation 1.3e8 stopped after 21
-    epochs, untrained, where ``MLPRegressor``'s float64 rule ran on and warned."""
+    """The best (smallest) of a training's epoch ``losses`` if the loss rule, which the training
+    graph runs in float32, may have stopped the training while its loss still fell, else None:
+    where ``tol`` is below half the best loss's float32 spacing (a loss above 2048 under the
+    default ``tol``), the rule counts only a strictly lower float32 loss, and every epoch after
+    the best stayed within one float32 step of it, so that a fall by less than a step would
+    have looked the same (a squared-error target of standard deviation 1.45e8 stopped after 21
+    epochs, its loss flat at 2.1330070e16 in float32, untrained, where ``MLPRegressor``'s
+    float64 rule ran on and warned). A loss that rose after its best by more than a step
+    (load_diabetes' raw target, by thousands) stopped as a float64 rule would stop it."""
     tol = np.float32(min(float(tol), float(np.finfo(np.float32).max)))
-    if not len(losses) or not tol > 0:
+    losses = np.asarray(losses, dtype=np.float32)
+    if not losses.size or not tol > 0:
         return None
-    best = np.float32(np.min(np.asarray(losses, dtype=np.float32)))
-    return float(best) if np.isfinite(best) and best - tol == best else None
+    at = int(np.argmin(losses))
+    best, after = losses[at], losses[at + 1 :]
+    if not np.isfinite(best) or best - tol != best or not after.size:
+        return None
+    return float(best) if np.all(after - best <= np.abs(np.spacing(best))) else None
 
 
 def blind_stop_message(best, tol):
     """Why a stop at the best loss ``best`` (``float32_blind_best``) may not be convergence."""
     return (
         f"float32, in which the stopping rule runs, cannot register a change of less than "
-        f"{float(np.spacing(np.float32(best))):.3g} in a loss of {best:.3g} (tol is {tol:g}), "
-        "so the loss may still have been falling"
+        f"{float(np.abs(np.spacing(np.float32(best)))):.3g} in a loss of {best:.3g} (tol is "
+        f"{tol:g}), so the loss may still have been falling"
     )
 
 
@@ -279,6 +288,35 @@ def warn_rose(name, losses, stacklevel, advice):
         f"{losses[-1]:.3g}), so the network learned nothing after its first epoch; {advice}.",
         ConvergenceWarning,
         stacklevel=stacklevel + 1 + frames_above(),
+    )
+
+
+def blind_stop_advice(y, loss):
+    """Advice for a fit the loss rule stopped where float32 cannot register ``tol``
+    (``float32_blind_best``): ``target_scale_advice``'s for a squared-error target; for a
+    Poisson one, whose loss grows with its counts, to divide it by a constant."""
+    if loss != "poisson" or y is None or not np.size(y):
+        return target_scale_advice(y, loss)
+    y = np.asarray(y.toarray() if sp.issparse(y) else y, dtype=np.float64)
+    return (
+        f" y's mean is {np.mean(y):.3g}: divide the target by a positive constant (loss="
+        "'poisson' needs y >= 0), which brings the loss to where float32 registers tol."
+    )
+
+
+def large_penalty_advice(penalties):
+    """Advice to use smaller penalties where a pair of the ``(l1, l2)`` ``penalties`` holds one of
+    1 or more (far beyond useful ones, at most about 1e-2: the loss is then mostly theirs, and a
+    classifier's beyond 2048 only through them), else ``""``."""
+    large = sorted(
+        {f"{name}={float(value):g}" for pair in penalties
+         for name, value in zip(("l1", "l2"), pair) if value >= 1}
+    )
+    if not large:
+        return ""
+    return (
+        f" Use smaller penalties ({', '.join(large)}): useful ones are at most about 1e-2, and "
+        "the loss is then mostly theirs."
     )
 
 
