@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.datasets import load_iris
+from sklearn.exceptions import ConvergenceWarning
 
 from l1l2_estimator import L1L2Classifier, L1L2Regressor, _training, cli
 from l1l2_estimator.cli import _data, _parser, _run, _settings
@@ -54,6 +55,7 @@ def test_default_run_prints_split_accuracy_matrix_and_report(capsys):
     assert "Traceback" not in err
 
 
+@pytest.mark.filterwarnings("default::sklearn.exceptions.ConvergenceWarning")  # not ignored
 def test_running_out_of_epochs_is_one_short_line(capsys):
     code, _, err = run_cli(capsys, *FAST)
     assert code == 0
@@ -930,6 +932,7 @@ def test_labels_stay_integers_only_where_int64_holds_them(tmp_path):
         _data.read_csv(str(path), "y")
 
 
+@pytest.mark.filterwarnings("default::sklearn.exceptions.ConvergenceWarning")  # not ignored
 def test_grid_note_counts_every_member_fit(capsys, monkeypatch):
     # The search warns once for all its members: 4 pairs x 2 folds, none converged in 2 epochs,
     # and then the refit of the best pair.
@@ -1781,6 +1784,43 @@ def test_save_falls_back_to_writing_in_place_where_it_cannot_replace(capsys, tmp
     assert joblib.load(saved).predict(np.zeros((1, 20))).shape == (1,)
     assert not [path for path in tmp_path.iterdir() if path.name.startswith(".")]
     assert run_cli(capsys, *FAST, "--epochs", "2", "--save", os.devnull)[0] == 0
+
+
+def test_the_note_follows_the_users_warning_filters(capsys):
+    """The command line made ConvergenceWarning "always" to count the fits: under -W ignore the
+    note was printed anyway, and under -W error the fits' warnings became notes while one of
+    scikit-learn's escaped as a traceback with exit code 1."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        code, _, err = run_cli(capsys, *FAST, "--epochs", "2")
+    assert code == 0 and err == ""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        code, _, err = run_cli(capsys, *FAST, "--epochs", "2")
+    assert code == 2
+    assert err == (
+        "l1l2-estimator: error: ConvergenceWarning: L1L2Classifier: the maximum number of epochs "
+        "(2) was reached and the training loss has not converged yet (a warning, which this "
+        "Python's warning filters turn into an error).\n"
+    )
+
+
+@pytest.mark.filterwarnings("default::sklearn.exceptions.ConvergenceWarning")
+def test_convergence_warnings_of_other_causes_keep_their_reason(capsys):
+    """Every ConvergenceWarning was counted as fits that stopped at --epochs, its message
+    dropped: a stop where float32 cannot register tol, or a loss that rose from the start."""
+    from l1l2_estimator.cli._reports import warnings_summarized
+
+    with warnings_summarized(5):
+        warnings.warn("L1L2Classifier: the maximum number of epochs (5) was reached and the "
+                      "training loss has not converged yet.", ConvergenceWarning)
+        warnings.warn("L1L2Classifier: the training loss stopped improving by tol after 12 "
+                      "epochs without ever falling below its first epoch's.", ConvergenceWarning)
+    assert capsys.readouterr().err == (
+        "l1l2-estimator: note: 1 fit stopped at --epochs 5 before converging\n"
+        "l1l2-estimator: warning: L1L2Classifier: the training loss stopped improving by tol "
+        "after 12 epochs without ever falling below its first epoch's.\n"
+    )
 
 
 def test_characters_the_pictures_font_lacks_are_one_note(capsys):

@@ -107,6 +107,13 @@ def _main(argv):
             _error(" ".join(str(error).split()))  # TensorFlow's own can span lines
             return 1
         run(job)
+    except Warning as warning:  # one that the user's filters (-W error) make an error
+        text = " ".join(str(warning).split()).rstrip(".")
+        _error(
+            f"{type(warning).__name__}: {text} (a warning, which this Python's warning filters "
+            "turn into an error)."
+        )
+        return 2
     # MemoryError: the estimator refuses a network too large for memory before allocating it;
     # NumPy fails to allocate data too large (an _ArrayMemoryError, with the array's shape).
     except (UsageError, ValueError, OSError, MemoryError) as error:

@@ -31,13 +31,19 @@ def warnings_summarized(epochs, noun="fit"):
     """
     with warnings.catch_warnings(record=True) as caught:
         # "always": the default filter shows a warning once per code location, which would hide
-        # every grid-search fit after the first one from the count.
-        warnings.simplefilter("always", ConvergenceWarning)
+        # every grid-search fit after the first one from the count. Unless the user's filters
+        # (-W, PYTHONWARNINGS) ignore ConvergenceWarning, or make it an error (which _main
+        # reports as one): the note had been printed under -W ignore.
+        if _action_for(ConvergenceWarning) not in ("ignore", "error"):
+            warnings.simplefilter("always", ConvergenceWarning)
         yield
+    # The fits that reached --epochs; a search counts its members. Other ConvergenceWarnings
+    # (a stop where float32 cannot register tol, a loss that rose from the start) are printed
+    # as they are (they had been counted as fits that reached --epochs, and their reason lost).
     unconverged = sum(
         _fits_reported(warning)
         for warning in caught
-        if issubclass(warning.category, ConvergenceWarning)
+        if issubclass(warning.category, ConvergenceWarning) and _reached_epochs(warning)
     )
     if unconverged:
         fits = f"1 {noun}" if unconverged == 1 else f"{unconverged} {noun}s"
@@ -51,7 +57,9 @@ def warnings_summarized(epochs, noun="fit"):
         missing = _MISSING_GLYPH.fullmatch(message)
         if missing:  # matplotlib warns once per character its font lacks
             glyphs.setdefault(missing.group(2), {})[chr(int(missing.group(1)))] = None
-        elif not issubclass(warning.category, ConvergenceWarning) and message not in shown:
+        elif message not in shown and not (
+            issubclass(warning.category, ConvergenceWarning) and _reached_epochs(warning)
+        ):
             shown.add(message)
             print(f"{PROG}: warning: {message}", file=sys.stderr)
     for font, characters in glyphs.items():
@@ -64,6 +72,24 @@ def warnings_summarized(epochs, noun="fit"):
 
 # matplotlib's warning about a character its font lacks (one per character, each two lines).
 _MISSING_GLYPH = re.compile(r"Glyph (\d+) \(.*\) missing from font\(s\) (.*)\.")
+
+
+def _action_for(category):
+    """The action of the first of the process's warning filters that applies to every warning of
+    ``category`` (one for all messages and modules), else the default action."""
+    for action, message, filtered, module, line in warnings.filters:
+        if (
+            issubclass(category, filtered) and line == 0
+            and (message is None or message.pattern == "")
+            and (module is None or module.pattern == "")
+        ):
+            return action
+    return warnings.defaultaction
+
+
+def _reached_epochs(warning):
+    """Whether a ConvergenceWarning is about fits that reached the maximum number of epochs."""
+    return "maximum number of epochs" in str(warning.message)
 
 
 def _fits_reported(warning):
