@@ -641,6 +641,23 @@ def test_callbacks_that_set_the_learning_rate_train_at_it(binary_data):
     assert float(clf.model_.optimizer.learning_rate) == 0.0
 
 
+def test_the_readme_filter_lets_learning_rate_callbacks_run_where_warnings_are_errors(
+    binary_data,
+):
+    """The README's workaround for Keras' NumPy 2 DeprecationWarning, which fails these
+    callbacks under -W error (in Model.fit too)."""
+    X, y = binary_data
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warnings.filterwarnings(
+            "ignore", "__array__ implementation doesn't accept a copy keyword", DeprecationWarning
+        )
+        warnings.simplefilter("ignore", ConvergenceWarning)  # 3 epochs
+        for callback in (keras.callbacks.ReduceLROnPlateau(monitor="loss", patience=1),
+                         keras.callbacks.LearningRateScheduler(lambda epoch, rate: rate * 0.5)):
+            L1L2Classifier(**{**FAST, "epochs": 3, "tol": 0}, callbacks=[callback]).fit(X, y)
+
+
 def test_a_used_csv_logger_is_named_when_the_fitted_estimator_cannot_be_copied(
     binary_data, tmp_path
 ):
