@@ -366,6 +366,7 @@ def test_a_big_endian_indicator_predicts_native_indicators(dtype, labels, tmp_pa
     assert predicted.dtype == np.dtype(dtype).newbyteorder("=")
     assert clf.score(X_test, Y_test) == accuracy_score(Y_test, predicted)
     assert clf.score(X_test, Y_test.astype(dtype)) == accuracy_score(Y_test, predicted)
+    assert clf.score(X_test, pd.DataFrame(Y_test.astype(dtype))) == clf.score(X_test, Y_test)
     dump(clf, tmp_path / "big.l1l2")
     assert load(tmp_path / "big.l1l2").predict(X_test).dtype == predicted.dtype
     early = L1L2Classifier(**{**FAST, "epochs": 3}, early_stopping=True).fit(X_train, swapped)

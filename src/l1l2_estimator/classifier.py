@@ -404,7 +404,10 @@ def scored_labels(y):
             # a frame, as GridSearchCV hands it to a scorer.
             and (
                 len(set(map(str, dtypes))) > 1
-                or any(not isinstance(d, np.dtype) or d == np.float16 for d in dtypes)
+                or any(
+                    not isinstance(d, np.dtype) or d == np.float16 or not d.isnative
+                    for d in dtypes
+                )
             )
         )
         return y.to_numpy(dtype=np.float64) if indicator else y
