@@ -519,6 +519,8 @@ def test_float32_blind_best_is_the_loss_where_float32_cannot_register_tol():
 
     step = float(np.spacing(np.float32(2100.0)))  # 2.4e-4, beyond 2 * tol
     assert float32_blind_best([3000.0, 2100.0, 2100.0, 2100.0 + step], 1e-4) == 2100.0
+    # A stuck fit's losses drift by a few steps (0 to 3 for a target of std 1.45e8).
+    assert float32_blind_best([3000.0, 2100.0, 2100.0 + 3 * step, 2100.0], 1e-4) == 2100.0
     assert float32_blind_best([3000.0, 2100.0, 2100.0, 2100.5], 1e-4) is None  # it rose
     assert float32_blind_best([3000.0, 2100.0], 1e-4) is None  # nothing after the best
     assert float32_blind_best([3000.0, 1000.0, 1000.0], 1e-4) is None  # step 6.1e-5
@@ -526,6 +528,18 @@ def test_float32_blind_best_is_the_loss_where_float32_cannot_register_tol():
     assert float32_blind_best([3000.0, 2100.0, 2100.0], 1e-3) is None
     assert float32_blind_best([3000.0, 2100.0, 2100.0], 0.0) is None  # unchanged counts
     assert float32_blind_best([], 1e-4) is None
+
+
+def test_rose_from_the_start_only_beyond_float32_drift():
+    from l1l2_estimator._stopping import rose_from_the_start
+
+    assert rose_from_the_start([0.888, 1.5, 8.03])
+    assert not rose_from_the_start([0.888, 0.7, 8.03])  # it fell below the first
+    first = 1.69e16
+    step = float(np.spacing(np.float32(first)))
+    # A stuck fit whose loss ends a few float32 steps up learned nothing, but did not "rise".
+    assert not rose_from_the_start([first, first, first + 2 * step])
+    assert not rose_from_the_start([0.5])
 
 
 def test_a_loss_that_rose_after_its_best_is_no_blind_stop():

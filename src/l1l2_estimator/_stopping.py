@@ -229,16 +229,22 @@ def target_scale_advice(y, loss):
     )
 
 
+# How many float32 steps a loss may move and still count as flat: a stuck fit's epoch losses
+# drift by a few steps (a target of standard deviation 1.45e8: 0 to 3), where one that rose after
+# its best rose by thousands (load_diabetes' raw target).
+_FLAT_STEPS = 16
+
+
 def float32_blind_best(losses, tol):
     """The best (smallest) of a training's epoch ``losses`` if the loss rule, which the training
     graph runs in float32, may have stopped the training while its loss still fell, else None:
     where ``tol`` is below half the best loss's float32 spacing (a loss above 2048 under the
     default ``tol``), the rule counts only a strictly lower float32 loss, and every epoch after
-    the best stayed within one float32 step of it, so that a fall by less than a step would
-    have looked the same (a squared-error target of standard deviation 1.45e8 stopped after 21
-    epochs, its loss flat at 2.1330070e16 in float32, untrained, where ``MLPRegressor``'s
-    float64 rule ran on and warned). A loss that rose after its best by more than a step
-    (load_diabetes' raw target, by thousands) stopped as a float64 rule would stop it."""
+    the best stayed within ``_FLAT_STEPS`` float32 steps of it, so that a fall by less than a
+    step would have looked the same (a squared-error target of standard deviation 1.45e8
+    stopped after 21 epochs, its loss flat at 2.1330070e16 in float32, untrained, where
+    ``MLPRegressor``'s float64 rule ran on and warned). A loss that rose after its best by more
+    (load_diabetes' raw target, by thousands of steps) stopped as a float64 rule would."""
     tol = np.float32(min(float(tol), float(np.finfo(np.float32).max)))
     losses = np.asarray(losses, dtype=np.float32)
     if not losses.size or not tol > 0:
@@ -247,7 +253,8 @@ def float32_blind_best(losses, tol):
     best, after = losses[at], losses[at + 1 :]
     if not np.isfinite(best) or best - tol != best or not after.size:
         return None
-    return float(best) if np.all(after - best <= np.abs(np.spacing(best))) else None
+    flat = np.all(after - best <= _FLAT_STEPS * np.abs(np.spacing(best)))
+    return float(best) if flat else None
 
 
 def blind_stop_message(best, tol):
@@ -276,7 +283,11 @@ def rose_from_the_start(losses):
     falling below it: the loss rule stops such a training after ``n_iter_no_change + 1`` epochs
     as if it had converged (under Adam at a learning rate of 10 the loss rose from 0.888 to 8.03,
     at 1e6 to 4.69e10; ``MLPClassifier`` stops so too, without a word)."""
-    return len(losses) > 1 and min(losses[1:]) >= losses[0] and losses[-1] > losses[0]
+    if len(losses) < 2 or min(losses[1:]) < losses[0]:
+        return False
+    first = np.float32(losses[0])
+    # Risen beyond float32's drift (a stuck fit's loss ends a few steps up: see _FLAT_STEPS).
+    return bool(np.float32(losses[-1]) - first > _FLAT_STEPS * np.abs(np.spacing(first)))
 
 
 def warn_rose(name, losses, stacklevel, advice):

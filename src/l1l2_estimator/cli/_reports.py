@@ -31,11 +31,11 @@ def warnings_summarized(epochs, noun="fit"):
     """
     with warnings.catch_warnings(record=True) as caught:
         # "always": the default filter shows a warning once per code location, which would hide
-        # every grid-search fit after the first one from the count. Unless the user's filters
-        # (-W, PYTHONWARNINGS) ignore ConvergenceWarning, or make it an error (which _main
-        # reports as one): the note had been printed under -W ignore.
-        if _action_for(ConvergenceWarning) not in ("ignore", "error"):
-            warnings.simplefilter("always", ConvergenceWarning)
+        # every grid-search fit after the first one from the count. Appended, after the user's
+        # filters (-W, PYTHONWARNINGS), which come first: ignored, or made an error (which _main
+        # reports as one), as they say (put first, "always" had printed the note under -W
+        # ignore).
+        warnings.simplefilter("always", ConvergenceWarning, append=True)
         yield
     # The fits that reached --epochs; a search counts its members. Other ConvergenceWarnings
     # (a stop where float32 cannot register tol, a loss that rose from the start) are printed
@@ -72,19 +72,6 @@ def warnings_summarized(epochs, noun="fit"):
 
 # matplotlib's warning about a character its font lacks (one per character, each two lines).
 _MISSING_GLYPH = re.compile(r"Glyph (\d+) \(.*\) missing from font\(s\) (.*)\.")
-
-
-def _action_for(category):
-    """The action of the first of the process's warning filters that applies to every warning of
-    ``category`` (one for all messages and modules), else the default action."""
-    for action, message, filtered, module, line in warnings.filters:
-        if (
-            issubclass(category, filtered) and line == 0
-            and (message is None or message.pattern == "")
-            and (module is None or module.pattern == "")
-        ):
-            return action
-    return warnings.defaultaction
 
 
 def _reached_epochs(warning):
