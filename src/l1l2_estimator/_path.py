@@ -489,11 +489,14 @@ def _fit_each_l1(estimator, path, X, y, l1_values, sample_weight):
         return one_at_a_time()
     finally:
         inputs.X_ = inputs.y_ = inputs.sample_weight_ = None  # no longer needed
-    return _batched(network, prepared, inputs, penalties, (advice, blind_advice), *trained)
+    return _batched(network, prepared, inputs, penalties, advice, blind_advice, *trained)
 
 
-def _batched(network, prepared, inputs, penalties, advice, members, diverged, converged):
-    advice, blind_advice = advice  # for fits that reached epochs, and for blind stops
+def _batched(network, prepared, inputs, penalties, advice, blind_advice, members, diverged,
+             converged):
+    """Yield the path's fitted estimators from the batched fits' ``members``, first raising for
+    one that diverged, or warning as a fit of each would (``advice`` for fits that reached
+    ``epochs``, ``blind_advice`` for stops where float32 cannot register ``tol``)."""
     for (l1, _), failed in zip(penalties, diverged[0]):
         if failed:
             raise ValueError(
