@@ -1055,6 +1055,37 @@ def test_a_callable_scoring_may_return_several_metrics_as_in_grid_search(wine):
     assert ours.score(*wine) == theirs.score(*wine)
 
 
+def test_score_with_weights_by_a_scorer_that_takes_none_is_a_clear_error(wine):
+    """Outside metadata routing, score passes sample_weight to its scorer, as
+    LogisticRegressionCV.score; a scorer whose metric takes no weights is refused in words, not
+    by the metric's own TypeError. A metric taking keyword arguments gets the weights."""
+    from sklearn.metrics import accuracy_score, make_scorer
+
+    X, y = wine
+    weights = np.where(y == 0, 5.0, 0.2)
+
+    def hits(y_true, y_pred):
+        return float(np.mean(y_true == y_pred))
+
+    def passing(y_true, y_pred, **kwargs):
+        return accuracy_score(y_true, y_pred, **kwargs)
+
+    fitted = {}
+    for name, metric in (("hits", hits), ("passing", passing)):
+        fitted[name] = L1L2ClassifierCV(l1s=[0], l2s=[0], cv=2, scoring=make_scorer(metric),
+                                        **NETWORK)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            fitted[name].fit(X, y)
+    with pytest.raises(TypeError, match=r"scoring make_scorer\(hits.* does not take "
+                                        r"sample_weight.*score\(X, y\) without"):
+        fitted["hits"].score(X, y, sample_weight=weights)
+    assert fitted["hits"].score(X, y) == accuracy_score(y, fitted["hits"].predict(X))
+    assert fitted["passing"].score(X, y, sample_weight=weights) == accuracy_score(
+        y, fitted["passing"].predict(X), sample_weight=weights
+    )
+
+
 def test_several_metrics_weight_the_scores_that_take_weights_as_grid_search(wine):
     """Outside metadata routing, GridSearchCV passes sample_weight to the metrics that take it
     and warns about the others, by name."""
@@ -1605,6 +1636,18 @@ def test_the_scorer_sees_the_held_out_rows_as_given(wine):
 def test_no_splits_is_a_clear_error(wine, cv):
     with pytest.raises(ValueError, match="got no train/test splits from cv="):
         L1L2ClassifierCV(l1s=[0], l2s=[0], cv=cv, **NETWORK).fit(*wine)
+
+
+def test_a_splitter_whose_count_disagrees_with_its_splits_is_refused_as_in_grid_search(wine):
+    class Miscounting(KFold):
+        def get_n_splits(self, X=None, y=None, groups=None):
+            return 5
+
+    search = L1L2ClassifierCV(l1s=[0], l2s=[0], cv=Miscounting(2), **NETWORK)
+    with pytest.raises(ValueError, match="inconsistent.*get_n_splits says 5.*split gave 2"):
+        search.fit(*wine)
+    with pytest.raises(ValueError, match="inconsistent results"):
+        GridSearchCV(L1L2Classifier(**NETWORK), {"l1": [0]}, cv=Miscounting(2)).fit(*wine)
 
 
 def test_a_scorer_may_return_a_numpy_scalar_or_0d_array_as_in_grid_search(wine):

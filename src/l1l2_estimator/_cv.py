@@ -308,17 +308,22 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         # Every split as row numbers (a boolean mask or negative indices select the rows
         # GridSearchCV's indexing selects; the members' row streams are positions).
         positions = np.arange(X_checked.shape[0])
+        cv = check_cv(self.cv, y_checked, classifier=is_classifier(self))
         splits = [
             (_rows(positions, train, split, "training"), _rows(positions, test, split, "test"))
-            for split, (train, test) in enumerate(check_cv(
-                self.cv, y_checked, classifier=is_classifier(self)
-            ).split(X_checked, y_checked, groups))
+            for split, (train, test) in enumerate(cv.split(X_checked, y_checked, groups))
         ]
         if not splits:
             raise ValueError(
                 f"{type(self).__name__} got no train/test splits from cv={self.cv!r}, so nothing "
                 "to train or score: was the CV iterator empty (a generator is used up by the "
                 "first fit)?"
+            )
+        n_splits = cv.get_n_splits(X_checked, y_checked, groups)
+        if n_splits != len(splits):  # as GridSearchCV, which sizes cv_results_ by the count
+            raise ValueError(
+                f"cv={self.cv!r} is inconsistent: its get_n_splits says {n_splits} splits, but "
+                f"its split gave {len(splits)}."
             )
         params = self._network_params()
         if params["random_state"] is None:
@@ -688,7 +693,18 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
             weights = {"sample_weight": sample_weight}
         # A sparse column of labels, a sparse y of a regressor, as fit takes them, and so on.
         y = (scored_labels if is_classifier(self) else scored_targets)(y)
-        score = scorer(best, X, y, **weights)
+        try:
+            score = scorer(best, X, y, **weights)
+        except TypeError as error:
+            # The metric's own "unexpected keyword argument"; a metric that takes keyword
+            # arguments without naming sample_weight may still take it, so only after a failure.
+            if weights and not own and not scorer_accepts_sample_weight(scorer):
+                raise TypeError(
+                    f"The scoring {scorer} does not take sample_weight, so {type(self).__name__}"
+                    ".score cannot weight its score: call score(X, y) without sample_weight, or "
+                    "fit with a scorer whose metric takes it."
+                ) from error
+            raise
         return score if metric is None else score[metric]
 
     def _score_requests(self, owner):
