@@ -231,6 +231,20 @@ def test_poisson_loss_has_a_log_link_and_fits_counts_better(counts, poisson_fitt
     )
 
 
+def test_poisson_predictions_that_overflow_far_from_the_data_are_refused_by_count(
+    counts, poisson_fitted
+):
+    """The exponential output overflows far outside the training data: predict names how many
+    rows (MLPRegressor returns inf for them), and the rows within reach still predict."""
+    _, _, X_test, _ = counts
+    rows = X_test[:3].copy()
+    rows[:2, :2] = [[1e5, -1e5], [1e6, -1e6]]  # the log-rate grows with x0 and falls with x1
+    with pytest.raises(ValueError, match=r"not finite for 2 of 3 rows: its forward pass "
+                                         r"overflowed float64"):
+        poisson_fitted.predict(rows)
+    assert np.isfinite(poisson_fitted.predict(rows[2:])).all()
+
+
 def test_poisson_loss_ignores_keras_epsilon_setting(counts):
     # Keras' Poisson loss reads keras.config.epsilon() when the graph is traced: a user's
     # set_epsilon changed the loss of networks traced after it but not of those cached before,
