@@ -56,6 +56,28 @@ def close_figures():
     plt.close("all")
 
 
+@pytest.mark.parametrize("dtype", ["object", "Int64"])
+def test_missing_labels_in_a_path_or_a_confusion_matrix_are_named_as_fit_names_them(
+    split, monkeypatch, dtype
+):
+    """sklearn's label checks said "Mix type of y not allowed" or "Input contains NaN" (after a
+    NumPy cast warning) where fit and score say that labels are missing, and where."""
+    X_train, y_train, X_test, y_test = split
+    fitted = L1L2Classifier(**FAST).fit(X_train, y_train)
+    monkeypatch.setattr(L1L2Classifier, "_fit_members", None)  # no path fits anything
+    estimator = L1L2Classifier(**FAST)
+    train, test = (pd.Series(y, dtype=dtype) for y in (y_train, y_test))
+    train.iloc[5] = test.iloc[3] = None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no NumPy warning before the message
+        with pytest.raises(ValueError, match=r"^y_test has 1 missing label .*in row 3\)"):
+            plots.regularization_path(estimator, X_train, y_train, X_test, test)
+        with pytest.raises(ValueError, match=r"^y_train has 1 missing label .*in row 5\)"):
+            plots.regularization_path(estimator, X_train, train, X_test, y_test)
+        with pytest.raises(ValueError, match=r"^y has 1 missing label .*in row 3\)"):
+            plots.plot_confusion_matrix(fitted, X_test, test)
+
+
 def png_size(path):
     """``(width, height)`` in pixels of the PNG file at ``path``, after checking its signature
     and that matplotlib can decode it."""

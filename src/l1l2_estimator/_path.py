@@ -34,7 +34,7 @@ from ._stopping import (
     warn_rose,
     warnings_point_higher,
 )
-from .classifier import scored_labels
+from .classifier import refuse_missing_labels, scored_labels
 from .regressor import scored_targets
 
 __all__ = ["DEFAULT_L1_VALUES", "RegularizationPath", "regularization_path"]
@@ -301,6 +301,8 @@ def _check_test_targets(y_train, y_test, scored_by):
     beside classes, an indicator matrix beside one column), or targets of another number of
     outputs, or not numbers, for a regressor."""
     if scored_by != "R²":
+        refuse_missing_labels(y_train, "y_train")
+        refuse_missing_labels(y_test, "y_test")
         try:
             unique_labels(scored_labels(y_train))
         except (TypeError, ValueError):

@@ -480,11 +480,12 @@ def _checked_classes(classes):
     return classes
 
 
-def refuse_missing_labels(y):
+def refuse_missing_labels(y, name="y"):
     """Refuse labels that are missing (None, NaN, pandas' NA or NaT) with a ``ValueError`` that
-    says so and where. scikit-learn's validation fails on them with "boolean value of NA is
-    ambiguous" or "'<' not supported between instances of 'NoneType' and 'str'", naming neither
-    y nor the cause; NumPy numbers are left to its own "Input y contains NaN"."""
+    says so and where, naming them ``name``. scikit-learn's validation fails on them with
+    "boolean value of NA is ambiguous", "'<' not supported between instances of 'NoneType' and
+    'str'" or "Mix type of y not allowed", naming neither y nor the cause; NumPy numbers are
+    left to its own "Input y contains NaN"."""
     dtype = getattr(y, "dtype", None)
     if y is None or is_sparse(y) or (isinstance(dtype, np.dtype) and dtype.kind != "O"):
         return
@@ -500,7 +501,7 @@ def refuse_missing_labels(y):
     rows = np.flatnonzero(missing)
     if rows.size:
         raise ValueError(
-            f"y has {rows.size} missing label{'s' if rows.size > 1 else ''} (None, NaN or "
+            f"{name} has {rows.size} missing label{'s' if rows.size > 1 else ''} (None, NaN or "
             f"pandas' NA; in row{'s' if rows.size > 1 else ''} "
             f"{', '.join(map(str, rows[:5].tolist()))}{', ...' if rows.size > 5 else ''}): "
             "drop those rows, or give them a label of their own."

@@ -51,7 +51,7 @@ from ._path import (
 )
 from ._plot_files import FILE_NAMES
 from ._stopping import warnings_point_higher
-from .classifier import scored_labels
+from .classifier import refuse_missing_labels, scored_labels
 from .regressor import scored_targets
 
 __all__ = [
@@ -270,6 +270,7 @@ def plot_confusion_matrix(
 
     _check_task(estimator, "accuracy", "plot_confusion_matrix")
     network = _fitted_network(estimator, "plot_confusion_matrix")
+    refuse_missing_labels(y)  # as score refuses them (type_of_target warns, casting NaN)
     _check_one_target(y, regression=False, function="plot_confusion_matrix")
     _one_output(_labels_fitted(network), "plot_confusion_matrix", regression=False)
     check_consistent_length(X, y, sample_weight)
