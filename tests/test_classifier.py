@@ -1629,3 +1629,48 @@ def test_fits_sharing_a_random_state_in_threads_draw_distinct_weights(binary_dat
     for thread in threads:
         thread.join()
     assert not np.array_equal(estimators[0].coefs_[0], estimators[1].coefs_[0])
+
+
+class _InitialWeights(keras.callbacks.Callback):
+    def on_train_begin(self, logs=None):
+        self.weights = [w.astype(np.float64) for w in self.model.get_weights()]
+
+
+def _trained_as_mlp(ours, mlp, X, y):
+    """``ours`` fitted, and ``mlp`` fitted from ``ours``' initial weights for as many epochs."""
+    initial = _InitialWeights()
+    ours.set_params(callbacks=[initial]).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        mlp.set_params(max_iter=1).fit(X, y)  # builds its layers, then starts from ours' weights
+        mlp.coefs_, mlp.intercepts_ = initial.weights[::2], initial.weights[1::2]
+        mlp.loss_curve_ = []
+        mlp.set_params(warm_start=True, max_iter=ours.epochs).fit(X, y)
+    return ours, mlp
+
+
+@pytest.mark.parametrize("batch_size", [50, 64])
+def test_l2_of_alpha_over_twice_the_batch_trains_as_mlp_where_every_batch_is_full(batch_size):
+    """README: MLPClassifier's alpha is l2 = alpha / (2 * batch_size), exactly where every batch
+    is full; its short last batch (200 rows in 64s: one of 8) is penalized by its own rows."""
+    from sklearn.datasets import make_classification
+    from sklearn.neural_network import MLPClassifier
+
+    X, y = make_classification(n_samples=200, n_features=6, random_state=1)
+    X = StandardScaler().fit_transform(X)
+    alpha, rate = 2.0, 0.05
+    same = dict(hidden_layer_sizes=(8,), batch_size=batch_size, shuffle=False, tol=0)
+    ours, mlp = _trained_as_mlp(
+        L1L2Classifier(l1=0, l2=alpha / (2 * batch_size), optimizer="sgd", learning_rate=rate,
+                       epochs=5, n_iter_no_change=np.inf, random_state=0, **same),
+        MLPClassifier(alpha=alpha, solver="sgd", momentum=0, learning_rate_init=rate,
+                      n_iter_no_change=10**6, random_state=0, **same),
+        X, y,
+    )
+    gap = np.max(np.abs(np.array(ours.loss_curve_) / np.array(mlp.loss_curve_) - 1))
+    if batch_size == 50:
+        assert gap < 1e-5
+        for ours_kernel, mlp_kernel in zip(ours.coefs_, mlp.coefs_):
+            np.testing.assert_allclose(ours_kernel, mlp_kernel, atol=1e-5)
+    else:
+        assert gap > 1e-2

@@ -54,6 +54,23 @@ def test_exact_sparsity_selects_the_informative_features(known_answer_split):
     assert 0 < in_use.sum() < len(in_use)
 
 
+def test_a_first_layer_zeroed_whole_makes_the_mean_threshold_keep_every_feature(
+    known_answer_split,
+):
+    """As README says: every importance 0, so the mean threshold (0) keeps every feature; a
+    number as threshold, as scikit-learn's 1e-5 for Lasso, keeps none."""
+    X_train, _, y_train, _ = known_answer_split
+    X_train = StandardScaler().fit_transform(X_train)
+    zeroed = L1L2Classifier(hidden_layer_sizes=(8,), l1=1.0, proximal_l1=True, epochs=30,
+                            random_state=0).fit(X_train, y_train)
+    assert zeroed.sparsity_[0] == 1.0 and not zeroed.feature_importances_.any()
+    by_mean = SelectFromModel(zeroed, prefit=True)
+    assert by_mean.get_support().all()
+    with pytest.warns(UserWarning, match="No features were selected"):
+        assert SelectFromModel(zeroed, prefit=True, threshold=1e-5).transform(
+            X_train).shape == (len(X_train), 0)
+
+
 def test_plain_l1_under_adam_gives_no_exact_zeros(binary_data):
     X, y = binary_data
     plain = L1L2Classifier(**FAST, l1=1e-2).fit(X, y)
