@@ -1233,6 +1233,22 @@ def test_the_scale_of_sample_weight_does_not_change_the_fit(binary_data, scale):
     np.testing.assert_allclose(rescaled.loss_curve_, weighted.loss_curve_, rtol=1e-5)
 
 
+def test_mlp_classifiers_penalty_weakens_as_its_weights_grow_where_ours_does_not(binary_data):
+    """README's porting note: MLPClassifier divides alpha's penalty by the weights' sum."""
+    from sklearn.neural_network import MLPClassifier
+
+    X, y = binary_data
+    weights = np.random.RandomState(0).uniform(0.5, 2.0, len(y))
+    norms = []
+    for scale in (1.0, 10.0):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            mlp = MLPClassifier(hidden_layer_sizes=(8,), alpha=0.5, max_iter=100, random_state=0)
+            mlp.fit(X, y, sample_weight=scale * weights)
+        norms.append(np.linalg.norm(mlp.coefs_[0]))
+    assert norms[1] > 1.001 * norms[0]
+
+
 @pytest.mark.parametrize("scale", [1e-45, 1e-46, 1e39, 1e300, 1e307, 1e-309])
 def test_weights_beyond_float32_train_as_their_ratios(binary_data, scale):
     """Weights were cast to float32 before being scaled to mean 1: 1e-45 · (1, 3) became

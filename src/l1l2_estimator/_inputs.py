@@ -99,8 +99,9 @@ def unit_mean(weights):
     """The training rows' weights (float64, none zero) scaled to a mean of 1, as float32.
 
     Weights set how much each row counts against the others, never how much the data counts
-    against the penalties: ``sample_weight`` and ``c * sample_weight`` train the same network (as
-    in MLPClassifier), and uniform weights train the network of no weights. Keras' loss, the
+    against the penalties: ``sample_weight`` and ``c * sample_weight`` train the same network
+    (MLPClassifier divides its penalty by the weights' sum, so there ``c`` scales the penalty
+    down), and uniform weights train the network of no weights. Keras' loss, the
     weighted sum divided by the batch's rows, is otherwise kept: weights of mean 1 train as in
     ``keras.Model.fit``. Computed in float64: tiny weights (a mean below float32's smallest
     normal number) would make a float32 factor infinite.
