@@ -900,3 +900,34 @@ def test_dump_refuses_params_set_after_fitting_that_load_would_refuse(
                                          rf"file\): {reason}"):
         dump(clf, tmp_path / "model.l1l2")
     assert not (tmp_path / "model.l1l2").exists()
+
+
+def test_skops_round_trips_fitted_estimators_trusting_the_types_readme_lists(fitted_binary):
+    """README: skops persists a fitted estimator (its state holds no Keras object), trusting
+    only the types listed there."""
+    import skops.io
+    from sklearn.datasets import make_regression
+
+    from l1l2_estimator import L1L2ClassifierCV, L1L2Regressor
+
+    X_r, y_r = make_regression(n_samples=60, n_features=4, random_state=0)
+    X, y = X_r, (y_r > 0).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # few epochs
+        regressor = L1L2Regressor(**FAST).fit(X_r, y_r / y_r.std())
+        search = L1L2ClassifierCV(l1s=[0, 1e-3], l2s=[0], cv=2, **FAST).fit(X, y)
+    fitted_binary.model_  # built, and still not part of the state
+    cases = [
+        (fitted_binary, None, ["l1l2_estimator.classifier.L1L2Classifier"]),
+        (regressor, X_r, ["l1l2_estimator.regressor.L1L2Regressor", "numpy.dtype",
+                          "scikeras.utils.transformers.RegressorTargetEncoder"]),
+        (search, X, ["l1l2_estimator._cv.L1L2ClassifierCV",
+                     "l1l2_estimator.classifier.L1L2Classifier",
+                     "sklearn.metrics._scorer._PassthroughScorer"]),
+    ]
+    for estimator, rows, trusted in cases:
+        data = skops.io.dumps(estimator)
+        assert sorted(skops.io.get_untrusted_types(data=data)) == sorted(trusted)
+        loaded = skops.io.loads(data, trusted=trusted)
+        rows = np.zeros((3, estimator.n_features_in_)) if rows is None else rows
+        np.testing.assert_array_equal(loaded.predict(rows), estimator.predict(rows))
