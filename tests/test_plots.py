@@ -58,7 +58,7 @@ def close_figures():
 
 @pytest.mark.parametrize("dtype", ["object", "Int64"])
 def test_missing_labels_in_a_path_or_a_confusion_matrix_are_named_as_fit_names_them(
-    split, monkeypatch, dtype
+    split, monkeypatch, tmp_path, dtype
 ):
     """sklearn's label checks said "Mix type of y not allowed" or "Input contains NaN" (after a
     NumPy cast warning) where fit and score say that labels are missing, and where."""
@@ -76,6 +76,8 @@ def test_missing_labels_in_a_path_or_a_confusion_matrix_are_named_as_fit_names_t
             plots.regularization_path(estimator, X_train, train, X_test, y_test)
         with pytest.raises(ValueError, match=r"^y has 1 missing label .*in row 3\)"):
             plots.plot_confusion_matrix(fitted, X_test, test)
+        with pytest.raises(ValueError, match=r"^y_test has 1 missing label .*in row 3\)"):
+            plots.save_plots(fitted, X_train, y_train, X_test, test, tmp_path, l1_values=[0])
 
 
 def png_size(path):

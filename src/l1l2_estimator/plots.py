@@ -180,9 +180,10 @@ def _labels_fitted(network):
     return network.n_outputs_ if isinstance(network, L1L2Network) else 1
 
 
-def _check_one_target(y, regression, function):
-    """Refuse the ``y`` of a task that ``function``'s pictures do not draw: a multilabel
-    indicator matrix, or several regression targets."""
+def _check_one_target(y, regression, function, name="y"):
+    """Refuse the ``y`` (named ``name``) of a task that ``function``'s pictures do not draw: a
+    multilabel indicator matrix, or several regression targets; and missing labels, as ``score``
+    refuses them (``type_of_target`` would warn, casting NaN, and fail unclearly)."""
     if regression:
         n_targets = np.shape(y)[1] if np.ndim(y) > 1 else 1
         if n_targets > 1:
@@ -190,7 +191,9 @@ def _check_one_target(y, regression, function):
                 f"{function} draws one target; y has {n_targets}. Draw each column, e.g. "
                 "PredictionErrorDisplay.from_predictions(y[:, 0], estimator.predict(X)[:, 0])."
             )
-    elif type_of_target(scored_labels(y)) == "multilabel-indicator":
+        return
+    refuse_missing_labels(y, name)
+    if type_of_target(scored_labels(y)) == "multilabel-indicator":
         raise ValueError(
             f"{function} draws the confusion matrix of one label per row; y is a multilabel "
             "indicator matrix. Draw each label's with sklearn.metrics.multilabel_confusion_matrix "
@@ -270,7 +273,6 @@ def plot_confusion_matrix(
 
     _check_task(estimator, "accuracy", "plot_confusion_matrix")
     network = _fitted_network(estimator, "plot_confusion_matrix")
-    refuse_missing_labels(y)  # as score refuses them (type_of_target warns, casting NaN)
     _check_one_target(y, regression=False, function="plot_confusion_matrix")
     _one_output(_labels_fitted(network), "plot_confusion_matrix", regression=False)
     check_consistent_length(X, y, sample_weight)
@@ -987,7 +989,7 @@ def save_plots(
         )
     # Before a folder is made: the loss curve is an L1L2 network's only.
     network = _fitted_l1l2_network(estimator, "save_plots", "the pictures")
-    _check_one_target(y_test, regression, "save_plots")
+    _check_one_target(y_test, regression, "save_plots", "y_test")
     _one_output(
         getattr(network, "n_outputs_", 1) if regression else _labels_fitted(network),
         "save_plots", regression,
