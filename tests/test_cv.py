@@ -1084,6 +1084,10 @@ def test_score_with_weights_by_a_scorer_that_takes_none_is_a_clear_error(wine):
     assert fitted["passing"].score(X, y, sample_weight=weights) == accuracy_score(
         y, fitted["passing"].predict(X), sample_weight=weights
     )
+    # Its own TypeError, from weights it takes but cannot use, is not blamed on the scorer.
+    with pytest.raises(TypeError) as raised:
+        fitted["passing"].score(X, y, sample_weight=np.array(["x"] * len(y), dtype=object))
+    assert "does not take sample_weight" not in str(raised.value)
 
 
 def test_several_metrics_weight_the_scores_that_take_weights_as_grid_search(wine):
