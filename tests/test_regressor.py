@@ -604,3 +604,43 @@ def test_a_warning_of_an_unscaled_target_says_to_scale_it():
     with pytest.warns(ConvergenceWarning, match=r"y's mean is 290 and its standard deviation 5: "
                                                 r"centre and scale the target"):
         L1L2Regressor(**settings).fit(X, 290 + 5 * standard)
+
+
+def test_a_target_that_varies_by_less_than_tol_is_warned_about_where_the_rule_stops_it(
+    regression_split, counts
+):
+    """A target of scale 1e-6 was fitted as a constant (R² about -3e9), the loss rule stopping
+    it as converged, without a word (as MLPRegressor fits it): nothing it could learn beyond
+    the mean moves the loss by tol. A single fit, a search and a path say so."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    from l1l2_estimator import L1L2RegressorCV, regularization_path
+
+    X, _, y, _ = regression_split
+    small = (y - y.mean()) * 1e-6 + 1e-6
+    network = dict(hidden_layer_sizes=(8,), random_state=0)
+    variance = (
+        r"all that a network can gain over predicting y's mean is 1\.\d+e-12 \(y's variance\), "
+    )
+    with pytest.warns(ConvergenceWarning, match=variance + r"less than tol=0\.0001, so the "
+                      r"stopping rule cannot see it learn\. Scale the target up \("
+                      r"TransformedTargetRegressor"):
+        L1L2Regressor(**network).fit(X, small)
+    with pytest.warns(ConvergenceWarning, match=r"L1L2RegressorCV: the training loss of 4 of "
+                      r"the 4 member fits stopped improving by tol, but " + variance):
+        L1L2RegressorCV(l1s=[0, 1e-3], l2s=[0], cv=2, refit=False, **network).fit(X, small)
+    with pytest.warns(ConvergenceWarning) as path_warnings:
+        regularization_path(L1L2Regressor(**network), X, small, X, small, l1_values=[0, 1e-3])
+    assert sum("cannot see it learn" in str(w.message) for w in path_warnings) == 2
+    X_counts, y_counts, _, _ = counts
+    with pytest.warns(ConvergenceWarning, match=r"is \d\.\d+e-1\d \(half y's Poisson deviance "
+                      r"from it\).*multiply it by a positive constant"):
+        L1L2Regressor(loss="poisson", **network).fit(X_counts, y_counts * 1e-12)
+    # Not at a usual scale, nor for a constant target (nothing to learn beyond its mean), nor
+    # where tol is 0.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        L1L2Regressor(**network).fit(X, y)
+        L1L2Regressor(**network).fit(X, np.full(len(y), 3.0))
+        L1L2Regressor(**network, tol=0, n_iter_no_change=3, epochs=5).fit(X, small)
+    assert not [w for w in caught if "cannot see it learn" in str(w.message)]

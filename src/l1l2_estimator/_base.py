@@ -58,9 +58,12 @@ from ._stopping import (
     loss_rule_state,
     rose_from_the_start,
     target_scale_advice,
+    target_too_small,
+    target_variation,
     warn_blind_stop,
     warn_not_converged,
     warn_rose,
+    warn_small_target,
 )
 from ._trainer_cache import NetworkSpec
 from ._training import train
@@ -633,6 +636,14 @@ class L1L2Network(RoutedParams):
                 warn_rose(
                     type(self).__name__, result.losses, stacklevel=5,
                     advice=divergence_advice(self.get_params(deep=False), X, y, sample_weight),
+                )
+            elif target_too_small(
+                variation := target_variation(y, sample_weight, getattr(self, "loss", None)),
+                self.tol,
+            ):
+                warn_small_target(
+                    type(self).__name__, len(result.losses), variation, self.tol, self.loss,
+                    stacklevel=5,
                 )
         if validation is not None:
             # The held-out score decided, and no loss rule ran: the losses of this training (on

@@ -67,7 +67,10 @@ from ._stopping import (
     float32_blind_best,
     large_penalty_advice,
     rose_from_the_start,
+    small_target_message,
     target_scale_advice,
+    target_too_small,
+    target_variation,
     warnings_point_higher,
 )
 from .classifier import (
@@ -383,6 +386,9 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         # The (best loss, (l1, l2)) of members stopped where float32 cannot register tol.
         blind = []
         rose = []  # the (l1, l2) of members stopped whose loss rose from the start
+        # Members stopped where the target varies by less than tol (a regressor's).
+        small = 0
+        variation = target_variation(y_checked, sample_weight, getattr(self, "loss", None))
         # Failed member fits by cause, and the causes of the folds not trained (fold -> (cause,
         # message)). A training fold without rows is a failed fit, as GridSearchCV's fit on it
         # fails ("Found array with 0 sample(s)").
@@ -434,6 +440,8 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                         blind.append((best, pair))
                     elif rose_from_the_start(state["loss_curve"]):
                         rose.append(pair)
+                    elif target_too_small(variation, self.tol):
+                        small += 1
             for pair, (l1, l2) in enumerate(penalties):
                 candidate = {"l1": l1, "l2": l2}
                 if several:
@@ -494,7 +502,7 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                                    score_failures["train"])
                         )
         self._warn(unconverged, failed, len(candidates) * len(splits), score_failures,
-                   (X_checked, y_checked, sample_weight), blind, rose)
+                   (X_checked, y_checked, sample_weight), blind, rose, (small, variation))
         names, multimetric = self._metric_names(scores, metrics)
         results = cv_results(
             candidates, scores, names, fit_times, score_times, n_iters, several,
@@ -800,13 +808,15 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         finite = finite_values(X, y, sample_weight)
         return advice + ", or search smaller l1s and l2s" if finite and penalized else advice
 
-    def _warn(self, unconverged, failed, total, score_failures, data, blind=(), rose=()):
+    def _warn(self, unconverged, failed, total, score_failures, data, blind=(), rose=(),
+              small=(0, None)):
         """Warn, as GridSearchCV, about failed fits (or refuse a search whose fits all
         failed), about scorers that raised, about members that reached ``epochs``, about
         members the loss rule stopped where float32 cannot register an improvement of ``tol``
         (``blind``: their best losses and penalties, ``float32_blind_best``), about members of the
         ``(l1, l2)`` pairs ``rose`` whose loss it stopped rising from the start
-        (``rose_from_the_start``)."""
+        (``rose_from_the_start``), and about the ``small[0]`` members it stopped where the
+        target's variation ``small[1]`` is below ``tol`` (``target_too_small``)."""
         reasons = []
         if failed["diverged"]:
             reasons.append(
@@ -889,6 +899,14 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                 "fits stopped improving by tol without ever falling below their first epoch's, "
                 "so they learned nothing after it; "
                 f"{self._divergence_advice(*data, rose)}.",
+                ConvergenceWarning,
+                stacklevel=5,  # _warn, _search, fit, fit_context, the caller
+            )
+        if small[0]:
+            warnings.warn(
+                f"{type(self).__name__}: the training loss of {small[0]} of the {total} member "
+                "fits stopped improving by tol, but "
+                + small_target_message(small[1], self.tol, self.loss),
                 ConvergenceWarning,
                 stacklevel=5,  # _warn, _search, fit, fit_context, the caller
             )

@@ -29,9 +29,12 @@ from ._stopping import (
     large_penalty_advice,
     rose_from_the_start,
     target_scale_advice,
+    target_too_small,
+    target_variation,
     warn_blind_stop,
     warn_not_converged,
     warn_rose,
+    warn_small_target,
     warnings_point_higher,
 )
 from .classifier import refuse_missing_labels, scored_labels
@@ -480,6 +483,9 @@ def _fit_each_l1(estimator, path, X, y, l1_values, sample_weight):
     # Read before the inputs are let go (the fits' ConvergenceWarning gives it).
     advice = target_scale_advice(inputs.y_, getattr(network, "loss", None))
     blind_advice = blind_stop_advice(inputs.y_, getattr(network, "loss", None))
+    variation = target_variation(
+        inputs.y_, inputs.sample_weight_, getattr(network, "loss", None)
+    )
     try:
         trained = network._fit_members(
             inputs.X_, inputs.y_, inputs.sample_weight_, [np.arange(np.shape(inputs.y_)[0])],
@@ -491,14 +497,18 @@ def _fit_each_l1(estimator, path, X, y, l1_values, sample_weight):
         return one_at_a_time()
     finally:
         inputs.X_ = inputs.y_ = inputs.sample_weight_ = None  # no longer needed
-    return _batched(network, prepared, inputs, penalties, advice, blind_advice, *trained)
+    return _batched(
+        network, prepared, inputs, penalties, advice, blind_advice, variation, *trained
+    )
 
 
-def _batched(network, prepared, inputs, penalties, advice, blind_advice, members, diverged,
-             converged):
+def _batched(network, prepared, inputs, penalties, advice, blind_advice, variation, members,
+             diverged, converged):
     """Yield the path's fitted estimators from the batched fits' ``members``, first raising for
     one that diverged, or warning as a fit of each would (``advice`` for fits that reached
-    ``epochs``, ``blind_advice`` for stops where float32 cannot register ``tol``)."""
+    ``epochs``, ``blind_advice`` for stops where float32 cannot register ``tol``, and the
+    target's ``variation``, ``target_variation``, for stops that cannot see a small target
+    learned)."""
     for (l1, _), failed in zip(penalties, diverged[0]):
         if failed:
             raise ValueError(
@@ -521,6 +531,11 @@ def _batched(network, prepared, inputs, penalties, advice, blind_advice, members
             warn_rose(
                 type(network).__name__, state["loss_curve"], stacklevel=3,
                 advice=divergence_advice({**network.get_params(deep=False), "l1": l1}),
+            )
+        elif target_too_small(variation, network.tol):
+            warn_small_target(
+                type(network).__name__, len(state["loss_curve"]), variation, network.tol,
+                network.loss, stacklevel=3,
             )
     for (l1, _), state in zip(penalties, members[0]):
         fitted = clone(network).set_params(l1=l1)

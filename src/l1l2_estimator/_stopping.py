@@ -18,6 +18,7 @@ import numpy as np
 import scipy.sparse as sp
 import tensorflow as tf
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import mean_poisson_deviance
 
 from ._inputs import weight_sources
 from ._params import optimizer_config
@@ -312,6 +313,66 @@ def blind_stop_advice(y, loss):
     return (
         f" y's mean is {np.mean(y):.3g}: divide the target by a positive constant (loss="
         "'poisson' needs y >= 0), which brings the loss to where float32 registers tol."
+    )
+
+
+def target_variation(y, sample_weight, loss):
+    """All that a regressor's network can gain on its training loss (the data term, which Keras
+    averages over outputs) over predicting each output's mean, weighted by ``sample_weight``:
+    for squared error y's variance, for Poisson half its deviance from the mean (Keras' Poisson
+    loss leaves out a term of y alone, which cancels); None for a classifier (``loss`` None)."""
+    if loss not in ("squared_error", "poisson") or y is None or not np.size(y):
+        return None
+    y = np.asarray(y.toarray() if sp.issparse(y) else y, dtype=np.float64)
+    y = y.reshape(len(y), -1)
+    weights = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    if weights is not None and not weights.sum() > 0:
+        return None
+    mean = np.average(y, axis=0, weights=weights)
+    if loss == "squared_error":
+        per_output = np.average((y - mean) ** 2, axis=0, weights=weights)
+    else:
+        per_output = [
+            mean_poisson_deviance(column, np.full(len(column), centre), sample_weight=weights) / 2
+            if centre > 0 else 0.0  # all zeros: nothing to learn
+            for column, centre in zip(y.T, mean)
+        ]
+    return float(np.mean(per_output))
+
+
+def target_too_small(variation, tol):
+    """Whether a target's ``variation`` (``target_variation``) is nonzero and below ``tol``: the
+    loss rule then stops a fit whatever its network learns beyond the mean (a constant target,
+    of variation 0, has nothing more to learn)."""
+    return variation is not None and 0 < variation < float(tol)
+
+
+def small_target_message(variation, tol, loss):
+    """Why a loss rule's stop where the target's ``variation`` is below ``tol``
+    (``target_too_small``) says nothing of convergence, and what to do."""
+    return (
+        f"all that a network can gain over predicting y's mean is {variation:.3g} ("
+        + ("y's variance" if loss == "squared_error" else "half y's Poisson deviance from it")
+        + f"), less than tol={float(tol):g}, so the stopping rule cannot see it learn. Scale the "
+        "target up ("
+        + (
+            "TransformedTargetRegressor(regressor=..., transformer=StandardScaler())"
+            if loss == "squared_error" else "multiply it by a positive constant"
+        )
+        + ") or lower tol."
+    )
+
+
+def warn_small_target(name, epochs, variation, tol, loss, stacklevel):
+    """A ``ConvergenceWarning`` for a fit of estimator ``name`` that the loss rule stopped after
+    ``epochs`` epochs where the target's ``variation`` is below ``tol`` (``target_too_small``:
+    a target of scale 1e-6 was fitted as a constant, R² about -3e9, without a word, as
+    ``MLPRegressor`` fits it)."""
+    warnings.warn(
+        f"{name}: the training loss stopped improving by tol after {epochs} epochs, but "
+        + small_target_message(variation, tol, loss),
+        ConvergenceWarning,
+        stacklevel=stacklevel + 1 + frames_above(),
     )
 
 
