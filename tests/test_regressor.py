@@ -606,7 +606,7 @@ def test_a_warning_of_an_unscaled_target_says_to_scale_it():
         L1L2Regressor(**settings).fit(X, 290 + 5 * standard)
 
 
-def test_a_target_that_varies_by_less_than_tol_is_warned_about_where_the_rule_stops_it(
+def test_a_stop_that_cannot_see_the_target_learned_or_is_worse_than_its_mean_is_warned_about(
     regression_split, counts
 ):
     """A target of scale 1e-6 was fitted as a constant (R² about -3e9), the loss rule stopping
@@ -636,11 +636,28 @@ def test_a_target_that_varies_by_less_than_tol_is_warned_about_where_the_rule_st
     with pytest.warns(ConvergenceWarning, match=r"is \d\.\d+e-1\d \(half y's Poisson deviance "
                       r"from it\).*multiply it by a positive constant"):
         L1L2Regressor(loss="poisson", **network).fit(X_counts, y_counts * 1e-12)
-    # Not at a usual scale, nor for a constant target (nothing to learn beyond its mean), nor
-    # where tol is 0.
+    # A target a little larger, whose loss falls by less than tol in n_iter_no_change epochs
+    # long before the network fits anything (R² about -28), and penalties so strong that the
+    # rule stops far from their optimum, zero weights: stopped above the mean's loss.
+    above = (r"its training loss, penalties included, is \d(\.\d+)?(e-\d+)?, more than "
+             r"tol=0\.0001 above \d(\.\d+)?(e-\d+)?, the loss of predicting y's mean with no "
+             r"weights: the fit stopped short of any optimum")
+    with pytest.warns(ConvergenceWarning, match=above) as caught:
+        fitted = L1L2Regressor(**network).fit(X, y * 0.02)
+    assert fitted.score(X, y * 0.02) < 0 and len(caught) == 1
+    with pytest.warns(ConvergenceWarning) as path_warnings:
+        regularization_path(L1L2Regressor(**network), X, y * 0.02, X, y * 0.02,
+                            l1_values=[0, 1e-3])
+    assert sum("stopped short of any optimum" in str(w.message) for w in path_warnings) == 2
+    with pytest.warns(ConvergenceWarning, match=above + r".*Use smaller penalties \(l1=1, l2=1\)"):
+        L1L2Regressor(**network, l1=1.0, l2=1.0).fit(X, y / y.std())
+    # Not at a usual scale, nor where tol is 0; a constant target has nothing to learn beyond
+    # its mean, so only a stop short of it is warned about.
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         L1L2Regressor(**network).fit(X, y)
-        L1L2Regressor(**network).fit(X, np.full(len(y), 3.0))
         L1L2Regressor(**network, tol=0, n_iter_no_change=3, epochs=5).fit(X, small)
+    assert not [w for w in caught if "loss stopped improving by tol" in str(w.message)]
+    with pytest.warns(ConvergenceWarning, match="stopped short of any optimum") as caught:
+        L1L2Regressor(**network).fit(X, np.full(len(y), 3.0))
     assert not [w for w in caught if "cannot see it learn" in str(w.message)]

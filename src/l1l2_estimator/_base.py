@@ -56,14 +56,17 @@ from ._stopping import (
     frames_above,
     large_penalty_advice,
     loss_rule_state,
+    objective_above_the_mean,
     rose_from_the_start,
+    small_target_message,
     target_scale_advice,
     target_too_small,
     target_variation,
     warn_blind_stop,
     warn_not_converged,
     warn_rose,
-    warn_small_target,
+    warn_stopped_short,
+    worse_than_the_mean_message,
 )
 from ._trainer_cache import NetworkSpec
 from ._training import train
@@ -641,9 +644,17 @@ class L1L2Network(RoutedParams):
                 variation := target_variation(y, sample_weight, getattr(self, "loss", None)),
                 self.tol,
             ):
-                warn_small_target(
-                    type(self).__name__, len(result.losses), variation, self.tol, self.loss,
-                    stacklevel=5,
+                warn_stopped_short(
+                    type(self).__name__, len(result.losses),
+                    small_target_message(variation, self.tol, self.loss), stacklevel=5,
+                )
+            elif (above := objective_above_the_mean(
+                result.weights, X, encoded, sample_weight, getattr(self, "loss", None),
+                hidden_activation, penalties, self.tol,
+            )) is not None:
+                warn_stopped_short(
+                    type(self).__name__, len(result.losses),
+                    worse_than_the_mean_message(*above, self.tol, penalties), stacklevel=5,
                 )
         if validation is not None:
             # The held-out score decided, and no loss rule ran: the losses of this training (on

@@ -27,15 +27,18 @@ from ._stopping import (
     divergence_advice,
     float32_blind_best,
     large_penalty_advice,
+    objective_above_the_mean,
     rose_from_the_start,
+    small_target_message,
     target_scale_advice,
     target_too_small,
     target_variation,
     warn_blind_stop,
     warn_not_converged,
     warn_rose,
-    warn_small_target,
+    warn_stopped_short,
     warnings_point_higher,
+    worse_than_the_mean_message,
 )
 from .classifier import refuse_missing_labels, scored_labels
 from .regressor import scored_targets
@@ -491,6 +494,14 @@ def _fit_each_l1(estimator, path, X, y, l1_values, sample_weight):
             inputs.X_, inputs.y_, inputs.sample_weight_, [np.arange(np.shape(inputs.y_)[0])],
             penalties,
         )
+        # Each point the rule stopped worse than the mean, as its single fit checks it.
+        above = [
+            objective_above_the_mean(
+                state["weights"], inputs.X_, inputs.y_, inputs.sample_weight_,
+                getattr(network, "loss", None), state["hidden_activation"], pair, network.tol,
+            ) if done else None
+            for pair, state, done in zip(penalties, trained[0][0], trained[2][0])
+        ]
     except MemoryError:
         # Too many networks for the memory available at once (refused before anything was
         # allocated), where one may fit: one at a time, each fit checked by itself.
@@ -498,17 +509,17 @@ def _fit_each_l1(estimator, path, X, y, l1_values, sample_weight):
     finally:
         inputs.X_ = inputs.y_ = inputs.sample_weight_ = None  # no longer needed
     return _batched(
-        network, prepared, inputs, penalties, advice, blind_advice, variation, *trained
+        network, prepared, inputs, penalties, advice, blind_advice, variation, above, *trained
     )
 
 
-def _batched(network, prepared, inputs, penalties, advice, blind_advice, variation, members,
-             diverged, converged):
+def _batched(network, prepared, inputs, penalties, advice, blind_advice, variation, above,
+             members, diverged, converged):
     """Yield the path's fitted estimators from the batched fits' ``members``, first raising for
     one that diverged, or warning as a fit of each would (``advice`` for fits that reached
-    ``epochs``, ``blind_advice`` for stops where float32 cannot register ``tol``, and the
-    target's ``variation``, ``target_variation``, for stops that cannot see a small target
-    learned)."""
+    ``epochs``, ``blind_advice`` for stops where float32 cannot register ``tol``, the target's
+    ``variation``, ``target_variation``, for stops that cannot see a small target learned, and
+    each point's ``above``, ``objective_above_the_mean``, for stops worse than the mean)."""
     for (l1, _), failed in zip(penalties, diverged[0]):
         if failed:
             raise ValueError(
@@ -516,7 +527,7 @@ def _batched(network, prepared, inputs, penalties, advice, blind_advice, variati
                 f"l1={float(l1):g}: "
                 f"{divergence_advice({**network.get_params(deep=False), 'l1': l1})}."
             )
-    for (l1, _), done, state in zip(penalties, converged[0], members[0]):
+    for (l1, l2), done, state, worse in zip(penalties, converged[0], members[0], above):
         if not done:
             # _batched, its caller (regularization_path), the caller's line.
             warn_not_converged(
@@ -533,9 +544,14 @@ def _batched(network, prepared, inputs, penalties, advice, blind_advice, variati
                 advice=divergence_advice({**network.get_params(deep=False), "l1": l1}),
             )
         elif target_too_small(variation, network.tol):
-            warn_small_target(
-                type(network).__name__, len(state["loss_curve"]), variation, network.tol,
-                network.loss, stacklevel=3,
+            warn_stopped_short(
+                type(network).__name__, len(state["loss_curve"]),
+                small_target_message(variation, network.tol, network.loss), stacklevel=3,
+            )
+        elif worse is not None:
+            warn_stopped_short(
+                type(network).__name__, len(state["loss_curve"]),
+                worse_than_the_mean_message(*worse, network.tol, (l1, l2)), stacklevel=3,
             )
     for (l1, _), state in zip(penalties, members[0]):
         fitted = clone(network).set_params(l1=l1)

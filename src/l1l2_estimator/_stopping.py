@@ -20,8 +20,13 @@ import tensorflow as tf
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import mean_poisson_deviance
 
+from ._inference import forward
 from ._inputs import weight_sources
 from ._params import optimizer_config
+
+
+# How the messages say to scale a squared-error target.
+SCALED_TARGET = "TransformedTargetRegressor(regressor=..., transformer=StandardScaler())"
 
 
 def divergence_advice(params, X=None, y=None, sample_weight=None, *, weights_scaled=False,
@@ -50,7 +55,7 @@ def divergence_advice(params, X=None, y=None, sample_weight=None, *, weights_sca
     if huge:
         # Gradients, Adam's moments and the squared error hold their squares: no learning
         # rate helps (1e-10 diverged as 3e-3 did), while MLPClassifier computes in float64.
-        regressor = "TransformedTargetRegressor(regressor=..., transformer=StandardScaler())"
+        regressor = SCALED_TARGET
         fixes = {
             "X": "standardize the features (StandardScaler)",
             # Its y must stay >= 0: scaled, not standardized.
@@ -78,8 +83,7 @@ def divergence_advice(params, X=None, y=None, sample_weight=None, *, weights_sca
             f"y's squares{each} sum to {summed:.3g} over its {len(y)} rows, beyond float32's "
             "largest "
             f"number ({_FLOAT32_MAX:.3g}), in which the network sums an epoch's loss, whatever "
-            "the learning rate: scale the target "
-            "(TransformedTargetRegressor(regressor=..., transformer=StandardScaler()))"
+            f"the learning rate: scale the target ({SCALED_TARGET})"
         )
     if start_weight is not None:
         # No learning rate helps: the weights it starts from (a file's, say) already overflow
@@ -224,9 +228,8 @@ def target_scale_advice(y, loss):
         return ""
     return (
         f" y's mean is {mean[farthest]:.3g} and its standard deviation {spread[farthest]:.3g}: "
-        "centre and scale the target (TransformedTargetRegressor(regressor=..., transformer="
-        "StandardScaler())); the network starts near 0, and the penalties compete with the "
-        "squared error in y's units."
+        f"centre and scale the target ({SCALED_TARGET}); the network starts near 0, and the "
+        "penalties compete with the squared error in y's units."
     )
 
 
@@ -347,6 +350,70 @@ def target_too_small(variation, tol):
     return variation is not None and 0 < variation < float(tol)
 
 
+# The rows on which a stopped regressor's training objective is compared with the mean's: at
+# most this many, evenly spaced (a forward pass over 100,000 rows would cost a fit ~0.1 s).
+_COMPARED_ROWS = 2000
+
+
+def objective_above_the_mean(weights, X, y, sample_weight, loss, activation, penalties, tol):
+    """``(objective, the mean's)`` where a regressor's network of ``weights`` (kernel, bias,
+    ...; hidden ``activation``) fits its training rows ``X``, ``y`` (as trained on, weighted by
+    ``sample_weight``) worse than predicting each output's weighted mean with no weights, by
+    more than ``tol``: its training objective (Keras' loss plus the ``(l1, l2)`` ``penalties``)
+    above that of the mean, which has no penalty, so that no optimum lies there and the loss
+    rule stopped it short (a target of standard deviation 0.02 stopped at R² -18 after 193
+    one-batch epochs: the loss fell by less than tol every 10). Else None; None for a
+    classifier. Compared on at most ``_COMPARED_ROWS`` rows, evenly spaced."""
+    from ._graph import POISSON_EPSILON  # here: _graph imports this module's loss rule
+
+    if loss not in ("squared_error", "poisson") or not float(tol) > 0:
+        return None
+    n = X.shape[0]
+    rows = np.unique(np.linspace(0, n - 1, min(n, _COMPARED_ROWS)).astype(np.intp))
+    X = X[rows] if not sp.issparse(X) else sp.csr_matrix(X)[rows]
+    y = np.asarray(y.toarray() if sp.issparse(y) else y, dtype=np.float64).reshape(n, -1)
+    weights_all = (
+        np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    )
+    if not weights_all.sum() > 0:
+        return None
+    mean = np.average(y, axis=0, weights=weights_all)
+    y, row_weights = y[rows], weights_all[rows]
+    if not row_weights.sum() > 0:
+        return None
+    kernels = [np.asarray(w, dtype=np.float64) for w in weights[::2]]
+    biases = [np.asarray(w, dtype=np.float64) for w in weights[1::2]]
+    output = "linear" if loss == "squared_error" else "exponential"
+    with np.errstate(all="ignore"):
+        predicted = forward(X, kernels, biases, activation, output)
+        if loss == "squared_error":
+            fitted, constant = (predicted - y) ** 2, (mean - y) ** 2
+        else:  # the Poisson loss as trained (_graph's)
+            fitted = predicted - y * np.log(predicted + POISSON_EPSILON)
+            constant = mean - y * np.log(mean + POISSON_EPSILON)
+    objective = np.average(fitted.mean(axis=1), weights=row_weights) + sum(
+        penalties[0] * np.abs(k).sum() + penalties[1] * np.square(k).sum() for k in kernels
+    )
+    the_mean = np.average(constant.mean(axis=1), weights=row_weights)
+    if not np.isfinite(objective) or not objective - the_mean > float(tol):
+        return None
+    return float(objective), float(the_mean)
+
+
+def worse_than_the_mean_message(objective, the_mean, tol, penalties):
+    """Why a loss rule's stop at an ``objective`` above ``the_mean``'s by more than ``tol``
+    (``objective_above_the_mean``) under the ``(l1, l2)`` ``penalties`` is no convergence, and
+    what to do."""
+    return (
+        f"its training loss, penalties included, is {objective:.3g}, more than tol="
+        f"{float(tol):g} above {the_mean:.3g}, the loss of predicting y's mean with no weights: "
+        "the fit stopped short of any optimum (a network whose units all died under strong "
+        f"penalties stops so, predicting a constant). Scale a small target up ({SCALED_TARGET}), "
+        "use smaller penalties, lower tol, or raise n_iter_no_change or the learning rate."
+        + large_penalty_advice([penalties])
+    )
+
+
 def small_target_message(variation, tol, loss):
     """Why a loss rule's stop where the target's ``variation`` is below ``tol``
     (``target_too_small``) says nothing of convergence, and what to do."""
@@ -356,21 +423,20 @@ def small_target_message(variation, tol, loss):
         + f"), less than tol={float(tol):g}, so the stopping rule cannot see it learn. Scale the "
         "target up ("
         + (
-            "TransformedTargetRegressor(regressor=..., transformer=StandardScaler())"
+            SCALED_TARGET
             if loss == "squared_error" else "multiply it by a positive constant"
         )
         + ") or lower tol."
     )
 
 
-def warn_small_target(name, epochs, variation, tol, loss, stacklevel):
+def warn_stopped_short(name, epochs, reason, stacklevel):
     """A ``ConvergenceWarning`` for a fit of estimator ``name`` that the loss rule stopped after
-    ``epochs`` epochs where the target's ``variation`` is below ``tol`` (``target_too_small``:
-    a target of scale 1e-6 was fitted as a constant, R² about -3e9, without a word, as
-    ``MLPRegressor`` fits it)."""
+    ``epochs`` epochs although it had not converged, for ``reason``
+    (``small_target_message``'s, ``worse_than_the_mean_message``'s)."""
     warnings.warn(
         f"{name}: the training loss stopped improving by tol after {epochs} epochs, but "
-        + small_target_message(variation, tol, loss),
+        + reason,
         ConvergenceWarning,
         stacklevel=stacklevel + 1 + frames_above(),
     )
