@@ -55,8 +55,8 @@ from ._stopping import (
     float32_blind_best,
     frames_above,
     large_penalty_advice,
+    loss_above_the_mean,
     loss_rule_state,
-    objective_above_the_mean,
     rose_from_the_start,
     small_target_message,
     target_scale_advice,
@@ -648,13 +648,13 @@ class L1L2Network(RoutedParams):
                     type(self).__name__, len(result.losses),
                     small_target_message(variation, self.tol, self.loss), stacklevel=5,
                 )
-            elif (above := objective_above_the_mean(
+            elif (above := loss_above_the_mean(
                 result.weights, X, encoded, sample_weight, getattr(self, "loss", None),
-                hidden_activation, penalties, self.tol,
+                hidden_activation, self.tol,
             )) is not None:
                 warn_stopped_short(
                     type(self).__name__, len(result.losses),
-                    worse_than_the_mean_message(*above, self.tol, penalties), stacklevel=5,
+                    worse_than_the_mean_message(*above, self.tol), stacklevel=5,
                 )
         if validation is not None:
             # The held-out score decided, and no loss rule ran: the losses of this training (on

@@ -27,7 +27,7 @@ from ._stopping import (
     divergence_advice,
     float32_blind_best,
     large_penalty_advice,
-    objective_above_the_mean,
+    loss_above_the_mean,
     rose_from_the_start,
     small_target_message,
     target_scale_advice,
@@ -496,11 +496,11 @@ def _fit_each_l1(estimator, path, X, y, l1_values, sample_weight):
         )
         # Each point the rule stopped worse than the mean, as its single fit checks it.
         above = [
-            objective_above_the_mean(
+            loss_above_the_mean(
                 state["weights"], inputs.X_, inputs.y_, inputs.sample_weight_,
-                getattr(network, "loss", None), state["hidden_activation"], pair, network.tol,
+                getattr(network, "loss", None), state["hidden_activation"], network.tol,
             ) if done else None
-            for pair, state, done in zip(penalties, trained[0][0], trained[2][0])
+            for state, done in zip(trained[0][0], trained[2][0])
         ]
     except MemoryError:
         # Too many networks for the memory available at once (refused before anything was
@@ -519,7 +519,7 @@ def _batched(network, prepared, inputs, penalties, advice, blind_advice, variati
     one that diverged, or warning as a fit of each would (``advice`` for fits that reached
     ``epochs``, ``blind_advice`` for stops where float32 cannot register ``tol``, the target's
     ``variation``, ``target_variation``, for stops that cannot see a small target learned, and
-    each point's ``above``, ``objective_above_the_mean``, for stops worse than the mean)."""
+    each point's ``above``, ``loss_above_the_mean``, for stops worse than the mean)."""
     for (l1, _), failed in zip(penalties, diverged[0]):
         if failed:
             raise ValueError(
@@ -527,7 +527,7 @@ def _batched(network, prepared, inputs, penalties, advice, blind_advice, variati
                 f"l1={float(l1):g}: "
                 f"{divergence_advice({**network.get_params(deep=False), 'l1': l1})}."
             )
-    for (l1, l2), done, state, worse in zip(penalties, converged[0], members[0], above):
+    for (l1, _), done, state, worse in zip(penalties, converged[0], members[0], above):
         if not done:
             # _batched, its caller (regularization_path), the caller's line.
             warn_not_converged(
@@ -551,7 +551,7 @@ def _batched(network, prepared, inputs, penalties, advice, blind_advice, variati
         elif worse is not None:
             warn_stopped_short(
                 type(network).__name__, len(state["loss_curve"]),
-                worse_than_the_mean_message(*worse, network.tol, (l1, l2)), stacklevel=3,
+                worse_than_the_mean_message(*worse, network.tol), stacklevel=3,
             )
     for (l1, _), state in zip(penalties, members[0]):
         fitted = clone(network).set_params(l1=l1)
