@@ -393,6 +393,22 @@ def scorer_accepts_sample_weight(scorer):
     return "sample_weight" in inspect.signature(scorer).parameters
 
 
+def scorer_takes_no_sample_weight(scorer):
+    """Whether ``scorer`` (a scikit-learn scorer: its metric, the private ``_score_func``; else
+    the callable itself) can take no ``sample_weight``: its signature names none and takes no
+    ``**kwargs``, through which a metric may still take it (scikit-learn's own
+    ``_accept_sample_weight`` looks for the name only)."""
+    function = getattr(scorer, "_score_func", scorer)
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):  # no signature to read: say nothing of it
+        return False
+    return not any(
+        parameter.name == "sample_weight" or parameter.kind is parameter.VAR_KEYWORD
+        for parameter in parameters
+    )
+
+
 # The per-variable state that the proximal L1 step reads from Keras optimizers, by optimizer
 # class and quantity: the private attribute holding one variable per trained variable.
 OPTIMIZER_SLOTS = {

@@ -11,7 +11,6 @@ shuffle and batch them), and follows the path of the corresponding single fit. S
 
 from . import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start)
 
-import inspect
 import time
 import warnings
 from numbers import Integral, Real
@@ -45,6 +44,7 @@ from ._compat import (
     own_metadata_request,
     safe_indexing,
     scorer_accepts_sample_weight,
+    scorer_takes_no_sample_weight,
 )
 from ._base import refuse_keywords
 from ._cv_results import chosen_pair, cv_results, failures_summary, score_member
@@ -148,22 +148,6 @@ _CHOICE = ("best_index_", "best_score_", "best_params_", "l1_", "l2_", "hidden_l
 def _targets_key(targets):
     """What a member learns, as a dict key: a classifier's classes as a tuple of labels."""
     return tuple(targets.tolist()) if isinstance(targets, np.ndarray) else targets
-
-
-def _takes_no_sample_weight(scorer):
-    """Whether ``scorer`` (a scikit-learn scorer: its metric; else the callable itself) can take
-    no ``sample_weight``: its signature names none and takes no ``**kwargs``, through which a
-    metric may still take it (scikit-learn's own ``_accept_sample_weight`` looks for the name
-    only)."""
-    function = getattr(scorer, "_score_func", scorer)
-    try:
-        parameters = inspect.signature(function).parameters.values()
-    except (TypeError, ValueError):  # no signature to read: say nothing of it
-        return False
-    return not any(
-        parameter.name == "sample_weight" or parameter.kind is parameter.VAR_KEYWORD
-        for parameter in parameters
-    )
 
 
 def label_column(y):
@@ -722,7 +706,7 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
             score = scorer(best, X, y, **weights)
         except TypeError as error:
             # The metric's own "unexpected keyword argument", told in words.
-            if weights and not own and _takes_no_sample_weight(scorer):
+            if weights and not own and scorer_takes_no_sample_weight(scorer):
                 raise TypeError(
                     f"The scoring {scorer} does not take sample_weight, so {type(self).__name__}"
                     ".score cannot weight its score: call score(X, y) without sample_weight, or "
