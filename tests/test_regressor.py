@@ -649,6 +649,12 @@ def test_a_stop_that_cannot_see_the_target_learned_or_is_worse_than_its_mean_is_
         regularization_path(L1L2Regressor(**network), X, y * 0.02, X, y * 0.02,
                             l1_values=[0, 1e-3])
     assert sum("worse than their mean" in str(w.message) for w in path_warnings) == 2
+    # A Poisson target (y >= 0) is scaled up by a constant, never standardized.
+    from l1l2_estimator._stopping import worse_than_the_mean_message
+
+    poisson_advice = worse_than_the_mean_message(1.0, 0.5, 1e-4, "poisson")
+    assert "multiply it by a positive constant" in poisson_advice
+    assert "StandardScaler" not in poisson_advice
     # Not at a usual scale, nor where tol is 0; a constant target has nothing to learn beyond
     # its mean, so only a stop short of it is warned about.
     # Nor penalties strong enough to push the network to the mean (their L1 jitter about zero

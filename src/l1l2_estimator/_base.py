@@ -654,7 +654,7 @@ class L1L2Network(RoutedParams):
             )) is not None:
                 warn_stopped_short(
                     type(self).__name__, len(result.losses),
-                    worse_than_the_mean_message(*above, self.tol), stacklevel=5,
+                    worse_than_the_mean_message(*above, self.tol, self.loss), stacklevel=5,
                 )
         if validation is not None:
             # The held-out score decided, and no loss rule ran: the losses of this training (on

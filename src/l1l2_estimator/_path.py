@@ -551,7 +551,7 @@ def _batched(network, prepared, inputs, penalties, advice, blind_advice, variati
         elif worse is not None:
             warn_stopped_short(
                 type(network).__name__, len(state["loss_curve"]),
-                worse_than_the_mean_message(*worse, network.tol), stacklevel=3,
+                worse_than_the_mean_message(*worse, network.tol, network.loss), stacklevel=3,
             )
     for (l1, _), state in zip(penalties, members[0]):
         fitted = clone(network).set_params(l1=l1)

@@ -401,14 +401,20 @@ def loss_above_the_mean(weights, X, y, sample_weight, loss, activation, tol):
     return float(data_loss), float(the_mean)
 
 
-def worse_than_the_mean_message(data_loss, the_mean, tol):
+def _scaling_up(loss):
+    """How to scale a regressor's target of ``loss`` up: standardized, or for Poisson (whose y
+    stays >= 0) multiplied."""
+    return SCALED_TARGET if loss == "squared_error" else "multiply it by a positive constant"
+
+
+def worse_than_the_mean_message(data_loss, the_mean, tol, loss):
     """Why a loss rule's stop at a ``data_loss`` above ``the_mean``'s by more than ``tol``
     (``loss_above_the_mean``) is no convergence, and what to do."""
     return (
         f"its network predicts its training rows worse than their mean: a loss of "
         f"{data_loss:.3g} without the penalties, more than tol={float(tol):g} above the mean's "
         f"{the_mean:.3g}, where any optimum lies at or below it. Scale a small target up "
-        f"({SCALED_TARGET}), or lower tol, or raise n_iter_no_change or the learning rate."
+        f"({_scaling_up(loss)}), or lower tol, or raise n_iter_no_change or the learning rate."
     )
 
 
@@ -419,12 +425,7 @@ def small_target_message(variation, tol, loss):
         f"all that a network can gain over predicting y's mean is {variation:.3g} ("
         + ("y's variance" if loss == "squared_error" else "half y's Poisson deviance from it")
         + f"), less than tol={float(tol):g}, so the stopping rule cannot see it learn. Scale the "
-        "target up ("
-        + (
-            SCALED_TARGET
-            if loss == "squared_error" else "multiply it by a positive constant"
-        )
-        + ") or lower tol."
+        f"target up ({_scaling_up(loss)}) or lower tol."
     )
 
 
