@@ -29,6 +29,13 @@ from ._params import optimizer_config
 SCALED_TARGET = "TransformedTargetRegressor(regressor=..., transformer=StandardScaler())"
 
 
+def _targets(y):
+    """A regressor's target ``y`` (dense or sparse; one column or several) as a dense float64
+    array of one column per output."""
+    y = np.asarray(y.toarray() if sp.issparse(y) else y, dtype=np.float64)
+    return y.reshape(len(y), -1)
+
+
 def divergence_advice(params, X=None, y=None, sample_weight=None, *, weights_scaled=False,
                       start_weight=None):
     """What to change when training with the estimator params ``params`` (``get_params``)
@@ -55,12 +62,11 @@ def divergence_advice(params, X=None, y=None, sample_weight=None, *, weights_sca
     if huge:
         # Gradients, Adam's moments and the squared error hold their squares: no learning
         # rate helps (1e-10 diverged as 3e-3 did), while MLPClassifier computes in float64.
-        regressor = SCALED_TARGET
         fixes = {
             "X": "standardize the features (StandardScaler)",
             # Its y must stay >= 0: scaled, not standardized.
             "y": "divide the target by a positive constant (loss='poisson' needs y >= 0)"
-            if params.get("loss") == "poisson" else f"scale the target ({regressor})",
+            if params.get("loss") == "poisson" else f"scale the target ({SCALED_TARGET})",
             # fit trains on weights scaled to a mean of 1: only partial_fit's can be this large.
             "weights": "partial_fit takes each call's weights as given (fit scales them to a "
             "mean of 1), so divide them by a constant",
@@ -220,8 +226,7 @@ def target_scale_advice(y, loss):
     ConvergenceWarning; "" otherwise (a classifier: ``loss`` None)."""
     if loss != "squared_error" or y is None or not np.size(y):
         return ""
-    y = np.asarray(y.toarray() if sp.issparse(y) else y, dtype=np.float64)
-    y = y.reshape(len(y), -1)
+    y = _targets(y)
     mean, spread = np.mean(y, axis=0), np.std(y, axis=0)
     farthest = int(np.argmax(np.hypot(mean, spread)))  # each output's root mean square
     if not np.hypot(mean[farthest], spread[farthest]) > _LARGE_TARGET_SCALE:
@@ -312,7 +317,7 @@ def blind_stop_advice(y, loss):
     Poisson one, whose loss grows with its counts, to divide it by a constant."""
     if loss != "poisson" or y is None or not np.size(y):
         return target_scale_advice(y, loss)
-    y = np.asarray(y.toarray() if sp.issparse(y) else y, dtype=np.float64)
+    y = _targets(y)
     return (
         f" y's mean is {np.mean(y):.3g}: divide the target by a positive constant (loss="
         "'poisson' needs y >= 0), which brings the loss to where float32 registers tol."
@@ -326,8 +331,7 @@ def target_variation(y, sample_weight, loss):
     loss leaves out a term of y alone, which cancels); None for a classifier (``loss`` None)."""
     if loss not in ("squared_error", "poisson") or y is None or not np.size(y):
         return None
-    y = np.asarray(y.toarray() if sp.issparse(y) else y, dtype=np.float64)
-    y = y.reshape(len(y), -1)
+    y = _targets(y)
     weights = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
     if weights is not None and not weights.sum() > 0:
         return None
@@ -371,7 +375,7 @@ def loss_above_the_mean(weights, X, y, sample_weight, loss, activation, tol):
     if loss not in ("squared_error", "poisson") or not float(tol) > 0:
         return None
     n = X.shape[0]
-    y = np.asarray(y.toarray() if sp.issparse(y) else y, dtype=np.float64).reshape(n, -1)
+    y = _targets(y)
     weights_all = (
         np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
     )
