@@ -728,6 +728,60 @@ def test_a_loss_that_rose_from_the_start_is_not_called_converged():
         fitted.set_params(warm_start=True).fit(X, y)
 
 
+def test_a_fit_that_never_improved_after_its_first_epoch_is_not_called_converged():
+    """At a learning rate of 1e-6 (Adam) each epoch's loss on iris was about 1e-5 below the one
+    before, never tol (1e-4) below the best, and the rule stopped the fit after 12 epochs, the
+    fewest it allows, at a training accuracy of 0.19 to 0.6: published as converged without a
+    word (MLPClassifier's too). A fit, a search's members and a regularization path now warn,
+    naming the learning rate; fits that learn, and a loss that rose from the start (which has
+    its own warning), get no such warning."""
+    from sklearn.datasets import load_iris
+
+    from l1l2_estimator.plots import regularization_path
+
+    X, y = load_iris(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    settings = dict(hidden_layer_sizes=(8,), learning_rate=1e-6)
+    idle = (r"after 12 epochs, the fewest the rule allows: no epoch after the first improved "
+            r"on the best loss by tol=0\.0001 \(it went from 1\.9005 to 1\.9004\), so the "
+            r"network learned almost nothing after its first epoch; raise learning_rate \(it "
+            r"is 1e-06\), standardize the features \(StandardScaler\), or lower tol \(it is "
+            r"0\.0001\)\.$")
+    with pytest.warns(ConvergenceWarning, match=idle) as caught:
+        fitted = L1L2Classifier(**settings, random_state=1).fit(X, y)
+    assert len(caught) == 1 and fitted.n_iter_ == 12 and fitted.score(X, y) < 0.5
+    for seed in (0, 2):
+        with pytest.warns(ConvergenceWarning, match="the fewest the rule allows"):
+            L1L2Classifier(**settings, random_state=seed).fit(X, y)
+    # The param that sets the rate is named: an optimizer's own, or optimizer__learning_rate.
+    with pytest.warns(ConvergenceWarning, match=r"raise the optimizer's learning_rate \(it is "
+                                                r"1e-06\)"):
+        L1L2Classifier(hidden_layer_sizes=(8,), random_state=1,
+                       optimizer=keras.optimizers.Adam(learning_rate=1e-6)).fit(X, y)
+    with pytest.warns(ConvergenceWarning, match=r"raise optimizer__learning_rate \(it is 1e-06"):
+        L1L2Classifier(hidden_layer_sizes=(8,), random_state=1,
+                       optimizer__learning_rate=1e-6).fit(X, y)
+    with pytest.warns(ConvergenceWarning, match=(
+        r"L1L2ClassifierCV: the training loss of 2 of the 2 member fits stopped improving by "
+        r"tol after the fewest epochs the rule allows: no epoch after the first improved on the "
+        r"best loss by tol=0\.0001, so they learned almost nothing after it; raise learning_rate "
+        r"\(it is 1e-06\)"
+    )):
+        L1L2ClassifierCV(l1s=[0], l2s=[0], cv=2, refit=False, random_state=1,
+                         **settings).fit(X, y)
+    with pytest.warns(ConvergenceWarning) as path_warnings:
+        regularization_path(L1L2Classifier(**settings, random_state=1), X, y, X, y, [0, 1e-3])
+    assert sum("the fewest the rule allows" in str(w.message) for w in path_warnings) == 2
+    # A learning rate that trains: no warning; one far too large: the rose warning alone.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        L1L2Classifier(hidden_layer_sizes=(8,), random_state=1).fit(X, y)
+    with pytest.warns(ConvergenceWarning) as caught:
+        L1L2Classifier(hidden_layer_sizes=(8,), learning_rate=1e3, random_state=1).fit(X, y)
+    assert [w for w in caught if "without ever falling below its first" in str(w.message)]
+    assert not [w for w in caught if "the fewest the rule allows" in str(w.message)]
+
+
 def test_diverging_members_score_nan_and_lose():
     """A huge L2 factor under SGD makes those members diverge (a single fit raises): they score
     NaN and rank last, as GridSearchCV's failed fits do."""

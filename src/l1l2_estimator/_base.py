@@ -53,6 +53,8 @@ from ._stopping import (
     divergence_advice,
     finite_values,
     float32_blind_best,
+    never_improved_advice,
+    never_improved,
     frames_above,
     large_penalty_advice,
     loss_above_the_mean,
@@ -63,6 +65,7 @@ from ._stopping import (
     target_too_small,
     target_variation,
     warn_blind_stop,
+    warn_never_improved,
     warn_not_converged,
     warn_rose,
     warn_stopped_short,
@@ -655,6 +658,11 @@ class L1L2Network(RoutedParams):
                 warn_stopped_short(
                     type(self).__name__, len(result.losses),
                     worse_than_the_mean_message(*above, self.tol, self.loss), stacklevel=5,
+                )
+            elif not continuing and never_improved(result.losses, self.tol):
+                warn_never_improved(
+                    type(self).__name__, result.losses, self.tol, stacklevel=5,
+                    advice=never_improved_advice(self.get_params(deep=False)),
                 )
         if validation is not None:
             # The held-out score decided, and no loss rule ran: the losses of this training (on

@@ -65,6 +65,8 @@ from ._stopping import (
     divergence_advice,
     finite_values,
     float32_blind_best,
+    never_improved_advice,
+    never_improved,
     large_penalty_advice,
     rose_from_the_start,
     small_target_message,
@@ -370,6 +372,7 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         # The (best loss, (l1, l2)) of members stopped where float32 cannot register tol.
         blind = []
         rose = []  # the (l1, l2) of members stopped whose loss rose from the start
+        idle = 0  # members stopped with no epoch after the first improving by tol
         # Members stopped where the target varies by less than tol (a regressor's).
         small = 0
         variation = target_variation(y_checked, sample_weight, getattr(self, "loss", None))
@@ -426,6 +429,8 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                         rose.append(pair)
                     elif target_too_small(variation, self.tol):
                         small += 1
+                    elif never_improved(state["loss_curve"], self.tol):
+                        idle += 1
             for pair, (l1, l2) in enumerate(penalties):
                 candidate = {"l1": l1, "l2": l2}
                 if several:
@@ -486,7 +491,8 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                                    score_failures["train"])
                         )
         self._warn(unconverged, failed, len(candidates) * len(splits), score_failures,
-                   (X_checked, y_checked, sample_weight), blind, rose, (small, variation))
+                   (X_checked, y_checked, sample_weight), blind, rose, (small, variation),
+                   idle)
         names, multimetric = self._metric_names(scores, metrics)
         results = cv_results(
             candidates, scores, names, fit_times, score_times, n_iters, several,
@@ -793,14 +799,16 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         return advice + ", or search smaller l1s and l2s" if finite and penalized else advice
 
     def _warn(self, unconverged, failed, total, score_failures, data, blind=(), rose=(),
-              small=(0, None)):
+              small=(0, None), idle=0):
         """Warn, as GridSearchCV, about failed fits (or refuse a search whose fits all
         failed), about scorers that raised, about members that reached ``epochs``, about
         members the loss rule stopped where float32 cannot register an improvement of ``tol``
         (``blind``: their best losses and penalties, ``float32_blind_best``), about members of the
         ``(l1, l2)`` pairs ``rose`` whose loss it stopped rising from the start
-        (``rose_from_the_start``), and about the ``small[0]`` members it stopped where the
-        target's variation ``small[1]`` is below ``tol`` (``target_too_small``)."""
+        (``rose_from_the_start``), about the ``small[0]`` members it stopped where the
+        target's variation ``small[1]`` is below ``tol`` (``target_too_small``), and about the
+        ``idle`` members it stopped after the fewest epochs it allows, none after the first
+        having improved on the best loss by ``tol`` (``never_improved``)."""
         reasons = []
         if failed["diverged"]:
             reasons.append(
@@ -891,6 +899,16 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                 f"{type(self).__name__}: the training loss of {small[0]} of the {total} member "
                 "fits stopped improving by tol, but "
                 + small_target_message(small[1], self.tol, self.loss),
+                ConvergenceWarning,
+                stacklevel=5,  # _warn, _search, fit, fit_context, the caller
+            )
+        if idle:
+            warnings.warn(
+                f"{type(self).__name__}: the training loss of {idle} of the {total} member fits "
+                "stopped improving by tol after the fewest epochs the rule allows: no epoch "
+                f"after the first improved on the best loss by tol={float(self.tol):g}, so they "
+                "learned almost nothing after it; "
+                f"{never_improved_advice(self.get_params(deep=False))}.",
                 ConvergenceWarning,
                 stacklevel=5,  # _warn, _search, fit, fit_context, the caller
             )

@@ -28,12 +28,15 @@ from ._stopping import (
     float32_blind_best,
     large_penalty_advice,
     loss_above_the_mean,
+    never_improved,
+    never_improved_advice,
     rose_from_the_start,
     small_target_message,
     target_scale_advice,
     target_too_small,
     target_variation,
     warn_blind_stop,
+    warn_never_improved,
     warn_not_converged,
     warn_rose,
     warn_stopped_short,
@@ -552,6 +555,11 @@ def _batched(network, prepared, inputs, penalties, advice, blind_advice, variati
             warn_stopped_short(
                 type(network).__name__, len(state["loss_curve"]),
                 worse_than_the_mean_message(*worse, network.tol, network.loss), stacklevel=3,
+            )
+        elif never_improved(state["loss_curve"], network.tol):
+            warn_never_improved(
+                type(network).__name__, state["loss_curve"], network.tol, stacklevel=3,
+                advice=never_improved_advice({**network.get_params(deep=False), "l1": l1}),
             )
     for (l1, _), state in zip(penalties, members[0]):
         fitted = clone(network).set_params(l1=l1)

@@ -114,13 +114,7 @@ def divergence_advice(params, X=None, y=None, sample_weight=None, *, weights_sca
     ]
     if overflowing and config["class_name"] in _RUNNING_SQUARES:
         return "; ".join(overflowing)
-    rate = config["config"].get("learning_rate")
-    if "optimizer__learning_rate" in params:
-        name = "optimizer__learning_rate"
-    elif isinstance(params["optimizer"], str):
-        name = "learning_rate"
-    else:
-        name = "the optimizer's learning_rate"
+    rate, name = _learning_rate(params)
     if isinstance(rate, (int, float)):
         lower = f"lower {name} (it is {rate:g})"
         # Keras' weight decay multiplies the weights by 1 - rate * weight_decay every step:
@@ -150,6 +144,20 @@ def divergence_advice(params, X=None, y=None, sample_weight=None, *, weights_sca
     if large:
         advice += f", or use smaller penalties ({', '.join(large)})"
     return advice if config["class_name"] == "Adam" else f"{advice}, or choose optimizer='adam'"
+
+
+def _learning_rate(params):
+    """``(rate, name)``: the learning rate the optimizer of the estimator params ``params``
+    trains with (a number, or a schedule), and the param that sets it: ``learning_rate``,
+    ``optimizer__learning_rate`` or an optimizer instance's own."""
+    rate = optimizer_config(params)["config"].get("learning_rate")
+    if "optimizer__learning_rate" in params:
+        name = "optimizer__learning_rate"
+    elif isinstance(params["optimizer"], str):
+        name = "learning_rate"
+    else:
+        name = "the optimizer's learning_rate"
+    return rate, name
 
 
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
@@ -306,6 +314,46 @@ def warn_rose(name, losses, stacklevel, advice):
         f"{name}: the training loss stopped improving by tol after {len(losses)} epochs without "
         f"ever falling below its first epoch's ({losses[0]:.3g}; the last was "
         f"{losses[-1]:.3g}), so the network learned nothing after its first epoch; {advice}.",
+        ConvergenceWarning,
+        stacklevel=stacklevel + 1 + frames_above(),
+    )
+
+
+def never_improved(losses, tol):
+    """Whether no epoch of a fresh training's ``losses`` after the first improved on the best
+    loss by ``tol``, as the loss rule counts an improvement (``loss_rule_state``): the rule then
+    stops it after ``n_iter_no_change + 2`` epochs, the fewest it allows, as if it had
+    converged, where the network learned almost nothing after its first epoch (iris,
+    standardized, at a learning rate of 1e-6 under Adam: stopped after 12 epochs at a training
+    accuracy of 0.19 to 0.6, each epoch's loss 1e-5 below the one before, as ``MLPClassifier``
+    stops, without a word). A loss that rose from the start (``rose_from_the_start``) is one
+    such."""
+    return len(losses) >= 2 and loss_rule_state(losses, tol)[1] == len(losses) - 1
+
+
+def never_improved_advice(params):
+    """What to change where no epoch of a training improved on the best loss by tol
+    (``never_improved``), trained with the estimator params ``params``."""
+    rate, name = _learning_rate(params)
+    faster = (
+        f"raise {name} (it is {rate:g})" if isinstance(rate, (int, float))
+        else f"raise the rates of the learning-rate schedule ({name})"
+    )
+    return (
+        f"{faster}, standardize the features (StandardScaler), or lower tol (it is "
+        f"{float(params['tol']):g})"
+    )
+
+
+def warn_never_improved(name, losses, tol, stacklevel, advice):
+    """A ``ConvergenceWarning`` for a fit of estimator ``name`` none of whose epoch ``losses``
+    after the first improved on the best by ``tol`` (``never_improved``); ``advice``
+    (``never_improved_advice``'s) follows."""
+    warnings.warn(
+        f"{name}: the training loss stopped improving by tol after {len(losses)} epochs, the "
+        f"fewest the rule allows: no epoch after the first improved on the best loss by "
+        f"tol={float(tol):g} (it went from {losses[0]:.5g} to {losses[-1]:.5g}), so the "
+        f"network learned almost nothing after its first epoch; {advice}.",
         ConvergenceWarning,
         stacklevel=stacklevel + 1 + frames_above(),
     )
