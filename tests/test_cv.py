@@ -773,13 +773,35 @@ def test_a_fit_that_never_improved_after_its_first_epoch_is_not_called_converged
         regularization_path(L1L2Classifier(**settings, random_state=1), X, y, X, y, [0, 1e-3])
     assert sum("the fewest the rule allows" in str(w.message) for w in path_warnings) == 2
     # A learning rate that trains: no warning; one far too large: the rose warning alone.
+    # Nor a coarse tol, which each epoch's fall stayed a little below: the loss fell by 47%,
+    # and the rule stopped it where that tol says it converged.
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         L1L2Classifier(hidden_layer_sizes=(8,), random_state=1).fit(X, y)
+        coarse = L1L2Classifier(random_state=0, tol=0.08).fit(X, y)
+    assert coarse.n_iter_ == 12 and coarse.loss_curve_[-1] < 0.6 * coarse.loss_curve_[0]
     with pytest.warns(ConvergenceWarning) as caught:
         L1L2Classifier(hidden_layer_sizes=(8,), learning_rate=1e3, random_state=1).fit(X, y)
     assert [w for w in caught if "without ever falling below its first" in str(w.message)]
     assert not [w for w in caught if "the fewest the rule allows" in str(w.message)]
+    # A regressor's fit that also predicts worse than the mean gets that warning, the same from
+    # a single fit, a search's members and a path (the search had said it learned nothing).
+    from sklearn.datasets import load_diabetes
+
+    X, y = load_diabetes(return_X_y=True)
+    X, y = StandardScaler().fit_transform(X), (y - y.mean()) / y.std()
+    for make, fit in [
+        (lambda: L1L2Regressor(**settings, random_state=1), lambda model: model.fit(X, y)),
+        (lambda: L1L2RegressorCV(l1s=[0], l2s=[0], cv=2, refit=False, **settings,
+                                 random_state=1), lambda model: model.fit(X, y)),
+        (lambda: L1L2Regressor(**settings, random_state=1),
+         lambda model: regularization_path(model, X, y, X, y, [0])),
+    ]:
+        with pytest.warns(ConvergenceWarning) as caught:
+            fit(make())
+        messages = [str(w.message) for w in caught]
+        assert [m for m in messages if "worse than their mean" in m], messages
+        assert not [m for m in messages if "the fewest the rule allows" in m], messages
 
 
 def test_diverging_members_score_nan_and_lose():

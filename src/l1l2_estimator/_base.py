@@ -58,6 +58,7 @@ from ._stopping import (
     frames_above,
     large_penalty_advice,
     loss_above_the_mean,
+    loss_floor,
     loss_rule_state,
     rose_from_the_start,
     small_target_message,
@@ -659,7 +660,10 @@ class L1L2Network(RoutedParams):
                     type(self).__name__, len(result.losses),
                     worse_than_the_mean_message(*above, self.tol, self.loss), stacklevel=5,
                 )
-            elif not continuing and never_improved(result.losses, self.tol):
+            elif not continuing and never_improved(
+                result.losses, self.tol,
+                loss_floor(y, sample_weight, getattr(self, "loss", None)),
+            ):
                 warn_never_improved(
                     type(self).__name__, result.losses, self.tol, stacklevel=5,
                     advice=never_improved_advice(self.get_params(deep=False)),
@@ -749,7 +753,8 @@ class L1L2Network(RoutedParams):
         return state
 
     def _fit_members(self, X, y, sample_weight, folds, penalties, *, prepare_refit=False,
-                     name=None, splits=False, sparse_targets=False, failures=None):
+                     name=None, splits=False, sparse_targets=False, failures=None,
+                     worse=None):
         """Cross-validation's training, for ``L1L2ClassifierCV``/``L1L2RegressorCV``.
 
         For every training fold (an array of row indices of ``X``) and every ``(l1, l2)`` pair,
@@ -775,7 +780,9 @@ class L1L2Network(RoutedParams):
         failed fit; with "skip" such a fold is not trained: its members are None (the fits
         GridSearchCV's ``error_score`` scores) and ``failures[fold]`` is ``(cause, message)``,
         the cause one of "empty", "unweighted" and "error" (the message of the single fit's
-        error).
+        error). ``worse``, a dict, gets ``worse[fold, pair]`` for every member the ``tol`` rule
+        stopped: ``loss_above_the_mean`` of it on its training rows, as its single fit checks
+        it (None where it is no worse than the mean, and for a classifier).
         """
         self._check_params()
         # Both callers (the searches, regularization_path's batched fits) refuse early_stopping,
@@ -905,6 +912,17 @@ class L1L2Network(RoutedParams):
                         training_loss_overflows(result.weights[member], X_rows, y_rows,
                                                 spec.activation, spec.output)
                     )
+                if (worse is not None and getattr(self, "loss", None) is not None
+                        and converged[fold].any()):
+                    # As the single fit on the fold checks a stop: on all its training rows.
+                    rows, weights = streams[fold][:2]
+                    X_fold, y_fold = X[rows], encoded[rows]
+                    for pair in range(len(penalties)):
+                        if converged[fold, pair] and not diverged[fold][pair]:
+                            worse[fold, pair] = loss_above_the_mean(
+                                result.weights[stream * len(penalties) + pair], X_fold, y_fold,
+                                weights, self.loss, spec.activation, self.tol,
+                            )
         return members, diverged, converged
 
     def _fold_failure(self, name, index, cause, splits):

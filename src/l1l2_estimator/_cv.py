@@ -65,6 +65,7 @@ from ._stopping import (
     divergence_advice,
     finite_values,
     float32_blind_best,
+    loss_floor,
     never_improved_advice,
     never_improved,
     large_penalty_advice,
@@ -74,6 +75,7 @@ from ._stopping import (
     target_too_small,
     target_variation,
     warnings_point_higher,
+    worse_than_the_mean_advice,
 )
 from .classifier import (
     L1L2Classifier,
@@ -376,6 +378,16 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         # Members stopped where the target varies by less than tol (a regressor's).
         small = 0
         variation = target_variation(y_checked, sample_weight, getattr(self, "loss", None))
+        # The data loss above the mean's of members stopped worse than it (a regressor's).
+        worse = []
+        # The least loss of each training fold (below 0 only for a Poisson regressor's).
+        floors = [
+            loss_floor(
+                safe_indexing(y_checked, train),
+                None if sample_weight is None else sample_weight[train], self.loss,
+            ) if getattr(self, "loss", None) == "poisson" else 0.0
+            for train, _ in splits
+        ]
         # Failed member fits by cause, and the causes of the folds not trained (fold -> (cause,
         # message)). A training fold without rows is a failed fit, as GridSearchCV's fit on it
         # fails ("Found array with 0 sample(s)").
@@ -393,10 +405,12 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
             # one class, class weights that do not fit its classes) is refused, or its members
             # are failed fits, their causes in ``causes``.
             causes = {}
+            above = {} if getattr(self, "loss", None) is not None else None  # a regressor's
             members, diverged, converged = template._fit_members(
                 X_checked, y_checked, sample_weight, [train for train, _ in splits], penalties,
                 prepare_refit=prepare_refit, name=type(self).__name__,
                 splits="raise" if raising else "skip", sparse_targets=sparse_y, failures=causes,
+                worse=above,
             )
             # The members of a fold learn what it holds (a fold that misses a class, its own
             # classes): one set of fitted encoders serves all members of the same targets.
@@ -416,10 +430,12 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
             trained = np.array([[state is not None for state in row] for row in members])
             unconverged += int(np.sum(~np.asarray(converged) & ~np.asarray(diverged) & trained))
             # Members the loss rule stopped where it may not have converged.
-            for row, row_converged, row_diverged in zip(members, converged, diverged):
-                for pair, state, stopped, failed_ in zip(
+            for fold, (row, row_converged, row_diverged) in enumerate(
+                zip(members, converged, diverged)
+            ):
+                for index, (pair, state, stopped, failed_) in enumerate(zip(
                     penalties, row, row_converged, row_diverged
-                ):
+                )):
                     if state is None or not stopped or failed_:
                         continue
                     best = float32_blind_best(state["loss_curve"], self.tol)
@@ -429,7 +445,10 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                         rose.append(pair)
                     elif target_too_small(variation, self.tol):
                         small += 1
-                    elif never_improved(state["loss_curve"], self.tol):
+                    elif above and above.get((fold, index)) is not None:
+                        data_loss, the_mean = above[fold, index]
+                        worse.append(data_loss - the_mean)
+                    elif never_improved(state["loss_curve"], self.tol, floors[fold]):
                         idle += 1
             for pair, (l1, l2) in enumerate(penalties):
                 candidate = {"l1": l1, "l2": l2}
@@ -492,7 +511,7 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                         )
         self._warn(unconverged, failed, len(candidates) * len(splits), score_failures,
                    (X_checked, y_checked, sample_weight), blind, rose, (small, variation),
-                   idle)
+                   worse, idle)
         names, multimetric = self._metric_names(scores, metrics)
         results = cv_results(
             candidates, scores, names, fit_times, score_times, n_iters, several,
@@ -799,16 +818,18 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         return advice + ", or search smaller l1s and l2s" if finite and penalized else advice
 
     def _warn(self, unconverged, failed, total, score_failures, data, blind=(), rose=(),
-              small=(0, None), idle=0):
+              small=(0, None), worse=(), idle=0):
         """Warn, as GridSearchCV, about failed fits (or refuse a search whose fits all
         failed), about scorers that raised, about members that reached ``epochs``, about
         members the loss rule stopped where float32 cannot register an improvement of ``tol``
         (``blind``: their best losses and penalties, ``float32_blind_best``), about members of the
         ``(l1, l2)`` pairs ``rose`` whose loss it stopped rising from the start
         (``rose_from_the_start``), about the ``small[0]`` members it stopped where the
-        target's variation ``small[1]`` is below ``tol`` (``target_too_small``), and about the
-        ``idle`` members it stopped after the fewest epochs it allows, none after the first
-        having improved on the best loss by ``tol`` (``never_improved``)."""
+        target's variation ``small[1]`` is below ``tol`` (``target_too_small``), about members
+        it stopped worse than the mean (``worse``: by how much each, ``loss_above_the_mean``),
+        and about the ``idle`` members it stopped after the fewest epochs it allows, none after
+        the first having improved on the best loss by ``tol``, having learned almost nothing
+        (``never_improved``)."""
         reasons = []
         if failed["diverged"]:
             reasons.append(
@@ -899,6 +920,16 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                 f"{type(self).__name__}: the training loss of {small[0]} of the {total} member "
                 "fits stopped improving by tol, but "
                 + small_target_message(small[1], self.tol, self.loss),
+                ConvergenceWarning,
+                stacklevel=5,  # _warn, _search, fit, fit_context, the caller
+            )
+        if worse:
+            warnings.warn(
+                f"{type(self).__name__}: the training loss of {len(worse)} of the {total} member "
+                "fits stopped improving by tol, but their networks predict their training rows "
+                "worse than their mean, in the loss without the penalties by more than "
+                f"tol={float(self.tol):g} (by up to {max(worse):.3g}), where any optimum lies at "
+                f"or below it. {worse_than_the_mean_advice(self.loss)}",
                 ConvergenceWarning,
                 stacklevel=5,  # _warn, _search, fit, fit_context, the caller
             )

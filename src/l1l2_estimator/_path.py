@@ -27,7 +27,7 @@ from ._stopping import (
     divergence_advice,
     float32_blind_best,
     large_penalty_advice,
-    loss_above_the_mean,
+    loss_floor,
     never_improved,
     never_improved_advice,
     rose_from_the_start,
@@ -492,19 +492,14 @@ def _fit_each_l1(estimator, path, X, y, l1_values, sample_weight):
     variation = target_variation(
         inputs.y_, inputs.sample_weight_, getattr(network, "loss", None)
     )
+    floor = loss_floor(inputs.y_, inputs.sample_weight_, getattr(network, "loss", None))
+    worse = {}  # each point the rule stopped worse than the mean, as its single fit checks it
     try:
         trained = network._fit_members(
             inputs.X_, inputs.y_, inputs.sample_weight_, [np.arange(np.shape(inputs.y_)[0])],
-            penalties,
+            penalties, worse=worse,
         )
-        # Each point the rule stopped worse than the mean, as its single fit checks it.
-        above = [
-            loss_above_the_mean(
-                state["weights"], inputs.X_, inputs.y_, inputs.sample_weight_,
-                getattr(network, "loss", None), state["hidden_activation"], network.tol,
-            ) if done else None
-            for state, done in zip(trained[0][0], trained[2][0])
-        ]
+        above = [worse.get((0, pair)) for pair in range(len(penalties))]
     except MemoryError:
         # Too many networks for the memory available at once (refused before anything was
         # allocated), where one may fit: one at a time, each fit checked by itself.
@@ -512,17 +507,19 @@ def _fit_each_l1(estimator, path, X, y, l1_values, sample_weight):
     finally:
         inputs.X_ = inputs.y_ = inputs.sample_weight_ = None  # no longer needed
     return _batched(
-        network, prepared, inputs, penalties, advice, blind_advice, variation, above, *trained
+        network, prepared, inputs, penalties, advice, blind_advice, variation, above, floor,
+        *trained,
     )
 
 
 def _batched(network, prepared, inputs, penalties, advice, blind_advice, variation, above,
-             members, diverged, converged):
+             floor, members, diverged, converged):
     """Yield the path's fitted estimators from the batched fits' ``members``, first raising for
     one that diverged, or warning as a fit of each would (``advice`` for fits that reached
     ``epochs``, ``blind_advice`` for stops where float32 cannot register ``tol``, the target's
     ``variation``, ``target_variation``, for stops that cannot see a small target learned, and
-    each point's ``above``, ``loss_above_the_mean``, for stops worse than the mean)."""
+    each point's ``above``, ``loss_above_the_mean``, for stops worse than the mean, and the
+    ``floor`` of its loss, ``loss_floor``, for stops that learned almost nothing)."""
     for (l1, _), failed in zip(penalties, diverged[0]):
         if failed:
             raise ValueError(
@@ -556,7 +553,7 @@ def _batched(network, prepared, inputs, penalties, advice, blind_advice, variati
                 type(network).__name__, len(state["loss_curve"]),
                 worse_than_the_mean_message(*worse, network.tol, network.loss), stacklevel=3,
             )
-        elif never_improved(state["loss_curve"], network.tol):
+        elif never_improved(state["loss_curve"], network.tol, floor):
             warn_never_improved(
                 type(network).__name__, state["loss_curve"], network.tol, stacklevel=3,
                 advice=never_improved_advice({**network.get_params(deep=False), "l1": l1}),
