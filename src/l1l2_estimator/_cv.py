@@ -895,54 +895,43 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                 ConvergenceWarning,
                 stacklevel=5,  # _warn, _search, fit, fit_context, the caller
             )
+
+        def stopped(count, reason):
+            """Warn about ``count`` members the loss rule stopped, for ``reason``."""
+            warnings.warn(
+                f"{type(self).__name__}: the training loss of {count} of the {total} member "
+                f"fits stopped improving by tol{reason}",
+                ConvergenceWarning,
+                stacklevel=6,  # stopped, _warn, _search, fit, fit_context, the caller
+            )
+
         if blind:
             lowest = min(best for best, _ in blind)
-            warnings.warn(
-                f"{type(self).__name__}: the training loss of {len(blind)} of the {total} member "
-                f"fits stopped improving by tol at {lowest:.3g} or more, but "
-                f"{blind_stop_message(lowest, self.tol)}."
+            stopped(len(blind), (
+                f" at {lowest:.3g} or more, but {blind_stop_message(lowest, self.tol)}."
                 + blind_stop_advice(data[1], getattr(self, "loss", None))
-                + large_penalty_advice([pair for _, pair in blind]),
-                ConvergenceWarning,
-                stacklevel=5,  # _warn, _search, fit, fit_context, the caller
-            )
+                + large_penalty_advice([pair for _, pair in blind])
+            ))
         if rose:
-            warnings.warn(
-                f"{type(self).__name__}: the training loss of {len(rose)} of the {total} member "
-                "fits stopped improving by tol without ever falling below their first epoch's, "
-                "so they learned nothing after it; "
-                f"{self._divergence_advice(*data, rose)}.",
-                ConvergenceWarning,
-                stacklevel=5,  # _warn, _search, fit, fit_context, the caller
-            )
+            stopped(len(rose), (
+                " without ever falling below their first epoch's, so they learned nothing after "
+                f"it; {self._divergence_advice(*data, rose)}."
+            ))
         if small[0]:
-            warnings.warn(
-                f"{type(self).__name__}: the training loss of {small[0]} of the {total} member "
-                "fits stopped improving by tol, but "
-                + small_target_message(small[1], self.tol, self.loss),
-                ConvergenceWarning,
-                stacklevel=5,  # _warn, _search, fit, fit_context, the caller
-            )
+            stopped(small[0], ", but " + small_target_message(small[1], self.tol, self.loss))
         if worse:
-            warnings.warn(
-                f"{type(self).__name__}: the training loss of {len(worse)} of the {total} member "
-                "fits stopped improving by tol, but their networks predict their training rows "
-                "worse than their mean, in the loss without the penalties by more than "
-                f"tol={float(self.tol):g} (by up to {max(worse):.3g}), where any optimum lies at "
-                f"or below it. {worse_than_the_mean_advice(self.loss)}",
-                ConvergenceWarning,
-                stacklevel=5,  # _warn, _search, fit, fit_context, the caller
-            )
+            stopped(len(worse), (
+                ", but their networks predict their training rows worse than their mean, in the "
+                f"loss without the penalties by more than tol={float(self.tol):g} and 1% of the "
+                f"mean's (by up to {max(worse):.3g}), where any optimum lies at or below it. "
+                f"{worse_than_the_mean_advice(self.loss)}"
+            ))
         if idle:
-            warnings.warn(
-                f"{type(self).__name__}: the training loss of {idle} of the {total} member fits "
-                "stopped improving by tol after the fewest epochs the rule allows: no epoch "
-                f"after the first improved on the best loss by tol={float(self.tol):g}, so they "
-                "learned almost nothing after it; "
-                f"{never_improved_advice(self.get_params(deep=False))}.",
-                ConvergenceWarning,
-                stacklevel=5,  # _warn, _search, fit, fit_context, the caller
-            )
+            stopped(idle, (
+                " after the fewest epochs the rule allows: no epoch after the first improved on "
+                f"the best loss by tol={float(self.tol):g}, so they learned almost nothing after "
+                f"it; {never_improved_advice(self.get_params(deep=False))}."
+            ))
 
     # -- prediction through the refitted estimator ---------------------------------------------
 

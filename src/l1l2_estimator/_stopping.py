@@ -508,8 +508,9 @@ def worse_than_the_mean_message(data_loss, the_mean, tol, loss):
     (``loss_above_the_mean``) is no convergence, and what to do."""
     return (
         f"its network predicts its training rows worse than their mean: a loss of "
-        f"{data_loss:.3g} without the penalties, more than tol={float(tol):g} above the mean's "
-        f"{the_mean:.3g}, where any optimum lies at or below it. {worse_than_the_mean_advice(loss)}"
+        f"{data_loss:.3g} without the penalties, more than tol={float(tol):g} and 1% above the "
+        f"mean's {the_mean:.3g}, where any optimum lies at or below it. "
+        f"{worse_than_the_mean_advice(loss)}"
     )
 
 
