@@ -640,8 +640,9 @@ def test_a_stop_that_cannot_see_the_target_learned_or_is_worse_than_its_mean_is_
     # long before the network fits anything (R² about -28): its predictions are worse than the
     # mean's, which no optimum's are.
     above = (r"its network predicts its training rows worse than their mean: a loss of "
-             r"\d(\.\d+)?(e-\d+)? without the penalties, more than tol=0\.0001 and 1% above the "
-             r"mean's \d(\.\d+)?(e-\d+)?, where any optimum lies at or below it")
+             r"\d(\.\d+)?(e-\d+)? without the penalties, above the mean's \d(\.\d+)?(e-\d+)? by "
+             r"more than tol=0\.0001 and 1% of the mean's loss, where any optimum lies at or below "
+             r"it")
     with pytest.warns(ConvergenceWarning, match=above) as caught:
         fitted = L1L2Regressor(**network).fit(X, y * 0.02)
     assert fitted.score(X, y * 0.02) < 0 and len(caught) == 1
@@ -653,7 +654,7 @@ def test_a_stop_that_cannot_see_the_target_learned_or_is_worse_than_its_mean_is_
     with pytest.warns(ConvergenceWarning, match=(
         r"L1L2RegressorCV: the training loss of 4 of the 4 member fits stopped improving by "
         r"tol, but their networks predict their training rows worse than their mean, in the loss "
-        r"without the penalties by more than tol=0\.0001 and 1% of the mean's \(by up to "
+        r"without the penalties by more than tol=0\.0001 and 1% of the mean's loss \(by up to "
         r"\d(\.\d+)?(e-\d+)?\), "
         r"where any optimum lies at or below it\. Scale a small target up \("
         r"TransformedTargetRegressor"
@@ -662,9 +663,30 @@ def test_a_stop_that_cannot_see_the_target_learned_or_is_worse_than_its_mean_is_
     # A Poisson target (y >= 0) is scaled up by a constant, never standardized.
     from l1l2_estimator._stopping import worse_than_the_mean_message
 
-    poisson_advice = worse_than_the_mean_message(1.0, 0.5, 1e-4, "poisson")
+    poisson_advice = worse_than_the_mean_message(-11.7, -15.1, 1e-4, "poisson")
     assert "multiply it by a positive constant" in poisson_advice
     assert "StandardScaler" not in poisson_advice
+    # Its losses fall below 0 (for counts above e): the 1% is of the distance from its floor.
+    assert ("above the mean's -15.1 by more than tol=0.0001 and 1% of the mean's loss above "
+            "the loss's least value" in poisson_advice)
+    # A Poisson search takes its weights as a list or a Series of any index, by position (the
+    # floor of each fold's loss had indexed them as given: a TypeError, and a KeyError or
+    # another row's weight for a Series).
+    import pandas as pd
+
+    X_counts, y_counts, _, _ = counts
+    weights = np.linspace(0.5, 2.0, len(y_counts))
+    shuffled = np.random.default_rng(0).permutation(len(y_counts)) + 100
+    scores = []
+    for given in (weights, list(weights), pd.Series(weights, index=shuffled)):
+        search = L1L2RegressorCV(loss="poisson", l1s=[0], l2s=[0], cv=2, refit=False,
+                                 hidden_layer_sizes=(8,), epochs=3, random_state=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            scores.append(search.fit(X_counts, y_counts, sample_weight=given).cv_results_[
+                "mean_test_score"])
+    np.testing.assert_array_equal(scores[0], scores[1])
+    np.testing.assert_array_equal(scores[0], scores[2])
     # Not at a usual scale, nor where tol is 0; a constant target has nothing to learn beyond
     # its mean, so only a stop short of it is warned about.
     # Nor penalties strong enough to push the network to the mean (their L1 jitter about zero

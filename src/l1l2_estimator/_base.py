@@ -914,14 +914,14 @@ class L1L2Network(RoutedParams):
                     )
                 if (worse is not None and getattr(self, "loss", None) is not None
                         and converged[fold].any()):
-                    # As the single fit on the fold checks a stop: on all its training rows.
+                    # As the single fit on the fold checks a stop: on its training rows.
                     rows, weights = streams[fold][:2]
-                    X_fold, y_fold = X[rows], encoded[rows]
+                    y_fold = encoded[rows]
                     for pair in range(len(penalties)):
                         if converged[fold, pair] and not diverged[fold][pair]:
                             worse[fold, pair] = loss_above_the_mean(
-                                result.weights[stream * len(penalties) + pair], X_fold, y_fold,
-                                weights, self.loss, spec.activation, self.tol,
+                                result.weights[stream * len(penalties) + pair], X, y_fold,
+                                weights, self.loss, spec.activation, self.tol, rows=rows,
                             )
         return members, diverged, converged
 

@@ -75,6 +75,7 @@ from ._stopping import (
     target_too_small,
     target_variation,
     warnings_point_higher,
+    worse_margin_words,
     worse_than_the_mean_advice,
 )
 from .classifier import (
@@ -384,7 +385,7 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         floors = [
             loss_floor(
                 safe_indexing(y_checked, train),
-                None if sample_weight is None else sample_weight[train], self.loss,
+                None if score_weights is None else score_weights[train], self.loss,
             ) if getattr(self, "loss", None) == "poisson" else 0.0
             for train, _ in splits
         ]
@@ -922,8 +923,9 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         if worse:
             stopped(len(worse), (
                 ", but their networks predict their training rows worse than their mean, in the "
-                f"loss without the penalties by more than tol={float(self.tol):g} and 1% of the "
-                f"mean's (by up to {max(worse):.3g}), where any optimum lies at or below it. "
+                f"loss without the penalties by more than tol={float(self.tol):g} and "
+                f"{worse_margin_words(self.loss)} (by up to {max(worse):.3g}), where any optimum "
+                "lies at or below it. "
                 f"{worse_than_the_mean_advice(self.loss)}"
             ))
         if idle:

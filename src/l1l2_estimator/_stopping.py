@@ -447,7 +447,7 @@ _COMPARED_ROWS = 10_000
 _WORSE_BY = 0.01
 
 
-def loss_above_the_mean(weights, X, y, sample_weight, loss, activation, tol):
+def loss_above_the_mean(weights, X, y, sample_weight, loss, activation, tol, rows=None):
     """``(loss, the mean's)`` where a regressor's network of ``weights`` (kernel, bias, ...;
     hidden ``activation``) predicts its training rows ``X``, ``y`` (as trained on, weighted by
     ``sample_weight``) worse than their weighted mean does, by more than ``tol`` and more than
@@ -458,12 +458,14 @@ def loss_above_the_mean(weights, X, y, sample_weight, loss, activation, tol):
     n_iter_no_change epochs before the network fits anything (a target of standard deviation
     0.02 stopped at R² -28). A network pushed to the mean by strong penalties is not flagged:
     the penalties' own weight (L1's jitter about zero under Adam) is left out, and so is the
-    output bias' last approach to the mean, within 1% (``_WORSE_BY``)."""
+    output bias' last approach to the mean, within 1% (``_WORSE_BY``). ``rows``: the rows of
+    ``X`` the training used, in its order (``y`` and ``sample_weight`` are theirs), where ``X``
+    holds more (a fold's), so that no more of them are copied than are compared."""
     from ._graph import POISSON_EPSILON  # here: _graph imports this module's loss rule
 
     if loss not in ("squared_error", "poisson") or not float(tol) > 0:
         return None
-    n = X.shape[0]
+    n = X.shape[0] if rows is None else len(rows)
     y = _targets(y)
     weights_all = (
         np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
@@ -471,12 +473,16 @@ def loss_above_the_mean(weights, X, y, sample_weight, loss, activation, tol):
     if not weights_all.sum() > 0:
         return None
     mean = np.average(y, axis=0, weights=weights_all)
+    picked = None
     if n > _COMPARED_ROWS:
-        rows = np.sort(np.random.default_rng(0).choice(n, _COMPARED_ROWS, replace=False))
-        X = X[rows] if not sp.issparse(X) else sp.csr_matrix(X)[rows]
-        y, weights_all = y[rows], weights_all[rows]
+        picked = np.sort(np.random.default_rng(0).choice(n, _COMPARED_ROWS, replace=False))
+        y, weights_all = y[picked], weights_all[picked]
         if not weights_all.sum() > 0:
             return None
+    if rows is not None:  # the training's rows of X, of which only those picked are copied
+        picked = np.asarray(rows) if picked is None else np.asarray(rows)[picked]
+    if picked is not None:
+        X = X[picked] if not sp.issparse(X) else sp.csr_matrix(X)[picked]
     kernels = [np.asarray(w, dtype=np.float64) for w in weights[::2]]
     biases = [np.asarray(w, dtype=np.float64) for w in weights[1::2]]
     output = "linear" if loss == "squared_error" else "exponential"
@@ -508,10 +514,18 @@ def worse_than_the_mean_message(data_loss, the_mean, tol, loss):
     (``loss_above_the_mean``) is no convergence, and what to do."""
     return (
         f"its network predicts its training rows worse than their mean: a loss of "
-        f"{data_loss:.3g} without the penalties, more than tol={float(tol):g} and 1% above the "
-        f"mean's {the_mean:.3g}, where any optimum lies at or below it. "
-        f"{worse_than_the_mean_advice(loss)}"
+        f"{data_loss:.3g} without the penalties, above the mean's {the_mean:.3g} by more than "
+        f"tol={float(tol):g} and {worse_margin_words(loss)}, where any optimum lies at or below "
+        f"it. {worse_than_the_mean_advice(loss)}"
     )
+
+
+def worse_margin_words(loss):
+    """The share of the mean's loss beside tol that ``loss_above_the_mean`` asks of a stopped
+    regressor of ``loss``, in words."""
+    if loss == "poisson":  # its losses fall below 0 for counts above e: from its floor
+        return "1% of the mean's loss above the loss's least value"
+    return "1% of the mean's loss"
 
 
 def worse_than_the_mean_advice(loss):
