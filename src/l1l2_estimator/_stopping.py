@@ -444,10 +444,10 @@ _COMPARED_ROWS = 10_000
 
 # How much of the mean's loss (above the loss's floor) a stopped regressor's data loss must
 # exceed it by, beside tol, to count as worse than the mean (a training R² below -0.01 for the
-# squared error): a network that
-# penalties hold near the mean stops with its output bias a little off the mean of its rows, which
-# the loss rule cannot see settle (l1=0.1 on a fold of standardized load_diabetes, whose mean
-# was -0.012: R² -0.0012, 0.0012 above the mean's loss of 1.02).
+# squared error): a network that penalties hold near the mean stops with its output bias a little
+# off the mean of its rows, which the loss rule cannot see settle (l1=0.1 on a fold of
+# standardized load_diabetes, whose mean was -0.012: R² -0.0012, 0.0012 above the mean's loss of
+# 1.02).
 _WORSE_BY = 0.01
 
 
