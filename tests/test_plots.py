@@ -1143,6 +1143,60 @@ def test_plot_regularization_path_panels(pipeline_path):
     assert legend == ["other features (5)", *(f"x{i}" for i in top)]
 
 
+@pytest.mark.parametrize(
+    "l1_values, labels",
+    [
+        ([0, 2e-3, 3e-3, 5e-3], ["0", "0.002", "0.003", "0.005"]),
+        ([0, 0.5, 1, 2], ["0", "0.5", "1", "2"]),
+        (np.r_[0, np.linspace(2e-3, 5e-3, 12)], ["0", "0.002", "0.00255", "0.00336", "0.005"]),
+        # Values crowded at one end are not all labelled, over one another.
+        ([0, 1e-3, 1.1e-3, 1.2e-3, 9e-3], ["0", "0.001", "0.009"]),
+        # Two values that print alike are labelled once.
+        ([0, 1e-3, 1.0001e-3], ["0", "0.001"]),
+    ],
+)
+def test_a_narrow_symlog_l1_axis_labels_the_values_themselves(pipeline_path, l1_values, labels):
+    """Over less than about a decade the symlog locator had labelled 0 and 1e-3, where no
+    point was, and none of the positive values; some of the values are labelled now, spread
+    over the axis."""
+    n = len(l1_values)
+    path = plots.RegularizationPath(
+        l1_values=l1_values, train_scores=np.full(n, 0.9), test_scores=np.full(n, 0.8),
+        feature_importances=np.ones((n, len(pipeline_path.feature_names))),
+        feature_names=pipeline_path.feature_names, n_iter=np.full(n, 5),
+    )
+    for ax in plots.plot_regularization_path(path):
+        ax.figure.canvas.draw()
+        low, high = ax.get_xlim()
+        shown = [
+            text.get_text()
+            for tick, text in zip(ax.get_xticks(), ax.get_xticklabels())
+            if low <= tick <= high
+        ]
+        assert shown == labels
+        assert not ax.xaxis.get_minorticklocs().size
+    # A wider path drawn after it on the same axes gets the symlog decades back.
+    score_ax, importance_ax = plots.plot_regularization_path(pipeline_path)
+    plots.plot_regularization_path(path, (score_ax, importance_ax))
+    score_ax.figure.canvas.draw()
+    assert "0.002" not in [text.get_text() for text in score_ax.get_xticklabels()]
+
+
+@pytest.mark.parametrize("l1_values", [[0, 1e-5, 1e-4], [0, 1e-4, 1e-3], [0, 1e-6, 1e-5]])
+def test_a_symlog_l1_axis_over_one_decade_keeps_its_decade_labels(pipeline_path, l1_values):
+    """A decade's end tick (1e-5 computed as 9.999999999999999e-06) counts as inside the
+    range: [0, 1e-5, 1e-4] had been labelled as a narrow range, unlike [0, 1e-4, 1e-3]."""
+    path = plots.RegularizationPath(
+        l1_values=l1_values, train_scores=np.full(3, 0.9), test_scores=np.full(3, 0.8),
+        feature_importances=np.ones((3, len(pipeline_path.feature_names))),
+        feature_names=pipeline_path.feature_names, n_iter=np.full(3, 5),
+    )
+    score_ax, _ = plots.plot_regularization_path(path)
+    score_ax.figure.canvas.draw()
+    labels = [text.get_text() for text in score_ax.get_xticklabels()]
+    assert any("10^{" in label for label in labels)
+
+
 def test_plot_regularization_path_without_zero_uses_a_log_axis(pipeline_path):
     keep = pipeline_path.l1_values > 0
     path = plots.RegularizationPath(

@@ -229,8 +229,8 @@ def plot_confusion_matrix(
 
     Parameters
     ----------
-    estimator : L1L2Classifier or Pipeline
-        A fitted classifier.
+    estimator : L1L2Classifier, L1L2ClassifierCV or Pipeline
+        A fitted classifier (alone, at the end of a Pipeline, or a search's refit).
     X : array-like of shape (n_samples, n_features)
         Input data, usually a held-out split.
     y : array-like of shape (n_samples,)
@@ -348,8 +348,9 @@ def plot_prediction_error(
 
     Parameters
     ----------
-    estimator : L1L2Regressor, Pipeline or TransformedTargetRegressor
-        A fitted regressor of one target.
+    estimator : L1L2Regressor, L1L2RegressorCV, Pipeline or TransformedTargetRegressor
+        A fitted regressor of one target (alone, at the end of a Pipeline, in a
+        TransformedTargetRegressor, or a search's refit).
     X : array-like of shape (n_samples, n_features)
         Input data, usually a held-out split.
     y : array-like of shape (n_samples,)
@@ -601,7 +602,8 @@ def plot_loss_curve(estimator, ax=None):
     Parameters
     ----------
     estimator : L1L2Classifier, L1L2Regressor, Pipeline or TransformedTargetRegressor
-        A fitted estimator.
+        A fitted estimator (a Pipeline or TransformedTargetRegressor around one), or a fitted
+        ``L1L2ClassifierCV``/``L1L2RegressorCV``: its refit's curve.
     ax : matplotlib.axes.Axes, default=None
         Where to draw; None makes a new pyplot figure.
 
@@ -915,6 +917,41 @@ def _use_l1_scale(ax, l1_values):
     # The default margin, a share of the log range, would reach far into the mirrored negative
     # half of the axis; keep the margin left of 0 small and linear.
     ax.set_xlim(-0.2 * smallest, positive.max() * 1.5)
+    # Over less than about a decade the symlog locator labels no more than one of the positive
+    # values' range, or none ([0, 2e-3, 3e-3, 5e-3] got 0 and 1e-3, where no point was): label 0
+    # and some of the values themselves instead. (A decade's end tick, 1e-5 computed as
+    # 9.999999999999999e-06, counts as inside the range.)
+    largest = positive.max()
+    ticks = ax.xaxis.get_major_locator().tick_values(smallest, largest)
+    inside = (ticks >= smallest * (1 - 1e-9)) & (ticks <= largest * (1 + 1e-9))
+    if np.count_nonzero(inside) < 2:
+        from matplotlib.ticker import FuncFormatter, NullLocator
+
+        ax.set_xticks([0.0, *_spread_values(positive)])
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:.3g}"))
+        ax.xaxis.set_minor_locator(NullLocator())
+
+
+def _spread_values(positive):
+    """Some of the positive ``l1`` values to label on a narrow log axis: the smallest, then each
+    at least a quarter of the range's log span beyond the last one kept, and the largest (in
+    place of a kept one too close to it), leaving out a value whose label would repeat the one
+    before (``1e-3`` and ``1.0001e-3`` both print as 0.001)."""
+    values = np.unique(positive)
+    logs = np.log10(values)
+    step = (logs[-1] - logs[0]) / 4
+    kept = [0]
+    for index in range(1, values.size):
+        if logs[index] - logs[kept[-1]] >= step:
+            kept.append(index)
+    last = values.size - 1
+    if kept[-1] != last:
+        if len(kept) > 1:
+            kept[-1] = last  # the largest, in place of a kept one too close to it
+        else:
+            kept.append(last)
+    labels = [f"{value:.3g}" for value in values[kept]]
+    return [values[i] for n, i in enumerate(kept) if n == 0 or labels[n] != labels[n - 1]]
 
 
 # -- files -----------------------------------------------------------------------------------------
@@ -945,7 +982,9 @@ def save_plots(
     Parameters
     ----------
     estimator : L1L2Classifier, L1L2Regressor, Pipeline or TransformedTargetRegressor
-        A fitted estimator.
+        A fitted estimator (a Pipeline or TransformedTargetRegressor around one), or a fitted
+        ``L1L2ClassifierCV``/``L1L2RegressorCV``: its refit's pictures, and a path varied
+        around the ``l2`` and layers it chose.
     X_train, y_train : array-like
         Training data for the regularization path's fits; unused when ``path`` is given.
     X_test, y_test : array-like
