@@ -1451,7 +1451,9 @@ def test_partial_fit_refuses_early_stopping_as_mlp_does(binary_data):
     X, y = binary_data
     clf = L1L2Classifier(**FAST).fit(X, y)
     coefs, epochs = [c.copy() for c in clf.coefs_], clf.n_iter_
-    with pytest.raises(ValueError, match="partial_fit does not support early_stopping=True"):
+    with pytest.raises(
+        ValueError, match="partial_fit does not support early_stopping=True, as MLPClassifier's"
+    ):
         clf.set_params(early_stopping=True).partial_fit(X, y)
     for got, expected in zip(clf.coefs_, coefs):
         np.testing.assert_array_equal(got, expected)

@@ -308,6 +308,15 @@ def test_poisson_output_starts_at_the_log_of_the_weighted_mean_target():
         assert np.all(np.abs(squared.fit(X, y[:, 1]).intercepts_[-1]) < 1e-9)
 
 
+def test_partial_fit_refuses_early_stopping_naming_mlp_regressor():
+    """The message named MLPClassifier for the regressor too."""
+    X, y = make_regression(n_samples=40, n_features=3, random_state=0)
+    with pytest.raises(
+        ValueError, match="partial_fit does not support early_stopping=True, as MLPRegressor's"
+    ):
+        L1L2Regressor(hidden_layer_sizes=(4,), early_stopping=True).partial_fit(X, y)
+
+
 def test_poisson_partial_fit_starts_at_its_first_rows_mean_and_continues_from_its_bias():
     rng = np.random.default_rng(1)
     X = rng.normal(size=(80, 3))

@@ -22,7 +22,7 @@ import keras
 import numpy as np
 import scipy.sparse as sp
 from sklearn import get_config
-from sklearn.base import BaseEstimator, clone
+from sklearn.base import BaseEstimator, clone, is_classifier
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state, compute_class_weight
 from sklearn.utils.metaestimators import available_if
@@ -488,8 +488,9 @@ class L1L2Network(RoutedParams):
         penalties = (float(self.l1), float(self.l2))
         epochs = 1 if incremental else self.epochs
         if incremental and self.early_stopping:
+            peer = "MLPClassifier" if is_classifier(self) else "MLPRegressor"
             raise ValueError(
-                "partial_fit does not support early_stopping=True, as MLPClassifier's does not: "
+                f"partial_fit does not support early_stopping=True, as {peer}'s does not: "
                 "it trains one epoch on the rows it is given and holds none out. Set "
                 "early_stopping=False to train incrementally (also to continue a fit that used "
                 "it)."
@@ -1143,10 +1144,12 @@ class L1L2Network(RoutedParams):
 
     @property
     def model_(self):
-        """The fitted network as a compiled ``keras.Sequential`` (weights and optimizer state),
-        built from the fitted state the first time it is asked for, and again when
-        ``coefs_`` or ``intercepts_`` have changed since (kept with that fit's attributes: a
-        refit in another thread meanwhile gets a model of its own)."""
+        """The fitted network as a compiled ``keras.Sequential``.
+
+        Its weights and optimizer state are built from the fitted state the first time it is
+        asked for, and again when ``coefs_`` or ``intercepts_`` have changed since (kept with
+        that fit's attributes: a refit in another thread meanwhile gets a model of its own).
+        """
         fitted = self._fitted_view()
         digest = _weights_digest(fitted.coefs_, fitted.intercepts_)
         built = vars(fitted).get("_model")
@@ -1350,11 +1353,17 @@ class L1L2Network(RoutedParams):
 
     @property
     def loss_curve_(self):
+        """Mean training loss (penalty included) of each epoch, as ``MLPClassifier``'s."""
         check_is_fitted(self)
         return self.history_["loss"]
 
     @property
     def best_loss_(self):
+        """Lowest epoch loss since the current training's loss rule started.
+
+        None after a fit with ``early_stopping=True``, where the held-out score decided, as in
+        scikit-learn's MLP estimators.
+        """
         fitted = vars(self._fitted_view())  # one fit's, even while another thread refits
         # As MLPClassifier's: None where the held-out score decided (early_stopping).
         if fitted.get("validation_scores_") is not None:
@@ -1367,16 +1376,19 @@ class L1L2Network(RoutedParams):
 
     @property
     def loss_(self):
+        """Loss of the last epoch trained (the last value of ``loss_curve_``)."""
         check_is_fitted(self)
         return self.history_["loss"][-1]
 
     @property
     def n_layers_(self):
+        """Number of layers, input and output included (``len(hidden_layer_sizes) + 2``)."""
         check_is_fitted(self)
         return len(self.coefs_) + 1
 
     @property
     def n_iter_(self):
+        """Number of epochs trained (cumulative under ``warm_start`` and ``partial_fit``)."""
         check_is_fitted(self)
         return len(self.history_["loss"])
 

@@ -1019,9 +1019,11 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
 
     @property
     def feature_importances_(self):
-        """``best_estimator_.feature_importances_``: the Euclidean norm of each input feature's
-        row of the refitted network's first-layer kernel (so that ``SelectFromModel`` and
-        ``RFE`` take the search, as they take ``LogisticRegressionCV``)."""
+        """The refitted network's feature importances, ``best_estimator_.feature_importances_``.
+
+        The Euclidean norm of each input feature's row of its first-layer kernel, so that
+        ``SelectFromModel`` and ``RFE`` take the search, as they take ``LogisticRegressionCV``.
+        """
         return self._fitted_best().feature_importances_
 
     def __sklearn_is_fitted__(self):
@@ -1158,7 +1160,9 @@ hidden units × 4 bytes per layer). Supported optimizers: the Keras ones that up
 from its own gradient and state alone (Adadelta, Adagrad, Adam, AdamW, Adamax, Lion, Nadam,
 RMSprop, SGD), without ``clipnorm``/``global_clipnorm`` (which would couple the members); the
 others (Ftrl, Adafactor, Lamb, Muon, ...) are refused with a ``ValueError`` saying why.
-``early_stopping``, callbacks and ``warm_start`` are not parameters of the search.
+``early_stopping``, callbacks and ``warm_start`` are not parameters of the search. Sparse X is
+refused with a ``TypeError``, as the members train on dense batches; search sparse data with
+``GridSearchCV`` over the single estimator.
 """
 
 L1L2ClassifierCV.__doc__ = _docs.compose(
@@ -1174,7 +1178,9 @@ too; an int ``cv`` then splits it with ``KFold``.
     L1L2ClassifierCV.__init__,
     search=True,
     score="accuracy",
-    stratified=" (stratified)",
+    stratified="",
+    class_weight_partial_fit="",
+    sparsity="best_estimator_.sparsity_",
     out_activation="",
     splitter="StratifiedKFold",
     default_penalties=DEFAULT_L1S,
@@ -1218,6 +1224,7 @@ all the data.
     search=True,
     score="R²",
     stratified="",
+    sparsity="best_estimator_.sparsity_",
     out_activation="",
     splitter="KFold",
     default_penalties=DEFAULT_REGRESSION_L1S,

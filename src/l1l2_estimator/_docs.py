@@ -38,9 +38,9 @@ optimizer : str or keras.optimizers.Optimizer, default="adam"
     "learning_rate": """\
 learning_rate : float, default=3e-3
     Learning rate of an optimizer given by name (``optimizer__learning_rate`` wins if set).
-    An optimizer instance keeps its own learning rate. The default, three times Keras' and
-    MLPClassifier's, lets small data sets (a few batches per epoch) converge in a few hundred
-    epochs.""",
+    An optimizer instance keeps its own learning rate, unless ``optimizer__learning_rate`` is
+    set. The default, three times Keras' and MLPClassifier's, lets small data sets (a few
+    batches per epoch) converge in a few hundred epochs.""",
     "epochs": """\
 epochs : int, default=1000
     Maximum number of passes over the training data (MLPClassifier's ``max_iter``). Training
@@ -65,23 +65,27 @@ shuffle : bool, default=True
 early_stopping : bool, default=False
     Hold out ``validation_fraction`` of the training rows{stratified} and stop once their
     {score} has not improved by ``tol`` for more than ``n_iter_no_change`` epochs; the weights of
-    the best epoch are kept. As in MLPClassifier, only ``fit`` uses it.""",
+    the best epoch are kept. As in scikit-learn's MLP estimators, only ``fit`` uses it:
+    ``partial_fit`` refuses ``early_stopping=True`` with a ValueError.""",
     "validation_fraction": """\
 validation_fraction : float, default=0.1
-    Fraction of the training rows held out when ``early_stopping=True``; in (0, 1).""",
+    Fraction of the training rows held out when ``early_stopping=True``; in (0, 1). The rows
+    held out (``ceil(validation_fraction * n_samples)``, counting only rows of nonzero
+    ``sample_weight``) must be at least 2, with at least one left to train on; else ``fit``
+    raises a ValueError.""",
     "proximal_l1": """\
 proximal_l1 : bool, default=False
     Apply the L1 penalty by a proximal step (soft-thresholding every kernel by
     ``step * l1`` after each optimizer step, where ``step`` is the optimizer's own step size)
     instead of through its gradient. Plain L1 under Adam only shrinks weights towards zero; the
-    proximal step sets them exactly to zero, so unused features drop out (see ``sparsity_`` and
-    ``feature_importances_``).""",
+    proximal step sets them exactly to zero, so unused features drop out (see
+    ``{sparsity}`` and ``feature_importances_``).""",
     "class_weight": """\
 class_weight : dict, "balanced" or None, default=None
     Weights associated with classes, multiplied into ``sample_weight``. ``"balanced"`` weights
     each class by the inverse of its total ``sample_weight`` (its row count without
     ``sample_weight``), as ``LogisticRegression`` does, so that every class weighs as much in
-    all.""",
+    all.{class_weight_partial_fit}""",
     "warm_start": """\
 warm_start : bool, default=False
     When True, ``fit`` continues training the current network instead of building a new one.""",
@@ -90,13 +94,14 @@ random_state : int, RandomState instance or None, default=None
     Seeds weight initialization, shuffling and the ``early_stopping`` split. An int gives
     identical results on every fit, in any process.""",
     "callbacks": """\
-callbacks : list of keras.callbacks.Callback, default=None
-    Keras callbacks. They receive train and epoch events (``logs={{"loss": ...}}``, with
-    ``"validation_score"`` under ``early_stopping``) and may stop training through
-    ``model.stop_training``; batch and test events are not sent (a ``ModelCheckpoint`` or
-    ``BackupAndRestore`` whose integer ``save_freq`` counts batches is refused, and a
-    callback that handles those events, ``TerminateOnNaN`` among them, is warned of). A
-    learning rate a callback sets lasts for that fit.""",
+callbacks : list of keras.callbacks.Callback instances or classes, default=None
+    Keras callbacks: instances, or classes built on each fit with the routed
+    ``callbacks__<name>`` arguments. They receive train and epoch events
+    (``logs={{"loss": ...}}``, with ``"validation_score"`` under ``early_stopping``) and may
+    stop training through ``model.stop_training``; batch and test events are not sent (a
+    ``ModelCheckpoint`` or ``BackupAndRestore`` whose integer ``save_freq`` counts batches is
+    refused, and a callback that handles those events, ``TerminateOnNaN`` among them, is warned
+    of). A learning rate a callback sets lasts for that fit.""",
     "verbose": """\
 verbose : int, default=0
     0 is silent; 1 reports every epoch: with Keras' progress bar on a terminal or in a notebook,
@@ -109,6 +114,8 @@ verbose : int, default=0
 
 ATTRIBUTES = """\
 {target_attributes}
+target_encoder_ : sklearn.base.TransformerMixin
+    scikeras' fitted target encoder: {target_encoder}.
 n_features_in_ : int
     Number of features seen during ``fit``.
 feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -158,6 +165,11 @@ history_ : dict
 
 
 SEARCH_PARAMETERS = {
+    "loss": """\
+loss : {{"squared_error", "poisson"}}, default="squared_error"
+    What every member and the refit minimize (plus the penalty): Keras' mean squared error
+    with a linear output layer, or, for counts and rates (``y >= 0``), Keras' Poisson loss
+    ``mean(y_pred - y * log(y_pred + 1e-7))`` with an exponential output layer (a log link).""",
     "hidden_layer_sizes": """\
 hidden_layer_sizes : array-like of int, int, or list of those, default=(100,)
     One architecture (as for the single estimator), or a list of architectures, e.g.

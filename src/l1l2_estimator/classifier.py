@@ -111,6 +111,14 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
         -------
         self : L1L2Classifier
             The fitted estimator.
+
+        Raises
+        ------
+        ValueError
+            With ``early_stopping=True``, as ``MLPClassifier.partial_fit`` refuses it (a
+            chunk's rows are no validation split), or with ``class_weight="balanced"``, as
+            ``SGDClassifier.partial_fit`` refuses it (a chunk's class counts are not the
+            data's).
         """
         refuse_keywords(self, "partial_fit", fit_params)
         if isinstance(self.class_weight, str):  # "balanced", the only string it takes
@@ -203,18 +211,22 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
 
     @property
     def target_encoder(self):
-        """scikeras' unfitted target encoder (its ``KerasClassifier.target_encoder`` extension
-        point): that of ``target_encoder_`` once fitted, else a ``ClassifierLabelEncoder``.
-        (scikeras' own reads a ``loss`` param, which this classifier does not have.)"""
+        """The unfitted target encoder, scikeras' ``KerasClassifier.target_encoder`` hook.
+
+        That of ``target_encoder_`` once fitted, else a ``ClassifierLabelEncoder`` (scikeras'
+        own reads a ``loss`` param, which this classifier does not have).
+        """
         if not hasattr(self, "coefs_"):
             return ClassifierLabelEncoder()
         return clone(label_encoder(self._fitted_view()._fitted_targets()))
 
     @property
     def target_encoder_(self):
-        """scikeras' fitted target encoder (``KerasClassifier.target_encoder_``) of the fitted
-        classes, built the first time it is asked for (and kept with that fit's attributes: a
-        refit in another thread meanwhile gets an encoder of its own)."""
+        """The fitted target encoder of the fitted classes (``KerasClassifier.target_encoder_``).
+
+        Built the first time it is asked for, and kept with that fit's attributes (a refit in
+        another thread meanwhile gets an encoder of its own).
+        """
         fitted = self._fitted_view()
         encoder = vars(fitted).get("_target_encoder")
         if encoder is None:
@@ -563,9 +575,20 @@ state ends with ``_``; it works in ``Pipeline``, ``GridSearchCV``, ``clone``, pi
 """,
     L1L2Classifier.__init__,
     score="accuracy",
-    stratified=" (stratified)",
+    stratified=(
+        " (stratified by class where every class\n    can have rows on both sides of the split; "
+        "not for a multilabel ``y``)"
+    ),
+    class_weight_partial_fit=(
+        " ``partial_fit`` refuses ``\"balanced\"`` (it would balance\n    each call's rows on "
+        "their own)."
+    ),
+    sparsity="sparsity_",
+    target_encoder=(
+        "it encodes ``y`` as the network's outputs (``model_``'s\n    targets) and decodes them"
+    ),
     out_activation=(
-        '"sigmoid" for two classes and for a multilabel indicator ``y`` (a unit per label), '
+        '"sigmoid" for two classes and for a multilabel\n    indicator ``y`` (a unit per label), '
         '"softmax" for more classes'
     ),
     alpha_mapping="MLPClassifier's ``alpha`` corresponds to ``l2 = alpha / (2 * batch_size)``.",

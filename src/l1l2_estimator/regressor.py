@@ -178,6 +178,13 @@ class L1L2Regressor(L1L2Network, KerasRegressor):
         -------
         self : L1L2Regressor
             The fitted estimator.
+
+        Raises
+        ------
+        ValueError
+            With ``early_stopping=True``, as ``MLPRegressor.partial_fit`` refuses it: a chunk's
+            rows are no validation split; or with a ``loss`` changed since the network was
+            fitted, whose output layer it no longer matches.
         """
         refuse_keywords(self, "partial_fit", fit_params)
         return self._fit(X, y, sample_weight, incremental=True)
@@ -281,7 +288,7 @@ The regression twin of :class:`~l1l2_estimator.L1L2Classifier`: the same ``Dense
 target, and the mean squared error as loss (or, with ``loss="poisson"``, an exponential output
 and Keras' Poisson loss, for counts and rates, as ``MLPRegressor(loss="poisson")``; its output
 bias starts at the log of the training rows' weighted mean target, as ``PoissonRegressor``'s
-intercept does). It takes the same params (but ``class_weight``),
+intercept does). It takes the same params (but ``class_weight``; plus ``loss``),
 validates them the same way, and has the same fitted attributes, ``feature_importances_`` and
 ``sparsity_`` included; ``early_stopping`` scores the held-out rows by R². Scale the target, as
 for ``MLPRegressor``: the penalty competes with the squared error in ``y``'s units (with
@@ -290,6 +297,10 @@ for ``MLPRegressor``: the penalty competes with the squared error in ``y``'s uni
     L1L2Regressor.__init__,
     score="R²",
     stratified="",
+    sparsity="sparsity_",
+    target_encoder=(
+        "it checks ``y`` and shapes it as the network's outputs\n    (``model_``'s targets)"
+    ),
     out_activation='"linear"; "exponential" with ``loss="poisson"``',
     model_outputs="",
     # MLPRegressor's loss is half the squared error (plus 0.5 * alpha * sum(W²) / batch_size).

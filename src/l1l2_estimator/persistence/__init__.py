@@ -94,8 +94,9 @@ def dump(estimator, path):
         strings of more than 1,024 characters, a Keras object in a param other than ``optimizer``
         and ``optimizer__learning_rate``). Callbacks are training-time Python objects and
         are never stored: set ``callbacks=None`` before dumping and pass them again after loading.
-        Also if ``hidden_layer_sizes``, ``activation`` or the optimizer params were changed after
-        fitting: :func:`load` rebuilds the network and its optimizer from the params.
+        Also if ``hidden_layer_sizes``, ``activation``, the optimizer params or a regressor's
+        ``loss`` were changed after fitting: :func:`load` rebuilds the network and its
+        optimizer from the params.
 
     See Also
     --------
