@@ -6,8 +6,9 @@ For sklearn's iris, wine, breast_cancer and digits and the README recipe
 random_state=42)``): 5-fold ``StratifiedKFold(shuffle=True, random_state=0)``, in each fold
 ``make_pipeline(StandardScaler(), L1L2Classifier(random_state=s))`` and the same with
 ``MLPClassifier(random_state=s)`` and with the elastic-net
-``LogisticRegression(solver="saga", l1_ratio=0.5, random_state=s)``, every other parameter at
-its default. Per data set: epochs (iterations) used (mean, max), folds that converged (no
+``LogisticRegression(solver="saga", l1_ratio=0.5, random_state=s)``, and ours without hidden
+layers (``L1L2Classifier(hidden_layer_sizes=(), random_state=s)``, the same linear model)
+against the latter, every other parameter at its default. Per data set: epochs (iterations) used (mean, max), folds that converged (no
 ConvergenceWarning), mean accuracy, the accuracy difference in test rows, mean fit time; then a
 count of every ConvergenceWarning (and any other warning) the fits raised. The recipe's data at
 5,000, 20,000 and 100,000 rows can be asked for by name (``--datasets recipe_5000,...``).
@@ -77,12 +78,28 @@ def elastic_net(random_state):
     )
 
 
-ESTIMATORS = {"ours": L1L2Classifier, "mlp": MLPClassifier, "enet": elastic_net}
+def our_linear_model(random_state):
+    """Ours without hidden layers: the output layer on the features, an L1-L2-penalized
+    logistic (softmax) regression, the same model as the elastic-net ``LogisticRegression``."""
+    return L1L2Classifier(hidden_layer_sizes=(), random_state=random_state)
+
+
+ESTIMATORS = {
+    "ours": L1L2Classifier,
+    "mlp": MLPClassifier,
+    "enet": elastic_net,
+    "linear": our_linear_model,
+}
 LABELS = {
     "ours": "L1L2Classifier",
     "mlp": "MLPClassifier",
     "enet": "LogisticRegression (elastic net)",
+    "linear": "L1L2Classifier(hidden_layer_sizes=())",
 }
+# Each table: one estimator against another, with the short names of its columns.
+COMPARISONS = [("ours", "mlp"), ("ours", "enet"), ("linear", "enet")]
+SHORT = {"ours": "ours", "mlp": "MLP", "enet": "enet", "linear": "ours ()"}
+UNITS = {"ours": "epochs", "mlp": "epochs", "enet": "iterations", "linear": "epochs"}
 
 
 def fit_and_score(kind, random_state, X_train, y_train, X_test, y_test):
@@ -111,11 +128,13 @@ def fit_and_score(kind, random_state, X_train, y_train, X_test, y_test):
 
 
 def warm(X, y):
-    """Untimed 1-epoch fits of both pipelines on this data set (ours traces its training function
-    once per network structure; the first fold would otherwise carry that ~0.3 s)."""
+    """Untimed 1-epoch fits of our two networks and MLPClassifier on this data set (ours traces
+    its training function once per network structure; the first fold would otherwise carry that
+    ~0.3 s)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         make_pipeline(StandardScaler(), L1L2Classifier(epochs=1)).fit(X, y)
+        make_pipeline(StandardScaler(), L1L2Classifier(hidden_layer_sizes=(), epochs=1)).fit(X, y)
         make_pipeline(StandardScaler(), MLPClassifier(max_iter=1)).fit(X, y)
 
 
@@ -157,9 +176,10 @@ def _mean(records, key):
     return statistics.mean(r[key] for r in records)
 
 
-def summary_row(name, result, peer):
-    """One table row: ours against ``peer`` ("mlp" or "enet") on data set ``name``."""
-    ours, theirs = result["records"]["ours"], result["records"][peer]
+def summary_row(name, result, mine, peer):
+    """One table row: estimator ``mine`` against ``peer`` (keys of ``ESTIMATORS``) on data set
+    ``name``."""
+    ours, theirs = result["records"][mine], result["records"][peer]
     # Mean over folds of (rows ours got right − rows the peer got right) = accuracy
     # difference × fold test size.
     row_difference = statistics.mean(o["correct"] - t["correct"] for o, t in zip(ours, theirs))
@@ -179,16 +199,6 @@ def summary_row(name, result, peer):
     ]
 
 
-PEERS = {
-    "mlp": ("MLP", "epochs", "`MLPClassifier(random_state=s)`"),
-    "enet": (
-        "enet",
-        "iterations",
-        '`LogisticRegression(solver="saga", l1_ratio=0.5, random_state=s)`',
-    ),
-}
-
-
 def report(args, results):
     c.emit(c.machine_header())
     c.emit()
@@ -200,31 +210,36 @@ def report(args, results):
     )
     c.emit(
         "`make_pipeline(StandardScaler(), L1L2Classifier(random_state=s))` vs the same with "
-        f"{PEERS['mlp'][2]} and with the elastic-net {PEERS['enet'][2]}, every other parameter "
+        "`MLPClassifier(random_state=s)` and with the elastic-net `LogisticRegression("
+        'solver="saga", l1_ratio=0.5, random_state=s)`, and ours without hidden layers, '
+        '`L1L2Classifier(hidden_layer_sizes=(), random_state=s)` ("ours ()"), against the '
+        "latter; every other parameter "
         f"at its default; `StratifiedKFold({N_SPLITS}, shuffle=True, random_state=0)`, "
         f"{fold_text}, {args.seeds} seed(s): s = seed·{N_SPLITS} + fold. Epochs: n_iter_ (mean "
         "/ max; LogisticRegression's iterations are saga's passes over the data, at most 100 "
         "by default); converged: fits without a ConvergenceWarning; Δ rows: mean over folds of "
-        "the test rows ours classified right minus the peer's (accuracy difference × fold test "
-        "size); fit: mean wall time of the pipeline's fit, after an untimed 1-epoch fit of ours "
-        "and MLPClassifier on the data set (ours traces once per network structure)."
+        "the test rows the first classified right minus the second's (accuracy difference × "
+        "fold test size); fit: mean wall time of the pipeline's fit, after an untimed 1-epoch "
+        "fit of our two networks and MLPClassifier on the data set (ours traces once per "
+        "network structure)."
     )
-    for peer, (short, unit, _) in PEERS.items():
+    for mine, peer in COMPARISONS:
         c.emit()
+        me, them = SHORT[mine], SHORT[peer]
         headers = [
             "data set",
-            "ours epochs",
-            f"{short} {unit}",
-            "ours converged",
-            f"{short} converged",
-            "ours accuracy",
-            f"{short} accuracy",
-            f"Δ rows (ours − {short})",
-            "ours fit",
-            f"{short} fit",
-            f"ours / {short}",
+            f"{me} {UNITS[mine]}",
+            f"{them} {UNITS[peer]}",
+            f"{me} converged",
+            f"{them} converged",
+            f"{me} accuracy",
+            f"{them} accuracy",
+            f"Δ rows ({me} − {them})",
+            f"{me} fit",
+            f"{them} fit",
+            f"{me} / {them}",
         ]
-        rows = [summary_row(name, result, peer) for name, result in results.items()]
+        rows = [summary_row(name, result, mine, peer) for name, result in results.items()]
         c.emit(c.markdown_table(headers, rows))
     c.emit()
     for kind, label in LABELS.items():
