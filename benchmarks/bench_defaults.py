@@ -8,9 +8,10 @@ random_state=42)``): 5-fold ``StratifiedKFold(shuffle=True, random_state=0)``, i
 ``MLPClassifier(random_state=s)`` and with the elastic-net
 ``LogisticRegression(solver="saga", l1_ratio=0.5, random_state=s)``, and ours without hidden
 layers (``L1L2Classifier(hidden_layer_sizes=(), random_state=s)``, the same linear model)
-against the latter, every other parameter at its default. Per data set: epochs (iterations) used (mean, max), folds that converged (no
-ConvergenceWarning), mean accuracy, the accuracy difference in test rows, mean fit time; then a
-count of every ConvergenceWarning (and any other warning) the fits raised. The recipe's data at
+against the latter, every other parameter at its default. Per data set: epochs (iterations)
+used (mean, max), folds that converged (no ConvergenceWarning), mean accuracy, the accuracy
+difference in test rows, mean fit time; then a count of every ConvergenceWarning (and any other
+warning) the fits raised. The recipe's data at
 5,000, 20,000 and 100,000 rows can be asked for by name (``--datasets recipe_5000,...``).
 
     python benchmarks/bench_defaults.py [--seeds 1] [--datasets iris,wine] [--quick]

@@ -36,7 +36,7 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from bench_defaults import DATASETS, elastic_net_penalty
+from bench_defaults import DATASETS, _mean, elastic_net_penalty
 from l1l2_estimator import L1L2ClassifierCV
 
 N_SPLITS = 5
@@ -94,6 +94,7 @@ def run(names, max_folds, epochs):
             make_pipeline(StandardScaler(), L1L2ClassifierCV(epochs=1)).fit(X, y)
         folds = list(StratifiedKFold(N_SPLITS, shuffle=True, random_state=0).split(X, y))
         records = {"ours": [], "linear": []}
+        test_sizes = []
         for fold, (train, test) in enumerate(folds[:max_folds]):
             c.progress(f"  {name}: outer fold {fold} ...")
             order = ["ours", "linear"] if fold % 2 == 0 else ["linear", "ours"]
@@ -101,7 +102,10 @@ def run(names, max_folds, epochs):
                 records[kind].append(
                     fit_and_score(kind, X[train], y[train], X[test], y[test], epochs)
                 )
-        results[name] = dict(shape=X.shape, classes=len(np.unique(y)), records=records)
+            test_sizes.append(len(test))
+        results[name] = dict(
+            shape=X.shape, classes=len(np.unique(y)), records=records, test_sizes=test_sizes
+        )
     return results
 
 
@@ -137,25 +141,22 @@ def report(args, results):
     for name, result in results.items():
         ours, linear = result["records"]["ours"], result["records"]["linear"]
 
-        def mean(records, key):
-            return statistics.mean(r[key] for r in records)
-
         def most_common(records):
             pair, count = collections.Counter(r["chosen"] for r in records).most_common(1)[0]
             return f"{pair} ({count}/{len(records)})"
 
         n_rows, features = result["shape"]
-        test_rows = n_rows / N_SPLITS
+        test_rows = statistics.mean(result["test_sizes"])
         difference = statistics.mean(o["correct"] - x["correct"] for o, x in zip(ours, linear))
         rows.append(
             [
                 f"{name} ({n_rows}×{features}, {result['classes']} classes)",
-                f"{mean(ours, 'accuracy'):.4f}",
-                f"{mean(linear, 'accuracy'):.4f}",
+                f"{_mean(ours, 'accuracy'):.4f}",
+                f"{_mean(linear, 'accuracy'):.4f}",
                 f"{difference:+.2f} of {test_rows:.0f}",
-                c.fmt_seconds(mean(ours, "seconds")),
-                c.fmt_seconds(mean(linear, "seconds")),
-                c.fmt_ratio(mean(ours, "seconds"), mean(linear, "seconds")),
+                c.fmt_seconds(_mean(ours, "seconds")),
+                c.fmt_seconds(_mean(linear, "seconds")),
+                c.fmt_ratio(_mean(ours, "seconds"), _mean(linear, "seconds")),
                 most_common(ours),
                 most_common(linear),
                 f"{sum(r['convergence_warnings'] for r in ours)}, "
