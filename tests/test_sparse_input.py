@@ -208,3 +208,24 @@ def test_training_never_densifies_the_matrix():
     # The first kernel (2,000,000 × 2) with Adam's slots and gradients is ~100 MiB.
     assert result["grew_mib"] < 1000, (result, dense_mib)
     assert result["nnz"] > 19_000
+
+
+SCIPY_FORMATS = ["bsr", "coo", "csc", "csr", "dia", "dok", "lil"]
+
+
+@pytest.mark.filterwarnings("ignore::scipy.sparse.SparseEfficiencyWarning")  # DIA of random X
+@pytest.mark.parametrize("kind", ["matrix", "array"])
+@pytest.mark.parametrize("layout", SCIPY_FORMATS)
+@pytest.mark.parametrize("value", [1e39, np.inf])
+def test_x_beyond_float32_is_named_in_every_sparse_format(binary_data, layout, kind, value):
+    """A value beyond float32's range in a DOK matrix raised AttributeError (it has no
+    ``.data``) from the handler that names the problem, and in a LIL matrix (whose ``.data``
+    holds lists) got scikit-learn's "infinity": every format gets the same message."""
+    X, y = binary_data
+    X = X * (np.abs(X) > 1)
+    X[0, 0] = value
+    sparse_X = getattr(scipy.sparse, f"{layout}_{kind}")(X)
+    message = "beyond float32's range" if np.isfinite(value) else "Input X contains infinity"
+    for estimator in (L1L2Classifier(**FAST), L1L2Regressor(**FAST)):
+        with pytest.raises(ValueError, match=message):
+            estimator.fit(sparse_X, y)

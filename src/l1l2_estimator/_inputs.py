@@ -26,8 +26,8 @@ def float32_features(X):
         if "infinity" not in str(error):
             raise
         try:
-            if sp.issparse(X):
-                values = X.data
+            if sp.issparse(X):  # as COO: DOK has no .data, LIL's holds lists
+                values = X.tocoo().data
             elif is_sparse(X):  # a DataFrame of sparse columns: its stored values
                 values = X.sparse.to_coo().data
             else:
