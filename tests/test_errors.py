@@ -1643,3 +1643,20 @@ def test_a_fraction_is_a_number_like_any_other():
     # The advice formats it (Python 3.11's Fraction has no 'g' format: a TypeError).
     with pytest.raises(ValueError, match=r"use a smaller l1 \(it is 1e\+20: "):
         L1L2Classifier(**exact, l1=Fraction(10**20)).fit(X, y)
+
+
+def test_ftrl_under_a_schedule_that_reaches_zero_is_told_why_it_diverged():
+    """Keras' Ftrl divides by the learning rate: a schedule allowed to reach 0 (CosineDecay's
+    default alpha=0) made the step at rate 0 NaN, and the advice was to lower the rates."""
+    X = rng.normal(size=(40, 3))
+    reg = L1L2Regressor(
+        hidden_layer_sizes=(),
+        optimizer="ftrl",
+        optimizer__learning_rate=keras.optimizers.schedules.CosineDecay(0.01, 5),
+        epochs=8,
+        batch_size=40,
+        random_state=0,
+    )
+    with pytest.raises(ValueError, match="Ftrl divides by the learning rate") as raised:
+        reg.fit(X, X @ [1.0, -2.0, 0.5])
+    assert "alpha" in str(raised.value)

@@ -126,6 +126,15 @@ def divergence_advice(params, X=None, y=None, sample_weight=None, *, weights_sca
                 f"weights by 1 - learning rate * weight_decay = {1 - rate * decay:g}, whose "
                 "magnitude must stay at most 1)"
             )
+    elif config["class_name"] == "Ftrl":
+        # Keras' Ftrl divides by the rate: a step at rate 0 (a schedule that decays to it, as
+        # CosineDecay does by default) makes its state NaN, however low the rates before it.
+        lower = (
+            f"keep the learning-rate schedule's rate above 0 ({name}; Ftrl divides by the "
+            "learning rate, so a step at rate 0 makes its state NaN: CosineDecay's and "
+            "CosineDecayRestarts' alpha, PolynomialDecay's end_learning_rate, ExponentialDecay's "
+            "decay_rate and PiecewiseConstantDecay's values above 0) or lower its rates"
+        )
     else:
         lower = f"lower the rates of the learning-rate schedule ({name})"
     if params.get("loss") == "poisson":  # its y must stay >= 0: scaled, not standardized
