@@ -373,6 +373,27 @@ def test_flat_caller_falls_back_without_call_flat():
     assert _compat.flat_caller(plain) is plain
 
 
+def test_tensorflow_autograph_calls_a_marked_function_as_it_is():
+    """What not_converted relies on: inside a tf.function, AutoGraph rewrites a function it
+    calls (a Python `if` on a tensor becomes a tf.cond), but calls one that carries its mark as
+    it is, and the functions that one calls too (the `if` then meets a symbolic tensor)."""
+    import tensorflow as tf
+
+    def calls_absolute():
+        def absolute(x):
+            if x > 0:
+                return x
+            return -x
+
+        return lambda x: absolute(x)
+
+    converted = calls_absolute()
+    assert tf.function(lambda x: converted(x))(tf.constant(-2.0)).numpy() == 2.0
+    marked = _compat.not_converted(calls_absolute())
+    with pytest.raises(TypeError, match="symbolic `tf.Tensor` as a Python `bool`"):
+        tf.function(lambda x: marked(x))(tf.constant(-2.0))
+
+
 def test_tensorflow_keeps_custom_gradients_in_its_registry_until_forgotten():
     """What forget_custom_gradients relies on: a traced tf.custom_gradient registers its
     gradient function under CustomGradient-<n> in the registry, and a trace's gradients no

@@ -50,6 +50,9 @@ from tensorflow.python.eager import record
 # TensorFlow: the registry of gradient functions (see forget_custom_gradients).
 from tensorflow.python.framework import ops as tf_ops
 
+# TensorFlow: AutoGraph's mark for a function it calls as it is (see not_converted).
+from tensorflow.python.autograph.impl.api import autograph_artifact
+
 
 def own_metadata_request(estimator):
     """scikit-learn's ``MetadataRequest`` of ``estimator`` itself (its own ``set_*_request``
@@ -356,6 +359,30 @@ def require_eager_execution():
             "outside them (eager execution is TensorFlow 2's default). predict works anywhere: "
             "it is NumPy."
         )
+
+
+def not_converted(entity):
+    """``entity`` (a function, or a class with the public methods the package defines on it and
+    its bases) marked so that AutoGraph, inside a user's ``tf.function``, calls it as it is:
+    AutoGraph otherwise rewrote every function such a call reached, scikit-learn's too, which
+    made a ``predict`` there take seconds and log, for each function it could not rewrite (one
+    with a ``:=``, say), a warning that asks users to report a TensorFlow bug; a fit did so too
+    before it was refused.
+    The mark is the one ``tf.autograph.experimental.do_not_convert`` puts on the wrapper it
+    returns, set here without a wrapper, whose frame would move every warning's
+    ``stacklevel``. A subclass's own methods are converted, but not the package's that they
+    call."""
+    if not inspect.isclass(entity):
+        return autograph_artifact(entity)
+    package = __name__.rpartition(".")[0]
+    for owner in entity.__mro__:
+        if owner.__module__.partition(".")[0] != package:
+            continue
+        for name, member in vars(owner).items():
+            member = getattr(member, "fn", member)  # scikit-learn's available_if
+            if not name.startswith("_") and inspect.isfunction(member):
+                autograph_artifact(member)
+    return entity
 
 
 def require_usable_tensorflow():

@@ -41,6 +41,7 @@ from ._compat import (
     StrOptions,
     check_sample_weight,
     fit_context,
+    not_converted,
     own_metadata_request,
     safe_indexing,
     scorer_accepts_sample_weight,
@@ -1030,6 +1031,7 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         return hasattr(self, "cv_results_")
 
 
+@not_converted
 class L1L2ClassifierCV(ClassifierMixin, _L1L2NetworkCV):
     score = _L1L2NetworkCV.score  # by ``scoring``, not ClassifierMixin's accuracy
     _estimator_class = L1L2Classifier
@@ -1101,6 +1103,7 @@ class L1L2ClassifierCV(ClassifierMixin, _L1L2NetworkCV):
         return self._fitted_best().predict_log_proba(X)
 
 
+@not_converted
 class L1L2RegressorCV(RegressorMixin, _L1L2NetworkCV):
     score = _L1L2NetworkCV.score  # by ``scoring``, not RegressorMixin's R²
     _estimator_class = L1L2Regressor

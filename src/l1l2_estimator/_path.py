@@ -17,7 +17,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.multiclass import unique_labels
 from sklearn.utils.validation import check_consistent_length
 
-from ._compat import BaseSearchCV, validate_params
+from ._compat import BaseSearchCV, not_converted, validate_params
 from ._ensemble import batch_refusal
 from ._inputs import is_sparse
 from ._params import optimizer_config, penalty_values
@@ -101,6 +101,7 @@ def _l1_param(estimator):
     return "l1"
 
 
+@not_converted
 @dataclass(frozen=True, eq=False)
 class RegularizationPath:
     """Held-out scores and feature importances of one fit per ``l1`` value.
@@ -193,6 +194,7 @@ class RegularizationPath:
             )
 
 
+@not_converted
 def regularization_path(
     estimator,
     X_train,

@@ -22,10 +22,11 @@ from sklearn.utils.validation import column_or_1d, validate_data
 from . import _docs
 from ._base import L1L2Network, checks_continued_params, refuse_keywords
 from ._inputs import float32_features, is_sparse
-from ._compat import fit_context
+from ._compat import fit_context, not_converted
 from ._params import CLASS_WEIGHT_CONSTRAINT, PARAMETER_CONSTRAINTS, SPARSE_FORMATS
 
 
+@not_converted
 class L1L2Classifier(L1L2Network, KerasClassifier):
     _parameter_constraints: dict = {
         **PARAMETER_CONSTRAINTS,

@@ -13,7 +13,7 @@ from sklearn.utils.validation import assert_all_finite, validate_data
 from . import _docs
 from ._base import L1L2Network, checks_continued_params, refuse_keywords
 from ._inputs import float32_features, is_sparse
-from ._compat import StrOptions, fit_context
+from ._compat import StrOptions, fit_context, not_converted
 from ._graph import POISSON_EPSILON
 from ._params import PARAMETER_CONSTRAINTS, SPARSE_FORMATS
 
@@ -101,6 +101,7 @@ def regression_targets(y, loss):
     return y
 
 
+@not_converted
 class L1L2Regressor(L1L2Network, KerasRegressor):
     _parameter_constraints: dict = {**PARAMETER_CONSTRAINTS, "loss": LOSS_CONSTRAINT}
     loss = "squared_error"  # the param of an estimator pickled before it existed

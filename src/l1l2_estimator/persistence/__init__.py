@@ -26,7 +26,7 @@ import json
 import os
 
 from .. import __version__
-from .._compat import require_eager_execution
+from .._compat import not_converted, require_eager_execution
 from ..classifier import L1L2Classifier
 from ..regressor import L1L2Regressor
 from ._archive import (
@@ -63,6 +63,7 @@ __all__ = ["dump", "load", "FORMAT_NAME", "FORMAT_VERSION"]
 ESTIMATORS = {cls.__name__: cls for cls in (L1L2Classifier, L1L2Regressor)}
 
 
+@not_converted
 def dump(estimator, path):
     """Save a fitted L1L2Classifier or L1L2Regressor to ``path`` without pickle.
 
@@ -192,6 +193,7 @@ def dump(estimator, path):
         handle.write(data)
 
 
+@not_converted
 def load(path):
     """Load an estimator saved by :func:`dump`, without unpickling anything.
 
