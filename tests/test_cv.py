@@ -695,6 +695,44 @@ def test_members_diverging_by_their_penalty_are_told_so_not_to_lower_the_learnin
     assert "lower learning_rate" not in message
 
 
+@pytest.mark.parametrize("architectures", [(8,), [(8,), (4,)]])
+def test_members_that_reach_epochs_are_named_by_candidate(wine, architectures):
+    """The ConvergenceWarning counted the members that reached epochs ("10 of the 80 member
+    fits") without saying whose they were; it now names the candidates (at most 6, in the
+    grid's order) with the number of folds each, which here are those whose single fits warn."""
+    X, y = wine
+    params = dict(NETWORK, epochs=150)
+    splits = list(StratifiedKFold(3).split(X, y))
+    several = isinstance(architectures, list)
+    reached = {}
+    for architecture in architectures if several else [architectures]:
+        for l1 in L1S:
+            for l2 in L2S:
+                for train, _ in splits:
+                    with warnings.catch_warnings(record=True) as caught:
+                        warnings.simplefilter("always")
+                        L1L2Classifier(**{**params, "hidden_layer_sizes": architecture},
+                                       l1=l1, l2=l2).fit(X[train], y[train])
+                    if any("maximum number of epochs" in str(w.message) for w in caught):
+                        which = f"hidden_layer_sizes={architecture!r}, " if several else ""
+                        name = f"{which}l1={l1:g}, l2={l2:g}"
+                        reached[name] = reached.get(name, 0) + 1
+    members = len(splits) * len(L1S) * len(L2S) * (len(architectures) if several else 1)
+    assert 0 < sum(reached.values()) < members
+    listed = [f"{name} ({n} fold{'s' if n > 1 else ''})" for name, n in reached.items()]
+    if len(listed) > 6:
+        listed = [*listed[:6], f"and {len(listed) - 6} more candidates"]
+    with pytest.warns(ConvergenceWarning) as record:
+        L1L2ClassifierCV(l1s=L1S, l2s=L2S, cv=splits, refit=False,
+                         **{**params, "hidden_layer_sizes": architectures}).fit(X, y)
+    assert [str(w.message) for w in record if "member fits" in str(w.message)] == [
+        f"L1L2ClassifierCV: {sum(reached.values())} of the {members} member fits reached the "
+        f"maximum number of epochs (150) before the training loss converged: "
+        f"{'; '.join(listed)}. Raise epochs to train them longer (cv_results_['mean_n_iter'] "
+        "holds each candidate's mean epochs)."
+    ]
+
+
 def test_a_loss_that_rose_from_the_start_is_not_called_converged():
     """At a learning rate of 10 (Adam) the loss rose from 0.888 to 8.03 and the rule stopped
     the fit after 12 epochs, published as converged without a word (MLPClassifier's too). A

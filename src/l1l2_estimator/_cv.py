@@ -13,6 +13,7 @@ from . import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start
 
 import time
 import warnings
+from collections import Counter
 from numbers import Integral, Real
 
 import numpy as np
@@ -148,6 +149,9 @@ def _rows(positions, fold, split, part):
 
 
 # What a search's choice sets; a multi-metric search without refit chooses nothing.
+# The most candidates a warning about members that reached ``epochs`` names (grid order).
+_LISTED = 6
+
 _CHOICE = ("best_index_", "best_score_", "best_params_", "l1_", "l2_", "hidden_layer_sizes_")
 
 
@@ -372,7 +376,8 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         candidates, scores, fit_times, score_times, n_iters = [], [], [], [], []
         train_scores = [] if self.return_train_score else None
         raising = isinstance(self.error_score, str)  # "raise"
-        unconverged = 0
+        # The candidate of each member that reached ``epochs`` (as cv_results_' params name it).
+        unconverged = []
         # The (best loss, (l1, l2)) of members stopped where float32 cannot register tol.
         blind = []
         rose = []  # the (l1, l2) of members stopped whose loss rose from the start
@@ -430,7 +435,13 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
             failed["causes"].update(causes)
             per_member = (time.perf_counter() - started) / (len(splits) * len(penalties))
             trained = np.array([[state is not None for state in row] for row in members])
-            unconverged += int(np.sum(~np.asarray(converged) & ~np.asarray(diverged) & trained))
+            reached = ~np.asarray(converged) & ~np.asarray(diverged) & trained
+            which = f"hidden_layer_sizes={given!r}, " if several else ""
+            unconverged += [
+                f"{which}l1={float(l1):g}, l2={float(l2):g}"
+                for pair, (l1, l2) in enumerate(penalties)
+                for _ in range(int(np.sum(reached[:, pair])))
+            ]
             # Members the loss rule stopped where it may not have converged.
             for fold, (row, row_converged, row_diverged) in enumerate(
                 zip(members, converged, diverged)
@@ -890,9 +901,20 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                 )
         advice = target_scale_advice(data[1], getattr(self, "loss", None))
         if unconverged:
+            counts = Counter(unconverged)
+            shown = [
+                f"{candidate} ({count} fold{'s' if count > 1 else ''})"
+                for candidate, count in list(counts.items())[:_LISTED]
+            ]
+            if len(counts) > _LISTED:
+                shown.append(f"and {len(counts) - _LISTED} more candidates")
             warnings.warn(
-                f"{type(self).__name__}: {unconverged} of the {total} member fits reached the "
-                f"maximum number of epochs ({self.epochs}) before the training loss converged."
+                f"{type(self).__name__}: {len(unconverged)} of the {total} member fits reached "
+                f"the maximum number of epochs ({self.epochs}) before the training loss "
+                f"converged"
+                + (f": {'; '.join(shown)}" if len(unconverged) < total else "")
+                + ". Raise epochs to train them longer (cv_results_['mean_n_iter'] holds each "
+                "candidate's mean epochs)."
                 + advice,
                 ConvergenceWarning,
                 stacklevel=5,  # _warn, _search, fit, fit_context, the caller
