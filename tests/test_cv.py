@@ -728,9 +728,24 @@ def test_members_that_reach_epochs_are_named_by_candidate(wine, architectures):
     assert [str(w.message) for w in record if "member fits" in str(w.message)] == [
         f"L1L2ClassifierCV: {sum(reached.values())} of the {members} member fits reached the "
         f"maximum number of epochs (150) before the training loss converged: "
-        f"{'; '.join(listed)}. Raise epochs to train them longer (cv_results_['mean_n_iter'] "
-        "holds each candidate's mean epochs)."
+        f"{'; '.join(listed)}; cv_results_['mean_n_iter'] holds each candidate's mean epochs. "
+        "Raise epochs to train them longer."
     ]
+
+
+def test_members_that_reach_epochs_on_an_unscaled_target_are_told_to_scale_it():
+    """Where the target's scale keeps the members from converging, the warning gives that
+    advice, not "raise epochs" before it."""
+    X, y = make_regression(n_samples=120, n_features=5, noise=1, random_state=0)
+    with pytest.warns(ConvergenceWarning) as record:
+        L1L2RegressorCV(l1s=[0, 1e-3], l2s=[0], cv=3, epochs=5, random_state=0).fit(X, y)
+    message, = [str(w.message) for w in record if "member fits" in str(w.message)]
+    assert message.startswith(
+        "L1L2RegressorCV: 6 of the 6 member fits reached the maximum number of epochs (5) before "
+        "the training loss converged; cv_results_['mean_n_iter'] holds each candidate's mean "
+        "epochs. y's mean is "
+    )
+    assert "centre and scale the target" in message and "Raise epochs" not in message
 
 
 def test_a_loss_that_rose_from_the_start_is_not_called_converged():

@@ -913,9 +913,9 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                 f"the maximum number of epochs ({self.epochs}) before the training loss "
                 f"converged"
                 + (f": {'; '.join(shown)}" if len(unconverged) < total else "")
-                + ". Raise epochs to train them longer (cv_results_['mean_n_iter'] holds each "
-                "candidate's mean epochs)."
-                + advice,
+                + "; cv_results_['mean_n_iter'] holds each candidate's mean epochs."
+                # Where the target's scale is the cause, the advice says so, not more epochs.
+                + (advice or " Raise epochs to train them longer."),
                 ConvergenceWarning,
                 stacklevel=5,  # _warn, _search, fit, fit_context, the caller
             )
