@@ -436,7 +436,7 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
             per_member = (time.perf_counter() - started) / (len(splits) * len(penalties))
             trained = np.array([[state is not None for state in row] for row in members])
             reached = ~np.asarray(converged) & ~np.asarray(diverged) & trained
-            which = f"hidden_layer_sizes={given!r}, " if several else ""
+            which = f"hidden_layer_sizes={given!r}, " if several else ""  # in messages
             unconverged += [
                 f"{which}l1={float(l1):g}, l2={float(l2):g}"
                 for pair, (l1, l2) in enumerate(penalties)
@@ -483,7 +483,6 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                         # Here, in GridSearchCV's order (by pair, then by fold), so that a
                         # scorer's error in an earlier fit is raised first, as there (every
                         # divergence had been raised before any member was scored).
-                        which = f"hidden_layer_sizes={given!r}, " if several else ""
                         advice = self._divergence_advice(
                             X_checked, y_checked, sample_weight, [(l1, l2)]
                         )
