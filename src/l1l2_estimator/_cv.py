@@ -148,10 +148,10 @@ def _rows(positions, fold, split, part):
     return positions[fold]
 
 
-# What a search's choice sets; a multi-metric search without refit chooses nothing.
 # The most candidates a warning about members that reached ``epochs`` names (grid order).
 _LISTED = 6
 
+# What a search's choice sets; a multi-metric search without refit chooses nothing.
 _CHOICE = ("best_index_", "best_score_", "best_params_", "l1_", "l2_", "hidden_layer_sizes_")
 
 
@@ -376,8 +376,8 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         candidates, scores, fit_times, score_times, n_iters = [], [], [], [], []
         train_scores = [] if self.return_train_score else None
         raising = isinstance(self.error_score, str)  # "raise"
-        # The candidate of each member that reached ``epochs`` (as cv_results_' params name it).
-        unconverged = []
+        # How many members of each candidate (named as in messages) reached ``epochs``.
+        unconverged = Counter()
         # The (best loss, (l1, l2)) of members stopped where float32 cannot register tol.
         blind = []
         rose = []  # the (l1, l2) of members stopped whose loss rose from the start
@@ -437,11 +437,10 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
             trained = np.array([[state is not None for state in row] for row in members])
             reached = ~np.asarray(converged) & ~np.asarray(diverged) & trained
             which = f"hidden_layer_sizes={given!r}, " if several else ""  # in messages
-            unconverged += [
-                f"{which}l1={float(l1):g}, l2={float(l2):g}"
-                for pair, (l1, l2) in enumerate(penalties)
-                for _ in range(int(np.sum(reached[:, pair])))
-            ]
+            unconverged.update({
+                f"{which}l1={float(l1):g}, l2={float(l2):g}": int(count)
+                for (l1, l2), count in zip(penalties, reached.sum(axis=0)) if count
+            })
             # Members the loss rule stopped where it may not have converged.
             for fold, (row, row_converged, row_diverged) in enumerate(
                 zip(members, converged, diverged)
@@ -832,7 +831,8 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
     def _warn(self, unconverged, failed, total, score_failures, data, blind=(), rose=(),
               small=(0, None), worse=(), idle=0):
         """Warn, as GridSearchCV, about failed fits (or refuse a search whose fits all
-        failed), about scorers that raised, about members that reached ``epochs``, about
+        failed), about scorers that raised, about members that reached ``epochs``
+        (``unconverged``: how many of each candidate), about
         members the loss rule stopped where float32 cannot register an improvement of ``tol``
         (``blind``: their best losses and penalties, ``float32_blind_best``), about members of the
         ``(l1, l2)`` pairs ``rose`` whose loss it stopped rising from the start
@@ -900,18 +900,18 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                 )
         advice = target_scale_advice(data[1], getattr(self, "loss", None))
         if unconverged:
-            counts = Counter(unconverged)
             shown = [
                 f"{candidate} ({count} fold{'s' if count > 1 else ''})"
-                for candidate, count in list(counts.items())[:_LISTED]
+                for candidate, count in list(unconverged.items())[:_LISTED]
             ]
-            if len(counts) > _LISTED:
-                shown.append(f"and {len(counts) - _LISTED} more candidates")
+            if len(unconverged) > _LISTED:
+                shown.append(f"and {len(unconverged) - _LISTED} more candidates")
+            reached = unconverged.total()
             warnings.warn(
-                f"{type(self).__name__}: {len(unconverged)} of the {total} member fits reached "
+                f"{type(self).__name__}: {reached} of the {total} member fits reached "
                 f"the maximum number of epochs ({self.epochs}) before the training loss "
                 f"converged"
-                + (f": {'; '.join(shown)}" if len(unconverged) < total else "")
+                + (f": {'; '.join(shown)}" if reached < total else "")
                 + "; cv_results_['mean_n_iter'] holds each candidate's mean epochs."
                 # Where the target's scale is the cause, the advice says so, not more epochs.
                 + (advice or " Raise epochs to train them longer."),
