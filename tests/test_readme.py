@@ -166,3 +166,13 @@ def test_markdown_table_rows_are_one_line_each(name):
         if line.startswith("|") and not line.rstrip().endswith("|")
     ]
     assert broken == []
+
+
+def test_readme_states_current_behaviour_and_leaves_history_to_the_changelog():
+    """What a fix changed ("until 2026-12-06 it raised ...") goes into CHANGELOG.md; README's
+    prose says what the package does now. (Measurement dates, "on 2026-12-05", stay.)"""
+    history = re.findall(r"(?i)\buntil \d{4}-\d{2}-\d{2}\b", _prose(README))
+    assert history == []
+    changelog = README.parent / "CHANGELOG.md"
+    assert "[CHANGELOG.md](CHANGELOG.md)" in _prose(README)
+    assert re.search(r"^## \d+\.\d+\.\d+", changelog.read_text(encoding="utf-8"), re.M)
