@@ -27,6 +27,7 @@ from l1l2_estimator import (
     L1L2Regressor,
     L1L2RegressorCV,
     _ensemble,
+    _graph,
 )
 from l1l2_estimator._trainer_cache import trainers
 
@@ -206,6 +207,37 @@ def test_members_equal_whatever_the_number_of_chains(wine, monkeypatch, chains, 
     assert one == {((2, 5), 1)} and used == {((2, 5), chains)}  # one ensemble each
     assert len({len(m["loss_curve"]) for fold in got for m in fold}) > 1  # some stopped early
     _assert_same_members(got, expected)
+
+
+def test_members_trained_in_many_calls_equal_those_of_one(wine, monkeypatch):
+    """A call of the ensemble's graph returns after ``RETURN_AFTER_SECONDS`` (so that Ctrl-C
+    can stop a search) and the next call goes on. Cut after every epoch, with members stopping
+    at different epochs and packed tighter as half of a stream's stop, every member trains as
+    in one call, bit for bit."""
+    X, y = wine
+    folds = [train for train, _ in StratifiedKFold(3).split(X, y)]
+    penalties = [(0.0, 0.0), (1e-3, 0.0), (0.0, 1e-2), (1e-2, 1e-3), (3e-2, 0.0)]
+    base = L1L2Classifier(**{**NETWORK, "epochs": 200})
+    monkeypatch.setattr(_ensemble._Packing, "worth_packing",
+                        lambda self, per_stream: per_stream >= 2)
+    trainers.clear()
+    whole, _, _ = clone(base)._fit_members(X, y, None, folds, penalties)
+    monkeypatch.setattr(_graph, "RETURN_AFTER_SECONDS", 0.0)
+    calls = []
+    run = _ensemble.Trainer.__init__
+
+    def counting(self, *args, **kwargs):
+        run(self, *args, **kwargs)
+        inner = self.run
+        self.run = lambda **inputs: calls.append(1) or inner(**inputs)
+
+    monkeypatch.setattr(_ensemble.Trainer, "__init__", counting)
+    trainers.clear()
+    cut, _, _ = clone(base)._fit_members(X, y, None, folds, penalties)
+    epochs = {len(m["loss_curve"]) for fold in whole for m in fold}
+    assert len(epochs) > 1  # members stopped at different epochs
+    assert len(calls) >= max(epochs)  # one epoch a call
+    _assert_same_members(cut, whole)
 
 
 @pytest.mark.parametrize("chains", [2, 3])

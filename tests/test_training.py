@@ -1,6 +1,9 @@
 """The compiled training loop and its cache of traced trainers."""
 
 import concurrent.futures
+import signal
+import subprocess
+import sys
 import threading
 import warnings
 
@@ -8,6 +11,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 
 from l1l2_estimator import L1L2Classifier, L1L2Regressor, _graph, _stopping, _trainer_cache
@@ -724,3 +728,89 @@ def test_an_interrupt_that_tracing_turned_into_a_system_error_is_an_interrupt(mo
     monkeypatch.setattr(_training, "compile_functions", broken)
     with pytest.raises(SystemError, match="another"):
         clf.set_params(hidden_layer_sizes=(5, 3, 3)).fit(X, y)
+
+
+@pytest.mark.parametrize("kind", ["classifier", "sparse", "regressor"])
+def test_a_fit_cut_into_many_calls_trains_as_one_call(binary_data, monkeypatch, kind):
+    """A call of the training graph returns after ``RETURN_AFTER_SECONDS`` (so that Ctrl-C can
+    stop a long fit) and the next goes on from its epoch and stopping rule. Cut after every
+    epoch, a fit, and a warm fit after it, train as in one call, bit for bit, the stopping rule
+    included."""
+    import scipy.sparse
+
+    X, y = binary_data
+    estimator = L1L2Classifier(**{**FAST, "epochs": 300, "tol": 1e-3}, warm_start=True)
+    if kind == "sparse":
+        X = scipy.sparse.csr_matrix(np.where(np.abs(X) > 1, X, 0))
+    elif kind == "regressor":
+        estimator = L1L2Regressor(**{**FAST, "epochs": 300, "tol": 1e-3}, warm_start=True)
+        y = X[:, 0] + X[:, 1] ** 2
+
+    def two_fits():
+        fitted = clone(estimator)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            first = fitted.fit(X, y).loss_curve_[:]
+            fitted.fit(X, y)
+        return first, fitted.loss_curve_, fitted.n_iter_, fitted.coefs_, fitted.intercepts_
+
+    whole = two_fits()
+    monkeypatch.setattr(_graph, "RETURN_AFTER_SECONDS", 0.0)
+    cut = two_fits()
+    assert 1 < len(whole[0]) < 300  # stopped by the rule
+    assert cut[:3] == whole[:3]
+    for got, want in zip(cut[3] + cut[4], whole[3] + whole[4], strict=True):
+        np.testing.assert_array_equal(got, want)
+
+
+_INTERRUPTED = """
+import sys, warnings
+warnings.simplefilter("ignore")
+import numpy as np
+from l1l2_estimator import L1L2Classifier, L1L2ClassifierCV
+rng = np.random.RandomState(0)
+X = rng.normal(size=(2000, 20)).astype(np.float32)
+y = (X[:, 0] + X[:, 1] ** 2 > 1).astype(int)
+short = dict(hidden_layer_sizes=(32,), epochs=2, n_iter_no_change=100000, random_state=0)
+for estimator in [L1L2Classifier(**short),
+                  L1L2ClassifierCV(**short, l1s=[0, 1e-4], l2s=[0], cv=2)]:
+    estimator.fit(X, y)  # traced: the long fit below runs in compiled calls only
+    before = estimator.predict_proba(X)
+    print("training", flush=True)
+    try:
+        estimator.set_params(epochs=100000).fit(X, y)  # minutes
+        print("finished", flush=True)
+    except KeyboardInterrupt:
+        print("interrupted", np.array_equal(estimator.predict_proba(X), before), flush=True)
+"""
+
+
+def test_ctrl_c_stops_a_long_fit_or_search_and_keeps_the_fitted_state():
+    """Python runs no signal handler while TensorFlow's C code runs a call, and a fit (or a
+    search) had run all its epochs in one call: Ctrl-C took effect only when training ended
+    (here after 100,000 epochs, minutes). The graph now returns every RETURN_AFTER_SECONDS and
+    the next call goes on, so the interrupt lands within about that; the estimator keeps the
+    state of its earlier fit, as after any failed fit."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", _INTERRUPTED], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True,
+        # As from a terminal: a child started by a background job inherits SIGINT ignored.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    lines = []
+    watchdog = threading.Timer(90, child.kill)  # a fit that Ctrl-C cannot stop ends here
+    watchdog.start()
+    try:
+        for _ in ("fit", "search"):
+            lines.append(child.stdout.readline())
+            if lines[-1] != "training\n":
+                break
+            threading.Event().wait(1.0)  # into the long fit's compiled calls
+            child.send_signal(signal.SIGINT)
+            lines.append(child.stdout.readline())
+        child.wait()
+    finally:
+        watchdog.cancel()
+        child.kill()
+        stderr = child.stderr.read()
+    assert "".join(lines).split() == ["training", "interrupted", "True"] * 2, stderr[-2000:]

@@ -17,7 +17,7 @@ import numpy as np
 import tensorflow as tf
 
 from ._compat import require_training_tensorflow
-from ._graph import compile_functions, patience_input, tol_input
+from ._graph import compile_functions, patience_input, return_after_input, tol_input
 from ._params import new_optimizer
 from ._stopping import FRESH_RULE
 from ._trainer_cache import NetworkSpec, Trainer, trainer_key, trainers
@@ -202,7 +202,8 @@ def _train_group(spec, optimizer, starts, X, y, streams, sizes, penalties, epoch
                 l2=tf.constant(penalties[[pair for _, pair, _ in slots], 1]),
             )
             # Run until no stream has more than half its members training (then consider packing
-            # them tighter), or to the end when that would not pay.
+            # them tighter), or to the end when that would not pay; a call also returns every
+            # RETURN_AFTER_SECONDS (so that Ctrl-C can stop a search), and the next goes on.
             return_at_most = per_stream // 2 if packing.worth_packing(per_stream) else -1
             while True:
                 if preparation is not None:
@@ -215,14 +216,17 @@ def _train_group(spec, optimizer, starts, X, y, streams, sizes, penalties, epoch
                     no_improvement=tf.constant(packing.no_improvement()),
                     stopped=tf.constant(packing.stopped()),
                     return_at_most=tf.constant(return_at_most, tf.int32),
+                    return_after=return_after_input(),
                     **inputs,
                 )
                 out = {k: (v.numpy() if hasattr(v, "numpy") else [w.numpy() for w in v])
                        for k, v in out.items()}
                 packing.record(out, time.perf_counter() - started)
-                if not packing.busy() or not packing.worth_packing(per_stream):
-                    if not packing.busy():
-                        break
+                if not packing.busy():
+                    break
+                if packing.busiest() > return_at_most:  # returned on time: go on
+                    continue
+                if not packing.worth_packing(per_stream):
                     return_at_most = -1
                     continue
                 packing.keep_optimizer_state([v.numpy() for v in trainer.read()])
@@ -286,6 +290,7 @@ def _idle_inputs(n_features, n_targets):
         no_improvement=tf.constant([FRESH_RULE[1]]),
         stopped=tf.constant([False]),
         return_at_most=tf.constant(-1),
+        return_after=return_after_input(),
     )
 
 
@@ -438,7 +443,20 @@ class _Packing:
         return np.array([self.rule[self.member(s), 1] for s in range(len(self._layout))], np.int32)
 
     def stopped(self):
-        return np.array([padding for _, _, padding in self._layout])
+        """Per slot, whether it trains for nothing: padding, or a member that stopped in an
+        earlier call of this packing (whose results ``record`` has kept)."""
+        return np.array([
+            padding or self.finished[self.member(slot)]
+            for slot, (_, _, padding) in enumerate(self._layout)
+        ])
+
+    def busiest(self):
+        """The most members still training on one stream of this packing."""
+        training = {}
+        for slot, (stream, _, padding) in enumerate(self._layout):
+            if not padding and not self.finished[self.member(slot)]:
+                training[stream] = training.get(stream, 0) + 1
+        return max(training.values(), default=0)
 
     def record(self, out, seconds):
         n_run = len(out["losses"])

@@ -2,7 +2,8 @@
 
 ``keras.Model.fit`` spends ~25 ms per epoch on bookkeeping (data adapters, iterators, callback
 plumbing) before any arithmetic, which dwarfs the work on small tabular data. Here a whole fit is
-one call of a ``tf.function`` that, epoch after epoch, shuffles with the stateless seed
+one call (a long one, a call per ``RETURN_AFTER_SECONDS``) of a ``tf.function`` that, epoch after
+epoch, shuffles with the stateless seed
 ``(seed, epoch)``, slices mini-batches, computes the loss (Keras' loss functions, the softmax one
 written out as ``_softmax_cross_entropy``, plus the penalty of ``keras.regularizers.L1L2``:
 ``l1 * sum(|W|) + l2 * sum(W ** 2)`` over the kernels), and applies
@@ -399,11 +400,12 @@ def compile_functions(trainer):
             tf.TensorSpec((n_members,), tf.int32),  # epochs without improvement so far
             tf.TensorSpec((n_members,), tf.bool),  # members stopped before this call
             tf.TensorSpec((), tf.int32),  # return once no stream has more members training
+            tf.TensorSpec((), tf.float64),  # return at the end of the epoch after this long (s)
         ],
     )
     def run(X, y, rows, weights, lengths, batch_sizes, seed, first_epoch, epochs, shuffle,
             l1, l2, tol, n_iter_no_change, use_rule, best_loss, no_improvement, stopped,
-            return_at_most):
+            return_at_most, return_after):
         # Every stream has this many batches (the callers group streams so).
         n_batches = (lengths[0] + batch_sizes[0] - 1) // batch_sizes[0]
         row_counts = tf.cast(lengths, tf.float32)
@@ -505,10 +507,17 @@ def compile_functions(trainer):
                 snapshots,
             )
 
+        # Read as the loop starts (its condition depends on it), and again before every epoch.
+        deadline = tf.timestamp() + return_after
+
         def go_on(index, losses, best, count, stopped, *rest):
             training = tf.reshape(tf.logical_not(stopped), (streams, -1))
             busiest = tf.reduce_max(tf.reduce_sum(tf.cast(training, tf.int32), axis=1))
-            return (index < epochs) & (busiest > 0) & ((index == 0) | (busiest > return_at_most))
+            return (
+                (index < epochs)
+                & (busiest > 0)
+                & ((index == 0) | ((busiest > return_at_most) & (tf.timestamp() < deadline)))
+            )
 
         (
             index, losses, best, count, stopped_now, diverged, stop_epochs, state_ok, snapshots
@@ -557,6 +566,21 @@ def compile_functions(trainer):
     # ``read`` is traced at its first call (``Trainer.read``): a fit in one call never needs it.
     return load.get_concrete_function(), run.get_concrete_function(), read
 
+
+
+# A call of the training graph returns at the end of the first epoch that ends this many seconds
+# after it started, and its caller calls it again to go on where it stopped (the weights and the
+# optimizer state stay in the graph's variables; the epoch, which seeds the shuffle, and the
+# loss rule's state are inputs, so the results are the same bit for bit). Python runs no signal
+# handler while TensorFlow's C code runs a call: so Ctrl-C (KeyboardInterrupt) stops a long fit
+# or search within about this long, where it had waited for the end of training. Each call more
+# costs about a millisecond.
+RETURN_AFTER_SECONDS = 0.5
+
+
+def return_after_input():
+    """``RETURN_AFTER_SECONDS`` as the graph takes it (read at each call: tests change it)."""
+    return tf.constant(RETURN_AFTER_SECONDS, tf.float64)
 
 
 def tol_input(stopping):

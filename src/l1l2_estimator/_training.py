@@ -1,6 +1,7 @@
 """Training one network: ``train`` runs the compiled graph (``_graph``) for all epochs in one call
-or, when Keras callbacks, a progress bar or ``early_stopping`` need to see every epoch, one epoch
-at a time.
+(a long fit in a call per ``_graph.RETURN_AFTER_SECONDS``, so that Ctrl-C can stop it) or, when
+Keras callbacks, a progress bar or ``early_stopping`` need to see every epoch, one epoch at a
+time.
 """
 
 from . import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start)
@@ -15,7 +16,7 @@ import tensorflow as tf
 from keras.callbacks import CallbackList
 
 from ._compat import detach_model, require_training_tensorflow
-from ._graph import compile_functions, patience_input, tol_input
+from ._graph import compile_functions, patience_input, return_after_input, tol_input
 from ._inference import training_loss_overflows
 from ._params import new_optimizer
 from ._stopping import FRESH_RULE
@@ -110,6 +111,7 @@ def train(
             no_improvement=tf.constant([(rule_state or FRESH_RULE)[1]], tf.int32),
             stopped=tf.constant([False]),
             return_at_most=tf.constant(-1, tf.int32),
+            return_after=return_after_input(),
         )
         result = TrainingResult(weights=list(weights))
         if callbacks or verbose or validation is not None:
@@ -120,15 +122,23 @@ def train(
             # After the callbacks: they may have set the state.
             result.optimizer_state = [v.numpy() for v in trainer.read()]
         else:
-            out = trainer.run(
-                first_epoch=tf.constant(initial_epoch, tf.int64),
-                epochs=tf.constant(epochs, tf.int32),
-                **inputs,
-            )
-            result.losses = out["losses"].numpy()[:, 0].tolist()
-            # Read through NumPy: indexing an eager tensor costs tens of microseconds.
-            result.converged = bool(out["converged"].numpy()[0])
-            result.diverged = bool(out["diverged"].numpy()[0])
+            # One call for a short fit; a long one returns every RETURN_AFTER_SECONDS and goes
+            # on, so that Ctrl-C can stop it between calls.
+            while True:
+                out = trainer.run(
+                    first_epoch=tf.constant(initial_epoch + len(result.losses), tf.int64),
+                    epochs=tf.constant(epochs - len(result.losses), tf.int32),
+                    **inputs,
+                )
+                run_losses = out["losses"].numpy()[:, 0].tolist()
+                result.losses.extend(run_losses)
+                # Read through NumPy: indexing an eager tensor costs tens of microseconds.
+                result.converged = bool(out["converged"].numpy()[0])
+                result.diverged = bool(out["diverged"].numpy()[0])
+                if (result.converged or result.diverged or not run_losses
+                        or len(result.losses) >= epochs):
+                    break
+                inputs.update(best_loss=out["best_loss"], no_improvement=out["no_improvement"])
             result.weights = [w.numpy() for w in out["weights"]]
             result.optimizer_state = [v.numpy() for v in out["optimizer_state"]]
         # The last step may leave non-finite weights behind a finite epoch loss (an optimizer
