@@ -3,14 +3,13 @@
 ``keras.Model.fit`` spends ~25 ms per epoch on bookkeeping (data adapters, iterators, callback
 plumbing) before any arithmetic, which dwarfs the work on small tabular data. Here a whole fit is
 one call (a long one, a call per ``RETURN_AFTER_SECONDS``) of a ``tf.function`` that, epoch after
-epoch, shuffles with the stateless seed
-``(seed, epoch)``, slices mini-batches, computes the loss (Keras' loss functions, the softmax one
-written out as ``_softmax_cross_entropy``, plus the penalty of ``keras.regularizers.L1L2``:
-``l1 * sum(|W|) + l2 * sum(W ** 2)`` over the kernels), and applies
-the gradients with the Keras optimizer; MLPClassifier's stopping rule (``_stopping.loss_rule``)
-runs in the graph too, so the call ends when training converges. The graph belongs to a cached
-trainer (``_trainer_cache``), so it is traced once per network structure, whatever the seed,
-penalties or data.
+epoch, shuffles with the stateless seed ``(seed, epoch)``, slices mini-batches, computes the loss
+(Keras' loss functions, the softmax one written out as ``_softmax_cross_entropy``, plus the
+penalty of ``keras.regularizers.L1L2``: ``l1 * sum(|W|) + l2 * sum(W ** 2)`` over the kernels),
+and applies the gradients with the Keras optimizer; MLPClassifier's stopping rule
+(``_stopping.loss_rule``) runs in the graph too, so the call ends when training converges. The
+graph belongs to a cached trainer (``_trainer_cache``), so it is traced once per network
+structure, whatever the seed, penalties or data.
 
 The same graph trains an *ensemble* (``NetworkSpec.members``): variables with a leading member
 axis, several row streams (one per cross-validation fold, each shuffled and batched exactly as a
@@ -572,9 +571,9 @@ def compile_functions(trainer):
 # after it started, and its caller calls it again to go on where it stopped (the weights and the
 # optimizer state stay in the graph's variables; the epoch, which seeds the shuffle, and the
 # loss rule's state are inputs, so the results are the same bit for bit). Python runs no signal
-# handler while TensorFlow's C code runs a call: so Ctrl-C (KeyboardInterrupt) stops a long fit
-# or search within about this long, where it had waited for the end of training. Each call more
-# costs about a millisecond.
+# handler while TensorFlow's C code runs a call, so this is about how long Ctrl-C
+# (KeyboardInterrupt) takes to stop a long fit or search. Each further call costs about a
+# millisecond.
 RETURN_AFTER_SECONDS = 0.5
 
 
