@@ -224,12 +224,12 @@ def test_members_trained_in_many_calls_equal_those_of_one(wine, monkeypatch):
     whole, _, _ = clone(base)._fit_members(X, y, None, folds, penalties)
     monkeypatch.setattr(_graph, "RETURN_AFTER_SECONDS", 0.0)
     calls = []
-    run = _ensemble.Trainer.__init__
+    build = _ensemble.Trainer.__init__
 
-    def counting(self, *args, **kwargs):
-        run(self, *args, **kwargs)
-        inner = self.run
-        self.run = lambda **inputs: calls.append(1) or inner(**inputs)
+    def counting(self, *args, **kwargs):  # a trainer whose run counts its calls
+        build(self, *args, **kwargs)
+        run = self.run
+        self.run = lambda **inputs: calls.append(1) or run(**inputs)
 
     monkeypatch.setattr(_ensemble.Trainer, "__init__", counting)
     trainers.clear()
