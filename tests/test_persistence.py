@@ -15,8 +15,10 @@ import joblib
 import keras
 import numpy as np
 import pytest
+import sklearn
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import cross_validate
 
 import l1l2_estimator
 from l1l2_estimator import L1L2Classifier, persistence
@@ -269,6 +271,48 @@ def test_routed_callback_arguments_without_callbacks_round_trip(fitted_binary, t
     loaded = _round_trip(estimator, tmp_path)
     assert loaded.get_params()["callbacks__monitor"] == "loss"
     assert loaded.get_params()["callbacks"] is None
+
+
+def _requesting(estimator):
+    """``estimator`` with a metadata-routing request of each kind: an alias, true and false."""
+    with sklearn.config_context(enable_metadata_routing=True):
+        return (
+            estimator.set_fit_request(sample_weight="weights")
+            .set_partial_fit_request(sample_weight=True)
+            .set_score_request(sample_weight=False)
+        )
+
+
+def test_metadata_routing_requests_round_trip_and_route(fitted_binary, binary_data, tmp_path):
+    """dump had dropped them: the loaded estimator's routing was the class's default (a pickle
+    and clone keep them), and a routing search passing sample_weight raised
+    UnsetMetadataPassedError."""
+    X, y = binary_data
+    original = _requesting(_copy(fitted_binary))
+    loaded = _round_trip(original, tmp_path)
+    assert (loaded.get_metadata_routing()._serialize()
+            == original.get_metadata_routing()._serialize())
+    weights = np.linspace(0.5, 1.5, len(y))
+    with sklearn.config_context(enable_metadata_routing=True):
+        routed = cross_validate(loaded, X, y, cv=2, params={"weights": weights})
+    assert np.isfinite(routed["test_score"]).all()
+    # What dump writes: only the requests set; a file without any stays as it was.
+    content = json.loads(_unzip((tmp_path / "model.l1l2").read_bytes())["l1l2-estimator.json"])
+    assert content["metadata_requests"] == {
+        "fit": {"sample_weight": "weights"}, "partial_fit": {"sample_weight": True},
+        "score": {"sample_weight": False},
+    }
+    dump(fitted_binary, tmp_path / "plain.l1l2")
+    plain = json.loads(_unzip((tmp_path / "plain.l1l2").read_bytes())["l1l2-estimator.json"])
+    assert "metadata_requests" not in plain
+
+
+def test_dump_refuses_an_alias_load_would_not_read_and_writes_nothing(fitted_binary, tmp_path):
+    with sklearn.config_context(enable_metadata_routing=True):
+        estimator = _copy(fitted_binary).set_fit_request(sample_weight="w" * 101)
+    with pytest.raises(ValueError, match="an alias .* of at most 100 characters.*shorter alias"):
+        dump(estimator, tmp_path / "model.l1l2")
+    assert not (tmp_path / "model.l1l2").exists()
 
 
 # -- what dump refuses -------------------------------------------------------------------------

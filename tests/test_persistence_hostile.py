@@ -443,6 +443,32 @@ def test_params_keras_would_train_on_wrongly_are_refused(edit, reason, good, tmp
     _assert_refused(tmp_path, rebuild(good, metadata=edit), reason)
 
 
+_REQUEST = r"metadata_requests for fit: sample_weight must be true, false or an alias"
+
+
+@pytest.mark.parametrize("requests, reason", [
+    ([], "metadata_requests must be a JSON object"),
+    ({}, "metadata_requests is empty"),
+    ({"predict": {"sample_weight": True}}, "metadata_requests has unexpected 'predict'"),
+    ({"fit": {}}, "metadata_requests for fit is empty"),
+    ({"fit": {"classes": True}}, "metadata_requests for fit has unexpected 'classes'"),
+    ({"fit": {"sample_weight": None}}, _REQUEST),  # the default: dump never writes it
+    ({"fit": {"sample_weight": 1}}, _REQUEST),
+    ({"fit": {"sample_weight": "sample_weight"}}, _REQUEST),  # scikit-learn's True
+    ({"fit": {"sample_weight": "a b"}}, _REQUEST),
+    ({"fit": {"sample_weight": "$WARN"}}, _REQUEST),
+    ({"fit": {"sample_weight": "w" * 101}}, _REQUEST),
+    ({"fit": {"sample_weight": {"alias": "w"}}}, _REQUEST),
+], ids=["a list", "empty", "a method without requests", "an empty method", "other metadata",
+        "null", "a number", "the metadata's own name", "not an identifier",
+        "scikit-learn's warning marker", "a long alias", "an object"])
+def test_metadata_requests_are_refused_unless_as_dump_writes_them(requests, reason, good,
+                                                                   tmp_path):
+    _assert_refused(
+        tmp_path, rebuild(good, metadata=_set("metadata_requests", requests)), reason
+    )
+
+
 @pytest.mark.skipif(np.dtype(np.longdouble).itemsize <= 8, reason="long double is float64 here")
 @pytest.mark.parametrize("edit, reason", [
     (_set("classes_", {"dtype": "g", "shape": [2], "items": [0.0, 1.0]}),

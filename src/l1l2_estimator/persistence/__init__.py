@@ -6,8 +6,8 @@ A file written by :func:`dump` is a zip archive with two members:
     UTF-8 JSON: the format name and version, the versions that wrote it, the estimator's class
     and params, its labels (``classes_`` with their NumPy dtype; for a multilabel classifier the
     number of labels and the indicator dtype) or output shape,
-    ``n_features_in_``, ``feature_names_in_``, the loss curve and the seed that continued
-    training needs (see ``_schema``).
+    ``n_features_in_``, ``feature_names_in_``, the loss curve, the seed that continued
+    training needs and any metadata-routing requests (see ``_schema``).
 ``model.keras``
     The fitted network in Keras' native ``.keras`` format (architecture, weights, optimizer
     state; see ``_network``).
@@ -55,7 +55,9 @@ from ._schema import (
     estimator_from_metadata,
     fitted_fields,
     metadata,
+    metadata_requests,
     parse_metadata,
+    set_requests,
 )
 
 __all__ = ["dump", "load", "FORMAT_NAME", "FORMAT_VERSION"]
@@ -67,8 +69,9 @@ ESTIMATORS = {cls.__name__: cls for cls in (L1L2Classifier, L1L2Regressor)}
 def dump(estimator, path):
     """Save a fitted L1L2Classifier or L1L2Regressor to ``path`` without pickle.
 
-    The file holds the estimator's params, its labels or output shape, and its Keras network in
-    Keras' native ``.keras`` format; :func:`load` restores an estimator that predicts identically
+    The file holds the estimator's params, its labels or output shape, the metadata-routing
+    requests set on it (``set_fit_request`` and the like), and its Keras network in Keras'
+    native ``.keras`` format; :func:`load` restores an estimator that predicts identically
     and can continue training with ``partial_fit``. An existing file at ``path`` is overwritten.
 
     Parameters
@@ -91,7 +94,8 @@ def dump(estimator, path):
     sklearn.exceptions.NotFittedError
         If ``estimator`` is not fitted.
     ValueError
-        If a param or the labels cannot be stored without pickle (NumPy's long double, fixed-width
+        If a param or the labels cannot be stored without pickle, or a metadata-routing alias
+        is longer than 100 characters (NumPy's long double, fixed-width
         strings of more than 1,024 characters, a Keras object in a param other than ``optimizer``
         and ``optimizer__learning_rate``). Callbacks are training-time Python objects and
         are never stored: set ``callbacks=None`` before dumping and pass them again after loading.
@@ -159,6 +163,13 @@ def dump(estimator, path):
         raise ValueError(
             f"Cannot save the estimator (load would refuse the file): {reason} Set them to "
             "values a fit takes, or fit again."
+        ) from None
+    try:
+        metadata_requests(content, type(fitted))
+    except Refused as reason:  # an alias longer than load reads
+        raise ValueError(
+            f"Cannot save the estimator (load would refuse the file): {reason} Set the request "
+            "again with a shorter alias."
         ) from None
     # The network of the fitted state, not model_: a copy that the user may have changed
     # (model_.fit, set_weights), which the file had held instead of the estimator's weights.
@@ -239,6 +250,7 @@ def load(path):
         arrays = ArrayBudget()  # one for the whole file
         estimator = estimator_from_metadata(content, ESTIMATORS[content["estimator"]], arrays)
         fields = fitted_fields(content, estimator, arrays)
+        set_requests(estimator, metadata_requests(content, type(estimator)))
         network = read_network(archive, estimator, fields)
         try:
             estimator._set_fitted_state(**fields, **network)

@@ -3,7 +3,8 @@
 ``l1l2-estimator.json`` holds the format name and version, the versions that wrote it, the
 estimator's class and params, and what the network alone does not tell: the labels (``classes_``
 with their NumPy dtype) or the regressor's output shape, ``n_features_in_``,
-``feature_names_in_``, the loss curve and the shuffling seed that continued training needs.
+``feature_names_in_``, the loss curve, the shuffling seed that continued training needs, and
+the metadata-routing requests set on the estimator (only where there are any).
 
 Params are JSON values where JSON has the type (None, bool, int, float, str, list). Every other
 value a param can hold is a JSON object tagged with ``"type"``, one of a closed set (``TAGS``):
@@ -28,6 +29,7 @@ from collections import Counter
 
 import keras
 import numpy as np
+from sklearn import config_context
 from sklearn.base import is_classifier
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
@@ -112,6 +114,10 @@ _KERAS_OBJECT_PLACES = (
     "a Keras optimizer or learning-rate schedule is stored only as the whole value of the param "
     f"{' or '.join(KERAS_OBJECT_PARAMS)}."
 )
+
+# A metadata-routing alias (``set_fit_request(sample_weight="w")``) is a Python identifier, as
+# scikit-learn requires; real ones are short.
+MAX_ALIAS_CHARACTERS = 100
 
 SUPPORTED_VALUES = (
     "None, bool, int, float, str, lists, tuples and dicts of these, NumPy scalars and arrays of "
@@ -573,7 +579,87 @@ def metadata(estimator, *, library_version):
     # other file stays as it was.
     if state["rule_start"]:
         content["training_state"]["rule_start"] = int(state["rule_start"])
+    # Written only where a request was set: every other file stays as it was.
+    requests = _changed_requests(estimator)
+    if requests:
+        content["metadata_requests"] = requests
     return content
+
+
+def _requests(estimator):
+    """The metadata-routing requests of ``estimator``: ``{method: {metadata: request}}`` for each
+    method that has a ``set_<method>_request`` (``fit``, ``partial_fit``, ``score``)."""
+    routing = estimator.get_metadata_routing()
+    return {
+        method: dict(getattr(routing, method).requests)
+        for method in sorted(
+            name[len("set_"):-len("_request")]
+            for name in dir(type(estimator))
+            if name.startswith("set_") and name.endswith("_request")
+        )
+    }
+
+
+def _changed_requests(estimator):
+    """The requests of ``estimator`` that differ from its class's defaults (what
+    ``set_fit_request(sample_weight=True)`` and the like set), by method; those a pickle or
+    ``clone`` keeps."""
+    defaults = _requests(type(estimator)())
+    changed = {}
+    for method, requests in _requests(estimator).items():
+        own = {
+            name: value for name, value in requests.items()
+            if not _same_request(value, defaults[method].get(name))
+        }
+        if own:
+            changed[method] = own
+    return changed
+
+
+def _same_request(a, b):
+    return type(a) is type(b) and a == b
+
+
+def metadata_requests(content, estimator_class):
+    """The stored metadata-routing requests of ``content`` (the file's metadata), checked:
+    ``{method: {metadata: request}}``, empty where the file holds none. Refused unless each
+    names a method and metadata that ``estimator_class`` takes and a request that scikit-learn's
+    ``set_<method>_request`` would set (true, false or an alias: a Python identifier other than
+    the metadata's name; not null, the default, which ``dump`` leaves out)."""
+    if "metadata_requests" not in content:
+        return {}
+    stored = content["metadata_requests"]
+    defaults = _requests(estimator_class())
+    where = f"its {METADATA_MEMBER}'s metadata_requests"
+    check_keys(stored, where, (), optional=tuple(defaults))
+    if not stored:
+        raise Refused(f"{where} is empty; dump writes it only to hold a request.")
+    for method, requests in stored.items():
+        check_keys(requests, f"{where} for {method}", (), optional=tuple(defaults[method]))
+        if not requests:
+            raise Refused(
+                f"{where} for {method} is empty; dump writes only methods with a request."
+            )
+        for name, value in requests.items():
+            alias = (
+                type(value) is str and 0 < len(value) <= MAX_ALIAS_CHARACTERS
+                and value.isidentifier() and value != name
+            )
+            if not (type(value) is bool or alias):  # (null, unrequested, is the default)
+                raise Refused(
+                    f"{where} for {method}: {name} must be true, false or an alias (a Python "
+                    f"identifier of at most {MAX_ALIAS_CHARACTERS} characters other than "
+                    f"{name!r}), got {show(value)}."
+                )
+    return stored
+
+
+def set_requests(estimator, requests):
+    """Set ``requests`` (from ``metadata_requests``) on ``estimator`` through its
+    ``set_<method>_request``, which scikit-learn offers only while metadata routing is on."""
+    with config_context(enable_metadata_routing=True):
+        for method, values in requests.items():
+            getattr(estimator, f"set_{method}_request")(**values)
 
 
 # Accuracy or R², at most 1; R² of a fitted network lies far above -1e300, and matplotlib cannot
@@ -815,7 +901,7 @@ _COMMON_KEYS = (
     "format", "format_version", "library_version", "keras_version", "estimator", "params",
     "n_features_in_", "loss_curve_", "training_state",
 )
-_OPTIONAL_KEYS = ("feature_names_in_", "validation_scores_")
+_OPTIONAL_KEYS = ("feature_names_in_", "validation_scores_", "metadata_requests")
 # The versions that wrote a file are shown in messages; real ones are short.
 MAX_VERSION_CHARACTERS = 100
 
