@@ -414,7 +414,7 @@ def test_tensorflow_keeps_custom_gradients_in_its_registry_until_forgotten():
     )
     added = _compat.custom_gradient_names() - before
     assert added and all(name.startswith("CustomGradient-") for name in added)
-    _compat.forget_custom_gradients(added)
+    _compat.forget_custom_gradients(added, [concrete.graph])
     assert not added & _compat.custom_gradient_names()
     np.testing.assert_array_equal(concrete(tf.ones((2, 3)), tf.zeros(3)).numpy(), [2, 2, 2])
 
@@ -508,3 +508,51 @@ def test_keras_save_skipsets_are_found_after_the_first_save(tmp_path):
     thread.start()
     thread.join()
     assert found == {"Sequential": True, "Layer": True, "Optimizer": True}
+
+
+def test_a_trace_in_another_thread_keeps_its_custom_gradients(monkeypatch):
+    """A fit's trace forgets the custom gradients it registered, and only those: a function of
+    the user's traced in another thread meanwhile registered one (TensorFlow's all-reduce does,
+    which Keras' optimizer step calls), the fit's trace removed it, and the gradient of a call of
+    that function failed with "LookupError: No gradient defined" (TensorFlow builds a function's
+    gradient from the registry when first asked, long after its trace)."""
+    import threading
+
+    import tensorflow as tf
+
+    from l1l2_estimator import L1L2Classifier, _training
+
+    tracing, registered = threading.Event(), threading.Event()
+
+    @tf.function
+    def users_sum(x):
+        tracing.wait(60)  # the fit's trace has begun
+        total = tf.distribute.get_replica_context().all_reduce("sum", x * 3.0)
+        registered.set()  # runs while tracing: its custom gradient is registered now
+        return total
+
+    compile_functions = _training.compile_functions
+
+    def compile_while_the_user_traces(trainer):
+        tracing.set()
+        functions = compile_functions(trainer)
+        assert registered.wait(60)
+        return functions
+
+    monkeypatch.setattr(_training, "compile_functions", compile_while_the_user_traces)
+    thread = threading.Thread(
+        target=users_sum.get_concrete_function, args=(tf.TensorSpec((), tf.float32),)
+    )
+    thread.start()
+    try:
+        X = np.random.default_rng(0).normal(size=(40, 3))
+        # A network no other test fits: its trainer is traced here.
+        L1L2Classifier(hidden_layer_sizes=(7, 5, 3), epochs=1, tol=0).fit(X, X[:, 0] > 0)
+    finally:
+        tracing.set()
+        thread.join(60)
+    x = tf.constant(1.0)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        total = users_sum(x)
+    assert float(tape.gradient(total, x)) == 3.0

@@ -49,6 +49,7 @@ from tensorflow.python.eager import record
 
 # TensorFlow: the registry of gradient functions (see forget_custom_gradients).
 from tensorflow.python.framework import ops as tf_ops
+from tensorflow.python.util import nest as tf_nest
 
 # TensorFlow: AutoGraph's mark for a function it calls as it is (see not_converted).
 from tensorflow.python.autograph.impl.api import autograph_artifact
@@ -185,40 +186,54 @@ def custom_gradient_names():
     return set(tf_ops._gradient_registry._registry)
 
 
-# Whose custom gradients a trace of ours registers: our own layers' and the one Keras' optimizer
-# step uses (TensorFlow's all-reduce inside its distribution strategy).
-_TRACED_OWNERS = ("l1l2_estimator.", "tensorflow.python.distribute.")
-
-
-def forget_custom_gradients(names):
+def forget_custom_gradients(names, graphs):
     """Remove from TensorFlow's gradient registry the entries among ``names`` that a trace of
-    ours registered.
+    ``graphs`` (the graphs of a trainer's concrete functions) registered.
 
     ``tf.custom_gradient`` inside a traced function registers its gradient function under a
     fresh name (``CustomGradient-<uid>``) and never removes it. The function closes over the
     traced graph, which then lives as long as the process: about 13 MiB a trace, kept after the
     trainer itself is gone. Once a trace is done its gradients are part of the graph and the
-    entries are not read again. Only entries whose gradient function (or one it closes over,
-    two levels deep) comes from the package or from TensorFlow's distribution code are removed,
-    so that another library's registrations made meanwhile stay.
+    entries are not read again. Only entries registered in ``graphs`` (or in a graph nested in
+    one: a loop's body, a branch) are removed: a function traced in another thread meanwhile
+    needs its own until its gradient is first taken, which TensorFlow builds from the registry
+    when asked, long after the trace.
     """
     registry = tf_ops._gradient_registry._registry
+    ours = {id(graph) for graph in graphs}
     for name in names:
         entry = registry.get(name)
-        if name.startswith("CustomGradient-") and entry and _closes_over(entry["type"], 2):
+        if name.startswith("CustomGradient-") and entry and any(
+            _nested_in(graph, ours) for graph in _graphs_closed_over(entry["type"], 2)
+        ):
             registry.pop(name, None)
 
 
-def _closes_over(function, depth):
+def _graphs_closed_over(function, depth):
+    """The graphs of the tensors that ``function`` closes over, ``depth`` functions deep: a
+    custom gradient's registered function (TensorFlow's ``internal_grad_fn``) closes over the
+    function that computes it, which closes over the custom gradient's outputs."""
     for cell in getattr(function, "__closure__", None) or ():
         try:
             value = cell.cell_contents
         except ValueError:  # an empty cell
             continue
-        if callable(value) and str(getattr(value, "__module__", "")).startswith(_TRACED_OWNERS):
+        if callable(value):
+            if depth:
+                yield from _graphs_closed_over(value, depth - 1)
+            continue
+        for item in tf_nest.flatten(value):
+            graph = getattr(item, "graph", None)  # (an eager tensor has none: AttributeError)
+            if graph is not None:
+                yield graph
+
+
+def _nested_in(graph, graph_ids):
+    """Whether ``graph`` is one of ``graph_ids`` (ids of graphs) or nested in one."""
+    while graph is not None:
+        if id(graph) in graph_ids:
             return True
-        if depth and callable(value) and _closes_over(value, depth - 1):
-            return True
+        graph = getattr(graph, "outer_graph", None)
     return False
 
 

@@ -128,7 +128,9 @@ class Trainer:
         with _TRACING, without_graph_rewrites(), _interrupts_as_such():
             registered = custom_gradient_names()
             functions = compile_functions(self)
-            forget_custom_gradients(custom_gradient_names() - registered)
+            forget_custom_gradients(
+                custom_gradient_names() - registered, [f.graph for f in functions[:2]]
+            )
         self.load, self.run = (_without_rewrites(flat_caller(f)) for f in functions[:2])
         self._read_function, self._read = functions[2], None
 
