@@ -537,7 +537,10 @@ def test_a_trace_in_another_thread_keeps_its_custom_gradients(monkeypatch):
         tracing.set()
         functions = compile_functions(trainer)
         assert registered.wait(60)
+        compiled.append(trainer)
         return functions
+
+    compiled = []
 
     monkeypatch.setattr(_training, "compile_functions", compile_while_the_user_traces)
     thread = threading.Thread(
@@ -551,6 +554,7 @@ def test_a_trace_in_another_thread_keeps_its_custom_gradients(monkeypatch):
     finally:
         tracing.set()
         thread.join(60)
+    assert compiled, "the fit traced no trainer while the user's function was traced"
     x = tf.constant(1.0)
     with tf.GradientTape() as tape:
         tape.watch(x)
