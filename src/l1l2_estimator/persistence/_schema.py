@@ -609,15 +609,11 @@ def _changed_requests(estimator):
     for method, requests in _requests(estimator).items():
         own = {
             name: value for name, value in requests.items()
-            if not _same_request(value, defaults[method].get(name))
+            if value != defaults[method].get(name)  # True, False, None or an alias
         }
         if own:
             changed[method] = own
     return changed
-
-
-def _same_request(a, b):
-    return type(a) is type(b) and a == b
 
 
 def metadata_requests(content, estimator_class):
