@@ -319,9 +319,10 @@ def test_grid_table_marks_only_the_refit_pair_among_ties():
     assert [row.endswith("<- best") for row in rows] == [True, False, False]
 
 
-def test_grid_verbose_on_iris_reports_only_the_refit(capsys, tmp_path):
-    """--grid --verbose once printed 11,237 lines on iris: the search trains silently, as one
-    ensemble; the refit of the chosen pair prints a line per epoch."""
+def test_grid_verbose_on_iris_reports_the_search_and_the_refit(capsys, tmp_path):
+    """--grid --verbose once printed 11,237 lines on iris: the search reports itself in a few
+    lines (its size, its architecture's members, the chosen pair), as L1L2ClassifierCV's
+    verbose=1 does; the refit of the chosen pair prints a line per epoch."""
     path = tmp_path / "iris.csv"
     iris = load_iris(as_frame=True)
     iris.frame.to_csv(path, index=False)
@@ -331,6 +332,11 @@ def test_grid_verbose_on_iris_reports_only_the_refit(capsys, tmp_path):
     assert code == 0
     iterations = [line for line in out.splitlines() if line.startswith("Iteration ")]
     assert 1 <= len(iterations) <= 60
+    search = [line for line in out.splitlines() if line.startswith("[L1L2ClassifierCV] ")]
+    assert "Fitting 3 folds for each of 9 candidates, totalling 27 fits" in out.splitlines()
+    assert search[0].startswith("[L1L2ClassifierCV] hidden_layer_sizes=(64, 32): 27 fits in ")
+    assert search[1].startswith("[L1L2ClassifierCV] best: l1=")
+    assert len(search) == 2  # refit=False: the command line refits the pipeline itself
     assert len(out.splitlines()) < 120
     assert "\x1b" not in out
 

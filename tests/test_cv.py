@@ -5,6 +5,7 @@ import contextlib
 import os
 import pathlib
 import pickle
+import re
 import subprocess
 import sys
 import warnings
@@ -1105,7 +1106,6 @@ def test_bad_settings_are_clear_errors(change, message, wine):
         ("early_stopping", "use GridSearchCV over L1L2Classifier\\(early_stopping=True\\)"),
         ("callbacks", "pass callbacks to L1L2Classifier"),
         ("warm_start", "continue training best_estimator_ instead"),
-        ("verbose", "set verbose on best_estimator_"),
         ("n_jobs", "for several processes use GridSearchCV\\(n_jobs=...\\)"),
     ],
 )
@@ -1113,6 +1113,61 @@ def test_a_single_estimator_param_is_refused_with_what_to_use(name, advice, wine
     search = L1L2ClassifierCV(**{name: 1})  # scikit-learn estimators never raise here
     with pytest.raises(TypeError, match=f"L1L2ClassifierCV does not take {name}: .*{advice}"):
         search.fit(*wine)
+
+
+@pytest.mark.parametrize("search_class", [L1L2ClassifierCV, L1L2RegressorCV])
+def test_verbose_reports_the_search_and_changes_nothing_else(search_class, wine, capsys):
+    """verbose had been refused ("a search trains silently"), where GridSearchCV and
+    LogisticRegressionCV take it."""
+    X, y = wine
+    y = y if search_class is L1L2ClassifierCV else (y - y.mean()) / y.std()
+    settings = dict(NETWORK, hidden_layer_sizes=[(4,), (8,)], l1s=[0, 1e-3], l2s=[0], cv=2,
+                    epochs=30)
+    quiet = search_class(**settings).fit(X, y)
+    assert capsys.readouterr().out == ""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search = search_class(**settings, verbose=1).fit(X, y)
+    lines = capsys.readouterr().out.splitlines()
+    np.testing.assert_array_equal(search.cv_results_["mean_test_score"],
+                                  quiet.cv_results_["mean_test_score"])
+    name = f"[{search_class.__name__}]"
+    assert lines[0] == "Fitting 2 folds for each of 4 candidates, totalling 8 fits"
+    for line, architecture in zip(lines[1:3], ["(4,)", "(8,)"]):
+        assert re.fullmatch(
+            rf"{re.escape(name)} hidden_layer_sizes={re.escape(architecture)}: 4 fits in "
+            r"\d+\.\d\d s, (\d+ to \d+ epochs|\d+ epochs each)(, \d at the epoch cap)?", line
+        ), line
+    best = search.best_params_
+    assert lines[3] == (
+        f"{name} best: hidden_layer_sizes={best['hidden_layer_sizes']!r}, "
+        f"l1={best['l1']:g}, l2={best['l2']:g}, mean test score {search.best_score_:.4f}"
+    )
+    assert re.fullmatch(
+        rf"{re.escape(name)} refitted on all 178 rows in \d+\.\d\d s, "
+        rf"{search.best_estimator_.n_iter_} epochs", lines[4]
+    ), lines[4]
+    assert len(lines) == 5
+
+
+def test_verbose_2_reports_every_return_of_the_ensemble(wine, capsys, monkeypatch):
+    from l1l2_estimator import _graph
+
+    monkeypatch.setattr(_graph, "RETURN_AFTER_SECONDS", 0.0)  # a call per epoch
+    search = L1L2ClassifierCV(**{**NETWORK, "epochs": 4, "tol": 0}, l1s=[0, 1e-3], l2s=[0],
+                              cv=2, refit=False, verbose=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search.fit(*wine)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1:5] == [
+        f"[L1L2ClassifierCV] hidden_layer_sizes=(8,): epoch {epoch}, 4 of 4 fits training"
+        for epoch in range(1, 5)
+    ]
+    assert lines[5].startswith("[L1L2ClassifierCV] hidden_layer_sizes=(8,): 4 fits in ")
+    assert lines[5].endswith(", 4 epochs each, 4 at the epoch cap")
+    assert lines[6].startswith("[L1L2ClassifierCV] best: l1=")  # refit=False: no refit line
+    assert len(lines) == 7
 
 
 @pytest.mark.parametrize("search_class", [L1L2ClassifierCV, L1L2RegressorCV])

@@ -755,7 +755,7 @@ class L1L2Network(RoutedParams):
 
     def _fit_members(self, X, y, sample_weight, folds, penalties, *, prepare_refit=False,
                      name=None, splits=False, sparse_targets=False, failures=None,
-                     worse=None):
+                     worse=None, progress=None):
         """Cross-validation's training, for ``L1L2ClassifierCV``/``L1L2RegressorCV``.
 
         For every training fold (an array of row indices of ``X``) and every ``(l1, l2)`` pair,
@@ -783,7 +783,8 @@ class L1L2Network(RoutedParams):
         the cause one of "empty", "unweighted" and "error" (the message of the single fit's
         error). ``worse``, a dict, gets ``worse[fold, pair]`` for every member the ``tol`` rule
         stopped: ``loss_above_the_mean`` of it on its training rows, as its single fit checks
-        it (None where it is no worse than the mean, and for a classifier).
+        it (None where it is no worse than the mean, and for a classifier). ``progress`` is
+        passed on to ``train_ensemble``.
         """
         self._check_params()
         # Both callers (the searches, regularization_path's batched fits) refuse early_stopping,
@@ -893,6 +894,7 @@ class L1L2Network(RoutedParams):
                 stopping=(self.tol, self.n_iter_no_change),
                 # The refit learns the whole data's targets.
                 prepare_single=prepare_refit and key is None,
+                progress=progress,
             )
             converged[group] = result.converged.reshape(len(group), len(penalties))
             for stream, fold in enumerate(group):

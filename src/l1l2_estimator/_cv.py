@@ -120,6 +120,7 @@ _SEARCH_CONSTRAINTS = {
     "refit": ["boolean", str, callable],
     "return_train_score": ["boolean"],
     "error_score": [StrOptions({"raise"}), Real],
+    "verbose": ["verbose"],
 }
 
 
@@ -177,12 +178,70 @@ def label_column(y):
     return y
 
 
+class _Report:
+    """What a search with ``verbose`` prints, on standard output as ``GridSearchCV`` does: with
+    1 or more, its size first (in ``GridSearchCV``'s words), then a line per architecture once
+    its members are trained, the chosen pair and the refit; with 2 or more, also the epochs and
+    the members still training after every call of an ensemble's graph (about every
+    ``_graph.RETURN_AFTER_SECONDS``: a short search prints none)."""
+
+    def __init__(self, search, n_candidates, n_splits):
+        self.verbose = search.verbose
+        self.name = f"[{type(search).__name__}]"
+        self._print(
+            1, f"Fitting {n_splits} folds for each of {n_candidates} candidates, totalling "
+            f"{n_candidates * n_splits} fits"
+        )
+
+    def _print(self, level, text):
+        if self.verbose >= level:
+            print(text, flush=True)
+
+    def progress(self, architecture):
+        """The ``progress`` of ``train_ensemble`` for ``architecture`` (as given), or None."""
+        if self.verbose < 2:
+            return None
+        return lambda epochs, training, members: self._print(
+            2, f"{self.name} hidden_layer_sizes={architecture!r}: epoch {epochs}, "
+            f"{training} of {members} fits training"
+        )
+
+    def trained(self, architecture, members, capped, seconds):
+        epochs = [len(state["loss_curve"]) for row in members for state in row if state]
+        span = (
+            "none trained" if not epochs
+            else f"{epochs[0]} epochs each" if min(epochs) == max(epochs)
+            else f"{min(epochs)} to {max(epochs)} epochs"
+        )
+        self._print(
+            1, f"{self.name} hidden_layer_sizes={architecture!r}: {len(epochs)} fits in "
+            f"{seconds:.2f} s, {span}" + (f", {capped} at the epoch cap" if capped else "")
+        )
+
+    def chosen(self, candidate, score):
+        pair = ", ".join(
+            f"{name}={value!r}" if name == "hidden_layer_sizes" else f"{name}={float(value):g}"
+            for name, value in candidate.items()
+        )
+        self._print(
+            1, f"{self.name} best: {pair}"
+            + ("" if score is None else f", mean test score {score:.4f}")
+        )
+
+    def refitted(self, estimator, rows, seconds):
+        self._print(
+            1, f"{self.name} refitted on all {rows} rows in {seconds:.2f} s, "
+            f"{estimator.n_iter_} epochs"
+        )
+
+
 class _L1L2NetworkCV(RoutedParams, BaseEstimator):
     """What both cross-validated estimators share; each sets ``_estimator_class``."""
 
     _estimator_class = None
     _fit_prefixes = frozenset({"optimizer"})  # callbacks are refused (_check_not_search_params)
     error_score = np.nan  # the param of a search pickled before it existed
+    verbose = 0  # likewise
     # With metadata routing on, groups goes to the splitter (get_metadata_routing), as
     # GridSearchCV and LogisticRegressionCV route it, not to a request of this search's own.
     __metadata_request__fit = {"groups": UNUSED}
@@ -339,6 +398,7 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                 f"cv={self.cv!r} is inconsistent: its get_n_splits says {n_splits} splits, but "
                 f"its split gave {len(splits)}."
             )
+        report = _Report(self, len(architectures) * len(l1s) * len(l2s), len(splits))
         params = self._network_params()
         if params["random_state"] is None:
             # One seed for every member and the refit: a search over fresh seeds would compare
@@ -417,7 +477,7 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                 X_checked, y_checked, sample_weight, [train for train, _ in splits], penalties,
                 prepare_refit=prepare_refit, name=type(self).__name__,
                 splits="raise" if raising else "skip", sparse_targets=sparse_y, failures=causes,
-                worse=above,
+                worse=above, progress=report.progress(given),
             )
             # The members of a fold learn what it holds (a fold that misses a class, its own
             # classes): one set of fitted encoders serves all members of the same targets.
@@ -441,6 +501,7 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                 f"{which}l1={float(l1):g}, l2={float(l2):g}": int(count)
                 for (l1, l2), count in zip(penalties, reached.sum(axis=0)) if count
             })
+            report.trained(given, members, int(reached.sum()), time.perf_counter() - started)
             # Members the loss rule stopped where it may not have converged.
             for fold, (row, row_converged, row_diverged) in enumerate(
                 zip(members, converged, diverged)
@@ -552,6 +613,8 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                     best.get("hidden_layer_sizes", architectures[0][0])
                 ),
             )
+        if "best_index_" in chosen:
+            report.chosen(candidates[fitted["best_index_"]], fitted.get("best_score_"))
         if self.refit:
             started = time.perf_counter()
             # Its ConvergenceWarning points at the line that called this search's fit.
@@ -563,6 +626,7 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                 ).fit(X, label_column(y) if is_classifier(self) else y,
                       sample_weight=sample_weight)
             fitted["refit_time_"] = time.perf_counter() - started
+            report.refitted(fitted["best_estimator_"], X_checked.shape[0], fitted["refit_time_"])
         # Everything at once: predict (through best_estimator_) and cv_results_ describe the same
         # search, also to another thread.
         # A search without refit leaves no best_estimator_ of an earlier search behind (fitted
@@ -678,8 +742,6 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
             "{estimator} (e.g. best_estimator_.set_params(callbacks=...)) or use GridSearchCV",
             "warm_start": "each search trains fresh networks; continue training "
             "best_estimator_ instead",
-            "verbose": "a search trains silently as one ensemble; set verbose on "
-            "best_estimator_, or use GridSearchCV(verbose=...)",
             "n_jobs": "the whole grid already trains at once in this process; for several "
             "processes use GridSearchCV(n_jobs=...)",
             "l1": "the search chooses l1 from l1s",
@@ -1073,6 +1135,7 @@ class L1L2ClassifierCV(ClassifierMixin, _L1L2NetworkCV):
         refit=True,
         return_train_score=False,
         error_score=np.nan,
+        verbose=0,
         activation="relu",
         optimizer="adam",
         learning_rate=3e-3,
@@ -1147,6 +1210,7 @@ class L1L2RegressorCV(RegressorMixin, _L1L2NetworkCV):
         refit=True,
         return_train_score=False,
         error_score=np.nan,
+        verbose=0,
         activation="relu",
         optimizer="adam",
         learning_rate=3e-3,

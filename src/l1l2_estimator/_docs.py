@@ -221,6 +221,15 @@ error_score : 'raise' or float, default=np.nan
     at the first failure with its error: a failing training fold before anything trains, then
     the first diverged member or scorer error in ``GridSearchCV``'s order (by pair, then by
     fold).""",
+    "verbose": """\
+verbose : int, default=0
+    0 is silent. 1 prints, as ``GridSearchCV`` does, ``Fitting 5 folds for each of 16
+    candidates, totalling 80 fits``, then a line for each architecture once its members are
+    trained (their number, the time, the fewest and most epochs, and how many reached
+    ``epochs``), the chosen pair with its mean score, and the refit. 2 also prints the epoch
+    and how many members are still training every time the ensemble's compiled training
+    returns (about every half second; a short search returns once). The members and the
+    refit themselves train silently.""",
     "tol": """\
 tol : float, default=1e-4
     Each member stops training once its epoch loss has not improved by at least ``tol`` for

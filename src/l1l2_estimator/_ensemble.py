@@ -92,6 +92,7 @@ def train_ensemble(
     stopping,
     output_biases=None,
     prepare_single=False,
+    progress=None,
 ):
     """Train one member per (stream, penalty pair), all at once, each exactly as ``train`` would
     train it alone on its stream's rows.
@@ -107,6 +108,10 @@ def train_ensemble(
     With ``prepare_single``, the trainer of one network of this structure (what a refit of the
     chosen member trains with) is traced and run once in a background thread while the ensemble
     trains, so that the refit does not pay for its trace afterwards.
+
+    ``progress``, if given, is called after every call of an ensemble's graph (at least every
+    ``_graph.RETURN_AFTER_SECONDS``, from the second call on) with the epochs that ensemble has
+    trained, how many of its members are still training and how many it has.
     """
     require_training_tensorflow()
     sizes = [min(batch_size, len(rows)) for rows, _ in streams]
@@ -126,7 +131,7 @@ def train_ensemble(
             weights_, curves, converged, diverged = _train_group(
                 spec, optimizer, starts, X, y, [streams[i] for i in indices],
                 [sizes[i] for i in indices], penalties, epochs, shuffle, seed, stopping,
-                preparation,
+                preparation, progress,
             )
             for position, stream in enumerate(indices):
                 for pair in range(len(penalties)):
@@ -142,7 +147,7 @@ def train_ensemble(
 
 
 def _train_group(spec, optimizer, starts, X, y, streams, sizes, penalties, epochs, shuffle, seed,
-                 stopping, preparation=None):
+                 stopping, preparation=None, progress=None):
     """Train every (stream, penalty pair) member of one group of streams, each stream's members
     from its ``starts`` (weights).
 
@@ -222,6 +227,8 @@ def _train_group(spec, optimizer, starts, X, y, streams, sizes, penalties, epoch
                 out = {k: (v.numpy() if hasattr(v, "numpy") else [w.numpy() for w in v])
                        for k, v in out.items()}
                 packing.record(out, time.perf_counter() - started)
+                if progress is not None:
+                    progress(packing.epochs_done, packing.training(), packing.finished.size)
                 if not packing.busy():
                     break
                 if packing.busiest() > return_at_most:  # returned on time: go on
@@ -449,6 +456,10 @@ class _Packing:
             padding or self.finished[self.member(slot)]
             for slot, (_, _, padding) in enumerate(self._layout)
         ])
+
+    def training(self):
+        """How many members of the group have not stopped (those at the epoch cap included)."""
+        return int(np.count_nonzero(~self.finished))
 
     def busiest(self):
         """The most members still training on one stream of this packing."""
