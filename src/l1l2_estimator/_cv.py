@@ -182,8 +182,9 @@ class _Report:
     """What a search with ``verbose`` prints, on standard output as ``GridSearchCV`` does: with
     1 or more, its size first (in ``GridSearchCV``'s words), then a line per architecture once
     its members are trained, the chosen pair and the refit; with 2 or more, also the epochs and
-    the members still training after every call of an ensemble's graph (about every
-    ``_graph.RETURN_AFTER_SECONDS``: a short search prints none)."""
+    the members still training after every call of an ensemble's graph (a call returns after
+    about ``_graph.RETURN_AFTER_SECONDS``, or earlier to pack the members tighter, or when they
+    are done: a short search prints one such line)."""
 
     def __init__(self, search, n_candidates, n_splits):
         self.verbose = search.verbose

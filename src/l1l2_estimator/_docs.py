@@ -228,8 +228,8 @@ verbose : int, default=0
     trained (their number, the time, the fewest and most epochs, and how many reached
     ``epochs``), the chosen pair with its mean score, and the refit. 2 also prints the epoch
     and how many members are still training every time the ensemble's compiled training
-    returns (about every half second; a short search returns once). The members and the
-    refit themselves train silently.""",
+    returns (about every half second, and at its end). The members and the refit themselves
+    train silently.""",
     "tol": """\
 tol : float, default=1e-4
     Each member stops training once its epoch loss has not improved by at least ``tol`` for

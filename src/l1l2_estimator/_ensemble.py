@@ -109,9 +109,10 @@ def train_ensemble(
     chosen member trains with) is traced and run once in a background thread while the ensemble
     trains, so that the refit does not pay for its trace afterwards.
 
-    ``progress``, if given, is called after every call of an ensemble's graph (at least every
-    ``_graph.RETURN_AFTER_SECONDS``, from the second call on) with the epochs that ensemble has
-    trained, how many of its members are still training and how many it has.
+    ``progress``, if given, is called after every call of an ensemble's graph (which returns
+    after about ``_graph.RETURN_AFTER_SECONDS``, or earlier to pack its members tighter, or once
+    they are done) with the epochs that ensemble has trained, how many of its members are still
+    training and how many it has.
     """
     require_training_tensorflow()
     sizes = [min(batch_size, len(rows)) for rows, _ in streams]
