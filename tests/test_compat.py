@@ -560,3 +560,18 @@ def test_a_trace_in_another_thread_keeps_its_custom_gradients(monkeypatch):
         tape.watch(x)
         total = users_sum(x)
     assert float(tape.gradient(total, x)) == 3.0
+
+
+def test_a_registry_entry_it_cannot_read_is_not_taken_for_its_own():
+    """Another thread's entry is only looked at: one whose closure TensorFlow's ``nest`` cannot
+    flatten (a dict of int and str keys, which it sorts) made the fit that looked fail with
+    TypeError."""
+    keys_of_two_kinds = {1: "a", "b": 2}
+
+    def computes():
+        return keys_of_two_kinds
+
+    def registered():
+        return computes
+
+    assert not _compat._registered_in(registered, set())

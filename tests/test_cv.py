@@ -1161,13 +1161,31 @@ def test_verbose_2_reports_every_return_of_the_ensemble(wine, capsys, monkeypatc
         search.fit(*wine)
     lines = capsys.readouterr().out.splitlines()
     assert lines[1:5] == [
-        f"[L1L2ClassifierCV] hidden_layer_sizes=(8,): epoch {epoch}, 4 of 4 fits training"
-        for epoch in range(1, 5)
+        f"[L1L2ClassifierCV] hidden_layer_sizes=(8,): epoch {epoch}, {left} of 4 fits training"
+        for epoch, left in [(1, 4), (2, 4), (3, 4), (4, 0)]  # at the cap, none trains on
     ]
     assert lines[5].startswith("[L1L2ClassifierCV] hidden_layer_sizes=(8,): 4 fits in ")
     assert lines[5].endswith(", 4 epochs each, 4 at the epoch cap")
     assert lines[6].startswith("[L1L2ClassifierCV] best: l1=")  # refit=False: no refit line
     assert len(lines) == 7
+    # 5 folds of wine: training folds of 142 and 143 rows, each a batch, train as two ensembles
+    # one after the other, each line naming its folds; the pair chosen by the metric refit names.
+    search.set_params(cv=5, scoring=["accuracy", "f1_macro"], refit="f1_macro").fit(*wine)
+    lines = capsys.readouterr().out.splitlines()
+    folds = [re.fullmatch(r"\[L1L2ClassifierCV\] hidden_layer_sizes=\(8,\), folds ([\d, ]+): "
+                          r"epoch \d, \d+ of \d+ fits training", line) for line in lines[1:-3]]
+    assert all(folds) and len(folds) == 8, lines
+    assert sorted({int(f) for match in folds for f in match[1].split(", ")}) == list(range(5))
+    assert re.fullmatch(r"\[L1L2ClassifierCV\] best: l1=\S+, l2=0, mean test f1_macro "
+                        rf"{search.best_score_:.4f}", lines[-2])
+    assert lines[-1].startswith("[L1L2ClassifierCV] refitted on all 178 rows in ")
+
+
+def test_verbose_prints_nothing_for_a_search_it_refuses(wine, capsys):
+    search = L1L2ClassifierCV(scoring=["accuracy", "f1_macro"], refit="neither", verbose=1)
+    with pytest.raises(ValueError, match="refit"):
+        search.fit(*wine)
+    assert capsys.readouterr().out == ""
 
 
 @pytest.mark.parametrize("search_class", [L1L2ClassifierCV, L1L2RegressorCV])

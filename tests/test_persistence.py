@@ -302,9 +302,26 @@ def test_metadata_routing_requests_round_trip_and_route(fitted_binary, binary_da
         "fit": {"sample_weight": "weights"}, "partial_fit": {"sample_weight": True},
         "score": {"sample_weight": False},
     }
+    # Format 3, which earlier versions refuse as newer rather than as an unknown key.
+    assert content["format_version"] == 3
     dump(fitted_binary, tmp_path / "plain.l1l2")
     plain = json.loads(_unzip((tmp_path / "plain.l1l2").read_bytes())["l1l2-estimator.json"])
-    assert "metadata_requests" not in plain
+    assert "metadata_requests" not in plain and plain["format_version"] == 1
+
+
+@pytest.mark.parametrize("request_value, stored", [
+    (1, True), (0, False), (np.True_, True), (np.False_, False),
+    (type("Alias", (str,), {})("w"), "w"),
+], ids=["1", "0", "np.True_", "np.False_", "a str subclass"])
+def test_requests_scikit_learn_takes_are_stored_as_json_holds_them(
+    request_value, stored, fitted_binary, tmp_path
+):
+    """scikit-learn takes whatever equals True or False, and any str as an alias: dump refused
+    1 as "a long alias" and failed on np.True_ with json's TypeError."""
+    with sklearn.config_context(enable_metadata_routing=True):
+        estimator = _copy(fitted_binary).set_fit_request(sample_weight=request_value)
+    loaded = _round_trip(estimator, tmp_path)
+    assert loaded.get_metadata_routing().fit.requests["sample_weight"] == stored
 
 
 def test_dump_refuses_an_alias_load_would_not_read_and_writes_nothing(fitted_binary, tmp_path):
@@ -799,8 +816,9 @@ def test_file_holds_json_and_a_keras_file(saved_binary):
     assert set(network) == {"metadata.json", "config.json", "model.weights.h5"}
     metadata = json.loads(members["l1l2-estimator.json"])
     assert metadata["format"] == "l1l2-estimator"
-    # Format 1: what every version reads (format 2 adds only the regressor's loss="poisson").
-    assert metadata["format_version"] == 1 and FORMAT_VERSION == 2
+    # Format 1: what every version reads (format 2 adds only the regressor's loss="poisson",
+    # format 3 only metadata-routing requests).
+    assert metadata["format_version"] == 1 and FORMAT_VERSION == 3
     assert metadata["estimator"] == "L1L2Classifier"
     assert metadata["library_version"] == l1l2_estimator.__version__
 

@@ -464,9 +464,19 @@ _REQUEST = r"metadata_requests for fit: sample_weight must be true, false or an 
         "scikit-learn's warning marker", "a long alias", "an object"])
 def test_metadata_requests_are_refused_unless_as_dump_writes_them(requests, reason, good,
                                                                    tmp_path):
-    _assert_refused(
-        tmp_path, rebuild(good, metadata=_set("metadata_requests", requests)), reason
-    )
+    def edit(content):
+        content.update(format_version=3, metadata_requests=requests)
+
+    _assert_refused(tmp_path, rebuild(good, metadata=edit), reason)
+
+
+@pytest.mark.parametrize("edit", [
+    _set("metadata_requests", {"fit": {"sample_weight": True}}),
+    _set("format_version", 3),
+], ids=["requests in format 1", "format 3 without requests"])
+def test_the_format_version_is_the_one_dump_writes_for_the_requests(edit, good, tmp_path):
+    _assert_refused(tmp_path, rebuild(good, metadata=edit),
+                    "dump writes format 3 exactly for a file with metadata_requests")
 
 
 @pytest.mark.skipif(np.dtype(np.longdouble).itemsize <= 8, reason="long double is float64 here")

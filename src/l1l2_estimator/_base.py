@@ -784,7 +784,7 @@ class L1L2Network(RoutedParams):
         error). ``worse``, a dict, gets ``worse[fold, pair]`` for every member the ``tol`` rule
         stopped: ``loss_above_the_mean`` of it on its training rows, as its single fit checks
         it (None where it is no worse than the mean, and for a classifier). ``progress`` is
-        passed on to ``train_ensemble``.
+        passed on to ``train_ensemble``, with the folds' numbers as the streams' names.
         """
         self._check_params()
         # Both callers (the searches, regularization_path's batched fits) refuse early_stopping,
@@ -895,6 +895,7 @@ class L1L2Network(RoutedParams):
                 # The refit learns the whole data's targets.
                 prepare_single=prepare_refit and key is None,
                 progress=progress,
+                stream_names=group,
             )
             converged[group] = result.converged.reshape(len(group), len(penalties))
             for stream, fold in enumerate(group):

@@ -203,29 +203,38 @@ def forget_custom_gradients(names, graphs):
     ours = {id(graph) for graph in graphs}
     for name in names:
         entry = registry.get(name)
-        if name.startswith("CustomGradient-") and entry and any(
-            _nested_in(graph, ours) for graph in _graphs_closed_over(entry["type"], 2)
-        ):
+        if name.startswith("CustomGradient-") and entry and _registered_in(entry["type"], ours):
             registry.pop(name, None)
 
 
-def _graphs_closed_over(function, depth):
-    """The graphs of the tensors that ``function`` closes over, ``depth`` functions deep: a
-    custom gradient's registered function (TensorFlow's ``internal_grad_fn``) closes over the
-    function that computes it, which closes over the custom gradient's outputs."""
+def _registered_in(function, graph_ids):
+    """Whether ``function``, a custom gradient's registered function, was registered in a trace
+    of one of ``graph_ids`` (ids of graphs; or of a graph nested in one): TensorFlow's
+    ``internal_grad_fn`` closes over the function that computes the gradient, which closes
+    over the custom gradient's outputs, tensors of the graph it was traced in. Another
+    thread's entry is only looked at, never trusted: whatever fails there (a closure that
+    ``nest`` cannot flatten) makes it not ours."""
+    try:
+        for cell in _cells(function):
+            if callable(cell):
+                for value in _cells(cell):
+                    if not callable(value) and any(
+                        _nested_in(getattr(item, "graph", None), graph_ids)
+                        for item in tf_nest.flatten(value)
+                    ):
+                        return True
+    except Exception:  # noqa: BLE001  (see above)
+        return False
+    return False
+
+
+def _cells(function):
+    """The values ``function`` closes over (empty cells left out)."""
     for cell in getattr(function, "__closure__", None) or ():
         try:
-            value = cell.cell_contents
+            yield cell.cell_contents
         except ValueError:  # an empty cell
             continue
-        if callable(value):
-            if depth:
-                yield from _graphs_closed_over(value, depth - 1)
-            continue
-        for item in tf_nest.flatten(value):
-            graph = getattr(item, "graph", None)  # (an eager tensor has none: AttributeError)
-            if graph is not None:
-                yield graph
 
 
 def _nested_in(graph, graph_ids):

@@ -186,12 +186,13 @@ class _Report:
     about ``_graph.RETURN_AFTER_SECONDS``, or earlier to pack the members tighter, or when they
     are done: a short search prints one such line)."""
 
-    def __init__(self, search, n_candidates, n_splits):
+    def __init__(self, search, n_candidates, splits):
         self.verbose = search.verbose
         self.name = f"[{type(search).__name__}]"
+        self.n_splits = len(splits)
         self._print(
-            1, f"Fitting {n_splits} folds for each of {n_candidates} candidates, totalling "
-            f"{n_candidates * n_splits} fits"
+            1, f"Fitting {self.n_splits} folds for each of {n_candidates} candidates, totalling "
+            f"{n_candidates * self.n_splits} fits"
         )
 
     def _print(self, level, text):
@@ -199,13 +200,24 @@ class _Report:
             print(text, flush=True)
 
     def progress(self, architecture):
-        """The ``progress`` of ``train_ensemble`` for ``architecture`` (as given), or None."""
+        """The ``progress`` of ``train_ensemble`` for ``architecture`` (as given), or None. Where
+        the folds train as several ensembles, one after the other (folds of different batch
+        counts or sizes, or a classifier's folds that miss a class), each line names the folds
+        of its ensemble."""
         if self.verbose < 2:
             return None
-        return lambda epochs, training, members: self._print(
-            2, f"{self.name} hidden_layer_sizes={architecture!r}: epoch {epochs}, "
-            f"{training} of {members} fits training"
-        )
+
+        def report(folds, epochs, training, members):
+            which = (
+                "" if len(folds) == self.n_splits
+                else f", fold{'s' if len(folds) > 1 else ''} {', '.join(map(str, folds))}"
+            )
+            self._print(
+                2, f"{self.name} hidden_layer_sizes={architecture!r}{which}: epoch {epochs}, "
+                f"{training} of {members} fits training"
+            )
+
+        return report
 
     def trained(self, architecture, members, capped, seconds):
         epochs = [len(state["loss_curve"]) for row in members for state in row if state]
@@ -219,14 +231,16 @@ class _Report:
             f"{seconds:.2f} s, {span}" + (f", {capped} at the epoch cap" if capped else "")
         )
 
-    def chosen(self, candidate, score):
+    def chosen(self, candidate, score, metric):
+        """The chosen ``candidate`` and its mean ``score`` (None: not set), by ``metric`` (the
+        one of several that chose it; None for one metric)."""
         pair = ", ".join(
             f"{name}={value!r}" if name == "hidden_layer_sizes" else f"{name}={float(value):g}"
             for name, value in candidate.items()
         )
         self._print(
             1, f"{self.name} best: {pair}"
-            + ("" if score is None else f", mean test score {score:.4f}")
+            + ("" if score is None else f", mean test {metric or 'score'} {score:.4f}")
         )
 
     def refitted(self, estimator, rows, seconds):
@@ -399,7 +413,6 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                 f"cv={self.cv!r} is inconsistent: its get_n_splits says {n_splits} splits, but "
                 f"its split gave {len(splits)}."
             )
-        report = _Report(self, len(architectures) * len(l1s) * len(l2s), len(splits))
         params = self._network_params()
         if params["random_state"] is None:
             # One seed for every member and the refit: a search over fresh seeds would compare
@@ -417,6 +430,8 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         # without the weights: as GridSearchCV, sample_weight also weights the held-out scores
         # of the metrics that take it.
         takes = self._metrics_taking_weights(scorer, metrics, sample_weight)
+        # Once the search's settings are checked, as GridSearchCV's first line.
+        report = _Report(self, len(architectures) * len(penalties), splits)
         scoring = {name: (metric, takes[name])
                    for name, metric in (metrics or {"score": scorer}).items()}
         score_weights = (
@@ -614,8 +629,7 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                     best.get("hidden_layer_sizes", architectures[0][0])
                 ),
             )
-        if "best_index_" in chosen:
-            report.chosen(candidates[fitted["best_index_"]], fitted.get("best_score_"))
+            report.chosen(best, fitted.get("best_score_"), fitted["_refit_metric"])
         if self.refit:
             started = time.perf_counter()
             # Its ConvergenceWarning points at the line that called this search's fit.

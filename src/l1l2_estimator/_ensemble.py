@@ -93,6 +93,7 @@ def train_ensemble(
     output_biases=None,
     prepare_single=False,
     progress=None,
+    stream_names=None,
 ):
     """Train one member per (stream, penalty pair), all at once, each exactly as ``train`` would
     train it alone on its stream's rows.
@@ -111,8 +112,9 @@ def train_ensemble(
 
     ``progress``, if given, is called after every call of an ensemble's graph (which returns
     after about ``_graph.RETURN_AFTER_SECONDS``, or earlier to pack its members tighter, or once
-    they are done) with the epochs that ensemble has trained, how many of its members are still
-    training and how many it has.
+    they are done) with the names of that ensemble's streams (from ``stream_names``, by default
+    their positions), the epochs it has trained, how many of its members are still training
+    and how many it has.
     """
     require_training_tensorflow()
     sizes = [min(batch_size, len(rows)) for rows, _ in streams]
@@ -123,6 +125,7 @@ def train_ensemble(
     members = [None] * (len(streams) * len(penalties))
     single = NetworkSpec(**{**vars(spec), "members": None})
     preparation = _Preparation(single, optimizer) if prepare_single else None
+    names = list(range(len(streams))) if stream_names is None else list(stream_names)
     try:
         for indices in groups.values():
             starts = [
@@ -132,7 +135,8 @@ def train_ensemble(
             weights_, curves, converged, diverged = _train_group(
                 spec, optimizer, starts, X, y, [streams[i] for i in indices],
                 [sizes[i] for i in indices], penalties, epochs, shuffle, seed, stopping,
-                preparation, progress,
+                preparation,
+                progress and functools.partial(progress, [names[i] for i in indices]),
             )
             for position, stream in enumerate(indices):
                 for pair in range(len(penalties)):
@@ -459,8 +463,9 @@ class _Packing:
         ])
 
     def training(self):
-        """How many members of the group have not stopped (those at the epoch cap included)."""
-        return int(np.count_nonzero(~self.finished))
+        """How many members of the group are still training: none once it is done (those at
+        the epoch cap have stopped too)."""
+        return int(np.count_nonzero(~self.finished)) if self.busy() else 0
 
     def busiest(self):
         """The most members still training on one stream of this packing."""

@@ -39,8 +39,9 @@ from ._compat import (
 
 MAX_CACHED_TRAINERS = 8
 
-# One trace at a time (tracing holds the GIL anyway): the gradient-registry entries a trace adds
-# are then its own (see ``_compat.forget_custom_gradients``).
+# One trace of the package's at a time (tracing holds the GIL anyway): the gradient-registry
+# entries added while it traces are then its own or those of code outside the package, which
+# ``_compat.forget_custom_gradients`` tells apart by the graph they were registered in.
 _TRACING = threading.Lock()
 
 

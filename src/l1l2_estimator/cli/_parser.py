@@ -224,7 +224,8 @@ def build_parser():
         "--verbose",
         action="store_true",
         help="report each epoch of the final fit: Keras' progress bar on a terminal, one "
-        "'Iteration n, loss = ...' line otherwise",
+        "'Iteration n, loss = ...' line otherwise; with --grid, also the search's size, its "
+        "members' epochs and the chosen pair",
     )
     return parser
 

@@ -94,10 +94,10 @@ def dump(estimator, path):
     sklearn.exceptions.NotFittedError
         If ``estimator`` is not fitted.
     ValueError
-        If a param or the labels cannot be stored without pickle, or a metadata-routing alias
-        is longer than 100 characters (NumPy's long double, fixed-width
-        strings of more than 1,024 characters, a Keras object in a param other than ``optimizer``
-        and ``optimizer__learning_rate``). Callbacks are training-time Python objects and
+        If a param or the labels cannot be stored without pickle (NumPy's long double,
+        fixed-width strings of more than 1,024 characters, a Keras object in a param other than
+        ``optimizer`` and ``optimizer__learning_rate``), or a metadata-routing alias is longer
+        than 100 characters. Callbacks are training-time Python objects and
         are never stored: set ``callbacks=None`` before dumping and pass them again after loading.
         Also if ``hidden_layer_sizes``, ``activation``, the optimizer params or a regressor's
         ``loss`` were changed after fitting: :func:`load` rebuilds the network and its

@@ -52,8 +52,10 @@ from ._keras_objects import (
 FORMAT_NAME = "l1l2-estimator"
 # The newest format this version reads and writes. Format 2 is format 1 with the regressor's
 # ``loss`` param, written only for ``loss="poisson"`` (a squared-error file leaves the param out
-# and stays format 1, which earlier versions read).
-FORMAT_VERSION = 2
+# and stays format 1, which earlier versions read). Format 3 adds ``metadata_requests``, written
+# only for an estimator with metadata-routing requests set: earlier versions, which read every
+# other file, refuse these as newer rather than as holding a key they do not know.
+FORMAT_VERSION = 3
 
 # The most bytes that the metadata member may inflate to: 100,000 feature names or labels take
 # about 2 MiB; decoded JSON takes up to ~25 times its size in memory.
@@ -532,9 +534,11 @@ def metadata(estimator, *, library_version):
     params = estimator.get_params(deep=False)
     if params.get("loss") == "squared_error":
         del params["loss"]
+    # Written only where a request was set: every other file stays as it was.
+    requests = _changed_requests(estimator)
     content = {
         "format": FORMAT_NAME,
-        "format_version": 2 if "loss" in params else 1,
+        "format_version": _format_version(requests, "loss" in params),
         "library_version": library_version,
         "keras_version": keras.__version__,
         "estimator": type(estimator).__name__,
@@ -579,11 +583,15 @@ def metadata(estimator, *, library_version):
     # other file stays as it was.
     if state["rule_start"]:
         content["training_state"]["rule_start"] = int(state["rule_start"])
-    # Written only where a request was set: every other file stays as it was.
-    requests = _changed_requests(estimator)
     if requests:
         content["metadata_requests"] = requests
     return content
+
+
+def _format_version(requests, loss):
+    """The format ``dump`` writes: 3 for a file with metadata-routing requests, else 2 for one
+    whose params hold ``loss`` (a Poisson regressor's), else 1."""
+    return 3 if requests else 2 if loss else 1
 
 
 def _requests(estimator):
@@ -607,6 +615,13 @@ def _changed_requests(estimator):
     defaults = _requests(type(estimator)())
     changed = {}
     for method, requests in _requests(estimator).items():
+        # As JSON holds them: scikit-learn takes whatever equals True or False (1, np.True_)
+        # and any str as an alias.
+        requests = {
+            name: value if value is None else str(value) if isinstance(value, str)
+            else bool(value)
+            for name, value in requests.items()
+        }
         own = {
             name: value for name, value in requests.items()
             if value != defaults[method].get(name)  # True, False, None or an alias
@@ -827,17 +842,20 @@ def estimator_from_metadata(content, estimator_class, budget):
     encoded = field(content, "params", dict)
     _check_layer_count(encoded.get("hidden_layer_sizes"))
     params = decode_params(encoded, estimator_class, budget)
-    # dump writes format 2 exactly for a loss other than the squared error (a Poisson
-    # regressor), the only files whose params hold loss.
-    expected = 2 if "loss" in params else 1
-    if content["format_version"] != expected or (
+    # dump writes format 3 exactly for a file with metadata_requests, else format 2 exactly for
+    # a loss other than the squared error (a Poisson regressor), the only files whose params
+    # hold loss.
+    requests = "metadata_requests" in content
+    if content["format_version"] != _format_version(requests, "loss" in params) or (
         type(params.get("loss")) is str and params["loss"] == "squared_error"
     ):
         raise Refused(
             f"its format_version is {content['format_version']} with "
-            f"{'loss ' + show(params['loss']) if 'loss' in params else 'no loss'} in its params; "
-            "dump writes format 2 exactly for a regressor with loss='poisson' (the only files "
-            "whose params hold loss), and format 1 otherwise."
+            f"{'loss ' + show(params['loss']) if 'loss' in params else 'no loss'} in its params "
+            f"and {'' if requests else 'no '}metadata_requests; dump writes format 3 exactly "
+            "for a file with metadata_requests; otherwise, dump writes format 2 exactly for a "
+            "regressor with loss='poisson' (the only files whose params hold loss), and format "
+            "1 otherwise."
         )
     estimator = estimator_class(**params)
     try:
