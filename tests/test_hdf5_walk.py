@@ -281,6 +281,39 @@ def test_a_file_of_more_groups_and_datasets_than_the_params_call_for_is_refused(
         _hdf5.walk(weights, WHERE, max_objects=count - 1)
 
 
+def test_a_group_of_more_entries_than_the_params_call_for_is_refused_before_they_are_read():
+    # Every entry becomes a group or dataset, so a group of more entries than are left to the
+    # file is refused as they are collected: a file of hundreds of thousands of links to one
+    # dataset costs no more than its budget. The last entry's name is one the walk refuses; the
+    # refusal must come from the count, before that entry is read.
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w") as file:
+        group = file.create_group("vars")
+        dataset = group.create_dataset("a", data=np.zeros(1, "<f4"))
+        for index in range(300):
+            group[f"b{index:03d}"] = dataset
+        group["~ last"] = dataset  # sorted last; a space is not in the names the walk reads
+    data = buffer.getvalue()
+    _refused(data, "not plain printable ASCII")  # with room for every entry
+    with pytest.raises(Refused, match="holds more than the 20 groups and datasets its params"):
+        _hdf5.walk(data, WHERE, max_objects=20)
+    # The count includes what is still to be walked: entries left in groups above this one.
+    with h5py.File(buffer, "a") as file:
+        for index in range(12):
+            file.create_dataset(f"z{index:02d}", data=np.zeros(1, "<f4"))
+    data = buffer.getvalue()
+    calls = []
+    walk = _hdf5._Walk(data, WHERE, max_objects=20)
+    original = walk.heap_name
+    walk.heap_name = lambda *args: calls.append(args) or original(*args)
+    with pytest.raises(Refused, match="holds more than the 20 groups and datasets"):
+        walk.run()
+    # The root's 13 entries, then /vars: 20 less the 2 groups walked and the 12 root entries
+    # still to walk leave room for 6 of its entries (offset 0 is the B-tree's first key, the
+    # empty name).
+    assert [path for _, _, offset, path in calls if offset].count("/vars") == 6
+
+
 @pytest.mark.parametrize("limit, value, reason", [
     # Each bounds the walk's work per object; a genuine file is within 0 or 1 of each (here set
     # to just below what it holds, to show the bound is enforced).

@@ -102,6 +102,10 @@ class _Walk:
         self.claimed = np.zeros(len(data), bool)
         self.regions = {}
         self.items = {}
+        # Entries collected in groups but not walked yet: each will be a group or dataset, so
+        # a group whose entries would pass max_objects is refused as they are read, whatever
+        # its size.
+        self.pending = 0
         self.strings = []  # (collection address, index, length, what) of each attribute value
 
     def refuse(self, message):
@@ -245,8 +249,7 @@ class _Walk:
         if path.count("/") > MAX_DEPTH:
             self.refuse(f" nests groups more than {MAX_DEPTH} deep.")
         if len(self.items) >= self.max_objects:
-            self.refuse(f" holds more than the {self.max_objects} groups and datasets its "
-                        "params call for.")
+            self.refuse_count()
         messages = self.header(address, path)
         if cache_type == 1:
             self.group(messages, path, scratch)
@@ -254,6 +257,10 @@ class _Walk:
             self.dataset(messages, path)
         else:
             self.refuse(f"'s {path} is not linked as h5py links its groups and datasets.")
+
+    def refuse_count(self):
+        self.refuse(f" holds more than the {self.max_objects} groups and datasets its params "
+                    "call for.")
 
     # -- datasets -----------------------------------------------------------------------------
 
@@ -357,7 +364,9 @@ class _Walk:
                 self.refuse(f"'s {path} holds its entries out of order.")
             previous = entry_name
         self.check_heap(heap_start, heap_size, free, names, path)
+        self.pending += len(entries)
         for entry_name, _, address, cache_type, entry_scratch in entries:
+            self.pending -= 1
             child = path.rstrip("/") + "/" + entry_name.decode("ascii")
             self.object(address, child, cache_type, entry_scratch)
 
@@ -470,6 +479,8 @@ class _Walk:
             self.refuse(f": {what} holds {used} entries.")
         self.claim(address, SNOD_SIZE, what)
         for index in range(used):
+            if len(self.items) + self.pending + len(entries) >= self.max_objects:
+                self.refuse_count()
             entry = address + 8 + 40 * index
             offset = self.number(entry, 8, what)
             header = self.number(entry + 8, 8, what)
