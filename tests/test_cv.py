@@ -1546,6 +1546,39 @@ def test_groups_reach_a_group_splitter(wine):
     _assert_same_results(ours, theirs)
 
 
+class _SplitByIndex:
+    """A splitter that reads the DataFrame and Series it is given (their index), as a user's
+    leave-one-period-out splitter does."""
+
+    def split(self, X, y=None, groups=None):
+        assert X.index.equals(y.index)
+        odd = np.asarray(X.index % 2 == 1)
+        for test in (odd, ~odd):
+            yield np.flatnonzero(~test), np.flatnonzero(test)
+
+    def get_n_splits(self, X=None, y=None, groups=None):
+        return 2 if X.index.size else 0
+
+
+def test_a_splitter_gets_x_and_y_as_given_as_in_grid_search(wine):
+    # The splits came from the validated NumPy arrays, so a splitter that reads the index of
+    # the DataFrame it is handed failed with an AttributeError; GridSearchCV hands it X and y
+    # as given.
+    pd = pytest.importorskip("pandas")
+    X, y = wine
+    index = np.arange(len(y)) * 3 + 7
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])], index=index)
+    labels = pd.Series(y, index=index)
+    params = dict(NETWORK, epochs=20)
+    ours = L1L2ClassifierCV(l1s=[0, 1e-2], l2s=[0], cv=_SplitByIndex(), refit=False, **params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours.fit(frame, labels)
+    theirs = _grid_search(L1L2Classifier(**params), frame, labels, [0, 1e-2], [0],
+                          _SplitByIndex())
+    _assert_same_results(ours, theirs)
+
+
 def test_score_uses_scoring_as_grid_search_does(wine):
     X, y = wine
     search = L1L2ClassifierCV(l1s=[0], l2s=[0], cv=2, scoring="f1_macro", **NETWORK)
@@ -2281,6 +2314,11 @@ def test_routing_names_the_scorers_as_logistic_regression_cv(wine):
         expected = accuracy_score(y, search.predict(scaled), sample_weight=weights)
         assert piped.score(X, y, sample_weight=weights) == pytest.approx(expected)
         assert piped.score(X, y, sample_weight=weights) != pytest.approx(search.score(scaled, y))
+        # fit, as LogisticRegressionCV.fit, takes them only where the search's own request asks.
+        with pytest.raises(UnsetMetadataPassedError, match=r"L1L2ClassifierCV\.fit"):
+            make_pipeline(StandardScaler().set_fit_request(sample_weight=False),
+                          L1L2ClassifierCV(scoring=weighted, **settings)).fit(
+                X, y, sample_weight=weights)
         scores = cross_validate(
             L1L2ClassifierCV(scoring=weighted, **settings).set_fit_request(sample_weight=True),
             X, y, params={"sample_weight": weights}, cv=2, scoring=weighted,

@@ -393,13 +393,21 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
             # As GridSearchCV and LogisticRegressionCV: groups only where the splitter asks for
             # them (a KFold does not: TypeError, "not routed to any object").
             groups = process_routing(self, "fit", groups=groups).splitter.split.get("groups")
+        # As GridSearchCV, the splitter and the scorer see X and y as given (a DataFrame stays
+        # one, a sparse indicator matrix too; a regressor's sparse y dense, as L1L2Regressor
+        # takes it). indexable: as GridSearchCV, anything that only has __array__ becomes an
+        # array.
+        X_given, y_given = indexable(X, y_checked if sp.issparse(y) and not sparse_y else y)
+        # A frame of nullable labels, a frame of sparse columns: what the metrics (and the
+        # splitters) refuse.
+        y_given = (scored_labels if is_classifier(self) else scored_targets)(y_given)
         # Every split as row numbers (a boolean mask or negative indices select the rows
         # GridSearchCV's indexing selects; the members' row streams are positions).
         positions = np.arange(X_checked.shape[0])
-        cv = check_cv(self.cv, y_checked, classifier=is_classifier(self))
+        cv = check_cv(self.cv, y_given, classifier=is_classifier(self))
         splits = [
             (_rows(positions, train, split, "training"), _rows(positions, test, split, "test"))
-            for split, (train, test) in enumerate(cv.split(X_checked, y_checked, groups))
+            for split, (train, test) in enumerate(cv.split(X_given, y_given, groups))
         ]
         if not splits:
             raise ValueError(
@@ -407,7 +415,7 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                 "to train or score: was the CV iterator empty (a generator is used up by the "
                 "first fit)?"
             )
-        n_splits = cv.get_n_splits(X_checked, y_checked, groups)
+        n_splits = cv.get_n_splits(X_given, y_given, groups)
         if n_splits != len(splits):  # as GridSearchCV, which sizes cv_results_ by the count
             raise ValueError(
                 f"cv={self.cv!r} is inconsistent: its get_n_splits says {n_splits} splits, but "
@@ -437,12 +445,6 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         score_weights = (
             None if sample_weight is None else check_sample_weight(sample_weight, X_checked)
         )
-        # As GridSearchCV, the scorer sees the held-out rows as given (a DataFrame stays one, a
-        # sparse indicator matrix too); a regressor's sparse y dense, as L1L2Regressor takes it.
-        # indexable: as GridSearchCV, anything that only has __array__ becomes an array.
-        X_given, y_given = indexable(X, y_checked if sp.issparse(y) and not sparse_y else y)
-        # A frame of nullable labels, a frame of sparse columns: what the metrics refuse.
-        y_given = (scored_labels if is_classifier(self) else scored_targets)(y_given)
 
         def rows(indices):
             # Indexed afresh for every member, as GridSearchCV indexes them for every fit: a
