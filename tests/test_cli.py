@@ -109,6 +109,14 @@ def test_csv_reading_details(tmp_path):
     np.testing.assert_array_equal(y, [10, 9])
     assert y.dtype.kind == "i"
 
+    # A column of True and False, as pandas writes booleans, is read as 1 and 0 (a feature, or a
+    # regression target).
+    path.write_text("x,flag,label\n0.5,True,a\n1.5,false,b\n2.5,FALSE,a\n")
+    X, y, _ = _data.read_csv(str(path), "label")
+    np.testing.assert_array_equal(np.asarray(X, dtype=float), [[0.5, 1], [1.5, 0], [2.5, 0]])
+    _, y, _ = _data.read_csv(str(path), "flag", numeric_target=True, drop=["label"])
+    np.testing.assert_array_equal(y, [1.0, 0.0, 0.0])
+
     path.write_text("x,label\n0.5,a\n1.5\n")
     with pytest.raises(cli.UsageError, match="line 3: expected 2 fields as in the header, got 1"):
         _data.read_csv(str(path), "label")
@@ -505,6 +513,12 @@ ERROR_CASES = {
         ["--csv", "{percent}", "--target", "y"],
         "got '25%' on line 3 (a percent sign: write the number alone, 25 or 0.25 for 25%)",
     ),
+    # No hint had said why True was read in one column and not in another.
+    "True beside numbers": (
+        ["--csv", "{true_beside_numbers}", "--target", "y"],
+        "got 'True' on line 3 (True and False are read as 1 and 0 in a column of nothing else, "
+        "as pandas reads booleans: write 1 and 0)",
+    ),
     # It looked like a valid number, with no hint.
     "a Unicode minus sign": (
         ["--csv", "{unicode_minus}", "--target", "y"],
@@ -707,6 +721,7 @@ def broken_csv_files(folder):
         "comma_name": '"a,b",c,d,y\nx,y,1,0\nz,w,2,1\n',
         "street": "street,d,y\nHauptstraße 5,1,0\nGasse 2,2,1\n",
         "percent": "a,b,y\n1,2,x\n25%,4,z\n",
+        "true_beside_numbers": "a,b,y\n1.5,2,x\nTrue,4,z\n",
         "unicode_minus": "a,b,y\n1,2,x\n\u22121.5,4,z\n",
     }
     files = {}
@@ -1168,6 +1183,23 @@ def test_an_empty_path_is_a_usage_error(capsys, flag):
     code, _, err = run_cli(capsys, *FAST, flag, "")
     assert code == 2
     assert err == f"l1l2-estimator: error: argument {flag}: expected a path, got ''\n"
+
+
+@pytest.mark.parametrize("flag", ["--save", "--plot"])
+def test_standard_output_is_no_path_to_write_to(capsys, flag):
+    # --save - wrote a file named "-" (where --csv - reads standard input), saying "Saved the
+    # fitted pipeline to -".
+    code, _, err = run_cli(capsys, *FAST, flag, "-")
+    assert code == 2
+    assert err == (f"l1l2-estimator: error: argument {flag}: expected a path, got '-' (standard "
+                   "output, which it does not write to; ./- names a file called -)\n")
+
+
+def test_a_negative_zero_penalty_is_zero():
+    # --l1 -0 was echoed as "l1=-0" in the Model line.
+    args = _parser.build_parser().parse_args(["--l1", "-0", "--l2", "-0.0"])
+    assert (args.l1, args.l2) == (0.0, 0.0)
+    assert not np.signbit(args.l1) and not np.signbit(args.l2)
 
 
 def test_an_unknown_argument_with_a_newline_is_one_line(capsys):

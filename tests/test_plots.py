@@ -1,6 +1,7 @@
 """Pictures (l1l2_estimator.plots and the command line's --plot): the files are real PNGs, the
 regularization path's numbers behave, and a missing matplotlib is one clear ImportError."""
 
+import dataclasses
 import importlib
 import os
 import struct
@@ -321,6 +322,49 @@ def test_save_plots_checks_dpi_before_anything(fitted_binary, binary_data, tmp_p
     assert not (tmp_path / "out").exists()
 
 
+def test_save_plots_checks_x_test_against_the_fitted_estimator_before_anything(
+    fitted_binary, split, pipeline_path, tmp_path, monkeypatch
+):
+    """An X_test the fitted estimator refuses had been found by the confusion matrix, after the
+    path's fits (minutes on real data) and after the folder was made, left empty."""
+    X_train, y_train, X_test, y_test = split
+    monkeypatch.setattr(plots, "regularization_path", None)  # not to be called
+    for path in (None, pipeline_path):
+        with pytest.raises(ValueError, match="X has 3 features, but L1L2Classifier is expecting "
+                                             "8 features as input"):
+            plots.save_plots(fitted_binary, X_train[:, :3], y_train, X_test[:, :3], y_test,
+                             tmp_path / "out", path=path)
+    assert not (tmp_path / "out").exists()
+
+
+def test_save_plots_refuses_a_path_of_another_estimator(
+    fitted_binary, split, pipeline_path, regression_split, tmp_path
+):
+    """A given path was drawn beside pictures of an estimator it was not computed for."""
+    X_train, y_train, X_test, y_test = split
+    Xr_train, yr_train, Xr_test, yr_test = regression_split
+    regressor = L1L2Regressor(**FAST).fit(Xr_train, yr_train)
+    with pytest.raises(ValueError, match="path holds accuracy scores, but the estimator is a "
+                                         "regressor, scored by R²"):
+        plots.save_plots(regressor, None, None, Xr_test, yr_test, tmp_path / "out",
+                         path=pipeline_path)
+    narrow = dataclasses.replace(
+        pipeline_path,
+        feature_importances=pipeline_path.feature_importances[:, :3],
+        feature_names=pipeline_path.feature_names[:3],
+    )
+    with pytest.raises(ValueError, match="path holds the importances of 3 features, but the "
+                                         "estimator's network takes 8"):
+        plots.save_plots(fitted_binary, None, None, X_test, y_test, tmp_path / "out",
+                         path=narrow)
+    assert not (tmp_path / "out").exists()
+    # A hand-built path may measure its scores otherwise.
+    other = dataclasses.replace(pipeline_path, score_name="balanced accuracy")
+    files = plots.save_plots(fitted_binary, None, None, X_test, y_test, tmp_path / "out",
+                             path=other)
+    assert set(files) == {"confusion_matrix", "loss_curve", "regularization_path"}
+
+
 @pytest.mark.parametrize("dpi", [0.01, 1e5, 1e300])
 def test_save_plots_refuses_a_dpi_that_matplotlib_cannot_draw_before_fitting(
     fitted_binary, binary_data, tmp_path, monkeypatch, dpi
@@ -403,6 +447,24 @@ def test_a_hand_built_path_of_ragged_or_non_numeric_fields_names_the_field():
         with pytest.raises(ValueError, match=f"RegularizationPath: {name} must be numbers in a "
                                              "regular shape; NumPy could not read it"):
             plots.RegularizationPath(**{**fields, name: value})
+    # n_iter of text, fractions or negative counts had been taken.
+    for n_iter in (["x", "y"], [5, 2.5], [5, -1], [5.0, float("nan")]):
+        with pytest.raises(ValueError, match="n_iter must hold whole numbers >= 0"):
+            plots.RegularizationPath(**{**fields, "n_iter": n_iter})
+    assert plots.RegularizationPath(**{**fields, "n_iter": [5.0, 7.0]}).n_iter.tolist() == [5, 7]
+
+
+def test_a_hand_built_loss_curve_of_the_wrong_shape_names_the_field():
+    # A 2-D curve had failed inside matplotlib ("too many values to unpack").
+    for fields, name, why in (
+        (dict(loss_curve=[[1, 2], [3, 4]]), "loss_curve", "must be 1-D"),
+        (dict(loss_curve=["a", "b"]), "loss_curve", "must be numbers"),
+        (dict(loss_curve=[3, 2, 1], validation_scores=[[0.5]]), "validation_scores",
+         "must be 1-D"),
+    ):
+        with pytest.raises(ValueError, match=f"LossCurveDisplay: {name} {why}"):
+            plots.LossCurveDisplay(**fields).plot()
+    assert not plt.get_fignums()  # nothing drawn
 
 
 def test_an_unfitted_wrapper_around_a_fitted_network_is_not_fitted(split, tmp_path):
@@ -1324,6 +1386,12 @@ def test_each_task_refuses_the_other_tasks_picture(fitted_regression, fitted_bin
         plots.plot_prediction_error(fitted_binary, X, y)
     with pytest.raises(TypeError, match="needs a classifier; for a regressor, use plot_pred"):
         plots.plot_confusion_matrix(fitted_regression, X[:, :6], y)
+    # What is neither had been called the other task's estimator ("for a regressor, ...").
+    for draw in (plots.plot_prediction_error, plots.plot_confusion_matrix):
+        for given, named in (("foo", "'foo'"), (None, "NoneType"), (X, "ndarray")):
+            with pytest.raises(TypeError, match=f"^{draw.__name__} needs a fitted (classifier|"
+                                                f"regressor); got {named}\\.$"):
+                draw(given, X, y)
 
 
 @pytest.mark.parametrize("form", ["numbers as text", "sparse column"])

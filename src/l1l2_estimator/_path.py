@@ -177,6 +177,16 @@ class RegularizationPath:
                     f"RegularizationPath: {name} must be 1-D with one entry per l1 value "
                     f"({n_values}); got shape {value.shape}."
                 )
+        n_iter = self.n_iter
+        if not (
+            n_iter.dtype.kind in "iu"
+            or (n_iter.dtype.kind == "f" and np.all(np.isfinite(n_iter) & (n_iter % 1 == 0)))
+        ) or (n_iter < 0).any():
+            # (Strings had been taken.)
+            raise ValueError(
+                "RegularizationPath: n_iter must hold whole numbers >= 0, the epochs of each fit; "
+                f"got {n_iter.tolist()}."
+            )
         if self.feature_importances.ndim != 2 or self.feature_importances.shape[0] != n_values:
             raise ValueError(
                 "RegularizationPath: feature_importances must have shape (n_values, n_features), "

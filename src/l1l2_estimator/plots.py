@@ -143,7 +143,13 @@ def _check_task(estimator, task, function):
     ("accuracy" for a classifier, "R²" for a regressor), naming the picture of the other."""
     _check_instance(estimator, function)
     network = final_step(estimator)
-    if score_name(estimator) != task:
+    name = score_name(estimator)
+    if name is None:  # neither (a string, None, an array): not the other task's estimator
+        raise TypeError(
+            f"{function} needs a fitted "
+            f"{'classifier' if task == 'accuracy' else 'regressor'}; got {described(network)}."
+        )
+    if name != task:
         needs, other, instead = (
             ("a classifier", "a regressor", "plot_prediction_error") if task == "accuracy"
             else ("a regressor", "a classifier", "plot_confusion_matrix")
@@ -488,7 +494,12 @@ class LossCurveDisplay:
         from matplotlib import cbook
         from matplotlib.lines import Line2D
 
-        losses, scores = self.loss_curve, self.validation_scores
+        # Checked before anything is drawn (a 2-D curve had failed inside matplotlib: "too many
+        # values to unpack").
+        losses = _curve(self.loss_curve, "loss_curve")
+        scores = self.validation_scores
+        if scores is not None:
+            scores = _curve(scores, "validation_scores")
         metric = _literal(self.score_name)
         if ax is None:
             _, ax = _pyplot().subplots(layout="constrained")
@@ -1047,19 +1058,16 @@ def save_plots(
             estimator, X_train, y_train, X_test, y_test, l1_values, sample_weight,
             test_sample_weight,
         )
-    os.makedirs(directory, exist_ok=True)
-    if path is None:
-        with warnings_point_higher(1):  # the fits' warnings point at the caller's line
-            path = regularization_path(
-                estimator, X_train, y_train, X_test, y_test, l1_values,
-                sample_weight=sample_weight, test_sample_weight=test_sample_weight,
-            )
+    else:
+        _check_path_of(path, network, regression)
 
     def new_figure(size):
         figure = Figure(figsize=size, layout="constrained")
         FigureCanvasAgg(figure)
         return figure
 
+    # The held-out picture first: the fitted estimator checks X_test (its width, its column
+    # names) before the path's fits and before a folder is made.
     figures = {}
     if regression:
         figures["prediction_error"] = new_figure(sizes["prediction_error"])
@@ -1075,6 +1083,13 @@ def save_plots(
         ax = figures["confusion_matrix"].add_subplot()
         plot_confusion_matrix(estimator, X_test, y_test, ax=ax, sample_weight=test_sample_weight)
 
+    os.makedirs(directory, exist_ok=True)
+    if path is None:
+        with warnings_point_higher(1):  # the fits' warnings point at the caller's line
+            path = regularization_path(
+                estimator, X_train, y_train, X_test, y_test, l1_values,
+                sample_weight=sample_weight, test_sample_weight=test_sample_weight,
+            )
     figures["loss_curve"] = new_figure(sizes["loss_curve"])
     plot_loss_curve(estimator, ax=figures["loss_curve"].add_subplot())
 
@@ -1086,6 +1101,43 @@ def save_plots(
         files[name] = os.path.join(os.fspath(directory), FILE_NAMES[name])
         figure.savefig(files[name], dpi=dpi)
     return files
+
+
+def _curve(values, name):
+    """``values`` as a 1-D float64 array, or a ValueError naming ``name``."""
+    try:
+        curve = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise ValueError(
+            f"LossCurveDisplay: {name} must be numbers, one per epoch; NumPy could not read "
+            f"them: {error}"
+        ) from None
+    if curve.ndim != 1:
+        raise ValueError(
+            f"LossCurveDisplay: {name} must be 1-D, one number per epoch; got shape "
+            f"{curve.shape}."
+        )
+    return curve
+
+
+def _check_path_of(path, network, regression):
+    """Refuse a ``path`` given to ``save_plots`` that :func:`regularization_path` cannot have
+    computed for the fitted ``network``: the other task's scores, or another number of input
+    features (a path built by hand may name its scores otherwise)."""
+    expected, other = ("R²", "accuracy") if regression else ("accuracy", "R²")
+    if path.score_name == other:
+        raise ValueError(
+            f"save_plots: path holds {other} scores, but the estimator is a "
+            f"{'regressor' if regression else 'classifier'}, scored by {expected}: give the path "
+            "that regularization_path computed for this estimator."
+        )
+    n_features = path.feature_importances.shape[1]
+    if n_features != network.n_features_in_:
+        raise ValueError(
+            f"save_plots: path holds the importances of {n_features} features, but the "
+            f"estimator's network takes {network.n_features_in_}: give the path that "
+            "regularization_path computed for this estimator."
+        )
 
 
 def _figure_sizes(estimator, regression):

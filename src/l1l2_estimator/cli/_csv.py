@@ -533,6 +533,11 @@ def _number_hint(value, decimal="."):
         return " (a decimal comma? pass --decimal ',')"
     # (Each pattern matches in time linear in the cell's length: a hostile CSV's cell of
     # 20,000 digits and a letter must not take quadratic time.)
+    if value.strip() in ("True", "TRUE", "true", "False", "FALSE", "false"):  # pandas' words
+        return (
+            " (True and False are read as 1 and 0 in a column of nothing else, as pandas reads "
+            "booleans: write 1 and 0)"
+        )
     if re.fullmatch(r"\s*[+-]?(\d+(\.\d*)?|\.\d+)\s*%\s*", value):
         return " (a percent sign: write the number alone, 25 or 0.25 for 25%)"
     # Only a character that may stand for one of a number's: a dash or minus sign, another

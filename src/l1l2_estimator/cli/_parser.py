@@ -207,13 +207,13 @@ def build_parser():
     output.add_argument(
         "--save",
         metavar="PATH",
-        type=_path,
+        type=_output_path,
         help="write the fitted pipeline with joblib",
     )
     output.add_argument(
         "--plot",
         metavar="DIR",
-        type=_path,
+        type=_output_path,
         help="write confusion_matrix.png (prediction_error.png with --task regression), "
         "loss_curve.png and regularization_path.png to this folder (created if missing); the "
         "path refits the model for l1 in "
@@ -302,6 +302,17 @@ def _path(text):
     return os.path.expanduser(text)
 
 
+def _output_path(text):
+    """A path to write to: ``_path``, but not ``-``, which names standard input for ``--csv``
+    (``--save -`` had written a file named ``-``)."""
+    if text == "-":
+        raise argparse.ArgumentTypeError(
+            "expected a path, got '-' (standard output, which it does not write to; ./- names a "
+            "file called -)"
+        )
+    return _path(text)
+
+
 def _seed(text):
     return _number(text, _int, lambda value: 0 <= value < 2**32, "a whole number in [0, 2**32)")
 
@@ -312,11 +323,12 @@ FLOAT32_LARGEST = 3.4028234663852886e38
 
 
 def _penalty(text):
-    # The comparisons refuse NaN; inf is no penalty factor either.
+    # The comparisons refuse NaN; inf is no penalty factor either. + 0.0: -0 as 0 (the Model
+    # line had echoed "l1=-0").
     return _number(
         text, _float, lambda v: 0 <= v <= FLOAT32_LARGEST,
         f"a number from 0 to float32's largest, {FLOAT32_LARGEST:.4g}",
-    )
+    ) + 0.0
 
 
 def _test_size(text):
