@@ -613,6 +613,14 @@ def test_a_warning_of_an_unscaled_target_says_to_scale_it():
     with pytest.warns(ConvergenceWarning, match=r"y's mean is 290 and its standard deviation 5: "
                                                 r"centre and scale the target"):
         L1L2Regressor(**settings).fit(X, 290 + 5 * standard)
+    # Of several outputs, the one quoted is named; a centred target is told to be scaled (its
+    # mean had been quoted as float noise, -7.8e-16, and it was told to be centred).
+    with pytest.warns(ConvergenceWarning, match=r"output 1 of y has the mean 5e\+03 and the "
+                                                r"standard deviation 50: centre and scale"):
+        L1L2Regressor(**settings).fit(X, np.c_[100 + standard, 5000 + 50 * standard])
+    with pytest.warns(ConvergenceWarning, match=r"y's mean is 0 and its standard deviation 20: "
+                                                r"scale the target \(TransformedTarget"):
+        L1L2Regressor(**settings).fit(X, 20 * standard)
 
 
 def test_a_stop_that_cannot_see_the_target_learned_or_is_worse_than_its_mean_is_warned_about(

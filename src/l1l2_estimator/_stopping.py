@@ -248,10 +248,18 @@ def target_scale_advice(y, loss):
     farthest = int(np.argmax(np.hypot(mean, spread)))  # each output's root mean square
     if not np.hypot(mean[farthest], spread[farthest]) > _LARGE_TARGET_SCALE:
         return ""
+    mean, spread = mean[farthest], spread[farthest]
+    # A centred target's mean is rounding noise (-7.8e-16 had been quoted, with "centre").
+    centred = abs(mean) <= 1e-6 * spread
+    what = (
+        f"output {farthest} of y has the mean {0.0 if centred else mean:.3g} and the standard "
+        f"deviation {spread:.3g}" if y.shape[1] > 1
+        else f"y's mean is {0.0 if centred else mean:.3g} and its standard deviation {spread:.3g}"
+    )
     return (
-        f" y's mean is {mean[farthest]:.3g} and its standard deviation {spread[farthest]:.3g}: "
-        f"centre and scale the target ({SCALED_TARGET}); the network starts near 0, and the "
-        "penalties compete with the squared error in y's units."
+        f" {what}: {'scale' if centred else 'centre and scale'} the target ({SCALED_TARGET}); "
+        "the network starts near 0, and the penalties compete with the squared error in y's "
+        "units."
     )
 
 
