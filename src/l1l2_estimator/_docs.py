@@ -92,7 +92,9 @@ warm_start : bool, default=False
     "random_state": """\
 random_state : int, RandomState instance or None, default=None
     Seeds weight initialization, shuffling and the ``early_stopping`` split. An int gives
-    identical results on every fit, in any process.""",
+    identical results on every fit, in any process on the same machine with the same library
+    versions and ``TF_ENABLE_ONEDNN_OPTS`` (oneDNN's kernels and Eigen's round
+    differently).""",
     "callbacks": """\
 callbacks : list of keras.callbacks.Callback instances or classes, default=None
     Keras callbacks: instances, or classes built on each fit with the routed
@@ -161,7 +163,13 @@ sparsity_ : list of float
 n_iter_ : int
     Number of epochs trained (cumulative under ``warm_start`` and ``partial_fit``).
 history_ : dict
-    scikeras' training history: ``{{"loss": loss_curve_}}``."""
+    scikeras' training history: ``{{"loss": loss_curve_}}``.
+feature_encoder_ : sklearn.preprocessing.FunctionTransformer
+    scikeras' fitted feature encoder: the identity (the estimator validates X itself).
+n_outputs_expected_ : int
+    scikeras' count of the network's output tensors: 1 (one output layer).
+initialized_ : bool
+    scikeras' flag that the network exists: True once fitted."""
 
 
 SEARCH_PARAMETERS = {
