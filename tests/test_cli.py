@@ -1186,13 +1186,15 @@ def test_an_empty_path_is_a_usage_error(capsys, flag):
 
 
 @pytest.mark.parametrize("flag", ["--save", "--plot"])
-def test_standard_output_is_no_path_to_write_to(capsys, flag):
+def test_standard_output_is_no_path_to_write_to(capsys, flag, tmp_path, monkeypatch):
     # --save - wrote a file named "-" (where --csv - reads standard input), saying "Saved the
     # fitted pipeline to -".
+    monkeypatch.chdir(tmp_path)  # where a regression would write it
     code, _, err = run_cli(capsys, *FAST, flag, "-")
     assert code == 2
     assert err == (f"l1l2-estimator: error: argument {flag}: expected a path, got '-' (standard "
                    "output, which it does not write to; ./- names a file called -)\n")
+    assert not list(tmp_path.iterdir())
 
 
 def test_a_negative_zero_penalty_is_zero():
