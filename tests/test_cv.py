@@ -2314,6 +2314,17 @@ def test_routing_names_the_scorers_as_logistic_regression_cv(wine):
         expected = accuracy_score(y, search.predict(scaled), sample_weight=weights)
         assert piped.score(X, y, sample_weight=weights) == pytest.approx(expected)
         assert piped.score(X, y, sample_weight=weights) != pytest.approx(search.score(scaled, y))
+        # A scorer's alias for the weights is routed to fit, which says what to do instead (it
+        # had been refused as any unknown keyword).
+        aliased = make_scorer(accuracy_score).set_score_request(sample_weight="w")
+        for fit in (
+            lambda: L1L2ClassifierCV(scoring=aliased, **settings).fit(X, y, w=weights),
+            lambda: make_pipeline(StandardScaler(), L1L2ClassifierCV(scoring=aliased, **settings))
+            .fit(X, y, w=weights),
+        ):
+            with pytest.raises(TypeError, match=r"fit\(\) got 'w', the name a scorer's "
+                                                r"set_score_request gives sample_weight"):
+                fit()
         # fit, as LogisticRegressionCV.fit, takes them only where the search's own request asks.
         with pytest.raises(UnsetMetadataPassedError, match=r"L1L2ClassifierCV\.fit"):
             make_pipeline(StandardScaler().set_fit_request(sample_weight=False),

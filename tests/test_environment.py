@@ -404,6 +404,31 @@ def test_a_pickled_optimizer_class_that_is_missing_here_is_named(tmp_path):
     ]
 
 
+def test_copying_an_unregistered_optimizer_says_to_register_it(monkeypatch):
+    """clone (and the searches, which copy the estimator) of an unregistered optimizer class
+    had been told it was "pickled" by another script (a class of __main__), or had raised
+    Keras' "Could not locate class" (a class of an importable module); a fit says to register
+    it, and so do they."""
+    import keras
+    from sklearn.base import clone
+
+    from l1l2_estimator import L1L2Classifier
+
+    class ModuleAdam(keras.optimizers.Adam):
+        pass
+
+    class MainAdam(keras.optimizers.Adam):
+        pass
+
+    MainAdam.__module__ = "__main__"
+    monkeypatch.setattr(sys.modules["__main__"], "MainAdam", MainAdam, raising=False)
+    for optimizer_class in (ModuleAdam, MainAdam):
+        with pytest.raises(TypeError, match=f"^The optimizer '{optimizer_class.__name__}' is a "
+                                            "class that Keras cannot rebuild from its config.*"
+                                            "register_keras_serializable"):
+            clone(L1L2Classifier(optimizer=optimizer_class(1e-3)))
+
+
 def test_optimizers_still_pickle_after_the_module_is_reloaded():
     """A reload found the package's own reducer installed and took it for scikeras': pickling
     any Keras optimizer then recursed forever."""

@@ -372,6 +372,7 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         self : object
             The fitted estimator.
         """
+        self._refuse_score_aliases(fit_params)
         refuse_keywords(self, "fit", fit_params)
         # A search that fails leaves a fitted one exactly as it was, as a failed fit does: it
         # publishes its attributes only once everything has succeeded.
@@ -829,6 +830,23 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                 ) from error
             raise
         return score if metric is None else score[metric]
+
+    def _refuse_score_aliases(self, fit_params):
+        """TypeError for metadata that a scorer's request names as its ``sample_weight``
+        (``set_score_request(sample_weight="w")``): the routing lists it, so a Pipeline passes it
+        on, but the search weights its held-out scores by ``sample_weight`` alone."""
+        if not fit_params or not get_config().get("enable_metadata_routing", False):
+            return
+        aliases = self.get_metadata_routing().consumes("fit", list(fit_params))
+        if aliases:
+            name = next(name for name in fit_params if name in aliases)
+            raise TypeError(
+                f"{type(self).__name__}.fit() got {name!r}, the name a scorer's "
+                f"set_score_request gives sample_weight (sample_weight={name!r}): this search "
+                f"weights its members and their held-out scores by sample_weight alone, where "
+                f"GridSearchCV passes {name!r} to that scorer only. Pass the weights as "
+                "sample_weight, with the scorer's set_score_request(sample_weight=True)."
+            )
 
     def _score_requests(self, owner):
         """The score requests of a scorer, or of this search's own score (``owner`` is self:

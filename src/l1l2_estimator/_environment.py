@@ -302,11 +302,14 @@ def _unpickled_optimizer(serialized, defined_in=None):
 
 
 def _unpickling_error(serialized, defined_in, failed):
-    """Why a pickled optimizer of the user's own class cannot be rebuilt here, or None: a class
-    defined in the script that pickled it (Keras said to register it, which it was), or a
-    module that did not import here (the ``ImportError``, which Keras' "Could not locate
-    class" left out)."""
-    if defined_in == "__main__":
+    """Why a pickled (or copied) optimizer of the user's own class cannot be rebuilt here, or
+    None: a class defined in the script that pickled it and absent here (Keras said to register
+    it, which it was), a module that did not import here (the ``ImportError``, which Keras'
+    "Could not locate class" left out), or a class that is here but not registered."""
+    class_name = serialized.get("class_name")
+    if defined_in == "__main__" and not isinstance(
+        getattr(sys.modules.get("__main__"), str(class_name), None), type
+    ):
         return TypeError(
             f"The pickled estimator's optimizer is of the class {serialized.get('class_name')!r}, "
             "which the script that pickled it defined (its __main__), so this process cannot "
@@ -322,6 +325,14 @@ def _unpickling_error(serialized, defined_in, failed):
             )
             error.__cause__ = failed[module]
             return error
+    # A class this process has (a copy made here: clone, a search's members) that Keras cannot
+    # find: unregistered, as a fit says.
+    from ._params import _rebuildable
+
+    try:
+        _rebuildable(serialized)
+    except TypeError as unregistered:
+        return unregistered
     return None
 
 
