@@ -167,9 +167,12 @@ def main(argv=None):
     parser.add_argument(
         "--max-seconds", type=float, default=3.0, help="time budget per predict measurement"
     )
-    parser.add_argument("--epochs", type=int, default=c.EPOCHS)
-    parser.add_argument("--n-samples", type=int, default=5000)
-    parser.add_argument("--quick", action="store_true", help="1 fit, 20 calls: a smoke run")
+    parser.add_argument("--epochs", type=int, default=c.EPOCHS, help="epochs of every fit")
+    parser.add_argument("--n-samples", type=int, default=5000, help="rows of the data")
+    parser.add_argument(
+        "--quick", action="store_true",
+        help="1 fit, 20 calls: a smoke run (overrides --repeats and --calls)",
+    )
     c.add_thread_args(parser, blas_default=1)
     args = parser.parse_args(argv)
     c.apply_thread_args(args)

@@ -340,6 +340,9 @@ def main(argv=None):
     )
     c.add_thread_args(parser, blas_default=1)
     args = parser.parse_args(argv)
+    unknown = sorted(set(args.settings.split(",")) - set(SETTINGS))
+    if unknown:
+        parser.error(f"unknown --settings {', '.join(unknown)}: choose from {', '.join(SETTINGS)}")
     c.apply_thread_args(args)
     c.quiet()
     if args.breakdown:

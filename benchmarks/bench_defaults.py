@@ -259,7 +259,7 @@ def report(args, results):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--seeds", type=int, default=1, help="repeat the folds over N seeds (default 1)"
     )

@@ -88,13 +88,22 @@ def _best_text(values):
     return f"{low:.4f}" if low == high else f"{low:.4f}–{high:.4f}"
 
 
+def _pool(configured, variable):
+    """A worker's TensorFlow pool as configured, else its environment variable's value (how
+    ``--tf-threads`` sets it), else TensorFlow's default."""
+    if configured:
+        return str(configured)
+    return str(variable) if variable not in (None, "", "0") else "default"
+
+
 def describe(reports):
     lines = []
     for r in sorted(reports, key=lambda r: r["pid"]):
         lines.append(
-            f"  - worker pid {r['pid']}: os.cpu_count()={r['cpu_count']}, TF intra/inter config "
-            f"{r['tf_intra']}/{r['tf_inter']} (0 = TF's default: one per core), env "
-            f"TF_NUM_INTRAOP/INTEROP_THREADS={r['tf_env'][0]}/{r['tf_env'][1]}, "
+            f"  - worker pid {r['pid']}: os.cpu_count()={r['cpu_count']}, TF intra/inter pools "
+            f"{_pool(r['tf_intra'], r['tf_env'][0])}/{_pool(r['tf_inter'], r['tf_env'][1])} "
+            f"(as configured, else from TF_NUM_INTRAOP/INTEROP_THREADS="
+            f"{r['tf_env'][0]}/{r['tf_env'][1]}, else TF's default: one per core), "
             f"OMP_NUM_THREADS={r['omp_env']}, {r['blas']}, OS threads {r['os_threads_before']} "
             f"before / {r['os_threads_after']} after a small fit"
         )
@@ -106,10 +115,10 @@ def describe(reports):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--epochs", type=int, default=10, help="epochs of every fit")
     parser.add_argument("--grid", type=int, default=4, help="values per axis (l1 and l2)")
-    parser.add_argument("--folds", type=int, default=3)
-    parser.add_argument("--n-samples", type=int, default=5000)
+    parser.add_argument("--folds", type=int, default=3, help="cross-validation folds")
+    parser.add_argument("--n-samples", type=int, default=5000, help="rows of the data")
     parser.add_argument("--n-jobs", type=int, default=2, help="the parallel setting compared to 1")
     parser.add_argument(
         "--repeats", type=int, default=3,

@@ -45,7 +45,7 @@ def run(fits, architectures, samples=500, random_state=None):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--fits", type=int, default=100)
+    parser.add_argument("--fits", type=int, default=100, help="fits in the process")
     parser.add_argument(
         "--architectures", type=int, default=1, help="distinct hidden sizes cycled through"
     )

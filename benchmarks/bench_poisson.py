@@ -13,7 +13,7 @@ then the mean deviance per scale. Results, not speed: a script that prints figur
     python benchmarks/bench_poisson.py [--seeds 3] [--scales 1,100,10000] [--quick]
 """
 
-import _common  # noqa: F401, I001  (first: quiet TensorFlow start-up)
+import _common  # noqa: I001  (first: quiet TensorFlow start-up)
 
 import argparse
 import statistics
@@ -76,6 +76,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     seeds, rows = (1, 300) if args.quick else (args.seeds, args.rows)
     scales = [float(value) for value in args.scales.split(",")]
+    print(_common.machine_header())
+    print()
     print("| seed | counts near | " + " | ".join(MODELS)
           + " | our epochs | our fit | our warnings |")
     print("|" + "--:|" * (len(MODELS) + 5))

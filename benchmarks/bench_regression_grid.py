@@ -82,6 +82,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     wanted = [part for part in args.models.split(",") if part]
     outer = KFold(2 if args.quick else 5, shuffle=True, random_state=0)
+    c.warm_up()  # untimed: TensorFlow's start-up had fallen on the first row's time
     rows = []
     for data_name, (X, y) in datasets().items():
         for name, model in models(args.quick).items():
@@ -101,7 +102,7 @@ def main(argv=None):
                 name,
                 f"{scores.mean():.3f} ± {scores.std():.3f}",
                 "" if common[0] is None else f"{common[0]} ({common[1]} of {len(pairs)})",
-                f"{seconds:.0f} s",
+                f"{seconds:.1f} s",
             ])
     c.emit(c.machine_header())
     c.emit()

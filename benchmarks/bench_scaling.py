@@ -34,13 +34,18 @@ def measure(estimators, X_train, X_test, y_train, y_test, repeats, calls, max_se
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--epochs", type=int, default=5, help="epochs of every fit")
     parser.add_argument("--repeats", type=int, default=3, help="fits per cell (median)")
     parser.add_argument("--calls", type=int, default=20, help="timed predict calls (median)")
     parser.add_argument("--max-seconds", type=float, default=2.0, help="budget per predict cell")
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
-    parser.add_argument("--features", type=int, nargs="+", default=[20, 200])
-    parser.add_argument("--quick", action="store_true", help="1k and 10k rows, 1 fit: a smoke run")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000],
+                        help="rows of each data set")
+    parser.add_argument("--features", type=int, nargs="+", default=[20, 200],
+                        help="features of each data set")
+    parser.add_argument(
+        "--quick", action="store_true",
+        help="the --sizes up to 10k rows (else 1k and 10k), 1 fit: a smoke run",
+    )
     c.add_thread_args(parser, blas_default=1)
     args = parser.parse_args(argv)
     if args.quick:

@@ -37,7 +37,7 @@ print("\nAll pairs, best first:")
 table = pd.DataFrame(search.cv_results_)[
     ["rank_test_score", "param_l1", "param_l2", "mean_test_score", "std_test_score", "mean_n_iter"]
 ]
-print(table.sort_values("rank_test_score").to_string(index=False))
+print(table.sort_values("rank_test_score", kind="stable").to_string(index=False))
 
 grid = GridSearchCV(
     L1L2Classifier(**network), {"l1": l1s, "l2": l2s}, cv=cv, refit=False
