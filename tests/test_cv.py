@@ -397,6 +397,22 @@ def test_regressor_equals_grid_search_multi_output():
     )
 
 
+@pytest.mark.parametrize("search_class", [L1L2ClassifierCV, L1L2RegressorCV])
+def test_a_scalar_sample_weight_weighs_every_row_alike(search_class, wine):
+    # As scikit-learn's _check_sample_weight spreads it (L1L2Regressor.fit takes it so);
+    # L1L2RegressorCV had failed inside NumPy ("Shape of weights must be consistent").
+    X, y = wine
+    if search_class is L1L2RegressorCV:
+        y = (y - y.mean()) / y.std()
+    settings = dict(l1s=[0, 1e-3], l2s=[0], cv=2, refit=False, **{**NETWORK, "epochs": 5})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        weighted = search_class(**settings).fit(X, y, sample_weight=2.0)
+        plain = search_class(**settings).fit(X, y)
+    np.testing.assert_array_equal(weighted.cv_results_["mean_test_score"],
+                                  plain.cv_results_["mean_test_score"])
+
+
 @pytest.mark.parametrize("form", ["SciPy matrix", "frame of sparse columns", "1-D SciPy array"])
 def test_a_regressors_sparse_y_is_scored_as_the_dense_one(form):
     """A DataFrame of sparse columns trained but reached the scorer sparse: every member scored

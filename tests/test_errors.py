@@ -70,7 +70,22 @@ FIT_CASES = {
                                "at least one non-zero|No training row has any weight"),
     "2-D sample_weight": (X8, Y, np.ones((40, 2)), ValueError, "Sample weights must be 1D"),
     "NaN in sparse X": (_sparse_with(np.nan), Y, None, ValueError, "NaN"),
+    # Its records had been taken as labels (MLPClassifier: "unhashable type").
+    "structured y": (X8, np.rec.fromarrays([Y, Y * 2.0], names="a,b"), None, TypeError,
+                     r"y is a structured array \(fields 'a', 'b'\): give the targets as a "
+                     r"plain array, such as y\['a'\]"),
 }
+
+
+@pytest.mark.parametrize("estimator_class", [L1L2Regressor, L1L2ClassifierCV, L1L2RegressorCV])
+def test_a_structured_y_is_refused_by_every_estimator(estimator_class):
+    # A regressor had taken a record of one field as numbers.
+    y = np.zeros(40, dtype=[("target", "f8")])
+    y["target"] = X8[:, 0]
+    if estimator_class is L1L2ClassifierCV:
+        y = np.rec.fromarrays([Y], names="target")
+    with pytest.raises(TypeError, match=r"y is a structured array \(fields 'target'\)"):
+        estimator_class(**FAST).fit(X8, y)
 
 
 @pytest.mark.parametrize("case", sorted(FIT_CASES))

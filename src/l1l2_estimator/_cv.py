@@ -51,7 +51,7 @@ from ._compat import (
 from ._base import refuse_keywords
 from ._cv_results import chosen_pair, cv_results, failures_summary, score_member
 from ._fitted import publish, stand_in
-from ._inputs import is_sparse, weight_sources
+from ._inputs import is_sparse, refuse_structured_targets, weight_sources
 from ._params import (
     CLASS_WEIGHT_CONSTRAINT,
     PARAMETER_CONSTRAINTS,
@@ -443,6 +443,8 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         report = _Report(self, len(architectures) * len(penalties), splits)
         scoring = {name: (metric, takes[name])
                    for name, metric in (metrics or {"score": scorer}).items()}
+        # As an array of one weight a row (a scalar, as _check_sample_weight spreads it), for
+        # the held-out scores and the checks of the members' fits.
         score_weights = (
             None if sample_weight is None else check_sample_weight(sample_weight, X_checked)
         )
@@ -463,7 +465,7 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         idle = 0  # members stopped with no epoch after the first improving by tol
         # Members stopped where the target varies by less than tol (a regressor's).
         small = 0
-        variation = target_variation(y_checked, sample_weight, getattr(self, "loss", None))
+        variation = target_variation(y_checked, score_weights, getattr(self, "loss", None))
         # The data loss above the mean's of members stopped worse than it (a regressor's).
         worse = []
         # The least loss of each training fold (below 0 only for a Poisson regressor's).
@@ -563,7 +565,7 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                         # scorer's error in an earlier fit is raised first, as there (every
                         # divergence had been raised before any member was scored).
                         advice = self._divergence_advice(
-                            X_checked, y_checked, sample_weight, [(l1, l2)]
+                            X_checked, y_checked, score_weights, [(l1, l2)]
                         )
                         raise ValueError(
                             f"{type(self).__name__}: the fit of {which}l1={float(l1):g}, "
@@ -601,7 +603,7 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                                    score_failures["train"])
                         )
         self._warn(unconverged, failed, len(candidates) * len(splits), score_failures,
-                   (X_checked, y_checked, sample_weight), blind, rose, (small, variation),
+                   (X_checked, y_checked, score_weights), blind, rose, (small, variation),
                    worse, idle)
         names, multimetric = self._metric_names(scores, metrics)
         results = cv_results(
@@ -725,6 +727,7 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         # validate_data writes the feature count and names to: returned, to be published with
         # the rest of the search.
         checked = stand_in(self)
+        refuse_structured_targets(y)
         if is_classifier(self):
             refuse_missing_labels(y)
         X, y = validate_data(

@@ -48,6 +48,19 @@ def float32_features(X):
         ) from None
 
 
+def refuse_structured_targets(y):
+    """TypeError for a NumPy structured (record) array as ``y``: a classifier had taken its
+    records as labels, and a regressor a record of one field as numbers (scikit-learn's MLP
+    estimators fail on it inside ``np.unique`` or a ufunc)."""
+    dtype = getattr(y, "dtype", None)
+    if isinstance(y, np.ndarray) and dtype.names is not None:
+        raise TypeError(
+            f"y is a structured array (fields {', '.join(map(repr, dtype.names))}): give the "
+            f"targets as a plain array, such as y[{dtype.names[0]!r}] for one field, or a 2-D "
+            "array of several columns."
+        )
+
+
 def is_sparse(X):
     """Whether ``X`` is sparse as scikit-learn's validation reads it: a SciPy sparse matrix or
     array, or a pandas DataFrame of sparse columns (it has the ``.sparse`` accessor, which

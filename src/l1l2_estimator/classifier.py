@@ -21,7 +21,7 @@ from sklearn.utils.validation import column_or_1d, validate_data
 
 from . import _docs
 from ._base import L1L2Network, checks_continued_params, refuse_keywords
-from ._inputs import float32_features, is_sparse
+from ._inputs import float32_features, is_sparse, refuse_structured_targets
 from ._compat import fit_context, not_converted
 from ._params import CLASS_WEIGHT_CONSTRAINT, PARAMETER_CONSTRAINTS, SPARSE_FORMATS
 
@@ -318,6 +318,7 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
     def _validate_data(self, X=None, y=None, reset=False, y_numeric=False):
         """scikit-learn's ``validate_data`` in place of scikeras' own checks (which miss the
         feature-count message, feature names and label-type checks)."""
+        refuse_structured_targets(y)
         refuse_missing_labels(y)
         with float32_features(X):
             X, y = validate_data(

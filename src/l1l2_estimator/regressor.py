@@ -12,7 +12,7 @@ from sklearn.utils.validation import assert_all_finite, validate_data
 
 from . import _docs
 from ._base import L1L2Network, checks_continued_params, refuse_keywords
-from ._inputs import float32_features, is_sparse
+from ._inputs import float32_features, is_sparse, refuse_structured_targets
 from ._compat import StrOptions, fit_context, not_converted
 from ._graph import POISSON_EPSILON
 from ._params import PARAMETER_CONSTRAINTS, SPARSE_FORMATS
@@ -249,6 +249,7 @@ class L1L2Regressor(L1L2Network, KerasRegressor):
     def _validate_data(self, X=None, y=None, reset=False, y_numeric=True):
         """scikit-learn's ``validate_data``: numeric, finite targets of one or more columns,
         within float32's range (the network's); a sparse ``y`` is made dense."""
+        refuse_structured_targets(y)
         with float32_features(X):
             validated = validate_data(
                 self, X, y, reset=reset, dtype=np.float32, multi_output=True, y_numeric=True,
