@@ -1627,6 +1627,45 @@ def test_a_failed_fit_does_not_move_a_random_state_param_on(binary_data, failure
         )
 
 
+class _InterruptedReading(np.random.RandomState):
+    """A generator whose ``get_state`` call number ``at`` is interrupted, as by Ctrl-C."""
+
+    def __init__(self, seed, at):
+        super().__init__(seed)
+        self.calls, self.at = 0, at
+
+    def get_state(self, *args, **kwargs):
+        self.calls += 1
+        if self.calls == self.at:
+            raise KeyboardInterrupt
+        return super().get_state(*args, **kwargs)
+
+
+@pytest.mark.parametrize("at", [1, 2], ids=["before the draws", "after them"])
+def test_ctrl_c_while_a_fit_reads_its_random_state_leaves_no_lock_held(binary_data, at):
+    """A KeyboardInterrupt while a fit read its RandomState param's state (before or after its
+    draws) had left the lock that fits sharing a generator take held: every later fit with a
+    RandomState param, in any thread, hung."""
+    from l1l2_estimator._base import _Draws
+
+    X, y = binary_data
+    settings = {**FAST, "epochs": 2, "tol": 0}
+    del settings["random_state"]
+    with pytest.raises(KeyboardInterrupt):
+        L1L2Classifier(**settings, random_state=_InterruptedReading(0, at)).fit(X, y)
+    assert not _Draws._lock.locked()
+    fitted = threading.Event()
+
+    def fit():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            L1L2Classifier(**settings, random_state=np.random.RandomState(1)).fit(X, y)
+        fitted.set()
+
+    threading.Thread(target=fit, daemon=True).start()
+    assert fitted.wait(60)
+
+
 def test_fits_sharing_a_random_state_in_threads_draw_distinct_weights(binary_data):
     """Each fit draws from the shared generator itself, as MLPClassifier's do, under a lock:
     drawn from copies of it, two fits started together had drawn the same weights."""

@@ -309,13 +309,19 @@ class _Draws:
     def __enter__(self):
         if self.generator is not None:
             self._lock.acquire()
-            self._before = self.generator.get_state()
+            try:
+                self._before = self.generator.get_state()
+            except BaseException:  # Ctrl-C while reading: the lock had stayed held, for good
+                self._lock.release()
+                raise
         return self
 
     def __exit__(self, *exc_info):
         if self.generator is not None:
-            self._after = self.generator.get_state()
-            self._lock.release()
+            try:
+                self._after = self.generator.get_state()
+            finally:
+                self._lock.release()
 
     def give_back(self):
         if self._after is None:
