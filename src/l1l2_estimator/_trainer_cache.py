@@ -22,6 +22,7 @@ from . import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start
 import collections
 import contextlib
 import json
+import signal
 import threading
 from dataclasses import dataclass
 
@@ -46,17 +47,27 @@ _TRACING = threading.Lock()
 
 
 @contextlib.contextmanager
-def _interrupts_as_such():
-    """A Ctrl-C that lands while TensorFlow's C code drives a generator of its tracing (its
-    automatic control dependencies) came out as ``SystemError: ... bad argument to internal
-    function``, the ``KeyboardInterrupt`` its context (about 1 in 30 interrupts of a first
-    fit): raised as that ``KeyboardInterrupt``, which ``except KeyboardInterrupt`` catches."""
+def _interrupts_held():
+    """Hold a Ctrl-C (SIGINT) that arrives in the block, a trace, until the block ends, then
+    hand it to the handler that was in place (Python's raises ``KeyboardInterrupt``). Raised
+    inside TensorFlow's tracing, the interrupt could leave its graph-building stacks broken
+    ("Nesting violated for default stack of FuncGraph": every later fit of the process was then
+    refused as if eager execution were off), or come out as another error (``SystemError: ...
+    bad argument to internal function``, pybind11's "MISMATCH of original and normalized active
+    exception types"). Only the main thread receives signals, and only it may set a handler:
+    elsewhere, and where no Python handler is set, the block runs as it is."""
+    previous = signal.getsignal(signal.SIGINT)
+    if threading.current_thread() is not threading.main_thread() or not callable(previous):
+        yield
+        return
+    held = []
+    signal.signal(signal.SIGINT, lambda signum, frame: held.append(frame))
     try:
         yield
-    except SystemError as error:
-        if isinstance(error.__context__, KeyboardInterrupt):
-            raise error.__context__ from None
-        raise
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if held:  # (over an error of the block, which becomes its context)
+            previous(signal.SIGINT, held[0])
 
 
 @dataclass(frozen=True)
@@ -126,7 +137,7 @@ class Trainer:
         self.learning_rate_index = (
             names.index("learning_rate") if "learning_rate" in names else None
         )
-        with _TRACING, without_graph_rewrites(), _interrupts_as_such():
+        with _TRACING, _interrupts_held(), without_graph_rewrites():
             registered = custom_gradient_names()
             functions = compile_functions(self)
             forget_custom_gradients(
@@ -140,7 +151,7 @@ class Trainer:
         first fit's tracing): a fit in one call gets them from ``run``; callbacks and
         ensembles that pack their members read them here."""
         if self._read is None:
-            with _TRACING, without_graph_rewrites(), _interrupts_as_such():
+            with _TRACING, _interrupts_held(), without_graph_rewrites():
                 function = self._read_function.get_concrete_function()
             self._read = _without_rewrites(flat_caller(function))
         return self._read()
