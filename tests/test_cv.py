@@ -2341,6 +2341,11 @@ def test_routing_names_the_scorers_as_logistic_regression_cv(wine):
             with pytest.raises(TypeError, match=r"fit\(\) got 'w', the name a scorer's "
                                                 r"set_score_request gives sample_weight"):
                 fit()
+        # Other routed names keep the message of any keyword fit does not take.
+        splitter = GroupKFold(2).set_split_request(groups="g")
+        with pytest.raises(TypeError, match="unexpected keyword argument 'g': fit takes X, y"):
+            L1L2ClassifierCV(scoring=aliased, **{**settings, "cv": splitter}).fit(
+                X, y, g=np.arange(len(y)) % 2)
         # fit, as LogisticRegressionCV.fit, takes them only where the search's own request asks.
         with pytest.raises(UnsetMetadataPassedError, match=r"L1L2ClassifierCV\.fit"):
             make_pipeline(StandardScaler().set_fit_request(sample_weight=False),

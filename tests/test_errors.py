@@ -77,7 +77,9 @@ FIT_CASES = {
 }
 
 
-@pytest.mark.parametrize("estimator_class", [L1L2Regressor, L1L2ClassifierCV, L1L2RegressorCV])
+@pytest.mark.parametrize(
+    "estimator_class", [L1L2Classifier, L1L2Regressor, L1L2ClassifierCV, L1L2RegressorCV]
+)
 def test_a_structured_y_is_refused_by_every_estimator(estimator_class):
     # A regressor had taken a record of one field as numbers.
     y = np.zeros(40, dtype=[("target", "f8")])
@@ -86,6 +88,12 @@ def test_a_structured_y_is_refused_by_every_estimator(estimator_class):
         y = np.rec.fromarrays([Y], names="target")
     with pytest.raises(TypeError, match=r"y is a structured array \(fields 'target'\)"):
         estimator_class(**FAST).fit(X8, y)
+    # As a list of records, and of no fields (its message had failed with an IndexError).
+    with pytest.raises(TypeError, match=r"y is a structured array \(fields 'target'\)"):
+        estimator_class(**FAST).fit(X8, list(y))
+    with pytest.raises(TypeError, match=r"y is a structured array \(no fields\): give the "
+                                        r"targets as a plain array or a 2-D array"):
+        estimator_class(**FAST).fit(X8, np.zeros(40, dtype=np.dtype([])))
 
 
 @pytest.mark.parametrize("case", sorted(FIT_CASES))

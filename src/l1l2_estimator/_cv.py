@@ -840,9 +840,13 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         on, but the search weights its held-out scores by ``sample_weight`` alone."""
         if not fit_params or not get_config().get("enable_metadata_routing", False):
             return
-        aliases = self.get_metadata_routing().consumes("fit", list(fit_params))
-        if aliases:
-            name = next(name for name in fit_params if name in aliases)
+        scorers = self.scoring.values() if isinstance(self.scoring, dict) else [self.scoring]
+        aliases = {
+            get_routing_for_object(scorer).score.requests.get("sample_weight")
+            for scorer in scorers if hasattr(scorer, "get_metadata_routing")
+        }
+        name = next((name for name in fit_params if name in aliases), None)
+        if name is not None:  # (other keywords: refuse_keywords' message)
             raise TypeError(
                 f"{type(self).__name__}.fit() got {name!r}, the name a scorer's "
                 f"set_score_request gives sample_weight (sample_weight={name!r}): this search "

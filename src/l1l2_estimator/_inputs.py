@@ -52,12 +52,18 @@ def refuse_structured_targets(y):
     """TypeError for a NumPy structured (record) array as ``y``: a classifier had taken its
     records as labels, and a regressor a record of one field as numbers (scikit-learn's MLP
     estimators fail on it inside ``np.unique`` or a ufunc)."""
-    dtype = getattr(y, "dtype", None)
-    if isinstance(y, np.ndarray) and dtype.names is not None:
+    if isinstance(y, (list, tuple)) and y and isinstance(y[0], np.void):  # a list of records
+        try:
+            y = np.asarray(y)
+        except (TypeError, ValueError):  # left to scikit-learn's validation
+            return
+    names = y.dtype.names if isinstance(y, np.ndarray) else None
+    if names is not None:
+        fields = f"fields {', '.join(map(repr, names))}" if names else "no fields"
+        example = f", such as y[{names[0]!r}] for one field," if names else ""
         raise TypeError(
-            f"y is a structured array (fields {', '.join(map(repr, dtype.names))}): give the "
-            f"targets as a plain array, such as y[{dtype.names[0]!r}] for one field, or a 2-D "
-            "array of several columns."
+            f"y is a structured array ({fields}): give the targets as a plain array{example} or "
+            "a 2-D array of several columns."
         )
 
 

@@ -61,7 +61,11 @@ def _interrupts_held():
         yield
         return
     held = []
-    signal.signal(signal.SIGINT, lambda signum, frame: held.append(frame))
+    try:
+        signal.signal(signal.SIGINT, lambda signum, frame: held.append(frame))
+    except ValueError:  # not the main interpreter's main thread after all (an embedding)
+        yield
+        return
     try:
         yield
     finally:
