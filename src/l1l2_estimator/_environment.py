@@ -311,7 +311,7 @@ def _unpickling_error(serialized, defined_in, failed):
         getattr(sys.modules.get("__main__"), str(class_name), None), type
     ):
         return TypeError(
-            f"The pickled estimator's optimizer is of the class {serialized.get('class_name')!r}, "
+            f"The pickled estimator's optimizer is of the class {class_name!r}, "
             "which the script that pickled it defined (its __main__), so this process cannot "
             "rebuild it: define the class in a module that both processes import."
         )
