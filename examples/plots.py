@@ -7,7 +7,7 @@ the importances shrink overall (the weakest penalties may raise a few a little),
 strongest penalty most of the noise features' are exactly zero (the network applies the penalty
 by a proximal step, ``proximal_l1=True``) while the four informative features keep theirs. Needs
 matplotlib (``pip install matplotlib``). Run it with ``python examples/plots.py [FOLDER]`` (default
-``./plots``); it takes a few seconds.
+``./plots``); it takes under half a minute.
 """
 
 import argparse

@@ -49,7 +49,6 @@ from tensorflow.python.eager import record
 
 # TensorFlow: the registry of gradient functions (see forget_custom_gradients).
 from tensorflow.python.framework import ops as tf_ops
-from tensorflow.python.util import nest as tf_nest
 
 # TensorFlow: AutoGraph's mark for a function it calls as it is (see not_converted).
 from tensorflow.python.autograph.impl.api import autograph_artifact
@@ -220,7 +219,7 @@ def _registered_in(function, graph_ids):
                 for value in _cells(cell):
                     if not callable(value) and any(
                         _nested_in(getattr(item, "graph", None), graph_ids)
-                        for item in tf_nest.flatten(value)
+                        for item in tf.nest.flatten(value)
                     ):
                         return True
     except Exception:  # noqa: BLE001  (see above)
