@@ -63,7 +63,9 @@ def test_string_and_multiclass_labels(multiclass_data, fitted_multiclass):
     proba = fitted_multiclass.predict_proba(X)
     assert proba.shape == (len(X), 3)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
-    np.testing.assert_array_equal(fitted_multiclass.predict_log_proba(X), np.log(proba))
+    np.testing.assert_allclose(
+        fitted_multiclass.predict_log_proba(X), np.log(proba), rtol=1e-12, atol=1e-15
+    )
     assert fitted_multiclass.score(X, labels) > 0.8
 
 
@@ -995,7 +997,7 @@ def test_warm_start_and_partial_fit_continue_training(binary_data):
     fresh.partial_fit(X[:50], y[:50], classes=[1, 0])  # the same classes, in any order
     # Other classes than the first call's are refused, as MLPClassifier refuses them.
     before = fresh.coefs_[0].copy()
-    with pytest.raises(ValueError, match=r"classes=\[0, 1, 2\] is not the same as on the first"):
+    with pytest.raises(ValueError, match=r"classes=\[0, 1, 2\] is not the same as the classes_"):
         fresh.partial_fit(X[:50], y[:50], classes=[0, 1, 2])
     np.testing.assert_array_equal(fresh.coefs_[0], before)
 
@@ -1122,7 +1124,13 @@ def test_unknown_keyword_is_a_type_error(name):
     ("callbacks", r"set_params\(callbacks=\.\.\.\)"),
     ("verbose", r"set_params\(verbose=\.\.\.\)"),
     ("validation_split", r"early_stopping=True and validation_fraction"),
-    ("shuffled", r"fit takes X, y(, classes)? and sample_weight"),
+    ("shuffled", r"training settings are params \(did you mean 'shuffle'\?\)\.$"),
+    ("foo", r"fit takes X, y(, classes)? and sample_weight\.$"),
+    ("max_iter", r"fit takes X, y(, classes)? and sample_weight; training settings are "
+                 r"params \(here: epochs\)\."),
+    ("epoch", r"training settings are params \(did you mean 'epochs'\?\)\."),
+    ("sample_weights", r"fit takes X, y(, classes)? and sample_weight \(did you mean "
+                       r"'sample_weight'\?\)\."),
 ])
 @pytest.mark.parametrize("method", ["fit", "partial_fit"])
 def test_training_settings_given_to_fit_are_a_type_error(
@@ -1480,6 +1488,22 @@ def test_partial_fit_takes_class_weights_across_calls_of_one_class_each(binary_d
     assert np.abs(streamed({0: 1.0, 1: 10.0}) - streamed(None)).max() > 1e-4
 
 
+def test_partial_fit_leaves_rows_of_weight_zero_out(binary_data):
+    """README: rows of weight 0 are left out of a partial_fit call, as in fit; the others train
+    as those rows alone (Keras' train_on_batch would count the zeros in each batch's mean)."""
+    X, y = binary_data
+    kept = np.arange(len(y)) % 2 == 0
+
+    def streamed(X, y, weights):
+        clf = L1L2Classifier(**FAST)
+        clf.partial_fit(X, y, classes=[0, 1], sample_weight=weights)
+        return clf.coefs_[0]
+
+    np.testing.assert_array_equal(
+        streamed(X, y, kept.astype(float)), streamed(X[kept], y[kept], np.ones(kept.sum()))
+    )
+
+
 def _weighted_and_repeated_fits(estimator):
     """``estimator`` fitted with integer weights (zeros too) and on the rows repeated that many
     times, one batch holding all rows, as scikit-learn's sample-weight equivalence check does
@@ -1594,6 +1618,33 @@ def test_binary_probabilities_keep_float64_precision_in_both_columns(binary_data
     np.testing.assert_allclose(log_proba[:, 1], scipy.special.log_expit(z), rtol=1e-9, atol=1e-15)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=0, atol=1e-15)
     np.testing.assert_array_equal(clf.predict(extreme), clf.classes_[np.argmax(proba, axis=1)])
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_far_out_rows_predict_under_numpys_errors_raised(n_classes):
+    """Far-out rows: a softplus unit of about -720 before its activation is a subnormal number,
+    and the next product underflowed; a saturated softmax's exponential underflowed too. Under
+    np.errstate(all="raise") both raised FloatingPointError (as MLPClassifier's do). And the
+    log-probabilities were log(predict_proba): -inf, with NumPy's divide-by-zero warning, where a
+    probability rounds to 0. They come from the logits now, finite."""
+    X = np.random.default_rng(0).normal(size=(30, 2))
+    clf = L1L2Classifier(
+        hidden_layer_sizes=(1,), activation="softplus", epochs=1, random_state=0
+    ).fit(X, np.arange(30) % n_classes)
+    # One hidden unit, softplus(x0); the logits are it times -1, 0, 1 (binary: times 1).
+    out = np.array([[1.0]]) if n_classes == 2 else np.array([[-1.0, 0.0, 1.0]])
+    clf.coefs_ = [np.array([[1.0], [0.0]]), out]
+    clf.intercepts_ = [np.zeros(1), np.zeros(out.shape[1])]
+    rows = np.array([[-720.0, 0.0], [2000.0, 0.0]])
+    with np.errstate(all="raise"):
+        proba = clf.predict_proba(rows)
+        log_proba = clf.predict_log_proba(rows)
+        predicted = clf.predict(rows)
+    np.testing.assert_allclose(proba[0], 1 / n_classes, rtol=1e-12)
+    expected = [-2000.0, 0.0] if n_classes == 2 else [-4000.0, -2000.0, 0.0]
+    np.testing.assert_allclose(log_proba[1], expected, rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(log_proba[0], np.log(proba[0]), rtol=1e-12)
+    assert list(predicted) == [0, n_classes - 1]
 
 
 @pytest.mark.parametrize("failure", ["ConvergenceWarning as an error", "divergence"])
@@ -1732,3 +1783,28 @@ def test_l2_of_alpha_over_twice_the_batch_trains_as_mlp_where_every_batch_is_ful
             np.testing.assert_allclose(ours_kernel, mlp_kernel, atol=1e-5)
     else:
         assert gap > 1e-2
+
+
+def test_multilabel_l2_of_alpha_divides_by_the_labels_too():
+    """README: for k labels MLPClassifier sums the cross-entropy over them where Keras averages
+    it, so alpha is l2 = alpha / (2 * batch_size * k), and its loss (and gradient) is k times
+    ours: at k times its SGD learning rate ours trains the same weights."""
+    from sklearn.datasets import make_multilabel_classification
+    from sklearn.neural_network import MLPClassifier
+
+    X, Y = make_multilabel_classification(n_samples=200, n_features=6, n_classes=3,
+                                          random_state=0)
+    X = StandardScaler().fit_transform(X)
+    k, batch_size, alpha, rate = Y.shape[1], 50, 2.0, 0.02
+    same = dict(hidden_layer_sizes=(8,), batch_size=batch_size, shuffle=False, tol=0)
+    ours, mlp = _trained_as_mlp(
+        L1L2Classifier(l1=0, l2=alpha / (2 * batch_size * k), optimizer="sgd",
+                       learning_rate=rate * k, epochs=5, n_iter_no_change=np.inf,
+                       random_state=0, **same),
+        MLPClassifier(alpha=alpha, solver="sgd", momentum=0, learning_rate_init=rate,
+                      n_iter_no_change=10**6, random_state=0, **same),
+        X, Y,
+    )
+    np.testing.assert_allclose(np.array(ours.loss_curve_) * k, mlp.loss_curve_, rtol=1e-5)
+    for ours_kernel, mlp_kernel in zip(ours.coefs_, mlp.coefs_):
+        np.testing.assert_allclose(ours_kernel, mlp_kernel, atol=1e-5)

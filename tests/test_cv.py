@@ -510,25 +510,30 @@ def test_an_int_among_architectures_is_one_layer(wine):
     assert search.hidden_layer_sizes_ == (3, 2)
 
 
-@pytest.mark.parametrize("form", ["array", "frame"])
+@pytest.mark.parametrize("form", ["array", "frame", "sparse"])
 def test_a_column_of_labels_warns_once_and_refits_on_the_same_classes(form):
     # The search took the column as 1-D with scikit-learn's DataConversionWarning, and its
     # refit, given the column, warned again (LogisticRegressionCV warns once).
+    import scipy.sparse as sp
     from sklearn.exceptions import DataConversionWarning
 
     pd = pytest.importorskip("pandas")
     X, y = make_classification(n_samples=60, n_features=4, random_state=0)
     labels = np.array(["no", "yes"])[y]
-    column = labels[:, None] if form == "array" else pd.DataFrame({"label": labels})
+    if form == "sparse":  # of numbers (labels 1 and 2, so that neither is all zeros)
+        column = sp.csr_matrix(y[:, None] + 1)
+        labels = np.array([1, 2])[y]
+    else:
+        column = labels[:, None] if form == "array" else pd.DataFrame({"label": labels})
     search = L1L2ClassifierCV(l1s=[0], l2s=[0, 1e-3], cv=2, hidden_layer_sizes=(4,), epochs=3,
                               random_state=0)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         search.fit(X, column)
     assert [w.category for w in caught].count(DataConversionWarning) == 1
-    np.testing.assert_array_equal(search.classes_, ["no", "yes"])
-    np.testing.assert_array_equal(search.best_estimator_.classes_, ["no", "yes"])
-    assert set(search.predict(X)) <= {"no", "yes"}
+    np.testing.assert_array_equal(search.classes_, np.unique(labels))
+    np.testing.assert_array_equal(search.best_estimator_.classes_, np.unique(labels))
+    assert set(search.predict(X)) <= set(np.unique(labels))
 
 
 def test_fitted_attributes_and_prediction(wine):
@@ -547,7 +552,7 @@ def test_fitted_attributes_and_prediction(wine):
     assert search.predict(frame).shape == (len(y),)
     assert search.predict_proba(frame).shape == (len(y), 3)
     np.testing.assert_array_equal(
-        search.predict_log_proba(frame), np.log(search.best_estimator_.predict_proba(frame))
+        search.predict_log_proba(frame), search.best_estimator_.predict_log_proba(frame)
     )
     assert 0.8 < search.score(frame, y) <= 1.0
     table = pd.DataFrame(search.cv_results_)

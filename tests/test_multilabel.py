@@ -199,7 +199,7 @@ def test_partial_fit_classes_are_the_label_columns(labels):
         with pytest.raises(ValueError, match=re.escape(f"classes={classes!r} does not fit y's 4 "
                                                        "label columns")):
             L1L2Classifier(**FAST).partial_fit(X_train, Y_train, classes=classes)
-    with pytest.raises(ValueError, match="is not the same as on the first call"):
+    with pytest.raises(ValueError, match="is not the same as the classes_ this"):
         clf.partial_fit(X_train, Y_train, classes=[0, 1])
 
 

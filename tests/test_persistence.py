@@ -1000,3 +1000,21 @@ def test_skops_round_trips_fitted_estimators_trusting_the_types_readme_lists(fit
         loaded = skops.io.loads(data, trusted=untrusted)
         rows = np.zeros((3, estimator.n_features_in_)) if rows is None else rows
         np.testing.assert_array_equal(loaded.predict(rows), estimator.predict(rows))
+
+
+def test_assigned_float64_weights_come_back_rounded_to_float32(
+    binary_data, fitted_binary, tmp_path
+):
+    """README: weights are stored in float32, as the network trains them; weights assigned in
+    float64 (MLPClassifier's, say) come back rounded to float32, and predict as those."""
+    X, _ = binary_data
+    clf = _copy(fitted_binary)
+    rng = np.random.default_rng(0)
+    clf.coefs_ = [c + rng.normal(scale=1e-3, size=c.shape) for c in clf.coefs_]
+    clf.intercepts_ = [b + rng.normal(scale=1e-3, size=b.shape) for b in clf.intercepts_]
+    loaded = _round_trip(clf, tmp_path)
+    for stored, assigned in zip(loaded.coefs_ + loaded.intercepts_, clf.coefs_ + clf.intercepts_):
+        np.testing.assert_array_equal(stored, assigned.astype(np.float32))
+    clf.coefs_ = [c.astype(np.float32) for c in clf.coefs_]
+    clf.intercepts_ = [b.astype(np.float32) for b in clf.intercepts_]
+    np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))

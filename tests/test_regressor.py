@@ -119,6 +119,24 @@ def test_early_stopping_on_one_row_passes_scikit_learns_check(estimator):
     check_fit2d_1sample(estimator.__name__, estimator(**FAST, early_stopping=True))
 
 
+@pytest.mark.parametrize("outputs", [1, 2])
+def test_early_stopping_refuses_held_out_rows_of_one_target(outputs):
+    """R² of held-out rows whose target is constant is 0 for every prediction but that constant,
+    so early_stopping stopped after n_iter_no_change epochs at its first epoch's weights, silently
+    (MLPRegressor does so too): a target of 5 was predicted as about 1. One output that varies
+    is enough to rank the epochs."""
+    X = np.random.RandomState(0).randn(60, 3)
+    y = np.full((60, outputs), 5.0)
+    reg = L1L2Regressor(**FAST, early_stopping=True)
+    with pytest.raises(ValueError, match=r"held-out rows \(validation_fraction=0\.1\) all have "
+                                         r"the same target.*without early_stopping"):
+        reg.fit(X, y if outputs == 2 else y[:, 0])
+    assert not hasattr(reg, "coefs_")
+    if outputs == 2:
+        y[:, 1] = X[:, 0]
+        assert reg.fit(X, y).n_iter_ >= 1
+
+
 def test_early_stopping_that_leaves_no_row_to_train_says_to_decrease_the_fraction():
     # It said "too small ... Increase validation_fraction".
     X = np.random.RandomState(0).randn(10, 3)

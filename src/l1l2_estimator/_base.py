@@ -10,6 +10,7 @@ the output layer is, and how held-out rows are scored.
 from . import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start)
 
 import copy
+import difflib
 import functools
 import inspect
 import math
@@ -105,6 +106,11 @@ def refuse_keywords(estimator, method, keywords):
             if parameter != "fit_params"
         ]
         advice = f"{method} takes {', '.join(taken[:-1])} and {taken[-1]}"
+        close = difflib.get_close_matches(name, taken, n=1)
+        if close:
+            advice += f" (did you mean {close[0]!r}?)"
+        elif hint := estimator._param_hint(name):  # MLPClassifier's max_iter, or a misspelling
+            advice += f"; training settings are params{hint}"
     raise TypeError(f"{kind}.{method}() got an unexpected keyword argument {name!r}: {advice}.")
 
 
@@ -439,6 +445,9 @@ class L1L2Network(RoutedParams):
 
     def _stratify(self, y):
         return None
+
+    def _check_held_out(self, y_val):
+        """Refuse early_stopping's held-out targets if its score cannot rank epochs by them."""
 
     def _output_bias(self, targets, encoded, sample_weight, partial=False):
         """The output layer's starting bias for a fresh fit on the training rows' ``encoded``
@@ -1243,6 +1252,7 @@ class L1L2Network(RoutedParams):
             random_state=state["shuffle_seed"],
             stratify=self._stratify(y),
         )
+        self._check_held_out(y_val)
         targets, activation = state["targets"], state["hidden_activation"]
         # Scaled to a largest weight of 1: accuracy and R² do not change, and weights near
         # float64's largest number no longer overflow their sums (NaN scores, kept silently).
@@ -1325,8 +1335,9 @@ class L1L2Network(RoutedParams):
         X = validate_data(
             self, X, reset=False, dtype=(np.float64, np.float32), accept_sparse=SPARSE_FORMATS
         )
-        # Overflow is named below, not warned of by NumPy on the way.
-        with np.errstate(over="ignore", invalid="ignore"):
+        # Overflow is named below, not warned of by NumPy on the way; underflow (a softplus
+        # unit far below 0, a saturated softmax) rounds to 0 or a subnormal, as meant.
+        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
             output = forward(
                 X, self.coefs_, self.intercepts_, self._hidden_activation,
                 "linear" if logits else self.out_activation_,

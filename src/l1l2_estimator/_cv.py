@@ -167,8 +167,10 @@ def label_column(y):
     ``DataConversionWarning``, which the refit, given the column, gave a second time. Anything
     else as given."""
     shape = getattr(y, "shape", None)  # a polars frame has no ndim
-    if shape is None or len(shape) != 2 or shape[1] != 1 or is_sparse(y):
+    if shape is None or len(shape) != 2 or shape[1] != 1:
         return y
+    if is_sparse(y):  # a SciPy column, or a DataFrame of one sparse column
+        return scored_labels(y)
     if isinstance(y, np.ndarray):
         return y[:, 0]
     if hasattr(y, "iloc"):  # pandas

@@ -277,9 +277,9 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
             classes = _checked_classes(classes)
         if classes is not None and not np.array_equal(np.unique(classes), self.classes_):
             raise ValueError(
-                f"classes={classes.tolist()!r} is not the same as on the first call to "
-                f"partial_fit, which gave classes_ {self.classes_.tolist()}; refit to change the "
-                "classes."
+                f"classes={classes.tolist()!r} is not the same as the classes_ this "
+                f"{type(self).__name__} was fitted with, {self.classes_.tolist()}; refit to "
+                "change the classes."
             )
         fitted = self._fitted_targets()
         if isinstance(fitted, Multilabel) or y.ndim == 2:
@@ -358,6 +358,9 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
     def predict_log_proba(self, X):
         """Logarithm of ``predict_proba``, as ``MLPClassifier.predict_log_proba``.
 
+        Computed from the output layer's values before its activation, so it stays finite where
+        a probability rounds to 0.
+
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
@@ -368,8 +371,16 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
         log_proba : ndarray of shape (n_samples, n_classes)
             Log-probability of each class (of each label, for multilabel targets).
         """
-        proba = self.predict_proba(X)
-        return np.log(proba, out=proba)
+        fitted = self._fitted_view()  # one fit's network and classes, as predict_proba's
+        z = fitted._network_output(X, logits=True)
+        with np.errstate(under="ignore"):  # probabilities below float64's smallest, as meant
+            if fitted.out_activation_ == "softmax":
+                if np.isinf(z).any():  # refused as predict_proba refuses it
+                    return np.log(fitted._network_output(X))
+                return special.log_softmax(z, axis=1)
+            if isinstance(fitted._fitted_targets(), Multilabel):
+                return special.log_expit(z)
+            return np.column_stack([special.log_expit(-z[:, 0]), special.log_expit(z[:, 0])])
 
     def predict(self, X):
         """Most probable class label of each row of ``X`` (multilabel: an indicator matrix).

@@ -227,6 +227,25 @@ class L1L2Regressor(L1L2Network, KerasRegressor):
     def _validation_score(self, targets, y_true, output, sample_weight):
         return r2_score(y_true, output.reshape(np.shape(y_true)), sample_weight=sample_weight)
 
+    def _check_held_out(self, y_val):
+        """R² of held-out targets that are all one value is 0 for any other prediction: every
+        epoch scores the same, and early_stopping would stop after ``n_iter_no_change`` epochs
+        at the first epoch's weights, as MLPRegressor does without a word. One output that
+        varies ranks the epochs."""
+        values = np.reshape(y_val.toarray() if sp.issparse(y_val) else y_val, (len(y_val), -1))
+        if not (values == values[0]).all():
+            return
+        several = values.shape[1] > 1
+        raise ValueError(
+            f"early_stopping's held-out rows (validation_fraction={self.validation_fraction}) "
+            f"all have the same target{'s' if several else ''} "
+            f"({', '.join(f'{value:g}' for value in values[0])}{' per output' if several else ''})"
+            ": R², the score that early_stopping ranks epochs by, is 0 for every other "
+            "prediction, so training would stop after n_iter_no_change epochs at its first "
+            "epoch's weights. Fit without early_stopping, or hold out other rows (a larger "
+            "validation_fraction, or another random_state)."
+        )
+
     def _check_targets_continue(self, y, incremental, classes=None):
         fitted_loss = self._fitted_targets()[2]
         if self.loss != fitted_loss:
