@@ -1126,6 +1126,7 @@ def test_unknown_keyword_is_a_type_error(name):
     ("validation_split", r"early_stopping=True and validation_fraction"),
     ("shuffled", r"training settings are params \(did you mean 'shuffle'\?\)\.$"),
     ("foo", r"fit takes X, y(, classes)? and sample_weight\.$"),
+    ("class_weights", r"training settings are params \(did you mean 'class_weight'\?\)\.$"),
     ("max_iter", r"fit takes X, y(, classes)? and sample_weight; training settings are "
                  r"params \(here: epochs\)\."),
     ("epoch", r"training settings are params \(did you mean 'epochs'\?\)\."),
@@ -1145,6 +1146,23 @@ def test_training_settings_given_to_fit_are_a_type_error(
                        rf"keyword argument '{name}': .*{advice}"):
         getattr(fitted_binary, method)(X, y, **{name: 1})
     np.testing.assert_array_equal(fitted_binary.predict_proba(X), before)
+
+
+def test_keywords_fit_does_not_take_say_where_they_go(binary_data):
+    """classes belongs to partial_fit (a classifier's fit reads them from y); MLPClassifier's
+    alpha is l2, and the cross-validated estimators' l2s."""
+    from l1l2_estimator import L1L2Regressor
+
+    X, y = binary_data
+    with pytest.raises(TypeError, match=r"fit reads the classes from y \(classes is an "
+                                        r"argument of partial_fit\)\.$"):
+        L1L2Classifier(**FAST).fit(X, y, classes=[0, 1])
+    with pytest.raises(TypeError, match=r"fit reads the classes from y\.$"):
+        L1L2ClassifierCV(**FAST).fit(X, y, classes=[0, 1])
+    with pytest.raises(TypeError, match=r"fit takes X, y and sample_weight\.$"):
+        L1L2Regressor(**FAST).fit(X, y, classes=[0, 1])
+    with pytest.raises(TypeError, match=r"training settings are params \(here: l2s\)\.$"):
+        L1L2ClassifierCV(**FAST).fit(X, y, alpha=1e-4)
 
 
 def test_bad_input_errors(binary_data, fitted_binary):
@@ -1645,6 +1663,17 @@ def test_far_out_rows_predict_under_numpys_errors_raised(n_classes):
     np.testing.assert_allclose(log_proba[1], expected, rtol=1e-12, atol=1e-300)
     np.testing.assert_allclose(log_proba[0], np.log(proba[0]), rtol=1e-12)
     assert list(predicted) == [0, n_classes - 1]
+    # A first logit of -inf (the product overflowed) and logits 1e308 apart: probabilities of
+    # exactly 0 and 1, which predict_proba gives; their logarithms -inf and 0, and the middle
+    # class's -1e308, finite (predict_log_proba had fallen back to log(0) on any inf logit).
+    clf.coefs_[1] = np.array([[10.0]]) if n_classes == 2 else np.array([[-10.0, 0.0, 1.0]])
+    with np.errstate(all="raise"):
+        proba = clf.predict_proba(np.array([[1e308, 0.0]]))[0]
+        log_proba = clf.predict_log_proba(np.array([[1e308, 0.0]]))[0]
+    assert proba[0] == 0 and proba[-1] == 1
+    assert log_proba[0] == -np.inf and log_proba[-1] == 0
+    if n_classes == 3:
+        assert log_proba[1] == -1e308
 
 
 @pytest.mark.parametrize("failure", ["ConvergenceWarning as an error", "divergence"])

@@ -761,11 +761,11 @@ _SCHEDULE_RANGES = {
 
 # What scikit-learn's MLP estimators and Keras call some of the params.
 _OTHER_NAMES = {
-    "max_iter": "epochs",
-    "alpha": "l2",
-    "learning_rate_init": "learning_rate",
-    "validation_split": "early_stopping=True, validation_fraction",
-    "solver": "optimizer",
+    "max_iter": ("epochs",),
+    "alpha": ("l2", "l2s"),  # the cross-validated estimators search l2s
+    "learning_rate_init": ("learning_rate",),
+    "validation_split": ("early_stopping=True, validation_fraction",),
+    "solver": ("optimizer",),
 }
 
 
@@ -830,9 +830,9 @@ class RoutedParams:
         """What ``name`` (an unknown keyword argument) is likely meant as: the param of
         MLPClassifier's or Keras' name, or a param spelled alike."""
         params = self._signature_params()
-        meant = _OTHER_NAMES.get(name)
-        if meant is not None and meant.split("=")[0] in params:
-            return f" (here: {meant})"
+        for meant in _OTHER_NAMES.get(name, ()):
+            if meant.split("=")[0] in params:
+                return f" (here: {meant})"
         close = difflib.get_close_matches(name, params, n=1)
         return f" (did you mean {close[0]!r}?)" if close else ""
 

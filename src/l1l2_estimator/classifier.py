@@ -373,9 +373,11 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
         """
         fitted = self._fitted_view()  # one fit's network and classes, as predict_proba's
         z = fitted._network_output(X, logits=True)
-        with np.errstate(under="ignore"):  # probabilities below float64's smallest, as meant
+        # Probabilities below float64's smallest, and logits far apart (their difference
+        # overflows to -inf), are what they mean: predict_proba's zeros.
+        with np.errstate(over="ignore", under="ignore"):
             if fitted.out_activation_ == "softmax":
-                if np.isinf(z).any():  # refused as predict_proba refuses it
+                if np.isposinf(z).any():  # refused as predict_proba refuses it
                     return np.log(fitted._network_output(X))
                 return special.log_softmax(z, axis=1)
             if isinstance(fitted._fitted_targets(), Multilabel):

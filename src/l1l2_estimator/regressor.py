@@ -232,7 +232,7 @@ class L1L2Regressor(L1L2Network, KerasRegressor):
         epoch scores the same, and early_stopping would stop after ``n_iter_no_change`` epochs
         at the first epoch's weights, as MLPRegressor does without a word. One output that
         varies ranks the epochs."""
-        values = np.reshape(y_val.toarray() if sp.issparse(y_val) else y_val, (len(y_val), -1))
+        values = np.asarray(y_val).reshape(y_val.shape[0], -1)  # dense here, as validated
         if not (values == values[0]).all():
             return
         several = values.shape[1] > 1
@@ -243,7 +243,8 @@ class L1L2Regressor(L1L2Network, KerasRegressor):
             ": R², the score that early_stopping ranks epochs by, is 0 for every other "
             "prediction, so training would stop after n_iter_no_change epochs at its first "
             "epoch's weights. Fit without early_stopping, or hold out other rows (a larger "
-            "validation_fraction, or another random_state)."
+            "validation_fraction, or another random_state: which rows are held out depends on "
+            "it)."
         )
 
     def _check_targets_continue(self, y, incremental, classes=None):
