@@ -83,12 +83,6 @@ _KERAS_FIT_SETTINGS = frozenset(
 )
 
 
-def _hint_is_alias(estimator, name):
-    """Whether ``estimator._param_hint`` reads ``name`` as another library's name of a param
-    (MLPClassifier's ``max_iter``), not as a misspelling."""
-    return "(here:" in estimator._param_hint(name)
-
-
 def refuse_keywords(estimator, method, keywords):
     """TypeError for keyword arguments ``estimator.method`` does not take, saying where the first
     goes: Keras' and scikeras' ``fit`` arguments are params here, as in scikit-learn."""
@@ -114,14 +108,14 @@ def refuse_keywords(estimator, method, keywords):
         advice = f"{method} takes {', '.join(taken[:-1])} and {taken[-1]}"
         # The closest of the method's arguments and the params (class_weights is the
         # class_weight param, not sample_weight); MLPClassifier's names (max_iter) first.
-        params = estimator.get_params(deep=False)
+        params = estimator._signature_params()
         close = difflib.get_close_matches(name, [*taken, *params], n=1)
         if name == "classes" and is_classifier(estimator):
             advice += "; fit reads the classes from y" + (
                 " (classes is an argument of partial_fit)"
                 if hasattr(estimator, "partial_fit") else ""
             )
-        elif _hint_is_alias(estimator, name) or (close and close[0] in params):
+        elif estimator._other_name(name) is not None or (close and close[0] in params):
             advice += f"; training settings are params{estimator._param_hint(name)}"
         elif close:
             advice += f" (did you mean {close[0]!r}?)"

@@ -826,14 +826,21 @@ class RoutedParams:
                     f"{' or '.join(sorted(p + '__' for p in prefixes))}."
                 )
 
+    def _other_name(self, name):
+        """The param (or settings) that MLPClassifier's or Keras' ``name`` is here, or None."""
+        params = self._signature_params()
+        return next(
+            (meant for meant in _OTHER_NAMES.get(name, ()) if meant.split("=")[0] in params),
+            None,
+        )
+
     def _param_hint(self, name):
         """What ``name`` (an unknown keyword argument) is likely meant as: the param of
         MLPClassifier's or Keras' name, or a param spelled alike."""
-        params = self._signature_params()
-        for meant in _OTHER_NAMES.get(name, ()):
-            if meant.split("=")[0] in params:
-                return f" (here: {meant})"
-        close = difflib.get_close_matches(name, params, n=1)
+        meant = self._other_name(name)
+        if meant is not None:
+            return f" (here: {meant})"
+        close = difflib.get_close_matches(name, self._signature_params(), n=1)
         return f" (did you mean {close[0]!r}?)" if close else ""
 
     def __delattr__(self, name):
