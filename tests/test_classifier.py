@@ -775,6 +775,25 @@ def test_a_callback_that_acts_on_batch_or_test_events_is_warned_of(binary_data, 
         L1L2Classifier(**FAST, callbacks=quiet).fit(X, y)
 
 
+@pytest.mark.parametrize("settings, named", [
+    ({"update_freq": 5}, r"TensorBoard's update_freq=5 \(it logs each epoch only\)"),
+    ({"profile_batch": 2}, r"TensorBoard's profile_batch \(the profiler starts and stops"),
+    ({"profile_batch": (2, 4), "update_freq": 1}, r"update_freq=1 .* and profile_batch"),
+])
+def test_tensorboard_settings_that_count_batches_are_warned_of(tmp_path, settings, named):
+    """profile_batch profiled nothing, without a word (no batch events are sent), as an
+    integer update_freq, which was warned of, logged each epoch only. (Checked where fits
+    check their callbacks: TensorBoard's own writing needs the tensorboard package.)"""
+    from l1l2_estimator._base import _check_callback_events
+
+    board = keras.callbacks.TensorBoard(log_dir=str(tmp_path), **settings)
+    with pytest.warns(UserWarning, match=f"never batch or test events.*{named}"):
+        _check_callback_events([board], stacklevel=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        _check_callback_events([keras.callbacks.TensorBoard(log_dir=str(tmp_path))], 1)
+
+
 def test_a_diverged_fit_calls_no_on_train_end_and_keeps_a_backup(binary_data, tmp_path):
     """As Model.fit when training raises: on_train_end had been called, and BackupAndRestore
     deleted the backup that it keeps for a fit that fails."""

@@ -2,6 +2,7 @@
 
 import codecs
 import os
+import re
 import subprocess
 import sys
 import warnings
@@ -763,10 +764,23 @@ def test_errors_are_one_line_and_exit_code_2(capsys, tmp_path, args, message):
     ("a,b,y\n1,2,x\n".encode("utf-16"),
      "is UTF-16 text (Excel's 'Unicode Text'), not UTF-8: pass --encoding utf-16, or save it"),
     (b"PK\x03\x04\x14\x00\x06\x00\xff\xfe", "is a zip archive (an .xlsx workbook?), not CSV text"),
-], ids=["windows-1252", "windows-1252 after a BOM", "utf-16", "xlsx"])
+    ("xl", "is a zip archive (an .xlsx workbook?), not CSV text"),
+    # A zipped CSV had been taken for a workbook too.
+    ("iris.csv", "is a zip archive (holding 'iris.csv'), not CSV text: unzip it and pass the "
+                 "CSV file (a .gz, .bz2 or .xz file is read as it is)"),
+], ids=["windows-1252", "windows-1252 after a BOM", "utf-16", "xlsx", "xlsx members",
+        "zipped csv"])
 def test_a_file_that_is_not_utf8_says_what_it_is(capsys, tmp_path, data, message):
     path = tmp_path / "data.csv"
-    path.write_bytes(data)
+    if isinstance(data, str):  # a zip archive of these members
+        import zipfile
+
+        with zipfile.ZipFile(path, "w") as archive:
+            for member in (["[Content_Types].xml", "xl/workbook.xml"] if data == "xl"
+                           else [data]):
+                archive.writestr(member, "a,b,y\n1,2,x\n")
+    else:
+        path.write_bytes(data)
     code, _, err = run_cli(capsys, "--csv", str(path), "--target", "y")
     assert code == 2 and message in err and err.count("\n") == 1
 
@@ -847,6 +861,45 @@ def test_a_network_too_large_for_memory_is_one_line_before_fitting(capsys, monke
     )
     assert err.endswith("memory are available. Use smaller --hidden sizes (or fewer features).\n")
     assert err.count("\n") == 1
+
+
+def test_a_network_too_large_for_its_classes_names_them(capsys, monkeypatch, tmp_path):
+    """The output layer's weights were blamed on --hidden, which smaller sizes barely help; a
+    target of a number per row (a quantity) makes one class per row."""
+    from l1l2_estimator import _memory
+    from l1l2_estimator.cli import _job  # imported now: it binds available_memory
+
+    monkeypatch.setattr(_run, "run", None)  # nothing is fitted
+    monkeypatch.setattr(_memory, "available_memory", lambda: 10_000)
+    assert _job.available_memory is not _memory.available_memory
+    path = tmp_path / "data.csv"
+    pd.DataFrame({"a": np.arange(400.0), "y": np.arange(400) // 2}).to_csv(path, index=False)
+    code, _, err = run_cli(capsys, "--csv", str(path), "--target", "y", "--epochs", "1")
+    assert code == 2
+    assert err.startswith("l1l2-estimator: error: the target's 200 classes: the network with "
+                          "layer sizes [1, 64, 32, 200]")
+    assert err.endswith("Is the target a class? For a quantity, pass --task regression.\n")
+    # Simulated: far more classes than rows, refused by the split whatever the memory.
+    monkeypatch.undo()
+    monkeypatch.setattr(_run, "run", None)
+    code, _, err = run_cli(capsys, "--classes", "50000000", "--features", "60", "--samples", "100")
+    assert code == 2
+    assert err.startswith("l1l2-estimator: error: class 0 has a single row of the --samples 100")
+
+
+def test_regression_grid_refuses_a_fold_of_one_target_value(capsys, monkeypatch, tmp_path):
+    """Its R² is 0 for every pair, whatever they predict (r2_score's value where R² is
+    undefined): the mean CV R² reported had taken those zeros in without a word."""
+    monkeypatch.setattr(_run, "run", None)
+    path = tmp_path / "data.csv"
+    pd.DataFrame({"a": np.arange(8.0), "b": np.arange(8.0) ** 2,
+                  "y": [1.0, 1.0, 1.0, 2.0, 3.0, 4.0, 5.0, 1.0]}).to_csv(path, index=False)
+    code, _, err = run_cli(capsys, "--csv", str(path), "--target", "y", "--task", "regression",
+                           "--grid", "--test-size", "2", "--epochs", "5")
+    assert code == 2
+    assert re.fullmatch(r"l1l2-estimator: error: --grid: fold [123] of 3 holds out 2 training "
+                        r"rows whose target is 1 in all of them, so its R² is undefined; use "
+                        r"another --seed, or add rows\n", err)
 
 
 @pytest.mark.parametrize("problem", ["bad cell", "empty cell", "short row", "long row"])
@@ -1063,6 +1116,23 @@ def test_save_onto_the_plots_is_refused_before_fitting(capsys, tmp_path, monkeyp
         (tmp_path / "plots").mkdir()
     code, _, err = run_cli(capsys, *FAST, "--save", save, "--plot", "plots")
     assert code == 2 and message in err and not fitted
+
+
+@pytest.mark.parametrize("exists", [False, True])
+def test_the_advice_for_save_onto_the_plot_folder_is_taken(capsys, tmp_path, monkeypatch, exists):
+    """Where the folder did not exist yet, the advice ('plots/model.joblib') was refused in
+    turn: --save's folder must exist, and the plots' is made after the model is written."""
+    fitted = []
+    monkeypatch.setattr(_run, "run", lambda job: fitted.append(job))
+    monkeypatch.chdir(tmp_path)
+    if exists:
+        (tmp_path / "plots").mkdir()
+    code, _, err = run_cli(capsys, *FAST, "--save", "plots", "--plot", "plots")
+    assert code == 2 and not fitted
+    advised = re.search(r"such as '([^']+)'", err).group(1)
+    assert advised == ("plots/model.joblib" if exists else "model.joblib")
+    code, _, err = run_cli(capsys, *FAST, "--save", advised, "--plot", "plots")
+    assert (code, err) == (0, "") and len(fitted) == 1
 
 
 @pytest.mark.parametrize(

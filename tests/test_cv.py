@@ -27,6 +27,7 @@ from l1l2_estimator import (
     L1L2ClassifierCV,
     L1L2Regressor,
     L1L2RegressorCV,
+    _base,
     _ensemble,
     _graph,
 )
@@ -2626,3 +2627,60 @@ def test_routing_changes_and_copies_nothing_of_the_search():
         routing = search.get_metadata_routing()
         assert routing.consumes("score", ["sample_weight"]) == {"sample_weight"}
         assert own_metadata_request(search).score.requests == {"sample_weight": True}
+
+
+@pytest.mark.parametrize("search_class", [L1L2ClassifierCV, L1L2RegressorCV])
+def test_x_beyond_float32_is_refused_before_the_splitter_warns(search_class):
+    """X is checked against float32's range before the folds are drawn: the splitter's warning
+    about a class too small for its folds had come before the error."""
+    X = np.random.default_rng(0).normal(size=(20, 2))
+    X[0, 0] = 1e39
+    y = np.r_[np.zeros(19), 1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match="X holds finite values beyond float32's range"):
+            search_class(l1s=[0], l2s=[0], epochs=2, cv=2).fit(X, y)
+
+
+@pytest.mark.parametrize("search_class", [L1L2ClassifierCV, L1L2RegressorCV])
+def test_negative_sample_weight_is_refused_before_any_member_trains(search_class, monkeypatch):
+    """As by a single fit: the search had failed the folds whose training rows held the weight,
+    warned, and raised only in its refit."""
+    X = np.random.default_rng(0).normal(size=(20, 2))
+    y = np.arange(20) % 2
+    weights = np.ones(20)
+    weights[3] = -1
+
+    def trained(*args, **kwargs):
+        raise AssertionError("a member trained")
+
+    monkeypatch.setattr(_base, "train_ensemble", trained)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match="Negative values in data passed to `sample_weight`"):
+            search_class(l1s=[0], l2s=[0], epochs=2, cv=2).fit(X, y, sample_weight=weights)
+
+
+@pytest.mark.parametrize("ragged", [[0, [1e-4]], [0, (1e-4, 1e-3)]])
+def test_a_ragged_penalty_list_is_refused_by_name(ragged):
+    """NumPy's "inhomogeneous shape" had come first, naming no list."""
+    X = np.random.default_rng(0).normal(size=(20, 2))
+    with pytest.raises(ValueError, match="l2s must be a non-empty list of numbers"):
+        L1L2ClassifierCV(l1s=[0], l2s=ragged, epochs=2, cv=2).fit(X, np.arange(20) % 2)
+
+
+def test_best_estimator_holds_a_copy_of_the_chosen_architecture(wine):
+    """As GridSearchCV's refit (clone of best_params_): the chosen list of layer sizes was the
+    caller's own object, so editing it after the fit changed the fitted best_estimator_ (whose
+    dump was then refused)."""
+    X, y = wine
+    architectures = [[3], [4]]
+    search = L1L2ClassifierCV(
+        hidden_layer_sizes=architectures, l1s=[0], l2s=[0], cv=2, epochs=3, random_state=0
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search.fit(X, y)
+    chosen = list(search.hidden_layer_sizes_)
+    architectures[search.best_index_].append(2)
+    assert search.best_estimator_.hidden_layer_sizes == chosen

@@ -211,6 +211,11 @@ def test_every_param_rejects_a_wrong_type(name):
         clf.fit(X8, Y)
 
 
+def _excluding(optimizer, **exclusions):
+    optimizer.exclude_from_weight_decay(**exclusions)
+    return optimizer
+
+
 @pytest.mark.parametrize(
     "routed, error, message",
     [
@@ -225,6 +230,14 @@ def test_every_param_rejects_a_wrong_type(name):
         ({"optimizer": keras.optimizers.LossScaleOptimizer(keras.optimizers.SGD(0.05))},
          ValueError, r"optimizer=LossScaleOptimizer\(...\) is not supported: .* float32 .* "
          r"Pass the optimizer it wraps \(its inner_optimizer\)"),
+        # Not in the config through which each fit copies an instance: AdamW decayed the
+        # biases anyway, and Muon's keywords matched none of the training variables (model_
+        # then failed on optimizer state of other shapes, a callback with a bare zip error).
+        ({"optimizer": _excluding(keras.optimizers.AdamW(weight_decay=0.5), var_names=["bias"])},
+         ValueError, r"exclude_from_weight_decay\(...\) is not supported: every fit builds a "
+         "fresh AdamW from its config"),
+        ({"optimizer": keras.optimizers.Muon(exclude_layers=["output"])}, ValueError,
+         r"exclude_layers=\['output'\] is not supported"),
         # Values Keras takes and trains on wrongly (a negative epsilon wrecked accuracy).
         ({"optimizer__epsilon": -1.0}, ValueError, r"optimizer__epsilon must be > 0 \(.*got -1.0"),
         # As MLPClassifier's: a weight whose gradients were all 0 made Adam's step 0 / 0.

@@ -914,7 +914,10 @@ def test_regularization_path_display_checks_its_drawing_arguments_before_fitting
 def test_regularization_path_of_a_search_varies_its_best_estimator(split, tmp_path):
     X_train, y_train, X_test, y_test = split
     search = L1L2ClassifierCV(**{**FAST, "epochs": 5}, l1s=[0, 1e-3], l2s=[0, 1e-2], cv=2)
-    with pytest.raises(TypeError, match="fitted search .*got an unfitted L1L2ClassifierCV"):
+    # (A TypeError, "needs an estimator with an l1 parameter", where the other functions raise
+    # NotFittedError.)
+    with pytest.raises(NotFittedError, match="This L1L2ClassifierCV instance is not fitted yet: "
+                       "regularization_path varies the best_estimator_ of a fitted search"):
         plots.regularization_path(search, X_train, y_train, X_test, y_test)
     search.fit(X_train, y_train)
     path = plots.regularization_path(search, X_train, y_train, X_test, y_test, [0, 1e-2])
@@ -939,7 +942,7 @@ def test_pictures_of_a_grid_search_are_its_best_estimators(split, tmp_path, over
     if over_a_pipeline:
         estimator, grid = make_pipeline(StandardScaler(), network), {"l1l2classifier__l2": [0]}
     search = GridSearchCV(estimator, grid, cv=2)
-    with pytest.raises(TypeError, match="fitted search .*got an unfitted GridSearchCV"):
+    with pytest.raises(NotFittedError, match="This GridSearchCV instance is not fitted yet"):
         plots.regularization_path(search, X_train, y_train, X_test, y_test, [0])
     with pytest.raises(NotFittedError, match="GridSearchCV instance is not fitted"):
         plots.save_plots(search, X_train, y_train, X_test, y_test, tmp_path / "no")
@@ -1907,3 +1910,138 @@ def test_a_hand_built_path_needs_ascending_finite_l1_values_of_at_least_0(l1_val
     with pytest.raises(ValueError, match="RegularizationPath: l1_values must be finite, >= 0 "
                                          "and ascending"):
         plots.RegularizationPath(l1_values=l1_values, **fields)
+
+
+# -- held-out inputs, checked before the path's fits -------------------------------------------
+
+
+def _held_out_case(case, split):
+    """``(estimator, X_train, y_train, X_test, y_test, keywords)`` of one case that the held-out
+    score would refuse, and the message refusing it."""
+    X_train, y_train, X_test, y_test = split
+    estimator, keywords = L1L2Classifier(**FAST), {}
+    if case == "X_test NaN":
+        X_test = X_test.copy()
+        X_test[0, 0] = np.nan
+        message = "Input X_test contains NaN"
+    elif case == "X_test of no rows":
+        X_test, y_test = X_test[:0], y_test[:0]
+        message = "X_test has 0 rows"
+    elif case == "X_test of text":
+        X_test = np.full(X_test.shape, "a", dtype=object)
+        message = "X_test cannot be predicted on: could not convert string to float"
+    elif case == "X_test of other column names":
+        names = [f"f{i}" for i in range(X_train.shape[1])]
+        X_train = pd.DataFrame(X_train, columns=names)
+        X_test = pd.DataFrame(X_test, columns=names[::-1])
+        message = "X_test's column names .* differ from X_train's"
+    elif case.startswith("test_sample_weight"):
+        weights = np.ones(len(y_test))
+        keywords["test_sample_weight"] = (
+            np.where(np.arange(len(y_test)) == 0, np.nan, weights) if case.endswith("NaN")
+            else np.c_[weights, weights]
+        )
+        message = ("test_sample_weight: Input sample_weight contains NaN" if case.endswith("NaN")
+                   else "test_sample_weight: Sample weights must be 1D")
+    else:  # a regressor's y_test NaN
+        estimator = L1L2Regressor(**FAST)
+        y_train, y_test = X_train[:, 0], X_test[:, 0].copy()
+        y_test[3] = np.nan
+        message = "Input y_test contains NaN"
+    return estimator, X_train, y_train, X_test, y_test, keywords, message
+
+
+@pytest.mark.parametrize("case", [
+    "X_test NaN", "X_test of no rows", "X_test of text", "X_test of other column names",
+    "test_sample_weight NaN", "test_sample_weight 2-D", "regressor y_test NaN",
+])
+def test_held_out_data_the_score_refuses_is_refused_before_the_fits(split, monkeypatch, case):
+    """Each was found by the held-out score, after every network of the path had trained."""
+    estimator, X_train, y_train, X_test, y_test, keywords, message = _held_out_case(case, split)
+    monkeypatch.setattr(type(estimator), "_fit_members", None)  # no fit may start
+    monkeypatch.setattr(type(estimator), "_fit", None)
+    with pytest.raises(ValueError, match=message):
+        plots.regularization_path(estimator, X_train, y_train, X_test, y_test, [0, 1e-3],
+                                  **keywords)
+
+
+def test_a_weighted_path_under_metadata_routing_needs_the_score_request_before_fitting(split):
+    """With routing on, a Pipeline's score passes sample_weight only where its network's score
+    request sets it: the path trained every network, then failed at the training score."""
+    import sklearn
+    from sklearn.exceptions import UnsetMetadataPassedError
+
+    X_train, y_train, X_test, y_test = split
+    weights = np.linspace(0.5, 2.0, len(y_train))
+    with sklearn.config_context(enable_metadata_routing=True):
+        network = L1L2Classifier(**FAST).set_fit_request(sample_weight=True)
+        pipeline = make_pipeline(StandardScaler().set_fit_request(sample_weight=False), network)
+        fits = []
+        original = L1L2Classifier._fit_members
+
+        def counted(self, *args, **kwargs):
+            fits.append(1)
+            return original(self, *args, **kwargs)
+
+        L1L2Classifier._fit_members = counted
+        try:
+            with pytest.raises(UnsetMetadataPassedError, match=r"L1L2Classifier.score"):
+                plots.regularization_path(pipeline, X_train, y_train, X_test, y_test, [0, 1e-3],
+                                          sample_weight=weights)
+            assert not fits
+            network.set_score_request(sample_weight=True)
+            path = plots.regularization_path(
+                pipeline, X_train, y_train, X_test, y_test, [0], sample_weight=weights
+            )
+        finally:
+            L1L2Classifier._fit_members = original
+        fitted = clone(pipeline).set_params(l1l2classifier__l1=0.0)
+        fitted.fit(X_train, y_train, sample_weight=weights)
+        assert path.train_scores[0] == fitted.score(X_train, y_train, sample_weight=weights)
+
+
+def test_an_invalid_l1_of_the_estimator_is_replaced_by_the_paths_values(split):
+    """Each point fits the estimator with l1 set to the path's value, as
+    clone(estimator).set_params(l1=value).fit would: its own l1 was checked and refused."""
+    X_train, y_train, X_test, y_test = split
+    path = plots.regularization_path(
+        L1L2Classifier(**FAST, l1=-1.0), X_train, y_train, X_test, y_test, [0, 1e-3]
+    )
+    expected = plots.regularization_path(
+        L1L2Classifier(**FAST), X_train, y_train, X_test, y_test, [0, 1e-3]
+    )
+    np.testing.assert_array_equal(path.test_scores, expected.test_scores)
+    np.testing.assert_array_equal(path.feature_importances, expected.feature_importances)
+
+
+def test_save_plots_refuses_folders_it_cannot_write_to_before_the_fits(split, tmp_path,
+                                                                       monkeypatch):
+    """A file name taken by a folder was found by savefig after the path's fits (another file
+    already written); an empty directory was os.makedirs' FileNotFoundError: ''."""
+    X_train, y_train, X_test, y_test = split
+    fitted = L1L2Classifier(**FAST).fit(X_train, y_train)
+    monkeypatch.setattr(L1L2Classifier, "_fit_members", None)
+    (tmp_path / "loss_curve.png").mkdir()
+    with pytest.raises(ValueError, match=r"save_plots cannot write .*loss_curve.png'?: it is a "
+                                         "folder"):
+        plots.save_plots(fitted, X_train, y_train, X_test, y_test, tmp_path)
+    assert [p.name for p in tmp_path.iterdir()] == ["loss_curve.png"]
+    with pytest.raises(ValueError, match=r"directory must name a folder \('\.' for the current"):
+        plots.save_plots(fitted, X_train, y_train, X_test, y_test, "")
+
+
+def test_loss_curve_display_names_itself_and_checks_its_arguments(split):
+    X_train, y_train, _, _ = split
+    with pytest.raises(TypeError, match="^LossCurveDisplay.from_estimator draws the loss curve"):
+        plots.LossCurveDisplay.from_estimator(LogisticRegression().fit(X_train, y_train))
+    with pytest.raises(TypeError, match="^plot_loss_curve draws the loss curve"):
+        plots.plot_loss_curve(LogisticRegression().fit(X_train, y_train))
+    with pytest.raises(TypeError, match="^LossCurveDisplay.from_estimator needs a fitted"):
+        plots.LossCurveDisplay.from_estimator(L1L2Regressor)
+    for name in (None, 3, ""):  # drawn as the axis label "validation None"
+        with pytest.raises(ValueError, match="score_name must be a non-empty str"):
+            plots.LossCurveDisplay(loss_curve=[1.0, 0.5], score_name=name).plot()
+    _, ax = plt.subplots()
+    with pytest.raises(TypeError, match="draws on one Axes, given as ax="):  # matplotlib's own
+        plots.LossCurveDisplay(loss_curve=[1.0, 0.5]).plot(axes=ax)
+    assert not ax.lines

@@ -29,7 +29,7 @@ from sklearn.utils import check_random_state, compute_class_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._compat import check_sample_weight, fit_context, validate_params
+from ._compat import check_sample_weight, fit_context, profiles_batches, validate_params
 from ._ensemble import check_elementwise, train_ensemble
 from ._fitted import changes, publish, stand_in
 from ._graph import PROXIMAL_OPTIMIZERS
@@ -194,8 +194,8 @@ def _check_callback_events(callbacks, stacklevel):
     ``BackupAndRestore``'s integer ``save_freq``): training sends callbacks epoch events only,
     so they never acted, without a word. Warn of a callback of the user's own (or a
     ``LambdaCallback``) that handles a batch or test event, of ``TerminateOnNaN`` (a batch
-    event's) and of ``TensorBoard`` with an integer ``update_freq``: each would do nothing of
-    it, silently (a warning at ``stacklevel`` from here)."""
+    event's) and of ``TensorBoard`` with an integer ``update_freq`` or a ``profile_batch``:
+    each would do nothing of it, silently (a warning at ``stacklevel`` from here)."""
     idle = []
     for callback in keras.tree.flatten(list(callbacks or [])):
         name = type(callback).__name__
@@ -212,10 +212,15 @@ def _check_callback_events(callbacks, stacklevel):
         if isinstance(callback, keras.callbacks.TerminateOnNaN):
             idle.append(f"{name} (a fit whose loss turns NaN or infinite raises a ValueError, "
                         "'training diverged', anyway)")
-        elif isinstance(callback, keras.callbacks.TensorBoard) and isinstance(
-            callback.update_freq, Integral
+        elif isinstance(callback, keras.callbacks.TensorBoard) and (
+            isinstance(callback.update_freq, Integral) or profiles_batches(callback)
         ):
-            idle.append(f"{name}'s update_freq={callback.update_freq} (it logs each epoch only)")
+            unsent = []
+            if isinstance(callback.update_freq, Integral):
+                unsent.append(f"update_freq={callback.update_freq} (it logs each epoch only)")
+            if profiles_batches(callback):
+                unsent.append("profile_batch (the profiler starts and stops at batch events)")
+            idle.append(f"{name}'s {' and '.join(unsent)}")
         else:
             events = [event for event in _UNSENT_EVENTS if _users_handler(callback, event)]
             if events:

@@ -609,6 +609,21 @@ def detach_model(callback, model):
         callback._model = None
 
 
+def weight_decay_exclusions(optimizer):
+    """Keras: whether ``optimizer`` holds exclusions set by ``exclude_from_weight_decay``
+    (``_exclude_from_weight_decay``, variables by id, and ``_exclude_from_weight_decay_pattern``,
+    names), which its config does not hold."""
+    return bool(getattr(optimizer, "_exclude_from_weight_decay", None)) or (
+        getattr(optimizer, "_exclude_from_weight_decay_pattern", None) is not None
+    )
+
+
+def profiles_batches(callback):
+    """Keras: whether a ``TensorBoard`` callback was given a ``profile_batch`` (which it keeps
+    parsed as ``_start_batch`` and ``_stop_batch``, both 0 for none)."""
+    return getattr(callback, "_stop_batch", 0) > 0
+
+
 # The kinds of object whose attribute skip sets Keras' saver builds (saving_lib).
 _SKIPSET_KINDS = ("Operation", "Layer", "Functional", "Sequential", "Metric", "Optimizer", "Loss")
 

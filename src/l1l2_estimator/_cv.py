@@ -51,7 +51,7 @@ from ._compat import (
 from ._base import refuse_keywords
 from ._cv_results import chosen_pair, cv_results, failures_summary, score_member
 from ._fitted import publish, stand_in
-from ._inputs import is_sparse, refuse_structured_targets, weight_sources
+from ._inputs import is_sparse, refuse_beyond_float32, refuse_structured_targets, weight_sources
 from ._params import (
     CLASS_WEIGHT_CONSTRAINT,
     PARAMETER_CONSTRAINTS,
@@ -388,6 +388,14 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         architectures, several = self._architectures()
         # What the search learns (``fitted``) is published at its end, all at once.
         X_checked, y_checked, fitted = self._validate_search_data(X, y)
+        # As an array of one weight a row (a scalar, as _check_sample_weight spreads it), for
+        # the held-out scores and the checks of the members' fits. Negative weights are refused
+        # here, as by a single fit, before the splitter runs: GridSearchCV fails every fold
+        # whose training rows hold one and warns, then its refit raises.
+        score_weights = (
+            None if sample_weight is None
+            else check_sample_weight(sample_weight, X_checked, ensure_non_negative=True)
+        )
         # A multilabel indicator given sparse stays so for the scorer, and is predicted sparse,
         # as by the single classifier (a sparse column of labels is made dense, as it takes it).
         sparse_y = is_sparse(y) and is_classifier(self) and y_checked.ndim == 2
@@ -445,11 +453,6 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         report = _Report(self, len(architectures) * len(penalties), splits)
         scoring = {name: (metric, takes[name])
                    for name, metric in (metrics or {"score": scorer}).items()}
-        # As an array of one weight a row (a scalar, as _check_sample_weight spreads it), for
-        # the held-out scores and the checks of the members' fits.
-        score_weights = (
-            None if sample_weight is None else check_sample_weight(sample_weight, X_checked)
-        )
 
         def rows(indices):
             # Indexed afresh for every member, as GridSearchCV indexes them for every fit: a
@@ -642,9 +645,10 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
             # Its ConvergenceWarning points at the line that called this search's fit.
             with warnings_point_higher(3):  # _search, fit, fit_context
                 # With best_params_ as given (the architecture too, as GridSearchCV's refit
-                # has it; base has it already where there is one).
+                # has it; base has it already where there is one), copied as GridSearchCV
+                # copies them: a list of layer sizes the caller edits later stays out of it.
                 fitted["best_estimator_"] = clone(base).set_params(
-                    **candidates[fitted["best_index_"]]
+                    **clone(candidates[fitted["best_index_"]], safe=False)
                 ).fit(X, label_column(y) if is_classifier(self) else y,
                       sample_weight=sample_weight)
             fitted["refit_time_"] = time.perf_counter() - started
@@ -736,6 +740,7 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
             checked, X, y, reset=True, dtype=(np.float64, np.float32), multi_output=True,
             y_numeric=not is_classifier(self),
         )
+        refuse_beyond_float32(X)
         fitted = {"n_features_in_": checked.n_features_in_}
         if hasattr(checked, "feature_names_in_"):
             fitted["feature_names_in_"] = checked.feature_names_in_

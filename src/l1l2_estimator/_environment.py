@@ -70,6 +70,7 @@ import contextlib
 import copy
 import gc
 import importlib
+import json
 import os
 import platform
 import sys
@@ -143,16 +144,35 @@ def _import_quietly(muted):
         try:
             import keras
         except ImportError as error:
-            # keras.json names a backend whose library is not installed (Keras' config module has
-            # read the name by then).
-            config = sys.modules.get("keras.src.backend.config")
-            backend = getattr(config, "backend", lambda: "tensorflow")()
+            # keras.json names a backend whose library is not installed.
+            backend = _configured_backend()
             if backend != "tensorflow":
                 raise _wrong_backend(f"{backend!r} ({error})") from error
             raise
         import tensorflow
     check_backend(keras)
     return tensorflow
+
+
+def _configured_backend():
+    """The backend Keras was configured with, after its import failed: its config module's, or
+    else (that module's own import failed, as under Keras 3.15 for a keras.json naming torch
+    without torch installed, and Python dropped it) the keras.json Keras reads, found as Keras
+    finds it; "tensorflow" where none says otherwise."""
+    config = sys.modules.get("keras.src.backend.config")
+    if config is not None:
+        return getattr(config, "backend", lambda: "tensorflow")()
+    if "KERAS_HOME" in os.environ:
+        folder = os.environ["KERAS_HOME"]
+    else:
+        home = os.path.expanduser("~")
+        folder = os.path.join(home if os.access(home, os.W_OK) else "/tmp", ".keras")
+    try:
+        with open(os.path.join(folder, "keras.json"), encoding="utf-8") as file:
+            backend = json.load(file).get("backend", "tensorflow")
+    except (OSError, ValueError, AttributeError):  # none, not JSON, not an object
+        return "tensorflow"
+    return backend if isinstance(backend, str) else "tensorflow"
 
 
 def check_backend(keras):

@@ -41,11 +41,23 @@ def float32_features(X):
         )
         if not beyond:
             raise
-        raise ValueError(
-            f"X holds finite values beyond float32's range (±{np.finfo(np.float32).max:.3g}), "
-            "in which the network trains (predict computes in float64); rescale the features, "
-            "e.g. with StandardScaler."
-        ) from None
+        raise _beyond_float32() from None
+
+
+def _beyond_float32():
+    return ValueError(
+        f"X holds finite values beyond float32's range (±{np.finfo(np.float32).max:.3g}), "
+        "in which the network trains (predict computes in float64); rescale the features, "
+        "e.g. with StandardScaler."
+    )
+
+
+def refuse_beyond_float32(X):
+    """The error of ``float32_features`` for a validated, finite, dense ``X`` kept in float64:
+    for a search, which checks its data before its splitter runs (whose warnings had come
+    first) and its members' fits cast it."""
+    if X.dtype == np.float64 and X.size and np.max(np.abs(X)) > np.finfo(np.float32).max:
+        raise _beyond_float32()
 
 
 def refuse_structured_targets(y):

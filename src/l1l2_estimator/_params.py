@@ -28,6 +28,7 @@ from ._compat import (
     float32_learning_rate,
     require_eager_execution,
     require_usable_tensorflow,
+    weight_decay_exclusions,
 )
 
 # Accepted ``activation`` names -> the Keras activation they build. The MLPClassifier names
@@ -201,7 +202,10 @@ def penalty_values(name, given):
     """The penalties that the list param ``name`` (``l1s``, ``l2s``, ``l1_values``) gives, in
     the order given; refused unless a non-empty list of numbers from 0 to float32's largest
     (as ``l1`` and ``l2``)."""
-    values = list(given) if np.ndim(given) == 1 else None
+    try:
+        values = list(given) if np.ndim(given) == 1 else None
+    except ValueError:  # ragged ([0, [1e-4]]): NumPy's "inhomogeneous shape"
+        values = None
     if not values or not all(_is_penalty(value) for value in values):
         raise ValueError(
             f"{name} must be a non-empty list of numbers >= 0 and at most float32's largest "
@@ -260,7 +264,26 @@ def optimizer_config(params):
             "(its inner_optimizer)."
         )
     if isinstance(optimizer, keras.optimizers.Optimizer):
+        if weight_decay_exclusions(optimizer):
+            # Not in the config, through which every fit copies the instance: it trained with
+            # the decay on every variable, without a word.
+            raise ValueError(
+                f"The optimizer's exclude_from_weight_decay(...) is not supported: every fit "
+                f"builds a fresh {type(optimizer).__name__} from its config, which does not "
+                "hold the exclusions. The l1 and l2 penalties leave the biases out already; "
+                "for decoupled decay on every variable, leave the exclusions out."
+            )
         config = _rebuildable(keras.optimizers.serialize(optimizer))
+        if config["config"].get("exclude_layers"):
+            # Muon matches the keywords against variable paths, which the estimators' training
+            # variables (kernel_0, bias_0, ...) do not share with model_'s layers: it trained as
+            # without them, and model_ (and any callback) then failed on optimizer state of
+            # other shapes.
+            raise ValueError(
+                f"The optimizer's exclude_layers={config['config']['exclude_layers']!r} is not "
+                "supported: these estimators train their own variables, not the layers of a "
+                "Keras model, so the keywords would match nothing. Leave exclude_layers empty."
+            )
         if routed:  # over the instance's own arguments (its learning rate stays its own)
             config = _serialized_optimizer(type(optimizer), {**config["config"], **routed}, routed)
         # The instance's own arguments in the same ranges as routed ones (a file's optimizer is

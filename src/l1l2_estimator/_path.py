@@ -14,10 +14,11 @@ from sklearn.compose import TransformedTargetRegressor
 from sklearn.exceptions import NotFittedError
 from sklearn.frozen import FrozenEstimator
 from sklearn.pipeline import Pipeline
+from sklearn.utils.metadata_routing import process_routing
 from sklearn.utils.multiclass import unique_labels
-from sklearn.utils.validation import check_consistent_length
+from sklearn.utils.validation import check_array, check_consistent_length
 
-from ._compat import BaseSearchCV, not_converted, validate_params
+from ._compat import BaseSearchCV, check_sample_weight, not_converted, validate_params
 from ._ensemble import batch_refusal
 from ._inputs import is_sparse
 from ._params import optimizer_config, penalty_values
@@ -313,7 +314,57 @@ def checked_path_inputs(
                 f"X_test has {test_shape[1]} features, but X_train has {train_shape[1]}."
             )
     _check_test_targets(y_train, y_test, scored_by)
+    _check_held_out(estimator, path, X_train, X_test, test_shape)
+    _check_weights_routed(estimator, sample_weight, test_sample_weight)
+    if test_sample_weight is not None:
+        try:
+            check_sample_weight(test_sample_weight, X_test)
+        except ValueError as error:
+            raise ValueError(f"test_sample_weight: {error}") from error
     return estimator, path, scored_by, l1_values
+
+
+def _check_held_out(estimator, path, X_train, X_test, test_shape):
+    """ValueError, before the fits, for held-out rows the held-out score would refuse after
+    them: none at all, and, where the network takes ``X_test`` as given (no Pipeline before
+    it), values it cannot predict on (NaN, text) or other column names than ``X_train``'s."""
+    if test_shape is not None and test_shape[0] == 0:
+        raise ValueError("X_test has 0 rows: the held-out score needs at least one.")
+    if path:  # the steps before the network check their own inputs (an imputer takes NaN)
+        return
+    try:
+        check_array(X_test, accept_sparse=True, dtype="numeric", input_name="X_test")
+    except ValueError as error:
+        if "X_test" in str(error):
+            raise
+        raise ValueError(f"X_test cannot be predicted on: {error}") from error
+    train_names, test_names = _column_names(X_train), _column_names(X_test)
+    if None not in (train_names, test_names) and train_names != test_names:
+        raise ValueError(
+            f"X_test's column names {test_names} differ from X_train's {train_names}: the "
+            "network would refuse them at the held-out score, as at predict."
+        )
+
+
+def _column_names(X):
+    """A DataFrame's column names where all are strings (which scikit-learn checks at
+    predict), else None."""
+    columns = getattr(X, "columns", None)
+    if columns is None:
+        return None
+    return list(columns) if all(isinstance(name, str) for name in columns) else None
+
+
+def _check_weights_routed(estimator, sample_weight, test_sample_weight):
+    """With metadata routing on, the error a Pipeline's ``score`` raises after the fits for
+    weights its network's score request does not set (``UnsetMetadataPassedError``), raised
+    before them: the training and held-out scores pass ``sample_weight`` and
+    ``test_sample_weight`` to it."""
+    if not (get_config().get("enable_metadata_routing", False) and isinstance(estimator, Pipeline)):
+        return
+    for weights in (sample_weight, test_sample_weight):
+        if weights is not None:
+            process_routing(estimator, "score", sample_weight=weights)
 
 
 def _check_test_targets(y_train, y_test, scored_by):
@@ -337,9 +388,11 @@ def _check_test_targets(y_train, y_test, scored_by):
     if outputs[0] != outputs[1]:
         raise ValueError(f"y_test has {outputs[1]} outputs, but y_train has {outputs[0]}.")
     try:
-        np.asarray(scored_targets(y_test), dtype=np.float64)
+        targets = np.asarray(scored_targets(y_test), dtype=np.float64)
     except (TypeError, ValueError) as error:
         raise ValueError(f"y_test must hold numbers, as y_train does: {error}") from error
+    # NaN or infinity, which R² refuses after the fits.
+    check_array(targets, ensure_2d=False, ensure_min_samples=0, input_name="y_test")
 
 
 def _shape(X):
@@ -402,14 +455,18 @@ def path_estimator(estimator):
     scored_by = score_name(estimator)
     params = network.get_params(deep=False) if _is_estimator(network) else {}
     if "l1" not in params or scored_by is None:
-        # A search not fitted (a fitted one was replaced, or said it has no best_estimator_).
-        unfitted_search = is_any_search(network)
+        if is_any_search(network):
+            # A search not fitted (a fitted one was replaced, or said it has no
+            # best_estimator_): NotFittedError, as from the other functions.
+            raise NotFittedError(
+                f"This {type(network).__name__} instance is not fitted yet: regularization_path "
+                "varies the best_estimator_ of a fitted search (such as L1L2ClassifierCV or "
+                "GridSearchCV, with refit). Call its fit first, or pass the L1L2Classifier or "
+                "L1L2Regressor (or a Pipeline ending in one) itself."
+            )
         raise TypeError(
             "regularization_path needs an estimator with an l1 parameter (L1L2Classifier or "
-            "L1L2Regressor, or a Pipeline ending in one"
-            + (", or a fitted search over one with refit, such as L1L2ClassifierCV or "
-               "GridSearchCV" if unfitted_search else "")
-            + f"); got {'an unfitted ' if unfitted_search else ''}{described(network)}."
+            f"L1L2Regressor, or a Pipeline ending in one); got {described(network)}."
         )
     return estimator, network, scored_by
 
@@ -460,7 +517,9 @@ def _fit_each_l1(estimator, path, X, y, l1_values, sample_weight):
     value, in turn, as ``clone(estimator).set_params(l1=...).fit(X, y)`` would fit it: the
     networks trained at once as one ensemble where they can be, each then put behind one fit of
     the estimator's other steps (the same object each time, so use each before the next)."""
-    network = clone(final_step(estimator, fitted=False))
+    # With l1 set to a value of the path, which replaces it: the estimator's own l1 is not
+    # checked (an invalid one had been refused, where each point's fit takes the path's value).
+    network = clone(final_step(estimator, fitted=False)).set_params(l1=float(l1_values[0]))
     fit_params = {} if sample_weight is None else {_weight_param(estimator): sample_weight}
 
     def one_at_a_time():

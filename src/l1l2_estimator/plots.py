@@ -466,7 +466,9 @@ class LossCurveDisplay:
             The display, drawn.
         """
         _require_matplotlib()
-        network = _fitted_l1l2_network(estimator, "plot_loss_curve", "the loss curve")
+        network = _fitted_l1l2_network(
+            estimator, "LossCurveDisplay.from_estimator", "the loss curve"
+        )
         return cls(
             loss_curve=network.loss_curve_,
             validation_scores=getattr(network, "validation_scores_", None),
@@ -500,6 +502,15 @@ class LossCurveDisplay:
         scores = self.validation_scores
         if scores is not None:
             scores = _curve(scores, "validation_scores")
+        if not isinstance(self.score_name, str) or not self.score_name:
+            raise ValueError(
+                f"LossCurveDisplay: score_name must be a non-empty str; got {self.score_name!r}."
+            )
+        if "axes" in kwargs:  # a Line2D property: matplotlib's "multiple values for 'axes'"
+            raise TypeError(
+                "LossCurveDisplay draws on one Axes, given as ax=...; axes= is "
+                "RegularizationPathDisplay's (two Axes)."
+            )
         metric = _literal(self.score_name)
         if ax is None:
             _, ax = _pyplot().subplots(layout="constrained")
@@ -623,6 +634,8 @@ def plot_loss_curve(estimator, ax=None):
     ax : matplotlib.axes.Axes
         The Axes of the loss; the validation axis, when drawn, is its twin in ``ax.figure.axes``.
     """
+    _require_matplotlib()
+    _fitted_l1l2_network(estimator, "plot_loss_curve", "the loss curve")  # named so in errors
     return LossCurveDisplay.from_estimator(estimator, ax=ax).ax_
 
 
@@ -1053,6 +1066,16 @@ def save_plots(
         )
     # A str folder: the file names are joined to it.
     directory = os.fsdecode(os.fspath(directory))
+    if not directory:  # os.makedirs("") fails with FileNotFoundError: ''
+        raise ValueError("directory must name a folder ('.' for the current one); got ''.")
+    # A file name taken by a folder, which savefig would find only after the path's fits.
+    for name in ("prediction_error" if regression else "confusion_matrix", "loss_curve",
+                 "regularization_path"):
+        if os.path.isdir(os.path.join(directory, FILE_NAMES[name])):
+            raise ValueError(
+                f"save_plots cannot write {os.path.join(directory, FILE_NAMES[name])!r}: it is a "
+                "folder. Move it, or give another directory."
+            )
     if path is None:  # what the path's fits would refuse, refused before a folder is made
         checked_path_inputs(
             estimator, X_train, y_train, X_test, y_test, l1_values, sample_weight,

@@ -284,9 +284,16 @@ def _refuse_other_formats(path, data, encoding=None):
             "--encoding utf-16, or save it as 'CSV UTF-8' (Excel: File > Save As > CSV UTF-8)"
         )
     if data.startswith(b"PK\x03\x04"):
+        # The first member's name, from its local header (at byte 30, its length at 26).
+        first = data[30 : 30 + int.from_bytes(data[26:28], "little")].decode("utf-8", "replace")
+        if first.startswith(("[Content_Types].xml", "_rels/", "docProps/", "xl/")) or not first:
+            raise UsageError(
+                f"--csv {path!r} is a zip archive (an .xlsx workbook?), not CSV text: save it "
+                "as 'CSV UTF-8' (Excel: File > Save As > CSV UTF-8)"
+            )
         raise UsageError(
-            f"--csv {path!r} is a zip archive (an .xlsx workbook?), not CSV text: save it as "
-            "'CSV UTF-8' (Excel: File > Save As > CSV UTF-8)"
+            f"--csv {path!r} is a zip archive (holding {quoted(first)}), not CSV text: unzip "
+            "it and pass the CSV file (a .gz, .bz2 or .xz file is read as it is)"
         )
 
 

@@ -54,9 +54,12 @@ def prepare(args):
         _check_simulated_memory(samples, features)
         _check_simulation(features, classes)
         # (It had been checked after simulating: a second or more, scikit-learn imported.)
-        _check_network_memory(args.hidden, features, 1 if regression else classes)
         hint = f" of the --samples {samples} shared by {classes} classes" if classes else ""
+        # The split first: more classes than rows is refused there, whatever the memory.
         _check_split(args.test_size, samples, _simulated_classes(samples, classes), hint)
+        _check_network_memory(
+            args.hidden, features, 1 if regression else classes, classes_flag=True
+        )
     X, y, description = load_data(args)
     class_counts = None if regression else _class_counts(y)
     if args.csv is not None:
@@ -154,6 +157,20 @@ def _check_grid_folds(y_train, test_size, regression):
                 f"rows, which needs at least {2 * CV_FOLDS} (2 per fold); lower --test-size "
                 f"{test_size}, or add rows"
             )
+        # The folds the search draws (KFold, unshuffled: cv=CV_FOLDS for a regressor). A fold
+        # of one target value scores R² 0 for every pair (r2_score's value where it is
+        # undefined), which the mean CV R² reported had taken in without a word.
+        import numpy as np
+        from sklearn.model_selection import KFold
+
+        for fold, (_, held_out) in enumerate(KFold(CV_FOLDS).split(y_train), start=1):
+            values = np.unique(np.asarray(y_train)[held_out])
+            if len(values) == 1:
+                raise UsageError(
+                    f"--grid: fold {fold} of {CV_FOLDS} holds out {len(held_out)} training rows "
+                    f"whose target is {values[0]:g} in all of them, so its R² is undefined; use "
+                    "another --seed, or add rows"
+                )
         return
     counts = _class_counts(y_train)
     if max(counts.values()) < CV_FOLDS:  # as StratifiedKFold refuses it
@@ -347,9 +364,13 @@ def _check_save_outside_plots(save, folder, regression):
     there (the plots, written after the model, would replace it)."""
     saved, plotted = os.path.realpath(save), os.path.realpath(folder)
     if saved == plotted:
+        # A file inside a folder not made yet is refused (--save's folder must exist; the
+        # plots' is made after the model is written): advice it would refuse had been given.
+        inside = os.path.join(folder, "model.joblib")
         raise UsageError(
             f"--save {save!r} is the --plot folder; give the model a file name, such as "
-            f"{os.path.join(folder, 'model.joblib')!r}"
+            + (f"{inside!r}" if os.path.isdir(folder) else
+               f"'model.joblib' ({inside!r} once the folder exists: --save does not make it)")
         )
     if plotted.startswith(saved + os.sep):
         raise UsageError(
@@ -409,16 +430,24 @@ def _writable(path):
     return not os.path.exists(folder) or os.access(folder, os.W_OK | os.X_OK)
 
 
-def _check_network_memory(hidden, n_features, n_classes):
+def _check_network_memory(hidden, n_features, n_classes, classes_flag=False):
     """Refuse --hidden sizes whose network cannot train in the memory available, as the
     estimator would (it had been found after TensorFlow was imported, some seconds later, in
-    words naming hidden_layer_sizes); ``n_classes`` 1 for regression."""
-    sizes = (n_features, *hidden, n_classes if n_classes > 2 else 1)
+    words naming hidden_layer_sizes); ``n_classes`` 1 for regression. Where the output layer
+    holds most of the weights, the classes are named instead (``--classes`` where
+    ``classes_flag``, the simulated data's): smaller --hidden sizes would not have helped."""
+    outputs = n_classes if n_classes > 2 else 1
+    sizes = (n_features, *hidden, outputs)
+    name = f"--hidden {','.join(map(str, hidden))}"
+    remedy = "Use smaller --hidden sizes (or fewer features)."
+    if outputs * (hidden[-1] if hidden else n_features) * 2 > sum(
+        fan_in * fan_out for fan_in, fan_out in zip(sizes[:-1], sizes[1:])
+    ):
+        name = f"--classes {n_classes}" if classes_flag else f"the target's {n_classes} classes"
+        remedy = ("Simulate fewer --classes." if classes_flag
+                  else "Is the target a class? For a quantity, pass --task regression.")
     try:
-        check_training_memory(
-            f"--hidden {','.join(map(str, hidden))}", sizes, 1,
-            remedy="Use smaller --hidden sizes (or fewer features).",
-        )
+        check_training_memory(name, sizes, 1, remedy=remedy)
     except MemoryError as error:
         raise UsageError(str(error)) from None
 
