@@ -765,11 +765,14 @@ def test_errors_are_one_line_and_exit_code_2(capsys, tmp_path, args, message):
      "is UTF-16 text (Excel's 'Unicode Text'), not UTF-8: pass --encoding utf-16, or save it"),
     (b"PK\x03\x04\x14\x00\x06\x00\xff\xfe", "is a zip archive (an .xlsx workbook?), not CSV text"),
     ("xl", "is a zip archive (an .xlsx workbook?), not CSV text"),
+    ("mimetype", "is a zip archive (an OpenDocument file (.ods)?), not CSV text: export it as "
+                 "CSV in UTF-8"),
+    ("Index/Document.iwa", "is a zip archive (a Numbers document?), not CSV text: export it"),
     # A zipped CSV had been taken for a workbook too.
     ("iris.csv", "is a zip archive (holding 'iris.csv'), not CSV text: unzip it and pass the "
                  "CSV file (a .gz, .bz2 or .xz file is read as it is)"),
-], ids=["windows-1252", "windows-1252 after a BOM", "utf-16", "xlsx", "xlsx members",
-        "zipped csv"])
+], ids=["windows-1252", "windows-1252 after a BOM", "utf-16", "xlsx", "xlsx members", "ods",
+        "numbers", "zipped csv"])
 def test_a_file_that_is_not_utf8_says_what_it_is(capsys, tmp_path, data, message):
     path = tmp_path / "data.csv"
     if isinstance(data, str):  # a zip archive of these members
@@ -870,7 +873,9 @@ def test_a_network_too_large_for_its_classes_names_them(capsys, monkeypatch, tmp
     from l1l2_estimator.cli import _job  # imported now: it binds available_memory
 
     monkeypatch.setattr(_run, "run", None)  # nothing is fitted
-    monkeypatch.setattr(_memory, "available_memory", lambda: 10_000)
+    # Room for the network of one output, [1, 64, 32, 1] (2,241 weights), not of 200 (8,808).
+    room = 5_000 * _memory._BYTES_PER_WEIGHT
+    monkeypatch.setattr(_memory, "available_memory", lambda: room)
     assert _job.available_memory is not _memory.available_memory
     path = tmp_path / "data.csv"
     pd.DataFrame({"a": np.arange(400.0), "y": np.arange(400) // 2}).to_csv(path, index=False)
@@ -879,9 +884,16 @@ def test_a_network_too_large_for_its_classes_names_them(capsys, monkeypatch, tmp
     assert err.startswith("l1l2-estimator: error: the target's 200 classes: the network with "
                           "layer sizes [1, 64, 32, 200]")
     assert err.endswith("Is the target a class? For a quantity, pass --task regression.\n")
-    # Simulated: far more classes than rows, refused by the split whatever the memory.
+    # Too large even with one output: the layers are named, not the classes.
+    monkeypatch.setattr(_memory, "available_memory", lambda: 1_000 * _memory._BYTES_PER_WEIGHT)
+    code, _, err = run_cli(capsys, "--csv", str(path), "--target", "y", "--epochs", "1")
+    assert code == 2 and err.startswith("l1l2-estimator: error: --hidden 64,32: the network")
+    # Simulated: far more classes than rows, refused by the split whatever the memory (here
+    # room for the simulated data, not for a network of 50,000,000 outputs).
     monkeypatch.undo()
     monkeypatch.setattr(_run, "run", None)
+    monkeypatch.setattr(_job, "available_memory", lambda: 100 * 2**20)
+    monkeypatch.setattr(_memory, "available_memory", lambda: 100 * 2**20)
     code, _, err = run_cli(capsys, "--classes", "50000000", "--features", "60", "--samples", "100")
     assert code == 2
     assert err.startswith("l1l2-estimator: error: class 0 has a single row of the --samples 100")

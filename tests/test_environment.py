@@ -188,14 +188,17 @@ def test_keras_backend_other_than_tensorflow_is_refused_by_name(backend):
     assert f"Keras is set to use '{backend}'" in last and "KERAS_BACKEND=tensorflow" in last
 
 
-@pytest.mark.parametrize("backend", ["numpy", "torch"])
-def test_keras_json_backend_other_than_tensorflow_is_refused_by_name(tmp_path, backend):
+@pytest.mark.parametrize("backend, home", [("numpy", None), ("torch", None), ("torch", "~")])
+def test_keras_json_backend_other_than_tensorflow_is_refused_by_name(tmp_path, backend, home):
     # Keras reads KERAS_HOME/keras.json; its NumPy backend needs JAX, and torch is not installed
     # here either, so this also covers a configured backend whose library is missing. (For torch,
     # Keras 3.15's config module failed in its own import, and Keras' bare "No module named
-    # 'torch'" came out.)
+    # 'torch'" came out; Keras expands a KERAS_HOME of ~, and so must the package's reading.)
     (tmp_path / "keras.json").write_text(f'{{"backend": "{backend}"}}')
-    done = _import_estimator(KERAS_HOME=str(tmp_path))
+    env = {"KERAS_HOME": str(tmp_path)}
+    if home is not None:
+        env = {"KERAS_HOME": home, "HOME": str(tmp_path)}
+    done = _import_estimator(**env)
     last = done.stderr.strip().splitlines()[-1]
     assert done.returncode == 1
     assert last.startswith("ImportError:") and f"Keras is set to use '{backend}'" in last

@@ -1943,26 +1943,46 @@ def _held_out_case(case, split):
         )
         message = ("test_sample_weight: Input sample_weight contains NaN" if case.endswith("NaN")
                    else "test_sample_weight: Sample weights must be 1D")
-    else:  # a regressor's y_test NaN
+    elif case == "regressor y_test NaN":
         estimator = L1L2Regressor(**FAST)
         y_train, y_test = X_train[:, 0], X_test[:, 0].copy()
         y_test[3] = np.nan
         message = "Input y_test contains NaN"
+    else:  # X_test NaN through a TransformedTargetRegressor, which passes X on as given
+        estimator = TransformedTargetRegressor(L1L2Regressor(**FAST), transformer=StandardScaler())
+        y_train, y_test = X_train[:, 0], X_test[:, 0]
+        X_test = X_test.copy()
+        X_test[0, 0] = np.nan
+        message = "Input X_test contains NaN"
     return estimator, X_train, y_train, X_test, y_test, keywords, message
 
 
 @pytest.mark.parametrize("case", [
     "X_test NaN", "X_test of no rows", "X_test of text", "X_test of other column names",
     "test_sample_weight NaN", "test_sample_weight 2-D", "regressor y_test NaN",
+    "X_test NaN in a TransformedTargetRegressor",
 ])
 def test_held_out_data_the_score_refuses_is_refused_before_the_fits(split, monkeypatch, case):
     """Each was found by the held-out score, after every network of the path had trained."""
     estimator, X_train, y_train, X_test, y_test, keywords, message = _held_out_case(case, split)
-    monkeypatch.setattr(type(estimator), "_fit_members", None)  # no fit may start
-    monkeypatch.setattr(type(estimator), "_fit", None)
+    network = type(final_step(estimator, fitted=False))
+    monkeypatch.setattr(network, "_fit_members", None)  # no fit may start
+    monkeypatch.setattr(network, "_fit", None)
     with pytest.raises(ValueError, match=message):
         plots.regularization_path(estimator, X_train, y_train, X_test, y_test, [0, 1e-3],
                                   **keywords)
+
+
+def test_held_out_numbers_written_as_text_are_taken_as_the_network_takes_them(split):
+    """The check of X_test before the fits takes what predict takes: numbers as text too."""
+    X_train, y_train, X_test, y_test = split
+    as_text = plots.regularization_path(
+        L1L2Classifier(**FAST), X_train, y_train, X_test.astype(str), y_test, [0]
+    )
+    as_numbers = plots.regularization_path(
+        L1L2Classifier(**FAST), X_train, y_train, X_test.astype(str).astype(float), y_test, [0]
+    )
+    np.testing.assert_array_equal(as_text.test_scores, as_numbers.test_scores)
 
 
 def test_a_weighted_path_under_metadata_routing_needs_the_score_request_before_fitting(split):
@@ -2040,7 +2060,11 @@ def test_loss_curve_display_names_itself_and_checks_its_arguments(split):
         plots.LossCurveDisplay.from_estimator(L1L2Regressor)
     for name in (None, 3, ""):  # drawn as the axis label "validation None"
         with pytest.raises(ValueError, match="score_name must be a non-empty str"):
-            plots.LossCurveDisplay(loss_curve=[1.0, 0.5], score_name=name).plot()
+            plots.LossCurveDisplay(
+                loss_curve=[1.0, 0.5], validation_scores=[0.5, 0.6], score_name=name
+            ).plot()
+        # Without scores there is no validation axis to name.
+        plots.LossCurveDisplay(loss_curve=[1.0, 0.5], score_name=name).plot()
     _, ax = plt.subplots()
     with pytest.raises(TypeError, match="draws on one Axes, given as ax="):  # matplotlib's own
         plots.LossCurveDisplay(loss_curve=[1.0, 0.5]).plot(axes=ax)

@@ -163,7 +163,7 @@ def _configured_backend():
     if config is not None:
         return getattr(config, "backend", lambda: "tensorflow")()
     if "KERAS_HOME" in os.environ:
-        folder = os.environ["KERAS_HOME"]
+        folder = os.path.expanduser(os.environ["KERAS_HOME"])
     else:
         home = os.path.expanduser("~")
         folder = os.path.join(home if os.access(home, os.W_OK) else "/tmp", ".keras")

@@ -275,14 +275,17 @@ def optimizer_config(params):
             )
         config = _rebuildable(keras.optimizers.serialize(optimizer))
         if config["config"].get("exclude_layers"):
-            # Muon matches the keywords against variable paths, which the estimators' training
-            # variables (kernel_0, bias_0, ...) do not share with model_'s layers: it trained as
-            # without them, and model_ (and any callback) then failed on optimizer state of
-            # other shapes.
+            # Muon matches the keywords against variable paths, and the estimators' training
+            # variables (kernel_0, bias_0, ...) have other paths than model_'s layers
+            # (.../hidden_1/kernel): a keyword naming a layer matched no training variable, so
+            # it trained as without it, and model_ (and any callback) then failed on optimizer
+            # state of other shapes.
             raise ValueError(
                 f"The optimizer's exclude_layers={config['config']['exclude_layers']!r} is not "
-                "supported: these estimators train their own variables, not the layers of a "
-                "Keras model, so the keywords would match nothing. Leave exclude_layers empty."
+                "supported: Muon matches its keywords against variable paths, and these "
+                "estimators train variables of their own (kernel_0, bias_0, ...), not model_'s "
+                "layers (hidden_1, ..., output), so a keyword would pick other variables in "
+                "training than in model_. Leave exclude_layers empty."
             )
         if routed:  # over the instance's own arguments (its learning rate stays its own)
             config = _serialized_optimizer(type(optimizer), {**config["config"], **routed}, routed)

@@ -326,14 +326,20 @@ def checked_path_inputs(
 
 def _check_held_out(estimator, path, X_train, X_test, test_shape):
     """ValueError, before the fits, for held-out rows the held-out score would refuse after
-    them: none at all, and, where the network takes ``X_test`` as given (no Pipeline before
-    it), values it cannot predict on (NaN, text) or other column names than ``X_train``'s."""
+    them: none at all, and, where the network takes ``X_test`` as given (alone or in a
+    TransformedTargetRegressor, no Pipeline step before it), values it cannot predict on (NaN,
+    text that is not a number) or other column names than ``X_train``'s."""
     if test_shape is not None and test_shape[0] == 0:
         raise ValueError("X_test has 0 rows: the held-out score needs at least one.")
-    if path:  # the steps before the network check their own inputs (an imputer takes NaN)
+    # A TransformedTargetRegressor passes X on as given; the steps of a Pipeline before the
+    # network check their own inputs (an imputer takes NaN).
+    if path and any(part != "regressor" for part in path.split("__")):
         return
     try:
-        check_array(X_test, accept_sparse=True, dtype="numeric", input_name="X_test")
+        # As the network reads X (numbers written as text too), in float64 or float32.
+        check_array(
+            X_test, accept_sparse=True, dtype=(np.float64, np.float32), input_name="X_test"
+        )
     except ValueError as error:
         if "X_test" in str(error):
             raise

@@ -502,7 +502,8 @@ class LossCurveDisplay:
         scores = self.validation_scores
         if scores is not None:
             scores = _curve(scores, "validation_scores")
-        if not isinstance(self.score_name, str) or not self.score_name:
+        if scores is not None and (not isinstance(self.score_name, str) or not self.score_name):
+            # (It names the validation axis: unused without scores.)
             raise ValueError(
                 f"LossCurveDisplay: score_name must be a non-empty str; got {self.score_name!r}."
             )

@@ -291,6 +291,14 @@ def _refuse_other_formats(path, data, encoding=None):
                 f"--csv {path!r} is a zip archive (an .xlsx workbook?), not CSV text: save it "
                 "as 'CSV UTF-8' (Excel: File > Save As > CSV UTF-8)"
             )
+        # OpenDocument files start with their "mimetype" member, Numbers documents with Index/.
+        if first == "mimetype" or first.startswith("Index/"):
+            kind = "an OpenDocument file (.ods)" if first == "mimetype" else "a Numbers document"
+            raise UsageError(
+                f"--csv {path!r} is a zip archive ({kind}?), not CSV text: export it as CSV "
+                "in UTF-8 (LibreOffice: File > Save As > Text CSV; Numbers: File > Export To > "
+                "CSV)"
+            )
         raise UsageError(
             f"--csv {path!r} is a zip archive (holding {quoted(first)}), not CSV text: unzip "
             "it and pass the CSV file (a .gz, .bz2 or .xz file is read as it is)"

@@ -433,23 +433,35 @@ def _writable(path):
 def _check_network_memory(hidden, n_features, n_classes, classes_flag=False):
     """Refuse --hidden sizes whose network cannot train in the memory available, as the
     estimator would (it had been found after TensorFlow was imported, some seconds later, in
-    words naming hidden_layer_sizes); ``n_classes`` 1 for regression. Where the output layer
-    holds most of the weights, the classes are named instead (``--classes`` where
-    ``classes_flag``, the simulated data's): smaller --hidden sizes would not have helped."""
+    words naming hidden_layer_sizes); ``n_classes`` 1 for regression. Where the network of one
+    output would fit, the classes are named instead (``--classes`` where ``classes_flag``, the
+    simulated data's): smaller --hidden sizes would not have been the remedy."""
     outputs = n_classes if n_classes > 2 else 1
     sizes = (n_features, *hidden, outputs)
-    name = f"--hidden {','.join(map(str, hidden))}"
-    remedy = "Use smaller --hidden sizes (or fewer features)."
-    if outputs * (hidden[-1] if hidden else n_features) * 2 > sum(
-        fan_in * fan_out for fan_in, fan_out in zip(sizes[:-1], sizes[1:])
-    ):
-        name = f"--classes {n_classes}" if classes_flag else f"the target's {n_classes} classes"
-        remedy = ("Simulate fewer --classes." if classes_flag
-                  else "Is the target a class? For a quantity, pass --task regression.")
     try:
-        check_training_memory(name, sizes, 1, remedy=remedy)
+        check_training_memory(
+            f"--hidden {','.join(map(str, hidden))}", sizes, 1,
+            remedy="Use smaller --hidden sizes (or fewer features).",
+        )
     except MemoryError as error:
-        raise UsageError(str(error)) from None
+        message = str(error)
+        if outputs > 1:
+            try:
+                check_training_memory("", (n_features, *hidden, 1), 1)
+            except MemoryError:
+                pass  # too large even with one output: the layers are the cause
+            else:
+                try:
+                    check_training_memory(
+                        f"--classes {n_classes}" if classes_flag
+                        else f"the target's {n_classes} classes",
+                        sizes, 1,
+                        remedy="Simulate fewer --classes." if classes_flag
+                        else "Is the target a class? For a quantity, pass --task regression.",
+                    )
+                except MemoryError as named:
+                    message = str(named)
+        raise UsageError(message) from None
 
 
 # How many times the simulated X (float64) a run holds at its peak, rounded up.
