@@ -794,6 +794,44 @@ def test_tensorboard_settings_that_count_batches_are_warned_of(tmp_path, setting
         _check_callback_events([keras.callbacks.TensorBoard(log_dir=str(tmp_path))], 1)
 
 
+class ModelReader(keras.callbacks.Callback):
+    """Reads its model at every epoch's end, as EarlyStopping does when it stops."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.model.stop_training  # noqa: B018
+
+
+def test_a_callback_shared_by_fits_in_two_threads_keeps_its_model_until_both_end(binary_data):
+    """The first fit to end had detached its model from the shared callback while the other
+    still used it: the other's next epoch failed with "'NoneType' object has no attribute
+    'stop_training'" (Model.fit leaves the model set)."""
+    X, y = binary_data
+    shared = ModelReader()
+    long_started, short_done = threading.Event(), threading.Event()
+    errors = []
+
+    def waits(epoch, logs):
+        if epoch == 0:  # the short fit starts and ends within this fit's first epoch
+            long_started.set()
+            short_done.wait(60)
+
+    def fit(epochs, own):
+        try:
+            L1L2Classifier(**{**FAST, "epochs": epochs}, callbacks=[shared, own]).fit(X, y)
+        except Exception as error:  # noqa: BLE001  (any failure is the test's to report)
+            errors.append(repr(error))
+
+    long = threading.Thread(target=fit, args=(3, keras.callbacks.LambdaCallback(
+        on_epoch_end=waits)))
+    long.start()
+    assert long_started.wait(60)
+    fit(1, keras.callbacks.History())
+    short_done.set()
+    long.join(60)
+    assert errors == []
+    assert getattr(shared, "_model", None) is None  # detached once neither fit uses it
+
+
 def test_a_diverged_fit_calls_no_on_train_end_and_keeps_a_backup(binary_data, tmp_path):
     """As Model.fit when training raises: on_train_end had been called, and BackupAndRestore
     deleted the backup that it keeps for a fit that fails."""

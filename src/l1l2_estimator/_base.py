@@ -29,7 +29,13 @@ from sklearn.utils import check_random_state, compute_class_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._compat import check_sample_weight, fit_context, profiles_batches, validate_params
+from ._compat import (
+    check_sample_weight,
+    fit_context,
+    profiles_batches,
+    refuse_forked_tensorflow,
+    validate_params,
+)
 from ._ensemble import check_elementwise, train_ensemble
 from ._fitted import changes, publish, stand_in
 from ._graph import PROXIMAL_OPTIMIZERS
@@ -1181,6 +1187,8 @@ class L1L2Network(RoutedParams):
         asked for, and again when ``coefs_`` or ``intercepts_`` have changed since (kept with
         that fit's attributes: a refit in another thread meanwhile gets a model of its own).
         """
+        # Also a model built before a fork: its Keras functions would wait forever there.
+        refuse_forked_tensorflow()
         fitted = self._fitted_view()
         digest = _weights_digest(fitted.coefs_, fitted.intercepts_)
         built = vars(fitted).get("_model")

@@ -7,6 +7,7 @@ time.
 from . import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start)
 
 import sys
+import threading
 from dataclasses import dataclass, field
 
 import keras
@@ -194,17 +195,45 @@ def _train_epoch_by_epoch(trainer, result, inputs, initial_epoch, epochs, valida
     cursor movements."""
     bar = bool(verbose) and _interactive_output()
     model = keras_model() if (callbacks or bar) else None
+    # (Nested lists as CallbackList flattens them.)
+    given = keras.tree.flatten(list(callbacks)) if model is not None else []
+    _callbacks_in_use(given, model)
     try:
         _run_epochs(trainer, result, inputs, initial_epoch, epochs, validation, callbacks,
                     verbose, bar, model)
     finally:
-        # The callbacks keep their own state (EarlyStopping.stopped_epoch, History.history) but
-        # not this stand-in model: held by the estimator's params, it was copied (and reloaded
-        # by Keras, with warnings) by every clone, deepcopy and pickle of the fitted estimator.
-        # (Nested lists as CallbackList flattens them.)
-        if model is not None:
-            for callback in keras.tree.flatten(list(callbacks)):
-                detach_model(callback, model)
+        _callbacks_done(given, model)
+
+
+# Callbacks that fits running now were given (by id): [how many fits, their stand-in models].
+# A callback instance shared by fits in several threads keeps the model it was last given until
+# the last of them ends, as under Model.fit (it had been detached by the first fit to end, and
+# the other's next event failed on a model of None).
+_CALLBACKS_IN_USE = {}
+_CALLBACKS_LOCK = threading.Lock()
+
+
+def _callbacks_in_use(callbacks, model):
+    with _CALLBACKS_LOCK:
+        for callback in callbacks:
+            entry = _CALLBACKS_IN_USE.setdefault(id(callback), [0, []])
+            entry[0] += 1
+            entry[1].append(model)
+
+
+def _callbacks_done(callbacks, model):
+    """Once no fit uses them, the callbacks keep their own state (EarlyStopping.stopped_epoch,
+    History.history) but not the fits' stand-in models: held by the estimator's params, a model
+    was copied (and reloaded by Keras, with warnings) by every clone, deepcopy and pickle of the
+    fitted estimator."""
+    with _CALLBACKS_LOCK:
+        for callback in callbacks:
+            entry = _CALLBACKS_IN_USE[id(callback)]
+            entry[0] -= 1
+            if entry[0] == 0:
+                del _CALLBACKS_IN_USE[id(callback)]
+                for given in entry[1]:
+                    detach_model(callback, given)
 
 
 def _run_epochs(trainer, result, inputs, initial_epoch, epochs, validation, callbacks, verbose,
