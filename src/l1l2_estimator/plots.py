@@ -49,7 +49,7 @@ from ._path import (
     score_name,
     searched_best,
 )
-from ._plot_files import FILE_NAMES
+from ._plot_files import FILE_NAMES, written_by_save_plots
 from ._stopping import warnings_point_higher
 from .classifier import refuse_missing_labels, scored_labels
 from .regressor import scored_targets
@@ -1070,12 +1070,11 @@ def save_plots(
     if not directory:  # os.makedirs("") fails with FileNotFoundError: ''
         raise ValueError("directory must name a folder ('.' for the current one); got ''.")
     # A file name taken by a folder, which savefig would find only after the path's fits.
-    for name in ("prediction_error" if regression else "confusion_matrix", "loss_curve",
-                 "regularization_path"):
-        if os.path.isdir(os.path.join(directory, FILE_NAMES[name])):
+    for name in written_by_save_plots(regression):
+        if os.path.isdir(os.path.join(directory, name)):
             raise ValueError(
-                f"save_plots cannot write {os.path.join(directory, FILE_NAMES[name])!r}: it is a "
-                "folder. Move it, or give another directory."
+                f"save_plots cannot write {os.path.join(directory, name)!r}: it is a folder. "
+                "Move it, or give another directory."
             )
     if path is None:  # what the path's fits would refuse, refused before a folder is made
         checked_path_inputs(
