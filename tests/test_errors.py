@@ -679,12 +679,27 @@ def test_divergence_from_huge_values_names_their_size_not_the_learning_rate():
                        learning_rate=1e-10).fit(X * 1e20, y)
     message = str(raised.value)
     largest = f"{np.abs(X * 1e20).max():.3g}"
-    assert f"X holds values as large as {largest}, whose squares overflow float32" in message
+    assert f"X holds values as large as {largest}: their squares overflow float32" in message
     assert "lower learning_rate" not in message
     with pytest.raises(ValueError, match="diverged") as raised:
         L1L2Regressor(hidden_layer_sizes=(4,), epochs=30, random_state=0).fit(X, X[:, 0] * 1e20)
     assert "y holds values as large as" in str(raised.value)
     assert "lower learning_rate" not in str(raised.value)
+
+
+def test_divergence_from_a_huge_poisson_target_names_its_gradients():
+    """A Poisson loss never squares y: the message said y's squares overflowed. Its gradients
+    are of y's size, and the optimizer keeps their squares."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(60, 3))
+    y = rng.poisson(3, 60) * 1e25
+    with pytest.raises(ValueError, match="diverged") as raised:
+        L1L2Regressor(hidden_layer_sizes=(4,), loss="poisson", epochs=20,
+                      random_state=0).fit(X, y)
+    message = str(raised.value)
+    assert (f"y holds values as large as {y.max():.3g}: a Poisson loss's gradients are as "
+            "large, and their squares overflow float32") in message
+    assert "divide the target by a positive constant" in message
 
 
 def test_divergence_from_huge_partial_fit_weights_names_them():
@@ -697,7 +712,7 @@ def test_divergence_from_huge_partial_fit_weights_names_them():
     with pytest.raises(ValueError, match="diverged") as raised:
         clf.partial_fit(X, y, sample_weight=np.full(len(y), 3e38))
     message = str(raised.value)
-    assert "sample_weight and class_weight hold values as large as 3e+38, whose squares " \
+    assert "sample_weight and class_weight hold values as large as 3e+38: their squares " \
         "overflow" in message
     assert "partial_fit takes each call's weights as given" in message
     assert "lower learning_rate" not in message

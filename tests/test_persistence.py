@@ -273,6 +273,34 @@ def test_routed_callback_arguments_without_callbacks_round_trip(fitted_binary, t
     assert loaded.get_params()["callbacks"] is None
 
 
+def _strict_json(text):
+    """``text`` parsed as JSON (RFC 8259): refused where it holds NaN or Infinity, which
+    Python's json writes and reads and other readers refuse."""
+    def refuse(token):
+        raise ValueError(f"{token} is not JSON")
+    return json.loads(text, parse_constant=refuse)
+
+
+@pytest.mark.parametrize("value", [np.inf, np.float64(np.inf)], ids=["float", "NumPy scalar"])
+def test_non_finite_params_are_written_as_json_and_round_trip(value, binary_data, tmp_path):
+    """dump wrote Python's token Infinity for n_iter_no_change=np.inf, which is not JSON (other
+    readers refuse it); a routed argument could hold NaN, also inside an array."""
+    X, y = binary_data
+    bounds = np.array([[0.0, np.inf], [np.nan, -np.inf]])
+    fitted = L1L2Classifier(**{**FAST, "epochs": 2}, n_iter_no_change=value).fit(X, y)
+    fitted.set_params(callbacks__limit=float("nan"), callbacks__bounds=bounds)
+    path = tmp_path / "infinite.l1l2"
+    dump(fitted, path)
+    with zipfile.ZipFile(path) as archive:
+        params = _strict_json(archive.read("l1l2-estimator.json"))["params"]
+    assert "inf" in json.dumps(params["n_iter_no_change"])
+    params = load(path).get_params()
+    assert params["n_iter_no_change"] == np.inf
+    assert type(params["n_iter_no_change"]) is type(value)
+    assert np.isnan(params["callbacks__limit"])
+    np.testing.assert_array_equal(params["callbacks__bounds"], bounds)
+
+
 def _requesting(estimator):
     """``estimator`` with a metadata-routing request of each kind: an alias, true and false."""
     with sklearn.config_context(enable_metadata_routing=True):
@@ -449,6 +477,29 @@ def test_dump_points_a_pipeline_to_its_last_step_and_its_other_steps(fitted_bina
         dump(make_pipeline(StandardScaler(), LogisticRegression()), tmp_path / "model.l1l2")
     with pytest.raises(TypeError, match="got GridSearchCV. Dump its best_estimator_"):
         dump(GridSearchCV(fitted_binary, {"l1": [0]}), tmp_path / "model.l1l2")
+    assert not any(tmp_path.iterdir())
+
+
+def test_dump_points_a_transformed_target_regressor_to_its_network(tmp_path):
+    """It was refused without a hint: the network it holds predicts the transformed target,
+    and only the transformer's inverse brings that back to y's scale."""
+    from sklearn.compose import TransformedTargetRegressor
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from l1l2_estimator import L1L2Regressor
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3))
+    y = 100 + 50 * X[:, 0]
+    for regressor, place in [
+        (L1L2Regressor(**FAST), "regressor_"),
+        (make_pipeline(StandardScaler(), L1L2Regressor(**FAST)), r"regressor_\[-1\]"),
+    ]:
+        ttr = TransformedTargetRegressor(regressor, transformer=StandardScaler()).fit(X, y)
+        with pytest.raises(TypeError, match=rf"got TransformedTargetRegressor. Dump its fitted "
+                           rf"network \({place}\) and keep the target transformer another way"):
+            dump(ttr, tmp_path / "model.l1l2")
     assert not any(tmp_path.iterdir())
 
 

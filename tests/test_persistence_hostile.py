@@ -230,10 +230,11 @@ PARAM_ATTACKS = {
         _optimizer_param(_keras_object("keras.optimizers", "LossScaleOptimizer",
                                        {"inner_optimizer": EMBEDDING})),
         "is a 'LossScaleOptimizer'"),
-    "an infinite learning rate": (
+    # (The JSON of the metadata holds no Infinity: refused before the config is read.)
+    "a learning rate beyond float64": (
         _optimizer_param(
-            _keras_object("keras.optimizers", "Adam", {"learning_rate": float("inf")})),
-        "Adam's learning_rate must be a finite number, got inf"),
+            _keras_object("keras.optimizers", "Adam", {"learning_rate": 10**400})),
+        "Adam's learning_rate must be a finite number"),
     "a huge integer": (
         _optimizer_param(_keras_object("keras.optimizers", "SGD", {"momentum": 10**30})),
         "SGD's momentum must be a finite number"),
@@ -365,8 +366,20 @@ def test_labels_of_a_huge_fixed_width_are_refused(good, tmp_path):
     ({"dtype": ",i8", "shape": [2], "items": [0, 1]}, "classes_ is not a valid stored array"),
     # A width of 0 passed both limits, and NumPy widened it to the longest item: labels of
     # 4 Mi characters loaded, and predict took 16 MiB per row.
-    ({"dtype": "<U0", "shape": [2], "items": ["a", "b" * (4 << 20)]}, "'<U0' declares no width"),
-    ({"dtype": "U", "shape": [2], "items": ["a", "b" * (4 << 20)]}, "'U' declares no width"),
+    ({"dtype": "<U0", "shape": [2], "items": ["a", "b" * (4 << 20)]},
+     "'<U0' is not stored by this format"),
+    ({"dtype": "U", "shape": [2], "items": ["a", "b" * (4 << 20)]},
+     "'U' is not stored by this format"),
+    # NumPy reads other spellings of a dtype as the same one ('b' as int8): only dump's own
+    # names, a dtype's str, are taken.
+    ({"dtype": "|i8", "shape": [2], "items": [0, 1]}, "'|i8' is not written so by this format"),
+    ({"dtype": "<i1", "shape": [2], "items": [0, 1]}, "'<i1' is not written so by this format"),
+    ({"dtype": "|U1", "shape": [2], "items": ["a", "b"]},
+     "'|U1' is not written so by this format"),
+    ({"dtype": "=i8", "shape": [2], "items": [0, 1]}, "'=i8' is not stored by this format"),
+    ({"dtype": "b", "shape": [2], "items": [0, 1]}, "'b' is not stored by this format"),
+    ({"dtype": "<i00008", "shape": [2], "items": [0, 1]},
+     "'<i00008' is not stored by this format"),
 ])
 def test_stored_arrays_are_checked_before_numpy_allocates_them(array, reason, good, tmp_path):
     _assert_refused(tmp_path, rebuild(good, metadata=_set("classes_", array)), reason)
@@ -423,7 +436,8 @@ def test_a_long_loss_curve_counts_in_the_memory_budget(good, tmp_path):
                                     {"initial_accumulator_value": 0.0})),
      "Ftrl's initial_accumulator_value must be > 0"),
     # Loaded, and every later fit failed with scikit-learn's error about sample_weight.
-    (_set("params", "class_weight", {"type": "dict", "items": [[0, float("inf")], [1, 1.0]]}),
+    (_set("params", "class_weight", {"type": "dict", "items": [
+        [0, {"type": "float", "value": "inf"}], [1, 1.0]]}),
      r"class_weight must map classes to finite weights >= 0 .*got \{0: inf\}"),
     # Keys that all hash to 0 (multiples of 2**61 - 1): building the dict took time quadratic in
     # their number (80,000 took 41 s), before any param was checked.
@@ -1400,7 +1414,7 @@ MALFORMED = {
     "empty layer input shape": (
         dict(config=_set("config", "layers", 1, "build_config", "input_shape", [])),
         r"layer 1's build_config's input_shape must be \[null, 8\]"),
-    "NaN loss curve": (dict(metadata=_set("loss_curve_", [0.7, float("nan")])),
+    "NaN loss curve": (dict(metadata=_set("loss_curve_", [0.7, "nan"])),
                        "loss_curve_ must be a non-empty list of finite numbers"),
     "huge shuffle seed": (dict(metadata=_set("training_state", "shuffle_seed", 2**70)),
                           "shuffle_seed must be an integer in"),
@@ -1489,7 +1503,7 @@ MALFORMED = {
     "RandomState NaN Gaussian": (
         dict(metadata=_set("params", "random_state", {"type": "random_state", "keys": [1] * 624,
                                                       "pos": 624, "has_gauss": 1,
-                                                      "cached_gaussian": float("nan")})),
+                                                      "cached_gaussian": "nan"})),
         "cached_gaussian must be a finite number"),
     "repeated feature names": (
         dict(metadata=_set("feature_names_in_", {
@@ -1506,7 +1520,7 @@ MALFORMED = {
     # Labels that decode as arrays but that no classifier takes: refused with the path (the
     # continuous ones by the estimator's own setter, as a fit would refuse them).
     "infinite float label": (
-        dict(metadata=_set("classes_", {"dtype": "<f8", "shape": [2], "items": [0.0, 1e999]})),
+        dict(metadata=_set("classes_", {"dtype": "<f8", "shape": [2], "items": [0.0, "inf"]})),
         "classes_ must be finite numbers or strings"),
     "continuous labels": (
         dict(metadata=_set("classes_", {"dtype": "<f8", "shape": [2], "items": [0.5, 1.5]})),
@@ -1927,8 +1941,13 @@ def test_big_endian_labels_load_in_this_machines_byte_order(good, binary_data, t
 
 def _with_directory_fields(data, name, **fields):
     """``data`` (a zip archive) with the central directory entry of member ``name`` given other
-    ``external_attr``, ``internal_attr`` or ``volume`` (disk number) values."""
-    offsets = {"volume": 34, "internal_attr": 36, "external_attr": 38}
+    ``external_attr``, ``internal_attr``, ``volume`` (disk number), ``create_version``,
+    ``create_system``, ``extract_version`` (also in its local header), ``reserved`` or
+    ``date_time`` (MS-DOS time and date, 32 bits) values."""
+    offsets = {"volume": 34, "internal_attr": 36, "external_attr": 38, "create_version": 4,
+               "create_system": 5, "extract_version": 6, "reserved": 7, "date_time": 12}
+    formats = {"external_attr": "<L", "date_time": "<L", "create_version": "B",
+               "create_system": "B", "extract_version": "B", "reserved": "B"}
     data = bytearray(data)
     # The directory's offset, from the end record (the archive has no comment).
     position = struct.unpack_from("<L", data, len(data) - 22 + 16)[0]
@@ -1939,8 +1958,10 @@ def _with_directory_fields(data, name, **fields):
             break
         position += 46 + name_length
     for field, value in fields.items():
-        fmt = "<L" if field == "external_attr" else "<H"
-        struct.pack_into(fmt, data, position + offsets[field], value)
+        struct.pack_into(formats.get(field, "<H"), data, position + offsets[field], value)
+        if field == "extract_version":  # the local header agrees: byte 4
+            local = struct.unpack_from("<L", data, position + 42)[0]
+            struct.pack_into("B", data, local + 4, value)
     return bytes(data)
 
 
@@ -1950,11 +1971,67 @@ def _with_directory_fields(data, name, **fields):
     {"external_attr": 0x20},  # an MS-DOS attribute
     {"internal_attr": 1},  # the text flag
     {"volume": 5},  # another disk
-], ids=["symlink", "setuid", "dos attribute", "text flag", "disk 5"])
+    # Bytes that no check read: they could carry anything.
+    {"create_version": 65},
+    {"create_system": 19},
+    {"extract_version": 63},  # in the local header too: they agree
+    {"reserved": 7},
+], ids=["symlink", "setuid", "dos attribute", "text flag", "disk 5", "made by version 6.5",
+        "made on system 19", "version 6.3 needed", "reserved byte"])
 def test_directory_attributes_zipfile_never_writes_are_refused(fields, good, tmp_path):
     crafted = _with_directory_fields(good, MODEL, **fields)
     _assert_refused(tmp_path, crafted, "member 'model.keras' has attributes that zipfile never "
                     "writes")
+
+
+def test_a_local_header_with_another_time_than_the_directory_is_refused(good, tmp_path):
+    """The local header's modification time and date went unread: 4 bytes a member that could
+    differ from the directory's, or carry anything."""
+    with zipfile.ZipFile(io.BytesIO(good)) as archive:
+        listed = archive.getinfo(MODEL).date_time
+    crafted = _with_directory_fields(good, MODEL, date_time=0xDEADBEEF)
+    with zipfile.ZipFile(io.BytesIO(crafted)) as archive:
+        assert archive.getinfo(MODEL).date_time != listed  # only the directory's changed
+    _assert_refused(tmp_path, crafted,
+                    "member 'model.keras' has a local header that disagrees with the directory")
+
+
+def _metadata_text(good, old, new):
+    """``good`` with the text ``old`` of its metadata member replaced by ``new``."""
+    file_members = members(good)
+    text = file_members[METADATA].decode()
+    assert text.count(old) == 1
+    file_members[METADATA] = text.replace(old, new).encode()
+    return zip_members(file_members)
+
+
+@pytest.mark.parametrize("number, reason", [
+    ("NaN", "NaN is not a JSON value"),
+    ("Infinity", "Infinity is not a JSON value"),
+    ("-Infinity", "-Infinity is not a JSON value"),
+    # Python reads it as infinity.
+    ("1e400", "the number 1e400 is beyond float64's range"),
+])
+def test_numbers_json_does_not_hold_are_refused(number, reason, good, tmp_path):
+    """Python's json reads NaN and Infinity, which JSON does not hold: a routed argument, which
+    no range check reads, loaded as NaN."""
+    crafted = _metadata_text(good, '"verbose": 0', f'"verbose": 0, "callbacks__x": {number}')
+    _assert_refused(tmp_path, crafted, f"l1l2-estimator.json is not valid UTF-8 JSON \\({reason}")
+
+
+@pytest.mark.parametrize("stored, reason", [
+    ({"type": "float", "value": "1.5"}, r"holds a stored float other than inf, -inf, nan \('1.5'"),
+    ({"type": "float", "value": "Infinity"}, "holds a stored float other than inf"),
+    ({"type": "float", "value": 1.5}, "holds a stored float other than inf"),
+    ({"type": "float"}, r"\(a stored float\) lacks 'value'"),
+    ({"type": "ndarray", "dtype": "<f8", "shape": [2], "items": [1.0, "Infinity"]},
+     "its items must all be JSON numbers with a fraction or exponent"),
+    ({"type": "ndarray", "dtype": "<i8", "shape": [2], "items": [1, "inf"]},
+     "its items must all be JSON integers"),
+])
+def test_non_finite_floats_only_as_dump_writes_them(stored, reason, good, tmp_path):
+    _assert_refused(tmp_path, rebuild(good, metadata=_set("params", "callbacks__x", stored)),
+                    reason)
 
 
 @pytest.mark.parametrize("start", [-1, 3, 1.0, True, None])

@@ -71,11 +71,15 @@ def divergence_advice(params, X=None, y=None, sample_weight=None, *, weights_sca
             "weights": "partial_fit takes each call's weights as given (fit scales them to a "
             "mean of 1), so divide them by a constant",
         }
+        # A Poisson loss never squares y, but its gradients are of y's size, and the
+        # optimizer's running squares hold their squares.
+        poisson_y = "a Poisson loss's gradients are as large, and their squares"
         return "; ".join(
             f"{name} {'hold' if ' and ' in name else 'holds'} values as large as "
-            f"{largest:.3g}, whose squares overflow float32 "
-            f"(beyond {_SQUARE_OVERFLOWS:.3g}), in which the network trains, whatever the "
-            f"learning rate: {fixes[name if name in fixes else 'weights']}"
+            f"{largest:.3g}: "
+            f"{poisson_y if name == 'y' and params.get('loss') == 'poisson' else 'their squares'}"
+            f" overflow float32 (beyond {_SQUARE_OVERFLOWS:.3g}), in which the network trains, "
+            f"whatever the learning rate: {fixes[name if name in fixes else 'weights']}"
             for name, largest in huge
         )
     summed, outputs = (

@@ -66,6 +66,14 @@ ESTIMATORS = {cls.__name__: cls for cls in (L1L2Classifier, L1L2Regressor)}
 
 
 @not_converted
+def _ends_in(estimator, kinds):
+    """Whether ``estimator`` is one of ``kinds``, or a Pipeline whose last step is."""
+    steps = getattr(estimator, "steps", None)
+    if isinstance(steps, list) and steps:
+        estimator = steps[-1][-1]
+    return isinstance(estimator, kinds)
+
+
 def dump(estimator, path):
     """Save a fitted L1L2Classifier or L1L2Regressor to ``path`` without pickle.
 
@@ -143,6 +151,13 @@ def dump(estimator, path):
                 "e.g. with pickle or joblib: the network predicts on their output, and wrongly "
                 "on raw X."
             )
+        elif _ends_in(getattr(estimator, "regressor", None), ours):  # TransformedTargetRegressor
+            last = "" if isinstance(estimator.regressor, ours) else "[-1]"
+            hint = (
+                f" Dump its fitted network (regressor_{last}) and keep the target transformer "
+                "another way, e.g. with pickle or joblib: the network predicts the transformed "
+                "target, which only the transformer's inverse brings back to y's scale."
+            )
         else:
             hint = ""
         raise TypeError(
@@ -156,7 +171,7 @@ def dump(estimator, path):
     content = metadata(fitted, library_version=__version__)
     state = fitted._get_fitted_state()
     check_params_describe_state(fitted, state)
-    text = json.dumps(content)
+    text = json.dumps(content, allow_nan=False)
     try:
         check_stored_params(json.loads(text), type(fitted), state["targets"])
     except Refused as reason:

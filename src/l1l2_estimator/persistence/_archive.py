@@ -64,6 +64,10 @@ _DATA_DESCRIPTOR = 0x8
 _UTF8_NAME = 0x800
 # Flag bits a member may have: the deflate options (bits 1 and 2) and a UTF-8 name.
 _ALLOWED_FLAGS = 0x6 | _UTF8_NAME
+# The version zipfile writes as "made by" and "needed" for a stored or deflated member without
+# zip64 (2.0), and the systems it names as the maker (MS-DOS on Windows, Unix elsewhere).
+_VERSION = 20
+_SYSTEMS = (0, 3)
 
 
 class Refused(Exception):
@@ -230,7 +234,7 @@ class Archive:
         if position + _LOCAL_HEADER.size > len(data):
             raise Refused(f"{self.what} is truncated.")
         header = _LOCAL_HEADER.unpack_from(data, position)
-        signature, version, flags, method, _, _, crc, compressed, size = header[:9]
+        signature, version, flags, method, time, date, crc, compressed, size = header[:9]
         name_length, extra_length = header[9:]
         name_start = position + _LOCAL_HEADER.size
         name = data[name_start : name_start + name_length]
@@ -247,6 +251,7 @@ class Archive:
             signature != _LOCAL_SIGNATURE
             or version != info.extract_version
             or flags != info.flag_bits
+            or (date, time) != _dos_date_time(info.date_time)
             or method != info.compress_type
             or (crc, compressed, size) != (info.CRC, info.compress_size, info.file_size)
             or name != info.orig_filename.encode(encoding)
@@ -254,12 +259,21 @@ class Archive:
             raise Refused(f"{where} has a local header that disagrees with the directory.")
         if extra_length or info.extra or info.comment:
             raise Refused(f"{where} has extra fields or a comment.")
+        allowed = (zipfile.ZIP_STORED,)
+        if not stored_only:
+            allowed += (zipfile.ZIP_DEFLATED,)
+        if method not in allowed:
+            kinds = "stored" if stored_only else "stored or deflated"
+            raise Refused(f"{where} uses compression method {method}; only {kinds} is read.")
         # As zipfile writes a member: on the first disk, no text flag, a plain file's mode (no
-        # link, device or set-id bits) and no MS-DOS attributes. Nothing is extracted, but no
-        # byte of the directory goes unchecked.
+        # link, device or set-id bits), no MS-DOS attributes, and its versions (2.0 made on
+        # MS-DOS or Unix, 2.0 needed). Nothing is extracted, but no byte of the directory goes
+        # unchecked.
         mode = info.external_attr >> 16
         if (
-            info.volume
+            (info.create_version, info.extract_version, info.reserved) != (_VERSION, _VERSION, 0)
+            or info.create_system not in _SYSTEMS
+            or info.volume
             or info.internal_attr
             or info.external_attr & 0xFFFF
             or stat.S_IFMT(mode) not in (0, stat.S_IFREG)
@@ -267,14 +281,10 @@ class Archive:
         ):
             raise Refused(
                 f"{where} has attributes that zipfile never writes (external "
-                f"{info.external_attr:#x}, internal {info.internal_attr}, disk {info.volume})."
+                f"{info.external_attr:#x}, internal {info.internal_attr}, disk {info.volume}, "
+                f"made by version {info.create_version} on system {info.create_system}, "
+                f"version needed {info.extract_version}, reserved {info.reserved})."
             )
-        allowed = (zipfile.ZIP_STORED,)
-        if not stored_only:
-            allowed += (zipfile.ZIP_DEFLATED,)
-        if method not in allowed:
-            kinds = "stored" if stored_only else "stored or deflated"
-            raise Refused(f"{where} uses compression method {method}; only {kinds} is read.")
         if method == zipfile.ZIP_STORED and info.compress_size != info.file_size:
             raise Refused(f"{where} is stored but declares two different sizes.")
         end = name_start + name_length + info.compress_size
@@ -384,3 +394,13 @@ def _foreign(names):
     if MODEL_MEMBER not in names:
         return f"the zip archive has no {MODEL_MEMBER}."
     return None
+
+
+def _dos_date_time(date_time):
+    """The MS-DOS ``(date, time)`` fields that zipfile read as ``date_time``, a member's
+    modification time: every bit of them, so that a local header's are compared in full."""
+    year, month, day, hours, minutes, seconds = date_time
+    return (
+        (year - 1980) << 9 | month << 5 | day,
+        hours << 11 | minutes << 5 | seconds // 2,
+    )

@@ -237,7 +237,8 @@ def read_network(archive, estimator, fields):
     inner = Archive(model_bytes, KERAS_MEMBERS, f"its {MODEL_MEMBER}", stored_only=True)
     del model_bytes  # the inner archive holds it until closed
     network_config = parse_json(
-        inner.read("config.json", expected.config_byte_limit()), f"its {MODEL_MEMBER}'s config"
+        inner.read("config.json", expected.config_byte_limit()), f"its {MODEL_MEMBER}'s config",
+        python_tokens=True,
     )
     penalties = check_network_config(
         network_config,

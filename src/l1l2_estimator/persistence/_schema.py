@@ -8,16 +8,18 @@ the metadata-routing requests set on the estimator (only where there are any).
 
 Params are JSON values where JSON has the type (None, bool, int, float, str, list). Every other
 value a param can hold is a JSON object tagged with ``"type"``, one of a closed set (``TAGS``):
-tuples, dicts (``class_weight``), NumPy scalars and arrays (with their dtype), a
+tuples, dicts (``class_weight``), NumPy scalars and arrays (with their dtype; a float item that
+is not finite as the string "inf", "-inf" or "nan"), floats that are not finite, a
 ``numpy.random.RandomState``, and, as the params ``optimizer`` and ``optimizer__learning_rate``,
 Keras optimizers and learning-rate schedules (Keras' own serialization, read back through the
 allow-list of ``_keras_objects``). Anything else cannot be saved.
 
 Reading treats every value as hostile: the JSON is parsed strictly (no repeated keys, bounded
-nesting), arrays are checked for dtype, width, nesting and size before NumPy allocates them (all
-the arrays of a file together within one budget), a Keras object is built only where a param
-holds one, and every fitted field must be of the expected type and range (finite losses and
-scores, a shuffling seed in the range that TensorFlow and scikit-learn accept).
+nesting, no ``NaN`` or ``Infinity``), arrays are checked for dtype, width, nesting and size
+before NumPy allocates them (all the arrays of a file together within one budget), a Keras
+object is built only where a param holds one, and every fitted field must be of the expected
+type and range (finite losses and scores, a shuffling seed in the range that TensorFlow and
+scikit-learn accept).
 """
 
 from .. import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start)
@@ -65,8 +67,10 @@ MAX_METADATA_BYTES = 1 << 23  # 8 MiB
 # Object arrays are stored only when every element is a str (labels and column names from pandas).
 _ARRAY_KINDS = frozenset("biufU")
 # The dtype names dump writes: a dtype's ``str`` (byte order, kind, width: '<f4', '|b1', '<U5')
-# or "object"; a name without its width ('U') is refused as one without width.
-_DTYPE_NAME = re.compile(r"[<>|=]?[biufU][0-9]{0,10}|object")
+# or "object", of a width of at least 1 (NumPy widens '<U0' to its longest item, past every
+# limit). Checked again once parsed (``_dump_writes``): NumPy reads other spellings of a dtype
+# ('|i8', '=i8', '<i1', 'i00008') as the same one, and 'b' as int8.
+_DTYPE_NAME = re.compile(r"[<>|][biufU][1-9][0-9]{0,9}|object")
 # Floats of at most 8 bytes: JSON numbers are float64, and json cannot write NumPy's long double
 # ('g', '<f16' on most platforms), so no file of dump holds one.
 MAX_FLOAT_BYTES = 8
@@ -201,7 +205,9 @@ def decode_params(encoded, estimator_class, budget):
 def encode_value(value, *, keras_object=False):
     """JSON form of one param value (see the module docstring); a Keras object only if
     ``keras_object`` (the value of a param of ``KERAS_OBJECT_PARAMS``)."""
-    if value is None or type(value) in (bool, int, float, str):
+    if value is None or type(value) in (bool, int, str) or (
+        type(value) is float and math.isfinite(value)
+    ):
         return value
     if isinstance(value, list):
         return [encode_value(item) for item in value]
@@ -359,6 +365,21 @@ def _decode_keras_object(value, name, budget):
 # The keys of a stored array (and of a NumPy scalar, with "value" for "items").
 _ARRAY_KEYS = ("dtype", "shape", "items")
 
+def _encode_float(value):
+    if math.isfinite(value):  # a subclass of float
+        raise Unstorable(f"a {type(value).__qualname__} cannot be stored without pickle.")
+    return {"value": repr(float(value))}
+
+
+def _decode_float(value, name, budget):
+    if value["value"] not in NON_FINITE:
+        raise Refused(
+            f"parameter {name!r} holds a stored float other than {', '.join(NON_FINITE)} "
+            f"({show(value['value'])}); finite floats are JSON numbers."
+        )
+    return float(value["value"])
+
+
 # tag -> (Python type, encode(value) -> dict, decode(dict, param name, ArrayBudget) -> value,
 # the keys encode writes beside "type", which decode may rely on).
 # Checked in order: NumPy scalars before the Python types they subclass (np.float64 is a float).
@@ -369,6 +390,9 @@ TAGS = {
         _decode_numpy_scalar,
         ("dtype", "shape", "value"),
     ),
+    # Infinity and NaN, which JSON has no number for (Python's json writes them as tokens that
+    # other readers refuse): n_iter_no_change=np.inf.
+    "float": (float, _encode_float, _decode_float, ("value",)),
     "tuple": (
         tuple,
         lambda value: {"items": [encode_value(item) for item in value]},
@@ -425,7 +449,20 @@ def encode_array(array, what, key="items"):
             f"{what} has dtype {array.dtype}; only bool, number, string and all-str object "
             "arrays can be stored without pickle."
         )
-    return {"dtype": dtype, "shape": list(array.shape), key: array.tolist()}
+    items = array.tolist()
+    if array.dtype.kind == "f" and not np.isfinite(array).all():
+        items = _map_leaves(items, array.ndim, lambda item: (
+            item if math.isfinite(item) else repr(item)
+        ))
+    return {"dtype": dtype, "shape": list(array.shape), key: items}
+
+
+def _dump_writes(dtype, name):
+    """Whether ``name``, which NumPy read as ``dtype``, is the name dump writes for it: its
+    ``str`` (in the byte order of the machine that wrote the file) or "object"."""
+    if dtype.kind == "O":
+        return name == "object"
+    return name in (dtype.str, dtype.newbyteorder("<").str, dtype.newbyteorder(">").str)
 
 
 def decode_array(value, what, budget):
@@ -448,6 +485,8 @@ def decode_array(value, what, budget):
         if not _DTYPE_NAME.fullmatch(dtype_name):
             raise ValueError(f"dtype {dtype_name!r} is not stored by this format")
         dtype = np.dtype(dtype_name)
+        if not _dump_writes(dtype, dtype_name):
+            raise ValueError(f"dtype {dtype_name!r} is not written so by this format")
         if dtype.kind not in _ARRAY_KINDS and dtype.kind != "O":
             raise ValueError(f"dtype {dtype_name!r} is not stored by this format")
         if dtype.kind == "U" and dtype.itemsize > 4 * MAX_STRING_CHARACTERS:
@@ -460,18 +499,23 @@ def decode_array(value, what, budget):
                 f"dtype {dtype_name!r} declares floats of more than 64 bits, which this format "
                 "never stores"
             )
-        if dtype.itemsize == 0:  # '<U0' widens to its longest item, past both limits
-            raise ValueError(f"dtype {dtype_name!r} declares no width")
         budget.spend(math.prod(shape) * dtype.itemsize)
         if not _nested_as(items, shape):
             raise ValueError(f"its items are not nested as its shape {shape}")
         # As dump writes them (NumPy's tolist): NumPy would read "1e-5" as a float, 0 and 1
         # as booleans, true as 1.
         expected = _ITEM_TYPES[dtype.kind]
-        if not all(type(item) is expected for item in _leaves(items, len(shape))):
+        if not all(
+            type(item) is expected or (dtype.kind == "f" and item in NON_FINITE)
+            for item in _leaves(items, len(shape))
+        ):
             raise ValueError(
                 f"its items must all be JSON {_ITEM_NAMES[dtype.kind]} for dtype {dtype_name!r}"
             )
+        if dtype.kind == "f":
+            items = _map_leaves(items, len(shape), lambda item: (
+                float(item) if type(item) is str else item
+            ))
         # A float beyond the dtype's range (1e39 as float32) overflows to inf: refused here
         # (NumPy would warn, and a RuntimeWarning is an exception where warnings are errors).
         with np.errstate(over="raise", invalid="raise"):
@@ -504,7 +548,11 @@ def decode_array(value, what, budget):
 # The JSON type of an array's items, by dtype kind, as NumPy's tolist gives them.
 _ITEM_TYPES = {"b": bool, "i": int, "u": int, "f": float, "U": str, "O": str}
 _ITEM_NAMES = {"b": "booleans", "i": "integers", "u": "integers", "f": "numbers with a "
-               "fraction or exponent", "U": "strings", "O": "strings"}
+               "fraction or exponent (or the strings 'inf', '-inf' and 'nan')", "U": "strings",
+               "O": "strings"}
+# How a float that JSON has no number for is written: in a param as {"type": "float", "value":
+# ...}, in a float array as the string in place of the number.
+NON_FINITE = ("inf", "-inf", "nan")
 
 
 def _leaves(items, depth):
@@ -513,6 +561,13 @@ def _leaves(items, depth):
     for _ in range(depth):
         level = [child for item in level for child in item]
     return level
+
+
+def _map_leaves(items, depth, function):
+    """``items`` (lists nested ``depth`` deep) with ``function`` applied to each leaf."""
+    if depth == 0:
+        return function(items)
+    return [_map_leaves(item, depth - 1, function) for item in items]
 
 
 def _nested_as(items, shape):
@@ -737,14 +792,37 @@ def parse_metadata(data, estimators):
     return content
 
 
-def parse_json(data, what):
+def _not_json(token):
+    """Refuse ``NaN``, ``Infinity`` and ``-Infinity``, which Python's json reads and JSON does
+    not hold (dump writes such floats as tagged values or strings)."""
+    raise ValueError(f"{token} is not a JSON value")
+
+
+def _finite_float(text):
+    """A JSON number with a fraction or exponent as a float, refused where it is beyond
+    float64's range (Python reads 1e400 as infinity)."""
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"the number {text[:30]} is beyond float64's range")
+    return value
+
+
+def parse_json(data, what, *, python_tokens=False):
     """The JSON value in ``data``, refused unless it is UTF-8 JSON whose objects repeat no key,
     nested at most ``MAX_JSON_DEPTH`` deep, with at most ``MAX_JSON_CONTAINERS`` lists and
-    objects (counted before parsing, outside strings)."""
+    objects (counted before parsing, outside strings), and, unless ``python_tokens``, without
+    ``NaN`` or ``Infinity`` or a number beyond float64's range. ``python_tokens``: a file Keras
+    wrote with Python's json, which writes those tokens for non-finite floats (the checks of
+    its config then refuse them where a finite number is needed)."""
     if _containers(data) > MAX_JSON_CONTAINERS:
         raise Refused(f"{what} holds more than {MAX_JSON_CONTAINERS:,} lists and objects.")
     try:
-        content = json.loads(data.decode("utf-8"), object_pairs_hook=_unique_keys)
+        content = json.loads(
+            data.decode("utf-8"), object_pairs_hook=_unique_keys,
+            **({} if python_tokens else {
+                "parse_constant": _not_json, "parse_float": _finite_float,
+            }),
+        )
     except (UnicodeDecodeError, ValueError, RecursionError) as error:
         # ValueError: bad JSON, a repeated key, or an integer of more than 4,300 digits.
         raise Refused(f"{what} is not valid UTF-8 JSON ({str(error)[:300]}).") from error
