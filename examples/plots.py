@@ -6,8 +6,8 @@ feature's importance (the L2 norm of its first-layer weights) against ``l1``: as
 the importances shrink overall (the weakest penalties may raise a few a little), and at the
 strongest penalty most of the noise features' are exactly zero (the network applies the penalty
 by a proximal step, ``proximal_l1=True``) while the four informative features keep theirs. Needs
-matplotlib (``pip install matplotlib``). Run it with ``python examples/plots.py [FOLDER]`` (default
-``./plots``); it takes under half a minute.
+matplotlib (``pip install "l1l2-estimator[plot]"``). Run it with
+``python examples/plots.py [FOLDER]`` (default ``./plots``); it takes under half a minute.
 """
 
 import argparse
@@ -24,7 +24,7 @@ from l1l2_estimator.plots import regularization_path, save_plots
 try:  # said before the fits, not after them
     import matplotlib  # noqa: F401
 except ImportError:
-    raise SystemExit("This example draws pictures: pip install matplotlib") from None
+    raise SystemExit('This example draws pictures: pip install "l1l2-estimator[plot]"') from None
 
 parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
 parser.add_argument("folder", nargs="?", default="plots", help="where to write (default ./plots)")

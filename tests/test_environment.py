@@ -171,11 +171,11 @@ def test_each_effect_can_be_switched_off():
     assert done.stderr.split("--probe--")[0] != ""
 
 
-def _import_estimator(**env):
+def _import_estimator(cwd=None, **env):
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("KERAS_", "TF_"))}
     return subprocess.run(
         [sys.executable, "-c", "from l1l2_estimator import L1L2Classifier"],
-        env={**clean, **env}, capture_output=True, text=True,
+        env={**clean, **env}, capture_output=True, text=True, cwd=cwd,
     )
 
 
@@ -198,7 +198,8 @@ def test_keras_json_backend_other_than_tensorflow_is_refused_by_name(tmp_path, b
     env = {"KERAS_HOME": str(tmp_path)}
     if home is not None:
         env = {"KERAS_HOME": home, "HOME": str(tmp_path)}
-    done = _import_estimator(**env)
+    # In tmp_path: given KERAS_HOME="~", Keras itself makes a folder named "~" where it runs.
+    done = _import_estimator(cwd=tmp_path, **env)
     last = done.stderr.strip().splitlines()[-1]
     assert done.returncode == 1
     assert last.startswith("ImportError:") and f"Keras is set to use '{backend}'" in last

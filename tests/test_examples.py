@@ -148,6 +148,6 @@ def test_the_plots_example_without_matplotlib_says_so_before_fitting(tmp_path):
     )
     assert result.returncode == 1
     assert result.stderr.strip() == (
-        "This example draws pictures: pip install matplotlib"
+        'This example draws pictures: pip install "l1l2-estimator[plot]"'
     )
     assert result.stdout == "" and not (tmp_path / "plots").exists()

@@ -48,7 +48,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 PLOT_FILES = {"confusion_matrix.png", "loss_curve.png", "regularization_path.png"}
 REGRESSION_FILES = {"prediction_error.png", "loss_curve.png", "regularization_path.png"}
-MISSING = "matplotlib is required for plotting: pip install matplotlib"
+MISSING = (
+    'matplotlib is required for plotting: pip install "l1l2-estimator[plot]" (matplotlib 3.10+)'
+)
 
 
 @pytest.fixture(autouse=True)
@@ -1605,7 +1607,7 @@ def test_package_and_cli_work_without_matplotlib(no_matplotlib, monkeypatch, cap
     _, err = capsys.readouterr()
     assert code == 2
     assert err == (
-        "l1l2-estimator: error: --plot needs matplotlib: pip install matplotlib\n"
+        'l1l2-estimator: error: --plot needs matplotlib: pip install "l1l2-estimator[plot]"\n'
     )
     assert not folder.exists()
 

@@ -5,7 +5,7 @@ actual values, and residuals, with scikit-learn's ``PredictionErrorDisplay``); f
 curve and the regularization path (held-out accuracy or R², and feature importances, against
 ``l1``).
 
-matplotlib is an optional dependency (``pip install matplotlib``). This module imports
+matplotlib is an optional dependency (``pip install "l1l2-estimator[plot]"``). This module imports
 without it; each function imports matplotlib when called and raises ``ImportError`` with the
 install command if it is missing.
 
@@ -67,7 +67,9 @@ __all__ = [
     "save_plots",
 ]
 
-MATPLOTLIB_MISSING = "matplotlib is required for plotting: pip install matplotlib"
+MATPLOTLIB_MISSING = (
+    'matplotlib is required for plotting: pip install "l1l2-estimator[plot]" (matplotlib 3.10+)'
+)
 
 
 

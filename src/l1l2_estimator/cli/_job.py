@@ -312,7 +312,7 @@ def _check_plot_folder(folder, csv, regression):
     (it is made when the plots are written, so a run that fails first leaves none), and each
     plot file can be written there: not a folder, and not the --csv file."""
     if importlib.util.find_spec("matplotlib") is None:
-        raise UsageError("--plot needs matplotlib: pip install matplotlib")
+        raise UsageError('--plot needs matplotlib: pip install "l1l2-estimator[plot]"')
     if os.path.islink(folder) and not os.path.exists(folder):
         raise UsageError(
             f"cannot write to --plot {folder!r}: it is a link to {os.path.realpath(folder)!r}, "
