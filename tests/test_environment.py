@@ -629,6 +629,31 @@ def test_autograph_calls_the_package_as_it_is_inside_a_tf_function(fitted_binary
     )
 
 
+def test_every_public_function_and_method_is_marked_for_autograph():
+    """A mark on the wrong function (a helper defined between the decorator and dump) left dump
+    for AutoGraph to rewrite inside a user's tf.function, with no test failing."""
+    import inspect
+
+    from tensorflow.python.autograph.impl.api import is_autograph_artifact
+
+    import l1l2_estimator
+
+    functions = {}
+    for name in l1l2_estimator.__all__:
+        public = getattr(l1l2_estimator, name)
+        if inspect.isfunction(public):
+            functions[name] = public
+        elif inspect.isclass(public):  # its methods that the package defines
+            functions.update(
+                (f"{name}.{attribute}", member)
+                for attribute, member in inspect.getmembers(public, inspect.isfunction)
+                if not attribute.startswith("_") and member.__module__.startswith("l1l2_estimator")
+            )
+    assert "dump" in functions and "L1L2Classifier.fit" in functions
+    unmarked = [name for name, function in functions.items() if not is_autograph_artifact(function)]
+    assert unmarked == []
+
+
 @pytest.mark.parametrize("strategy", ["MirroredStrategy", "OneDeviceStrategy"])
 def test_training_in_a_strategy_scope_is_refused_in_one_sentence(strategy, fitted_binary,
                                                                  binary_data, tmp_path):

@@ -65,7 +65,6 @@ __all__ = ["dump", "load", "FORMAT_NAME", "FORMAT_VERSION"]
 ESTIMATORS = {cls.__name__: cls for cls in (L1L2Classifier, L1L2Regressor)}
 
 
-@not_converted
 def _ends_in(estimator, kinds):
     """Whether ``estimator`` is one of ``kinds``, or a Pipeline whose last step is."""
     steps = getattr(estimator, "steps", None)
@@ -74,6 +73,7 @@ def _ends_in(estimator, kinds):
     return isinstance(estimator, kinds)
 
 
+@not_converted
 def dump(estimator, path):
     """Save a fitted L1L2Classifier or L1L2Regressor to ``path`` without pickle.
 

@@ -365,6 +365,7 @@ def _decode_keras_object(value, name, budget):
 # The keys of a stored array (and of a NumPy scalar, with "value" for "items").
 _ARRAY_KEYS = ("dtype", "shape", "items")
 
+
 def _encode_float(value):
     if math.isfinite(value):  # a subclass of float
         raise Unstorable(f"a {type(value).__qualname__} cannot be stored without pickle.")
