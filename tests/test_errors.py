@@ -700,6 +700,16 @@ def test_divergence_from_a_huge_poisson_target_names_its_gradients():
     assert (f"y holds values as large as {y.max():.3g}: a Poisson loss's gradients are as "
             "large, and their squares overflow float32") in message
     assert "divide the target by a positive constant" in message
+    # SGD keeps no squares: its steps grow with the gradients (a rate of 1e-30 trained, without
+    # learning anything); Adamax's steps do not grow with them, and it trained.
+    with pytest.raises(ValueError, match="diverged") as raised:
+        L1L2Regressor(hidden_layer_sizes=(4,), loss="poisson", epochs=20, random_state=0,
+                      optimizer="sgd").fit(X, y)
+    assert ("a Poisson loss's gradients are as large, and SGD's steps along them overflow "
+            "float32, in which the network trains, at any learning rate large enough to "
+            "train") in str(raised.value)
+    L1L2Regressor(hidden_layer_sizes=(4,), loss="poisson", epochs=2, random_state=0,
+                  optimizer="adamax").fit(X, y)
 
 
 def test_divergence_from_huge_partial_fit_weights_names_them():

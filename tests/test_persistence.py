@@ -292,13 +292,28 @@ def test_non_finite_params_are_written_as_json_and_round_trip(value, binary_data
     path = tmp_path / "infinite.l1l2"
     dump(fitted, path)
     with zipfile.ZipFile(path) as archive:
-        params = _strict_json(archive.read("l1l2-estimator.json"))["params"]
-    assert "inf" in json.dumps(params["n_iter_no_change"])
+        content = _strict_json(archive.read("l1l2-estimator.json"))
+    # Format 4: earlier versions refuse it as newer, where they read the tag as unreadable.
+    assert content["format_version"] == 4
+    assert "inf" in json.dumps(content["params"]["n_iter_no_change"])
     params = load(path).get_params()
     assert params["n_iter_no_change"] == np.inf
     assert type(params["n_iter_no_change"]) is type(value)
     assert np.isnan(params["callbacks__limit"])
     np.testing.assert_array_equal(params["callbacks__bounds"], bounds)
+
+
+def test_a_float_subclass_is_refused_finite_or_not(fitted_binary, tmp_path):
+    """Its class would be lost: refused when finite, it had been written as a plain float when
+    not."""
+    class Tolerance(float):
+        pass
+
+    for value in (Tolerance(1e-4), Tolerance("inf")):
+        estimator = _copy(fitted_binary).set_params(callbacks__limit=value)
+        with pytest.raises(ValueError, match=r"a .*\.Tolerance cannot be stored without pickle"):
+            dump(estimator, tmp_path / "model.l1l2")
+    assert not any(tmp_path.iterdir())
 
 
 def _requesting(estimator):
@@ -492,13 +507,19 @@ def test_dump_points_a_transformed_target_regressor_to_its_network(tmp_path):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(40, 3))
     y = 100 + 50 * X[:, 0]
-    for regressor, place in [
-        (L1L2Regressor(**FAST), "regressor_"),
-        (make_pipeline(StandardScaler(), L1L2Regressor(**FAST)), r"regressor_\[-1\]"),
+    from l1l2_estimator import L1L2RegressorCV
+
+    for regressor, place, keep in [
+        (L1L2Regressor(**FAST), "regressor_", "the target transformer"),
+        # The steps before the network transform X: they must be kept too.
+        (make_pipeline(StandardScaler(), L1L2Regressor(**FAST)), r"regressor_\[-1\]",
+         "the target transformer and the pipeline steps before the network"),
+        (L1L2RegressorCV(l1s=[0], l2s=[0], cv=2, **{**FAST, "epochs": 2}),
+         r"regressor_\.best_estimator_", "the target transformer"),
     ]:
         ttr = TransformedTargetRegressor(regressor, transformer=StandardScaler()).fit(X, y)
         with pytest.raises(TypeError, match=rf"got TransformedTargetRegressor. Dump its fitted "
-                           rf"network \({place}\) and keep the target transformer another way"):
+                           rf"network \({place}\) and keep {keep} another way"):
             dump(ttr, tmp_path / "model.l1l2")
     assert not any(tmp_path.iterdir())
 
@@ -868,8 +889,8 @@ def test_file_holds_json_and_a_keras_file(saved_binary):
     metadata = json.loads(members["l1l2-estimator.json"])
     assert metadata["format"] == "l1l2-estimator"
     # Format 1: what every version reads (format 2 adds only the regressor's loss="poisson",
-    # format 3 only metadata-routing requests).
-    assert metadata["format_version"] == 1 and FORMAT_VERSION == 3
+    # format 3 only metadata-routing requests, format 4 only params that are not finite).
+    assert metadata["format_version"] == 1 and FORMAT_VERSION == 4
     assert metadata["estimator"] == "L1L2Classifier"
     assert metadata["library_version"] == l1l2_estimator.__version__
 

@@ -109,6 +109,15 @@ def _set(*keys_and_value):
     return edit
 
 
+def _both(*edits):
+    """An edit that makes each of ``edits`` in turn."""
+    def edit(content):
+        for each in edits:
+            each(content)
+
+    return edit
+
+
 def _dense(index, key, value):
     return _set("config", "layers", index, "config", key, value)
 
@@ -436,8 +445,8 @@ def test_a_long_loss_curve_counts_in_the_memory_budget(good, tmp_path):
                                     {"initial_accumulator_value": 0.0})),
      "Ftrl's initial_accumulator_value must be > 0"),
     # Loaded, and every later fit failed with scikit-learn's error about sample_weight.
-    (_set("params", "class_weight", {"type": "dict", "items": [
-        [0, {"type": "float", "value": "inf"}], [1, 1.0]]}),
+    (_both(_set("format_version", 4), _set("params", "class_weight", {"type": "dict", "items": [
+        [0, {"type": "float", "value": "inf"}], [1, 1.0]]})),
      r"class_weight must map classes to finite weights >= 0 .*got \{0: inf\}"),
     # Keys that all hash to 0 (multiples of 2**61 - 1): building the dict took time quadratic in
     # their number (80,000 took 41 s), before any param was checked.
@@ -490,7 +499,20 @@ def test_metadata_requests_are_refused_unless_as_dump_writes_them(requests, reas
 ], ids=["requests in format 1", "format 3 without requests"])
 def test_the_format_version_is_the_one_dump_writes_for_the_requests(edit, good, tmp_path):
     _assert_refused(tmp_path, rebuild(good, metadata=edit),
-                    "dump writes format 3 exactly for a file with metadata_requests")
+                    "format 3 exactly for a file with metadata_requests")
+
+
+@pytest.mark.parametrize("edit", [
+    _set("params", "tol", {"type": "float", "value": "inf"}),
+    _set("params", "callbacks__x", {"type": "ndarray", "dtype": "<f8", "shape": [1],
+                                    "items": ["nan"]}),
+    _set("format_version", 4),
+], ids=["a tagged float in format 1", "a NaN item in format 1", "format 4 with finite params"])
+def test_the_format_version_is_the_one_dump_writes_for_non_finite_params(edit, good, tmp_path):
+    """Format 4 writes them so: earlier versions read a tagged float as unreadable, where they
+    refuse a newer format as such."""
+    _assert_refused(tmp_path, rebuild(good, metadata=edit),
+                    "dump writes format 4 exactly for params holding a float that is not finite")
 
 
 @pytest.mark.skipif(np.dtype(np.longdouble).itemsize <= 8, reason="long double is float64 here")
@@ -1873,7 +1895,7 @@ def test_the_format_version_is_the_one_dump_writes_for_the_loss(kind, edit, good
                                                                  good_regressors, tmp_path):
     data = good if kind == "classifier" else good_regressors[kind]
     _assert_refused(tmp_path, rebuild(data, metadata=edit),
-                    "dump writes format 2 exactly for a regressor with loss='poisson'")
+                    "format 2 exactly for a regressor with loss='poisson'")
 
 
 def test_the_regressors_files_load_in_their_formats(good_regressors, tmp_path):

@@ -55,13 +55,14 @@ def divergence_advice(params, X=None, y=None, sample_weight=None, *, weights_sca
             "X, y or sample_weight holds NaN or infinite values, which assume_finite=True "
             "(scikit-learn's config) let through unchecked: remove or impute them"
         )
+    config = optimizer_config(params)
     huge = _values_whose_squares_overflow(
         X, y if "loss" in params else None, None if weights_scaled else sample_weight,
         weights_name=weight_sources(params),
     )
-    if huge:
-        # Gradients, Adam's moments and the squared error hold their squares: no learning
-        # rate helps (1e-10 diverged as 3e-3 did), while MLPClassifier computes in float64.
+    # Only where the optimizer's steps grow with the gradients: Adamax's and Lion's do not
+    # (a Poisson target of 2e20 trained under both), so another cause is looked for there.
+    if huge and config["class_name"] in (*_RUNNING_SQUARES, "SGD"):
         fixes = {
             "X": "standardize the features (StandardScaler)",
             # Its y must stay >= 0: scaled, not standardized.
@@ -71,15 +72,10 @@ def divergence_advice(params, X=None, y=None, sample_weight=None, *, weights_sca
             "weights": "partial_fit takes each call's weights as given (fit scales them to a "
             "mean of 1), so divide them by a constant",
         }
-        # A Poisson loss never squares y, but its gradients are of y's size, and the
-        # optimizer's running squares hold their squares.
-        poisson_y = "a Poisson loss's gradients are as large, and their squares"
         return "; ".join(
             f"{name} {'hold' if ' and ' in name else 'holds'} values as large as "
-            f"{largest:.3g}: "
-            f"{poisson_y if name == 'y' and params.get('loss') == 'poisson' else 'their squares'}"
-            f" overflow float32 (beyond {_SQUARE_OVERFLOWS:.3g}), in which the network trains, "
-            f"whatever the learning rate: {fixes[name if name in fixes else 'weights']}"
+            f"{largest:.3g}: {_why_huge_values_diverge(name, params, config)}: "
+            f"{fixes[name if name in fixes else 'weights']}"
             for name, largest in huge
         )
     summed, outputs = (
@@ -103,7 +99,6 @@ def divergence_advice(params, X=None, y=None, sample_weight=None, *, weights_sca
             f"float32 (its largest weight is {start_weight:.3g}), whatever the learning rate: fit "
             "a new network (warm_start=False, or a new estimator)"
         )
-    config = optimizer_config(params)
     # From about 1.84e19 on, a penalty's gradients (l1 per weight, 2 * l2 * weight) have squares
     # beyond float32's range, which the optimizers that keep running squares overflow whatever
     # the learning rate (l1=1e30 and l2=1e30 diverged at 1e-30).
@@ -157,6 +152,29 @@ def divergence_advice(params, X=None, y=None, sample_weight=None, *, weights_sca
     if large:
         advice += f", or use smaller penalties ({', '.join(large)})"
     return advice if config["class_name"] == "Adam" else f"{advice}, or choose optimizer='adam'"
+
+
+def _why_huge_values_diverge(name, params, config):
+    """Why values of ``name`` (X, y or the weights) beyond about 1.84e19 made training with the
+    optimizer of ``config`` (one whose steps grow with the gradients) diverge."""
+    # A Poisson loss never squares y, but its gradients are as large as y.
+    gradients = (
+        "a Poisson loss's gradients are as large"
+        if name == "y" and params.get("loss") == "poisson" else None
+    )
+    if config["class_name"] == "SGD":
+        # Its steps are the learning rate times the gradients: 1e-30 trained where 3e-3 did not.
+        return (
+            f"{gradients or 'the gradients grow with them'}, and SGD's steps along them overflow "
+            "float32, in which the network trains, at any learning rate large enough to train"
+        )
+    # Gradients, Adam's moments and the squared error hold their squares: no learning rate
+    # helps (1e-10 diverged as 3e-3 did), while MLPClassifier computes in float64.
+    return (
+        f"{gradients + ', and their squares' if gradients else 'their squares'} overflow "
+        f"float32 (beyond {_SQUARE_OVERFLOWS:.3g}), in which the network trains, whatever the "
+        "learning rate"
+    )
 
 
 def _learning_rate(params):

@@ -65,12 +65,18 @@ __all__ = ["dump", "load", "FORMAT_NAME", "FORMAT_VERSION"]
 ESTIMATORS = {cls.__name__: cls for cls in (L1L2Classifier, L1L2Regressor)}
 
 
-def _ends_in(estimator, kinds):
-    """Whether ``estimator`` is one of ``kinds``, or a Pipeline whose last step is."""
+def _network_place(estimator, kinds):
+    """``(where, steps)``: where the fitted network of one of ``kinds`` is in ``estimator`` (""
+    for itself, ".best_estimator_" in a search, "[-1]" as a Pipeline's last step), and whether
+    steps before it transform X; None where it holds none there."""
+    if isinstance(estimator, kinds):
+        return "", False
+    if hasattr(estimator, "l1s") or isinstance(getattr(estimator, "estimator", None), kinds):
+        return ".best_estimator_", False
     steps = getattr(estimator, "steps", None)
-    if isinstance(steps, list) and steps:
-        estimator = steps[-1][-1]
-    return isinstance(estimator, kinds)
+    if isinstance(steps, list) and steps and isinstance(steps[-1][-1], kinds):
+        return "[-1]", True
+    return None
 
 
 @not_converted
@@ -151,12 +157,15 @@ def dump(estimator, path):
                 "e.g. with pickle or joblib: the network predicts on their output, and wrongly "
                 "on raw X."
             )
-        elif _ends_in(getattr(estimator, "regressor", None), ours):  # TransformedTargetRegressor
-            last = "" if isinstance(estimator.regressor, ours) else "[-1]"
+        elif (place := _network_place(getattr(estimator, "regressor", None), ours)) is not None:
+            # A TransformedTargetRegressor.
+            where, steps = place
             hint = (
-                f" Dump its fitted network (regressor_{last}) and keep the target transformer "
-                "another way, e.g. with pickle or joblib: the network predicts the transformed "
-                "target, which only the transformer's inverse brings back to y's scale."
+                f" Dump its fitted network (regressor_{where}) and keep the target transformer"
+                f"{' and the pipeline steps before the network' if steps else ''} another way, "
+                "e.g. with pickle or joblib: the network predicts the transformed target"
+                f"{' from the transformed X' if steps else ''}, which only the transformer's "
+                "inverse brings back to y's scale."
             )
         else:
             hint = ""

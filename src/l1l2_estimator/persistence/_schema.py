@@ -56,8 +56,11 @@ FORMAT_NAME = "l1l2-estimator"
 # ``loss`` param, written only for ``loss="poisson"`` (a squared-error file leaves the param out
 # and stays format 1, which earlier versions read). Format 3 adds ``metadata_requests``, written
 # only for an estimator with metadata-routing requests set: earlier versions, which read every
-# other file, refuse these as newer rather than as holding a key they do not know.
-FORMAT_VERSION = 3
+# other file, refuse these as newer rather than as holding a key they do not know. Format 4
+# writes a float param that is not finite (n_iter_no_change=np.inf), which JSON has no number
+# for, as a tagged value (in an array or NumPy scalar, as a string): formats 1 to 3 held Python's
+# NaN and Infinity tokens there, which this version refuses as not JSON.
+FORMAT_VERSION = 4
 
 # The most bytes that the metadata member may inflate to: 100,000 feature names or labels take
 # about 2 MiB; decoded JSON takes up to ~25 times its size in memory.
@@ -367,9 +370,9 @@ _ARRAY_KEYS = ("dtype", "shape", "items")
 
 
 def _encode_float(value):
-    if math.isfinite(value):  # a subclass of float
+    if type(value) is not float:  # a subclass (a plain float reaches here only if not finite)
         raise Unstorable(f"a {type(value).__qualname__} cannot be stored without pickle.")
-    return {"value": repr(float(value))}
+    return {"value": repr(value)}
 
 
 def _decode_float(value, name, budget):
@@ -506,14 +509,15 @@ def decode_array(value, what, budget):
         # As dump writes them (NumPy's tolist): NumPy would read "1e-5" as a float, 0 and 1
         # as booleans, true as 1.
         expected = _ITEM_TYPES[dtype.kind]
+        leaves = _leaves(items, len(shape))
         if not all(
             type(item) is expected or (dtype.kind == "f" and item in NON_FINITE)
-            for item in _leaves(items, len(shape))
+            for item in leaves
         ):
             raise ValueError(
                 f"its items must all be JSON {_ITEM_NAMES[dtype.kind]} for dtype {dtype_name!r}"
             )
-        if dtype.kind == "f":
+        if dtype.kind == "f" and not all(type(item) is float for item in leaves):
             items = _map_leaves(items, len(shape), lambda item: (
                 float(item) if type(item) is str else item
             ))
@@ -594,7 +598,7 @@ def metadata(estimator, *, library_version):
     requests = _changed_requests(estimator)
     content = {
         "format": FORMAT_NAME,
-        "format_version": _format_version(requests, "loss" in params),
+        "format_version": _format_version(requests, "loss" in params, params),
         "library_version": library_version,
         "keras_version": keras.__version__,
         "estimator": type(estimator).__name__,
@@ -644,10 +648,25 @@ def metadata(estimator, *, library_version):
     return content
 
 
-def _format_version(requests, loss):
-    """The format ``dump`` writes: 3 for a file with metadata-routing requests, else 2 for one
-    whose params hold ``loss`` (a Poisson regressor's), else 1."""
-    return 3 if requests else 2 if loss else 1
+def _format_version(requests, loss, params):
+    """The format ``dump`` writes for a file of ``params``: 4 where they hold a float that is not
+    finite, else 3 for a file with metadata-routing requests, else 2 for one whose params hold
+    ``loss`` (a Poisson regressor's), else 1."""
+    return 4 if _not_finite(params) else 3 if requests else 2 if loss else 1
+
+
+def _not_finite(value):
+    """Whether the param value ``value`` (the params, as a dict) holds a float that is not
+    finite, which JSON has no number for: format 4 writes it tagged or as a string."""
+    if isinstance(value, (float, np.floating)):
+        return not math.isfinite(value)
+    if isinstance(value, np.ndarray):
+        return value.dtype.kind == "f" and not np.isfinite(value).all()
+    if isinstance(value, (list, tuple)):
+        return any(map(_not_finite, value))
+    if isinstance(value, dict):
+        return any(_not_finite(key) or _not_finite(item) for key, item in value.items())
+    return False
 
 
 def _requests(estimator):
@@ -921,20 +940,20 @@ def estimator_from_metadata(content, estimator_class, budget):
     encoded = field(content, "params", dict)
     _check_layer_count(encoded.get("hidden_layer_sizes"))
     params = decode_params(encoded, estimator_class, budget)
-    # dump writes format 3 exactly for a file with metadata_requests, else format 2 exactly for
-    # a loss other than the squared error (a Poisson regressor), the only files whose params
-    # hold loss.
+    # dump writes format 4 exactly for params holding a float that is not finite, else format 3
+    # exactly for a file with metadata_requests, else format 2 exactly for a loss other than
+    # the squared error (a Poisson regressor), the only files whose params hold loss.
     requests = "metadata_requests" in content
-    if content["format_version"] != _format_version(requests, "loss" in params) or (
+    if content["format_version"] != _format_version(requests, "loss" in params, params) or (
         type(params.get("loss")) is str and params["loss"] == "squared_error"
     ):
         raise Refused(
             f"its format_version is {content['format_version']} with "
             f"{'loss ' + show(params['loss']) if 'loss' in params else 'no loss'} in its params "
-            f"and {'' if requests else 'no '}metadata_requests; dump writes format 3 exactly "
-            "for a file with metadata_requests; otherwise, dump writes format 2 exactly for a "
-            "regressor with loss='poisson' (the only files whose params hold loss), and format "
-            "1 otherwise."
+            f"and {'' if requests else 'no '}metadata_requests; dump writes format 4 exactly "
+            "for params holding a float that is not finite; otherwise format 3 exactly for a "
+            "file with metadata_requests; otherwise format 2 exactly for a regressor with "
+            "loss='poisson' (the only files whose params hold loss), and format 1 otherwise."
         )
     estimator = estimator_class(**params)
     try:
