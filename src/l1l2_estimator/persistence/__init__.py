@@ -72,7 +72,7 @@ def _network_place(estimator, kinds):
     if isinstance(estimator, kinds):
         return "", False
     if hasattr(estimator, "l1s") or isinstance(getattr(estimator, "estimator", None), kinds):
-        return ".best_estimator_", False
+        return ".best_estimator_", False  # our search, or scikit-learn's over one of ours
     steps = getattr(estimator, "steps", None)
     if isinstance(steps, list) and steps and isinstance(steps[-1][-1], kinds):
         return "[-1]", True
@@ -146,12 +146,10 @@ def dump(estimator, path):
     path = _file_path(path)
     if type(estimator) not in ESTIMATORS.values():
         ours = tuple(ESTIMATORS.values())
-        steps = getattr(estimator, "steps", None)
-        if hasattr(estimator, "l1s") or isinstance(
-            getattr(estimator, "estimator", None), ours
-        ):  # our search, or scikit-learn's over one of ours
+        place = _network_place(estimator, ours)
+        if place == (".best_estimator_", False):  # our search, or scikit-learn's over one of ours
             hint = " Dump its best_estimator_ (fitted with refit=True)."
-        elif isinstance(steps, list) and steps and isinstance(steps[-1][-1], ours):
+        elif place == ("[-1]", True):
             hint = (
                 " Dump its last step (pipeline[-1]) and keep the steps before it another way, "
                 "e.g. with pickle or joblib: the network predicts on their output, and wrongly "
