@@ -510,6 +510,30 @@ def test_keras_save_skipsets_are_found_after_the_first_save(tmp_path):
     assert found == {"Sequential": True, "Layer": True, "Optimizer": True}
 
 
+def test_keras_saves_an_archive_into_memory_as_into_a_file(tmp_path, monkeypatch):
+    """dump has Keras' saver write into memory (its private save_model takes a file object):
+    through a file, a save that failed in the temporary folder (a full disk) left a folder of
+    Keras' own there. The archive's members are those a saved file holds."""
+    import io
+    import tempfile
+    import zipfile
+
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(np.ones((4, 3)), np.ones((4, 2)), epochs=1, verbose=0)
+    keras.saving.save_model(model, tmp_path / "model.keras")
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "temporary"))
+    (tmp_path / "temporary").mkdir()
+    data = _compat.keras_archive_bytes(model)
+    assert not any((tmp_path / "temporary").iterdir())
+    with zipfile.ZipFile(io.BytesIO(data)) as memory, zipfile.ZipFile(
+        tmp_path / "model.keras"
+    ) as file:
+        assert memory.namelist() == file.namelist()
+        for name in ("config.json", "model.weights.h5"):
+            assert memory.read(name) == file.read(name)
+
+
 def test_a_trace_in_another_thread_keeps_its_custom_gradients(monkeypatch):
     """A fit's trace forgets the custom gradients it registered, and only those: a function of
     the user's traced in another thread meanwhile registered one (TensorFlow's all-reduce does,

@@ -511,7 +511,28 @@ def test_an_int_among_architectures_is_one_layer(wine):
     assert search.hidden_layer_sizes_ == (3, 2)
 
 
-@pytest.mark.parametrize("form", ["array", "frame", "sparse"])
+class _PolarsLikeColumn:
+    """A one-column frame as polars' behaves here: NumPy (and so scikit-learn's validation)
+    takes it as object labels, and its column as a Series of its own (``to_series``) as
+    fixed-width strings. The refit had been given that Series: its classes_ and predictions
+    were ``<U``, the search's ``object``, and dump refused a best_estimator_ whose labels were
+    longer than 1,024 characters where it saves a single fit on the same y."""
+
+    def __init__(self, labels):
+        self.labels = np.asarray(labels, dtype=object)
+        self.shape = (len(self.labels), 1)
+
+    def __len__(self):
+        return len(self.labels)
+
+    def __array__(self, dtype=None, copy=None):
+        return self.labels[:, None] if dtype is None else self.labels[:, None].astype(dtype)
+
+    def to_series(self):
+        return self.labels.astype(str)
+
+
+@pytest.mark.parametrize("form", ["array", "frame", "sparse", "polars-like"])
 def test_a_column_of_labels_warns_once_and_refits_on_the_same_classes(form):
     # The search took the column as 1-D with scikit-learn's DataConversionWarning, and its
     # refit, given the column, warned again (LogisticRegressionCV warns once).
@@ -524,6 +545,8 @@ def test_a_column_of_labels_warns_once_and_refits_on_the_same_classes(form):
     if form == "sparse":  # of numbers (labels 1 and 2, so that neither is all zeros)
         column = sp.csr_matrix(y[:, None] + 1)
         labels = np.array([1, 2])[y]
+    elif form == "polars-like":
+        column = _PolarsLikeColumn(labels)
     else:
         column = labels[:, None] if form == "array" else pd.DataFrame({"label": labels})
     search = L1L2ClassifierCV(l1s=[0], l2s=[0, 1e-3], cv=2, hidden_layer_sizes=(4,), epochs=3,
@@ -534,6 +557,8 @@ def test_a_column_of_labels_warns_once_and_refits_on_the_same_classes(form):
     assert [w.category for w in caught].count(DataConversionWarning) == 1
     np.testing.assert_array_equal(search.classes_, np.unique(labels))
     np.testing.assert_array_equal(search.best_estimator_.classes_, np.unique(labels))
+    assert search.best_estimator_.classes_.dtype == search.classes_.dtype
+    assert search.predict(X).dtype == search.classes_.dtype
     assert set(search.predict(X)) <= set(np.unique(labels))
 
 

@@ -273,6 +273,17 @@ def test_routed_callback_arguments_without_callbacks_round_trip(fitted_binary, t
     assert loaded.get_params()["callbacks"] is None
 
 
+@pytest.mark.parametrize("shape", [(0,), (0, 3), (2, 0), (0, 0), (1, 0, 2)])
+def test_empty_array_params_round_trip_in_their_shape(shape, fitted_binary, tmp_path):
+    """An empty array is written as nested empty lists, which NumPy reads back only down to its
+    first 0 (``[]`` as shape (0,)): dump refused (0, 3), taking the file for one load refuses."""
+    for dtype in ("<f8", "<i4", "<U3"):
+        value = np.zeros(shape, dtype=dtype)
+        estimator = _copy(fitted_binary).set_params(callbacks__empty=value)
+        restored = _round_trip(estimator, tmp_path).get_params()["callbacks__empty"]
+        assert restored.shape == shape and restored.dtype == value.dtype
+
+
 def _strict_json(text):
     """``text`` parsed as JSON (RFC 8259): refused where it holds NaN or Infinity, which
     Python's json writes and reads and other readers refuse."""
@@ -437,6 +448,60 @@ def test_dump_other_estimator_raises_type_error(binary_data, tmp_path):
     X, y = binary_data
     with pytest.raises(TypeError, match="LogisticRegression"):
         dump(LogisticRegression().fit(X, y), tmp_path / "model.l1l2")
+
+
+def test_a_failed_write_leaves_the_earlier_file_whole(fitted_binary, tmp_path, monkeypatch):
+    """dump wrote straight onto path: a full disk (or Ctrl-C) left a truncated file in place of
+    the earlier one, which load then refused."""
+    path = tmp_path / "model.l1l2"
+    dump(fitted_binary, path)
+    earlier = path.read_bytes()
+    path.chmod(0o640)
+
+    def partly(data, name):
+        with open(name, "wb") as handle:
+            handle.write(data[:100])
+        raise error
+
+    monkeypatch.setattr(persistence, "_write_bytes", partly)
+    for error in (OSError(28, "No space left on device"), KeyboardInterrupt()):
+        with pytest.raises(type(error)) as raised:
+            dump(fitted_binary, path)
+        if isinstance(error, OSError):  # the full disk's error had named no file
+            assert raised.value.filename == str(path)
+            assert str(raised.value).endswith(f"No space left on device: {str(path)!r}")
+        assert path.read_bytes() == earlier
+        assert [file.name for file in tmp_path.iterdir()] == ["model.l1l2"]  # nothing left
+    assert raised.type is KeyboardInterrupt
+    monkeypatch.undo()
+    other = _copy(fitted_binary).set_params(callbacks__note="newer")
+    dump(other, path)  # replaced once complete, keeping the permissions
+    assert load(path).get_params()["callbacks__note"] == "newer"
+    assert oct(path.stat().st_mode & 0o777) == oct(0o640)
+    assert [file.name for file in tmp_path.iterdir()] == ["model.l1l2"]
+
+
+def test_a_keras_without_an_in_memory_saver_saves_through_a_file(
+    fitted_binary, tmp_path, monkeypatch
+):
+    # Where Keras' private saver is gone, dump saves through a temporary file, to the same file.
+    from l1l2_estimator.persistence import _network
+
+    dump(fitted_binary, tmp_path / "memory.l1l2")
+    monkeypatch.setattr(_network, "keras_archive_bytes", lambda model: None)
+    dump(fitted_binary, tmp_path / "file.l1l2")
+    with zipfile.ZipFile(tmp_path / "memory.l1l2") as memory, zipfile.ZipFile(
+        tmp_path / "file.l1l2"
+    ) as file:
+        assert memory.read("l1l2-estimator.json") == file.read("l1l2-estimator.json")
+        with zipfile.ZipFile(io.BytesIO(memory.read("model.keras"))) as network, zipfile.ZipFile(
+            io.BytesIO(file.read("model.keras"))
+        ) as other:
+            assert network.read("model.weights.h5") == other.read("model.weights.h5")
+    np.testing.assert_array_equal(
+        load(tmp_path / "file.l1l2").predict_proba(np.zeros((2, fitted_binary.n_features_in_))),
+        fitted_binary.predict_proba(np.zeros((2, fitted_binary.n_features_in_))),
+    )
 
 
 @pytest.mark.parametrize("path", [None, 1.5, True, "descriptor"])

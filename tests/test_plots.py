@@ -313,6 +313,25 @@ def test_every_picture_of_an_unfitted_estimator_is_a_not_fitted_error(split, tmp
     assert not (tmp_path / "out").exists()
 
 
+def test_save_plots_removes_the_folders_it_made_when_the_path_fails(
+    fitted_binary, binary_data, tmp_path, monkeypatch
+):
+    """The folder is made before the path's fits (one that cannot be made fails at once), and
+    had been left empty when they failed or were interrupted; a folder that was there stays."""
+    X, y = binary_data
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(plots, "regularization_path", interrupted)
+    (tmp_path / "kept").mkdir()
+    for folder in (tmp_path / "kept", tmp_path / "new" / "plots"):
+        with pytest.raises(KeyboardInterrupt):
+            plots.save_plots(fitted_binary, X, y, X, y, folder)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["kept"]
+    assert not any((tmp_path / "kept").iterdir())
+
+
 @pytest.mark.parametrize("dpi", ["high", 0, -1.0, float("nan"), True])
 def test_save_plots_checks_dpi_before_anything(fitted_binary, binary_data, tmp_path, monkeypatch,
                                                dpi):

@@ -16,6 +16,7 @@ from . import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start
 import contextlib
 import functools
 import inspect
+import io
 import os
 import sys
 import threading
@@ -622,6 +623,21 @@ def profiles_batches(callback):
     """Keras: whether a ``TensorBoard`` callback was given a ``profile_batch`` (which it keeps
     parsed as ``_start_batch`` and ``_stop_batch``, both 0 for none)."""
     return getattr(callback, "_stop_batch", 0) > 0
+
+
+def keras_archive_bytes(model):
+    """``model`` in Keras' native ``.keras`` format, as bytes, written in memory by Keras' saver
+    (``keras.src.saving.saving_lib.save_model`` takes a file object; the public
+    ``keras.saving.save_model`` only a path ending in ".keras"). Through a file in a temporary
+    folder, a write that failed there (a full disk, a quota) left a folder of Keras' own behind,
+    one per failed ``dump``. None where Keras has no such saver (the caller writes a file)."""
+    try:
+        from keras.src.saving.saving_lib import save_model
+    except ImportError:
+        return None
+    buffer = io.BytesIO()
+    save_model(model, buffer)
+    return buffer.getvalue()
 
 
 # The kinds of object whose attribute skip sets Keras' saver builds (saving_lib).

@@ -165,19 +165,18 @@ def label_column(y):
     """A single column of class labels (a NumPy array or a pandas or polars frame) as that
     column, 1-D, for the refit: the search took it as 1-D with scikit-learn's
     ``DataConversionWarning``, which the refit, given the column, gave a second time. Anything
-    else as given."""
+    else (1-D, or of several columns, or without a shape) as given."""
     shape = getattr(y, "shape", None)  # a polars frame has no ndim
     if shape is None or len(shape) != 2 or shape[1] != 1:
         return y
     if is_sparse(y):  # a SciPy column, or a DataFrame of one sparse column
         return scored_labels(y)
-    if isinstance(y, np.ndarray):
-        return y[:, 0]
     if hasattr(y, "iloc"):  # pandas
         return y.iloc[:, 0]
-    if hasattr(y, "to_series"):  # polars
-        return y.to_series()
-    return y
+    # NumPy's column, or a polars frame's as NumPy takes the frame, as the search's validation
+    # did: a polars frame's column as a Series of its own (to_series) validates as fixed-width
+    # strings where the frame gives object labels, and the refit's classes_ had differed.
+    return np.asarray(y)[:, 0]
 
 
 class _Report:

@@ -29,6 +29,7 @@ Examples
     plot_regularization_path(path)
 """
 
+import contextlib
 import math
 import os
 from numbers import Integral, Real
@@ -1016,7 +1017,9 @@ def save_plots(
     X_test, y_test : array-like
         Held-out data for the confusion matrix or prediction error, and the path's scores.
     directory : str or path-like
-        Folder for the files; created if missing. Existing files of the same names are replaced.
+        Folder for the files; created if missing (and removed again, with the folders above
+        it that were made for it, if the regularization path's fits fail or are interrupted).
+        Existing files of the same names are replaced.
     l1_values : array-like of float, default=DEFAULT_L1_VALUES
         ``l1`` values of the regularization path; unused when ``path`` is given.
     path : RegularizationPath, default=None
@@ -1108,13 +1111,22 @@ def save_plots(
         ax = figures["confusion_matrix"].add_subplot()
         plot_confusion_matrix(estimator, X_test, y_test, ax=ax, sample_weight=test_sample_weight)
 
+    # Made before the path's fits, so that a folder that cannot be made fails at once; the
+    # folders made are removed again if the fits fail (or are interrupted).
+    made = _missing_folders(directory)
     os.makedirs(directory, exist_ok=True)
     if path is None:
-        with warnings_point_higher(1):  # the fits' warnings point at the caller's line
-            path = regularization_path(
-                estimator, X_train, y_train, X_test, y_test, l1_values,
-                sample_weight=sample_weight, test_sample_weight=test_sample_weight,
-            )
+        try:
+            with warnings_point_higher(1):  # the fits' warnings point at the caller's line
+                path = regularization_path(
+                    estimator, X_train, y_train, X_test, y_test, l1_values,
+                    sample_weight=sample_weight, test_sample_weight=test_sample_weight,
+                )
+        except BaseException:
+            for folder in made:  # the innermost first; one that something was put in stays
+                with contextlib.suppress(OSError):
+                    os.rmdir(folder)
+            raise
     figures["loss_curve"] = new_figure(sizes["loss_curve"])
     plot_loss_curve(estimator, ax=figures["loss_curve"].add_subplot())
 
@@ -1126,6 +1138,18 @@ def save_plots(
         files[name] = os.path.join(os.fspath(directory), FILE_NAMES[name])
         figure.savefig(files[name], dpi=dpi)
     return files
+
+
+def _missing_folders(directory):
+    """The folders ``os.makedirs(directory)`` would make, the innermost first."""
+    missing, folder = [], os.path.abspath(os.fspath(directory))
+    while not os.path.exists(folder):
+        missing.append(folder)
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
+    return missing
 
 
 def _curve(values, name):

@@ -3,10 +3,7 @@
 This module imports the estimators, and so TensorFlow.
 """
 
-import contextlib
 import os
-import stat
-import tempfile
 
 import joblib
 from sklearn.base import clone
@@ -16,6 +13,7 @@ from sklearn.preprocessing import StandardScaler
 
 from .. import plots
 from .._cv import L1L2ClassifierCV, L1L2RegressorCV
+from .._files import write_replacing
 from .._path import final_step, network_path, regularization_path, score_name
 from ..classifier import L1L2Classifier
 from ..regressor import L1L2Regressor
@@ -100,59 +98,12 @@ def run(job):
 
 def save_model(model, path):
     """``joblib.dump(model, path)``, written to a new file in the same folder and renamed over
-    ``path`` once complete: a write that fails (a full disk) or is interrupted leaves an earlier
-    file at ``path`` as it was, and no partial one (it had truncated the earlier model). The
-    file gets the permissions an earlier one had, else those a new file gets (the umask's).
-    Where that cannot be done, the file is written in place, as before: a path that is not a
-    regular file (``/dev/null``, a pipe), a folder where no new file may be made (or whose
-    name limit the new file's name would pass), or a file that may be written but not replaced
-    (another user's, in a folder such as /tmp)."""
-    if os.path.exists(path) and not stat.S_ISREG(os.stat(path).st_mode):  # links followed
-        joblib.dump(model, path)
-        return
-    target = os.path.realpath(path)  # through a link: the file it points to is replaced
-    try:
-        # The name ends as PATH does (not the file a link names, as --save's check of .lz4
-        # reads it): joblib chooses its compression by the extension.
-        handle, temporary = tempfile.mkstemp(
-            dir=os.path.dirname(target), prefix=".l1l2-estimator-",
-            suffix=os.path.splitext(path)[1],
-        )
-    except OSError:
-        joblib.dump(model, path)
-        return
-    try:
-        os.close(handle)
-        joblib.dump(model, temporary)
-        os.chmod(temporary, _new_file_mode(target))
-        try:
-            os.replace(temporary, target)
-        except PermissionError:  # a writable file we may not replace
-            os.unlink(temporary)
-            joblib.dump(model, path)
-    except BaseException:  # KeyboardInterrupt included
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-
-
-def _new_file_mode(path):
-    """The permissions of the file at ``path``, or of a new file there (0o666 less the umask)."""
-    with contextlib.suppress(FileNotFoundError):
-        return stat.S_IMODE(os.stat(path).st_mode)
-    return 0o666 & ~_umask()
-
-
-def _umask():
-    """The process's umask: read from Linux's /proc (setting it to read it, elsewhere, is not
-    safe while other threads, TensorFlow's, may create files)."""
-    with contextlib.suppress(OSError, ValueError, StopIteration):
-        with open("/proc/self/status") as status:
-            line = next(line for line in status if line.startswith("Umask:"))
-        return int(line.split()[1], 8)
-    umask = os.umask(0o022)
-    os.umask(umask)
-    return umask
+    ``path`` once complete (see ``_files.write_replacing``)."""
+    # The new file's name ends as PATH does (not the file a link names, as --save's check of
+    # .lz4 reads it): joblib chooses its compression by the extension.
+    write_replacing(
+        path, lambda name: joblib.dump(model, name), suffix=os.path.splitext(path)[1]
+    )
 
 
 def search_penalties(model, grid, X, y):

@@ -22,11 +22,13 @@ nothing is handed to Keras' deserialization, nothing is written to disk.
 
 from .. import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start)
 
+import functools
 import json
 import os
 
 from .. import __version__
 from .._compat import not_converted, require_eager_execution
+from .._files import write_replacing
 from ..classifier import L1L2Classifier
 from ..regressor import L1L2Regressor
 from ._archive import (
@@ -86,7 +88,9 @@ def dump(estimator, path):
     The file holds the estimator's params, its labels or output shape, the metadata-routing
     requests set on it (``set_fit_request`` and the like), and its Keras network in Keras'
     native ``.keras`` format; :func:`load` restores an estimator that predicts identically
-    and can continue training with ``partial_fit``. An existing file at ``path`` is overwritten.
+    and can continue training with ``partial_fit``. An existing file at ``path`` is replaced
+    once the new one is complete: a write that fails (a full disk) or is interrupted leaves it
+    as it was, and no partial file.
 
     Parameters
     ----------
@@ -116,6 +120,9 @@ def dump(estimator, path):
         Also if ``hidden_layer_sizes``, ``activation``, the optimizer params or a regressor's
         ``loss`` were changed after fitting: :func:`load` rebuilds the network and its
         optimizer from the params.
+    OSError
+        If the file cannot be written; it names ``path`` (also where the system's error, a full
+        disk's, names no file).
 
     See Also
     --------
@@ -222,6 +229,10 @@ def dump(estimator, path):
             f"Cannot save the estimator: its file would take {len(data)} bytes, more than the "
             f"{MAX_FILE_BYTES} bytes load reads. Use fewer hidden units or features."
         )
+    write_replacing(path, functools.partial(_write_bytes, data))
+
+
+def _write_bytes(data, path):
     with open(path, "wb") as handle:
         handle.write(data)
 

@@ -32,6 +32,7 @@ from .._compat import (
     cache_keras_save_skipsets,
     centered_state,
     gradient_accumulators,
+    keras_archive_bytes,
     moment_state,
     momentum_product,
     non_negative_state,
@@ -84,24 +85,21 @@ def keras_bytes(model):
     """``model`` in Keras' native ``.keras`` format, as bytes, refused (``ValueError``) if its
     weights file is not in the HDF5 layout that ``load`` reads (a newer h5py or HDF5 writing
     another by default): better no file than one that cannot be loaded."""
-    # keras.saving.save_model writes only to a path ending in ".keras".
-    with tempfile.TemporaryDirectory() as folder:
-        file = os.path.join(folder, MODEL_MEMBER)
-        # (One dump at a time here: catch_warnings swaps the process's filters, and two
-        # overlapping blocks could restore each other's.)
-        with _SAVING, warnings.catch_warnings():
-            # Keras' saver converts TensorFlow's variables with np.array, whose __array__ takes
-            # no copy keyword: NumPy 2's DeprecationWarning, which made dump fail where warnings
-            # are errors (python -W error), though nothing of ours or the user's is at fault.
-            warnings.filterwarnings(
-                "ignore", "__array__ implementation doesn't accept a copy keyword",
-                DeprecationWarning,
-            )
-            with room_for_layers(len(model.layers)):
-                keras.saving.save_model(model, file)
-            cache_keras_save_skipsets()
-        with open(file, "rb") as handle:
-            data = handle.read()
+    # (One dump at a time here: catch_warnings swaps the process's filters, and two
+    # overlapping blocks could restore each other's.)
+    with _SAVING, warnings.catch_warnings():
+        # Keras' saver converts TensorFlow's variables with np.array, whose __array__ takes
+        # no copy keyword: NumPy 2's DeprecationWarning, which made dump fail where warnings
+        # are errors (python -W error), though nothing of ours or the user's is at fault.
+        warnings.filterwarnings(
+            "ignore", "__array__ implementation doesn't accept a copy keyword",
+            DeprecationWarning,
+        )
+        with room_for_layers(len(model.layers)):
+            data = keras_archive_bytes(model)
+            if data is None:
+                data = _saved_through_a_file(model)
+        cache_keras_save_skipsets()
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         weights = archive.read(WEIGHTS_MEMBER)
     try:
@@ -113,6 +111,16 @@ def keras_bytes(model):
             f"{refused}"
         ) from None
     return data
+
+
+def _saved_through_a_file(model):
+    """``model`` saved by ``keras.saving.save_model``, which writes only to a path ending in
+    ".keras", as bytes."""
+    with tempfile.TemporaryDirectory() as folder:
+        file = os.path.join(folder, MODEL_MEMBER)
+        keras.saving.save_model(model, file)
+        with open(file, "rb") as handle:
+            return handle.read()
 
 
 def check_stored_values(network, estimator, kernel_shapes):

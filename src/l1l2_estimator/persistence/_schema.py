@@ -525,6 +525,10 @@ def decode_array(value, what, budget):
         # (NumPy would warn, and a RuntimeWarning is an exception where warnings are errors).
         with np.errstate(over="raise", invalid="raise"):
             array = np.array(items, dtype=dtype)
+        if array.size == 0:
+            # NumPy reads the empty lists of a (0, 3) or (2, 0, 5) array as shape (0,) or
+            # (2, 0): an array of no items keeps only its nesting down to the first 0.
+            array = array.reshape(shape)
         if list(array.shape) != shape:
             raise ValueError(f"shape {list(array.shape)} differs from the stored shape {shape}")
         if dtype.kind == "O" and not all(isinstance(item, str) for item in array.flat):
@@ -536,7 +540,8 @@ def decode_array(value, what, budget):
         # Floats too, as float64 (what JSON holds; dump writes the dtype's values exactly): a
         # float16 1e-9 became 0, and passed checks of its range made in float16.
         if dtype.kind == "f" and not np.array_equal(
-            array.astype(np.float64), np.array(items, dtype=np.float64), equal_nan=True
+            array.astype(np.float64), np.array(items, dtype=np.float64).reshape(shape),
+            equal_nan=True,
         ):
             raise ValueError(f"its values are not all numbers that dtype {dtype_name!r} holds")
         # In this machine's byte order (a file written on a big-endian one says '>i8'), as a

@@ -1,0 +1,77 @@
+"""Writing a file so that a write that fails leaves no partial one: what ``dump`` and the command
+line's ``--save`` share. Imports nothing heavy (the command line checks its arguments before
+TensorFlow is imported)."""
+
+import contextlib
+import os
+import stat
+import tempfile
+
+
+def write_replacing(path, write, *, suffix=""):
+    """Call ``write(name)`` to write ``path``'s new content to the file ``name``: a new file in
+    ``path``'s folder, renamed over ``path`` once complete, so that a write that fails (a full
+    disk) or is interrupted leaves an earlier file at ``path`` as it was, and no partial one (it
+    had truncated it). The new file's name ends with ``suffix``. The file gets the permissions
+    an earlier one had, else those a new file gets (the umask's). Where that cannot be done, the
+    file is written in place: a path that is not a regular file (``/dev/null``, a pipe), a
+    folder where no new file may be made (or whose name limit the new file's name would pass),
+    or a file that may be written but not replaced (another user's, in a folder such as /tmp).
+
+    An ``OSError`` that names no file (a full disk's) is raised naming ``path``."""
+    try:
+        _write_replacing(path, write, suffix)
+    except OSError as error:
+        if error.filename is not None or error.errno is None:
+            raise
+        # OSError's constructor picks the subclass of the errno (PermissionError, ...).
+        raise OSError(error.errno, error.strerror, os.fsdecode(path)) from error
+
+
+def _write_replacing(path, write, suffix):
+    if os.path.exists(path) and not stat.S_ISREG(os.stat(path).st_mode):  # links followed
+        write(path)
+        return
+    target = os.path.realpath(path)  # through a link: the file it points to is replaced
+    prefix = ".l1l2-estimator-"
+    if isinstance(target, bytes):  # mkstemp takes no mix of str and bytes
+        prefix, suffix = os.fsencode(prefix), os.fsencode(suffix)
+    try:
+        handle, temporary = tempfile.mkstemp(
+            dir=os.path.dirname(target), prefix=prefix, suffix=suffix
+        )
+    except OSError:
+        write(path)
+        return
+    try:
+        os.close(handle)
+        write(temporary)
+        os.chmod(temporary, _new_file_mode(target))
+        try:
+            os.replace(temporary, target)
+        except PermissionError:  # a writable file we may not replace
+            os.unlink(temporary)
+            write(path)
+    except BaseException:  # KeyboardInterrupt included
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def _new_file_mode(path):
+    """The permissions of the file at ``path``, or of a new file there (0o666 less the umask)."""
+    with contextlib.suppress(FileNotFoundError):
+        return stat.S_IMODE(os.stat(path).st_mode)
+    return 0o666 & ~_umask()
+
+
+def _umask():
+    """The process's umask: read from Linux's /proc (setting it to read it, elsewhere, is not
+    safe while other threads, TensorFlow's, may create files)."""
+    with contextlib.suppress(OSError, ValueError, StopIteration):
+        with open("/proc/self/status") as status:
+            line = next(line for line in status if line.startswith("Umask:"))
+        return int(line.split()[1], 8)
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return umask
