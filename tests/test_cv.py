@@ -1155,12 +1155,19 @@ def test_bad_settings_are_clear_errors(change, message, wine):
         ("callbacks", "pass callbacks to L1L2Classifier"),
         ("warm_start", "continue training best_estimator_ instead"),
         ("n_jobs", "for several processes use GridSearchCV\\(n_jobs=...\\)"),
+        ("l1", "the search chooses l1 from l1s"),
     ],
 )
 def test_a_single_estimator_param_is_refused_with_what_to_use(name, advice, wine):
     search = L1L2ClassifierCV(**{name: 1})  # scikit-learn estimators never raise here
     with pytest.raises(TypeError, match=f"L1L2ClassifierCV does not take {name}: .*{advice}"):
         search.fit(*wine)
+    # set_params, which GridSearchCV and validation_curve call, had given only scikit-learn's
+    # list of valid params.
+    with pytest.raises(ValueError, match=f"Invalid parameter '{name}' for estimator "
+                                         f"L1L2ClassifierCV.*L1L2ClassifierCV does not take "
+                                         f"{name}: .*{advice}"):
+        L1L2ClassifierCV().set_params(**{name: 1})
 
 
 @pytest.mark.parametrize("search_class", [L1L2ClassifierCV, L1L2RegressorCV])

@@ -251,6 +251,24 @@ class _Report:
         )
 
 
+# The single estimator's params that a search trained as one ensemble cannot take, and what to
+# use instead.
+_NOT_SEARCH_PARAMS = {
+    "early_stopping": "every member is scored on its own held-out fold; to combine both, use "
+    "GridSearchCV over {estimator}(early_stopping=True)",
+    "validation_fraction": "it belongs to early_stopping, which a search does not take; use "
+    "GridSearchCV over {estimator}(early_stopping=True)",
+    "callbacks": "every fold and pair trains at once; pass callbacks to {estimator} (e.g. "
+    "best_estimator_.set_params(callbacks=...)) or use GridSearchCV",
+    "warm_start": "each search trains fresh networks; continue training best_estimator_ "
+    "instead",
+    "n_jobs": "the whole grid already trains at once in this process; for several processes "
+    "use GridSearchCV(n_jobs=...)",
+    "l1": "the search chooses l1 from l1s",
+    "l2": "the search chooses l2 from l2s",
+}
+
+
 class _L1L2NetworkCV(RoutedParams, BaseEstimator):
     """What both cross-validated estimators share; each sets ``_estimator_class``."""
 
@@ -759,28 +777,23 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
 
     def _check_not_search_params(self):
         """Refuse, saying what to use instead, the single estimator's params that a search
-        trained as one ensemble cannot take."""
-        advice = {
-            "early_stopping": "every member is scored on its own held-out fold; to combine "
-            "both, use GridSearchCV over {estimator}(early_stopping=True)",
-            "validation_fraction": "it belongs to early_stopping, which a search does not take; "
-            "use GridSearchCV over {estimator}(early_stopping=True)",
-            "callbacks": "every fold and pair trains at once; pass callbacks to "
-            "{estimator} (e.g. best_estimator_.set_params(callbacks=...)) or use GridSearchCV",
-            "warm_start": "each search trains fresh networks; continue training "
-            "best_estimator_ instead",
-            "n_jobs": "the whole grid already trains at once in this process; for several "
-            "processes use GridSearchCV(n_jobs=...)",
-            "l1": "the search chooses l1 from l1s",
-            "l2": "the search chooses l2 from l2s",
-        }
+        trained as one ensemble cannot take (given to ``__init__``, which stores anything)."""
         for name in self._extra_param_names():
-            if name in advice:
-                raise TypeError(
-                    f"{type(self).__name__} does not take {name}: "
-                    + advice[name].format(estimator=self._estimator_class.__name__)
-                    + "."
-                )
+            advice = self._unknown_param_advice(name)
+            if advice is not None:
+                raise TypeError(advice)
+
+    def _unknown_param_advice(self, name):
+        """Why the search does not take the single estimator's param ``name``, and what to use
+        instead; None for any other name. ``set_params`` adds it to its ``ValueError`` (what
+        ``GridSearchCV`` and ``validation_curve`` call)."""
+        if name not in _NOT_SEARCH_PARAMS:
+            return None
+        return (
+            f"{type(self).__name__} does not take {name}: "
+            + _NOT_SEARCH_PARAMS[name].format(estimator=self._estimator_class.__name__)
+            + "."
+        )
 
     def score(self, X, y, sample_weight=None):
         """Score ``best_estimator_`` on ``(X, y)`` by ``scoring``, as ``GridSearchCV.score``.

@@ -818,6 +818,11 @@ class RoutedParams:
     # What fit takes routed arguments for (``optimizer__beta_1``, ...).
     _fit_prefixes = ROUTING_PREFIXES
 
+    def _unknown_param_advice(self, name):
+        """What to use instead of the param ``name``, which this estimator does not have, where
+        there is something to say (a search names the single estimator's params it refuses)."""
+        return None
+
     def _store_params(self, arguments):
         """Store ``__init__``'s arguments (its ``locals()``) as params, as scikit-learn
         requires: ``__init__`` only stores, ``fit`` validates."""
@@ -941,11 +946,13 @@ class RoutedParams:
             elif prefix not in valid:
                 # scikeras' message would advise passing it to the constructor, where fit then
                 # refuses it.
+                advice = self._unknown_param_advice(prefix)
                 raise ValueError(
                     f"Invalid parameter {name!r} for estimator {type(self).__name__}. Valid "
                     f"parameters are: {sorted(n for n in valid if not is_routed(n))!r}, and "
                     "routed arguments starting with "
                     f"{' or '.join(sorted(p + '__' for p in self._fit_prefixes))}."
+                    + (f" {advice}" if advice else "")
                 )
             else:
                 super().set_params(**{name: value})
