@@ -14,7 +14,7 @@ import pytest
 from sklearn.datasets import load_iris
 from sklearn.exceptions import ConvergenceWarning
 
-from l1l2_estimator import L1L2Classifier, L1L2Regressor, _training, cli
+from l1l2_estimator import L1L2Classifier, L1L2Regressor, _files, _training, cli
 from l1l2_estimator.cli import _data, _parser, _run, _settings
 
 # Small and quick; the model is weak, which is fine: these tests check the report, not the fit.
@@ -1898,7 +1898,7 @@ def test_save_falls_back_to_writing_in_place_where_it_cannot_replace(capsys, tmp
     def refused(source, target):
         raise PermissionError(1, "Operation not permitted", source, None, target)
 
-    monkeypatch.setattr(_run.os, "replace", refused)
+    monkeypatch.setattr(_files.os, "replace", refused)
     saved = tmp_path / "model.joblib"
     earlier = saved.read_bytes()
     assert run_cli(capsys, *FAST, "--epochs", "3", "--save", str(saved))[0] == 0

@@ -510,28 +510,51 @@ def test_keras_save_skipsets_are_found_after_the_first_save(tmp_path):
     assert found == {"Sequential": True, "Layer": True, "Optimizer": True}
 
 
-def test_keras_saves_an_archive_into_memory_as_into_a_file(tmp_path, monkeypatch):
+def test_keras_saves_an_archive_into_memory_as_into_a_file(tmp_path):
     """dump has Keras' saver write into memory (its private save_model takes a file object):
-    through a file, a save that failed in the temporary folder (a full disk) left a folder of
-    Keras' own there. The archive's members are those a saved file holds."""
-    import io
-    import tempfile
-    import zipfile
+    through a file in the temporary folder, a save that failed there (a full disk, a quota)
+    left a folder of Keras' own behind. The archive's members are those a saved file holds. In
+    a child process whose files may hold at most 4 KiB (RLIMIT_FSIZE, as a quota): the save
+    into memory succeeds and leaves the temporary folder empty, the save through a file fails."""
+    import subprocess
+    import sys
+    import textwrap
 
-    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
-    model.compile(optimizer="adam", loss="mse")
-    model.fit(np.ones((4, 3)), np.ones((4, 2)), epochs=1, verbose=0)
-    keras.saving.save_model(model, tmp_path / "model.keras")
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "temporary"))
-    (tmp_path / "temporary").mkdir()
-    data = _compat.keras_archive_bytes(model)
-    assert not any((tmp_path / "temporary").iterdir())
-    with zipfile.ZipFile(io.BytesIO(data)) as memory, zipfile.ZipFile(
-        tmp_path / "model.keras"
-    ) as file:
-        assert memory.namelist() == file.namelist()
-        for name in ("config.json", "model.weights.h5"):
-            assert memory.read(name) == file.read(name)
+    script = textwrap.dedent("""
+        import io, os, resource, signal, sys, tempfile, zipfile
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails (EFBIG)
+        import keras, numpy as np
+        from l1l2_estimator import _compat
+
+        model = keras.Sequential([keras.Input((64,)), keras.layers.Dense(64)])
+        model.compile(optimizer="adam", loss="mse")
+        model.fit(np.ones((4, 64)), np.ones((4, 64)), epochs=1, verbose=0)
+        keras.saving.save_model(model, os.path.join(sys.argv[1], "model.keras"))
+        temporary = os.path.join(sys.argv[1], "temporary")
+        os.mkdir(temporary)
+        tempfile.tempdir = temporary
+        resource.setrlimit(resource.RLIMIT_FSIZE, (4096, resource.RLIM_INFINITY))
+        data = _compat.keras_archive_bytes(model)
+        print("left", os.listdir(temporary))
+        with zipfile.ZipFile(io.BytesIO(data)) as memory, zipfile.ZipFile(
+            os.path.join(sys.argv[1], "model.keras")
+        ) as file:
+            print("names", memory.namelist() == file.namelist())
+            print("same", all(
+                memory.read(name) == file.read(name)
+                for name in ("config.json", "model.weights.h5")
+            ))
+        try:
+            keras.saving.save_model(model, os.path.join(temporary, "limited.keras"))
+        except OSError as error:
+            print("through a file", error.errno)
+    """)
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.splitlines() == [
+        "left []", "names True", "same True", "through a file 27",  # EFBIG
+    ], done.stdout
 
 
 def test_a_trace_in_another_thread_keeps_its_custom_gradients(monkeypatch):

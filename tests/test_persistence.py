@@ -481,6 +481,49 @@ def test_a_failed_write_leaves_the_earlier_file_whole(fitted_binary, tmp_path, m
     assert [file.name for file in tmp_path.iterdir()] == ["model.l1l2"]
 
 
+def test_what_cannot_or_should_not_be_replaced_is_written_in_place(
+    fitted_binary, tmp_path, monkeypatch
+):
+    """A rename over a bind-mounted file fails with EBUSY (only EPERM had been taken back to
+    writing in place: dump failed, naming its temporary file); a read-only file had been
+    replaced where open refuses to write it; an empty path and one ending in a separator had
+    been taken for the folder above and for a new file without the separator."""
+    import errno
+
+    from l1l2_estimator import _files
+
+    path = tmp_path / "model.l1l2"
+    dump(fitted_binary, path)
+    earlier = path.read_bytes()
+
+    def busy(source, target):
+        raise OSError(errno.EBUSY, "Device or resource busy", source, None, target)
+
+    newer = _copy(fitted_binary).set_params(callbacks__note="newer")
+    monkeypatch.setattr(_files.os, "replace", busy)
+    dump(newer, path)
+    assert path.read_bytes() != earlier and load(path).get_params()["callbacks__note"] == "newer"
+    assert [file.name for file in tmp_path.iterdir()] == ["model.l1l2"]
+    monkeypatch.undo()
+
+    # Not writable (as a user other than root finds a read-only file): open's own error.
+    def refused(name):
+        raise PermissionError(errno.EACCES, "Permission denied", name)
+
+    monkeypatch.setattr(_files.os, "access", lambda name, mode: False)
+    monkeypatch.setattr(persistence, "_write_bytes", lambda data, name: refused(name))
+    with pytest.raises(PermissionError, match="model.l1l2"):
+        dump(fitted_binary, path)
+    assert load(path).get_params()["callbacks__note"] == "newer"
+    monkeypatch.undo()
+
+    with pytest.raises(FileNotFoundError):
+        dump(fitted_binary, "")
+    with pytest.raises(IsADirectoryError, match="missing.l1l2/"):
+        dump(fitted_binary, f"{tmp_path}/missing.l1l2/")
+    assert [file.name for file in tmp_path.iterdir()] == ["model.l1l2"]
+
+
 def test_a_keras_without_an_in_memory_saver_saves_through_a_file(
     fitted_binary, tmp_path, monkeypatch
 ):

@@ -630,7 +630,8 @@ def keras_archive_bytes(model):
     (``keras.src.saving.saving_lib.save_model`` takes a file object; the public
     ``keras.saving.save_model`` only a path ending in ".keras"). Through a file in a temporary
     folder, a write that failed there (a full disk, a quota) left a folder of Keras' own behind,
-    one per failed ``dump``. None where Keras has no such saver (the caller writes a file)."""
+    one per failed ``dump``; into memory, Keras makes only an empty folder there while it saves.
+    None where Keras has no such saver (the caller writes a file)."""
     try:
         from keras.src.saving.saving_lib import save_model
     except ImportError:

@@ -13,10 +13,13 @@ def write_replacing(path, write, *, suffix=""):
     ``path``'s folder, renamed over ``path`` once complete, so that a write that fails (a full
     disk) or is interrupted leaves an earlier file at ``path`` as it was, and no partial one (it
     had truncated it). The new file's name ends with ``suffix``. The file gets the permissions
-    an earlier one had, else those a new file gets (the umask's). Where that cannot be done, the
-    file is written in place: a path that is not a regular file (``/dev/null``, a pipe), a
-    folder where no new file may be made (or whose name limit the new file's name would pass),
-    or a file that may be written but not replaced (another user's, in a folder such as /tmp).
+    an earlier one had, else those a new file gets (the umask's). Where that cannot be done, or
+    should not, ``path`` is written in place, as ``open`` writes it, and fails as that fails: a
+    path that is not a regular file (``/dev/null``, a pipe), that names no file (empty, or
+    ending in a separator), a file not writable (read-only: replacing it would overwrite what
+    ``open`` refuses to), a folder where no new file may be made (or whose name limit the new
+    file's name would pass), or a file that may be written but not replaced (another user's,
+    in a folder such as /tmp; a bind-mounted file).
 
     An ``OSError`` that names no file (a full disk's) is raised naming ``path``."""
     try:
@@ -29,7 +32,10 @@ def write_replacing(path, write, *, suffix=""):
 
 
 def _write_replacing(path, write, suffix):
-    if os.path.exists(path) and not stat.S_ISREG(os.stat(path).st_mode):  # links followed
+    if not os.path.basename(path) or (
+        os.path.exists(path)  # links followed
+        and (not stat.S_ISREG(os.stat(path).st_mode) or not os.access(path, os.W_OK))
+    ):
         write(path)
         return
     target = os.path.realpath(path)  # through a link: the file it points to is replaced
@@ -49,7 +55,7 @@ def _write_replacing(path, write, suffix):
         os.chmod(temporary, _new_file_mode(target))
         try:
             os.replace(temporary, target)
-        except PermissionError:  # a writable file we may not replace
+        except OSError:  # a writable file we may not replace (EPERM), a mount point (EBUSY)
             os.unlink(temporary)
             write(path)
     except BaseException:  # KeyboardInterrupt included

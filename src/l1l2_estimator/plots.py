@@ -1141,14 +1141,19 @@ def save_plots(
 
 
 def _missing_folders(directory):
-    """The folders ``os.makedirs(directory)`` would make, the innermost first."""
-    missing, folder = [], os.path.abspath(os.fspath(directory))
-    while not os.path.exists(folder):
-        missing.append(folder)
-        parent = os.path.dirname(folder)
-        if parent == folder:
+    """The folders ``os.makedirs(directory)`` would make, the innermost first, as it walks the
+    name (``new/../plots`` makes ``new`` too). A ``.`` or ``..`` step is left out: it names a
+    folder that was there before."""
+    missing, folder = [], os.fspath(directory)
+    while folder and not os.path.exists(folder):
+        head, tail = os.path.split(folder)
+        if not tail:  # a trailing separator
+            head, tail = os.path.split(head)
+        if os.fsdecode(tail) not in (os.curdir, os.pardir):
+            missing.append(folder)
+        if head == folder:
             break
-        folder = parent
+        folder = head
     return missing
 
 
