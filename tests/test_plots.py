@@ -1081,7 +1081,7 @@ def test_regularization_path_checks_its_data_before_fitting(split, monkeypatch):
         estimator, X_train, y_train, X_test, np.where(y_test == 0, 2, 1), [0], None, None
     )
     # Sorted, without duplicates, and -0.0 as 0.0 (a table of the path had printed "-0").
-    *_, values = checked_path_inputs(
+    *_, values, _ = checked_path_inputs(
         estimator, X_train, y_train, X_test, y_test, [1e-3, -0.0, 1e-3], None, None
     )
     assert values.tolist() == [0.0, 1e-3] and not np.signbit(values[0])
@@ -1925,13 +1925,79 @@ def test_a_loss_curve_given_a_label_shows_it_in_a_legend():
             assert ax.get_legend().get_texts()[0].get_text() == "training loss"
 
 
-@pytest.mark.parametrize("l1_values", [[-1e-2, 1e-3], [np.nan, 0.0], [1e-3, 0.0], [0.0, np.inf]])
+@pytest.mark.parametrize(
+    "l1_values", [[-1e-2, 1e-3], [np.nan, 0.0], [1e-3, 0.0], [0.0, np.inf], [1e-3, 1e-3]]
+)
 def test_a_hand_built_path_needs_ascending_finite_l1_values_of_at_least_0(l1_values):
+    # A value twice had been taken, where regularization_path drops duplicates.
     fields = dict(train_scores=[0.9, 0.8], test_scores=[0.8, 0.7],
                   feature_importances=[[3, 2], [2, 1]], feature_names=["a", "b"], n_iter=[5, 5])
     with pytest.raises(ValueError, match="RegularizationPath: l1_values must be finite, >= 0 "
-                                         "and ascending"):
+                                         "and strictly ascending"):
         plots.RegularizationPath(l1_values=l1_values, **fields)
+
+
+@pytest.mark.parametrize("value", [0.04079474061072495, 0.0390625, 1e-3])
+def test_a_path_of_one_value_drawn_twice_keeps_its_point_in_view(value):
+    """A log axis autoscaled around one value collapsed to a zero-width range that left the
+    point out, or warned of a division by zero (an error under -W error)."""
+    path = plots.RegularizationPath([value], [0.9], [0.8], [[0.5]], ["f0"], [3])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        axes = plots.plot_regularization_path(path, n_labeled=0)
+        plots.plot_regularization_path(path, axes=axes, name="second", n_labeled=0)
+        axes[0].figure.canvas.draw()
+    for ax in axes:
+        low, high = ax.get_xlim()
+        assert low < value < high and high / low > 2
+
+
+def test_the_loss_curve_takes_one_axes_as_ax(fitted_binary):
+    # Two of them (plt.subplots(1, 2)[1]) had failed inside: "'numpy.ndarray' object has no
+    # attribute 'figure'".
+    import matplotlib.pyplot as plt
+
+    _, axes = plt.subplots(1, 2)
+    with pytest.raises(TypeError, match="ax must be one matplotlib Axes, got ndarray of 2"):
+        plots.plot_loss_curve(fitted_binary, ax=axes)
+
+
+def test_held_out_weights_are_checked_as_training_weights_are(fitted_binary, binary_data,
+                                                             tmp_path, monkeypatch):
+    """Negative held-out weights had been taken (weights of 1 on the right rows and -0.9 on the
+    wrong ones drew "accuracy 10.000"); weights written as text had passed every fit and
+    failed in accuracy_score after them."""
+    X, y = binary_data
+    negative = np.where(fitted_binary.predict(X) == y, 1.0, -0.9)
+    for draw in (
+        lambda weights: plots.plot_confusion_matrix(fitted_binary, X, y, sample_weight=weights),
+        lambda weights: plots.regularization_path(fitted_binary, X, y, X, y, [0.0],
+                                                  test_sample_weight=weights),
+        lambda weights: plots.regularization_path(fitted_binary, X, y, X, y, [0.0],
+                                                  sample_weight=weights),
+    ):
+        with pytest.raises(ValueError, match="sample_weight: Negative values"):
+            draw(negative)
+    texts = np.full(len(y), "1")
+    title = plots.plot_confusion_matrix(fitted_binary, X, y, sample_weight=texts).ax_.get_title()
+    assert title == plots.plot_confusion_matrix(fitted_binary, X, y).ax_.get_title()
+    path = plots.regularization_path(fitted_binary, X, y, X, y, [0.0], sample_weight=texts,
+                                     test_sample_weight=texts)
+    assert path.test_scores[0] == plots.regularization_path(fitted_binary, X, y, X, y,
+                                                            [0.0]).test_scores[0]
+
+
+@pytest.mark.parametrize("dpi", [1.5, 3])
+def test_save_plots_refuses_a_dpi_too_small_for_text_before_the_fits(
+    fitted_binary, binary_data, tmp_path, monkeypatch, dpi
+):
+    """Text less than a pixel high: FreeType's "invalid ppem value" had failed savefig after
+    the path's fits, leaving the folder."""
+    X, y = binary_data
+    monkeypatch.setattr(plots, "regularization_path", None)  # not to be called
+    with pytest.raises(ValueError, match=f"dpi={dpi} is too small for matplotlib to draw"):
+        plots.save_plots(fitted_binary, X, y, X, y, tmp_path / "out", dpi=dpi)
+    assert not (tmp_path / "out").exists()
 
 
 # -- held-out inputs, checked before the path's fits -------------------------------------------
@@ -1965,6 +2031,13 @@ def _held_out_case(case, split):
         )
         message = ("test_sample_weight: Input sample_weight contains NaN" if case.endswith("NaN")
                    else "test_sample_weight: Sample weights must be 1D")
+    elif case == "regressor X_test of one row":  # R² is NaN there, with a warning
+        estimator = L1L2Regressor(**FAST)
+        y_train, X_test, y_test = X_train[:, 0], X_test[:1], X_test[:1, 0]
+        message = "X_test has 1 row: the held-out R² needs at least two"
+    elif case == "test_sample_weight negative":
+        keywords["test_sample_weight"] = np.where(np.arange(len(y_test)) == 0, -1.0, 1.0)
+        message = "test_sample_weight: Negative values in data passed to `sample_weight`"
     elif case == "regressor y_test NaN":
         estimator = L1L2Regressor(**FAST)
         y_train, y_test = X_train[:, 0], X_test[:, 0].copy()
@@ -1981,7 +2054,8 @@ def _held_out_case(case, split):
 
 @pytest.mark.parametrize("case", [
     "X_test NaN", "X_test of no rows", "X_test of text", "X_test of other column names",
-    "test_sample_weight NaN", "test_sample_weight 2-D", "regressor y_test NaN",
+    "test_sample_weight NaN", "test_sample_weight 2-D", "test_sample_weight negative",
+    "regressor y_test NaN", "regressor X_test of one row",
     "X_test NaN in a TransformedTargetRegressor",
 ])
 def test_held_out_data_the_score_refuses_is_refused_before_the_fits(split, monkeypatch, case):

@@ -163,12 +163,13 @@ class RegularizationPath:
             )
         l1_values = self.l1_values
         if not (np.isfinite(l1_values).all() and (l1_values >= 0).all()
-                and (np.diff(l1_values) >= 0).all()):
+                and (np.diff(l1_values) > 0).all()):
             # (A negative value was drawn outside the symlog axis' limits, unsorted ones as a
             # zig-zag.)
             raise ValueError(
-                "RegularizationPath: l1_values must be finite, >= 0 and ascending, as "
-                f"regularization_path returns them; got {l1_values.tolist()}."
+                "RegularizationPath: l1_values must be finite, >= 0 and strictly ascending "
+                f"(no value twice), as regularization_path returns them; got "
+                f"{l1_values.tolist()}."
             )
         n_values = self.l1_values.shape[0]
         for name in ("train_scores", "test_scores", "n_iter"):
@@ -261,8 +262,11 @@ def regularization_path(
     networks are fitted once per value instead, each clone with its own
     preprocessing, with the same results.
     """
-    estimator, path, scored_by, l1_values = checked_path_inputs(
-        estimator, X_train, y_train, X_test, y_test, l1_values, sample_weight, test_sample_weight
+    estimator, path, scored_by, l1_values, (sample_weight, test_sample_weight) = (
+        checked_path_inputs(
+            estimator, X_train, y_train, X_test, y_test, l1_values, sample_weight,
+            test_sample_weight,
+        )
     )
     train_scores, test_scores, importances, n_iter = [], [], [], []
     feature_names = None
@@ -290,7 +294,8 @@ def checked_path_inputs(
     estimator, X_train, y_train, X_test, y_test, l1_values, sample_weight, test_sample_weight
 ):
     """What ``regularization_path`` checks before its fits, which take far longer than any of
-    this: ``(estimator, its network's path, what its score measures, the sorted l1 values)``,
+    this: ``(estimator, its network's path, what its score measures, the sorted l1 values,
+    (the training and held-out weights, checked))``,
     with a fitted search in ``estimator`` replaced by its ``best_estimator_``."""
     estimator, _, scored_by = path_estimator(estimator)
     path = network_path(estimator)  # refuses a FrozenEstimator, which is never fitted again
@@ -314,23 +319,40 @@ def checked_path_inputs(
                 f"X_test has {test_shape[1]} features, but X_train has {train_shape[1]}."
             )
     _check_test_targets(y_train, y_test, scored_by)
-    _check_held_out(estimator, path, X_train, X_test, test_shape)
+    _check_held_out(estimator, path, X_train, X_test, test_shape, scored_by)
     _check_weights_routed(estimator, sample_weight, test_sample_weight)
-    if test_sample_weight is not None:
-        try:
-            check_sample_weight(test_sample_weight, X_test)
-        except ValueError as error:
-            raise ValueError(f"test_sample_weight: {error}") from error
-    return estimator, path, scored_by, l1_values
+    weights = (
+        checked_weights(sample_weight, X_train, "sample_weight"),
+        checked_weights(test_sample_weight, X_test, "test_sample_weight"),
+    )
+    return estimator, path, scored_by, l1_values, weights
 
 
-def _check_held_out(estimator, path, X_train, X_test, test_shape):
+def checked_weights(weights, X, name):
+    """Row weights as scikit-learn's check makes them (float64, one per row of ``X``, finite
+    and >= 0), or None; a ValueError names them ``name``. Weights written as text had passed
+    to the fits and failed in accuracy_score's average after them; negative held-out weights
+    had made an accuracy of 10."""
+    if weights is None:
+        return None
+    try:
+        return check_sample_weight(weights, X, ensure_non_negative=True)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{name}: {error}") from error
+
+
+def _check_held_out(estimator, path, X_train, X_test, test_shape, scored_by):
     """ValueError, before the fits, for held-out rows the held-out score would refuse after
-    them: none at all, and, where the network takes ``X_test`` as given (alone or in a
+    them: none at all (one, for R², which scikit-learn leaves undefined there: NaN, with a
+    warning, after every fit), and, where the network takes ``X_test`` as given (alone or in a
     TransformedTargetRegressor, no Pipeline step before it), values it cannot predict on (NaN,
     text that is not a number) or other column names than ``X_train``'s."""
-    if test_shape is not None and test_shape[0] == 0:
-        raise ValueError("X_test has 0 rows: the held-out score needs at least one.")
+    least = 2 if scored_by == "R²" else 1
+    if test_shape is not None and test_shape[0] < least:
+        raise ValueError(
+            f"X_test has {test_shape[0]} row{'' if test_shape[0] == 1 else 's'}: the held-out "
+            f"{scored_by} needs at least {'two' if least == 2 else 'one'}."
+        )
     # A TransformedTargetRegressor passes X on as given; the steps of a Pipeline before the
     # network check their own inputs (an imputer takes NaN).
     if path and any(part != "regressor" for part in path.split("__")):

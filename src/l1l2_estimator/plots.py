@@ -30,8 +30,10 @@ Examples
 """
 
 import contextlib
+import io
 import math
 import os
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -43,6 +45,7 @@ from ._path import (
     DEFAULT_L1_VALUES,
     RegularizationPath,
     checked_path_inputs,
+    checked_weights,
     described,
     final_step,
     is_any_search,
@@ -285,6 +288,7 @@ def plot_confusion_matrix(
     _check_one_target(y, regression=False, function="plot_confusion_matrix")
     _one_output(_labels_fitted(network), "plot_confusion_matrix", regression=False)
     check_consistent_length(X, y, sample_weight)
+    sample_weight = checked_weights(sample_weight, y, "sample_weight")
     # As fit and score take it: a sparse column of labels made dense.
     y = scored_labels(y)
     # y's labels first: of equal labels, the set keeps the first, and classes_ of nullable
@@ -388,6 +392,7 @@ def plot_prediction_error(
     _fitted_network(estimator, "plot_prediction_error")
     _check_one_target(y, regression=True, function="plot_prediction_error")
     check_consistent_length(X, y, sample_weight)
+    sample_weight = checked_weights(sample_weight, y, "sample_weight")
     y_pred = np.asarray(estimator.predict(X))
     _one_output(y_pred.shape[1] if y_pred.ndim > 1 else 1, "plot_prediction_error")
     # As fit and score take it: a sparse column made dense, numbers written as text read.
@@ -518,6 +523,12 @@ class LossCurveDisplay:
         metric = _literal(self.score_name)
         if ax is None:
             _, ax = _pyplot().subplots(layout="constrained")
+        elif not isinstance(ax, matplotlib.axes.Axes):  # plt.subplots(1, 2)[1]: two of them
+            raise TypeError(
+                f"ax must be one matplotlib Axes, got {type(ax).__name__}"
+                + (f" of {np.size(ax)}" if isinstance(ax, np.ndarray) else "")
+                + "."
+            )
         self.ax_, self.figure_, self.score_ax_ = ax, ax.figure, None
 
         epochs = np.arange(1, len(losses) + 1)
@@ -857,9 +868,7 @@ def _path_legend(ax):
     legend = ax.get_legend()
     if legend is None:
         return [], []
-    # legendHandles before matplotlib 3.7.
-    handles = getattr(legend, "legend_handles", None) or legend.legendHandles
-    return list(handles), [text.get_text() for text in legend.get_texts()]
+    return list(legend.legend_handles), [text.get_text() for text in legend.get_texts()]
 
 
 def _drawn_path(ax):
@@ -937,6 +946,16 @@ def _use_l1_scale(ax, l1_values):
         return  # only l1=0: a linear axis with one point
     if positive.size == l1_values.size:
         ax.set_xscale("log")
+        if positive.size == 1:
+            # A log axis autoscaled around one value collapsed to a zero-width range (a second
+            # such path on the same axes), or warned of a division by zero: half a decade each
+            # side, and what the axis already shows.
+            low, high = positive[0] / 10**0.5, positive[0] * 10**0.5
+            if ax.has_data() and len(ax.lines) > 1:  # paths drawn here before
+                shown = ax.get_xlim()
+                if 0 < shown[0] < shown[1]:
+                    low, high = min(low, shown[0]), max(high, shown[1])
+            ax.set_xlim(low, high)
         return
     # Linear from 0 to the smallest positive value, logarithmic beyond: 0 gets a place of its own
     # one step to the left instead of falling off a log axis.
@@ -1018,7 +1037,8 @@ def save_plots(
         Held-out data for the confusion matrix or prediction error, and the path's scores.
     directory : str or path-like
         Folder for the files; created if missing (and removed again, with the folders above
-        it that were made for it, if the regularization path's fits fail or are interrupted).
+        it that were made for it, if the regularization path's fits or the drawing fail or are
+        interrupted before a file is written there).
         Existing files of the same names are replaced.
     l1_values : array-like of float, default=DEFAULT_L1_VALUES
         ``l1`` values of the regularization path; unused when ``path`` is given.
@@ -1082,10 +1102,10 @@ def save_plots(
                 "Move it, or give another directory."
             )
     if path is None:  # what the path's fits would refuse, refused before a folder is made
-        checked_path_inputs(
+        sample_weight, test_sample_weight = checked_path_inputs(
             estimator, X_train, y_train, X_test, y_test, l1_values, sample_weight,
             test_sample_weight,
-        )
+        )[-1]
     else:
         _check_path_of(path, network, regression)
 
@@ -1110,34 +1130,56 @@ def save_plots(
         figures["confusion_matrix"] = new_figure(sizes["confusion_matrix"])
         ax = figures["confusion_matrix"].add_subplot()
         plot_confusion_matrix(estimator, X_test, y_test, ax=ax, sample_weight=test_sample_weight)
+    _check_text_renders(next(iter(figures.values())), dpi)
 
     # Made before the path's fits, so that a folder that cannot be made fails at once; the
     # folders made are removed again if the fits fail (or are interrupted).
     made = _missing_folders(directory)
     os.makedirs(directory, exist_ok=True)
-    if path is None:
-        try:
+    try:
+        if path is None:
             with warnings_point_higher(1):  # the fits' warnings point at the caller's line
                 path = regularization_path(
                     estimator, X_train, y_train, X_test, y_test, l1_values,
                     sample_weight=sample_weight, test_sample_weight=test_sample_weight,
                 )
-        except BaseException:
-            for folder in made:  # the innermost first; one that something was put in stays
-                with contextlib.suppress(OSError):
-                    os.rmdir(folder)
-            raise
-    figures["loss_curve"] = new_figure(sizes["loss_curve"])
-    plot_loss_curve(estimator, ax=figures["loss_curve"].add_subplot())
+        figures["loss_curve"] = new_figure(sizes["loss_curve"])
+        plot_loss_curve(estimator, ax=figures["loss_curve"].add_subplot())
 
-    figures["regularization_path"] = new_figure(sizes["regularization_path"])
-    plot_regularization_path(path, axes=figures["regularization_path"].subplots(1, 2))
+        figures["regularization_path"] = new_figure(sizes["regularization_path"])
+        plot_regularization_path(path, axes=figures["regularization_path"].subplots(1, 2))
 
-    files = {}
-    for name, figure in figures.items():
-        files[name] = os.path.join(os.fspath(directory), FILE_NAMES[name])
-        figure.savefig(files[name], dpi=dpi)
+        files = {}
+        for name, figure in figures.items():
+            files[name] = os.path.join(os.fspath(directory), FILE_NAMES[name])
+            figure.savefig(files[name], dpi=dpi)
+    except BaseException:
+        for folder in made:  # the innermost first; one that something was put in stays
+            with contextlib.suppress(OSError):
+                os.rmdir(folder)
+        raise
     return files
+
+
+def _check_text_renders(figure, dpi):
+    """Refuse, before the path's fits, a ``dpi`` at which FreeType cannot draw the figure's text
+    (matplotlib's RuntimeError "invalid ppem value" for text less than a pixel high, at about 1
+    to 4 dpi with the default font sizes: savefig had failed after the fits), by drawing
+    ``figure`` (the held-out picture) at it into memory. Only below 72 dpi, where text of at
+    least 1 point is a pixel high."""
+    if isinstance(dpi, str) or dpi is None or dpi >= 72:
+        return
+    try:
+        # Its warnings ("constrained_layout not applied" at a fraction of a dpi) are the
+        # drawing's own, which savefig gives again when it writes the file.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            figure.savefig(io.BytesIO(), dpi=dpi, format="png")
+    except RuntimeError as error:
+        raise ValueError(
+            f"dpi={dpi!r} is too small for matplotlib to draw the pictures' text ({error}): "
+            "give a larger dpi."
+        ) from None
 
 
 def _missing_folders(directory):
