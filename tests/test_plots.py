@@ -1952,6 +1952,19 @@ def test_a_path_of_one_value_drawn_twice_keeps_its_point_in_view(value):
         assert low < value < high and high / low > 2
 
 
+def test_a_path_of_a_tiny_value_beside_0_draws_without_a_warning():
+    # regularization_path takes any value >= 0; the symlog scale's autoscaling had overflowed
+    # in exp below about 1e-290 (a RuntimeWarning: an error under -W error).
+    path = plots.RegularizationPath([0.0, 1e-300], [0.9, 0.8], [0.8, 0.7], [[0.5], [0.4]],
+                                    ["f0"], [3, 3])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        axes = plots.plot_regularization_path(path)
+        axes[0].figure.canvas.draw()
+    low, high = axes[0].get_xlim()
+    assert low < 0.0 and 1e-300 < high  # both in view (matplotlib widens so small a range)
+
+
 def test_the_loss_curve_takes_one_axes_as_ax(fitted_binary):
     # Two of them (plt.subplots(1, 2)[1]) had failed inside: "'numpy.ndarray' object has no
     # attribute 'figure'".

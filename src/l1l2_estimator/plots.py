@@ -960,10 +960,11 @@ def _use_l1_scale(ax, l1_values):
     # Linear from 0 to the smallest positive value, logarithmic beyond: 0 gets a place of its own
     # one step to the left instead of falling off a log axis.
     smallest, largest = positive.min(), positive.max()
-    ax.set_xscale("symlog", linthresh=smallest, linscale=0.5)
     # The default margin, a share of the log range, would reach far into the mirrored negative
-    # half of the axis; keep the margin left of 0 small and linear.
+    # half of the axis; keep the margin left of 0 small and linear. Set first: the symlog
+    # scale's own autoscaling overflowed in exp (a RuntimeWarning) for values below about 1e-290.
     ax.set_xlim(-0.2 * smallest, largest * 1.5)
+    ax.set_xscale("symlog", linthresh=smallest, linscale=0.5)
     # Over less than about a decade the symlog locator labels no more than one of the positive
     # values' range, or none ([0, 2e-3, 3e-3, 5e-3] got 0 and 1e-3, where no point was): label 0
     # and some of the values themselves instead. (A decade's end tick, 1e-5 computed as
