@@ -946,16 +946,11 @@ def _use_l1_scale(ax, l1_values):
         return  # only l1=0: a linear axis with one point
     if positive.size == l1_values.size:
         ax.set_xscale("log")
-        if positive.size == 1:
-            # A log axis autoscaled around one value collapsed to a zero-width range (a second
-            # such path on the same axes), or warned of a division by zero: half a decade each
-            # side, and what the axis already shows.
-            low, high = positive[0] / 10**0.5, positive[0] * 10**0.5
-            if ax.has_data() and len(ax.lines) > 1:  # paths drawn here before
-                shown = ax.get_xlim()
-                if 0 < shown[0] < shown[1]:
-                    low, high = min(low, shown[0]), max(high, shown[1])
-            ax.set_xlim(low, high)
+        if np.unique(positive).size == 1:
+            # One value over every path drawn here: a log axis autoscaled around it collapsed
+            # to a zero-width range (a second such path on the same axes), or warned of a
+            # division by zero. Half a decade each side.
+            ax.set_xlim(positive[0] / 10**0.5, positive[0] * 10**0.5)
         return
     # Linear from 0 to the smallest positive value, logarithmic beyond: 0 gets a place of its own
     # one step to the left instead of falling off a log axis.
