@@ -528,6 +528,48 @@ def test_a_callbacks_argument_while_callbacks_is_none_routes_nowhere():
 
 
 @pytest.mark.parametrize(
+    "callbacks, routed, message",
+    [
+        # A misspelling: scikeras built the class and leaked its constructor's TypeError.
+        ([keras.callbacks.EarlyStopping], {"callbacks__patiense": 2},
+         r"callbacks__patiense reaches callbacks\[0\], EarlyStopping, which takes no argument "
+         r"'patiense' \(did you mean callbacks__patience\?\); remove it with del "
+         r"estimator.callbacks__patiense\."),
+        ([keras.callbacks.EarlyStopping], {"callbacks__0__patiense": 2},
+         r"did you mean callbacks__0__patience\?"),
+        # An unnumbered argument reaches every class in the list.
+        ([keras.callbacks.EarlyStopping, keras.callbacks.History], {"callbacks__patience": 2},
+         r"callbacks__patience reaches callbacks\[1\], History, which takes no argument "
+         r"'patience' \(callbacks__0__patience reaches EarlyStopping alone\)"),
+        # A number past the list's end routed nowhere, silently.
+        ([keras.callbacks.EarlyStopping], {"callbacks__5__patience": 2},
+         r"callbacks__5__patience routes to callbacks\[5\], but callbacks holds callbacks\[0\] "
+         r"to callbacks\[0\]; remove it with del estimator.callbacks__5__patience\."),
+    ],
+)
+def test_a_callbacks_argument_no_callback_takes_is_refused_before_training(
+    callbacks, routed, message
+):
+    clf = L1L2Classifier(**FAST).fit(X8, Y)
+    before = clf.predict_proba(X8)
+    clf.set_params(callbacks=callbacks, **routed)
+    with pytest.raises(ValueError, match=message):
+        clf.fit(X8, Y)
+    np.testing.assert_array_equal(clf.predict_proba(X8), before)
+    # Numbered, it reaches the one class that takes it; a class taking **kwargs takes any.
+    for name in routed:
+        delattr(clf, name)
+    clf.set_params(
+        callbacks=[keras.callbacks.EarlyStopping, keras.callbacks.History,
+                   keras.callbacks.LambdaCallback],
+        callbacks__0__patience=2, callbacks__0__monitor="loss", callbacks__2__note="kept",
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X8, Y)
+
+
+@pytest.mark.parametrize(
     "case", ["nan in X", "one class", "negative sample_weight", "3-D X", "X/y length mismatch"]
 )
 def test_failed_fit_keeps_fitted_estimator(case):

@@ -4,6 +4,7 @@ regularization path's numbers behave, and a missing matplotlib is one clear Impo
 import dataclasses
 import importlib
 import os
+import re
 import struct
 import subprocess
 import sys
@@ -1968,14 +1969,57 @@ def test_a_path_of_a_tiny_value_beside_0_draws_without_a_warning():
     assert low < 0.0 and 1e-300 < high  # both in view (matplotlib widens so small a range)
 
 
-def test_the_loss_curve_takes_one_axes_as_ax(fitted_binary):
+def test_every_one_axes_picture_takes_one_axes_as_ax(fitted_binary, binary_data):
     # Two of them (plt.subplots(1, 2)[1]) had failed inside: "'numpy.ndarray' object has no
-    # attribute 'figure'".
+    # attribute 'figure'"; a Figure, in the confusion matrix and the prediction error, with
+    # "'Figure' object has no attribute 'imshow'" (scikit-learn's displays check neither).
     import matplotlib.pyplot as plt
 
-    _, axes = plt.subplots(1, 2)
-    with pytest.raises(TypeError, match="ax must be one matplotlib Axes, got ndarray of 2"):
-        plots.plot_loss_curve(fitted_binary, ax=axes)
+    X, y = binary_data
+    with pytest.warns(ConvergenceWarning):
+        regressor = L1L2Regressor(**{**FAST, "epochs": 2}).fit(X, y.astype(float))
+    figure, axes = plt.subplots(1, 2)
+    for draw in (
+        lambda ax: plots.plot_loss_curve(fitted_binary, ax=ax),
+        lambda ax: plots.plot_confusion_matrix(fitted_binary, X, y, ax=ax),
+        lambda ax: plots.plot_prediction_error(regressor, X, y.astype(float), ax=ax),
+    ):
+        with pytest.raises(TypeError, match="ax must be one matplotlib Axes, got ndarray of 2"):
+            draw(axes)
+        with pytest.raises(TypeError, match=r"ax must be one matplotlib Axes, got Figure\.$"):
+            draw(figure)
+        drawn = draw(axes[0])  # plot_loss_curve returns the Axes, the others a display
+        assert getattr(drawn, "ax_", drawn) is axes[0]
+
+
+@pytest.mark.parametrize(
+    "subsample, error",
+    [("all", TypeError), (True, TypeError), (0, ValueError), (-3, ValueError),
+     (0.0, ValueError), (1.0, ValueError), (1.5, ValueError)],
+)
+def test_the_prediction_errors_subsample_is_checked_by_name(binary_data, subsample, error):
+    # "all" had reached scikit-learn's comparison: "'<' not supported between instances of
+    # 'str' and 'int'".
+    X, y = binary_data
+    regressor = L1L2Regressor(**{**FAST, "epochs": 1})
+    with pytest.warns(ConvergenceWarning):
+        regressor.fit(X, y.astype(float))
+    with pytest.raises(error, match=r"subsample must be an int >= 1, a float in \(0, 1\) or "
+                                    rf"None; got {re.escape(repr(subsample))}\."):
+        plots.plot_prediction_error(regressor, X, y.astype(float), subsample=subsample)
+    for taken in (None, 7, 0.5):
+        plots.plot_prediction_error(regressor, X, y.astype(float), subsample=taken)
+
+
+def test_save_plots_refuses_a_file_as_its_directory(fitted_binary, binary_data, tmp_path):
+    # os.makedirs had said "File exists", which reads as a refusal to replace it.
+    X, y = binary_data
+    taken = tmp_path / "report.png"
+    taken.write_bytes(b"mine")
+    with pytest.raises(ValueError, match=r"save_plots: directory '.*report.png' is a file, not "
+                                         "a folder; give a folder for the three PNG files"):
+        plots.save_plots(fitted_binary, X, y, X, y, taken, l1_values=[0.0])
+    assert taken.read_bytes() == b"mine"
 
 
 def test_held_out_weights_are_checked_as_training_weights_are(fitted_binary, binary_data,

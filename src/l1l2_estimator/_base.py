@@ -166,6 +166,50 @@ def _check_callbacks(callbacks):
         )
 
 
+def _check_callback_arguments(estimator):
+    """Refuse a ``callbacks__*`` argument that reaches a callback class whose constructor does
+    not take it (scikeras passes ``callbacks__<name>`` to every class in ``callbacks`` and
+    ``callbacks__<i>__<name>`` to the i-th), before scikeras builds the class and fails with
+    its constructor's TypeError, which names neither the argument nor the way out."""
+    routed = [name for name in estimator._extra_param_names() if name.startswith("callbacks__")]
+    callbacks = estimator.callbacks if isinstance(estimator.callbacks, list) else []
+    for name in routed:
+        index, _, argument = name.removeprefix("callbacks__").rpartition("__")
+        first = index.partition("__")[0]
+        if callbacks and first.isdigit() and int(first) >= len(callbacks):
+            raise ValueError(
+                f"{name} routes to callbacks[{first}], but callbacks holds "
+                f"callbacks[0] to callbacks[{len(callbacks) - 1}]; remove it with del "
+                f"estimator.{name}."
+            )
+        for position, item in enumerate(callbacks):
+            if not isinstance(item, type) or index not in ("", str(position)):
+                continue
+            parameters = inspect.signature(item).parameters
+            if argument in parameters or any(
+                parameter.kind is parameter.VAR_KEYWORD for parameter in parameters.values()
+            ):
+                continue
+            close = difflib.get_close_matches(argument, list(parameters), n=1)
+            taking = [
+                other for other, cls in enumerate(callbacks)
+                if isinstance(cls, type) and argument in inspect.signature(cls).parameters
+            ]
+            if close:
+                hint = f" (did you mean callbacks__{index + '__' if index else ''}{close[0]}?)"
+            elif not index and taking:
+                hint = (
+                    f" (callbacks__{taking[0]}__{argument} reaches "
+                    f"{callbacks[taking[0]].__name__} alone)"
+                )
+            else:
+                hint = ""
+            raise ValueError(
+                f"{name} reaches callbacks[{position}], {item.__name__}, which takes no argument "
+                f"{argument!r}{hint}; remove it with del estimator.{name}."
+            )
+
+
 def _build_callbacks(estimator):
     """scikeras' ``_initialize_callbacks`` (which builds callback classes with the
     ``callbacks__*`` arguments), with its TypeError for arguments that reach a callback
@@ -1004,6 +1048,7 @@ class L1L2Network(RoutedParams):
         (``_fit_members``), and by ``load``."""
         layer_sizes(self.hidden_layer_sizes)
         _check_callbacks(self.callbacks)
+        _check_callback_arguments(self)
         class_weight = getattr(self, "class_weight", None)
         if isinstance(class_weight, dict):
             not_numbers = {

@@ -283,6 +283,7 @@ def plot_confusion_matrix(
     _require_matplotlib()
     from sklearn.metrics import ConfusionMatrixDisplay
 
+    _check_one_axes(ax)
     _check_task(estimator, "accuracy", "plot_confusion_matrix")
     network = _fitted_network(estimator, "plot_confusion_matrix")
     _check_one_target(y, regression=False, function="plot_confusion_matrix")
@@ -388,6 +389,8 @@ def plot_prediction_error(
     _require_matplotlib()
     from sklearn.metrics import PredictionErrorDisplay, r2_score
 
+    _check_one_axes(ax)
+    _check_subsample(subsample)
     _check_task(estimator, "R²", "plot_prediction_error")
     _fitted_network(estimator, "plot_prediction_error")
     _check_one_target(y, regression=True, function="plot_prediction_error")
@@ -521,14 +524,9 @@ class LossCurveDisplay:
                 "RegularizationPathDisplay's (two Axes)."
             )
         metric = _literal(self.score_name)
+        _check_one_axes(ax)
         if ax is None:
             _, ax = _pyplot().subplots(layout="constrained")
-        elif not isinstance(ax, matplotlib.axes.Axes):  # plt.subplots(1, 2)[1]: two of them
-            raise TypeError(
-                f"ax must be one matplotlib Axes, got {type(ax).__name__}"
-                + (f" of {np.size(ax)}" if isinstance(ax, np.ndarray) else "")
-                + "."
-            )
         self.ax_, self.figure_, self.score_ax_ = ax, ax.figure, None
 
         epochs = np.arange(1, len(losses) + 1)
@@ -900,6 +898,35 @@ def _literal(value):
     return text.replace("$", r"\$") if matplotlib.rcParams["text.parse_math"] else text
 
 
+def _check_one_axes(ax):
+    """TypeError unless ``ax`` is None or one matplotlib Axes: a Figure, or the array of
+    ``plt.subplots(1, 2)[1]``, had failed inside the drawing with an AttributeError."""
+    from matplotlib.axes import Axes
+
+    if ax is not None and not isinstance(ax, Axes):
+        raise TypeError(
+            f"ax must be one matplotlib Axes, got {type(ax).__name__}"
+            + (f" of {np.size(ax)}" if isinstance(ax, np.ndarray) else "")
+            + "."
+        )
+
+
+def _check_subsample(subsample):
+    """ValueError (TypeError for a non-number) unless ``subsample`` is what
+    ``PredictionErrorDisplay`` takes: an int >= 1, a float in (0, 1), or None (its own
+    check let ``"all"`` reach a comparison that names nothing)."""
+    allowed = "subsample must be an int >= 1, a float in (0, 1) or None"
+    if subsample is None:
+        return
+    if isinstance(subsample, (bool, np.bool_)) or not isinstance(subsample, Real):
+        raise TypeError(f"{allowed}; got {subsample!r}.")
+    if isinstance(subsample, Integral):
+        if subsample < 1:
+            raise ValueError(f"{allowed}; got {subsample!r}.")
+    elif not 0 < subsample < 1:
+        raise ValueError(f"{allowed}; got {subsample!r}.")
+
+
 def _two_axes(axes):
     """``axes`` as a list of its two matplotlib Axes (scores, importances), or ValueError."""
     from matplotlib.axes import Axes
@@ -1090,6 +1117,11 @@ def save_plots(
     directory = os.fsdecode(os.fspath(directory))
     if not directory:  # os.makedirs("") fails with FileNotFoundError: ''
         raise ValueError("directory must name a folder ('.' for the current one); got ''.")
+    if os.path.exists(directory) and not os.path.isdir(directory):  # makedirs: "File exists"
+        raise ValueError(
+            f"save_plots: directory {directory!r} is a file, not a folder; give a folder for "
+            "the three PNG files."
+        )
     # A file name taken by a folder, which savefig would find only after the path's fits.
     for name in written_by_save_plots(regression):
         if os.path.isdir(os.path.join(directory, name)):
