@@ -643,6 +643,27 @@ def test_callbacks_that_set_the_learning_rate_train_at_it(binary_data):
     assert float(clf.model_.optimizer.learning_rate) == 0.0
 
 
+@pytest.mark.parametrize("event", ["on_train_begin", "on_epoch_begin", "on_epoch_end"])
+def test_a_callback_that_replaces_the_optimizer_is_told_to_set_the_param(binary_data, event):
+    """model.compile(optimizer=...) or model.optimizer = ... in a callback had failed the fit
+    with the package's "optimizer_state: expected a list of 10 inputs" (or a zip of unequal
+    lengths); training uses the params' optimizer, whose state the callbacks' model mirrors."""
+    X, y = binary_data
+
+    def replace(*_):
+        callback.model.compile(optimizer=keras.optimizers.SGD(0.1), loss="binary_crossentropy")
+
+    callback = keras.callbacks.LambdaCallback(**{event: replace})
+    clf = L1L2Classifier(**FAST).fit(X, y)
+    before = clf.predict_proba(X)
+    with pytest.raises(ValueError, match=r"A callback replaced the Keras model's optimizer "
+                                         r"\(Adam by SGD, through model.compile or "
+                                         r"model.optimizer\) during the fit: .*Set the optimizer "
+                                         r"param"):
+        clf.set_params(callbacks=[callback]).fit(X, y)
+    np.testing.assert_array_equal(clf.predict_proba(X), before)
+
+
 def test_the_readme_filter_lets_learning_rate_callbacks_run_where_warnings_are_errors(
     binary_data,
 ):
@@ -1362,6 +1383,33 @@ def test_class_and_sample_weights_train_as_their_ratios_whatever_their_product(
     both.fit(X, y, sample_weight=np.full(len(y), scale))
     for got, want in zip(both.coefs_, expected.coefs_):
         np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("scale", [1e307, 1e-320])
+def test_balanced_class_weights_of_sample_weights_train_as_their_ratios(binary_data, scale):
+    """The "balanced" factors count each class by its rows' weights: at 1e307 · w those counts
+    overflowed, inf / inf made the factors NaN, and the fit diverged, blamed on assume_finite;
+    the search's members too, blamed on the learning rate."""
+    X, y = binary_data
+    weights = np.where(np.arange(len(y)) % 3 == 0, 2.0, 1.0)
+    settings = dict(FAST, class_weight="balanced")
+    expected = L1L2Classifier(**settings).fit(X, y, sample_weight=weights)
+    scaled = L1L2Classifier(**settings).fit(X, y, sample_weight=weights * scale)
+    for got, want in zip(scaled.coefs_, expected.coefs_):
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)
+    # The members train (their held-out accuracy, weighted by 1e307 · w, overflows in
+    # scikit-learn's accuracy_score, as under GridSearchCV with routed weights), and the refit
+    # is the single fit.
+    search = L1L2ClassifierCV(**settings, l1s=[0], l2s=[0], cv=2)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "One or more of the test scores are non-finite")
+        warnings.filterwarnings("ignore", "overflow encountered", RuntimeWarning)
+        warnings.filterwarnings("ignore", "invalid value encountered", RuntimeWarning)
+        search.fit(X, y, sample_weight=weights * scale)
+    assert np.isfinite(search.cv_results_["split0_test_score"]).all() or scale > 1
+    expected = L1L2Classifier(**settings, l1=0, l2=0).fit(X, y, sample_weight=weights)
+    for got, want in zip(search.best_estimator_.coefs_, expected.coefs_):
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)
 
 
 @pytest.mark.parametrize("how", ["fit", "class_weight", "partial_fit", "search",

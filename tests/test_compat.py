@@ -4,6 +4,9 @@ changed; README's "Private APIs we rely on" says what each is for."""
 
 import inspect
 import numbers
+import os
+import subprocess
+import sys
 
 import keras
 import numpy as np
@@ -448,6 +451,24 @@ def test_keras_optimizer_learning_rate_variable_follows_floatx_and_can_be_replac
     assert [variable.dtype for variable in optimizer.variables] == ["int64", "float32"]
     assert optimizer.variables[1] is optimizer._learning_rate
     assert optimizer.get_config()["learning_rate"] == np.float32(3e-3)
+
+
+def test_tensorflow_says_whether_op_determinism_is_on():
+    """Read where each trainer is traced (its loop reads the clock only without op
+    determinism, which TensorFlow's enable_op_determinism and TF_DETERMINISTIC_OPS turn on; the
+    switch is public, the getter is not). In child processes: the switch has no public way
+    back."""
+    assert _compat.is_op_determinism_enabled is not None
+    assert _compat.op_determinism_enabled() is False
+    read = "from l1l2_estimator import _compat; print(_compat.op_determinism_enabled())"
+    switched = (
+        "import tensorflow as tf; from l1l2_estimator import _compat; "
+        "tf.config.experimental.enable_op_determinism(); print(_compat.op_determinism_enabled())"
+    )
+    for code, environment in ((switched, {}), (read, {"TF_DETERMINISTIC_OPS": "1"})):
+        child = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                               env={**os.environ, **environment}, timeout=300)
+        assert child.stdout.split() == ["True"], child.stderr[-2000:]
 
 
 def test_tensorflow_eager_context_start_up_state():

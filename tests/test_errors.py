@@ -701,8 +701,19 @@ def test_divergence_under_a_huge_penalty_names_the_penalty():
     the learning rate and the data."""
     X = rng.normal(size=(60, 4))
     y = (X[:, 0] > 0).astype(int)
-    with pytest.raises(ValueError, match=r"use a smaller l1 \(it is 3e\+38: "):
+    start = (r"the penalty of the weights training starts from \(l1 · Σ\|w\| \+ l2 · Σw² over "
+             r"the kernels\) is [0-9.e+]+, and the epoch's loss, which counts it once per row, "
+             r"reaches [0-9.e+]+ on the first batch of 60 rows, beyond float32's largest number "
+             r"\(3\.4e\+38\), whatever the learning rate: use smaller penalties \(l1=")
+    with pytest.raises(ValueError, match=start + r"3e\+38; useful ones"):
         L1L2Classifier(hidden_layer_sizes=(8,), epochs=5, random_state=0, l1=3e38).fit(X, y)
+    # Under proximal_l1 the L1 term is out of the gradients but in the loss: l1=1e36 diverged
+    # at any learning rate, and the advice led with lowering it.
+    for rate in (3e-3, 3e-9):
+        with pytest.raises(ValueError, match=start + r"1e\+36; useful ones") as raised:
+            L1L2Classifier(epochs=5, random_state=0, l1=1e36, proximal_l1=True,
+                           learning_rate=rate).fit(X, y)
+        assert "learning_rate" not in str(raised.value)
     with pytest.raises(ValueError, match="diverged") as raised:
         L1L2Classifier(hidden_layer_sizes=(8,), epochs=50, random_state=0,
                        learning_rate=1e3, optimizer="sgd").fit(X * 100, y)
@@ -727,6 +738,19 @@ def test_divergence_from_huge_values_names_their_size_not_the_learning_rate():
         L1L2Regressor(hidden_layer_sizes=(4,), epochs=30, random_state=0).fit(X, X[:, 0] * 1e20)
     assert "y holds values as large as" in str(raised.value)
     assert "lower learning_rate" not in str(raised.value)
+    # regularization_path's batched fits, whose points equal these fits, said to lower the
+    # learning rate whatever the data.
+    from l1l2_estimator.plots import regularization_path
+
+    for estimator, target, named in (
+        (L1L2Classifier(hidden_layer_sizes=(4,), epochs=30, random_state=0), y, "X"),
+        (L1L2Regressor(hidden_layer_sizes=(4,), epochs=30, random_state=0), X[:, 0] * 1e20, "y"),
+    ):
+        data = X * 1e20 if named == "X" else X
+        with pytest.raises(ValueError, match=r"diverged .* with l1=0: ") as raised:
+            regularization_path(estimator, data, target, data, target, [0, 1e-3])
+        assert f"{named} holds values as large as" in str(raised.value)
+        assert "lower learning_rate" not in str(raised.value)
 
 
 def test_divergence_from_a_huge_poisson_target_names_its_gradients():
@@ -1579,6 +1603,14 @@ def test_non_finite_data_let_through_by_assume_finite_is_named_when_training_div
         assert "search smaller" not in str(error.value)
         with pytest.raises(ValueError, match=nan_data):
             search.fit(X8, Y, sample_weight=weights)
+        from l1l2_estimator.plots import regularization_path
+
+        # (Sparse rows train one network at a time: the single fit's message.)
+        with pytest.raises(ValueError, match=r"(with l1=0|at epoch 1): .*X, y or sample_weight "
+                                             "holds NaN or infinite values, which "
+                                             "assume_finite=True") as error:
+            regularization_path(L1L2Classifier(**FAST), X, Y, X8, Y, [0, 1e-3])
+        assert "learning_rate" not in str(error.value)
     # Finite data that diverges keeps the advice about the learning rate.
     with pytest.raises(ValueError, match="lower learning_rate"):
         L1L2Classifier(**{**FAST, "learning_rate": 1e30}, optimizer="sgd").fit(X8 * 1e15, Y)

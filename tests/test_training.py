@@ -783,11 +783,57 @@ def test_a_fit_cut_into_many_calls_trains_as_one_call(binary_data, monkeypatch, 
         np.testing.assert_array_equal(got, want)
 
 
+_UNDER_OP_DETERMINISM = """
+import warnings
+warnings.simplefilter("ignore")
+import numpy as np
+from l1l2_estimator import L1L2Classifier, L1L2ClassifierCV, L1L2Regressor, _graph
+from l1l2_estimator.plots import regularization_path
+import tensorflow as tf
+rng = np.random.RandomState(0)
+X = rng.normal(size=(120, 5))
+y = (X[:, 0] + X[:, 1] ** 2 > 1).astype(int)
+settings = dict(hidden_layer_sizes=(8,), epochs=40, random_state=0)
+
+def results():
+    yield L1L2Classifier(**settings).fit(X, y).predict_proba(X)
+    yield L1L2Regressor(**settings).fit(X, X[:, 0]).predict(X)
+    search = L1L2ClassifierCV(**settings, l1s=[0, 1e-3], l2s=[0], cv=2).fit(X, y)
+    yield search.cv_results_["mean_test_score"]
+    yield search.predict_proba(X)
+    path = regularization_path(L1L2Classifier(**settings), X, y, X, y, [0, 1e-3])
+    yield path.feature_importances
+    yield path.test_scores
+
+before = list(results())  # traced without op determinism: the cached trainers read the clock
+tf.config.experimental.enable_op_determinism()
+print(all(np.array_equal(a, b) for a, b in zip(results(), before, strict=True)))
+_graph.RETURN_AFTER_SECONDS = 0.0  # a call per epoch
+print(all(np.array_equal(a, b) for a, b in zip(results(), before, strict=True)))
+"""
+
+
+def test_fits_under_op_determinism_equal_those_without():
+    """TensorFlow refuses its clock under op determinism (``tf.config.experimental.
+    enable_op_determinism()``, which Keras' reproducibility advice pairs with
+    ``set_random_seed``), and the training loop read it to return to Python now and then:
+    every fit, search and path failed with TensorFlow's FailedPreconditionError "Timestamp
+    cannot be called when determinism is enabled". Its trainers now count epochs instead, and
+    train as the others do, bit for bit, also cut into a call per epoch. (In a child process:
+    op determinism has no public switch back.)"""
+    child = subprocess.run([sys.executable, "-c", _UNDER_OP_DETERMINISM], capture_output=True,
+                           text=True, timeout=600)
+    assert child.stdout.split() == ["True", "True"], child.stderr[-3000:]
+
+
 _INTERRUPTED = """
 import sys, warnings
 warnings.simplefilter("ignore")
 import numpy as np
 from l1l2_estimator import L1L2Classifier, L1L2ClassifierCV
+import tensorflow as tf
+if sys.argv[1:] == ["deterministic"]:
+    tf.config.experimental.enable_op_determinism()
 rng = np.random.RandomState(0)
 X = rng.normal(size=(2000, 20)).astype(np.float32)
 y = (X[:, 0] + X[:, 1] ** 2 > 1).astype(int)
@@ -805,14 +851,17 @@ for estimator in [L1L2Classifier(**short),
 """
 
 
-def test_ctrl_c_stops_a_long_fit_or_search_and_keeps_the_fitted_state():
+@pytest.mark.parametrize("determinism", [False, True])
+def test_ctrl_c_stops_a_long_fit_or_search_and_keeps_the_fitted_state(determinism):
     """Python runs no signal handler while TensorFlow's C code runs a call, and a fit (or a
     search) had run all its epochs in one call: Ctrl-C took effect only when training ended
     (here after 100,000 epochs, minutes). The graph now returns every RETURN_AFTER_SECONDS and
     the next call goes on, so the interrupt lands within about that; the estimator keeps the
-    state of its earlier fit, as after any failed fit."""
+    state of its earlier fit, as after any failed fit. Under op determinism, where the graph
+    cannot read the clock, the calls are asked for as many epochs as fit in that time."""
     child = subprocess.Popen(
-        [sys.executable, "-c", _INTERRUPTED], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        [sys.executable, "-c", _INTERRUPTED, *(["deterministic"] if determinism else [])],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, text=True,
         # As from a terminal: a child started by a background job inherits SIGINT ignored.
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),

@@ -688,7 +688,11 @@ class L1L2Network(RoutedParams):
             ):
                 start_weight = float(max(np.abs(w).max() for w in state["weights"]))
             raise ValueError(self._divergence_message(
-                len(losses) + len(result.losses), X, y, sample_weight, start_weight=start_weight
+                len(losses) + len(result.losses), X, y, sample_weight, start_weight=start_weight,
+                start_penalty=(
+                    _penalty_of(state["weights"], *penalties),
+                    min(batch_rows(self.batch_size), X.shape[0]),
+                ),
             ))
         if validation is not None:
             # The scores of this training: of the fits before too, where the rule carried.
@@ -1031,9 +1035,11 @@ class L1L2Network(RoutedParams):
         ``targets``: those, or (a classifier's fold that misses a class) its own."""
         return targets
 
-    def _divergence_message(self, epoch, X, y, sample_weight, start_weight=None):
+    def _divergence_message(self, epoch, X, y, sample_weight, start_weight=None,
+                            start_penalty=None):
         advice = divergence_advice(
-            self.get_params(deep=False), X, y, sample_weight, start_weight=start_weight
+            self.get_params(deep=False), X, y, sample_weight,
+            start_weight=start_weight, start_penalty=start_penalty,
         )
         return (
             f"{type(self).__name__}: training diverged at epoch {epoch}: {DIVERGED}: {advice}. "
@@ -1499,6 +1505,16 @@ class L1L2Network(RoutedParams):
         return [float(np.mean(kernel == 0.0)) for kernel in self.coefs_]
 
 
+def _penalty_of(weights, l1, l2):
+    """The L1-L2 penalty of ``weights`` (kernel, bias, kernel, ...), l1 · Σ|w| + l2 · Σw² over
+    the kernels, in float64 (beyond float32's range where the loss overflows with it)."""
+    kernels = [np.asarray(kernel, np.float64) for kernel in weights[::2]]
+    with np.errstate(over="ignore"):
+        return float(l1) * sum(float(np.abs(k).sum()) for k in kernels) + float(l2) * sum(
+            float(np.square(k).sum()) for k in kernels
+        )
+
+
 def _balanced_factors(y, sample_weight):
     """Each row's ``class_weight="balanced"`` factor, the classes counted by their rows'
     ``sample_weight``, as ``LogisticRegression`` counts them (``compute_class_weight`` with
@@ -1512,6 +1528,13 @@ def _balanced_factors(y, sample_weight):
         return factors  # refused afterwards: no row has any weight
     y = y.toarray() if sp.issparse(y) else np.asarray(y)
     weights = sample_weight[kept]
+    with np.errstate(over="ignore"):
+        overflows = not np.isfinite(weights.sum())
+    if overflows:
+        # Finite weights whose sum overflows (60 of 1e307): the factors, a ratio of weighted
+        # counts, are the same for weights scaled to a largest of 1, where inf / inf had made
+        # them NaN and the fit diverge.
+        weights = weights / weights.max()
     product = np.ones(len(weights))
     for column in (y[kept].T if y.ndim == 2 else [y[kept]]):
         classes, index = np.unique(column, return_inverse=True)

@@ -54,6 +54,12 @@ from tensorflow.python.framework import ops as tf_ops
 # TensorFlow: AutoGraph's mark for a function it calls as it is (see not_converted).
 from tensorflow.python.autograph.impl.api import autograph_artifact
 
+# TensorFlow: whether op determinism is on (see op_determinism_enabled).
+try:
+    from tensorflow.python.framework.config import is_op_determinism_enabled
+except ImportError:  # pragma: no cover - read from the environment instead
+    is_op_determinism_enabled = None
+
 
 def own_metadata_request(estimator):
     """scikit-learn's ``MetadataRequest`` of ``estimator`` itself (its own ``set_*_request``
@@ -660,3 +666,14 @@ def cache_keras_save_skipsets():
         read = f"saving_attr_skiplist_{kind}"
         if built is not None and global_state.get_global_attribute(read, None) is None:
             global_state.set_global_attribute(read, built)
+
+
+def op_determinism_enabled():
+    """Whether TensorFlow's op determinism is on (``tf.config.experimental.
+    enable_op_determinism()``, or ``TF_DETERMINISTIC_OPS`` set when TensorFlow started), under
+    which TensorFlow refuses the clock (its ``Timestamp`` operation) that the training loop reads
+    to return to Python: public TensorFlow has the switch and no way to read it. Without the
+    private getter, the environment variable alone is read."""
+    if is_op_determinism_enabled is None:
+        return os.environ.get("TF_DETERMINISTIC_OPS", "").strip().lower() in ("1", "true")
+    return bool(is_op_determinism_enabled())

@@ -17,7 +17,13 @@ import numpy as np
 import tensorflow as tf
 
 from ._compat import require_training_tensorflow
-from ._graph import compile_functions, patience_input, return_after_input, tol_input
+from ._graph import (
+    compile_functions,
+    epochs_this_call,
+    patience_input,
+    return_after_input,
+    tol_input,
+)
 from ._params import new_optimizer
 from ._stopping import FRESH_RULE
 from ._trainer_cache import NetworkSpec, Trainer, trainer_key, trainers
@@ -215,13 +221,17 @@ def _train_group(spec, optimizer, starts, X, y, streams, sizes, penalties, epoch
             # them tighter), or to the end when that would not pay; a call also returns every
             # RETURN_AFTER_SECONDS (so that Ctrl-C can stop a search), and the next goes on.
             return_at_most = per_stream // 2 if packing.worth_packing(per_stream) else -1
+            ran, running = 0, 0.0  # epochs and seconds of this trainer's calls
             while True:
                 if preparation is not None:
                     preparation.start()  # while this thread waits for TensorFlow
                 started = time.perf_counter()
+                first = packing.epochs_done
                 out = trainer.run(
                     first_epoch=tf.constant(packing.epochs_done, tf.int64),
-                    epochs=tf.constant(epochs - packing.epochs_done, tf.int32),
+                    epochs=tf.constant(epochs_this_call(
+                        trainer, epochs - packing.epochs_done, ran, running
+                    ), tf.int32),
                     best_loss=tf.constant(packing.best_loss()),
                     no_improvement=tf.constant(packing.no_improvement()),
                     stopped=tf.constant(packing.stopped()),
@@ -232,6 +242,9 @@ def _train_group(spec, optimizer, starts, X, y, streams, sizes, penalties, epoch
                 out = {k: (v.numpy() if hasattr(v, "numpy") else [w.numpy() for w in v])
                        for k, v in out.items()}
                 packing.record(out, time.perf_counter() - started)
+                ran, running = ran + packing.epochs_done - first, running + (
+                    time.perf_counter() - started
+                )
                 if progress is not None:
                     progress(packing.epochs_done, packing.training(), packing.finished.size)
                 if not packing.busy():

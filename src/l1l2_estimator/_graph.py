@@ -507,15 +507,18 @@ def compile_functions(trainer):
             )
 
         # Read as the loop starts (its condition depends on it), and again before every epoch.
-        deadline = tf.timestamp() + return_after
+        # Under op determinism TensorFlow refuses the clock (every fit failed there): the
+        # callers then pass fewer epochs per call (``epochs_this_call``).
+        deadline = tf.timestamp() + return_after if trainer.clocked else None
 
         def go_on(index, losses, best, count, stopped, *rest):
             training = tf.reshape(tf.logical_not(stopped), (streams, -1))
             busiest = tf.reduce_max(tf.reduce_sum(tf.cast(training, tf.int32), axis=1))
+            on_time = tf.timestamp() < deadline if trainer.clocked else tf.constant(True)
             return (
                 (index < epochs)
                 & (busiest > 0)
-                & ((index == 0) | ((busiest > return_at_most) & (tf.timestamp() < deadline)))
+                & ((index == 0) | ((busiest > return_at_most) & on_time))
             )
 
         (
@@ -580,6 +583,20 @@ RETURN_AFTER_SECONDS = 0.5
 def return_after_input():
     """``RETURN_AFTER_SECONDS`` as the graph takes it (read at each call: tests change it)."""
     return tf.constant(RETURN_AFTER_SECONDS, tf.float64)
+
+
+def epochs_this_call(trainer, remaining, done, seconds):
+    """How many of the ``remaining`` epochs the next call of ``trainer.run`` is asked for: all
+    of them where its graph reads the clock (it returns after ``RETURN_AFTER_SECONDS`` by
+    itself); traced under op determinism, where TensorFlow refuses it the clock, one to start
+    with, then as many as the calls so far ran (``done`` epochs in ``seconds``) would run in
+    ``RETURN_AFTER_SECONDS``, so that Ctrl-C can still stop a long fit between calls. A call
+    asked for fewer epochs ends as one that returned on time, and the results are the same."""
+    if trainer.clocked or remaining <= 1:
+        return remaining
+    if not done:
+        return 1
+    return max(1, min(remaining, int(RETURN_AFTER_SECONDS * done / max(seconds, 1e-9))))
 
 
 def tol_input(stopping):

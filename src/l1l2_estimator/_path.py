@@ -599,6 +599,16 @@ def _fit_each_l1(estimator, path, X, y, l1_values, sample_weight):
             penalties, worse=worse,
         )
         above = [worse.get((0, pair)) for pair in range(len(penalties))]
+        # Read from the data, as each point's single fit reads it (values whose squares
+        # overflow float32, NaN let through by assume_finite, a penalty too large), for the
+        # points that diverged or whose loss rose: only the learning rate had been named.
+        diverging = [
+            divergence_advice(
+                {**network.get_params(deep=False), "l1": l1}, inputs.X_, inputs.y_,
+                inputs.sample_weight_, weights_scaled=True,
+            ) if failed or rose_from_the_start(state["loss_curve"]) else None
+            for (l1, _), failed, state in zip(penalties, trained[1][0], trained[0][0])
+        ]
     except MemoryError:
         # Too many networks for the memory available at once (refused before anything was
         # allocated), where one may fit: one at a time, each fit checked by itself.
@@ -607,26 +617,28 @@ def _fit_each_l1(estimator, path, X, y, l1_values, sample_weight):
         inputs.X_ = inputs.y_ = inputs.sample_weight_ = None  # no longer needed
     return _batched(
         network, prepared, inputs, penalties, advice, blind_advice, variation, above, floor,
-        *trained,
+        diverging, *trained,
     )
 
 
 def _batched(network, prepared, inputs, penalties, advice, blind_advice, variation, above,
-             floor, members, diverged, converged):
+             floor, diverging, members, diverged, converged):
     """Yield the path's fitted estimators from the batched fits' ``members``, first raising for
     one that diverged, or warning as a fit of each would (``advice`` for fits that reached
     ``epochs``, ``blind_advice`` for stops where float32 cannot register ``tol``, the target's
     ``variation``, ``target_variation``, for stops that cannot see a small target learned, and
-    each point's ``above``, ``loss_above_the_mean``, for stops worse than the mean, and the
-    ``floor`` of its loss, ``loss_floor``, for stops that learned almost nothing)."""
-    for (l1, _), failed in zip(penalties, diverged[0]):
+    each point's ``above``, ``loss_above_the_mean``, for stops worse than the mean, the
+    ``floor`` of its loss, ``loss_floor``, for stops that learned almost nothing, and each
+    point's ``diverging`` advice, ``divergence_advice``, where it diverged or its loss rose)."""
+    for (l1, _), failed, text in zip(penalties, diverged[0], diverging):
         if failed:
             raise ValueError(
                 f"{type(network).__name__}: training diverged ({DIVERGED}) with "
-                f"l1={float(l1):g}: "
-                f"{divergence_advice({**network.get_params(deep=False), 'l1': l1})}."
+                f"l1={float(l1):g}: {text}."
             )
-    for (l1, _), done, state, worse in zip(penalties, converged[0], members[0], above):
+    for (l1, _), done, state, worse, text in zip(
+        penalties, converged[0], members[0], above, diverging
+    ):
         if not done:
             # _batched, its caller (regularization_path), the caller's line.
             warn_not_converged(
@@ -639,8 +651,7 @@ def _batched(network, prepared, inputs, penalties, advice, blind_advice, variati
             )
         elif rose_from_the_start(state["loss_curve"]):
             warn_rose(
-                type(network).__name__, state["loss_curve"], stacklevel=3,
-                advice=divergence_advice({**network.get_params(deep=False), "l1": l1}),
+                type(network).__name__, state["loss_curve"], stacklevel=3, advice=text,
             )
         elif target_too_small(variation, network.tol):
             warn_stopped_short(

@@ -37,7 +37,7 @@ def _targets(y):
 
 
 def divergence_advice(params, X=None, y=None, sample_weight=None, *, weights_scaled=False,
-                      start_weight=None):
+                      start_weight=None, start_penalty=None):
     """What to change when training with the estimator params ``params`` (``get_params``)
     diverged: the loss, the weights or the optimizer's state became infinite or NaN. Names the
     learning rate the optimizer used (the param that set it: ``learning_rate``,
@@ -48,8 +48,11 @@ def divergence_advice(params, X=None, y=None, sample_weight=None, *, weights_sca
     network trained on; ``weights_scaled``: the user's weights, which training scales to a mean
     of 1, are not), where a squared-error target's squares sum beyond float32's range, where a
     continued fit starts from weights at which the loss on its rows already overflows
-    (``start_weight``: their largest magnitude, else None), and where a penalty's gradients
-    overflow an optimizer's running squares."""
+    (``start_weight``: their largest magnitude, else None), where the penalty of the weights
+    it starts from times the rows of its first batch, ``start_penalty`` (that penalty, l1 ·
+    Σ|w| + l2 · Σw² over the kernels in float64, and those rows), is beyond float32's range
+    (the epoch's loss sums it so), and where a penalty's gradients overflow an optimizer's running
+    squares."""
     if X is not None and not finite_values(X, y, sample_weight):
         return (
             "X, y or sample_weight holds NaN or infinite values, which assume_finite=True "
@@ -98,6 +101,26 @@ def divergence_advice(params, X=None, y=None, sample_weight=None, *, weights_sca
             "the network it continues from already makes the loss on these rows overflow "
             f"float32 (its largest weight is {start_weight:.3g}), whatever the learning rate: fit "
             "a new network (warm_start=False, or a new estimator)"
+        )
+    if start_penalty is not None and start_penalty[0] * start_penalty[1] > _FLOAT32_MAX:
+        # The loss holds the penalty, and an epoch's loss sums each batch's times its rows,
+        # which no learning rate changes on the first batch (proximal_l1 keeps l1 out of the
+        # gradients, not out of the loss: l1=1e36 diverged at a learning rate of 3e-9, and the
+        # advice led with lowering it).
+        penalty, rows = start_penalty
+        given = [
+            f"{name}={float(params[name]):g}" for name in ("l1", "l2")
+            if isinstance(params.get(name), Real) and params[name] > 0
+        ]
+        given = ", ".join(
+            [named for named in given if float(named.partition("=")[2]) >= 1] or given
+        )
+        return (
+            f"the penalty of the weights training starts from (l1 · Σ|w| + l2 · Σw² over the "
+            f"kernels) is {penalty:.3g}, and the epoch's loss, which counts it once per row, "
+            f"reaches {penalty * rows:.3g} on the first batch of {rows} rows, beyond float32's "
+            f"largest number ({_FLOAT32_MAX:.3g}), whatever the learning rate: use smaller "
+            f"penalties ({given}; useful ones are at most about 1e-2)"
         )
     # From about 1.84e19 on, a penalty's gradients (l1 per weight, 2 * l2 * weight) have squares
     # beyond float32's range, which the optimizers that keep running squares overflow whatever

@@ -34,6 +34,7 @@ from ._compat import (
     custom_gradient_names,
     flat_caller,
     forget_custom_gradients,
+    op_determinism_enabled,
     untaped,
     without_graph_rewrites,
 )
@@ -141,6 +142,9 @@ class Trainer:
         self.learning_rate_index = (
             names.index("learning_rate") if "learning_rate" in names else None
         )
+        # Whether the training loop reads the clock: TensorFlow refuses it under op
+        # determinism, which trainer_key tells apart.
+        self.clocked = not op_determinism_enabled()
         with _TRACING, _interrupts_held(), without_graph_rewrites():
             registered = custom_gradient_names()
             functions = compile_functions(self)
@@ -182,14 +186,18 @@ def _without_rewrites(function):
 
 
 def trainer_key(spec, optimizer):
-    """What a traced training function depends on besides input values: the spec, and the
+    """What a traced training function depends on besides input values: the spec, the
     Keras-serialized ``optimizer`` without its name and learning rate (a float learning rate is an
-    input; a schedule is part of the graph)."""
+    input; a schedule is part of the graph), and whether TensorFlow's op determinism is on (a
+    graph traced without it reads the clock, which TensorFlow then refuses)."""
     config = dict(optimizer["config"])
     config.pop("name", None)
     if isinstance(config.get("learning_rate"), (int, float)):
         del config["learning_rate"]
-    return json.dumps([repr(spec), {**optimizer, "config": config}], sort_keys=True, default=repr)
+    return json.dumps(
+        [repr(spec), {**optimizer, "config": config}, op_determinism_enabled()],
+        sort_keys=True, default=repr,
+    )
 
 
 class TrainerCache:

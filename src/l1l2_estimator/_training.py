@@ -8,6 +8,7 @@ from . import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start
 
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 
 import keras
@@ -17,7 +18,13 @@ import tensorflow as tf
 from keras.callbacks import CallbackList
 
 from ._compat import detach_model, require_training_tensorflow
-from ._graph import compile_functions, patience_input, return_after_input, tol_input
+from ._graph import (
+    compile_functions,
+    epochs_this_call,
+    patience_input,
+    return_after_input,
+    tol_input,
+)
 from ._inference import training_loss_overflows
 from ._params import new_optimizer
 from ._stopping import FRESH_RULE
@@ -125,10 +132,14 @@ def train(
         else:
             # One call for a short fit; a long one returns every RETURN_AFTER_SECONDS and goes
             # on, so that Ctrl-C can stop it between calls.
+            started = time.perf_counter()
             while True:
                 out = trainer.run(
                     first_epoch=tf.constant(initial_epoch + len(result.losses), tf.int64),
-                    epochs=tf.constant(epochs - len(result.losses), tf.int32),
+                    epochs=tf.constant(epochs_this_call(
+                        trainer, epochs - len(result.losses), len(result.losses),
+                        time.perf_counter() - started,
+                    ), tf.int32),
                     **inputs,
                 )
                 run_losses = out["losses"].numpy()[:, 0].tolist()
@@ -252,7 +263,7 @@ def _run_epochs(trainer, result, inputs, initial_epoch, epochs, validation, call
         # count, moments and learning rate: ModelCheckpoint saves them, schedules read them).
         if not model.optimizer.built:
             model.optimizer.build(model.trainable_variables)
-        pushed = _push_state(model, result.weights, trainer)
+        pushed = _push_state(model, result.weights, trainer, optimizer=model.optimizer)
     # A callback may set the weights or the optimizer state of the model (a backup restored at
     # the start, LearningRateScheduler's rate at each epoch's start, ReduceLROnPlateau's and
     # EarlyStopping's at its end): training goes on from what the model holds. (Looked for only
@@ -300,7 +311,7 @@ def _run_epochs(trainer, result, inputs, initial_epoch, epochs, validation, call
             print(f"{stopped_by} did not improve more than tol={float(tol):f} for "
                   f"{int(patience)} consecutive epochs. Stopping.", flush=True)
         if model is not None:
-            pushed = _push_state(model, result.weights, trainer, out["weights"])
+            pushed = _push_state(model, result.weights, trainer, out["weights"], pushed[2])
         callback_list.on_epoch_end(epoch, logs)
         if model is not None:
             pushed = _pull_changes(trainer, result, model, pushed)
@@ -314,21 +325,38 @@ def _run_epochs(trainer, result, inputs, initial_epoch, epochs, validation, call
         result.weights = validation.best_weights
     if model is not None:
         model.set_weights(result.weights)
-        pushed = (result.weights, pushed[1])
+        pushed = (result.weights, *pushed[1:])
         callback_list.on_train_end(logs)
         _pull_changes(trainer, result, model, pushed)
     else:
         callback_list.on_train_end(logs)
 
 
-def _push_state(model, weights, trainer, tensors=None):
+def _push_state(model, weights, trainer, tensors=None, optimizer=None):
     """Put ``weights`` (NumPy arrays; ``tensors``, the same as tensors, if at hand: assigned
-    faster) and the trainer's optimizer state in ``model``; return them as pushed."""
+    faster) and the trainer's optimizer state in ``model``, whose ``optimizer`` the callbacks
+    were given; return them as pushed, with that optimizer."""
+    _check_optimizer_kept(model, optimizer)
     state = trainer.read()
     values = zip(model.weights, weights if tensors is None else tensors, strict=True)
     for variable, value in [*values, *zip(model.optimizer.variables, state, strict=True)]:
         variable.assign(value)
-    return list(weights), [v.numpy() for v in state]
+    return list(weights), [v.numpy() for v in state], optimizer
+
+
+def _check_optimizer_kept(model, optimizer):
+    """ValueError where a callback gave ``model`` another optimizer than ``optimizer`` (by
+    ``model.compile`` or ``model.optimizer = ...``): training goes on with the optimizer of the
+    estimator's params, whose state the model's mirrors; the fit had failed on the new one's
+    variables with "optimizer_state: expected a list of 10 inputs"."""
+    if model.optimizer is not optimizer:
+        raise ValueError(
+            f"A callback replaced the Keras model's optimizer ({type(optimizer).__name__} by "
+            f"{type(model.optimizer).__name__}, through model.compile or model.optimizer) "
+            "during the fit: training uses the optimizer of the estimator's params. Set the "
+            "optimizer param (or optimizer__* arguments) instead, or change the model's "
+            "optimizer in place (its learning_rate, as LearningRateScheduler does)."
+        )
 
 
 def _handled(callbacks, event):
@@ -344,14 +372,15 @@ def _handled(callbacks, event):
 
 def _pull_changes(trainer, result, model, pushed):
     """Load into the trainer the weights and optimizer state that callbacks set on ``model``
-    since ``pushed`` (``(weights, optimizer state)``), if they changed any; return what the
-    model holds now."""
+    since ``pushed`` (``(weights, optimizer state, optimizer)``), if they changed any; return
+    what the model holds now."""
+    _check_optimizer_kept(model, pushed[2])
     weights = model.get_weights()
     state = [v.numpy() for v in model.optimizer.variables]
     if _changed(weights, pushed[0]) or _changed(state, pushed[1]):
         result.weights = weights
         trainer.load(weights, state)
-    return weights, state
+    return weights, state, pushed[2]
 
 
 def _changed(arrays, before):
