@@ -7,7 +7,8 @@ variables of its own: it loads its starting weights and optimizer state into a *
 variables of a network of that structure, with a Keras optimizer built on them and the traced
 function), trains, and reads the result back. The trainer is kept in a small process-wide cache
 keyed by what the traced graph depends on (``trainer_key``): layer sizes, activations, loss,
-optimizer class and configuration, the number of member networks, the proximal L1 step. Values
+optimizer class and configuration, the number of member networks, the proximal L1 step, and
+whether TensorFlow's op determinism is on (the loop reads the clock only where it is off). Values
 that only *set* numbers (weights, seeds, ``l1``, ``l2``, the learning rate, batch size, epochs,
 ``tol``) are inputs of the graph, so a whole grid search, every fold of a cross-validation and
 every ``random_state`` reuse one trace. The cache holds at most ``MAX_CACHED_TRAINERS`` trainers,
