@@ -350,6 +350,54 @@ def test_every_keras_optimizer_survives_clone_copy_and_pickle(binary_data, optim
         np.testing.assert_array_equal(twin.fit(X, y).predict_proba(X), expected)
 
 
+@pytest.mark.parametrize("name", ["Lamb", "Muon", "ScheduleFreeAdamW", "Adam"])
+def test_optimizers_another_keras_may_lack_are_pickled_to_say_so(name):
+    """scikeras' unpickler rebuilds an optimizer through keras.optimizers.deserialize, which in
+    Keras 3.10 returns Muon, Lamb and ScheduleFreeAdamW (pickled under 3.15) as their names: the
+    unpickled estimator refused its own optimizer param at its next fit. Only the optimizers
+    every supported Keras rebuilds so are pickled as scikeras pickles them (such pickles load
+    without this package); the others through the package, which says what went wrong."""
+    from l1l2_estimator import _environment
+
+    optimizer = getattr(keras.optimizers, name)(learning_rate=0.01)
+    reducer = optimizer.__reduce__()[0]
+    assert (reducer is _environment._unpickled_optimizer) is (name != "Adam")
+    estimator = L1L2Classifier(optimizer=optimizer)
+    assert type(pickle.loads(pickle.dumps(estimator)).optimizer) is type(optimizer)
+    if name == "Adam":
+        return
+    # As from a Keras that has no such class: the same pickle, the class renamed.
+    missing = name[:-1] + chr(ord(name[-1]) + 1)
+    # (Keras 3.10 says "Could not locate class", 3.15 "Could not deserialize".)
+    with pytest.raises(TypeError, match=(
+        rf"^The pickled estimator's optimizer is Keras' {missing}, which this process's Keras "
+        rf"{re.escape(keras.version())} cannot rebuild \(Could not .*{missing}.*\): it was "
+        r"pickled under another Keras version\. Unpickle it where that version is installed, "
+        r"or fit the estimator again here\.$"
+    )):
+        pickle.loads(pickle.dumps(estimator).replace(name.encode(), missing.encode()))
+
+
+@pytest.mark.parametrize("version, refused", [("3.10.0", True), ("3.12.4", True),
+                                              ("3.13.0rc1", False), ("3.15.1", False)])
+def test_muon_is_refused_where_keras_cannot_train_it(binary_data, monkeypatch, version, refused):
+    # Keras 3.10 to 3.12's Muon failed 44 frames inside Keras: "'ResourceVariable' object has
+    # no attribute 'path'" (checked with Keras 3.10.0, 3.11.3 and 3.12.0 under TensorFlow 2.16).
+    X, y = binary_data
+    monkeypatch.setattr(keras, "version", lambda: version)
+    estimator = L1L2Classifier(hidden_layer_sizes=(4,), epochs=2, random_state=0,
+                               optimizer=keras.optimizers.Muon(learning_rate=0.01))
+    if refused:
+        with pytest.raises(ValueError, match=rf"optimizer=Muon\(\.\.\.\) fails in training "
+                                             rf"under Keras {re.escape(version)} .*upgrade "
+                                             "Keras to 3.13 or later"):
+            estimator.fit(X, y)
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            estimator.fit(X, y)
+
+
 def test_parallel_cross_validation_and_grid_search(binary_data):
     X, y = binary_data
     clf = L1L2Classifier(hidden_layer_sizes=(8,), epochs=10, random_state=0)

@@ -260,11 +260,22 @@ def _reduce_optimizer(optimizer):
         not main
         and not _user_modules(serialized)
         and _SCIKERAS_REDUCE is not None
+        and getattr(keras.optimizers, type(optimizer).__name__, None) is type(optimizer)
+        and type(optimizer).__name__ in _REBUILT_BY_EVERY_KERAS
         and _keras_rebuilds(type(optimizer), serialized)
     ):
         return _SCIKERAS_REDUCE(optimizer)
     return _unpickled_optimizer, (serialized, "__main__") if main else (serialized,)
 
+
+# The optimizers that keras.optimizers.deserialize, which scikeras' unpickler calls, rebuilds in
+# every Keras the package supports (3.10 on). It returns the name of any other as a string:
+# Muon, Lamb and ScheduleFreeAdamW pickled under Keras 3.15 (whose deserializer knows some of
+# them) came back as "Muon" under 3.10, and the next fit was refused for that string.
+_REBUILT_BY_EVERY_KERAS = frozenset({
+    "Adadelta", "Adafactor", "Adagrad", "Adam", "AdamW", "Adamax", "Ftrl", "Lion", "Nadam",
+    "RMSprop", "SGD",
+})
 
 _KERAS_REBUILDS = {}
 
@@ -317,15 +328,17 @@ def _unpickled_optimizer(serialized, defined_in=None):
         # some.)
         optimizer = keras.saving.deserialize_keras_object(serialized)
     except (TypeError, ValueError) as error:
-        raise _unpickling_error(serialized, defined_in, failed) or error
+        raise _unpickling_error(serialized, defined_in, failed, error) or error
     return float32_learning_rate(optimizer, serialized.get("config", {}).get("learning_rate"))
 
 
-def _unpickling_error(serialized, defined_in, failed):
-    """Why a pickled (or copied) optimizer of the user's own class cannot be rebuilt here, or
-    None: a class defined in the script that pickled it and absent here (Keras said to register
-    it, which it was), a module that did not import here (the ``ImportError``, which Keras'
-    "Could not locate class" left out), or a class that is here but not registered."""
+def _unpickling_error(serialized, defined_in, failed, error):
+    """Why a pickled (or copied) optimizer cannot be rebuilt here, or None: a class defined in
+    the script that pickled it and absent here (Keras said to register it, which it was), a
+    module that did not import here (the ``ImportError``, which Keras' "Could not locate class"
+    left out), a class of Keras' own that this Keras lacks or whose config it refuses (a pickle
+    of another Keras version: Keras said to register it), or a class that is here but not
+    registered. ``error``: Keras' own."""
     class_name = serialized.get("class_name")
     if defined_in == "__main__" and not isinstance(
         getattr(sys.modules.get("__main__"), str(class_name), None), type
@@ -345,6 +358,16 @@ def _unpickling_error(serialized, defined_in, failed):
             )
             error.__cause__ = failed[module]
             return error
+    module = serialized.get("module")
+    if isinstance(module, str) and module.partition(".")[0] == "keras":
+        import keras
+
+        return TypeError(
+            f"The pickled estimator's optimizer is Keras' {class_name}, which this process's "
+            f"Keras {keras.version()} cannot rebuild ({str(error).split('. ')[0]}): it was "
+            "pickled under another Keras version. Unpickle it where that version is installed, "
+            "or fit the estimator again here."
+        )
     # A class this process has (a copy made here: clone, a search's members) that Keras cannot
     # find: unregistered, as a fit says.
     from ._params import _rebuildable

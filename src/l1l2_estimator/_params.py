@@ -263,6 +263,15 @@ def optimizer_config(params):
             "dtype policy (mixed_float16 included). Pass the optimizer it wraps "
             "(its inner_optimizer)."
         )
+    muon = getattr(keras.optimizers, "Muon", None)
+    if muon is not None and isinstance(optimizer, muon) and _keras_before(3, 13):
+        # Its step reads a path that TensorFlow's variables lack there: the fit failed 44
+        # frames inside Keras with "'ResourceVariable' object has no attribute 'path'".
+        raise ValueError(
+            f"optimizer=Muon(...) fails in training under Keras {keras.version()} (its step "
+            "reads variable paths that TensorFlow's variables lack before Keras 3.13): upgrade "
+            "Keras to 3.13 or later, or choose another optimizer."
+        )
     if isinstance(optimizer, keras.optimizers.Optimizer):
         if weight_decay_exclusions(optimizer):
             # Not in the config, through which every fit copies the instance: it trained with
@@ -433,6 +442,13 @@ def _serialized_optimizer(optimizer_class, arguments, routed=None):
             f"{error}"
         ) from None
     return _rebuildable(config)
+
+
+def _keras_before(major, minor):
+    """Whether the Keras imported is older than ``major.minor`` (read from the start of its
+    version, so that "3.13.0rc1" or "3.13.0.dev0" count as 3.13)."""
+    found = re.match(r"(\d+)\.(\d+)", keras.version())
+    return found is not None and (int(found[1]), int(found[2])) < (major, minor)
 
 
 def _optimizer_arguments(optimizer_class):
