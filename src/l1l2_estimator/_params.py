@@ -263,15 +263,6 @@ def optimizer_config(params):
             "dtype policy (mixed_float16 included). Pass the optimizer it wraps "
             "(its inner_optimizer)."
         )
-    muon = getattr(keras.optimizers, "Muon", None)
-    if muon is not None and isinstance(optimizer, muon) and _keras_before(3, 13):
-        # Its step reads a path that TensorFlow's variables lack there: the fit failed 44
-        # frames inside Keras with "'ResourceVariable' object has no attribute 'path'".
-        raise ValueError(
-            f"optimizer=Muon(...) fails in training under Keras {keras.version()} (its step "
-            "reads variable paths that TensorFlow's variables lack before Keras 3.13): upgrade "
-            "Keras to 3.13 or later, or choose another optimizer."
-        )
     if isinstance(optimizer, keras.optimizers.Optimizer):
         if weight_decay_exclusions(optimizer):
             # Not in the config, through which every fit copies the instance: it trained with
@@ -295,6 +286,15 @@ def optimizer_config(params):
                 "estimators train variables of their own (kernel_0, bias_0, ...), not model_'s "
                 "layers (hidden_1, ..., output), so a keyword would pick other variables in "
                 "training than in model_. Leave exclude_layers empty."
+            )
+        muon = getattr(keras.optimizers, "Muon", None)
+        if muon is not None and isinstance(optimizer, muon) and _keras_before(3, 13):
+            # Its step reads a path that TensorFlow's variables lack there: the fit failed 44
+            # frames inside Keras with "'ResourceVariable' object has no attribute 'path'".
+            raise ValueError(
+                f"optimizer=Muon(...) fails in training under Keras {keras.version()} (its step "
+                "reads variable paths that TensorFlow's variables lack before Keras 3.13): upgrade "
+                "Keras to 3.13 or later, or choose another optimizer."
             )
         if routed:  # over the instance's own arguments (its learning rate stays its own)
             config = _serialized_optimizer(type(optimizer), {**config["config"], **routed}, routed)
