@@ -216,6 +216,31 @@ def test_an_imported_keras_on_another_backend_is_refused():
         check_backend(SimpleNamespace(backend=SimpleNamespace(backend=lambda: "jax")))
 
 
+def test_a_module_of_the_users_that_hides_keras_is_named(tmp_path):
+    """A keras.py beside the script: the package's import failed with an AttributeError
+    ("module 'keras' has no attribute 'backend'"), which ``from l1l2_estimator import
+    L1L2Classifier`` turned into "cannot import name 'L1L2Classifier'", without its cause, and
+    the command line printed a traceback."""
+    (tmp_path / "keras.py").write_text("")
+    done = _import_estimator(cwd=tmp_path)
+    last = done.stderr.strip().splitlines()[-1]
+    assert done.returncode == 1
+    assert last == (
+        "ImportError: Importing Keras and TensorFlow failed: module 'keras' has no attribute "
+        f"'backend' (the module 'keras' imported here is {tmp_path / 'keras.py'}: a file or "
+        "folder of that name in the current folder or beside your script hides the installed "
+        "library; rename it)."
+    ), done.stderr[-2000:]
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("KERAS_", "TF_"))}
+    done = subprocess.run(
+        [sys.executable, "-m", "l1l2_estimator", "--samples", "100", "--epochs", "2"],
+        env=clean, capture_output=True, text=True, cwd=tmp_path, timeout=300,
+    )
+    assert done.returncode == 1
+    assert done.stderr.startswith("l1l2-estimator: error: Importing Keras and TensorFlow failed")
+    assert done.stderr.count("\n") == 1, done.stderr[-2000:]
+
+
 def test_empty_keras_backend_means_keras_default():
     assert _import_estimator(KERAS_BACKEND="").returncode == 0
 

@@ -46,6 +46,25 @@ def _round_trip(estimator, tmp_path):
     return load(path)
 
 
+def test_dump_and_load_under_tensorflows_v1_tensor_shapes(fitted_binary, binary_data, tmp_path):
+    """tf.compat.v1.disable_v2_tensorshape() (kept by code migrated from TensorFlow 1) makes a
+    variable's dimensions Dimension objects, which are not hashable: dump refused every fitted
+    estimator and load every file, "the optimizer that its params describe cannot be built:
+    unhashable type: 'Dimension'", where fits and predictions work."""
+    import tensorflow as tf
+
+    X, _ = binary_data
+    path = tmp_path / "before.l1l2"
+    dump(fitted_binary, path)
+    tf.compat.v1.disable_v2_tensorshape()
+    try:
+        np.testing.assert_array_equal(load(path).predict_proba(X), fitted_binary.predict_proba(X))
+        again = _round_trip(fitted_binary, tmp_path)
+    finally:
+        tf.compat.v1.enable_v2_tensorshape()
+    np.testing.assert_array_equal(again.predict_proba(X), fitted_binary.predict_proba(X))
+
+
 def _unzip(data):
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         return {name: archive.read(name) for name in archive.namelist()}

@@ -74,6 +74,7 @@ import json
 import os
 import platform
 import sys
+import types
 
 SWITCHES = {
     "quiet": "L1L2_ESTIMATOR_QUIET",
@@ -140,18 +141,41 @@ def _import_tensorflow():
 
 
 def _import_quietly(muted):
-    with _stderr_muted() if muted else contextlib.nullcontext():
-        try:
-            import keras
-        except ImportError as error:
-            # keras.json names a backend whose library is not installed.
-            backend = _configured_backend()
-            if backend != "tensorflow":
-                raise _wrong_backend(f"{backend!r} ({error})") from error
-            raise
-        import tensorflow
-    check_backend(keras)
+    try:
+        with _stderr_muted() if muted else contextlib.nullcontext():
+            try:
+                import keras
+            except ImportError as error:
+                # keras.json names a backend whose library is not installed.
+                backend = _configured_backend()
+                if backend != "tensorflow":
+                    raise _wrong_backend(f"{backend!r} ({error})") from error
+                raise
+            import tensorflow
+        check_backend(keras)
+    except AttributeError as error:
+        # A module of the user's own that hides a library (a keras.py beside the script), or a
+        # broken dependency: an AttributeError out of ``from l1l2_estimator import ...`` became
+        # Python's "cannot import name 'L1L2Classifier'", without its cause, and the command
+        # line printed a traceback.
+        raise _import_failure(error) from error
     return tensorflow
+
+
+def _import_failure(error):
+    """The ImportError saying that importing Keras and TensorFlow failed with the
+    AttributeError ``error``, and where the module it names was found (a file of the user's
+    own, named as a library, hides that library)."""
+    module = getattr(error, "obj", None)
+    where = ""
+    if isinstance(module, types.ModuleType):
+        found = getattr(module, "__file__", None) or "a namespace package"
+        where = (
+            f" (the module {module.__name__!r} imported here is {found}: a file or folder of "
+            "that name in the current folder or beside your script hides the installed "
+            "library; rename it)"
+        )
+    return ImportError(f"Importing Keras and TensorFlow failed: {error}{where}.")
 
 
 def _configured_backend():

@@ -322,7 +322,7 @@ def optimizer_variable_count(config, n_variables):
         raise Refused(
             f"the optimizer that its params describe cannot be built: {first_line(error)}"
         ) from error
-    slots = sum(1 for variable in optimizer.variables if tuple(variable.shape) == (1,))
+    slots = sum(1 for variable in optimizer.variables if _shape(variable) == (1,))
     return len(optimizer.variables) - slots + slots * n_variables
 
 
@@ -367,7 +367,7 @@ def optimizer_layout(config, kernel_shapes):
         }
         layout = []
         for variable in optimizer.variables:
-            shape = tuple(variable.shape)
+            shape = _shape(variable)
             if shape and shape not in real_shapes:
                 raise Refused(
                     "the optimizer that its params describe keeps state that this format "
@@ -462,3 +462,10 @@ def _state_bounds(optimizer):
             "step multiplies it by a factor below 1, and its steps divide by 1 minus it)",
         )
     return bounds
+
+
+def _shape(variable):
+    """``variable``'s shape as a tuple of ints: under TensorFlow's
+    ``tf.compat.v1.disable_v2_tensorshape()`` a variable's dimensions are ``Dimension``
+    objects, which are not hashable, and dump and load had refused every optimizer so."""
+    return tuple(int(size) for size in variable.shape)
