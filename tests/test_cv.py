@@ -2380,11 +2380,9 @@ def test_routing_names_the_scorers_as_logistic_regression_cv(wine):
             with pytest.raises(TypeError, match=r"fit\(\) got 'w', the name a scorer's "
                                                 r"set_score_request gives sample_weight"):
                 fit()
-        # Other routed names keep the message of any keyword fit does not take.
-        splitter = GroupKFold(2).set_split_request(groups="g")
+        # Names nothing routes keep the message of any keyword fit does not take.
         with pytest.raises(TypeError, match="unexpected keyword argument 'g': fit takes X, y"):
-            L1L2ClassifierCV(scoring=aliased, **{**settings, "cv": splitter}).fit(
-                X, y, g=np.arange(len(y)) % 2)
+            L1L2ClassifierCV(scoring=aliased, **settings).fit(X, y, g=np.arange(len(y)) % 2)
         # fit, as LogisticRegressionCV.fit, takes them only where the search's own request asks.
         with pytest.raises(UnsetMetadataPassedError, match=r"L1L2ClassifierCV\.fit"):
             make_pipeline(StandardScaler().set_fit_request(sample_weight=False),
@@ -2426,6 +2424,66 @@ def test_routing_names_the_scorers_as_logistic_regression_cv(wine):
         own = own.get_metadata_routing()
         assert own.consumes("score", ["sample_weight"]) == {"sample_weight"}
         assert "scorer" not in own._route_mappings
+
+
+def _costly_errors(y_true, y_pred, cost):
+    return -float(np.sum(np.asarray(cost) * (y_true != y_pred)))
+
+
+def test_routing_passes_any_metadata_the_splitter_and_scorers_request(wine):
+    """With routing on, the search takes every name its routing lists, as GridSearchCV and
+    LogisticRegressionCV: a group splitter's groups under another name, and metadata a scorer
+    asks for besides sample_weight (each fold's rows of it), in fit and in score. Both had been
+    refused as unknown keywords, though get_metadata_routing() listed them, so that a Pipeline
+    or cross_validate passing them failed."""
+    import sklearn
+    from sklearn.metrics import make_scorer
+    from sklearn.model_selection import cross_validate
+    from sklearn.pipeline import make_pipeline
+
+    X, y = wine
+    X = StandardScaler().fit_transform(X)
+    groups = np.arange(len(y)) % 4
+    cost = np.random.RandomState(0).uniform(0.5, 2.0, len(y))
+    params = {**NETWORK, "epochs": 4}
+    with sklearn.config_context(enable_metadata_routing=True), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        costly = make_scorer(_costly_errors).set_score_request(cost=True)
+        splitter = GroupKFold(2).set_split_request(groups="inner")
+        search = L1L2ClassifierCV(l1s=[0, 1e-2], l2s=[0], cv=splitter, scoring=costly, **params)
+        assert search.get_metadata_routing().consumes("fit", ["inner", "cost"]) == {
+            "inner", "cost"}
+        search.fit(X, y, inner=groups, cost=cost)
+        grid = GridSearchCV(L1L2Classifier(**params), {"l1": [0, 1e-2], "l2": [0]}, cv=splitter,
+                            scoring=costly).fit(X, y, inner=groups, cost=cost)
+        np.testing.assert_allclose(search.cv_results_["split0_test_score"],
+                                   grid.cv_results_["split0_test_score"], atol=1e-6)
+        np.testing.assert_allclose(search.cv_results_["mean_test_score"],
+                                   grid.cv_results_["mean_test_score"], atol=1e-6)
+        assert search.score(X, y, cost=cost) == pytest.approx(
+            _costly_errors(y, search.predict(X), cost))
+        assert search.score(X, y, cost=cost) == pytest.approx(grid.score(X, y, cost=cost))
+        # Through a Pipeline and cross_validate.
+        piped = make_pipeline(StandardScaler(), clone(search)).fit(X, y, inner=groups, cost=cost)
+        assert piped.score(X, y, cost=cost) == pytest.approx(
+            _costly_errors(y, piped.predict(X), cost))
+        scores = cross_validate(clone(search), X, y, cv=2, params={"inner": groups, "cost": cost},
+                                error_score="raise")["test_score"]
+        assert scores.shape == (2,)
+        # Several metrics: each gets what its own scorer asks for.
+        both = L1L2ClassifierCV(l1s=[0], l2s=[0], cv=splitter, refit="cost",
+                                scoring={"cost": costly, "accuracy": "accuracy"}, **params)
+        both.fit(X, y, inner=groups, cost=cost)
+        assert np.isfinite(both.cv_results_["mean_test_cost"]).all()
+        # What nothing routes is refused by name, in fit and in score.
+        with pytest.raises(TypeError, match="unexpected keyword argument 'weight'"):
+            clone(search).fit(X, y, inner=groups, cost=cost, weight=cost)
+        with pytest.raises(TypeError, match="unexpected keyword argument 'inner': score takes"):
+            search.score(X, y, cost=cost, inner=groups)
+    # Without routing, as before: fit and score take sample_weight and groups alone.
+    with pytest.raises(TypeError, match="unexpected keyword argument 'cost': score takes X, y "
+                                        "and sample_weight"):
+        search.score(X, y, cost=cost)
 
 
 SMALL = dict(hidden_layer_sizes=(4,), epochs=3, random_state=0)

@@ -108,8 +108,9 @@ def refuse_keywords(estimator, method, keywords):
         )
     else:
         taken = [
-            parameter for parameter in inspect.signature(getattr(estimator, method)).parameters
-            if parameter != "fit_params"
+            name for name, parameter
+            in inspect.signature(getattr(estimator, method)).parameters.items()
+            if parameter.kind is not parameter.VAR_KEYWORD
         ]
         advice = f"{method} takes {', '.join(taken[:-1])} and {taken[-1]}"
         # The closest of the method's arguments and the params (class_weights is the

@@ -124,6 +124,19 @@ _SEARCH_CONSTRAINTS = {
 }
 
 
+def _per_row(value, n_rows):
+    """Whether the metadata ``value`` holds a value per row of the data (an array, list, Series
+    or sparse matrix of ``n_rows``): GridSearchCV gives a scorer each fold's rows of such
+    metadata, and the rest whole."""
+    if isinstance(value, (str, bytes)):
+        return False
+    shape = getattr(value, "shape", None)
+    try:
+        return (shape[0] if shape is not None and len(shape) else len(value)) == n_rows
+    except TypeError:  # a scalar, an object without a length
+        return False
+
+
 def _rows(positions, fold, split, part):
     """A split's ``fold`` (row numbers, negative ones included, or a boolean mask; an empty
     list too, which NumPy reads as floats) as row numbers of ``positions``; ValueError naming
@@ -383,8 +396,12 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
             Group labels of the samples, for a group splitter as ``cv`` (``GroupKFold``, ...),
             as ``GridSearchCV.fit`` takes them.
         **fit_params : dict
-            Not taken: a TypeError says where each setting goes (training settings such as
-            ``epochs`` are params, as in scikit-learn).
+            With metadata routing on, the metadata ``get_metadata_routing()`` routes, as
+            ``GridSearchCV.fit`` takes it: a group splitter's groups under the name its
+            ``set_split_request`` gives them, and what the scorers' ``set_score_request`` asks
+            for (each held-out score gets its fold's rows of it). Anything else is refused with
+            a TypeError saying where the setting goes (training settings such as ``epochs`` are
+            params, as in scikit-learn).
 
         Returns
         -------
@@ -392,13 +409,37 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
             The fitted estimator.
         """
         self._refuse_score_aliases(fit_params)
-        refuse_keywords(self, "fit", fit_params)
+        metadata = self._routed_keywords("fit", fit_params)
         # A search that fails leaves a fitted one exactly as it was, as a failed fit does: it
         # publishes its attributes only once everything has succeeded.
-        self._search(X, y, sample_weight, groups)
+        self._search(X, y, sample_weight, groups, metadata)
         return self
 
-    def _search(self, X, y, sample_weight, groups):
+    def _routed_keywords(self, method, keywords):
+        """The ``keywords`` of ``method`` that metadata routing (when on) sends somewhere, as
+        GridSearchCV takes them; the others refused by name (refuse_keywords)."""
+        consumed = (
+            self.get_metadata_routing().consumes(method, list(keywords))
+            if keywords and get_config().get("enable_metadata_routing", False) else set()
+        )
+        refuse_keywords(self, method, {k: v for k, v in keywords.items() if k not in consumed})
+        return keywords
+
+    def _scorer_metadata(self, routed, names):
+        """The metadata routing gives each metric's scorer (by the names ``scoring`` holds;
+        ``"score"`` for one), besides ``sample_weight``, which the search weighs itself."""
+        return {
+            name: {
+                key: value
+                for key, value in routed.get(
+                    "scorer" if name == "score" else f"scorer_{name}", {}
+                ).get("score", {}).items()
+                if key != "sample_weight"
+            }
+            for name in names
+        }
+
+    def _search(self, X, y, sample_weight, groups, metadata):
         self._check_not_search_params()
         self._check_extra_params()
         l1s, l2s = penalty_values("l1s", self.l1s), penalty_values("l2s", self.l2s)
@@ -417,10 +458,17 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         # as by the single classifier (a sparse column of labels is made dense, as it takes it).
         sparse_y = is_sparse(y) and is_classifier(self) and y_checked.ndim == 2
         feature_names = fitted.get("feature_names_in_")
-        if groups is not None and get_config().get("enable_metadata_routing", False):
+        # Without routing, groups go to the splitter, and there is no other metadata.
+        split_params, routed = {"groups": groups}, {}
+        if get_config().get("enable_metadata_routing", False) and (
+            groups is not None or metadata
+        ):
             # As GridSearchCV and LogisticRegressionCV: groups only where the splitter asks for
-            # them (a KFold does not: TypeError, "not routed to any object").
-            groups = process_routing(self, "fit", groups=groups).splitter.split.get("groups")
+            # them (a KFold does not: TypeError, "not routed to any object"), under the name it
+            # asks by, and to the scorers what they ask for.
+            given = metadata if groups is None else {"groups": groups, **metadata}
+            routed = process_routing(self, "fit", **given)
+            split_params = routed.splitter.split
         # As GridSearchCV, the splitter and the scorer see X and y as given (a DataFrame stays
         # one, a sparse indicator matrix too; a regressor's sparse y dense, as L1L2Regressor
         # takes it). indexable: as GridSearchCV, anything that only has __array__ becomes an
@@ -435,7 +483,7 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         cv = check_cv(self.cv, y_given, classifier=is_classifier(self))
         splits = [
             (_rows(positions, train, split, "training"), _rows(positions, test, split, "test"))
-            for split, (train, test) in enumerate(cv.split(X_given, y_given, groups))
+            for split, (train, test) in enumerate(cv.split(X_given, y_given, **split_params))
         ]
         if not splits:
             raise ValueError(
@@ -443,7 +491,7 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                 "to train or score: was the CV iterator empty (a generator is used up by the "
                 "first fit)?"
             )
-        n_splits = cv.get_n_splits(X_given, y_given, groups)
+        n_splits = cv.get_n_splits(X_given, y_given, **split_params)
         if n_splits != len(splits):  # as GridSearchCV, which sizes cv_results_ by the count
             raise ValueError(
                 f"cv={self.cv!r} is inconsistent: its get_n_splits says {n_splits} splits, but "
@@ -468,8 +516,16 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         takes = self._metrics_taking_weights(scorer, metrics, sample_weight)
         # Once the search's settings are checked, as GridSearchCV's first line.
         report = _Report(self, len(architectures) * len(penalties), splits)
-        scoring = {name: (metric, takes[name])
-                   for name, metric in (metrics or {"score": scorer}).items()}
+        named = metrics or {"score": scorer}
+        given = self._scorer_metadata(routed, named)
+        scoring = {
+            name: (metric, takes[name], {
+                # As GridSearchCV, a fold's rows of what has a value per row, the rest whole.
+                key: (value, _per_row(value, X_checked.shape[0]))
+                for key, value in given[name].items()
+            })
+            for name, metric in named.items()
+        }
 
         def rows(indices):
             # Indexed afresh for every member, as GridSearchCV indexes them for every fit: a
@@ -795,7 +851,7 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
             + "."
         )
 
-    def score(self, X, y, sample_weight=None):
+    def score(self, X, y, sample_weight=None, **score_params):
         """Score ``best_estimator_`` on ``(X, y)`` by ``scoring``, as ``GridSearchCV.score``.
 
         Parameters
@@ -806,6 +862,9 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
             True labels or targets.
         sample_weight : array-like of shape (n_samples,), default=None
             Sample weights, passed to the scorer.
+        **score_params : dict
+            With metadata routing on, the metadata the scorer's ``set_score_request`` asks for,
+            as ``GridSearchCV.score`` takes it; refused otherwise.
 
         Returns
         -------
@@ -817,6 +876,8 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         # publishes all of its state at once, and is not mixed in (its metric with this network).
         fitted = dict(vars(self))
         best = self._fitted_best(fitted)
+        score_params = self._routed_keywords("score", score_params)
+        routed = process_routing(self, "score", **score_params) if score_params else {}
         # As GridSearchCV: the scorer and the metric fixed by the fit, whatever set_params has
         # changed since (a scoring set after the fit would score by a metric the search did not
         # choose by, or fail).
@@ -832,19 +893,22 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                 f"callable, so score does not know which one to return: call {how} for the "
                 "metric you want."
             )
+        # What routing gives the scorer of the metric scored (of several, the one refit names;
+        # a callable returning several metrics is one scorer).
+        name = metric if isinstance(scorer, dict) else "score"
+        given = self._scorer_metadata(routed, [name])[name]
         if isinstance(scorer, dict):
             # Several metrics: the one refit names, as GridSearchCV (scoring only that one).
             scorer, metric = scorer[metric], None
-        weights = {}
         if sample_weight is not None and self._scorer_takes_weights(scorer, "score", own):
-            weights = {"sample_weight": sample_weight}
+            given["sample_weight"] = sample_weight
         # A sparse column of labels, a sparse y of a regressor, as fit takes them, and so on.
         y = (scored_labels if is_classifier(self) else scored_targets)(y)
         try:
-            score = scorer(best, X, y, **weights)
+            score = scorer(best, X, y, **given)
         except TypeError as error:
             # The metric's own "unexpected keyword argument", told in words.
-            if weights and not own and scorer_takes_no_sample_weight(scorer):
+            if "sample_weight" in given and not own and scorer_takes_no_sample_weight(scorer):
                 raise TypeError(
                     f"The scoring {scorer} does not take sample_weight, so {type(self).__name__}"
                     ".score cannot weight its score: call score(X, y) without sample_weight, or "

@@ -10,6 +10,8 @@ from numbers import Integral, Real
 import numpy as np
 from scipy.stats import rankdata
 
+from ._compat import safe_indexing
+
 
 def _number(score, name=None):
     """A score as a float; as GridSearchCV, a 0-d array or a NumPy scalar is one."""
@@ -26,7 +28,9 @@ def _number(score, name=None):
 
 def score_member(scoring, several, member, rows, weights, picked, error_score, failures):
     """The score of ``member`` on ``rows`` (``(X, y)``, those ``picked`` of the data) by
-    ``scoring``, a ``(scorer, takes the weights)`` pair by metric name: with ``several``
+    ``scoring``, a ``(scorer, takes the weights, metadata)`` triple by metric name (the metadata
+    by name, each as ``(value, whether it has a value per row)``: ``picked`` of those that do are
+    passed, the others whole): with ``several``
     metrics, a float per name; else a float, or the floats of the dict the scorer returns (a
     callable scoring several metrics, as GridSearchCV takes it).
 
@@ -34,8 +38,12 @@ def score_member(scoring, several, member, rows, weights, picked, error_score, f
     the scorer of one metric or a dict-returning callable raised: ``error_score`` for every
     metric), its exception added to ``failures``; with ``"raise"`` it propagates."""
     scores = {}
-    for name, (scorer, weighted) in scoring.items():
+    for name, (scorer, weighted, metadata) in scoring.items():
         given = {"sample_weight": weights[picked]} if weighted and weights is not None else {}
+        given.update({
+            key: safe_indexing(value, picked) if per_row else value
+            for key, (value, per_row) in metadata.items()
+        })
         try:
             scores[name] = scorer(member, *rows, **given)
         except Exception as error:
