@@ -824,25 +824,37 @@ class BatchCounter(keras.callbacks.Callback):
         self.batches = getattr(self, "batches", 0) + 1
 
 
-@pytest.mark.parametrize("kind", ["own", "lambda", "TerminateOnNaN"])
+class PredictionCounter(keras.callbacks.Callback):
+    """Counts predictions, as scikeras' predict (through Model.predict) sent them."""
+
+    def on_predict_begin(self, logs=None):
+        self.predictions = getattr(self, "predictions", 0) + 1
+
+
+@pytest.mark.parametrize("kind", ["own", "lambda", "TerminateOnNaN", "predict"])
 def test_a_callback_that_acts_on_batch_or_test_events_is_warned_of(binary_data, kind, tmp_path):
     """Training sends epoch events only: a callback's batch or test hooks (TerminateOnNaN is
-    one) did nothing, without a word. The warning names them and points at the caller's
-    line; Keras' own epoch-level callbacks and a subclass that adds nothing get none."""
+    one) did nothing, without a word, and so did its predict hooks. The warning names them and
+    points at the caller's line; Keras' own epoch-level callbacks and a subclass that adds
+    nothing get none."""
     X, y = binary_data
     callback = {
         "own": BatchCounter(),
         "lambda": keras.callbacks.LambdaCallback(on_test_end=lambda logs: None),
         "TerminateOnNaN": keras.callbacks.TerminateOnNaN(),
+        "predict": PredictionCounter(),
     }[kind]
     named = {"own": "BatchCounter's on_train_batch_end", "lambda": "LambdaCallback's on_test_end",
-             "TerminateOnNaN": "TerminateOnNaN .a fit whose loss turns NaN"}[kind]
+             "TerminateOnNaN": "TerminateOnNaN .a fit whose loss turns NaN",
+             "predict": "PredictionCounter's on_predict_begin"}[kind]
     clf = L1L2Classifier(**FAST, callbacks=[keras.callbacks.History(), [callback]])
     for fit in (clf.fit, clf.partial_fit):
-        with pytest.warns(UserWarning, match=f"never batch or test events.*{named}") as caught:
+        with pytest.warns(UserWarning,
+                          match=f"never batch, test or predict events.*{named}") as caught:
             fit(X, y)
         assert [w.filename for w in caught if w.category is UserWarning] == [__file__]
-    assert not hasattr(callback, "batches")
+    clf.predict(X)
+    assert not hasattr(callback, "batches") and not hasattr(callback, "predictions")
 
     class Checkpoint(keras.callbacks.ModelCheckpoint):
         pass
@@ -867,7 +879,7 @@ def test_tensorboard_settings_that_count_batches_are_warned_of(tmp_path, setting
     from l1l2_estimator._base import _check_callback_events
 
     board = keras.callbacks.TensorBoard(log_dir=str(tmp_path), **settings)
-    with pytest.warns(UserWarning, match=f"never batch or test events.*{named}"):
+    with pytest.warns(UserWarning, match=f"never batch, test or predict events.*{named}"):
         _check_callback_events([board], stacklevel=1)
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)

@@ -2,6 +2,7 @@
 changes an already fitted estimator."""
 
 import contextlib
+import functools
 import itertools
 import threading
 import warnings
@@ -545,6 +546,33 @@ def test_a_callbacks_argument_while_callbacks_is_none_routes_nowhere():
         ([keras.callbacks.EarlyStopping], {"callbacks__5__patience": 2},
          r"callbacks__5__patience routes to callbacks\[5\], but callbacks holds callbacks\[0\] "
          r"to callbacks\[0\]; remove it with del estimator.callbacks__5__patience\."),
+        # So did an index scikeras does not read as one (a name of its dict form, a leading
+        # zero, a digit that is not ASCII: the last had been int()'s own ValueError).
+        ([keras.callbacks.EarlyStopping], {"callbacks__es__patience": 2},
+         r"callbacks__es__patience routes to 'es', which is no index of the list callbacks "
+         r"\(its items are numbered from 0, as in callbacks__0__patience\)"),
+        ([keras.callbacks.EarlyStopping], {"callbacks__00__patience": 2},
+         r"routes to '00', which is no index"),
+        ([keras.callbacks.EarlyStopping], {"callbacks__\u00b2__patience": 2},
+         r"routes to '\u00b2', which is no index"),
+        # In a nested list: the j-th class of the i-th item (scikeras' TypeError had leaked), an
+        # index past it, or into an item that is no list (both routed nowhere).
+        ([[keras.callbacks.EarlyStopping, keras.callbacks.History]],
+         {"callbacks__0__1__patience": 2},
+         r"callbacks__0__1__patience reaches callbacks\[0\]\[1\], History, which takes no "
+         r"argument 'patience'"),
+        ([[keras.callbacks.EarlyStopping]], {"callbacks__0__3__patience": 2},
+         r"routes to callbacks\[0\]\[3\], but callbacks\[0\] is a list shorter than that"),
+        ([keras.callbacks.EarlyStopping], {"callbacks__0__1__patience": 2},
+         r"routes to callbacks\[0\]\[1\], but callbacks\[0\] is no list"),
+        # More positional arguments than the constructor takes.
+        ([keras.callbacks.History], {"callbacks__0__0": 2},
+         r"callbacks__0__0 reaches callbacks\[0\], History, which takes no argument '0'"),
+        # A required argument none gives: the class's own TypeError had named no way to give it.
+        ([keras.callbacks.CSVLogger], {},
+         r"callbacks\[0\], CSVLogger, needs the argument 'filename', and no callbacks__\* "
+         r"argument gives it: set callbacks__0__filename=\.\.\. \(or pass an instance, "
+         r"CSVLogger\(\.\.\.\)\)"),
     ],
 )
 def test_a_callbacks_argument_no_callback_takes_is_refused_before_training(
@@ -567,6 +595,57 @@ def test_a_callbacks_argument_no_callback_takes_is_refused_before_training(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         clf.fit(X8, Y)
+
+
+class _UnreadableSignature(keras.callbacks.Callback):
+    def __init__(self, x=1):
+        super().__init__()
+        self.x = x
+
+
+_UnreadableSignature.__signature__ = "not a signature"
+
+
+def _other_function(self, y=2):
+    """Another function, whose signature a decorator gives the constructor below."""
+
+
+class _DecoratedConstructor(keras.callbacks.Callback):
+    @functools.wraps(_other_function)
+    def __init__(self, *args, **kwargs):
+        super().__init__()
+        self.kwargs = kwargs
+
+
+def _schedule(epoch, rate):
+    return rate
+
+
+@pytest.mark.parametrize(
+    "callbacks, routed",
+    [
+        # Digits are positional arguments, as scikeras passes them: LearningRateScheduler(f),
+        # EarlyStopping("loss"), and an unnumbered one to every class of the list.
+        ([keras.callbacks.LearningRateScheduler], {"callbacks__0__0": _schedule}),
+        ([keras.callbacks.EarlyStopping], {"callbacks__0__0": "loss"}),
+        ([keras.callbacks.LearningRateScheduler], {"callbacks__0": _schedule}),
+        # A signature Python cannot read (it had raised inspect's TypeError), and a decorated
+        # constructor whose __wrapped__ names another function's (it had been refused).
+        ([_UnreadableSignature], {"callbacks__x": 2}),
+        ([keras.callbacks.EarlyStopping, _UnreadableSignature],
+         {"callbacks__1__x": 2, "callbacks__0__monitor": "loss"}),
+        ([_DecoratedConstructor], {"callbacks__z": 2}),
+        # A nested list: callbacks__<i>__ reaches each of its classes, and __<i>__<j>__ one.
+        ([[keras.callbacks.EarlyStopping, keras.callbacks.LambdaCallback]],
+         {"callbacks__0__patience": 2, "callbacks__0__0__monitor": "loss"}),
+    ],
+)
+def test_callbacks_arguments_scikeras_builds_are_taken(callbacks, routed):
+    clf = L1L2Classifier(**FAST, callbacks=callbacks, **routed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X8, Y)
+    assert clf.n_iter_ >= 1
 
 
 @pytest.mark.parametrize(

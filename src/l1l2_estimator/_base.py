@@ -167,47 +167,135 @@ def _check_callbacks(callbacks):
         )
 
 
+def _is_index(part):
+    """Whether ``part`` of a routed name is a list index as scikeras reads it: ASCII digits,
+    written as ``int`` writes them (scikeras matches ``"0"``, not ``"00"`` or ``"²"``)."""
+    return part.isascii() and part.isdigit() and str(int(part)) == part
+
+
+def _callback_classes(callbacks):
+    """Each callback class in the list ``callbacks``, with where it sits (``"0"``, or ``"0__1"``
+    in a nested list) and the indexes of the routed arguments that reach it: scikeras passes
+    an unnumbered ``callbacks__<name>`` to the classes of the outer list, ``callbacks__<i>__``
+    to the i-th item (every class of a nested list), and ``callbacks__<i>__<j>__`` to the j-th
+    class of the i-th."""
+    for position, item in enumerate(callbacks):
+        if isinstance(item, type):
+            yield str(position), item, ("", str(position))
+        elif isinstance(item, (list, tuple)):
+            for inner, cls in enumerate(item):
+                if isinstance(cls, type):
+                    yield f"{position}__{inner}", cls, (str(position), f"{position}__{inner}")
+
+
+def _constructor_parameters(cls):
+    """The parameters of the constructor of ``cls`` as Python reads its signature (not through
+    a decorator's ``__wraps__``, which may name another function's); None where it cannot be
+    read, and the class is left to say what it takes."""
+    try:
+        return inspect.signature(cls, follow_wrapped=False).parameters
+    except (TypeError, ValueError):
+        return None
+
+
+def _takes(parameters, argument):
+    """Whether a constructor of ``parameters`` takes the routed ``argument`` (a name, or a
+    position: scikeras passes digits as positional arguments, in their order)."""
+    if parameters is None:
+        return True
+    kinds = [parameter.kind for parameter in parameters.values()]
+    if argument.isascii() and argument.isdigit():
+        positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        return inspect.Parameter.VAR_POSITIONAL in kinds or (
+            sum(kind in positional for kind in kinds) > int(argument)
+        )
+    if argument in parameters and (
+        parameters[argument].kind is not inspect.Parameter.POSITIONAL_ONLY
+    ):
+        return True
+    return inspect.Parameter.VAR_KEYWORD in kinds
+
+
 def _check_callback_arguments(estimator):
-    """Refuse a ``callbacks__*`` argument that reaches a callback class whose constructor does
-    not take it (scikeras passes ``callbacks__<name>`` to every class in ``callbacks`` and
-    ``callbacks__<i>__<name>`` to the i-th), before scikeras builds the class and fails with
-    its constructor's TypeError, which names neither the argument nor the way out."""
+    """Refuse, before training, a ``callbacks__*`` argument that routes to no callback class (a
+    number past the list, an index scikeras does not read as one) or reaches a class whose
+    constructor does not take it, and a class whose required argument none gives: scikeras
+    drops the first silently, and builds the others into the class's own TypeError, which names
+    neither the argument nor the way out."""
     routed = [name for name in estimator._extra_param_names() if name.startswith("callbacks__")]
     callbacks = estimator.callbacks if isinstance(estimator.callbacks, list) else []
+    if not callbacks:
+        # With no callbacks (None, or an empty list in a grid), the arguments route nowhere and
+        # are kept (a grid over callbacks=[None, [...]] with fixed routed arguments).
+        return
+    classes = list(_callback_classes(callbacks))
+    reaching = {}  # where each class sits -> the arguments that reach it
     for name in routed:
         index, _, argument = name.removeprefix("callbacks__").rpartition("__")
-        first = index.partition("__")[0]
-        if callbacks and first.isdigit() and int(first) >= len(callbacks):
-            raise ValueError(
-                f"{name} routes to callbacks[{first}], but callbacks holds "
-                f"callbacks[0] to callbacks[{len(callbacks) - 1}]; remove it with del "
-                f"estimator.{name}."
+        parts = index.split("__") if index else []
+        if parts and not (_is_index(parts[0]) and int(parts[0]) < len(callbacks)):
+            where = (
+                f"callbacks[{parts[0]}], but callbacks holds callbacks[0] to "
+                f"callbacks[{len(callbacks) - 1}]" if _is_index(parts[0])
+                else f"{parts[0]!r}, which is no index of the list callbacks (its items are "
+                f"numbered from 0, as in callbacks__0__{argument})"
             )
-        for position, item in enumerate(callbacks):
-            if not isinstance(item, type) or index not in ("", str(position)):
+            raise ValueError(
+                f"{name} routes to {where}; remove it with del estimator.{name}."
+            )
+        item = callbacks[int(parts[0])] if parts else None
+        if len(parts) == 2 and _is_index(parts[1]) and not (
+            isinstance(item, (list, tuple)) and int(parts[1]) < len(item)
+        ):
+            what = "a list shorter than that" if isinstance(item, (list, tuple)) else "no list"
+            raise ValueError(
+                f"{name} routes to callbacks[{parts[0]}][{parts[1]}], but callbacks[{parts[0]}] "
+                f"is {what}; remove it with del estimator.{name}."
+            )
+        for where, cls, indexes in classes:
+            if index not in indexes:
                 continue
-            parameters = inspect.signature(item).parameters
-            if argument in parameters or any(
-                parameter.kind is parameter.VAR_KEYWORD for parameter in parameters.values()
-            ):
+            reaching.setdefault(where, []).append(argument)
+            parameters = _constructor_parameters(cls)
+            if _takes(parameters, argument):
                 continue
             close = difflib.get_close_matches(argument, list(parameters), n=1)
             taking = [
-                other for other, cls in enumerate(callbacks)
-                if isinstance(cls, type) and argument in inspect.signature(cls).parameters
+                other for other, other_cls, _ in classes
+                if other != where and argument in (_constructor_parameters(other_cls) or {})
             ]
             if close:
                 hint = f" (did you mean callbacks__{index + '__' if index else ''}{close[0]}?)"
             elif not index and taking:
                 hint = (
                     f" (callbacks__{taking[0]}__{argument} reaches "
-                    f"{callbacks[taking[0]].__name__} alone)"
+                    f"{dict((w, c) for w, c, _ in classes)[taking[0]].__name__} alone)"
                 )
             else:
                 hint = ""
             raise ValueError(
-                f"{name} reaches callbacks[{position}], {item.__name__}, which takes no argument "
-                f"{argument!r}{hint}; remove it with del estimator.{name}."
+                f"{name} reaches callbacks[{where.replace('__', '][')}], {cls.__name__}, which "
+                f"takes no argument {argument!r}{hint}; remove it with del estimator.{name}."
+            )
+    for where, cls, _ in classes:
+        parameters = _constructor_parameters(cls)
+        if parameters is None:
+            continue
+        given = reaching.get(where, [])
+        positions = sum(argument.isascii() and argument.isdigit() for argument in given)
+        missing = [
+            name for number, (name, parameter) in enumerate(parameters.items())
+            if parameter.default is parameter.empty
+            and parameter.kind not in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD)
+            and name not in given
+            and not (number < positions and parameter.kind is not parameter.KEYWORD_ONLY)
+        ]
+        if missing:
+            raise ValueError(
+                f"callbacks[{where.replace('__', '][')}], {cls.__name__}, needs the argument "
+                f"{missing[0]!r}, and no callbacks__* argument gives it: set "
+                f"callbacks__{where}__{missing[0]}=... (or pass an instance, "
+                f"{cls.__name__}(...))."
             )
 
 
@@ -232,11 +320,13 @@ def _build_callbacks(estimator):
         ) from None
 
 
-# The events Model.fit sends that these estimators' training never does: it runs whole epochs
-# in compiled code and scores its held-out rows without Keras' evaluate.
+# The events Model.fit and Model.predict send that these estimators never do: training runs
+# whole epochs in compiled code and scores its held-out rows without Keras' evaluate, and
+# prediction runs without Keras' predict (scikeras passed the callbacks to it).
 _UNSENT_EVENTS = (
     "on_train_batch_begin", "on_train_batch_end", "on_batch_begin", "on_batch_end",
     "on_test_begin", "on_test_end", "on_test_batch_begin", "on_test_batch_end",
+    "on_predict_begin", "on_predict_end", "on_predict_batch_begin", "on_predict_batch_end",
 )
 
 
@@ -244,7 +334,7 @@ def _check_callback_events(callbacks, stacklevel):
     """Refuse built ``callbacks`` that count batches to act (``ModelCheckpoint``'s and
     ``BackupAndRestore``'s integer ``save_freq``): training sends callbacks epoch events only,
     so they never acted, without a word. Warn of a callback of the user's own (or a
-    ``LambdaCallback``) that handles a batch or test event, of ``TerminateOnNaN`` (a batch
+    ``LambdaCallback``) that handles a batch, test or predict event, of ``TerminateOnNaN`` (a batch
     event's) and of ``TensorBoard`` with an integer ``update_freq`` or a ``profile_batch``:
     each would do nothing of it, silently (a warning at ``stacklevel`` from here)."""
     idle = []
@@ -279,8 +369,8 @@ def _check_callback_events(callbacks, stacklevel):
     if idle:
         warnings.warn(
             "callbacks: these estimators send callbacks epoch events only (on_train_begin, "
-            "on_epoch_begin, on_epoch_end, on_train_end), never batch or test events, so these "
-            f"never act: {'; '.join(idle)}. Do the work in on_epoch_end.",
+            "on_epoch_begin, on_epoch_end, on_train_end), never batch, test or predict events, "
+            f"so these never act: {'; '.join(idle)}. Do the work in on_epoch_end.",
             UserWarning,
             stacklevel=stacklevel + frames_above(),
         )
