@@ -641,6 +641,54 @@ def test_verbose_shows_keras_progress_bar_on_a_terminal(binary_data, capsys, mon
     assert "loss:" in out
     L1L2Classifier(**{**FAST, "epochs": 2}, verbose=1, early_stopping=True).fit(X, y)
     assert "validation_score:" in capsys.readouterr().out
+    # The rule's "Stopping." line comes last, after the bar of its epoch (it had come between
+    # the epoch's "Epoch n/N" line and its bar).
+    for early_stopping in (False, True):
+        clf = L1L2Classifier(**{**FAST, "epochs": 50}, verbose=1, tol=0.5, n_iter_no_change=2,
+                             early_stopping=early_stopping).fit(X, y)
+        lines = capsys.readouterr().out.strip().splitlines()
+        assert clf.n_iter_ < 50
+        assert lines[-1].endswith("consecutive epochs. Stopping.")
+        assert "loss:" in lines[-2]
+
+
+def test_html_view_lists_fitted_attributes_without_building_the_network(binary_data):
+    """scikit-learn's HTML view (a notebook shows it for a cell ending in clf.fit(X, y)) reads
+    every attribute: model_ built a Keras network at each display of a refitted estimator,
+    taking longer than a small fit, also inside a Pipeline."""
+    from sklearn.base import BaseEstimator
+    from sklearn.utils import estimator_html_repr
+
+    X, y = binary_data
+    clf = L1L2Classifier(**FAST).fit(X, y)
+    html = clf._repr_html_()
+    assert vars(clf)["_model"] is None  # not built
+    if hasattr(BaseEstimator, "_get_fitted_attr_html"):  # scikit-learn 1.8 and later
+        assert "&lt;not built yet&gt;" in html
+    model = clf.model_
+    html = estimator_html_repr(clf)
+    assert vars(clf)["_model"][1] is model  # listed as built, not built again
+    piped = make_pipeline(StandardScaler(), L1L2Classifier(**FAST)).fit(X, y)
+    estimator_html_repr(piped)
+    assert vars(piped[-1])["_model"] is None
+    assert "L1L2Classifier" in estimator_html_repr(L1L2Classifier())
+
+
+def test_progress_bar_only_on_a_kernels_own_output(monkeypatch, tmp_path):
+    """In a Jupyter kernel, the bar where output goes to the kernel's stream, and MLPClassifier's
+    plain lines where it is redirected to a file (the bar's colour codes had filled the log)."""
+    import contextlib
+    import types
+
+    kernel_stream = type("OutStream", (), {"__module__": "ipykernel.iostream",
+                                           "isatty": lambda self: False,
+                                           "write": lambda self, text: len(text),
+                                           "flush": lambda self: None})
+    monkeypatch.setitem(sys.modules, "ipykernel", types.ModuleType("ipykernel"))
+    with contextlib.redirect_stdout(kernel_stream()):
+        assert _training._interactive_output()
+    with open(tmp_path / "log.txt", "w") as log, contextlib.redirect_stdout(log):
+        assert not _training._interactive_output()
 
 
 def test_callbacks_see_the_validation_score(binary_data):

@@ -1310,6 +1310,53 @@ def test_ctrl_c_is_one_line_and_exit_code_130(capsys, monkeypatch):
     assert err == "l1l2-estimator: error: interrupted\n"
 
 
+def test_sigterm_stops_the_run_as_ctrl_c_does(capsys, monkeypatch):
+    """kill, timeout or a job scheduler: the run stops as for Ctrl-C, cleaning up what it had
+    begun to write (killed outright, a half-written --save file and the --plot folder stayed),
+    says so in one line and exits 143; the process's own handling of SIGTERM is restored."""
+    import signal
+    import time
+
+    def terminated(job):
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(30)  # the handler raises at once
+
+    monkeypatch.setattr(_run, "run", terminated)
+    # Python's default handling, as a fresh process has it (a test runner may set its own).
+    before = signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        code, _, err = run_cli(capsys, *FAST)
+        assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    finally:
+        signal.signal(signal.SIGTERM, before)
+    assert code == 143
+    assert err == "l1l2-estimator: error: terminated\n"
+
+
+def test_sigterm_during_save_leaves_no_partial_file(tmp_path):
+    """In a real process, SIGTERM in the middle of --save's write leaves the earlier file as it
+    was and no temporary file (it had left a hidden partial one)."""
+    saved = tmp_path / "m.joblib"
+    saved.write_bytes(b"earlier")
+    script = (
+        "import os, signal, threading, joblib\n"
+        "from l1l2_estimator.cli import main\n"
+        "dump = joblib.dump\n"
+        "def slow(value, filename, **kw):\n"
+        "    open(filename, 'wb').write(b'partial')\n"
+        "    os.kill(os.getpid(), signal.SIGTERM)\n"
+        "    import time; time.sleep(30)\n"
+        "joblib.dump = slow\n"
+        f"raise SystemExit(main({[*FAST, '--epochs', '2', '--save', str(saved)]!r}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 143, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == "l1l2-estimator: error: terminated"
+    assert saved.read_bytes() == b"earlier"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["m.joblib"]
+
+
 def test_a_reader_of_stdout_and_stderr_that_stops_reading_does_not_stop_save(tmp_path):
     """``2>&1 | head -1``: the notes on stderr meet the broken pipe too."""
     saved = tmp_path / "model.joblib"

@@ -643,3 +643,22 @@ def test_a_registry_entry_it_cannot_read_is_not_taken_for_its_own():
         return computes
 
     assert not _compat._registered_in(registered, set())
+
+
+def test_sklearn_html_view_lists_fitted_attributes_through_get_fitted_attr_html():
+    """The estimators override _get_fitted_attr_html so that the HTML view does not build
+    model_ (scikit-learn 1.8 added that table; 1.7 has none)."""
+    from sklearn.base import BaseEstimator
+    from sklearn.utils import estimator_html_repr
+
+    from l1l2_estimator import L1L2Classifier
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(20, 3))
+    clf = L1L2Classifier(hidden_layer_sizes=(2,), epochs=1, random_state=0)
+    clf.fit(X, (X[:, 0] > 0).astype(int))
+    html = estimator_html_repr(clf)
+    assert vars(clf)["_model"] is None  # not built
+    if hasattr(BaseEstimator, "_get_fitted_attr_html"):  # scikit-learn 1.8 and later
+        assert "doc_link" in inspect.signature(BaseEstimator._get_fitted_attr_html).parameters
+        assert "&lt;not built yet&gt;" in html

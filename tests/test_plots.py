@@ -1319,6 +1319,38 @@ def test_save_plots_writes_three_pngs(split, pipeline_path, tmp_path):
     assert not plt.get_fignums()  # drawn off pyplot: no figure left open
 
 
+def test_save_plots_that_fails_or_is_interrupted_leaves_the_earlier_files(
+    fitted_binary, binary_data, tmp_path, monkeypatch
+):
+    """Every picture is drawn before a file is written, and each file is written whole: Ctrl-C
+    while the third was drawn had left the first two new beside an old third (and, in a
+    PNG's write, a truncated file)."""
+    from matplotlib.figure import Figure
+
+    X, y = binary_data
+    path = plots.regularization_path(fitted_binary, X, y, X, y, [0])
+    folder = tmp_path / "out"
+    plots.save_plots(fitted_binary, X, y, X, y, folder, path=path)
+    earlier = {file.name: file.read_bytes() for file in folder.iterdir()}
+    drawn = []
+    savefig = Figure.savefig
+
+    def interrupted_at_the_third(figure, *args, **kwargs):
+        drawn.append(figure)
+        if len(drawn) == 3:
+            raise KeyboardInterrupt
+        return savefig(figure, *args, **kwargs)
+
+    monkeypatch.setattr(Figure, "savefig", interrupted_at_the_third)
+    with pytest.raises(KeyboardInterrupt):
+        plots.save_plots(fitted_binary, X, y, X, y, folder, path=path, dpi=80)
+    assert {file.name: file.read_bytes() for file in folder.iterdir()} == earlier
+    monkeypatch.setattr(Figure, "savefig", savefig)
+    plots.save_plots(fitted_binary, X, y, X, y, folder, path=path, dpi=80)
+    now = {file.name: file.read_bytes() for file in folder.iterdir()}
+    assert now.keys() == earlier.keys() and all(now[name] != earlier[name] for name in now)
+
+
 def test_cli_plot_writes_three_pngs(capsys, tmp_path):
     folder = tmp_path / "pictures"
     code = cli.main(

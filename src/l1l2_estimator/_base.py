@@ -9,6 +9,7 @@ the output layer is, and how held-out rows are scored.
 
 from . import _environment  # noqa: F401, I001  (first: TensorFlow's quiet start)
 
+import contextvars
 import copy
 import difflib
 import functools
@@ -513,6 +514,21 @@ def checks_continued_params(partial_fit):
         return partial_fit(self, *args, **kwargs)
 
     return checked
+
+
+# Set while scikit-learn's HTML view lists the fitted attributes (see _get_fitted_attr_html).
+_LISTING_ATTRIBUTES = contextvars.ContextVar("listing_fitted_attributes", default=False)
+
+
+class _NotBuiltYet:
+    """What that list shows for a ``model_`` not built yet (its repr, whole: the view shortens
+    strings beyond 9 characters and other reprs beyond 20)."""
+
+    def __repr__(self):
+        return "<not built yet>"
+
+
+_NOT_BUILT = _NotBuiltYet()
 
 
 class L1L2Network(RoutedParams):
@@ -1321,6 +1337,26 @@ class L1L2Network(RoutedParams):
             "rule_start": vars(self).get("_rule_start", 0),
         }
 
+    def _get_fitted_attr_html(self, doc_link=""):
+        """scikit-learn's table of fitted attributes in the HTML view (1.8 and later), without
+        building ``model_``: the table reads every attribute, and ``model_`` builds a Keras
+        network the first time it is read after a fit (in a notebook, a cell ending in
+        ``clf.fit(X, y)`` had built one per run, taking longer than a small fit). It lists the
+        network where one is built, and says when it will be otherwise."""
+        token = _LISTING_ATTRIBUTES.set(True)
+        try:
+            attributes = super()._get_fitted_attr_html(doc_link)
+        finally:
+            _LISTING_ATTRIBUTES.reset(token)
+        if "model_" not in attributes:  # not built (inspect.getmembers skips it then)
+            listed = {
+                **attributes,
+                "model_": {"type_name": "Sequential", "value": _NOT_BUILT},
+            }
+            attributes.clear()
+            attributes.update(sorted(listed.items()))  # in getmembers' order, by name
+        return attributes
+
     @property
     def model_(self):
         """The fitted network as a compiled ``keras.Sequential``.
@@ -1336,6 +1372,9 @@ class L1L2Network(RoutedParams):
         built = vars(fitted).get("_model")
         if built is not None and built[0] == digest:
             return built[1]
+        if _LISTING_ATTRIBUTES.get():
+            # Listed as not built yet (see _get_fitted_attr_html).
+            raise AttributeError("model_ is built when it is first read")
         model = fitted._keras_model(fitted._get_fitted_state())
         # Named once built: a model built under a name of its own kept about 0.4 MiB of
         # TensorFlow's per-name state for the life of the process.

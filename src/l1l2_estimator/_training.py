@@ -183,9 +183,13 @@ def _as_tensor(X):
 
 def _interactive_output():
     """Whether standard output can show a progress bar that redraws itself: a terminal or a
-    Jupyter kernel (Keras' own test also counts every POSIX process, files included)."""
+    Jupyter kernel's own output stream (Keras' own test also counts every POSIX process, files
+    included; output redirected to a file inside a kernel gets plain lines, as elsewhere)."""
     isatty = getattr(sys.stdout, "isatty", None)
-    return bool(isatty and isatty()) or "ipykernel" in sys.modules
+    return bool(isatty and isatty()) or (
+        "ipykernel" in sys.modules
+        and type(sys.stdout).__module__.partition(".")[0] == "ipykernel"
+    )
 
 
 def _out_of_memory(spec, error):
@@ -302,19 +306,20 @@ def _run_epochs(trainer, result, inputs, initial_epoch, epochs, validation, call
             logs["validation_score"] = validation.scores[-1]
             if verbose and not bar:
                 print(f"Validation score: {validation.scores[-1]:.6f}", flush=True)
+        if model is not None:
+            pushed = _push_state(model, result.weights, trainer, out["weights"], pushed[2])
+        callback_list.on_epoch_end(epoch, logs)
+        if model is not None:
+            pushed = _pull_changes(trainer, result, model, pushed)
         if verbose and stopped_by:
-            # MLPClassifier's line when its rule stops training.
+            # MLPClassifier's line when its rule stops training: after the epoch's own line
+            # (the progress bar draws it at on_epoch_end).
             tol, patience = (
                 (validation.tol, validation.n_iter_no_change) if stopped_by[0] == "V"
                 else (inputs["tol"].numpy(), inputs["n_iter_no_change"].numpy())
             )
             print(f"{stopped_by} did not improve more than tol={float(tol):f} for "
                   f"{int(patience)} consecutive epochs. Stopping.", flush=True)
-        if model is not None:
-            pushed = _push_state(model, result.weights, trainer, out["weights"], pushed[2])
-        callback_list.on_epoch_end(epoch, logs)
-        if model is not None:
-            pushed = _pull_changes(trainer, result, model, pushed)
         if converged:
             result.converged = True
             break

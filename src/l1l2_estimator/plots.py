@@ -41,6 +41,7 @@ from sklearn.metrics import accuracy_score
 from sklearn.utils.multiclass import type_of_target, unique_labels
 from sklearn.utils.validation import check_consistent_length, check_is_fitted, check_scalar
 
+from ._files import write_replacing
 from ._path import (
     DEFAULT_L1_VALUES,
     RegularizationPath,
@@ -1177,16 +1178,29 @@ def save_plots(
         figures["regularization_path"] = new_figure(sizes["regularization_path"])
         plot_regularization_path(path, axes=figures["regularization_path"].subplots(1, 2))
 
-        files = {}
+        # Every picture drawn before any file is written, and each file written whole (a new
+        # file renamed over the earlier one): a run that fails or is interrupted leaves the
+        # earlier files as they were, not a partial PNG or a mix of old and new pictures.
+        images = {}
         for name, figure in figures.items():
-            files[name] = os.path.join(os.fspath(directory), FILE_NAMES[name])
-            figure.savefig(files[name], dpi=dpi)
+            image = io.BytesIO()
+            figure.savefig(image, dpi=dpi, format="png")
+            images[os.path.join(os.fspath(directory), FILE_NAMES[name])] = image.getvalue()
+        files = dict(zip(figures, images))
+        for file, image in images.items():
+            write_replacing(file, lambda name, image=image: _write_bytes(name, image),
+                            suffix=".png")
     except BaseException:
         for folder in made:  # the innermost first; one that something was put in stays
             with contextlib.suppress(OSError):
                 os.rmdir(folder)
         raise
     return files
+
+
+def _write_bytes(name, data):
+    with open(name, "wb") as file:
+        file.write(data)
 
 
 def _check_text_renders(figure, dpi):

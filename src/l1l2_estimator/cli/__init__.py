@@ -20,10 +20,10 @@ extra).
 Problems with the input (a missing file or column, an empty or non-numeric cell, a parameter the
 estimator rejects, a network or data set too large for memory) are reported as one line,
 ``l1l2-estimator: error: <message>``, with exit code 2; Ctrl-C prints ``l1l2-estimator: error:
-interrupted`` and exits
-with 130. A reader of the report that stops reading (``l1l2-estimator ... | head``, also with
-``2>&1``) does not stop the run: the rest of the report (and of the notes on stderr) is dropped,
-and ``--save`` and ``--plot`` are still written.
+interrupted`` and exits with 130, and SIGTERM ``l1l2-estimator: error: terminated`` with 143,
+having removed what the run had begun to write. A reader of the report that stops reading
+(``l1l2-estimator ... | head``, also with ``2>&1``) does not stop the run: the rest of the report
+(and of the notes on stderr) is dropped, and ``--save`` and ``--plot`` are still written.
 
 Examples
 --------
@@ -38,7 +38,9 @@ Examples
 
 import contextlib
 import os
+import signal
 import sys
+import threading
 
 from ._parser import build_parser
 from ._settings import PROG, UsageError
@@ -58,11 +60,11 @@ def main(argv=None):
     -------
     exit_code : int
         0 on success, 2 for a usage or input error, 1 when this Python cannot run the package's
-        TensorFlow code (Keras set to another backend), 130 when interrupted (Ctrl-C); errors
-        print one line to stderr.
+        TensorFlow code (Keras set to another backend), 130 when interrupted (Ctrl-C), 143 when
+        terminated (SIGTERM, as ``kill`` and ``timeout`` send); errors print one line to stderr.
     """
     try:
-        with _report_reader_may_leave() as report:
+        with _report_reader_may_leave() as report, _terminated_as_interrupted():
             code = _main(argv)
             # Flushed before the check: a report to a file or a full disk stays in the stream's
             # buffer, whose write fails only when it is flushed (it had exited 0, but where
@@ -74,9 +76,41 @@ def main(argv=None):
                 _error(f"could not write the report to stdout: {report.failure}")
                 return 2
             return code
+    except _Terminated:
+        _error("terminated")
+        return 143
     except KeyboardInterrupt:
         _error("interrupted")
         return 130
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where Ctrl-C's KeyboardInterrupt is: the run stops as it stops for
+    Ctrl-C, removing what it had begun to write."""
+
+
+@contextlib.contextmanager
+def _terminated_as_interrupted():
+    """Run the block with SIGTERM raising ``_Terminated``, so that ``kill``, ``timeout`` or a
+    job scheduler stops the run as Ctrl-C does (a half-written ``--save`` file and the
+    ``--plot`` folder are removed; killed outright, they had stayed), where the process has
+    Python's default handling of SIGTERM (a program that calls ``main`` with a handler of its
+    own keeps it) and in the main thread (the only one Python lets set a handler)."""
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
+    ):
+        yield
+        return
+
+    def terminate(signum, frame):
+        raise _Terminated
+
+    signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _error(message):
