@@ -621,6 +621,16 @@ def _schedule(epoch, rate):
     return rate
 
 
+def test_swap_ema_weights_is_refused_by_name():
+    """It needs the optimizer's use_ema=True, which is refused: Keras' own ValueError had said
+    to set it."""
+    clf = L1L2Classifier(**FAST, callbacks=[keras.callbacks.SwapEMAWeights()])
+    with pytest.raises(ValueError, match="callbacks: SwapEMAWeights swaps in the optimizer's "
+                                         r"moving average of the weights \(use_ema=True\), "
+                                         "which these estimators do not support"):
+        clf.fit(X8, Y)
+
+
 @pytest.mark.parametrize(
     "callbacks, routed",
     [

@@ -3,7 +3,9 @@
 import doctest
 import io
 import json
+import os
 import pickle
+import stat
 import subprocess
 import sys
 import textwrap
@@ -1217,3 +1219,49 @@ def test_assigned_float64_weights_come_back_rounded_to_float32(
     clf.coefs_ = [c.astype(np.float32) for c in clf.coefs_]
     clf.intercepts_ = [b.astype(np.float32) for b in clf.intercepts_]
     np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+
+
+def _stat(mode, uid):
+    return os.stat_result((mode, 0, 0, 0, uid, 0, 0, 0, 0, 0))
+
+
+def test_links_that_linux_keeps_open_from_following_are_named():
+    """fs.protected_symlinks: a link in a sticky, world-writable folder, owned by neither the
+    user nor the folder's owner."""
+    from l1l2_estimator._files import _guarded
+
+    link, shared = stat.S_IFLNK | 0o777, stat.S_IFDIR | 0o1777
+    assert _guarded(_stat(link, 1001), _stat(shared, 0), 1000)
+    assert not _guarded(_stat(link, 1000), _stat(shared, 0), 1000)  # the user's own
+    assert not _guarded(_stat(link, 0), _stat(shared, 0), 1000)  # the folder owner's
+    assert not _guarded(_stat(link, 1001), _stat(stat.S_IFDIR | 0o777, 0), 1000)  # not sticky
+    assert not _guarded(_stat(link, 1001), _stat(stat.S_IFDIR | 0o1755, 0), 1000)  # not shared
+
+
+def test_dump_through_a_guarded_link_writes_as_open_writes(fitted_binary, tmp_path,
+                                                          monkeypatch):
+    """Through such a link (at the end of the path or in a folder on the way), dump opens the
+    path as open does, so that the kernel's guard decides: it had resolved the link itself and
+    renamed a new file over whatever file the link named (another user's link in /tmp could
+    point a victim's dump at any file the victim may write)."""
+    from l1l2_estimator import _files
+
+    target = tmp_path / "target.l1l2"
+    target.write_bytes(b"earlier")
+    (tmp_path / "link.l1l2").symlink_to(target)
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "linked").symlink_to(tmp_path / "folder")
+    assert not _files._follows_a_guarded_link(tmp_path / "link.l1l2")
+    # As if the links were another user's in /tmp (the test cannot own a link as another user).
+    monkeypatch.setattr(_files, "_guarded", lambda link, folder, user: True)
+    assert _files._follows_a_guarded_link(tmp_path / "link.l1l2")
+    assert _files._follows_a_guarded_link(tmp_path / "linked" / "new.l1l2")
+    assert not _files._follows_a_guarded_link(tmp_path / "folder" / "new.l1l2")
+
+    def no_new_file(*args, **kwargs):
+        raise AssertionError("a new file was made to be renamed over the link's target")
+
+    monkeypatch.setattr(_files.tempfile, "mkstemp", no_new_file)
+    dump(fitted_binary, tmp_path / "link.l1l2")
+    assert (tmp_path / "link.l1l2").is_symlink()
+    np.testing.assert_array_equal(load(target).coefs_[0], fitted_binary.coefs_[0])

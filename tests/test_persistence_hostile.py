@@ -330,6 +330,37 @@ def test_a_network_of_thousands_of_layers_is_refused_before_reading_it(good, tmp
                                     "at most 1024")
 
 
+@pytest.mark.parametrize("name, stored", [
+    ("tol", [1] * 100_001),
+    # A routed argument, which nothing else checks: it had loaded, and each repr took seconds.
+    ("callbacks__x", [1] * 100_001),
+    ("callbacks__x", {"type": "tuple", "items": [[1] * 50_001, [1] * 50_000]}),
+])
+def test_params_of_more_than_100000_list_items_are_refused_before_decoding(name, stored, good,
+                                                                           tmp_path):
+    """Counted before anything is decoded: 4,000,000 numbers in a param (11 KB deflated) took
+    3 to 6 s to decode and check before tol's check refused them."""
+    data = rebuild(good, metadata=_set("params", name, stored))
+    _assert_refused(tmp_path, data, "its params hold more than 100,000 list items in all "
+                                    f"\\(counted up to parameter '{name}'\\); load reads params of "
+                                    "at most that many")
+
+
+def test_a_deflate_stream_whose_output_fills_the_read_size_is_inflated_whole():
+    """zlib may hold output back once the input is taken: where the output filled the 1 MiB
+    read size just as the input ran out, the rest was left in zlib and a valid stream refused
+    as "cut short" (for about one length in eight just beyond 1 MiB)."""
+    import zlib
+
+    from l1l2_estimator.persistence._archive import CHUNK_BYTES, _inflate
+
+    for size in range(CHUNK_BYTES - 8, CHUNK_BYTES + 400):
+        data = b"{}" + b" " * (size - 2)
+        packer = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -zlib.MAX_WBITS)
+        packed = packer.compress(data) + packer.flush()
+        assert _inflate(memoryview(packed), len(data), "x") == data, size
+
+
 @pytest.mark.parametrize("stored", [
     [1] * 2000 + [{"type": "unknown"}],
     {"type": "tuple", "items": [1] * 2000 + ["x"]},
@@ -1734,7 +1765,7 @@ def test_unterminated_strings_are_skipped_in_one_pass(good, tmp_path):
 def test_a_refusal_names_a_huge_param_value_in_a_few_words(good, tmp_path):
     # scikit-learn's message quotes the whole value: a 41 KB file made a message of 7.8 million
     # characters.
-    values = [f"{i % 100:02d}" for i in range(10**5)]
+    values = [f"{i % 100:02d}" for i in range(90_000)]  # (at most 100,000 items are read)
     data = rebuild(good, metadata=_set("params", "verbose", values))
     error = _assert_refused(tmp_path, data, "its params are invalid: The 'verbose' parameter")
     assert len(str(error)) < 1000

@@ -351,6 +351,14 @@ def _check_callback_events(callbacks, stacklevel):
                 "and these estimators send callbacks epoch events only (it would never save): "
                 "use save_freq='epoch'."
             )
+        swap = getattr(keras.callbacks, "SwapEMAWeights", None)
+        if swap is not None and isinstance(callback, swap):
+            # Keras' own ValueError said to set use_ema=True, which these estimators refuse.
+            raise ValueError(
+                "callbacks: SwapEMAWeights swaps in the optimizer's moving average of the weights "
+                "(use_ema=True), which these estimators do not support (Keras puts the average "
+                "in place of the weights at the end of training); remove it."
+            )
         if isinstance(callback, keras.callbacks.TerminateOnNaN):
             idle.append(f"{name} (a fit whose loss turns NaN or infinite raises a ValueError, "
                         "'training diverged', anyway)")

@@ -35,7 +35,7 @@ def _write_replacing(path, write, suffix):
     if not os.path.basename(path) or (
         os.path.exists(path)  # links followed
         and (not stat.S_ISREG(os.stat(path).st_mode) or not os.access(path, os.W_OK))
-    ):
+    ) or _follows_a_guarded_link(path):
         write(path)
         return
     target = os.path.realpath(path)  # through a link: the file it points to is replaced
@@ -62,6 +62,50 @@ def _write_replacing(path, write, suffix):
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+def _follows_a_guarded_link(path):
+    """Whether ``path`` leads through a symbolic link that Linux's ``fs.protected_symlinks``
+    keeps ``open`` from following (see ``_guarded``). Such a path is written in place, as
+    ``open`` writes it, so that the kernel decides: resolved here (``os.path.realpath`` reads a
+    link without the kernel's check), another user's link in /tmp had redirected the new file
+    onto any file this process may write."""
+    path = os.fsdecode(os.path.abspath(path))
+    folder, remaining, hops = os.sep, path.split(os.sep)[1:], 0
+    while remaining:
+        name = remaining.pop(0)
+        if name in ("", "."):
+            continue
+        candidate = os.path.join(folder, name)
+        try:
+            info = os.lstat(candidate)
+        except OSError:  # not there yet (a new file), or not to be looked at
+            return False
+        if not stat.S_ISLNK(info.st_mode):
+            folder = candidate
+            continue
+        hops += 1
+        if hops > 40:  # a loop of links, which open refuses as it will
+            return False
+        try:
+            if _guarded(info, os.stat(folder), os.geteuid()):
+                return True
+            target = os.readlink(candidate)
+        except (OSError, AttributeError):  # (no geteuid: not a POSIX system)
+            return False
+        if os.path.isabs(target):
+            folder = os.sep
+        remaining = target.split(os.sep) + remaining
+    return False
+
+
+def _guarded(link, folder, user):
+    """Whether Linux's ``fs.protected_symlinks`` (on by default in the common distributions)
+    keeps ``user`` from following the link of stat ``link`` in the folder of stat ``folder``:
+    a sticky, world-writable folder (such as /tmp) and a link owned by neither the user nor
+    the folder's owner."""
+    shared = folder.st_mode & stat.S_ISVTX and folder.st_mode & stat.S_IWOTH
+    return bool(shared) and link.st_uid not in (user, folder.st_uid)
 
 
 def _new_file_mode(path):

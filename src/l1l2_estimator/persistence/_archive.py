@@ -343,14 +343,20 @@ def _inflate(stored, most, where):
     try:
         for position in range(0, len(stored), CHUNK_BYTES):
             pending = stored[position : position + CHUNK_BYTES]
-            while pending:
-                if stream.eof:
+            while True:
+                if stream.eof and pending:
                     raise Refused(f"{where} has bytes after the end of its compressed data.")
                 room = min(CHUNK_BYTES, most + 1 - buffer.tell())
-                buffer.write(stream.decompress(pending, room))
+                inflated = stream.decompress(pending, room)
+                buffer.write(inflated)
                 if buffer.tell() > most:
                     raise Refused(f"{where} inflates to more bytes than it declares.")
                 pending = stream.unconsumed_tail
+                # Once the input is taken, what zlib still holds: an output that filled its
+                # room may have more behind it (it had been left there, and the stream refused
+                # as cut short).
+                if not pending and len(inflated) < room:
+                    break
     except zlib.error as error:
         raise Refused(f"{where} is damaged or unreadable ({error}).") from error
     if not stream.eof:

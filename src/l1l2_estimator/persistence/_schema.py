@@ -90,6 +90,8 @@ MAX_ARRAY_BYTES = 1 << 26  # 64 MiB
 MAX_ARRAY_DIMENSIONS = 32
 # Dense layers (hidden and output) of a network that this format stores.
 MAX_LAYERS = 1024
+# The most list items the params of a file hold in all (see _check_param_items).
+PARAM_ITEMS = 100_000
 # The metadata nests about 6 deep (an array param of MAX_ARRAY_DIMENSIONS a little deeper), Keras'
 # config about 7; decoding recurses, so deeper nesting is refused before.
 MAX_JSON_DEPTH = 64
@@ -901,6 +903,29 @@ def field(content, key, *types):
 _JSON_TYPE_NAMES = {dict: "an object", list: "a list", int: "an integer", type(None): "null"}
 
 
+def _check_param_items(encoded):
+    """Refuse params (their JSON, not yet decoded) whose lists hold more than ``PARAM_ITEMS``
+    items in all, counted before any is decoded: a list of 4,000,000 numbers in a param (8 MiB
+    of JSON, 11 KB deflated) took 3 to 6 s to decode and check, and in a routed
+    ``callbacks__*`` argument it loaded, after which each ``repr`` of the estimator took
+    seconds. Each list's length is added before its items are looked at."""
+    total = 0
+    for name, stored in encoded.items():
+        stack = [stored]
+        while stack:
+            value = stack.pop()
+            if type(value) is list:
+                total += len(value)
+                if total > PARAM_ITEMS:
+                    raise Refused(
+                        f"its params hold more than {PARAM_ITEMS:,} list items in all (counted "
+                        f"up to parameter {show(name)}); load reads params of at most that many."
+                    )
+                stack.extend(value)
+            elif type(value) is dict:
+                stack.extend(value.values())
+
+
 def _check_layer_count(stored):
     """Refuse a stored ``hidden_layer_sizes`` (its JSON, not yet decoded) of more than
     ``MAX_LAYERS`` - 1 hidden layers, counted from a list's or tuple's items or an array's
@@ -944,6 +969,7 @@ def estimator_from_metadata(content, estimator_class, budget):
     are counted in ``budget`` (an ``ArrayBudget``)."""
     encoded = field(content, "params", dict)
     _check_layer_count(encoded.get("hidden_layer_sizes"))
+    _check_param_items(encoded)
     params = decode_params(encoded, estimator_class, budget)
     # dump writes format 4 exactly for params holding a float that is not finite, else format 3
     # exactly for a file with metadata_requests, else format 2 exactly for a loss other than
