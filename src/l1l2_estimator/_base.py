@@ -262,16 +262,14 @@ def _check_callback_arguments(estimator):
                 continue
             close = difflib.get_close_matches(argument, list(parameters), n=1)
             taking = [
-                other for other, other_cls, _ in classes
+                (other, other_cls) for other, other_cls, _ in classes
                 if other != where and argument in (_constructor_parameters(other_cls) or {})
             ]
             if close:
                 hint = f" (did you mean callbacks__{index + '__' if index else ''}{close[0]}?)"
             elif not index and taking:
-                hint = (
-                    f" (callbacks__{taking[0]}__{argument} reaches "
-                    f"{dict((w, c) for w, c, _ in classes)[taking[0]].__name__} alone)"
-                )
+                other, other_cls = taking[0]
+                hint = f" (callbacks__{other}__{argument} reaches {other_cls.__name__} alone)"
             else:
                 hint = ""
             raise ValueError(

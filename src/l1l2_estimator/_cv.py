@@ -409,21 +409,20 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
             The fitted estimator.
         """
         self._refuse_score_aliases(fit_params)
-        metadata = self._routed_keywords("fit", fit_params)
+        self._refuse_unrouted("fit", fit_params)
         # A search that fails leaves a fitted one exactly as it was, as a failed fit does: it
         # publishes its attributes only once everything has succeeded.
-        self._search(X, y, sample_weight, groups, metadata)
+        self._search(X, y, sample_weight, groups, fit_params)
         return self
 
-    def _routed_keywords(self, method, keywords):
-        """The ``keywords`` of ``method`` that metadata routing (when on) sends somewhere, as
-        GridSearchCV takes them; the others refused by name (refuse_keywords)."""
+    def _refuse_unrouted(self, method, keywords):
+        """Refuse by name (refuse_keywords) the ``keywords`` of ``method`` that metadata routing
+        does not send anywhere (all of them, with routing off), as GridSearchCV refuses them."""
         consumed = (
             self.get_metadata_routing().consumes(method, list(keywords))
             if keywords and get_config().get("enable_metadata_routing", False) else set()
         )
         refuse_keywords(self, method, {k: v for k, v in keywords.items() if k not in consumed})
-        return keywords
 
     def _scorer_metadata(self, routed, names):
         """The metadata routing gives each metric's scorer (by the names ``scoring`` holds;
@@ -876,7 +875,7 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         # publishes all of its state at once, and is not mixed in (its metric with this network).
         fitted = dict(vars(self))
         best = self._fitted_best(fitted)
-        score_params = self._routed_keywords("score", score_params)
+        self._refuse_unrouted("score", score_params)
         routed = process_routing(self, "score", **score_params) if score_params else {}
         # As GridSearchCV: the scorer and the metric fixed by the fit, whatever set_params has
         # changed since (a scoring set after the fit would score by a metric the search did not
