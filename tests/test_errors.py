@@ -561,6 +561,11 @@ def test_a_callbacks_argument_while_callbacks_is_none_routes_nowhere():
          {"callbacks__0__1__patience": 2},
          r"callbacks__0__1__patience reaches callbacks\[0\]\[1\], History, which takes no "
          r"argument 'patience'"),
+        # Unnumbered, it reaches the classes of the outer list alone: none here (it was dropped).
+        ([[keras.callbacks.EarlyStopping]], {"callbacks__patience": 2},
+         r"callbacks__patience reaches no callback class: an unnumbered argument reaches the "
+         r"classes of the outer list of callbacks only, .*callbacks__0__0__patience or "
+         r"callbacks__0__patience for every class of callbacks\[0\]"),
         ([[keras.callbacks.EarlyStopping]], {"callbacks__0__3__patience": 2},
          r"routes to callbacks\[0\]\[3\], but callbacks\[0\] is a list shorter than that"),
         ([keras.callbacks.EarlyStopping], {"callbacks__0__1__patience": 2},

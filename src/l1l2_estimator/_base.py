@@ -253,6 +253,15 @@ def _check_callback_arguments(estimator):
                 f"{name} routes to callbacks[{parts[0]}][{parts[1]}], but callbacks[{parts[0]}] "
                 f"is {what}; remove it with del estimator.{name}."
             )
+        if not index and classes and all(isinstance(item, (list, tuple)) for item in callbacks):
+            raise ValueError(
+                f"{name} reaches no callback class: an unnumbered argument reaches the classes "
+                "of the outer list of callbacks only, and its classes are in nested lists (it "
+                f"was dropped); number it, as callbacks__{classes[0][0]}__{argument} or "
+                f"callbacks__{classes[0][0].partition('__')[0]}__{argument} for every class of "
+                f"callbacks[{classes[0][0].partition('__')[0]}], or remove it with del "
+                f"estimator.{name}."
+            )
         for where, cls, indexes in classes:
             if index not in indexes:
                 continue
