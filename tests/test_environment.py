@@ -434,9 +434,9 @@ def test_a_pickled_optimizer_class_that_is_missing_here_is_named(tmp_path):
     done = subprocess.run([sys.executable, "-c", load], capture_output=True, text=True,
                           check=True)
     assert done.stdout.splitlines() == [
-        "The pickled estimator's optimizer is of the class 'MainSGD', which the script that "
-        "pickled it defined (its __main__), so this process cannot rebuild it: define the class "
-        "in a module that both processes import.",
+        "The pickled estimator's optimizer is of the class 'MainSGD', which the script or "
+        "notebook that pickled it defined (its __main__), so this process cannot rebuild it: "
+        "define the class in a module that both processes import.",
         "The pickled estimator's optimizer uses the class 'ModuleSGD' of the module 'mine', "
         "which this process cannot import: No module named 'mine'",
     ]

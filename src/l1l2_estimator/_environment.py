@@ -358,19 +358,19 @@ def _unpickled_optimizer(serialized, defined_in=None):
 
 def _unpickling_error(serialized, defined_in, failed, error):
     """Why a pickled (or copied) optimizer cannot be rebuilt here, or None: a class defined in
-    the script that pickled it and absent here (Keras said to register it, which it was), a
-    module that did not import here (the ``ImportError``, which Keras' "Could not locate class"
-    left out), a class of Keras' own that this Keras lacks or whose config it refuses (a pickle
-    of another Keras version: Keras said to register it), or a class that is here but not
-    registered. ``error``: Keras' own."""
+    the script or notebook that pickled it and absent here (Keras said to register it, which it
+    was), a module that did not import here (the ``ImportError``, which Keras' "Could not
+    locate class" left out), a class of Keras' own that this Keras lacks or whose config it
+    refuses (a pickle of another Keras version: Keras said to register it), or a class that is
+    here but not registered. ``error``: Keras' own."""
     class_name = serialized.get("class_name")
     if defined_in == "__main__" and not isinstance(
         getattr(sys.modules.get("__main__"), str(class_name), None), type
     ):
         return TypeError(
             f"The pickled estimator's optimizer is of the class {class_name!r}, "
-            "which the script that pickled it defined (its __main__), so this process cannot "
-            "rebuild it: define the class in a module that both processes import."
+            "which the script or notebook that pickled it defined (its __main__), so this "
+            "process cannot rebuild it: define the class in a module that both processes import."
         )
     schedule = serialized.get("config", {}).get("learning_rate")
     for item in (serialized, schedule):
