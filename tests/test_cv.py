@@ -532,6 +532,22 @@ class _PolarsLikeColumn:
         return self.labels.astype(str)
 
 
+@pytest.mark.parametrize("refit", [True, False])
+def test_big_endian_labels_give_native_classes_as_the_single_classifier(refit):
+    """The search's classes_ kept y's '>i8' (its predict, through the refit, gave native
+    int64; L1L2Classifier, MLPClassifier and GridSearchCV give native classes_)."""
+    X, y = make_classification(n_samples=60, n_features=4, random_state=0)
+    search = L1L2ClassifierCV(l1s=[0], l2s=[0], cv=2, hidden_layer_sizes=(4,), epochs=2,
+                              refit=refit, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search.fit(X, y.astype(">i8"))
+    assert search.classes_.dtype == np.dtype("int64")
+    np.testing.assert_array_equal(search.classes_, [0, 1])
+    if refit:
+        assert search.predict(X).dtype == search.classes_.dtype
+
+
 @pytest.mark.parametrize("form", ["array", "frame", "sparse", "polars-like"])
 def test_a_column_of_labels_warns_once_and_refits_on_the_same_classes(form):
     # The search took the column as 1-D with scikit-learn's DataConversionWarning, and its
@@ -1817,18 +1833,19 @@ def test_a_fold_of_one_class_is_a_failed_fit_as_in_grid_search(wine, error_score
 
 
 def test_class_weights_that_do_not_fit_a_fold_fail_its_fits_as_in_grid_search(wine):
-    """A dict naming class 0 alone: scikit-learn's compute_class_weight refuses it for a fold
-    of classes 1 and 2, where the single fit fails (the search had stopped at the error)."""
+    """A dict naming class 0 alone is refused for a fold of classes 1 and 2 (as scikit-learn's
+    compute_class_weight refuses it), where the single fit fails (the search had stopped at the
+    error)."""
     X, y, splits = _folds_missing_classes(wine)
     splits = splits[:2]  # classes 1 and 2; all three
     params = dict(NETWORK, epochs=20, class_weight={0: 2.0})
     ours = _failing_as_in_grid_search(
         X, y, splits, params, np.nan,
-        r"2 of the 4 member fits failed.*2 could not be fitted \(training fold 0: The "
-        r"classes, \[1, 2\], are not in class_weight\)",
+        r"2 of the 4 member fits failed.*2 could not be fitted \(training fold 0: "
+        r"class_weight has a key \[0\] that is not among the classes of y, \[1, 2\]",
     )
     with pytest.raises(ValueError, match=r"the fit on training fold 0 of the splits cv gave fails "
-                       r"\(The classes, \[1, 2\], are not in class_weight\)"):
+                       r"\(class_weight has a key \[0\] that is not among"):
         clone(ours).set_params(error_score="raise").fit(X, y)
 
 

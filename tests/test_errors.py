@@ -1486,6 +1486,30 @@ def test_negative_class_weight_is_refused():
         L1L2Classifier(**FAST, class_weight={0: 1.0, 1: -0.5}).fit(X8, Y)
 
 
+def test_class_weight_takes_string_labels_as_keys():
+    """Labels "1" and "2" took only the keys 1 and 2 (scikit-learn's compute_class_weight
+    reads labels that look like integers as integers), and refused their own strings with
+    "The classes, [1, 2], are not in class_weight"."""
+    labels = np.where(Y == 1, "2", "1")
+    by_string = L1L2Classifier(**FAST, class_weight={"1": 1.0, "2": 3.0}).fit(X8, labels)
+    by_int = L1L2Classifier(**FAST, class_weight={1: 1.0, 2: 3.0}).fit(X8, labels)
+    by_sample = L1L2Classifier(**FAST).fit(X8, labels, sample_weight=np.where(Y == 1, 3.0, 1.0))
+    np.testing.assert_array_equal(by_string.predict_proba(X8), by_int.predict_proba(X8))
+    np.testing.assert_allclose(by_string.predict_proba(X8), by_sample.predict_proba(X8),
+                               rtol=1e-6)
+
+
+@pytest.mark.parametrize("estimator", [L1L2Classifier(**FAST), L1L2ClassifierCV(
+    l1s=[0.0], l2s=[0.0], cv=2, hidden_layer_sizes=(4,), epochs=2)], ids=["single", "cv"])
+def test_class_weight_keys_that_are_no_class_are_named(estimator):
+    """The message named the classes left without weight, never the key that matched none
+    ("The classes, [0, 1], are not in class_weight"); the search reported it as every member
+    fit failing, fold by fold, before it said what the keys were."""
+    with pytest.raises(ValueError, match=r"^class_weight has a key \['bad'\] that is not among "
+                       r"the classes of y, \[0, 1\], and no weight for \[0, 1\]"):
+        clone(estimator).set_params(class_weight={"bad": 1.0}).fit(X8, Y)
+
+
 @pytest.mark.parametrize("weight", ["a", None, [1.0]])
 def test_a_class_weight_that_is_no_number_is_refused_naming_class_weight(weight):
     with pytest.raises(ValueError, match=r"class_weight must map classes to numbers .*got \{0: "):

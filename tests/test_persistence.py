@@ -540,6 +540,11 @@ def test_what_cannot_or_should_not_be_replaced_is_written_in_place(
 
     with pytest.raises(FileNotFoundError):
         dump(fitted_binary, "")
+    # A folder that does not exist: the error names the path given, unchained to one about the
+    # temporary file ("During handling of the above exception, another exception occurred").
+    with pytest.raises(FileNotFoundError, match="nowhere/model.l1l2") as raised:
+        dump(fitted_binary, tmp_path / "nowhere" / "model.l1l2")
+    assert raised.value.__context__ is None
     with pytest.raises(IsADirectoryError, match="missing.l1l2/"):
         dump(fitted_binary, f"{tmp_path}/missing.l1l2/")
     assert [file.name for file in tmp_path.iterdir()] == ["model.l1l2"]

@@ -93,6 +93,8 @@ def _assert_refused(tmp_path, data, reason, *, bound=MEMORY_BOUND_MIB):
     assert type(error) is ValueError, repr(error)
     assert str(error).startswith(f"Cannot load {path}: "), str(error)
     assert re.search(reason, str(error)), str(error)
+    # One message, not chained to its cause (whose text it holds: it had come twice).
+    assert error.__cause__ is None and error.__suppress_context__, repr(error.__cause__)
     assert growth < bound, f"load grew the process by {growth:.0f} MiB before refusing"
     return error
 

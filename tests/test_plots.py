@@ -1074,8 +1074,10 @@ def test_regularization_path_checks_its_data_before_fitting(split, monkeypatch):
         (y_test + 0.5, "Mix type of y"),
         (np.c_[y_test, y_test], "Mix type of y"),
     ]:
-        with pytest.raises(ValueError, match=f"y_test does not hold labels like y_train's: {why}"):
+        with pytest.raises(ValueError,
+                           match=f"y_test does not hold labels like y_train's: {why}") as raised:
             plots.regularization_path(estimator, X_train, y_train, X_test, y_wrong)
+        assert raised.value.__cause__ is None and raised.value.__suppress_context__
     # A y_train the fit refuses is left to the fit to name (it had been blamed on y_test).
     with pytest.raises(ValueError, match="Unknown label type: continuous"):
         checked_path_inputs(estimator, X_train, y_train + 0.5, X_test, y_test, [0], None, None)
@@ -1944,6 +1946,21 @@ def test_a_hand_built_loss_curve_with_more_scores_than_epochs_is_refused():
         display.plot()
 
 
+@pytest.mark.parametrize("fields, message", [
+    (dict(validation_scores=[0.5, 0.6, 0.7]), "3 validation_scores for 2 epochs"),
+    (dict(validation_scores=[0.5], validation_start=2), "validation_start == 2, must be <= 1"),
+    (dict(loss_curve=[]), "loss_curve is empty"),
+])
+def test_a_hand_built_loss_curve_is_refused_before_anything_is_drawn(fields, message):
+    """The checks of the scores against the epochs came after the loss was drawn: a figure
+    was left open, with a loss line in it and ax_ set; an empty curve drew an empty plot."""
+    display = plots.LossCurveDisplay(**{"loss_curve": [3.0, 2.0], **fields})
+    with pytest.raises(ValueError, match=message):
+        display.plot()
+    assert not plt.get_fignums()
+    assert not hasattr(display, "ax_")
+
+
 def test_a_loss_curve_given_a_label_shows_it_in_a_legend():
     ax = plots.LossCurveDisplay(loss_curve=[3.0, 2.0]).plot(label="run A").ax_
     assert [text.get_text() for text in ax.get_legend().get_texts()] == ["run A"]
@@ -2068,8 +2085,10 @@ def test_held_out_weights_are_checked_as_training_weights_are(fitted_binary, bin
         lambda weights: plots.regularization_path(fitted_binary, X, y, X, y, [0.0],
                                                   sample_weight=weights),
     ):
-        with pytest.raises(ValueError, match="sample_weight: Negative values"):
+        with pytest.raises(ValueError, match="sample_weight: Negative values") as raised:
             draw(negative)
+        # One message, not chained to scikit-learn's (whose text it holds: it came twice).
+        assert raised.value.__cause__ is None and raised.value.__suppress_context__
     texts = np.full(len(y), "1")
     title = plots.plot_confusion_matrix(fitted_binary, X, y, sample_weight=texts).ax_.get_title()
     assert title == plots.plot_confusion_matrix(fitted_binary, X, y).ax_.get_title()

@@ -148,6 +148,43 @@ def test_best_loss_is_the_current_rules_best(binary_data):
     assert warm.best_loss_ == min(warm.loss_curve_)
 
 
+def test_a_warm_fit_of_an_estimator_pickled_without_its_penalties_continues(binary_data):
+    """An estimator pickled by an earlier version has no record of the penalties its weights
+    were fitted under: its network is built under its params, and a warm fit had failed
+    ("'NoneType' object is not iterable") where it asked whether they had changed."""
+    X, y = binary_data
+    warm = L1L2Classifier(**{**FAST, "epochs": 3}, warm_start=True, early_stopping=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warm.fit(X, y)
+        del vars(warm)["_penalties"]
+        assert warm.model_.layers[0].kernel_regularizer.l1 == pytest.approx(warm.l1)
+        warm.fit(X, y)
+        warm.set_params(early_stopping=False).partial_fit(X, y)
+    assert len(warm.loss_curve_) == 7
+
+
+def test_a_fit_trains_on_the_float32_rows_it_is_given_without_copying_them(binary_data,
+                                                                          monkeypatch):
+    """Rows of weight 0 are dropped before training; where none is, the rows had been copied
+    all the same (a boolean mask copies): a quarter of a large fit's memory, for nothing."""
+    from l1l2_estimator import _base
+
+    X, y = binary_data
+    X = np.ascontiguousarray(X, dtype=np.float32)
+    trained_on = []
+    real_train = _base.train
+    monkeypatch.setattr(_base, "train", lambda spec, config, weights, state, rows, *args, **kw: (
+        trained_on.append(rows), real_train(spec, config, weights, state, rows, *args, **kw))[1])
+    estimator = L1L2Classifier(**FAST)
+    estimator.fit(X, y)
+    estimator.fit(X, y, sample_weight=np.ones(len(y)))
+    estimator.partial_fit(X, y)
+    assert [np.shares_memory(rows, X) for rows in trained_on] == [True, True, True]
+    estimator.fit(X, y, sample_weight=np.r_[0.0, np.ones(len(y) - 1)])  # a row dropped
+    assert len(trained_on[-1]) == len(y) - 1
+
+
 @pytest.mark.parametrize("between", ["nothing", "partial_fit"])
 def test_a_warm_fit_after_early_stopping_starts_the_loss_rule_afresh(between):
     """An early_stopping training runs no loss rule; a warm fit without it had replayed the

@@ -18,7 +18,7 @@ import math
 import threading
 import warnings
 import zlib
-from numbers import Integral, Real
+from numbers import Integral
 
 import keras
 import numpy as np
@@ -41,7 +41,15 @@ from ._ensemble import check_elementwise, train_ensemble
 from ._fitted import changes, publish, stand_in
 from ._graph import PROXIMAL_OPTIMIZERS
 from ._inference import LOSS_CHECKED_ROWS, forward, training_loss_overflows
-from ._inputs import float32_weights, is_sparse, to_largest_1, unit_mean, weight_sources
+from ._inputs import (
+    check_class_weight,
+    class_weight_factors,
+    float32_weights,
+    is_sparse,
+    to_largest_1,
+    unit_mean,
+    weight_sources,
+)
 from ._memory import check_training_memory
 from ._network import build_network, distinct_network_name
 from ._params import (
@@ -137,15 +145,6 @@ def _but_learning_rate(config):
     optimizer."""
     rate = config["config"].get("learning_rate")
     return {**config, "config": {**config["config"], "learning_rate": isinstance(rate, dict)}}
-
-
-def _finite_non_negative(weight):
-    """Whether ``weight`` is a finite number >= 0 as a float (an int beyond float's range is
-    not: ``10**400 < float("inf")`` holds, but training cannot take it)."""
-    try:
-        return 0 <= float(weight) < float("inf")
-    except OverflowError:
-        return False
 
 
 def _is_callback(item):
@@ -930,6 +929,8 @@ class L1L2Network(RoutedParams):
     def _penalties_changed(self):
         """Whether ``l1`` or ``l2`` differ from the penalties the fitted weights were trained
         under: a loss under other penalties cannot be compared with the fitted ones."""
+        if self._penalties is None:  # pickled by an earlier version: its params (_keras_model)
+            return False
         return tuple(map(float, self._penalties)) != (float(self.l1), float(self.l2))
 
     def _continued_state(self, incremental):
@@ -1177,23 +1178,7 @@ class L1L2Network(RoutedParams):
         layer_sizes(self.hidden_layer_sizes)
         _check_callbacks(self.callbacks)
         _check_callback_arguments(self)
-        class_weight = getattr(self, "class_weight", None)
-        if isinstance(class_weight, dict):
-            not_numbers = {
-                label: w for label, w in class_weight.items() if not isinstance(w, Real)
-            }
-            if not_numbers:
-                raise ValueError(
-                    f"class_weight must map classes to numbers (weights >= 0), got {not_numbers!r}."
-                )
-            negative = {
-                label: w for label, w in class_weight.items() if not _finite_non_negative(w)
-            }
-            if negative:
-                raise ValueError(
-                    f"class_weight must map classes to finite weights >= 0 (as sample_weight "
-                    f"must be), got {negative!r}."
-                )
+        check_class_weight(getattr(self, "class_weight", None))
         if self.proximal_l1:
             kind = optimizer_config(self.get_params(deep=False))["class_name"]
             if kind not in PROXIMAL_OPTIMIZERS:
@@ -1496,6 +1481,8 @@ class L1L2Network(RoutedParams):
                 "nothing to train on."
             )
         kept = sample_weight != 0
+        if kept.all():  # (a copy of X, a quarter of a large fit's memory, for nothing)
+            return X, y, sample_weight
         return X[kept], y[kept], sample_weight[kept]
 
     def _training_weights(self, X, y, sample_weight, targets, relative=True):
@@ -1521,7 +1508,7 @@ class L1L2Network(RoutedParams):
         if class_weight is None:
             return sample_weight
         if isinstance(class_weight, dict):
-            per_class = compute_class_weight(class_weight, classes=targets, y=y)
+            per_class = class_weight_factors(class_weight, targets)
             factors = per_class[np.searchsorted(targets, y)]
         else:
             factors = _balanced_factors(y, sample_weight)

@@ -51,7 +51,13 @@ from ._compat import (
 from ._base import refuse_keywords
 from ._cv_results import chosen_pair, cv_results, failures_summary, score_member
 from ._fitted import publish, stand_in
-from ._inputs import is_sparse, refuse_beyond_float32, refuse_structured_targets, weight_sources
+from ._inputs import (
+    class_weight_factors,
+    is_sparse,
+    refuse_beyond_float32,
+    refuse_structured_targets,
+    weight_sources,
+)
 from ._params import (
     CLASS_WEIGHT_CONSTRAINT,
     PARAMETER_CONSTRAINTS,
@@ -83,6 +89,7 @@ from ._stopping import (
 from .classifier import (
     L1L2Classifier,
     Multilabel,
+    class_labels,
     classification_targets,
     refuse_missing_labels,
     scored_labels,
@@ -104,10 +111,6 @@ DEFAULT_L2S = (0.0, 1e-5, 1e-4, 1e-3)
 # search scored a nested-CV R² of 0.33 with the grid above and 0.48 with this one.
 DEFAULT_REGRESSION_L1S = (0.0, 1e-3, 1e-2, 1e-1)
 DEFAULT_REGRESSION_L2S = (0.0, 1e-3, 1e-2, 1e-1)
-
-# The single estimator's params that have no meaning for a search trained as one ensemble.
-_NOT_SEARCH_PARAMS = {"l1", "l2", "warm_start", "callbacks", "verbose", "early_stopping",
-                      "validation_fraction"}
 
 _SEARCH_CONSTRAINTS = {
     "l1s": ["array-like"],
@@ -818,12 +821,16 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
             fitted["feature_names_in_"] = checked.feature_names_in_
         if is_classifier(self):
             y = classification_targets(y)
-            classes = Multilabel.of(y).classes if y.ndim == 2 else np.unique(y)
+            classes = Multilabel.of(y).classes if y.ndim == 2 else class_labels(y)
             if y.ndim == 1 and len(classes) < 2:
                 raise ValueError(
                     f"{type(self).__name__} needs samples of at least 2 classes in the data, "
                     f"but the data contains only one class: {classes.tolist()[0]!r}."
                 )
+            if y.ndim == 1 and isinstance(self.class_weight, dict):
+                # Keys that are no class of the data, refused before any fold trains (the
+                # message had come as every member fit failing, per fold).
+                class_weight_factors(self.class_weight, classes)
             fitted["classes_"] = classes
         else:
             y = regression_targets(y, self.loss)  # as L1L2Regressor takes it

@@ -42,11 +42,15 @@ def _write_replacing(path, write, suffix):
     prefix = ".l1l2-estimator-"
     if isinstance(target, bytes):  # mkstemp takes no mix of str and bytes
         prefix, suffix = os.fsencode(prefix), os.fsencode(suffix)
+    # The fallbacks write outside the except clauses: an error of theirs (a folder that does
+    # not exist) had been shown chained to the temporary file's, which the user never named.
     try:
         handle, temporary = tempfile.mkstemp(
             dir=os.path.dirname(target), prefix=prefix, suffix=suffix
         )
     except OSError:
+        handle = None
+    if handle is None:
         write(path)
         return
     try:
@@ -55,7 +59,10 @@ def _write_replacing(path, write, suffix):
         os.chmod(temporary, _new_file_mode(target))
         try:
             os.replace(temporary, target)
+            replaced = True
         except OSError:  # a writable file we may not replace (EPERM), a mount point (EBUSY)
+            replaced = False
+        if not replaced:
             os.unlink(temporary)
             write(path)
     except BaseException:  # KeyboardInterrupt included

@@ -2,6 +2,7 @@
 scikit-learn reads it, and the weights' scale."""
 
 import contextlib
+from numbers import Real
 
 import numpy as np
 import scipy.sparse as sp
@@ -92,6 +93,67 @@ def is_sparse(X):
 def weight_sources(params):
     """What sets the training rows' weights for an estimator with ``params``, for messages."""
     return "sample_weight and class_weight" if "class_weight" in params else "sample_weight"
+
+
+def check_class_weight(class_weight):
+    """Refuse a dict ``class_weight`` whose weights are not finite numbers >= 0."""
+    if not isinstance(class_weight, dict):
+        return
+    not_numbers = {label: w for label, w in class_weight.items() if not isinstance(w, Real)}
+    if not_numbers:
+        raise ValueError(
+            f"class_weight must map classes to numbers (weights >= 0), got {not_numbers!r}."
+        )
+    negative = {label: w for label, w in class_weight.items() if not _finite_non_negative(w)}
+    if negative:
+        raise ValueError(
+            f"class_weight must map classes to finite weights >= 0 (as sample_weight must be), "
+            f"got {negative!r}."
+        )
+
+
+def _finite_non_negative(weight):
+    """Whether ``weight`` is a finite number >= 0 as a float (an int beyond float's range is
+    not: ``10**400 < float("inf")`` holds, but training cannot take it)."""
+    try:
+        return 0 <= float(weight) < float("inf")
+    except OverflowError:
+        return False
+
+
+def class_weight_factors(class_weight, classes):
+    """The weight of each of ``classes`` by the dict ``class_weight`` (a class it leaves out
+    weighs 1), as scikit-learn's ``compute_class_weight`` reads it, but keyed by the labels as
+    they are: string labels that read as numbers ("1") also take their own strings as keys,
+    where scikit-learn takes only the numbers. Keys that are no class are a ValueError naming
+    them, where some class has no weight (a fold of a search that lacks a weighted class is
+    no mistake)."""
+    check_class_weight(class_weight)
+    factors = np.ones(len(classes))
+    weighted = np.zeros(len(classes), dtype=bool)
+    matched = set()
+    for index, label in enumerate(classes):
+        label = label.item() if isinstance(label, np.generic) else label
+        try:
+            # scikit-learn's key for it: labels that read as integers are keyed by the integer.
+            theirs = int(label)
+        except (TypeError, ValueError):
+            theirs = str(label)
+        for key in (label, theirs):
+            if key in class_weight:
+                factors[index], weighted[index] = class_weight[key], True
+                matched.add(key)
+                break
+    unmatched = [key for key in class_weight if key not in matched]
+    if unmatched and not weighted.all():
+        one = len(unmatched) == 1
+        raise ValueError(
+            f"class_weight has {'a key' if one else 'keys'} {unmatched!r} that "
+            f"{'is' if one else 'are'} not among the classes of y, {classes.tolist()!r}, and "
+            f"no weight for {np.asarray(classes)[~weighted].tolist()!r}: key each weight by "
+            "its class as y holds it."
+        )
+    return factors
 
 
 def float32_weights(weights, params):

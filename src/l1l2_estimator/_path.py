@@ -338,7 +338,7 @@ def checked_weights(weights, X, name):
     try:
         return check_sample_weight(weights, X, ensure_non_negative=True)
     except (TypeError, ValueError) as error:
-        raise ValueError(f"{name}: {error}") from error
+        raise ValueError(f"{name}: {error}") from None
 
 
 def _check_held_out(estimator, path, X_train, X_test, test_shape, scored_by):
@@ -410,7 +410,7 @@ def _check_test_targets(y_train, y_test, scored_by):
         try:
             unique_labels(scored_labels(y_train), scored_labels(y_test))
         except (TypeError, ValueError) as error:
-            raise ValueError(f"y_test does not hold labels like y_train's: {error}") from error
+            raise ValueError(f"y_test does not hold labels like y_train's: {error}") from None
         return
     outputs = [1 if len(_shape(y) or ()) < 2 else _shape(y)[1] for y in (y_train, y_test)]
     if outputs[0] != outputs[1]:

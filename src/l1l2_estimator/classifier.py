@@ -149,10 +149,7 @@ class L1L2Classifier(L1L2Network, KerasClassifier):
                     f"{targets.classes.tolist()} (as classes_), or leave classes out."
                 )
             return targets
-        labels = np.unique(y if classes is None else classes)
-        if not labels.dtype.isnative:  # big-endian labels ('>i4'): as MLPClassifier's, and as
-            # load gives them back (predict's dtype had changed across dump and load)
-            labels = labels.astype(labels.dtype.newbyteorder("="))
+        labels = class_labels(y if classes is None else classes)
         unseen = np.setdiff1d(np.unique(y), labels)
         if unseen.size:
             raise ValueError(
@@ -533,6 +530,14 @@ def refuse_missing_labels(y, name="y"):
             f"{', '.join(map(str, rows[:5].tolist()))}{', ...' if rows.size > 5 else ''}): "
             "drop those rows, or give them a label of their own."
         )
+
+
+def class_labels(y):
+    """The sorted distinct labels of ``y`` in native byte order: big-endian labels ('>i4') give
+    classes as MLPClassifier's, and as load gives them back (predict's dtype had changed across
+    dump and load)."""
+    labels = np.unique(y)
+    return labels if labels.dtype.isnative else labels.astype(labels.dtype.newbyteorder("="))
 
 
 def classification_targets(y):

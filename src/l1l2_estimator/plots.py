@@ -524,6 +524,22 @@ class LossCurveDisplay:
                 "LossCurveDisplay draws on one Axes, given as ax=...; axes= is "
                 "RegularizationPathDisplay's (two Axes)."
             )
+        if len(losses) == 0:
+            raise ValueError("LossCurveDisplay: loss_curve is empty; it needs one loss per epoch.")
+        start = self.validation_start
+        if scores is not None and len(scores):
+            if len(scores) > len(losses):
+                raise ValueError(
+                    f"LossCurveDisplay: {len(scores)} validation_scores for {len(losses)} epochs "
+                    "of loss_curve; an epoch has at most one score."
+                )
+            # loss_curve_ counts the epochs of earlier warm-started fits and of later
+            # partial_fit calls too; the scores only the epochs of the fit that recorded them.
+            if start is None:
+                start = len(losses) - len(scores)
+            start = check_scalar(
+                start, "validation_start", Integral, min_val=0, max_val=len(losses) - len(scores)
+            )
         metric = _literal(self.score_name)
         _check_one_axes(ax)
         if ax is None:
@@ -554,11 +570,6 @@ class LossCurveDisplay:
             if labelled:
                 ax.legend()
             return self
-        if len(scores) > len(losses):
-            raise ValueError(
-                f"LossCurveDisplay: {len(scores)} validation_scores for {len(losses)} epochs of "
-                "loss_curve; an epoch has at most one score."
-            )
 
         # The Axes' next colour after the loss's (C1 on fresh Axes), taken by a line drawn and
         # removed (matplotlib has no public way to read it otherwise); not the loss's own (a
@@ -572,15 +583,6 @@ class LossCurveDisplay:
         # A second curve drawn on these Axes shares the first one's score axis (a twin each had
         # drawn two right-hand scales over each other).
         score_ax = self.score_ax_ = _score_twin(ax)
-        # loss_curve_ counts the epochs of earlier warm-started fits and of later partial_fit
-        # calls too; the scores only the epochs of the fit that recorded them.
-        start = self.validation_start
-        if start is None:
-            start = max(0, len(losses) - len(scores))
-        start = check_scalar(
-            start, "validation_start", Integral, min_val=0,
-            max_val=max(0, len(losses) - len(scores)),
-        )
         score_epochs = np.arange(1, len(scores) + 1) + start
         whose = f"{label}: " if labelled else ""
         score_ax.plot(

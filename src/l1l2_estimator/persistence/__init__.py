@@ -290,7 +290,8 @@ def load(path):
         except (TypeError, ValueError) as error:  # e.g. labels no classifier takes
             raise Refused(f"its fitted state is invalid: {str(error)[:300]}") from error
     except Refused as refused:
-        raise ValueError(f"Cannot load {os.fspath(path)}: {refused}") from refused.__cause__
+        # (Its message holds its cause's: chained, the same text had come twice.)
+        raise ValueError(f"Cannot load {os.fspath(path)}: {refused}") from None
     return estimator
 
 
