@@ -1,6 +1,8 @@
 """The command line, ``python -m l1l2_estimator``: the report it prints and how it fails."""
 
+import bz2
 import codecs
+import gzip
 import os
 import re
 import subprocess
@@ -771,8 +773,19 @@ def test_errors_are_one_line_and_exit_code_2(capsys, tmp_path, args, message):
     # A zipped CSV had been taken for a workbook too.
     ("iris.csv", "is a zip archive (holding 'iris.csv'), not CSV text: unzip it and pass the "
                  "CSV file (a .gz, .bz2 or .xz file is read as it is)"),
+    # UTF-32's mark had been named UTF-16's, whose advice then read NULs into every name;
+    # UTF-16 without a mark, and compressed files not named so, had been told to pass
+    # --encoding cp1252 or read as names with NULs in them.
+    ("a,b,y\n1,2,x\n".encode("utf-32"), "is UTF-32 text, not UTF-8: pass --encoding utf-32"),
+    ("a,b,y\n1,2,x\n".encode("utf-16-le"), "looks like UTF-16 text without a byte-order mark "
+     "(every other byte is 0), not UTF-8: pass --encoding utf-16-le"),
+    ("a,b,y\n1,2,x\n".encode("utf-16-be"), "not UTF-8: pass --encoding utf-16-be"),
+    (gzip.compress(b"a,b,y\n1,2,x\n"), "is gzip-compressed, not CSV text: name it with the "
+     ".gz extension, which --csv decompresses"),
+    (bz2.compress(b"a,b,y\n1,2,x\n"), "is bzip2-compressed, not CSV text: name it with the .bz2"),
 ], ids=["windows-1252", "windows-1252 after a BOM", "utf-16", "xlsx", "xlsx members", "ods",
-        "numbers", "zipped csv"])
+        "numbers", "zipped csv", "utf-32", "utf-16-le without a mark", "utf-16-be without a mark",
+        "gzip not named .gz", "bzip2 not named .bz2"])
 def test_a_file_that_is_not_utf8_says_what_it_is(capsys, tmp_path, data, message):
     path = tmp_path / "data.csv"
     if isinstance(data, str):  # a zip archive of these members
@@ -821,6 +834,57 @@ def test_a_wrong_encoding_names_the_line_of_the_first_byte_it_cannot_read(capsys
     assert code == 2 and err.count("\n") == 1
     assert ("cannot read --csv" in err and "as utf-16-le text: byte 0x00 on line 3 is not "
             "utf-16-le (is --encoding the file's?)" in err), err
+
+
+def test_names_and_labels_from_the_file_are_quoted_cut_in_messages(capsys, tmp_path):
+    """Labels and column names were quoted whole: a label of 1 MB gave a line of 1 MB on
+    standard error, and a header of 400,000 names listed them all."""
+    long = "w" * 5000
+    cases = [
+        # A feature column of text, named by a long name.
+        (f"{long},b,y\nx,2,p\n3,4,q\n", "y", f"feature column '{'w' * 80}'... (5,000 characters)"),
+        # A single class, a long label.
+        (f"a,b,y\n1,2,{long}\n3,4,{long}\n", "y", f"a single class, '{'w' * 80}'... (5,000"),
+        # A name given twice.
+        (f"{long},{long},y\n1,2,p\n", "y", f"names a column twice: '{'w' * 80}'... (5,000"),
+        # A target not among 100 columns: the first 20 listed, and how many there are.
+        (",".join(f"c{i}" for i in range(100)) + "\n" + ",".join("1" * 100) + "\n", "zz",
+         "its columns are: c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14, c15, "
+         "c16, c17, c18, c19, ... (100 columns in all)"),
+    ]
+    for text, target, message in cases:
+        path = tmp_path / "data.csv"
+        path.write_text(text)
+        code, _, err = run_cli(capsys, "--csv", str(path), "--target", target)
+        assert code == 2 and message in err and len(err) < 500, err[:300]
+
+
+def test_a_utf32_file_given_as_utf16_is_named_utf32(capsys, tmp_path):
+    path = tmp_path / "data.csv"
+    path.write_bytes("a,b,y\n1,2,x\n".encode("utf-32"))
+    code, _, err = run_cli(capsys, "--csv", str(path), "--target", "y", "--encoding", "utf-16")
+    assert code == 2 and "is UTF-32 text, not UTF-16: pass --encoding utf-32" in err, err
+
+
+@pytest.mark.parametrize("end", ["\r", "\r\n", "\n", "mixed"])
+def test_a_wrong_byte_is_named_by_its_line_whatever_the_line_ends(capsys, tmp_path, end):
+    """Lines ended by a lone carriage return (old Mac files, often in Mac Roman: where bytes
+    that are not UTF-8 come from) were counted by their newlines alone: a bad byte on line 10
+    was named on line 1."""
+    lines = ["a,b,y"] + [f"{i},{i},x" for i in range(8)] + ["3,4,caf\u00e9"]
+    ends = ["\r", "\n", "\r\n"] * 4 if end == "mixed" else [end] * len(lines)
+    data = "".join(line + ends[index] for index, line in enumerate(lines)).encode("mac_roman")
+    path = tmp_path / "data.csv"
+    path.write_bytes(data)
+    code, _, err = run_cli(capsys, "--csv", str(path), "--target", "y")
+    assert code == 2 and "byte 0x8e on line 10 is not UTF-8" in err, err
+
+
+def test_a_line_end_split_between_blocks_counts_once():
+    from l1l2_estimator.cli._csv import _line_ends
+
+    assert _line_ends("a\rb\r\nc\n\r") == 4
+    assert _line_ends("\nd", after_cr=True) == 0 and _line_ends("\nd") == 1
 
 
 @pytest.mark.parametrize("order", ["le", "be"])
@@ -1380,6 +1444,42 @@ def test_csv_text_beyond_a_quarter_of_the_free_memory_is_refused(tmp_path, monke
     monkeypatch.setattr(_csv, "available_memory", lambda: 4 * 1000)
     with pytest.raises(cli.UsageError, match="holds more than .* of text, a quarter of the"):
         _data.read_csv(str(path), "species")
+
+
+@pytest.mark.parametrize("text", [
+    "a,b,c,d,y\n1,2,3,4,x\n2,3,4,5,z\n" + "\n" * 200_000,  # 200 KB of blank lines
+    ",".join(f"c{i}" for i in range(20_000)) + ",y\n",  # a header of 20,000 names, 130 KB
+], ids=["blank lines", "wide header"])
+def test_csv_text_that_would_take_more_than_half_the_free_memory_is_refused(
+    tmp_path, monkeypatch, text
+):
+    """A file's size did not bound what reading it takes: 20 MB of blank lines took 2 GB, and
+    a header of 1.4 million names (10 MB) 4.4 GB, though the text was far below a quarter of
+    the free memory (here 40 MiB: 10 MiB of text would pass)."""
+    from l1l2_estimator.cli import _csv
+
+    path = tmp_path / "data.csv"
+    path.write_text(text)
+    monkeypatch.setattr(_csv, "available_memory", lambda: 40 << 20)
+    with pytest.raises(cli.UsageError, match=r"which would take about .* of memory to read, "
+                                             r"more than half of the 40 MiB available"):
+        _data.read_csv(str(path), "y")
+    monkeypatch.setattr(_csv, "available_memory", lambda: 8 << 30)
+    if text.startswith("a,b"):
+        assert len(_data.read_csv(str(path), "y")[1]) == 2  # with room, it reads
+    else:
+        with pytest.raises(cli.UsageError, match="has a header row but no data rows"):
+            _data.read_csv(str(path), "y")
+
+
+def test_a_name_given_twice_is_refused_before_pandas_parses_the_file(tmp_path, monkeypatch):
+    """Found only after pandas had built the whole frame: 25 s and 1.35 GB for a header of
+    2.9 MB."""
+    path = tmp_path / "data.csv"
+    path.write_text("a,b,a,y\n1,2,3,x\n")
+    monkeypatch.setattr(pd, "read_csv", None)  # not called
+    with pytest.raises(cli.UsageError, match="names a column twice: 'a'"):
+        _data.read_csv(str(path), "y")
 
 
 def test_whole_number_labels_sort_as_numbers_up_to_64_bits(tmp_path):
@@ -2128,14 +2228,14 @@ def test_save_through_a_link_compresses_by_the_name_given_not_the_link_target(ca
     """joblib compresses by PATH's extension (README): through a link, the temporary file took
     the extension of the file linked to, so latest.gz -> model.bin was written uncompressed,
     and latest.joblib -> model.lz4 failed after the fits for want of the lz4 package."""
-    for name, target_name, gzip in (("latest.gz", "model.bin", True),
+    for name, target_name, gzipped in (("latest.gz", "model.bin", True),
                                     ("latest.joblib", "model.lz4", False)):
         target = tmp_path / target_name
         link = tmp_path / name
         link.symlink_to(target)
         code, _, err = run_cli(capsys, *FAST, "--epochs", "2", "--save", str(link))
         assert code == 0, err
-        assert (target.read_bytes()[:2] == b"\x1f\x8b") is gzip
+        assert (target.read_bytes()[:2] == b"\x1f\x8b") is gzipped
         assert joblib.load(link).predict(np.zeros((1, 20))).shape == (1,)
 
 

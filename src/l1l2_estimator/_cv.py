@@ -543,9 +543,18 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         blind = []
         rose = []  # the (l1, l2) of members stopped whose loss rose from the start
         idle = 0  # members stopped with no epoch after the first improving by tol
-        # Members stopped where the target varies by less than tol (a regressor's).
-        small = 0
-        variation = target_variation(y_checked, score_weights, getattr(self, "loss", None))
+        # The target's variation in each training fold (a regressor's), and that of each member
+        # stopped where it is below tol: a single fit reads its own training rows' (the whole
+        # y's had given another warning than the member's single fit, or none).
+        variations = [
+            target_variation(
+                safe_indexing(y_checked, train),
+                None if score_weights is None else score_weights[train],
+                getattr(self, "loss", None),
+            )
+            for train, _ in splits
+        ]
+        small = []
         # The data loss above the mean's of members stopped worse than it (a regressor's).
         worse = []
         # The least loss of each training fold (below 0 only for a Poisson regressor's).
@@ -617,8 +626,8 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                         blind.append((best, pair))
                     elif rose_from_the_start(state["loss_curve"]):
                         rose.append(pair)
-                    elif target_too_small(variation, self.tol):
-                        small += 1
+                    elif target_too_small(variations[fold], self.tol):
+                        small.append(variations[fold])
                     elif above and above.get((fold, index)) is not None:
                         data_loss, the_mean = above[fold, index]
                         worse.append(data_loss - the_mean)
@@ -683,7 +692,7 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                                    score_failures["train"])
                         )
         self._warn(unconverged, failed, len(candidates) * len(splits), score_failures,
-                   (X_checked, y_checked, score_weights), blind, rose, (small, variation),
+                   (X_checked, y_checked, score_weights), blind, rose, small,
                    worse, idle)
         names, multimetric = self._metric_names(scores, metrics)
         results = cv_results(
@@ -1022,15 +1031,16 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
         return advice + ", or search smaller l1s and l2s" if finite and penalized else advice
 
     def _warn(self, unconverged, failed, total, score_failures, data, blind=(), rose=(),
-              small=(0, None), worse=(), idle=0):
+              small=(), worse=(), idle=0):
         """Warn, as GridSearchCV, about failed fits (or refuse a search whose fits all
         failed), about scorers that raised, about members that reached ``epochs``
         (``unconverged``: how many of each candidate), about
         members the loss rule stopped where float32 cannot register an improvement of ``tol``
         (``blind``: their best losses and penalties, ``float32_blind_best``), about members of the
         ``(l1, l2)`` pairs ``rose`` whose loss it stopped rising from the start
-        (``rose_from_the_start``), about the ``small[0]`` members it stopped where the
-        target's variation ``small[1]`` is below ``tol`` (``target_too_small``), about members
+        (``rose_from_the_start``), about the members it stopped where their training
+        fold's target varies by less than ``tol`` (``small``: each one's variation,
+        ``target_too_small``), about members
         it stopped worse than the mean (``worse``: by how much each, ``loss_above_the_mean``),
         and about the ``idle`` members it stopped after the fewest epochs it allows, none after
         the first having improved on the best loss by ``tol``, having learned almost nothing
@@ -1133,8 +1143,10 @@ class _L1L2NetworkCV(RoutedParams, BaseEstimator):
                 " without ever falling below their first epoch's, so they learned nothing after "
                 f"it; {self._divergence_advice(*data, rose)}."
             ))
-        if small[0]:
-            stopped(small[0], ", but " + small_target_message(small[1], self.tol, self.loss))
+        if small:
+            stopped(len(small), ", but " + small_target_message(
+                max(small), self.tol, self.loss, at_most=len(set(small)) > 1
+            ))
         if worse:
             stopped(len(worse), (
                 ", but their networks predict their training rows worse than their mean, in the "

@@ -602,11 +602,13 @@ def worse_than_the_mean_advice(loss):
     )
 
 
-def small_target_message(variation, tol, loss):
+def small_target_message(variation, tol, loss, at_most=False):
     """Why a loss rule's stop where the target's ``variation`` is below ``tol``
-    (``target_too_small``) says nothing of convergence, and what to do."""
+    (``target_too_small``) says nothing of convergence, and what to do; ``at_most``: the
+    largest of several fits' (a search's folds)."""
     return (
-        f"all that a network can gain over predicting y's mean is {variation:.3g} ("
+        f"all that a network can gain over predicting y's mean is {'at most ' * at_most}"
+        f"{variation:.3g} ("
         + ("y's variance" if loss == "squared_error" else "half y's Poisson deviance from it")
         + f"), less than tol={float(tol):g}, so the stopping rule cannot see it learn. Scale the "
         f"target up ({_scaling_up(loss)}) or lower tol."

@@ -18,7 +18,14 @@ import zlib
 import numpy as np
 
 from .._memory import available_memory, in_words
-from ._settings import UsageError, printable, quoted
+from ._settings import (
+    LISTED_COLUMNS,
+    UsageError,
+    column_list,
+    printable,
+    quoted,
+    quoted_label,
+)
 
 
 def read_csv(path, target, numeric_target=False, sep=",", drop=(), decimal=".", encoding=None):
@@ -56,6 +63,9 @@ def _read_csv(path, target, numeric_target, sep, drop, decimal, encoding):
     text = _read_text(path, encoding)
     _refuse_separator_line(path, text, sep)
     records = _Records(text, sep)
+    written = records.header()
+    _refuse_costly(path, text, len(written))
+    _refuse_repeated_names(path, written)  # (before pandas: a header of 10 MB took minutes)
     try:
         frame = pd.read_csv(
             io.StringIO(text),
@@ -105,9 +115,7 @@ def _read_csv(path, target, numeric_target, sep, drop, decimal, encoding):
             if target.strip() in (name.strip(), parsed)
         ]
         target = spaced[0] if len(spaced) == 1 else target
-    if len(set(header)) < len(header):
-        repeated = sorted(name for name, count in collections.Counter(header).items() if count > 1)
-        raise UsageError(f"--csv {path!r} names a column twice: {', '.join(map(repr, repeated))}")
+    _refuse_repeated_names(path, header)
     frame.columns = header
     # Blank lines (a trailing newline or two), not rows of empty cells (",,"), which are refused.
     frame = frame[~np.isin(np.arange(len(frame)), records.blank_rows())]
@@ -116,7 +124,7 @@ def _read_csv(path, target, numeric_target, sep, drop, decimal, encoding):
         several = [name.strip() for name in target.split(",")]
         raise UsageError(
             f"--target {target!r} is not a column of {path}; its columns are: "
-            f"{', '.join(map(printable, header))}"
+            f"{column_list(header)}"
             + (
                 "; the command line fits one target column (for several labels or targets, "
                 "fit L1L2Classifier or L1L2Regressor in Python)"
@@ -134,7 +142,7 @@ def _read_csv(path, target, numeric_target, sep, drop, decimal, encoding):
     if unknown:
         raise UsageError(
             f"--drop {printable(unknown[0])} is not a column of {path}; its columns are: "
-            f"{', '.join(map(printable, header))}"
+            f"{column_list(header)}"
         )
     if target in drop:
         raise UsageError(f"--drop names --target {target!r}, the column to predict")
@@ -173,8 +181,8 @@ def _read_csv(path, target, numeric_target, sep, drop, decimal, encoding):
         classes = np.unique(y).tolist()  # Python values: repr'd as 'setosa', not np.str_(...)
         if len(classes) < 2:
             raise UsageError(
-                f"target column {target!r} holds a single class, {classes[0]!r}; a classifier "
-                "needs two or more"
+                f"target column {target!r} holds a single class, {quoted_label(classes[0])}; a "
+                "classifier needs two or more"
             )
         summary = f"with {len(classes)} classes"
     left_out = (
@@ -185,6 +193,43 @@ def _read_csv(path, target, numeric_target, sep, drop, decimal, encoding):
         f"feature column{'s' * (len(features) != 1)}{left_out}, target {target!r} {summary})"
     )
     return X, y, description
+
+
+def _refuse_repeated_names(path, header):
+    # (Columns without a name have their own message, with a hint.)
+    repeated = sorted(
+        name for name, count in collections.Counter(header).items() if count > 1 and name.strip()
+    )
+    if repeated:
+        raise UsageError(
+            f"--csv {path!r} names a column twice: "
+            f"{', '.join(map(quoted, repeated[:LISTED_COLUMNS]))}"
+            + (f", ... ({len(repeated):,} names in all)" if len(repeated) > LISTED_COLUMNS else "")
+        )
+
+
+# What reading a CSV text takes, measured with pandas 3.1 (2026-12-08): a few bytes a
+# character of text, about 21 bytes a cell (blank lines included: they are kept as rows of empty
+# cells until the line numbers are known), and about 2 KiB a column.
+_BYTES_PER_CHARACTER, _BYTES_PER_CELL, _BYTES_PER_COLUMN = 4, 24, 3 << 10
+
+
+def _refuse_costly(path, text, columns):
+    """Refuse a text that reading would take more than half the free memory for: its size
+    alone does not bound it (20 MB of blank lines took 2 GB; a header of 1.4 million names,
+    10 MB, took 4.4 GB)."""
+    available = available_memory()
+    if available is None:
+        return
+    lines = _line_ends(text) + 1
+    cost = (_BYTES_PER_CHARACTER * len(text) + _BYTES_PER_CELL * lines * max(columns, 1)
+            + _BYTES_PER_COLUMN * columns)
+    if cost > available // 2:
+        raise UsageError(
+            f"--csv {path!r} holds {lines:,} lines of {columns:,} columns, which would take "
+            f"about {in_words(cost)} of memory to read, more than half of the "
+            f"{in_words(available)} available; use a smaller file"
+        )
 
 
 # Compressed files that --csv reads, by extension, as pandas.read_csv would infer them.
@@ -217,11 +262,12 @@ def _read_text(path, encoding=None):
     decoder = codecs.getincrementaldecoder(encoding or "utf-8")()
     name = "UTF-8" if encoding is None else encoding
     chunks, size, lines = [], 0, 0
+    after_cr = False  # whether the text so far ends in "\r" (whose "\n" may start the next block)
     try:
         with _opened(path, decompressor) as file:
             while data := file.read(1 << 24):
                 if not size:
-                    _refuse_other_formats(path, data, encoding)
+                    _refuse_other_formats(path, data, encoding, decompressor is not None)
                     if encoding is None:
                         data = data.removeprefix(codecs.BOM_UTF8)
                 size += len(data)
@@ -241,7 +287,8 @@ def _read_text(path, encoding=None):
                     # order (a big-endian UTF-16 file's later blocks have no byte-order mark).
                     probe = codecs.getincrementaldecoder(encoding or "utf-8")("replace")
                     probe.setstate((b"", flag))
-                    line = lines + probe.decode(error.object[: error.start]).count("\n") + 1
+                    before = probe.decode(error.object[: error.start])
+                    line = lines + _line_ends(before, after_cr) + 1
                     raise UsageError(
                         f"cannot read --csv {path!r} as {name} text: byte "
                         f"0x{error.object[error.start]:02x} on line {line} is not {name} "
@@ -249,7 +296,8 @@ def _read_text(path, encoding=None):
                            f"{_SAVE_AS_UTF8}" if encoding is None else
                            "(is --encoding the file's?)")
                     ) from None
-                lines += chunks[-1].count("\n")
+                lines += _line_ends(chunks[-1], after_cr)
+                after_cr = chunks[-1].endswith("\r") or (after_cr and not chunks[-1])
             try:
                 chunks.append(decoder.decode(b"", final=True))
             except UnicodeDecodeError:
@@ -268,20 +316,57 @@ def _read_text(path, encoding=None):
         raise UsageError(f"cannot read --csv {path!r}: {reason}") from None
 
 
+def _line_ends(text, after_cr=False):
+    """How many line ends ``text`` holds, as the csv module and pandas count them: "\r\n",
+    "\n", and a lone "\r" (old Mac files; counting "\n" alone had put every byte of such a
+    file on line 1). ``after_cr``: the text before it ended in "\r", so that a "\n" starting it
+    ends no other line."""
+    ends = text.count("\n") + text.count("\r") - text.count("\r\n")
+    return ends - (after_cr and text.startswith("\n"))
+
+
 _SAVE_AS_UTF8 = (
     "pass its encoding, such as --encoding cp1252, or save it as 'CSV UTF-8' (Excel: File > "
     "Save As > CSV UTF-8)"
 )
 
 
-def _refuse_other_formats(path, data, encoding=None):
+# The first bytes of the compressed files that --csv decompresses by their extension.
+_COMPRESSED = {b"\x1f\x8b": (".gz", "gzip"), b"BZh": (".bz2", "bzip2"),
+               b"\xfd7zXZ\x00": (".xz", "xz")}
+
+
+def _refuse_other_formats(path, data, encoding=None, decompressed=False):
     """UsageError where the first bytes of ``path``, ``data``, say that it is no text of
-    ``encoding`` (None: UTF-8): UTF-16 text (Excel's 'Unicode Text'), or a zip archive (an .xlsx
-    workbook)."""
+    ``encoding`` (None: UTF-8): UTF-32 or UTF-16 text (Excel's 'Unicode Text', also without a
+    byte-order mark), a compressed file not named so (``decompressed``: it was), or a zip
+    archive (an .xlsx workbook)."""
+    if encoding in (None, "utf-16") and data.startswith(
+        (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
+    ):  # (checked first: UTF-32's little-endian mark starts with UTF-16's)
+        raise UsageError(
+            f"--csv {path!r} is UTF-32 text, not {'UTF-8' if encoding is None else 'UTF-16'}: "
+            "pass --encoding utf-32, or save it as UTF-8"
+        )
     if encoding is None and data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise UsageError(
             f"--csv {path!r} is UTF-16 text (Excel's 'Unicode Text'), not UTF-8: pass "
             "--encoding utf-16, or save it as 'CSV UTF-8' (Excel: File > Save As > CSV UTF-8)"
+        )
+    if encoding is None:
+        order = _utf16_without_mark(data)
+        if order is not None:
+            raise UsageError(
+                f"--csv {path!r} looks like UTF-16 text without a byte-order mark (every other "
+                f"byte is 0), not UTF-8: pass --encoding utf-16-{order}, or save it as UTF-8"
+            )
+    kind = next((kind for magic, kind in _COMPRESSED.items() if data.startswith(magic)), None)
+    if kind is not None and not decompressed:
+        extension, program = kind
+        raise UsageError(
+            f"--csv {path!r} is {program}-compressed, not CSV text: "
+            + ("decompress it into the pipe" if path == "-" else
+               f"name it with the {extension} extension, which --csv decompresses")
         )
     if data.startswith(b"PK\x03\x04"):
         # The first member's name, from its local header (at byte 30, its length at 26).
@@ -303,6 +388,21 @@ def _refuse_other_formats(path, data, encoding=None):
             f"--csv {path!r} is a zip archive (holding {quoted(first)}), not CSV text: unzip "
             "it and pass the CSV file (a .gz, .bz2 or .xz file is read as it is)"
         )
+
+
+def _utf16_without_mark(data):
+    """"le" or "be" where ``data``, a file's first bytes, read as UTF-16 text of that byte
+    order without a byte-order mark (text of Latin letters, digits and punctuation has a 0 in
+    every other byte), else None."""
+    sample = data[:4096]
+    if len(sample) < 8:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    if odd.count(0) >= 0.9 * len(odd) and even.count(0) <= 0.1 * len(even):
+        return "le"
+    if even.count(0) >= 0.9 * len(even) and odd.count(0) <= 0.1 * len(odd):
+        return "be"
+    return None
 
 
 @contextlib.contextmanager
@@ -590,7 +690,7 @@ def _numeric_column(column, name, rows, kind="feature column", decimal=".", pars
     if bad is not None:
         value = column.iloc[bad]
         raise UsageError(
-            f"{kind} {name!r} must be numeric, got {quoted(value)} on line {rows.line(bad)}"
+            f"{kind} {quoted(name)} must be numeric, got {quoted(value)} on line {rows.line(bad)}"
             f"{_number_hint(value, decimal)}"
         )
     _refuse_non_finite(values, column, name, rows, kind)
@@ -648,8 +748,8 @@ def _refuse_unscalable(values, column, name, rows, kind):
     text = rows.cell(index, name, column.iloc[index])
     size, how = ("large", "overflows float64") if spread else ("small", "underflows to 0")
     raise UsageError(
-        f"{kind} {name!r} holds numbers too {size} to standardize, such as {quoted(text)} on line "
-        f"{rows.line(index)} (their variance {how}); rescale the column"
+        f"{kind} {quoted(name)} holds numbers too {size} to standardize, such as "
+        f"{quoted(text)} on line {rows.line(index)} (their variance {how}); rescale the column"
     )
 
 
@@ -661,7 +761,7 @@ def _refuse_non_finite(values, column, name, rows, kind):
         index = int(np.flatnonzero(~finite)[0])
         text = rows.cell(index, name, column.iloc[index])
         raise UsageError(
-            f"{kind} {name!r} must hold finite numbers, got {quoted(text)} on line "
+            f"{kind} {quoted(name)} must hold finite numbers, got {quoted(text)} on line "
             f"{rows.line(index)}"
         )
 
@@ -680,7 +780,7 @@ def _label_column(column, name, rows, decimal="."):
         if fractional.any():
             index = int(np.flatnonzero(fractional)[0])
             raise UsageError(
-                f"target column {name!r} holds numbers that are not whole, such as "
+                f"target column {quoted(name)} holds numbers that are not whole, such as "
                 f"{quoted(rows.cell(index, name, values[index]))} on line {rows.line(index)}: "
                 "class "
                 "labels are expected; for a "
@@ -692,7 +792,7 @@ def _label_column(column, name, rows, decimal="."):
         if too_large.any():
             index = int(np.flatnonzero(too_large)[0])
             raise UsageError(
-                f"target column {name!r} holds numbers too large for class labels, such as "
+                f"target column {quoted(name)} holds numbers too large for class labels, such as "
                 f"{quoted(rows.cell(index, name, values[index]))} on line {rows.line(index)}: "
                 "class "
                 "labels are text or whole numbers below 2**63; for a numeric target, pass "
@@ -714,13 +814,13 @@ def _label_column(column, name, rows, decimal="."):
         outside = [i for i, n in enumerate(numbers) if not -(2**63) <= n < 2**64]
         index = outside[0] if outside else next(i for i, n in enumerate(numbers) if n >= 2**63)
         raise UsageError(
-            f"target column {name!r} holds numbers too large for class labels, such as "
+            f"target column {quoted(name)} holds numbers too large for class labels, such as "
             f"{quoted(labels[index])} on line {rows.line(index)}: class labels are text or whole "
             "numbers within 64 bits; for a numeric target, pass --task regression"
         )
     if not all(label for label in labels):  # a cell of spaces only
         line = rows.line([bool(label) for label in labels].index(False))
-        raise UsageError(f"empty cell in target column {name!r} on line {line}")
+        raise UsageError(f"empty cell in target column {quoted(name)} on line {line}")
     return labels
 
 
@@ -744,7 +844,7 @@ def _refuse_missing_markers(labels, name, rows, decimal):
         index = int(np.flatnonzero(missing)[0])
         more = f" (and on {int(missing.sum()) - 1} more rows)" if missing.sum() > 1 else ""
         raise UsageError(
-            f"target column {name!r} has a missing label, {quoted(labels[index])}, on line "
+            f"target column {quoted(name)} has a missing label, {quoted(labels[index])}, on line "
             f"{rows.line(index)}{more}, beside labels that are numbers: drop those rows, or "
             "fill them in"
         )
@@ -789,7 +889,7 @@ def _refuse_empty_cells(frame, rows, path, target):
         )
     name = row.index[np.flatnonzero(row.isna().to_numpy())[0]]
     kind = "target column" if name == target else "feature column"
-    raise UsageError(f"empty cell in {kind} {name!r} on line {line}")
+    raise UsageError(f"empty cell in {kind} {quoted(name)} on line {line}")
 
 
 def _fields(count):

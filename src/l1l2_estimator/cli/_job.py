@@ -19,6 +19,7 @@ from ._settings import (
     SIMULATION_DEFAULTS,
     TASK_PENALTIES,
     UsageError,
+    quoted_label,
 )
 
 
@@ -112,8 +113,8 @@ def _check_split(test_size, n_rows, classes, hint="", advice=""):
     n_classes, single = classes
     if single is not None:
         raise UsageError(
-            f"class {single!r} has a single row{hint}; the stratified split needs at least "
-            f"2 rows of every class{advice}"
+            f"class {quoted_label(single)} has a single row{hint}; the stratified split needs "
+            f"at least 2 rows of every class{advice}"
         )
     if min(n_test, n_train) < n_classes:
         raise UsageError(
@@ -188,9 +189,9 @@ def _check_grid_folds(y_train, test_size, regression):
     if len(counts) == 2 and len(several) == 1:
         single = next(label for label in counts if label not in several)
         raise UsageError(
-            f"--grid: the class {single!r} has one row in the training split, so the fold that "
-            f"holds it out trains on the class {several[0]!r} alone and scores nothing; lower "
-            f"--test-size {test_size}, or add rows"
+            f"--grid: the class {quoted_label(single)} has one row in the training split, so "
+            f"the fold that holds it out trains on the class {quoted_label(several[0])} alone "
+            f"and scores nothing; lower --test-size {test_size}, or add rows"
         )
 
 

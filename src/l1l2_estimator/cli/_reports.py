@@ -18,7 +18,7 @@ from sklearn.metrics import (
 )
 
 from .._path import final_step
-from ._settings import PROG, printable
+from ._settings import PROG, printable, quoted_label
 
 
 @contextlib.contextmanager
@@ -170,7 +170,7 @@ def format_evaluation(model, X_test, y_test):
     # pulled the macro average down (0.500 with every test row right); named instead.
     seen = np.isin(labels, np.concatenate([np.asarray(y_test), np.asarray(y_pred)]))
     absent = [
-        f"Class {label!r} has no rows in the test split: left out of the report."
+        f"Class {quoted_label(label)} has no rows in the test split: left out of the report."
         for label in labels[~seen].tolist()
     ]
     return "\n".join(

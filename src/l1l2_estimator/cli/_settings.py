@@ -61,3 +61,25 @@ def quoted(text):
     if len(text) <= QUOTED_LENGTH:
         return repr(text)
     return f"{text[:QUOTED_LENGTH]!r}... ({len(text):,} characters)"
+
+
+def quoted_label(label):
+    """A class label as a message quotes it: a string as ``quoted`` does, a number as
+    ``repr``."""
+    return quoted(label) if isinstance(label, str) else repr(label)
+
+
+# The names of a file's columns that a message lists: a header may hold a million.
+LISTED_COLUMNS = 20
+
+
+def column_list(names):
+    """The column ``names`` for a message: each printable and cut as ``quoted`` cuts a cell,
+    the first ``LISTED_COLUMNS`` of them and how many there are in all."""
+    shown = [
+        printable(name) if len(name) <= QUOTED_LENGTH
+        else f"{printable(name[:QUOTED_LENGTH])}... ({len(name):,} characters)"
+        for name in names[:LISTED_COLUMNS]
+    ]
+    more = len(names) - len(shown)
+    return ", ".join(shown) + (f", ... ({len(names):,} columns in all)" if more else "")
