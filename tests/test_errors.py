@@ -4,6 +4,7 @@ changes an already fitted estimator."""
 import contextlib
 import functools
 import itertools
+import re
 import threading
 import warnings
 
@@ -1484,6 +1485,22 @@ def test_what_a_subclass_validation_records_is_published():
 def test_negative_class_weight_is_refused():
     with pytest.raises(ValueError, match="class_weight must map classes to finite weights >="):
         L1L2Classifier(**FAST, class_weight={0: 1.0, 1: -0.5}).fit(X8, Y)
+
+
+@pytest.mark.parametrize("estimator, name, hint", [
+    (L1L2Classifier, "loss", "a classifier's loss is cross-entropy, binary or categorical as its "
+                             "targets are"),
+    (L1L2ClassifierCV, "loss", "a classifier's loss is cross-entropy"),
+    (L1L2Classifier, "metrics", "score with scikit-learn: score(), or a scorer's name as "
+                                "scoring= in cross_val_score or GridSearchCV"),
+    (L1L2RegressorCV, "metrics", "here: scoring"),
+])
+def test_keras_compile_arguments_get_a_hint(estimator, name, hint):
+    """Keras habits (loss=..., metrics=[...]) got "unexpected keyword argument" alone, where
+    MLPClassifier's names (max_iter, alpha) got a hint."""
+    expected = rf"unexpected keyword argument {name!r} \({re.escape(hint)}"
+    with pytest.raises(TypeError, match=expected):
+        estimator(**{name: "x"}).fit(X8, Y)
 
 
 def test_class_weight_takes_string_labels_as_keys():

@@ -808,6 +808,15 @@ _OTHER_NAMES = {
     "learning_rate_init": ("learning_rate",),
     "validation_split": ("early_stopping=True, validation_fraction",),
     "solver": ("optimizer",),
+    "metrics": ("scoring",),  # the cross-validated estimators' (see _KERAS_COMPILE_HINTS)
+}
+
+
+# What a Keras user's compile arguments are here, where no param takes them.
+_KERAS_COMPILE_HINTS = {
+    "loss": "a classifier's loss is cross-entropy, binary or categorical as its targets are",
+    "metrics": "score with scikit-learn: score(), or a scorer's name as scoring= in "
+               "cross_val_score or GridSearchCV",
 }
 
 
@@ -887,6 +896,8 @@ class RoutedParams:
         meant = self._other_name(name)
         if meant is not None:
             return f" (here: {meant})"
+        if name in _KERAS_COMPILE_HINTS and name not in self._signature_params():
+            return f" ({_KERAS_COMPILE_HINTS[name]})"
         close = difflib.get_close_matches(name, self._signature_params(), n=1)
         return f" (did you mean {close[0]!r}?)" if close else ""
 

@@ -307,7 +307,8 @@ def plot_confusion_matrix(
         display_labels = [_literal(label) for label in labels]
     elif len(display_labels) != len(labels):
         raise ValueError(
-            f"display_labels has {len(display_labels)} names, but the matrix has {len(labels)} "
+            f"display_labels has {len(display_labels)} name{'s' * (len(display_labels) != 1)}, "
+            f"but the matrix has {len(labels)} "
             "rows: one per label of y and of estimator.classes_, in sorted order."
         )
     if xticks_rotation is None:
