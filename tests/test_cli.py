@@ -1472,6 +1472,19 @@ def test_csv_text_that_would_take_more_than_half_the_free_memory_is_refused(
             _data.read_csv(str(path), "y")
 
 
+@pytest.mark.parametrize("header", [
+    'id, "height, cm", "width, cm", y',  # quoted names after spaces, commas inside
+    "BZh_score,a,b,y",  # bzip2's first three bytes
+])
+def test_headers_that_resemble_mistakes_are_read(tmp_path, header):
+    """The check of repeated names before pandas read the header with the spaces before a
+    quote kept (' cm"' twice), and a header starting with "BZh" was taken for bzip2."""
+    path = tmp_path / "data.csv"
+    path.write_text(header + "\n" + "".join(f"{i},{i % 7},{i % 5},{i % 2}\n" for i in range(20)))
+    X, y, _ = _data.read_csv(str(path), "y")
+    assert X.shape == (20, 3) and sorted(set(y)) == [0, 1]
+
+
 def test_a_name_given_twice_is_refused_before_pandas_parses_the_file(tmp_path, monkeypatch):
     """Found only after pandas had built the whole frame: 25 s and 1.35 GB for a header of
     2.9 MB."""

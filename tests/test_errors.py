@@ -1514,6 +1514,17 @@ def test_class_weight_takes_string_labels_as_keys():
     np.testing.assert_array_equal(by_string.predict_proba(X8), by_int.predict_proba(X8))
     np.testing.assert_allclose(by_string.predict_proba(X8), by_sample.predict_proba(X8),
                                rtol=1e-6)
+    # What fit takes, dump writes and load reads (dump had refused the string keys, reading
+    # them as scikit-learn does).
+    import tempfile
+
+    from l1l2_estimator import dump, load
+
+    with tempfile.TemporaryDirectory() as folder:
+        dump(by_string, f"{folder}/model.l1l2")
+        loaded = load(f"{folder}/model.l1l2")
+    assert loaded.class_weight == {"1": 1.0, "2": 3.0}
+    np.testing.assert_array_equal(loaded.predict_proba(X8), by_string.predict_proba(X8))
 
 
 @pytest.mark.parametrize("estimator", [L1L2Classifier(**FAST), L1L2ClassifierCV(

@@ -490,7 +490,8 @@ def test_a_long_loss_curve_counts_in_the_memory_budget(good, tmp_path):
      "'class_weight' holds a dict with a repeated key"),
     # Loaded; the next fit failed with scikit-learn's error.
     (_set("params", "class_weight", {"type": "dict", "items": [[5, 2.0]]}),
-     r"its class_weight does not fit its classes_: The classes, \[0, 1\], are not in"),
+     r"its class_weight does not fit its classes_: class_weight has a key \[5\] that is not "
+     r"among the classes of y, \[0, 1\]"),
 ], ids=["a chosen optimizer name", "decay", "beta_1 beyond 1", "epsilon 0", "beta_1 1",
         "beta_2 1", "a stored Adamax's epsilon",
         "a stored Ftrl's accumulators", "infinite class weight",

@@ -123,9 +123,10 @@ def _finite_non_negative(weight):
 
 def class_weight_factors(class_weight, classes):
     """The weight of each of ``classes`` by the dict ``class_weight`` (a class it leaves out
-    weighs 1), as scikit-learn's ``compute_class_weight`` reads it, but keyed by the labels as
-    they are: string labels that read as numbers ("1") also take their own strings as keys,
-    where scikit-learn takes only the numbers. Keys that are no class are a ValueError naming
+    weighs 1), as scikit-learn's ``compute_class_weight`` reads it, but keyed first by the labels
+    as they are, then as scikit-learn keys them (``int(label)`` where that reads, so "01" and
+    "1" both take the key 1): string labels that read as numbers also take their own strings
+    as keys, where scikit-learn takes only the numbers. ``dump`` and ``load`` check a dict so. Keys that are no class are a ValueError naming
     them, where some class has no weight (a fold of a search that lacks a weighted class is
     no mistake)."""
     check_class_weight(class_weight)

@@ -65,7 +65,10 @@ def _read_csv(path, target, numeric_target, sep, drop, decimal, encoding):
     records = _Records(text, sep)
     written = records.header()
     _refuse_costly(path, text, len(written))
-    _refuse_repeated_names(path, written)  # (before pandas: a header of 10 MB took minutes)
+    # Before pandas (a header of 10 MB took minutes), where its reading of the header (spaces
+    # before a quote skipped) splits it as written: else the names are checked after it.
+    if len(records.header(skipinitialspace=True)) == len(written):
+        _refuse_repeated_names(path, written)
     try:
         frame = pd.read_csv(
             io.StringIO(text),
@@ -332,8 +335,11 @@ _SAVE_AS_UTF8 = (
 
 
 # The first bytes of the compressed files that --csv decompresses by their extension.
-_COMPRESSED = {b"\x1f\x8b": (".gz", "gzip"), b"BZh": (".bz2", "bzip2"),
-               b"\xfd7zXZ\x00": (".xz", "xz")}
+_COMPRESSED = {
+    re.compile(rb"\x1f\x8b\x08"): (".gz", "gzip"),  # (deflate, gzip's only method)
+    re.compile(rb"BZh[1-9]1AY&SY"): (".bz2", "bzip2"),  # (its block size, its first block's)
+    re.compile(rb"\xfd7zXZ\x00"): (".xz", "xz"),
+}
 
 
 def _refuse_other_formats(path, data, encoding=None, decompressed=False):
@@ -360,7 +366,7 @@ def _refuse_other_formats(path, data, encoding=None, decompressed=False):
                 f"--csv {path!r} looks like UTF-16 text without a byte-order mark (every other "
                 f"byte is 0), not UTF-8: pass --encoding utf-16-{order}, or save it as UTF-8"
             )
-    kind = next((kind for magic, kind in _COMPRESSED.items() if data.startswith(magic)), None)
+    kind = next((kind for magic, kind in _COMPRESSED.items() if magic.match(data)), None)
     if kind is not None and not decompressed:
         extension, program = kind
         raise UsageError(
@@ -461,9 +467,10 @@ class _Records:
         """The fields of ``record``, as written (spaces after the separator skipped)."""
         return next(itertools.islice(self._reader(), record, None), [])
 
-    def header(self):
-        """The header's names as written, spaces included."""
-        return next(self._reader(skipinitialspace=False), [])
+    def header(self, skipinitialspace=False):
+        """The header's names as written, spaces included (or skipped before each, as pandas
+        reads them, so that a quote after them opens a quoted name)."""
+        return next(self._reader(skipinitialspace=skipinitialspace), [])
 
     def blank_rows(self):
         """The data rows (record - 1) that are blank lines, or spaces only."""

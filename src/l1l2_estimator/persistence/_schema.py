@@ -33,10 +33,10 @@ import keras
 import numpy as np
 from sklearn import config_context
 from sklearn.base import is_classifier
-from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 
 from .._compat import validate_params
+from .._inputs import class_weight_factors
 from .._params import FLOAT32_LARGEST, is_routed
 from ..classifier import Multilabel
 from ._archive import METADATA_MEMBER, Refused
@@ -1105,7 +1105,7 @@ def _check_class_weight(class_weight, targets):
             "is a multilabel classifier."
         )
     try:
-        compute_class_weight(class_weight, classes=targets, y=targets)
+        class_weight_factors(class_weight, targets)  # as the next fit reads them
     except ValueError as error:
         raise Refused(
             f"its class_weight does not fit its classes_: {first_line(error)}."
