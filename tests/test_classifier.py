@@ -1697,6 +1697,22 @@ def test_partial_fit_checks_classes_as_it_checks_labels(binary_data, classes, me
             np.testing.assert_array_equal(got, expected)
 
 
+def test_partial_fit_with_many_classes_does_not_warn_that_y_may_be_a_regression_target():
+    """Every call that passed more than 20 classes warned "The number of unique classes is
+    greater than 50% of the number of samples. `y` could represent a regression problem" (a
+    list of classes is all distinct); MLPClassifier and SGDClassifier do not."""
+    rng = np.random.default_rng(0)
+    classes = np.arange(30)
+    X, y = rng.normal(size=(60, 4)), np.repeat(classes, 2)
+    clf = L1L2Classifier(hidden_layer_sizes=(4,))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for _ in range(2):
+            clf.partial_fit(X, y, classes=classes)
+    with pytest.raises(ValueError, match="as y must: Unknown label type: continuous"):
+        clf.partial_fit(X, y, classes=classes + 0.5)
+
+
 def test_partial_fit_refuses_early_stopping_as_mlp_does(binary_data):
     X, y = binary_data
     clf = L1L2Classifier(**FAST).fit(X, y)

@@ -198,7 +198,7 @@ def test_memory_check_refuses_by_the_containers_room(tmp_path, monkeypatch):
     from l1l2_estimator._memory import check_training_memory
 
     _linux(tmp_path, monkeypatch, "0::/\n", {"": ("memory.max", GIB, "memory.current", 0)})
-    with pytest.raises(MemoryError, match=r"needs about 1\.6 GiB to train, but 1\.0 GiB"):
+    with pytest.raises(MemoryError, match=r"needs about 2\.3 GiB to train, but 1\.0 GiB"):
         check_training_memory("L1L2Classifier", (4, 2**22, 5), 1)
 
 
@@ -232,5 +232,21 @@ def test_memory_in_a_message_is_in_mib_below_a_gib(tmp_path, monkeypatch):
     from l1l2_estimator._memory import check_training_memory
 
     _linux(tmp_path, monkeypatch, "0::/\n", {"": ("memory.max", 80 * 2**20, "memory.current", 0)})
-    with pytest.raises(MemoryError, match=r"needs about 175 MiB to train, but 80 MiB of memory"):
+    with pytest.raises(MemoryError, match=r"needs about 263 MiB to train, but 80 MiB of memory"):
         check_training_memory("L1L2Classifier", (4, 2**18 * 3 // 2 + 2**16, 5), 1)
+
+
+def test_the_memory_advice_names_the_classes_where_the_output_layer_is_the_widest(
+    tmp_path, monkeypatch
+):
+    """With 100,000 classes the output layer is what takes the memory: the advice named the
+    hidden layers and the features alone."""
+    from l1l2_estimator._memory import check_training_memory
+
+    _linux(tmp_path, monkeypatch, "0::/\n", {"": ("memory.max", 80 * 2**20, "memory.current", 0)})
+    with pytest.raises(MemoryError, match=r"Use smaller hidden_layer_sizes \(or fewer features, "
+                       r"or fewer classes or outputs: the output layer is the widest\)\.$"):
+        check_training_memory("L1L2Classifier", (10, 64, 100_000), 1)
+    with pytest.raises(MemoryError, match=r"\(or fewer features\)\.$"):
+        check_training_memory("L1L2Classifier", (10, 2**20, 5), 1)
+

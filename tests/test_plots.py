@@ -1734,7 +1734,8 @@ def test_regularization_path_trains_one_value_at_a_time_when_the_batch_does_not_
     expected = plots.regularization_path(estimator, X_train, y_train, X_test, y_test, [0, 1e-2])
     weights = 8 * 16 + 16 + 16 + 1  # one network of layer sizes [8, 16, 1]
     # Room for one network with its optimizer, not for two.
-    monkeypatch.setattr(_memory, "available_memory", lambda: int(weights * 32 * 1.5))
+    monkeypatch.setattr(_memory, "available_memory",
+                        lambda: int(weights * _memory._BYTES_PER_WEIGHT * 1.5))
     clone(estimator).fit(X_train, y_train)
     path = plots.regularization_path(estimator, X_train, y_train, X_test, y_test, [0, 1e-2])
     np.testing.assert_array_equal(path.test_scores, expected.test_scores)

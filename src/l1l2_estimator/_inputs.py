@@ -126,9 +126,9 @@ def class_weight_factors(class_weight, classes):
     weighs 1), as scikit-learn's ``compute_class_weight`` reads it, but keyed first by the labels
     as they are, then as scikit-learn keys them (``int(label)`` where that reads, so "01" and
     "1" both take the key 1): string labels that read as numbers also take their own strings
-    as keys, where scikit-learn takes only the numbers. ``dump`` and ``load`` check a dict so. Keys that are no class are a ValueError naming
-    them, where some class has no weight (a fold of a search that lacks a weighted class is
-    no mistake)."""
+    as keys, where scikit-learn takes only the numbers. ``dump`` and ``load`` check a dict so.
+    Keys that are no class are a ValueError naming them, where some class has no weight (a fold
+    of a search that lacks a weighted class is no mistake)."""
     check_class_weight(class_weight)
     factors = np.ones(len(classes))
     weighted = np.zeros(len(classes), dtype=bool)

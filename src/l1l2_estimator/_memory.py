@@ -113,12 +113,16 @@ def _room(folder, limit_file, usage_file, cache_counter):
 
 
 # Bytes per weight while training: the float32 weight, up to three optimizer slots, its gradient,
-# the copies read back (float32) and published (float64 coefs_), and in an ensemble of several
-# chains each step's split copy of the weights and the joined gradient.
-_BYTES_PER_WEIGHT = 4 * (1 + 3 + 1 + 1 + 2 + 2)
+# the copies read back (float32) and published (float64 coefs_), in an ensemble of several
+# chains each step's split copy of the weights and the joined gradient, and a step's
+# temporaries. Measured (2026-12-08): searches of 80 members on 5,000-20,000 inputs raised the
+# peak by 51-59 bytes a weight (40 counted had let through searches that needed 1.3-1.5 times
+# as much as the check allowed).
+_BYTES_PER_WEIGHT = 4 * 15
 # Bytes per unit and batch row of each member in a step: float32 activations, their gradients
-# and one temporary.
-_BYTES_PER_ACTIVATION = 4 * 3
+# and the temporaries (a softmax's exponentials, one-hot targets and gradient: with 5,000
+# classes, 12 counted had let through a search that needed 1.8 times the check's figure).
+_BYTES_PER_ACTIVATION = 4 * 6
 
 
 def check_training_memory(name, sizes, members, *, rows=0, batch=0, remedy=None):
@@ -141,9 +145,12 @@ def check_training_memory(name, sizes, members, *, rows=0, batch=0, remedy=None)
         what = f"{members} networks" if members > 1 else "the network"
         verb = "need" if members > 1 else "needs"
         if remedy is None:
-            remedy = "Use smaller hidden_layer_sizes (or fewer features)" + (
-                ", a smaller batch_size, or fewer l1s, l2s or folds." if members > 1 else "."
-            )
+            # The output layer is one unit per class (or output): the widest, with many classes.
+            widest_output = sizes[-1] > max(sizes[:-1])
+            remedy = "Use smaller hidden_layer_sizes (or fewer features" + (
+                ", or fewer classes or outputs: the output layer is the widest)"
+                if widest_output else ")"
+            ) + (", a smaller batch_size, or fewer l1s, l2s or folds." if members > 1 else ".")
         raise MemoryError(
             f"{name}: {what} with layer sizes {list(sizes)} ({n_weights * members:,} weights) "
             f"{verb} about {in_words(needed)} to train, but {in_words(available)} of "

@@ -493,7 +493,12 @@ def _checked_classes(classes):
             f"classes must be a 1-D array-like of labels, got an array of shape {classes.shape}."
         )
     try:
-        check_classification_targets(classes)
+        # check_classification_targets' rule, but for its warning that y may be a regression
+        # target (more distinct labels than half the rows), which every list of more than 20
+        # classes is (MLPClassifier and SGDClassifier do not check classes so).
+        kind = type_of_target(classes, input_name="y")
+        if kind not in ("binary", "multiclass"):
+            raise ValueError(f"Unknown label type: {kind}.")
         # As given: NumPy makes ["a", "b", 3] all strings, which MLPClassifier refuses as a mix
         # of strings and numbers.
         unique_labels(given)
