@@ -211,9 +211,10 @@ def _refuse_repeated_names(path, header):
         )
 
 
-# What reading a CSV text takes, measured with pandas 3.1 (2026-12-08): a few bytes a
-# character of text, about 21 bytes a cell (blank lines included: they are kept as rows of empty
-# cells until the line numbers are known), and about 2 KiB a column.
+# What reading a CSV text takes, counted with some margin over what pandas 3.1 took (measured
+# 2026-12-08): a few bytes a character of text, about 21 bytes a cell (blank lines included:
+# they are kept as rows of empty cells until the line numbers are known), and about 2 KiB a
+# column.
 _BYTES_PER_CHARACTER, _BYTES_PER_CELL, _BYTES_PER_COLUMN = 4, 24, 3 << 10
 
 
