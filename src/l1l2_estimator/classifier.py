@@ -16,7 +16,7 @@ from sklearn.base import ClassifierMixin, clone
 from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import ClassifierTags
-from sklearn.utils.multiclass import check_classification_targets, type_of_target, unique_labels
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import column_or_1d, validate_data
 
 from . import _docs
@@ -493,15 +493,17 @@ def _checked_classes(classes):
             f"classes must be a 1-D array-like of labels, got an array of shape {classes.shape}."
         )
     try:
-        # check_classification_targets' rule, but for its warning that y may be a regression
-        # target (more distinct labels than half the rows), which every list of more than 20
-        # classes is (MLPClassifier and SGDClassifier do not check classes so).
-        kind = type_of_target(classes, input_name="y")
-        if kind not in ("binary", "multiclass"):
-            raise ValueError(f"Unknown label type: {kind}.")
+        # Each label twice: scikit-learn warns that y may be a regression target where more
+        # than half its rows are distinct labels, which every list of more than 20 classes is
+        # (MLPClassifier and SGDClassifier do not check classes so, and do not warn).
+        check_classification_targets(np.repeat(classes, 2))
         # As given: NumPy makes ["a", "b", 3] all strings, which MLPClassifier refuses as a mix
-        # of strings and numbers.
-        unique_labels(given)
+        # of strings and numbers (unique_labels' rule; unique_labels itself warns as above in
+        # scikit-learn 1.7).
+        if classes.dtype.kind in "OU":
+            labels = classes.tolist() if classes.dtype.kind == "O" else given
+            if len({isinstance(label, str) for label in labels}) > 1:
+                raise ValueError("Mix of label input types (string and number)")
     except (ValueError, TypeError) as error:  # it says "y" and means these labels
         # (TypeError: NumPy cannot sort labels of mixed types, e.g. a str and NaN.)
         message = str(error).replace("Input y", "classes")
