@@ -58,9 +58,15 @@ QUOTED_LENGTH = 80
 def quoted(text):
     """``repr(text)``, cut to its first ``QUOTED_LENGTH`` characters and its length where it is
     longer."""
+    return _cut(text, repr)
+
+
+def _cut(text, show):
+    """``show(text)``, or where ``text`` is longer than ``QUOTED_LENGTH`` characters, ``show``
+    of its first ones and its length."""
     if len(text) <= QUOTED_LENGTH:
-        return repr(text)
-    return f"{text[:QUOTED_LENGTH]!r}... ({len(text):,} characters)"
+        return show(text)
+    return f"{show(text[:QUOTED_LENGTH])}... ({len(text):,} characters)"
 
 
 def quoted_label(label):
@@ -76,10 +82,6 @@ LISTED_COLUMNS = 20
 def column_list(names):
     """The column ``names`` for a message: each printable and cut as ``quoted`` cuts a cell,
     the first ``LISTED_COLUMNS`` of them and how many there are in all."""
-    shown = [
-        printable(name) if len(name) <= QUOTED_LENGTH
-        else f"{printable(name[:QUOTED_LENGTH])}... ({len(name):,} characters)"
-        for name in names[:LISTED_COLUMNS]
-    ]
+    shown = [_cut(name, printable) for name in names[:LISTED_COLUMNS]]
     more = len(names) - len(shown)
     return ", ".join(shown) + (f", ... ({len(names):,} columns in all)" if more else "")
